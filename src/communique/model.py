@@ -211,3 +211,15 @@ class Stats:
     sources: int
     errors: int
     languages: dict[str, int]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest or reprocess run did."""
+
+    inputs: int = 0
+    new_captures: int = 0
+    unchanged: int = 0
+    statements: int = 0
+    listings: int = 0
+    failures: list[ExtractionFailure] = field(default_factory=list)

@@ -1,0 +1,105 @@
+"""REST routes: each calls one library function; errors go to the app's one handler."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from communique.search import export_chunks, hit_dict, search, statement_dict
+from communique.store.base import Store
+
+router = APIRouter(tags=["statements"])
+
+EXPORT_MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+@router.get("/search")
+def api_search(
+    request: Request,
+    q: Annotated[str, Query(description='Query: words, "phrases", OR, -word, filters.')] = "",
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    order: Annotated[str, Query(description="relevance, newest or oldest.")] = "relevance",
+) -> dict[str, Any]:
+    """Full-text search with filters, facet counts and cursor paging (no cap)."""
+    page = search(_store(request), q, cursor=cursor, limit=limit, order=order)
+    return {
+        "total": page.total,
+        "hits": [hit_dict(h) for h in page.hits],
+        "facets": {
+            name: [{"value": v, "count": n} for v, n in counts]
+            for name, counts in page.facets.items()
+        },
+        "next_cursor": page.next_cursor,
+    }
+
+
+@router.get("/statements/{statement_id}")
+def api_statement(request: Request, statement_id: str) -> dict[str, Any]:
+    """One statement: clean text and metadata."""
+    return statement_dict(_store(request).get_statement(statement_id))
+
+
+@router.get("/statements/{statement_id}/captures")
+def api_captures(request: Request, statement_id: str) -> list[dict[str, Any]]:
+    """The raw captures a statement was extracted from, oldest first."""
+    return [
+        {
+            "id": c.id,
+            "url": c.url,
+            "fetched_at": c.fetched_at.isoformat(),
+            "status": c.status,
+            "content_type": c.content_type,
+            "sha256": c.sha256,
+            "size": c.size,
+            "origin": c.origin,
+            "download": f"/api/captures/{c.id}/raw",
+        }
+        for c in sorted(_store(request).captures_of(statement_id), key=lambda c: c.fetched_at)
+    ]
+
+
+@router.get("/captures/{capture_id}/raw")
+def api_capture_raw(request: Request, capture_id: str) -> Response:
+    """The captured bytes as an inert download, never rendered as a live page."""
+    store = _store(request)
+    capture = store.get_capture(capture_id)
+    body = store.capture_body(capture_id)
+    return Response(
+        body,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="capture-{capture_id}.bin"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "X-Original-Content-Type": capture.content_type,
+        },
+    )
+
+
+@router.get("/export")
+def api_export(
+    request: Request,
+    q: Annotated[str, Query(description="Query; empty exports everything.")] = "",
+    format: Annotated[str, Query(description="jsonl or csv.")] = "jsonl",
+) -> StreamingResponse:
+    """Every matching statement, streamed, with no cap."""
+    chunks = export_chunks(_store(request), q, format)
+    return StreamingResponse(
+        chunks,
+        media_type=EXPORT_MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="communique-export.{format}"'},
+    )
+
+
+@router.get("/stats")
+def api_stats(request: Request) -> dict[str, Any]:
+    """Counts of statements, captures, sources and errors."""
+    return dict(_store(request).stats().__dict__)

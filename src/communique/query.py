@@ -1,0 +1,225 @@
+"""Parse the search language into a `Query` that any store can compile.
+
+Words are ANDed; ``"a phrase"``; ``a OR b``; ``NOT word`` or ``-word``; ``word*`` for a prefix;
+filters ``issuer: country: lang: type: source: from:YYYY[-MM[-DD]] to:YYYY[-MM[-DD]]``
+(repeat a filter to accept several values).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from communique.errors import QueryError
+from communique.model import DocType
+
+
+class Order(str, Enum):
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or a phrase; `prefix` matches every word that starts with it."""
+
+    text: str
+    phrase: bool = False
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: AND of OR-groups of terms, excluded terms, and metadata filters."""
+
+    required: tuple[tuple[Term, ...], ...] = ()
+    excluded: tuple[Term, ...] = ()
+    issuers: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    order: Order = Order.RELEVANCE
+    raw: str = field(default="", compare=False)
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.required or self.excluded)
+
+    @property
+    def effective_order(self) -> Order:
+        """Relevance needs words to rank by; without them, newest first."""
+        if self.order is Order.RELEVANCE and not self.required:
+            return Order.NEWEST
+        return self.order
+
+
+FILTERS = ("issuer", "country", "lang", "type", "source", "from", "to")
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<filter>[A-Za-z_]+):(?:"(?P<fquoted>[^"]*)"|(?P<fvalue>[^\s"]*))
+      | (?P<neg>-)?"(?P<phrase>[^"]*)"
+      | (?P<open>")
+      | (?P<word>-?[^\s"]+)
+    )""",
+    re.VERBOSE,
+)
+_DOC_TYPE_ALIASES = {t.value.replace(" ", "-"): t.value for t in DocType} | {
+    t.name.lower(): t.value for t in DocType
+} | {"communique": DocType.COMMUNIQUE.value, "press": DocType.PRESS_RELEASE.value}
+
+
+def parse_query(text: str, order: Order | str = Order.RELEVANCE) -> Query:
+    """Parse `text`; raise `QueryError` with a one-line reason when it is malformed.
+
+    Example:
+        >>> q = parse_query('shusha "victory day" -armenia country:az')
+        >>> [t.text for group in q.required for t in group], q.countries
+        (['shusha', 'victory day'], ('AZ',))
+    """
+    try:
+        order = Order(order)
+    except ValueError:
+        raise QueryError(
+            f"unknown order {order!r}; use one of: {', '.join(o.value for o in Order)}"
+        ) from None
+    builder = _QueryBuilder(text)
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            break
+        pos = match.end()
+        builder.take(match)
+    return builder.build(order)
+
+
+class _QueryBuilder:
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.groups: list[list[Term]] = []
+        self.excluded: list[Term] = []
+        self.filters: dict[str, list[str]] = {name: [] for name in FILTERS}
+        self.pending_or = False
+        self.pending_not = False
+
+    def take(self, match: re.Match[str]) -> None:
+        if match["open"]:
+            raise QueryError(f'unclosed quote at position {match.start("open") + 1}')
+        if match["filter"] is not None:
+            self._filter(match["filter"].lower(), match["fquoted"] or match["fvalue"] or "")
+        elif match["phrase"] is not None:
+            self._term(_phrase(match["phrase"]), negated=bool(match["neg"]))
+        else:
+            self._word(match["word"])
+
+    def _word(self, word: str) -> None:
+        if word == "OR":
+            if not self.groups or self.pending_or or self.pending_not:
+                raise QueryError("OR needs a word on each side")
+            self.pending_or = True
+        elif word in ("NOT", "AND"):
+            if self.pending_not or self.pending_or:
+                raise QueryError(f"{word} cannot follow OR or NOT")
+            self.pending_not = word == "NOT"
+        elif word.startswith("-") and len(word) > 1:
+            self._term(_word_term(word[1:]), negated=True)
+        else:
+            self._term(_word_term(word), negated=False)
+
+    def _term(self, term: Term | None, negated: bool) -> None:
+        if term is None:
+            return
+        negated = negated or self.pending_not
+        self.pending_not = False
+        if negated:
+            if self.pending_or:
+                raise QueryError("OR cannot join an excluded term")
+            self.excluded.append(term)
+        elif self.pending_or:
+            self.groups[-1].append(term)
+            self.pending_or = False
+        else:
+            self.groups.append([term])
+
+    def _filter(self, name: str, value: str) -> None:
+        if name not in self.filters:
+            raise QueryError(f"unknown filter {name}: (known: {', '.join(f + ':' for f in FILTERS)})")
+        if not value.strip():
+            raise QueryError(f"filter {name}: needs a value")
+        self.filters[name].append(value.strip())
+
+    def build(self, order: Order) -> Query:
+        if self.pending_or:
+            raise QueryError("OR needs a word on each side")
+        if self.pending_not:
+            raise QueryError("NOT needs a word after it")
+        f = self.filters
+        return Query(
+            required=tuple(tuple(g) for g in self.groups),
+            excluded=tuple(self.excluded),
+            issuers=tuple(f["issuer"]),
+            countries=tuple(_country(v) for v in f["country"]),
+            languages=tuple(v.lower() for v in f["lang"]),
+            doc_types=tuple(_doc_type(v) for v in f["type"]),
+            sources=tuple(f["source"]),
+            date_from=_bound(f["from"], "from", last=False),
+            date_to=_bound(f["to"], "to", last=True),
+            order=order,
+            raw=self.raw,
+        )
+
+
+def _phrase(text: str) -> Term | None:
+    words = text.split()
+    return Term(" ".join(words), phrase=True) if words else None
+
+
+def _word_term(word: str) -> Term | None:
+    prefix = word.endswith("*")
+    core = word.rstrip("*")
+    if not any(ch.isalnum() for ch in core):
+        return None
+    return Term(core, prefix=prefix)
+
+
+def _country(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2}", value):
+        raise QueryError(f"country:{value} is not an ISO 3166-1 alpha-2 code such as country:AZ")
+    return value.upper()
+
+
+def _doc_type(value: str) -> str:
+    key = value.lower().replace("_", "-").replace(" ", "-")
+    if key not in _DOC_TYPE_ALIASES:
+        known = ", ".join(sorted({t.value.replace(" ", "-") for t in DocType}))
+        raise QueryError(f"type:{value} is not a document type (known: {known})")
+    return _DOC_TYPE_ALIASES[key]
+
+
+def _bound(values: list[str], name: str, last: bool) -> date | None:
+    if not values:
+        return None
+    if len(values) > 1:
+        raise QueryError(f"{name}: given twice")
+    return parse_date_bound(values[0], name, last)
+
+
+def parse_date_bound(value: str, name: str, last: bool) -> date:
+    """YYYY, YYYY-MM or YYYY-MM-DD; `last` picks the end of a year or month."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value)
+    if match is None:
+        raise QueryError(f"{name}:{value} is not a date; use YYYY-MM-DD, YYYY-MM or YYYY")
+    year = int(match[1])
+    month = int(match[2] or (12 if last else 1))
+    try:
+        day = int(match[3] or (calendar.monthrange(year, month)[1] if last else 1))
+        return date(year, month, day)
+    except (ValueError, calendar.IllegalMonthError) as exc:
+        raise QueryError(f"{name}:{value} is not a valid date ({exc})") from None

@@ -1,0 +1,152 @@
+"""Search and export: the one entry point that the CLI, the API and the web UI share."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from communique.errors import QueryError
+from communique.model import Hit, SearchPage, Statement
+from communique.query import Order, parse_query
+from communique.store.base import Store
+from communique.store.sqlite_search import SNIPPET_CLOSE, SNIPPET_OPEN
+
+EXPORT_FORMATS = ("jsonl", "csv", "parquet")
+EXPORT_FIELDS = (
+    "id", "url", "title", "published", "published_source", "issuer", "country", "language",
+    "doc_type", "source", "pipeline_version", "capture_ids", "text",
+)
+
+
+def search(
+    store: Store,
+    text: str,
+    cursor: str | None = None,
+    limit: int = 20,
+    order: Order | str = Order.RELEVANCE,
+) -> SearchPage:
+    """Run the query `text` (see `communique.query`) and return one page of hits.
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> search(open_store(":memory:"), "shusha country:AZ").total
+        0
+    """
+    if limit > 1000:
+        raise QueryError("limit is at most 1000 a page; follow next_cursor for more")
+    return store.search(parse_query(text, order), cursor, limit)
+
+
+def snippet_html(snippet: str) -> str:
+    """The snippet escaped for HTML, with the matched words in `<mark>`."""
+    escaped = html.escape(snippet)
+    return escaped.replace(SNIPPET_OPEN, "<mark>").replace(SNIPPET_CLOSE, "</mark>")
+
+
+def snippet_plain(snippet: str, open_mark: str = "", close_mark: str = "") -> str:
+    return snippet.replace(SNIPPET_OPEN, open_mark).replace(SNIPPET_CLOSE, close_mark)
+
+
+def statement_dict(statement: Statement) -> dict[str, Any]:
+    """A statement as plain JSON-ready values."""
+    return {
+        "id": statement.id,
+        "url": statement.url,
+        "title": statement.title,
+        "published": statement.published.isoformat() if statement.published else None,
+        "published_source": statement.published_source,
+        "issuer": statement.issuer,
+        "country": statement.country,
+        "language": statement.language,
+        "doc_type": statement.doc_type.value,
+        "source": statement.source,
+        "pipeline_version": statement.pipeline_version,
+        "capture_ids": list(statement.capture_ids),
+        "text": statement.text,
+    }
+
+
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    """A search hit as JSON: the statement's metadata, its snippet (HTML) and score."""
+    record = statement_dict(hit.statement)
+    del record["text"]
+    return record | {"snippet": snippet_html(hit.snippet), "score": hit.score}
+
+
+def export(
+    store: Store, text: str, fmt: str, out: io.BufferedIOBase | Any, order: str = "oldest"
+) -> int:
+    """Write every statement matching `text` to the binary stream `out`; returns the count.
+
+    Streams in batches, with no cap on the number of statements.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise QueryError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    counted = _Counted(store.iter_matches(parse_query(text, order)))
+    if fmt == "parquet":
+        _write_parquet(counted, out)
+    else:
+        for chunk in _encode(counted, fmt):
+            out.write(chunk)
+    return counted.count
+
+
+def export_chunks(store: Store, text: str, fmt: str, order: str = "oldest") -> Iterator[bytes]:
+    """The export as a stream of byte chunks (for HTTP responses); jsonl and csv only."""
+    if fmt not in ("jsonl", "csv"):
+        raise QueryError(f"streamed export supports jsonl and csv, not {fmt!r}")
+    return _encode(store.iter_matches(parse_query(text, order)), fmt)
+
+
+class _Counted(Iterator[Statement]):
+    def __init__(self, statements: Iterator[Statement]) -> None:
+        self._statements = statements
+        self.count = 0
+
+    def __next__(self) -> Statement:
+        statement = next(self._statements)
+        self.count += 1
+        return statement
+
+
+def _encode(statements: Iterator[Statement], fmt: str) -> Iterator[bytes]:
+    if fmt == "csv":
+        yield _csv_line(EXPORT_FIELDS)
+    for statement in statements:
+        if fmt == "csv":
+            yield _csv_line(_csv_row(statement))
+        else:
+            yield (json.dumps(statement_dict(statement), ensure_ascii=False) + "\n").encode()
+
+
+def _csv_row(statement: Statement) -> list[Any]:
+    record = statement_dict(statement)
+    record["capture_ids"] = " ".join(record["capture_ids"])
+    return [record[f] for f in EXPORT_FIELDS]
+
+
+def _csv_line(values: Any) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue().encode()
+
+
+def _write_parquet(statements: Iterator[Statement], out: Any, batch: int = 1000) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema(
+        [(f, pa.list_(pa.string()) if f == "capture_ids" else pa.string()) for f in EXPORT_FIELDS]
+    )
+    with pq.ParquetWriter(out, schema) as writer:
+        rows: list[dict[str, Any]] = []
+        for statement in statements:
+            rows.append(statement_dict(statement))
+            if len(rows) == batch:
+                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+                rows = []
+        writer.write_table(pa.Table.from_pylist(rows, schema=schema))

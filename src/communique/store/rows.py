@@ -1,0 +1,76 @@
+"""Row <-> record conversion shared by the SQLite store and its search."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime
+from typing import Any
+
+from communique.model import Capture, DocType, Statement
+
+_STATEMENT_COLUMNS = (
+    "id", "url", "title", "text", "published", "published_source", "issuer", "country",
+    "language", "doc_type", "source", "capture_ids", "latest_fetched_at", "pipeline_version",
+)
+INSERT_STATEMENT = (
+    f"INSERT INTO statements ({', '.join(_STATEMENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _STATEMENT_COLUMNS)})"
+)
+UPDATE_STATEMENT = (
+    "UPDATE statements SET "
+    + ", ".join(f"{c} = :{c}" for c in _STATEMENT_COLUMNS if c != "id")
+    + " WHERE id = :id"
+)
+
+
+def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
+    return {
+        "id": statement.id,
+        "url": statement.url,
+        "title": statement.title,
+        "text": statement.text,
+        "published": statement.published.isoformat() if statement.published else None,
+        "published_source": statement.published_source,
+        "issuer": statement.issuer,
+        "country": statement.country,
+        "language": statement.language,
+        "doc_type": statement.doc_type.value,
+        "source": statement.source,
+        "capture_ids": json.dumps(statement.capture_ids),
+        "latest_fetched_at": fetched,
+        "pipeline_version": statement.pipeline_version,
+    }
+
+
+def statement_from_row(row: sqlite3.Row) -> Statement:
+    """Rebuild a `Statement` from a `statements` row."""
+    return Statement(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        paragraphs=tuple(row["text"].split("\n\n")) if row["text"] else (),
+        published=date.fromisoformat(row["published"]) if row["published"] else None,
+        published_source=row["published_source"],
+        issuer=row["issuer"],
+        country=row["country"],
+        language=row["language"],
+        doc_type=DocType(row["doc_type"]),
+        capture_ids=tuple(json.loads(row["capture_ids"])),
+        source=row["source"],
+        pipeline_version=row["pipeline_version"],
+    )
+
+
+def capture_from_row(row: sqlite3.Row) -> Capture:
+    return Capture(
+        url=row["url"],
+        sha256=row["sha256"],
+        size=row["size"],
+        content_type=row["content_type"],
+        fetched_at=datetime.fromisoformat(row["fetched_at"]),
+        status=row["status"],
+        headers=tuple(tuple(h) for h in json.loads(row["headers"])),
+        origin=row["origin"],
+        source=row["source"],
+    )

@@ -1,0 +1,289 @@
+"""The embedded default store: one SQLite file, WAL, FTS5."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from communique.errors import NotFound, StoreError
+from communique.model import (
+    Capture,
+    ExtractionFailure,
+    SearchPage,
+    Source,
+    Statement,
+    Stats,
+)
+from communique.query import Query
+from communique.store.migrations import migrate
+from communique.store.rows import (
+    INSERT_STATEMENT,
+    UPDATE_STATEMENT,
+    capture_from_row,
+    statement_from_row,
+    statement_values,
+)
+from communique.store.sqlite_search import SqliteSearch
+
+
+class SqliteStore:
+    """`Store` on one SQLite file; each thread gets its own connection.
+
+    Example:
+        >>> SqliteStore(":memory:").count_captures()
+        0
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        self._memory: sqlite3.Connection | None = None
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise StoreError(f"cannot open database {self.path}: folder {parent} does not exist")
+        try:
+            migrate(self._conn())
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        self._search = SqliteSearch(self._conn)
+
+    def _conn(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            if self._memory is None:
+                self._memory = _connect(self.path, check_same_thread=False)
+            return self._memory
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path)
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None) or self._memory
+        if conn is not None:
+            conn.close()
+        self._local = threading.local()
+        self._memory = None
+
+    # captures
+
+    def put_capture(self, capture: Capture, body: bytes) -> bool:
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM captures WHERE id = ?", (capture.id,)).fetchone():
+                return False
+            conn.execute(
+                "INSERT OR IGNORE INTO blobs (sha256, size, zbody) VALUES (?, ?, ?)",
+                (capture.sha256, len(body), zlib.compress(body, 6)),
+            )
+            conn.execute(
+                "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at, status,"
+                " headers, origin, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    capture.id,
+                    capture.url,
+                    capture.sha256,
+                    capture.size,
+                    capture.content_type,
+                    capture.fetched_at.isoformat(),
+                    capture.status,
+                    json.dumps(capture.headers),
+                    capture.origin,
+                    capture.source,
+                ),
+            )
+            return True
+
+    def has_capture(self, capture_id: str) -> bool:
+        row = self._conn().execute("SELECT 1 FROM captures WHERE id = ?", (capture_id,))
+        return row.fetchone() is not None
+
+    def get_capture(self, capture_id: str) -> Capture:
+        row = self._conn().execute("SELECT * FROM captures WHERE id = ?", (capture_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no capture {capture_id}")
+        return capture_from_row(row)
+
+    def capture_body(self, capture_id: str) -> bytes:
+        row = self._conn().execute(
+            "SELECT b.zbody FROM captures c JOIN blobs b ON b.sha256 = c.sha256 WHERE c.id = ?",
+            (capture_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no capture {capture_id}")
+        return zlib.decompress(row[0])
+
+    def iter_captures(self) -> Iterator[Capture]:
+        after = ("", "")
+        while True:
+            rows = self._conn().execute(
+                "SELECT * FROM captures WHERE (fetched_at, id) > (?, ?)"
+                " ORDER BY fetched_at, id LIMIT 500",
+                after,
+            ).fetchall()
+            if not rows:
+                return
+            yield from (capture_from_row(r) for r in rows)
+            after = (rows[-1]["fetched_at"], rows[-1]["id"])
+
+    def count_captures(self) -> int:
+        return int(self._conn().execute("SELECT count(*) FROM captures").fetchone()[0])
+
+    # statements
+
+    def put_statement(self, statement: Statement, capture: Capture) -> None:
+        fetched = capture.fetched_at.isoformat()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO versions (statement_id, capture_id, fetched_at, title, text,"
+                " pipeline_version) VALUES (?, ?, ?, ?, ?, ?)",
+                (statement.id, capture.id, fetched, statement.title, statement.text,
+                 statement.pipeline_version),
+            )
+            row = conn.execute(
+                "SELECT capture_ids, latest_fetched_at FROM statements WHERE id = ?",
+                (statement.id,),
+            ).fetchone()
+            if row is None:
+                conn.execute(INSERT_STATEMENT, statement_values(statement, fetched))
+                return
+            ids = list(dict.fromkeys([*json.loads(row["capture_ids"]), *statement.capture_ids]))
+            if fetched >= row["latest_fetched_at"]:
+                values = statement_values(statement, fetched)
+                values["capture_ids"] = json.dumps(ids)
+                conn.execute(UPDATE_STATEMENT, values)
+            else:
+                conn.execute(
+                    "UPDATE statements SET capture_ids = ? WHERE id = ?",
+                    (json.dumps(ids), statement.id),
+                )
+
+    def get_statement(self, statement_id: str) -> Statement:
+        row = self._conn().execute(
+            "SELECT * FROM statements WHERE id = ?", (statement_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no statement {statement_id}")
+        return statement_from_row(row)
+
+    def captures_of(self, statement_id: str) -> list[Capture]:
+        statement = self.get_statement(statement_id)
+        return [self.get_capture(cid) for cid in statement.capture_ids]
+
+    # failures
+
+    def record_failure(self, failure: ExtractionFailure) -> None:
+        key = failure.capture_id or f"origin:{failure.origin}"
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO failures (key, capture_id, url, origin, reason, at,"
+                " pipeline_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, failure.capture_id or None, failure.url, failure.origin, failure.reason,
+                 failure.at.isoformat(), failure.pipeline_version),
+            )
+
+    def clear_failure(self, capture_id: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM failures WHERE capture_id = ?", (capture_id,))
+
+    def failures(self) -> list[ExtractionFailure]:
+        rows = self._conn().execute("SELECT * FROM failures ORDER BY at, key").fetchall()
+        return [
+            ExtractionFailure(
+                capture_id=r["capture_id"] or "",
+                url=r["url"],
+                origin=r["origin"],
+                reason=r["reason"],
+                at=datetime.fromisoformat(r["at"]),
+                pipeline_version=r["pipeline_version"],
+            )
+            for r in rows
+        ]
+
+    # sources
+
+    def put_source(self, source: Source) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO sources (name, homepage, issuer, country, languages)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (source.name, source.homepage, source.issuer, source.country,
+                 json.dumps(source.languages)),
+            )
+
+    def sources(self) -> list[Source]:
+        rows = self._conn().execute("SELECT * FROM sources ORDER BY name").fetchall()
+        return [
+            Source(r["name"], r["homepage"], r["issuer"], r["country"],
+                   tuple(json.loads(r["languages"])))
+            for r in rows
+        ]
+
+    # search
+
+    def search(self, query: Query, cursor: str | None = None, limit: int = 20) -> SearchPage:
+        return self._search.search(query, cursor, limit)
+
+    def iter_matches(self, query: Query, batch: int = 500) -> Iterator[Statement]:
+        cursor: str | None = None
+        while True:
+            rows, cursor = self._search.page_rows(query, cursor, batch, snippets=False)
+            yield from (statement_from_row(r) for r in rows)
+            if cursor is None:
+                return
+
+    def stats(self) -> Stats:
+        conn = self._conn()
+
+        def count(sql: str) -> int:
+            return int(conn.execute(sql).fetchone()[0])
+
+        languages = conn.execute(
+            "SELECT coalesce(language, '?'), count(*) FROM statements GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+        return Stats(
+            statements=count("SELECT count(*) FROM statements"),
+            captures=count("SELECT count(*) FROM captures"),
+            sources=count(
+                "SELECT count(*) FROM (SELECT name FROM sources UNION"
+                " SELECT source FROM statements WHERE source IS NOT NULL)"
+            ),
+            errors=count("SELECT count(*) FROM failures"),
+            languages={r[0]: r[1] for r in languages},
+        )
+
+    def clear_derived(self) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM versions")
+            conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
+            conn.execute("DELETE FROM statements")
+
+
+def _connect(path: str, check_same_thread: bool = True) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread,
+                           timeout=30.0)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn

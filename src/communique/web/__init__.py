@@ -1,0 +1,1 @@
+"""The web UI: Jinja2 templates, no JavaScript build step."""

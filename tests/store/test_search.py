@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from communique.model import DocType
+from communique.query import parse_query
+from communique.store.sqlite import SqliteStore
+from tests.conftest import add
+
+
+@pytest.fixture
+def archive(store: SqliteStore) -> SqliteStore:
+    add(store, "https://mfa.gov.az/1", "Statement on Victory Day",
+        "Shusha was liberated on November 8, 2020.\n\nArmenia and Azerbaijan signed a statement.",
+        published=date(2023, 11, 8), country="AZ", issuer="MFA Azerbaijan")
+    add(store, "https://mfa.am/2", "Comment on the peace process",
+        "Armenia is committed to peace with Azerbaijan.",
+        published=date(2023, 9, 21), country="AM", issuer="MFA Armenia", doc_type=DocType.COMMENT)
+    add(store, "https://kremlin.ru/3", "Заявление о ситуации",
+        "Россия призывает Армению и Азербайджан к миру. Şuşa ədalət.",
+        published=date(2021, 1, 11), country="RU", issuer="President of Russia", language="ru")
+    add(store, "https://mfa.gov.az/4", "Undated note", "A note on cooperation with Armenia.",
+        published=None, country="AZ", issuer="MFA Azerbaijan")
+    return store
+
+
+def ids_of(store: SqliteStore, text: str, order: str = "relevance") -> list[str]:
+    return [h.statement.url.rsplit("/", 1)[1] for h in store.search(parse_query(text, order)).hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("shusha", {"1"}),
+        ("armenia azerbaijan", {"1", "2"}),
+        ('"peace with azerbaijan"', {"2"}),
+        ("shusha OR peace", {"1", "2"}),
+        ("armenia -peace", {"1", "4"}),
+        ("armenia NOT peace", {"1", "4"}),
+        ("-armenia", {"3"}),
+        ("liberat*", {"1"}),
+        ("suSa", {"3"}),
+        ("country:AZ", {"1", "4"}),
+        ("country:AZ country:AM", {"1", "2", "4"}),
+        ("lang:ru", {"3"}),
+        ("type:comment", {"2"}),
+        ('issuer:"MFA Armenia"', {"2"}),
+        ("from:2023-01-01", {"1", "2"}),
+        ("from:2021 to:2023-10", {"2", "3"}),
+        ("россия", {"3"}),
+    ],
+)
+def test_query_language(archive: SqliteStore, query: str, expected: set[str]) -> None:
+    assert set(ids_of(archive, query)) == expected
+
+
+def test_diacritics_are_folded(archive: SqliteStore) -> None:
+    assert ids_of(archive, "şuşa") == ids_of(archive, "susa") == ["3"]
+
+
+def test_title_matches_rank_first(archive: SqliteStore) -> None:
+    add(archive, "https://x/5", "Peace", "A long text about many things and peace once.")
+    assert ids_of(archive, "peace")[0] == "5"
+
+
+def test_date_orders_put_undated_last(archive: SqliteStore) -> None:
+    assert ids_of(archive, "", "newest") == ["1", "2", "3", "4"]
+    assert ids_of(archive, "", "oldest") == ["3", "2", "1", "4"]
+
+
+def test_snippets_mark_the_match(archive: SqliteStore) -> None:
+    hit = archive.search(parse_query("liberated")).hits[0]
+    assert "\x02liberated\x03" in hit.snippet
+
+
+def test_facets_count_all_matches(archive: SqliteStore) -> None:
+    page = archive.search(parse_query("armenia OR россия"), limit=1)
+    assert page.total == 4
+    assert dict(page.facets["country"]) == {"AZ": 2, "AM": 1, "RU": 1}
+    assert dict(page.facets["year"]) == {"2023": 2, "2021": 1}
+    assert dict(page.facets["language"]) == {"en": 3, "ru": 1}
+
+
+@pytest.mark.parametrize("order", ["relevance", "newest", "oldest"])
+def test_cursor_pages_through_everything_without_repeats(store: SqliteStore, order: str) -> None:
+    for i in range(53):
+        add(store, f"https://x/{i}", f"Statement {i}", "peace " * (i % 7 + 1),
+            published=date(2000 + i % 20, 1 + i % 12, 1) if i % 5 else None)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = store.search(parse_query("peace", order), cursor=cursor, limit=10)
+        seen += [h.statement.id for h in page.hits]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == len(set(seen)) == 53
+    assert len(list(store.iter_matches(parse_query("peace", order), batch=7))) == 53

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from communique.errors import NotFound, QueryError, StoreError
+from communique.model import ExtractionFailure
+from communique.query import parse_query
+from communique.store.sqlite import SqliteStore
+from tests.conftest import add, make_capture, make_statement
+
+
+def test_capture_bytes_are_compressed_and_content_addressed(store: SqliteStore, tmp_path: Path) -> None:
+    body = b"<html><body>" + b"<p>Official statement text.</p>" * 200 + b"</body></html>"
+    capture = make_capture("https://mfa.example/a", body)
+    assert store.put_capture(capture, body) is True
+    assert store.put_capture(capture, body) is False
+    other_url = make_capture("https://embassy.example/a", body)
+    assert store.put_capture(other_url, body) is True
+    assert store.capture_body(capture.id) == body
+    conn = sqlite3.connect(tmp_path / "test.db")
+    blobs = conn.execute("SELECT size, length(zbody), zbody FROM blobs").fetchall()
+    assert len(blobs) == 1, "the same bytes at two URLs are stored once"
+    size, stored, zbody = blobs[0]
+    assert size == len(body) and stored < len(body) / 5
+    assert zlib.decompress(zbody) == body
+
+
+def test_new_content_at_same_url_is_a_version_and_newest_wins(store: SqliteStore) -> None:
+    url = "https://mfa.example/statement"
+    old = add(store, url, "Statement", "First wording.",
+              fetched_at=datetime(2024, 1, 1, tzinfo=UTC))
+    new = add(store, url, "Statement", "Second wording, silently edited.",
+              fetched_at=datetime(2024, 2, 1, tzinfo=UTC))
+    assert old.id == new.id
+    kept = store.get_statement(new.id)
+    assert kept.text == "Second wording, silently edited."
+    assert len(kept.capture_ids) == 2
+    assert [c.fetched_at.month for c in store.captures_of(new.id)] == [1, 2]
+    # an older capture arriving late does not overwrite the newer text
+    add(store, url, "Statement", "Zeroth wording.", fetched_at=datetime(2023, 1, 1, tzinfo=UTC))
+    assert store.get_statement(new.id).text == "Second wording, silently edited."
+    assert len(store.get_statement(new.id).capture_ids) == 3
+
+
+def test_statement_round_trip_keeps_every_field(store: SqliteStore) -> None:
+    capture = make_capture("https://mfa.example/x", b"x")
+    store.put_capture(capture, b"x")
+    statement = make_statement("https://mfa.example/x", "Title", ("One.", "Two."), capture,
+                               published=date(2020, 11, 8))
+    store.put_statement(statement, capture)
+    assert store.get_statement(statement.id) == statement
+
+
+def test_missing_records_raise_not_found(store: SqliteStore) -> None:
+    with pytest.raises(NotFound, match="no statement nope"):
+        store.get_statement("nope")
+    with pytest.raises(NotFound):
+        store.capture_body("nope")
+
+
+def test_failures_are_listed_once_per_capture(store: SqliteStore) -> None:
+    failure = ExtractionFailure("c1", "https://x", "file.html", "empty file",
+                                datetime(2024, 1, 1, tzinfo=UTC))
+    store.record_failure(failure)
+    store.record_failure(failure)
+    store.record_failure(ExtractionFailure("", "file:///y", "y.gz", "truncated",
+                                           datetime(2024, 1, 2, tzinfo=UTC)))
+    assert [f.reason for f in store.failures()] == ["empty file", "truncated"]
+    assert store.stats().errors == 2
+
+
+def test_cannot_open_database_in_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        SqliteStore(tmp_path / "no" / "such" / "x.db")
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open database"):
+        SqliteStore(path)
+
+
+def test_schema_is_migrated_once(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    SqliteStore(path).close()
+    SqliteStore(path).close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reprocess_clear_keeps_captures(store: SqliteStore) -> None:
+    add(store, "https://a", "A", "Text a.")
+    store.clear_derived()
+    assert store.stats().statements == 0
+    assert store.stats().captures == 1
+    assert store.search(parse_query("text")).total == 0
+
+
+def test_bad_cursor_is_a_query_error(store: SqliteStore) -> None:
+    with pytest.raises(QueryError, match="invalid cursor"):
+        store.search(parse_query("x"), cursor="not-a-cursor")
