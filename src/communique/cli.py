@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer._click.core import Context
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from communique import pipeline
@@ -37,11 +38,11 @@ err = Console(stderr=True, highlight=False)
 class _Group(TyperGroup):
     """Turns every `CommuniqueError` into a one-line message and exit status 1."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except CommuniqueError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise ClickException(str(exc)) from exc
 
 
 app = typer.Typer(
@@ -53,7 +54,9 @@ app = typer.Typer(
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="COMMUNIQUE_DB", help="SQLite database file [default: ./communique.db]."),
+    typer.Option(
+        "--db", envvar="COMMUNIQUE_DB", help="SQLite database file [default: ./communique.db]."
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON lines.")]
 ConfigOption = Annotated[
@@ -76,8 +79,13 @@ def _store(settings: Settings) -> Iterator[Store]:
 
 @contextmanager
 def _progress(label: str) -> Iterator[pipeline.Progress]:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TextColumn("{task.fields[item]}", style="dim"))
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[item]}", style="dim"),
+    )
     with Progress(*columns, console=err, transient=False) as bar:
         task = bar.add_task(label, total=None, item="")
 
@@ -89,7 +97,9 @@ def _progress(label: str) -> Iterator[pipeline.Progress]:
 
 @app.command()
 def ingest(
-    targets: Annotated[list[str], typer.Argument(help="Files, folders, http(s) URLs or corpus:sotu.")],
+    targets: Annotated[
+        list[str], typer.Argument(help="Files, folders, http(s) URLs or corpus:sotu.")
+    ],
     db: DbOption = None,
     config: ConfigOption = None,
     max_bytes: Annotated[int | None, typer.Option(help="Largest input accepted, in bytes.")] = None,
@@ -140,7 +150,12 @@ def _extraction_dict(result: Extraction | ExtractionFailure) -> dict[str, Any]:
 
 @app.command("search")
 def search_command(
-    query: Annotated[str, typer.Argument(help='Words, "phrases", OR, -word, issuer: country: lang: type: source: from: to:')] = "",
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='Words, "phrases", OR, -word, issuer: country: lang: type: source: from: to:'
+        ),
+    ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
     limit: Annotated[int, typer.Option(help="Hits per page.")] = 20,
@@ -159,7 +174,9 @@ def search_command(
         for hit in page.hits:
             s = hit.statement
             out.print(f"[bold]{s.title}[/]  [dim]{s.id}[/]")
-            out.print(f"  {s.published or '—'} · {s.issuer or '?'} · {s.country or '?'} · {s.language}")
+            out.print(
+                f"  {s.published or '—'} · {s.issuer or '?'} · {s.country or '?'} · {s.language}"
+            )
             snippet = snippet_plain(hit.snippet.replace("[", "\\["), "[yellow]", "[/yellow]")
             out.print("  " + " ".join(snippet.split()))
     if page.next_cursor:
@@ -180,8 +197,14 @@ def show(
     if as_json:
         record = statement_dict(statement) | {
             "captures": [
-                {"id": c.id, "url": c.url, "fetched_at": c.fetched_at.isoformat(),
-                 "content_type": c.content_type, "sha256": c.sha256, "size": c.size}
+                {
+                    "id": c.id,
+                    "url": c.url,
+                    "fetched_at": c.fetched_at.isoformat(),
+                    "content_type": c.content_type,
+                    "sha256": c.sha256,
+                    "size": c.size,
+                }
                 for c in captures
             ]
         }
@@ -201,8 +224,12 @@ def show(
 @app.command("export")
 def export_command(
     query: Annotated[str, typer.Argument(help="Search query; empty exports everything.")] = "",
-    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")] = "jsonl",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write [default: stdout].")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")
+    ] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write [default: stdout].")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write every statement matching QUERY, streaming, with no cap."""
@@ -240,8 +267,13 @@ def errors(db: DbOption = None, as_json: JsonOption = False) -> None:
         failures = store.failures()
     for f in failures:
         if as_json:
-            record = {"capture_id": f.capture_id or None, "url": f.url, "origin": f.origin,
-                      "reason": f.reason, "at": f.at.isoformat()}
+            record = {
+                "capture_id": f.capture_id or None,
+                "url": f.url,
+                "origin": f.origin,
+                "reason": f.reason,
+                "at": f.at.isoformat(),
+            }
             out.print(json.dumps(record, ensure_ascii=False), markup=False)
         else:
             out.print(f"{f.origin}: {f.reason}", markup=False)

@@ -9,16 +9,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 
 PIPELINE_VERSION = "core-1"
 """Recorded on every derived record; bump when extraction output changes."""
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"
-"""Content type of a capture that is one structured record (a JSONL line, a packaged corpus item)."""
+"""Content type of a capture holding one structured record (a JSONL line, a corpus item)."""
 
 
-class DocType(str, Enum):
+class DocType(StrEnum):
     """What kind of text a statement is."""
 
     STATEMENT = "statement"

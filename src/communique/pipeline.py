@@ -54,9 +54,9 @@ class Stage(Protocol):
 class ExtractStage:
     """Clean text and metadata from the raw bytes (see `communique.extract`)."""
 
-    name = "extract"
-    requires = ("raw",)
-    assigns = ("extraction",)
+    name: ClassVar[str] = "extract"
+    requires: ClassVar[tuple[str, ...]] = ("raw",)
+    assigns: ClassVar[tuple[str, ...]] = ("extraction",)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ExtractStage:
@@ -86,7 +86,9 @@ class Pipeline:
         for stage in self.stages:
             missing = set(stage.requires) - available
             if missing:
-                raise ValueError(f"stage {stage.name} needs {sorted(missing)} from an earlier stage")
+                raise ValueError(
+                    f"stage {stage.name} needs {sorted(missing)} from an earlier stage"
+                )
             available |= set(stage.assigns)
 
     def run(self, raw: RawInput, source: Source | None = None) -> Extraction:

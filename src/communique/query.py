@@ -11,13 +11,13 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 from communique.errors import QueryError
 from communique.model import DocType
 
 
-class Order(str, Enum):
+class Order(StrEnum):
     RELEVANCE = "relevance"
     NEWEST = "newest"
     OLDEST = "oldest"
@@ -70,9 +70,11 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_DOC_TYPE_ALIASES = {t.value.replace(" ", "-"): t.value for t in DocType} | {
-    t.name.lower(): t.value for t in DocType
-} | {"communique": DocType.COMMUNIQUE.value, "press": DocType.PRESS_RELEASE.value}
+_DOC_TYPE_ALIASES = (
+    {t.value.replace(" ", "-"): t.value for t in DocType}
+    | {t.name.lower(): t.value for t in DocType}
+    | {"communique": DocType.COMMUNIQUE.value, "press": DocType.PRESS_RELEASE.value}
+)
 
 
 def parse_query(text: str, order: Order | str = Order.RELEVANCE) -> Query:
@@ -111,7 +113,7 @@ class _QueryBuilder:
 
     def take(self, match: re.Match[str]) -> None:
         if match["open"]:
-            raise QueryError(f'unclosed quote at position {match.start("open") + 1}')
+            raise QueryError(f"unclosed quote at position {match.start('open') + 1}")
         if match["filter"] is not None:
             self._filter(match["filter"].lower(), match["fquoted"] or match["fvalue"] or "")
         elif match["phrase"] is not None:
@@ -150,7 +152,9 @@ class _QueryBuilder:
 
     def _filter(self, name: str, value: str) -> None:
         if name not in self.filters:
-            raise QueryError(f"unknown filter {name}: (known: {', '.join(f + ':' for f in FILTERS)})")
+            raise QueryError(
+                f"unknown filter {name}: (known: {', '.join(f + ':' for f in FILTERS)})"
+            )
         if not value.strip():
             raise QueryError(f"filter {name}: needs a value")
         self.filters[name].append(value.strip())

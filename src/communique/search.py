@@ -17,8 +17,19 @@ from communique.store.sqlite_search import SNIPPET_CLOSE, SNIPPET_OPEN
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 EXPORT_FIELDS = (
-    "id", "url", "title", "published", "published_source", "issuer", "country", "language",
-    "doc_type", "source", "pipeline_version", "capture_ids", "text",
+    "id",
+    "url",
+    "title",
+    "published",
+    "published_source",
+    "issuer",
+    "country",
+    "language",
+    "doc_type",
+    "source",
+    "pipeline_version",
+    "capture_ids",
+    "text",
 )
 
 

@@ -12,17 +12,44 @@ from tests.conftest import add
 
 @pytest.fixture
 def archive(store: SqliteStore) -> SqliteStore:
-    add(store, "https://mfa.gov.az/1", "Statement on Victory Day",
+    add(
+        store,
+        "https://mfa.gov.az/1",
+        "Statement on Victory Day",
         "Shusha was liberated on November 8, 2020.\n\nArmenia and Azerbaijan signed a statement.",
-        published=date(2023, 11, 8), country="AZ", issuer="MFA Azerbaijan")
-    add(store, "https://mfa.am/2", "Comment on the peace process",
+        published=date(2023, 11, 8),
+        country="AZ",
+        issuer="MFA Azerbaijan",
+    )
+    add(
+        store,
+        "https://mfa.am/2",
+        "Comment on the peace process",
         "Armenia is committed to peace with Azerbaijan.",
-        published=date(2023, 9, 21), country="AM", issuer="MFA Armenia", doc_type=DocType.COMMENT)
-    add(store, "https://kremlin.ru/3", "Заявление о ситуации",
+        published=date(2023, 9, 21),
+        country="AM",
+        issuer="MFA Armenia",
+        doc_type=DocType.COMMENT,
+    )
+    add(
+        store,
+        "https://kremlin.ru/3",
+        "Заявление о ситуации",
         "Россия призывает Армению и Азербайджан к миру. Şuşa ədalət.",
-        published=date(2021, 1, 11), country="RU", issuer="President of Russia", language="ru")
-    add(store, "https://mfa.gov.az/4", "Undated note", "A note on cooperation with Armenia.",
-        published=None, country="AZ", issuer="MFA Azerbaijan")
+        published=date(2021, 1, 11),
+        country="RU",
+        issuer="President of Russia",
+        language="ru",
+    )
+    add(
+        store,
+        "https://mfa.gov.az/4",
+        "Undated note",
+        "A note on cooperation with Armenia.",
+        published=None,
+        country="AZ",
+        issuer="MFA Azerbaijan",
+    )
     return store
 
 
@@ -86,8 +113,13 @@ def test_facets_count_all_matches(archive: SqliteStore) -> None:
 @pytest.mark.parametrize("order", ["relevance", "newest", "oldest"])
 def test_cursor_pages_through_everything_without_repeats(store: SqliteStore, order: str) -> None:
     for i in range(53):
-        add(store, f"https://x/{i}", f"Statement {i}", "peace " * (i % 7 + 1),
-            published=date(2000 + i % 20, 1 + i % 12, 1) if i % 5 else None)
+        add(
+            store,
+            f"https://x/{i}",
+            f"Statement {i}",
+            "peace " * (i % 7 + 1),
+            published=date(2000 + i % 20, 1 + i % 12, 1) if i % 5 else None,
+        )
     seen: list[str] = []
     cursor = None
     while True:

@@ -14,7 +14,9 @@ from communique.store.sqlite import SqliteStore
 from tests.conftest import add, make_capture, make_statement
 
 
-def test_capture_bytes_are_compressed_and_content_addressed(store: SqliteStore, tmp_path: Path) -> None:
+def test_capture_bytes_are_compressed_and_content_addressed(
+    store: SqliteStore, tmp_path: Path
+) -> None:
     body = b"<html><body>" + b"<p>Official statement text.</p>" * 200 + b"</body></html>"
     capture = make_capture("https://mfa.example/a", body)
     assert store.put_capture(capture, body) is True
@@ -32,10 +34,16 @@ def test_capture_bytes_are_compressed_and_content_addressed(store: SqliteStore, 
 
 def test_new_content_at_same_url_is_a_version_and_newest_wins(store: SqliteStore) -> None:
     url = "https://mfa.example/statement"
-    old = add(store, url, "Statement", "First wording.",
-              fetched_at=datetime(2024, 1, 1, tzinfo=UTC))
-    new = add(store, url, "Statement", "Second wording, silently edited.",
-              fetched_at=datetime(2024, 2, 1, tzinfo=UTC))
+    old = add(
+        store, url, "Statement", "First wording.", fetched_at=datetime(2024, 1, 1, tzinfo=UTC)
+    )
+    new = add(
+        store,
+        url,
+        "Statement",
+        "Second wording, silently edited.",
+        fetched_at=datetime(2024, 2, 1, tzinfo=UTC),
+    )
     assert old.id == new.id
     kept = store.get_statement(new.id)
     assert kept.text == "Second wording, silently edited."
@@ -50,8 +58,9 @@ def test_new_content_at_same_url_is_a_version_and_newest_wins(store: SqliteStore
 def test_statement_round_trip_keeps_every_field(store: SqliteStore) -> None:
     capture = make_capture("https://mfa.example/x", b"x")
     store.put_capture(capture, b"x")
-    statement = make_statement("https://mfa.example/x", "Title", ("One.", "Two."), capture,
-                               published=date(2020, 11, 8))
+    statement = make_statement(
+        "https://mfa.example/x", "Title", ("One.", "Two."), capture, published=date(2020, 11, 8)
+    )
     store.put_statement(statement, capture)
     assert store.get_statement(statement.id) == statement
 
@@ -64,12 +73,14 @@ def test_missing_records_raise_not_found(store: SqliteStore) -> None:
 
 
 def test_failures_are_listed_once_per_capture(store: SqliteStore) -> None:
-    failure = ExtractionFailure("c1", "https://x", "file.html", "empty file",
-                                datetime(2024, 1, 1, tzinfo=UTC))
+    failure = ExtractionFailure(
+        "c1", "https://x", "file.html", "empty file", datetime(2024, 1, 1, tzinfo=UTC)
+    )
     store.record_failure(failure)
     store.record_failure(failure)
-    store.record_failure(ExtractionFailure("", "file:///y", "y.gz", "truncated",
-                                           datetime(2024, 1, 2, tzinfo=UTC)))
+    store.record_failure(
+        ExtractionFailure("", "file:///y", "y.gz", "truncated", datetime(2024, 1, 2, tzinfo=UTC))
+    )
     assert [f.reason for f in store.failures()] == ["empty file", "truncated"]
     assert store.stats().errors == 2
 

@@ -42,7 +42,9 @@ def read_corpus(name: str) -> Iterator[RawInput]:
 
 
 def _sotu_record(row: dict[str, str], text: str, read_at: datetime) -> RawInput:
-    kind = "State of the Union Address" if int(row["year"]) >= 1947 else "Annual Message to Congress"
+    kind = (
+        "State of the Union Address" if int(row["year"]) >= 1947 else "Annual Message to Congress"
+    )
     if row.get("sotu_type") == "written":
         kind += " (written)"
     record = {

@@ -51,12 +51,16 @@ def fetch_url(
 
 def _read_response(url: str, response: httpx.Response, max_bytes: int) -> RawInput:
     if response.status_code >= 400:
-        error = FetchError if response.status_code >= 500 or response.status_code == 429 else InputError
+        error = (
+            FetchError if response.status_code >= 500 or response.status_code == 429 else InputError
+        )
         raise error(f"{url}: HTTP {response.status_code}")
     content_type = response.headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in EXTRACTABLE:
-        raise InputError(f"{url}: content type {media_type or 'missing'} is not one communique reads")
+        raise InputError(
+            f"{url}: content type {media_type or 'missing'} is not one communique reads"
+        )
     declared = int(response.headers.get("content-length") or 0)
     if declared > max_bytes:
         raise InputError(f"{url}: response is {declared} bytes, over the {max_bytes} byte limit")

@@ -44,8 +44,11 @@ def expand_paths(paths: list[Path]) -> Iterator[Path | ExtractionFailure]:
             if input_kind(path):
                 yield path
             else:
-                yield _failure(path, "unsupported file type; communique reads "
-                               + ", ".join([*CONTENT_TYPES, *CONTAINERS]))
+                yield _failure(
+                    path,
+                    "unsupported file type; communique reads "
+                    + ", ".join([*CONTENT_TYPES, *CONTAINERS]),
+                )
         else:
             yield _failure(path, "no such file or folder")
 
@@ -92,7 +95,9 @@ def _read_jsonl(path: Path, fetched_at: datetime) -> Iterator[Item]:
                     continue
                 yield _record(line, path, line_no, base, fetched_at)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        yield _failure(path, f"compressed data ends early or is corrupt after line {line_no}: {exc}")
+        yield _failure(
+            path, f"compressed data ends early or is corrupt after line {line_no}: {exc}"
+        )
 
 
 def _record(line: bytes, path: Path, line_no: int, base: str, fetched_at: datetime) -> Item:
@@ -100,11 +105,17 @@ def _record(line: bytes, path: Path, line_no: int, base: str, fetched_at: dateti
     try:
         record = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return ExtractionFailure("", f"{base}#L{line_no}", origin, f"invalid JSON: {exc}",
-                                 datetime.now(UTC))
+        return ExtractionFailure(
+            "", f"{base}#L{line_no}", origin, f"invalid JSON: {exc}", datetime.now(UTC)
+        )
     if not isinstance(record, dict):
-        return ExtractionFailure("", f"{base}#L{line_no}", origin,
-                                 "a JSONL line must be a JSON object", datetime.now(UTC))
+        return ExtractionFailure(
+            "",
+            f"{base}#L{line_no}",
+            origin,
+            "a JSONL line must be a JSON object",
+            datetime.now(UTC),
+        )
     url = record.get("url") if isinstance(record.get("url"), str) else None
     return RawInput(
         url=url or f"{base}#L{line_no}",

@@ -28,14 +28,25 @@ def read_warc(path: Path, max_bytes: int) -> Iterator[RawInput | ExtractionFailu
     number = 0
     try:
         with path.open("rb") as handle:
-            for number, record in enumerate(ArchiveIterator(handle), start=1):
+            records = ArchiveIterator(handle)
+            for number, record in enumerate(records, start=1):
                 item = _record_input(record, path, number, max_bytes)
+                record.raw_stream.read()
+                if getattr(record.raw_stream, "limit", 0) > 0:
+                    raise EOFError(f"record {number} is cut short")
                 if item is not None:
                     yield item
+            if records.offset < path.stat().st_size:
+                raise EOFError(
+                    f"{path.stat().st_size - records.offset} bytes after the last record"
+                )
     except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
         yield ExtractionFailure(
-            "", path.resolve().as_uri(), f"{path}#record{number + 1}",
-            f"WARC is truncated or damaged after record {number}: {exc}", datetime.now(UTC),
+            "",
+            path.resolve().as_uri(),
+            f"{path}#record{number + 1}",
+            f"WARC is truncated or damaged after record {number}: {exc}",
+            datetime.now(UTC),
         )
 
 
@@ -57,8 +68,9 @@ def _record_input(
         return None
     body = record.content_stream().read(max_bytes + 1)
     if len(body) > max_bytes:
-        return ExtractionFailure("", url, origin, f"record is over the {max_bytes} byte limit",
-                                 datetime.now(UTC))
+        return ExtractionFailure(
+            "", url, origin, f"record is over the {max_bytes} byte limit", datetime.now(UTC)
+        )
     return RawInput(
         url=url,
         body=body,

@@ -10,8 +10,20 @@ from typing import Any
 from communique.model import Capture, DocType, Statement
 
 _STATEMENT_COLUMNS = (
-    "id", "url", "title", "text", "published", "published_source", "issuer", "country",
-    "language", "doc_type", "source", "capture_ids", "latest_fetched_at", "pipeline_version",
+    "id",
+    "url",
+    "title",
+    "text",
+    "published",
+    "published_source",
+    "issuer",
+    "country",
+    "language",
+    "doc_type",
+    "source",
+    "capture_ids",
+    "latest_fetched_at",
+    "pipeline_version",
 )
 INSERT_STATEMENT = (
     f"INSERT INTO statements ({', '.join(_STATEMENT_COLUMNS)}) "

@@ -47,7 +47,9 @@ class SqliteStore:
         if self.path != ":memory:":
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.is_dir():
-                raise StoreError(f"cannot open database {self.path}: folder {parent} does not exist")
+                raise StoreError(
+                    f"cannot open database {self.path}: folder {parent} does not exist"
+                )
         try:
             migrate(self._conn())
         except sqlite3.DatabaseError as exc:
@@ -125,10 +127,14 @@ class SqliteStore:
         return capture_from_row(row)
 
     def capture_body(self, capture_id: str) -> bytes:
-        row = self._conn().execute(
-            "SELECT b.zbody FROM captures c JOIN blobs b ON b.sha256 = c.sha256 WHERE c.id = ?",
-            (capture_id,),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT b.zbody FROM captures c JOIN blobs b ON b.sha256 = c.sha256 WHERE c.id = ?",
+                (capture_id,),
+            )
+            .fetchone()
+        )
         if row is None:
             raise NotFound(f"no capture {capture_id}")
         return zlib.decompress(row[0])
@@ -136,11 +142,15 @@ class SqliteStore:
     def iter_captures(self) -> Iterator[Capture]:
         after = ("", "")
         while True:
-            rows = self._conn().execute(
-                "SELECT * FROM captures WHERE (fetched_at, id) > (?, ?)"
-                " ORDER BY fetched_at, id LIMIT 500",
-                after,
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT * FROM captures WHERE (fetched_at, id) > (?, ?)"
+                    " ORDER BY fetched_at, id LIMIT 500",
+                    after,
+                )
+                .fetchall()
+            )
             if not rows:
                 return
             yield from (capture_from_row(r) for r in rows)
@@ -155,10 +165,16 @@ class SqliteStore:
         fetched = capture.fetched_at.isoformat()
         with self._write() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO versions (statement_id, capture_id, fetched_at, title, text,"
-                " pipeline_version) VALUES (?, ?, ?, ?, ?, ?)",
-                (statement.id, capture.id, fetched, statement.title, statement.text,
-                 statement.pipeline_version),
+                "INSERT OR REPLACE INTO versions (statement_id, capture_id, fetched_at, title,"
+                " text, pipeline_version) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    statement.id,
+                    capture.id,
+                    fetched,
+                    statement.title,
+                    statement.text,
+                    statement.pipeline_version,
+                ),
             )
             row = conn.execute(
                 "SELECT capture_ids, latest_fetched_at FROM statements WHERE id = ?",
@@ -179,9 +195,11 @@ class SqliteStore:
                 )
 
     def get_statement(self, statement_id: str) -> Statement:
-        row = self._conn().execute(
-            "SELECT * FROM statements WHERE id = ?", (statement_id,)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT * FROM statements WHERE id = ?", (statement_id,))
+            .fetchone()
+        )
         if row is None:
             raise NotFound(f"no statement {statement_id}")
         return statement_from_row(row)
@@ -198,8 +216,15 @@ class SqliteStore:
             conn.execute(
                 "INSERT OR REPLACE INTO failures (key, capture_id, url, origin, reason, at,"
                 " pipeline_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, failure.capture_id or None, failure.url, failure.origin, failure.reason,
-                 failure.at.isoformat(), failure.pipeline_version),
+                (
+                    key,
+                    failure.capture_id or None,
+                    failure.url,
+                    failure.origin,
+                    failure.reason,
+                    failure.at.isoformat(),
+                    failure.pipeline_version,
+                ),
             )
 
     def clear_failure(self, capture_id: str) -> None:
@@ -227,15 +252,25 @@ class SqliteStore:
             conn.execute(
                 "INSERT OR REPLACE INTO sources (name, homepage, issuer, country, languages)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (source.name, source.homepage, source.issuer, source.country,
-                 json.dumps(source.languages)),
+                (
+                    source.name,
+                    source.homepage,
+                    source.issuer,
+                    source.country,
+                    json.dumps(source.languages),
+                ),
             )
 
     def sources(self) -> list[Source]:
         rows = self._conn().execute("SELECT * FROM sources ORDER BY name").fetchall()
         return [
-            Source(r["name"], r["homepage"], r["issuer"], r["country"],
-                   tuple(json.loads(r["languages"])))
+            Source(
+                r["name"],
+                r["homepage"],
+                r["issuer"],
+                r["country"],
+                tuple(json.loads(r["languages"])),
+            )
             for r in rows
         ]
 
@@ -280,8 +315,9 @@ class SqliteStore:
 
 
 def _connect(path: str, check_same_thread: bool = True) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread,
-                           timeout=30.0)
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=check_same_thread, timeout=30.0
+    )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")

@@ -44,8 +44,13 @@ def search_page(
     full = " ".join(p for p in (q, _bound("from", date_from), _bound("to", date_to)) if p)
     page = search(_store(request), full, cursor=cursor, limit=20, order=order)
     return _templates.get_template("search.html").render(
-        q=q, date_from=date_from, date_to=date_to, order=order, page=page,
-        facet_links=_facet_links(q, page.facets), filters=FILTERS,
+        q=q,
+        date_from=date_from,
+        date_to=date_to,
+        order=order,
+        page=page,
+        facet_links=_facet_links(q, page.facets),
+        filters=FILTERS,
         stats=_store(request).stats(),
     )
 
@@ -54,7 +59,9 @@ def _bound(name: str, value: str) -> str:
     return f"{name}:{value.strip()}" if value.strip() else ""
 
 
-def _facet_links(q: str, facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, int, str]]]:
+def _facet_links(
+    q: str, facets: dict[str, list[tuple[str, int]]]
+) -> dict[str, list[tuple[str, int, str]]]:
     links: dict[str, list[tuple[str, int, str]]] = {}
     for name, counts in facets.items():
         links[name] = []

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from communique.api.app import create_app
+from communique.pipeline import ingest
+from communique.settings import Settings
+from communique.store.sqlite import SqliteStore
+from tests.conftest import shared_path
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    db = tmp_path_factory.mktemp("api") / "api.db"
+    settings = Settings(db=str(db))
+    store = SqliteStore(db)
+    ingest([str(shared_path("seeds")), str(shared_path("pages"))], store, settings)
+    return TestClient(create_app(settings, store))
+
+
+def test_search_returns_hits_facets_and_cursor(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "Shusha"}).json()
+    assert body["total"] == 1
+    hit = body["hits"][0]
+    assert hit["title"].startswith(
+        "Statement of the Ministry of Foreign Affairs of the Republic of Azerbaijan"
+    )
+    assert "<mark>Shusha</mark>" in hit["snippet"]
+    assert {f["value"] for f in body["facets"]["language"]} == {"en"}
+
+
+def test_cursor_paging_reaches_every_statement(client: TestClient) -> None:
+    total = client.get("/api/search").json()["total"]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 4, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/search", params=params).json()
+        seen += [h["id"] for h in page["hits"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert total > 20 and len(seen) == len(set(seen)) == total
+
+
+def test_filters_and_facets_agree(client: TestClient) -> None:
+    everything = client.get("/api/search").json()
+    german = dict((f["value"], f["count"]) for f in everything["facets"]["language"])["de"]
+    assert client.get("/api/search", params={"q": "lang:de"}).json()["total"] == german
+
+
+def test_statement_and_its_captures(client: TestClient) -> None:
+    hit = client.get("/api/search", params={"q": "Shusha"}).json()["hits"][0]
+    statement = client.get(f"/api/statements/{hit['id']}").json()
+    assert "Szukaj w archiwum" not in statement["text"]
+    captures = client.get(f"/api/statements/{hit['id']}/captures").json()
+    assert len(captures) == 1
+    raw = client.get(captures[0]["download"])
+    assert raw.status_code == 200
+    assert raw.headers["content-type"] == "application/octet-stream"
+    assert raw.headers["content-disposition"].startswith("attachment")
+    assert raw.headers["x-content-type-options"] == "nosniff"
+    assert b"Szukaj w archiwum" in raw.content  # the evidence is kept whole
+
+
+def test_export_streams_all_matches(client: TestClient) -> None:
+    total = client.get("/api/search", params={"q": "lang:de"}).json()["total"]
+    response = client.get("/api/export", params={"q": "lang:de", "format": "jsonl"})
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert len(lines) == total and all(r["language"] == "de" for r in lines)
+    csv = client.get("/api/export", params={"q": "lang:de", "format": "csv"})
+    assert csv.text.splitlines()[0].startswith("id,url,title")
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        ("/api/search?q=%22unclosed", 400, "unclosed quote"),
+        ("/api/search?q=country:Azerbaijan", 400, "alpha-2"),
+        ("/api/search?cursor=garbage", 400, "invalid cursor"),
+        ("/api/statements/nope", 404, "no statement nope"),
+        ("/api/export?format=xml", 400, "streamed export supports jsonl and csv"),
+    ],
+)
+def test_errors_are_json_with_status(
+    client: TestClient, path: str, status: int, message: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    assert message in response.json()["error"]
+
+
+def test_openapi_documents_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/search",
+        "/api/statements/{statement_id}",
+        "/api/statements/{statement_id}/captures",
+        "/api/export",
+    ):
+        assert path in paths
+    assert client.get("/docs").status_code == 200
+
+
+def test_web_pages_render_and_escape(client: TestClient) -> None:
+    page = client.get("/", params={"q": "Shusha"}).text
+    assert "<mark>Shusha</mark>" in page and "1 statement" in page
+    hostile = client.get("/", params={"q": "<script>alert(1)</script>"}).text
+    assert "<script>alert(1)</script>" not in hostile
+    bad = client.get("/", params={"q": '"unclosed'})
+    assert bad.status_code == 400 and "unclosed quote" in bad.text
+
+
+def test_stats(client: TestClient, tmp_path: Path) -> None:
+    numbers = client.get("/api/stats").json()
+    assert numbers["statements"] > 20 and numbers["captures"] >= numbers["statements"]

@@ -1,0 +1,232 @@
+"""End to end through the CLI: ingest, extract, search, show, export, reprocess, bad inputs."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+import sqlite3
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from pypdf import PdfWriter
+from typer.testing import CliRunner
+
+from communique.cli import app
+from tests.conftest import shared_path
+
+SEED_TITLE = (
+    "Statement of the Ministry of Foreign Affairs of the Republic of Azerbaijan "
+    "on the occasion of 8 November – Victory Day"
+)
+runner = CliRunner()
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def json_lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def seed_db(tmp_path: Path) -> Path:
+    db = tmp_path / "archive.db"
+    seed = shared_path("seeds")
+    code, _, stderr = cli("ingest", str(seed), "--db", str(db))
+    assert code == 0, stderr
+    return db
+
+
+def test_seed_ingests_clean_and_is_found(seed_db: Path) -> None:
+    code, out, _ = cli("search", "Shusha", "--db", str(seed_db), "--json")
+    assert code == 0
+    (hit,) = json_lines(out)
+    assert hit["title"] == SEED_TITLE
+    assert hit["language"] == "en"
+    assert {"id", "title", "published", "issuer", "country", "language", "url", "snippet"} <= set(
+        hit
+    )
+    assert "<mark>Shusha</mark>" in str(hit["snippet"])
+    code, out, _ = cli("show", str(hit["id"]), "--db", str(seed_db), "--json")
+    statement = json.loads(out)
+    assert "Szukaj w archiwum" not in statement["text"]
+    assert statement["text"].rstrip().endswith("Happy Victory Day!")
+    assert len(statement["captures"]) == 1
+
+
+def test_same_bytes_twice_is_a_no_op(seed_db: Path) -> None:
+    code, _, stderr = cli("ingest", str(shared_path("seeds")), "--db", str(seed_db))
+    assert code == 0 and "0 new captures, 1 unchanged" in stderr
+    code, out, _ = cli("stats", "--db", str(seed_db), "--json")
+    numbers = json.loads(out)
+    assert numbers["statements"] == 1 and numbers["captures"] == 1
+
+
+def test_extract_prints_one_line_per_input_in_order_and_stores_nothing(tmp_path: Path) -> None:
+    pages = shared_path("pages")
+    inputs = [
+        pages / "014_eu-ep_pressrelease-venezuela-sanctions.html",
+        shared_path("seeds"),
+        pages / "006_by-mfa_listing-statements.html",
+        tmp_path / "missing.html",
+    ]
+    code, out, _ = cli("extract", *map(str, inputs), "--json")
+    assert code == 0
+    lines = json_lines(out)
+    assert len(lines) == 4
+    assert lines[0]["title"] == "Venezuela: European Parliament calls for additional sanctions"
+    assert lines[1]["title"] == SEED_TITLE
+    assert lines[2]["is_listing"] is True
+    assert lines[3]["error"] == "no such file or folder"
+    for line in lines[:3]:
+        assert {
+            "title",
+            "published",
+            "issuer",
+            "country",
+            "language",
+            "doc_type",
+            "is_listing",
+            "text",
+        } <= set(line)
+    assert not list(tmp_path.glob("*.db"))
+
+
+def test_new_bytes_at_same_url_become_a_version(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    page = tmp_path / "statement.txt"
+    page.write_text("Statement on peace\n\nWe call for peace in the region.\n")
+    cli("ingest", str(page), "--db", str(db))
+    page.write_text("Statement on peace\n\nWe call for lasting peace in the region.\n")
+    _code, _, stderr = cli("ingest", str(page), "--db", str(db))
+    assert "1 new captures" in stderr
+    (hit,) = json_lines(cli("search", "peace", "--db", str(db), "--json")[1])
+    shown = json.loads(cli("show", str(hit["id"]), "--db", str(db), "--json")[1])
+    assert "lasting peace" in shown["text"]
+    assert len(shown["captures"]) == 2
+
+
+def test_reprocess_rebuilds_statements_from_captures(seed_db: Path) -> None:
+    before = json_lines(cli("export", "--db", str(seed_db))[1])
+    conn = sqlite3.connect(seed_db)
+    conn.execute("UPDATE statements SET title = 'damaged'")
+    conn.commit()
+    code, _, stderr = cli("reprocess", "--db", str(seed_db))
+    assert code == 0, stderr
+    after = json_lines(cli("export", "--db", str(seed_db))[1])
+    assert after == before
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_export_streams_every_match(seed_db: Path, tmp_path: Path, fmt: str) -> None:
+    text = tmp_path / "more"
+    text.mkdir()
+    for i in range(30):
+        (text / f"{i}.txt").write_text(f"Comment {i}\n\nVictory and peace, item {i}.\n")
+    cli("ingest", str(text), "--db", str(seed_db))
+    out = tmp_path / f"export.{fmt}"
+    code, _, stderr = cli(
+        "export", "victory", "--format", fmt, "-o", str(out), "--db", str(seed_db)
+    )
+    assert code == 0 and "exported 31 statements" in stderr
+    if fmt == "parquet":
+        table = pq.read_table(out)
+        assert table.num_rows == 31 and SEED_TITLE in table.column("title").to_pylist()
+    elif fmt == "csv":
+        assert out.read_text().count("Victory and peace") == 30
+    else:
+        assert len(json_lines(out.read_text())) == 31
+
+
+def test_malformed_query_is_one_line_not_a_traceback(seed_db: Path) -> None:
+    code, out, stderr = cli("search", '"unclosed', "--db", str(seed_db))
+    assert code == 1
+    assert "unclosed quote" in stderr and "Traceback" not in stderr + out
+
+
+def _blank_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+BAD_INPUTS = {
+    "junk.html": (bytes(range(256)) * 64, "not HTML"),
+    "empty.txt": (b"", "empty"),
+    "cut.jsonl.gz": (gzip.compress(b'{"text": "a statement"}\n' * 5000)[:300], "ends early"),
+    "scan.pdf": (_blank_pdf(), "no text layer"),
+}
+
+
+def test_bad_inputs_get_clear_errors_and_lose_nothing(seed_db: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name, (data, _) in BAD_INPUTS.items():
+        (bad / name).write_bytes(data)
+    with (bad / "huge.html").open("wb") as handle:
+        handle.write(b"<html><body><p>" + b"word " * 10_000_000 + b"</p></body></html>")
+    (bad / "latin1.html").write_bytes(
+        "<html><body><h1>Déclaration</h1><p>Le ministère des Affaires étrangères salue "
+        "l'accord signé à Genève et appelle à la paix.</p></body></html>".encode("latin-1")
+    )
+    code, _, stderr = cli("ingest", str(bad), "--db", str(seed_db))
+    assert code == 0, stderr
+    errors = json_lines(cli("errors", "--db", str(seed_db), "--json")[1])
+    by_file = {Path(e["origin"].split(":")[0].split("#")[0]).name: e["reason"] for e in errors}  # type: ignore[union-attr]
+    for name, (_, reason) in BAD_INPUTS.items():
+        assert reason in str(by_file[name]), (name, by_file.get(name))
+    assert "over the 20 MB limit" in str(by_file["huge.html"])
+    assert "latin1.html" not in by_file
+    (hit,) = json_lines(cli("search", "Shusha", "--db", str(seed_db), "--json")[1])
+    assert hit["title"] == SEED_TITLE
+    french = json_lines(cli("search", "Genève", "--db", str(seed_db), "--json")[1])
+    assert french and french[0]["language"] == "fr"
+    assert sqlite3.connect(seed_db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.fixture
+def web_root(tmp_path: Path) -> Iterator[str]:
+    root = tmp_path / "site"
+    root.mkdir()
+    shutil.copy(shared_path("seeds", "000_ac6ea3ae84a41b15.txt"), root / "statement.txt")
+    (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a: None  # type: ignore[assignment,method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_urls_are_fetched_from_a_real_local_server(web_root: str, tmp_path: Path) -> None:
+    db = tmp_path / "url.db"
+    code, _, stderr = cli(
+        "ingest",
+        f"{web_root}/statement.txt",
+        f"{web_root}/logo.png",
+        f"{web_root}/gone.html",
+        "--db",
+        str(db),
+    )
+    assert code == 0, stderr
+    (hit,) = json_lines(cli("search", "Shusha", "--db", str(db), "--json")[1])
+    assert hit["url"] == f"{web_root}/statement.txt"
+    reasons = [e["reason"] for e in json_lines(cli("errors", "--db", str(db), "--json")[1])]
+    assert any("content type image/png is not one communique reads" in str(r) for r in reasons)
+    assert any("HTTP 404" in str(r) for r in reasons)
+    code, _, stderr = cli(
+        "ingest", f"{web_root}/statement.txt", "--max-bytes", "1000", "--db", str(db)
+    )
+    assert "over the 1000 byte limit" in stderr
