@@ -10,6 +10,7 @@ import pytest
 from communique.errors import NotFound, QueryError, StoreError
 from communique.model import ExtractionFailure
 from communique.query import parse_query
+from communique.store.migrations import MIGRATIONS
 from communique.store.sqlite import SqliteStore
 from tests.conftest import add, make_capture, make_statement
 
@@ -101,7 +102,8 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     SqliteStore(path).close()
     SqliteStore(path).close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM migrations")]
+    assert names == [name for name, _ in MIGRATIONS]
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

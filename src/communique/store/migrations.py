@@ -1,105 +1,115 @@
-"""SQLite schema versions, applied in order and recorded in `PRAGMA user_version`."""
+"""SQLite schema migrations: named scripts, each applied once and recorded in `migrations`.
+
+Each part of the archive (core, crawl, enrich, …) appends its own named scripts to
+`MIGRATIONS`; names never change once released, and order within the tuple is the order
+of application on a new database.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE blobs (
-        sha256 TEXT PRIMARY KEY,
-        size INTEGER NOT NULL,
-        zbody BLOB NOT NULL
-    );
-    CREATE TABLE captures (
-        id TEXT PRIMARY KEY,
-        url TEXT NOT NULL,
-        sha256 TEXT NOT NULL REFERENCES blobs(sha256),
-        size INTEGER NOT NULL,
-        content_type TEXT NOT NULL,
-        fetched_at TEXT NOT NULL,
-        status INTEGER,
-        headers TEXT NOT NULL DEFAULT '[]',
-        origin TEXT NOT NULL DEFAULT '',
-        source TEXT
-    );
-    CREATE INDEX captures_url ON captures(url);
-    CREATE INDEX captures_fetched ON captures(fetched_at);
-    CREATE TABLE sources (
-        name TEXT PRIMARY KEY,
-        homepage TEXT,
-        issuer TEXT,
-        country TEXT,
-        languages TEXT NOT NULL DEFAULT '[]'
-    );
-    CREATE TABLE statements (
-        rowid INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        url TEXT NOT NULL,
-        title TEXT NOT NULL,
-        text TEXT NOT NULL,
-        published TEXT,
-        published_source TEXT NOT NULL,
-        issuer TEXT,
-        country TEXT,
-        language TEXT,
-        doc_type TEXT NOT NULL,
-        source TEXT,
-        capture_ids TEXT NOT NULL,
-        latest_fetched_at TEXT NOT NULL,
-        pipeline_version TEXT NOT NULL
-    );
-    CREATE INDEX statements_published ON statements(published);
-    CREATE INDEX statements_issuer ON statements(issuer);
-    CREATE INDEX statements_country ON statements(country);
-    CREATE INDEX statements_language ON statements(language);
-    CREATE TABLE versions (
-        statement_id TEXT NOT NULL,
-        capture_id TEXT NOT NULL REFERENCES captures(id),
-        fetched_at TEXT NOT NULL,
-        title TEXT NOT NULL,
-        text TEXT NOT NULL,
-        pipeline_version TEXT NOT NULL,
-        PRIMARY KEY (statement_id, capture_id)
-    );
-    CREATE TABLE failures (
-        key TEXT PRIMARY KEY,
-        capture_id TEXT,
-        url TEXT NOT NULL,
-        origin TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        at TEXT NOT NULL,
-        pipeline_version TEXT NOT NULL
-    );
-    CREATE VIRTUAL TABLE statements_fts USING fts5(
-        title, text,
-        content='statements', content_rowid='rowid',
-        tokenize='unicode61 remove_diacritics 2'
-    );
-    CREATE TRIGGER statements_ai AFTER INSERT ON statements BEGIN
-        INSERT INTO statements_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
-    END;
-    CREATE TRIGGER statements_ad AFTER DELETE ON statements BEGIN
-        INSERT INTO statements_fts(statements_fts, rowid, title, text)
-        VALUES ('delete', old.rowid, old.title, old.text);
-    END;
-    CREATE TRIGGER statements_au AFTER UPDATE OF title, text ON statements BEGIN
-        INSERT INTO statements_fts(statements_fts, rowid, title, text)
-        VALUES ('delete', old.rowid, old.title, old.text);
-        INSERT INTO statements_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
-    END;
-    """,
-)
+CORE_SCHEMA = """
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    zbody BLOB NOT NULL
+);
+CREATE TABLE captures (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    size INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    status INTEGER,
+    headers TEXT NOT NULL DEFAULT '[]',
+    origin TEXT NOT NULL DEFAULT '',
+    source TEXT
+);
+CREATE INDEX captures_url ON captures(url);
+CREATE INDEX captures_fetched ON captures(fetched_at);
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY,
+    homepage TEXT,
+    issuer TEXT,
+    country TEXT,
+    languages TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE statements (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    published TEXT,
+    published_source TEXT NOT NULL,
+    issuer TEXT,
+    country TEXT,
+    language TEXT,
+    doc_type TEXT NOT NULL,
+    source TEXT,
+    capture_ids TEXT NOT NULL,
+    latest_fetched_at TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL
+);
+CREATE INDEX statements_published ON statements(published);
+CREATE INDEX statements_issuer ON statements(issuer);
+CREATE INDEX statements_country ON statements(country);
+CREATE INDEX statements_language ON statements(language);
+CREATE TABLE versions (
+    statement_id TEXT NOT NULL,
+    capture_id TEXT NOT NULL REFERENCES captures(id),
+    fetched_at TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL,
+    PRIMARY KEY (statement_id, capture_id)
+);
+CREATE TABLE failures (
+    key TEXT PRIMARY KEY,
+    capture_id TEXT,
+    url TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE statements_fts USING fts5(
+    title, text,
+    content='statements', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER statements_ai AFTER INSERT ON statements BEGIN
+    INSERT INTO statements_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END;
+CREATE TRIGGER statements_ad AFTER DELETE ON statements BEGIN
+    INSERT INTO statements_fts(statements_fts, rowid, title, text)
+    VALUES ('delete', old.rowid, old.title, old.text);
+END;
+CREATE TRIGGER statements_au AFTER UPDATE OF title, text ON statements BEGIN
+    INSERT INTO statements_fts(statements_fts, rowid, title, text)
+    VALUES ('delete', old.rowid, old.title, old.text);
+    INSERT INTO statements_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END;
+"""
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (("core-0001-schema", CORE_SCHEMA),)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the schema up to date; returns the version now in force."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
-    if current > len(MIGRATIONS):
-        raise sqlite3.DatabaseError(
-            f"database schema version {current} is newer than this communique "
-            f"({len(MIGRATIONS)}); upgrade communique"
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet applied, each in its own transaction; returns their names."""
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    applied = []
+    for name, script in MIGRATIONS:
+        if name in done:
+            continue
+        stamp = datetime.now(UTC).isoformat()
+        conn.executescript(
+            f"BEGIN IMMEDIATE;\n{script}\n"
+            f"INSERT INTO migrations (name, applied_at) VALUES ('{name}', '{stamp}');\nCOMMIT;"
         )
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
-    return len(MIGRATIONS)
+        applied.append(name)
+    return applied
