@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
-from communique.model import Extraction, RawInput, Source
+from communique.errors import InputError
+from communique.model import RECORD_CONTENT_TYPE, Extraction, RawInput, Source
+
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
 
 
 def extract(raw: RawInput, source: Source | None = None) -> Extraction:
-    """Extract a statement from `raw` (HTML, plain text, PDF or a structured record)."""
-    raise NotImplementedError
+    """Extract a statement from `raw` (HTML, plain text, PDF or a structured record).
+
+    Example:
+        >>> extract(RawInput(url="file:a.txt", body=b"Title\\n\\nText.", content_type="text/plain",
+        ...                  origin="a.txt", fetched_at=now)).title
+        'Title'
+    """
+    kind = raw.content_type.split(";", 1)[0].strip().lower()
+    if kind in _HTML_TYPES:
+        from communique.extract.html import extract_html
+
+        return extract_html(raw, source)
+    if kind == "text/plain":
+        from communique.extract.text import extract_text
+
+        return extract_text(raw, source)
+    if kind == "application/pdf":
+        from communique.extract.pdf import extract_pdf
+
+        return extract_pdf(raw, source)
+    if kind == RECORD_CONTENT_TYPE:
+        from communique.extract.record import extract_record
+
+        return extract_record(raw, source)
+    raise InputError(f"unsupported content type {raw.content_type}")

@@ -1,0 +1,108 @@
+"""Trim page chrome (navigation, contact boxes, share lines, credits) off a text's edges."""
+
+from __future__ import annotations
+
+import re
+
+from communique.extract import language
+from communique.extract.blocks import Block
+from communique.extract.dates import dateline
+from communique.extract.textutil import ends_clause, ends_sentence, fold, is_prose
+
+_TAIL_MARKERS = re.compile(
+    r"^(?:contacts?|press contacts?|media contacts?|contact presse|kontakt|pressekontakt"
+    r"|ansprechpartner(?:in)?"
+    r"|weitere informationen|weiterführende informationen|further information|more information"
+    r"|for more information|pour en savoir plus|más información|lesen sie (?:dazu )?auch.*|see"
+    r" also|related"
+    r"(?: articles| links| news| content)?|mehr zum thema|das könnte sie auch interessieren"
+    r"|share(?: this)?"
+    r"(?: page| article| on)?|teilen|drucken|seite drucken|print(?: this page)?|tags|schlagworte"
+    r"|schlagwörter"
+    r"|смотрите также|см\. также|à lire aussi|voir aussi|leer más|ver también|download(?:s)?|links"
+    r"|back to top|nach oben|zurück|return to top|top of page|footnotes?|fußnoten)\s*:?$",
+    re.I,
+)
+_META_LINE = re.compile(
+    r"^(?:ort|datum|date|stand|published|posted|updated|veröffentlicht|pressemitteilung|press"
+    r" release|"
+    r"nr\.|no\.|number|nummer|reading time|lesezeit)\b[^.!?]{0,60}$",
+    re.I,
+)
+_CREDIT = re.compile(r"©|\b(?:foto|photo|bild|quelle|credit|picture|image)\s*:", re.I)
+_SHARE = re.compile(
+    r"^(?:share|teilen|drucken|print|tweet|e-?mail|facebook|twitter|linkedin|whatsapp)\b", re.I
+)
+
+
+def _is_credit(block: Block) -> bool:
+    return (
+        len(block.text.split()) <= 15
+        and bool(_CREDIT.search(block.text))
+        and not ends_sentence(block.text)
+    )
+
+
+def _nav_like(block: Block, body_language: str | None) -> bool:
+    """A short label with no sentence punctuation that is a link, a share line or foreign."""
+    text = block.text
+    if len(text.split()) > 12 or ends_clause(text):
+        return False
+    if block.link_ratio > 0.6 or _SHARE.match(text) or _TAIL_MARKERS.match(text):
+        return True
+    return bool(
+        body_language and len(text) >= 8 and language.confidence(text, body_language) < 0.05
+    )
+
+
+def _title_echo(text: str, title: str) -> bool:
+    key, head = fold(text), fold(title)
+    if not head:
+        return False
+    return (
+        key == head
+        or (key.startswith(head) and len(key) - len(head) < 80)
+        or (head.startswith(key) and len(key) > 20)
+    )
+
+
+def trim(blocks: list[Block], title: str, body_language: str | None) -> list[Block]:
+    """Drop chrome from both ends of `blocks`, credits anywhere, and a repeated headline."""
+    kept = [b for b in blocks if not _is_credit(b)]
+    start = 0
+    while start < len(kept):
+        block = kept[start]
+        if (
+            _title_echo(block.text, title)
+            or dateline(block.text) is not None
+            or _META_LINE.match(block.text)
+            or (_nav_like(block, body_language) and block.kind != "item")
+        ):
+            start += 1
+            continue
+        break
+    kept = kept[start:]
+    prose_total = sum(len(b.text) for b in kept if is_prose(b.text))
+    seen_prose = 0
+    for index, block in enumerate(kept):
+        if is_prose(block.text):
+            seen_prose += len(block.text)
+        elif (
+            index > 0
+            and seen_prose > 0
+            and _TAIL_MARKERS.match(block.text)
+            and prose_total - seen_prose < 0.4 * prose_total
+        ):
+            kept = kept[:index]
+            break
+    while kept:
+        block = kept[-1]
+        if (
+            dateline(block.text) is not None
+            or _nav_like(block, body_language)
+            or (block.kind == "head" and not ends_sentence(block.text))
+        ):
+            kept.pop()
+            continue
+        break
+    return kept

@@ -1,0 +1,120 @@
+"""Find calendar dates written in text: datelines, headline dates, metadata values."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "january jan januar janvier enero gennaio janeiro января январь styczeń stycznia",
+        "february feb februar février fevrier febrero febbraio fevereiro февраля февраль lutego",
+        "march mar märz maerz mars marzo março марта март marca",
+        "april apr avril abril aprile апреля апрель kwietnia",
+        "may mai mayo maggio maio мая май maja",
+        "june jun juni juin junio giugno junho июня июнь czerwca",
+        "july jul juli juillet julio luglio julho июля июль lipca",
+        "august aug août aout agosto августа август sierpnia",
+        "september sep sept septembre septiembre settembre setembro сентября сентябрь września",
+        "october oct oktober octobre octubre ottobre outubro октября октябрь października",
+        "november nov novembre noviembre novembro ноября ноябрь listopada",
+        "december dec dezember décembre decembre diciembre dicembre dezembro декабря декабрь"
+        " grudnia",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+
+_MONTH = (
+    "(?P<month>"
+    + "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+    + r")\.?"
+)
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|º|\.)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_PATTERNS = [
+    re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?!\d)"),
+    re.compile(
+        r"(?<![\d.])(?P<day>[0-3]?\d)[.\-](?P<month>[01]?\d)[.\-](?P<year>(?:19|20)\d\d)(?!\d)"
+    ),
+    re.compile(rf"(?<!\w){_MONTH}\s+{_DAY},?\s+{_YEAR}(?!\d)", re.I),
+    re.compile(
+        rf"(?<![\w.]){_DAY}\s*(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+|of\s+)?{_YEAR}(?!\d)", re.I
+    ),
+]
+_DATELINE_FILLER = re.compile(
+    r"^(?:datum|date|dated|stand|ort|published|posted|updated|on|le|am|vom|du|den|de|"
+    r"date signature|дата|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|"
+    r"vendredi|samedi|dimanche|года|г|at|um|\d{1,2}:\d\d|h|uhr|am|pm|et|cet|cest|[-–—|/,:;()]+)$",
+    re.I,
+)
+
+
+def make_date(year: int, month: int, day: int) -> date | None:
+    """Return a `date`, or None when the parts are not a plausible publication date."""
+    if not 1900 <= year <= datetime.now().year + 1:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _from_match(match: re.Match[str]) -> date | None:
+    raw_month = match.group("month").lower().rstrip(".")
+    month = int(raw_month) if raw_month.isdigit() else _MONTHS.get(raw_month, 0)
+    return make_date(int(match.group("year")), month, int(match.group("day")))
+
+
+def find_dates(text: str) -> list[tuple[date, int, int]]:
+    """Return (date, start, end) for every date written in `text`, in text order."""
+    found: list[tuple[date, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < e and s < end for s, e in taken):
+                continue
+            value = _from_match(match)
+            if value is not None:
+                found.append((value, start, end))
+                taken.append((start, end))
+    return sorted(found, key=lambda item: item[1])
+
+
+def parse_iso(value: str) -> date | None:
+    """Parse the date part of an ISO-8601-ish or `DD-MM-YYYY` metadata value."""
+    value = value.strip()
+    if value.isdigit() and len(value) >= 9:
+        try:
+            return datetime.fromtimestamp(int(value)).date()
+        except (OverflowError, OSError, ValueError):
+            return None
+    dates = find_dates(value[:40])
+    return dates[0][0] if dates else None
+
+
+def dateline(line: str, max_other_words: int = 4) -> date | None:
+    """Return the date if `line` is a dateline: a date plus at most a place or a label."""
+    if len(line) > 90:
+        return None
+    dates = find_dates(line)
+    if len(dates) != 1:
+        return None
+    value, start, end = dates[0]
+    rest = (line[:start] + " " + line[end:]).replace(",", " , ")
+    others = [w for w in rest.split() if not _DATELINE_FILLER.match(w.strip(".:"))]
+    if len(others) > max_other_words or any(ch in rest for ch in "!?"):
+        return None
+    if any(w.rstrip(".").isdigit() for w in others):
+        return None
+    return value
+
+
+def date_in_title(title: str) -> date | None:
+    """Return a date written inside a headline, e.g. `… (May 15, 2020)`."""
+    dates = find_dates(title)
+    return dates[-1][0] if len(dates) == 1 else None

@@ -1,0 +1,87 @@
+"""Turn captured bytes into text: BOM, UTF-8, declared charset, sniffing, then replacement."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+from communique.errors import InputError
+from communique.extract.textutil import control_ratio
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I
+)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def charset_param(content_type: str) -> str | None:
+    """Return the `charset=` parameter of a Content-Type value, if any."""
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", content_type, re.I)
+    return match.group(1) if match else None
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def looks_binary(body: bytes) -> bool:
+    """Return True if `body` is evidently not text (NUL bytes or many control bytes)."""
+    head = body[:8192]
+    if any(head.startswith(bom) for bom, _ in _BOMS[1:]):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > max(2, len(head) // 20)
+
+
+def decode(body: bytes, declared: str | None = None, html: bool = False) -> str:
+    """Decode `body` to text; never fails, falls back to UTF-8 with replacement."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body.decode(name, errors="replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    candidates: list[str | None] = [_codec(declared)]
+    if html:
+        match = _META_CHARSET.search(body[:4096])
+        candidates.append(_codec(match.group(1).decode("ascii", "ignore")) if match else None)
+    for codec in candidates:
+        if codec and codec != "utf-8":
+            try:
+                return body.decode(codec)
+            except (UnicodeDecodeError, LookupError):
+                continue
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        text = body.decode(best.encoding, errors="replace")
+        if control_ratio(text[:5000]) < 0.05:
+            return text
+    return body.decode("utf-8", errors="replace")
+
+
+def decode_checked(body: bytes, declared: str | None, kind: str) -> str:
+    """Decode `body`, raising `InputError` when it is empty or binary junk."""
+    if not body.strip():
+        raise InputError("empty file")
+    if looks_binary(body):
+        raise InputError(f"not {kind}: looks like binary data")
+    text = decode(body, declared, html=kind == "HTML")
+    if control_ratio(text[:20000]) > 0.1:
+        raise InputError(f"not {kind}: looks like binary data")
+    return text

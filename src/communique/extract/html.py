@@ -1,0 +1,211 @@
+"""HTML pages: trafilatura for the main text, htmldate and own rules for the date."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import date
+
+from htmldate import find_date
+from lxml import etree
+from lxml import html as lxml_html
+from trafilatura import bare_extraction
+
+from communique.errors import ExtractionError
+from communique.extract import chrome, htmlmeta, language, listing
+from communique.extract.blocks import Block, from_trafilatura
+from communique.extract.countries import country_from_host, find_country
+from communique.extract.dates import date_in_title, dateline
+from communique.extract.decode import charset_param, decode_checked
+from communique.extract.issuers import issuer_for_url
+from communique.extract.metadata import doc_type, issuer_from_opening
+from communique.extract.textutil import clean, fold, is_prose
+from communique.model import Extraction, RawInput, Source
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_HIDDEN_XPATH = (
+    "//*[contains(@class,'hidden') or contains(@class,'aural') or contains(@class,'sr-only')"
+    " or contains(@class,'screen-reader') or contains(@class,'invisible') or"
+    " contains(@style,'none')]"
+)
+_GENERIC_AFFIX = re.compile(
+    r"^(?:news|home|startseite|aktuelles|presse|press|press room|archive|archiv)$", re.I
+)
+
+
+def parse(text: str) -> lxml_html.HtmlElement:
+    """Parse decoded HTML into an lxml tree, or raise `ExtractionError`."""
+    try:
+        return lxml_html.document_fromstring(_XML_DECL.sub("", text, count=1))
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ExtractionError(f"unparseable HTML: {exc}") from exc
+
+
+def _header_charset(raw: RawInput) -> str | None:
+    found = charset_param(raw.content_type)
+    for name, value in raw.headers:
+        if found is None and name.lower() == "content-type":
+            found = charset_param(value)
+    return found
+
+
+def _main_text(tree: lxml_html.HtmlElement, url: str) -> list[Block]:
+    for element in tree.xpath(_HIDDEN_XPATH):
+        if (
+            htmlmeta.is_hidden(element)
+            and element.getparent() is not None
+            and len(element.text_content()) < 300
+        ):
+            element.drop_tree()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            document = bare_extraction(
+                tree,
+                url=url or None,
+                fast=True,
+                include_comments=False,
+                include_links=True,
+                include_tables=True,
+            )
+    except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
+        raise ExtractionError(f"main-text extraction failed: {type(exc).__name__}") from exc
+    body = getattr(document, "body", None) if document is not None else None
+    return from_trafilatura(body) if body is not None else []
+
+
+def _published(
+    tree: lxml_html.HtmlElement, meta: htmlmeta.PageMeta, blocks: list[Block], title: str, url: str
+) -> tuple[date | None, str]:
+    declared = htmlmeta.meta_published(meta)
+    if declared is not None:
+        return declared
+    found = htmlmeta.time_element(tree)
+    if found is not None:
+        return found, "time-element"
+    for block in [*blocks[:4], *blocks[-3:]]:
+        found = dateline(block.text)
+        if found is not None:
+            return found, "dateline"
+    found = htmlmeta.date_element(tree)
+    if found is not None:
+        return found, "date-element"
+    found = date_in_title(title)
+    if found is not None:
+        return found, "headline"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = find_date(tree, url=url or None, original_date=True, extensive_search=False)
+    except (ValueError, TypeError, etree.LxmlError):
+        value = None
+    if value:
+        return date.fromisoformat(value), "htmldate"
+    return None, "none"
+
+
+def _issuer(
+    source: Source | None,
+    title: str,
+    blocks: list[Block],
+    meta: htmlmeta.PageMeta,
+    removed: list[str],
+    url: str,
+) -> str | None:
+    if source is not None and source.issuer:
+        return source.issuer
+    opening = " ".join([title, *(b.text for b in blocks[:2])])
+    found = issuer_from_opening(opening)
+    if found:
+        return found
+    for value in (
+        meta.metas.get("og:site_name"),
+        meta.ld_publisher,
+        meta.metas.get("publisher"),
+        meta.metas.get("dcterms.publisher"),
+        meta.metas.get("dc.publisher"),
+    ):
+        if value and "." not in value:
+            return value
+    affixes = [a for a in removed if not _GENERIC_AFFIX.match(a) and "." not in a]
+    if affixes:
+        return max(affixes, key=len)
+    known = issuer_for_url(url)
+    return known[0] if known else None
+
+
+def _country(source: Source | None, issuer: str | None, url: str) -> str | None:
+    if source is not None and source.country:
+        return source.country
+    if issuer:
+        found = find_country(issuer)
+        if found:
+            return found
+    known = issuer_for_url(url)
+    if known and known[1]:
+        return known[1]
+    from urllib.parse import urlsplit
+
+    return country_from_host(urlsplit(url).hostname or "")
+
+
+def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
+    """Extract the statement of an HTML page (or flag it as a listing)."""
+    text = decode_checked(raw.body, _header_charset(raw), "HTML")
+    tree = parse(text)
+    meta = htmlmeta.read_meta(tree)
+    url = htmlmeta.canonical_url(tree, meta, raw.url)
+    title, headline, removed = htmlmeta.choose_title(tree, meta, None)
+    link_count = len(tree.xpath("//a[@href]"))
+    hint = (
+        tree.get("lang") or meta.metas.get("og:locale") or meta.metas.get("content-language") or ""
+    ) or None
+    pdf = listing.pdf_link(tree, headline, url)
+    blocks = _main_text(tree, url)
+    raw_prose = sum(len(b.text) for b in blocks if b.link_ratio < 0.5 and is_prose(b.text))
+    if not title and blocks:
+        title = blocks[0].text[:300]
+    if pdf and raw_prose < 200:
+        raise ExtractionError(f"page body is only a link to a PDF: {pdf}")
+    if listing.is_listing(link_count, raw_prose):
+        return Extraction(
+            url=url,
+            title=title,
+            paragraphs=(),
+            published=None,
+            published_source="none",
+            issuer=_issuer(source, title, [], meta, removed, url),
+            country=None,
+            language=language.detect(" ".join(b.text for b in blocks) or title, hint),
+            doc_type=doc_type(title, "", url),
+            is_listing=True,
+        )
+    prose_text = " ".join(b.text for b in blocks if is_prose(b.text)) or " ".join(
+        b.text for b in blocks
+    )
+    lang = language.detect(prose_text, hint)
+    published, published_source = _published(tree, meta, blocks, title, url)
+    kept = chrome.trim(blocks, title, lang)
+    prose = sum(len(b.text) for b in kept if b.link_ratio < 0.5 and is_prose(b.text))
+    if pdf and prose < 200:
+        raise ExtractionError(f"page body is only a link to a PDF: {pdf}")
+    if prose == 0 and not any(b.link_ratio < 0.5 and len(b.text.split()) >= 5 for b in kept):
+        raise ExtractionError("no statement text found in the page")
+    if not kept:
+        raise ExtractionError("no statement text found in the page")
+    paragraphs = tuple(b.text for b in kept)
+    if paragraphs and fold(paragraphs[0]) == fold(title):
+        paragraphs = paragraphs[1:]
+    issuer = _issuer(source, title, kept, meta, removed, url)
+    return Extraction(
+        url=url,
+        title=clean(title),
+        paragraphs=paragraphs,
+        published=published,
+        published_source=published_source,
+        issuer=issuer,
+        country=_country(source, issuer, url),
+        language=lang,
+        doc_type=doc_type(title, paragraphs[0] if paragraphs else "", url),
+        is_listing=False,
+    )

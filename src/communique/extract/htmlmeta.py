@@ -1,0 +1,270 @@
+"""Read metadata from a parsed HTML page: meta tags, JSON-LD, canonical URL, headline, dates."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urljoin
+
+from lxml import html as lxml_html
+
+from communique.extract.dates import dateline, find_dates, parse_iso
+from communique.extract.metadata import overlap, segments, strip_affixes, variants
+from communique.extract.textutil import clean, fold
+
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date.created",
+    "dcterms.created",
+    "publication_date",
+    "publishdate",
+    "pubdate",
+    "date",
+    "dc.date",
+    "dcterms.date",
+    "available",
+    "parsely-pub-date",
+    "sailthru.date",
+    "citation_date",
+)
+_HIDDEN = re.compile(
+    r"visually-hidden|sr-only|screen-reader|\baural\b|is-aural|element-invisible|hidden-title", re.I
+)
+_BRAND = re.compile(r"logo|brand|tagline|masthead|site-?name|site-?title|navbar|^header$", re.I)
+_NOT_DATE_CONTEXT = re.compile(
+    r"teaser|related|footer|sidebar|comment|copyright|nav|menu|list|promo", re.I
+)
+_LOWER = (
+    "translate(concat(@class,' ',@id),'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
+)
+_DATE_XPATH = (
+    f"//*[@class or @id][contains({_LOWER},'dat') or contains({_LOWER},'publ')"
+    f" or contains({_LOWER},'post')]"
+)
+_DATE_CLASS = re.compile(r"date|datum|dateline|pubdate|published|posted|updated", re.I)
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What the page says about itself outside the main text."""
+
+    metas: dict[str, str]
+    ld_headline: str | None
+    ld_published: str | None
+    ld_publisher: str | None
+
+
+def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
+    """Collect `<meta>` values (first non-empty per key) and JSON-LD fields."""
+    metas: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = (
+            (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        )
+        value = clean(meta.get("content") or "")
+        if key and value and key not in metas:
+            metas[key] = value
+    headline = published = publisher = None
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, RecursionError):
+            continue
+        for item in _ld_items(data):
+            headline = headline or _str(item.get("headline"))
+            published = published or _str(item.get("datePublished"))
+            pub = item.get("publisher")
+            if isinstance(pub, dict):
+                publisher = publisher or _str(pub.get("name"))
+    return PageMeta(metas, headline, published, publisher)
+
+
+def _str(value: object) -> str | None:
+    return clean(value) if isinstance(value, str) and value.strip() else None
+
+
+def _ld_items(data: object) -> list[dict[str, object]]:
+    if isinstance(data, list):
+        return [i for d in data for i in _ld_items(d)]
+    if isinstance(data, dict):
+        graph = data.get("@graph")
+        return [data, *(_ld_items(graph) if graph is not None else [])]
+    return []
+
+
+def canonical_url(tree: lxml_html.HtmlElement, meta: PageMeta, url: str) -> str:
+    """Return the page's canonical or og:url when absolute http(s), else `url`."""
+    for href in [*tree.xpath('//link[@rel="canonical"]/@href'), meta.metas.get("og:url", "")]:
+        href = str(href).strip()
+        if href.startswith(("http://", "https://")):
+            return href
+    return url
+
+
+def _marker(element: lxml_html.HtmlElement) -> str:
+    return f"{element.get('class', '')} {element.get('id', '')}".strip()
+
+
+def is_hidden(element: lxml_html.HtmlElement) -> bool:
+    """True for screen-reader-only elements (site names, skip links)."""
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return bool(_HIDDEN.search(_marker(element))) or "display:none" in style
+
+
+def _is_brand(element: lxml_html.HtmlElement) -> bool:
+    if is_hidden(element) or "homepage" in (element.get("title") or "").lower():
+        return True
+    for index, node in enumerate(element.iterancestors()):
+        if index > 4:
+            break
+        marker = _marker(node)
+        if node.tag == "a" and (node.get("href") or "").rstrip("/") in ("", ".", "/", "index.html"):
+            return True
+        if marker and any(_BRAND.search(tok) for tok in marker.split()):
+            return True
+    return False
+
+
+def headings(tree: lxml_html.HtmlElement) -> list[tuple[lxml_html.HtmlElement, str]]:
+    """Return visible, non-brand h1–h3 elements with their cleaned text, h1 first."""
+    found: list[tuple[lxml_html.HtmlElement, str]] = []
+    for level in ("h1", "h2", "h3"):
+        for element in tree.iter(level):
+            text = clean(element.text_content())
+            if text and len(text) < 400 and not _is_brand(element):
+                found.append((element, text))
+    return found
+
+
+def choose_title(
+    tree: lxml_html.HtmlElement, meta: PageMeta, fallback: str | None
+) -> tuple[str, lxml_html.HtmlElement | None, list[str]]:
+    """Pick the headline: a heading that the `<title>`/og:title confirm, else the cleaned title.
+
+    Returns (title, headline element or None, site-name parts stripped from the page title).
+    """
+    title_tag = clean(tree.findtext(".//title") or "")
+    refs = [
+        r
+        for r in (
+            title_tag,
+            meta.metas.get("og:title"),
+            meta.metas.get("twitter:title"),
+            meta.ld_headline,
+        )
+        if r
+    ]
+    site_names = tuple(n for n in (meta.metas.get("og:site_name"), meta.ld_publisher) if n)
+    removed: list[str] = []
+    for ref in refs:
+        removed = strip_affixes(ref, site_names)[1]
+        if removed:
+            break
+    candidates = headings(tree)
+    keys = {fold(v): v for ref in refs for v in variants(ref)}
+    cores = [strip_affixes(r, site_names)[0] for r in refs]
+    core_keys = {fold(c) for c in cores}
+    site_keys = {fold(n) for n in site_names}
+    affix_keys = {fold(a) for r in refs for a in strip_affixes(r, site_names)[1]}
+    for element, text in candidates:
+        if fold(text) in core_keys:
+            return text, element, _affixes(refs, text)
+    for element, text in candidates:
+        if element.tag == "h1" and fold(text) in keys and fold(text) not in site_keys:
+            return text, element, _affixes(refs, text)
+    for element, text in candidates:
+        if fold(text) in keys and fold(text) not in affix_keys:
+            return text, element, _affixes(refs, text)
+    for element, text in candidates:
+        if element.tag != "h1":
+            continue
+        for core in cores:
+            if len(core.split()) >= 3 and fold(core) in fold(text):
+                return core, element, _affixes(refs, core)
+    for element, text in candidates[:6]:
+        if len(text.split()) >= 3 and any(overlap(text, r) >= 0.5 for r in refs):
+            return text, element, removed
+    for element, text in candidates:
+        if fold(text) in keys:
+            return text, element, _affixes(refs, text)
+    for core in cores:
+        if core:
+            return core, None, _affixes(refs, core)
+    if candidates:
+        return candidates[0][1], candidates[0][0], removed
+    return clean(fallback or ""), None, removed
+
+
+def _affixes(refs: list[str], title: str) -> list[str]:
+    """Return the page-title segments that are not part of the chosen headline."""
+    key = fold(title)
+    own = {fold(v) for v in variants(title)}
+    return [s for r in refs[:2] for s in segments(r) if fold(s) not in own and key not in fold(s)]
+
+
+def meta_published(meta: PageMeta) -> tuple[date, str] | None:
+    """Return the publication date declared in meta tags or JSON-LD."""
+    for key in _PUBLISHED_META:
+        value = meta.metas.get(key)
+        if value:
+            found = parse_iso(value)
+            if found is not None:
+                return found, f"meta:{key}"
+    if meta.ld_published:
+        found = parse_iso(meta.ld_published)
+        if found is not None:
+            return found, "json-ld"
+    return None
+
+
+def _bad_context(element: lxml_html.HtmlElement) -> bool:
+    for node in [element, *element.iterancestors()]:
+        if node.tag in ("body", "html"):
+            return False
+        if node.tag in ("footer", "nav", "aside"):
+            return True
+        marker = _marker(node)
+        if marker and _NOT_DATE_CONTEXT.search(marker):
+            return True
+    return False
+
+
+def time_element(tree: lxml_html.HtmlElement) -> date | None:
+    """Return the date of the first `<time datetime>` outside footers, teasers and lists."""
+    for element in tree.iter("time"):
+        value = element.get("datetime") or clean(element.text_content())
+        found = parse_iso(value) if value else None
+        if found is not None and not _bad_context(element):
+            return found
+    return None
+
+
+def date_element(tree: lxml_html.HtmlElement) -> date | None:
+    """Return the date in the first element whose class/id says it holds a date."""
+    for element in tree.xpath(_DATE_XPATH):
+        if element.tag in ("html", "body", "meta", "script", "style"):
+            continue
+        marker = _marker(element)
+        if not marker or not _DATE_CLASS.search(marker) or _bad_context(element):
+            continue
+        text = clean(element.text_content())
+        if not text or len(text) > 90:
+            continue
+        found = dateline(text, max_other_words=4)
+        if found is None:
+            dates = find_dates(text)
+            found = dates[0][0] if len(dates) == 1 else None
+        if found is not None:
+            return found
+    return None
+
+
+def absolute(url: str, href: str) -> str:
+    """Resolve `href` against `url` when `url` is absolute."""
+    return urljoin(url, href) if url.startswith(("http://", "https://")) else href

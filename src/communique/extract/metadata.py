@@ -1,0 +1,129 @@
+"""Headline, issuer and document-type helpers shared by all extractors."""
+
+from __future__ import annotations
+
+import re
+
+from communique.extract.countries import find_country
+from communique.extract.textutil import clean, fold
+from communique.model import DocType
+
+_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|«|»|::|·|•|/)\s+|:\s+(?=[A-ZÄÖÜ])(?<=\.\w\w: )")
+
+_DOCTYPE_RULES: tuple[tuple[DocType, str], ...] = (
+    (
+        DocType.JOINT_STATEMENT,
+        r"joint (?:statement|declaration)|gemeinsame erklärung|déclaration (?:conjointe|commune)"
+        r"|declaración conjunta|совместное заявление|joint-statement",
+    ),
+    (
+        DocType.PRESS_RELEASE,
+        r"press[- ]release|media release|pressemitteilung(?:en)?|presseerklärung|presseinformation"
+        r"|communiqué de presse|comunicado de prensa|nota de prensa|пресс-релиз|press statement",
+    ),
+    (DocType.INTERVIEW, r"interview|интервью|entrevista|entretien"),
+    (
+        DocType.SPEECH,
+        r"speech(?:es)?|remarks|address|rede|reden|ansprache|discours|discurso|выступлени[ея]|речь"
+        r"|general debate|toast",
+    ),
+    (DocType.COMMENT, r"comment|kommentar|commentaire|комментарий"),
+    (DocType.COMMUNIQUE, r"communiqu[ée]|kommuniqu[ée]|коммюнике|comunicado"),
+    (
+        DocType.STATEMENT,
+        r"statements?|erklärung|stellungnahme|déclaration|declaración|заявлени[ея]|declaration",
+    ),
+    (DocType.NEWS, r"news|nachrichten|meldung(?:en)?|aktuelles|actualités|noticias|новости|blog"),
+)
+_DOCTYPE_PATTERNS = tuple(
+    (kind, re.compile(rf"(?<![\w]){rx}(?![\w])", re.I)) for kind, rx in _DOCTYPE_RULES
+)
+
+_ORG_HEAD = (
+    r"(?:Ministry|Foreign Ministry|Embassy|Permanent Mission|Mission|Consulate(?: General)?|Office"
+    r"|Government"
+    r"|Department|Presidency|President|Prime Minister|Federal Foreign Office|Cabinet|Council"
+    r"|Delegation)"
+)
+_ISSUER_IN_OPENING = re.compile(
+    rf"\b(?:of|by|from)\s+(?:the\s+)?({_ORG_HEAD}(?:\s+(?:of|for|and|the|[A-Z][\w'’-]*))*)"
+)
+
+
+def segments(title: str) -> list[str]:
+    """Split a page title at site separators (`|`, ` - `, `«`, …)."""
+    return [s for s in (clean(p) for p in _SEPARATORS.split(title)) if s]
+
+
+def variants(title: str) -> list[str]:
+    """Return every contiguous run of a title's segments, longest first."""
+    parts = segments(title)
+    runs = {clean(title)}
+    for i in range(len(parts)):
+        for j in range(i + 1, len(parts) + 1):
+            runs.add(_join(title, parts[i:j]))
+    return sorted(runs, key=len, reverse=True)
+
+
+def _join(title: str, parts: list[str]) -> str:
+    """Rejoin consecutive segments with the separator text the title had between them."""
+    text = clean(title)
+    start = text.find(parts[0])
+    end = text.find(parts[-1], start) + len(parts[-1]) if start >= 0 else -1
+    if start < 0 or end < start:
+        return " ".join(parts)
+    return text[start:end]
+
+
+def strip_affixes(title: str, site_names: tuple[str, ...] = ()) -> tuple[str, list[str]]:
+    """Remove site-name prefixes/suffixes from a page title; return (core, removed parts)."""
+    parts = segments(title)
+    removed: list[str] = []
+    known = {fold(n) for n in site_names if n}
+
+    def removable(part: str, rest: list[str]) -> bool:
+        if fold(part) in known:
+            return True
+        longest = max(len(r.split()) for r in rest)
+        return len(part.split()) <= 5 and len(part.split()) < longest
+
+    changed = True
+    while changed and len(parts) > 1:
+        changed = False
+        if removable(parts[-1], parts[:-1]):
+            removed.append(parts.pop())
+            changed = True
+        elif removable(parts[0], parts[1:]):
+            removed.append(parts.pop(0))
+            changed = True
+    return (_join(title, parts) if parts else clean(title)), removed
+
+
+def overlap(a: str, b: str) -> float:
+    """Return the Jaccard overlap of the word sets of two strings."""
+    wa, wb = set(re.findall(r"\w+", fold(a))), set(re.findall(r"\w+", fold(b)))
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / len(wa | wb)
+
+
+def doc_type(*texts: str) -> DocType:
+    """Guess the document type from title, opening and URL, in that order of trust."""
+    for text in texts:
+        if not text:
+            continue
+        probe = text.replace("_", " ").replace("/", " / ")
+        for kind, pattern in _DOCTYPE_PATTERNS:
+            if pattern.search(probe):
+                return kind
+    return DocType.OTHER
+
+
+def issuer_from_opening(text: str) -> str | None:
+    """Return the issuing body named at a statement's opening, if it names a country."""
+    for match in _ISSUER_IN_OPENING.finditer(text[:400]):
+        candidate = re.sub(r"\s+(?:of|for|and|the)$", "", match.group(1).strip())
+        candidate = re.sub(r"\s+(?:of|for|and|the)$", "", candidate)
+        if " of " in candidate and find_country(candidate):
+            return candidate
+    return None

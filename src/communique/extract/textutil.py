@@ -1,0 +1,60 @@
+"""Small string helpers shared by the extractors."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_WS = re.compile(r"\s+")
+_TERMINAL = re.compile(r"[.!?…。！？:;]['\"”’»)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’»)\]]*$")
+_QUOTES = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'"}
+)
+
+
+def clean(text: str) -> str:
+    """Return `text` with invisible characters removed and whitespace collapsed."""
+    return _WS.sub(" ", text.translate(_INVISIBLE)).strip()
+
+
+def fold(text: str) -> str:
+    """Return a comparison key: NFKC, quotes unified, whitespace collapsed, casefolded."""
+    return clean(unicodedata.normalize("NFKC", text).translate(_QUOTES)).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Return the whitespace-separated words of `text`."""
+    return text.split()
+
+
+def ends_sentence(text: str) -> bool:
+    """Return True if `text` ends like a sentence (full stop, question or exclamation mark)."""
+    return bool(_SENTENCE_END.search(text.rstrip()))
+
+
+def ends_clause(text: str) -> bool:
+    """Return True if `text` ends with sentence punctuation or a colon/semicolon."""
+    return bool(_TERMINAL.search(text.rstrip()))
+
+
+def is_prose(text: str, min_words: int = 8) -> bool:
+    """Return True if `text` looks like running prose rather than a label or a link."""
+    return len(text.split()) >= min_words and ends_sentence(text)
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Split plain text into paragraphs at blank lines, joining wrapped lines."""
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return [p for p in (clean(b) for b in blocks) if p]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f\ufffd\ud800-\udfff\ue000-\uf8ff]")
+
+
+def control_ratio(text: str) -> float:
+    """Return the share of characters in `text` that are control or replacement characters."""
+    if not text:
+        return 0.0
+    return len(_CONTROL.findall(text)) / len(text)

@@ -1,0 +1,132 @@
+"""Inputs that are not what they claim: errors are CommuniqueErrors with one-line reasons."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfWriter
+
+from communique.errors import CommuniqueError, ExtractionError, InputError
+from communique.extract import extract
+from tests.extract.conftest import raw, shared
+
+
+def test_empty_file() -> None:
+    with pytest.raises(InputError, match="empty file"):
+        extract(raw(b"", "text/html"))
+    with pytest.raises(InputError, match="empty file"):
+        extract(raw(b"  \n", "text/plain"))
+
+
+def test_binary_junk_named_html() -> None:
+    junk = bytes(range(256)) * 40
+    with pytest.raises(InputError, match="not HTML: looks like binary data"):
+        extract(raw(junk, "text/html"))
+
+
+def test_unsupported_type() -> None:
+    with pytest.raises(InputError, match="unsupported content type image/png"):
+        extract(raw(b"\x89PNG", "image/png"))
+
+
+def test_invalid_utf8_html_decodes() -> None:
+    body = (
+        "<html><head><meta charset='utf-8'><title>Déclaration du ministère</title></head><body>"
+        "<h1>Déclaration du ministère</h1>"
+        "<p>Le ministère des Affaires étrangères condamne fermement "
+        "l'attaque et appelle toutes les parties à la retenue et au dialogue.</p>"
+        "<p>La France réaffirme son attachement au droit international et à la paix.</p>"
+        "</body></html>"
+    ).encode("latin-1")
+    result = extract(raw(body, "text/html"))
+    # Latin-1 bytes labelled UTF-8: the charset is sniffed (a guess), never a crash.
+    assert result.title.startswith("D") and "claration du minist" in result.title
+    assert "condamne fermement" in result.text and "droit international" in result.text
+    assert result.language == "fr"
+
+
+def test_invalid_utf8_text_decodes() -> None:
+    body = (
+        b"Erkl\xe4rung des Ministeriums\n\n"
+        b"Das Ministerium begr\xfc\xdft die Einigung \xff\xfe und ruft zur Ruhe auf."
+    )
+    result = extract(raw(body, "text/plain"))
+    assert result.title.startswith("Erkl")
+    assert result.paragraphs and "Ministerium" in result.paragraphs[0]
+
+
+def test_pdf_without_text_layer() -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(ExtractionError, match=r"PDF has no text layer \(scanned image\?\)"):
+        extract(raw(buffer.getvalue(), "application/pdf"))
+
+
+def test_attachment_pdf_extracts_text() -> None:
+    folder = shared("pages", "attachments")
+    pdf = next(folder.glob("*.pdf"))
+    result = extract(
+        raw(pdf.read_bytes(), "application/pdf", url="http://localhost/discours_pmcg_en.pdf")
+    )
+    assert len(result.text) > 5000
+    assert result.language == "en"
+    assert result.title
+    assert "Government" in result.text or "government" in result.text
+
+
+def test_not_a_pdf() -> None:
+    with pytest.raises(InputError):
+        extract(raw(b"<html>nope</html>", "application/pdf"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.one_of(
+        st.binary(max_size=2000), st.text(max_size=2000).map(lambda s: s.encode("utf-8"))
+    ),
+    kind=st.sampled_from(["text/html", "text/plain", "text/html; charset=latin-1"]),
+)
+def test_arbitrary_bytes_never_crash(body: bytes, kind: str) -> None:
+    try:
+        result = extract(raw(body, kind))
+    except CommuniqueError:
+        return
+    assert result is not None
+    assert isinstance(result.paragraphs, tuple)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<div>",
+                "<h1>",
+                "</h1>",
+                "<a href='x.pdf'>",
+                "</a>",
+                "Text.",
+                "Ein Satz mit Wörtern.",
+                "\x00",
+                "<?xml version='1.0'?>",
+                "<title>T</title>",
+                "<time datetime='2020-01-01'>",
+                "&amp;",
+                "<script>",
+                "</script>",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_arbitrary_markup_never_crash(parts: list[str]) -> None:
+    with contextlib.suppress(CommuniqueError):
+        extract(raw("".join(parts).encode("utf-8"), "text/html"))
