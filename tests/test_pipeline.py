@@ -118,7 +118,7 @@ def test_new_bytes_at_same_url_become_a_version(tmp_path: Path) -> None:
 def test_reprocess_rebuilds_statements_from_captures(seed_db: Path) -> None:
     before = json_lines(cli("export", "--db", str(seed_db))[1])
     conn = sqlite3.connect(seed_db)
-    conn.execute("UPDATE statements SET title = 'damaged'")
+    conn.execute("UPDATE statement_texts SET title = 'damaged', text = 'damaged'")
     conn.commit()
     code, _, stderr = cli("reprocess", "--db", str(seed_db))
     assert code == 0, stderr

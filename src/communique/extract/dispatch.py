@@ -12,9 +12,11 @@ def extract(raw: RawInput, source: Source | None = None) -> Extraction:
     """Extract a statement from `raw` (HTML, plain text, PDF or a structured record).
 
     Example:
-        >>> extract(RawInput(url="file:a.txt", body=b"Title\\n\\nText.", content_type="text/plain",
-        ...                  origin="a.txt", fetched_at=now)).title
-        'Title'
+        >>> from datetime import UTC, datetime
+        >>> raw = RawInput(url="file:a.txt", body=b"Statement on peace\\n\\nWe call for peace.",
+        ...                content_type="text/plain", origin="a.txt", fetched_at=datetime.now(UTC))
+        >>> extract(raw).title
+        'Statement on peace'
     """
     kind = raw.content_type.split(";", 1)[0].strip().lower()
     if kind in _HTML_TYPES:

@@ -41,8 +41,6 @@ CREATE TABLE statements (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     url TEXT NOT NULL,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
     published TEXT,
     published_source TEXT NOT NULL,
     issuer TEXT,
@@ -58,6 +56,12 @@ CREATE INDEX statements_published ON statements(published);
 CREATE INDEX statements_issuer ON statements(issuer);
 CREATE INDEX statements_country ON statements(country);
 CREATE INDEX statements_language ON statements(language);
+-- title and text live apart from the metadata, so that filters and facets scan narrow rows
+CREATE TABLE statement_texts (
+    rowid INTEGER PRIMARY KEY REFERENCES statements(rowid) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL
+);
 CREATE TABLE versions (
     statement_id TEXT NOT NULL,
     capture_id TEXT NOT NULL REFERENCES captures(id),
@@ -78,17 +82,17 @@ CREATE TABLE failures (
 );
 CREATE VIRTUAL TABLE statements_fts USING fts5(
     title, text,
-    content='statements', content_rowid='rowid',
+    content='statement_texts', content_rowid='rowid',
     tokenize='unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER statements_ai AFTER INSERT ON statements BEGIN
+CREATE TRIGGER statement_texts_ai AFTER INSERT ON statement_texts BEGIN
     INSERT INTO statements_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
 END;
-CREATE TRIGGER statements_ad AFTER DELETE ON statements BEGIN
+CREATE TRIGGER statement_texts_ad AFTER DELETE ON statement_texts BEGIN
     INSERT INTO statements_fts(statements_fts, rowid, title, text)
     VALUES ('delete', old.rowid, old.title, old.text);
 END;
-CREATE TRIGGER statements_au AFTER UPDATE OF title, text ON statements BEGIN
+CREATE TRIGGER statement_texts_au AFTER UPDATE ON statement_texts BEGIN
     INSERT INTO statements_fts(statements_fts, rowid, title, text)
     VALUES ('delete', old.rowid, old.title, old.text);
     INSERT INTO statements_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);

@@ -9,11 +9,8 @@ from typing import Any
 
 from communique.model import Capture, DocType, Statement
 
-_STATEMENT_COLUMNS = (
-    "id",
+_META_COLUMNS = (
     "url",
-    "title",
-    "text",
     "published",
     "published_source",
     "issuer",
@@ -26,17 +23,24 @@ _STATEMENT_COLUMNS = (
     "pipeline_version",
 )
 INSERT_STATEMENT = (
-    f"INSERT INTO statements ({', '.join(_STATEMENT_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _STATEMENT_COLUMNS)})"
+    f"INSERT INTO statements (id, {', '.join(_META_COLUMNS)}) "
+    f"VALUES (:id, {', '.join(':' + c for c in _META_COLUMNS)})"
 )
 UPDATE_STATEMENT = (
-    "UPDATE statements SET "
-    + ", ".join(f"{c} = :{c}" for c in _STATEMENT_COLUMNS if c != "id")
-    + " WHERE id = :id"
+    f"UPDATE statements SET {', '.join(f'{c} = :{c}' for c in _META_COLUMNS)} WHERE id = :id"
+)
+UPSERT_TEXT = (
+    "INSERT INTO statement_texts (rowid, title, text) VALUES (:rowid, :title, :text)"
+    " ON CONFLICT (rowid) DO UPDATE SET title = excluded.title, text = excluded.text"
+    " WHERE title != excluded.title OR text != excluded.text"
+)
+SELECT_STATEMENTS = (
+    "SELECT s.*, t.title, t.text FROM statements s JOIN statement_texts t ON t.rowid = s.rowid"
 )
 
 
 def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
+    """Named parameters for INSERT_STATEMENT, UPDATE_STATEMENT and UPSERT_TEXT."""
     return {
         "id": statement.id,
         "url": statement.url,
@@ -56,7 +60,7 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
 
 
 def statement_from_row(row: sqlite3.Row) -> Statement:
-    """Rebuild a `Statement` from a `statements` row."""
+    """Rebuild a `Statement` from a row of SELECT_STATEMENTS."""
     return Statement(
         id=row["id"],
         url=row["url"],

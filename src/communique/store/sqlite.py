@@ -24,7 +24,9 @@ from communique.query import Query
 from communique.store.migrations import migrate
 from communique.store.rows import (
     INSERT_STATEMENT,
+    SELECT_STATEMENTS,
     UPDATE_STATEMENT,
+    UPSERT_TEXT,
     capture_from_row,
     statement_from_row,
     statement_values,
@@ -54,7 +56,7 @@ class SqliteStore:
             migrate(self._conn())
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
-        self._search = SqliteSearch(self._conn)
+        self._search = SqliteSearch(self._conn, parallel=self.path != ":memory:")
 
     def _conn(self) -> sqlite3.Connection:
         if self.path == ":memory:":
@@ -177,17 +179,20 @@ class SqliteStore:
                 ),
             )
             row = conn.execute(
-                "SELECT capture_ids, latest_fetched_at FROM statements WHERE id = ?",
+                "SELECT rowid, capture_ids, latest_fetched_at FROM statements WHERE id = ?",
                 (statement.id,),
             ).fetchone()
+            values = statement_values(statement, fetched)
             if row is None:
-                conn.execute(INSERT_STATEMENT, statement_values(statement, fetched))
+                values["rowid"] = conn.execute(INSERT_STATEMENT, values).lastrowid
+                conn.execute(UPSERT_TEXT, values)
                 return
             ids = list(dict.fromkeys([*json.loads(row["capture_ids"]), *statement.capture_ids]))
             if fetched >= row["latest_fetched_at"]:
-                values = statement_values(statement, fetched)
                 values["capture_ids"] = json.dumps(ids)
+                values["rowid"] = row["rowid"]
                 conn.execute(UPDATE_STATEMENT, values)
+                conn.execute(UPSERT_TEXT, values)
             else:
                 conn.execute(
                     "UPDATE statements SET capture_ids = ? WHERE id = ?",
@@ -196,9 +201,7 @@ class SqliteStore:
 
     def get_statement(self, statement_id: str) -> Statement:
         row = (
-            self._conn()
-            .execute("SELECT * FROM statements WHERE id = ?", (statement_id,))
-            .fetchone()
+            self._conn().execute(f"{SELECT_STATEMENTS} WHERE s.id = ?", (statement_id,)).fetchone()
         )
         if row is None:
             raise NotFound(f"no statement {statement_id}")
@@ -282,7 +285,7 @@ class SqliteStore:
     def iter_matches(self, query: Query, batch: int = 500) -> Iterator[Statement]:
         cursor: str | None = None
         while True:
-            rows, cursor = self._search.page_rows(query, cursor, batch, snippets=False)
+            rows, cursor = self._search.page_rows(query, cursor, batch)
             yield from (statement_from_row(r) for r in rows)
             if cursor is None:
                 return
@@ -311,6 +314,7 @@ class SqliteStore:
         with self._write() as conn:
             conn.execute("DELETE FROM versions")
             conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
+            conn.execute("DELETE FROM statement_texts")
             conn.execute("DELETE FROM statements")
 
 

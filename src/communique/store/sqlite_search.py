@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from communique.errors import QueryError
 from communique.model import Hit, SearchPage
 from communique.query import Order, Query, Term
-from communique.store.rows import statement_from_row
+from communique.store.rows import SELECT_STATEMENTS, statement_from_row
 
 SNIPPET_OPEN = "\x02"
 SNIPPET_CLOSE = "\x03"
 FACETS = {
-    "issuer": "issuer",
-    "country": "country",
-    "language": "language",
-    "type": "doc_type",
-    "year": "substr(published, 1, 4)",
+    "issuer": "s.issuer",
+    "country": "s.country",
+    "language": "s.language",
+    "type": "s.doc_type",
+    "year": "substr(s.published, 1, 4)",
 }
 FACET_LIMIT = 15
+SNIPPET_CHARS = 220
+_MARK = re.compile(f"{SNIPPET_OPEN}([^{SNIPPET_CLOSE}]*){SNIPPET_CLOSE}")
 _TITLE_WEIGHT = 4.0
 
 
@@ -37,75 +42,87 @@ class _Compiled:
 
 
 class SqliteSearch:
-    """Runs parsed queries against the `statements` and `statements_fts` tables."""
+    """Runs parsed queries against `statements`, `statement_texts` and `statements_fts`."""
 
-    def __init__(self, conn: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(self, conn: Callable[[], sqlite3.Connection], parallel: bool = True) -> None:
         self._conn = conn
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="facets") if parallel else None
 
     def search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
-        rows, next_cursor = self.page_rows(query, cursor, limit, snippets=True)
+        """Ranks the page while facets are counted on a second connection (SQLite drops the GIL)."""
         compiled = _compile(query)
+        counting = self._pool.submit(self._facets, compiled) if self._pool else None
+        rows, sortkeys, next_cursor = self._page(compiled, cursor, limit)
+        snippets = self._snippets(compiled, [r["rowid"] for r in rows])
         hits = tuple(
             Hit(
                 statement=statement_from_row(row),
-                snippet=row["snippet"],
-                score=row["sortkey"] if compiled.match else None,
+                snippet=snippets.get(row["rowid"]) or row["text"][:240],
+                score=sortkey if compiled.match else None,
             )
-            for row in rows
+            for row, sortkey in zip(rows, sortkeys, strict=True)
         )
-        return SearchPage(
-            hits=hits,
-            total=self._total(compiled),
-            facets=self._facets(compiled),
-            next_cursor=next_cursor,
-        )
+        total, facets = counting.result() if counting else self._facets(compiled)
+        return SearchPage(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
 
     def page_rows(
-        self, query: Query, cursor: str | None, limit: int, snippets: bool
+        self, query: Query, cursor: str | None, limit: int
     ) -> tuple[list[sqlite3.Row], str | None]:
         """One page of matching statement rows, and the cursor of the next page (or None)."""
+        rows, _, next_cursor = self._page(_compile(query), cursor, limit)
+        return rows, next_cursor
+
+    def _page(
+        self, compiled: _Compiled, cursor: str | None, limit: int
+    ) -> tuple[list[sqlite3.Row], list[Any], str | None]:
+        """Rows of one page in order, their sort keys, and the next cursor."""
         if limit < 1:
             raise QueryError("limit must be at least 1")
-        compiled = _compile(query)
         key, direction = compiled.sort
-        after = _decode_cursor(cursor)
         where, params = compiled.where, list(compiled.params)
+        after = _decode_cursor(cursor)
         if after is not None:
             comparison = ">" if direction == "ASC" else "<"
             where += f" AND ({key}, s.rowid) {comparison} (?, ?)"
             params += after
-        snippet = (
-            f"snippet(statements_fts, 1, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 28)"
-            if snippets and compiled.match
-            else "substr(s.text, 1, 240)"
+        keys = self._run(
+            f"SELECT s.rowid AS rowid, {key} AS sortkey FROM {_from(compiled)} WHERE {where}"
+            f" ORDER BY {key} {direction}, s.rowid {direction} LIMIT ?",
+            [*params, limit + 1],
         )
-        sql = (
-            f"SELECT s.*, {key} AS sortkey, {snippet} AS snippet FROM {_from(compiled)}"
-            f" WHERE {where} ORDER BY {key} {direction}, s.rowid {direction} LIMIT ?"
-        )
-        rows = self._run(sql, [*params, limit + 1])
-        if len(rows) <= limit:
-            return rows, None
-        last = rows[limit - 1]
-        return rows[:limit], _encode_cursor([last["sortkey"], last["rowid"]])
-
-    def _total(self, compiled: _Compiled) -> int:
+        page, more = keys[:limit], len(keys) > limit
         rows = self._run(
-            f"SELECT count(*) FROM {_from(compiled)} WHERE {compiled.where}", compiled.params
+            f"{SELECT_STATEMENTS} WHERE s.rowid IN ({', '.join('?' * len(page))})",
+            [k["rowid"] for k in page],
         )
-        return int(rows[0][0])
+        by_rowid = {r["rowid"]: r for r in rows}
+        next_cursor = _encode_cursor([page[-1]["sortkey"], page[-1]["rowid"]]) if more else None
+        return [by_rowid[k["rowid"]] for k in page], [k["sortkey"] for k in page], next_cursor
 
-    def _facets(self, compiled: _Compiled) -> dict[str, list[tuple[str, int]]]:
+    def _snippets(self, compiled: _Compiled, rowids: list[int]) -> dict[int, str]:
+        """The best window of each text, from FTS5's highlight (linear, unlike snippet())."""
+        if not compiled.match or not rowids:
+            return {}
+        rows = self._run(
+            f"SELECT rowid, highlight(statements_fts, 1, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}')"
+            f" AS marked FROM statements_fts WHERE statements_fts MATCH ?"
+            f" AND rowid IN ({', '.join('?' * len(rowids))})",
+            [compiled.match, *rowids],
+        )
+        return {r["rowid"]: best_window(r["marked"]) for r in rows}
+
+    def _facets(self, compiled: _Compiled) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        """The number of matches and the top values of each facet, in one pass."""
+        columns = ", ".join(f"{expression} AS {name}" for name, expression in FACETS.items())
+        rows = self._run(
+            f"SELECT {columns} FROM {_from(compiled)} WHERE {compiled.where}", compiled.params
+        )
         facets: dict[str, list[tuple[str, int]]] = {}
-        for name, column in FACETS.items():
-            rows = self._run(
-                f"SELECT {column.replace('published', 's.published')} AS value, count(*) AS n"
-                f" FROM {_from(compiled)} WHERE {compiled.where} AND value IS NOT NULL"
-                f" GROUP BY value ORDER BY n DESC, value LIMIT {FACET_LIMIT}",
-                compiled.params,
-            )
-            facets[name] = [(str(r["value"]), int(r["n"])) for r in rows]
-        return facets
+        for index, name in enumerate(FACETS):
+            counts = Counter(row[index] for row in rows if row[index] is not None)
+            ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+            facets[name] = [(str(value), n) for value, n in ranked[:FACET_LIMIT]]
+        return len(rows), facets
 
     def _run(self, sql: str, params: list[Any]) -> list[sqlite3.Row]:
         try:
@@ -114,6 +131,44 @@ class SqliteSearch:
             if "fts5" in str(exc) or "MATCH" in str(exc):
                 raise QueryError(f"cannot search for that: {exc}") from exc
             raise
+
+
+def best_window(marked: str, width: int = SNIPPET_CHARS) -> str:
+    r"""About `width` characters of `marked` holding the most distinct marked terms.
+
+    Example:
+        >>> best_window("Opening words. Then \x02peace\x03 talks.", width=12)
+        '… Then \x02peace\x03 …'
+    """
+    hits = [(m.start(), m.group(1).lower()) for m in _MARK.finditer(marked)]
+    lead = width // 5
+    start = max(0, hits[_densest(hits, width - lead)][0] - lead) if hits else 0
+    if start > 0:
+        start = marked.rfind(" ", 0, start) + 1
+    end = marked.find(" ", start + width)
+    end = len(marked) if end < 0 else end
+    window = " ".join(marked[start:end].split())
+    if window.count(SNIPPET_OPEN) > window.count(SNIPPET_CLOSE):
+        window += SNIPPET_CLOSE
+    if window.count(SNIPPET_CLOSE) > window.count(SNIPPET_OPEN):
+        window = SNIPPET_OPEN + window
+    return ("… " if start > 0 else "") + window + (" …" if end < len(marked) else "")
+
+
+def _densest(hits: list[tuple[int, str]], span: int) -> int:
+    """Index of the hit that starts the span holding the most distinct terms (two pointers)."""
+    counts: Counter[str] = Counter()
+    best, best_score, right = 0, -1, 0
+    for left, (position, term) in enumerate(hits):
+        while right < len(hits) and hits[right][0] < position + span:
+            counts[hits[right][1]] += 1
+            right += 1
+        if len(counts) > best_score:
+            best, best_score = left, len(counts)
+        counts[term] -= 1
+        if not counts[term]:
+            del counts[term]
+    return best
 
 
 def _from(compiled: _Compiled) -> str:
