@@ -56,7 +56,7 @@ class SqliteStore:
             migrate(self._conn())
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
-        self._search = SqliteSearch(self._conn, parallel=self.path != ":memory:")
+        self._search = SqliteSearch(self._conn)
 
     def _conn(self) -> sqlite3.Connection:
         if self.path == ":memory:":
@@ -326,4 +326,6 @@ def _connect(path: str, check_same_thread: bool = True) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages per connection
+    conn.execute("PRAGMA mmap_size = 268435456")  # read the index through the OS page cache
     return conn

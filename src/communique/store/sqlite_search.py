@@ -8,7 +8,6 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,14 +43,11 @@ class _Compiled:
 class SqliteSearch:
     """Runs parsed queries against `statements`, `statement_texts` and `statements_fts`."""
 
-    def __init__(self, conn: Callable[[], sqlite3.Connection], parallel: bool = True) -> None:
+    def __init__(self, conn: Callable[[], sqlite3.Connection]) -> None:
         self._conn = conn
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="facets") if parallel else None
 
     def search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
-        """Ranks the page while facets are counted on a second connection (SQLite drops the GIL)."""
         compiled = _compile(query)
-        counting = self._pool.submit(self._facets, compiled) if self._pool else None
         rows, sortkeys, next_cursor = self._page(compiled, cursor, limit)
         snippets = self._snippets(compiled, [r["rowid"] for r in rows])
         hits = tuple(
@@ -62,7 +58,7 @@ class SqliteSearch:
             )
             for row, sortkey in zip(rows, sortkeys, strict=True)
         )
-        total, facets = counting.result() if counting else self._facets(compiled)
+        total, facets = self._facets(compiled)
         return SearchPage(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
 
     def page_rows(
@@ -112,17 +108,22 @@ class SqliteSearch:
         return {r["rowid"]: best_window(r["marked"]) for r in rows}
 
     def _facets(self, compiled: _Compiled) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        """The number of matches and the top values of each facet, in one pass."""
-        columns = ", ".join(f"{expression} AS {name}" for name, expression in FACETS.items())
-        rows = self._run(
-            f"SELECT {columns} FROM {_from(compiled)} WHERE {compiled.where}", compiled.params
+        """The number of matches and the top values of each facet, from one grouped pass."""
+        columns = ", ".join(FACETS.values())
+        groups = self._run(
+            f"SELECT {columns}, count(*) FROM {_from(compiled)} WHERE {compiled.where}"
+            f" GROUP BY {', '.join(str(i + 1) for i in range(len(FACETS)))}",
+            compiled.params,
         )
         facets: dict[str, list[tuple[str, int]]] = {}
         for index, name in enumerate(FACETS):
-            counts = Counter(row[index] for row in rows if row[index] is not None)
-            ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
-            facets[name] = [(str(value), n) for value, n in ranked[:FACET_LIMIT]]
-        return len(rows), facets
+            counts: Counter[str] = Counter()
+            for group in groups:
+                if group[index] is not None:
+                    counts[str(group[index])] += group[-1]
+            ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            facets[name] = ranked[:FACET_LIMIT]
+        return sum(group[-1] for group in groups), facets
 
     def _run(self, sql: str, params: list[Any]) -> list[sqlite3.Row]:
         try:
