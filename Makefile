@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 DEMO_DB ?= demo.db
-DEMO_INPUTS := corpus:sotu $(wildcard $(SHARED)/corpora/*.jsonl) $(wildcard $(SHARED)/pages)
+DEMO_INPUTS := corpus:sotu $(wildcard $(SHARED)/seeds $(SHARED)/corpora/*.jsonl $(SHARED)/pages)
 
 .PHONY: demo test lint
 

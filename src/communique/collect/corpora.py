@@ -42,16 +42,20 @@ def read_corpus(name: str) -> Iterator[RawInput]:
 
 
 def _sotu_record(row: dict[str, str], text: str, read_at: datetime) -> RawInput:
-    kind = (
-        "State of the Union Address" if int(row["year"]) >= 1947 else "Annual Message to Congress"
-    )
+    if row.get("is_sotu") == "False":
+        slug = row["source_url"].rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
+        kind = slug[:1].upper() + slug[1:]
+    elif int(row["year"]) >= 1947:
+        kind = "State of the Union Address"
+    else:
+        kind = "Annual Message to Congress"
     if row.get("sotu_type") == "written":
         kind += " (written)"
     record = {
         "title": f"{kind}, {row['president_full']}, {row['date']}",
         "date": row["date"],
         "url": row["source_url"],
-        "issuer": f"President of the United States ({row['president_full']})",
+        "issuer": SOTU_SOURCE.issuer,
         "country": "US",
         "language": "en",
         "doc_type": "speech",
