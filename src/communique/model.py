@@ -95,6 +95,20 @@ class RawInput:
     def sha256(self) -> str:
         return hashlib.sha256(self.body).hexdigest()
 
+    @classmethod
+    def from_capture(cls, capture: Capture, body: bytes) -> RawInput:
+        """The raw input a stored capture was made from (for reprocessing)."""
+        return cls(
+            url=capture.url,
+            body=body,
+            content_type=capture.content_type,
+            origin=capture.origin,
+            fetched_at=capture.fetched_at,
+            status=capture.status,
+            headers=capture.headers,
+            source=capture.source,
+        )
+
     def to_capture(self) -> Capture:
         return Capture(
             url=self.url,

@@ -190,16 +190,7 @@ def reprocess(store: Store, settings: Settings, progress: Progress | None = None
         if progress:
             progress(done, total, capture.url)
         report.inputs += 1
-        raw = RawInput(
-            url=capture.url,
-            body=store.capture_body(capture.id),
-            content_type=capture.content_type,
-            origin=capture.origin,
-            fetched_at=capture.fetched_at,
-            status=capture.status,
-            headers=capture.headers,
-            source=capture.source,
-        )
+        raw = RawInput.from_capture(capture, store.capture_body(capture.id))
         _process(pipeline, store, raw, capture, _source_of(raw, sources), report)
     if progress:
         progress(total, total, "")
