@@ -318,3 +318,8 @@ def _print_report(report: IngestReport) -> None:
 
 def main() -> None:
     app()
+
+
+from communique.cli_crawl import register  # noqa: E402  (the crawl commands use the helpers above)
+
+register(app)

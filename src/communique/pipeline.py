@@ -15,10 +15,12 @@ from typing import ClassVar, Protocol
 from communique.collect.corpora import CORPORA, read_corpus
 from communique.collect.fetch import fetch_url, is_url
 from communique.collect.files import Item, expand_paths, read_file
+from communique.collect.warc import EXTRACTABLE
 from communique.errors import CommuniqueError, InputError
 from communique.extract import extract
 from communique.model import (
     PIPELINE_VERSION,
+    RECORD_CONTENT_TYPE,
     Capture,
     Extraction,
     ExtractionFailure,
@@ -189,6 +191,8 @@ def reprocess(store: Store, settings: Settings, progress: Progress | None = None
     for done, capture in enumerate(store.iter_captures()):
         if progress:
             progress(done, total, capture.url)
+        if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
+            continue  # feeds and sitemaps a crawl kept: evidence, not statements
         report.inputs += 1
         raw = RawInput(
             url=capture.url,

@@ -31,10 +31,11 @@ from communique.store.rows import (
     statement_from_row,
     statement_values,
 )
+from communique.store.sqlite_crawl import SqliteCrawlTables
 from communique.store.sqlite_search import SqliteSearch
 
 
-class SqliteStore:
+class SqliteStore(SqliteCrawlTables):
     """`Store` on one SQLite file; each thread gets its own connection.
 
     Example:

@@ -1,0 +1,279 @@
+"""Find statement URLs: listing pages (scored links, selectors, pagination), feeds, sitemaps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
+
+import feedparser
+from cssselect import GenericTranslator, SelectorError
+from lxml import etree
+from lxml import html as lxml_html
+
+from communique.errors import InputError
+from communique.extract.dates import parse_iso
+from communique.extract.listing import _in_chrome
+from communique.model import Selectors
+
+_NEXT_WORDS = re.compile(
+    r"^(?:next|next page|older|older posts|older entries|more|suivant|suivante|page suivante"
+    r"|siguiente|weiter|nächste|nächste seite|vor|следующая|далее|вперед|вперёд|下一页|التالي"
+    r"|›|»|>|→|>>|next ›|next »|›|→)$",
+    re.I,
+)
+_GOOD_PATH = re.compile(
+    r"statement|press|news|speech|communiq|release|article|detail|story|remarks|briefing"
+    r"|declaration|interview|/node/|/view/|/content/|\d{4}/\d{1,2}/|\d{5,}|[a-z]+-[a-z]+-[a-z]+",
+    re.I,
+)
+_BAD_PATH = re.compile(
+    r"/(?:tag|tags|category|categories|author|login|search|contact|about|sitemap|feed|rss"
+    r"|privacy|cookies?|imprint|impressum|accessibility)(?:/|$)|[?&](?:lang|share)="
+    r"|\.(?:jpe?g|png|gif|svg|css|js|zip|docx?|xlsx?|mp[34]|ico)$",
+    re.I,
+)
+_PDF = re.compile(r"\.pdf(?:$|[?#])", re.I)
+_PAGE_PARAM = re.compile(r"^(?:page|p|pg|paged|start|offset|pagenum|page_no)$", re.I)
+_PAGE_PATH = re.compile(r"/page/(\d+)/?$", re.I)
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+@dataclass(frozen=True)
+class Found:
+    """A URL found on a page, feed or sitemap, with the date given there if any."""
+
+    url: str
+    published: date | None = None
+
+
+@dataclass(frozen=True)
+class ListingLinks:
+    """What a listing page points to: statement candidates and its next page."""
+
+    items: tuple[Found, ...]
+    next_page: str | None
+
+
+def _has_class(context: Any, *classes: str) -> bool:
+    """XPath `has-class("a b")`, as parsel has it: the node's class attribute holds each class."""
+    node = context.context_node
+    present = set((node.get("class") or "").split()) if hasattr(node, "get") else set()
+    return all(c in present for name in classes for c in str(name).split())
+
+
+etree.FunctionNamespace(None)["has-class"] = _has_class
+
+
+def select(node: Any, selector: str) -> list[Any]:
+    """Elements, attributes or strings matched by an XPath or CSS `selector` under `node`."""
+    selector = selector.strip()
+    if selector.startswith(("/", "(", ".")):
+        expression = "." + selector if selector.startswith("/") else selector
+    else:
+        try:
+            expression = GenericTranslator().css_to_xpath(selector, prefix="descendant-or-self::")
+        except SelectorError as exc:
+            raise InputError(f"selector {selector!r} is neither XPath nor CSS: {exc}") from exc
+    try:
+        found = node.xpath(expression)
+    except etree.XPathError as exc:
+        raise InputError(f"selector {selector!r}: {exc}") from exc
+    return found if isinstance(found, list) else [found]
+
+
+def normalise(url: str, base: str) -> str | None:
+    """Absolute http(s) URL without fragment, or None for mailto:, javascript: and the like."""
+    absolute, _ = urldefrag(urljoin(base, url.strip()))
+    if urlsplit(absolute).scheme not in ("http", "https"):
+        return None
+    return absolute
+
+
+def parse_html(body: bytes) -> Any:
+    try:
+        return lxml_html.document_fromstring(body)
+    except (etree.ParserError, ValueError) as exc:
+        raise InputError(f"unparseable HTML: {exc}") from exc
+
+
+def listing_links(
+    body: bytes, url: str, hosts: frozenset[str], selectors: Selectors | None = None
+) -> ListingLinks:
+    """Statement candidates of a listing page (by selectors when given, else by score)."""
+    tree = parse_html(body)
+    if selectors is not None and selectors.link:
+        items = _selected_links(tree, url, selectors)
+    else:
+        items = _scored_links(tree, url)
+    kept = tuple(f for f in _dedupe(items) if _host(f.url) in hosts and f.url != url)
+    return ListingLinks(kept, _next_page(tree, url, hosts))
+
+
+def _selected_links(tree: Any, url: str, selectors: Selectors) -> list[Found]:
+    assert selectors.link is not None
+    containers = select(tree, selectors.item) if selectors.item else [tree]
+    found = []
+    for container in containers:
+        for value in select(container, selectors.link):
+            href = value if isinstance(value, str) else value.get("href", "")
+            absolute = normalise(str(href), url)
+            if absolute:
+                found.append(Found(absolute))
+    return found
+
+
+def _scored_links(tree: Any, url: str) -> list[Found]:
+    """Links that look like statements: by URL pattern, anchor text and position."""
+    anchors = [a for a in tree.iter("a") if a.get("href")]
+    siblings: dict[str, int] = {}
+    for a in anchors:
+        siblings[_shape(a)] = siblings.get(_shape(a), 0) + 1
+    found = []
+    for a in anchors:
+        absolute = normalise(a.get("href", ""), url)
+        if absolute is None or _in_chrome(a):
+            continue
+        if link_score(absolute, a.text_content(), siblings[_shape(a)]) >= 3:
+            found.append(Found(absolute))
+    return found
+
+
+def link_score(url: str, text: str, repeats: int) -> int:
+    """How much a link looks like a link to one statement.
+
+    Example:
+        >>> link_score("https://mfa.gov.by/en/press/statements/a1b2c/", "Statement on the "
+        ...            "countermeasures of the Republic of Belarus", 12)
+        6
+        >>> link_score("https://mfa.gov.by/en/tag/about/", "About", 1)
+        -3
+    """
+    path = urlsplit(url).path + ("?" + urlsplit(url).query if urlsplit(url).query else "")
+    score = 0
+    if _PDF.search(url):
+        score += 3
+    if _GOOD_PATH.search(path):
+        score += 2
+    if _BAD_PATH.search(path):
+        score -= 3
+    if path.strip("/").count("/") >= 1:
+        score += 1
+    words = len(text.split())
+    score += 2 if words >= 5 else 1 if words >= 3 else 0
+    if repeats >= 4:
+        score += 1
+    return score
+
+
+def _shape(a: Any) -> str:
+    """The tag/class path of a link's ancestors: repeated shapes are listing rows."""
+    parts = []
+    for node in list(a.iterancestors())[:4]:
+        parts.append(f"{node.tag}.{node.get('class', '')}")
+    return "/".join(parts)
+
+
+def _next_page(tree: Any, url: str, hosts: frozenset[str]) -> str | None:
+    candidates = [
+        *tree.xpath("//link[@rel='next']/@href"),
+        *tree.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"),
+    ]
+    for a in tree.iter("a"):
+        label = " ".join((a.text_content() or a.get("aria-label") or a.get("title") or "").split())
+        if a.get("href") and _NEXT_WORDS.match(label):
+            candidates.append(a.get("href"))
+    candidates.extend(_numbered_next(tree, url))
+    for href in candidates:
+        absolute = normalise(str(href), url)
+        if absolute and absolute != url and _host(absolute) in hosts:
+            return absolute
+    return None
+
+
+def _numbered_next(tree: Any, url: str) -> list[str]:
+    """A link to this listing's page number + 1 (`?page=N`, `/page/N/`)."""
+    current = _page_number(url)
+    found = []
+    for href in tree.xpath("//a/@href"):
+        absolute = normalise(str(href), url)
+        if absolute and _same_listing(absolute, url) and _page_number(absolute) == current + 1:
+            found.append(absolute)
+    return found
+
+
+def _page_number(url: str) -> int:
+    parts = urlsplit(url)
+    for key, value in parse_qsl(parts.query):
+        if _PAGE_PARAM.match(key) and value.isdigit():
+            return int(value)
+    match = _PAGE_PATH.search(parts.path)
+    return int(match.group(1)) if match else 1
+
+
+def _same_listing(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return _PAGE_PATH.sub("", pa.path).rstrip("/") == _PAGE_PATH.sub("", pb.path).rstrip("/")
+
+
+def feed_links(body: bytes, url: str, hosts: frozenset[str]) -> list[Found]:
+    """Entries of an RSS or Atom feed, with their published dates."""
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    if parsed.bozo and not parsed.entries:
+        raise InputError(f"{url}: not a readable RSS or Atom feed: {parsed.get('bozo_exception')}")
+    found = []
+    for entry in parsed.entries:
+        link = normalise(str(entry.get("link") or ""), url)
+        if link is None or _host(link) not in hosts:
+            continue
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        published = date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
+        found.append(Found(link, published))
+    return found
+
+
+def sitemap_links(body: bytes, url: str, hosts: frozenset[str]) -> tuple[list[Found], list[Found]]:
+    """(pages, child sitemaps) of a sitemap or sitemap index, with lastmod / news dates."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise InputError(f"{url}: not a readable sitemap: {exc}") from exc
+    pages: list[Found] = []
+    children: list[Found] = []
+    is_index = etree.QName(root).localname == "sitemapindex"
+    for entry in root:
+        if not isinstance(entry.tag, str):
+            continue
+        loc = entry.findtext(f"{SITEMAP_NS}loc") or entry.findtext("loc") or ""
+        link = normalise(loc, url)
+        if link is None or _host(link) not in hosts:
+            continue
+        stamp = (
+            entry.findtext(f"{NEWS_NS}news/{NEWS_NS}publication_date")
+            or entry.findtext(f"{SITEMAP_NS}lastmod")
+            or entry.findtext("lastmod")
+            or ""
+        )
+        (children if is_index else pages).append(Found(link, parse_iso(stamp.strip()[:10])))
+    return pages, children
+
+
+def recent(found: Iterable[Found], since: date | None) -> list[Found]:
+    """Drop what is dated before `since` (undated entries are kept)."""
+    return [f for f in found if since is None or f.published is None or f.published >= since]
+
+
+def _dedupe(found: Iterable[Found]) -> list[Found]:
+    seen: dict[str, Found] = {}
+    for f in found:
+        seen.setdefault(f.url, f)
+    return list(seen.values())
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
