@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from communique.crawl.registry import load_registry, registry_path
+from communique.crawl.report import health_dict, list_changes, source_health
+from communique.query import parse_date_bound
 from communique.search import export_chunks, hit_dict, search, statement_dict
 from communique.store.base import Store
 
@@ -103,3 +107,28 @@ def api_export(
 def api_stats(request: Request) -> dict[str, Any]:
     """Counts of statements, captures, sources and errors."""
     return dict(_store(request).stats().__dict__)
+
+
+def since_datetime(value: str) -> datetime | None:
+    """`YYYY[-MM[-DD]]` as the start of that day in UTC; empty means no bound."""
+    if not value.strip():
+        return None
+    day = parse_date_bound(value.strip(), "since", last=False)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@router.get("/changes")
+def api_changes(
+    request: Request,
+    since: Annotated[str, Query(description="YYYY-MM-DD; changes detected on or after.")] = "",
+) -> list[dict[str, Any]]:
+    """Statements edited or removed on their sites, oldest first, with readable diffs."""
+    return list_changes(_store(request), since_datetime(since))
+
+
+@router.get("/sources/health")
+def api_sources_health(request: Request) -> list[dict[str, Any]]:
+    """Each registered source: last success, statements per crawl, errors by kind."""
+    db = request.app.state.settings.db
+    sources = list(load_registry(registry_path(db)).values())
+    return [health_dict(h) for h in source_health(_store(request), sources)]

@@ -332,7 +332,7 @@ class SourceCrawl:
             before.title != statement.title or before.text != statement.text
         ):
             run.edited += 1
-            self._change(statement.url, "edited", statement.id, before.capture_ids[-1], capture.id)
+            self._change(capture.url, "edited", statement.id, before.capture_ids[-1], capture.id)
 
     def _read_listing(self, entry: FrontierEntry, raw: RawInput, paginate: bool = True) -> None:
         links = discover.listing_links(raw.body, raw.url, self.hosts, self.source.selectors)

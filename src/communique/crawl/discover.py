@@ -110,8 +110,13 @@ def listing_links(
         items = _selected_links(tree, url, selectors)
     else:
         items = _scored_links(tree, url)
-    kept = tuple(f for f in _dedupe(items) if _host(f.url) in hosts and f.url != url)
-    return ListingLinks(kept, _next_page(tree, url, hosts))
+    next_page = _next_page(tree, url, hosts)
+    kept = tuple(
+        f
+        for f in _dedupe(items)
+        if _host(f.url) in hosts and f.url != next_page and not _same_listing(f.url, url)
+    )
+    return ListingLinks(kept, next_page)
 
 
 def _selected_links(tree: Any, url: str, selectors: Selectors) -> list[Found]:
@@ -216,8 +221,15 @@ def _page_number(url: str) -> int:
 
 
 def _same_listing(a: str, b: str) -> bool:
+    """Two pages of one listing: same path (less `/page/N`), query differing in paging only."""
     pa, pb = urlsplit(a), urlsplit(b)
-    return _PAGE_PATH.sub("", pa.path).rstrip("/") == _PAGE_PATH.sub("", pb.path).rstrip("/")
+    if _PAGE_PATH.sub("", pa.path).rstrip("/") != _PAGE_PATH.sub("", pb.path).rstrip("/"):
+        return False
+    return _unpaged_query(pa.query) == _unpaged_query(pb.query)
+
+
+def _unpaged_query(query: str) -> list[tuple[str, str]]:
+    return sorted((k, v) for k, v in parse_qsl(query) if not _PAGE_PARAM.match(k))
 
 
 def feed_links(body: bytes, url: str, hosts: frozenset[str]) -> list[Found]:
