@@ -123,6 +123,8 @@ class Site:
                 "Statement moved to another loopback host of the ministry</a></li>",
                 '<li class="news-item"><a href="/press/huge-annual-statistics-report.html">'
                 "Huge annual statistics report of the foreign service</a></li>",
+                '<li class="news-item"><a href="/press/photo-gallery-ministers-visit.html">'
+                "Photo gallery of the minister's visit to the region</a></li>",
             ]
         pager = f'<a class="next" href="/press/?page={page + 1}">Next</a>' if page < 4 else ""
         return (
@@ -231,6 +233,13 @@ class Handler(BaseHTTPRequestHandler):
                 "/press/redirect-to-other-loopback.html": f"http://127.0.0.2:{site.port}/press/",
             }[path]
             return self._send(entry, 302, b"", "text/html", {"Location": target})
+        if path == "/press/photo-gallery-ministers-visit.html":
+            gallery = (
+                "<html><head><title>Photo gallery</title></head><body><h1>Photo gallery</h1>"
+                + "".join(f'<img src="/img/{i}.jpg" alt="Photo {i}">' for i in range(12))
+                + "</body></html>"
+            )
+            return self._send(entry, 200, gallery.encode(), "text/html; charset=utf-8")
         if path == "/press/huge-annual-statistics-report.html":
             return self._huge(entry)
         return self._statement(entry, count)
