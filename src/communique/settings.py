@@ -31,6 +31,10 @@ class Settings:
         "https://github.com/communique-archive/communique",
         "Contact URL named in the User-Agent, so site owners can reach the archive.",
     )
+    allow_private_urls: bool = _setting(
+        False,
+        "`ingest URL`: the URLs given may be on a private or loopback host (that host only).",
+    )
     max_redirects: int = _setting(5, "Redirects followed per URL before giving up.")
     crawl_delay: float = _setting(
         1.0, "Seconds between two requests to one host (a larger robots.txt Crawl-delay wins)."

@@ -199,7 +199,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         site = self.site
-        entry = Logged(self.path, {k.lower(): v for k, v in self.headers.items()}, at=time.monotonic())
+        entry = Logged(
+            self.path, {k.lower(): v for k, v in self.headers.items()}, at=time.monotonic()
+        )
         with site.lock:
             site.log.append(entry)
             site.hits[self.path] = site.hits.get(self.path, 0) + 1
@@ -263,7 +265,11 @@ class Handler(BaseHTTPRequestHandler):
                 site.hold.set()
                 site.released.wait(10)
             time.sleep(0.3)
-        body = site.changed(number) if kind == "changing" and site.round > 0 else site.page_body(number)
+        body = (
+            site.changed(number)
+            if kind == "changing" and site.round > 0
+            else site.page_body(number)
+        )
         self._send(entry, 200, body, "text/html; charset=utf-8", conditional=True)
 
     def _huge(self, entry: Logged) -> None:

@@ -26,7 +26,16 @@ from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
 from tests.conftest import shared_path
 from tests.crawl.conftest import ministry
-from tests.crawl.site import FEED_ONLY, LISTED, NEWS_SITEMAP_ONLY, SITEMAP_ONLY, SPECIAL, Logged, Site, start
+from tests.crawl.site import (
+    FEED_ONLY,
+    LISTED,
+    NEWS_SITEMAP_ONLY,
+    SITEMAP_ONLY,
+    SPECIAL,
+    Logged,
+    Site,
+    start,
+)
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 

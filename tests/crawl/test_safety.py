@@ -54,7 +54,7 @@ def test_redirects_to_private_addresses_are_refused_before_connecting(
 def test_allow_private_covers_only_the_start_host_and_port(
     site: Site, settings: Settings, connections: list[Any]
 ) -> None:
-    with pytest.raises(Refused, match="127.0.0.1 is a private"):
+    with pytest.raises(Refused, match=r"127\.0\.0\.1 is a private"):
         Fetcher(settings).fetch(f"{site.base}/press/")
     other_port = f"http://127.0.0.1:{site.port + 1}/press/"
     with pytest.raises(Refused):
@@ -128,7 +128,7 @@ def test_content_types_outside_the_allowlist_are_not_read(site: Site, settings: 
 
 
 def test_robots_txt_disallows_a_folder(site: Site, settings: Settings) -> None:
-    with pytest.raises(Refused, match="robots.txt") as refused:
+    with pytest.raises(Refused, match=r"robots\.txt") as refused:
         _guarded(site, settings).fetch(site.base + "/private/press/internal-briefing-notes.html")
     assert refused.value.kind == "robots"
     assert not site.requests_for("/private/press/internal-briefing-notes.html")

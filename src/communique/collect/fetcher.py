@@ -269,7 +269,8 @@ def _retry_after(value: str | None) -> float | None:
 
 def fetch_once(url: str, settings: Settings) -> Fetched:
     """Fetch one URL with a fresh fetcher (used by `ingest URL`); raise for a 4xx or 5xx."""
-    fetcher = Fetcher(settings, obey_robots=False)
+    allowed = frozenset({host_port(url)}) if settings.allow_private_urls else frozenset()
+    fetcher = Fetcher(settings, allowed, obey_robots=False)
     try:
         fetched = fetcher.fetch(url, types=EXTRACTABLE)
     finally:

@@ -156,7 +156,7 @@ def link_score(url: str, text: str, repeats: int) -> int:
         ...            "countermeasures of the Republic of Belarus", 12)
         6
         >>> link_score("https://mfa.gov.by/en/tag/about/", "About", 1)
-        -3
+        -2
     """
     path = urlsplit(url).path + ("?" + urlsplit(url).query if urlsplit(url).query else "")
     score = 0
@@ -170,6 +170,8 @@ def link_score(url: str, text: str, repeats: int) -> int:
         score += 1
     words = len(text.split())
     score += 2 if words >= 5 else 1 if words >= 3 else 0
+    if text.strip().isdigit() or _NEXT_WORDS.match(" ".join(text.split())):
+        score -= 3  # a pager
     if repeats >= 4:
         score += 1
     return score
