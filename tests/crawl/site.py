@@ -193,6 +193,7 @@ def _rfc822(day: str) -> str:
 class Handler(BaseHTTPRequestHandler):
     site: Site
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the site keeps its own log."""

@@ -109,15 +109,16 @@ class SqliteCrawlTables:
 
     def next_entry(self, run_id: int) -> tuple[FrontierEntry, str | None] | None:
         """The next URL of a run to work on, and its capture id when it was already fetched."""
-        row = (
-            self._conn()
-            .execute(
-                "SELECT * FROM frontier WHERE run_id = ? AND state IN ('fetched', 'pending')"
-                " ORDER BY state = 'pending', priority, rowid LIMIT 1",
-                (run_id,),
-            )
-            .fetchone()
-        )
+        conn = self._conn()
+        row = None
+        for state in ("fetched", "pending"):  # two index range scans, no sort
+            row = conn.execute(
+                "SELECT * FROM frontier WHERE run_id = ? AND state = ?"
+                " ORDER BY priority, rowid LIMIT 1",
+                (run_id, state),
+            ).fetchone()
+            if row is not None:
+                break
         if row is None:
             return None
         entry = FrontierEntry(
