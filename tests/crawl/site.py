@@ -60,6 +60,7 @@ class Site:
     """When set, a request for /press/slow-… waits on `released` (for kill tests)."""
     released: threading.Event = field(default_factory=threading.Event)
     huge_sent: int = 0
+    robots: bytes = b"User-agent: *\nDisallow: /private/\n"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -216,7 +217,7 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, entry: Logged, count: int) -> None:
         site, path = self.site, self.path
         if path == "/robots.txt":
-            return self._send(entry, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+            return self._send(entry, 200, site.robots, "text/plain")
         if path in ("/press/", "/press/?page=1") or path.startswith("/press/?page="):
             page = int(path.rsplit("=", 1)[1]) if "=" in path else 1
             return self._send(entry, 200, site.listing(page), "text/html; charset=utf-8")

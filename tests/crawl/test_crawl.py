@@ -232,3 +232,14 @@ def test_backfill_follows_pagination_down_to_since(site: Site, settings: Setting
     assert not {site.statement_path(n) for n in LISTED[9:]} & paths  # page 4
     assert run.since == date(2022, 1, 1)
     store.close()
+
+
+def test_watch_recrawls_each_source_on_its_interval(site: Site, settings: Settings) -> None:
+    store = SqliteStore(settings.db)
+    source = ministry(site, recrawl_hours=0.0003)  # about a second
+    crawler.watch(store, settings, lambda: [source], rounds=2)
+    runs = store.runs("ministry")
+    assert len(runs) == 2 and all(r.finished_at is not None for r in runs)
+    assert runs[0].not_modified >= 15 and runs[0].new_statements == 0
+    assert runs[0].started_at >= runs[1].finished_at  # type: ignore[operator]
+    store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -140,3 +141,13 @@ def test_user_agent_names_communique_and_a_contact(site: Site, settings: Setting
     )
     agent = site.requests_for("/press/")[0].headers["user-agent"]
     assert agent.startswith("communique/") and "https://example.org/crawler" in agent
+
+
+def test_crawl_delay_from_robots_txt_spaces_requests(site: Site, settings: Settings) -> None:
+    site.robots = b"User-agent: *\nCrawl-delay: 0.4\nDisallow: /private/\n"
+    fetcher = _guarded(site, settings)
+    for path in ("/press/", "/feed.xml", "/sitemap.xml"):
+        fetcher.fetch(site.base + path)
+    times = [entry.at for entry in site.log]
+    assert len(times) == 4  # robots.txt, then the three
+    assert all(b - a >= 0.38 for a, b in pairwise(times[1:]))

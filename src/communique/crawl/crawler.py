@@ -17,6 +17,7 @@ from communique.collect.fetcher import Fetcher, HostGate
 from communique.collect.safety import HostPort, host_port
 from communique.collect.warc import EXTRACTABLE, WarcRotator
 from communique.crawl import discover
+from communique.crawl.selected import extract_selected
 from communique.errors import (
     CommuniqueError,
     ExtractionError,
@@ -31,6 +32,7 @@ from communique.model import (
     Change,
     CrawlRun,
     CrawlSource,
+    Extraction,
     ExtractionFailure,
     Fetched,
     FrontierEntry,
@@ -309,7 +311,7 @@ class SourceCrawl:
         if entry.kind is UrlKind.LISTING:
             self._read_listing(entry, raw)
             return None
-        extraction = self.pipeline.run(raw, self.source.to_source())
+        extraction = self._extract(raw)
         if extraction.is_listing:
             if entry.depth < MAX_DEPTH and raw.content_type != "application/pdf":
                 self._read_listing(entry, raw, paginate=False)
@@ -317,6 +319,17 @@ class SourceCrawl:
         self._store_statement(Statement.from_extraction(extraction, capture), capture)
         self.store.clear_failure(capture.id)
         return extraction.published
+
+    def _extract(self, raw: RawInput) -> Extraction:
+        """The pipeline's extraction; the source's body selector when that finds no text."""
+        try:
+            return self.pipeline.run(raw, self.source.to_source())
+        except PdfStub:
+            raise
+        except ExtractionError:
+            if not self.source.selectors.body or raw.content_type == "application/pdf":
+                raise
+            return extract_selected(raw, self.source.selectors, self.source.to_source())
 
     def _store_statement(self, statement: Statement, capture: Capture) -> None:
         run = self.run_
