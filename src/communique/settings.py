@@ -101,6 +101,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _coerce(name: str, default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise InputError(f"COMMUNIQUE_{name.upper()}={raw!r}: use true or false")
+        return raw.strip().lower() in ("1", "true", "yes")
     try:
         return type(default)(raw)
     except ValueError as exc:
