@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import json
 import multiprocessing
+import re
 import tempfile
 import time
 from datetime import date, timedelta
@@ -46,7 +47,7 @@ def build_site(corpus: Path, pages: int) -> dict[str, bytes]:
     )
     for number in range(pages):
         speech = speeches[number % len(speeches)]
-        paragraphs = [p for p in speech["text"].split("\n") if len(p.split()) > 8]
+        paragraphs = _paragraphs(speech["text"])
         start = (number // len(speeches)) * 3 % max(1, len(paragraphs) - 6)
         body = paragraphs[start : start + 10] or paragraphs[:10]
         day = FIRST_DAY - timedelta(days=number // 3)
@@ -75,6 +76,12 @@ def build_site(corpus: Path, pages: int) -> dict[str, bytes]:
     site["/statements/"] = site["/statements/?page=1"]
     site["/robots.txt"] = b"User-agent: *\nAllow: /\n"
     return site
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs of four sentences (the corpus keeps the printed line breaks)."""
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    return [" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)]
 
 
 def serve(site: dict[str, bytes], ready: Any) -> None:

@@ -7,16 +7,18 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from communique.crawl import crawler, registry
+from communique.model import FrontierEntry, RawInput, UrlKind
 from communique.query import parse_query
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
 from tests.crawl.conftest import ministry
-from tests.crawl.site import SPECIAL, Site
+from tests.crawl.site import LISTED, SPECIAL, Site
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -67,4 +69,25 @@ def test_kill_9_then_resume_fetches_nothing_twice(site: Site, settings: Settings
     assert len(statements) == 13
     assert run.finished_at is not None
     assert store.frontier_counts(run.id) == {}
+    store.close()
+
+
+def test_a_capture_stored_before_the_kill_is_processed_without_refetching(
+    site: Site, settings: Settings
+) -> None:
+    """Killed between storing a response and extracting it: the resumed run uses the store."""
+    store = SqliteStore(settings.db)
+    run = store.start_run("ministry", None)
+    page = site.base + site.statement_path(LISTED[0])
+    store.enqueue(run.id, [FrontierEntry(site.base + "/press/", UrlKind.LISTING)])
+    store.enqueue(run.id, [FrontierEntry(page, UrlKind.PAGE, depth=1)])
+    raw = RawInput(page, site.page_body(LISTED[0]), "text/html", page, datetime.now(UTC), 200)
+    store.put_fetched_capture(run.id, page, raw.to_capture(), raw.body)
+
+    (resumed,) = crawler.crawl(store, settings, [ministry(site)])
+    assert resumed.id == run.id
+    assert not site.requests_for(site.statement_path(LISTED[0]))
+    (sid,) = store.statements_at_url(page)
+    assert store.get_statement(sid).title == site.title(LISTED[0])
+    assert site.requests_for("/press/")  # the rest of the frontier was worked through
     store.close()

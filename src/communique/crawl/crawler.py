@@ -332,20 +332,27 @@ class SourceCrawl:
             return extract_selected(raw, self.source.selectors, self.source.to_source())
 
     def _store_statement(self, statement: Statement, capture: Capture) -> None:
+        """Store a version; an edit is a version whose text differs from the one before it.
+
+        Judged from the stored versions, so re-processing a capture after a kill -9
+        records the edit once, and never misses it.
+        """
         run = self.run_
-        try:
-            before: Statement | None = self.store.get_statement(statement.id)
-        except CommuniqueError:
-            before = None
         self.store.put_statement(statement, capture)
         run.statements += 1
-        if before is None:
+        versions = self.store.versions(statement.id)
+        index = next(i for i, v in enumerate(versions) if v.capture_id == capture.id)
+        if len(versions) == 1:
             run.new_statements += 1
-        elif capture.id not in before.capture_ids and (
-            before.title != statement.title or before.text != statement.text
-        ):
+        if index == 0:
+            return
+        before, after = versions[index - 1], versions[index]
+        if (before.title, before.text) == (after.title, after.text):
+            return
+        known = self.store.changes(statement_id=statement.id)
+        if not any(c.kind == "edited" and c.after_capture == capture.id for c in known):
             run.edited += 1
-            self._change(capture.url, "edited", statement.id, before.capture_ids[-1], capture.id)
+            self._change(capture.url, "edited", statement.id, before.capture_id, capture.id)
 
     def _read_listing(self, entry: FrontierEntry, raw: RawInput, paginate: bool = True) -> None:
         links = discover.listing_links(raw.body, raw.url, self.hosts, self.source.selectors)
