@@ -243,3 +243,29 @@ def test_watch_recrawls_each_source_on_its_interval(site: Site, settings: Settin
     assert runs[0].not_modified >= 15 and runs[0].new_statements == 0
     assert runs[0].started_at >= runs[1].finished_at  # type: ignore[operator]
     store.close()
+
+
+def test_the_crawl_commands_from_a_fresh_database(
+    site: Site, settings: Settings, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    db = ["--db", settings.db]
+    env = {"COLUMNS": "200", "COMMUNIQUE_CRAWL_BACKOFF": "0.05", "COMMUNIQUE_MAX_BYTES": "2000000"}
+    added = runner.invoke(
+        cli_app,
+        ["sources", "add", "ministry", "--start", f"{site.base}/press/", "--allow-private", *db],
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    crawled = runner.invoke(
+        cli_app, ["crawl", "--source", "ministry", "--delay", "0", *db], env=env
+    )
+    assert crawled.exit_code == 0, crawled.output
+    assert "ministry:" in crawled.stderr and "private-address 3" in crawled.stderr
+    health = runner.invoke(cli_app, ["sources", "health", "--json", *db], env=env)
+    (record,) = [json.loads(line) for line in health.stdout.splitlines()]
+    assert record["errors"]["robots"] == 1 and record["last_success"]
+    exported = runner.invoke(cli_app, ["export-warc", str(tmp_path / "all.warc.gz"), *db])
+    assert exported.exit_code == 0 and "records" in exported.stderr
+    unknown = runner.invoke(cli_app, ["crawl", "--source", "nope", *db], env=env)
+    assert unknown.exit_code == 1 and "no source nope" in unknown.stderr

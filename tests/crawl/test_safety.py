@@ -11,7 +11,7 @@ from pytest_socket import SocketConnectBlockedError
 
 from communique.collect.fetcher import Fetcher
 from communique.collect.safety import check_url, host_port
-from communique.errors import FetchError, Refused
+from communique.errors import FetchError, RateLimited, Refused
 from communique.settings import Settings
 from tests.crawl.site import Site
 
@@ -151,3 +151,13 @@ def test_crawl_delay_from_robots_txt_spaces_requests(site: Site, settings: Setti
     times = [entry.at for entry in site.log]
     assert len(times) == 4  # robots.txt, then the three
     assert all(b - a >= 0.38 for a, b in pairwise(times[1:]))
+
+
+def test_a_retry_after_longer_than_honoured_closes_the_host(site: Site, settings: Settings) -> None:
+    fetcher = _guarded(site, settings.with_overrides(max_retry_after=0.5))
+    busy = "/press/busy-us-whitehouse_blog-digital-transition.html"
+    with pytest.raises(RateLimited, match="asked to wait 1 s"):
+        fetcher.fetch(site.base + busy)
+    with pytest.raises(RateLimited, match="asked to wait"):
+        fetcher.fetch(site.base + "/press/")
+    assert [e.path for e in site.log] == ["/robots.txt", busy]  # nothing more was asked

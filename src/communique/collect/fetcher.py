@@ -46,6 +46,7 @@ class HostGate:
 
     def __init__(self) -> None:
         self.ready_at: dict[str, float] = {}
+        self.closed_until: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -57,6 +58,18 @@ class HostGate:
         wait = self.ready_at.get(host, 0.0) - time.monotonic()
         if wait > 0:
             time.sleep(wait)
+
+    def close_until(self, host: str, seconds: float) -> None:
+        """Ask nothing more of `host` for `seconds`: its URLs fail at once meanwhile."""
+        with self._guard:
+            self.closed_until[host] = time.monotonic() + seconds
+
+    def check_open(self, url: str) -> None:
+        """Raise `RateLimited` when the host of `url` asked for a longer wait than we honour."""
+        host = host_port(url)[0]
+        left = self.closed_until.get(host, 0.0) - time.monotonic()
+        if left > 0:
+            raise RateLimited(f"{url}: {host} asked to wait {left:.0f} s more", left)
 
     def defer(self, host: str, seconds: float) -> None:
         """Ask nothing of `host` for `seconds` (after a 429 or a 5xx)."""
@@ -112,6 +125,7 @@ class Fetcher:
         current = url
         for _ in range(self.settings.max_redirects + 1):
             check_url(current, self.allowed)
+            self.gate.check_open(current)
             if self.obey_robots and not self._robots_allow(current):
                 raise Refused(f"{current}: disallowed by robots.txt", "robots")
             conditional = _conditional(etag, last_modified) if current == url else {}
@@ -149,6 +163,7 @@ class Fetcher:
                 wait = retry_after or self.settings.crawl_backoff * 2**attempt
                 error = RateLimited(f"{current}: HTTP {fetched.status}", retry_after)
                 if wait > self.settings.max_retry_after:
+                    self.gate.close_until(host_port(current)[0], wait)
                     raise RateLimited(
                         f"{current}: HTTP {fetched.status}, asked to wait {wait:g} s", wait
                     )
