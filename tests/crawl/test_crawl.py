@@ -183,6 +183,11 @@ def test_changes_from_the_cli_the_api_and_the_web(history: History) -> None:
     assert client.get("/api/changes", params={"since": "2999-01-01"}).json() == []
     page = client.get("/changes").text
     assert "join the immediate boycott" in page and "removed" in page
+    edited = next(c for c in lines if c["kind"] == "edited")["statement_id"]
+    versions = client.get(f"/api/statements/{edited}/versions").json()
+    assert len(versions) == 2 and "immediate boycott" in versions[1]["text"]
+    statement_page = client.get(f"/statements/{edited}").text
+    assert "Versions" in statement_page and "+MEPs call on the international" in statement_page
     health = client.get("/sources").text
     assert "ministry" in health and "private-address" not in health  # last crawl: only 404
     assert client.get("/api/sources/health").json()[0]["statements_per_run"][-1] == 13

@@ -70,6 +70,22 @@ def api_captures(request: Request, statement_id: str) -> list[dict[str, Any]]:
     ]
 
 
+@router.get("/statements/{statement_id}/versions")
+def api_versions(request: Request, statement_id: str) -> list[dict[str, Any]]:
+    """Every stored text of a statement, oldest first, and the changes seen on its site."""
+    store = _store(request)
+    store.get_statement(statement_id)
+    return [
+        {
+            "capture_id": v.capture_id,
+            "fetched_at": v.fetched_at.isoformat(),
+            "title": v.title,
+            "text": v.text,
+        }
+        for v in store.versions(statement_id)
+    ]
+
+
 @router.get("/captures/{capture_id}/raw")
 def api_capture_raw(request: Request, capture_id: str) -> Response:
     """The captured bytes as an inert download, never rendered as a live page."""

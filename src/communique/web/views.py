@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from communique.api.routes import since_datetime
 from communique.crawl.registry import load_registry, registry_path
-from communique.crawl.report import list_changes, source_health
+from communique.crawl.report import change_dict, list_changes, source_health
 from communique.errors import CommuniqueError
 from communique.query import FILTERS
 from communique.search import search, snippet_html
@@ -84,7 +84,10 @@ def statement_page(request: Request, statement_id: str) -> str:
     store = _store(request)
     statement = store.get_statement(statement_id)
     captures = sorted(store.captures_of(statement_id), key=lambda c: c.fetched_at)
-    return _templates.get_template("statement.html").render(s=statement, captures=captures)
+    changes = [change_dict(store, c) for c in store.changes(statement_id=statement_id)]
+    return _templates.get_template("statement.html").render(
+        s=statement, captures=captures, versions=store.versions(statement_id), changes=changes
+    )
 
 
 @router.get("/changes", response_class=HTMLResponse)
