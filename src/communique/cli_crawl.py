@@ -55,6 +55,11 @@ def sources_add(
     ] = False,
     link_selector: Annotated[str | None, typer.Option(help="XPath or CSS of item links.")] = None,
     item_selector: Annotated[str | None, typer.Option(help="XPath or CSS of items.")] = None,
+    title_selector: Annotated[str | None, typer.Option(help="XPath or CSS of a title.")] = None,
+    date_selector: Annotated[str | None, typer.Option(help="XPath or CSS of a date.")] = None,
+    body_selector: Annotated[
+        str | None, typer.Option(help="XPath or CSS of the text, when generic extraction fails.")
+    ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a source.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -72,7 +77,13 @@ def sources_add(
         sitemaps=tuple(sitemap),
         recrawl_hours=recrawl_hours,
         allow_private=allow_private,
-        selectors=Selectors(item=item_selector, link=link_selector),
+        selectors=Selectors(
+            item=item_selector,
+            link=link_selector,
+            title=title_selector,
+            date=date_selector,
+            body=body_selector,
+        ),
     )
     registry.add_source(_registry(settings), source, replace_existing=replace)
     err.print(f"added {name} to {_registry(settings)}")

@@ -27,6 +27,7 @@ def test_add_list_show_remove(tmp_path: Path) -> None:
         "--feed", "https://mfa.gov.by/en/rss/",
         "--issuer", "Ministry of Foreign Affairs of Belarus",
         "--country", "by", "--link-selector", "//a[has-class('tabs-content__item')]/@href",
+        "--body-selector", "section.content-page p",
         "--db", db,
     )  # fmt: skip
     assert code == 0, err
@@ -34,7 +35,10 @@ def test_add_list_show_remove(tmp_path: Path) -> None:
     code, out, _ = _run("sources", "list", "--json", "--db", db)
     (listed,) = [json.loads(line) for line in out.splitlines()]
     assert listed["country"] == "BY" and listed["feeds"] == ["https://mfa.gov.by/en/rss/"]
-    assert listed["selectors"] == {"link": "//a[has-class('tabs-content__item')]/@href"}
+    assert listed["selectors"] == {
+        "link": "//a[has-class('tabs-content__item')]/@href",
+        "body": "section.content-page p",
+    }
     code, out, _ = _run("sources", "show", "by-mfa", "--db", db)
     assert json.loads(out)["issuer"] == "Ministry of Foreign Affairs of Belarus"
     code, _, err = _run("sources", "add", "by-mfa", "--start", "https://x.example/", "--db", db)
