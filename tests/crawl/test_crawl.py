@@ -19,7 +19,7 @@ from communique.cli import app as cli_app
 from communique.collect.warc import read_warc
 from communique.crawl import crawler, registry
 from communique.crawl.report import export_warc, list_changes, source_health
-from communique.model import CrawlRun, RawInput
+from communique.model import CrawlRun, CrawlSource, RawInput
 from communique.pipeline import reprocess
 from communique.search import search
 from communique.settings import Settings
@@ -274,3 +274,16 @@ def test_the_crawl_commands_from_a_fresh_database(
     assert exported.exit_code == 0 and "records" in exported.stderr
     unknown = runner.invoke(cli_app, ["crawl", "--source", "nope", *db], env=env)
     assert unknown.exit_code == 1 and "no source nope" in unknown.stderr
+
+
+def test_an_unreachable_site_is_a_network_error_in_source_health(settings: Settings) -> None:
+    store = SqliteStore(settings.db)
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    source = CrawlSource("down", (f"http://127.0.0.1:{closed}/press/",), allow_private=True)
+    (run,) = crawler.crawl(store, settings, [source])
+    assert run.errors == {"network": 1} and run.fetched == 0
+    (health,) = source_health(store, [source])
+    assert health.last_success is None and health.errors == {"network": 1}
+    store.close()

@@ -235,14 +235,17 @@ class Fetcher:
         return robots is None or bool(robots.can_fetch(url, self.settings.user_agent))
 
     def _load_robots(self, origin: str) -> Protego | None:
-        """robots.txt of `origin`; None (allow all) when absent; disallow all on 5xx."""
+        """robots.txt of `origin`; None (allow all) when absent; disallow all on 5xx and 429.
+
+        A network error is raised (and nothing cached): the site itself is unreachable.
+        """
         try:
             fetched = self._get_with_retries(
                 f"{origin}/robots.txt", f"{origin}/robots.txt", {}, ("text/plain",)
             )
         except Refused:
             return None
-        except FetchError:
+        except RateLimited:
             return Protego.parse("User-agent: *\nDisallow: /")
         if fetched.status >= 400:
             return None
