@@ -1,8 +1,10 @@
 """Crawl sources: a frontier in the store, polite fetching, every response kept in WARC.
 
-Each source's run works through its frontier (feeds and sitemaps, then statement pages,
-then the next listing page), so a crawl killed at any point resumes where it stopped: a URL
-whose capture was stored is processed from the store, never fetched again in that run.
+Each source's run works through its frontier (feeds, sitemaps and listings, then statement
+pages; a listing's next page only once the items of the page before it are done, and only
+while they reach back to `--since`). The frontier is in the store, so a crawl killed at any
+point resumes where it stopped: a URL whose response was stored is processed from the store,
+never fetched again in that run.
 """
 
 from __future__ import annotations

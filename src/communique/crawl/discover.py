@@ -20,7 +20,7 @@ from communique.extract.listing import _in_chrome
 from communique.model import Selectors
 
 _NEXT_WORDS = re.compile(
-    r"^(?:next|next page|older|older posts|older entries|more|suivant|suivante|page suivante"
+    r"^(?:next|next page|older|older posts|older entries|suivant|suivante|page suivante"
     r"|siguiente|weiter|nächste|nächste seite|vor|следующая|далее|вперед|вперёд|下一页|التالي"
     r"|›|»|>|→|>>|next ›|next »|›|→)$",
     re.I,

@@ -20,8 +20,9 @@ from communique.model import (
     Version,
 )
 
-PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.PAGE: 1, UrlKind.LISTING: 2}
-"""Lower first: items of a listing are fetched before the listing's next page."""
+PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.LISTING: 0, UrlKind.PAGE: 1}
+"""Lower first: feeds, sitemaps and listings find new statements before known pages are
+revisited. A listing's next page is held until the items of the page before it are done."""
 _COUNTS = ("fetched", "not_modified", "bytes", "statements", "new_statements", "edited")
 _COUNTS_MORE = ("removed", "no_text")
 
