@@ -33,6 +33,18 @@ class DocType(StrEnum):
 
 
 @dataclass(frozen=True)
+class Selectors:
+    """Per-source XPath (starting with / or () or CSS selectors for when generic rules fail."""
+
+    item: str | None = None
+    """Each listing entry (the links, titles and dates below are looked up inside it)."""
+    link: str | None = None
+    title: str | None = None
+    date: str | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True)
 class Source:
     """A publisher of statements: a ministry, an embassy, a mission, a corpus."""
 
@@ -42,6 +54,8 @@ class Source:
     country: str | None = None
     """ISO 3166-1 alpha-2 code of the issuer's country."""
     languages: tuple[str, ...] = ()
+    selectors: Selectors | None = None
+    """The site's own selectors, for pages where generic extraction finds no text."""
 
 
 @dataclass(frozen=True)
@@ -262,18 +276,6 @@ class Fetched:
 
 
 @dataclass(frozen=True)
-class Selectors:
-    """Per-source XPath (starting with / or () or CSS selectors for when generic rules fail."""
-
-    item: str | None = None
-    """Each listing entry (the links, titles and dates below are looked up inside it)."""
-    link: str | None = None
-    title: str | None = None
-    date: str | None = None
-    body: str | None = None
-
-
-@dataclass(frozen=True)
 class CrawlSource:
     """A site to crawl: where its listings, feeds and sitemaps are, and how often to look."""
 
@@ -291,7 +293,8 @@ class CrawlSource:
 
     def to_source(self) -> Source:
         homepage = self.start_urls[0] if self.start_urls else None
-        return Source(self.name, homepage, self.issuer, self.country, self.languages)
+        chosen = self.selectors if any(vars(self.selectors).values()) else None
+        return Source(self.name, homepage, self.issuer, self.country, self.languages, chosen)
 
 
 class UrlKind(StrEnum):

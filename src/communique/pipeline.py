@@ -16,8 +16,9 @@ from communique.collect.corpora import CORPORA, read_corpus
 from communique.collect.fetch import fetch_url, is_url
 from communique.collect.files import Item, expand_paths, read_file
 from communique.collect.warc import EXTRACTABLE
-from communique.errors import CommuniqueError, InputError
+from communique.errors import CommuniqueError, ExtractionError, InputError, PdfStub
 from communique.extract import extract
+from communique.extract.selected import extract_selected
 from communique.model import (
     PIPELINE_VERSION,
     RECORD_CONTENT_TYPE,
@@ -54,7 +55,11 @@ class Stage(Protocol):
 
 
 class ExtractStage:
-    """Clean text and metadata from the raw bytes (see `communique.extract`)."""
+    """Clean text and metadata from the raw bytes (see `communique.extract`).
+
+    When generic extraction finds no text in an HTML page and the source has its own body
+    selector (a crawl source's registry entry), the selectors extract it instead.
+    """
 
     name: ClassVar[str] = "extract"
     requires: ClassVar[tuple[str, ...]] = ("raw",)
@@ -65,7 +70,15 @@ class ExtractStage:
         return cls()
 
     def process(self, doc: Document) -> Document:
-        return replace(doc, extraction=extract(doc.raw, doc.source))
+        try:
+            return replace(doc, extraction=extract(doc.raw, doc.source))
+        except PdfStub:
+            raise
+        except ExtractionError:
+            selectors = doc.source.selectors if doc.source else None
+            if selectors is None or not selectors.body or "html" not in doc.raw.content_type:
+                raise
+            return replace(doc, extraction=extract_selected(doc.raw, selectors, doc.source))
 
 
 STAGES: tuple[Callable[[Settings], Stage], ...] = (ExtractStage.from_settings,)

@@ -240,7 +240,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/press/photo-gallery-ministers-visit.html":
             gallery = (
                 "<html><head><title>Photo gallery</title></head><body><h1>Photo gallery</h1>"
-                + "".join(f'<img src="/img/{i}.jpg" alt="Photo {i}">' for i in range(12))
+                + "".join(
+                    f'<img src="/img/{i}.jpg" alt="The minister meets the delegation, photo {i}">'
+                    for i in range(12)
+                )
                 + "</body></html>"
             )
             return self._send(entry, 200, gallery.encode(), "text/html; charset=utf-8")

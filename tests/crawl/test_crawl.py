@@ -19,7 +19,7 @@ from communique.cli import app as cli_app
 from communique.collect.warc import read_warc
 from communique.crawl import crawler, registry
 from communique.crawl.report import export_warc, list_changes, source_health
-from communique.model import CrawlRun, CrawlSource, RawInput
+from communique.model import CrawlRun, CrawlSource, RawInput, Selectors
 from communique.pipeline import reprocess
 from communique.search import search
 from communique.settings import Settings
@@ -286,4 +286,20 @@ def test_an_unreachable_site_is_a_network_error_in_source_health(settings: Setti
     assert run.errors == {"network": 1} and run.fetched == 0
     (health,) = source_health(store, [source])
     assert health.last_success is None and health.errors == {"network": 1}
+    store.close()
+
+
+def test_a_body_selector_extracts_what_generic_extraction_cannot(
+    site: Site, settings: Settings
+) -> None:
+    store = SqliteStore(settings.db)
+    source = ministry(site, selectors=Selectors(title="//h1", body="//img/@alt"))
+    (run,) = crawler.crawl(store, settings, [source])
+    gallery = f"{site.base}/press/photo-gallery-ministers-visit.html"
+    (sid,) = store.statements_at_url(gallery)
+    statement = store.get_statement(sid)
+    assert statement.title == "Photo gallery" and len(statement.paragraphs) == 12
+    assert run.no_text == 0
+    reprocess(store, settings)  # the selectors are kept with the source, so this is rebuilt
+    assert store.get_statement(sid).paragraphs == statement.paragraphs
     store.close()

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from communique.crawl.selected import extract_selected
 from communique.errors import ExtractionError
+from communique.extract.selected import extract_selected
 from communique.model import RawInput, Selectors
 from tests.conftest import shared_path
 

@@ -19,7 +19,6 @@ from communique.collect.fetcher import Fetcher, HostGate
 from communique.collect.safety import HostPort, host_port
 from communique.collect.warc import EXTRACTABLE, WarcRotator
 from communique.crawl import discover
-from communique.crawl.selected import extract_selected
 from communique.errors import (
     CommuniqueError,
     ExtractionError,
@@ -34,7 +33,6 @@ from communique.model import (
     Change,
     CrawlRun,
     CrawlSource,
-    Extraction,
     ExtractionFailure,
     Fetched,
     FrontierEntry,
@@ -313,7 +311,7 @@ class SourceCrawl:
         if entry.kind is UrlKind.LISTING:
             self._read_listing(entry, raw)
             return None
-        extraction = self._extract(raw)
+        extraction = self.pipeline.run(raw, self.source.to_source())
         if extraction.is_listing:
             if entry.depth < MAX_DEPTH and raw.content_type != "application/pdf":
                 self._read_listing(entry, raw, paginate=False)
@@ -321,17 +319,6 @@ class SourceCrawl:
         self._store_statement(Statement.from_extraction(extraction, capture), capture)
         self.store.clear_failure(capture.id)
         return extraction.published
-
-    def _extract(self, raw: RawInput) -> Extraction:
-        """The pipeline's extraction; the source's body selector when that finds no text."""
-        try:
-            return self.pipeline.run(raw, self.source.to_source())
-        except PdfStub:
-            raise
-        except ExtractionError:
-            if not self.source.selectors.body or raw.content_type == "application/pdf":
-                raise
-            return extract_selected(raw, self.source.selectors, self.source.to_source())
 
     def _store_statement(self, statement: Statement, capture: Capture) -> None:
         """Store a version; an edit is a version whose text differs from the one before it.

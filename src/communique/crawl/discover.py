@@ -10,13 +10,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 import feedparser
-from cssselect import GenericTranslator, SelectorError
 from lxml import etree
-from lxml import html as lxml_html
 
 from communique.errors import InputError
 from communique.extract.dates import parse_iso
 from communique.extract.listing import _in_chrome
+from communique.extract.selectors import parse_html, select
 from communique.model import Selectors
 
 _NEXT_WORDS = re.compile(
@@ -59,46 +58,12 @@ class ListingLinks:
     next_page: str | None
 
 
-def _has_class(context: Any, *classes: str) -> bool:
-    """XPath `has-class("a b")`, as parsel has it: the node's class attribute holds each class."""
-    node = context.context_node
-    present = set((node.get("class") or "").split()) if hasattr(node, "get") else set()
-    return all(c in present for name in classes for c in str(name).split())
-
-
-etree.FunctionNamespace(None)["has-class"] = _has_class
-
-
-def select(node: Any, selector: str) -> list[Any]:
-    """Elements, attributes or strings matched by an XPath or CSS `selector` under `node`."""
-    selector = selector.strip()
-    if selector.startswith(("/", "(", ".")):
-        expression = "." + selector if selector.startswith("/") else selector
-    else:
-        try:
-            expression = GenericTranslator().css_to_xpath(selector, prefix="descendant-or-self::")
-        except SelectorError as exc:
-            raise InputError(f"selector {selector!r} is neither XPath nor CSS: {exc}") from exc
-    try:
-        found = node.xpath(expression)
-    except etree.XPathError as exc:
-        raise InputError(f"selector {selector!r}: {exc}") from exc
-    return found if isinstance(found, list) else [found]
-
-
 def normalise(url: str, base: str) -> str | None:
     """Absolute http(s) URL without fragment, or None for mailto:, javascript: and the like."""
     absolute, _ = urldefrag(urljoin(base, url.strip()))
     if urlsplit(absolute).scheme not in ("http", "https"):
         return None
     return absolute
-
-
-def parse_html(body: bytes) -> Any:
-    try:
-        return lxml_html.document_fromstring(body)
-    except (etree.ParserError, ValueError) as exc:
-        raise InputError(f"unparseable HTML: {exc}") from exc
 
 
 def listing_links(

@@ -154,6 +154,7 @@ CREATE INDEX versions_capture ON versions(capture_id);
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
+    ("crawl-0002-source-selectors", "ALTER TABLE sources ADD COLUMN selectors TEXT;"),
 )
 
 

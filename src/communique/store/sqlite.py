@@ -16,6 +16,7 @@ from communique.model import (
     Capture,
     ExtractionFailure,
     SearchPage,
+    Selectors,
     Source,
     Statement,
     Stats,
@@ -254,14 +255,15 @@ class SqliteStore(SqliteCrawlTables):
     def put_source(self, source: Source) -> None:
         with self._write() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO sources (name, homepage, issuer, country, languages)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO sources (name, homepage, issuer, country, languages,"
+                " selectors) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     source.name,
                     source.homepage,
                     source.issuer,
                     source.country,
                     json.dumps(source.languages),
+                    json.dumps(vars(source.selectors)) if source.selectors else None,
                 ),
             )
 
@@ -274,6 +276,7 @@ class SqliteStore(SqliteCrawlTables):
                 r["issuer"],
                 r["country"],
                 tuple(json.loads(r["languages"])),
+                Selectors(**json.loads(r["selectors"])) if r["selectors"] else None,
             )
             for r in rows
         ]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from communique.crawl.discover import parse_html, select
 from communique.errors import ExtractionError
 from communique.extract import language
 from communique.extract.dates import find_dates, parse_iso
 from communique.extract.metadata import doc_type
+from communique.extract.selectors import parse_html, select
 from communique.extract.textutil import clean
 from communique.model import Extraction, RawInput, Selectors, Source
 
