@@ -60,6 +60,8 @@ class Site:
     """When set, a request for /press/slow-… waits on `released` (for kill tests)."""
     released: threading.Event = field(default_factory=threading.Event)
     huge_sent: int = 0
+    inflight: int = 0
+    max_inflight: int = 0
     robots: bytes = b"User-agent: *\nDisallow: /private/\n"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -208,11 +210,16 @@ class Handler(BaseHTTPRequestHandler):
             site.log.append(entry)
             site.hits[self.path] = site.hits.get(self.path, 0) + 1
             count = site.hits[self.path]
+            site.inflight += 1
+            site.max_inflight = max(site.max_inflight, site.inflight)
         try:
             self._route(entry, count)
             entry.completed = True
         except (BrokenPipeError, ConnectionResetError):
             pass
+        finally:
+            with site.lock:
+                site.inflight -= 1
 
     def _route(self, entry: Logged, count: int) -> None:
         site, path = self.site, self.path

@@ -303,3 +303,16 @@ def test_a_body_selector_extracts_what_generic_extraction_cannot(
     reprocess(store, settings)  # the selectors are kept with the source, so this is rebuilt
     assert store.get_statement(sid).paragraphs == statement.paragraphs
     store.close()
+
+
+def test_one_request_at_a_time_per_host_across_sources(site: Site, settings: Settings) -> None:
+    store = SqliteStore(settings.db)
+    sources = [
+        ministry(site, feeds=(), sitemaps=()),
+        ministry(site, name="ministry-feeds", start_urls=()),
+    ]
+    runs = crawler.crawl(store, settings.with_overrides(crawl_concurrency=2), sources)
+    assert [r.source for r in runs] == ["ministry", "ministry-feeds"]
+    assert all(r.fetched > 3 for r in runs)
+    assert site.max_inflight == 1
+    store.close()
