@@ -13,8 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -39,6 +40,15 @@ REDIRECTS = (301, 302, 303, 307, 308)
 ERROR_BODY_LIMIT = 65_536
 Recorder = Callable[[Fetched], str]
 """Keeps a response (in WARC) and returns where: `file#offset`."""
+ROBOTS_TTL = timedelta(hours=24)
+
+
+class RobotsCache(Protocol):
+    """Where robots.txt bodies are kept between runs (the store)."""
+
+    def get_robots(self, origin: str) -> tuple[str, datetime] | None: ...
+
+    def put_robots(self, origin: str, body: str, fetched_at: datetime) -> None: ...
 
 
 class HostGate:
@@ -93,6 +103,7 @@ class Fetcher:
         recorder: Recorder | None = None,
         obey_robots: bool = True,
         gate: HostGate | None = None,
+        robots_cache: RobotsCache | None = None,
     ) -> None:
         self.settings = settings
         self.allowed = allowed
@@ -106,6 +117,7 @@ class Fetcher:
             headers={"User-Agent": settings.user_agent_header},
         )
         self.gate = gate or HostGate()
+        self.robots_cache = robots_cache
         self._robots: dict[str, Protego | None] = {}
         self._guard = threading.Lock()
         self.requests = 0
@@ -238,7 +250,11 @@ class Fetcher:
         """robots.txt of `origin`; None (allow all) when absent; disallow all on 5xx and 429.
 
         A network error is raised (and nothing cached): the site itself is unreachable.
+        A robots.txt read less than a day ago is taken from the cache.
         """
+        cached = self.robots_cache.get_robots(origin) if self.robots_cache else None
+        if cached is not None and datetime.now(UTC) - cached[1] < ROBOTS_TTL:
+            return Protego.parse(cached[0]) if cached[0] else None
         try:
             fetched = self._get_with_retries(
                 f"{origin}/robots.txt", f"{origin}/robots.txt", {}, ("text/plain",)
@@ -247,9 +263,10 @@ class Fetcher:
             return None
         except RateLimited:
             return Protego.parse("User-agent: *\nDisallow: /")
-        if fetched.status >= 400:
-            return None
-        return Protego.parse(fetched.body.decode("utf-8", "replace"))
+        body = "" if fetched.status >= 400 else fetched.body.decode("utf-8", "replace")
+        if self.robots_cache is not None and fetched.status < 500:
+            self.robots_cache.put_robots(origin, body, fetched.fetched_at)
+        return Protego.parse(body) if body else None
 
 
 def _origin(url: str) -> str:

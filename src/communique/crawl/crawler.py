@@ -146,7 +146,7 @@ class SourceCrawl:
         allowed: frozenset[HostPort] = (
             frozenset(host_port(u) for u in seeds) if source.allow_private else frozenset()
         )
-        self.fetcher = Fetcher(settings, allowed, recorder.write, gate=gate)
+        self.fetcher = Fetcher(settings, allowed, recorder.write, gate=gate, robots_cache=store)
         self.run_record: CrawlRun | None = None
 
     @property

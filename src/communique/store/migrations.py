@@ -155,6 +155,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
     ("crawl-0002-source-selectors", "ALTER TABLE sources ADD COLUMN selectors TEXT;"),
+    (
+        "crawl-0003-robots",
+        "CREATE TABLE robots (origin TEXT PRIMARY KEY, body TEXT NOT NULL,"
+        " fetched_at TEXT NOT NULL);",
+    ),
 )
 
 

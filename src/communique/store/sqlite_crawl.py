@@ -263,6 +263,24 @@ class SqliteCrawlTables:
         )
         return [r[0] for r in rows]
 
+    # robots.txt
+
+    def get_robots(self, origin: str) -> tuple[str, datetime] | None:
+        """The robots.txt last read for `origin` (empty when it had none), and when."""
+        row = (
+            self._conn()
+            .execute("SELECT body, fetched_at FROM robots WHERE origin = ?", (origin,))
+            .fetchone()
+        )
+        return (row[0], datetime.fromisoformat(row[1])) if row else None
+
+    def put_robots(self, origin: str, body: str, fetched_at: datetime) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO robots (origin, body, fetched_at) VALUES (?, ?, ?)",
+                (origin, body, fetched_at.isoformat()),
+            )
+
     # changes and versions
 
     def record_change(self, change: Change) -> None:
