@@ -47,6 +47,8 @@ from communique.store.base import Store
 
 SourceProgress = Callable[[str, int, int, str], None]
 """Called as progress(source, done, total, url) after each URL of a source."""
+PROGRESS_EVERY = 0.25
+"""Seconds between two progress updates of a source."""
 MAX_DEPTH = 3
 """Links followed from a start listing: items, and items of pages that are listings."""
 
@@ -161,7 +163,7 @@ class SourceCrawl:
         self.run_record = run
         if not self.store.frontier_counts(run.id):
             self.store.enqueue(run.id, self._seeds())
-        done = 0
+        done, shown = 0, 0.0
         try:
             while (item := self._next(run)) is not None:
                 entry, capture_id = item
@@ -169,13 +171,16 @@ class SourceCrawl:
                 done += 1
                 if done % 25 == 0:
                     self.store.save_run(run)
-                if self.progress:
+                if self.progress and time.monotonic() - shown > PROGRESS_EVERY:
+                    shown = time.monotonic()
                     counts = self.store.frontier_counts(run.id)
                     total = sum(counts.values()) - counts.get("held", 0)
                     self.progress(self.source.name, total - _open(counts), total, entry.url)
         finally:
             self.fetcher.close()
         run.finished_at = datetime.now(UTC)
+        if self.progress:
+            self.progress(self.source.name, done, done, "")
         self.store.save_run(run)
         return run
 
