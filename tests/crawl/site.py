@@ -36,6 +36,7 @@ FEED_ONLY = "036"
 SITEMAP_ONLY = "033"
 NEWS_SITEMAP_ONLY = "031"
 HUGE_BYTES = 100 * 1024 * 1024
+HUGE_PATH = "/press/huge-annual-statistics-report.html"
 
 
 @dataclass
@@ -131,7 +132,8 @@ class Site:
             ]
         pager = f'<a class="next" href="/press/?page={page + 1}">Next</a>' if page < 4 else ""
         return (
-            "<!doctype html><html lang='en'><head><title>Press releases</title></head><body>"
+            "<!doctype html><html lang='en'><head><title>Press releases</title>"
+            "<link rel='alternate' type='application/rss+xml' href='/feed.xml'></head><body>"
             "<nav><a href='/'>Home</a> <a href='/press/'>Press</a> <a href='/about/'>About</a>"
             f"</nav><main><h1>Press releases</h1><ul>{''.join(rows)}</ul>{pager}</main>"
             "<footer><a href='/contact/'>Contact</a></footer></body></html>"
@@ -195,6 +197,7 @@ def _rfc822(day: str) -> str:
 
 class Handler(BaseHTTPRequestHandler):
     site: Site
+    counted: int = 0
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
 
@@ -206,11 +209,15 @@ class Handler(BaseHTTPRequestHandler):
         entry = Logged(
             self.path, {k.lower(): v for k, v in self.headers.items()}, at=time.monotonic()
         )
+        # A request is in flight until its last bytes are handed to the socket (the client may
+        # send its next request before this thread runs again). The huge response goes on
+        # being written after the client has hung up at its cap, so it is not counted.
+        self.counted = int(self.path != HUGE_PATH)
         with site.lock:
             site.log.append(entry)
             site.hits[self.path] = site.hits.get(self.path, 0) + 1
             count = site.hits[self.path]
-            site.inflight += 1
+            site.inflight += self.counted
             site.max_inflight = max(site.max_inflight, site.inflight)
         try:
             self._route(entry, count)
@@ -218,8 +225,12 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
         finally:
-            with site.lock:
-                site.inflight -= 1
+            self._landed()
+
+    def _landed(self) -> None:
+        with self.site.lock:
+            self.site.inflight -= self.counted
+            self.counted = 0
 
     def _route(self, entry: Logged, count: int) -> None:
         site, path = self.site, self.path
@@ -254,7 +265,7 @@ class Handler(BaseHTTPRequestHandler):
                 + "</body></html>"
             )
             return self._send(entry, 200, gallery.encode(), "text/html; charset=utf-8")
-        if path == "/press/huge-annual-statistics-report.html":
+        if path == HUGE_PATH:
             return self._huge(entry)
         return self._statement(entry, count)
 
@@ -322,6 +333,8 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()
+        self.wfile.flush()
+        self._landed()
         self.wfile.write(body)
 
 

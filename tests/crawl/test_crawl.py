@@ -307,12 +307,18 @@ def test_a_body_selector_extracts_what_generic_extraction_cannot(
 
 def test_one_request_at_a_time_per_host_across_sources(site: Site, settings: Settings) -> None:
     store = SqliteStore(settings.db)
-    sources = [
-        ministry(site, feeds=(), sitemaps=()),
-        ministry(site, name="ministry-feeds", start_urls=()),
-    ]
+    sources = [ministry(site), ministry(site, name="ministry-mirror")]  # the same site twice
     runs = crawler.crawl(store, settings.with_overrides(crawl_concurrency=2), sources)
-    assert [r.source for r in runs] == ["ministry", "ministry-feeds"]
-    assert all(r.fetched > 3 for r in runs)
+    assert [r.source for r in runs] == ["ministry", "ministry-mirror"]
+    assert all(r.fetched > 3 for r in runs), runs
     assert site.max_inflight == 1
+    store.close()
+
+
+def test_a_feed_announced_by_the_listing_is_read(site: Site, settings: Settings) -> None:
+    store = SqliteStore(settings.db)
+    crawler.crawl(store, settings, [ministry(site, feeds=(), sitemaps=())])
+    assert site.requests_for("/feed.xml")
+    assert store.statements_at_url(site.base + site.statement_path(FEED_ONLY))
+    assert not site.requests_for("/sitemap.xml")
     store.close()

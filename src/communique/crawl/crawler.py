@@ -211,7 +211,7 @@ class SourceCrawl:
             capture = self.store.get_capture(capture_id)
             self._process(entry, _raw(capture, self.store.capture_body(capture_id)), capture)
             return
-        previous = self.store.get_url_state(entry.url)
+        previous = self.store.get_url_state(self.source.name, entry.url)
         try:
             fetched = self.fetcher.fetch(
                 entry.url,
@@ -354,6 +354,8 @@ class SourceCrawl:
             FrontierEntry(f.url, UrlKind.PAGE, entry.url, depth=entry.depth + 1)
             for f in links.items
         ]
+        if entry.depth == 0:
+            entries += [FrontierEntry(f, UrlKind.FEED) for f in links.feeds]
         if paginate and links.next_page and self.run_.since is not None:
             entries.append(
                 FrontierEntry(links.next_page, UrlKind.LISTING, entry.url, "held", entry.depth)

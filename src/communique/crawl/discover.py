@@ -56,6 +56,8 @@ class ListingLinks:
 
     items: tuple[Found, ...]
     next_page: str | None
+    feeds: tuple[str, ...] = ()
+    """RSS / Atom feeds the page announces (`<link rel="alternate">`)."""
 
 
 def normalise(url: str, base: str) -> str | None:
@@ -81,7 +83,7 @@ def listing_links(
         for f in _dedupe(items)
         if _host(f.url) in hosts and f.url != next_page and not _same_listing(f.url, url)
     )
-    return ListingLinks(kept, next_page)
+    return ListingLinks(kept, next_page, _announced_feeds(tree, url, hosts))
 
 
 def _selected_links(tree: Any, url: str, selectors: Selectors) -> list[Found]:
@@ -148,6 +150,15 @@ def _shape(a: Any) -> str:
     for node in list(a.iterancestors())[:4]:
         parts.append(f"{node.tag}.{node.get('class', '')}")
     return "/".join(parts)
+
+
+def _announced_feeds(tree: Any, url: str, hosts: frozenset[str]) -> tuple[str, ...]:
+    hrefs = tree.xpath(
+        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
+        "[contains(@type, 'rss') or contains(@type, 'atom')]/@href"
+    )
+    found = (normalise(str(href), url) for href in hrefs)
+    return tuple(dict.fromkeys(f for f in found if f and _host(f) in hosts))
 
 
 def _next_page(tree: Any, url: str, hosts: frozenset[str]) -> str | None:

@@ -126,16 +126,16 @@ CREATE TABLE frontier (
 CREATE INDEX frontier_next ON frontier(run_id, state, priority);
 CREATE INDEX frontier_parent ON frontier(run_id, parent);
 CREATE TABLE url_state (
-    url TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
     source TEXT NOT NULL,
     kind TEXT NOT NULL,
     etag TEXT,
     last_modified TEXT,
     status INTEGER,
     checked_at TEXT NOT NULL,
-    removed_at TEXT
+    removed_at TEXT,
+    PRIMARY KEY (source, url)
 );
-CREATE INDEX url_state_source ON url_state(source);
 CREATE TABLE changes (
     id INTEGER PRIMARY KEY,
     statement_id TEXT NOT NULL,

@@ -213,8 +213,12 @@ class SqliteCrawlTables:
 
     # URL validators and removals
 
-    def get_url_state(self, url: str) -> UrlState | None:
-        row = self._conn().execute("SELECT * FROM url_state WHERE url = ?", (url,)).fetchone()
+    def get_url_state(self, source: str, url: str) -> UrlState | None:
+        row = (
+            self._conn()
+            .execute("SELECT * FROM url_state WHERE source = ? AND url = ?", (source, url))
+            .fetchone()
+        )
         if row is None:
             return None
         return UrlState(
