@@ -8,6 +8,7 @@ response, a PDF and a PDF stub. Every request is logged.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import threading
@@ -34,6 +35,7 @@ SPECIAL = {
 }
 FEED_ONLY = "036"
 SITEMAP_ONLY = "033"
+GZIP_SITEMAP_ONLY = "032"
 NEWS_SITEMAP_ONLY = "031"
 HUGE_BYTES = 100 * 1024 * 1024
 HUGE_PATH = "/press/huge-annual-statistics-report.html"
@@ -156,9 +158,12 @@ class Site:
     def sitemap(self, name: str) -> bytes:
         ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
         if name == "index":
-            body = "".join(
-                f"<sitemap><loc>{self.base}/sitemap-{part}.xml</loc></sitemap>"
-                for part in ("pages", "news")
+            body = (
+                "".join(
+                    f"<sitemap><loc>{self.base}/sitemap-{part}.xml</loc></sitemap>"
+                    for part in ("pages", "news")
+                )
+                + f"<sitemap><loc>{self.base}/sitemap-archive.xml.gz</loc></sitemap>"
             )
             return f'<?xml version="1.0"?><sitemapindex {ns}>{body}</sitemapindex>'.encode()
         if name == "news":
@@ -170,7 +175,7 @@ class Site:
                 f"<news:title>{escape(self.title(number))}</news:title></news:news></url>"
             )
             return f'<?xml version="1.0"?><urlset {ns} {news}>{entry}</urlset>'.encode()
-        number = SITEMAP_ONLY
+        number = GZIP_SITEMAP_ONLY if name == "archive" else SITEMAP_ONLY
         entry = (
             f"<url><loc>{self.base}{self.statement_path(number)}</loc>"
             f"<lastmod>{self._gold(number)['date']}</lastmod></url>"
@@ -241,6 +246,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(entry, 200, site.listing(page), "text/html; charset=utf-8")
         if path == "/feed.xml":
             return self._send(entry, 200, site.feed(), "application/rss+xml")
+        if path == "/sitemap-archive.xml.gz":
+            packed = gzip.compress(site.sitemap("archive"))
+            return self._send(entry, 200, packed, "application/x-gzip")
         if path.startswith("/sitemap"):
             name = {"/sitemap.xml": "index", "/sitemap-news.xml": "news"}.get(path, "pages")
             return self._send(entry, 200, site.sitemap(name), "application/xml")
@@ -272,7 +280,8 @@ class Handler(BaseHTTPRequestHandler):
     def _statement(self, entry: Logged, count: int) -> None:
         site, path = self.site, self.path
         by_path = {site.statement_path(n): n for n in (*LISTED, *SPECIAL.values())}
-        by_path |= {site.statement_path(n): n for n in (FEED_ONLY, SITEMAP_ONLY, NEWS_SITEMAP_ONLY)}
+        extra = (FEED_ONLY, SITEMAP_ONLY, NEWS_SITEMAP_ONLY, GZIP_SITEMAP_ONLY)
+        by_path |= {site.statement_path(n): n for n in extra}
         number = by_path.get(path)
         if number is None:
             return self._send(entry, 404, b"<h1>Not found</h1>", "text/html")

@@ -28,6 +28,7 @@ from tests.conftest import shared_path
 from tests.crawl.conftest import ministry
 from tests.crawl.site import (
     FEED_ONLY,
+    GZIP_SITEMAP_ONLY,
     LISTED,
     NEWS_SITEMAP_ONLY,
     SITEMAP_ONLY,
@@ -98,9 +99,10 @@ def test_listing_feed_and_sitemaps_are_all_discovered(history: History) -> None:
     fetched = {entry.path for entry in history.logs[0] if entry.status == 200}
     for number in (*LISTED[:3], *SPECIAL.values(), FEED_ONLY, SITEMAP_ONLY, NEWS_SITEMAP_ONLY):
         assert site.statement_path(number) in fetched
-    assert {"/feed.xml", "/sitemap.xml", "/sitemap-pages.xml", "/sitemap-news.xml"} <= fetched
-    assert history.runs[0].statements == len(found) == 13  # 11 pages and 2 PDFs
-    for number in (LISTED[2], FEED_ONLY, SITEMAP_ONLY, NEWS_SITEMAP_ONLY):
+    feeds = {"/feed.xml", "/sitemap.xml", "/sitemap-pages.xml", "/sitemap-news.xml"}
+    assert feeds | {"/sitemap-archive.xml.gz"} <= fetched
+    assert history.runs[0].statements == len(found) == 14  # 12 pages and 2 PDFs
+    for number in (LISTED[2], FEED_ONLY, SITEMAP_ONLY, NEWS_SITEMAP_ONLY, GZIP_SITEMAP_ONLY):
         assert store.statements_at_url(site.base + site.statement_path(number))
     assert not any(entry.path.startswith("/press/?page=") for entry in history.logs[0])
 
@@ -190,7 +192,7 @@ def test_changes_from_the_cli_the_api_and_the_web(history: History) -> None:
     assert "Versions" in statement_page and "+MEPs call on the international" in statement_page
     health = client.get("/sources").text
     assert "ministry" in health and "private-address" not in health  # last crawl: only 404
-    assert client.get("/api/sources/health").json()[0]["statements_per_run"][-1] == 13
+    assert client.get("/api/sources/health").json()[0]["statements_per_run"][-1] == 14
 
 
 def test_source_health(history: History) -> None:

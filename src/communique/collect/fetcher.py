@@ -34,7 +34,9 @@ FEED_TYPES = (
     "text/xml",
     "application/rdf+xml",
 )
-ALLOWED_TYPES = (*EXTRACTABLE, *FEED_TYPES)
+GZIP_TYPES = ("application/gzip", "application/x-gzip")
+"""Gzipped sitemaps (`sitemap.xml.gz`)."""
+ALLOWED_TYPES = (*EXTRACTABLE, *FEED_TYPES, *GZIP_TYPES)
 """Content types whose bodies are read; others are refused before the body is downloaded."""
 REDIRECTS = (301, 302, 303, 307, 308)
 ERROR_BODY_LIMIT = 65_536

@@ -364,14 +364,15 @@ class SourceCrawl:
 
     def _read_feed_or_sitemap(self, entry: FrontierEntry, raw: RawInput) -> None:
         since = self.run_.since
-        head = raw.body[:2048].lower()
+        body = discover.gunzip(raw.body, raw.url, self.settings.max_bytes)
+        head = body[:2048].lower()
         if entry.kind is UrlKind.SITEMAP or b"<urlset" in head or b"<sitemapindex" in head:
-            pages, children = discover.sitemap_links(raw.body, raw.url, self.hosts)
+            pages, children = discover.sitemap_links(body, raw.url, self.hosts)
             entries = [
                 FrontierEntry(f.url, UrlKind.SITEMAP) for f in discover.recent(children, since)
             ]
         else:
-            pages = discover.feed_links(raw.body, raw.url, self.hosts)
+            pages = discover.feed_links(body, raw.url, self.hosts)
             entries = []
         entries += [
             FrontierEntry(f.url, UrlKind.PAGE, depth=1) for f in discover.recent(pages, since)

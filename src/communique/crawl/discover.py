@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -224,6 +225,26 @@ def feed_links(body: bytes, url: str, hosts: frozenset[str]) -> list[Found]:
         published = date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
         found.append(Found(link, published))
     return found
+
+
+def gunzip(body: bytes, url: str, limit: int) -> bytes:
+    """`body` decompressed when it is gzip (a `sitemap.xml.gz`), refusing more than `limit`.
+
+    Example:
+        >>> import gzip
+        >>> gunzip(gzip.compress(b"<urlset/>"), "s.xml.gz", 100)
+        b'<urlset/>'
+    """
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, limit)
+    except zlib.error as exc:
+        raise InputError(f"{url}: damaged gzip: {exc}") from exc
+    if inflater.unconsumed_tail:
+        raise InputError(f"{url}: decompresses to more than {limit} bytes")
+    return data
 
 
 def sitemap_links(body: bytes, url: str, hosts: frozenset[str]) -> tuple[list[Found], list[Found]]:
