@@ -71,7 +71,13 @@ def crawl(
     since: date | None = None,
     progress: SourceProgress | None = None,
 ) -> list[CrawlRun]:
-    """Crawl each source once (resuming an unfinished run); return the runs, one per source."""
+    """Crawl each source once (resuming an unfinished run); return the runs, one per source.
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> crawl(open_store(":memory:"), Settings(db=":memory:"), [])
+        []
+    """
     sources = list(sources)
     recorder = WarcRotator(warc_folder(settings.db), "communique", settings.warc_max_bytes)
     gate = HostGate()
@@ -97,7 +103,12 @@ def watch(
     progress: SourceProgress | None = None,
     rounds: int | None = None,
 ) -> None:
-    """Recrawl each source whenever its interval has passed, until interrupted."""
+    """Recrawl each source whenever its interval has passed, until interrupted (or `rounds`).
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> watch(open_store(":memory:"), Settings(db=":memory:"), list, rounds=0)
+    """
     done = 0
     while rounds is None or done < rounds:
         due = [s for s in sources() if _due(store, s)]

@@ -62,7 +62,12 @@ class ListingLinks:
 
 
 def normalise(url: str, base: str) -> str | None:
-    """Absolute http(s) URL without fragment, or None for mailto:, javascript: and the like."""
+    """Absolute http(s) URL without fragment, or None for mailto:, javascript: and the like.
+
+    Example:
+        >>> normalise("../b.html#top", "https://x.example/a/c.html"), normalise("mailto:a@b", "")
+        ('https://x.example/b.html', None)
+    """
     absolute, _ = urldefrag(urljoin(base, url.strip()))
     if urlsplit(absolute).scheme not in ("http", "https"):
         return None
@@ -275,7 +280,12 @@ def sitemap_links(body: bytes, url: str, hosts: frozenset[str]) -> tuple[list[Fo
 
 
 def recent(found: Iterable[Found], since: date | None) -> list[Found]:
-    """Drop what is dated before `since` (undated entries are kept)."""
+    """Drop what is dated before `since` (undated entries are kept).
+
+    Example:
+        >>> [f.url for f in recent([Found("a", date(2020, 1, 1)), Found("b")], date(2024, 1, 1))]
+        ['b']
+    """
     return [f for f in found if since is None or f.published is None or f.published >= since]
 
 

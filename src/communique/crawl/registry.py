@@ -30,7 +30,12 @@ def registry_path(db: str) -> Path:
 
 
 def load_registry(path: Path) -> dict[str, CrawlSource]:
-    """Every source in the registry at `path` (none when the file does not exist yet)."""
+    """Every source in the registry at `path` (none when the file does not exist yet).
+
+    Example:
+        >>> load_registry(Path("no-such-folder/archive.sources.toml"))
+        {}
+    """
     if not path.exists():
         return {}
     try:

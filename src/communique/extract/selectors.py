@@ -22,7 +22,13 @@ etree.FunctionNamespace(None)["has-class"] = _has_class
 
 
 def select(node: Any, selector: str) -> list[Any]:
-    """Elements, attributes or strings matched by an XPath or CSS `selector` under `node`."""
+    """Elements, attributes or strings matched by an XPath or CSS `selector` under `node`.
+
+    Example:
+        >>> tree = parse_html(b"<div class='item new'><a href='/a'>A</a></div>")
+        >>> select(tree, "//div[has-class('item')]//a/@href"), len(select(tree, "div.new a"))
+        (['/a'], 1)
+    """
     selector = selector.strip()
     if selector.startswith(("/", "(", ".")):
         expression = "." + selector if selector.startswith("/") else selector
@@ -39,6 +45,7 @@ def select(node: Any, selector: str) -> list[Any]:
 
 
 def parse_html(body: bytes) -> Any:
+    """An lxml tree of an HTML page, or `InputError`."""
     try:
         return lxml_html.document_fromstring(body)
     except (etree.ParserError, ValueError) as exc:
