@@ -18,6 +18,10 @@ COMMANDS = (
     "errors",
     "reprocess",
     "serve",
+    "crawl",
+    "changes",
+    "export-warc",
+    "sources",
 )
 
 

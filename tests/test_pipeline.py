@@ -212,11 +212,14 @@ def web_root(tmp_path: Path) -> Iterator[str]:
 
 def test_urls_are_fetched_from_a_real_local_server(web_root: str, tmp_path: Path) -> None:
     db = tmp_path / "url.db"
+    code, _, stderr = cli("ingest", f"{web_root}/statement.txt", "--db", str(db))
+    assert "127.0.0.1 is a private, loopback" in stderr  # refused without --allow-private
     code, _, stderr = cli(
         "ingest",
         f"{web_root}/statement.txt",
         f"{web_root}/logo.png",
         f"{web_root}/gone.html",
+        "--allow-private",
         "--db",
         str(db),
     )
@@ -227,6 +230,7 @@ def test_urls_are_fetched_from_a_real_local_server(web_root: str, tmp_path: Path
     assert any("content type image/png is not one communique reads" in str(r) for r in reasons)
     assert any("HTTP 404" in str(r) for r in reasons)
     code, _, stderr = cli(
-        "ingest", f"{web_root}/statement.txt", "--max-bytes", "1000", "--db", str(db)
-    )
+        "ingest", f"{web_root}/statement.txt", "--max-bytes", "1000", "--allow-private",
+        "--db", str(db),
+    )  # fmt: skip
     assert "over the 1000 byte limit" in stderr

@@ -103,9 +103,13 @@ def ingest(
     db: DbOption = None,
     config: ConfigOption = None,
     max_bytes: Annotated[int | None, typer.Option(help="Largest input accepted, in bytes.")] = None,
+    allow_private: Annotated[
+        bool | None,
+        typer.Option("--allow-private", help="URLs given may be on a private or loopback host."),
+    ] = None,
 ) -> None:
     """Store each input as a capture and the statements extracted from it."""
-    settings = _settings(db, config, max_bytes=max_bytes)
+    settings = _settings(db, config, max_bytes=max_bytes, allow_private_urls=allow_private)
     with _store(settings) as store, _progress("ingest") as progress:
         report = pipeline.ingest(targets, store, settings, progress)
     _print_report(report)
@@ -318,3 +322,8 @@ def _print_report(report: IngestReport) -> None:
 
 def main() -> None:
     app()
+
+
+from communique.cli_crawl import register  # noqa: E402  (the crawl commands use the helpers above)
+
+register(app)

@@ -4,10 +4,12 @@
 
     CommuniqueError
     ├── Retryable                 worth another try later (network, locked database)
-    │   └── FetchError
+    │   └── FetchError            (RateLimited: the server asked to wait)
     └── Permanent                 retrying changes nothing; the input is quarantined
         ├── InputError            a file or URL that cannot be read as what it claims
+        │   └── Refused           a URL communique will not fetch (private address, robots.txt)
         ├── ExtractionError       a capture that yields no statement (reason kept)
+        │   └── PdfStub           a page whose body is only a link to a PDF
         ├── QueryError            a malformed search query
         ├── NotFound              no statement or capture with that id
         └── StoreError            the database refused an operation
@@ -48,6 +50,32 @@ class InputError(Permanent):
 
 class ExtractionError(Permanent):
     """A capture was stored but no statement could be extracted from it."""
+
+
+class PdfStub(ExtractionError):
+    """A page whose body is only a link to a PDF; `pdf_url` is where the statement is."""
+
+    def __init__(self, message: str, pdf_url: str) -> None:
+        super().__init__(message)
+        self.pdf_url = pdf_url
+
+
+class Refused(InputError):
+    """A URL that communique will not fetch: a private address, a scheme, robots.txt."""
+
+    status = 403
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class RateLimited(FetchError):
+    """The server answered 429 or 503; `retry_after` is how many seconds it asked to wait."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class QueryError(Permanent):

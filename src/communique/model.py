@@ -33,6 +33,18 @@ class DocType(StrEnum):
 
 
 @dataclass(frozen=True)
+class Selectors:
+    """Per-source XPath (starting with / or () or CSS selectors for when generic rules fail."""
+
+    item: str | None = None
+    """Each listing entry (the links, titles and dates below are looked up inside it)."""
+    link: str | None = None
+    title: str | None = None
+    date: str | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True)
 class Source:
     """A publisher of statements: a ministry, an embassy, a mission, a corpus."""
 
@@ -42,6 +54,8 @@ class Source:
     country: str | None = None
     """ISO 3166-1 alpha-2 code of the issuer's country."""
     languages: tuple[str, ...] = ()
+    selectors: Selectors | None = None
+    """The site's own selectors, for pages where generic extraction finds no text."""
 
 
 @dataclass(frozen=True)
@@ -237,3 +251,158 @@ class IngestReport:
     statements: int = 0
     listings: int = 0
     failures: list[ExtractionFailure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One HTTP response as the fetcher received it (a 304 or a 404 too)."""
+
+    url: str
+    """The URL asked for, before any redirect."""
+    final_url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = field(repr=False)
+    content_type: str
+    fetched_at: datetime
+    truncated: bool = False
+    """True when the body was cut at the size cap."""
+    wire_bytes: int = 0
+    """Bytes received: status line, headers and body."""
+    warc: str = ""
+    """`file#offset` of the WARC record that keeps this response."""
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+    def to_raw(self, source: str | None) -> RawInput:
+        return RawInput(
+            url=self.final_url,
+            body=self.body,
+            content_type=self.content_type,
+            origin=self.warc or self.final_url,
+            fetched_at=self.fetched_at,
+            status=self.status,
+            headers=self.headers,
+            source=source,
+        )
+
+
+@dataclass(frozen=True)
+class CrawlSource:
+    """A site to crawl: where its listings, feeds and sitemaps are, and how often to look."""
+
+    name: str
+    start_urls: tuple[str, ...]
+    issuer: str | None = None
+    country: str | None = None
+    languages: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    recrawl_hours: float = 24.0
+    allow_private: bool = False
+    """The start hosts may be private or loopback addresses (and only they)."""
+    selectors: Selectors = Selectors()
+
+    def to_source(self) -> Source:
+        homepage = self.start_urls[0] if self.start_urls else None
+        chosen = self.selectors if any(vars(self.selectors).values()) else None
+        return Source(self.name, homepage, self.issuer, self.country, self.languages, chosen)
+
+
+class UrlKind(StrEnum):
+    """What a frontier URL is expected to be."""
+
+    LISTING = "listing"
+    PAGE = "page"
+    FEED = "feed"
+    SITEMAP = "sitemap"
+
+
+@dataclass(frozen=True)
+class FrontierEntry:
+    """A URL waiting in (or done with) one crawl run."""
+
+    url: str
+    kind: UrlKind
+    parent: str | None = None
+    """The listing that linked here (pagination waits for its items), or None."""
+    state: str = "pending"
+    """pending, held (a next listing page), fetched, done, failed, skipped."""
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class UrlState:
+    """What the last fetch of a URL returned, for conditional requests and removals."""
+
+    url: str
+    source: str
+    kind: UrlKind
+    etag: str | None
+    last_modified: str | None
+    status: int | None
+    checked_at: datetime
+    removed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored text of a statement, as extracted from one capture."""
+
+    statement_id: str
+    capture_id: str
+    fetched_at: datetime
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """A statement edited or removed on its site, as seen by a recrawl."""
+
+    statement_id: str
+    url: str
+    kind: str
+    """edited or removed"""
+    detected_at: datetime
+    source: str | None = None
+    before_capture: str | None = None
+    after_capture: str | None = None
+
+
+@dataclass
+class CrawlRun:
+    """One crawl of one source, and what it found (the numbers of source health)."""
+
+    id: int
+    source: str
+    started_at: datetime
+    since: date | None = None
+    finished_at: datetime | None = None
+    fetched: int = 0
+    not_modified: int = 0
+    bytes: int = 0
+    statements: int = 0
+    new_statements: int = 0
+    edited: int = 0
+    removed: int = 0
+    no_text: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """How a source's crawls have gone: the numbers `communique sources health` shows."""
+
+    source: str
+    last_run: datetime | None
+    last_success: datetime | None
+    """End of the last run that fetched something without every URL failing."""
+    statements_per_run: tuple[int, ...]
+    """Statements found by each of the latest runs, newest first."""
+    errors: dict[str, int]
+    """Errors of the latest run by kind (robots, private-address, http-500, network, …)."""
+    no_text: tuple[tuple[str, str], ...]
+    """(URL, reason) of fetched pages that yielded no statement text."""

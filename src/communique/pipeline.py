@@ -15,10 +15,13 @@ from typing import ClassVar, Protocol
 from communique.collect.corpora import CORPORA, read_corpus
 from communique.collect.fetch import fetch_url, is_url
 from communique.collect.files import Item, expand_paths, read_file
-from communique.errors import CommuniqueError, InputError
+from communique.collect.warc import EXTRACTABLE
+from communique.errors import CommuniqueError, ExtractionError, InputError, PdfStub
 from communique.extract import extract
+from communique.extract.selected import extract_selected
 from communique.model import (
     PIPELINE_VERSION,
+    RECORD_CONTENT_TYPE,
     Capture,
     Extraction,
     ExtractionFailure,
@@ -52,7 +55,11 @@ class Stage(Protocol):
 
 
 class ExtractStage:
-    """Clean text and metadata from the raw bytes (see `communique.extract`)."""
+    """Clean text and metadata from the raw bytes (see `communique.extract`).
+
+    When generic extraction finds no text in an HTML page and the source has its own body
+    selector (a crawl source's registry entry), the selectors extract it instead.
+    """
 
     name: ClassVar[str] = "extract"
     requires: ClassVar[tuple[str, ...]] = ("raw",)
@@ -63,7 +70,15 @@ class ExtractStage:
         return cls()
 
     def process(self, doc: Document) -> Document:
-        return replace(doc, extraction=extract(doc.raw, doc.source))
+        try:
+            return replace(doc, extraction=extract(doc.raw, doc.source))
+        except PdfStub:
+            raise
+        except ExtractionError:
+            selectors = doc.source.selectors if doc.source else None
+            if selectors is None or not selectors.body or "html" not in doc.raw.content_type:
+                raise
+            return replace(doc, extraction=extract_selected(doc.raw, selectors, doc.source))
 
 
 STAGES: tuple[Callable[[Settings], Stage], ...] = (ExtractStage.from_settings,)
@@ -189,6 +204,8 @@ def reprocess(store: Store, settings: Settings, progress: Progress | None = None
     for done, capture in enumerate(store.iter_captures()):
         if progress:
             progress(done, total, capture.url)
+        if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
+            continue  # feeds and sitemaps a crawl kept: evidence, not statements
         report.inputs += 1
         raw = RawInput.from_capture(capture, store.capture_body(capture.id))
         _process(pipeline, store, raw, capture, _source_of(raw, sources), report)

@@ -1,7 +1,8 @@
 """Parse the search language into a `Query` that any store can compile.
 
 Words are ANDed; ``"a phrase"``; ``a OR b``; ``NOT word`` or ``-word``; ``word*`` for a prefix;
-filters ``issuer: country: lang: type: source: from:YYYY[-MM[-DD]] to:YYYY[-MM[-DD]]``
+filters ``issuer: country: lang: type: source: from:YYYY[-MM[-DD]] to:YYYY[-MM[-DD]]``,
+``edited:yes|no`` (changed on its site since first seen), ``removed:yes|no`` (gone from its site)
 (repeat a filter to accept several values).
 """
 
@@ -45,6 +46,8 @@ class Query:
     sources: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+    edited: bool | None = None
+    removed: bool | None = None
     order: Order = Order.RELEVANCE
     raw: str = field(default="", compare=False)
 
@@ -60,7 +63,7 @@ class Query:
         return self.order
 
 
-FILTERS = ("issuer", "country", "lang", "type", "source", "from", "to")
+FILTERS = ("issuer", "country", "lang", "type", "source", "from", "to", "edited", "removed")
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<filter>[A-Za-z_]+):(?:"(?P<fquoted>[^"]*)"|(?P<fvalue>[^\s"]*))
@@ -175,9 +178,28 @@ class _QueryBuilder:
             sources=tuple(f["source"]),
             date_from=_bound(f["from"], "from", last=False),
             date_to=_bound(f["to"], "to", last=True),
+            edited=_flag(f["edited"], "edited"),
+            removed=_flag(f["removed"], "removed"),
             order=order,
             raw=self.raw,
         )
+
+
+def _flag(values: list[str], name: str) -> bool | None:
+    """yes/no filters: `edited:yes`, `removed:no`.
+
+    Example:
+        >>> _flag(["yes"], "edited"), _flag([], "edited")
+        (True, None)
+    """
+    if not values:
+        return None
+    if len(values) > 1:
+        raise QueryError(f"{name}: given twice")
+    value = values[0].lower()
+    if value not in ("yes", "no", "true", "false"):
+        raise QueryError(f"{name}:{values[0]} must be {name}:yes or {name}:no")
+    return value in ("yes", "true")
 
 
 def _phrase(text: str) -> Term | None:

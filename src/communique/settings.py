@@ -25,12 +25,38 @@ class Settings:
     )
     fetch_timeout: float = _setting(20.0, "Seconds before a URL fetch gives up.")
     user_agent: str = _setting(
-        "communique/0.1 (+https://github.com/communique-archive/communique)",
-        "User-Agent sent with every request; name a contact URL.",
+        "communique/0.1", "Product token of the User-Agent sent with every request."
+    )
+    contact_url: str = _setting(
+        "https://github.com/communique-archive/communique",
+        "Contact URL named in the User-Agent, so site owners can reach the archive.",
+    )
+    allow_private_urls: bool = _setting(
+        False,
+        "`ingest URL`: the URLs given may be on a private or loopback host (that host only).",
+    )
+    max_redirects: int = _setting(5, "Redirects followed per URL before giving up.")
+    crawl_delay: float = _setting(
+        1.0, "Seconds between two requests to one host (a larger robots.txt Crawl-delay wins)."
+    )
+    crawl_concurrency: int = _setting(4, "Hosts fetched at the same time during a crawl.")
+    crawl_retries: int = _setting(3, "Retries of a URL after a 5xx, a 429 or a network error.")
+    crawl_backoff: float = _setting(2.0, "First retry wait in seconds; doubles on each retry.")
+    max_retry_after: float = _setting(
+        300.0, "Longest Retry-After (seconds) honoured; a longer one fails the URL for this run."
+    )
+    crawl_max_pages: int = _setting(5000, "Most URLs fetched for one source in one crawl run.")
+    warc_max_bytes: int = _setting(
+        1_000_000_000, "Size at which the crawler starts a new WARC file, in bytes."
     )
     page_size: int = _setting(20, "Search hits per page in the web UI and API by default.")
     host: str = _setting("127.0.0.1", "Address `communique serve` binds to.")
     port: int = _setting(8000, "Port `communique serve` listens on.")
+
+    @property
+    def user_agent_header(self) -> str:
+        """The User-Agent header: product token and contact URL."""
+        return f"{self.user_agent} (+{self.contact_url})"
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given non-None values set (the CLI layer)."""
@@ -75,6 +101,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _coerce(name: str, default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise InputError(f"COMMUNIQUE_{name.upper()}={raw!r}: use true or false")
+        return raw.strip().lower() in ("1", "true", "yes")
     try:
         return type(default)(raw)
     except ValueError as exc:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from communique.crawl.registry import load_registry, registry_path
+from communique.crawl.report import health_dict, list_changes, source_health
+from communique.query import parse_date_bound
 from communique.search import export_chunks, hit_dict, search, statement_dict
 from communique.store.base import Store
 
@@ -66,6 +70,22 @@ def api_captures(request: Request, statement_id: str) -> list[dict[str, Any]]:
     ]
 
 
+@router.get("/statements/{statement_id}/versions")
+def api_versions(request: Request, statement_id: str) -> list[dict[str, Any]]:
+    """Every stored text of a statement, oldest first, and the changes seen on its site."""
+    store = _store(request)
+    store.get_statement(statement_id)
+    return [
+        {
+            "capture_id": v.capture_id,
+            "fetched_at": v.fetched_at.isoformat(),
+            "title": v.title,
+            "text": v.text,
+        }
+        for v in store.versions(statement_id)
+    ]
+
+
 @router.get("/captures/{capture_id}/raw")
 def api_capture_raw(request: Request, capture_id: str) -> Response:
     """The captured bytes as an inert download, never rendered as a live page."""
@@ -103,3 +123,28 @@ def api_export(
 def api_stats(request: Request) -> dict[str, Any]:
     """Counts of statements, captures, sources and errors."""
     return dict(_store(request).stats().__dict__)
+
+
+def since_datetime(value: str) -> datetime | None:
+    """`YYYY[-MM[-DD]]` as the start of that day in UTC; empty means no bound."""
+    if not value.strip():
+        return None
+    day = parse_date_bound(value.strip(), "since", last=False)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@router.get("/changes")
+def api_changes(
+    request: Request,
+    since: Annotated[str, Query(description="YYYY-MM-DD; changes detected on or after.")] = "",
+) -> list[dict[str, Any]]:
+    """Statements edited or removed on their sites, oldest first, with readable diffs."""
+    return list_changes(_store(request), since_datetime(since))
+
+
+@router.get("/sources/health")
+def api_sources_health(request: Request) -> list[dict[str, Any]]:
+    """Each registered source: last success, statements per crawl, errors by kind."""
+    db = request.app.state.settings.db
+    sources = list(load_registry(registry_path(db)).values())
+    return [health_dict(h) for h in source_health(_store(request), sources)]

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from datetime import UTC, datetime
+from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from communique.model import Capture, ExtractionFailure, RawInput
+from communique.model import Capture, ExtractionFailure, Fetched, RawInput
 
+_DECODED_AWAY = {"content-encoding", "transfer-encoding", "content-length"}
+"""Headers that describe the wire form; the record keeps the decoded body."""
 EXTRACTABLE = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf")
 
 
@@ -106,3 +111,70 @@ def write_warc(path: Path, captures: Iterable[tuple[Capture, bytes]]) -> int:
             writer.write_record(record)
             count += 1
     return count
+
+
+class WarcRotator:
+    """Appends each fetched response to `folder/PREFIX-<time>-NNNNN.warc.gz`, rotating by size.
+
+    Each process starts a new file, so a crawl killed mid-write leaves earlier files whole.
+    """
+
+    def __init__(self, folder: Path, prefix: str, max_bytes: int) -> None:
+        self.folder = folder
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        self._serial = 0
+        self._handle: BinaryIO | None = None
+        self._writer: WARCWriter | None = None
+
+    def _current(self) -> tuple[BinaryIO, WARCWriter]:
+        if self._handle is not None and self._handle.tell() >= self.max_bytes:
+            self.close()
+        if self._handle is None or self._writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._serial += 1
+            path = self.folder / f"{self.prefix}-{self._stamp}-{self._serial:05d}.warc.gz"
+            self._handle = path.open("ab")
+            self._writer = WARCWriter(self._handle, gzip=True)
+        return self._handle, self._writer
+
+    def write(self, fetched: Fetched) -> str:
+        """Append `fetched` as a response record; return `path#offset` of the record."""
+        headers = [(k, v) for k, v in fetched.headers if k.lower() not in _DECODED_AWAY]
+        headers.append(("Content-Length", str(len(fetched.body))))
+        http = StatusAndHeaders(
+            f"{fetched.status} {_reason(fetched.status)}", headers, protocol="HTTP/1.1"
+        )
+        warc_headers = {"WARC-Date": fetched.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        if fetched.truncated:
+            warc_headers["WARC-Truncated"] = "length"
+        with self._lock:
+            handle, writer = self._current()
+            offset = handle.tell()
+            record = writer.create_warc_record(
+                fetched.final_url,
+                "response",
+                payload=BytesIO(fetched.body),
+                length=len(fetched.body),
+                http_headers=http,
+                warc_headers_dict=warc_headers,
+            )
+            writer.write_record(record)
+            handle.flush()
+            return f"{handle.name}#{offset}"
+
+    def close(self) -> None:
+        with suppress(OSError):
+            if self._handle is not None:
+                self._handle.close()
+        self._handle = None
+        self._writer = None
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"

@@ -11,7 +11,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura import bare_extraction
 
-from communique.errors import ExtractionError
+from communique.errors import ExtractionError, PdfStub
 from communique.extract import chrome, htmlmeta, language, listing
 from communique.extract.blocks import Block, from_trafilatura
 from communique.extract.countries import country_from_host, find_country
@@ -166,7 +166,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     if not title and blocks:
         title = blocks[0].text[:300]
     if pdf and raw_prose < 200:
-        raise ExtractionError(f"page body is only a link to a PDF: {pdf}")
+        raise PdfStub(f"page body is only a link to a PDF: {pdf}", pdf)
     if listing.is_listing(link_count, raw_prose):
         return Extraction(
             url=url,
@@ -188,7 +188,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     kept = chrome.trim(blocks, title, lang)
     prose = sum(len(b.text) for b in kept if b.link_ratio < 0.5 and is_prose(b.text))
     if pdf and prose < 200:
-        raise ExtractionError(f"page body is only a link to a PDF: {pdf}")
+        raise PdfStub(f"page body is only a link to a PDF: {pdf}", pdf)
     if prose == 0 and not any(b.link_ratio < 0.5 and len(b.text.split()) >= 5 for b in kept):
         raise ExtractionError("no statement text found in the page")
     if not kept:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
 from typing import Protocol
 
 from communique.model import (
     Capture,
+    Change,
+    CrawlRun,
     ExtractionFailure,
+    FrontierEntry,
     SearchPage,
     Source,
     Statement,
     Stats,
+    UrlKind,
+    UrlState,
+    Version,
 )
 from communique.query import Query
 
@@ -63,6 +70,85 @@ class Store(Protocol):
 
     def clear_derived(self) -> None:
         """Delete everything derived from captures (statements, versions, failures)."""
+        ...
+
+    # crawling (see communique.crawl)
+
+    def start_run(self, source: str, since: date | None) -> CrawlRun:
+        """The unfinished run of `source` (a crawl that was killed), or a new one."""
+        ...
+
+    def save_run(self, run: CrawlRun) -> None:
+        """Store a run's counts; a finished run's frontier is dropped."""
+        ...
+
+    def runs(self, source: str | None = None, limit: int = 50) -> list[CrawlRun]:
+        """The latest crawl runs, newest first."""
+        ...
+
+    def enqueue(self, run_id: int, entries: Iterable[FrontierEntry]) -> int:
+        """Add entries not yet in the run's frontier; returns how many were new."""
+        ...
+
+    def next_entry(self, run_id: int) -> tuple[FrontierEntry, str | None] | None:
+        """The next URL of a run, and its capture id when it was fetched but not processed."""
+        ...
+
+    def frontier_counts(self, run_id: int) -> dict[str, int]: ...
+
+    def put_fetched_capture(self, run_id: int, url: str, capture: Capture, body: bytes) -> bool:
+        """Store a fetched capture and mark its frontier entry fetched, atomically."""
+        ...
+
+    def finish_entry(
+        self,
+        run_id: int,
+        url: str,
+        state: str,
+        error: str | None = None,
+        published: date | None = None,
+    ) -> None: ...
+
+    def release_held(self, run_id: int, since: date | None) -> int:
+        """Release next listing pages whose previous page had items on or after `since`."""
+        ...
+
+    def get_url_state(self, source: str, url: str) -> UrlState | None:
+        """What the last fetch of `url` for `source` returned (validators, removal)."""
+        ...
+
+    def put_url_state(self, state: UrlState) -> None: ...
+
+    def known_urls(self, source: str) -> list[tuple[str, UrlKind]]:
+        """Page URLs of `source` fetched before and not removed."""
+        ...
+
+    def statements_at_url(self, url: str) -> list[str]: ...
+
+    def get_robots(self, origin: str) -> tuple[str, datetime] | None:
+        """The robots.txt last read for `origin` (empty when it had none), and when."""
+        ...
+
+    def put_robots(self, origin: str, body: str, fetched_at: datetime) -> None: ...
+
+    def record_change(self, change: Change) -> None: ...
+
+    def changes(
+        self, since: datetime | None = None, statement_id: str | None = None
+    ) -> list[Change]:
+        """Edits, removals and restorations detected at or after `since`, oldest first."""
+        ...
+
+    def versions(self, statement_id: str) -> list[Version]:
+        """Every stored text of a statement, oldest first."""
+        ...
+
+    def no_text(self, source: str, limit: int = 100) -> list[tuple[str, str]]:
+        """(URL, reason) of captures of `source` that yielded no statement."""
+        ...
+
+    def iter_capture_bodies(self, source: str | None = None) -> Iterator[tuple[Capture, bytes]]:
+        """Every capture with its bytes (of one source when given), oldest first."""
         ...
 
     def close(self) -> None: ...

@@ -99,7 +99,68 @@ CREATE TRIGGER statement_texts_au AFTER UPDATE ON statement_texts BEGIN
 END;
 """
 
-MIGRATIONS: tuple[tuple[str, str], ...] = (("core-0001-schema", CORE_SCHEMA),)
+CRAWL_SCHEMA = """
+CREATE TABLE crawl_runs (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    since TEXT,
+    finished_at TEXT,
+    counts TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX crawl_runs_source ON crawl_runs(source, started_at);
+CREATE TABLE frontier (
+    run_id INTEGER NOT NULL REFERENCES crawl_runs(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    host TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    parent TEXT,
+    depth INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    capture_id TEXT,
+    published TEXT,
+    error TEXT,
+    PRIMARY KEY (run_id, url)
+);
+CREATE INDEX frontier_next ON frontier(run_id, state, priority);
+CREATE INDEX frontier_parent ON frontier(run_id, parent);
+CREATE TABLE url_state (
+    url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    status INTEGER,
+    checked_at TEXT NOT NULL,
+    removed_at TEXT,
+    PRIMARY KEY (source, url)
+);
+CREATE TABLE changes (
+    id INTEGER PRIMARY KEY,
+    statement_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detected_at TEXT NOT NULL,
+    source TEXT,
+    before_capture TEXT,
+    after_capture TEXT
+);
+CREATE INDEX changes_detected ON changes(detected_at);
+CREATE INDEX changes_statement ON changes(statement_id, kind);
+CREATE INDEX versions_capture ON versions(capture_id);
+"""
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("core-0001-schema", CORE_SCHEMA),
+    ("crawl-0001-frontier", CRAWL_SCHEMA),
+    ("crawl-0002-source-selectors", "ALTER TABLE sources ADD COLUMN selectors TEXT;"),
+    (
+        "crawl-0003-robots",
+        "CREATE TABLE robots (origin TEXT PRIMARY KEY, body TEXT NOT NULL,"
+        " fetched_at TEXT NOT NULL);",
+    ),
+)
 
 
 def migrate(conn: sqlite3.Connection) -> list[str]:

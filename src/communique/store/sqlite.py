@@ -16,6 +16,7 @@ from communique.model import (
     Capture,
     ExtractionFailure,
     SearchPage,
+    Selectors,
     Source,
     Statement,
     Stats,
@@ -31,10 +32,11 @@ from communique.store.rows import (
     statement_from_row,
     statement_values,
 )
+from communique.store.sqlite_crawl import SqliteCrawlTables
 from communique.store.sqlite_search import SqliteSearch
 
 
-class SqliteStore:
+class SqliteStore(SqliteCrawlTables):
     """`Store` on one SQLite file; each thread gets its own connection.
 
     Example:
@@ -253,14 +255,15 @@ class SqliteStore:
     def put_source(self, source: Source) -> None:
         with self._write() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO sources (name, homepage, issuer, country, languages)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO sources (name, homepage, issuer, country, languages,"
+                " selectors) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     source.name,
                     source.homepage,
                     source.issuer,
                     source.country,
                     json.dumps(source.languages),
+                    json.dumps(vars(source.selectors)) if source.selectors else None,
                 ),
             )
 
@@ -273,6 +276,7 @@ class SqliteStore:
                 r["issuer"],
                 r["country"],
                 tuple(json.loads(r["languages"])),
+                Selectors(**json.loads(r["selectors"])) if r["selectors"] else None,
             )
             for r in rows
         ]

@@ -206,7 +206,18 @@ def _compile(query: Query) -> _Compiled:
     if query.date_to:
         where.append("s.published <= ?")
         params.append(query.date_to.isoformat())
+    for flag, subquery in ((query.edited, _EDITED), (query.removed, _REMOVED)):
+        if flag is not None:
+            where.append(f"s.id {'IN' if flag else 'NOT IN'} ({subquery})")
     return _Compiled(" AND ".join(where) or "1", params, match, _sort(query, bool(match)))
+
+
+_EDITED = "SELECT statement_id FROM changes WHERE kind = 'edited'"
+_REMOVED = (
+    "SELECT c.statement_id FROM changes c WHERE c.kind = 'removed' AND NOT EXISTS"
+    " (SELECT 1 FROM changes r WHERE r.statement_id = c.statement_id AND r.kind = 'restored'"
+    " AND r.id > c.id)"
+)
 
 
 def _sort(query: Query, ranked: bool) -> tuple[str, str]:

@@ -10,6 +10,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from communique.api.routes import since_datetime
+from communique.crawl.registry import load_registry, registry_path
+from communique.crawl.report import change_dict, list_changes, source_health
 from communique.errors import CommuniqueError
 from communique.query import FILTERS
 from communique.search import search, snippet_html
@@ -81,7 +84,25 @@ def statement_page(request: Request, statement_id: str) -> str:
     store = _store(request)
     statement = store.get_statement(statement_id)
     captures = sorted(store.captures_of(statement_id), key=lambda c: c.fetched_at)
-    return _templates.get_template("statement.html").render(s=statement, captures=captures)
+    changes = [change_dict(store, c) for c in store.changes(statement_id=statement_id)]
+    return _templates.get_template("statement.html").render(
+        s=statement, captures=captures, versions=store.versions(statement_id), changes=changes
+    )
+
+
+@router.get("/changes", response_class=HTMLResponse)
+def changes_page(request: Request, since: str = "") -> str:
+    """Statements edited or removed on their sites, newest first, with diffs."""
+    found = list_changes(_store(request), since_datetime(since))
+    return _templates.get_template("changes.html").render(changes=found[::-1], since=since)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request) -> str:
+    """Health of each registered source: last success, statements per crawl, errors."""
+    sources = list(load_registry(registry_path(request.app.state.settings.db)).values())
+    report = source_health(_store(request), sources)
+    return _templates.get_template("sources.html").render(report=report)
 
 
 def render_error(request: Request, exc: CommuniqueError) -> str:

@@ -1,0 +1,1 @@
+"""Crawl the live web: source registry, discovery, frontier, versions and health."""

@@ -1,0 +1,69 @@
+"""Fixtures of the crawl tests: the fake ministry site on 127.0.0.1 and a connection log.
+
+Every test here runs under pytest-socket's `allow_hosts(["127.0.0.1"])`: a connection to any
+other address (10.0.0.1, 169.254.169.254, 127.0.0.2, the internet) raises in the test, so a
+broken guard fails the test without sending a packet. `connections` records each attempt.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from communique.model import CrawlSource
+from communique.settings import Settings
+from tests.conftest import shared_path
+from tests.crawl.site import Site, start
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    fake, server = start(shared_path("pages"))
+    yield fake
+    fake.released.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every address a socket tried to connect to during the test (allowed or not)."""
+    attempts: list[Any] = []
+    guarded = socket.socket.connect
+
+    def recording_connect(sock: socket.socket, address: Any) -> None:
+        attempts.append(address)
+        guarded(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", recording_connect)
+    return attempts
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        db=str(tmp_path / "crawl.db"),
+        crawl_delay=0.0,
+        crawl_backoff=0.05,
+        crawl_retries=2,
+        max_bytes=2_000_000,
+        max_retry_after=5.0,
+        fetch_timeout=5.0,
+    )
+
+
+def ministry(site: Site, **changes: Any) -> CrawlSource:
+    values: dict[str, Any] = {
+        "name": "ministry",
+        "start_urls": (f"{site.base}/press/",),
+        "feeds": (f"{site.base}/feed.xml",),
+        "sitemaps": (f"{site.base}/sitemap.xml",),
+        "issuer": "Ministry of Foreign Affairs",
+        "allow_private": True,
+    }
+    values.update(changes)
+    return CrawlSource(**values)
