@@ -1,0 +1,361 @@
+"""Benchmark main-text extraction: the public article benchmark and the official gold pages.
+
+Run: PYTHONPATH=src .venv/bin/python bench/extraction.py [--shared ../shared] [--only NAME]
+Needs the comparison libraries in bench/requirements.txt (not package dependencies).
+
+Table 1 scores communique, trafilatura (default and favor_precision), readability-lxml and
+resiliparse on scrapinghub's article-extraction-benchmark with that benchmark's metric:
+word tokens (`\\w+`, case kept) as 4-gram shingles (a text under 4 tokens is one shingle);
+per page the multiset overlap, surplus and shortfall of shingles give TP, FP, FN (normalised
+to sum to 1); precision is averaged over pages with output, recall over pages with gold text,
+and F1 is the harmonic mean of the two averages. Table 2 scores communique on the official
+pages in shared/pages, per site and in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import time
+import unicodedata
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from communique.errors import CommuniqueError
+from communique.extract import extract
+from communique.model import Extraction, RawInput
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = re.compile(r"\w+")
+QUOTES = str.maketrans("“”„«»’‘", '"""""' + "''")
+Extractor = Callable[[bytes, str, str], str]
+"""(html bytes, decoded html, url) -> main text."""
+
+
+# --- the benchmark's metric ----------------------------------------------------------------
+
+
+def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
+    """Return the multiset of `size`-token shingles of `text` (one shingle when shorter)."""
+    tokens = TOKEN.findall(text)
+    if not tokens:
+        return Counter()
+    if len(tokens) < size:
+        return Counter([tuple(tokens)])
+    return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+
+
+def page_counts(predicted: str, gold: str) -> tuple[float, float, float]:
+    """Return (TP, FP, FN) of one page, normalised to sum to 1 (all 0 when both are empty)."""
+    pred, true = shingles(predicted), shingles(gold)
+    tp = sum((pred & true).values())
+    fp = sum((pred - true).values())
+    fn = sum((true - pred).values())
+    total = tp + fp + fn
+    if total == 0:
+        return 0.0, 0.0, 0.0
+    return tp / total, fp / total, fn / total
+
+
+def score(pairs: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
+    """Return (precision, recall, F1) over (predicted, gold) pairs as the benchmark defines it."""
+    precisions: list[float] = []
+    recalls: list[float] = []
+    for predicted, gold in pairs:
+        tp, fp, fn = page_counts(predicted, gold)
+        if shingles(predicted):
+            precisions.append(tp / (tp + fp) if tp + fp else 0.0)
+        if shingles(gold):
+            recalls.append(tp / (tp + fn) if tp + fn else 0.0)
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+# --- extractors ----------------------------------------------------------------------------
+
+
+def _raw(body: bytes, url: str) -> RawInput:
+    return RawInput(
+        url=url, body=body, content_type="text/html", origin=url, fetched_at=datetime.now(UTC)
+    )
+
+
+def run_communique(body: bytes, html: str, url: str) -> str:
+    """communique's full extraction (text, title, date, language, issuer)."""
+    try:
+        return extract(_raw(body, url)).text
+    except CommuniqueError:
+        return ""
+
+
+def run_trafilatura(body: bytes, html: str, url: str) -> str:
+    """trafilatura.extract with its default settings."""
+    import trafilatura
+
+    return trafilatura.extract(html, url=url) or ""
+
+
+def run_trafilatura_precision(body: bytes, html: str, url: str) -> str:
+    """trafilatura.extract(favor_precision=True)."""
+    import trafilatura
+
+    return trafilatura.extract(html, url=url, favor_precision=True) or ""
+
+
+def run_readability(body: bytes, html: str, url: str) -> str:
+    """readability-lxml's summary, reduced to its text."""
+    from lxml import html as lxml_html
+    from readability import Document  # type: ignore[import-untyped]
+
+    summary = Document(html).summary(html_partial=True)
+    return lxml_html.fromstring(summary).text_content() if summary.strip() else ""
+
+
+def run_resiliparse(body: bytes, html: str, url: str) -> str:
+    """resiliparse's extract_plain_text(main_content=True)."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    return str(extract_plain_text(HTMLTree.parse(html), main_content=True))
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "communique": run_communique,
+    "trafilatura": run_trafilatura,
+    "trafilatura precision": run_trafilatura_precision,
+    "readability-lxml": run_readability,
+    "resiliparse": run_resiliparse,
+}
+
+
+# --- table 1: the article benchmark ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    body: bytes
+    html: str
+    url: str
+    gold: str
+
+
+def load_benchmark(folder: Path) -> list[Page]:
+    """Read the benchmark's pages (gzipped HTML) and gold article bodies."""
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for name in sorted(truth):
+        body = gzip.decompress((folder / "html" / f"{name}.html.gz").read_bytes())
+        html = body.decode("utf-8", errors="replace")
+        pages.append(Page(name, body, html, truth[name].get("url", ""), truth[name]["articleBody"]))
+    return pages
+
+
+def bench_articles(pages: list[Page], names: list[str]) -> Table:
+    """Score each extractor on the article benchmark and time it."""
+    table = Table(title=f"article-extraction-benchmark ({len(pages)} pages)")
+    for column in ("extractor", "precision", "recall", "F1", "pages/s"):
+        table.add_column(column, justify="left" if column == "extractor" else "right")
+    for name in names:
+        run = EXTRACTORS[name]
+        run(pages[0].body, pages[0].html, pages[0].url)  # warm-up: imports and lazy models
+        outputs: list[str] = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            for page in pages:
+                outputs.append(run(page.body, page.html, page.url))
+            elapsed = time.perf_counter() - start
+        precision, recall, f1 = score(zip(outputs, (p.gold for p in pages), strict=True))
+        table.add_row(
+            name, f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}", f"{len(pages) / elapsed:.1f}"
+        )
+    return table
+
+
+# --- table 2: official pages ----------------------------------------------------------------
+
+
+def norm(text: str) -> str:
+    """Normalise Unicode form, quotes, whitespace and case for comparison only."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(QUOTES)
+    return " ".join(text.split()).casefold()
+
+
+def page_lines(html: str) -> set[str]:
+    """Return the normalised visible text lines of a whole page (chrome included)."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    text = str(extract_plain_text(HTMLTree.parse(html), main_content=False, alt_texts=False))
+    return {norm(line) for line in text.splitlines() if TOKEN.search(line)}
+
+
+def issuer_matches(found: str | None, gold: str) -> bool:
+    """True when `found` names the gold issuer (its main name or a bracketed alternative)."""
+    if not found:
+        return False
+    main, _, rest = gold.partition(" (")
+    names = [main, *re.split(r"[;,]\s*", rest.rstrip(")"))]
+    names = [norm(n.split(":")[-1]) for n in names if n.strip()]
+    key = norm(found)
+    for name in names:
+        shorter = min(key, name, key=len)
+        if key == name or ((key in name or name in key) and len(shorter.split()) >= 2):
+            return True
+    return False
+
+
+@dataclass
+class SiteScore:
+    pages: int = 0
+    statements: int = 0
+    first: int = 0
+    last: int = 0
+    chrome: int = 0
+    title: int = 0
+    date: int = 0
+    dated: int = 0
+    language: int = 0
+    issuer: int = 0
+    listings: int = 0
+    listings_found: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, other: SiteScore) -> None:
+        for name, value in vars(other).items():
+            if name != "misses":
+                setattr(self, name, getattr(self, name) + value)
+        self.misses.extend(other.misses)
+
+
+def _groups(folder: Path) -> dict[str, str]:
+    path = folder / "groups.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {f: g["id"] for g in data.get("groups", []) for f in g["files"]}
+
+
+def score_page(
+    name: str, gold: dict[str, object], result: Extraction | None, others: set[str]
+) -> SiteScore:
+    """Score one official page against its gold sidecar; `others` are its site's other lines."""
+    s = SiteScore(pages=1)
+    kind = gold["page_type"]
+    if kind == "listing":
+        s.listings = 1
+        s.listings_found = int(result is not None and result.is_listing)
+        return s
+    if kind == "pdf_stub":
+        return s
+    s.statements = 1
+    if result is None or result.is_listing:
+        s.misses.append(f"{name}: no statement")
+        return s
+    text = norm(result.text)
+    s.first = int(norm(str(gold["gold_text_first_sentence"])) in text)
+    s.last = int(norm(str(gold["gold_text_last_sentence"])) in text)
+    chrome = [p for p in result.paragraphs if norm(p) in others]
+    s.chrome = len(chrome)
+    s.title = int(result.title == gold["title"])
+    published = result.published.isoformat() if result.published else None
+    s.date = int(published == gold["date"])
+    s.language = int(result.language == gold["language"])
+    s.issuer = int(issuer_matches(result.issuer, str(gold["issuer"])))
+    for flag, label in ((s.first, "first"), (s.last, "last"), (s.title, "title")):
+        if not flag:
+            s.misses.append(f"{name}: {label}")
+    if not s.date:
+        s.misses.append(f"{name}: date {published} ≠ {gold['date']}")
+    s.misses.extend(f"{name}: chrome {line[:60]!r}" for line in chrome)
+    return s
+
+
+def bench_pages(folder: Path) -> tuple[Table, list[str]]:
+    """Score communique on the official pages, per site and in total."""
+    names = sorted(p.name for p in folder.glob("*.html"))
+    groups = _groups(folder)
+    html = {n: (folder / n).read_bytes() for n in names}
+    lines = {n: page_lines(html[n].decode("utf-8", errors="replace")) for n in names}
+    sites: dict[str, SiteScore] = defaultdict(SiteScore)
+    for name in names:
+        gold = json.loads((folder / name).with_suffix(".json").read_text(encoding="utf-8"))
+        site = name.split("_")[1]
+        others: set[str] = set()
+        for other in names:
+            same_group = groups.get(other, other) == groups.get(name, name)
+            if other != name and other.split("_")[1] == site and not same_group:
+                others |= lines[other]
+        try:
+            result: Extraction | None = extract(_raw(html[name], str(gold.get("url") or name)))
+        except CommuniqueError:
+            result = None
+        sites[site].add(score_page(name, gold, result, others))
+    table = Table(title=f"official pages ({len(names)})")
+    for column in (
+        "site",
+        "pages",
+        "first kept",
+        "last kept",
+        "chrome lines",
+        "title exact",
+        "date exact",
+        "language",
+        "issuer",
+        "listings",
+    ):
+        table.add_column(column, justify="left" if column == "site" else "right")
+    total = SiteScore()
+    for site, s in sorted(sites.items()):
+        total.add(s)
+        table.add_row(site, *_cells(s))
+    table.add_row("TOTAL", *_cells(total), style="bold")
+    return table, total.misses
+
+
+def _cells(s: SiteScore) -> list[str]:
+    n = s.statements
+    return [
+        str(s.pages),
+        f"{s.first}/{n}",
+        f"{s.last}/{n}",
+        str(s.chrome),
+        f"{s.title}/{n}",
+        f"{s.date}/{n}",
+        f"{s.language}/{n}",
+        f"{s.issuer}/{n}",
+        f"{s.listings_found}/{s.listings}",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT / ".." / "shared")
+    parser.add_argument("--only", action="append", choices=sorted(EXTRACTORS), default=None)
+    parser.add_argument("--skip-articles", action="store_true")
+    args = parser.parse_args()
+    console = Console(width=200)
+    if not args.skip_articles:
+        pages = load_benchmark(args.shared / "bench" / "article-extraction-benchmark")
+        console.print(bench_articles(pages, args.only or list(EXTRACTORS)))
+    table, misses = bench_pages(args.shared / "pages")
+    console.print(table)
+    for miss in misses:
+        console.print(f"  miss: {miss}")
+
+
+if __name__ == "__main__":
+    main()
