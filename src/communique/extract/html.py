@@ -19,7 +19,7 @@ from communique.extract.dates import date_in_title, dateline
 from communique.extract.decode import charset_param, decode_checked
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type, issuer_from_opening
-from communique.extract.textutil import clean, fold, is_prose
+from communique.extract.textutil import clean, fold, is_prose, sentence_breaks, word_count
 from communique.model import Extraction, RawInput, Source
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -49,7 +49,7 @@ def _header_charset(raw: RawInput) -> str | None:
     return found
 
 
-def _main_text(tree: lxml_html.HtmlElement, url: str) -> list[Block]:
+def _main_text(tree: lxml_html.HtmlElement, url: str, fast: bool = True) -> list[Block]:
     for element in tree.xpath(_HIDDEN_XPATH):
         if (
             htmlmeta.is_hidden(element)
@@ -62,8 +62,8 @@ def _main_text(tree: lxml_html.HtmlElement, url: str) -> list[Block]:
             warnings.simplefilter("ignore")
             document = bare_extraction(
                 tree,
-                url=url or None,
-                fast=True,
+                url=None,
+                fast=fast,
                 include_comments=False,
                 include_links=True,
                 include_tables=True,
@@ -72,6 +72,16 @@ def _main_text(tree: lxml_html.HtmlElement, url: str) -> list[Block]:
         raise ExtractionError(f"main-text extraction failed: {type(exc).__name__}") from exc
     body = getattr(document, "body", None) if document is not None else None
     return from_trafilatura(body) if body is not None else []
+
+
+def _own_prose(blocks: list[Block]) -> int:
+    """Characters of unlinked running text: sentences, or long passages however they end."""
+    return sum(
+        len(b.text)
+        for b in blocks
+        if b.link_ratio < 0.5
+        and (is_prose(b.text) or (word_count(b.text) >= 40 and sentence_breaks(b.text) >= 2))
+    )
 
 
 def _published(
@@ -162,11 +172,15 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     ) or None
     pdf = listing.pdf_link(tree, headline, url)
     blocks = _main_text(tree, url)
-    raw_prose = sum(len(b.text) for b in blocks if b.link_ratio < 0.5 and is_prose(b.text))
+    raw_prose = _own_prose(blocks)
     if not title and blocks:
         title = blocks[0].text[:300]
     if pdf and raw_prose < 200:
         raise ExtractionError(f"page body is only a link to a PDF: {pdf}")
+    if listing.is_listing(link_count, raw_prose):
+        second = _main_text(parse(text), url, fast=False)
+        if not listing.is_listing(link_count, _own_prose(second)):
+            blocks, raw_prose = second, _own_prose(second)
     if listing.is_listing(link_count, raw_prose):
         return Extraction(
             url=url,
@@ -186,7 +200,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     lang = language.detect(prose_text, hint)
     published, published_source = _published(tree, meta, blocks, title, url)
     kept = chrome.trim(blocks, title, lang)
-    prose = sum(len(b.text) for b in kept if b.link_ratio < 0.5 and is_prose(b.text))
+    prose = _own_prose(kept)
     if pdf and prose < 200:
         raise ExtractionError(f"page body is only a link to a PDF: {pdf}")
     if prose == 0 and not any(b.link_ratio < 0.5 and len(b.text.split()) >= 5 for b in kept):

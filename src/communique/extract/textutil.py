@@ -24,9 +24,23 @@ def fold(text: str) -> str:
     return clean(unicodedata.normalize("NFKC", text).translate(_QUOTES)).casefold()
 
 
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+
+
 def words(text: str) -> list[str]:
     """Return the whitespace-separated words of `text`."""
     return text.split()
+
+
+def word_count(text: str) -> int:
+    """Count words, reckoning two characters as a word in scripts written without spaces.
+
+    Example:
+        >>> word_count("We call for peace."), word_count("日本政府は平和を求める。")
+        (4, 7)
+    """
+    unspaced = len(_UNSPACED.findall(text))
+    return len(text.split()) + unspaced // 2
 
 
 def ends_sentence(text: str) -> bool:
@@ -39,9 +53,22 @@ def ends_clause(text: str) -> bool:
     return bool(_TERMINAL.search(text.rstrip()))
 
 
+_BREAK = re.compile(r"[.!?…]['\"”’»)]*\s+[\"“„«(]?[A-ZÀ-ÖØ-ÞА-ЯЁ]|[。！？]")
+
+
+def sentence_breaks(text: str) -> int:
+    """Count the places where one sentence ends and another begins.
+
+    Example:
+        >>> sentence_breaks("We met. We agreed. Done"), sentence_breaks("Tel. 123 Fax 456")
+        (2, 0)
+    """
+    return len(_BREAK.findall(text))
+
+
 def is_prose(text: str, min_words: int = 8) -> bool:
     """Return True if `text` looks like running prose rather than a label or a link."""
-    return len(text.split()) >= min_words and ends_sentence(text)
+    return word_count(text) >= min_words and ends_sentence(text)
 
 
 def split_paragraphs(text: str) -> list[str]:
