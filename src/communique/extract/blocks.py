@@ -27,9 +27,25 @@ def _own_text(item: etree._Element) -> str:
     return clean(" ".join(parts))
 
 
-def from_trafilatura(body: etree._Element) -> list[Block]:
-    """Flatten trafilatura's XML body into blocks (list items and table rows become blocks)."""
+def anchor_texts(tree: etree._Element) -> frozenset[str]:
+    """Return the cleaned texts of a page's links (three characters or more)."""
+    found = set()
+    for anchor in tree.iter("a"):
+        text = clean(anchor.text_content())
+        if len(text) >= 3:
+            found.add(text)
+    return frozenset(found)
+
+
+def from_trafilatura(body: etree._Element, anchors: frozenset[str] = frozenset()) -> list[Block]:
+    """Flatten trafilatura's XML body into blocks (list items and table rows become blocks).
+
+    A block's link ratio is the share of its text made of the page's link texts (`anchors`).
+    """
     result: list[Block] = []
+
+    def _ratio(element: etree._Element, text: str) -> float:
+        return link_ratio(text, anchors)
 
     def visit(element: etree._Element) -> None:
         for child in element:
@@ -57,6 +73,18 @@ def from_trafilatura(body: etree._Element) -> list[Block]:
     return result
 
 
-def _ratio(element: etree._Element, text: str) -> float:
-    linked = sum(len(clean("".join(r.itertext()))) for r in element.iter("ref"))
-    return min(1.0, linked / max(1, len(text)))
+def link_ratio(text: str, anchors: frozenset[str]) -> float:
+    """Return the share of `text` covered by link texts.
+
+    Example:
+        >>> link_ratio("Home", frozenset({"Home"})), link_ratio("We met at Home today.", frozenset())
+        (1.0, 0.0)
+    """
+    if not text:
+        return 0.0
+    if text in anchors:
+        return 1.0
+    if len(text) > 400:
+        return 0.0
+    linked = sum(len(a) for a in anchors if len(a) <= len(text) and a in text)
+    return min(1.0, linked / len(text))

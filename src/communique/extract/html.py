@@ -13,7 +13,7 @@ from trafilatura import bare_extraction
 
 from communique.errors import ExtractionError
 from communique.extract import chrome, htmlmeta, language, listing
-from communique.extract.blocks import Block, from_trafilatura
+from communique.extract.blocks import Block, anchor_texts, from_trafilatura
 from communique.extract.countries import country_from_host, find_country
 from communique.extract.dates import date_in_title, dateline
 from communique.extract.decode import charset_param, decode_checked
@@ -33,10 +33,14 @@ _GENERIC_AFFIX = re.compile(
 )
 
 
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+"""Comments go at parse time: trafilatura drops a comment's tail text with the comment."""
+
+
 def parse(text: str) -> lxml_html.HtmlElement:
     """Parse decoded HTML into an lxml tree, or raise `ExtractionError`."""
     try:
-        return lxml_html.document_fromstring(_XML_DECL.sub("", text, count=1))
+        return lxml_html.document_fromstring(_XML_DECL.sub("", text, count=1), parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
 
@@ -50,6 +54,7 @@ def _header_charset(raw: RawInput) -> str | None:
 
 
 def _main_text(tree: lxml_html.HtmlElement, url: str, fast: bool = True) -> list[Block]:
+    anchors = anchor_texts(tree)
     for element in tree.xpath(_HIDDEN_XPATH):
         if (
             htmlmeta.is_hidden(element)
@@ -65,13 +70,13 @@ def _main_text(tree: lxml_html.HtmlElement, url: str, fast: bool = True) -> list
                 url=None,
                 fast=fast,
                 include_comments=False,
-                include_links=True,
+                include_links=False,
                 include_tables=True,
             )
     except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
         raise ExtractionError(f"main-text extraction failed: {type(exc).__name__}") from exc
     body = getattr(document, "body", None) if document is not None else None
-    return from_trafilatura(body) if body is not None else []
+    return from_trafilatura(body, anchors) if body is not None else []
 
 
 def _own_prose(blocks: list[Block]) -> int:
