@@ -16,6 +16,8 @@ class Block:
     text: str
     kind: str = "p"
     link_ratio: float = 0.0
+    teaser: bool = False
+    """Starts with a link of three words or more followed by more text (a 'related' tile)."""
 
 
 def _own_text(item: etree._Element) -> str:
@@ -47,6 +49,9 @@ def from_trafilatura(body: etree._Element, anchors: frozenset[str] = frozenset()
     def _ratio(element: etree._Element, text: str) -> float:
         return link_ratio(text, anchors)
 
+    def _block(text: str, kind: str, element: etree._Element) -> Block:
+        return Block(text, kind, _ratio(element, text), is_teaser(text, anchors))
+
     def visit(element: etree._Element) -> None:
         for child in element:
             tag = str(child.tag)
@@ -56,18 +61,16 @@ def from_trafilatura(body: etree._Element, anchors: frozenset[str] = frozenset()
                 cells = [clean("".join(c.itertext())) for c in child]
                 text = " | ".join(c for c in cells if c)
                 if text:
-                    result.append(Block(text, "row", _ratio(child, text)))
+                    result.append(_block(text, "row", child))
             elif tag == "item" and any(str(c.tag) in ("list",) for c in child):
                 own = _own_text(child)
                 if own:
-                    result.append(Block(own, "item", _ratio(child, own)))
+                    result.append(_block(own, "item", child))
                 visit(child)
             else:
                 text = clean("".join(child.itertext()))
                 if text:
-                    result.append(
-                        Block(text, "head" if tag == "head" else tag, _ratio(child, text))
-                    )
+                    result.append(_block(text, "head" if tag == "head" else tag, child))
 
     visit(body)
     return result
@@ -88,3 +91,17 @@ def link_ratio(text: str, anchors: frozenset[str]) -> float:
         return 0.0
     linked = sum(len(a) for a in anchors if len(a) <= len(text) and a in text)
     return min(1.0, linked / len(text))
+
+
+def is_teaser(text: str, anchors: frozenset[str]) -> bool:
+    """True when `text` opens with a link of three words or more and goes on after it.
+
+    Example:
+        >>> is_teaser("Coach fired by clubThe club lost again", frozenset({"Coach fired by club"}))
+        True
+    """
+    if len(text) > 400 or text in anchors:
+        return False
+    return any(
+        len(a) < len(text) and text.startswith(a) and len(a.split()) >= 3 for a in anchors
+    )

@@ -66,6 +66,22 @@ def _title_echo(text: str, title: str) -> bool:
     )
 
 
+def _drop_teaser_tail(kept: list[Block], body_language: str | None) -> list[Block]:
+    """Drop a closing run of three or more 'related story' tiles (with labels between them)."""
+    end = len(kept)
+    teasers = 0
+    cut = end
+    while end > 0:
+        block = kept[end - 1]
+        if block.teaser:
+            teasers += 1
+            cut = end - 1
+        elif not (_nav_like(block, body_language) or not ends_sentence(block.text)):
+            break
+        end -= 1
+    return kept[:cut] if teasers >= 3 else kept
+
+
 def trim(blocks: list[Block], title: str, body_language: str | None) -> list[Block]:
     """Drop chrome from both ends of `blocks`, credits anywhere, and a repeated headline."""
     kept = [b for b in blocks if not _is_credit(b)]
@@ -95,6 +111,7 @@ def trim(blocks: list[Block], title: str, body_language: str | None) -> list[Blo
         ):
             kept = kept[:index]
             break
+    kept = _drop_teaser_tail(kept, body_language)
     while kept:
         block = kept[-1]
         if (
