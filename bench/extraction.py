@@ -18,6 +18,7 @@ import argparse
 import gzip
 import json
 import re
+import tempfile
 import time
 import unicodedata
 import warnings
@@ -33,6 +34,9 @@ from rich.table import Table
 from communique.errors import CommuniqueError
 from communique.extract import extract
 from communique.model import Extraction, RawInput
+from communique.pipeline import Pipeline
+from communique.settings import Settings
+from communique.store.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = re.compile(r"\w+")
@@ -284,27 +288,53 @@ def score_page(
     return s
 
 
-def bench_pages(folder: Path) -> tuple[Table, list[str]]:
-    """Score communique on the official pages, per site and in total."""
-    names = sorted(p.name for p in folder.glob("*.html"))
-    groups = _groups(folder)
-    html = {n: (folder / n).read_bytes() for n in names}
-    lines = {n: page_lines(html[n].decode("utf-8", errors="replace")) for n in names}
-    sites: dict[str, SiteScore] = defaultdict(SiteScore)
+def _run_pages(
+    folder: Path, names: list[str], pipeline: Pipeline | None
+) -> dict[str, Extraction | None]:
+    """Extract every page, alone (`pipeline` None) or through a pipeline with a store."""
+    results: dict[str, Extraction | None] = {}
     for name in names:
         gold = json.loads((folder / name).with_suffix(".json").read_text(encoding="utf-8"))
-        site = name.split("_")[1]
-        others: set[str] = set()
-        for other in names:
-            same_group = groups.get(other, other) == groups.get(name, name)
-            if other != name and other.split("_")[1] == site and not same_group:
-                others |= lines[other]
+        raw = _raw((folder / name).read_bytes(), str(gold.get("url") or name))
         try:
-            result: Extraction | None = extract(_raw(html[name], str(gold.get("url") or name)))
+            results[name] = pipeline.run(raw) if pipeline else extract(raw)
         except CommuniqueError:
-            result = None
-        sites[site].add(score_page(name, gold, result, others))
-    table = Table(title=f"official pages ({len(names)})")
+            results[name] = None
+    return results
+
+
+def learned_runs(folder: Path, names: list[str]) -> dict[str, dict[str, Extraction | None]]:
+    """Single-page extraction, an incremental ingest in file order, then a reprocess pass."""
+    runs = {"single page": _run_pages(folder, names, None)}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteStore(Path(tmp) / "bench.db")
+        pipeline = Pipeline.from_settings(Settings(), store)
+        runs["incremental ingest"] = _run_pages(folder, names, pipeline)
+        runs["after reprocess"] = _run_pages(folder, names, pipeline)
+        store.close()
+    return runs
+
+
+def bench_pages(folder: Path) -> tuple[Table, list[str], dict[str, int]]:
+    """Score communique on the official pages, per site and in total (after reprocess)."""
+    names = sorted(p.name for p in folder.glob("*.html"))
+    groups = _groups(folder)
+    lines = {n: page_lines((folder / n).read_text("utf-8", errors="replace")) for n in names}
+    runs = learned_runs(folder, names)
+    chrome_by_run: dict[str, int] = {}
+    for label, results in runs.items():
+        sites: dict[str, SiteScore] = defaultdict(SiteScore)
+        for name in names:
+            gold = json.loads((folder / name).with_suffix(".json").read_text(encoding="utf-8"))
+            site = name.split("_")[1]
+            others: set[str] = set()
+            for other in names:
+                same_group = groups.get(other, other) == groups.get(name, name)
+                if other != name and other.split("_")[1] == site and not same_group:
+                    others |= lines[other]
+            sites[site].add(score_page(name, gold, results[name], others))
+        chrome_by_run[label] = sum(s.chrome for s in sites.values())
+    table = Table(title=f"official pages ({len(names)}), after reprocess with learned site chrome")
     for column in (
         "site",
         "pages",
@@ -323,7 +353,7 @@ def bench_pages(folder: Path) -> tuple[Table, list[str]]:
         total.add(s)
         table.add_row(site, *_cells(s))
     table.add_row("TOTAL", *_cells(total), style="bold")
-    return table, total.misses
+    return table, total.misses, chrome_by_run
 
 
 def _cells(s: SiteScore) -> list[str]:
@@ -351,8 +381,9 @@ def main() -> None:
     if not args.skip_articles:
         pages = load_benchmark(args.shared / "bench" / "article-extraction-benchmark")
         console.print(bench_articles(pages, args.only or list(EXTRACTORS)))
-    table, misses = bench_pages(args.shared / "pages")
+    table, misses, chrome = bench_pages(args.shared / "pages")
     console.print(table)
+    console.print("chrome lines: " + ", ".join(f"{k} {v}" for k, v in chrome.items()))
     for miss in misses:
         console.print(f"  miss: {miss}")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-PIPELINE_VERSION = "core-1"
+PIPELINE_VERSION = "core-1+extract-1"
 """Recorded on every derived record; bump when extraction output changes."""
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"
@@ -119,6 +119,8 @@ class Extraction:
     published: date | None = None
     published_source: str = "none"
     """Where the date came from: e.g. `record`, `dateline`, `htmldate`, `none`."""
+    published_confidence: float = 0.0
+    """How far the date can be trusted (0–1), from the kind of evidence it came from."""
     issuer: str | None = None
     country: str | None = None
     language: str | None = None
@@ -147,6 +149,7 @@ class Statement:
     capture_ids: tuple[str, ...]
     source: str | None = None
     pipeline_version: str = PIPELINE_VERSION
+    published_confidence: float = 0.0
 
     @property
     def text(self) -> str:
@@ -164,6 +167,7 @@ class Statement:
             paragraphs=extraction.paragraphs,
             published=extraction.published,
             published_source=extraction.published_source,
+            published_confidence=extraction.published_confidence,
             issuer=extraction.issuer,
             country=extraction.country,
             language=extraction.language,

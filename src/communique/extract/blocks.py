@@ -80,7 +80,7 @@ def link_ratio(text: str, anchors: frozenset[str]) -> float:
     """Return the share of `text` covered by link texts.
 
     Example:
-        >>> link_ratio("Home", frozenset({"Home"})), link_ratio("We met at Home today.", frozenset())
+        >>> link_ratio("Home", frozenset({"Home"})), link_ratio("We met today.", frozenset())
         (1.0, 0.0)
     """
     if not text:
@@ -102,6 +102,4 @@ def is_teaser(text: str, anchors: frozenset[str]) -> bool:
     """
     if len(text) > 400 or text in anchors:
         return False
-    return any(
-        len(a) < len(text) and text.startswith(a) and len(a.split()) >= 3 for a in anchors
-    )
+    return any(len(a) < len(text) and text.startswith(a) and len(a.split()) >= 3 for a in anchors)

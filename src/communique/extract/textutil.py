@@ -37,7 +37,7 @@ def word_count(text: str) -> int:
 
     Example:
         >>> word_count("We call for peace."), word_count("日本政府は平和を求める。")
-        (4, 7)
+        (4, 6)
     """
     unspaced = len(_UNSPACED.findall(text))
     return len(text.split()) + unspaced // 2

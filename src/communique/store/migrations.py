@@ -99,7 +99,29 @@ CREATE TRIGGER statement_texts_au AFTER UPDATE ON statement_texts BEGIN
 END;
 """
 
-MIGRATIONS: tuple[tuple[str, str], ...] = (("core-0001-schema", CORE_SCHEMA),)
+SITE_LINES = """
+-- per-host counts of extracted lines, to learn a site's recurring chrome incrementally
+CREATE TABLE site_pages (
+    host TEXT NOT NULL,
+    capture_id TEXT NOT NULL,
+    PRIMARY KEY (host, capture_id)
+) WITHOUT ROWID;
+CREATE TABLE site_lines (
+    host TEXT NOT NULL,
+    line TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    PRIMARY KEY (host, line)
+) WITHOUT ROWID;
+"""
+DATE_CONFIDENCE = """
+ALTER TABLE statements ADD COLUMN published_confidence REAL NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("core-0001-schema", CORE_SCHEMA),
+    ("extract-0001-site-lines", SITE_LINES),
+    ("extract-0002-date-confidence", DATE_CONFIDENCE),
+)
 
 
 def migrate(conn: sqlite3.Connection) -> list[str]:

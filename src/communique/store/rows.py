@@ -21,6 +21,7 @@ _META_COLUMNS = (
     "capture_ids",
     "latest_fetched_at",
     "pipeline_version",
+    "published_confidence",
 )
 INSERT_STATEMENT = (
     f"INSERT INTO statements (id, {', '.join(_META_COLUMNS)}) "
@@ -56,6 +57,7 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
         "capture_ids": json.dumps(statement.capture_ids),
         "latest_fetched_at": fetched,
         "pipeline_version": statement.pipeline_version,
+        "published_confidence": statement.published_confidence,
     }
 
 
@@ -75,6 +77,7 @@ def statement_from_row(row: sqlite3.Row) -> Statement:
         capture_ids=tuple(json.loads(row["capture_ids"])),
         source=row["source"],
         pipeline_version=row["pipeline_version"],
+        published_confidence=row["published_confidence"],
     )
 
 
