@@ -139,6 +139,7 @@ def _extraction_dict(result: Extraction | ExtractionFailure) -> dict[str, Any]:
         "title": result.title,
         "published": result.published.isoformat() if result.published else None,
         "published_source": result.published_source,
+        "published_confidence": result.published_confidence,
         "issuer": result.issuer,
         "country": result.country,
         "language": result.language,

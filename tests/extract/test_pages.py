@@ -13,6 +13,7 @@ import pytest
 
 from communique.errors import ExtractionError
 from communique.extract import extract
+from communique.extract.dates import date_confidence, date_in_url
 from communique.model import Extraction
 from tests.extract.conftest import SHARED, raw, shared
 
@@ -170,6 +171,20 @@ def test_canonical_url_and_copyright_year(cases: list[Case]) -> None:
     )
     undated = by_name["005_by-mfa_statement-election-reactions.html"].result
     assert undated is not None and undated.published is None
+
+
+def test_date_confidence(cases: list[Case]) -> None:
+    for case in cases:
+        result = case.result
+        if result is None or result.is_listing:
+            continue
+        if result.published is None:
+            assert result.published_confidence == 0.0, case.name
+            continue
+        assert 0.05 <= result.published_confidence <= 0.99, case.name
+        alone = date_confidence(result.published_source, result.published, [])
+        if date_in_url(result.url) == result.published:
+            assert result.published_confidence > alone, f"{case.name}: the URL date agrees"
 
 
 def test_trailing_chrome_dropped(cases: list[Case]) -> None:

@@ -15,7 +15,7 @@ from communique.errors import ExtractionError
 from communique.extract import chrome, htmlmeta, language, listing
 from communique.extract.blocks import Block, anchor_texts, from_trafilatura
 from communique.extract.countries import country_from_host, find_country
-from communique.extract.dates import date_in_title, dateline
+from communique.extract.dates import date_confidence, date_in_title, date_in_url, dateline
 from communique.extract.decode import charset_param, decode_checked
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type, issuer_from_opening
@@ -90,6 +90,20 @@ def _own_prose(blocks: list[Block]) -> int:
 
 
 def _published(
+    tree: lxml_html.HtmlElement, meta: htmlmeta.PageMeta, blocks: list[Block], title: str, url: str
+) -> tuple[date | None, str, float]:
+    """Return (date, where it came from, confidence) for the page's publication date."""
+    found, how = _first_date(tree, meta, blocks, title, url)
+    if found is None:
+        return None, how, 0.0
+    witnesses = [date_in_url(url)]
+    declared = htmlmeta.meta_published(meta)
+    witnesses.append(declared[0] if declared else None)
+    witnesses.extend(dateline(b.text) for b in [*blocks[:4], *blocks[-3:]])
+    return found, how, date_confidence(how, found, witnesses)
+
+
+def _first_date(
     tree: lxml_html.HtmlElement, meta: htmlmeta.PageMeta, blocks: list[Block], title: str, url: str
 ) -> tuple[date | None, str]:
     declared = htmlmeta.meta_published(meta)
@@ -203,7 +217,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         b.text for b in blocks
     )
     lang = language.detect(prose_text, hint)
-    published, published_source = _published(tree, meta, blocks, title, url)
+    published, published_source, confidence = _published(tree, meta, blocks, title, url)
     kept = chrome.trim(blocks, title, lang)
     prose = _own_prose(kept)
     if pdf and prose < 200:
@@ -222,6 +236,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         paragraphs=paragraphs,
         published=published,
         published_source=published_source,
+        published_confidence=confidence,
         issuer=issuer,
         country=_country(source, issuer, url),
         language=lang,
