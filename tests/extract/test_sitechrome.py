@@ -13,8 +13,8 @@ from communique.store.sqlite import SqliteStore
 
 BANNER = "This is historical material frozen in time and no longer updated by the ministry."
 PAGE = """<html lang="en"><head><title>{title} | Ministry of Foreign Affairs of Ruritania</title>
-</head><body><article><p>{banner}</p><h1>{title}</h1>
-<p class="date">{day} March 2024</p>
+</head><body><article><h1>{title}</h1>
+<p class="date">{day} March 2024</p><p>{banner}</p>
 {body}
 <h2>Next steps</h2>
 <p>{closing}</p></article><footer><a href="/">Home</a> <a href="/press">Press</a>

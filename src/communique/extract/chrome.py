@@ -29,6 +29,8 @@ _META_LINE = re.compile(
     r"nr\.|no\.|number|nummer|reading time|lesezeit)\b[^.!?]{0,60}$",
     re.I,
 )
+_LABEL = re.compile(r"^[^\W\d][\w-]*(?: [\w-]+){0,2}\s*:$")
+"""A one-to-three-word label ending in a colon ("Summary:") opening the text."""
 _CREDIT = re.compile(r"©|\b(?:foto|photo|bild|quelle|credit|picture|image)\s*:", re.I)
 _SHARE = re.compile(
     r"^(?:share|teilen|drucken|print|tweet|e-?mail|facebook|twitter|linkedin|whatsapp)\b", re.I
@@ -82,14 +84,61 @@ def _drop_teaser_tail(kept: list[Block], body_language: str | None) -> list[Bloc
     return kept[:cut] if teasers >= 3 else kept
 
 
-def trim(blocks: list[Block], title: str, body_language: str | None) -> list[Block]:
-    """Drop chrome from both ends of `blocks`, credits anywhere, and a repeated headline."""
-    kept = [b for b in blocks if not _is_credit(b)]
+def _drop_repeats(blocks: list[Block]) -> list[Block]:
+    """Drop a paragraph that repeats the one before it word for word (a teaser and the lead)."""
+    kept: list[Block] = []
+    for block in blocks:
+        if kept and len(block.text.split()) >= 8 and fold(block.text) == fold(kept[-1].text):
+            continue
+        kept.append(block)
+    return kept
+
+
+def _drop_header_run(blocks: list[Block]) -> list[Block]:
+    """Drop a dateline near the top together with the label lines right above it.
+
+    Transcripts often open with "Remarks of … as Delivered / Weekly Address / The White House
+    / December 24, 2016" after a summary: labels, not the statement. The dateline must be
+    followed by prose, so a closing place-and-date line is left to the tail rules.
+    """
+    for index, block in enumerate(blocks[:7]):
+        if index == 0 or dateline(block.text) is None:
+            continue
+        if not any(is_prose(b.text) for b in blocks[index + 1 :]):
+            return blocks
+        start = index
+        while start > 0 and start > index - 4:
+            above = blocks[start - 1].text
+            if ends_clause(above) or len(above.split()) > 14:
+                break
+            start -= 1
+        return blocks[:start] + blocks[index + 1 :]
+    return blocks
+
+
+def _before_headline(block: Block, before: str) -> bool:
+    key = fold(block.text)
+    return len(key) >= 3 and key in before
+
+
+def trim(
+    blocks: list[Block], title: str, body_language: str | None, before_headline: str = ""
+) -> list[Block]:
+    """Drop chrome from both ends of `blocks`, credits anywhere, and a repeated headline.
+
+    `before_headline` is the folded page text that precedes the headline: opening blocks
+    found there (an archive banner, a kicker, a breadcrumb) are not the statement.
+    """
+    kept = _drop_repeats([b for b in blocks if not _is_credit(b)])
+    if kept and _before_headline(kept[-1], before_headline):
+        before_headline = ""  # the headline element sits after the text: not a guide
     start = 0
     while start < len(kept):
         block = kept[start]
         if (
-            _title_echo(block.text, title)
+            (start < 2 and _before_headline(block, before_headline))
+            or _LABEL.match(block.text)
+            or _title_echo(block.text, title)
             or dateline(block.text) is not None
             or _META_LINE.match(block.text)
             or (_nav_like(block, body_language) and block.kind != "item")
@@ -97,7 +146,7 @@ def trim(blocks: list[Block], title: str, body_language: str | None) -> list[Blo
             start += 1
             continue
         break
-    kept = kept[start:]
+    kept = _drop_header_run(kept[start:])
     prose_total = sum(len(b.text) for b in kept if is_prose(b.text))
     seen_prose = 0
     for index, block in enumerate(kept):

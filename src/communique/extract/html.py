@@ -53,7 +53,9 @@ def _header_charset(raw: RawInput) -> str | None:
     return found
 
 
-def _main_text(tree: lxml_html.HtmlElement, url: str, fast: bool = True) -> list[Block]:
+def _main_text(
+    tree: lxml_html.HtmlElement, url: str, fast: bool = True, recall: bool = False
+) -> list[Block]:
     anchors = anchor_texts(tree)
     for element in tree.xpath(_HIDDEN_XPATH):
         if (
@@ -69,6 +71,7 @@ def _main_text(tree: lxml_html.HtmlElement, url: str, fast: bool = True) -> list
                 tree,
                 url=None,
                 fast=fast,
+                favor_recall=recall,
                 include_comments=False,
                 include_links=False,
                 include_tables=True,
@@ -77,6 +80,16 @@ def _main_text(tree: lxml_html.HtmlElement, url: str, fast: bool = True) -> list
         raise ExtractionError(f"main-text extraction failed: {type(exc).__name__}") from exc
     body = getattr(document, "body", None) if document is not None else None
     return from_trafilatura(body, anchors) if body is not None else []
+
+
+def _complete(blocks: list[Block], text: str, url: str) -> list[Block]:
+    """Re-extract favouring recall when the text ends on a colon: what it announced was lost."""
+    second = _main_text(parse(text), url, recall=True)
+    last = fold(blocks[-1].text)
+    ends = [i for i, b in enumerate(second) if fold(b.text) == last]
+    if ends and ends[-1] < len(second) - 1:
+        return second
+    return blocks
 
 
 def _own_prose(blocks: list[Block]) -> int:
@@ -190,6 +203,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         tree.get("lang") or meta.metas.get("og:locale") or meta.metas.get("content-language") or ""
     ) or None
     pdf = listing.pdf_link(tree, headline, url)
+    before = htmlmeta.text_before(headline)
     blocks = _main_text(tree, url)
     raw_prose = _own_prose(blocks)
     if not title and blocks:
@@ -200,6 +214,8 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         second = _main_text(parse(text), url, fast=False)
         if not listing.is_listing(link_count, _own_prose(second)):
             blocks, raw_prose = second, _own_prose(second)
+    if blocks and blocks[-1].text.endswith(":"):
+        blocks = _complete(blocks, text, url)
     if listing.is_listing(link_count, raw_prose):
         return Extraction(
             url=url,
@@ -218,7 +234,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     )
     lang = language.detect(prose_text, hint)
     published, published_source, confidence = _published(tree, meta, blocks, title, url)
-    kept = chrome.trim(blocks, title, lang)
+    kept = chrome.trim(blocks, title, lang, before)
     prose = _own_prose(kept)
     if pdf and prose < 200:
         raise ExtractionError(f"page body is only a link to a PDF: {pdf}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from communique.extract.dates import dateline, find_dates, parse_iso
@@ -206,6 +207,29 @@ def _affixes(refs: list[str], title: str) -> list[str]:
     key = fold(title)
     own = {fold(v) for v in variants(title)}
     return [s for r in refs[:2] for s in segments(r) if fold(s) not in own and key not in fold(s)]
+
+
+_PRECEDING_TEXT = etree.XPath("preceding::text()")
+_NEAR_HEADLINE = 3000
+"""Characters of text before the headline looked at (banners and kickers sit close to it)."""
+
+
+def text_before(headline: lxml_html.HtmlElement | None) -> str:
+    """Return the folded visible text just before the headline element (up to 3,000 chars)."""
+    if headline is None:
+        return ""
+    parts: list[str] = []
+    size = 0
+    for text in reversed(_PRECEDING_TEXT(headline)):
+        parent = text.getparent()
+        if parent is None or parent.tag in ("script", "style", "noscript", "title"):
+            continue
+        if text.strip():
+            parts.append(str(text))
+            size += len(text)
+            if size > _NEAR_HEADLINE:
+                break
+    return fold(" ".join(reversed(parts)))
 
 
 def meta_published(meta: PageMeta) -> tuple[date, str] | None:

@@ -14,14 +14,23 @@ _QUOTES = str.maketrans(
 )
 
 
+_INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_QUOTES_RE = re.compile("[“”„«»‘’‚]")
+
+
 def clean(text: str) -> str:
     """Return `text` with invisible characters removed and whitespace collapsed."""
-    return _WS.sub(" ", text.translate(_INVISIBLE)).strip()
+    if _INVISIBLE_RE.search(text):
+        text = text.translate(_INVISIBLE)
+    return _WS.sub(" ", text).strip()
 
 
 def fold(text: str) -> str:
     """Return a comparison key: NFKC, quotes unified, whitespace collapsed, casefolded."""
-    return clean(unicodedata.normalize("NFKC", text).translate(_QUOTES)).casefold()
+    text = unicodedata.normalize("NFKC", text)
+    if _QUOTES_RE.search(text):
+        text = text.translate(_QUOTES)
+    return clean(text).casefold()
 
 
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
