@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from lxml import etree
@@ -102,4 +103,15 @@ def is_teaser(text: str, anchors: frozenset[str]) -> bool:
     """
     if len(text) > 400 or text in anchors:
         return False
-    return any(len(a) < len(text) and text.startswith(a) and len(a.split()) >= 3 for a in anchors)
+    candidates = _by_opening(anchors).get(text[:12], ())
+    return any(len(a) < len(text) and text.startswith(a) for a in candidates)
+
+
+@functools.lru_cache(maxsize=4)
+def _by_opening(anchors: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Index the link texts of three words or more by their first 12 characters."""
+    index: dict[str, list[str]] = {}
+    for anchor in anchors:
+        if len(anchor) >= 12 and len(anchor.split()) >= 3:
+            index.setdefault(anchor[:12], []).append(anchor)
+    return {key: tuple(values) for key, values in index.items()}

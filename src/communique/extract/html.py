@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from datetime import date
 
 from htmldate import find_date
@@ -12,7 +13,7 @@ from lxml import html as lxml_html
 from trafilatura import bare_extraction
 
 from communique.errors import ExtractionError
-from communique.extract import chrome, htmlmeta, language, listing
+from communique.extract import chrome, htmlmeta, language, listing, pageissuer
 from communique.extract.blocks import Block, anchor_texts, from_trafilatura
 from communique.extract.countries import country_from_host, find_country
 from communique.extract.dates import date_confidence, date_in_title, date_in_url, dateline
@@ -146,6 +147,23 @@ def _first_date(
     return None, "none"
 
 
+@dataclass(frozen=True)
+class _PageNames:
+    """Issuer evidence read from the page before the main-text extractor prunes it."""
+
+    source_field: str | None
+    home_link: str | None
+    breadcrumb: str | None
+
+
+def _page_names(tree: lxml_html.HtmlElement, url: str) -> _PageNames:
+    return _PageNames(
+        pageissuer.source_field(tree),
+        pageissuer.home_link_name(tree, url),
+        pageissuer.breadcrumb_root(tree),
+    )
+
+
 def _issuer(
     source: Source | None,
     title: str,
@@ -153,13 +171,15 @@ def _issuer(
     meta: htmlmeta.PageMeta,
     removed: list[str],
     url: str,
+    names: _PageNames,
 ) -> str | None:
+    """Registry, "Source:" field, the site's own name, the statement's opening, weaker hints."""
     if source is not None and source.issuer:
         return source.issuer
-    opening = " ".join([title, *(b.text for b in blocks[:2])])
-    found = issuer_from_opening(opening)
-    if found:
-        return found
+    if names.source_field:
+        return names.source_field
+    if names.home_link:
+        return names.home_link
     for value in (
         meta.metas.get("og:site_name"),
         meta.ld_publisher,
@@ -169,7 +189,17 @@ def _issuer(
     ):
         if value and "." not in value:
             return value
-    affixes = [a for a in removed if not _GENERIC_AFFIX.match(a) and "." not in a]
+    opening = " ".join([title, *(b.text for b in blocks[:2])])
+    found = issuer_from_opening(opening) or pageissuer.letterhead([b.text for b in blocks])
+    if found:
+        return found
+    if names.breadcrumb and fold(names.breadcrumb) not in fold(title):
+        return names.breadcrumb
+    affixes = [
+        a
+        for a in removed
+        if not _GENERIC_AFFIX.match(a) and "." not in a and pageissuer.names_organisation(a)
+    ]
     if affixes:
         return max(affixes, key=len)
     known = issuer_for_url(url)
@@ -204,6 +234,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     ) or None
     pdf = listing.pdf_link(tree, headline, url)
     before = htmlmeta.text_before(headline)
+    names = _page_names(tree, url)
     blocks = _main_text(tree, url)
     raw_prose = _own_prose(blocks)
     if not title and blocks:
@@ -211,9 +242,11 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     if pdf and raw_prose < 200:
         raise ExtractionError(f"page body is only a link to a PDF: {pdf}")
     if listing.is_listing(link_count, raw_prose):
-        second = _main_text(parse(text), url, fast=False)
-        if not listing.is_listing(link_count, _own_prose(second)):
-            blocks, raw_prose = second, _own_prose(second)
+        fresh = parse(text)
+        if listing.has_long_paragraph(fresh):
+            second = _main_text(fresh, url, recall=True)
+            if not listing.is_listing(link_count, _own_prose(second)):
+                blocks, raw_prose = second, _own_prose(second)
     if blocks and blocks[-1].text.endswith(":"):
         blocks = _complete(blocks, text, url)
     if listing.is_listing(link_count, raw_prose):
@@ -223,7 +256,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
             paragraphs=(),
             published=None,
             published_source="none",
-            issuer=_issuer(source, title, [], meta, removed, url),
+            issuer=_issuer(source, title, [], meta, removed, url, names),
             country=None,
             language=language.detect(" ".join(b.text for b in blocks) or title, hint),
             doc_type=doc_type(title, "", url),
@@ -245,7 +278,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     paragraphs = tuple(b.text for b in kept)
     if paragraphs and fold(paragraphs[0]) == fold(title):
         paragraphs = paragraphs[1:]
-    issuer = _issuer(source, title, kept, meta, removed, url)
+    issuer = _issuer(source, title, blocks, meta, removed, url, names)
     return Extraction(
         url=url,
         title=clean(title),

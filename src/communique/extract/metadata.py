@@ -50,6 +50,11 @@ _ISSUER_IN_OPENING = re.compile(
 )
 
 
+_TRAILING = re.compile(
+    r"\s+(?:of|for|and|the|In|On|At|The|This|These|We|It|As|For|To|A|An|Today|Yesterday)$"
+)
+
+
 def segments(title: str) -> list[str]:
     """Split a page title at site separators (`|`, ` - `, `«`, …)."""
     return [s for s in (clean(p) for p in _SEPARATORS.split(title)) if s]
@@ -122,8 +127,12 @@ def doc_type(*texts: str) -> DocType:
 def issuer_from_opening(text: str) -> str | None:
     """Return the issuing body named at a statement's opening, if it names a country."""
     for match in _ISSUER_IN_OPENING.finditer(text[:400]):
-        candidate = re.sub(r"\s+(?:of|for|and|the)$", "", match.group(1).strip())
-        candidate = re.sub(r"\s+(?:of|for|and|the)$", "", candidate)
+        candidate = match.group(1).strip()
+        while True:
+            trimmed = _TRAILING.sub("", candidate)
+            if trimmed == candidate:
+                break
+            candidate = trimmed
         if " of " in candidate and find_country(candidate):
             return candidate
     return None
