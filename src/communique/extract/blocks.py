@@ -53,7 +53,15 @@ def from_trafilatura(body: etree._Element, anchors: frozenset[str] = frozenset()
     def _block(text: str, kind: str, element: etree._Element) -> Block:
         return Block(text, kind, _ratio(element, text), is_teaser(text, anchors))
 
+    def loose(text: str | None, element: etree._Element) -> None:
+        """Text lying directly in a container (before or between its children) is a block too."""
+        text = clean(text or "")
+        if text:
+            result.append(_block(text, "p", element))
+
     def visit(element: etree._Element) -> None:
+        if str(element.tag) in ("body", "div"):
+            loose(element.text, element)
         for child in element:
             tag = str(child.tag)
             if tag in ("list", "table", "div"):
@@ -72,6 +80,8 @@ def from_trafilatura(body: etree._Element, anchors: frozenset[str] = frozenset()
                 text = clean("".join(child.itertext()))
                 if text:
                     result.append(_block(text, "head" if tag == "head" else tag, child))
+            if str(element.tag) in ("body", "div"):
+                loose(child.tail, element)
 
     visit(body)
     return result
