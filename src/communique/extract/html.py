@@ -55,7 +55,11 @@ def _header_charset(raw: RawInput) -> str | None:
 
 
 def _main_text(
-    tree: lxml_html.HtmlElement, url: str, fast: bool = True, recall: bool = False
+    tree: lxml_html.HtmlElement,
+    url: str,
+    fast: bool = True,
+    recall: bool = False,
+    precision: bool = False,
 ) -> list[Block]:
     anchors = anchor_texts(tree)
     for element in tree.xpath(_HIDDEN_XPATH):
@@ -73,6 +77,7 @@ def _main_text(
                 url=None,
                 fast=fast,
                 favor_recall=recall,
+                favor_precision=precision,
                 include_comments=False,
                 include_links=False,
                 include_tables=True,
@@ -81,6 +86,12 @@ def _main_text(
         raise ExtractionError(f"main-text extraction failed: {type(exc).__name__}") from exc
     body = getattr(document, "body", None) if document is not None else None
     return from_trafilatura(body, anchors) if body is not None else []
+
+
+def _swallowed_page(block: Block) -> bool:
+    """A huge block with few sentence breaks: the extractor took a whole page region as one."""
+    words = word_count(block.text)
+    return words >= 300 and words > 60 * (sentence_breaks(block.text) + 1)
 
 
 def _complete(blocks: list[Block], text: str, url: str) -> list[Block]:
@@ -249,6 +260,10 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
                 blocks, raw_prose = second, _own_prose(second)
     if blocks and blocks[-1].text.endswith(":"):
         blocks = _complete(blocks, text, url)
+    if any(_swallowed_page(b) for b in blocks):
+        careful = _main_text(parse(text), url, fast=False, precision=True)
+        if careful and not any(_swallowed_page(b) for b in careful):
+            blocks, raw_prose = careful, _own_prose(careful)
     if listing.is_listing(link_count, raw_prose):
         return Extraction(
             url=url,
