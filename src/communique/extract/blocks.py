@@ -46,6 +46,8 @@ def from_trafilatura(body: etree._Element, anchors: frozenset[str] = frozenset()
     A block's link ratio is the share of its text made of the page's link texts (`anchors`).
     """
     result: list[Block] = []
+    for line_break in body.iter("lb"):
+        line_break.tail = " " + (line_break.tail or "")
 
     def _ratio(element: etree._Element, text: str) -> float:
         return link_ratio(text, anchors)

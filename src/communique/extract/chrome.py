@@ -84,6 +84,16 @@ def _drop_teaser_tail(kept: list[Block], body_language: str | None) -> list[Bloc
     return kept[:cut] if teasers >= 3 else kept
 
 
+def _inline_promo(block: Block) -> bool:
+    """A line that is all link and no sentence, outside lists: a promo between paragraphs."""
+    return (
+        block.kind not in ("item", "row")
+        and block.link_ratio >= 0.9
+        and len(block.text.split()) >= 2
+        and not ends_sentence(block.text)
+    )
+
+
 def _drop_repeats(blocks: list[Block]) -> list[Block]:
     """Drop a paragraph that repeats the one before it word for word (a teaser and the lead)."""
     kept: list[Block] = []
@@ -129,7 +139,7 @@ def trim(
     `before_headline` is the folded page text that precedes the headline: opening blocks
     found there (an archive banner, a kicker, a breadcrumb) are not the statement.
     """
-    kept = _drop_repeats([b for b in blocks if not _is_credit(b)])
+    kept = _drop_repeats([b for b in blocks if not (_is_credit(b) or _inline_promo(b))])
     if kept and _before_headline(kept[-1], before_headline):
         before_headline = ""  # the headline element sits after the text: not a guide
     start = 0
