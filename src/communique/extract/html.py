@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
 from datetime import date
 
 from htmldate import find_date
@@ -158,23 +157,6 @@ def _first_date(
     return None, "none"
 
 
-@dataclass(frozen=True)
-class _PageNames:
-    """Issuer evidence read from the page before the main-text extractor prunes it."""
-
-    source_field: str | None
-    home_link: str | None
-    breadcrumb: str | None
-
-
-def _page_names(tree: lxml_html.HtmlElement, url: str) -> _PageNames:
-    return _PageNames(
-        pageissuer.source_field(tree),
-        pageissuer.home_link_name(tree, url),
-        pageissuer.breadcrumb_root(tree),
-    )
-
-
 def _issuer(
     source: Source | None,
     title: str,
@@ -182,15 +164,17 @@ def _issuer(
     meta: htmlmeta.PageMeta,
     removed: list[str],
     url: str,
-    names: _PageNames,
+    tree: lxml_html.HtmlElement,
+    source_field: str | None,
 ) -> str | None:
     """Registry, "Source:" field, the site's own name, the statement's opening, weaker hints."""
     if source is not None and source.issuer:
         return source.issuer
-    if names.source_field:
-        return names.source_field
-    if names.home_link:
-        return names.home_link
+    if source_field:
+        return source_field
+    home_link = pageissuer.home_link_name(tree, url)
+    if home_link:
+        return home_link
     for value in (
         meta.metas.get("og:site_name"),
         meta.ld_publisher,
@@ -204,8 +188,9 @@ def _issuer(
     found = issuer_from_opening(opening) or pageissuer.letterhead([b.text for b in blocks])
     if found:
         return found
-    if names.breadcrumb and fold(names.breadcrumb) not in fold(title):
-        return names.breadcrumb
+    breadcrumb = pageissuer.breadcrumb_root(tree)
+    if breadcrumb and fold(breadcrumb) not in fold(title):
+        return breadcrumb
     affixes = [
         a
         for a in removed
@@ -245,7 +230,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     ) or None
     pdf = listing.pdf_link(tree, headline, url)
     before = htmlmeta.text_before(headline)
-    names = _page_names(tree, url)
+    source_field = pageissuer.source_field(tree)  # before hidden elements are dropped
     blocks = _main_text(tree, url)
     raw_prose = _own_prose(blocks)
     if not title and blocks:
@@ -271,7 +256,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
             paragraphs=(),
             published=None,
             published_source="none",
-            issuer=_issuer(source, title, [], meta, removed, url, names),
+            issuer=_issuer(source, title, [], meta, removed, url, tree, source_field),
             country=None,
             language=language.detect(" ".join(b.text for b in blocks) or title, hint),
             doc_type=doc_type(title, "", url),
@@ -293,7 +278,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     paragraphs = tuple(b.text for b in kept)
     if paragraphs and fold(paragraphs[0]) == fold(title):
         paragraphs = paragraphs[1:]
-    issuer = _issuer(source, title, blocks, meta, removed, url, names)
+    issuer = _issuer(source, title, blocks, meta, removed, url, tree, source_field)
     return Extraction(
         url=url,
         title=clean(title),

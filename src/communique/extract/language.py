@@ -12,8 +12,17 @@ _SAMPLE = 400
 
 @functools.cache
 def detector() -> LanguageDetector:
-    """Return the shared detector, built on first use (all languages, trigram models only)."""
-    return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
+    """Return the shared detector, built on first use (all languages, trigram models only).
+
+    The models are loaded up front (about 0.8 s, 90 MB once per process) so that the first
+    page in each language does not stall a long ingest.
+    """
+    return (
+        LanguageDetectorBuilder.from_all_languages()
+        .with_low_accuracy_mode()
+        .with_preloaded_language_models()
+        .build()
+    )
 
 
 def _code(language: Language) -> str:

@@ -104,16 +104,15 @@ def _in_figure(element: lxml_html.HtmlElement) -> bool:
     return any(a.tag in ("figure", "figcaption", "picture") for a in element.iterancestors())
 
 
-def _is_home(href: str, url: str) -> bool:
+def _is_home(href: str, page_host: str) -> bool:
     href = href.strip()
     if href in ("/", "./", "index.html", "index.php"):
         return True
     if not href.startswith(("http://", "https://", "//")) or len(href) > 80:
         return False
-    target = urlsplit(href if not href.startswith("//") else f"https:{href}")
-    host = (target.hostname or "").removeprefix("www.")
-    page_host = (urlsplit(url).hostname or "").removeprefix("www.")
-    return bool(host) and host == page_host and target.path.rstrip("/") in _HOME_PATHS
+    host, _, path = href.split("//", 1)[1].partition("/")
+    path = "/" + path.split("?", 1)[0].split("#", 1)[0]
+    return host.lower().removeprefix("www.") == page_host and path.rstrip("/") in _HOME_PATHS
 
 
 _HOME_PATHS = ("", "/index.html", "/index.php", "/en", "/de", "/fr", "/es", "/ru")
@@ -128,8 +127,9 @@ def home_link_name(tree: lxml_html.HtmlElement, url: str) -> str | None:
         >>> home_link_name(page, "https://example.org/news/1")
         'Federal Foreign Office'
     """
+    page_host = (urlsplit(url).hostname or "").removeprefix("www.") if "//" in url else ""
     for anchor in tree.iter("a"):
-        if not _is_home(anchor.get("href") or "", url):
+        if not _is_home(anchor.get("href") or "", page_host):
             continue
         labels = [anchor.get("title") or "", clean(anchor.text_content())]
         labels += [img.get("alt") or "" for img in anchor.iter("img")]
