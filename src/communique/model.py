@@ -126,6 +126,8 @@ class Extraction:
     language: str | None = None
     doc_type: DocType = DocType.OTHER
     is_listing: bool = False
+    paragraph_languages: tuple[str | None, ...] = ()
+    """Each paragraph's language when the text mixes languages; empty when it has one."""
 
     @property
     def text(self) -> str:
@@ -150,6 +152,14 @@ class Statement:
     source: str | None = None
     pipeline_version: str = PIPELINE_VERSION
     published_confidence: float = 0.0
+    paragraph_languages: tuple[str | None, ...] = ()
+    """Each paragraph's language when the text mixes languages; empty when it has one."""
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the text, the main one first."""
+        others = dict.fromkeys(c for c in self.paragraph_languages if c and c != self.language)
+        return tuple([self.language] if self.language else []) + tuple(others)
 
     @property
     def text(self) -> str:
@@ -168,6 +178,7 @@ class Statement:
             published=extraction.published,
             published_source=extraction.published_source,
             published_confidence=extraction.published_confidence,
+            paragraph_languages=extraction.paragraph_languages,
             issuer=extraction.issuer,
             country=extraction.country,
             language=extraction.language,

@@ -30,3 +30,38 @@ def test_wrapped_lines_are_joined() -> None:
     result = extract(raw(body, "text/plain; charset=utf-8"))
     assert result.title == "A title"
     assert result.paragraphs == ("First line of a paragraph continues here.", "Second paragraph.")
+
+
+def test_a_bilingual_page_gets_a_language_per_paragraph() -> None:
+    english = [
+        "The Permanent Mission welcomes the adoption of the resolution on maritime security by"
+        " consensus and thanks all delegations for their constructive engagement.",
+        "It calls on all States to implement the resolution fully and to report on progress at"
+        " the next session of the General Assembly in New York.",
+        "The Mission stands ready to work with partners in the region on training programmes.",
+    ]
+    french = [
+        "La Mission permanente se félicite de l'adoption par consensus de la résolution sur la"
+        " sécurité maritime et remercie toutes les délégations de leur engagement constructif.",
+        "Elle appelle tous les États à mettre pleinement en œuvre la résolution et à rendre"
+        " compte des progrès accomplis lors de la prochaine session de l'Assemblée générale.",
+        "La Mission est prête à travailler avec ses partenaires de la région sur la formation.",
+    ]
+    body = "".join(f"<p>{p}</p>" for p in english + french)
+    html = "<html lang='en'><head><title>Maritime security</title></head><body><article>"
+    html += f"<h1>Maritime security</h1>{body}</article></body></html>"
+    result = extract(raw(html.encode(), "text/html"))
+    assert result.paragraph_languages == ("en",) * 3 + ("fr",) * 3
+    longer = "fr" if sum(map(len, french)) > sum(map(len, english)) else "en"
+    assert result.language == longer, "the main language is the one with most text"
+
+
+def test_a_page_in_one_language_has_no_per_paragraph_languages() -> None:
+    body = "".join(
+        f"<p>The Ministry of Foreign Affairs welcomes the agreement reached in round {i} of the"
+        " talks and calls on both sides to implement it in good faith.</p>"
+        for i in range(6)
+    )
+    html = f"<html><head><title>Talks</title></head><body><h1>Talks</h1>{body}</body></html>"
+    result = extract(raw(html.encode(), "text/html"))
+    assert result.language == "en" and result.paragraph_languages == ()

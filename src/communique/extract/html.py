@@ -265,7 +265,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     prose_text = " ".join(b.text for b in blocks if is_prose(b.text)) or " ".join(
         b.text for b in blocks
     )
-    lang = language.detect(prose_text, hint)
+    lang, mixed = language.detect_mixed(prose_text, hint)
     published, published_source, confidence = _published(tree, meta, blocks, title, url)
     kept = chrome.trim(blocks, title, lang, before)
     prose = _own_prose(kept)
@@ -279,6 +279,13 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     if paragraphs and fold(paragraphs[0]) == fold(title):
         paragraphs = paragraphs[1:]
     issuer = _issuer(source, title, blocks, meta, removed, url, tree, source_field)
+    per_paragraph: tuple[str | None, ...] = ()
+    if mixed:
+        per_paragraph = language.per_paragraph(paragraphs, lang)
+        if len({c for c in per_paragraph if c}) > 1:
+            lang = language.main_language(paragraphs, per_paragraph) or lang
+        else:
+            per_paragraph = ()
     return Extraction(
         url=url,
         title=clean(title),
@@ -291,4 +298,5 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         language=lang,
         doc_type=doc_type(title, paragraphs[0] if paragraphs else "", url),
         is_listing=False,
+        paragraph_languages=per_paragraph,
     )

@@ -38,13 +38,66 @@ def _sample(text: str) -> str:
 
 def detect(text: str, hint: str | None = None) -> str | None:
     """Return the ISO 639-1 code of `text`'s language, using `hint` for very short text."""
-    hint_code = hint.split("-")[0].split("_")[0].lower() if hint else None
-    if hint_code is not None and not hint_code.isalpha():
-        hint_code = None
+    hint_code = _hint_code(hint)
     if len(text.strip()) < 20:
         return hint_code
     found = detector().detect_language_of(_sample(text))
     return _code(found) if found is not None else hint_code
+
+
+def _hint_code(hint: str | None) -> str | None:
+    code = hint.split("-")[0].split("_")[0].lower() if hint else None
+    return code if code and code.isalpha() else None
+
+
+def detect_mixed(text: str, hint: str | None = None) -> tuple[str | None, bool]:
+    """Return (language, whether the text may mix languages) from two samples of `text`.
+
+    A long text is sampled at a quarter and at three quarters of its length (together no
+    more than one ordinary sample); when the two disagree, the text may be bilingual.
+
+    Example:
+        >>> detect_mixed("We call on all parties to respect the ceasefire. " * 8)
+        ('en', False)
+    """
+    half = _SAMPLE // 2
+    if len(text) < 4 * half:
+        return detect(text, hint), False
+    first = text[len(text) // 4 - half // 2 :][:half]
+    second = text[3 * len(text) // 4 - half // 2 :][:half]
+    a, b = detector().detect_language_of(first), detector().detect_language_of(second)
+    if a is None or b is None:
+        return detect(text, hint), False
+    if a == b:
+        return _code(a), False
+    return detect(text, hint), True
+
+
+def per_paragraph(paragraphs: tuple[str, ...], main: str | None) -> tuple[str | None, ...]:
+    """Return each paragraph's language (short ones take the language of the text).
+
+    Example:
+        >>> per_paragraph(("Nous appelons toutes les parties au cessez-le-feu immédiat.",
+        ...                "We call on all parties to respect the ceasefire now."), "en")
+        ('fr', 'en')
+    """
+    found: list[str | None] = []
+    for paragraph in paragraphs:
+        if len(paragraph) < 40:
+            found.append(main)
+            continue
+        language = detector().detect_language_of(paragraph[:_SAMPLE])
+        found.append(_code(language) if language is not None else main)
+    return tuple(found)
+
+
+def main_language(paragraphs: tuple[str, ...], codes: tuple[str | None, ...]) -> str | None:
+    """Return the language holding most characters among per-paragraph `codes`."""
+    share: dict[str, int] = {}
+    for paragraph, code in zip(paragraphs, codes, strict=True):
+        if code:
+            share[code] = share.get(code, 0) + len(paragraph)
+    return max(share, key=lambda c: share[c]) if share else None
 
 
 def confidence(text: str, code: str) -> float:

@@ -177,6 +177,8 @@ def names_organisation(text: str) -> bool:
     """
     return bool(
         _ORG_WORD.search(text)
-        or (re.fullmatch(r"[A-ZÄÖÜ][A-Za-zÄÖÜäöü]{1,5}", text)
-        and sum(c.isupper() for c in text) >= 2)
+        or (
+            re.fullmatch(r"[A-ZÄÖÜ][A-Za-zÄÖÜäöü]{1,5}", text)
+            and sum(c.isupper() for c in text) >= 2
+        )
     )

@@ -116,11 +116,15 @@ CREATE TABLE site_lines (
 DATE_CONFIDENCE = """
 ALTER TABLE statements ADD COLUMN published_confidence REAL NOT NULL DEFAULT 0;
 """
+PARAGRAPH_LANGUAGES = """
+ALTER TABLE statements ADD COLUMN paragraph_languages TEXT NOT NULL DEFAULT '[]';
+"""
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("extract-0001-site-lines", SITE_LINES),
     ("extract-0002-date-confidence", DATE_CONFIDENCE),
+    ("extract-0003-paragraph-languages", PARAGRAPH_LANGUAGES),
 )
 
 

@@ -22,6 +22,7 @@ _META_COLUMNS = (
     "latest_fetched_at",
     "pipeline_version",
     "published_confidence",
+    "paragraph_languages",
 )
 INSERT_STATEMENT = (
     f"INSERT INTO statements (id, {', '.join(_META_COLUMNS)}) "
@@ -58,6 +59,7 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
         "latest_fetched_at": fetched,
         "pipeline_version": statement.pipeline_version,
         "published_confidence": statement.published_confidence,
+        "paragraph_languages": json.dumps(statement.paragraph_languages),
     }
 
 
@@ -78,6 +80,7 @@ def statement_from_row(row: sqlite3.Row) -> Statement:
         source=row["source"],
         pipeline_version=row["pipeline_version"],
         published_confidence=row["published_confidence"],
+        paragraph_languages=tuple(json.loads(row["paragraph_languages"])),
     )
 
 
