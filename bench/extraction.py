@@ -234,6 +234,8 @@ class SiteScore:
     dated: int = 0
     language: int = 0
     issuer: int = 0
+    doc_type: int = 0
+    typed: int = 0
     listings: int = 0
     listings_found: int = 0
     misses: list[str] = field(default_factory=list)
@@ -251,6 +253,17 @@ def _groups(folder: Path) -> dict[str, str]:
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
     return {f: g["id"] for g in data.get("groups", []) for f in g["files"]}
+
+
+GOLD_TYPES = {
+    "statement": "statement",
+    "speech": "speech",
+    "speech_transcript": "speech",
+    "press_release": "press release",
+    "blog_post": "news",
+    "news": "news",
+}
+"""Gold page types that name one of communique's document types (others are not scored)."""
 
 
 def score_page(
@@ -279,6 +292,9 @@ def score_page(
     s.date = int(published == gold["date"])
     s.language = int(result.language == gold["language"])
     s.issuer = int(issuer_matches(result.issuer, str(gold["issuer"])))
+    expected = GOLD_TYPES.get(str(kind))
+    s.typed = int(expected is not None)
+    s.doc_type = int(expected is not None and result.doc_type.value == expected)
     for flag, label in ((s.first, "first"), (s.last, "last"), (s.title, "title")):
         if not flag:
             s.misses.append(f"{name}: {label}")
@@ -345,6 +361,7 @@ def bench_pages(folder: Path) -> tuple[Table, list[str], dict[str, int]]:
         "date exact",
         "language",
         "issuer",
+        "doc type",
         "listings",
     ):
         table.add_column(column, justify="left" if column == "site" else "right")
@@ -367,6 +384,7 @@ def _cells(s: SiteScore) -> list[str]:
         f"{s.date}/{n}",
         f"{s.language}/{n}",
         f"{s.issuer}/{n}",
+        f"{s.doc_type}/{s.typed}",
         f"{s.listings_found}/{s.listings}",
     ]
 
