@@ -92,11 +92,12 @@ class SiteChromeStage:
             return doc
         if extraction.is_listing or not extraction.paragraphs:
             return doc
+        host = sitechrome.site_of(doc.raw.url) or sitechrome.site_of(extraction.url)
+        if not host:  # a local file with no web address: its site is unknown
+            return doc
         keys = {sitechrome.line_key(p) for p in extraction.paragraphs}
         keys |= sitechrome.page_line_keys(doc.raw.body, doc.raw.content_type)
-        others = self.store.observe_site_lines(
-            sitechrome.site_of(doc.raw.url), capture_id(doc.raw.url, doc.raw.sha256), keys
-        )
+        others = self.store.observe_site_lines(host, capture_id(doc.raw.url, doc.raw.sha256), keys)
         return replace(doc, extraction=sitechrome.apply(extraction, others, self.min_others))
 
 

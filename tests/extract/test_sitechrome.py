@@ -13,7 +13,7 @@ from communique.store.sqlite import SqliteStore
 
 BANNER = "This is historical material frozen in time and no longer updated by the ministry."
 PAGE = """<html lang="en"><head><title>{title} | Ministry of Foreign Affairs of Ruritania</title>
-</head><body><article><h1>{title}</h1>
+<link rel="canonical" href="https://mfa.ruritania.example/press/{index}"></head><body><article><h1>{title}</h1>
 <p class="date">{day} March 2024</p><p>{banner}</p>
 {body}
 <h2>Next steps</h2>
@@ -52,7 +52,9 @@ def write_site(folder: Path) -> list[Path]:
     paths = []
     for index, (title, body, closing) in enumerate(STATEMENTS):
         path = folder / f"statement-{index}.html"
-        html = PAGE.format(title=title, banner=BANNER, day=10 + index, body=body, closing=closing)
+        html = PAGE.format(
+            title=title, banner=BANNER, day=10 + index, body=body, closing=closing, index=index
+        )
         path.write_text(html, encoding="utf-8")
         paths.append(path)
     return paths
@@ -91,6 +93,22 @@ def test_recurring_lines_are_learned_per_site(tmp_path: Path, min_others: int) -
         learned = min_others >= 1
         assert ("Next steps" in hits[0].statement.paragraphs) is not learned
         assert (BANNER in text) is not learned
+    finally:
+        store.close()
+
+
+def test_local_files_without_a_web_address_learn_nothing(tmp_path: Path) -> None:
+    paths = write_site(tmp_path)
+    for path in paths:
+        html = path.read_text(encoding="utf-8")
+        path.write_text(html.replace('<link rel="canonical"', '<link rel="x"'), encoding="utf-8")
+    settings = Settings(db=str(tmp_path / "c.db"))
+    store = SqliteStore(settings.db)
+    try:
+        ingest([str(p) for p in paths], store, settings)
+        assert store.site_page_count("") == 0
+        hits = search(store, "fisheries").hits
+        assert "Next steps" in hits[0].statement.paragraphs
     finally:
         store.close()
 
