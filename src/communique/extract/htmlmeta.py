@@ -41,13 +41,7 @@ _BRAND = re.compile(r"logo|brand|tagline|masthead|site-?name|site-?title|navbar|
 _NOT_DATE_CONTEXT = re.compile(
     r"teaser|related|footer|sidebar|comment|copyright|nav|menu|list|promo", re.I
 )
-_LOWER = (
-    "translate(concat(@class,' ',@id),'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
-)
-_DATE_XPATH = (
-    f"//*[@class or @id][contains({_LOWER},'dat') or contains({_LOWER},'publ')"
-    f" or contains({_LOWER},'post')]"
-)
+_MARKED = etree.XPath("//body//*[@class or @id]")
 _DATE_CLASS = re.compile(r"date|datum|dateline|pubdate|published|posted|updated", re.I)
 
 
@@ -271,11 +265,11 @@ def time_element(tree: lxml_html.HtmlElement) -> date | None:
 
 def date_element(tree: lxml_html.HtmlElement) -> date | None:
     """Return the date in the first element whose class/id says it holds a date."""
-    for element in tree.xpath(_DATE_XPATH):
-        if element.tag in ("html", "body", "meta", "script", "style"):
-            continue
+    for element in _MARKED(tree):
         marker = _marker(element)
-        if not marker or not _DATE_CLASS.search(marker) or _bad_context(element):
+        if not _DATE_CLASS.search(marker) or element.tag in ("meta", "script", "style"):
+            continue
+        if _bad_context(element):
             continue
         text = clean(element.text_content())
         if not text or len(text) > 90:
