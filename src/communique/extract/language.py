@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import re
 
+from justext import get_stoplist
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 _SAMPLE = 400
@@ -36,12 +38,57 @@ def _sample(text: str) -> str:
     return text[start : start + _SAMPLE]
 
 
+_STOPLIST_NAMES = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "ru": "Russian", "pl": "Polish", "sv": "Swedish",
+    "da": "Danish", "cs": "Czech", "ro": "Romanian", "tr": "Turkish", "id": "Indonesian",
+    "uk": "Ukrainian", "ca": "Catalan", "gl": "Galician", "nb": "Norwegian_Bokmal",
+    "hr": "Croatian", "sk": "Slovak", "hu": "Hungarian", "fi": "Finnish",
+}  # fmt: skip
+_WORD = re.compile(r"\w+")
+
+
+@functools.cache
+def _stoplists() -> dict[str, frozenset[str]]:
+    """jusText's stop-word lists for the languages the quick check can confirm."""
+    return {code: frozenset(get_stoplist(name)) for code, name in _STOPLIST_NAMES.items()}
+
+
+def confirms(sample: str, hint: str | None) -> bool:
+    """True when the stop words of `sample` clearly belong to the declared language `hint`.
+
+    The page's `lang` attribute is only a hint: it is accepted without the full detector when
+    at least 30% of the words are its stop words and no other listed language comes within
+    ten points; a French text declared English fails this and goes to lingua.
+
+    Example:
+        >>> confirms("We call on all parties to respect the ceasefire and to return to the"
+        ...          " negotiating table without any delay and in good faith.", "en")
+        True
+        >>> confirms("Nous appelons toutes les parties à respecter le cessez-le-feu et à"
+        ...          " revenir à la table des négociations sans délai et de bonne foi.", "en")
+        False
+    """
+    lists = _stoplists()
+    if hint not in lists:
+        return False
+    words = [w.lower() for w in _WORD.findall(sample)]
+    if len(words) < 15:
+        return False
+    share = {code: sum(w in stop for w in words) / len(words) for code, stop in lists.items()}
+    rival = max(value for code, value in share.items() if code != hint)
+    return share[hint] >= 0.3 and share[hint] >= rival + 0.1
+
+
 def detect(text: str, hint: str | None = None) -> str | None:
     """Return the ISO 639-1 code of `text`'s language, using `hint` for very short text."""
     hint_code = _hint_code(hint)
     if len(text.strip()) < 20:
         return hint_code
-    found = detector().detect_language_of(_sample(text))
+    sample = _sample(text)
+    if confirms(sample, hint_code):
+        return hint_code
+    found = detector().detect_language_of(sample)
     return _code(found) if found is not None else hint_code
 
 
@@ -65,6 +112,9 @@ def detect_mixed(text: str, hint: str | None = None) -> tuple[str | None, bool]:
         return detect(text, hint), False
     first = text[len(text) // 4 - half // 2 :][:half]
     second = text[3 * len(text) // 4 - half // 2 :][:half]
+    hint_code = _hint_code(hint)
+    if confirms(first, hint_code) and confirms(second, hint_code):
+        return hint_code, False
     a, b = detector().detect_language_of(first), detector().detect_language_of(second)
     if a is None or b is None:
         return detect(text, hint), False
