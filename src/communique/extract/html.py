@@ -23,10 +23,10 @@ from communique.extract.textutil import clean, fold, is_prose, sentence_breaks, 
 from communique.model import Extraction, RawInput, Source
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_HIDDEN_XPATH = (
-    "//*[contains(@class,'hidden') or contains(@class,'aural') or contains(@class,'sr-only')"
-    " or contains(@class,'screen-reader') or contains(@class,'invisible') or"
-    " contains(@style,'none')]"
+_HIDDEN_XPATH = etree.XPath(
+    "//*[@class][contains(@class,'hidden') or contains(@class,'aural')"
+    " or contains(@class,'sr-only') or contains(@class,'screen-reader')"
+    " or contains(@class,'invisible')] | //*[@style][contains(@style,'none')]"
 )
 _GENERIC_AFFIX = re.compile(
     r"^(?:news|home|startseite|aktuelles|presse|press|press room|archive|archiv)$", re.I
@@ -61,7 +61,7 @@ def _main_text(
     precision: bool = False,
 ) -> list[Block]:
     anchors = anchor_texts(tree)
-    for element in tree.xpath(_HIDDEN_XPATH):
+    for element in _HIDDEN_XPATH(tree):
         if (
             htmlmeta.is_hidden(element)
             and element.getparent() is not None

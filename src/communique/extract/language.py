@@ -27,6 +27,10 @@ def detector() -> LanguageDetector:
     )
 
 
+_MIXED_MIN = 800
+"""Shorter texts are taken to be in one language (one sample, one detection)."""
+
+
 def _code(language: Language) -> str:
     return language.iso_code_639_1.name.lower()
 
@@ -108,7 +112,7 @@ def detect_mixed(text: str, hint: str | None = None) -> tuple[str | None, bool]:
         ('en', False)
     """
     half = _SAMPLE // 2
-    if len(text) < 4 * half:
+    if len(text) < _MIXED_MIN:
         return detect(text, hint), False
     first = text[len(text) // 4 - half // 2 :][:half]
     second = text[3 * len(text) // 4 - half // 2 :][:half]
