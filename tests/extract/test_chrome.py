@@ -65,3 +65,11 @@ def test_closing_run_of_related_tiles_is_dropped() -> None:
         Block(t, "p", link_ratio(t, anchors), is_teaser(t, anchors)) for t in tiles
     ]
     assert texts(trim(blocks, "Match report", "en")) == [BODY, CLOSE]
+
+
+def test_link_only_line_between_paragraphs_is_a_promo() -> None:
+    promo = "SPICER ELIMINATED FROM THE SHOW"
+    blocks = [Block(BODY), Block(promo, "p", 1.0), Block(CLOSE)]
+    assert texts(trim(blocks, "Match report", "en")) == [BODY, CLOSE]
+    listed = [Block(BODY), Block(promo, "item", 1.0), Block(CLOSE)]
+    assert promo in texts(trim(listed, "Match report", "en")), "list items are content"
