@@ -58,6 +58,35 @@ def _stoplists() -> dict[str, frozenset[str]]:
     return {code: frozenset(get_stoplist(name)) for code, name in _STOPLIST_NAMES.items()}
 
 
+_GUESSABLE = frozenset({"en", "de", "fr", "es", "it", "pt", "nl", "ru", "pl"})
+"""Languages whose stop words alone may name an undeclared text (clear margins, big lists)."""
+
+
+def _shares(sample: str) -> dict[str, float]:
+    words = [w.lower() for w in _WORD.findall(sample)]
+    if len(words) < 15:
+        return {}
+    return {code: sum(w in stop for w in words) / len(words) for code, stop in _stoplists().items()}
+
+
+def guess(sample: str) -> str | None:
+    """Name the language of an undeclared `sample` from stop words alone, when unambiguous.
+
+    Example:
+        >>> guess("Die Bundesregierung hat heute beschlossen, dass die Hilfen für die"
+        ...       " betroffenen Regionen bis zum Ende des Jahres verlängert werden.")
+        'de'
+    """
+    share = _shares(sample)
+    if not share:
+        return None
+    ranked = sorted(share, key=lambda code: share[code], reverse=True)
+    best, rival = ranked[0], ranked[1]
+    if best in _GUESSABLE and share[best] >= 0.3 and share[best] >= share[rival] + 0.1:
+        return best
+    return None
+
+
 def confirms(sample: str, hint: str | None) -> bool:
     """True when the stop words of `sample` clearly belong to the declared language `hint`.
 
@@ -73,13 +102,11 @@ def confirms(sample: str, hint: str | None) -> bool:
         ...          " revenir à la table des négociations sans délai et de bonne foi.", "en")
         False
     """
-    lists = _stoplists()
-    if hint not in lists:
+    if hint not in _STOPLIST_NAMES:
         return False
-    words = [w.lower() for w in _WORD.findall(sample)]
-    if len(words) < 15:
+    share = _shares(sample)
+    if not share:
         return False
-    share = {code: sum(w in stop for w in words) / len(words) for code, stop in lists.items()}
     rival = max(value for code, value in share.items() if code != hint)
     return share[hint] >= 0.3 and share[hint] >= rival + 0.1
 
@@ -92,6 +119,10 @@ def detect(text: str, hint: str | None = None) -> str | None:
     sample = _sample(text)
     if confirms(sample, hint_code):
         return hint_code
+    if hint_code is None:
+        guessed = guess(sample)
+        if guessed is not None:
+            return guessed
     found = detector().detect_language_of(sample)
     return _code(found) if found is not None else hint_code
 
@@ -119,6 +150,10 @@ def detect_mixed(text: str, hint: str | None = None) -> tuple[str | None, bool]:
     hint_code = _hint_code(hint)
     if confirms(first, hint_code) and confirms(second, hint_code):
         return hint_code, False
+    if hint_code is None:
+        guessed = guess(first)
+        if guessed is not None and guessed == guess(second):
+            return guessed, False
     a, b = detector().detect_language_of(first), detector().detect_language_of(second)
     if a is None or b is None:
         return detect(text, hint), False
