@@ -65,3 +65,40 @@ def test_a_page_in_one_language_has_no_per_paragraph_languages() -> None:
     html = f"<html><head><title>Talks</title></head><body><h1>Talks</h1>{body}</body></html>"
     result = extract(raw(html.encode(), "text/html"))
     assert result.language == "en" and result.paragraph_languages == ()
+
+
+STATEMENT_BODY = "".join(
+    f"<p>The Federal Government welcomes the agreement on point {i} and calls on all partners"
+    " to implement it swiftly and in full.</p>"
+    for i in range(5)
+)
+
+
+def _dated_page(dateline: str) -> bytes:
+    return (
+        "<html><head><title>Agreement on the border | Ministry</title>"
+        '<meta property="article:modified_time" content="2024-05-01T10:00:00"></head><body>'
+        "<header>Site updated 30 May 2024</header><article><h1>Agreement on the border</h1>"
+        f'<img src="/media/2023-01-05-summit.jpg">{dateline}{STATEMENT_BODY}'
+        '<p><a href="/files/statement-2022-11-30.pdf">Download</a></p></article>'
+        "<footer>Last updated: 1 June 2024</footer></body></html>"
+    ).encode()
+
+
+def test_the_dateline_wins_over_modified_site_and_file_name_dates() -> None:
+    page = _dated_page("<p>Berlin, 12 March 2024</p>")
+    result = extract(raw(page, "text/html", url="https://ministry.example/press/agreement"))
+    assert result.published is not None and result.published.isoformat() == "2024-03-12"
+    assert result.published_source == "dateline" and result.published_confidence >= 0.8
+
+
+def test_a_last_modified_date_is_not_taken_for_publication() -> None:
+    page = _dated_page("")
+    result = extract(raw(page, "text/html", url="https://ministry.example/press/agreement"))
+    assert result.published is None or result.published.isoformat() not in (
+        "2024-05-01",
+        "2024-05-30",
+        "2024-06-01",
+        "2023-01-05",
+        "2022-11-30",
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import replace
 from datetime import date
 
 from htmldate import find_date
@@ -114,10 +115,15 @@ def _own_prose(blocks: list[Block]) -> int:
 
 
 def _published(
-    tree: lxml_html.HtmlElement, meta: htmlmeta.PageMeta, blocks: list[Block], title: str, url: str
+    tree: lxml_html.HtmlElement,
+    meta: htmlmeta.PageMeta,
+    blocks: list[Block],
+    title: str,
+    raw: RawInput,
 ) -> tuple[date | None, str, float]:
     """Return (date, where it came from, confidence) for the page's publication date."""
-    found, how = _first_date(tree, meta, blocks, title, url)
+    url = raw.url
+    found, how = _first_date(tree, meta, blocks, title, url, raw.headers)
     if found is None:
         return None, how, 0.0
     witnesses = [date_in_url(url)]
@@ -128,8 +134,14 @@ def _published(
 
 
 def _first_date(
-    tree: lxml_html.HtmlElement, meta: htmlmeta.PageMeta, blocks: list[Block], title: str, url: str
+    tree: lxml_html.HtmlElement,
+    meta: htmlmeta.PageMeta,
+    blocks: list[Block],
+    title: str,
+    url: str,
+    headers: tuple[tuple[str, str], ...],
 ) -> tuple[date | None, str]:
+    """The first date found, most trusted evidence first; never a last-modified date."""
     declared = htmlmeta.meta_published(meta)
     if declared is not None:
         return declared
@@ -152,7 +164,7 @@ def _first_date(
             value = find_date(tree, url=url or None, original_date=True, extensive_search=False)
     except (ValueError, TypeError, etree.LxmlError):
         value = None
-    if value:
+    if value and date.fromisoformat(value) not in htmlmeta.modified_dates(meta, headers):
         return date.fromisoformat(value), "htmldate"
     return None, "none"
 
@@ -266,7 +278,9 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         b.text for b in blocks
     )
     lang, mixed = language.detect_mixed(prose_text, hint)
-    published, published_source, confidence = _published(tree, meta, blocks, title, url)
+    published, published_source, confidence = _published(
+        tree, meta, blocks, title, replace(raw, url=url)
+    )
     kept = chrome.trim(blocks, title, lang, before)
     prose = _own_prose(kept)
     if pdf and prose < 200:

@@ -53,6 +53,7 @@ class PageMeta:
     ld_headline: str | None
     ld_published: str | None
     ld_publisher: str | None
+    ld_modified: str | None = None
 
 
 def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
@@ -65,7 +66,7 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         value = clean(meta.get("content") or "")
         if key and value and key not in metas:
             metas[key] = value
-    headline = published = publisher = None
+    headline = published = publisher = modified = None
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
@@ -74,10 +75,11 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         for item in _ld_items(data):
             headline = headline or _str(item.get("headline"))
             published = published or _str(item.get("datePublished"))
+            modified = modified or _str(item.get("dateModified"))
             pub = item.get("publisher")
             if isinstance(pub, dict):
                 publisher = publisher or _str(pub.get("name"))
-    return PageMeta(metas, headline, published, publisher)
+    return PageMeta(metas, headline, published, publisher, modified)
 
 
 def _str(value: object) -> str | None:
@@ -224,6 +226,25 @@ def text_before(headline: lxml_html.HtmlElement | None) -> str:
             if size > _NEAR_HEADLINE:
                 break
     return fold(" ".join(reversed(parts)))
+
+
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "last-modified",
+    "lastmod",
+    "revised",
+)
+
+
+def modified_dates(meta: PageMeta, headers: tuple[tuple[str, str], ...] = ()) -> set[date]:
+    """Return the dates the page or server give as last modification (never publication)."""
+    values = [meta.metas.get(key) for key in _MODIFIED_META]
+    values += [meta.ld_modified, *(v for k, v in headers if k.lower() == "last-modified")]
+    found = {parse_iso(v) for v in values if v}
+    return {d for d in found if d is not None}
 
 
 def meta_published(meta: PageMeta) -> tuple[date, str] | None:
