@@ -29,6 +29,8 @@ _HIDDEN_XPATH = etree.XPath(
     " or contains(@class,'sr-only') or contains(@class,'screen-reader')"
     " or contains(@class,'invisible')] | //*[@style][contains(@style,'none')]"
 )
+_NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "canvas")
+"""Dropped before main-text extraction (JSON-LD and meta tags have been read by then)."""
 _GENERIC_AFFIX = re.compile(
     r"^(?:news|home|startseite|aktuelles|presse|press|press room|archive|archiv)$", re.I
 )
@@ -62,6 +64,7 @@ def _main_text(
     precision: bool = False,
 ) -> list[Block]:
     anchors = anchor_texts(tree)
+    etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
     for element in _HIDDEN_XPATH(tree):
         if (
             htmlmeta.is_hidden(element)
