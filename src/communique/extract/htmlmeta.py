@@ -205,9 +205,9 @@ def _affixes(refs: list[str], title: str) -> list[str]:
     return [s for r in refs[:2] for s in segments(r) if fold(s) not in own and key not in fold(s)]
 
 
-_PRECEDING_TEXT = etree.XPath("preceding::text()")
 _NEAR_HEADLINE = 3000
 """Characters of text before the headline looked at (banners and kickers sit close to it)."""
+_NO_TEXT = frozenset({"script", "style", "noscript", "title", "head"})
 
 
 def text_before(headline: lxml_html.HtmlElement | None) -> str:
@@ -216,15 +216,22 @@ def text_before(headline: lxml_html.HtmlElement | None) -> str:
         return ""
     parts: list[str] = []
     size = 0
-    for text in reversed(_PRECEDING_TEXT(headline)):
-        parent = text.getparent()
-        if parent is None or parent.tag in ("script", "style", "noscript", "title"):
-            continue
-        if text.strip():
-            parts.append(str(text))
-            size += len(text)
-            if size > _NEAR_HEADLINE:
-                break
+    node: lxml_html.HtmlElement | None = headline
+    while node is not None and size <= _NEAR_HEADLINE:
+        for sibling in node.itersiblings(preceding=True):
+            if not isinstance(sibling.tag, str) or sibling.tag in _NO_TEXT:
+                continue
+            text = " ".join(t for t in sibling.itertext() if t.strip())
+            if sibling.tail and sibling.tail.strip():
+                text = f"{text} {sibling.tail}"
+            if text:
+                parts.append(text)
+                size += len(text)
+                if size > _NEAR_HEADLINE:
+                    break
+        node = node.getparent()
+        if node is not None and node.text and node.text.strip():
+            parts.append(node.text)
     return fold(" ".join(reversed(parts)))
 
 
