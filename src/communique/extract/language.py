@@ -44,11 +44,10 @@ def _sample(text: str) -> str:
 
 _STOPLIST_NAMES = {
     "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
-    "pt": "Portuguese", "nl": "Dutch", "ru": "Russian", "pl": "Polish", "sv": "Swedish",
-    "da": "Danish", "cs": "Czech", "ro": "Romanian", "tr": "Turkish", "id": "Indonesian",
-    "uk": "Ukrainian", "ca": "Catalan", "gl": "Galician", "nb": "Norwegian_Bokmal",
-    "hr": "Croatian", "sk": "Slovak", "hu": "Hungarian", "fi": "Finnish",
+    "pt": "Portuguese", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "ro": "Romanian",
+    "id": "Indonesian", "ca": "Catalan", "gl": "Galician", "nb": "Norwegian_Bokmal",
 }  # fmt: skip
+"""Compact jusText lists only: its lists of thousands of words carry much foreign vocabulary."""
 _WORD = re.compile(r"\w+")
 
 
@@ -58,7 +57,7 @@ def _stoplists() -> dict[str, frozenset[str]]:
     return {code: frozenset(get_stoplist(name)) for code, name in _STOPLIST_NAMES.items()}
 
 
-_GUESSABLE = frozenset({"en", "de", "fr", "es", "it", "pt", "nl", "ru", "pl"})
+_GUESSABLE = frozenset({"en", "de", "fr", "es", "it", "pt", "nl"})
 """Languages whose stop words alone may name an undeclared text (clear margins, big lists)."""
 
 
@@ -119,10 +118,9 @@ def detect(text: str, hint: str | None = None) -> str | None:
     sample = _sample(text)
     if confirms(sample, hint_code):
         return hint_code
-    if hint_code is None:
-        guessed = guess(sample)
-        if guessed is not None:
-            return guessed
+    guessed = guess(sample)
+    if guessed is not None:
+        return guessed
     found = detector().detect_language_of(sample)
     return _code(found) if found is not None else hint_code
 
@@ -150,10 +148,9 @@ def detect_mixed(text: str, hint: str | None = None) -> tuple[str | None, bool]:
     hint_code = _hint_code(hint)
     if confirms(first, hint_code) and confirms(second, hint_code):
         return hint_code, False
-    if hint_code is None:
-        guessed = guess(first)
-        if guessed is not None and guessed == guess(second):
-            return guessed, False
+    guessed = guess(first)
+    if guessed is not None and guessed == guess(second):
+        return guessed, False
     a, b = detector().detect_language_of(first), detector().detect_language_of(second)
     if a is None or b is None:
         return detect(text, hint), False
