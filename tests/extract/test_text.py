@@ -102,3 +102,14 @@ def test_a_last_modified_date_is_not_taken_for_publication() -> None:
         "2023-01-05",
         "2022-11-30",
     )
+
+
+def test_the_lang_attribute_is_only_a_hint() -> None:
+    body = "".join(
+        f"<p>Le ministère des Affaires étrangères salue l'accord conclu lors de la séance {i}"
+        " et appelle toutes les parties à le mettre en œuvre de bonne foi.</p>"
+        for i in range(5)
+    )
+    html = f"<html lang='en'><head><title>Accord</title></head><body><h1>Accord</h1>{body}"
+    result = extract(raw(f"{html}</body></html>".encode(), "text/html"))
+    assert result.language == "fr"
