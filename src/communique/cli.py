@@ -143,6 +143,8 @@ def _extraction_dict(result: Extraction | ExtractionFailure) -> dict[str, Any]:
         "title": result.title,
         "published": result.published.isoformat() if result.published else None,
         "published_source": result.published_source,
+        "published_confidence": result.published_confidence,
+        "paragraph_languages": list(result.paragraph_languages),
         "issuer": result.issuer,
         "country": result.country,
         "language": result.language,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-PIPELINE_VERSION = "core-1"
+PIPELINE_VERSION = "core-1+extract-1"
 """Recorded on every derived record; bump when extraction output changes."""
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"
@@ -147,11 +147,15 @@ class Extraction:
     published: date | None = None
     published_source: str = "none"
     """Where the date came from: e.g. `record`, `dateline`, `htmldate`, `none`."""
+    published_confidence: float = 0.0
+    """How far the date can be trusted (0–1), from the kind of evidence it came from."""
     issuer: str | None = None
     country: str | None = None
     language: str | None = None
     doc_type: DocType = DocType.OTHER
     is_listing: bool = False
+    paragraph_languages: tuple[str | None, ...] = ()
+    """Each paragraph's language when the text mixes languages; empty when it has one."""
 
     @property
     def text(self) -> str:
@@ -175,6 +179,15 @@ class Statement:
     capture_ids: tuple[str, ...]
     source: str | None = None
     pipeline_version: str = PIPELINE_VERSION
+    published_confidence: float = 0.0
+    paragraph_languages: tuple[str | None, ...] = ()
+    """Each paragraph's language when the text mixes languages; empty when it has one."""
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the text, the main one first."""
+        others = dict.fromkeys(c for c in self.paragraph_languages if c and c != self.language)
+        return tuple([self.language] if self.language else []) + tuple(others)
 
     @property
     def text(self) -> str:
@@ -192,6 +205,8 @@ class Statement:
             paragraphs=extraction.paragraphs,
             published=extraction.published,
             published_source=extraction.published_source,
+            published_confidence=extraction.published_confidence,
+            paragraph_languages=extraction.paragraph_languages,
             issuer=extraction.issuer,
             country=extraction.country,
             language=extraction.language,

@@ -17,7 +17,7 @@ from communique.collect.fetch import fetch_url, is_url
 from communique.collect.files import Item, expand_paths, read_file
 from communique.collect.warc import EXTRACTABLE
 from communique.errors import CommuniqueError, ExtractionError, InputError, PdfStub
-from communique.extract import extract
+from communique.extract import extract, sitechrome
 from communique.extract.selected import extract_selected
 from communique.model import (
     PIPELINE_VERSION,
@@ -29,6 +29,7 @@ from communique.model import (
     RawInput,
     Source,
     Statement,
+    capture_id,
 )
 from communique.settings import Settings
 from communique.store.base import Store
@@ -81,8 +82,49 @@ class ExtractStage:
             return replace(doc, extraction=extract_selected(doc.raw, selectors, doc.source))
 
 
-STAGES: tuple[Callable[[Settings], Stage], ...] = (ExtractStage.from_settings,)
-"""The built-in stages, in order."""
+class SiteChromeStage:
+    """Drop lines that recur across the captures of one site (learned, see `extract.sitechrome`).
+
+    Without a store (plain `extract`) it does nothing: the single-page rules of
+    `extract.chrome` have already run.
+    """
+
+    name: ClassVar[str] = "site-chrome"
+    requires: ClassVar[tuple[str, ...]] = ("extraction",)
+    assigns: ClassVar[tuple[str, ...]] = ("extraction",)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> SiteChromeStage:
+        return cls(store, settings.site_chrome_pages)
+
+    def __init__(self, store: Store | None, min_others: int = 1) -> None:
+        self.store = store
+        self.min_others = min_others
+
+    def process(self, doc: Document) -> Document:
+        extraction = doc.extraction
+        if self.store is None or self.min_others < 1 or extraction is None:
+            return doc
+        if extraction.is_listing or not extraction.paragraphs:
+            return doc
+        host = sitechrome.site_of(doc.raw.url) or sitechrome.site_of(extraction.url)
+        if not host:  # a local file with no web address: its site is unknown
+            return doc
+        keys = {sitechrome.line_key(p) for p in extraction.paragraphs}
+        keys |= sitechrome.page_line_keys(doc.raw.body, doc.raw.content_type)
+        others = self.store.observe_site_lines(host, capture_id(doc.raw.url, doc.raw.sha256), keys)
+        return replace(doc, extraction=sitechrome.apply(extraction, others, self.min_others))
+
+
+def _extract_stage(settings: Settings, store: Store | None) -> Stage:
+    return ExtractStage.from_settings(settings)
+
+
+STAGES: tuple[Callable[[Settings, Store | None], Stage], ...] = (
+    _extract_stage,
+    SiteChromeStage.from_settings,
+)
+"""The built-in stages, in order; each is made from the settings and the store (if any)."""
 
 
 class Pipeline:
@@ -93,8 +135,8 @@ class Pipeline:
         self._check_order()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Pipeline:
-        return cls(make(settings) for make in STAGES)
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> Pipeline:
+        return cls(make(settings, store) for make in STAGES)
 
     def _check_order(self) -> None:
         available = {"raw"}
@@ -174,7 +216,7 @@ def ingest(
     a new version of its statement. A failure keeps the capture and records why.
     """
     report = IngestReport()
-    pipeline = Pipeline.from_settings(settings)
+    pipeline = Pipeline.from_settings(settings, store)
     sources = {s.name: s for s in store.sources()}
     for item in read_targets(targets, settings, progress):
         report.inputs += 1
@@ -197,7 +239,7 @@ def ingest(
 def reprocess(store: Store, settings: Settings, progress: Progress | None = None) -> IngestReport:
     """Rebuild every statement from the stored captures, without fetching anything."""
     report = IngestReport()
-    pipeline = Pipeline.from_settings(settings)
+    pipeline = Pipeline.from_settings(settings, store)
     sources = {s.name: s for s in store.sources()}
     total = store.count_captures()
     store.clear_derived()

@@ -22,6 +22,7 @@ EXPORT_FIELDS = (
     "title",
     "published",
     "published_source",
+    "published_confidence",
     "issuer",
     "country",
     "language",
@@ -70,6 +71,7 @@ def statement_dict(statement: Statement) -> dict[str, Any]:
         "title": statement.title,
         "published": statement.published.isoformat() if statement.published else None,
         "published_source": statement.published_source,
+        "published_confidence": statement.published_confidence,
         "issuer": statement.issuer,
         "country": statement.country,
         "language": statement.language,
@@ -146,13 +148,17 @@ def _csv_line(values: Any) -> bytes:
     return buffer.getvalue().encode()
 
 
+def _parquet_type(pa: Any, name: str) -> Any:
+    if name == "capture_ids":
+        return pa.list_(pa.string())
+    return pa.float64() if name == "published_confidence" else pa.string()
+
+
 def _write_parquet(statements: Iterator[Statement], out: Any, batch: int = 1000) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema(
-        [(f, pa.list_(pa.string()) if f == "capture_ids" else pa.string()) for f in EXPORT_FIELDS]
-    )
+    schema = pa.schema([(f, _parquet_type(pa, f)) for f in EXPORT_FIELDS])
     with pq.ParquetWriter(out, schema) as writer:
         rows: list[dict[str, Any]] = []
         for statement in statements:

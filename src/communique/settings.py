@@ -52,6 +52,11 @@ class Settings:
     page_size: int = _setting(20, "Search hits per page in the web UI and API by default.")
     host: str = _setting("127.0.0.1", "Address `communique serve` binds to.")
     port: int = _setting(8000, "Port `communique serve` listens on.")
+    site_chrome_pages: int = _setting(
+        1,
+        "A line seen on at least this many other captures of the same host is site chrome"
+        " and is dropped from statements (0 turns learned chrome off).",
+    )
 
     @property
     def user_agent_header(self) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -62,6 +63,7 @@ def test_statement_round_trip_keeps_every_field(store: SqliteStore) -> None:
     statement = make_statement(
         "https://mfa.example/x", "Title", ("One.", "Two."), capture, published=date(2020, 11, 8)
     )
+    statement = replace(statement, published_confidence=0.87)
     store.put_statement(statement, capture)
     assert store.get_statement(statement.id) == statement
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from lxml import etree
@@ -16,6 +17,8 @@ class Block:
     text: str
     kind: str = "p"
     link_ratio: float = 0.0
+    teaser: bool = False
+    """Starts with a link of three words or more followed by more text (a 'related' tile)."""
 
 
 def _own_text(item: etree._Element) -> str:
@@ -27,11 +30,40 @@ def _own_text(item: etree._Element) -> str:
     return clean(" ".join(parts))
 
 
-def from_trafilatura(body: etree._Element) -> list[Block]:
-    """Flatten trafilatura's XML body into blocks (list items and table rows become blocks)."""
+def anchor_texts(tree: etree._Element) -> frozenset[str]:
+    """Return the cleaned texts of a page's links (three characters or more)."""
+    found = set()
+    for anchor in tree.iter("a"):
+        text = clean(anchor.text_content())
+        if len(text) >= 3:
+            found.add(text)
+    return frozenset(found)
+
+
+def from_trafilatura(body: etree._Element, anchors: frozenset[str] = frozenset()) -> list[Block]:
+    """Flatten trafilatura's XML body into blocks (list items and table rows become blocks).
+
+    A block's link ratio is the share of its text made of the page's link texts (`anchors`).
+    """
     result: list[Block] = []
+    for line_break in body.iter("lb"):
+        line_break.tail = " " + (line_break.tail or "")
+
+    def _ratio(element: etree._Element, text: str) -> float:
+        return link_ratio(text, anchors)
+
+    def _block(text: str, kind: str, element: etree._Element) -> Block:
+        return Block(text, kind, _ratio(element, text), is_teaser(text, anchors))
+
+    def loose(text: str | None, element: etree._Element) -> None:
+        """Text lying directly in a container (before or between its children) is a block too."""
+        text = clean(text or "")
+        if text:
+            result.append(_block(text, "p", element))
 
     def visit(element: etree._Element) -> None:
+        if str(element.tag) in ("body", "div"):
+            loose(element.text, element)
         for child in element:
             tag = str(child.tag)
             if tag in ("list", "table", "div"):
@@ -40,23 +72,58 @@ def from_trafilatura(body: etree._Element) -> list[Block]:
                 cells = [clean("".join(c.itertext())) for c in child]
                 text = " | ".join(c for c in cells if c)
                 if text:
-                    result.append(Block(text, "row", _ratio(child, text)))
+                    result.append(_block(text, "row", child))
             elif tag == "item" and any(str(c.tag) in ("list",) for c in child):
                 own = _own_text(child)
                 if own:
-                    result.append(Block(own, "item", _ratio(child, own)))
+                    result.append(_block(own, "item", child))
                 visit(child)
             else:
                 text = clean("".join(child.itertext()))
                 if text:
-                    result.append(
-                        Block(text, "head" if tag == "head" else tag, _ratio(child, text))
-                    )
+                    result.append(_block(text, "head" if tag == "head" else tag, child))
+            if str(element.tag) in ("body", "div"):
+                loose(child.tail, element)
 
     visit(body)
     return result
 
 
-def _ratio(element: etree._Element, text: str) -> float:
-    linked = sum(len(clean("".join(r.itertext()))) for r in element.iter("ref"))
-    return min(1.0, linked / max(1, len(text)))
+def link_ratio(text: str, anchors: frozenset[str]) -> float:
+    """Return the share of `text` covered by link texts.
+
+    Example:
+        >>> link_ratio("Home", frozenset({"Home"})), link_ratio("We met today.", frozenset())
+        (1.0, 0.0)
+    """
+    if not text:
+        return 0.0
+    if text in anchors:
+        return 1.0
+    if len(text) > 400:
+        return 0.0
+    linked = sum(len(a) for a in anchors if len(a) <= len(text) and a in text)
+    return min(1.0, linked / len(text))
+
+
+def is_teaser(text: str, anchors: frozenset[str]) -> bool:
+    """True when `text` opens with a link of three words or more and goes on after it.
+
+    Example:
+        >>> is_teaser("Coach fired by clubThe club lost again", frozenset({"Coach fired by club"}))
+        True
+    """
+    if len(text) > 400 or text in anchors:
+        return False
+    candidates = _by_opening(anchors).get(text[:12], ())
+    return any(len(a) < len(text) and text.startswith(a) for a in candidates)
+
+
+@functools.lru_cache(maxsize=4)
+def _by_opening(anchors: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Index the link texts of three words or more by their first 12 characters."""
+    index: dict[str, list[str]] = {}
+    for anchor in anchors:
+        if len(anchor) >= 12 and len(anchor.split()) >= 3:
+            index.setdefault(anchor[:12], []).append(anchor)
+    return {key: tuple(values) for key, values in index.items()}

@@ -29,6 +29,8 @@ _META_LINE = re.compile(
     r"nr\.|no\.|number|nummer|reading time|lesezeit)\b[^.!?]{0,60}$",
     re.I,
 )
+_LABEL = re.compile(r"^[^\W\d][\w-]*(?: [\w-]+){0,2}\s*:$")
+"""A one-to-three-word label ending in a colon ("Summary:") opening the text."""
 _CREDIT = re.compile(r"©|\b(?:foto|photo|bild|quelle|credit|picture|image)\s*:", re.I)
 _SHARE = re.compile(
     r"^(?:share|teilen|drucken|print|tweet|e-?mail|facebook|twitter|linkedin|whatsapp)\b", re.I
@@ -66,14 +68,87 @@ def _title_echo(text: str, title: str) -> bool:
     )
 
 
-def trim(blocks: list[Block], title: str, body_language: str | None) -> list[Block]:
-    """Drop chrome from both ends of `blocks`, credits anywhere, and a repeated headline."""
-    kept = [b for b in blocks if not _is_credit(b)]
+def _drop_teaser_tail(kept: list[Block], body_language: str | None) -> list[Block]:
+    """Drop a closing run of three or more 'related story' tiles (with labels between them)."""
+    end = len(kept)
+    teasers = 0
+    cut = end
+    while end > 0:
+        block = kept[end - 1]
+        if block.teaser:
+            teasers += 1
+            cut = end - 1
+        elif not (_nav_like(block, body_language) or not ends_sentence(block.text)):
+            break
+        end -= 1
+    return kept[:cut] if teasers >= 3 else kept
+
+
+def _inline_promo(block: Block) -> bool:
+    """A line that is all link and no sentence, outside lists: a promo between paragraphs."""
+    return (
+        block.kind not in ("item", "row")
+        and block.link_ratio >= 0.9
+        and len(block.text.split()) >= 2
+        and not ends_sentence(block.text)
+    )
+
+
+def _drop_repeats(blocks: list[Block]) -> list[Block]:
+    """Drop a paragraph that repeats the one before it word for word (a teaser and the lead)."""
+    kept: list[Block] = []
+    for block in blocks:
+        if kept and len(block.text.split()) >= 8 and fold(block.text) == fold(kept[-1].text):
+            continue
+        kept.append(block)
+    return kept
+
+
+def _drop_header_run(blocks: list[Block]) -> list[Block]:
+    """Drop a dateline near the top together with the label lines right above it.
+
+    Transcripts often open with "Remarks of … as Delivered / Weekly Address / The White House
+    / December 24, 2016" after a summary: labels, not the statement. The dateline must be
+    followed by prose, so a closing place-and-date line is left to the tail rules.
+    """
+    for index, block in enumerate(blocks[:7]):
+        if index == 0 or dateline(block.text) is None:
+            continue
+        if not any(is_prose(b.text) for b in blocks[index + 1 :]):
+            return blocks
+        start = index
+        while start > 0 and start > index - 4:
+            above = blocks[start - 1].text
+            if ends_clause(above) or len(above.split()) > 14:
+                break
+            start -= 1
+        return blocks[:start] + blocks[index + 1 :]
+    return blocks
+
+
+def _before_headline(block: Block, before: str) -> bool:
+    key = fold(block.text)
+    return len(key) >= 3 and key in before
+
+
+def trim(
+    blocks: list[Block], title: str, body_language: str | None, before_headline: str = ""
+) -> list[Block]:
+    """Drop chrome from both ends of `blocks`, credits anywhere, and a repeated headline.
+
+    `before_headline` is the folded page text that precedes the headline: opening blocks
+    found there (an archive banner, a kicker, a breadcrumb) are not the statement.
+    """
+    kept = _drop_repeats([b for b in blocks if not (_is_credit(b) or _inline_promo(b))])
+    if kept and _before_headline(kept[-1], before_headline):
+        before_headline = ""  # the headline element sits after the text: not a guide
     start = 0
     while start < len(kept):
         block = kept[start]
         if (
-            _title_echo(block.text, title)
+            (start < 2 and _before_headline(block, before_headline))
+            or _LABEL.match(block.text)
+            or _title_echo(block.text, title)
             or dateline(block.text) is not None
             or _META_LINE.match(block.text)
             or (_nav_like(block, body_language) and block.kind != "item")
@@ -81,7 +156,7 @@ def trim(blocks: list[Block], title: str, body_language: str | None) -> list[Blo
             start += 1
             continue
         break
-    kept = kept[start:]
+    kept = _drop_header_run(kept[start:])
     prose_total = sum(len(b.text) for b in kept if is_prose(b.text))
     seen_prose = 0
     for index, block in enumerate(kept):
@@ -95,6 +170,7 @@ def trim(blocks: list[Block], title: str, body_language: str | None) -> list[Blo
         ):
             kept = kept[:index]
             break
+    kept = _drop_teaser_tail(kept, body_language)
     while kept:
         block = kept[-1]
         if (

@@ -118,3 +118,53 @@ def date_in_title(title: str) -> date | None:
     """Return a date written inside a headline, e.g. `… (May 15, 2020)`."""
     dates = find_dates(title)
     return dates[-1][0] if len(dates) == 1 else None
+
+
+_URL_DATE = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d\d)[/_-]?(?P<month>[01]\d)[/_-]?(?P<day>[0-3]\d)(?!\d)"
+)
+_BASE_CONFIDENCE = {
+    "record": 0.95,
+    "json-ld": 0.9,
+    "dateline": 0.85,
+    "time-element": 0.8,
+    "headline": 0.75,
+    "date-element": 0.7,
+    "htmldate": 0.5,
+    "pdf-metadata": 0.4,
+}
+
+
+def date_in_url(url: str) -> date | None:
+    """Return a date written in a URL's path (`/2011/09/10/`, `-20190712-`), if any.
+
+    Example:
+        >>> date_in_url("https://example.org/blog/2011/09/10/serve-and-remember")
+        datetime.date(2011, 9, 10)
+    """
+    path = url.split("?", 1)[0].split("://", 1)[-1].partition("/")[2]
+    match = _URL_DATE.search(path)
+    if match is None:
+        return None
+    return make_date(int(match["year"]), int(match["month"]), int(match["day"]))
+
+
+def date_confidence(how: str, found: date | None, witnesses: list[date | None]) -> float:
+    """Return a 0–1 confidence for a date from source `how`, raised by agreeing witnesses.
+
+    A witness is a date found independently (in the URL, a dateline, the meta tags); each one
+    that agrees adds to the confidence, each one that disagrees takes from it.
+
+    Example:
+        >>> date_confidence("time-element", date(2020, 5, 15), [date(2020, 5, 15), None])
+        0.9
+    """
+    if found is None:
+        return 0.0
+    base = 0.85 if how.startswith("meta:") else _BASE_CONFIDENCE.get(how, 0.5)
+    agree = sum(1 for w in witnesses if w == found)
+    disagree = sum(1 for w in witnesses if w is not None and w != found)
+    if agree:
+        agree -= 1 if how in ("dateline", "json-ld") or how.startswith("meta:") else 0
+    value = base + 0.1 * agree - 0.15 * disagree
+    return round(min(0.99, max(0.05, value)), 2)

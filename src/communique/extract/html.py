@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import replace
 from datetime import date
 
 from htmldate import find_date
@@ -12,31 +13,37 @@ from lxml import html as lxml_html
 from trafilatura import bare_extraction
 
 from communique.errors import ExtractionError, PdfStub
-from communique.extract import chrome, htmlmeta, language, listing
-from communique.extract.blocks import Block, from_trafilatura
+from communique.extract import chrome, htmlmeta, language, listing, pageissuer
+from communique.extract.blocks import Block, anchor_texts, from_trafilatura
 from communique.extract.countries import country_from_host, find_country
-from communique.extract.dates import date_in_title, dateline
+from communique.extract.dates import date_confidence, date_in_title, date_in_url, dateline
 from communique.extract.decode import charset_param, decode_checked
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type, issuer_from_opening
-from communique.extract.textutil import clean, fold, is_prose
+from communique.extract.textutil import clean, fold, is_prose, sentence_breaks, word_count
 from communique.model import Extraction, RawInput, Source
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_HIDDEN_XPATH = (
-    "//*[contains(@class,'hidden') or contains(@class,'aural') or contains(@class,'sr-only')"
-    " or contains(@class,'screen-reader') or contains(@class,'invisible') or"
-    " contains(@style,'none')]"
+_HIDDEN_XPATH = etree.XPath(
+    "//*[@class][contains(@class,'hidden') or contains(@class,'aural')"
+    " or contains(@class,'sr-only') or contains(@class,'screen-reader')"
+    " or contains(@class,'invisible')] | //*[@style][contains(@style,'none')]"
 )
+_NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "canvas")
+"""Dropped before main-text extraction (JSON-LD and meta tags have been read by then)."""
 _GENERIC_AFFIX = re.compile(
     r"^(?:news|home|startseite|aktuelles|presse|press|press room|archive|archiv)$", re.I
 )
 
 
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+"""Comments go at parse time: trafilatura drops a comment's tail text with the comment."""
+
+
 def parse(text: str) -> lxml_html.HtmlElement:
     """Parse decoded HTML into an lxml tree, or raise `ExtractionError`."""
     try:
-        return lxml_html.document_fromstring(_XML_DECL.sub("", text, count=1))
+        return lxml_html.document_fromstring(_XML_DECL.sub("", text, count=1), parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
 
@@ -49,8 +56,16 @@ def _header_charset(raw: RawInput) -> str | None:
     return found
 
 
-def _main_text(tree: lxml_html.HtmlElement, url: str) -> list[Block]:
-    for element in tree.xpath(_HIDDEN_XPATH):
+def _main_text(
+    tree: lxml_html.HtmlElement,
+    url: str,
+    fast: bool = True,
+    recall: bool = False,
+    precision: bool = False,
+) -> list[Block]:
+    anchors = anchor_texts(tree)
+    etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
+    for element in _HIDDEN_XPATH(tree):
         if (
             htmlmeta.is_hidden(element)
             and element.getparent() is not None
@@ -62,21 +77,74 @@ def _main_text(tree: lxml_html.HtmlElement, url: str) -> list[Block]:
             warnings.simplefilter("ignore")
             document = bare_extraction(
                 tree,
-                url=url or None,
-                fast=True,
+                url=None,
+                fast=fast,
+                favor_recall=recall,
+                favor_precision=precision,
                 include_comments=False,
-                include_links=True,
+                include_links=False,
                 include_tables=True,
             )
     except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
         raise ExtractionError(f"main-text extraction failed: {type(exc).__name__}") from exc
     body = getattr(document, "body", None) if document is not None else None
-    return from_trafilatura(body) if body is not None else []
+    return from_trafilatura(body, anchors) if body is not None else []
+
+
+def _swallowed_page(block: Block) -> bool:
+    """A huge block with few sentence breaks: the extractor took a whole page region as one."""
+    words = word_count(block.text)
+    return words >= 300 and words > 60 * (sentence_breaks(block.text) + 1)
+
+
+def _complete(blocks: list[Block], text: str, url: str) -> list[Block]:
+    """Re-extract favouring recall when the text ends on a colon: what it announced was lost."""
+    second = _main_text(parse(text), url, recall=True)
+    last = fold(blocks[-1].text)
+    ends = [i for i, b in enumerate(second) if fold(b.text) == last]
+    if ends and ends[-1] < len(second) - 1:
+        return second
+    return blocks
+
+
+def _own_prose(blocks: list[Block]) -> int:
+    """Characters of unlinked running text: sentences, or long passages however they end."""
+    return sum(
+        len(b.text)
+        for b in blocks
+        if b.link_ratio < 0.5
+        and (is_prose(b.text) or (word_count(b.text) >= 40 and sentence_breaks(b.text) >= 2))
+    )
 
 
 def _published(
-    tree: lxml_html.HtmlElement, meta: htmlmeta.PageMeta, blocks: list[Block], title: str, url: str
+    tree: lxml_html.HtmlElement,
+    meta: htmlmeta.PageMeta,
+    blocks: list[Block],
+    title: str,
+    raw: RawInput,
+) -> tuple[date | None, str, float]:
+    """Return (date, where it came from, confidence) for the page's publication date."""
+    url = raw.url
+    found, how = _first_date(tree, meta, blocks, title, url, raw.headers)
+    if found is None:
+        return None, how, 0.0
+    witnesses = [date_in_url(url)]
+    declared = htmlmeta.meta_published(meta)
+    witnesses.append(declared[0] if declared else None)
+    witnesses.extend(dateline(b.text) for b in [*blocks[:4], *blocks[-3:]])
+    return found, how, date_confidence(how, found, witnesses)
+
+
+def _first_date(
+    tree: lxml_html.HtmlElement,
+    meta: htmlmeta.PageMeta,
+    blocks: list[Block],
+    title: str,
+    url: str,
+    headers: tuple[tuple[str, str], ...],
 ) -> tuple[date | None, str]:
+    """The first date found, most trusted evidence first; never a last-modified date."""
     declared = htmlmeta.meta_published(meta)
     if declared is not None:
         return declared
@@ -99,7 +167,7 @@ def _published(
             value = find_date(tree, url=url or None, original_date=True, extensive_search=False)
     except (ValueError, TypeError, etree.LxmlError):
         value = None
-    if value:
+    if value and date.fromisoformat(value) not in htmlmeta.modified_dates(meta, headers):
         return date.fromisoformat(value), "htmldate"
     return None, "none"
 
@@ -111,13 +179,17 @@ def _issuer(
     meta: htmlmeta.PageMeta,
     removed: list[str],
     url: str,
+    tree: lxml_html.HtmlElement,
+    source_field: str | None,
 ) -> str | None:
+    """Registry, "Source:" field, the site's own name, the statement's opening, weaker hints."""
     if source is not None and source.issuer:
         return source.issuer
-    opening = " ".join([title, *(b.text for b in blocks[:2])])
-    found = issuer_from_opening(opening)
-    if found:
-        return found
+    if source_field:
+        return source_field
+    home_link = pageissuer.home_link_name(tree, url)
+    if home_link:
+        return home_link
     for value in (
         meta.metas.get("og:site_name"),
         meta.ld_publisher,
@@ -127,7 +199,18 @@ def _issuer(
     ):
         if value and "." not in value:
             return value
-    affixes = [a for a in removed if not _GENERIC_AFFIX.match(a) and "." not in a]
+    opening = " ".join([title, *(b.text for b in blocks[:2])])
+    found = issuer_from_opening(opening) or pageissuer.letterhead([b.text for b in blocks])
+    if found:
+        return found
+    breadcrumb = pageissuer.breadcrumb_root(tree)
+    if breadcrumb and fold(breadcrumb) not in fold(title):
+        return breadcrumb
+    affixes = [
+        a
+        for a in removed
+        if not _GENERIC_AFFIX.match(a) and "." not in a and pageissuer.names_organisation(a)
+    ]
     if affixes:
         return max(affixes, key=len)
     known = issuer_for_url(url)
@@ -161,12 +244,26 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         tree.get("lang") or meta.metas.get("og:locale") or meta.metas.get("content-language") or ""
     ) or None
     pdf = listing.pdf_link(tree, headline, url)
+    before = htmlmeta.text_before(headline)
+    source_field = pageissuer.source_field(tree)  # before hidden elements are dropped
     blocks = _main_text(tree, url)
-    raw_prose = sum(len(b.text) for b in blocks if b.link_ratio < 0.5 and is_prose(b.text))
+    raw_prose = _own_prose(blocks)
     if not title and blocks:
         title = blocks[0].text[:300]
     if pdf and raw_prose < 200:
         raise PdfStub(f"page body is only a link to a PDF: {pdf}", pdf)
+    if listing.is_listing(link_count, raw_prose):
+        fresh = parse(text)
+        if listing.has_long_paragraph(fresh):
+            second = _main_text(fresh, url, recall=True)
+            if not listing.is_listing(link_count, _own_prose(second)):
+                blocks, raw_prose = second, _own_prose(second)
+    if blocks and blocks[-1].text.endswith(":"):
+        blocks = _complete(blocks, text, url)
+    if any(_swallowed_page(b) for b in blocks):
+        careful = _main_text(parse(text), url, fast=False, precision=True)
+        if careful and not any(_swallowed_page(b) for b in careful):
+            blocks, raw_prose = careful, _own_prose(careful)
     if listing.is_listing(link_count, raw_prose):
         return Extraction(
             url=url,
@@ -174,7 +271,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
             paragraphs=(),
             published=None,
             published_source="none",
-            issuer=_issuer(source, title, [], meta, removed, url),
+            issuer=_issuer(source, title, [], meta, removed, url, tree, source_field),
             country=None,
             language=language.detect(" ".join(b.text for b in blocks) or title, hint),
             doc_type=doc_type(title, "", url),
@@ -183,10 +280,12 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     prose_text = " ".join(b.text for b in blocks if is_prose(b.text)) or " ".join(
         b.text for b in blocks
     )
-    lang = language.detect(prose_text, hint)
-    published, published_source = _published(tree, meta, blocks, title, url)
-    kept = chrome.trim(blocks, title, lang)
-    prose = sum(len(b.text) for b in kept if b.link_ratio < 0.5 and is_prose(b.text))
+    lang, mixed = language.detect_mixed(prose_text, hint)
+    published, published_source, confidence = _published(
+        tree, meta, blocks, title, replace(raw, url=url)
+    )
+    kept = chrome.trim(blocks, title, lang, before)
+    prose = _own_prose(kept)
     if pdf and prose < 200:
         raise PdfStub(f"page body is only a link to a PDF: {pdf}", pdf)
     if prose == 0 and not any(b.link_ratio < 0.5 and len(b.text.split()) >= 5 for b in kept):
@@ -196,16 +295,25 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     paragraphs = tuple(b.text for b in kept)
     if paragraphs and fold(paragraphs[0]) == fold(title):
         paragraphs = paragraphs[1:]
-    issuer = _issuer(source, title, kept, meta, removed, url)
+    issuer = _issuer(source, title, blocks, meta, removed, url, tree, source_field)
+    per_paragraph: tuple[str | None, ...] = ()
+    if mixed:
+        per_paragraph = language.per_paragraph(paragraphs, lang)
+        if len({c for c in per_paragraph if c}) > 1:
+            lang = language.main_language(paragraphs, per_paragraph) or lang
+        else:
+            per_paragraph = ()
     return Extraction(
         url=url,
         title=clean(title),
         paragraphs=paragraphs,
         published=published,
         published_source=published_source,
+        published_confidence=confidence,
         issuer=issuer,
         country=_country(source, issuer, url),
         language=lang,
         doc_type=doc_type(title, paragraphs[0] if paragraphs else "", url),
         is_listing=False,
+        paragraph_languages=per_paragraph,
     )

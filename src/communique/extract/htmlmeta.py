@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from communique.extract.dates import dateline, find_dates, parse_iso
@@ -40,13 +41,7 @@ _BRAND = re.compile(r"logo|brand|tagline|masthead|site-?name|site-?title|navbar|
 _NOT_DATE_CONTEXT = re.compile(
     r"teaser|related|footer|sidebar|comment|copyright|nav|menu|list|promo", re.I
 )
-_LOWER = (
-    "translate(concat(@class,' ',@id),'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
-)
-_DATE_XPATH = (
-    f"//*[@class or @id][contains({_LOWER},'dat') or contains({_LOWER},'publ')"
-    f" or contains({_LOWER},'post')]"
-)
+_MARKED = etree.XPath("//body//*[@class or @id]")
 _DATE_CLASS = re.compile(r"date|datum|dateline|pubdate|published|posted|updated", re.I)
 
 
@@ -58,6 +53,7 @@ class PageMeta:
     ld_headline: str | None
     ld_published: str | None
     ld_publisher: str | None
+    ld_modified: str | None = None
 
 
 def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
@@ -70,7 +66,7 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         value = clean(meta.get("content") or "")
         if key and value and key not in metas:
             metas[key] = value
-    headline = published = publisher = None
+    headline = published = publisher = modified = None
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
@@ -79,10 +75,11 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         for item in _ld_items(data):
             headline = headline or _str(item.get("headline"))
             published = published or _str(item.get("datePublished"))
+            modified = modified or _str(item.get("dateModified"))
             pub = item.get("publisher")
             if isinstance(pub, dict):
                 publisher = publisher or _str(pub.get("name"))
-    return PageMeta(metas, headline, published, publisher)
+    return PageMeta(metas, headline, published, publisher, modified)
 
 
 def _str(value: object) -> str | None:
@@ -208,6 +205,55 @@ def _affixes(refs: list[str], title: str) -> list[str]:
     return [s for r in refs[:2] for s in segments(r) if fold(s) not in own and key not in fold(s)]
 
 
+_NEAR_HEADLINE = 3000
+"""Characters of text before the headline looked at (banners and kickers sit close to it)."""
+_NO_TEXT = frozenset({"script", "style", "noscript", "title", "head"})
+
+
+def text_before(headline: lxml_html.HtmlElement | None) -> str:
+    """Return the folded visible text just before the headline element (up to 3,000 chars)."""
+    if headline is None:
+        return ""
+    parts: list[str] = []
+    size = 0
+    node: lxml_html.HtmlElement | None = headline
+    while node is not None and size <= _NEAR_HEADLINE:
+        for sibling in node.itersiblings(preceding=True):
+            if not isinstance(sibling.tag, str) or sibling.tag in _NO_TEXT:
+                continue
+            text = " ".join(t for t in sibling.itertext() if t.strip())
+            if sibling.tail and sibling.tail.strip():
+                text = f"{text} {sibling.tail}"
+            if text:
+                parts.append(text)
+                size += len(text)
+                if size > _NEAR_HEADLINE:
+                    break
+        node = node.getparent()
+        if node is not None and node.text and node.text.strip():
+            parts.append(node.text)
+    return fold(" ".join(reversed(parts)))
+
+
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "last-modified",
+    "lastmod",
+    "revised",
+)
+
+
+def modified_dates(meta: PageMeta, headers: tuple[tuple[str, str], ...] = ()) -> set[date]:
+    """Return the dates the page or server give as last modification (never publication)."""
+    values = [meta.metas.get(key) for key in _MODIFIED_META]
+    values += [meta.ld_modified, *(v for k, v in headers if k.lower() == "last-modified")]
+    found = {parse_iso(v) for v in values if v}
+    return {d for d in found if d is not None}
+
+
 def meta_published(meta: PageMeta) -> tuple[date, str] | None:
     """Return the publication date declared in meta tags or JSON-LD."""
     for key in _PUBLISHED_META:
@@ -247,11 +293,11 @@ def time_element(tree: lxml_html.HtmlElement) -> date | None:
 
 def date_element(tree: lxml_html.HtmlElement) -> date | None:
     """Return the date in the first element whose class/id says it holds a date."""
-    for element in tree.xpath(_DATE_XPATH):
-        if element.tag in ("html", "body", "meta", "script", "style"):
-            continue
+    for element in _MARKED(tree):
         marker = _marker(element)
-        if not marker or not _DATE_CLASS.search(marker) or _bad_context(element):
+        if not _DATE_CLASS.search(marker) or element.tag in ("meta", "script", "style"):
+            continue
+        if _bad_context(element):
             continue
         text = clean(element.text_content())
         if not text or len(text) > 90:

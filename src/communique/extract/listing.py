@@ -33,6 +33,24 @@ def is_listing(link_count: int, prose_chars: int) -> bool:
     return link_count >= 10 and prose_chars < 200
 
 
+def has_long_paragraph(tree: lxml_html.HtmlElement, min_chars: int = 250) -> bool:
+    """True when some paragraph of the page holds running text outside links.
+
+    Example:
+        >>> page = lxml_html.fromstring("<div><p>" + "We call for peace. " * 20 + "</p></div>")
+        >>> has_long_paragraph(page)
+        True
+    """
+    for paragraph in tree.iter("p"):
+        text = paragraph.text_content()
+        if len(text) < min_chars:
+            continue
+        linked = sum(len(a.text_content()) for a in paragraph.iter("a"))
+        if len(text) - linked >= min_chars:
+            return True
+    return False
+
+
 def pdf_link(
     tree: lxml_html.HtmlElement, headline: lxml_html.HtmlElement | None, base_url: str
 ) -> str | None:

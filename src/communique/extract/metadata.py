@@ -19,7 +19,8 @@ _DOCTYPE_RULES: tuple[tuple[DocType, str], ...] = (
     (
         DocType.PRESS_RELEASE,
         r"press[- ]release|media release|pressemitteilung(?:en)?|presseerklärung|presseinformation"
-        r"|communiqué de presse|comunicado de prensa|nota de prensa|пресс-релиз|press statement",
+        r"|communiqué de presse|comunicado de prensa|nota de prensa|пресс-релиз|press statement"
+        r"|press[- ]?room",
     ),
     (DocType.INTERVIEW, r"interview|интервью|entrevista|entretien"),
     (
@@ -47,6 +48,11 @@ _ORG_HEAD = (
 )
 _ISSUER_IN_OPENING = re.compile(
     rf"\b(?:of|by|from)\s+(?:the\s+)?({_ORG_HEAD}(?:\s+(?:of|for|and|the|[A-Z][\w'’-]*))*)"
+)
+
+
+_TRAILING = re.compile(
+    r"\s+(?:of|for|and|the|In|On|At|The|This|These|We|It|As|For|To|A|An|Today|Yesterday)$"
 )
 
 
@@ -107,8 +113,28 @@ def overlap(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb)
 
 
+_SALUTATION = re.compile(
+    r"^(?:dear\b|excellenc(?:y|ies)|your (?:excellency|majesty|highness)|ladies and gentlemen"
+    r"|distinguished (?:guests|delegates|colleagues)|mr\.? (?:president|chair(?:man)?|speaker)"
+    r"|madam (?:president|chair(?:person)?|speaker)|sehr geehrte|meine (?:sehr )?(?:verehrten )?"
+    r"damen und herren|liebe |monsieur le|madame la|mesdames(?:,| et) messieurs|señor"
+    r"|señora|estimad[oa]s?|уважаем|дамы и господа)",
+    re.I,
+)
+
+
 def doc_type(*texts: str) -> DocType:
-    """Guess the document type from title, opening and URL, in that order of trust."""
+    """Guess the document type from title, opening and URL, in that order of trust.
+
+    An opening that addresses an audience ("Dear Prime Minister", "Excellencies") makes the
+    text a speech whatever its title calls it.
+
+    Example:
+        >>> doc_type("Statement by the Minister at the summit", "Dear colleagues,", "")
+        <DocType.SPEECH: 'speech'>
+    """
+    if len(texts) > 1 and _SALUTATION.match(texts[1].strip()):
+        return DocType.SPEECH
     for text in texts:
         if not text:
             continue
@@ -122,8 +148,12 @@ def doc_type(*texts: str) -> DocType:
 def issuer_from_opening(text: str) -> str | None:
     """Return the issuing body named at a statement's opening, if it names a country."""
     for match in _ISSUER_IN_OPENING.finditer(text[:400]):
-        candidate = re.sub(r"\s+(?:of|for|and|the)$", "", match.group(1).strip())
-        candidate = re.sub(r"\s+(?:of|for|and|the)$", "", candidate)
+        candidate = match.group(1).strip()
+        while True:
+            trimmed = _TRAILING.sub("", candidate)
+            if trimmed == candidate:
+                break
+            candidate = trimmed
         if " of " in candidate and find_country(candidate):
             return candidate
     return None

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
 from communique.errors import ExtractionError, InputError
-from communique.extract.dates import make_date
+from communique.extract.dates import date_confidence, make_date
 from communique.extract.text import build
 from communique.extract.textutil import clean
 from communique.model import Extraction, RawInput, Source
@@ -94,5 +94,10 @@ def extract_pdf(raw: RawInput, source: Source | None = None) -> Extraction:
         if created is not None:
             from dataclasses import replace
 
-            result = replace(result, published=created, published_source="pdf-metadata")
+            result = replace(
+                result,
+                published=created,
+                published_source="pdf-metadata",
+                published_confidence=date_confidence("pdf-metadata", created, []),
+            )
     return result

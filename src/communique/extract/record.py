@@ -10,7 +10,7 @@ from typing import Any
 from communique.errors import ExtractionError, InputError
 from communique.extract import language
 from communique.extract.countries import alpha2_from_alpha3, country_name, normalise_alpha2
-from communique.extract.dates import parse_iso
+from communique.extract.dates import date_confidence, parse_iso
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type
 from communique.extract.textutil import clean, ends_sentence, fold
@@ -151,6 +151,7 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
         paragraphs=tuple(paragraphs),
         published=published,
         published_source="record" if published else "none",
+        published_confidence=date_confidence("record", published, []),
         issuer=issuer,
         country=country,
         language=lang,

@@ -6,7 +6,7 @@ from communique.errors import ExtractionError
 from communique.extract import chrome, language
 from communique.extract.blocks import Block
 from communique.extract.countries import find_country
-from communique.extract.dates import dateline, find_dates
+from communique.extract.dates import date_confidence, date_in_url, dateline, find_dates
 from communique.extract.decode import charset_param, decode_checked
 from communique.extract.metadata import doc_type, issuer_from_opening
 from communique.extract.textutil import clean, split_paragraphs
@@ -60,6 +60,7 @@ def build(
         paragraphs=tuple(kept),
         published=published,
         published_source=how,
+        published_confidence=date_confidence(how, published, [date_in_url(url)]),
         issuer=issuer,
         country=country,
         language=lang,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
 from typing import Protocol
 
@@ -67,6 +67,19 @@ class Store(Protocol):
         ...
 
     def stats(self) -> Stats: ...
+
+    def observe_site_lines(
+        self, host: str, capture_id: str, lines: Collection[str]
+    ) -> dict[str, int]:
+        """Count `lines` (keys of a capture's text lines) once for `host`, idempotently.
+
+        Returns, for each line, on how many OTHER captures of `host` it was seen.
+        """
+        ...
+
+    def site_page_count(self, host: str) -> int:
+        """Return how many captures of `host` have had their lines counted."""
+        ...
 
     def clear_derived(self) -> None:
         """Delete everything derived from captures (statements, versions, failures)."""

@@ -151,6 +151,27 @@ CREATE INDEX changes_statement ON changes(statement_id, kind);
 CREATE INDEX versions_capture ON versions(capture_id);
 """
 
+SITE_LINES = """
+-- per-host counts of extracted lines, to learn a site's recurring chrome incrementally
+CREATE TABLE site_pages (
+    host TEXT NOT NULL,
+    capture_id TEXT NOT NULL,
+    PRIMARY KEY (host, capture_id)
+) WITHOUT ROWID;
+CREATE TABLE site_lines (
+    host TEXT NOT NULL,
+    line TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    PRIMARY KEY (host, line)
+) WITHOUT ROWID;
+"""
+DATE_CONFIDENCE = """
+ALTER TABLE statements ADD COLUMN published_confidence REAL NOT NULL DEFAULT 0;
+"""
+PARAGRAPH_LANGUAGES = """
+ALTER TABLE statements ADD COLUMN paragraph_languages TEXT NOT NULL DEFAULT '[]';
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
@@ -160,6 +181,9 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "CREATE TABLE robots (origin TEXT PRIMARY KEY, body TEXT NOT NULL,"
         " fetched_at TEXT NOT NULL);",
     ),
+    ("extract-0001-site-lines", SITE_LINES),
+    ("extract-0002-date-confidence", DATE_CONFIDENCE),
+    ("extract-0003-paragraph-languages", PARAGRAPH_LANGUAGES),
 )
 
 

@@ -21,6 +21,8 @@ _META_COLUMNS = (
     "capture_ids",
     "latest_fetched_at",
     "pipeline_version",
+    "published_confidence",
+    "paragraph_languages",
 )
 INSERT_STATEMENT = (
     f"INSERT INTO statements (id, {', '.join(_META_COLUMNS)}) "
@@ -56,6 +58,8 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
         "capture_ids": json.dumps(statement.capture_ids),
         "latest_fetched_at": fetched,
         "pipeline_version": statement.pipeline_version,
+        "published_confidence": statement.published_confidence,
+        "paragraph_languages": json.dumps(statement.paragraph_languages),
     }
 
 
@@ -75,6 +79,8 @@ def statement_from_row(row: sqlite3.Row) -> Statement:
         capture_ids=tuple(json.loads(row["capture_ids"])),
         source=row["source"],
         pipeline_version=row["pipeline_version"],
+        published_confidence=row["published_confidence"],
+        paragraph_languages=tuple(json.loads(row["paragraph_languages"])),
     )
 
 

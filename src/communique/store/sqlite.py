@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -313,6 +313,44 @@ class SqliteStore(SqliteCrawlTables):
             errors=count("SELECT count(*) FROM failures"),
             languages={r[0]: r[1] for r in languages},
         )
+
+    # learned site chrome
+
+    def observe_site_lines(
+        self, host: str, capture_id: str, lines: Collection[str]
+    ) -> dict[str, int]:
+        keys = sorted(set(lines))
+        with self._write() as conn:
+            seen = conn.execute(
+                "SELECT 1 FROM site_pages WHERE host = ? AND capture_id = ?", (host, capture_id)
+            ).fetchone()
+            if seen is None:
+                conn.execute(
+                    "INSERT INTO site_pages (host, capture_id) VALUES (?, ?)", (host, capture_id)
+                )
+                conn.executemany(
+                    "INSERT INTO site_lines (host, line, pages) VALUES (?, ?, 1)"
+                    " ON CONFLICT (host, line) DO UPDATE SET pages = pages + 1",
+                    [(host, key) for key in keys],
+                )
+            counts: dict[str, int] = {}
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT line, pages FROM site_lines WHERE host = ? AND line IN ({marks})",
+                    (host, *chunk),
+                )
+                counts.update({row[0]: int(row[1]) - 1 for row in rows})
+        return {key: counts.get(key, 0) for key in keys}
+
+    def site_page_count(self, host: str) -> int:
+        row = (
+            self._conn()
+            .execute("SELECT count(*) FROM site_pages WHERE host = ?", (host,))
+            .fetchone()
+        )
+        return int(row[0])
 
     def clear_derived(self) -> None:
         with self._write() as conn:

@@ -1,0 +1,421 @@
+"""Benchmark main-text extraction: the public article benchmark and the official gold pages.
+
+Run: PYTHONPATH=src .venv/bin/python bench/extraction.py [--shared ../shared] [--only NAME]
+Needs the comparison libraries in bench/requirements.txt (not package dependencies).
+
+Table 1 scores communique, trafilatura (default and favor_precision), readability-lxml and
+resiliparse on scrapinghub's article-extraction-benchmark with that benchmark's metric:
+word tokens (`\\w+`, case kept) as 4-gram shingles (a text under 4 tokens is one shingle);
+per page the multiset overlap, surplus and shortfall of shingles give TP, FP, FN (normalised
+to sum to 1); precision is averaged over pages with output, recall over pages with gold text,
+and F1 is the harmonic mean of the two averages. Table 2 scores communique on the official
+pages in shared/pages, per site and in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import tempfile
+import time
+import unicodedata
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from communique.errors import CommuniqueError
+from communique.extract import extract
+from communique.model import Extraction, RawInput
+from communique.pipeline import Pipeline
+from communique.settings import Settings
+from communique.store.sqlite import SqliteStore
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = re.compile(r"\w+")
+WARM_UP = 5
+"""Pages each extractor sees before timing starts (one-time loading is not throughput)."""
+QUOTES = str.maketrans("“”„«»’‘", '"""""' + "''")
+Extractor = Callable[[bytes, str, str], str]
+"""(html bytes, decoded html, url) -> main text."""
+
+
+# --- the benchmark's metric ----------------------------------------------------------------
+
+
+def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
+    """Return the multiset of `size`-token shingles of `text` (one shingle when shorter)."""
+    tokens = TOKEN.findall(text)
+    if not tokens:
+        return Counter()
+    if len(tokens) < size:
+        return Counter([tuple(tokens)])
+    return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+
+
+def page_counts(predicted: str, gold: str) -> tuple[float, float, float]:
+    """Return (TP, FP, FN) of one page, normalised to sum to 1 (all 0 when both are empty)."""
+    pred, true = shingles(predicted), shingles(gold)
+    tp = sum((pred & true).values())
+    fp = sum((pred - true).values())
+    fn = sum((true - pred).values())
+    total = tp + fp + fn
+    if total == 0:
+        return 0.0, 0.0, 0.0
+    return tp / total, fp / total, fn / total
+
+
+def score(pairs: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
+    """Return (precision, recall, F1) over (predicted, gold) pairs as the benchmark defines it."""
+    precisions: list[float] = []
+    recalls: list[float] = []
+    for predicted, gold in pairs:
+        tp, fp, fn = page_counts(predicted, gold)
+        if shingles(predicted):
+            precisions.append(tp / (tp + fp) if tp + fp else 0.0)
+        if shingles(gold):
+            recalls.append(tp / (tp + fn) if tp + fn else 0.0)
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+# --- extractors ----------------------------------------------------------------------------
+
+
+def _raw(body: bytes, url: str) -> RawInput:
+    return RawInput(
+        url=url, body=body, content_type="text/html", origin=url, fetched_at=datetime.now(UTC)
+    )
+
+
+def run_communique(body: bytes, html: str, url: str) -> str:
+    """communique's full extraction (text, title, date, language, issuer)."""
+    try:
+        return extract(_raw(body, url)).text
+    except CommuniqueError:
+        return ""
+
+
+def run_trafilatura(body: bytes, html: str, url: str) -> str:
+    """trafilatura.extract with its default settings."""
+    import trafilatura
+
+    return trafilatura.extract(html, url=url) or ""
+
+
+def run_trafilatura_precision(body: bytes, html: str, url: str) -> str:
+    """trafilatura.extract(favor_precision=True)."""
+    import trafilatura
+
+    return trafilatura.extract(html, url=url, favor_precision=True) or ""
+
+
+def run_readability(body: bytes, html: str, url: str) -> str:
+    """readability-lxml's summary, reduced to its text."""
+    from lxml import html as lxml_html
+    from readability import Document  # type: ignore[import-untyped]
+
+    summary = Document(html).summary(html_partial=True)
+    return lxml_html.fromstring(summary).text_content() if summary.strip() else ""
+
+
+def run_resiliparse(body: bytes, html: str, url: str) -> str:
+    """resiliparse's extract_plain_text(main_content=True)."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    return str(extract_plain_text(HTMLTree.parse(html), main_content=True))
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "communique": run_communique,
+    "trafilatura": run_trafilatura,
+    "trafilatura precision": run_trafilatura_precision,
+    "readability-lxml": run_readability,
+    "resiliparse": run_resiliparse,
+}
+
+
+# --- table 1: the article benchmark ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    body: bytes
+    html: str
+    url: str
+    gold: str
+
+
+def load_benchmark(folder: Path) -> list[Page]:
+    """Read the benchmark's pages (gzipped HTML) and gold article bodies."""
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for name in sorted(truth):
+        body = gzip.decompress((folder / "html" / f"{name}.html.gz").read_bytes())
+        html = body.decode("utf-8", errors="replace")
+        pages.append(Page(name, body, html, truth[name].get("url", ""), truth[name]["articleBody"]))
+    return pages
+
+
+def bench_articles(pages: list[Page], names: list[str]) -> Table:
+    """Score each extractor on the article benchmark and time it.
+
+    The extractors take turns page by page, so that a machine shared with other work slows
+    them all alike; each one's pages/s is its own summed time.
+    """
+    table = Table(title=f"article-extraction-benchmark ({len(pages)} pages)")
+    for column in ("extractor", "precision", "recall", "F1", "pages/s"):
+        table.add_column(column, justify="left" if column == "extractor" else "right")
+    with warnings.catch_warnings():  # warm-up, untimed: imports, lazy models and stop lists
+        warnings.simplefilter("ignore")
+        for name in names:
+            for page in pages[:WARM_UP]:
+                EXTRACTORS[name](page.body, page.html, page.url)
+    outputs: dict[str, list[str]] = {name: [] for name in names}
+    elapsed = dict.fromkeys(names, 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for page in pages:
+            for name in names:
+                start = time.perf_counter()
+                outputs[name].append(EXTRACTORS[name](page.body, page.html, page.url))
+                elapsed[name] += time.perf_counter() - start
+    for name in names:
+        pairs = zip(outputs[name], (p.gold for p in pages), strict=True)
+        precision, recall, f1 = score(pairs)
+        rate = len(pages) / elapsed[name]
+        table.add_row(name, f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}", f"{rate:.1f}")
+    return table
+
+
+# --- table 2: official pages ----------------------------------------------------------------
+
+
+def norm(text: str) -> str:
+    """Normalise Unicode form, quotes, whitespace and case for comparison only."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(QUOTES)
+    return " ".join(text.split()).casefold()
+
+
+def page_lines(html: str) -> set[str]:
+    """Return the normalised visible text lines of a whole page (chrome included)."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    text = str(extract_plain_text(HTMLTree.parse(html), main_content=False, alt_texts=False))
+    return {norm(line) for line in text.splitlines() if TOKEN.search(line)}
+
+
+def issuer_matches(found: str | None, gold: str) -> bool:
+    """True when `found` names the gold issuer (its main name or a bracketed alternative)."""
+    if not found:
+        return False
+    main, _, rest = gold.partition(" (")
+    names = [main, *re.split(r"[;,]\s*", rest.rstrip(")"))]
+    names = [norm(n.split(":")[-1]) for n in names if n.strip()]
+    key = norm(found)
+    for name in names:
+        shorter = min(key, name, key=len)
+        if key == name or ((key in name or name in key) and len(shorter.split()) >= 2):
+            return True
+    return False
+
+
+@dataclass
+class SiteScore:
+    pages: int = 0
+    statements: int = 0
+    first: int = 0
+    last: int = 0
+    chrome: int = 0
+    title: int = 0
+    date: int = 0
+    dated: int = 0
+    language: int = 0
+    issuer: int = 0
+    doc_type: int = 0
+    typed: int = 0
+    listings: int = 0
+    listings_found: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, other: SiteScore) -> None:
+        for name, value in vars(other).items():
+            if name != "misses":
+                setattr(self, name, getattr(self, name) + value)
+        self.misses.extend(other.misses)
+
+
+def _groups(folder: Path) -> dict[str, str]:
+    path = folder / "groups.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {f: g["id"] for g in data.get("groups", []) for f in g["files"]}
+
+
+GOLD_TYPES = {
+    "statement": "statement",
+    "speech": "speech",
+    "speech_transcript": "speech",
+    "press_release": "press release",
+    "blog_post": "news",
+    "news": "news",
+}
+"""Gold page types that name one of communique's document types (others are not scored)."""
+
+
+def score_page(
+    name: str, gold: dict[str, object], result: Extraction | None, others: set[str]
+) -> SiteScore:
+    """Score one official page against its gold sidecar; `others` are its site's other lines."""
+    s = SiteScore(pages=1)
+    kind = gold["page_type"]
+    if kind == "listing":
+        s.listings = 1
+        s.listings_found = int(result is not None and result.is_listing)
+        return s
+    if kind == "pdf_stub":
+        return s
+    s.statements = 1
+    if result is None or result.is_listing:
+        s.misses.append(f"{name}: no statement")
+        return s
+    text = norm(result.text)
+    s.first = int(norm(str(gold["gold_text_first_sentence"])) in text)
+    s.last = int(norm(str(gold["gold_text_last_sentence"])) in text)
+    chrome = [p for p in result.paragraphs if norm(p) in others]
+    s.chrome = len(chrome)
+    s.title = int(result.title == gold["title"])
+    published = result.published.isoformat() if result.published else None
+    s.date = int(published == gold["date"])
+    s.language = int(result.language == gold["language"])
+    s.issuer = int(issuer_matches(result.issuer, str(gold["issuer"])))
+    expected = GOLD_TYPES.get(str(kind))
+    s.typed = int(expected is not None)
+    s.doc_type = int(expected is not None and result.doc_type.value == expected)
+    for flag, label in ((s.first, "first"), (s.last, "last"), (s.title, "title")):
+        if not flag:
+            s.misses.append(f"{name}: {label}")
+    if not s.date:
+        s.misses.append(f"{name}: date {published} ≠ {gold['date']}")
+    s.misses.extend(f"{name}: chrome {line[:60]!r}" for line in chrome)
+    return s
+
+
+def _run_pages(
+    folder: Path, names: list[str], pipeline: Pipeline | None
+) -> dict[str, Extraction | None]:
+    """Extract every page, alone (`pipeline` None) or through a pipeline with a store."""
+    results: dict[str, Extraction | None] = {}
+    for name in names:
+        gold = json.loads((folder / name).with_suffix(".json").read_text(encoding="utf-8"))
+        raw = _raw((folder / name).read_bytes(), str(gold.get("url") or name))
+        try:
+            results[name] = pipeline.run(raw) if pipeline else extract(raw)
+        except CommuniqueError:
+            results[name] = None
+    return results
+
+
+def learned_runs(folder: Path, names: list[str]) -> dict[str, dict[str, Extraction | None]]:
+    """Single-page extraction, an incremental ingest in file order, then a reprocess pass."""
+    runs = {"single page": _run_pages(folder, names, None)}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteStore(Path(tmp) / "bench.db")
+        pipeline = Pipeline.from_settings(Settings(), store)
+        runs["incremental ingest"] = _run_pages(folder, names, pipeline)
+        runs["after reprocess"] = _run_pages(folder, names, pipeline)
+        store.close()
+    return runs
+
+
+def bench_pages(folder: Path) -> tuple[Table, list[str], dict[str, int]]:
+    """Score communique on the official pages, per site and in total (after reprocess)."""
+    names = sorted(p.name for p in folder.glob("*.html"))
+    groups = _groups(folder)
+    lines = {n: page_lines((folder / n).read_text("utf-8", errors="replace")) for n in names}
+    runs = learned_runs(folder, names)
+    chrome_by_run: dict[str, int] = {}
+    for label, results in runs.items():
+        sites: dict[str, SiteScore] = defaultdict(SiteScore)
+        for name in names:
+            gold = json.loads((folder / name).with_suffix(".json").read_text(encoding="utf-8"))
+            site = name.split("_")[1]
+            others: set[str] = set()
+            for other in names:
+                same_group = groups.get(other, other) == groups.get(name, name)
+                if other != name and other.split("_")[1] == site and not same_group:
+                    others |= lines[other]
+            sites[site].add(score_page(name, gold, results[name], others))
+        chrome_by_run[label] = sum(s.chrome for s in sites.values())
+    table = Table(title=f"official pages ({len(names)}), after reprocess with learned site chrome")
+    for column in (
+        "site",
+        "pages",
+        "first kept",
+        "last kept",
+        "chrome lines",
+        "title exact",
+        "date exact",
+        "language",
+        "issuer",
+        "doc type",
+        "listings",
+    ):
+        table.add_column(column, justify="left" if column == "site" else "right")
+    total = SiteScore()
+    for site, s in sorted(sites.items()):
+        total.add(s)
+        table.add_row(site, *_cells(s))
+    table.add_row("TOTAL", *_cells(total), style="bold")
+    return table, total.misses, chrome_by_run
+
+
+def _cells(s: SiteScore) -> list[str]:
+    n = s.statements
+    return [
+        str(s.pages),
+        f"{s.first}/{n}",
+        f"{s.last}/{n}",
+        str(s.chrome),
+        f"{s.title}/{n}",
+        f"{s.date}/{n}",
+        f"{s.language}/{n}",
+        f"{s.issuer}/{n}",
+        f"{s.doc_type}/{s.typed}",
+        f"{s.listings_found}/{s.listings}",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT / ".." / "shared")
+    parser.add_argument("--only", action="append", choices=sorted(EXTRACTORS), default=None)
+    parser.add_argument("--skip-articles", action="store_true")
+    args = parser.parse_args()
+    console = Console(width=200)
+    if not args.skip_articles:
+        pages = load_benchmark(args.shared / "bench" / "article-extraction-benchmark")
+        console.print(bench_articles(pages, args.only or list(EXTRACTORS)))
+    table, misses, chrome = bench_pages(args.shared / "pages")
+    console.print(table)
+    console.print("chrome lines: " + ", ".join(f"{k} {v}" for k, v in chrome.items()))
+    for miss in misses:
+        console.print(f"  miss: {miss}")
+
+
+if __name__ == "__main__":
+    main()

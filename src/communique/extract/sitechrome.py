@@ -1,0 +1,86 @@
+"""Learned per-site chrome: lines that recur across a site's captures are not the statement.
+
+Every capture's visible lines (the whole page, parsed fast with resiliparse, plus the
+extracted paragraphs) are counted per host (in the store, incrementally as captures
+arrive); a line also seen on another capture of the same host is page furniture ("Next
+steps", an archive banner, a section label), unless the page shares most of its text with
+another capture (a copy of the same statement), in which case nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
+
+from communique.extract.decode import charset_param, decode
+from communique.extract.textutil import fold
+from communique.model import Extraction
+
+COPY_SHARE = 0.5
+"""Above this share of recurring characters the page is a copy, not a page with chrome."""
+
+
+def site_of(url: str) -> str:
+    """Return the host a URL's chrome is learned under (without `www.`).
+
+    Example:
+        >>> site_of("https://www.mfa.gov.by/en/press/statements/abc/")
+        'mfa.gov.by'
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def line_key(line: str) -> str:
+    """Return the stored key of a line: a short hash of its folded text.
+
+    Example:
+        >>> line_key("Next steps") == line_key("  next   STEPS ")
+        True
+    """
+    return hashlib.sha1(fold(line).encode()).hexdigest()[:16]
+
+
+def page_line_keys(body: bytes, content_type: str) -> set[str]:
+    """Return the keys of every visible text line of an HTML capture (empty for other types).
+
+    Example:
+        >>> len(page_line_keys(b"<p>Home</p><div>Next steps</div>", "text/html"))
+        2
+    """
+    if content_type.split(";", 1)[0].strip().lower() not in ("text/html", "application/xhtml+xml"):
+        return set()
+    html = decode(body, charset_param(content_type), html=True)
+    text = extract_plain_text(HTMLTree.parse(html), main_content=False, alt_texts=False)
+    return {line_key(line) for line in str(text).splitlines() if line.strip()}
+
+
+def drop_recurring(
+    paragraphs: tuple[str, ...], others: Mapping[str, int], min_others: int = 1
+) -> tuple[str, ...]:
+    """Drop paragraphs seen on at least `min_others` other captures of the site.
+
+    Example:
+        >>> seen = {line_key("Next steps"): 3}
+        >>> drop_recurring(("We agreed on a plan.", "Next steps", "Talks resume in May."), seen)
+        ('We agreed on a plan.', 'Talks resume in May.')
+    """
+    recurring = [others.get(line_key(p), 0) >= min_others for p in paragraphs]
+    total = sum(len(p) for p in paragraphs)
+    shared = sum(len(p) for p, r in zip(paragraphs, recurring, strict=True) if r)
+    if not total or shared > COPY_SHARE * total:
+        return paragraphs
+    return tuple(p for p, r in zip(paragraphs, recurring, strict=True) if not r)
+
+
+def apply(extraction: Extraction, others: Mapping[str, int], min_others: int = 1) -> Extraction:
+    """Return `extraction` without its site-recurring paragraphs."""
+    kept = drop_recurring(extraction.paragraphs, others, min_others)
+    if kept == extraction.paragraphs:
+        return extraction
+    return replace(extraction, paragraphs=kept)

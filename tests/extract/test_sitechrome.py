@@ -1,0 +1,128 @@
+"""Learned per-site chrome: lines recurring across a host's captures leave the statements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from communique.pipeline import ingest
+from communique.search import search
+from communique.settings import Settings
+from communique.store.sqlite import SqliteStore
+
+BANNER = "This is historical material frozen in time and no longer updated by the ministry."
+PAGE = """<html lang="en"><head><title>{title} | Ministry of Foreign Affairs of Ruritania</title>
+<link rel="canonical" href="https://mfa.ruritania.example/press/{index}"></head><body><article><h1>{title}</h1>
+<p class="date">{day} March 2024</p><p>{banner}</p>
+{body}
+<h2>Next steps</h2>
+<p>{closing}</p></article><footer><a href="/">Home</a> <a href="/press">Press</a>
+<a href="/contact">Contact</a></footer></body></html>"""
+STATEMENTS = [
+    (
+        "Statement on the border talks",
+        "<p>The Ministry of Foreign Affairs of Ruritania welcomes the resumption of the border"
+        " talks in Geneva and thanks both delegations for their constructive spirit.</p>"
+        "<p>The talks addressed the demarcation of the northern section and the return of"
+        " displaced families to their villages before the winter.</p>",
+        "The next round of talks will take place in Vienna at the end of April this year.",
+    ),
+    (
+        "Statement on the fisheries agreement",
+        "<p>The Ministry of Foreign Affairs of Ruritania announces that the fisheries agreement"
+        " with its northern neighbour was signed today after three years of negotiation.</p>"
+        "<p>The agreement sets quotas for the shared waters and creates a joint commission that"
+        " will meet twice a year to review the state of the fish stocks.</p>",
+        "Parliament is expected to ratify the agreement before the summer recess begins.",
+    ),
+    (
+        "Statement on the election observers",
+        "<p>The Ministry of Foreign Affairs of Ruritania has invited international observers to"
+        " follow the parliamentary elections to be held in the autumn of this year.</p>"
+        "<p>Observers will have full access to polling stations and to the counting of the"
+        " votes in every district of the country, including the remote islands.</p>",
+        "Accreditation requests can be submitted to the electoral commission until June.",
+    ),
+]
+
+
+def write_site(folder: Path) -> list[Path]:
+    """Write three statements of one site that share a banner and a section heading."""
+    paths = []
+    for index, (title, body, closing) in enumerate(STATEMENTS):
+        path = folder / f"statement-{index}.html"
+        html = PAGE.format(
+            title=title, banner=BANNER, day=10 + index, body=body, closing=closing, index=index
+        )
+        path.write_text(html, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_observe_site_lines_counts_each_capture_once(store: SqliteStore) -> None:
+    first = store.observe_site_lines("mfa.example", "c1", ["a", "b"])
+    assert first == {"a": 0, "b": 0}
+    again = store.observe_site_lines("mfa.example", "c1", ["a", "b"])
+    assert again == {"a": 0, "b": 0}, "the same capture must not count twice"
+    second = store.observe_site_lines("mfa.example", "c2", ["b", "c"])
+    assert second == {"b": 1, "c": 0}
+    other_host = store.observe_site_lines("other.example", "c3", ["b"])
+    assert other_host == {"b": 0}
+    assert store.site_page_count("mfa.example") == 2
+
+
+@pytest.mark.parametrize("min_others", [1, 0])
+def test_recurring_lines_are_learned_per_site(tmp_path: Path, min_others: int) -> None:
+    paths = write_site(tmp_path)
+    settings = Settings(db=str(tmp_path / "a.db"), site_chrome_pages=min_others)
+    store = SqliteStore(settings.db)
+    try:
+        report = ingest([str(p) for p in paths], store, settings)
+        assert report.statements == 3
+        report = ingest([str(p) for p in paths], store, settings)
+        assert report.unchanged == 3
+        from communique.pipeline import reprocess
+
+        reprocess(store, settings)
+        hits = search(store, "fisheries").hits
+        assert len(hits) == 1
+        text = hits[0].statement.text
+        assert "signed today after three years" in text
+        assert "before the summer recess begins." in text
+        learned = min_others >= 1
+        assert ("Next steps" in hits[0].statement.paragraphs) is not learned
+        assert (BANNER in text) is not learned
+    finally:
+        store.close()
+
+
+def test_local_files_without_a_web_address_learn_nothing(tmp_path: Path) -> None:
+    paths = write_site(tmp_path)
+    for path in paths:
+        html = path.read_text(encoding="utf-8")
+        path.write_text(html.replace('<link rel="canonical"', '<link rel="x"'), encoding="utf-8")
+    settings = Settings(db=str(tmp_path / "c.db"))
+    store = SqliteStore(settings.db)
+    try:
+        ingest([str(p) for p in paths], store, settings)
+        assert store.site_page_count("") == 0
+        hits = search(store, "fisheries").hits
+        assert "Next steps" in hits[0].statement.paragraphs
+    finally:
+        store.close()
+
+
+def test_a_copy_of_the_same_statement_keeps_its_text(tmp_path: Path) -> None:
+    paths = write_site(tmp_path)
+    copy = tmp_path / "copy.html"
+    copy.write_bytes(paths[0].read_bytes().replace(b"<footer>", b"<footer><p>saved copy</p>"))
+    settings = Settings(db=str(tmp_path / "b.db"))
+    store = SqliteStore(settings.db)
+    try:
+        ingest([str(paths[0]), str(copy)], store, settings)
+        hits = search(store, "Geneva").hits
+        assert hits and all("resumption of the border talks" in h.statement.text for h in hits)
+        assert all("Vienna" in h.statement.text for h in hits)
+    finally:
+        store.close()
