@@ -31,6 +31,13 @@ class Settings:
     page_size: int = _setting(20, "Search hits per page in the web UI and API by default.")
     host: str = _setting("127.0.0.1", "Address `communique serve` binds to.")
     port: int = _setting(8000, "Port `communique serve` listens on.")
+    enrich: bool = _setting(
+        True, "Run the enrichment stage (entities, places, times, events) on ingest/reprocess."
+    )
+    time_tagger: str = _setting(
+        "heideltime",
+        "`heideltime` (needs a Java runtime; falls back to `rules` without one) or `rules`.",
+    )
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given non-None values set (the CLI layer)."""
@@ -75,6 +82,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _coerce(name: str, default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise InputError(f"COMMUNIQUE_{name.upper()}={raw!r}: not a yes/no value")
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     try:
         return type(default)(raw)
     except ValueError as exc:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from communique.enrich.countries import country_code
-from communique.enrich.gazetteer import Feature, Gazetteer, _read_json
+from communique.enrich.gazetteer import Feature, Gazetteer, _read_json, name_key
 
 FOCUS_BONUS = 4.0
 """Weight of being in a country the statement names, in orders of magnitude of population."""
@@ -58,14 +58,25 @@ def resolve(span: Span, focus: Iterable[str], gazetteer: Gazetteer) -> Feature |
     if code and code in country_points():
         return country_points()[code]
     name = _strip_article(span.text)
-    candidates = gazetteer.by_name(name)
-    if span.strict:
-        candidates = [c for c in candidates if c.country in focus]
+    candidates = [c for c in gazetteer.by_name(name) if _plausible(c, name, focus, span.strict)]
     if not candidates:
         candidates = [c for country in focus for c in gazetteer.by_skeleton(name, country)]
     if not candidates:
         return None
     return max(candidates, key=lambda c: _score(c, name, focus))
+
+
+WEAK_POPULATION = 50_000
+"""Below this, a town known under `name` only as an alternate name must be in a focus country."""
+
+
+def _plausible(feature: Feature, name: str, focus: tuple[str, ...], strict: bool) -> bool:
+    if feature.country in focus:
+        return True
+    if strict:
+        return False
+    main_name = name_key(feature.name) == name_key(name)
+    return main_name or feature.population >= WEAK_POPULATION or feature.feature != "city"
 
 
 def _score(feature: Feature, name: str, focus: tuple[str, ...]) -> float:

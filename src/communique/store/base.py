@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Protocol
 
 from communique.model import (
     Capture,
+    Enrichment,
     ExtractionFailure,
     SearchPage,
     Source,
@@ -43,6 +45,28 @@ class Store(Protocol):
 
     def captures_of(self, statement_id: str) -> list[Capture]: ...
 
+    def put_enrichment(
+        self,
+        statement_id: str,
+        enrichment: Enrichment,
+        issuer_country: str | None,
+        fetched_at: datetime,
+    ) -> None:
+        """Store what enrichment found in the capture fetched at `fetched_at`.
+
+        Ignored when the statement already holds the enrichment of a newer capture; named
+        agreements and resolutions are linked to archived statements whose title names them.
+        """
+        ...
+
+    def get_enrichment(self, statement_id: str) -> Enrichment:
+        """The stored enrichment of a statement (NotFound when there is none)."""
+        ...
+
+    def mention_pairs(self) -> list[tuple[str | None, str, int]]:
+        """Who mentions whom: (issuer country, mentioned country, statements), most first."""
+        ...
+
     def record_failure(self, failure: ExtractionFailure) -> None: ...
 
     def clear_failure(self, capture_id: str) -> None: ...
@@ -62,7 +86,7 @@ class Store(Protocol):
     def stats(self) -> Stats: ...
 
     def clear_derived(self) -> None:
-        """Delete everything derived from captures (statements, versions, failures)."""
+        """Delete everything derived from captures (statements, versions, failures, enrichment)."""
         ...
 
     def close(self) -> None: ...
