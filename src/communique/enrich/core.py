@@ -50,7 +50,7 @@ class Enricher:
             else [m.span() for m in _SENTENCE.finditer(text)],
         )
         countries = mentioned_countries(entities)
-        focus = tuple(dict.fromkeys([*countries, *([issuer_country] if issuer_country else [])]))
+        focus = tuple(dict.fromkeys([*([issuer_country] if issuer_country else []), *countries]))
         places = self._places(text, entities, focus) if doc is not None else []
         times = tag_times(text, language, published, self.prefer_heideltime) if text else []
         return Enrichment(
@@ -63,6 +63,18 @@ class Enricher:
             language=language,
             analyses=self._analyses(language, doc is not None),
         )
+
+    def locate(
+        self, text: str, language: str | None = "en", issuer_country: str | None = None
+    ) -> list[Place]:
+        """Only the places of `text` (no times, events or references)."""
+        pipeline = nlp_models.load_pipeline(language or "en")
+        if pipeline is None or not text.strip():
+            return []
+        entities = entities_of(pipeline(text))
+        countries = mentioned_countries(entities)
+        focus = tuple(dict.fromkeys([*([issuer_country] if issuer_country else []), *countries]))
+        return self._places(text, entities, focus)
 
     def _places(self, text: str, entities: list[Entity], focus: tuple[str, ...]) -> list[Place]:
         gazetteer = Gazetteer.load()

@@ -66,15 +66,15 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 
 
 @functools.cache
-def _single_names() -> dict[str, str]:
-    """Folded one-word keys a demonym may extend: short names and distinctive first words."""
-    keys: dict[str, str] = {}
+def _single_names() -> dict[str, tuple[str, bool]]:
+    """Folded one-word keys a demonym may extend, to (code, whether the key is the whole name)."""
+    keys: dict[str, tuple[str, bool]] = {}
     for name, code in country_names().items():
         words = name.replace(",", " ").split()
         if len(words) == 1:
-            keys.setdefault(words[0], code)
+            keys[words[0]] = (code, True)
         elif words[0] not in _GENERIC_FIRST_WORDS and len(words[0]) >= 5:
-            keys.setdefault(words[0], code)
+            keys.setdefault(words[0], (code, False))
     return keys
 
 
@@ -102,13 +102,13 @@ def _by_prefix(word: str) -> str | None:
     """The country whose one-word name shares the longest fitting prefix with `word`."""
     if word in IRREGULAR:
         return IRREGULAR[word]
-    best, best_length = None, 0
-    for name, code in _single_names().items():
+    best, best_rank = None, (0, False)
+    for name, (code, whole) in _single_names().items():
         shared = _shared_prefix(word, name)
         fits = shared >= 4 and shared >= len(name) - 2 and len(word) <= len(name) + 5
         stan = name.endswith("stan") and name.startswith(word) and len(word) >= 4
-        if (fits or stan) and shared > best_length:
-            best, best_length = code, shared
+        if (fits or stan) and (shared, whole) > best_rank:
+            best, best_rank = code, (shared, whole)
     return best
 
 

@@ -2,7 +2,9 @@
 
 A name is resolved to a country first ("Armenia", "Turkish"), then to the gazetteer's
 features of that name; among several, the ones in the countries the statement is about win,
-then the most populous. Transliteration variants are only tried inside those countries.
+then the most populous. A small town known by the name only as an alternate name, and every
+transliteration variant, must lie in the main countries the statement is about (the issuer's,
+then the most named).
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ def resolve(span: Span, focus: Iterable[str], gazetteer: Gazetteer) -> Feature |
     name = _strip_article(span.text)
     candidates = [c for c in gazetteer.by_name(name) if _plausible(c, name, focus, span.strict)]
     if not candidates:
-        candidates = [c for country in focus for c in gazetteer.by_skeleton(name, country)]
+        candidates = [
+            c for country in focus[:MAIN_FOCUS] for c in gazetteer.by_skeleton(name, country)
+        ]
     if not candidates:
         return None
     return max(candidates, key=lambda c: _score(c, name, focus))
@@ -70,13 +74,18 @@ WEAK_POPULATION = 50_000
 """Below this, a town known under `name` only as an alternate name must be in a focus country."""
 
 
+MAIN_FOCUS = 2
+"""How many focus countries (the issuer's first, then the most named) the statement is about."""
+
+
 def _plausible(feature: Feature, name: str, focus: tuple[str, ...], strict: bool) -> bool:
-    if feature.country in focus:
-        return True
+    """Whether `feature` may be what `name` means here (see the module docstring)."""
     if strict:
-        return False
+        return feature.country in focus
     main_name = name_key(feature.name) == name_key(name)
-    return main_name or feature.population >= WEAK_POPULATION or feature.feature != "city"
+    if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
+        return True
+    return feature.country in focus[:MAIN_FOCUS]
 
 
 def _score(feature: Feature, name: str, focus: tuple[str, ...]) -> float:
