@@ -23,6 +23,8 @@ _TIMEX = re.compile(r"<TIMEX3 ([^>]*)>(.*?)</TIMEX3>", re.DOTALL)
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 _TYPES = {"DATE": "date", "TIME": "date", "DURATION": "duration", "SET": "set"}
 _LOCK = threading.Lock()
+POS_TAGGER = "NO"
+"""The part-of-speech tagger HeidelTime runs first (`TREETAGGER` or `NO`)."""
 
 
 def _library() -> Path | None:
@@ -69,7 +71,7 @@ def _taggers() -> dict[str, Any]:
 
     def build(language: str, kind: Any) -> Any:
         return HeidelTimeStandalone(Language.getLanguageFromString(language), kind,
-                                    OutputType.TIMEML, str(config), POSTagger.TREETAGGER)  # fmt: skip
+                                    OutputType.TIMEML, str(config), getattr(POSTagger, POS_TAGGER))  # fmt: skip
 
     return {"build": build, "news": DocumentType.NEWS, "narratives": DocumentType.NARRATIVES}
 

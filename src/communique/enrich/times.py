@@ -4,6 +4,8 @@
    start and an end value, whatever pieces the tagger found inside.
 2. Narrative years: a bare "November 10" takes its year from the explicitly dated expression
    just before it in the same or the previous sentence, not from the publication year.
+3. Tense: a bare month is the latest one before publication ("in October", said in January),
+   unless its sentence speaks of the future ("will", "scheduled"), then the next.
 """
 
 from __future__ import annotations
@@ -58,7 +60,39 @@ def tag_times(
         found = rules.tag(text, published)
     else:
         return []
-    return merge_ranges(text, narrative_years(text, found, published))
+    found = narrative_years(text, found, published)
+    if published is not None:
+        found = [by_tense(text, t, published) for t in found]
+    return merge_ranges(text, found)
+
+
+_FUTURE = re.compile(
+    r"\b(?:will|shall|'ll|scheduled|upcoming|going to|to be held)\b",
+    re.I,
+)
+_BARE_MONTH = re.compile(rf"^(?:(?:in|the middle of|early|late|mid-?)\s+)?{_MONTH}$", re.I)
+
+
+def by_tense(text: str, time: TimeExpr, published: date) -> TimeExpr:
+    """Move a bare month to the side of publication its sentence speaks of."""
+    future = bool(_FUTURE.search(_sentence_around(text, time.start, time.end)))
+    month = re.fullmatch(r"(\d{4})-(\d\d)", time.value)
+    if month and _BARE_MONTH.match(time.text.strip()) and int(month[1]) == published.year:
+        number = int(month[2])
+        year = published.year
+        if future and number < published.month:
+            year += 1
+        elif not future and number > published.month:
+            year -= 1
+        return replace(time, value=f"{year}-{number:02d}")
+    return time
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(mark, 0, start) for mark in (".", "!", "?", "\n"))
+    right = min((i for i in (text.find(m, end) for m in (".", "!", "?", "\n")) if i >= 0),
+                default=len(text))  # fmt: skip
+    return text[left + 1 : right]
 
 
 def narrative_years(text: str, times: list[TimeExpr], published: date | None) -> list[TimeExpr]:
