@@ -18,6 +18,13 @@ from communique.extract.textutil import fold
 
 IRREGULAR = {
     "american": "US",
+    "america": "US",
+    "us": "US",
+    "usa": "US",
+    "uk": "GB",
+    "uae": "AE",
+    "drc": "CD",
+    "prc": "CN",
     "british": "GB",
     "english": "GB",
     "scottish": "GB",
@@ -85,7 +92,7 @@ def country_code(text: str) -> str | None:
         >>> [country_code(w) for w in ("the Republic of Armenia", "Azerbaijani", "Uzbeks")]
         ['AM', 'AZ', 'UZ']
     """
-    key = _POSSESSIVE.sub("", fold(text)).removeprefix("the ").strip()
+    key = _POSSESSIVE.sub("", fold(text)).removeprefix("the ").strip().replace(".", "")
     if not key:
         return None
     names = country_names()

