@@ -62,8 +62,14 @@ def read_trnews(path: Path) -> list[tuple[str, list[Toponym]]]:
                 continue
             phrase = toponym.findtext("phrase") or ""
             start = aligned(text, phrase, int(toponym.findtext("start") or 0))
-            gold.append(Toponym(start, start + len(phrase), float(tag.findtext("lat") or 0),
-                                float(tag.findtext("lon") or 0)))  # fmt: skip
+            gold.append(
+                Toponym(
+                    start,
+                    start + len(phrase),
+                    float(tag.findtext("lat") or 0),
+                    float(tag.findtext("lon") or 0),
+                )
+            )
         articles.append((text, gold))
     return articles
 
@@ -78,8 +84,14 @@ def read_gwn(path: Path) -> list[tuple[str, list[Toponym]]]:
                 continue
             phrase = t.findtext("extractedName") or ""
             start = aligned(text, phrase, int(t.findtext("start") or 0))
-            gold.append(Toponym(start, start + len(phrase), float(t.findtext("latitude") or 0),
-                                float(t.findtext("longitude") or 0)))  # fmt: skip
+            gold.append(
+                Toponym(
+                    start,
+                    start + len(phrase),
+                    float(t.findtext("latitude") or 0),
+                    float(t.findtext("longitude") or 0),
+                )
+            )
         articles.append((text, gold))
     return articles
 
@@ -134,7 +146,9 @@ def time_scores(files: list[Path], prefer_heideltime: bool) -> dict[str, float]:
         predicted = tag_times(text, "en", dct, prefer_heideltime)
         gold_total += len(gold)
         predicted_total += len(predicted)
-        matched_predicted += sum(any(t.start < e and s < t.end for s, e, _ in gold) for t in predicted)
+        matched_predicted += sum(
+            any(t.start < e and s < t.end for s, e, _ in gold) for t in predicted
+        )
         for start, end, value in gold:
             overlapping = [t for t in predicted if t.start < end and start < t.end]
             if overlapping:
@@ -152,18 +166,17 @@ def time_scores(files: list[Path], prefer_heideltime: bool) -> dict[str, float]:
 
 
 def speed(shared: Path, tagger: str) -> tuple[int, float]:
-    speeches = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
-    with (shared / "corpora" / "ungdc_2020_2024.jsonl").open(encoding="utf-8") as corpus:
-        for _, line in zip(range(20), corpus, strict=False):
-            speeches.write(line)
-    speeches.close()
     with tempfile.TemporaryDirectory() as folder:
+        speeches = Path(folder) / "speeches.jsonl"
+        with (shared / "corpora" / "ungdc_2020_2024.jsonl").open(encoding="utf-8") as corpus:
+            speeches.write_text("".join(line for _, line in zip(range(20), corpus, strict=False)))
         settings = Settings(db=f"{folder}/bench.db", time_tagger=tagger)
         store = SqliteStore(settings.db)
         Enricher(tagger == "heideltime").enrich("Warm up in Paris on 8 May 2020.", None, "en")
         started = time.perf_counter()
-        report = ingest([str(shared / "seeds"), str(shared / "pages"), speeches.name], store,
-                        settings)  # fmt: skip
+        report = ingest(
+            [str(shared / "seeds"), str(shared / "pages"), str(speeches)], store, settings
+        )
         return report.statements, time.perf_counter() - started
 
 
@@ -188,21 +201,33 @@ def main() -> None:
         scores = geo_scores(enricher, reader(path))
         note = TARGETS.get(name, "")
         table.add_row(name, "acc@161km", f"{scores['acc@161']:.3f}", note)
-        table.add_row(name, "median error km", f"{scores['median_km']:.1f}",
-                      f"{scores['toponyms']:.0f} toponyms, {scores['resolved']:.1%} resolved")  # fmt: skip
+        table.add_row(
+            name,
+            "median error km",
+            f"{scores['median_km']:.1f}",
+            f"{scores['toponyms']:.0f} toponyms, {scores['resolved']:.1%} resolved",
+        )
     files = sorted((args.shared / "gold" / "temporal" / "TimeBank").glob("*.tml"))
     files = files[: args.timebank_docs] if args.timebank_docs else files
     for tagger in taggers:
         scores = time_scores(files, tagger == "heideltime")
         label = f"TimeBank ({tagger})"
         table.add_row(label, "value accuracy", f"{scores['value_acc']:.3f}", TARGETS["TimeBank"])
-        table.add_row(label, "relaxed span F1", f"{scores['f1']:.3f}",
-                      f"{scores['docs']:.0f} docs, {scores['timexes']:.0f} TIMEX3,"
-                      f" {scores['docs'] / scores['seconds']:.1f} docs/s")  # fmt: skip
+        table.add_row(
+            label,
+            "relaxed span F1",
+            f"{scores['f1']:.3f}",
+            f"{scores['docs']:.0f} docs, {scores['timexes']:.0f} TIMEX3,"
+            f" {scores['docs'] / scores['seconds']:.1f} docs/s",
+        )
     for tagger in taggers:
         statements, seconds = speed(args.shared, tagger)
-        table.add_row(f"ingest ({tagger})", "statements/s", f"{statements / seconds:.1f}",
-                      f"≥ 10; {statements} statements in {seconds:.1f} s, 1 process")  # fmt: skip
+        table.add_row(
+            f"ingest ({tagger})",
+            "statements/s",
+            f"{statements / seconds:.1f}",
+            f"≥ 10; {statements} statements in {seconds:.1f} s, 1 process",
+        )
     console.print(table)
 
 

@@ -15,8 +15,8 @@ from typing import ClassVar, Protocol
 from communique.collect.corpora import CORPORA, read_corpus
 from communique.collect.fetch import fetch_url, is_url
 from communique.collect.files import Item, expand_paths, read_file
-from communique.errors import CommuniqueError, InputError
 from communique.enrich.core import Enricher
+from communique.errors import CommuniqueError, InputError
 from communique.extract import extract
 from communique.model import (
     PIPELINE_VERSION,

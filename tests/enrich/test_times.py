@@ -53,7 +53,9 @@ def test_bare_month_day_takes_the_narrative_year_and_ranges_merge(prefer_heidelt
 
 
 def test_bare_month_day_far_from_any_dated_sentence_keeps_the_publication_year() -> None:
-    text = "In 2020 the war ended. Many things happened since. Talks resumed. On November 10 a call."
+    text = (
+        "In 2020 the war ended. Many things happened since. Talks resumed. On November 10 a call."
+    )
     found = tag_times(text, "en", PUBLISHED, prefer_heideltime=False)
     assert ("November 10", "2023-11-10", None) in values(found)
 

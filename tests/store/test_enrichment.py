@@ -98,7 +98,9 @@ def test_who_mentions_whom(enriched: SqliteStore) -> None:
 
 def test_an_older_capture_does_not_replace_a_newer_enrichment(enriched: SqliteStore) -> None:
     statement_id = enriched.search(parse_query("place:Shusha")).hits[0].statement.id
-    enriched.put_enrichment(statement_id, paris_enrichment(), "AZ", datetime(2023, 1, 1, tzinfo=UTC))
+    enriched.put_enrichment(
+        statement_id, paris_enrichment(), "AZ", datetime(2023, 1, 1, tzinfo=UTC)
+    )
     assert enriched.get_enrichment(statement_id) == karabakh_enrichment()
     enriched.put_enrichment(statement_id, paris_enrichment(), "AZ", LATE)
     assert titles(enriched, "place:Shusha") == []

@@ -65,10 +65,34 @@ IRREGULAR = {
 """Adjectives and demonyms no prefix rule reaches."""
 
 _GENERIC_FIRST_WORDS = {
-    "south", "north", "united", "new", "central", "east", "west", "equatorial", "saint",
-    "san", "sao", "the", "republic", "dominican", "costa", "el", "sri", "sierra", "burkina",
-    "cabo", "cape", "papua", "trinidad", "antigua", "american", "french", "british",
-}  # fmt: skip
+    "south",
+    "north",
+    "united",
+    "new",
+    "central",
+    "east",
+    "west",
+    "equatorial",
+    "saint",
+    "san",
+    "sao",
+    "the",
+    "republic",
+    "dominican",
+    "costa",
+    "el",
+    "sri",
+    "sierra",
+    "burkina",
+    "cabo",
+    "cape",
+    "papua",
+    "trinidad",
+    "antigua",
+    "american",
+    "french",
+    "british",
+}
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 

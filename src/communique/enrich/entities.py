@@ -76,4 +76,4 @@ def _words(match: re.Match[str], start: int) -> list[Span]:
 
 def _sentence_initial(text: str, start: int) -> bool:
     before = text[max(0, start - 3) : start].strip()
-    return not before or before[-1] in ".!?\n\"“"
+    return not before or before[-1] in '.!?\n"“'

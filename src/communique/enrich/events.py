@@ -43,8 +43,9 @@ def find_events(
                     end=end,
                     date=time.value,
                     date_end=time.end_value,
-                    places=_unique(p.name for p in places if start <= p.start < end
-                                   and p.feature != "country"),  # fmt: skip
+                    places=_unique(
+                        p.name for p in places if start <= p.start < end and p.feature != "country"
+                    ),
                     actors=_actors([e for e in entities if not _is_place(e, places)], start, end),
                 )
             )

@@ -44,7 +44,7 @@ def available() -> bool:
 def _taggers() -> dict[str, Any]:
     """Start the JVM once and build one HeidelTime per document type (news, narratives)."""
     import jpype  # type: ignore[import-untyped]
-    import jpype.imports  # type: ignore[import-untyped]  # noqa: F401
+    import jpype.imports  # type: ignore[import-untyped]
 
     library = _library()
     if library is None:
@@ -54,8 +54,9 @@ def _taggers() -> dict[str, Any]:
     template = (library / "resources" / "config_props_template").read_text(encoding="utf-8")
     config.write_text(template.replace("{path}", str(home / "TreeTaggerLinux")), encoding="utf-8")
     if not jpype.isJVMStarted():
-        jpype.startJVM(classpath=[str(home / "de.unihd.dbs.heideltime.standalone.jar")],
-                       convertStrings=True)  # fmt: skip
+        jpype.startJVM(
+            classpath=[str(home / "de.unihd.dbs.heideltime.standalone.jar")], convertStrings=True
+        )
     from de.unihd.dbs.heideltime.standalone import (  # type: ignore[import-not-found]
         DocumentType,
         HeidelTimeStandalone,
@@ -70,8 +71,13 @@ def _taggers() -> dict[str, Any]:
     LogManager.getLogManager().reset()
 
     def build(language: str, kind: Any) -> Any:
-        return HeidelTimeStandalone(Language.getLanguageFromString(language), kind,
-                                    OutputType.TIMEML, str(config), getattr(POSTagger, POS_TAGGER))  # fmt: skip
+        return HeidelTimeStandalone(
+            Language.getLanguageFromString(language),
+            kind,
+            OutputType.TIMEML,
+            str(config),
+            getattr(POSTagger, POS_TAGGER),
+        )
 
     return {"build": build, "news": DocumentType.NEWS, "narratives": DocumentType.NARRATIVES}
 
@@ -82,8 +88,15 @@ def _tagger(language: str, kind: str) -> Any:
     return taggers["build"](language, taggers[kind])
 
 
-LANGUAGES = {"en": "english", "fr": "french", "de": "german", "es": "spanish",
-             "it": "italian", "nl": "dutch", "pt": "portuguese"}  # fmt: skip
+LANGUAGES = {
+    "en": "english",
+    "fr": "french",
+    "de": "german",
+    "es": "spanish",
+    "it": "italian",
+    "nl": "dutch",
+    "pt": "portuguese",
+}
 """Languages HeidelTime's bundled TreeTagger models cover."""
 
 
@@ -97,9 +110,7 @@ def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
         tagger = _tagger(LANGUAGES[language], kind)
         from java.text import SimpleDateFormat  # type: ignore[import-not-found]
 
-        dct = SimpleDateFormat("yyyy-MM-dd").parse(
-            (published or date(1970, 1, 1)).isoformat()
-        )
+        dct = SimpleDateFormat("yyyy-MM-dd").parse((published or date(1970, 1, 1)).isoformat())
         timeml = str(tagger.process(text, dct))
     return list(_timexes(text, timeml))
 

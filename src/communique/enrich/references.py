@@ -14,7 +14,9 @@ _ONE = r"\d{1,4}(?![/\d])(?:\s*\(\d{4}\))?"
 _NUMBERS = rf"(?P<numbers>{_ONE}(?:\s*(?:,|and|&)\s*{_ONE})*)"
 NUMBERED = (
     re.compile(rf"{_BODY}\s+[Rr]esolutions?\s+(?:No\.?\s*)?{_NUMBERS}"),
-    re.compile(rf"\b[Rr]esolutions?\s+(?:No\.?\s*)?{_NUMBERS}\s+(?:of|by|adopted by) the\s+{_BODY}"),
+    re.compile(
+        rf"\b[Rr]esolutions?\s+(?:No\.?\s*)?{_NUMBERS}\s+(?:of|by|adopted by) the\s+{_BODY}"
+    ),
     re.compile(r"\b[Rr]esolutions?\s+(?:No\.?\s*)?(?P<unga>\d{1,3}/\d{1,4})\b"),
     re.compile(r"\b[Rr]esolutions?\s+(?:No\.?\s*)?(?P<numbers>\d{1,4}\s*\(\d{4}\))"),
 )
@@ -36,9 +38,9 @@ def find_references(text: str) -> list[Reference]:
     """UN resolutions (kind, "number (year)" id) and named agreements found in `text`.
 
     Example:
-        >>> [(r.kind, r.id) for r in find_references(
-        ...     "Security Council resolutions 822 (1993) and 853 (1993) and the Trilateral Statement")]
-        [('unsc-resolution', '822 (1993)'), ('unsc-resolution', '853 (1993)'), ('agreement', 'Trilateral Statement')]
+        >>> text = "Security Council resolutions 822 (1993) and 853 (1993); the Trilateral Accord"
+        >>> [r.id for r in find_references(text)]
+        ['822 (1993)', '853 (1993)', 'Trilateral Accord']
     """
     found: list[Reference] = []
     for pattern in NUMBERED:
@@ -46,8 +48,9 @@ def find_references(text: str) -> list[Reference]:
             if not any(r.start < match.end() and match.start() < r.end for r in found):
                 found.extend(_numbered(match))
     for match in COUNTED.finditer(text):
-        found.append(Reference(match.group(0), _kind(match["body"]), None,
-                               match.start(), match.end()))  # fmt: skip
+        found.append(
+            Reference(match.group(0), _kind(match["body"]), None, match.start(), match.end())
+        )
     for match in AGREEMENT.finditer(text):
         name = _trim(match["name"])
         if name and not any(r.start <= match.start("name") < r.end for r in found):
@@ -58,8 +61,9 @@ def find_references(text: str) -> list[Reference]:
 
 def _numbered(match: re.Match[str]) -> list[Reference]:
     if match.groupdict().get("unga"):
-        return [Reference(match.group(0), "unga-resolution", match["unga"],
-                          match.start(), match.end())]  # fmt: skip
+        return [
+            Reference(match.group(0), "unga-resolution", match["unga"], match.start(), match.end())
+        ]
     kind = _kind(match.groupdict().get("body") or "Security Council")
     return [
         Reference(match.group(0), kind, f"{n} ({y})" if y else n, match.start(), match.end())

@@ -14,14 +14,49 @@ from datetime import date, timedelta
 
 from communique.model import TimeExpr
 
-MONTHS = {name: number for number, names in enumerate((
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-    ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"),
-    ("october", "oct"), ("november", "nov"), ("december", "dec")), start=1) for name in names}  # fmt: skip
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-           "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
-           "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "a": 1, "an": 1}  # fmt: skip
+NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "a": 1,
+    "an": 1,
+}
 UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "decade": "DE", "hour": "H"}
 
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
@@ -34,15 +69,25 @@ PATTERNS = (
     ("date", re.compile(rf"\b{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b", re.I)),
     ("date", re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?\b", re.I)),
     ("month", re.compile(rf"\b{_MONTH}\s+(?:of\s+)?{_YEAR}\b", re.I)),
-    ("year", re.compile(
-        "(?:" + "|".join(rf"(?<=\b{w} )" for w in ("in", "since", "by", "until", "of", "from", "to"))
-        + rf"){_YEAR}\b", re.I)),
-    ("duration", re.compile(
-        rf"\b(?:(?P<mod>almost|nearly|about|over|more than)\s+)?{_NUMBER}[-\s]{_UNIT}\b", re.I)),
+    (
+        "year",
+        re.compile(
+            "(?:"
+            + "|".join(rf"(?<=\b{w} )" for w in ("in", "since", "by", "until", "of", "from", "to"))
+            + rf"){_YEAR}\b",
+            re.I,
+        ),
+    ),
+    (
+        "duration",
+        re.compile(
+            rf"\b(?:(?P<mod>almost|nearly|about|over|more than)\s+)?{_NUMBER}[-\s]{_UNIT}\b", re.I
+        ),
+    ),
     ("relative_day", re.compile(r"\b(?P<word>today|yesterday|tomorrow)\b", re.I)),
     ("weekday", re.compile(r"\b(?P<weekday>" + "|".join(WEEKDAYS) + r")\b", re.I)),
     ("relative", re.compile(r"\b(?P<which>last|next|this)\s+(?P<unit>week|month|year)\b", re.I)),
-)  # fmt: skip
+)
 
 
 def tag(text: str, published: date | None) -> list[TimeExpr]:
@@ -62,8 +107,15 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
             if value is None:
                 continue
             taken.append(match.span())
-            found.append(TimeExpr(match.group(0), match.start(), match.end(),
-                                  "duration" if kind == "duration" else "date", value))  # fmt: skip
+            found.append(
+                TimeExpr(
+                    match.group(0),
+                    match.start(),
+                    match.end(),
+                    "duration" if kind == "duration" else "date",
+                    value,
+                )
+            )
     return sorted(found, key=lambda t: t.start)
 
 
@@ -85,7 +137,13 @@ def _value(kind: str, match: re.Match[str], published: date | None) -> str | Non
         number = groups["number"].lower()
         amount = int(number) if number.isdigit() else NUMBERS[number]
         unit = UNITS[groups["unit"].lower()]
-        return f"P{amount * 10}Y" if unit == "DE" else f"PT{amount}H" if unit == "H" else f"P{amount}{unit}"  # noqa: E501
+        return (
+            f"P{amount * 10}Y"
+            if unit == "DE"
+            else f"PT{amount}H"
+            if unit == "H"
+            else f"P{amount}{unit}"
+        )
     return _relative(kind, groups, published)
 
 

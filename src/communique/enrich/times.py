@@ -90,8 +90,9 @@ def by_tense(text: str, time: TimeExpr, published: date) -> TimeExpr:
 
 def _sentence_around(text: str, start: int, end: int) -> str:
     left = max(text.rfind(mark, 0, start) for mark in (".", "!", "?", "\n"))
-    right = min((i for i in (text.find(m, end) for m in (".", "!", "?", "\n")) if i >= 0),
-                default=len(text))  # fmt: skip
+    right = min(
+        (i for i in (text.find(m, end) for m in (".", "!", "?", "\n")) if i >= 0), default=len(text)
+    )
     return text[left + 1 : right]
 
 
@@ -135,8 +136,15 @@ def merge_ranges(text: str, times: list[TimeExpr]) -> list[TimeExpr]:
             if year is None or not 1 <= first < last <= 31:
                 continue
             month = rules.MONTHS[match["month"].lower()]
-            ranges.append(TimeExpr(match.group(0), match.start(), match.end(), "range",
-                                   f"{year}-{month:02d}-{first:02d}",
-                                   f"{year}-{month:02d}-{last:02d}"))  # fmt: skip
+            ranges.append(
+                TimeExpr(
+                    match.group(0),
+                    match.start(),
+                    match.end(),
+                    "range",
+                    f"{year}-{month:02d}-{first:02d}",
+                    f"{year}-{month:02d}-{last:02d}",
+                )
+            )
     kept = [t for t in times if not any(r.start <= t.start < r.end for r in ranges)]
     return sorted(kept + ranges, key=lambda t: t.start)
