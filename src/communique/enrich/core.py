@@ -77,13 +77,20 @@ class Enricher:
         return self._places(text, entities, focus)
 
     def _places(self, text: str, entities: list[Entity], focus: tuple[str, ...]) -> list[Place]:
+        """Resolve every span twice: the second time helped by where the first put the others."""
         gazetteer = Gazetteer.load()
+        spans = place_spans(text, entities)
+        first = [resolve(span, focus, gazetteer) for span in spans]
+        countries = Counter(f.country for f in first if f is not None and f.country)
+        wider = tuple(dict.fromkeys([*focus, *(c for c, _ in countries.most_common())]))
+        regions = frozenset(
+            f.region for f in first if f is not None and f.feature == "subdivision" and f.region
+        )
         places = []
-        for span in place_spans(text, entities):
-            feature = resolve(span, focus, gazetteer)
-            if feature is None:
-                continue
-            places.append(place_of(span, feature))
+        for span in spans:
+            feature = resolve(span, wider, gazetteer, regions)
+            if feature is not None:
+                places.append(place_of(span, feature))
         return places
 
     def _analyses(self, language: str, parsed: bool) -> tuple[str, ...]:

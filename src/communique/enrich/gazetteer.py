@@ -30,6 +30,8 @@ class Feature:
     country: str | None
     population: int
     feature: str = "city"
+    region: str | None = None
+    """GeoNames first-level region code (`CA.08`): a town's, or a subdivision's own."""
 
 
 _NOT_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
@@ -114,6 +116,7 @@ class Gazetteer:
                     city["longitude"],
                     city["countrycode"],
                     city["population"],
+                    region=f"{city['countrycode']}.{city['admin1code']}",
                 )
             )
             keys = {name_key(city["name"])}
@@ -186,6 +189,7 @@ def _subdivisions(cities: dict[str, dict]) -> list[tuple[Feature, list[str]]]:  
             iso.split("-")[0],
             population[geonames_code],
             "subdivision",
+            geonames_code,
         )
         found.append((feature, [a for a in aliases.split("|") if a]))
     return found

@@ -57,7 +57,12 @@ def country_points() -> dict[str, Feature]:
     return points
 
 
-def resolve(span: Span, focus: Iterable[str], gazetteer: Gazetteer) -> Feature | None:
+def resolve(
+    span: Span,
+    focus: Iterable[str],
+    gazetteer: Gazetteer,
+    regions: frozenset[str] = frozenset(),
+) -> Feature | None:
     """The feature `span` most likely names, or None.
 
     Example:
@@ -80,7 +85,7 @@ def resolve(span: Span, focus: Iterable[str], gazetteer: Gazetteer) -> Feature |
         ]
     if not candidates:
         return None
-    return max(candidates, key=lambda c: _score(c, name, focus))
+    return max(candidates, key=lambda c: _score(c, name, focus, regions))
 
 
 GENERIC_WORDS = frozenset(
@@ -110,6 +115,8 @@ GENERIC_WORDS = frozenset(
     ]
 )
 """Words that name subdivisions somewhere ("South", Cameroon) but almost never mean them."""
+REGION_BONUS = 2.0
+"""Weight of lying in a region (state, province) the text names elsewhere."""
 SUBDIVISION_WEIGHT = -1.0
 """A region must be ten times as populous as a town of its name to win ("New York" is the city)."""
 WEAK_POPULATION = 50_000
@@ -141,8 +148,12 @@ def _plausible(
     return feature.country in focus[:MAIN_FOCUS]
 
 
-def _score(feature: Feature, name: str, focus: tuple[str, ...]) -> float:
+def _score(
+    feature: Feature, name: str, focus: tuple[str, ...], regions: frozenset[str]
+) -> float:
     score = math.log10(feature.population + 1)
+    if feature.region in regions:
+        score += REGION_BONUS
     if feature.country in focus:
         score += FOCUS_BONUS
     if feature.feature in ("subdivision", "continent"):
