@@ -32,6 +32,8 @@ class Feature:
     feature: str = "city"
     region: str | None = None
     """GeoNames first-level region code (`CA.08`): a town's, or a subdivision's own."""
+    iso: str | None = None
+    """ISO 3166-2 code of a subdivision (`US-KY`)."""
 
 
 _NOT_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
@@ -97,6 +99,7 @@ class Gazetteer:
         self.names = names
         self._by_country = by_country
         self._skeletons: dict[str, dict[str, list[int]]] = {}
+        self.subdivisions: list[Feature] = []
 
     @classmethod
     @functools.cache
@@ -125,11 +128,14 @@ class Gazetteer:
             for key in keys:
                 names.setdefault(key, []).append(index)
             by_country.setdefault(city["countrycode"], []).append((index, tuple(keys)))
-        for feature, aliases in [*_subdivisions(cities), *_continents()]:
+        subdivisions = _subdivisions(cities)
+        for feature, aliases in [*subdivisions, *_continents()]:
             for key in {name_key(n) for n in (feature.name, *aliases) if _usable_alias(n)}:
                 names.setdefault(key, []).append(len(features))
             features.append(feature)
-        return cls(features, names, by_country)
+        gazetteer = cls(features, names, by_country)
+        gazetteer.subdivisions = [feature for feature, _ in subdivisions]
+        return gazetteer
 
     def by_name(self, name: str) -> list[Feature]:
         """Features whose name or alternate name has the key of `name`."""
@@ -142,6 +148,27 @@ class Gazetteer:
             return []
         return [self.features[i] for i in self._country_skeletons(country).get(key, ())]
 
+    def by_abbreviation(self, abbreviation: str, countries: tuple[str, ...]) -> list[Feature]:
+        """Regions of `countries` an abbreviation such as `Ky.`, `Ont.` or `B.C.` stands for.
+
+        Tried in order: the ISO 3166-2 code (`KY`), the initials (`B.C.`), the start of the
+        name (`Ont.`), then the letters in order (`Fla.`); the first rule that matches wins.
+        """
+        letters = abbreviation.replace(".", "").lower()
+        regions = [f for f in self.subdivisions if f.country in countries]
+        rules = (
+            lambda f: (f.iso or "").split("-")[-1].lower() == letters,
+            lambda f: "".join(w[0] for w in name_key(f.name).split()) == letters
+            and "." in abbreviation[:-1],
+            lambda f: name_key(f.name).startswith(letters) and len(letters) >= 3,
+            lambda f: _in_order(letters, name_key(f.name)) and len(letters) >= 3,
+        )
+        for rule in rules:
+            found = [f for f in regions if rule(f)]
+            if found:
+                return found
+        return []
+
     def _country_skeletons(self, country: str) -> dict[str, list[int]]:
         """The skeleton index of one country, built the first time it is needed."""
         if country not in self._skeletons:
@@ -151,6 +178,18 @@ class Gazetteer:
                     index.setdefault(key, []).append(feature_index)
             self._skeletons[country] = index
         return self._skeletons[country]
+
+
+def _in_order(letters: str, name: str) -> bool:
+    """True when `letters` appear in `name` in order, starting with its first letter."""
+    if not letters or not name.startswith(letters[0]):
+        return False
+    position = 0
+    for letter in letters:
+        position = name.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True
 
 
 def _usable_alias(alias: str) -> bool:
@@ -190,6 +229,7 @@ def _subdivisions(cities: dict[str, dict]) -> list[tuple[Feature, list[str]]]:  
             population[geonames_code],
             "subdivision",
             geonames_code,
+            iso,
         )
         found.append((feature, [a for a in aliases.split("|") if a]))
     return found

@@ -76,6 +76,11 @@ def resolve(
     name = _strip_article(span.text)
     if name_key(name) in GENERIC_WORDS:
         return None
+    if _ABBREVIATION.match(name):
+        found = gazetteer.by_abbreviation(name, focus) or gazetteer.by_abbreviation(
+            name, ABBREVIATION_COUNTRIES
+        )
+        return found[0] if len(found) == 1 else None
     candidates = [
         c for c in gazetteer.by_name(name) if _plausible(c, name, focus, span.strict, span.inner)
     ]
@@ -115,6 +120,9 @@ GENERIC_WORDS = frozenset(
     ]
 )
 """Words that name subdivisions somewhere ("South", Cameroon) but almost never mean them."""
+_ABBREVIATION = re.compile(r"^(?:[A-Z][a-z]{1,4}\.|(?:[A-Z]\.){2,3})$")
+ABBREVIATION_COUNTRIES = ("US", "CA", "AU", "GB")
+"""Where abbreviated regions ("Ky.", "Ont.") are looked up when the text names no country."""
 REGION_BONUS = 2.0
 """Weight of lying in a region (state, province) the text names elsewhere."""
 SUBDIVISION_WEIGHT = -1.0
