@@ -156,9 +156,7 @@ def _plausible(
     return feature.country in focus[:MAIN_FOCUS]
 
 
-def _score(
-    feature: Feature, name: str, focus: tuple[str, ...], regions: frozenset[str]
-) -> float:
+def _score(feature: Feature, name: str, focus: tuple[str, ...], regions: frozenset[str]) -> float:
     score = math.log10(feature.population + 1)
     if feature.region in regions:
         score += REGION_BONUS
