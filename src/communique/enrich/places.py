@@ -19,6 +19,8 @@ from communique.enrich.countries import country_code
 from communique.enrich.gazetteer import Feature, Gazetteer, _read_json, name_key
 
 FOCUS_BONUS = 4.0
+FOCUS_DECAY = 0.5
+"""The n-th focus country (0 = the issuer's or the most named) weighs FOCUS_BONUS/(1 + n·decay)."""
 """Weight of being in a country the statement names, in orders of magnitude of population."""
 
 
@@ -161,7 +163,7 @@ def _score(feature: Feature, name: str, focus: tuple[str, ...], regions: frozens
     if feature.region in regions:
         score += REGION_BONUS
     if feature.country in focus:
-        score += FOCUS_BONUS
+        score += FOCUS_BONUS / (1 + FOCUS_DECAY * focus.index(feature.country))
     if feature.feature in ("subdivision", "continent"):
         score += SUBDIVISION_WEIGHT
     if feature.name.lower() == name.lower():
