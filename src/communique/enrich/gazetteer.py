@@ -155,17 +155,8 @@ class Gazetteer:
         """
         letters = abbreviation.replace(".", "").lower()
         regions = [f for f in self.subdivisions if f.country in countries]
-        rules = (
-            lambda f: (f.iso or "").split("-")[-1].lower() == letters,
-            lambda f: (
-                "".join(w[0] for w in name_key(f.name).split()) == letters
-                and "." in abbreviation[:-1]
-            ),
-            lambda f: name_key(f.name).startswith(letters) and len(letters) >= 3,
-            lambda f: _in_order(letters, name_key(f.name)) and len(letters) >= 3,
-        )
-        for rule in rules:
-            found = [f for f in regions if rule(f)]
+        for rule in range(4):
+            found = [f for f in regions if _abbreviates(rule, letters, abbreviation, f)]
             if found:
                 return found
         return []
@@ -179,6 +170,19 @@ class Gazetteer:
                     index.setdefault(key, []).append(feature_index)
             self._skeletons[country] = index
         return self._skeletons[country]
+
+
+def _abbreviates(rule: int, letters: str, abbreviation: str, region: Feature) -> bool:
+    """Rule 0: ISO code; 1: initials (`B.C.`); 2: start of the name; 3: its letters in order."""
+    name = name_key(region.name)
+    if rule == 0:
+        return (region.iso or "").split("-")[-1].lower() == letters
+    if rule == 1:
+        initials = "".join(word[0] for word in name.split())
+        return "." in abbreviation[:-1] and initials == letters
+    if len(letters) < 3:
+        return False
+    return name.startswith(letters) if rule == 2 else _in_order(letters, name)
 
 
 def _in_order(letters: str, name: str) -> bool:

@@ -32,6 +32,16 @@ _DAY_RANGE = (
 )
 _EXPLICIT_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _FULL_DATE = re.compile(r"^(\d{4})(-\d\d(?:-\d\d)?)$")
+MAY_HOLD_TIME = re.compile(
+    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
+    r"today|tonight|yesterday|tomorrow|now|current|recent|past|future|next|last|previous|"
+    r"ago|since|until|earlier|later|once|year|month|week|day|decade|centur|hour|minute|"
+    r"season|spring|summer|autumn|fall|winter|morning|afternoon|evening|night|noon|"
+    r"midnight|annual|daily|weekly|monthly|quarter|eve|weekend|christmas|easter|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|several|few|many|dozen|hundred)",
+    re.I,
+)
+"""English text without any of these cannot hold a time expression: the tagger is skipped."""
 NARRATIVE_WINDOW = 400
 """How far back (characters) an explicitly dated expression anchors a bare month and day."""
 
@@ -54,6 +64,8 @@ def tag_times(
         ['2020-11-08', '2020-11-10']
     """
     name = tagger_name(language, prefer_heideltime)
+    if language in (None, "en") and not MAY_HOLD_TIME.search(text):
+        return []
     if name == "heideltime":
         found = heideltime.tag(text, language or "en", published)
     elif name == "rules":
