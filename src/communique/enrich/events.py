@@ -29,6 +29,8 @@ def find_events(
         [('2020-11-08', 'Talks')]
     """
     events = []
+    place_starts = {p.start for p in places if p.feature != "country"}
+    actors = [e for e in entities if e.start not in place_starts]
     for start, end in sentences:
         sentence = text[start:end]
         if len(sentence.split()) < MIN_WORDS:
@@ -46,14 +48,10 @@ def find_events(
                     places=_unique(
                         p.name for p in places if start <= p.start < end and p.feature != "country"
                     ),
-                    actors=_actors([e for e in entities if not _is_place(e, places)], start, end),
+                    actors=_actors(actors, start, end),
                 )
             )
     return events
-
-
-def _is_place(entity: Entity, places: list[Place]) -> bool:
-    return any(p.start == entity.start and p.feature != "country" for p in places)
 
 
 def _is_calendar(time: TimeExpr) -> bool:
