@@ -17,6 +17,7 @@ COMMANDS = (
     "stats",
     "errors",
     "reprocess",
+    "enrich",
     "serve",
     "crawl",
     "changes",

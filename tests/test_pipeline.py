@@ -234,3 +234,38 @@ def test_urls_are_fetched_from_a_real_local_server(web_root: str, tmp_path: Path
         "--db", str(db),
     )  # fmt: skip
     assert "over the 1000 byte limit" in stderr
+
+
+def test_enrich_prints_one_json_object_per_input_without_storing(tmp_path: Path) -> None:
+    seed = shared_path("seeds", "000_ac6ea3ae84a41b15.txt")
+    missing = tmp_path / "missing.html"
+    code, out, _ = cli("enrich", str(seed), str(missing), "--date", "2023-11-08", "--json")
+    assert code == 0
+    record, failure = json_lines(out)
+    for key in ("entities", "countries", "places", "times", "events", "references"):
+        assert key in record
+    text = seed.read_text(encoding="utf-8").split("\n", 1)[1].strip()
+    places = record["places"]
+    assert isinstance(places, list) and places
+    for place in places:
+        assert text[place["start"] : place["end"]] in (place["name"], place["mention"])
+        assert {"lat", "lon", "geonames_id", "country"} <= set(place)
+    assert {"AZ", "AM", "RU"} <= set(record["countries"])  # type: ignore[arg-type]
+    dated = {(e["date"], e["date_end"]) for e in record["events"]}  # type: ignore[union-attr,index]
+    assert ("2023-09-19", "2023-09-20") in dated
+    assert "error" in failure
+    assert not (tmp_path / "communique.db").exists()
+
+
+def test_bad_enrich_date_is_a_one_line_error() -> None:
+    seed = shared_path("seeds", "000_ac6ea3ae84a41b15.txt")
+    code, _, stderr = cli("enrich", str(seed), "--date", "8 Nov 2023")
+    assert code != 0 and "--date" in stderr and "Traceback" not in stderr
+
+
+def test_ingested_seed_is_found_by_enrichment_filters(seed_db: Path) -> None:
+    for query in ("mentions:AM", 'place:"Shusha"', "place:Gubadli", "near:39.76,46.75,25"):
+        code, out, _ = cli("search", query, "--db", str(seed_db), "--json")
+        assert code == 0 and len(json_lines(out)) == 1, query
+    code, out, _ = cli("search", "near:48.85,2.35,50", "--db", str(seed_db), "--json")
+    assert json_lines(out) == []

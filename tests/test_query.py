@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from communique.errors import QueryError
-from communique.query import Order, Term, parse_query
+from communique.query import Near, Order, Term, parse_query
 
 
 def test_words_phrases_or_and_not() -> None:
@@ -31,6 +31,15 @@ def test_filters_are_normalised() -> None:
     assert q.sources == ("sotu",)
     assert q.date_from == date(2020, 1, 1)
     assert q.date_to == date(2021, 2, 28)
+
+
+def test_enrichment_filters_are_parsed() -> None:
+    q = parse_query('mentions:am place:"Nagorno Karabakh" near:39.76,46.75,25 event_from:2020-11')
+    assert q.mentions == ("AM",)
+    assert q.places == ("Nagorno Karabakh",)
+    assert q.near == (Near(39.76, 46.75, 25.0),)
+    assert q.event_from == date(2020, 11, 1) and q.event_to is None
+    assert parse_query("event_to:2023").event_to == date(2023, 12, 31)
 
 
 def test_prefix_and_order_without_words() -> None:

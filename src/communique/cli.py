@@ -19,9 +19,11 @@ from typer.core import TyperGroup
 
 from communique import pipeline
 from communique.errors import CommuniqueError
-from communique.model import Extraction, ExtractionFailure, IngestReport
+from communique.model import Enrichment, Extraction, ExtractionFailure, IngestReport
+from communique.query import parse_date_bound
 from communique.search import (
     EXPORT_FORMATS,
+    enrichment_dict,
     export,
     hit_dict,
     search,
@@ -133,6 +135,54 @@ def extract(
             out.print(f"[bold]{result.title}[/] ({kind}, {result.language}, {result.published})")
             out.print(result.text, markup=False)
             out.print()
+
+
+@app.command("enrich")
+def enrich_command(
+    targets: Annotated[list[str], typer.Argument(help="Text or HTML files, folders or URLs.")],
+    published: Annotated[
+        str | None,
+        typer.Option("--date", help="Publication date YYYY-MM-DD to resolve relative dates."),
+    ] = None,
+    as_json: JsonOption = False,
+    time_tagger: Annotated[
+        str | None, typer.Option(help="heideltime (needs Java) or rules.")
+    ] = None,
+) -> None:
+    """Enrich statements and print what was found, storing nothing (one JSON line per input)."""
+    settings = _settings(None, time_tagger=time_tagger)
+    day = parse_date_bound(published, "--date", last=False) if published else None
+    for result in pipeline.enrich_targets(targets, settings, day):
+        if isinstance(result, ExtractionFailure):
+            if as_json:
+                out.print(json.dumps(_extraction_dict(result), ensure_ascii=False), markup=False)
+            else:
+                err.print(f"[red]✗[/] {result.origin}: {result.reason}", markup=True)
+            continue
+        extraction, enrichment = result
+        record = {
+            "url": extraction.url,
+            "title": extraction.title,
+            "published": extraction.published.isoformat() if extraction.published else None,
+            "language": extraction.language,
+        } | enrichment_dict(enrichment)
+        if as_json:
+            out.print(json.dumps(record, ensure_ascii=False), markup=False)
+        else:
+            _print_enrichment(extraction, enrichment)
+
+
+def _print_enrichment(extraction: Extraction, enrichment: Enrichment) -> None:
+    out.print(f"[bold]{extraction.title}[/] ({extraction.language}, {extraction.published})")
+    out.print(f"countries: {', '.join(enrichment.countries) or '-'}", markup=False)
+    places = dict.fromkeys(f"{p.name} ({p.lat:.2f}, {p.lon:.2f})" for p in enrichment.places)
+    out.print(f"places: {'; '.join(places) or '-'}", markup=False)
+    for event in enrichment.events:
+        when = event.date + (f"/{event.date_end}" if event.date_end else "")
+        out.print(f"  {when}: {event.sentence[:100]}", markup=False)
+    for reference in enrichment.references:
+        out.print(f"  ref {reference.kind}: {reference.text}", markup=False)
+    out.print()
 
 
 def _extraction_dict(result: Extraction | ExtractionFailure) -> dict[str, Any]:

@@ -14,6 +14,9 @@ from enum import StrEnum
 PIPELINE_VERSION = "core-1+extract-1"
 """Recorded on every derived record; bump when extraction output changes."""
 
+ENRICH_VERSION = "enrich-1"
+"""Recorded on every enrichment; bump when enrichment output changes."""
+
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"
 """Content type of a capture holding one structured record (a JSONL line, a corpus item)."""
 
@@ -226,6 +229,89 @@ class ExtractionFailure:
     reason: str
     at: datetime
     pipeline_version: str = PIPELINE_VERSION
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity found in a statement's text; `start`/`end` are character offsets."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Place:
+    """A toponym resolved to a point: a GeoNames feature, a country or a subdivision."""
+
+    name: str
+    start: int
+    end: int
+    lat: float
+    lon: float
+    geonames_id: int | None
+    country: str | None
+    feature: str = "city"
+    """`city` (a populated place), `country` or `subdivision`."""
+    mention: str = ""
+    """The words of the text, when they differ from the gazetteer name."""
+
+
+@dataclass(frozen=True)
+class TimeExpr:
+    """A temporal expression normalised to a TimeML value (`2020-11-08`, `P44D`, `XXXX-WXX-1`)."""
+
+    text: str
+    start: int
+    end: int
+    type: str
+    """`date`, `range`, `duration` or `set`."""
+    value: str
+    end_value: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """A sentence that ties a date or a range to something that happened."""
+
+    sentence: str
+    start: int
+    end: int
+    date: str
+    date_end: str | None
+    places: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A document a statement invokes: a UN resolution, a named agreement or statement."""
+
+    text: str
+    kind: str
+    """`unsc-resolution`, `unga-resolution` or `agreement`."""
+    id: str | None
+    start: int = 0
+    end: int = 0
+    statement_id: str | None = None
+    """The archived statement it names, when the archive holds it."""
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """Everything the enrichment stage found in one statement's text."""
+
+    entities: tuple[Entity, ...] = ()
+    countries: tuple[str, ...] = ()
+    places: tuple[Place, ...] = ()
+    times: tuple[TimeExpr, ...] = ()
+    events: tuple[Event, ...] = ()
+    references: tuple[Reference, ...] = ()
+    language: str | None = None
+    version: str = ENRICH_VERSION
+    analyses: tuple[str, ...] = ()
+    """Which analyses ran (e.g. `ner:en_core_web_md`, `time:heidelTime`)."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import ClassVar, Protocol
 
@@ -16,6 +16,7 @@ from communique.collect.corpora import CORPORA, read_corpus
 from communique.collect.fetch import fetch_url, is_url
 from communique.collect.files import Item, expand_paths, read_file
 from communique.collect.warc import EXTRACTABLE
+from communique.enrich.core import Enricher
 from communique.errors import CommuniqueError, ExtractionError, InputError, PdfStub
 from communique.extract import extract, sitechrome
 from communique.extract.selected import extract_selected
@@ -23,6 +24,7 @@ from communique.model import (
     PIPELINE_VERSION,
     RECORD_CONTENT_TYPE,
     Capture,
+    Enrichment,
     Extraction,
     ExtractionFailure,
     IngestReport,
@@ -45,6 +47,7 @@ class Document:
     raw: RawInput
     source: Source | None
     extraction: Extraction | None = None
+    enrichment: Enrichment | None = None
 
 
 class Stage(Protocol):
@@ -67,7 +70,7 @@ class ExtractStage:
     assigns: ClassVar[tuple[str, ...]] = ("extraction",)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ExtractStage:
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> ExtractStage:
         return cls()
 
     def process(self, doc: Document) -> Document:
@@ -116,13 +119,36 @@ class SiteChromeStage:
         return replace(doc, extraction=sitechrome.apply(extraction, others, self.min_others))
 
 
-def _extract_stage(settings: Settings, store: Store | None) -> Stage:
-    return ExtractStage.from_settings(settings)
+class EnrichStage:
+    """Entities, countries, places, times, events and references (see `communique.enrich`)."""
+
+    name: ClassVar[str] = "enrich"
+    requires: ClassVar[tuple[str, ...]] = ("extraction",)
+    assigns: ClassVar[tuple[str, ...]] = ("enrichment",)
+
+    def __init__(self, enricher: Enricher | None) -> None:
+        self.enricher = enricher
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> EnrichStage:
+        if not settings.enrich:
+            return cls(None)
+        return cls(Enricher(prefer_heideltime=settings.time_tagger == "heideltime"))
+
+    def process(self, doc: Document) -> Document:
+        extraction = doc.extraction
+        if self.enricher is None or extraction is None or extraction.is_listing:
+            return doc
+        enrichment = self.enricher.enrich(
+            extraction.text, extraction.published, extraction.language, extraction.country
+        )
+        return replace(doc, enrichment=enrichment)
 
 
 STAGES: tuple[Callable[[Settings, Store | None], Stage], ...] = (
-    _extract_stage,
+    ExtractStage.from_settings,
     SiteChromeStage.from_settings,
+    EnrichStage.from_settings,
 )
 """The built-in stages, in order; each is made from the settings and the store (if any)."""
 
@@ -149,12 +175,19 @@ class Pipeline:
             available |= set(stage.assigns)
 
     def run(self, raw: RawInput, source: Source | None = None) -> Extraction:
+        """The extraction of `raw` after every stage."""
+        doc = self.run_document(raw, source)
+        assert doc.extraction is not None
+        return doc.extraction
+
+    def run_document(self, raw: RawInput, source: Source | None = None) -> Document:
+        """`raw` after every stage, with what each stage assigned."""
         doc = Document(raw, source)
         for stage in self.stages:
             doc = stage.process(doc)
         if doc.extraction is None:
             raise InputError(f"{raw.origin}: no stage produced an extraction")
-        return doc.extraction
+        return doc
 
 
 def read_targets(
@@ -196,7 +229,7 @@ def extract_targets(
     targets: Iterable[str], settings: Settings
 ) -> Iterator[Extraction | ExtractionFailure]:
     """Extract every input without storing anything, in input order."""
-    pipeline = Pipeline.from_settings(settings)
+    pipeline = Pipeline.from_settings(replace(settings, enrich=False))
     for item in read_targets(targets, settings):
         if isinstance(item, ExtractionFailure):
             yield item
@@ -205,6 +238,33 @@ def extract_targets(
             yield pipeline.run(item, _source_of(item, None))
         except CommuniqueError as exc:
             yield _failed(item.to_capture(), item.origin, exc, with_capture=False)
+
+
+def enrich_targets(
+    targets: Iterable[str], settings: Settings, published: date | None = None
+) -> Iterator[tuple[Extraction, Enrichment] | ExtractionFailure]:
+    """Extract and enrich every input without storing anything, in input order.
+
+    `published` replaces the publication date found in each input (relative dates are
+    resolved against it).
+    """
+    extract_stage = ExtractStage()
+    enrich_stage = EnrichStage.from_settings(replace(settings, enrich=True))
+    for item in read_targets(targets, settings):
+        if isinstance(item, ExtractionFailure):
+            yield item
+            continue
+        try:
+            doc = extract_stage.process(Document(item, _source_of(item, None)))
+            assert doc.extraction is not None
+            if published is not None:
+                doc = replace(doc, extraction=replace(doc.extraction, published=published))
+            doc = enrich_stage.process(doc)
+        except CommuniqueError as exc:
+            yield _failed(item.to_capture(), item.origin, exc, with_capture=False)
+            continue
+        assert doc.extraction is not None
+        yield doc.extraction, doc.enrichment or Enrichment()
 
 
 def ingest(
@@ -265,16 +325,21 @@ def _process(
     report: IngestReport,
 ) -> None:
     try:
-        extraction = pipeline.run(raw, source)
+        doc = pipeline.run_document(raw, source)
     except Exception as exc:  # a bug in one document must not stop a long ingest
         failure = _failed(capture, raw.origin, exc, with_capture=True)
         store.record_failure(failure)
         report.failures.append(failure)
         return
+    extraction = doc.extraction
+    assert extraction is not None
     if extraction.is_listing:
         report.listings += 1
         return
-    store.put_statement(Statement.from_extraction(extraction, capture), capture)
+    statement = Statement.from_extraction(extraction, capture)
+    store.put_statement(statement, capture)
+    if doc.enrichment is not None:
+        store.put_enrichment(statement.id, doc.enrichment, statement.country, capture.fetched_at)
     report.statements += 1
 
 

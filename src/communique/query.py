@@ -3,7 +3,9 @@
 Words are ANDed; ``"a phrase"``; ``a OR b``; ``NOT word`` or ``-word``; ``word*`` for a prefix;
 filters ``issuer: country: lang: type: source: from:YYYY[-MM[-DD]] to:YYYY[-MM[-DD]]``,
 ``edited:yes|no`` (changed on its site since first seen), ``removed:yes|no`` (gone from its site)
-(repeat a filter to accept several values).
+(repeat a filter to accept several values); from enrichment ``mentions:AM`` (a country the
+text names), ``place:"Shusha"``, ``near:lat,lon,km`` and ``event_from:`` / ``event_to:``
+(dates of the events told, not of publication).
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Near:
+    """A circle on the map: statements naming a place within `km` of (`lat`, `lon`)."""
+
+    lat: float
+    lon: float
+    km: float
+
+
+@dataclass(frozen=True)
 class Query:
     """A parsed query: AND of OR-groups of terms, excluded terms, and metadata filters."""
 
@@ -48,6 +59,11 @@ class Query:
     date_to: date | None = None
     edited: bool | None = None
     removed: bool | None = None
+    mentions: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    near: tuple[Near, ...] = ()
+    event_from: date | None = None
+    event_to: date | None = None
     order: Order = Order.RELEVANCE
     raw: str = field(default="", compare=False)
 
@@ -63,7 +79,22 @@ class Query:
         return self.order
 
 
-FILTERS = ("issuer", "country", "lang", "type", "source", "from", "to", "edited", "removed")
+FILTERS = (
+    "issuer",
+    "country",
+    "lang",
+    "type",
+    "source",
+    "from",
+    "to",
+    "edited",
+    "removed",
+    "mentions",
+    "place",
+    "near",
+    "event_from",
+    "event_to",
+)
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<filter>[A-Za-z_]+):(?:"(?P<fquoted>[^"]*)"|(?P<fvalue>[^\s"]*))
@@ -180,6 +211,11 @@ class _QueryBuilder:
             date_to=_bound(f["to"], "to", last=True),
             edited=_flag(f["edited"], "edited"),
             removed=_flag(f["removed"], "removed"),
+            mentions=tuple(_country(v, "mentions") for v in f["mentions"]),
+            places=tuple(f["place"]),
+            near=tuple(_near(v) for v in f["near"]),
+            event_from=_bound(f["event_from"], "event_from", last=False),
+            event_to=_bound(f["event_to"], "event_to", last=True),
             order=order,
             raw=self.raw,
         )
@@ -215,10 +251,22 @@ def _word_term(word: str) -> Term | None:
     return Term(core, prefix=prefix)
 
 
-def _country(value: str) -> str:
+def _country(value: str, name: str = "country") -> str:
     if not re.fullmatch(r"[A-Za-z]{2}", value):
-        raise QueryError(f"country:{value} is not an ISO 3166-1 alpha-2 code such as country:AZ")
+        raise QueryError(f"{name}:{value} is not an ISO 3166-1 alpha-2 code such as {name}:AZ")
     return value.upper()
+
+
+def _near(value: str) -> Near:
+    """`lat,lon,km` with -90 ≤ lat ≤ 90, -180 ≤ lon ≤ 180 and km > 0."""
+    parts = value.split(",")
+    try:
+        lat, lon, km = (float(p) for p in parts)
+    except ValueError:
+        raise QueryError(f"near:{value} is not lat,lon,km such as near:39.76,46.75,25") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < km <= 20_000):
+        raise QueryError(f"near:{value} is out of range (lat ±90, lon ±180, 0 < km ≤ 20000)")
+    return Near(lat, lon, km)
 
 
 def _doc_type(value: str) -> str:

@@ -7,10 +7,11 @@ import html
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 from communique.errors import QueryError
-from communique.model import Hit, SearchPage, Statement
+from communique.model import Enrichment, Hit, SearchPage, Statement
 from communique.query import Order, parse_query
 from communique.store.base import Store
 from communique.store.sqlite_search import SNIPPET_CLOSE, SNIPPET_OPEN
@@ -81,6 +82,11 @@ def statement_dict(statement: Statement) -> dict[str, Any]:
         "capture_ids": list(statement.capture_ids),
         "text": statement.text,
     }
+
+
+def enrichment_dict(enrichment: Enrichment) -> dict[str, Any]:
+    """An enrichment as JSON-ready values (offsets are into the statement text)."""
+    return asdict(enrichment)
 
 
 def hit_dict(hit: Hit) -> dict[str, Any]:

@@ -57,6 +57,13 @@ class Settings:
         "A line seen on at least this many other captures of the same host is site chrome"
         " and is dropped from statements (0 turns learned chrome off).",
     )
+    enrich: bool = _setting(
+        True, "Run the enrichment stage (entities, places, times, events) on ingest/reprocess."
+    )
+    time_tagger: str = _setting(
+        "heideltime",
+        "`heideltime` (needs a Java runtime; falls back to `rules` without one) or `rules`.",
+    )
 
     @property
     def user_agent_header(self) -> str:
@@ -107,9 +114,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _coerce(name: str, default: Any, raw: str) -> Any:
     if isinstance(default, bool):
-        if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
-            raise InputError(f"COMMUNIQUE_{name.upper()}={raw!r}: use true or false")
-        return raw.strip().lower() in ("1", "true", "yes")
+        if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise InputError(f"COMMUNIQUE_{name.upper()}={raw!r}: not a yes/no value")
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     try:
         return type(default)(raw)
     except ValueError as exc:

@@ -67,6 +67,20 @@ def test_statement_and_its_captures(client: TestClient) -> None:
     assert b"Szukaj w archiwum" in raw.content  # the evidence is kept whole
 
 
+def test_enrichment_is_served_and_filters_work(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": 'place:"Shusha" mentions:AM'}).json()
+    (hit,) = body["hits"]
+    assert {"value": "AM", "count": 1} in body["facets"]["mentions"]
+    assert any(f["value"] == "Shusha" for f in body["facets"]["place"])
+    enrichment = client.get(f"/api/statements/{hit['id']}/enrichment").json()
+    assert {"AZ", "AM"} <= set(enrichment["countries"])
+    assert any(p["name"] == "Shusha" for p in enrichment["places"])
+    pairs = client.get("/api/mentions").json()
+    assert any(p["country"] == "AM" for p in pairs)
+    missing = client.get("/api/search", params={"q": "near:95,0,10"})
+    assert missing.status_code == 400 and "near:" in missing.json()["error"]
+
+
 def test_export_streams_all_matches(client: TestClient) -> None:
     total = client.get("/api/search", params={"q": "lang:de"}).json()["total"]
     response = client.get("/api/export", params={"q": "lang:de", "format": "jsonl"})
@@ -100,6 +114,8 @@ def test_openapi_documents_the_routes(client: TestClient) -> None:
         "/api/search",
         "/api/statements/{statement_id}",
         "/api/statements/{statement_id}/captures",
+        "/api/statements/{statement_id}/enrichment",
+        "/api/mentions",
         "/api/export",
     ):
         assert path in paths

@@ -11,7 +11,13 @@ from fastapi.responses import Response, StreamingResponse
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import health_dict, list_changes, source_health
 from communique.query import parse_date_bound
-from communique.search import export_chunks, hit_dict, search, statement_dict
+from communique.search import (
+    enrichment_dict,
+    export_chunks,
+    hit_dict,
+    search,
+    statement_dict,
+)
 from communique.store.base import Store
 
 router = APIRouter(tags=["statements"])
@@ -49,6 +55,21 @@ def api_search(
 def api_statement(request: Request, statement_id: str) -> dict[str, Any]:
     """One statement: clean text and metadata."""
     return statement_dict(_store(request).get_statement(statement_id))
+
+
+@router.get("/statements/{statement_id}/enrichment")
+def api_enrichment(request: Request, statement_id: str) -> dict[str, Any]:
+    """Entities, countries, places, times, dated events and references of one statement."""
+    return enrichment_dict(_store(request).get_enrichment(statement_id))
+
+
+@router.get("/mentions")
+def api_mentions(request: Request) -> list[dict[str, Any]]:
+    """Who mentions whom: issuer country, mentioned country, number of statements."""
+    return [
+        {"issuer_country": issuer, "country": country, "statements": count}
+        for issuer, country, count in _store(request).mention_pairs()
+    ]
 
 
 @router.get("/statements/{statement_id}/captures")

@@ -79,6 +79,11 @@ _NOT_COUNTRY_TLDS = {
 }
 
 
+def country_names() -> dict[str, str]:
+    """Every folded country name and alias, to its alpha-2 code."""
+    return _names()
+
+
 @functools.cache
 def _names() -> dict[str, str]:
     names: dict[str, str] = {}

@@ -10,6 +10,7 @@ from communique.model import (
     Capture,
     Change,
     CrawlRun,
+    Enrichment,
     ExtractionFailure,
     FrontierEntry,
     SearchPage,
@@ -50,6 +51,28 @@ class Store(Protocol):
 
     def captures_of(self, statement_id: str) -> list[Capture]: ...
 
+    def put_enrichment(
+        self,
+        statement_id: str,
+        enrichment: Enrichment,
+        issuer_country: str | None,
+        fetched_at: datetime,
+    ) -> None:
+        """Store what enrichment found in the capture fetched at `fetched_at`.
+
+        Ignored when the statement already holds the enrichment of a newer capture; named
+        agreements and resolutions are linked to archived statements whose title names them.
+        """
+        ...
+
+    def get_enrichment(self, statement_id: str) -> Enrichment:
+        """The stored enrichment of a statement (NotFound when there is none)."""
+        ...
+
+    def mention_pairs(self) -> list[tuple[str | None, str, int]]:
+        """Who mentions whom: (issuer country, mentioned country, statements), most first."""
+        ...
+
     def record_failure(self, failure: ExtractionFailure) -> None: ...
 
     def clear_failure(self, capture_id: str) -> None: ...
@@ -82,7 +105,7 @@ class Store(Protocol):
         ...
 
     def clear_derived(self) -> None:
-        """Delete everything derived from captures (statements, versions, failures)."""
+        """Delete everything derived from captures (statements, versions, failures, enrichment)."""
         ...
 
     # crawling (see communique.crawl)

@@ -172,6 +172,55 @@ PARAGRAPH_LANGUAGES = """
 ALTER TABLE statements ADD COLUMN paragraph_languages TEXT NOT NULL DEFAULT '[]';
 """
 
+ENRICH_SCHEMA = """
+CREATE TABLE enrichments (
+    statement_id TEXT PRIMARY KEY,
+    version TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+-- who mentions whom: the issuer's country and each country the statement names
+CREATE TABLE statement_countries (
+    statement_id TEXT NOT NULL,
+    country TEXT NOT NULL,
+    issuer_country TEXT,
+    mentions INTEGER NOT NULL,
+    PRIMARY KEY (statement_id, country)
+);
+CREATE INDEX statement_countries_country ON statement_countries(country);
+CREATE TABLE statement_places (
+    statement_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    mention_key TEXT NOT NULL,
+    geonames_id INTEGER,
+    country TEXT,
+    feature TEXT NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL
+);
+CREATE INDEX statement_places_statement ON statement_places(statement_id);
+CREATE INDEX statement_places_name ON statement_places(name_key);
+CREATE INDEX statement_places_mention ON statement_places(mention_key);
+CREATE INDEX statement_places_lat ON statement_places(lat, lon);
+CREATE TABLE statement_events (
+    statement_id TEXT NOT NULL,
+    first_day TEXT NOT NULL,
+    last_day TEXT NOT NULL
+);
+CREATE INDEX statement_events_statement ON statement_events(statement_id);
+CREATE INDEX statement_events_days ON statement_events(first_day, last_day);
+CREATE TABLE statement_references (
+    statement_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ref_id TEXT,
+    text TEXT NOT NULL,
+    target_statement_id TEXT
+);
+CREATE INDEX statement_references_statement ON statement_references(statement_id);
+CREATE INDEX statement_references_target ON statement_references(target_statement_id);
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
@@ -184,6 +233,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("extract-0001-site-lines", SITE_LINES),
     ("extract-0002-date-confidence", DATE_CONFIDENCE),
     ("extract-0003-paragraph-languages", PARAGRAPH_LANGUAGES),
+    ("enrich-0001-tables", ENRICH_SCHEMA),
 )
 
 

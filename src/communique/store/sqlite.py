@@ -14,6 +14,7 @@ from pathlib import Path
 from communique.errors import NotFound, StoreError
 from communique.model import (
     Capture,
+    Enrichment,
     ExtractionFailure,
     SearchPage,
     Selectors,
@@ -33,6 +34,12 @@ from communique.store.rows import (
     statement_values,
 )
 from communique.store.sqlite_crawl import SqliteCrawlTables
+from communique.store.sqlite_enrich import (
+    ENRICH_TABLES,
+    geo_km,
+    read_enrichment,
+    write_enrichment,
+)
 from communique.store.sqlite_search import SqliteSearch
 
 
@@ -213,6 +220,41 @@ class SqliteStore(SqliteCrawlTables):
         statement = self.get_statement(statement_id)
         return [self.get_capture(cid) for cid in statement.capture_ids]
 
+    # enrichment
+
+    def put_enrichment(
+        self,
+        statement_id: str,
+        enrichment: Enrichment,
+        issuer_country: str | None,
+        fetched_at: datetime,
+    ) -> None:
+        stamp = fetched_at.isoformat()
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT fetched_at FROM enrichments WHERE statement_id = ?", (statement_id,)
+            ).fetchone()
+            if row is not None and row["fetched_at"] > stamp:
+                return
+            write_enrichment(conn, statement_id, enrichment, issuer_country, stamp)
+
+    def get_enrichment(self, statement_id: str) -> Enrichment:
+        row = (
+            self._conn()
+            .execute("SELECT data FROM enrichments WHERE statement_id = ?", (statement_id,))
+            .fetchone()
+        )
+        if row is None:
+            raise NotFound(f"no enrichment for statement {statement_id}")
+        return read_enrichment(row["data"])
+
+    def mention_pairs(self) -> list[tuple[str | None, str, int]]:
+        rows = self._conn().execute(
+            "SELECT issuer_country, country, count(*) FROM statement_countries"
+            " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     # failures
 
     def record_failure(self, failure: ExtractionFailure) -> None:
@@ -358,6 +400,8 @@ class SqliteStore(SqliteCrawlTables):
             conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
             conn.execute("DELETE FROM statement_texts")
             conn.execute("DELETE FROM statements")
+            for table in ENRICH_TABLES:
+                conn.execute(f"DELETE FROM {table}")
 
 
 def _connect(path: str, check_same_thread: bool = True) -> sqlite3.Connection:
@@ -365,6 +409,7 @@ def _connect(path: str, check_same_thread: bool = True) -> sqlite3.Connection:
         path, isolation_level=None, check_same_thread=check_same_thread, timeout=30.0
     )
     conn.row_factory = sqlite3.Row
+    conn.create_function("geo_km", 4, geo_km, deterministic=True)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")

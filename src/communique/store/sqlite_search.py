@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import sqlite3
 from collections import Counter
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from communique.enrich.gazetteer import name_key
 from communique.errors import QueryError
 from communique.model import Hit, SearchPage
 from communique.query import Order, Query, Term
@@ -25,6 +27,12 @@ FACETS = {
     "type": "s.doc_type",
     "year": "substr(s.published, 1, 4)",
 }
+ENRICH_FACETS = {
+    "mentions": "SELECT country, count(*) FROM statement_countries WHERE",
+    "place": "SELECT name, count(DISTINCT statement_id) FROM statement_places"
+    " WHERE feature != 'country' AND",
+}
+"""Facets over enrichment tables: countries named and places (towns, countries, states)."""
 FACET_LIMIT = 15
 SNIPPET_CHARS = 220
 _MARK = re.compile(f"{SNIPPET_OPEN}([^{SNIPPET_CLOSE}]*){SNIPPET_CLOSE}")
@@ -123,6 +131,13 @@ class SqliteSearch:
                     counts[str(group[index])] += group[-1]
             ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             facets[name] = ranked[:FACET_LIMIT]
+        for name, select in ENRICH_FACETS.items():
+            rows = self._run(
+                f"{select} statement_id IN (SELECT s.id FROM {_from(compiled)}"
+                f" WHERE {compiled.where}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {FACET_LIMIT}",
+                compiled.params,
+            )
+            facets[name] = [(str(r[0]), int(r[1])) for r in rows]
         return sum(group[-1] for group in groups), facets
 
     def _run(self, sql: str, params: list[Any]) -> list[sqlite3.Row]:
@@ -209,6 +224,7 @@ def _compile(query: Query) -> _Compiled:
     for flag, subquery in ((query.edited, _EDITED), (query.removed, _REMOVED)):
         if flag is not None:
             where.append(f"s.id {'IN' if flag else 'NOT IN'} ({subquery})")
+    _enrichment_filters(query, where, params)
     return _Compiled(" AND ".join(where) or "1", params, match, _sort(query, bool(match)))
 
 
@@ -218,6 +234,41 @@ _REMOVED = (
     " (SELECT 1 FROM changes r WHERE r.statement_id = c.statement_id AND r.kind = 'restored'"
     " AND r.id > c.id)"
 )
+
+
+def _enrichment_filters(query: Query, where: list[str], params: list[Any]) -> None:
+    """Filters on what enrichment found: mentioned countries, places, circles, event dates."""
+    if query.mentions:
+        where.append(
+            "s.id IN (SELECT statement_id FROM statement_countries"
+            f" WHERE country IN ({', '.join('?' * len(query.mentions))}))"
+        )
+        params.extend(query.mentions)
+    for place in query.places:
+        where.append(
+            "s.id IN (SELECT statement_id FROM statement_places WHERE name_key = ?"
+            " UNION SELECT statement_id FROM statement_places WHERE mention_key = ?)"
+        )
+        params.extend([name_key(place), name_key(place)])
+    for near in query.near:
+        dlat = near.km / 111.0
+        dlon = near.km / max(111.0 * math.cos(math.radians(near.lat)), 1e-6)
+        lon_range = "" if dlon >= 180 else " AND lon BETWEEN ? AND ?"
+        where.append(
+            "s.id IN (SELECT statement_id FROM statement_places WHERE lat BETWEEN ? AND ?"
+            f"{lon_range} AND geo_km(lat, lon, ?, ?) <= ?)"
+        )
+        params.extend([near.lat - dlat, near.lat + dlat])
+        if lon_range:
+            params.extend([near.lon - dlon, near.lon + dlon])
+        params.extend([near.lat, near.lon, near.km])
+    if query.event_from or query.event_to:
+        where.append(
+            "s.id IN (SELECT statement_id FROM statement_events"
+            " WHERE last_day >= ? AND first_day <= ?)"
+        )
+        params.append(query.event_from.isoformat() if query.event_from else "0000-01-01")
+        params.append(query.event_to.isoformat() if query.event_to else "9999-12-31")
 
 
 def _sort(query: Query, ranked: bool) -> tuple[str, str]:

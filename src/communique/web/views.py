@@ -24,7 +24,14 @@ _templates = Environment(
     autoescape=select_autoescape(["html"]),
 )
 _templates.filters["snippet"] = lambda s: Markup(snippet_html(s))
-FACET_FILTER = {"issuer": "issuer", "country": "country", "language": "lang", "type": "type"}
+FACET_FILTER = {
+    "issuer": "issuer",
+    "country": "country",
+    "language": "lang",
+    "type": "type",
+    "mentions": "mentions",
+    "place": "place",
+}
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,0 +1,165 @@
+"""Country names, official names, adjectives and demonyms to ISO 3166-1 alpha-2 codes.
+
+Names come from pycountry (and the archive's aliases); adjectives and demonyms are matched by
+a general rule (a long shared prefix with one country's name: "Azerbaijani" → Azerbaijan,
+"Uzbek" → Uzbekistan) plus a short table of irregular forms ("Dutch", "Swiss").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import pycountry
+
+from communique.extract.countries import country_names
+from communique.extract.textutil import fold
+
+IRREGULAR = {
+    "american": "US",
+    "america": "US",
+    "us": "US",
+    "usa": "US",
+    "uk": "GB",
+    "uae": "AE",
+    "drc": "CD",
+    "prc": "CN",
+    "british": "GB",
+    "english": "GB",
+    "scottish": "GB",
+    "welsh": "GB",
+    "briton": "GB",
+    "dutch": "NL",
+    "french": "FR",
+    "frenchman": "FR",
+    "swiss": "CH",
+    "spanish": "ES",
+    "spaniard": "ES",
+    "danish": "DK",
+    "dane": "DK",
+    "finnish": "FI",
+    "finn": "FI",
+    "polish": "PL",
+    "pole": "PL",
+    "irish": "IE",
+    "thai": "TH",
+    "filipino": "PH",
+    "saudi": "SA",
+    "emirati": "AE",
+    "kuwaiti": "KW",
+    "afghan": "AF",
+    "welshman": "GB",
+    "malagasy": "MG",
+    "burmese": "MM",
+    "cypriot": "CY",
+    "maltese": "MT",
+    "portuguese": "PT",
+    "israeli": "IL",
+    "soviet": "RU",
+    "north korean": "KP",
+    "south korean": "KR",
+    "turkish cypriot": "CY",
+    "greek cypriot": "CY",
+}
+"""Adjectives and demonyms no prefix rule reaches."""
+
+_GENERIC_FIRST_WORDS = {
+    "south",
+    "north",
+    "united",
+    "new",
+    "central",
+    "east",
+    "west",
+    "equatorial",
+    "saint",
+    "san",
+    "sao",
+    "the",
+    "republic",
+    "dominican",
+    "costa",
+    "el",
+    "sri",
+    "sierra",
+    "burkina",
+    "cabo",
+    "cape",
+    "papua",
+    "trinidad",
+    "antigua",
+    "american",
+    "french",
+    "british",
+}
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+@functools.cache
+def _single_names() -> dict[str, tuple[str, bool]]:
+    """Folded one-word keys a demonym may extend, to (code, whether the key is the whole name)."""
+    keys: dict[str, tuple[str, bool]] = {}
+    for name, code in country_names().items():
+        words = name.replace(",", " ").split()
+        if len(words) == 1:
+            keys[words[0]] = (code, True)
+        elif words[0] not in _GENERIC_FIRST_WORDS and len(words[0]) >= 5:
+            keys.setdefault(words[0], (code, False))
+    return keys
+
+
+def country_code(text: str) -> str | None:
+    """The ISO alpha-2 code of a country named, or described by an adjective, in `text`.
+
+    Example:
+        >>> [country_code(w) for w in ("the Republic of Armenia", "Azerbaijani", "Uzbeks")]
+        ['AM', 'AZ', 'UZ']
+    """
+    key = _POSSESSIVE.sub("", fold(text)).removeprefix("the ").strip().replace(".", "")
+    if not key:
+        return None
+    names = country_names()
+    if key in names:
+        return names[key]
+    if key in IRREGULAR:
+        return IRREGULAR[key]
+    if " " in key:
+        return None
+    return _by_prefix(key) or (_by_prefix(key[:-1]) if key.endswith("s") else None)
+
+
+def _by_prefix(word: str) -> str | None:
+    """The country whose one-word name shares the longest fitting prefix with `word`."""
+    if word in IRREGULAR:
+        return IRREGULAR[word]
+    best, best_rank = None, (0, False)
+    for name, (code, whole) in _single_names().items():
+        shared = _shared_prefix(word, name)
+        fits = shared >= 4 and shared >= len(name) - 2 and len(word) <= len(name) + 5
+        stan = name.endswith("stan") and name.startswith(word) and len(word) >= 4
+        if (fits or stan) and (shared, whole) > best_rank:
+            best, best_rank = code, (shared, whole)
+    return best
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return length
+
+
+def ruler_patterns() -> list[dict[str, Any]]:
+    """EntityRuler patterns: every country name as GPE, every irregular demonym as NORP."""
+    patterns: list[dict[str, Any]] = []
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value:
+                patterns.append({"label": "GPE", "pattern": value.lower(), "id": country.alpha_2})
+    for word, code in IRREGULAR.items():
+        patterns.append({"label": "NORP", "pattern": word, "id": code})
+    return patterns

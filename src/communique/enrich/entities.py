@@ -1,0 +1,79 @@
+"""Named entities from spaCy, and the spans among them that may name places."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from communique.enrich.places import Span
+from communique.model import Entity
+
+PLACE_LABELS = {"GPE", "LOC", "FAC", "NORP"}
+"""Labels whose spans are resolved against the gazetteer without restriction."""
+OTHER_LABELS = {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "MISC", "PER"}
+"""Labels spaCy sometimes gives to towns; kept only when they name a town of a focus country."""
+CONTAINER_LABELS = {"ORG", "EVENT", "FAC", "LAW", "WORK_OF_ART", "NORP", "GPE", "LOC", "MISC"}
+"""Labels of names that often hold a place name ("Texas A&M University", "Turkish-Russian")."""
+_CAPITALISED = re.compile(r"\b[A-Z][a-zà-ÿ'’-]{3,}(?:\s+[A-Z][a-zà-ÿ'’-]{3,})?\b")
+_INNER = re.compile(r"[A-Z][\w'’.]*(?:[ \t]+[A-Z][\w'’.]*){0,2}")
+_ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
+
+
+def entities_of(doc: Any) -> list[Entity]:
+    """Entities of a spaCy `doc`, with character offsets."""
+    return [Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
+
+
+def place_spans(text: str, entities: list[Entity]) -> list[Span]:
+    """Spans to try as places: place entities, other entities and unlabelled proper names."""
+    spans = [
+        _without_article(Span(e.text, e.start, e.end, strict=e.label not in PLACE_LABELS))
+        for e in entities
+        if e.label in PLACE_LABELS or e.label in OTHER_LABELS
+    ]
+    spans += [inner for e in entities if e.label in CONTAINER_LABELS for inner in _inner_spans(e)]
+    covered = [(e.start, e.end) for e in entities]
+    for match in _CAPITALISED.finditer(text):
+        if _sentence_initial(text, match.start()):
+            continue
+        if not any(s < match.end() and match.start() < e for s, e in covered):
+            spans.append(Span(match.group(0), match.start(), match.end(), strict=True))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _without_article(span: Span) -> Span:
+    match = _ARTICLE.match(span.text)
+    if match is None or match.end() == len(span.text):
+        return span
+    return Span(span.text[match.end() :], span.start + match.end(), span.end, span.strict)
+
+
+def _inner_spans(entity: Entity) -> list[Span]:
+    """Capitalised runs inside a longer name or a hyphenated compound, as `inner` spans."""
+    pieces = re.split(r"[-–/]|\s+(?:of|for|and|on|in|at|&)\s+|\s+[A-Z]&[A-Z]\b", entity.text)
+    if len(pieces) == 1 and " " not in entity.text:
+        return []
+    spans = []
+    offset = 0
+    for piece in pieces:
+        at = entity.text.index(piece, offset)
+        offset = at + len(piece)
+        for match in _INNER.finditer(piece):
+            start = entity.start + at + match.start()
+            if match.group(0) != entity.text:
+                spans.append(Span(match.group(0), start, start + len(match.group(0)), inner=True))
+            spans.extend(_words(match, start))
+    return spans
+
+
+def _words(match: re.Match[str], start: int) -> list[Span]:
+    """Each word of a multi-word run on its own ("CBC Toronto" → "Toronto")."""
+    words = list(re.finditer(r"[A-Z][\w'’.]*", match.group(0)))
+    if len(words) < 2:
+        return []
+    return [Span(w.group(0), start + w.start(), start + w.end(), inner=True) for w in words]
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[max(0, start - 3) : start].strip()
+    return not before or before[-1] in '.!?\n"“'

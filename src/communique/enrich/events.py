@@ -1,0 +1,75 @@
+"""Dated events: sentences that tie a date or a range to what happened, with places and actors."""
+
+from __future__ import annotations
+
+import re
+
+from communique.enrich.countries import country_code
+from communique.model import Entity, Event, Place, TimeExpr
+
+ACTOR_LABELS = {"ORG", "PERSON", "GPE", "NORP", "PER"}
+_CALENDAR_VALUE = re.compile(r"^\d{4}(?:-\d\d(?:-\d\d)?)?$")
+MIN_WORDS = 5
+"""Shorter sentences are headings or salutations, not accounts of what happened."""
+
+
+def find_events(
+    text: str,
+    sentences: list[tuple[int, int]],
+    times: list[TimeExpr],
+    places: list[Place],
+    entities: list[Entity],
+) -> list[Event]:
+    """One event per calendar date or range in each sentence long enough to tell something.
+
+    Example:
+        >>> text = "Talks were held in Baku on 8 November 2020."
+        >>> t = TimeExpr("8 November 2020", 27, 42, "date", "2020-11-08")
+        >>> [(e.date, e.sentence[:5]) for e in find_events(text, [(0, len(text))], [t], [], [])]
+        [('2020-11-08', 'Talks')]
+    """
+    events = []
+    place_starts = {p.start for p in places if p.feature != "country"}
+    actors = [e for e in entities if e.start not in place_starts]
+    for start, end in sentences:
+        sentence = text[start:end]
+        if len(sentence.split()) < MIN_WORDS:
+            continue
+        inside = [t for t in times if start <= t.start < end and _is_calendar(t)]
+        unique = {(t.value, t.end_value): t for t in inside}
+        for time in unique.values():
+            events.append(
+                Event(
+                    sentence=sentence.strip(),
+                    start=start,
+                    end=end,
+                    date=time.value,
+                    date_end=time.end_value,
+                    places=_unique(
+                        p.name for p in places if start <= p.start < end and p.feature != "country"
+                    ),
+                    actors=_actors(actors, start, end),
+                )
+            )
+    return events
+
+
+def _is_calendar(time: TimeExpr) -> bool:
+    return time.type in ("date", "range") and bool(_CALENDAR_VALUE.match(time.value))
+
+
+def _actors(entities: list[Entity], start: int, end: int) -> tuple[str, ...]:
+    """Countries (as ISO codes) and organisations or people named in the sentence."""
+    names = []
+    for entity in entities:
+        if start <= entity.start < end and entity.label in ACTOR_LABELS:
+            code = country_code(entity.text)
+            if code:
+                names.append(code)
+            elif entity.label in ("ORG", "PERSON", "PER"):
+                names.append(entity.text)
+    return _unique(names)
+
+
+def _unique(values: object) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))  # type: ignore[call-overload]

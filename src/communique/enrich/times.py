@@ -1,0 +1,162 @@
+"""Temporal expressions: HeidelTime when Java is there, else the rules; then two general fixes.
+
+1. Ranges: "September 19-20, 2023" or "from 8 to 10 November" become one `range` with a
+   start and an end value, whatever pieces the tagger found inside.
+2. Narrative years: a bare "November 10" takes its year from the explicitly dated expression
+   just before it in the same or the previous sentence, not from the publication year.
+3. Tense: a bare month is the latest one before publication ("in October", said in January),
+   unless its sentence speaks of the future ("will", "scheduled"), then the next.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+from communique.enrich import heideltime, rules
+from communique.model import TimeExpr
+
+_MONTH = rules._MONTH
+_DAY_RANGE = (
+    re.compile(
+        rf"\b{_MONTH}\s+(?P<first>[0-3]?\d)\s*(?:-|–|—|to|and)\s*(?P<last>[0-3]?\d)"
+        rf"(?:,?\s+(?P<year>(?:1[89]|20)\d\d))?\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?P<first>[0-3]?\d)\s*(?:-|–|—|to|and)\s*(?P<last>[0-3]?\d)\s+{_MONTH}"
+        rf"(?:,?\s+(?P<year>(?:1[89]|20)\d\d))?\b",
+        re.I,
+    ),
+)
+_EXPLICIT_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_FULL_DATE = re.compile(r"^(\d{4})(-\d\d(?:-\d\d)?)$")
+MAY_HOLD_TIME = re.compile(
+    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
+    r"today|tonight|yesterday|tomorrow|now|current|recent|past|future|next|last|previous|"
+    r"ago|since|until|earlier|later|once|year|month|week|day|decade|centur|hour|minute|"
+    r"season|spring|summer|autumn|fall|winter|morning|afternoon|evening|night|noon|"
+    r"midnight|annual|daily|weekly|monthly|quarter|eve|weekend|christmas|easter|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|several|few|many|dozen|hundred)",
+    re.I,
+)
+"""English text without any of these cannot hold a time expression: the tagger is skipped."""
+NARRATIVE_WINDOW = 400
+"""How far back (characters) an explicitly dated expression anchors a bare month and day."""
+
+
+def tagger_name(language: str | None, prefer_heideltime: bool = True) -> str | None:
+    """Which tagger `tag_times` uses for `language`: `heideltime`, `rules` or None."""
+    if prefer_heideltime and language in heideltime.LANGUAGES and heideltime.available():
+        return "heideltime"
+    return "rules" if language in (None, "en") else None
+
+
+def tag_times(
+    text: str, language: str | None, published: date | None, prefer_heideltime: bool = True
+) -> list[TimeExpr]:
+    """Normalised temporal expressions of `text`, with ranges merged and narrative years.
+
+    Example:
+        >>> text = "It fell on November 8, 2020. The accord of November 10 ended it."
+        >>> [t.value for t in tag_times(text, "en", date(2023, 11, 8), prefer_heideltime=False)]
+        ['2020-11-08', '2020-11-10']
+    """
+    name = tagger_name(language, prefer_heideltime)
+    if language in (None, "en") and not MAY_HOLD_TIME.search(text):
+        return []
+    if name == "heideltime":
+        found = heideltime.tag(text, language or "en", published)
+    elif name == "rules":
+        found = rules.tag(text, published)
+    else:
+        return []
+    found = narrative_years(text, found, published)
+    if published is not None:
+        found = [by_tense(text, t, published) for t in found]
+    return merge_ranges(text, found)
+
+
+_FUTURE = re.compile(
+    r"\b(?:will|shall|'ll|scheduled|upcoming|going to|to be held)\b",
+    re.I,
+)
+_BARE_MONTH = re.compile(rf"^(?:(?:in|the middle of|early|late|mid-?)\s+)?{_MONTH}$", re.I)
+
+
+def by_tense(text: str, time: TimeExpr, published: date) -> TimeExpr:
+    """Move a bare month to the side of publication its sentence speaks of."""
+    future = bool(_FUTURE.search(_sentence_around(text, time.start, time.end)))
+    month = re.fullmatch(r"(\d{4})-(\d\d)", time.value)
+    if month and _BARE_MONTH.match(time.text.strip()) and int(month[1]) == published.year:
+        number = int(month[2])
+        year = published.year
+        if future and number < published.month:
+            year += 1
+        elif not future and number > published.month:
+            year -= 1
+        return replace(time, value=f"{year}-{number:02d}")
+    return time
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(mark, 0, start) for mark in (".", "!", "?", "\n"))
+    right = min(
+        (i for i in (text.find(m, end) for m in (".", "!", "?", "\n")) if i >= 0), default=len(text)
+    )
+    return text[left + 1 : right]
+
+
+def narrative_years(text: str, times: list[TimeExpr], published: date | None) -> list[TimeExpr]:
+    """Give bare month-day dates the year of the explicit date just before them."""
+    result: list[TimeExpr] = []
+    anchor: TimeExpr | None = None
+    for time in times:
+        full = _FULL_DATE.match(time.value)
+        has_year = bool(_EXPLICIT_YEAR.search(time.text))
+        if full and has_year and time.type == "date":
+            anchor = time
+        elif (
+            full
+            and not has_year
+            and len(full.group(2)) == 6
+            and anchor is not None
+            and time.start - anchor.end <= NARRATIVE_WINDOW
+            and _sentences_apart(text, anchor.end, time.start) <= 1
+            and (published is None or full.group(1) == str(published.year))
+        ):
+            time = replace(time, value=anchor.value[:4] + full.group(2))
+        result.append(time)
+    return result
+
+
+def _sentences_apart(text: str, start: int, end: int) -> int:
+    return len(re.findall(r"[.!?](?:\s|$)", text[start:end])) + text.count("\n\n", start, end) * 2
+
+
+def merge_ranges(text: str, times: list[TimeExpr]) -> list[TimeExpr]:
+    """Replace the pieces of "Month D-D, YYYY" and "D-D Month YYYY" by one range each."""
+    ranges: list[TimeExpr] = []
+    for pattern in _DAY_RANGE:
+        for match in pattern.finditer(text):
+            inner = [t for t in times if match.start() <= t.start < match.end()]
+            year = match["year"] or next(
+                (t.value[:4] for t in inner if t.value[:4].isdigit()), None
+            )
+            first, last = int(match["first"]), int(match["last"])
+            if year is None or not 1 <= first < last <= 31:
+                continue
+            month = rules.MONTHS[match["month"].lower()]
+            ranges.append(
+                TimeExpr(
+                    match.group(0),
+                    match.start(),
+                    match.end(),
+                    "range",
+                    f"{year}-{month:02d}-{first:02d}",
+                    f"{year}-{month:02d}-{last:02d}",
+                )
+            )
+    kept = [t for t in times if not any(r.start <= t.start < r.end for r in ranges)]
+    return sorted(kept + ranges, key=lambda t: t.start)

@@ -1,0 +1,146 @@
+"""SQLite rows of the enrichment tables: writing, reading and linking references."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import math
+import re
+import sqlite3
+from collections import Counter
+from dataclasses import asdict
+from typing import Any
+
+from communique.enrich.gazetteer import name_key
+from communique.model import Enrichment, Entity, Event, Place, Reference, TimeExpr
+
+ENRICH_TABLES = (
+    "enrichments",
+    "statement_countries",
+    "statement_places",
+    "statement_events",
+    "statement_references",
+)
+_DAY = re.compile(r"^(\d{4})(?:-(\d\d)(?:-(\d\d))?)?$")
+
+
+def delete_enrichment(conn: sqlite3.Connection, statement_id: str) -> None:
+    for table in ENRICH_TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE statement_id = ?", (statement_id,))
+
+
+def write_enrichment(
+    conn: sqlite3.Connection,
+    statement_id: str,
+    enrichment: Enrichment,
+    issuer_country: str | None,
+    fetched_at: str,
+) -> None:
+    """Replace the enrichment rows of one statement."""
+    delete_enrichment(conn, statement_id)
+    references = tuple(_linked(conn, statement_id, r) for r in enrichment.references)
+    enrichment = Enrichment(**{**_shallow(enrichment), "references": references})
+    conn.execute(
+        "INSERT INTO enrichments (statement_id, version, fetched_at, data) VALUES (?, ?, ?, ?)",
+        (statement_id, enrichment.version, fetched_at, json.dumps(asdict(enrichment))),
+    )
+    counts = Counter(p.country for p in enrichment.places if p.feature == "country")
+    conn.executemany(
+        "INSERT INTO statement_countries (statement_id, country, issuer_country, mentions)"
+        " VALUES (?, ?, ?, ?)",
+        [(statement_id, c, issuer_country, counts.get(c, 1)) for c in enrichment.countries],
+    )
+    seen: set[tuple[str, str]] = set()
+    for place in enrichment.places:
+        mention = place.mention or place.name
+        if (place.name, mention) in seen:
+            continue
+        seen.add((place.name, mention))
+        conn.execute(
+            "INSERT INTO statement_places (statement_id, name, name_key, mention_key,"
+            " geonames_id, country, feature, lat, lon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (statement_id, place.name, name_key(place.name), name_key(mention),
+             place.geonames_id, place.country, place.feature, place.lat, place.lon),
+        )  # fmt: skip
+    days = {day_span(e.date, e.date_end) for e in enrichment.events}
+    conn.executemany(
+        "INSERT INTO statement_events (statement_id, first_day, last_day) VALUES (?, ?, ?)",
+        [(statement_id, first, last) for first, last in days if first],
+    )
+    conn.executemany(
+        "INSERT INTO statement_references (statement_id, kind, ref_id, text,"
+        " target_statement_id) VALUES (?, ?, ?, ?, ?)",
+        [(statement_id, r.kind, r.id, r.text, r.statement_id) for r in references],
+    )
+
+
+def day_span(value: str, end_value: str | None = None) -> tuple[str, str]:
+    """The first and last day an ISO value (or a range of two) covers; ('', '') if none.
+
+    Example:
+        >>> day_span("2023-09"), day_span("2023-09-19", "2023-09-20")
+        (('2023-09-01', '2023-09-30'), ('2023-09-19', '2023-09-20'))
+    """
+    first = _day(value, last=False)
+    last = _day(end_value or value, last=True)
+    return (first, last) if first and last else ("", "")
+
+
+def _day(value: str, last: bool) -> str:
+    match = _DAY.match(value)
+    if match is None:
+        return ""
+    year = int(match[1])
+    month = int(match[2] or (12 if last else 1))
+    if not 1 <= month <= 12:
+        return ""
+    day = int(match[3] or (calendar.monthrange(year, month)[1] if last else 1))
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _shallow(enrichment: Enrichment) -> dict[str, Any]:
+    return {name: getattr(enrichment, name) for name in enrichment.__dataclass_fields__}
+
+
+def _linked(conn: sqlite3.Connection, statement_id: str, reference: Reference) -> Reference:
+    """The reference, with the id of an archived statement whose title names it."""
+    phrase = reference.id if reference.kind == "agreement" else None
+    if reference.kind != "agreement" and reference.id:
+        phrase = "resolution " + reference.id.split(" ")[0]
+    if not phrase:
+        return reference
+    row = conn.execute(
+        "SELECT s.id FROM statements_fts f JOIN statements s ON s.rowid = f.rowid"
+        " WHERE statements_fts MATCH ? AND s.id != ? ORDER BY s.published LIMIT 1",
+        ('title : "' + phrase.replace('"', '""') + '"', statement_id),
+    ).fetchone()
+    if row is None:
+        return reference
+    return Reference(**{**asdict(reference), "statement_id": row["id"]})
+
+
+def read_enrichment(data: str) -> Enrichment:
+    """An `Enrichment` from its stored JSON."""
+    raw = json.loads(data)
+    return Enrichment(
+        entities=tuple(Entity(**e) for e in raw["entities"]),
+        countries=tuple(raw["countries"]),
+        places=tuple(Place(**p) for p in raw["places"]),
+        times=tuple(TimeExpr(**t) for t in raw["times"]),
+        events=tuple(
+            Event(**{**e, "places": tuple(e["places"]), "actors": tuple(e["actors"])})
+            for e in raw["events"]
+        ),
+        references=tuple(Reference(**r) for r in raw["references"]),
+        language=raw["language"],
+        version=raw["version"],
+        analyses=tuple(raw["analyses"]),
+    )
+
+
+def geo_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres (registered as SQL function `geo_km`)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))

@@ -1,0 +1,64 @@
+"""Time tagging: the rule tagger, ranges, narrative years, and HeidelTime when Java is there."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from communique.enrich import heideltime
+from communique.enrich.rules import tag
+from communique.enrich.times import tag_times
+
+PUBLISHED = date(2023, 11, 8)
+SEED_LIKE = (
+    "After the liberation of Shusha on November 8, 2020, troops withdrew in accordance with"
+    " the Trilateral Statement dated November 10. In response, on September 19-20, 2023,"
+    " measures were carried out within 24 hours. It ended the 44-day war."
+)
+
+
+def values(found: list) -> list[tuple[str, str, str | None]]:  # type: ignore[type-arg]
+    return [(t.text, t.value, t.end_value) for t in found]
+
+
+def test_rules_tag_explicit_dates_durations_and_relative_days() -> None:
+    text = "On 8 November 2020, yesterday and on Monday; for 44 days, almost 30 years; in 1993."
+    found = tag(text, PUBLISHED)
+    assert values(found) == [
+        ("8 November 2020", "2020-11-08", None),
+        ("yesterday", "2023-11-07", None),
+        ("Monday", "2023-11-06", None),
+        ("44 days", "P44D", None),
+        ("almost 30 years", "P30Y", None),
+        ("1993", "1993", None),
+    ]
+    assert all(text[t.start : t.end] == t.text for t in found)
+
+
+@pytest.mark.parametrize("prefer_heideltime", [False, True])
+def test_bare_month_day_takes_the_narrative_year_and_ranges_merge(prefer_heideltime: bool) -> None:
+    if prefer_heideltime and not heideltime.available():
+        pytest.skip("no Java runtime: HeidelTime cannot run here")
+    found = tag_times(SEED_LIKE, "en", PUBLISHED, prefer_heideltime)
+    by_text = {t.text: t for t in found}
+    assert by_text["November 8, 2020"].value == "2020-11-08"
+    assert by_text["November 10"].value == "2020-11-10"
+    assert by_text["September 19-20, 2023"].type == "range"
+    assert (by_text["September 19-20, 2023"].value, by_text["September 19-20, 2023"].end_value) == (
+        "2023-09-19",
+        "2023-09-20",
+    )
+    assert by_text["44-day"].value == "P44D"
+
+
+def test_bare_month_day_far_from_any_dated_sentence_keeps_the_publication_year() -> None:
+    text = (
+        "In 2020 the war ended. Many things happened since. Talks resumed. On November 10 a call."
+    )
+    found = tag_times(text, "en", PUBLISHED, prefer_heideltime=False)
+    assert ("November 10", "2023-11-10", None) in values(found)
+
+
+def test_languages_without_a_tagger_get_no_times() -> None:
+    assert tag_times("Le 8 novembre 2020.", "ru", PUBLISHED, prefer_heideltime=False) == []
