@@ -224,7 +224,12 @@ def test_export_warc_and_reprocess_without_fetching(history: History, tmp_path: 
     before = {s.id: s.text for s in store.iter_matches(_everything())}
     requests = len(history.site.log)
     report = reprocess(store, history.settings)
-    assert {s.id: s.text for s in store.iter_matches(_everything())} == before
+    rebuilt = {s.id: s.text for s in store.iter_matches(_everything())}
+    # the same statements; texts may lose lines that the site's later pages showed to be chrome
+    assert rebuilt.keys() == before.keys()
+    assert all(set(rebuilt[i].split("\n\n")) <= set(before[i].split("\n\n")) for i in before)
+    reprocess(store, history.settings)
+    assert {s.id: s.text for s in store.iter_matches(_everything())} == rebuilt
     assert report.statements >= len(before) and len(history.site.log) == requests
     assert search(store, "edited:yes").total == 1
 

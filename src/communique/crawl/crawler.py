@@ -81,7 +81,7 @@ def crawl(
     sources = list(sources)
     recorder = WarcRotator(warc_folder(settings.db), "communique", settings.warc_max_bytes)
     gate = HostGate()
-    pipeline = Pipeline.from_settings(settings)
+    pipeline = Pipeline.from_settings(settings, store)
     try:
         with ThreadPoolExecutor(max(1, settings.crawl_concurrency)) as pool:
             jobs = [
