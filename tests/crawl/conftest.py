@@ -53,6 +53,7 @@ def settings(tmp_path: Path) -> Settings:
         max_bytes=2_000_000,
         max_retry_after=5.0,
         fetch_timeout=5.0,
+        enrich=False,  # crawling is under test here; enrichment has its own tests
     )
 
 

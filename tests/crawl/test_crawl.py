@@ -62,6 +62,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
         crawl_retries=2,
         max_bytes=2_000_000,
         max_retry_after=5.0,
+        enrich=False,  # crawling is under test here; enrichment has its own tests
     )
     registry.add_source(registry.registry_path(settings.db), ministry(site))
     store = SqliteStore(settings.db)

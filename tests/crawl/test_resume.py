@@ -32,6 +32,7 @@ def _crawl_process(settings: Settings) -> subprocess.Popen[bytes]:
         COMMUNIQUE_CRAWL_DELAY="0",
         COMMUNIQUE_CRAWL_BACKOFF="0.05",
         COMMUNIQUE_MAX_BYTES=str(settings.max_bytes),
+        COMMUNIQUE_ENRICH="off",
     )
     return subprocess.Popen(
         [sys.executable, "-m", "communique", "crawl"],
