@@ -17,7 +17,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/communique ingest $(DEMO_INPUTS) --db $(DEMO_DB)
+	COMMUNIQUE_TIME_TAGGER=rules $(BIN)/communique ingest $(DEMO_INPUTS) --db $(DEMO_DB)
 	$(BIN)/communique serve --db $(DEMO_DB)
 
 test: $(BIN)/.installed

@@ -109,6 +109,7 @@ def _single_names() -> dict[str, tuple[str, bool]]:
     return keys
 
 
+@functools.lru_cache(maxsize=65_536)
 def country_code(text: str) -> str | None:
     """The ISO alpha-2 code of a country named, or described by an adjective, in `text`.
 

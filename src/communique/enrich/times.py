@@ -4,8 +4,11 @@
    start and an end value, whatever pieces the tagger found inside.
 2. Narrative years: a bare "November 10" takes its year from the explicitly dated expression
    just before it in the same or the previous sentence, not from the publication year.
-3. Tense: a bare month is the latest one before publication ("in October", said in January),
-   unless its sentence speaks of the future ("will", "scheduled"), then the next.
+3. Tense: a bare month is the nearest one to publication ("in October" said in January is
+   last October; "in January" said in November is next January), and the next one when its
+   sentence speaks of the future ("will", "scheduled").
+4. A complete written date found by the rules ("Oct. 15, 1999") replaces the pieces HeidelTime
+   saw inside it (without a part-of-speech tagger it can split at "Oct.").
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ MAY_HOLD_TIME = re.compile(
     re.I,
 )
 """English text without any of these cannot hold a time expression: the tagger is skipped."""
+NEAR_MONTHS = 3
+"""A bare month at most this many months ahead of publication is taken as the coming one."""
 NARRATIVE_WINDOW = 400
 """How far back (characters) an explicitly dated expression anchors a bare month and day."""
 
@@ -68,6 +73,8 @@ def tag_times(
         return []
     if name == "heideltime":
         found = heideltime.tag(text, language or "en", published)
+        if language in (None, "en"):
+            found = with_explicit_dates(found, rules.tag(text, published))
     elif name == "rules":
         found = rules.tag(text, published)
     else:
@@ -91,11 +98,11 @@ def by_tense(text: str, time: TimeExpr, published: date) -> TimeExpr:
     month = re.fullmatch(r"(\d{4})-(\d\d)", time.value)
     if month and _BARE_MONTH.match(time.text.strip()) and int(month[1]) == published.year:
         number = int(month[2])
-        year = published.year
-        if future and number < published.month:
-            year += 1
-        elif not future and number > published.month:
-            year -= 1
+        ahead = (number - published.month) % 12
+        if future or (ahead and ahead <= NEAR_MONTHS):
+            year = published.year + (number < published.month)
+        else:
+            year = published.year - (number > published.month)
         return replace(time, value=f"{year}-{number:02d}")
     return time
 
@@ -106,6 +113,18 @@ def _sentence_around(text: str, start: int, end: int) -> str:
         (i for i in (text.find(m, end) for m in (".", "!", "?", "\n")) if i >= 0), default=len(text)
     )
     return text[left + 1 : right]
+
+
+def with_explicit_dates(found: list[TimeExpr], explicit: list[TimeExpr]) -> list[TimeExpr]:
+    """Let a complete written date ("Oct. 15, 1999") replace the pieces a tagger saw in it."""
+    complete = [
+        t for t in explicit if t.type == "date" and _EXPLICIT_YEAR.search(t.text) and "-" in t.value
+    ]
+    for date_ in complete:
+        inside = [t for t in found if date_.start <= t.start and t.end <= date_.end]
+        if inside and all(len(t.text) < len(date_.text) for t in inside):
+            found = [t for t in found if t not in inside] + [date_]
+    return sorted(found, key=lambda t: t.start)
 
 
 def narrative_years(text: str, times: list[TimeExpr], published: date | None) -> list[TimeExpr]:
