@@ -104,7 +104,9 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     SqliteStore(path).close()
     SqliteStore(path).close()
-    names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM migrations ORDER BY rowid")]
+    names = [
+        r[0] for r in sqlite3.connect(path).execute("SELECT name FROM migrations ORDER BY rowid")
+    ]
     assert names == [name for name, _ in MIGRATIONS]
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
