@@ -220,7 +220,9 @@ class SourceCrawl:
     def _work(self, entry: FrontierEntry, capture_id: str | None) -> None:
         if capture_id is not None:
             capture = self.store.get_capture(capture_id)
-            self._process(entry, _raw(capture, self.store.capture_body(capture_id)), capture)
+            self._process(
+                entry, RawInput.from_capture(capture, self.store.capture_body(capture_id)), capture
+            )
             return
         previous = self.store.get_url_state(self.source.name, entry.url)
         try:
@@ -427,19 +429,6 @@ class SourceCrawl:
 
 def _open(counts: dict[str, int]) -> int:
     return counts.get("pending", 0) + counts.get("fetched", 0)
-
-
-def _raw(capture: Capture, body: bytes) -> RawInput:
-    return RawInput(
-        url=capture.url,
-        body=body,
-        content_type=capture.content_type,
-        origin=capture.origin,
-        fetched_at=capture.fetched_at,
-        status=capture.status,
-        headers=capture.headers,
-        source=capture.source,
-    )
 
 
 def _failure(capture: Capture, raw: RawInput, reason: str) -> ExtractionFailure:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from datetime import date, datetime
 from typing import Any
 
@@ -96,3 +97,30 @@ def capture_from_row(row: sqlite3.Row) -> Capture:
         origin=row["origin"],
         source=row["source"],
     )
+
+
+def insert_capture(conn: sqlite3.Connection, capture: Capture, body: bytes) -> bool:
+    """Insert a capture and its compressed blob inside the caller's transaction; False if known."""
+    if conn.execute("SELECT 1 FROM captures WHERE id = ?", (capture.id,)).fetchone():
+        return False
+    conn.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, size, zbody) VALUES (?, ?, ?)",
+        (capture.sha256, len(body), zlib.compress(body, 6)),
+    )
+    conn.execute(
+        "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at, status,"
+        " headers, origin, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            capture.id,
+            capture.url,
+            capture.sha256,
+            capture.size,
+            capture.content_type,
+            capture.fetched_at.isoformat(),
+            capture.status,
+            json.dumps(capture.headers),
+            capture.origin,
+            capture.source,
+        ),
+    )
+    return True

@@ -30,6 +30,7 @@ from communique.store.rows import (
     UPDATE_STATEMENT,
     UPSERT_TEXT,
     capture_from_row,
+    insert_capture,
     statement_from_row,
     statement_values,
 )
@@ -103,29 +104,7 @@ class SqliteStore(SqliteCrawlTables):
 
     def put_capture(self, capture: Capture, body: bytes) -> bool:
         with self._write() as conn:
-            if conn.execute("SELECT 1 FROM captures WHERE id = ?", (capture.id,)).fetchone():
-                return False
-            conn.execute(
-                "INSERT OR IGNORE INTO blobs (sha256, size, zbody) VALUES (?, ?, ?)",
-                (capture.sha256, len(body), zlib.compress(body, 6)),
-            )
-            conn.execute(
-                "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at, status,"
-                " headers, origin, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    capture.id,
-                    capture.url,
-                    capture.sha256,
-                    capture.size,
-                    capture.content_type,
-                    capture.fetched_at.isoformat(),
-                    capture.status,
-                    json.dumps(capture.headers),
-                    capture.origin,
-                    capture.source,
-                ),
-            )
-            return True
+            return insert_capture(conn, capture, body)
 
     def has_capture(self, capture_id: str) -> bool:
         row = self._conn().execute("SELECT 1 FROM captures WHERE id = ?", (capture_id,))

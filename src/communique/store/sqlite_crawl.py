@@ -19,6 +19,7 @@ from communique.model import (
     UrlState,
     Version,
 )
+from communique.store.rows import insert_capture
 
 PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.LISTING: 0, UrlKind.PAGE: 1}
 """Lower first: feeds, sitemaps and listings find new statements before known pages are
@@ -140,28 +141,7 @@ class SqliteCrawlTables:
     def put_fetched_capture(self, run_id: int, url: str, capture: Capture, body: bytes) -> bool:
         """Store a fetched capture and mark its frontier entry fetched, in one transaction."""
         with self._write() as conn:
-            new = not conn.execute("SELECT 1 FROM captures WHERE id = ?", (capture.id,)).fetchone()
-            if new:
-                conn.execute(
-                    "INSERT OR IGNORE INTO blobs (sha256, size, zbody) VALUES (?, ?, ?)",
-                    (capture.sha256, len(body), zlib.compress(body, 6)),
-                )
-                conn.execute(
-                    "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at,"
-                    " status, headers, origin, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        capture.id,
-                        capture.url,
-                        capture.sha256,
-                        capture.size,
-                        capture.content_type,
-                        capture.fetched_at.isoformat(),
-                        capture.status,
-                        json.dumps(capture.headers),
-                        capture.origin,
-                        capture.source,
-                    ),
-                )
+            new = insert_capture(conn, capture, body)
             conn.execute(
                 "UPDATE frontier SET state = 'fetched', capture_id = ?"
                 " WHERE run_id = ? AND url = ?",
