@@ -28,8 +28,8 @@ FACETS = {
     "year": "substr(s.published, 1, 4)",
 }
 ENRICH_FACETS = {
-    "mentions": "SELECT country, count(*) FROM statement_countries WHERE",
-    "place": "SELECT name, count(DISTINCT statement_id) FROM statement_places"
+    "mentions": "country, count(*) FROM statement_countries WHERE",
+    "place": "name, count(DISTINCT statement_id) FROM statement_places"
     " WHERE feature != 'country' AND",
 }
 """Facets over enrichment tables: countries named and places (towns, countries, states)."""
@@ -131,14 +131,27 @@ class SqliteSearch:
                     counts[str(group[index])] += group[-1]
             ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             facets[name] = ranked[:FACET_LIMIT]
-        for name, select in ENRICH_FACETS.items():
-            rows = self._run(
-                f"{select} statement_id IN (SELECT s.id FROM {_from(compiled)}"
-                f" WHERE {compiled.where}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {FACET_LIMIT}",
-                compiled.params,
-            )
-            facets[name] = [(str(r[0]), int(r[1])) for r in rows]
+        facets.update(self._enrichment_facets(compiled))
         return sum(group[-1] for group in groups), facets
+
+    def _enrichment_facets(self, compiled: _Compiled) -> dict[str, list[tuple[str, int]]]:
+        """Countries named and places, over the matches computed once (none if never enriched)."""
+        facets: dict[str, list[tuple[str, int]]] = {name: [] for name in ENRICH_FACETS}
+        if not self._run("SELECT 1 FROM statement_countries LIMIT 1", []):
+            return facets
+        parts = [
+            f"SELECT * FROM (SELECT '{name}', {select} statement_id IN (SELECT id FROM matched)"
+            f" GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT {FACET_LIMIT})"
+            for name, select in ENRICH_FACETS.items()
+        ]
+        rows = self._run(
+            f"WITH matched AS MATERIALIZED (SELECT s.id AS id FROM {_from(compiled)}"
+            f" WHERE {compiled.where}) " + " UNION ALL ".join(parts),
+            compiled.params,
+        )
+        for name, value, count in rows:
+            facets[name].append((str(value), int(count)))
+        return facets
 
     def _run(self, sql: str, params: list[Any]) -> list[sqlite3.Row]:
         try:
