@@ -43,18 +43,24 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return attempts
 
 
+def crawl_settings(db: Path, **changes: Any) -> Settings:
+    """Fast, bounded crawl settings for the tests' local site."""
+    values: dict[str, Any] = {
+        "db": str(db),
+        "crawl_delay": 0.0,
+        "crawl_backoff": 0.05,
+        "crawl_retries": 2,
+        "max_bytes": 2_000_000,
+        "max_retry_after": 5.0,
+        "enrich": False,  # crawling is under test here; enrichment has its own tests
+    }
+    values.update(changes)
+    return Settings(**values)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        db=str(tmp_path / "crawl.db"),
-        crawl_delay=0.0,
-        crawl_backoff=0.05,
-        crawl_retries=2,
-        max_bytes=2_000_000,
-        max_retry_after=5.0,
-        fetch_timeout=5.0,
-        enrich=False,  # crawling is under test here; enrichment has its own tests
-    )
+    return crawl_settings(tmp_path / "crawl.db", fetch_timeout=5.0)
 
 
 def ministry(site: Site, **changes: Any) -> CrawlSource:

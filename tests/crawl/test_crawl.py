@@ -25,7 +25,7 @@ from communique.search import search
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
 from tests.conftest import shared_path
-from tests.crawl.conftest import ministry
+from tests.crawl.conftest import crawl_settings, ministry
 from tests.crawl.site import (
     FEED_ONLY,
     GZIP_SITEMAP_ONLY,
@@ -55,15 +55,7 @@ class History:
 def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
     site, server = start(shared_path("pages"))
     folder = tmp_path_factory.mktemp("crawl")
-    settings = Settings(
-        db=str(folder / "archive.db"),
-        crawl_delay=0.0,
-        crawl_backoff=0.05,
-        crawl_retries=2,
-        max_bytes=2_000_000,
-        max_retry_after=5.0,
-        enrich=False,  # crawling is under test here; enrichment has its own tests
-    )
+    settings = crawl_settings(folder / "archive.db")
     registry.add_source(registry.registry_path(settings.db), ministry(site))
     store = SqliteStore(settings.db)
     attempts: list[Any] = []
