@@ -36,7 +36,7 @@ MONTHS = {
     for name in names
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-NUMBERS = {
+NUMBERS: dict[str, int | str] = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -56,17 +56,80 @@ NUMBERS = {
     "fifty": 50,
     "a": 1,
     "an": 1,
+    "a couple of": 2,
+    "a few": "X",
+    "few": "X",
+    "several": "X",
 }
 UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "decade": "DE", "hour": "H"}
 
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+MONTH_NAME = re.compile(r"\b" + _MONTH + r"(?!\w)", re.I)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
-_NUMBER = r"(?P<number>\d+|" + "|".join(NUMBERS) + r")"
+_NUMBER = r"(?P<number>\d+|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
 _UNIT = r"(?P<unit>day|week|month|year|decade|hour)s?"
+_WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
+_PART_OF_DAY = r"(?:\s+(?P<part>morning|afternoon|evening|night))?"
+PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
+QUARTER = (
+    r"(?:(?P<det>the|its|their|this|that|last|next|a|an)\s+)?"
+    r"(?P<mods>(?:(?:flat|comparable|corresponding|same|latest|current|recent|previous|"
+    r"year-earlier|year-ago|fiscal|calendar|(?:1[89]|20)\d\d|(?:this|last|next) year's)"
+    r"[\s-]+)*)"
+    r"(?:(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?)?"
+    r"(?P<unit>quarter|period)"
+    r"(?:\s+of\s+(?:fiscal\s+)?(?P<of_year>(?:1[89]|20)\d\d))?"
+    r"(?:\s+(?P<tail>a year (?:ago|earlier)|last year))?"
+)
+"""A named quarter or reporting period: "the third quarter", "the year-earlier period"."""
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+}
+REFERENCES = {
+    "right now": "PRESENT_REF",
+    "now": "PRESENT_REF",
+    "currently": "PRESENT_REF",
+    "current": "PRESENT_REF",
+    "at present": "PRESENT_REF",
+    "these days": "PRESENT_REF",
+    "nowadays": "PRESENT_REF",
+    "recently": "PAST_REF",
+    "more recently": "PAST_REF",
+    "in the past": "PAST_REF",
+    "the past": "PAST_REF",
+    "soon": "FUTURE_REF",
+    "the future": "FUTURE_REF",
+    "the near future": "FUTURE_REF",
+    "the near term": "FUTURE_REF",
+    "the short term": "FUTURE_REF",
+    "the long term": "FUTURE_REF",
+    "in future": "FUTURE_REF",
+}
+SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
+_FULL_MONTH = (
+    r"(?P<month>January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)"
+)
 PATTERNS = (
     ("iso", re.compile(r"\b(?P<year>(?:1[89]|20)\d\d)-(?P<mm>[01]\d)-(?P<dd>[0-3]\d)\b")),
-    ("date", re.compile(rf"\b{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b", re.I)),
+    ("quarter", re.compile(r"\b" + QUARTER + r"\b(?![-\w])", re.I)),
+    (
+        "ago",
+        re.compile(
+            rf"\b(?:(?:almost|nearly|about|some|more than|over)\s+)?{_NUMBER}\s+{_UNIT}\s+"
+            r"(?:ago|(?:(?<=year )|(?<=years ))earlier)\b|\byear-(?:earlier|ago)\b",
+            re.I,
+        ),
+    ),
+    ("date", re.compile(rf"\b(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b", re.I)),
     ("date", re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?\b", re.I)),
     ("month", re.compile(rf"\b{_MONTH}\s+(?:of\s+)?{_YEAR}\b", re.I)),
     (
@@ -84,9 +147,70 @@ PATTERNS = (
             rf"\b(?:(?P<mod>almost|nearly|about|over|more than)\s+)?{_NUMBER}[-\s]{_UNIT}\b", re.I
         ),
     ),
-    ("relative_day", re.compile(r"\b(?P<word>today|yesterday|tomorrow)\b", re.I)),
-    ("weekday", re.compile(r"\b(?P<weekday>" + "|".join(WEEKDAYS) + r")\b", re.I)),
+    (
+        "relative_day",
+        re.compile(
+            rf"\b(?P<word>today|yesterday|tomorrow|tonight|this|last(?= night)){_PART_OF_DAY}\b",
+            re.I,
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(
+            r"\b(?:(?P<which>last|next|this coming|this past|coming|past|this)\s+|"
+            rf"(?P<clock>noon|midnight)\s+)?{_WEEKDAY}{_PART_OF_DAY}\b",
+            re.I,
+        ),
+    ),
+    (
+        "clock",
+        re.compile(
+            r"\b(?P<hour>1[0-2]|0?[1-9])(?::(?P<minute>[0-5]\d))?\s*"
+            r"(?P<ampm>[ap]\.m\.|[ap]m\b)",
+            re.I,
+        ),
+    ),
+    ("month_year", re.compile(rf"\b{_FULL_MONTH}\s+(?P<which>last|this|next)\s+year\b")),
+    ("this_year", re.compile(r"\bthe\s+(?:current|full|current fiscal)\s+year\b", re.I)),
     ("relative", re.compile(r"\b(?P<which>last|next|this)\s+(?P<unit>week|month|year)\b", re.I)),
+    (
+        "month_alone",
+        re.compile(
+            rf"\b(?:(?P<which>last|next|this|early|late|mid-?)\s*)?{_FULL_MONTH}\b(?!\s+\d)"
+        ),
+    ),
+    (
+        "season",
+        re.compile(
+            r"\b(?P<which>this|last|next|early|late|the|this past)\s+"
+            r"(?P<season>spring|summer|autumn|fall|winter)\b(?:\s+of\s+(?P<year>(?:1[89]|20)\d\d))?",
+            re.I,
+        ),
+    ),
+    (
+        "decade",
+        re.compile(
+            r"\b(?:the\s+)?(?:(?:early|mid|late)[\s-]+)?(?P<decade>(?:1[89]|20)\d)0'?s\b", re.I
+        ),
+    ),
+    ("century", re.compile(r"\b(?:the\s+)?(?P<century>1?\d)(?:st|nd|rd|th)[\s-]+century\b", re.I)),
+    ("fiscal", re.compile(rf"\b(?:fiscal|calendar)(?:\s+year)?\s+{_YEAR}\b", re.I)),
+    (
+        "reference",
+        re.compile(
+            r"\b(?P<reference>" + "|".join(sorted(REFERENCES, key=len, reverse=True)) + r")\b"
+            r"(?!\s+(?:\d|few|several|couple|one|two|three|four|five|six|seven|eight|nine|ten|"
+            r"years?|months?|weeks?|days?|decades?|quarters?|spring|summer|autumn|fall|winter))",
+            re.I,
+        ),
+    ),
+    (
+        "year",
+        re.compile(
+            r"(?<![\d$.,'#-])(?<!\$ )" + _YEAR + r"(?!\s*(?:%|percent|people|troops|men|women))"
+            r"(?![\d,.]\d|\w)",
+        ),
+    ),
 )
 
 
@@ -131,31 +255,78 @@ def _value(kind: str, match: re.Match[str], published: date | None) -> str | Non
         return f"{year}-{MONTHS[groups['month'].lower()]:02d}-{day:02d}"
     if kind == "month":
         return f"{groups['year']}-{MONTHS[groups['month'].lower()]:02d}"
-    if kind == "year":
+    if kind in ("year", "fiscal"):
         return str(groups["year"])
     if kind == "duration":
-        number = groups["number"].lower()
-        amount = int(number) if number.isdigit() else NUMBERS[number]
-        unit = UNITS[groups["unit"].lower()]
-        return (
-            f"P{amount * 10}Y"
-            if unit == "DE"
-            else f"PT{amount}H"
-            if unit == "H"
-            else f"P{amount}{unit}"
-        )
+        return _duration(groups)
+    if kind == "decade":
+        return str(groups["decade"])
+    if kind == "century":
+        return f"{int(groups['century']) - 1:02d}" if groups["century"] != "0" else None
+    if kind == "reference":
+        return REFERENCES[" ".join(groups["reference"].lower().split())]
+    if kind == "quarter":
+        return _quarter(groups, published)
     return _relative(kind, groups, published)
 
 
+def _duration(groups: dict[str, str]) -> str:
+    number = groups["number"].lower()
+    amount = number if number.isdigit() else str(NUMBERS[" ".join(number.split())])
+    unit = UNITS[groups["unit"].lower()]
+    if unit == "DE":
+        return f"P{int(amount) * 10}Y" if amount.isdigit() else "PXDE"
+    return f"PT{amount}H" if unit == "H" else f"P{amount}{unit}"
+
+
+def _quarter(groups: dict[str, str], published: date | None) -> str | None:
+    """A first value for a named quarter; `anchors.resolve` settles it from the narrative."""
+    mods, det = groups["mods"].lower(), (groups["det"] or "").lower()
+    if groups["ordinal"] is None and (det in ("", "a", "an") and not mods.strip()):
+        return None
+    if groups["unit"].lower() == "period" and not mods.strip():
+        return None
+    year = groups["of_year"] or next(iter(re.findall(r"(?:1[89]|20)\d\d", mods)), None)
+    if groups["ordinal"] is not None:
+        number = ORDINALS[groups["ordinal"].lower()]
+        return f"{year or (published.year if published else 'XXXX')}-Q{number}"
+    if published is None:
+        return f"{year}-QX" if year else None
+    index = published.year * 4 + (published.month - 1) // 3 - 1
+    return f"{year or index // 4}-Q{index % 4 + 1}"
+
+
 def _relative(kind: str, groups: dict[str, str], published: date | None) -> str | None:
+    """Values of words that need the publication date: days, weekdays, months, seasons."""
     if published is None:
         return None
+    part = PARTS_OF_DAY.get((groups.get("part") or "").lower(), "")
+    suffix = f"T{part}" if part else ""
     if kind == "relative_day":
-        shift = {"today": 0, "yesterday": -1, "tomorrow": 1}[groups["word"].lower()]
-        return (published + timedelta(days=shift)).isoformat()
+        word = groups["word"].lower()
+        if word in ("this", "last") and not part:
+            return None
+        days = {"today": 0, "tonight": 0, "this": 0, "yesterday": -1, "last": -1, "tomorrow": 1}
+        suffix = "TNI" if word == "tonight" else suffix
+        return (published + timedelta(days=days[word])).isoformat() + suffix
     if kind == "weekday":
         back = (published.weekday() - WEEKDAYS.index(groups["weekday"].lower())) % 7
-        return (published - timedelta(days=back)).isoformat()
+        clock = {"noon": "T12:00", "midnight": "T24:00"}.get((groups["clock"] or "").lower(), "")
+        return (published - timedelta(days=back)).isoformat() + (clock or suffix)
+    if kind == "clock":
+        hour = int(groups["hour"]) % 12 + 12 * groups["ampm"].lower().startswith("p")
+        return f"{published.isoformat()}T{hour:02d}:{groups['minute'] or '00'}"
+    if kind == "month_year":
+        shift = {"last": -1, "this": 0, "next": 1}[groups["which"]]
+        return f"{published.year + shift}-{MONTHS[groups['month'].lower()]:02d}"
+    if kind == "this_year":
+        return str(published.year)
+    if kind == "ago":
+        return _ago(groups, published)
+    if kind == "month_alone":
+        return _month_alone(groups, published)
+    if kind == "season":
+        return _season(groups, published)
     shift = {"last": -1, "next": 1, "this": 0}[groups["which"].lower()]
     unit = groups["unit"].lower()
     if unit == "year":
@@ -165,3 +336,57 @@ def _relative(kind: str, groups: dict[str, str], published: date | None) -> str 
         return f"{month_index // 12}-{month_index % 12 + 1:02d}"
     year, week, _ = (published + timedelta(weeks=shift)).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def _ago(groups: dict[str, str], published: date) -> str:
+    """ "Two years ago" counted back from publication, to the unit it names."""
+    if groups["number"] is None:
+        return str(published.year - 1)
+    number = groups["number"].lower()
+    amount = int(number) if number.isdigit() else NUMBERS[" ".join(number.split())]
+    unit = (groups["unit"] or "year").lower()
+    if not isinstance(amount, int):
+        return "PAST_REF"
+    if unit == "year":
+        return str(published.year - amount)
+    if unit == "decade":
+        return str(published.year - 10 * amount)
+    if unit == "month":
+        index = published.year * 12 + published.month - 1 - amount
+        return f"{index // 12}-{index % 12 + 1:02d}"
+    if unit == "week":
+        year, week, _ = (published - timedelta(weeks=amount)).isocalendar()
+        return f"{year}-W{week:02d}"
+    if unit == "hour":
+        return published.isoformat()
+    return (published - timedelta(days=amount)).isoformat()
+
+
+def _month_alone(groups: dict[str, str], published: date) -> str | None:
+    """ "Last June", "next March", "early September": a month without a day or year."""
+    month = MONTHS[str(groups["month"]).lower()]
+    which = (groups["which"] or "").lower()
+    if month == 5 and not which:
+        return None
+    if which == "last":
+        year = published.year - (month >= published.month)
+    elif which == "next":
+        year = published.year + (month <= published.month)
+    else:
+        year = published.year
+    return f"{year}-{month:02d}"
+
+
+def _season(groups: dict[str, str], published: date) -> str:
+    """ "This summer", "last spring", "the winter of 1994"."""
+    season = SEASONS[str(groups["season"]).lower()]
+    if groups["year"]:
+        return f"{groups['year']}-{season}"
+    which = (groups["which"] or "").lower()
+    start = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}[season]
+    year = published.year
+    if which == "last" or which == "this past":
+        year -= start >= published.month
+    elif which == "next":
+        year += start <= published.month
+    return f"{year}-{season}"

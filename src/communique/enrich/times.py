@@ -3,12 +3,18 @@
 1. Ranges: "September 19-20, 2023" or "from 8 to 10 November" become one `range` with a
    start and an end value, whatever pieces the tagger found inside.
 2. Narrative years: a bare "November 10" takes its year from the explicitly dated expression
-   just before it in the same or the previous sentence, not from the publication year.
-3. Tense: a bare month is the nearest one to publication ("in October" said in January is
-   last October; "in January" said in November is next January), and the next one when its
-   sentence speaks of the future ("will", "scheduled").
+   just before it in the same or the previous sentence, not from the publication year; with
+   no such date its year comes from the words before it or its distance to publication
+   ("payable Feb. 1" said in October is next February's; see `anchors.month_day_year`).
+3. Tense: a bare month is the next one when the tense marker nearest to it is future
+   ("will", "scheduled"), the last one after "since", and otherwise the nearest one to
+   publication ("in October" said in January is last October; "in January" said in November
+   is next January).
 4. A complete written date found by the rules ("Oct. 15, 1999") replaces the pieces HeidelTime
-   saw inside it (without a part-of-speech tagger it can split at "Oct.").
+   saw inside it (without a part-of-speech tagger it can split at "Oct."), and the dates it
+   misses are added from the rules.
+5. Weekdays, quarters, "a year earlier", month-days without a year: `anchors.resolve`.
+6. A clock time joins the day next to it ("5 p.m. EST Nov. 9").
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from communique.enrich import heideltime, rules
+from communique.enrich import anchors, heideltime, rules
 from communique.model import TimeExpr
 
 _MONTH = rules._MONTH
@@ -34,6 +40,9 @@ _DAY_RANGE = (
     ),
 )
 _EXPLICIT_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_FILLS_GAPS = re.compile(r"^(?:\d{4}-\d\d(?:-\d\d)?(?:T\w+)?|\w+_REF)$")
+"""What the rules add where a tagger found nothing: dates to the month or day, past/now/future."""
+_REPLACES_PIECES = re.compile(r"^\d{4}-(?:\d\d-\d\d|Q\d)$")
 _FULL_DATE = re.compile(r"^(\d{4})(-\d\d(?:-\d\d)?)$")
 MAY_HOLD_TIME = re.compile(
     r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
@@ -74,7 +83,7 @@ def tag_times(
     if name == "heideltime":
         found = heideltime.tag(text, language or "en", published)
         if language in (None, "en"):
-            found = with_explicit_dates(found, rules.tag(text, published))
+            found = with_rule_finds(found, rules.tag(text, published))
     elif name == "rules":
         found = rules.tag(text, published)
     else:
@@ -82,7 +91,49 @@ def tag_times(
     found = narrative_years(text, found, published)
     if published is not None:
         found = [by_tense(text, t, published) for t in found]
-    return merge_ranges(text, found)
+        if language in (None, "en"):
+            found = anchors.resolve(text, found, published)
+    return merge_ranges(text, join_clock_times(text, found))
+
+
+_CLOCK = re.compile(r"^(?:XXXX-XX-XX|\d{4}-\d\d-\d\d)(T\d\d(?::\d\d)?)$")
+_DAY_VALUE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_CLOCK_THEN_DAY = re.compile(r"^\s*(?:[A-Z]{2,4}\b)?\s*,?\s*(?:on\s+)?$")
+_DAY_THEN_CLOCK = re.compile(r"^\s*,?\s*(?:at\s+)?$")
+
+
+def join_clock_times(text: str, times: list[TimeExpr]) -> list[TimeExpr]:
+    """Join a clock time to the day next to it: "5 p.m. EST Nov. 9" is 1989-11-09T17:00.
+
+    Example:
+        >>> found = [TimeExpr("5 p.m.", 6, 12, "date", "XXXX-XX-XXT17:00"),
+        ...          TimeExpr("Nov. 9", 17, 23, "date", "1989-11-09")]
+        >>> [t.value for t in join_clock_times("Until 5 p.m. EST Nov. 9.", found)]
+        ['1989-11-09T17:00']
+    """
+    result: list[TimeExpr] = []
+    for time in sorted(times, key=lambda t: t.start):
+        previous = result[-1] if result else None
+        joined = previous and _joined(text, previous, time)
+        if joined:
+            result[-1] = joined
+        else:
+            result.append(time)
+    return result
+
+
+def _joined(text: str, first: TimeExpr, second: TimeExpr) -> TimeExpr | None:
+    between = text[first.end : second.start]
+    clock, day = _CLOCK.match(first.value), _DAY_VALUE.match(second.value)
+    if clock and day and _CLOCK_THEN_DAY.match(between):
+        value = second.value + clock.group(1)
+    elif (clock := _CLOCK.match(second.value)) and _DAY_VALUE.match(first.value):
+        if not _DAY_THEN_CLOCK.match(between):
+            return None
+        value = first.value + clock.group(1)
+    else:
+        return None
+    return TimeExpr(text[first.start : second.end], first.start, second.end, "date", value)
 
 
 _FUTURE = re.compile(
@@ -94,12 +145,13 @@ _BARE_MONTH = re.compile(rf"^(?:(?:in|the middle of|early|late|mid-?)\s+)?{_MONT
 
 def by_tense(text: str, time: TimeExpr, published: date) -> TimeExpr:
     """Move a bare month to the side of publication its sentence speaks of."""
-    future = bool(_FUTURE.search(_sentence_around(text, time.start, time.end)))
     month = re.fullmatch(r"(\d{4})-(\d\d)", time.value)
     if month and _BARE_MONTH.match(time.text.strip()) and int(month[1]) == published.year:
         number = int(month[2])
         ahead = (number - published.month) % 12
-        if future or (ahead and ahead <= NEAR_MONTHS):
+        since = re.search(r"\bsince\s+$", text[max(0, time.start - 8) : time.start], re.I)
+        future = not since and anchors.clause_tense(text, time.start, time.end) == "future"
+        if future or (not since and ahead and ahead <= NEAR_MONTHS):
             year = published.year + (number < published.month)
         else:
             year = published.year - (number > published.month)
@@ -115,15 +167,22 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[left + 1 : right]
 
 
-def with_explicit_dates(found: list[TimeExpr], explicit: list[TimeExpr]) -> list[TimeExpr]:
-    """Let a complete written date ("Oct. 15, 1999") replace the pieces a tagger saw in it."""
-    complete = [
-        t for t in explicit if t.type == "date" and _EXPLICIT_YEAR.search(t.text) and "-" in t.value
-    ]
-    for date_ in complete:
-        inside = [t for t in found if date_.start <= t.start and t.end <= date_.end]
-        if inside and all(len(t.text) < len(date_.text) for t in inside):
-            found = [t for t in found if t not in inside] + [date_]
+def with_rule_finds(found: list[TimeExpr], ruled: list[TimeExpr]) -> list[TimeExpr]:
+    """Add the dates and references the rules found where the tagger found nothing.
+
+    A written date ("Friday Oct. 15", "Oct. 15, 1999") or a named quarter ("last year's
+    quarter") that the rules saw whole replaces the pieces a tagger saw inside it (without a
+    part-of-speech tagger HeidelTime splits at "Oct." and misses most abbreviated dates).
+    """
+    for time in ruled:
+        inside = [t for t in found if t.start < time.end and time.start < t.end]
+        if not inside and _FILLS_GAPS.match(time.value):
+            found = [*found, time]
+        elif _REPLACES_PIECES.search(time.value) and all(
+            time.start <= t.start and t.end <= time.end and len(t.text) < len(time.text)
+            for t in inside
+        ):
+            found = [t for t in found if t not in inside] + [time]
     return sorted(found, key=lambda t: t.start)
 
 
@@ -146,6 +205,15 @@ def narrative_years(text: str, times: list[TimeExpr], published: date | None) ->
             and (published is None or full.group(1) == str(published.year))
         ):
             time = replace(time, value=anchor.value[:4] + full.group(2))
+        elif (
+            full
+            and not has_year
+            and len(full.group(2)) == 6
+            and published is not None
+            and full.group(1) == str(published.year)
+            and rules.MONTH_NAME.search(time.text)
+        ):
+            time = replace(time, value=anchors.month_day_year(text, time, published))
         result.append(time)
     return result
 
