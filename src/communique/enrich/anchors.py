@@ -28,7 +28,8 @@ from communique.model import TimeExpr
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“'‘(]?[A-Z])|\n")
 _FUTURE = re.compile(
     r"\b(?:will|shall|'ll|won't|scheduled|upcoming|going to|to be held|set to|due to|"
-    r"expected to|plans? to|planned|is to|are to|would)\b",
+    r"expected to|expects?|forecasts?|predicts?|(?:plans?|hopes?|aims?|intends?) to|planned|"
+    r"is to|are to|would)\b",
     re.I,
 )
 _PAST_VERB_BEFORE = re.compile(

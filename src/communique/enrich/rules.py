@@ -193,7 +193,12 @@ PATTERNS = (
             r"\b(?:the\s+)?(?:(?:early|mid|late)[\s-]+)?(?P<decade>(?:1[89]|20)\d)0'?s\b", re.I
         ),
     ),
-    ("century", re.compile(r"\b(?:the\s+)?(?P<century>1?\d)(?:st|nd|rd|th)[\s-]+century\b", re.I)),
+    (
+        "century",
+        re.compile(
+            r"\b(?:the\s+)?(?P<century>1\d|2[01]|[1-9])(?:st|nd|rd|th)[\s-]+century\b", re.I
+        ),
+    ),
     ("fiscal", re.compile(rf"\b(?:fiscal|calendar)(?:\s+year)?\s+{_YEAR}\b", re.I)),
     (
         "reference",
@@ -262,7 +267,7 @@ def _value(kind: str, match: re.Match[str], published: date | None) -> str | Non
     if kind == "decade":
         return str(groups["decade"])
     if kind == "century":
-        return f"{int(groups['century']) - 1:02d}" if groups["century"] != "0" else None
+        return f"{int(groups['century']) - 1:02d}"
     if kind == "reference":
         return REFERENCES[" ".join(groups["reference"].lower().split())]
     if kind == "quarter":
