@@ -210,13 +210,28 @@ PATTERNS = (
         ),
     ),
     (
-        "year",
+        "bare_year",
         re.compile(
-            r"(?<![\d$.,'#-])(?<!\$ )" + _YEAR + r"(?!\s*(?:%|percent|people|troops|men|women))"
-            r"(?![\d,.]\d|\w)",
+            r"\b" + _YEAR + r"(?!\s*(?:%|percent|people|troops|men|women))(?![\d,.]\d|\w)",
         ),
     ),
 )
+GATES = {
+    "quarter": ("quarter", "period"),
+    "ago": ("ago", "earlier"),
+    "duration": ("day", "week", "month", "year", "decade", "hour"),
+    "relative_day": ("today", "yesterday", "tomorrow", "tonight", "this", "last"),
+    "weekday": ("day",),
+    "clock": ("m.", "am", "pm"),
+    "month_year": ("year",),
+    "this_year": ("year",),
+    "relative": ("last", "next", "this"),
+    "season": tuple(SEASONS),
+    "decade": ("0s", "0's"),
+    "century": ("century",),
+    "fiscal": ("fiscal", "calendar"),
+}
+"""Words (lower case) a text must contain for a pattern to be tried: most texts skip most."""
 
 
 def tag(text: str, published: date | None) -> list[TimeExpr]:
@@ -228,7 +243,10 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
     """
     found: list[TimeExpr] = []
     taken: list[tuple[int, int]] = []
+    lowered = text.lower()
     for kind, pattern in PATTERNS:
+        if kind in GATES and not any(word in lowered for word in GATES[kind]):
+            continue
         for match in pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
@@ -260,7 +278,9 @@ def _value(kind: str, match: re.Match[str], published: date | None) -> str | Non
         return f"{year}-{MONTHS[groups['month'].lower()]:02d}-{day:02d}"
     if kind == "month":
         return f"{groups['year']}-{MONTHS[groups['month'].lower()]:02d}"
-    if kind in ("year", "fiscal"):
+    if kind == "bare_year" and re.search(r"[$.,'#-]$|\$ $", match.string[: match.start()][-2:]):
+        return None
+    if kind in ("year", "bare_year", "fiscal"):
         return str(groups["year"])
     if kind == "duration":
         return _duration(groups)
