@@ -137,3 +137,13 @@ def test_may_the_verb_and_the_past_as_a_modifier_are_not_times() -> None:
     text = "Delegations may attend. Over the past three years trade doubled."
     found = [(t.text, t.value) for t in tag(text, THURSDAY)]
     assert found == [("three years", "P3Y")]
+
+
+@pytest.mark.parametrize("prefer_heideltime", TAGGERS)
+def test_numbers_of_resolutions_and_amounts_are_not_years(prefer_heideltime: bool) -> None:
+    text = (
+        "Recalling Security Council resolutions 1970 and 1973, and resolution 2016 (2011), "
+        "the Council paid $1990 and 2000 troops left in 1999."
+    )
+    found = tag_times(text, "en", THURSDAY, prefer_heideltime)
+    assert [(t.text, t.value) for t in found] == [("2011", "2011"), ("1999", "1999")]

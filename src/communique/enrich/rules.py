@@ -1,10 +1,15 @@
 """A pure-Python English time tagger: the fallback when no Java runtime is installed.
 
-It finds explicit dates ("8 November 2020", "November 8", "2020-11-08", "September 2023",
-"in 2020"), relative days ("yesterday", "on Monday", "last week/month/year") and durations
-("44 days", "44-day", "almost 30 years"). Compared with HeidelTime it loses: times of day,
-sets ("every Monday"), seasons, quarters, decades and centuries, fuzzy expressions ("recently",
-"the past few years"), holidays, and every language other than English.
+It finds explicit dates ("8 November 2020", "Friday Oct. 13", "2020-11-08", "September 2023",
+"in 2020", "fiscal 1990"), relative days ("yesterday", "this morning", "last Monday",
+"last week/month/year", "last June", "July last year"), clock times ("5 p.m."), quarters and
+reporting periods ("the third quarter", "the year-earlier period"), "two years ago", seasons,
+decades, centuries, durations ("44 days", "a couple of years", "several months") and
+references to the present, past and future ("now", "recently", "soon"). `anchors.resolve`
+then settles weekdays, quarters and "a year earlier" from the sentence and the narrative.
+Compared with HeidelTime it loses: sets ("every Monday"), holidays, spelled-out years
+("nineteen ninety-six"), parts of days without a day ("mid-afternoon"), vaguer phrases ("the
+weekend", "the following year", "year-end") and every language other than English.
 """
 
 from __future__ import annotations
@@ -118,6 +123,11 @@ _FULL_MONTH = (
     r"(?P<month>January|February|March|April|May|June|July|August|September|October|"
     r"November|December)"
 )
+COUNTED = (
+    r"\s*(?:%|percent|people|persons|troops|soldiers|men|women|children|refugees|families|"
+    r"tons|tonnes|km|kilomet(?:er|re)s|met(?:er|re)s|dollars|euros|votes)\b"
+)
+"""What follows a number that counts things: "2000 troops" is no year."""
 PATTERNS = (
     ("iso", re.compile(r"\b(?P<year>(?:1[89]|20)\d\d)-(?P<mm>[01]\d)-(?P<dd>[0-3]\d)\b")),
     ("quarter", re.compile(r"\b" + QUARTER + r"\b(?![-\w])", re.I)),
@@ -212,10 +222,17 @@ PATTERNS = (
     (
         "bare_year",
         re.compile(
-            r"\b" + _YEAR + r"(?!\s*(?:%|percent|people|troops|men|women))(?![\d,.]\d|\w)",
+            r"\b" + _YEAR + r"(?!" + COUNTED + r")(?![\d,.]\d|\w)",
         ),
     ),
 )
+NOT_A_YEAR_BEFORE = re.compile(
+    r"(?:[$.,'#-]|\$ |\b(?:resolutions?|no|nos|numbers?|articles?|paragraphs?|sections?|"
+    r"chapters?|rules?|pages?|flights?|routes?|rooms?|items?|codes?|decisions?|documents?)"
+    r"\.?\s+(?:\d+\s*(?:,|and|&)\s*)*)$",
+    re.I,
+)
+"""What a number is after when it is a count, a price or a document number, not a year."""
 GATES = {
     "quarter": ("quarter", "period"),
     "ago": ("ago", "earlier"),
@@ -278,7 +295,8 @@ def _value(kind: str, match: re.Match[str], published: date | None) -> str | Non
         return f"{year}-{MONTHS[groups['month'].lower()]:02d}-{day:02d}"
     if kind == "month":
         return f"{groups['year']}-{MONTHS[groups['month'].lower()]:02d}"
-    if kind == "bare_year" and re.search(r"[$.,'#-]$|\$ $", match.string[: match.start()][-2:]):
+    before = match.string[max(0, match.start() - 40) : match.start()]
+    if kind == "bare_year" and NOT_A_YEAR_BEFORE.search(before):
         return None
     if kind in ("year", "bare_year", "fiscal"):
         return str(groups["year"])

@@ -83,7 +83,7 @@ def tag_times(
     if name == "heideltime":
         found = heideltime.tag(text, language or "en", published)
         if language in (None, "en"):
-            found = with_rule_finds(found, rules.tag(text, published))
+            found = with_rule_finds(without_numbers(text, found), rules.tag(text, published))
     elif name == "rules":
         found = rules.tag(text, published)
     else:
@@ -165,6 +165,29 @@ def _sentence_around(text: str, start: int, end: int) -> str:
         (i for i in (text.find(m, end) for m in (".", "!", "?", "\n")) if i >= 0), default=len(text)
     )
     return text[left + 1 : right]
+
+
+def without_numbers(text: str, found: list[TimeExpr]) -> list[TimeExpr]:
+    """Drop "years" that number documents or count things ("resolution 1970", "2000 troops").
+
+    Example:
+        >>> text = "Recalling resolution 1970 (2011)."
+        >>> found = [TimeExpr("1970", 21, 25, "date", "1970")]
+        >>> found += [TimeExpr("2011", 27, 31, "date", "2011")]
+        >>> [t.text for t in without_numbers(text, found)]
+        ['2011']
+    """
+    return [
+        t
+        for t in found
+        if not (
+            re.fullmatch(r"\d{4}", t.text)
+            and (
+                rules.NOT_A_YEAR_BEFORE.search(text[max(0, t.start - 40) : t.start])
+                or re.match(rules.COUNTED, text[t.end : t.end + 20], re.I)
+            )
+        )
+    ]
 
 
 def with_rule_finds(found: list[TimeExpr], ruled: list[TimeExpr]) -> list[TimeExpr]:
