@@ -147,3 +147,13 @@ def test_numbers_of_resolutions_and_amounts_are_not_years(prefer_heideltime: boo
     )
     found = tag_times(text, "en", THURSDAY, prefer_heideltime)
     assert [(t.text, t.value) for t in found] == [("2011", "2011"), ("1999", "1999")]
+
+
+def test_the_following_year_and_that_month_count_from_the_date_told_before() -> None:
+    text = (
+        "The embassy opened on 12 March 2015. The following year it moved to a new building, "
+        "and in May 2019 a consulate opened; that month the ambassador left."
+    )
+    found = {t.text: t.value for t in tag_times(text, "en", date(2023, 11, 8), False)}
+    assert found["The following year"] == "2016"
+    assert found["that month"] == "2019-05"

@@ -11,7 +11,8 @@
 3. "A year ago/earlier", "year-earlier": a year before the quarter the text is reporting on
    when it names one, else the year before publication ("ago") or before the narrative's
    date ("earlier", the year of the tagger's value).
-4. A month and day without a year: the last one before publication after "ended", "since",
+4. "The following year", "that month", "the previous day": from the date told just before.
+5. A month and day without a year: the last one before publication after "ended", "since",
    "set on" or a verb in the past; the next one after "payable", "effective", "due",
    "scheduled for"; else the one nearest to publication.
 """
@@ -55,6 +56,10 @@ _QUARTER = re.compile("^" + rules.QUARTER + "$", re.I)
 _YEAR_AGO = re.compile(
     r"^(?:(?P<number>a|one|\d+|" + "|".join(rules.NUMBERS) + r")\s+years?\s+(?:ago|earlier|before)"
     r"|year[- ](?:earlier|ago))$",
+    re.I,
+)
+_TOLD_BEFORE = re.compile(
+    r"(?:the\s+(?P<which>following|previous|preceding|same)|that)\s+(?P<unit>year|month|day)",
     re.I,
 )
 _PLURAL_PAST = re.compile(r"(?:the\s+)?(?:past|recent)\s+(?:years|months|weeks|days|decades)", re.I)
@@ -126,8 +131,30 @@ def resolve(text: str, times: list[TimeExpr], published: date) -> list[TimeExpr]
                 anchor = (*named, time.end)
         elif year_ago := _YEAR_AGO.match(_with_suffix(text, time)):
             time = _year_ago(time, year_ago, published, anchor)
+        elif (told := _TOLD_BEFORE.match(surface)) and result:
+            time = _from_narrative(time, told, result[-1])
         result.append(_vague_amounts(text, time))
     return result
+
+
+def _from_narrative(time: TimeExpr, match: re.Match[str], before: TimeExpr) -> TimeExpr:
+    """ "The following year", "that month": the unit of the date told just before, moved."""
+    unit = match["unit"].lower()
+    size = {"year": 4, "month": 7, "day": 10}[unit]
+    if (
+        not re.fullmatch(r"\d{4}(?:-\d\d(?:-\d\d)?)?", before.value[:10])
+        or len(before.value[:10]) < size
+    ):
+        return time
+    shift = {"following": 1, "previous": -1, "preceding": -1}.get((match["which"] or "").lower(), 0)
+    if unit == "year":
+        value = str(int(before.value[:4]) + shift)
+    elif unit == "month":
+        index = int(before.value[:4]) * 12 + int(before.value[5:7]) - 1 + shift
+        value = f"{index // 12}-{index % 12 + 1:02d}"
+    else:
+        value = (date.fromisoformat(before.value[:10]) + timedelta(days=shift)).isoformat()
+    return replace(time, type="date", value=value)
 
 
 def _vague_amounts(text: str, time: TimeExpr) -> TimeExpr:

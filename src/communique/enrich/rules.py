@@ -65,6 +65,7 @@ NUMBERS: dict[str, int | str] = {
     "a few": "X",
     "few": "X",
     "several": "X",
+    "many": "X",
 }
 UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "decade": "DE", "hour": "H"}
 
@@ -182,6 +183,13 @@ PATTERNS = (
     ),
     ("month_year", re.compile(rf"\b{_FULL_MONTH}\s+(?P<which>last|this|next)\s+year\b")),
     ("this_year", re.compile(r"\bthe\s+(?:current|full|current fiscal)\s+year\b", re.I)),
+    (
+        "told_before",
+        re.compile(
+            r"\b(?:the\s+(?:following|previous|preceding|same)|that)\s+(?P<unit>year|month|day)\b",
+            re.I,
+        ),
+    ),
     ("relative", re.compile(r"\b(?P<which>last|next|this)\s+(?P<unit>week|month|year)\b", re.I)),
     (
         "month_alone",
@@ -241,6 +249,7 @@ GATES = {
     "weekday": ("day",),
     "clock": ("m.", "am", "pm"),
     "month_year": ("year",),
+    "told_before": ("following", "previous", "preceding", "same", "that"),
     "this_year": ("year",),
     "relative": ("last", "next", "this"),
     "season": tuple(SEASONS),
@@ -364,6 +373,8 @@ def _relative(kind: str, groups: dict[str, str], published: date | None) -> str 
         return f"{published.year + shift}-{MONTHS[groups['month'].lower()]:02d}"
     if kind == "this_year":
         return str(published.year)
+    if kind == "told_before":
+        return {"year": "XXXX", "month": "XXXX-XX", "day": "XXXX-XX-XX"}[groups["unit"].lower()]
     if kind == "ago":
         return _ago(groups, published)
     if kind == "month_alone":
