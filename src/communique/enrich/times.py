@@ -136,10 +136,6 @@ def _joined(text: str, first: TimeExpr, second: TimeExpr) -> TimeExpr | None:
     return TimeExpr(text[first.start : second.end], first.start, second.end, "date", value)
 
 
-_FUTURE = re.compile(
-    r"\b(?:will|shall|'ll|scheduled|upcoming|going to|to be held)\b",
-    re.I,
-)
 _BARE_MONTH = re.compile(rf"^(?:(?:in|the middle of|early|late|mid-?)\s+)?{_MONTH}$", re.I)
 
 
@@ -157,14 +153,6 @@ def by_tense(text: str, time: TimeExpr, published: date) -> TimeExpr:
             year = published.year - (number > published.month)
         return replace(time, value=f"{year}-{number:02d}")
     return time
-
-
-def _sentence_around(text: str, start: int, end: int) -> str:
-    left = max(text.rfind(mark, 0, start) for mark in (".", "!", "?", "\n"))
-    right = min(
-        (i for i in (text.find(m, end) for m in (".", "!", "?", "\n")) if i >= 0), default=len(text)
-    )
-    return text[left + 1 : right]
 
 
 def without_numbers(text: str, found: list[TimeExpr]) -> list[TimeExpr]:
