@@ -8,9 +8,9 @@ from datetime import date
 
 from communique.enrich import nlp as nlp_models
 from communique.enrich.countries import country_code
-from communique.enrich.entities import entities_of, place_spans
+from communique.enrich.entities import entities_of, known_name_spans, place_spans
 from communique.enrich.events import find_events
-from communique.enrich.gazetteer import Gazetteer
+from communique.enrich.gazetteer import Feature, Gazetteer, name_key
 from communique.enrich.places import Span, resolve
 from communique.enrich.references import find_references
 from communique.enrich.times import tag_times, tagger_name
@@ -79,19 +79,29 @@ class Enricher:
     def _places(self, text: str, entities: list[Entity], focus: tuple[str, ...]) -> list[Place]:
         """Resolve every span twice: the second time helped by where the first put the others."""
         gazetteer = Gazetteer.load()
-        spans = place_spans(text, entities)
+        spans = _with_known_names(place_spans(text, entities), text, gazetteer)
         first = [resolve(span, focus, gazetteer) for span in spans]
-        countries = Counter(f.country for f in first if f is not None and f.country)
+        countries = Counter(
+            f.country
+            for span, f in zip(spans, first, strict=True)
+            if f is not None and f.country and not (span.inner or span.strict)
+        )
         wider = tuple(dict.fromkeys([*focus, *(c for c, _ in countries.most_common())]))
-        regions = frozenset(
+        named = frozenset(
             f.region for f in first if f is not None and f.feature == "subdivision" and f.region
         )
-        places = []
+        towns_in: dict[str, set[str]] = {}
+        for span, feature in zip(spans, first, strict=True):
+            if feature is not None and feature.region and feature.feature == "city":
+                towns_in.setdefault(feature.region, set()).add(name_key(span.text))
+        resolved = []
         for span in spans:
-            feature = resolve(span, wider, gazetteer, regions)
+            key = name_key(span.text)
+            nearby = frozenset(r for r, names in towns_in.items() if names - {key})
+            feature = resolve(span, wider, gazetteer, named, nearby)
             if feature is not None:
-                places.append(place_of(span, feature))
-        return places
+                resolved.append((span, feature))
+        return [place_of(span, feature) for span, feature in _outermost(resolved)]
 
     def _analyses(self, language: str, parsed: bool) -> tuple[str, ...]:
         done = []
@@ -101,6 +111,29 @@ class Enricher:
         if tagger:
             done.append(f"time:{tagger}")
         return (*done, "events", "references")
+
+
+def _with_known_names(spans: list[Span], text: str, gazetteer: Gazetteer) -> list[Span]:
+    """`spans` plus the multi-word names of regions, states and big towns the gazetteer knows."""
+    taken = {(s.start, s.end) for s in spans}
+    known = [
+        s for s in known_name_spans(text, gazetteer.is_known_name) if (s.start, s.end) not in taken
+    ]
+    return sorted([*spans, *known], key=lambda s: s.start)
+
+
+def _outermost(resolved: list[tuple[Span, Feature]]) -> list[tuple[Span, Feature]]:
+    """Drop a place whose span lies inside another place's ("Columbia" in "British Columbia")."""
+    return [
+        (span, feature)
+        for span, feature in resolved
+        if not any(
+            other.start <= span.start
+            and span.end <= other.end
+            and (other.end - other.start) > (span.end - span.start)
+            for other, _ in resolved
+        )
+    ]
 
 
 def split_lines(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:

