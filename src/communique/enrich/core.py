@@ -77,26 +77,28 @@ class Enricher:
         return self._places(text, entities, focus)
 
     def _places(self, text: str, entities: list[Entity], focus: tuple[str, ...]) -> list[Place]:
-        """Resolve every span twice: the second time helped by where the first put the others."""
+        """Resolve every span twice: the second time helped by where the first put the others
+        (their countries widen the focus, their states and towns' regions draw namesakes)."""
         gazetteer = Gazetteer.load()
         spans = _with_known_names(place_spans(text, entities), text, gazetteer)
         first = [resolve(span, focus, gazetteer) for span in spans]
-        countries = Counter(
-            f.country
-            for span, f in zip(spans, first, strict=True)
-            if f is not None and f.country and not (span.inner or span.strict)
-        )
-        wider = tuple(dict.fromkeys([*focus, *(c for c, _ in countries.most_common())]))
         named = frozenset(
             f.region for f in first if f is not None and f.feature == "subdivision" and f.region
         )
+        countries: dict[str, Counter[str]] = {}
         towns_in: dict[str, set[str]] = {}
         for span, feature in zip(spans, first, strict=True):
-            if feature is not None and feature.region and feature.feature == "city":
+            if feature is None:
+                continue
+            if feature.country and not (span.inner or span.strict):
+                countries.setdefault(feature.country, Counter())[name_key(span.text)] += 1
+            if feature.region and feature.feature == "city":
                 towns_in.setdefault(feature.region, set()).add(name_key(span.text))
         resolved = []
         for span in spans:
             key = name_key(span.text)
+            others = Counter({c: n.total() - n[key] for c, n in countries.items()})
+            wider = tuple(dict.fromkeys([*focus, *(c for c, n in others.most_common() if n)]))
             nearby = frozenset(r for r, names in towns_in.items() if names - {key})
             feature = resolve(span, wider, gazetteer, named, nearby)
             if feature is not None:
