@@ -140,3 +140,9 @@ def test_the_cache_reads_back_what_was_written(tmp_path: Path, gazetteer: Gazett
     assert small.by_name("Şuşa") == [shusha]
     path.write_bytes(b"not marshal data")
     assert _read_cache(path) is None
+
+
+def test_a_dateline_places_its_town_in_the_state_after_it(enricher: Enricher) -> None:
+    text = "GLASGOW, Ky. (WBKO) -- Firefighters spent the night at a warehouse downtown."
+    glasgow = [p for p in enricher.locate(text) if text[p.start : p.end] == "GLASGOW"]
+    assert glasgow and all(near(p, 37.00, -85.91, 25) for p in glasgow)

@@ -8,7 +8,12 @@ from datetime import date
 
 from communique.enrich import nlp as nlp_models
 from communique.enrich.countries import country_code
-from communique.enrich.entities import entities_of, known_name_spans, place_spans
+from communique.enrich.entities import (
+    dateline_spans,
+    entities_of,
+    known_name_spans,
+    place_spans,
+)
 from communique.enrich.events import find_events
 from communique.enrich.gazetteer import Feature, Gazetteer, name_key
 from communique.enrich.places import Span, resolve
@@ -116,12 +121,16 @@ class Enricher:
 
 
 def _with_known_names(spans: list[Span], text: str, gazetteer: Gazetteer) -> list[Span]:
-    """`spans` plus the multi-word names of regions, states and big towns the gazetteer knows."""
-    taken = {(s.start, s.end) for s in spans}
-    known = [
-        s for s in known_name_spans(text, gazetteer.is_known_name) if (s.start, s.end) not in taken
-    ]
-    return sorted([*spans, *known], key=lambda s: s.start)
+    """`spans` plus datelines and the multi-word names of regions, states and big towns the
+    gazetteer knows; these replace a span of the same extent that NER did not call a place."""
+    found = [*dateline_spans(text), *known_name_spans(text, gazetteer.is_known_name)]
+    known = list({(s.start, s.end): s for s in found}.values())
+    extents = {(s.start, s.end) for s in known}
+    kept = [s for s in spans if (s.start, s.end) not in extents or not (s.strict or s.inner)]
+    taken = {(s.start, s.end) for s in kept}
+    return sorted(
+        [*kept, *(s for s in known if (s.start, s.end) not in taken)], key=lambda s: s.start
+    )
 
 
 def _outermost(resolved: list[tuple[Span, Feature]]) -> list[tuple[Span, Feature]]:

@@ -69,6 +69,27 @@ def known_name_spans(text: str, known: Callable[[str], bool]) -> list[Span]:
 
 
 MAX_NAME_WORDS = 4
+_DATELINE = re.compile(
+    r"^[ \t]*([A-Z][A-Z'’.-]+(?:[ \t]+[A-Z][A-Z'’.-]+){0,3})"
+    r"(?:,[ \t]*([A-Z][\w.]*(?:[ \t]+[A-Z][\w.]*)?))?(?=\s*(?:,|—|–|-|\())",
+    re.M,
+)
+
+
+def dateline_spans(text: str) -> list[Span]:
+    """The places of a news dateline: capitals opening a line, and the state or country after
+    them, before a dash or bracket.
+
+    Example:
+        >>> [s.text for s in dateline_spans("GLASGOW, Ky. (WBKO) -- A fire broke out.")]
+        ['GLASGOW', 'Ky.']
+    """
+    return [
+        Span(m.group(group), m.start(group), m.end(group))
+        for m in _DATELINE.finditer(text)
+        for group in (1, 2)
+        if m.group(group)
+    ]
 
 
 def _without_article(span: Span) -> Span:
