@@ -146,3 +146,24 @@ def test_a_dateline_places_its_town_in_the_state_after_it(enricher: Enricher) ->
     text = "GLASGOW, Ky. (WBKO) -- Firefighters spent the night at a warehouse downtown."
     glasgow = [p for p in enricher.locate(text) if text[p.start : p.end] == "GLASGOW"]
     assert glasgow and all(near(p, 37.00, -85.91, 25) for p in glasgow)
+
+
+def test_capitals_alone_are_a_state_code_or_a_listed_acronym(gazetteer: Gazetteer) -> None:
+    kentucky = resolve(Span("KY", 0, 2), ("US",), gazetteer)
+    assert kentucky is not None and kentucky.iso == "US-KY"
+    europe = resolve(Span("EU", 0, 2), ("FR",), gazetteer)
+    assert europe is not None and europe.feature == "continent"
+    assert resolve(Span("SAS", 0, 3), ("GB", "CA"), gazetteer) is None
+
+
+def test_a_town_beats_the_country_its_name_only_starts_like(gazetteer: Gazetteer) -> None:
+    samos = resolve(Span("Samos", 0, 5), ("GR",), gazetteer)
+    assert samos is not None and samos.country == "GR"
+    franklin = resolve(Span("Franklin", 0, 8), ("US",), gazetteer)
+    assert franklin is not None and franklin.country == "US" and franklin.name == "Franklin"
+
+
+def test_an_unlabelled_word_names_a_town_only_by_its_own_name(gazetteer: Gazetteer) -> None:
+    for word in ("Regiment", "Battalion", "Defence"):
+        found = resolve(Span(word, 10, 10 + len(word), strict=True), ("US", "GB"), gazetteer)
+        assert found is None or name_key(found.name) == name_key(word), word

@@ -103,7 +103,7 @@ KNOWN_POPULATION = 50_000
 Tables = dict[str, Any]
 """The gazetteer as plain tables (feature columns, name index, keys by country): what the
 cache file holds."""
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bump when the tables change shape or content rules, so old cache files are rebuilt."""
 
 
@@ -439,7 +439,7 @@ def _continents() -> list[tuple[Feature, list[str]]]:
 CONTINENT_ADJECTIVES = {
     "Africa": ("African",),
     "Asia": ("Asian",),
-    "Europe": ("European",),
+    "Europe": ("European", "European Union"),
     "North America": ("North American",),
     "South America": ("South American",),
     "Antarctica": ("Antarctic",),

@@ -1,10 +1,14 @@
-"""Toponyms to points: countries at their centroids, towns and states from the gazetteer.
+"""Toponyms to points: countries at their centroids, towns, states, counties and regions from
+the gazetteer.
 
 A name is resolved to a country first ("Armenia", "Turkish"), then to the gazetteer's
-features of that name; among several, the ones in the countries the statement is about win,
-then the most populous. A small town known by the name only as an alternate name, and every
-transliteration variant, must lie in the main countries the statement is about (the issuer's,
-then the most named).
+features of that name, scored in orders of magnitude of population: plus the countries the
+statement is about, the states it names or places other towns in, a national capital, being
+called by its own name; minus being a state, county or continent (a kind word such as
+"County" or "City" decides instead). A small town known by the name only as an alternate name,
+and every transliteration variant, must lie in the main countries the statement is about (the
+issuer's, then the most named); a word NER did not label a place names a town only by the
+town's own name.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 
 from communique.enrich.countries import IRREGULAR, country_code
 from communique.enrich.gazetteer import Feature, Gazetteer, country_points, name_key
+from communique.enrich.regions import ACRONYMS
 from communique.extract.countries import country_names
 from communique.extract.textutil import fold
 
@@ -61,7 +66,11 @@ def resolve(
         return state or country_points()[code]
     if name_key(name) in GENERIC_WORDS:
         return None
-    if _ABBREVIATION.match(name):
+    if _ACRONYM.match(name):
+        name = ACRONYMS.get(name, name)
+    if _ACRONYM.match(name) and len(name) > 2:
+        return None
+    if _ABBREVIATION.match(name) or _ACRONYM.match(name):
         found = gazetteer.by_abbreviation(name, focus) or gazetteer.by_abbreviation(
             name, ABBREVIATION_COUNTRIES
         )
@@ -71,7 +80,7 @@ def resolve(
         for c in _named(span.text, name, gazetteer)
         if _plausible(c, name, focus, span.strict, span.inner)
     ]
-    if not candidates:
+    if not candidates and not (span.strict or span.inner):
         candidates = [
             c for country in focus[:MAIN_FOCUS] for c in gazetteer.by_skeleton(name, country)
         ]
@@ -95,7 +104,7 @@ def _country_named(span: Span, gazetteer: Gazetteer) -> str | None:
     """The country `span` names or describes. A word that only starts like a country's name
     must start like its common name ("Canadian", not "Statement" for the State of Israel) when
     it is unlabelled or part of a longer name, and is no country when a state or region bears
-    it ("Indiana")."""
+    it and it is no demonym ("Indiana", "Samos", "Franklin")."""
     code = country_code(span.text)
     if code is None or code not in country_points():
         return None
@@ -106,12 +115,14 @@ def _country_named(span: Span, gazetteer: Gazetteer) -> str | None:
         name_key(country_points()[code].name)[:4]
     ):
         return None
-    named_so = [
-        f
-        for f in gazetteer.by_name(span.text)
-        if f.feature in ("subdivision", "region") and name_key(f.name) == name_key(span.text)
-    ]
-    return None if named_so else code
+    if _DEMONYM.search(key) is None and any(
+        name_key(f.name) == name_key(span.text) for f in gazetteer.by_name(span.text)
+    ):
+        return None
+    return code
+
+
+_DEMONYM = re.compile(r"(?:an|ese|i|ish|ic)s?$")
 
 
 def _named(text: str, name: str, gazetteer: Gazetteer) -> list[Feature]:
@@ -175,11 +186,16 @@ GENERIC_WORDS = frozenset(
     ]
 )
 """Words that name subdivisions somewhere ("South", Cameroon) but almost never mean them."""
+_ACRONYM = re.compile(r"^[A-Z]{2,3}$")
+"""Capitals alone name no town ("EU", "SAS"): a state's ISO code ("KY") or what `ACRONYMS`
+lists."""
 _ABBREVIATION = re.compile(r"^(?:[A-Z][a-z]{1,4}\.|(?:[A-Z]\.){2,3})$")
 ABBREVIATION_COUNTRIES = ("US", "CA", "AU", "GB")
 """Where abbreviated regions ("Ky.", "Ont.") are looked up when the text names no country."""
 REGION_BONUS = 2.0
 """Weight of lying in a region (state, province) the text names or places other towns in."""
+MAIN_NAME_BONUS = 1.5
+"""A place called by its own name, not by one of its alternate names."""
 NEARBY_BONUS = 1.0
 """Weight of lying in a region where the text places other towns."""
 CAPITAL_BONUS = 1.0
@@ -204,17 +220,20 @@ MAIN_FOCUS = 2
 def _plausible(
     feature: Feature, name: str, focus: tuple[str, ...], strict: bool, inner: bool
 ) -> bool:
-    """Whether `feature` may be what `name` means here (see the module docstring)."""
+    """Whether `feature` may be what `name` means here (see the module docstring). A word that
+    is not labelled a place names a town only by the town's own name, not by one of its many
+    alternate names ("Regiment", "Defence")."""
+    main_name = name_key(feature.name) == name_key(name)
+    if (strict or inner) and feature.feature == "city" and not main_name:
+        return False
     if strict:
         return feature.country in focus
-    main_name = name_key(feature.name) == name_key(name)
     if inner:
         return (
             feature.feature != "city"
             or feature.country in focus
             or (main_name and feature.population >= INNER_POPULATION)
         )
-    main_name = name_key(feature.name) == name_key(name)
     if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
         return True
     return feature.country in focus[:MAIN_FOCUS]
@@ -237,8 +256,8 @@ def _score(
     if feature.capital:
         score += CAPITAL_BONUS
     score += KIND_WEIGHTS.get(feature.feature, 0.0)
-    if feature.name.lower() == name.lower():
-        score += 0.5
+    if name_key(feature.name) == name_key(name):
+        score += MAIN_NAME_BONUS
     return score
 
 

@@ -57,3 +57,6 @@ REGIONS = (
     Region("Central Asia", (), ("KZ", "UZ", "TM", "KG", "TJ")),
     Region("Indochina", (), ("VN", "LA", "KH")),
 )
+
+ACRONYMS = {"EU": "European Union"}
+"""Acronyms that name a place and are no country code; the gazetteer indexes no acronyms."""
