@@ -167,3 +167,9 @@ def test_an_unlabelled_word_names_a_town_only_by_its_own_name(gazetteer: Gazette
     for word in ("Regiment", "Battalion", "Defence"):
         found = resolve(Span(word, 10, 10 + len(word), strict=True), ("US", "GB"), gazetteer)
         assert found is None or name_key(found.name) == name_key(word), word
+
+
+def test_a_state_right_after_a_town_decides_which_town(enricher: Enricher) -> None:
+    text = "A man from Paris, Missouri, was arrested after the crash near the county line."
+    paris = [p for p in enricher.locate(text) if text[p.start : p.end] == "Paris"]
+    assert paris and all(near(p, 39.48, -92.00, 25) for p in paris)

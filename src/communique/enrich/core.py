@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from datetime import date
@@ -99,13 +100,14 @@ class Enricher:
                 countries.setdefault(feature.country, Counter())[name_key(span.text)] += 1
             if feature.region and feature.feature == "city":
                 towns_in.setdefault(feature.region, set()).add(name_key(span.text))
+        qualifiers = _qualifiers(text, spans, first)
         resolved = []
-        for span in spans:
+        for index, span in enumerate(spans):
             key = name_key(span.text)
             others = Counter({c: n.total() - n[key] for c, n in countries.items()})
             wider = tuple(dict.fromkeys([*focus, *(c for c, n in others.most_common() if n)]))
             nearby = frozenset(r for r, names in towns_in.items() if names - {key})
-            feature = resolve(span, wider, gazetteer, named, nearby)
+            feature = resolve(span, wider, gazetteer, named, nearby, qualifiers.get(index))
             if feature is not None:
                 resolved.append((span, feature))
         return [place_of(span, feature) for span, feature in _outermost(resolved)]
@@ -118,6 +120,24 @@ class Enricher:
         if tagger:
             done.append(f"time:{tagger}")
         return (*done, "events", "references")
+
+
+def _qualifiers(text: str, spans: list[Span], first: list[Feature | None]) -> dict[int, str]:
+    """Span index → the state or country named right after it ("Paris, Missouri", "Glasgow,
+    Ky.", "Paris, France"): its GeoNames region code or ISO country code."""
+    found = {}
+    for index, (span, following) in enumerate(itertools.pairwise(spans)):
+        feature = first[index + 1]
+        if feature is None or not _COMMA.fullmatch(text[span.end : following.start]):
+            continue
+        if feature.feature == "subdivision" and feature.region:
+            found[index] = feature.region
+        elif feature.feature == "country" and feature.country:
+            found[index] = feature.country
+    return found
+
+
+_COMMA = re.compile(r",[ \t]*")
 
 
 def _with_known_names(spans: list[Span], text: str, gazetteer: Gazetteer) -> list[Span]:

@@ -48,11 +48,13 @@ def resolve(
     gazetteer: Gazetteer,
     regions: frozenset[str] = frozenset(),
     nearby: frozenset[str] = frozenset(),
+    within: str | None = None,
 ) -> Feature | None:
     """The feature `span` most likely names, or None.
 
     `regions` are the first-level regions the text names, `nearby` those where it places
-    other towns: both make their towns more likely.
+    other towns: both make their towns more likely. `within` is the state or country named
+    right after the name ("Paris, Missouri"): its places are the only ones considered.
 
     Example:
         >>> resolve(Span("Armenia", 0, 7), (), Gazetteer.load()).feature
@@ -86,6 +88,8 @@ def resolve(
         ]
     if not candidates:
         return None
+    if within:
+        candidates = [c for c in candidates if within in (c.region, c.country)] or candidates
     best = max(candidates, key=lambda c: _score(c, name, focus, regions, nearby))
     return _seat_of(best, candidates) if best.feature == "subdivision" else best
 
