@@ -83,33 +83,15 @@ class Enricher:
         return self._places(text, entities, focus)
 
     def _places(self, text: str, entities: list[Entity], focus: tuple[str, ...]) -> list[Place]:
-        """Resolve every span twice: the second time helped by where the first put the others
-        (their countries widen the focus, their states and towns' regions draw namesakes)."""
+        """Resolve every span, then again `CONTEXT_PASSES` times, each time helped by where the
+        pass before put the others (their countries widen the focus, their states and towns'
+        regions draw namesakes, a state right after a town picks it)."""
         gazetteer = Gazetteer.load()
         spans = _with_known_names(place_spans(text, entities), text, gazetteer)
-        first = [resolve(span, focus, gazetteer) for span in spans]
-        named = frozenset(
-            f.region for f in first if f is not None and f.feature == "subdivision" and f.region
-        )
-        countries: dict[str, Counter[str]] = {}
-        towns_in: dict[str, set[str]] = {}
-        for span, feature in zip(spans, first, strict=True):
-            if feature is None:
-                continue
-            if feature.country and not (span.inner or span.strict):
-                countries.setdefault(feature.country, Counter())[name_key(span.text)] += 1
-            if feature.region and feature.feature == "city":
-                towns_in.setdefault(feature.region, set()).add(name_key(span.text))
-        qualifiers = _qualifiers(text, spans, first)
-        resolved = []
-        for index, span in enumerate(spans):
-            key = name_key(span.text)
-            others = Counter({c: n.total() - n[key] for c, n in countries.items()})
-            wider = tuple(dict.fromkeys([*focus, *(c for c, n in others.most_common() if n)]))
-            nearby = frozenset(r for r, names in towns_in.items() if names - {key})
-            feature = resolve(span, wider, gazetteer, named, nearby, qualifiers.get(index))
-            if feature is not None:
-                resolved.append((span, feature))
+        features = [resolve(span, focus, gazetteer) for span in spans]
+        for _ in range(CONTEXT_PASSES):
+            features = _in_context(text, spans, features, focus, gazetteer)
+        resolved = [(s, f) for s, f in zip(spans, features, strict=True) if f is not None]
         return [place_of(span, feature) for span, feature in _outermost(resolved)]
 
     def _analyses(self, language: str, parsed: bool) -> tuple[str, ...]:
@@ -120,6 +102,41 @@ class Enricher:
         if tagger:
             done.append(f"time:{tagger}")
         return (*done, "events", "references")
+
+
+CONTEXT_PASSES = 2
+"""Passes in context: the second settles names the first moved ("Holliday, Mo." then "Paris")."""
+
+
+def _in_context(
+    text: str,
+    spans: list[Span],
+    before: list[Feature | None],
+    focus: tuple[str, ...],
+    gazetteer: Gazetteer,
+) -> list[Feature | None]:
+    """Resolve `spans` again, helped by where the pass `before` put the others."""
+    named = frozenset(
+        f.region for f in before if f is not None and f.feature == "subdivision" and f.region
+    )
+    countries: dict[str, Counter[str]] = {}
+    towns_in: dict[str, set[str]] = {}
+    for span, feature in zip(spans, before, strict=True):
+        if feature is None:
+            continue
+        if feature.country and not (span.inner or span.strict):
+            countries.setdefault(feature.country, Counter())[name_key(span.text)] += 1
+        if feature.region and feature.feature == "city":
+            towns_in.setdefault(feature.region, set()).add(name_key(span.text))
+    qualifiers = _qualifiers(text, spans, before)
+    after = []
+    for index, span in enumerate(spans):
+        key = name_key(span.text)
+        others = Counter({c: n.total() - n[key] for c, n in countries.items()})
+        wider = tuple(dict.fromkeys([*focus, *(c for c, n in others.most_common() if n)]))
+        nearby = frozenset(r for r, names in towns_in.items() if names - {key})
+        after.append(resolve(span, wider, gazetteer, named, nearby, qualifiers.get(index)))
+    return after
 
 
 def _qualifiers(text: str, spans: list[Span], first: list[Feature | None]) -> dict[int, str]:
