@@ -140,6 +140,9 @@ def test_the_cache_reads_back_what_was_written(tmp_path: Path, gazetteer: Gazett
     assert small.by_name("Şuşa") == [shusha]
     path.write_bytes(b"not marshal data")
     assert _read_cache(path) is None
+    blocked = tmp_path / "a-file" / "gazetteer.marshal"
+    (tmp_path / "a-file").write_text("a file, not a folder")
+    assert _write_cache(blocked, tables) is False
 
 
 def test_a_dateline_places_its_town_in_the_state_after_it(enricher: Enricher) -> None:

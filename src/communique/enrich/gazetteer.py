@@ -16,6 +16,7 @@ import marshal
 import math
 import os
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -124,12 +125,15 @@ class Gazetteer:
     def load(cls) -> Gazetteer:
         """The process-wide gazetteer: from the cache file, else built and cached.
 
-        The packaged JSON and TSV files take seconds to parse and leave memory fragmented; the
-        cache (marshal, in the user cache directory) is read in about a second and keeps the
-        process smaller. Without a writable cache directory the gazetteer is built each time.
+        The packaged JSON and TSV files take seconds to parse and leave memory fragmented, so a
+        child process builds the cache (marshal, in the user cache directory) and this one
+        reads it, in about two seconds, keeping this process small. Without a writable cache
+        directory the gazetteer is built here, each time.
         """
         path = cache_path()
         tables = _read_cache(path)
+        if tables is None and _build_in_child():
+            tables = _read_cache(path)
         if tables is None:
             tables = build_tables()
             _write_cache(path, tables)
@@ -249,6 +253,23 @@ def _version(package: str) -> str:
         return "none"
 
 
+def _build_in_child() -> bool:
+    """Build and cache the tables in a child process (this module run as a script)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "communique.enrich.gazetteer"],
+            check=False,
+            capture_output=True,
+            timeout=CHILD_TIMEOUT,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+CHILD_TIMEOUT = 300.0
+
+
 def _read_cache(path: Path | None) -> Tables | None:
     if path is None or not path.exists():
         return None
@@ -259,17 +280,27 @@ def _read_cache(path: Path | None) -> Tables | None:
     return tables
 
 
-def _write_cache(path: Path | None, tables: Tables) -> None:
+def _write_cache(path: Path | None, tables: Tables) -> bool:
     """Write the cache atomically; a read-only or missing home only costs the next load time."""
     if path is None:
-        return
+        return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_bytes(marshal.dumps(tables))
         temporary.replace(path)
     except OSError:
-        return
+        return False
+    return True
+
+
+def _main() -> int:
+    """Build the cache file (run by `_build_in_child`); 1 when it cannot be written."""
+    path = cache_path()
+    if path is None or not _write_cache(path.with_suffix(".probe"), {}):
+        return 1
+    path.with_suffix(".probe").unlink(missing_ok=True)
+    return 0 if _write_cache(path, build_tables()) else 1
 
 
 def _abbreviates(rule: int, letters: str, abbreviation: str, region: Feature) -> bool:
@@ -466,3 +497,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
