@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from datetime import date
 
 from communique.enrich import nlp as nlp_models
 from communique.enrich.countries import country_code
-from communique.enrich.entities import entities_of, place_spans
+from communique.enrich.entities import (
+    dateline_spans,
+    entities_of,
+    known_name_spans,
+    place_spans,
+)
 from communique.enrich.events import find_events
-from communique.enrich.gazetteer import Gazetteer
+from communique.enrich.gazetteer import Feature, Gazetteer, name_key
 from communique.enrich.places import Span, resolve
 from communique.enrich.references import find_references
 from communique.enrich.times import tag_times, tagger_name
@@ -77,21 +83,16 @@ class Enricher:
         return self._places(text, entities, focus)
 
     def _places(self, text: str, entities: list[Entity], focus: tuple[str, ...]) -> list[Place]:
-        """Resolve every span twice: the second time helped by where the first put the others."""
+        """Resolve every span, then again `CONTEXT_PASSES` times, each time helped by where the
+        pass before put the others (their countries widen the focus, their states and towns'
+        regions draw namesakes, a state right after a town picks it)."""
         gazetteer = Gazetteer.load()
-        spans = place_spans(text, entities)
-        first = [resolve(span, focus, gazetteer) for span in spans]
-        countries = Counter(f.country for f in first if f is not None and f.country)
-        wider = tuple(dict.fromkeys([*focus, *(c for c, _ in countries.most_common())]))
-        regions = frozenset(
-            f.region for f in first if f is not None and f.feature == "subdivision" and f.region
-        )
-        places = []
-        for span in spans:
-            feature = resolve(span, wider, gazetteer, regions)
-            if feature is not None:
-                places.append(place_of(span, feature))
-        return places
+        spans = _with_known_names(place_spans(text, entities), text, gazetteer)
+        features = [resolve(span, focus, gazetteer) for span in spans]
+        for _ in range(CONTEXT_PASSES):
+            features = _in_context(text, spans, features, focus, gazetteer)
+        resolved = [(s, f) for s, f in zip(spans, features, strict=True) if f is not None]
+        return [place_of(span, feature) for span, feature in _outermost(resolved)]
 
     def _analyses(self, language: str, parsed: bool) -> tuple[str, ...]:
         done = []
@@ -101,6 +102,86 @@ class Enricher:
         if tagger:
             done.append(f"time:{tagger}")
         return (*done, "events", "references")
+
+
+CONTEXT_PASSES = 2
+"""Passes in context: the second settles names the first moved ("Holliday, Mo." then "Paris")."""
+
+
+def _in_context(
+    text: str,
+    spans: list[Span],
+    before: list[Feature | None],
+    focus: tuple[str, ...],
+    gazetteer: Gazetteer,
+) -> list[Feature | None]:
+    """Resolve `spans` again, helped by where the pass `before` put the others."""
+    named = frozenset(
+        f.region for f in before if f is not None and f.feature == "subdivision" and f.region
+    )
+    countries: dict[str, Counter[str]] = {}
+    towns_in: dict[str, set[str]] = {}
+    for span, feature in zip(spans, before, strict=True):
+        if feature is None:
+            continue
+        if feature.country and not (span.inner or span.strict):
+            countries.setdefault(feature.country, Counter())[name_key(span.text)] += 1
+        if feature.region and feature.feature == "city":
+            towns_in.setdefault(feature.region, set()).add(name_key(span.text))
+    qualifiers = _qualifiers(text, spans, before)
+    after = []
+    for index, span in enumerate(spans):
+        key = name_key(span.text)
+        others = Counter({c: n.total() - n[key] for c, n in countries.items()})
+        wider = tuple(dict.fromkeys([*focus, *(c for c, n in others.most_common() if n)]))
+        nearby = frozenset(r for r, names in towns_in.items() if names - {key})
+        after.append(resolve(span, wider, gazetteer, named, nearby, qualifiers.get(index)))
+    return after
+
+
+def _qualifiers(text: str, spans: list[Span], first: list[Feature | None]) -> dict[int, str]:
+    """Span index → the state or country named right after it ("Paris, Missouri", "Glasgow,
+    Ky.", "Paris, France"): its GeoNames region code or ISO country code."""
+    found = {}
+    for index, (span, following) in enumerate(itertools.pairwise(spans)):
+        feature = first[index + 1]
+        if feature is None or not _COMMA.fullmatch(text[span.end : following.start]):
+            continue
+        if feature.feature == "subdivision" and feature.region:
+            found[index] = feature.region
+        elif feature.feature == "country" and feature.country:
+            found[index] = feature.country
+    return found
+
+
+_COMMA = re.compile(r",[ \t]*")
+
+
+def _with_known_names(spans: list[Span], text: str, gazetteer: Gazetteer) -> list[Span]:
+    """`spans` plus datelines and the multi-word names of regions, states and big towns the
+    gazetteer knows; these replace a span of the same extent that NER did not call a place."""
+    found = [*dateline_spans(text), *known_name_spans(text, gazetteer.is_known_name)]
+    known = list({(s.start, s.end): s for s in found}.values())
+    extents = {(s.start, s.end) for s in known}
+    kept = [s for s in spans if (s.start, s.end) not in extents or not (s.strict or s.inner)]
+    taken = {(s.start, s.end) for s in kept}
+    return sorted(
+        [*kept, *(s for s in known if (s.start, s.end) not in taken)], key=lambda s: s.start
+    )
+
+
+def _outermost(resolved: list[tuple[Span, Feature]]) -> list[tuple[Span, Feature]]:
+    """Drop a place whose span lies inside another place's ("Columbia" in "British Columbia")."""
+    return [
+        (span, feature)
+        for span, feature in resolved
+        if not any(
+            other.start <= span.start
+            and span.end <= other.end
+            and (other.end - other.start) > (span.end - span.start)
+            for other, _ in resolved
+        )
+    ]
 
 
 def split_lines(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from communique.enrich.places import Span
@@ -39,6 +40,56 @@ def place_spans(text: str, entities: list[Entity]) -> list[Span]:
         if not any(s < match.end() and match.start() < e for s, e in covered):
             spans.append(Span(match.group(0), match.start(), match.end(), strict=True))
     return sorted(spans, key=lambda s: s.start)
+
+
+_RUN = re.compile(r"[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*)+")
+
+
+def known_name_spans(text: str, known: Callable[[str], bool]) -> list[Span]:
+    """Multi-word names the gazetteer knows ("British Columbia", "New Mexico"), found in runs of
+    capitalised words, longest first, where NER may have split them or missed them.
+
+    Example:
+        >>> known = {"West Virginia"}.__contains__
+        >>> [s.text for s in known_name_spans("in West Virginia today", known)]
+        ['West Virginia']
+    """
+    spans = []
+    for run in _RUN.finditer(text):
+        words = list(re.finditer(r"\S+", run.group(0)))
+        taken = -1
+        for first in range(len(words)):
+            for last in range(min(len(words), first + MAX_NAME_WORDS) - 1, first, -1):
+                start, end = run.start() + words[first].start(), run.start() + words[last].end()
+                if start > taken and known(text[start:end]):
+                    spans.append(Span(text[start:end], start, end))
+                    taken = end
+                    break
+    return spans
+
+
+MAX_NAME_WORDS = 4
+_DATELINE = re.compile(
+    r"^[ \t]*([A-Z][A-Z'’.-]+(?:[ \t]+[A-Z][A-Z'’.-]+){0,3})"
+    r"(?:,[ \t]*([A-Z][\w.]*(?:[ \t]+[A-Z][\w.]*)?))?(?=\s*(?:,|—|–|-|\())",
+    re.M,
+)
+
+
+def dateline_spans(text: str) -> list[Span]:
+    """The places of a news dateline: capitals opening a line, and the state or country after
+    them, before a dash or bracket.
+
+    Example:
+        >>> [s.text for s in dateline_spans("GLASGOW, Ky. (WBKO) -- A fire broke out.")]
+        ['GLASGOW', 'Ky.']
+    """
+    return [
+        Span(m.group(group), m.start(group), m.end(group))
+        for m in _DATELINE.finditer(text)
+        for group in (1, 2)
+        if m.group(group)
+    ]
 
 
 def _without_article(span: Span) -> Span:

