@@ -14,7 +14,7 @@ from trafilatura import bare_extraction
 
 from communique.errors import ExtractionError, PdfStub
 from communique.extract import chrome, htmlmeta, language, listing, pageissuer
-from communique.extract.blocks import Block, anchor_texts, from_trafilatura
+from communique.extract.blocks import Block, from_trafilatura, page_links
 from communique.extract.countries import country_from_host, find_country
 from communique.extract.dates import date_confidence, date_in_title, date_in_url, dateline
 from communique.extract.decode import charset_param, decode_checked_named
@@ -24,7 +24,6 @@ from communique.extract.textutil import clean, fold, is_prose, sentence_breaks, 
 from communique.model import Extraction, RawInput, Source
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_HIDDEN_CLASS_WORDS = ("hidden", "aural", "sr-only", "screen-reader", "invisible")
 _NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "canvas")
 """Dropped before main-text extraction (JSON-LD and meta tags have been read by then)."""
 _GENERIC_AFFIX = re.compile(
@@ -85,21 +84,27 @@ def _maybe_hidden(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     for element in tree.iter(etree.Element):
         marker = element.get("class")
         style = element.get("style")
-        if (marker is not None and any(w in marker for w in _HIDDEN_CLASS_WORDS)) or (
-            style is not None and "none" in style
-        ):
+        if (
+            marker is not None
+            and (
+                "hidden" in marker
+                or "aural" in marker
+                or "sr-only" in marker
+                or "screen-reader" in marker
+                or "invisible" in marker
+            )
+        ) or (style is not None and "none" in style):
             found.append(element)
     return found
 
 
 def _main_text(
     tree: lxml_html.HtmlElement,
-    url: str,
+    anchors: frozenset[str],
     fast: bool = True,
     recall: bool = False,
     precision: bool = False,
 ) -> list[Block]:
-    anchors = anchor_texts(tree)
     etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
     for element in _maybe_hidden(tree):
         if (
@@ -133,9 +138,11 @@ def _swallowed_page(block: Block) -> bool:
     return words >= 300 and words > 60 * (sentence_breaks(block.text) + 1)
 
 
-def _complete(blocks: list[Block], fresh: lxml_html.HtmlElement, url: str) -> list[Block]:
+def _complete(
+    blocks: list[Block], fresh: lxml_html.HtmlElement, anchors: frozenset[str]
+) -> list[Block]:
     """Re-extract favouring recall when the text ends on a colon: what it announced was lost."""
-    second = _main_text(fresh, url, recall=True)
+    second = _main_text(fresh, anchors, recall=True)
     last = fold(blocks[-1].text)
     ends = [i for i, b in enumerate(second) if fold(b.text) == last]
     if ends and ends[-1] < len(second) - 1:
@@ -276,14 +283,14 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     meta = htmlmeta.read_meta(tree)
     url = htmlmeta.canonical_url(tree, meta, raw.url)
     title, headline, removed = htmlmeta.choose_title(tree, meta, None)
-    link_count = len(tree.xpath("//a[@href]"))
+    link_count, anchors = page_links(tree)
     hint = (
         tree.get("lang") or meta.metas.get("og:locale") or meta.metas.get("content-language") or ""
     ) or None
     pdf = listing.pdf_link(tree, headline, url)
     before = htmlmeta.text_before(headline)
     source_field = pageissuer.source_field(tree)  # before hidden elements are dropped
-    blocks = _main_text(tree, url)
+    blocks = _main_text(tree, anchors)
     raw_prose = _own_prose(blocks)
     if not title and blocks:
         title = blocks[0].text[:300]
@@ -292,13 +299,13 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     if listing.is_listing(link_count, raw_prose):
         fresh = parse(text, utf8)
         if listing.has_long_paragraph(fresh):
-            second = _main_text(fresh, url, recall=True)
+            second = _main_text(fresh, anchors, recall=True)
             if not listing.is_listing(link_count, _own_prose(second)):
                 blocks, raw_prose = second, _own_prose(second)
     if blocks and blocks[-1].text.endswith(":"):
-        blocks = _complete(blocks, parse(text, utf8), url)
+        blocks = _complete(blocks, parse(text, utf8), anchors)
     if any(_swallowed_page(b) for b in blocks):
-        careful = _main_text(parse(text, utf8), url, fast=False, precision=True)
+        careful = _main_text(parse(text, utf8), anchors, fast=False, precision=True)
         if careful and not any(_swallowed_page(b) for b in careful):
             blocks, raw_prose = careful, _own_prose(careful)
     if listing.is_listing(link_count, raw_prose):

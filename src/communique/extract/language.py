@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 
 from justext import get_stoplist
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -57,10 +58,14 @@ _GUESSABLE = frozenset({"en", "de", "fr", "es", "it", "pt", "nl"})
 
 
 def _shares(sample: str) -> dict[str, float]:
-    words = [w.lower() for w in _WORD.findall(sample)]
-    if len(words) < 15:
+    words = Counter(w.lower() for w in _WORD.findall(sample))
+    total = words.total()
+    if total < 15:
         return {}
-    return {code: sum(w in stop for w in words) / len(words) for code, stop in _stoplists().items()}
+    return {
+        code: sum(words[w] for w in words.keys() & stop) / total
+        for code, stop in _stoplists().items()
+    }
 
 
 def guess(sample: str) -> str | None:

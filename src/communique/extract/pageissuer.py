@@ -32,10 +32,7 @@ _LINK_NOISE = re.compile(
     r"|\s*[\-–|:]\s*(?:zur )?(?:startseite|homepage|home|logo)$|\s+logo$",
     re.I,
 )
-_BREADCRUMB = etree.XPath(
-    "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb')"
-    " or contains(@id,'breadcrumb') or contains(@class,'BreadCrumb')]"
-)
+_BREADCRUMB_CLASSES = ("breadcrumb", "Breadcrumb", "BreadCrumb")
 _ORG_WORD = re.compile(
     r"\b(?:ministr|ministère|ministerio|министерств|amt\b|ämter|bundes|office|embassy|mission"
     r"|botschaft|ambassade|embajada|посольств|government|regierung|gouvernement|gobierno"
@@ -140,9 +137,23 @@ def home_link_name(tree: lxml_html.HtmlElement, url: str) -> str | None:
     return None
 
 
+def _breadcrumb_trails(tree: lxml_html.HtmlElement, limit: int = 2) -> list[lxml_html.HtmlElement]:
+    """The first `limit` elements whose class or id names a breadcrumb, in document order."""
+    found = []
+    for element in tree.iter(etree.Element):
+        marker = element.get("class") or ""
+        if any(c in marker for c in _BREADCRUMB_CLASSES) or "breadcrumb" in (
+            element.get("id") or ""
+        ):
+            found.append(element)
+            if len(found) == limit:
+                break
+    return found
+
+
 def breadcrumb_root(tree: lxml_html.HtmlElement) -> str | None:
     """Return the first breadcrumb step (not the current page) that names an organisation."""
-    for trail in _BREADCRUMB(tree)[:2]:
+    for trail in _breadcrumb_trails(tree)[:2]:
         steps = [clean(a.text_content()) for a in trail.iter("a")]
         for step in steps[:3]:
             found = _name(step)

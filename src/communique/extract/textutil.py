@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-_WS = re.compile(r"\s+")
 _TERMINAL = re.compile(r"[.!?…。！？:;]['\"”’»)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’»)\]]*$")
 _QUOTES = str.maketrans(
@@ -22,7 +21,7 @@ def clean(text: str) -> str:
     """Return `text` with invisible characters removed and whitespace collapsed."""
     if _INVISIBLE_RE.search(text):
         text = text.translate(_INVISIBLE)
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split's whitespace is exactly regex `\s`
 
 
 def fold(text: str) -> str:
