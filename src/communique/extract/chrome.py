@@ -97,10 +97,19 @@ def _inline_promo(block: Block) -> bool:
 def _drop_repeats(blocks: list[Block]) -> list[Block]:
     """Drop a paragraph that repeats the one before it word for word (a teaser and the lead)."""
     kept: list[Block] = []
+    last_key: str | None = None  # fold(kept[-1].text), computed when first needed
     for block in blocks:
-        if kept and len(block.text.split()) >= 8 and fold(block.text) == fold(kept[-1].text):
+        if kept and len(block.text.split()) >= 8:
+            key = fold(block.text)
+            if last_key is None:
+                last_key = fold(kept[-1].text)
+            if key == last_key:
+                continue
+            kept.append(block)
+            last_key = key
             continue
         kept.append(block)
+        last_key = None
     return kept
 
 

@@ -125,6 +125,7 @@ def _main_text(
                 include_comments=False,
                 include_links=False,
                 include_tables=True,
+                output_format="txt",  # only the XML body is read: no text rendering of it
             )
     except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
         raise ExtractionError(f"main-text extraction failed: {type(exc).__name__}") from exc

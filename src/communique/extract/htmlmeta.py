@@ -134,12 +134,11 @@ def _is_brand(element: lxml_html.HtmlElement) -> bool:
 def headings(tree: lxml_html.HtmlElement) -> list[tuple[lxml_html.HtmlElement, str]]:
     """Return visible, non-brand h1–h3 elements with their cleaned text, h1 first."""
     found: list[tuple[lxml_html.HtmlElement, str]] = []
-    for level in ("h1", "h2", "h3"):
-        for element in tree.iter(level):
-            text = clean(element.text_content())
-            if text and len(text) < 400 and not _is_brand(element):
-                found.append((element, text))
-    return found
+    for element in tree.iter("h1", "h2", "h3"):  # one walk, in document order
+        text = clean(element.text_content())
+        if text and len(text) < 400 and not _is_brand(element):
+            found.append((element, text))
+    return sorted(found, key=lambda pair: str(pair[0].tag))  # stable: h1, h2, h3
 
 
 def choose_title(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 
 from justext import get_stoplist
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -58,12 +57,11 @@ _GUESSABLE = frozenset({"en", "de", "fr", "es", "it", "pt", "nl"})
 
 
 def _shares(sample: str) -> dict[str, float]:
-    words = Counter(w.lower() for w in _WORD.findall(sample))
-    total = words.total()
-    if total < 15:
+    words = [w.lower() for w in _WORD.findall(sample)]
+    if len(words) < 15:
         return {}
     return {
-        code: sum(words[w] for w in words.keys() & stop) / total
+        code: len(list(filter(stop.__contains__, words))) / len(words)
         for code, stop in _stoplists().items()
     }
 

@@ -51,7 +51,7 @@ def _name(text: str) -> str | None:
     return text
 
 
-_LABELLED_TEXT = etree.XPath("//body//text()[contains(., ':') or contains(., '：')]")
+_LABELLED_TEXT = etree.XPath("//body/descendant::text()[contains(., ':') or contains(., '：')]")
 
 
 def source_field(tree: lxml_html.HtmlElement) -> str | None:

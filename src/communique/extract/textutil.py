@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -24,6 +25,7 @@ def clean(text: str) -> str:
     return " ".join(text.split())  # str.split's whitespace is exactly regex `\s`
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Return a comparison key: NFKC, quotes unified, whitespace collapsed, casefolded."""
     text = unicodedata.normalize("NFKC", text)
@@ -47,7 +49,7 @@ def word_count(text: str) -> int:
         >>> word_count("We call for peace."), word_count("日本政府は平和を求める。")
         (4, 6)
     """
-    unspaced = len(_UNSPACED.findall(text))
+    unspaced = 0 if text.isascii() else len(_UNSPACED.findall(text))
     return len(text.split()) + unspaced // 2
 
 
@@ -74,6 +76,7 @@ def sentence_breaks(text: str) -> int:
     return len(_BREAK.findall(text))
 
 
+@functools.lru_cache(maxsize=4096)
 def is_prose(text: str, min_words: int = 8) -> bool:
     """Return True if `text` looks like running prose rather than a label or a link."""
     return word_count(text) >= min_words and ends_sentence(text)
