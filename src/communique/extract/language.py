@@ -56,7 +56,9 @@ _GUESSABLE = frozenset({"en", "de", "fr", "es", "it", "pt", "nl"})
 """Languages whose stop words alone may name an undeclared text (clear margins, big lists)."""
 
 
+@functools.lru_cache(maxsize=64)
 def _shares(sample: str) -> dict[str, float]:
+    """Share of each listed language's stop words among the words of `sample` (cached)."""
     words = [w.lower() for w in _WORD.findall(sample)]
     if len(words) < 15:
         return {}
