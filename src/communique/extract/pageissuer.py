@@ -101,18 +101,16 @@ def _in_figure(element: lxml_html.HtmlElement) -> bool:
     return any(a.tag in ("figure", "figcaption", "picture") for a in element.iterancestors())
 
 
-def _is_home(href: str, page_host: str) -> bool:
-    href = href.strip()
-    if href in ("/", "./", "index.html", "index.php"):
-        return True
-    if not href.startswith(("http://", "https://", "//")) or len(href) > 80:
-        return False
+def _is_home_url(href: str, page_host: str) -> bool:
+    """True for an absolute (stripped) `href` to the home page of `page_host`."""
     host, _, path = href.split("//", 1)[1].partition("/")
     path = "/" + path.split("?", 1)[0].split("#", 1)[0]
     return host.lower().removeprefix("www.") == page_host and path.rstrip("/") in _HOME_PATHS
 
 
 _HOME_PATHS = ("", "/index.html", "/index.php", "/en", "/de", "/fr", "/es", "/ru")
+_HOME_HREFS = ("/", "./", "index.html", "index.php")
+_ABSOLUTE = ("http://", "https://", "//")
 
 
 def home_link_name(tree: lxml_html.HtmlElement, url: str) -> str | None:
@@ -126,7 +124,9 @@ def home_link_name(tree: lxml_html.HtmlElement, url: str) -> str | None:
     """
     page_host = (urlsplit(url).hostname or "").removeprefix("www.") if "//" in url else ""
     for anchor in tree.iter("a"):
-        if not _is_home(anchor.get("href") or "", page_host):
+        href = (anchor.get("href") or "").strip()
+        absolute = href.startswith(_ABSOLUTE) and len(href) <= 80
+        if href not in _HOME_HREFS and not (absolute and _is_home_url(href, page_host)):
             continue
         labels = [anchor.get("title") or "", clean(anchor.text_content())]
         labels += [img.get("alt") or "" for img in anchor.iter("img")]
