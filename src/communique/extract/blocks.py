@@ -43,7 +43,7 @@ def page_links(tree: etree._Element) -> tuple[int, frozenset[str]]:
     count = 0
     for anchor in tree.iter("a"):
         count += anchor.get("href") is not None
-        text = clean(anchor.text_content())
+        text = clean((anchor.text or "") if len(anchor) == 0 else anchor.text_content())
         if len(text) >= 3:
             found.add(text)
     return count, frozenset(found)

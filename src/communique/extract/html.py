@@ -81,7 +81,7 @@ def _header_charset(raw: RawInput) -> str | None:
 def _maybe_hidden(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     """Elements whose class or style may hide them, in document order (one walk, no XPath)."""
     found = []
-    for element in tree.iter(etree.Element):
+    for element in tree.iter():  # comments and PIs are gone at parse time
         marker = element.get("class")
         style = element.get("style")
         if (
