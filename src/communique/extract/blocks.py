@@ -111,17 +111,24 @@ def link_ratio(text: str, anchors: frozenset[str]) -> float:
         return 1.0
     if len(text) > 400:
         return 0.0
-    by_length, lengths = _by_length(anchors)
-    fitting = by_length[: bisect.bisect_right(lengths, len(text))]
-    linked = sum(map(len, filter(text.__contains__, fitting)))
+    index = _by_first_character(anchors)
+    linked = 0
+    for character in set(text).intersection(index):  # a link text inside starts with one
+        group, lengths = index[character]
+        fitting = group[: bisect.bisect_right(lengths, len(text))]
+        linked += sum(map(len, filter(text.__contains__, fitting)))
     return min(1.0, linked / len(text))
 
 
 @functools.lru_cache(maxsize=4)
-def _by_length(anchors: frozenset[str]) -> tuple[tuple[str, ...], list[int]]:
-    """The link texts sorted by length, with their lengths (to skip those longer than a text)."""
-    ordered = tuple(sorted(anchors, key=len))
-    return ordered, [len(a) for a in ordered]
+def _by_first_character(
+    anchors: frozenset[str],
+) -> dict[str, tuple[tuple[str, ...], list[int]]]:
+    """The link texts grouped by first character, each group sorted by length with lengths."""
+    groups: dict[str, list[str]] = {}
+    for anchor in sorted(anchors, key=len):
+        groups.setdefault(anchor[0], []).append(anchor)
+    return {c: (tuple(group), [len(a) for a in group]) for c, group in groups.items()}
 
 
 def is_teaser(text: str, anchors: frozenset[str]) -> bool:
