@@ -186,8 +186,12 @@ def main_language(paragraphs: tuple[str, ...], codes: tuple[str | None, ...]) ->
     return max(share, key=lambda c: share[c]) if share else None
 
 
+@functools.lru_cache(maxsize=4096)
 def confidence(text: str, code: str) -> float:
-    """Return lingua's confidence (0–1) that `text` is in language `code`."""
+    """Return lingua's confidence (0–1) that `text` is in language `code`.
+
+    Cached: the short lines it is asked about (menus, labels) recur across a site's pages.
+    """
     for value in detector().compute_language_confidence_values(text):
         if _code(value.language) == code:
             return float(value.value)
