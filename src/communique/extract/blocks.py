@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 from dataclasses import dataclass
 
@@ -30,14 +31,22 @@ def _own_text(item: etree._Element) -> str:
     return clean(" ".join(parts))
 
 
-def anchor_texts(tree: etree._Element) -> frozenset[str]:
-    """Return the cleaned texts of a page's links (three characters or more)."""
+def page_links(tree: etree._Element) -> tuple[int, frozenset[str]]:
+    """Return how many `<a href>` a page has and its link texts (three characters or more).
+
+    Example:
+        >>> from lxml import html
+        >>> page_links(html.fromstring('<p><a href="/a">Home</a> <a name="x">to</a></p>'))
+        (1, frozenset({'Home'}))
+    """
     found = set()
+    count = 0
     for anchor in tree.iter("a"):
-        text = clean(anchor.text_content())
+        count += anchor.get("href") is not None
+        text = clean((anchor.text or "") if len(anchor) == 0 else anchor.text_content())
         if len(text) >= 3:
             found.add(text)
-    return frozenset(found)
+    return count, frozenset(found)
 
 
 def from_trafilatura(body: etree._Element, anchors: frozenset[str] = frozenset()) -> list[Block]:
@@ -102,8 +111,24 @@ def link_ratio(text: str, anchors: frozenset[str]) -> float:
         return 1.0
     if len(text) > 400:
         return 0.0
-    linked = sum(len(a) for a in anchors if len(a) <= len(text) and a in text)
+    index = _by_first_character(anchors)
+    linked = 0
+    for character in set(text).intersection(index):  # a link text inside starts with one
+        group, lengths = index[character]
+        fitting = group[: bisect.bisect_right(lengths, len(text))]
+        linked += sum(map(len, filter(text.__contains__, fitting)))
     return min(1.0, linked / len(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _by_first_character(
+    anchors: frozenset[str],
+) -> dict[str, tuple[tuple[str, ...], list[int]]]:
+    """The link texts grouped by first character, each group sorted by length with lengths."""
+    groups: dict[str, list[str]] = {}
+    for anchor in sorted(anchors, key=len):
+        groups.setdefault(anchor[0], []).append(anchor)
+    return {c: (tuple(group), [len(a) for a in group]) for c, group in groups.items()}
 
 
 def is_teaser(text: str, anchors: frozenset[str]) -> bool:

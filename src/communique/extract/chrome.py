@@ -68,8 +68,8 @@ def _title_echo(text: str, title: str) -> bool:
     )
 
 
-def _drop_teaser_tail(kept: list[Block], body_language: str | None) -> list[Block]:
-    """Drop a closing run of three or more 'related story' tiles (with labels between them)."""
+def _drop_teaser_tail(kept: list[Block]) -> list[Block]:
+    """Drop a closing run of three or more 'related story' tiles (with unfinished lines between)."""
     end = len(kept)
     teasers = 0
     cut = end
@@ -78,7 +78,7 @@ def _drop_teaser_tail(kept: list[Block], body_language: str | None) -> list[Bloc
         if block.teaser:
             teasers += 1
             cut = end - 1
-        elif not (_nav_like(block, body_language) or not ends_sentence(block.text)):
+        elif ends_sentence(block.text):
             break
         end -= 1
     return kept[:cut] if teasers >= 3 else kept
@@ -97,10 +97,19 @@ def _inline_promo(block: Block) -> bool:
 def _drop_repeats(blocks: list[Block]) -> list[Block]:
     """Drop a paragraph that repeats the one before it word for word (a teaser and the lead)."""
     kept: list[Block] = []
+    last_key: str | None = None  # fold(kept[-1].text), computed when first needed
     for block in blocks:
-        if kept and len(block.text.split()) >= 8 and fold(block.text) == fold(kept[-1].text):
+        if kept and len(block.text.split()) >= 8:
+            key = fold(block.text)
+            if last_key is None:
+                last_key = fold(kept[-1].text)
+            if key == last_key:
+                continue
+            kept.append(block)
+            last_key = key
             continue
         kept.append(block)
+        last_key = None
     return kept
 
 
@@ -151,7 +160,7 @@ def trim(
             or _title_echo(block.text, title)
             or dateline(block.text) is not None
             or _META_LINE.match(block.text)
-            or (_nav_like(block, body_language) and block.kind != "item")
+            or (block.kind != "item" and _nav_like(block, body_language))
         ):
             start += 1
             continue
@@ -170,13 +179,13 @@ def trim(
         ):
             kept = kept[:index]
             break
-    kept = _drop_teaser_tail(kept, body_language)
+    kept = _drop_teaser_tail(kept)
     while kept:
         block = kept[-1]
         if (
             dateline(block.text) is not None
-            or _nav_like(block, body_language)
             or (block.kind == "head" and not ends_sentence(block.text))
+            or _nav_like(block, body_language)
         ):
             kept.pop()
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 
@@ -97,6 +98,7 @@ def parse_iso(value: str) -> date | None:
     return dates[0][0] if dates else None
 
 
+@functools.lru_cache(maxsize=4096)
 def dateline(line: str, max_other_words: int = 4) -> date | None:
     """Return the date if `line` is a dateline: a date plus at most a place or a label."""
     if len(line) > 90:

@@ -20,6 +20,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 
 def charset_param(content_type: str) -> str | None:
@@ -44,17 +45,27 @@ def looks_binary(body: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > max(2, len(head) // 20)
 
 
 def decode(body: bytes, declared: str | None = None, html: bool = False) -> str:
     """Decode `body` to text; never fails, falls back to UTF-8 with replacement."""
+    return decode_named(body, declared, html)[0]
+
+
+def decode_named(body: bytes, declared: str | None = None, html: bool = False) -> tuple[str, str]:
+    """Decode `body` like `decode`, also naming the codec (`utf-8` only for plain UTF-8 bytes).
+
+    Example:
+        >>> decode_named("Café".encode()), decode_named(b"\\xef\\xbb\\xbfCaf\\xc3\\xa9")
+        (('Café', 'utf-8'), ('Café', 'utf-8-sig'))
+    """
     for bom, name in _BOMS:
         if body.startswith(bom):
-            return body.decode(name, errors="replace")
+            return body.decode(name, errors="replace"), name
     try:
-        return body.decode("utf-8")
+        return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     candidates: list[str | None] = [_codec(declared)]
@@ -64,24 +75,29 @@ def decode(body: bytes, declared: str | None = None, html: bool = False) -> str:
     for codec in candidates:
         if codec and codec != "utf-8":
             try:
-                return body.decode(codec)
+                return body.decode(codec), codec
             except (UnicodeDecodeError, LookupError):
                 continue
     best = from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
         text = body.decode(best.encoding, errors="replace")
         if control_ratio(text[:5000]) < 0.05:
-            return text
-    return body.decode("utf-8", errors="replace")
+            return text, best.encoding
+    return body.decode("utf-8", errors="replace"), "utf-8-replaced"
 
 
 def decode_checked(body: bytes, declared: str | None, kind: str) -> str:
     """Decode `body`, raising `InputError` when it is empty or binary junk."""
+    return decode_checked_named(body, declared, kind)[0]
+
+
+def decode_checked_named(body: bytes, declared: str | None, kind: str) -> tuple[str, str]:
+    """Decode `body` like `decode_checked`, also naming the codec (see `decode_named`)."""
     if not body.strip():
         raise InputError("empty file")
     if looks_binary(body):
         raise InputError(f"not {kind}: looks like binary data")
-    text = decode(body, declared, html=kind == "HTML")
+    text, codec = decode_named(body, declared, html=kind == "HTML")
     if control_ratio(text[:20000]) > 0.1:
         raise InputError(f"not {kind}: looks like binary data")
-    return text
+    return text, codec

@@ -14,21 +14,16 @@ from trafilatura import bare_extraction
 
 from communique.errors import ExtractionError, PdfStub
 from communique.extract import chrome, htmlmeta, language, listing, pageissuer
-from communique.extract.blocks import Block, anchor_texts, from_trafilatura
+from communique.extract.blocks import Block, from_trafilatura, page_links
 from communique.extract.countries import country_from_host, find_country
 from communique.extract.dates import date_confidence, date_in_title, date_in_url, dateline
-from communique.extract.decode import charset_param, decode_checked
+from communique.extract.decode import charset_param, decode_checked_named
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type, issuer_from_opening
 from communique.extract.textutil import clean, fold, is_prose, sentence_breaks, word_count
 from communique.model import Extraction, RawInput, Source
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_HIDDEN_XPATH = etree.XPath(
-    "//*[@class][contains(@class,'hidden') or contains(@class,'aural')"
-    " or contains(@class,'sr-only') or contains(@class,'screen-reader')"
-    " or contains(@class,'invisible')] | //*[@style][contains(@style,'none')]"
-)
 _NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "canvas")
 """Dropped before main-text extraction (JSON-LD and meta tags have been read by then)."""
 _GENERIC_AFFIX = re.compile(
@@ -36,13 +31,40 @@ _GENERIC_AFFIX = re.compile(
 )
 
 
-_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
-"""Comments go at parse time: trafilatura drops a comment's tail text with the comment."""
+_ELEMENT_CLASSES = etree.ElementDefaultClassLookup(
+    element=lxml_html.HtmlElement,
+    comment=lxml_html.HtmlComment,
+    pi=lxml_html.HtmlProcessingInstruction,
+    entity=lxml_html.HtmlEntity,
+)
+"""Every element is a plain `HtmlElement`, chosen in C: lxml.html's default lookup calls
+Python for each element touched (to pick form-field classes nobody here uses), which costs
+the extractors and trafilatura's passes over the same tree about a tenth of their time."""
 
 
-def parse(text: str) -> lxml_html.HtmlElement:
-    """Parse decoded HTML into an lxml tree, or raise `ExtractionError`."""
+def _parser(encoding: str | None) -> lxml_html.HTMLParser:
+    """Comments go at parse time: trafilatura drops a comment's tail text with the comment."""
+    parser = lxml_html.HTMLParser(
+        remove_comments=True, remove_pis=True, collect_ids=False, encoding=encoding
+    )
+    parser.set_element_class_lookup(_ELEMENT_CLASSES)
+    return parser
+
+
+_PARSER = _parser(None)
+_UTF8_PARSER = _parser("utf-8")
+"""For plain UTF-8 bytes, which libxml2 reads faster than a Python string."""
+
+
+def parse(text: str, utf8: bytes | None = None) -> lxml_html.HtmlElement:
+    """Parse decoded HTML into an lxml tree, or raise `ExtractionError`.
+
+    `utf8`, when given, is the page's own bytes, known to be plain UTF-8 that decodes to
+    `text`: they are parsed instead (same tree, less work).
+    """
     try:
+        if utf8 is not None:
+            return lxml_html.document_fromstring(utf8, parser=_UTF8_PARSER)
         return lxml_html.document_fromstring(_XML_DECL.sub("", text, count=1), parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
@@ -56,16 +78,35 @@ def _header_charset(raw: RawInput) -> str | None:
     return found
 
 
+def _maybe_hidden(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Elements whose class or style may hide them, in document order (one walk, no XPath)."""
+    found = []
+    for element in tree.iter():  # comments and PIs are gone at parse time
+        marker = element.get("class")
+        style = element.get("style")
+        if (
+            marker is not None
+            and (
+                "hidden" in marker
+                or "aural" in marker
+                or "sr-only" in marker
+                or "screen-reader" in marker
+                or "invisible" in marker
+            )
+        ) or (style is not None and "none" in style):
+            found.append(element)
+    return found
+
+
 def _main_text(
     tree: lxml_html.HtmlElement,
-    url: str,
+    anchors: frozenset[str],
     fast: bool = True,
     recall: bool = False,
     precision: bool = False,
 ) -> list[Block]:
-    anchors = anchor_texts(tree)
     etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
-    for element in _HIDDEN_XPATH(tree):
+    for element in _maybe_hidden(tree):
         if (
             htmlmeta.is_hidden(element)
             and element.getparent() is not None
@@ -84,6 +125,7 @@ def _main_text(
                 include_comments=False,
                 include_links=False,
                 include_tables=True,
+                output_format="txt",  # only the XML body is read: no text rendering of it
             )
     except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
         raise ExtractionError(f"main-text extraction failed: {type(exc).__name__}") from exc
@@ -97,9 +139,11 @@ def _swallowed_page(block: Block) -> bool:
     return words >= 300 and words > 60 * (sentence_breaks(block.text) + 1)
 
 
-def _complete(blocks: list[Block], text: str, url: str) -> list[Block]:
+def _complete(
+    blocks: list[Block], fresh: lxml_html.HtmlElement, anchors: frozenset[str]
+) -> list[Block]:
     """Re-extract favouring recall when the text ends on a colon: what it announced was lost."""
-    second = _main_text(parse(text), url, recall=True)
+    second = _main_text(fresh, anchors, recall=True)
     last = fold(blocks[-1].text)
     ends = [i for i, b in enumerate(second) if fold(b.text) == last]
     if ends and ends[-1] < len(second) - 1:
@@ -234,34 +278,35 @@ def _country(source: Source | None, issuer: str | None, url: str) -> str | None:
 
 def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     """Extract the statement of an HTML page (or flag it as a listing)."""
-    text = decode_checked(raw.body, _header_charset(raw), "HTML")
-    tree = parse(text)
+    text, codec = decode_checked_named(raw.body, _header_charset(raw), "HTML")
+    utf8 = raw.body if codec == "utf-8" else None
+    tree = parse(text, utf8)
     meta = htmlmeta.read_meta(tree)
     url = htmlmeta.canonical_url(tree, meta, raw.url)
     title, headline, removed = htmlmeta.choose_title(tree, meta, None)
-    link_count = len(tree.xpath("//a[@href]"))
+    link_count, anchors = page_links(tree)
     hint = (
         tree.get("lang") or meta.metas.get("og:locale") or meta.metas.get("content-language") or ""
     ) or None
     pdf = listing.pdf_link(tree, headline, url)
     before = htmlmeta.text_before(headline)
     source_field = pageissuer.source_field(tree)  # before hidden elements are dropped
-    blocks = _main_text(tree, url)
+    blocks = _main_text(tree, anchors)
     raw_prose = _own_prose(blocks)
     if not title and blocks:
         title = blocks[0].text[:300]
     if pdf and raw_prose < 200:
         raise PdfStub(f"page body is only a link to a PDF: {pdf}", pdf)
     if listing.is_listing(link_count, raw_prose):
-        fresh = parse(text)
+        fresh = parse(text, utf8)
         if listing.has_long_paragraph(fresh):
-            second = _main_text(fresh, url, recall=True)
+            second = _main_text(fresh, anchors, recall=True)
             if not listing.is_listing(link_count, _own_prose(second)):
                 blocks, raw_prose = second, _own_prose(second)
     if blocks and blocks[-1].text.endswith(":"):
-        blocks = _complete(blocks, text, url)
+        blocks = _complete(blocks, parse(text, utf8), anchors)
     if any(_swallowed_page(b) for b in blocks):
-        careful = _main_text(parse(text), url, fast=False, precision=True)
+        careful = _main_text(parse(text, utf8), anchors, fast=False, precision=True)
         if careful and not any(_swallowed_page(b) for b in careful):
             blocks, raw_prose = careful, _own_prose(careful)
     if listing.is_listing(link_count, raw_prose):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin
@@ -41,7 +42,6 @@ _BRAND = re.compile(r"logo|brand|tagline|masthead|site-?name|site-?title|navbar|
 _NOT_DATE_CONTEXT = re.compile(
     r"teaser|related|footer|sidebar|comment|copyright|nav|menu|list|promo", re.I
 )
-_MARKED = etree.XPath("//body//*[@class or @id]")
 _DATE_CLASS = re.compile(r"date|datum|dateline|pubdate|published|posted|updated", re.I)
 
 
@@ -67,7 +67,9 @@ def read_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         if key and value and key not in metas:
             metas[key] = value
     headline = published = publisher = modified = None
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for script in tree.iter("script"):
+        if script.get("type") != "application/ld+json":
+            continue
         try:
             data = json.loads(script.text or "")
         except (ValueError, RecursionError):
@@ -97,8 +99,9 @@ def _ld_items(data: object) -> list[dict[str, object]]:
 
 def canonical_url(tree: lxml_html.HtmlElement, meta: PageMeta, url: str) -> str:
     """Return the page's canonical or og:url when absolute http(s), else `url`."""
-    for href in [*tree.xpath('//link[@rel="canonical"]/@href'), meta.metas.get("og:url", "")]:
-        href = str(href).strip()
+    links = [link.get("href") for link in tree.iter("link") if link.get("rel") == "canonical"]
+    for found in [*(h for h in links if h is not None), meta.metas.get("og:url", "")]:
+        href = str(found).strip()
         if href.startswith(("http://", "https://")):
             return href
     return url
@@ -131,12 +134,11 @@ def _is_brand(element: lxml_html.HtmlElement) -> bool:
 def headings(tree: lxml_html.HtmlElement) -> list[tuple[lxml_html.HtmlElement, str]]:
     """Return visible, non-brand h1–h3 elements with their cleaned text, h1 first."""
     found: list[tuple[lxml_html.HtmlElement, str]] = []
-    for level in ("h1", "h2", "h3"):
-        for element in tree.iter(level):
-            text = clean(element.text_content())
-            if text and len(text) < 400 and not _is_brand(element):
-                found.append((element, text))
-    return found
+    for element in tree.iter("h1", "h2", "h3"):  # one walk, in document order
+        text = clean(element.text_content())
+        if text and len(text) < 400 and not _is_brand(element):
+            found.append((element, text))
+    return sorted(found, key=lambda pair: str(pair[0].tag))  # stable: h1, h2, h3
 
 
 def choose_title(
@@ -291,9 +293,17 @@ def time_element(tree: lxml_html.HtmlElement) -> date | None:
     return None
 
 
+def _marked(tree: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
+    """The elements inside `<body>` that have a class or an id, in document order."""
+    for body in tree.iter("body"):
+        for element in body.iterdescendants(etree.Element):
+            if element.get("class") is not None or element.get("id") is not None:
+                yield element
+
+
 def date_element(tree: lxml_html.HtmlElement) -> date | None:
     """Return the date in the first element whose class/id says it holds a date."""
-    for element in _MARKED(tree):
+    for element in _marked(tree):
         marker = _marker(element)
         if not _DATE_CLASS.search(marker) or element.tag in ("meta", "script", "style"):
             continue

@@ -56,11 +56,16 @@ _GUESSABLE = frozenset({"en", "de", "fr", "es", "it", "pt", "nl"})
 """Languages whose stop words alone may name an undeclared text (clear margins, big lists)."""
 
 
+@functools.lru_cache(maxsize=64)
 def _shares(sample: str) -> dict[str, float]:
+    """Share of each listed language's stop words among the words of `sample` (cached)."""
     words = [w.lower() for w in _WORD.findall(sample)]
     if len(words) < 15:
         return {}
-    return {code: sum(w in stop for w in words) / len(words) for code, stop in _stoplists().items()}
+    return {
+        code: len(list(filter(stop.__contains__, words))) / len(words)
+        for code, stop in _stoplists().items()
+    }
 
 
 def guess(sample: str) -> str | None:
@@ -181,8 +186,12 @@ def main_language(paragraphs: tuple[str, ...], codes: tuple[str | None, ...]) ->
     return max(share, key=lambda c: share[c]) if share else None
 
 
+@functools.lru_cache(maxsize=4096)
 def confidence(text: str, code: str) -> float:
-    """Return lingua's confidence (0–1) that `text` is in language `code`."""
+    """Return lingua's confidence (0–1) that `text` is in language `code`.
+
+    Cached: the short lines it is asked about (menus, labels) recur across a site's pages.
+    """
     for value in detector().compute_language_confidence_values(text):
         if _code(value.language) == code:
             return float(value.value)

@@ -32,10 +32,7 @@ _LINK_NOISE = re.compile(
     r"|\s*[\-–|:]\s*(?:zur )?(?:startseite|homepage|home|logo)$|\s+logo$",
     re.I,
 )
-_BREADCRUMB = etree.XPath(
-    "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb')"
-    " or contains(@id,'breadcrumb') or contains(@class,'BreadCrumb')]"
-)
+_BREADCRUMB_CLASSES = ("breadcrumb", "Breadcrumb", "BreadCrumb")
 _ORG_WORD = re.compile(
     r"\b(?:ministr|ministère|ministerio|министерств|amt\b|ämter|bundes|office|embassy|mission"
     r"|botschaft|ambassade|embajada|посольств|government|regierung|gouvernement|gobierno"
@@ -54,7 +51,7 @@ def _name(text: str) -> str | None:
     return text
 
 
-_LABELLED_TEXT = etree.XPath("//body//text()[contains(., ':') or contains(., '：')]")
+_LABELLED_TEXT = etree.XPath("//body/descendant::text()[contains(., ':') or contains(., '：')]")
 
 
 def source_field(tree: lxml_html.HtmlElement) -> str | None:
@@ -104,18 +101,16 @@ def _in_figure(element: lxml_html.HtmlElement) -> bool:
     return any(a.tag in ("figure", "figcaption", "picture") for a in element.iterancestors())
 
 
-def _is_home(href: str, page_host: str) -> bool:
-    href = href.strip()
-    if href in ("/", "./", "index.html", "index.php"):
-        return True
-    if not href.startswith(("http://", "https://", "//")) or len(href) > 80:
-        return False
+def _is_home_url(href: str, page_host: str) -> bool:
+    """True for an absolute (stripped) `href` to the home page of `page_host`."""
     host, _, path = href.split("//", 1)[1].partition("/")
     path = "/" + path.split("?", 1)[0].split("#", 1)[0]
     return host.lower().removeprefix("www.") == page_host and path.rstrip("/") in _HOME_PATHS
 
 
 _HOME_PATHS = ("", "/index.html", "/index.php", "/en", "/de", "/fr", "/es", "/ru")
+_HOME_HREFS = ("/", "./", "index.html", "index.php")
+_ABSOLUTE = ("http://", "https://", "//")
 
 
 def home_link_name(tree: lxml_html.HtmlElement, url: str) -> str | None:
@@ -129,7 +124,9 @@ def home_link_name(tree: lxml_html.HtmlElement, url: str) -> str | None:
     """
     page_host = (urlsplit(url).hostname or "").removeprefix("www.") if "//" in url else ""
     for anchor in tree.iter("a"):
-        if not _is_home(anchor.get("href") or "", page_host):
+        href = (anchor.get("href") or "").strip()
+        absolute = href.startswith(_ABSOLUTE) and len(href) <= 80
+        if href not in _HOME_HREFS and not (absolute and _is_home_url(href, page_host)):
             continue
         labels = [anchor.get("title") or "", clean(anchor.text_content())]
         labels += [img.get("alt") or "" for img in anchor.iter("img")]
@@ -140,9 +137,23 @@ def home_link_name(tree: lxml_html.HtmlElement, url: str) -> str | None:
     return None
 
 
+def _breadcrumb_trails(tree: lxml_html.HtmlElement, limit: int = 2) -> list[lxml_html.HtmlElement]:
+    """The first `limit` elements whose class or id names a breadcrumb, in document order."""
+    found = []
+    for element in tree.iter(etree.Element):
+        marker = element.get("class") or ""
+        if any(c in marker for c in _BREADCRUMB_CLASSES) or "breadcrumb" in (
+            element.get("id") or ""
+        ):
+            found.append(element)
+            if len(found) == limit:
+                break
+    return found
+
+
 def breadcrumb_root(tree: lxml_html.HtmlElement) -> str | None:
     """Return the first breadcrumb step (not the current page) that names an organisation."""
-    for trail in _BREADCRUMB(tree)[:2]:
+    for trail in _breadcrumb_trails(tree)[:2]:
         steps = [clean(a.text_content()) for a in trail.iter("a")]
         for step in steps[:3]:
             found = _name(step)

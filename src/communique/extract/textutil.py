@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-_WS = re.compile(r"\s+")
 _TERMINAL = re.compile(r"[.!?…。！？:;]['\"”’»)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’»)\]]*$")
 _QUOTES = str.maketrans(
@@ -22,9 +22,10 @@ def clean(text: str) -> str:
     """Return `text` with invisible characters removed and whitespace collapsed."""
     if _INVISIBLE_RE.search(text):
         text = text.translate(_INVISIBLE)
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split's whitespace is exactly regex `\s`
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Return a comparison key: NFKC, quotes unified, whitespace collapsed, casefolded."""
     text = unicodedata.normalize("NFKC", text)
@@ -48,7 +49,7 @@ def word_count(text: str) -> int:
         >>> word_count("We call for peace."), word_count("日本政府は平和を求める。")
         (4, 6)
     """
-    unspaced = len(_UNSPACED.findall(text))
+    unspaced = 0 if text.isascii() else len(_UNSPACED.findall(text))
     return len(text.split()) + unspaced // 2
 
 
@@ -75,6 +76,7 @@ def sentence_breaks(text: str) -> int:
     return len(_BREAK.findall(text))
 
 
+@functools.lru_cache(maxsize=4096)
 def is_prose(text: str, min_words: int = 8) -> bool:
     """Return True if `text` looks like running prose rather than a label or a link."""
     return word_count(text) >= min_words and ends_sentence(text)
