@@ -1,0 +1,77 @@
+"""Enrichment in worker processes stores what the main process would, in input order."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from communique.model import Enrichment, IngestReport
+from communique.pipeline import ingest, reprocess
+from communique.settings import Settings
+from communique.store.sqlite import SqliteStore
+from tests.conftest import shared_path
+
+
+def enrichments(store: SqliteStore) -> dict[str, Enrichment]:
+    """Every stored statement's enrichment, by statement id."""
+    ids = {i for c in store.iter_captures() for i in store.statements_at_url(c.url)}
+    return {i: store.get_enrichment(i) for i in ids}
+
+
+def targets() -> list[str]:
+    return [str(shared_path("seeds")), str(shared_path("pages"))]
+
+
+Serial = tuple[IngestReport, dict[str, Enrichment], dict[str, Enrichment]]
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory: pytest.TempPathFactory) -> Serial:
+    """Ingest and then reprocess in the main process: the report and both enrichments.
+
+    They differ a little: a reprocess knows every page of a site when it drops site chrome.
+    """
+    settings = Settings(db=str(tmp_path_factory.mktemp("one") / "one.db"), workers=1)
+    store = SqliteStore(settings.db)
+    report = ingest(targets(), store, settings)
+    ingested = enrichments(store)
+    reprocess(store, settings)
+    rebuilt = enrichments(store)
+    store.close()
+    return report, ingested, rebuilt
+
+
+def test_two_workers_store_the_same_enrichment_as_one(one_worker: Serial, tmp_path: Path) -> None:
+    serial_report, serial, _ = one_worker
+    store = SqliteStore(tmp_path / "two.db")
+    report = ingest(targets(), store, Settings(db=str(tmp_path / "two.db"), workers=2))
+    assert report.statements == serial_report.statements > 20
+    assert [f.origin for f in report.failures] == [f.origin for f in serial_report.failures]
+    assert enrichments(store) == serial
+    assert any(e.places for e in serial.values()) and any(e.times for e in serial.values())
+
+
+def test_a_dead_worker_fails_its_inputs_by_name_and_loses_nothing(
+    one_worker: Serial, tmp_path: Path
+) -> None:
+    serial_report, _, serial_rebuilt = one_worker
+    settings = Settings(db=str(tmp_path / "dead.db"), workers=2)
+    store = SqliteStore(settings.db)
+    inputs = {str(p) for folder in targets() for p in Path(folder).iterdir()}
+
+    def kill_a_worker(done: int, total: int, item: str) -> None:
+        if done == 8:
+            os.kill(multiprocessing.active_children()[0].pid or 0, signal.SIGKILL)
+
+    report = ingest(targets(), store, settings, kill_a_worker)
+    died = [f for f in report.failures if "enrichment worker died" in f.reason]
+    assert died, "the worker was killed while statements were waiting for it"
+    assert all(f.origin in inputs and store.has_capture(f.capture_id) for f in died)
+    assert report.statements + len(died) == serial_report.statements
+    rebuilt = reprocess(store, settings)
+    assert rebuilt.statements == serial_report.statements
+    assert enrichments(store) == serial_rebuilt
