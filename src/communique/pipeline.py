@@ -399,8 +399,8 @@ class _Writer:
     def __enter__(self) -> _Writer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        while self.pending:
+    def __exit__(self, error: type[BaseException] | None, *details: object) -> None:
+        while self.pending and error is None:  # after an interrupt, reprocess redoes them
             self._finish(*self.pending.popleft())
 
     def fail(self, failure: ExtractionFailure) -> None:
