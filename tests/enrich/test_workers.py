@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from dataclasses import replace
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from communique.enrich.workers import shared_pool
 from communique.model import Enrichment, IngestReport
 from communique.pipeline import ingest, reprocess
 from communique.settings import Settings
@@ -65,7 +65,7 @@ def test_a_dead_worker_fails_its_inputs_by_name_and_loses_nothing(tmp_path: Path
 
     def kill_a_worker(done: int, total: int, item: str) -> None:
         if done == 4:
-            os.kill(multiprocessing.active_children()[0].pid or 0, signal.SIGKILL)
+            os.kill(shared_pool(2, prefer_heideltime=False).pids()[0], signal.SIGKILL)
 
     report = ingest(inputs, store, settings, kill_a_worker)
     died = [f for f in report.failures if "enrichment worker died" in f.reason]

@@ -2,7 +2,8 @@
 
 HeidelTime and spaCy hold most of the time of an enriched ingest and run well side by side
 in separate processes (each worker has its own JVM). Workers are started with `spawn`, so a
-JVM already running in the parent is never forked.
+JVM already running in the parent is never forked; a script that ingests with workers must
+therefore guard its entry point with `if __name__ == "__main__":`.
 """
 
 from __future__ import annotations
@@ -83,17 +84,25 @@ class WorkerPool:
         for future in [self.submit(job) for _ in range(self.workers * 2)]:
             future.result()
 
+    def pids(self) -> list[int]:
+        """The process ids of the running workers (none before the first `submit`)."""
+        return [pid for pid in self._executor._processes or {}]
+
     def close(self) -> None:
         """Stop the workers."""
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-@functools.cache
 def shared_pool(workers: int, prefer_heideltime: bool) -> WorkerPool:
     """The pool kept for this process, so that models load once per worker and process.
 
     Example:
-        >>> shared_pool(2, False) is shared_pool(2, False)
+        >>> shared_pool(2, False) is shared_pool(workers=2, prefer_heideltime=False)
         True
     """
+    return _kept_pool(workers, prefer_heideltime)
+
+
+@functools.cache
+def _kept_pool(workers: int, prefer_heideltime: bool) -> WorkerPool:
     return WorkerPool(workers, prefer_heideltime)
