@@ -64,6 +64,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML settings file.", exists=True, dir_okay=False)
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Enrichment worker processes [default: one per CPU core]."),
+]
 
 
 def _settings(db: str | None, config: Path | None = None, **cli: Any) -> Settings:
@@ -109,9 +113,12 @@ def ingest(
         bool | None,
         typer.Option("--allow-private", help="URLs given may be on a private or loopback host."),
     ] = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Store each input as a capture and the statements extracted from it."""
-    settings = _settings(db, config, max_bytes=max_bytes, allow_private_urls=allow_private)
+    settings = _settings(
+        db, config, max_bytes=max_bytes, allow_private_urls=allow_private, workers=workers
+    )
     with _store(settings) as store, _progress("ingest") as progress:
         report = pipeline.ingest(targets, store, settings, progress)
     _print_report(report)
@@ -338,9 +345,11 @@ def errors(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def reprocess(db: DbOption = None, config: ConfigOption = None) -> None:
+def reprocess(
+    db: DbOption = None, config: ConfigOption = None, workers: WorkersOption = None
+) -> None:
     """Rebuild every statement from the stored captures, fetching nothing."""
-    settings = _settings(db, config)
+    settings = _settings(db, config, workers=workers)
     with _store(settings) as store, _progress("reprocess") as progress:
         report = pipeline.reprocess(store, settings, progress)
     _print_report(report)

@@ -4,7 +4,8 @@
 
     CommuniqueError
     ├── Retryable                 worth another try later (network, locked database)
-    │   └── FetchError            (RateLimited: the server asked to wait)
+    │   ├── FetchError            (RateLimited: the server asked to wait)
+    │   └── WorkerError           an enrichment worker process died (`reprocess` redoes it)
     └── Permanent                 retrying changes nothing; the input is quarantined
         ├── InputError            a file or URL that cannot be read as what it claims
         │   └── Refused           a URL communique will not fetch (private address, robots.txt)
@@ -40,6 +41,10 @@ class FetchError(Retryable):
     """A URL could not be fetched."""
 
     status = 502
+
+
+class WorkerError(Retryable):
+    """An enrichment worker process stopped before it finished a statement."""
 
 
 class InputError(Permanent):

@@ -6,7 +6,10 @@ printed by `communique extract` is exactly what `communique ingest` stores.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +20,14 @@ from communique.collect.fetch import fetch_url, is_url
 from communique.collect.files import Item, expand_paths, read_file
 from communique.collect.warc import EXTRACTABLE
 from communique.enrich.core import Enricher
-from communique.errors import CommuniqueError, ExtractionError, InputError, PdfStub
+from communique.enrich.workers import EnrichJob, WorkerPool, shared_pool
+from communique.errors import (
+    CommuniqueError,
+    ExtractionError,
+    InputError,
+    PdfStub,
+    WorkerError,
+)
 from communique.extract import extract, sitechrome
 from communique.extract.selected import extract_selected
 from communique.model import (
@@ -120,29 +130,70 @@ class SiteChromeStage:
 
 
 class EnrichStage:
-    """Entities, countries, places, times, events and references (see `communique.enrich`)."""
+    """Entities, countries, places, times, events and references (see `communique.enrich`).
+
+    With a worker pool (setting `workers` > 1), `submit` enriches in a worker process.
+    """
 
     name: ClassVar[str] = "enrich"
     requires: ClassVar[tuple[str, ...]] = ("extraction",)
     assigns: ClassVar[tuple[str, ...]] = ("enrichment",)
 
-    def __init__(self, enricher: Enricher | None) -> None:
+    def __init__(self, enricher: Enricher | None, pool: WorkerPool | None = None) -> None:
         self.enricher = enricher
+        self.pool = pool
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> EnrichStage:
         if not settings.enrich:
             return cls(None)
-        return cls(Enricher(prefer_heideltime=settings.time_tagger == "heideltime"))
+        prefer_heideltime = settings.time_tagger == "heideltime"
+        pool = shared_pool(settings.workers, prefer_heideltime) if settings.workers > 1 else None
+        return cls(Enricher(prefer_heideltime), pool)
 
-    def process(self, doc: Document) -> Document:
+    def job(self, doc: Document) -> EnrichJob | None:
+        """What to enrich in `doc` (None: nothing, e.g. a listing page or enrichment off)."""
         extraction = doc.extraction
         if self.enricher is None or extraction is None or extraction.is_listing:
-            return doc
-        enrichment = self.enricher.enrich(
+            return None
+        return EnrichJob(
             extraction.text, extraction.published, extraction.language, extraction.country
         )
-        return replace(doc, enrichment=enrichment)
+
+    def process(self, doc: Document) -> Document:
+        job = self.job(doc)
+        if job is None or self.enricher is None:
+            return doc
+        return replace(doc, enrichment=job.run(self.enricher))
+
+    def submit(self, doc: Document) -> Future[Document]:
+        """`doc` with its enrichment, from a worker when there is a pool."""
+        job = self.job(doc)
+        if self.pool is None or job is None:
+            return _done(self.process, doc)
+        document: Future[Document] = Future()
+
+        def finish(enrichment: Future[Enrichment]) -> None:
+            error = enrichment.exception()
+            if isinstance(error, BrokenProcessPool):
+                document.set_exception(WorkerError(f"enrichment worker died: {error}"))
+            elif error is not None:
+                document.set_exception(error)
+            else:
+                document.set_result(replace(doc, enrichment=enrichment.result()))
+
+        self.pool.submit(job).add_done_callback(finish)
+        return document
+
+
+def _done(process: Callable[[Document], Document], doc: Document) -> Future[Document]:
+    """A future already holding `process(doc)`, or the exception it raised."""
+    future: Future[Document] = Future()
+    try:
+        future.set_result(process(doc))
+    except Exception as exc:
+        future.set_exception(exc)
+    return future
 
 
 STAGES: tuple[Callable[[Settings, Store | None], Stage], ...] = (
@@ -188,6 +239,17 @@ class Pipeline:
         if doc.extraction is None:
             raise InputError(f"{raw.origin}: no stage produced an extraction")
         return doc
+
+    def submit_document(self, raw: RawInput, source: Source | None = None) -> Future[Document]:
+        """`raw` after every stage; the last one runs in a worker when it can (`submit`)."""
+        *first, last = self.stages
+        doc = Document(raw, source)
+        for stage in first:
+            doc = stage.process(doc)
+        if doc.extraction is None:
+            raise InputError(f"{raw.origin}: no stage produced an extraction")
+        submit: Callable[[Document], Future[Document]] | None = getattr(last, "submit", None)
+        return submit(doc) if submit is not None else _done(last.process, doc)
 
 
 def read_targets(
@@ -278,21 +340,21 @@ def ingest(
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
     sources = {s.name: s for s in store.sources()}
-    for item in read_targets(targets, settings, progress):
-        report.inputs += 1
-        if isinstance(item, ExtractionFailure):
-            store.record_failure(item)
-            report.failures.append(item)
-            continue
-        if item.source in CORPORA and item.source not in sources:
-            sources[item.source] = CORPORA[item.source]
-            store.put_source(CORPORA[item.source])
-        capture = item.to_capture()
-        if not store.put_capture(capture, item.body):
-            report.unchanged += 1
-            continue
-        report.new_captures += 1
-        _process(pipeline, store, item, capture, _source_of(item, sources), report)
+    with _Writer(store, report, settings.workers) as writer:
+        for item in read_targets(targets, settings, progress):
+            report.inputs += 1
+            if isinstance(item, ExtractionFailure):
+                writer.fail(item)
+                continue
+            if item.source in CORPORA and item.source not in sources:
+                sources[item.source] = CORPORA[item.source]
+                store.put_source(CORPORA[item.source])
+            capture = item.to_capture()
+            if not store.put_capture(capture, item.body):
+                report.unchanged += 1
+                continue
+            report.new_captures += 1
+            writer.submit(pipeline, item, capture, _source_of(item, sources))
     return report
 
 
@@ -303,44 +365,88 @@ def reprocess(store: Store, settings: Settings, progress: Progress | None = None
     sources = {s.name: s for s in store.sources()}
     total = store.count_captures()
     store.clear_derived()
-    for done, capture in enumerate(store.iter_captures()):
-        if progress:
-            progress(done, total, capture.url)
-        if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
-            continue  # feeds and sitemaps a crawl kept: evidence, not statements
-        report.inputs += 1
-        raw = RawInput.from_capture(capture, store.capture_body(capture.id))
-        _process(pipeline, store, raw, capture, _source_of(raw, sources), report)
+    with _Writer(store, report, settings.workers) as writer:
+        for done, capture in enumerate(store.iter_captures()):
+            if progress:
+                progress(done, total, capture.url)
+            if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
+                continue  # feeds and sitemaps a crawl kept: evidence, not statements
+            report.inputs += 1
+            raw = RawInput.from_capture(capture, store.capture_body(capture.id))
+            writer.submit(pipeline, raw, capture, _source_of(raw, sources))
     if progress:
         progress(total, total, "")
     return report
 
 
-def _process(
-    pipeline: Pipeline,
-    store: Store,
-    raw: RawInput,
-    capture: Capture,
-    source: Source | None,
-    report: IngestReport,
-) -> None:
-    try:
-        doc = pipeline.run_document(raw, source)
-    except Exception as exc:  # a bug in one document must not stop a long ingest
-        failure = _failed(capture, raw.origin, exc, with_capture=True)
-        store.record_failure(failure)
-        report.failures.append(failure)
-        return
-    extraction = doc.extraction
-    assert extraction is not None
-    if extraction.is_listing:
-        report.listings += 1
-        return
-    statement = Statement.from_extraction(extraction, capture)
-    store.put_statement(statement, capture)
-    if doc.enrichment is not None:
-        store.put_enrichment(statement.id, doc.enrichment, statement.country, capture.fetched_at)
-    report.statements += 1
+_Pending = tuple[RawInput, Capture, Future[Document] | ExtractionFailure]
+"""An input, its capture, and its document to come (or why it failed)."""
+
+
+class _Writer:
+    """Stores documents in input order while the next few are still being enriched.
+
+    At most a few documents per worker wait at a time, so memory stays flat; a failure in
+    any stage (in a worker too) is recorded against its input and the run goes on.
+    """
+
+    def __init__(self, store: Store, report: IngestReport, workers: int) -> None:
+        self.store = store
+        self.report = report
+        self.window = max(workers, 1) * 2
+        self.pending: deque[_Pending] = deque()
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *details: object) -> None:
+        while self.pending and error is None:  # after an interrupt, reprocess redoes them
+            self._finish(*self.pending.popleft())
+
+    def fail(self, failure: ExtractionFailure) -> None:
+        """Record a failure found before any stage ran."""
+        self.store.record_failure(failure)
+        self.report.failures.append(failure)
+
+    def submit(
+        self, pipeline: Pipeline, raw: RawInput, capture: Capture, source: Source | None
+    ) -> None:
+        """Run the stages on `raw` (the last maybe in a worker) and store what is done."""
+        try:
+            pending: Future[Document] | ExtractionFailure = pipeline.submit_document(raw, source)
+        except Exception as exc:  # a bug in one document must not stop a long ingest
+            pending = _failed(capture, raw.origin, exc, with_capture=True)
+        self.pending.append((raw, capture, pending))
+        while len(self.pending) > self.window:
+            self._finish(*self.pending.popleft())
+
+    def _finish(
+        self, raw: RawInput, capture: Capture, pending: Future[Document] | ExtractionFailure
+    ) -> None:
+        if isinstance(pending, Future):
+            try:
+                doc = pending.result()
+            except Exception as exc:
+                pending = _failed(capture, raw.origin, exc, with_capture=True)
+            else:
+                self._store(doc, capture)
+                return
+        self.store.record_failure(pending)
+        self.report.failures.append(pending)
+
+    def _store(self, doc: Document, capture: Capture) -> None:
+        extraction = doc.extraction
+        assert extraction is not None
+        if extraction.is_listing:
+            self.report.listings += 1
+            return
+        statement = Statement.from_extraction(extraction, capture)
+        self.store.put_statement(statement, capture)
+        if doc.enrichment is not None:
+            self.store.put_enrichment(
+                statement.id, doc.enrichment, statement.country, capture.fetched_at
+            )
+        self.report.statements += 1
 
 
 def _source_of(raw: RawInput, sources: dict[str, Source] | None) -> Source | None:

@@ -64,6 +64,11 @@ class Settings:
         "heideltime",
         "`heideltime` (needs a Java runtime; falls back to `rules` without one) or `rules`.",
     )
+    workers: int = _setting(
+        os.cpu_count() or 1,
+        "Processes that enrich statements in parallel on ingest/reprocess (default: one per"
+        " CPU core; each loads its own models, about 1 GB; 1 enriches in the main process).",
+    )
 
     @property
     def user_agent_header(self) -> str:

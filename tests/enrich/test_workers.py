@@ -1,0 +1,77 @@
+"""Enrichment in worker processes stores what the main process would, in input order."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from communique.enrich.workers import shared_pool
+from communique.model import Enrichment, IngestReport
+from communique.pipeline import ingest, reprocess
+from communique.settings import Settings
+from communique.store.sqlite import SqliteStore
+from tests.conftest import shared_path
+
+
+def enrichments(store: SqliteStore) -> dict[str, Enrichment]:
+    """Every stored statement's enrichment, by statement id."""
+    ids = {i for c in store.iter_captures() for i in store.statements_at_url(c.url)}
+    return {i: store.get_enrichment(i) for i in ids}
+
+
+def targets() -> list[str]:
+    return [str(shared_path("seeds")), str(shared_path("pages"))]
+
+
+Serial = tuple[IngestReport, dict[str, Enrichment]]
+
+
+@pytest.fixture(scope="module")
+def one_worker(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[IngestReport, dict[str, Enrichment]]:
+    """Ingest in the main process: the report and the enrichments stored."""
+    settings = Settings(db=str(tmp_path_factory.mktemp("one") / "one.db"), workers=1)
+    store = SqliteStore(settings.db)
+    report = ingest(targets(), store, settings)
+    found = enrichments(store)
+    store.close()
+    return report, found
+
+
+def test_two_workers_store_the_same_enrichment_as_one(one_worker: Serial, tmp_path: Path) -> None:
+    serial_report, serial = one_worker
+    store = SqliteStore(tmp_path / "two.db")
+    report = ingest(targets(), store, Settings(db=str(tmp_path / "two.db"), workers=2))
+    assert report.statements == serial_report.statements > 20
+    assert [f.origin for f in report.failures] == [f.origin for f in serial_report.failures]
+    assert enrichments(store) == serial
+    assert any(e.places for e in serial.values()) and any(e.times for e in serial.values())
+
+
+def test_a_dead_worker_fails_its_inputs_by_name_and_loses_nothing(tmp_path: Path) -> None:
+    pages = sorted(str(p) for p in shared_path("pages").glob("*.html"))[:12]
+    inputs = [str(shared_path("seeds")), *pages]
+    serial = Settings(db=str(tmp_path / "one.db"), workers=1, time_tagger="rules")
+    reference = SqliteStore(serial.db)
+    expected = ingest(inputs, reference, serial).statements
+    reprocess(reference, serial)  # a reprocess knows all pages of a site when it drops chrome
+    settings = replace(serial, db=str(tmp_path / "two.db"), workers=2)
+    store = SqliteStore(settings.db)
+
+    def kill_a_worker(done: int, total: int, item: str) -> None:
+        if done == 4:
+            os.kill(shared_pool(2, prefer_heideltime=False).pids()[0], signal.SIGKILL)
+
+    report = ingest(inputs, store, settings, kill_a_worker)
+    died = [f for f in report.failures if "enrichment worker died" in f.reason]
+    assert died, "the worker was killed while statements were waiting for it"
+    files = {*pages, *(str(p) for p in shared_path("seeds").iterdir())}
+    assert all(f.origin in files and store.has_capture(f.capture_id) for f in died)
+    assert report.statements + len(died) == expected
+    assert reprocess(store, settings).statements == expected
+    assert enrichments(store) == enrichments(reference)
