@@ -185,6 +185,10 @@ def load_warm_up(folder: Path) -> list[Page]:
     return pages
 
 
+BASELINE = "trafilatura"
+"""The issue's speed baseline: trafilatura with its default settings."""
+
+
 def bench_articles(pages: list[Page], names: list[str], warm_up: list[Page] | None = None) -> Table:
     """Score each extractor on the article benchmark and time it.
 
@@ -193,7 +197,7 @@ def bench_articles(pages: list[Page], names: list[str], warm_up: list[Page] | No
     sees the first benchmark pages and `warm_up`, the same for all.
     """
     table = Table(title=f"article-extraction-benchmark ({len(pages)} pages)")
-    for column in ("extractor", "precision", "recall", "F1", "pages/s"):
+    for column in ("extractor", "precision", "recall", "F1", "pages/s", "× trafilatura"):
         table.add_column(column, justify="left" if column == "extractor" else "right")
     with warnings.catch_warnings():  # warm-up, untimed: imports, lazy models and stop lists
         warnings.simplefilter("ignore")
@@ -209,11 +213,13 @@ def bench_articles(pages: list[Page], names: list[str], warm_up: list[Page] | No
                 start = time.perf_counter()
                 outputs[name].append(EXTRACTORS[name](page.body, page.html, page.url))
                 elapsed[name] += time.perf_counter() - start
+    baseline = elapsed.get(BASELINE)
     for name in names:
         pairs = zip(outputs[name], (p.gold for p in pages), strict=True)
         precision, recall, f1 = score(pairs)
-        rate = len(pages) / elapsed[name]
-        table.add_row(name, f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}", f"{rate:.1f}")
+        ratio = f"{baseline / elapsed[name]:.2f}" if baseline else "—"
+        rate = f"{len(pages) / elapsed[name]:.1f}"
+        table.add_row(name, f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}", rate, ratio)
     return table
 
 
