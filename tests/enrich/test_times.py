@@ -52,6 +52,16 @@ def test_bare_month_day_takes_the_narrative_year_and_ranges_merge(prefer_heidelt
     assert by_text["44-day"].value == "P44D"
 
 
+@pytest.mark.parametrize("prefer_heideltime", [False, True])
+def test_without_a_publication_date_a_bare_month_day_still_takes_the_narrative_year(
+    prefer_heideltime: bool,
+) -> None:
+    if prefer_heideltime and not heideltime.available():
+        pytest.skip("no Java runtime: HeidelTime cannot run here")
+    found = tag_times(SEED_LIKE, "en", None, prefer_heideltime)
+    assert {t.text: t.value for t in found}["November 10"] == "2020-11-10"
+
+
 def test_bare_month_day_far_from_any_dated_sentence_keeps_the_publication_year() -> None:
     text = (
         "In 2020 the war ended. Many things happened since. Talks resumed. On November 10 a call."

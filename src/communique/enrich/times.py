@@ -43,7 +43,8 @@ _EXPLICIT_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _FILLS_GAPS = re.compile(r"^(?:\d{4}-\d\d(?:-\d\d)?(?:T\w+)?|\w+_REF)$")
 """What the rules add where a tagger found nothing: dates to the month or day, past/now/future."""
 _REPLACES_PIECES = re.compile(r"^\d{4}-(?:\d\d-\d\d|Q\d)$")
-_FULL_DATE = re.compile(r"^(\d{4})(-\d\d(?:-\d\d)?)$")
+_FULL_DATE = re.compile(r"^(\d{4}|XXXX)(-\d\d(?:-\d\d)?)$")
+"""A calendar date or month; `XXXX` is a year no tagger could tell (no publication date)."""
 MAY_HOLD_TIME = re.compile(
     r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
     r"today|tonight|yesterday|tomorrow|now|current|recent|past|future|next|last|previous|"
