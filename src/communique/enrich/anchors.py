@@ -33,9 +33,13 @@ _FUTURE = re.compile(
     r"is to|are to|would)\b",
     re.I,
 )
+_IRREGULAR_PAST = (
+    "said|was|were|had|did|began|came|took|made|went|gave|held|saw|fell|rose|won|lost|left|"
+    "sent|spoke|wrote"
+)
+"""Past forms without -ed that mark a clause as telling of the past."""
 _PAST_VERB_BEFORE = re.compile(
-    r"\b(?:said|says|told|announced|reported|was|were|had|did|met|began|came|took|made|went|"
-    r"gave|held|saw|fell|rose|won|lost|left|sent|spoke|wrote|closed|ended|[a-z]+ed)"
+    rf"\b(?:{_IRREGULAR_PAST}|says|told|announced|reported|met|closed|ended|[a-z]+ed)"
     r"(?:\s+(?:on|late|early|in|that|it|he|she|they|them|him|her))*\s+$",
     re.I,
 )
@@ -83,8 +87,7 @@ def speaks_of_future(text: str, start: int, end: int) -> bool:
 
 
 _PAST_WORDS = re.compile(
-    r"\b(?:said|was|were|had|did|brought|began|came|took|made|went|gave|held|saw|fell|rose|"
-    r"won|lost|left|sent|spoke|wrote|became|since|ago|"
+    rf"\b(?:{_IRREGULAR_PAST}|brought|became|since|ago|"
     r"(?<!\bbe )(?<!\bbeen )(?<!\bis )(?<!\bare )(?!need|feed|seed|speed|proceed)[a-z]{2,}ed"
     r"(?!\s+by\b))\b",
     re.I,
@@ -150,8 +153,7 @@ def _from_narrative(time: TimeExpr, match: re.Match[str], before: TimeExpr) -> T
     if unit == "year":
         value = str(int(before.value[:4]) + shift)
     elif unit == "month":
-        index = int(before.value[:4]) * 12 + int(before.value[5:7]) - 1 + shift
-        value = f"{index // 12}-{index % 12 + 1:02d}"
+        value = rules.month_value(int(before.value[:4]), int(before.value[5:7]), shift)
     else:
         value = (date.fromisoformat(before.value[:10]) + timedelta(days=shift)).isoformat()
     return replace(time, type="date", value=value)
@@ -214,7 +216,7 @@ def _quarter(
     """The quarter `match` names, and the (year, quarter) it establishes for what follows."""
     mods = match["mods"].lower()
     det = (match["det"] or "").lower()
-    current = (published.month - 1) // 3 + 1
+    current = rules.quarter_number(published)
     explicit = re.search(r"(?:1[89]|20)\d\d", mods) or None
     year_of = match["of_year"] or (explicit.group(0) if explicit else None)
     back = bool(re.search(r"year-(?:earlier|ago)|last year's", mods) or match["tail"])
@@ -238,9 +240,7 @@ def _quarter(
     if "current" in mods or det == "this":
         year, number = published.year, current
     elif det in ("last", "next") or "previous" in mods:
-        index = published.year * 4 + current - 1 + (1 if det == "next" else -1)
-        year, number = divmod(index, 4)
-        number += 1
+        year, number = rules.shifted_quarter(published.year, current, 1 if det == "next" else -1)
     else:
         year, number = _reported_quarter(text, time, published, anchor)
     named = (year, number) if _ending_on(text, time, published) else None
@@ -274,8 +274,7 @@ def _reported_quarter(
         return ended
     if anchor is not None and "latest" not in time.text.lower():
         return anchor[0], anchor[1]
-    index = published.year * 4 + (published.month - 1) // 3 - 1
-    return index // 4, index % 4 + 1
+    return rules.shifted_quarter(published.year, rules.quarter_number(published), -1)
 
 
 def _year_ago(

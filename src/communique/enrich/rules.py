@@ -344,8 +344,8 @@ def _quarter(groups: dict[str, str], published: date | None) -> str | None:
         return f"{year or (published.year if published else 'XXXX')}-Q{number}"
     if published is None:
         return f"{year}-QX" if year else None
-    index = published.year * 4 + (published.month - 1) // 3 - 1
-    return f"{year or index // 4}-Q{index % 4 + 1}"
+    last_year, last = shifted_quarter(published.year, quarter_number(published), -1)
+    return f"{year or last_year}-Q{last}"
 
 
 def _relative(kind: str, groups: dict[str, str], published: date | None) -> str | None:
@@ -386,10 +386,8 @@ def _relative(kind: str, groups: dict[str, str], published: date | None) -> str 
     if unit == "year":
         return str(published.year + shift)
     if unit == "month":
-        month_index = published.year * 12 + published.month - 1 + shift
-        return f"{month_index // 12}-{month_index % 12 + 1:02d}"
-    year, week, _ = (published + timedelta(weeks=shift)).isocalendar()
-    return f"{year}-W{week:02d}"
+        return month_value(published.year, published.month, shift)
+    return week_value(published + timedelta(weeks=shift))
 
 
 def _ago(groups: dict[str, str], published: date) -> str:
@@ -406,11 +404,9 @@ def _ago(groups: dict[str, str], published: date) -> str:
     if unit == "decade":
         return str(published.year - 10 * amount)
     if unit == "month":
-        index = published.year * 12 + published.month - 1 - amount
-        return f"{index // 12}-{index % 12 + 1:02d}"
+        return month_value(published.year, published.month, -amount)
     if unit == "week":
-        year, week, _ = (published - timedelta(weeks=amount)).isocalendar()
-        return f"{year}-W{week:02d}"
+        return week_value(published - timedelta(weeks=amount))
     if unit == "hour":
         return published.isoformat()
     return (published - timedelta(days=amount)).isoformat()
@@ -444,3 +440,41 @@ def _season(groups: dict[str, str], published: date) -> str:
     elif which == "next":
         year += start <= published.month
     return f"{year}-{season}"
+
+
+def month_value(year: int, month: int, shift: int = 0) -> str:
+    """The `YYYY-MM` value of the month `shift` months after `year`-`month`.
+
+    Example:
+        >>> month_value(2020, 1, -1), month_value(2020, 12, 1)
+        ('2019-12', '2021-01')
+    """
+    index = year * 12 + month - 1 + shift
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def week_value(day: date) -> str:
+    """The ISO week value (`YYYY-Www`) of the week holding `day`.
+
+    Example:
+        >>> week_value(date(2021, 1, 1))
+        '2020-W53'
+    """
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def quarter_number(day: date) -> int:
+    """The calendar quarter (1-4) `day` falls in."""
+    return (day.month - 1) // 3 + 1
+
+
+def shifted_quarter(year: int, quarter: int, shift: int) -> tuple[int, int]:
+    """(year, quarter) `shift` quarters after quarter `quarter` of `year`.
+
+    Example:
+        >>> shifted_quarter(2020, 1, -1), shifted_quarter(2020, 4, 1)
+        ((2019, 4), (2021, 1))
+    """
+    index = year * 4 + quarter - 1 + shift
+    return index // 4, index % 4 + 1
