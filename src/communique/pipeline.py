@@ -233,23 +233,28 @@ class Pipeline:
 
     def run_document(self, raw: RawInput, source: Source | None = None) -> Document:
         """`raw` after every stage, with what each stage assigned."""
-        doc = Document(raw, source)
-        for stage in self.stages:
-            doc = stage.process(doc)
-        if doc.extraction is None:
-            raise InputError(f"{raw.origin}: no stage produced an extraction")
-        return doc
+        return _extracted(_through(self.stages, Document(raw, source)))
 
     def submit_document(self, raw: RawInput, source: Source | None = None) -> Future[Document]:
         """`raw` after every stage; the last one runs in a worker when it can (`submit`)."""
         *first, last = self.stages
-        doc = Document(raw, source)
-        for stage in first:
-            doc = stage.process(doc)
-        if doc.extraction is None:
-            raise InputError(f"{raw.origin}: no stage produced an extraction")
+        doc = _extracted(_through(first, Document(raw, source)))
         submit: Callable[[Document], Future[Document]] | None = getattr(last, "submit", None)
         return submit(doc) if submit is not None else _done(last.process, doc)
+
+
+def _through(stages: Iterable[Stage], doc: Document) -> Document:
+    """`doc` after each of `stages`, in order."""
+    for stage in stages:
+        doc = stage.process(doc)
+    return doc
+
+
+def _extracted(doc: Document) -> Document:
+    """`doc`, checked to hold an extraction."""
+    if doc.extraction is None:
+        raise InputError(f"{doc.raw.origin}: no stage produced an extraction")
+    return doc
 
 
 def read_targets(
@@ -404,7 +409,7 @@ class _Writer:
             self._finish(*self.pending.popleft())
 
     def fail(self, failure: ExtractionFailure) -> None:
-        """Record a failure found before any stage ran."""
+        """Record an input that yielded no document, and why."""
         self.store.record_failure(failure)
         self.report.failures.append(failure)
 
@@ -431,8 +436,7 @@ class _Writer:
             else:
                 self._store(doc, capture)
                 return
-        self.store.record_failure(pending)
-        self.report.failures.append(pending)
+        self.fail(pending)
 
     def _store(self, doc: Document, capture: Capture) -> None:
         extraction = doc.extraction
