@@ -59,6 +59,14 @@ def aligned(text: str, phrase: str, start: int) -> int:
     return start
 
 
+def gold_toponym(
+    text: str, phrase: str | None, start: str | None, lat: str | None, lon: str | None
+) -> Toponym:
+    """A gold toponym from a file's fields, its start aligned on the text."""
+    begin = aligned(text, phrase or "", int(start or 0))
+    return Toponym(begin, begin + len(phrase or ""), float(lat or 0), float(lon or 0))
+
+
 def read_trnews(path: Path) -> list[tuple[str, list[Toponym]]]:
     articles = []
     for article in ET.parse(path).getroot():
@@ -68,14 +76,13 @@ def read_trnews(path: Path) -> list[tuple[str, list[Toponym]]]:
             tag = toponym.find("gaztag")
             if tag is None or tag.findtext("lat") is None:
                 continue
-            phrase = toponym.findtext("phrase") or ""
-            start = aligned(text, phrase, int(toponym.findtext("start") or 0))
             gold.append(
-                Toponym(
-                    start,
-                    start + len(phrase),
-                    float(tag.findtext("lat") or 0),
-                    float(tag.findtext("lon") or 0),
+                gold_toponym(
+                    text,
+                    toponym.findtext("phrase"),
+                    toponym.findtext("start"),
+                    tag.findtext("lat"),
+                    tag.findtext("lon"),
                 )
             )
         articles.append((text, gold))
@@ -90,14 +97,13 @@ def read_gwn(path: Path) -> list[tuple[str, list[Toponym]]]:
         for t in article.iter("toponym"):
             if not (t.findtext("latitude") or "").strip() or t.findtext("nonLocational") == "Yes":
                 continue
-            phrase = t.findtext("extractedName") or ""
-            start = aligned(text, phrase, int(t.findtext("start") or 0))
             gold.append(
-                Toponym(
-                    start,
-                    start + len(phrase),
-                    float(t.findtext("latitude") or 0),
-                    float(t.findtext("longitude") or 0),
+                gold_toponym(
+                    text,
+                    t.findtext("extractedName"),
+                    t.findtext("start"),
+                    t.findtext("latitude"),
+                    t.findtext("longitude"),
                 )
             )
         articles.append((text, gold))
