@@ -119,6 +119,7 @@ class Gazetteer:
         self._by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = tables["by_country"]
         self._skeletons: dict[str, dict[str, list[int]]] = {}
         self.subdivisions = [self.features[i] for i in tables["subdivisions"]]
+        self._abbreviations: dict[tuple[str, tuple[str, ...]], list[Feature]] = {}
 
     @classmethod
     @functools.cache
@@ -172,6 +173,13 @@ class Gazetteer:
         Tried in order: the ISO 3166-2 code (`KY`), the initials (`B.C.`), the start of the
         name (`Ont.`), then the letters in order (`Fla.`); the first rule that matches wins.
         """
+        if (abbreviation, countries) not in self._abbreviations:
+            if len(self._abbreviations) > 4096:
+                self._abbreviations.clear()
+            self._abbreviations[abbreviation, countries] = self._abbreviated(abbreviation, countries)
+        return self._abbreviations[abbreviation, countries]
+
+    def _abbreviated(self, abbreviation: str, countries: tuple[str, ...]) -> list[Feature]:
         letters = abbreviation.replace(".", "").lower()
         regions = [f for f in self.subdivisions if f.country in countries]
         for rule in range(4):

@@ -21,6 +21,9 @@ _UNUSED = ("lemmatizer", "attribute_ruler", "tagger", "morphologizer", "parser")
 def load_pipeline(language: str) -> Any | None:
     """The spaCy pipeline for `language` (None when no model for it is installed).
 
+    Only what entities and sentences need runs: the shared tok2vec goes when no kept
+    component listens to it (the NER and sentence models carry their own).
+
     Example:
         >>> load_pipeline("xx") is None
         True
@@ -37,6 +40,8 @@ def load_pipeline(language: str) -> Any | None:
         nlp.enable_pipe("senter")
     elif "senter" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer", first=True)
+    if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
+        nlp.remove_pipe("tok2vec")
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER"})
     ruler.add_patterns(ruler_patterns())
     return nlp
