@@ -34,8 +34,7 @@ from rich.table import Table
 from communique.enrich.core import Enricher
 from communique.enrich.gazetteer import distance_km
 from communique.enrich.times import tag_times
-from communique.enrich.workers import shared_pool
-from communique.pipeline import ingest
+from communique.pipeline import ingest, worker_pool
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
 
@@ -209,7 +208,7 @@ def stored_chars(store: SqliteStore) -> int:
 def speed(shared: Path, tagger: str, workers: int) -> list[Speed]:
     """Ingest with enrichment, models loaded first: statements as published, long speeches."""
     if workers > 1:
-        shared_pool(workers, tagger == "heideltime").warm_up()
+        worker_pool(Settings(time_tagger=tagger, workers=workers)).warm_up()
     else:
         Enricher(tagger == "heideltime").enrich("Warm up in Paris on 8 May 2020.", None, "en")
     results = []

@@ -5,7 +5,7 @@
     CommuniqueError
     ├── Retryable                 worth another try later (network, locked database)
     │   ├── FetchError            (RateLimited: the server asked to wait)
-    │   └── WorkerError           an enrichment worker process died (`reprocess` redoes it)
+    │   └── WorkerError           a worker process died (`reprocess` redoes its inputs)
     └── Permanent                 retrying changes nothing; the input is quarantined
         ├── InputError            a file or URL that cannot be read as what it claims
         │   └── Refused           a URL communique will not fetch (private address, robots.txt)
@@ -20,9 +20,30 @@ from __future__ import annotations
 
 
 class CommuniqueError(Exception):
-    """Base of every error communique raises on purpose."""
+    """Base of every error communique raises on purpose.
+
+    Example (errors travel back from worker processes, whatever their constructor takes):
+        >>> import pickle
+        >>> pickle.loads(pickle.dumps(PdfStub("only a link", "https://a.example/s.pdf"))).pdf_url
+        'https://a.example/s.pdf'
+    """
 
     status = 500
+
+    def __reduce__(
+        self,
+    ) -> tuple[object, tuple[type[CommuniqueError], tuple[object, ...], dict[str, object]]]:
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(
+    kind: type[CommuniqueError], args: tuple[object, ...], attributes: dict[str, object]
+) -> CommuniqueError:
+    """An unpickled error: its arguments and attributes back, its constructor not called."""
+    error = kind.__new__(kind, *args)
+    error.args = args
+    error.__dict__.update(attributes)
+    return error
 
 
 class Retryable(CommuniqueError):

@@ -6,9 +6,11 @@ printed by `communique extract` is exactly what `communique ingest` stores.
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -20,7 +22,6 @@ from communique.collect.fetch import fetch_url, is_url
 from communique.collect.files import Item, expand_paths, read_file
 from communique.collect.warc import EXTRACTABLE
 from communique.enrich.core import Enricher
-from communique.enrich.workers import EnrichJob, WorkerPool, shared_pool
 from communique.errors import (
     CommuniqueError,
     ExtractionError,
@@ -45,6 +46,7 @@ from communique.model import (
 )
 from communique.settings import Settings
 from communique.store.base import Store
+from communique.workers import WorkerPool, shared_pool
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, label) while inputs are read."""
@@ -64,6 +66,8 @@ class Stage(Protocol):
     name: ClassVar[str]
     requires: ClassVar[tuple[str, ...]]
     assigns: ClassVar[tuple[str, ...]]
+    portable: ClassVar[bool]
+    """True when the stage needs no store, so it can run in a worker process."""
 
     def process(self, doc: Document) -> Document: ...
 
@@ -78,6 +82,7 @@ class ExtractStage:
     name: ClassVar[str] = "extract"
     requires: ClassVar[tuple[str, ...]] = ("raw",)
     assigns: ClassVar[tuple[str, ...]] = ("extraction",)
+    portable: ClassVar[bool] = True
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> ExtractStage:
@@ -105,6 +110,7 @@ class SiteChromeStage:
     name: ClassVar[str] = "site-chrome"
     requires: ClassVar[tuple[str, ...]] = ("extraction",)
     assigns: ClassVar[tuple[str, ...]] = ("extraction",)
+    portable: ClassVar[bool] = False
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> SiteChromeStage:
@@ -130,71 +136,39 @@ class SiteChromeStage:
 
 
 class EnrichStage:
-    """Entities, countries, places, times, events and references (see `communique.enrich`).
-
-    With a worker pool (setting `workers` > 1), `submit` enriches in a worker process.
-    """
+    """Entities, countries, places, times, events and references (see `communique.enrich`)."""
 
     name: ClassVar[str] = "enrich"
     requires: ClassVar[tuple[str, ...]] = ("extraction",)
     assigns: ClassVar[tuple[str, ...]] = ("enrichment",)
+    portable: ClassVar[bool] = True
 
-    def __init__(self, enricher: Enricher | None, pool: WorkerPool | None = None) -> None:
+    def __init__(self, enricher: Enricher | None) -> None:
         self.enricher = enricher
-        self.pool = pool
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> EnrichStage:
         if not settings.enrich:
             return cls(None)
-        prefer_heideltime = settings.time_tagger == "heideltime"
-        pool = shared_pool(settings.workers, prefer_heideltime) if settings.workers > 1 else None
-        return cls(Enricher(prefer_heideltime), pool)
-
-    def job(self, doc: Document) -> EnrichJob | None:
-        """What to enrich in `doc` (None: nothing, e.g. a listing page or enrichment off)."""
-        extraction = doc.extraction
-        if self.enricher is None or extraction is None or extraction.is_listing:
-            return None
-        return EnrichJob(
-            extraction.text, extraction.published, extraction.language, extraction.country
-        )
+        return cls(Enricher(settings.time_tagger == "heideltime"))
 
     def process(self, doc: Document) -> Document:
-        job = self.job(doc)
-        if job is None or self.enricher is None:
+        extraction = doc.extraction
+        if self.enricher is None or extraction is None or extraction.is_listing:
             return doc
-        return replace(doc, enrichment=job.run(self.enricher))
+        enrichment = self.enricher.enrich(
+            extraction.text, extraction.published, extraction.language, extraction.country
+        )
+        return replace(doc, enrichment=enrichment)
 
-    def submit(self, doc: Document) -> Future[Document]:
-        """`doc` with its enrichment, from a worker when there is a pool."""
-        job = self.job(doc)
-        if self.pool is None or job is None:
-            return _done(self.process, doc)
-        document: Future[Document] = Future()
-
-        def finish(enrichment: Future[Enrichment]) -> None:
-            error = enrichment.exception()
-            if isinstance(error, BrokenProcessPool):
-                document.set_exception(WorkerError(f"enrichment worker died: {error}"))
-            elif error is not None:
-                document.set_exception(error)
-            else:
-                document.set_result(replace(doc, enrichment=enrichment.result()))
-
-        self.pool.submit(job).add_done_callback(finish)
-        return document
+    def warm_up(self) -> None:
+        """Load the models now (a worker does, before its first statement)."""
+        if self.enricher is not None:
+            self.enricher.enrich(WARM_UP, date(2020, 5, 1), "en")
 
 
-def _done(process: Callable[[Document], Document], doc: Document) -> Future[Document]:
-    """A future already holding `process(doc)`, or the exception it raised."""
-    future: Future[Document] = Future()
-    try:
-        future.set_result(process(doc))
-    except Exception as exc:
-        future.set_exception(exc)
-    return future
-
+WARM_UP = "Talks in Paris on 8 May 2020 and again on Tuesday, two weeks later."
+"""Enriched once by each new worker so that its models are loaded before real work."""
 
 STAGES: tuple[Callable[[Settings, Store | None], Stage], ...] = (
     ExtractStage.from_settings,
@@ -204,16 +178,37 @@ STAGES: tuple[Callable[[Settings, Store | None], Stage], ...] = (
 """The built-in stages, in order; each is made from the settings and the store (if any)."""
 
 
+def portable_stages(settings: Settings) -> dict[str, Stage]:
+    """The stages that need no store, by name: what a worker process runs."""
+    stages = (make(settings, None) for make in STAGES)
+    return {stage.name: stage for stage in stages if stage.portable}
+
+
+def worker_pool(settings: Settings) -> WorkerPool:
+    """The worker processes for `settings` (started once per process, models loaded once)."""
+    own = replace(settings, workers=1, db=Settings().db)
+    return shared_pool(settings.workers, own, portable_stages)
+
+
+Segment = tuple[bool, tuple["Stage", ...]]
+"""Consecutive stages that all run in a worker (True) or all in the main process (False)."""
+
+
 class Pipeline:
     """Runs each stage in order on a document."""
 
-    def __init__(self, stages: Iterable[Stage]) -> None:
+    def __init__(self, stages: Iterable[Stage], pool: Callable[[], WorkerPool] | None = None):
         self.stages = tuple(stages)
         self._check_order()
+        self.pool = pool
+        """Where portable stages run when `start` is used (None: in this process)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Pipeline:
-        return cls(make(settings, store) for make in STAGES)
+        stages = (make(settings, store) for make in STAGES)
+        if settings.workers > 1:
+            return cls(stages, functools.partial(worker_pool, settings))
+        return cls(stages)
 
     def _check_order(self) -> None:
         available = {"raw"}
@@ -235,12 +230,76 @@ class Pipeline:
         """`raw` after every stage, with what each stage assigned."""
         return _extracted(_through(self.stages, Document(raw, source)))
 
-    def submit_document(self, raw: RawInput, source: Source | None = None) -> Future[Document]:
-        """`raw` after every stage; the last one runs in a worker when it can (`submit`)."""
-        *first, last = self.stages
-        doc = _extracted(_through(first, Document(raw, source)))
-        submit: Callable[[Document], Future[Document]] | None = getattr(last, "submit", None)
-        return submit(doc) if submit is not None else _done(last.process, doc)
+    def segments(self) -> list[Segment]:
+        """The stages grouped by where they run: portable ones in workers when there is a pool."""
+        groups: list[Segment] = []
+        for stage in self.stages:
+            remote = self.pool is not None and stage.portable
+            if groups and groups[-1][0] == remote:
+                groups[-1] = (remote, (*groups[-1][1], stage))
+            else:
+                groups.append((remote, (stage,)))
+        return groups
+
+    def start(self, raw: RawInput, source: Source | None = None) -> Run:
+        """`raw` on its way through the stages (see `Run`)."""
+        return Run(self, Document(raw, source))
+
+
+class Run:
+    """One document going through a pipeline whose portable stages may run in workers.
+
+    `advance` takes what a worker finished and goes on, in this process, until the next
+    segment is running in a worker; a main-process segment waits until every earlier document
+    has passed it (`allowed`), so stages that learn from the store see inputs in order.
+    """
+
+    def __init__(self, pipeline: Pipeline, doc: Document) -> None:
+        self.pipeline = pipeline
+        self.doc = doc
+        self.segments = pipeline.segments()
+        self.passed = 0
+        """How many segments have run on `doc`."""
+        self.running: Future[dict[str, object]] | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.running is None and self.passed == len(self.segments)
+
+    def advance(self, allowed: int) -> None:
+        """Go as far as possible without waiting; main-process segments only below `allowed`."""
+        if self.running is not None:
+            if not self.running.done():
+                return
+            self._take(self.running)
+        while self.passed < len(self.segments) and self.running is None:
+            remote, stages = self.segments[self.passed]
+            if remote:
+                self.running = self._send(stages)
+            elif self.passed < allowed:
+                self.doc = _through(stages, self.doc)
+                self.passed += 1
+            else:
+                return
+        if self.finished:
+            _extracted(self.doc)
+
+    def _send(self, stages: tuple[Stage, ...]) -> Future[dict[str, object]]:
+        assert self.pipeline.pool is not None
+        doc = self.doc
+        if not any("raw" in stage.requires for stage in stages):
+            doc = replace(doc, raw=replace(doc.raw, body=b""))  # the bytes stay here
+        return self.pipeline.pool().submit(tuple(stage.name for stage in stages), doc)
+
+    def _take(self, running: Future[dict[str, object]]) -> None:
+        self.running = None
+        try:
+            fields = running.result()
+        except BrokenProcessPool as exc:
+            names = ", ".join(s.name for s in self.segments[self.passed][1])
+            raise WorkerError(f"worker process died during {names}: {exc}") from exc
+        self.doc = replace(self.doc, **fields)  # type: ignore[arg-type]
+        self.passed += 1
 
 
 def _through(stages: Iterable[Stage], doc: Document) -> Document:
@@ -384,12 +443,18 @@ def reprocess(store: Store, settings: Settings, progress: Progress | None = None
     return report
 
 
-_Pending = tuple[RawInput, Capture, Future[Document] | ExtractionFailure]
-"""An input, its capture, and its document to come (or why it failed)."""
+@dataclass
+class _Pending:
+    """An input, its capture, and its document on the way (or why it failed)."""
+
+    raw: RawInput
+    capture: Capture
+    run: Run
+    failure: ExtractionFailure | None = None
 
 
 class _Writer:
-    """Stores documents in input order while the next few are still being enriched.
+    """Stores documents in input order while the next few are still in the workers.
 
     At most a few documents per worker wait at a time, so memory stays flat; a failure in
     any stage (in a worker too) is recorded against its input and the run goes on.
@@ -398,7 +463,7 @@ class _Writer:
     def __init__(self, store: Store, report: IngestReport, workers: int) -> None:
         self.store = store
         self.report = report
-        self.window = max(workers, 1) * 2
+        self.window = max(workers, 1) * 3
         self.pending: deque[_Pending] = deque()
 
     def __enter__(self) -> _Writer:
@@ -406,7 +471,7 @@ class _Writer:
 
     def __exit__(self, error: type[BaseException] | None, *details: object) -> None:
         while self.pending and error is None:  # after an interrupt, reprocess redoes them
-            self._finish(*self.pending.popleft())
+            self._store_first()
 
     def fail(self, failure: ExtractionFailure) -> None:
         """Record an input that yielded no document, and why."""
@@ -416,27 +481,37 @@ class _Writer:
     def submit(
         self, pipeline: Pipeline, raw: RawInput, capture: Capture, source: Source | None
     ) -> None:
-        """Run the stages on `raw` (the last maybe in a worker) and store what is done."""
-        try:
-            pending: Future[Document] | ExtractionFailure = pipeline.submit_document(raw, source)
-        except Exception as exc:  # a bug in one document must not stop a long ingest
-            pending = _failed(capture, raw.origin, exc, with_capture=True)
-        self.pending.append((raw, capture, pending))
+        """Start the stages on `raw` and store what is done, in input order."""
+        self.pending.append(_Pending(raw, capture, pipeline.start(raw, source)))
+        self._advance()
         while len(self.pending) > self.window:
-            self._finish(*self.pending.popleft())
+            self._store_first()
 
-    def _finish(
-        self, raw: RawInput, capture: Capture, pending: Future[Document] | ExtractionFailure
-    ) -> None:
-        if isinstance(pending, Future):
-            try:
-                doc = pending.result()
-            except Exception as exc:
-                pending = _failed(capture, raw.origin, exc, with_capture=True)
-            else:
-                self._store(doc, capture)
-                return
-        self.fail(pending)
+    def _advance(self) -> None:
+        """Move every document on as far as it goes without waiting, in input order."""
+        allowed = sys.maxsize
+        for item in self.pending:
+            if item.failure is None:
+                try:
+                    item.run.advance(allowed)
+                except Exception as exc:  # a bug in one document must not stop a long ingest
+                    item.failure = _failed(item.capture, item.raw.origin, exc, with_capture=True)
+            if item.failure is None:
+                allowed = min(allowed, item.run.passed)
+
+    def _store_first(self) -> None:
+        """Wait until the oldest document is through every stage, then store it."""
+        first = self.pending[0]
+        while first.failure is None and not first.run.finished:
+            running = [p.run.running for p in self.pending if p.run.running and not p.failure]
+            if running:
+                wait(running, return_when=FIRST_COMPLETED)
+            self._advance()
+        self.pending.popleft()
+        if first.failure is not None:
+            self.fail(first.failure)
+        else:
+            self._store(first.run.doc, first.capture)
 
     def _store(self, doc: Document, capture: Capture) -> None:
         extraction = doc.extraction

@@ -66,8 +66,8 @@ class Settings:
     )
     workers: int = _setting(
         os.cpu_count() or 1,
-        "Processes that enrich statements in parallel on ingest/reprocess (default: one per"
-        " CPU core; each loads its own models, about 1 GB; 1 enriches in the main process).",
+        "Processes that extract and enrich statements in parallel on ingest/reprocess (default:"
+        " one per CPU core; each loads its own models, about 1 GB; 1 = all in the main process).",
     )
 
     @property

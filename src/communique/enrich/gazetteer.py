@@ -176,7 +176,9 @@ class Gazetteer:
         if (abbreviation, countries) not in self._abbreviations:
             if len(self._abbreviations) > 4096:
                 self._abbreviations.clear()
-            self._abbreviations[abbreviation, countries] = self._abbreviated(abbreviation, countries)
+            self._abbreviations[abbreviation, countries] = self._abbreviated(
+                abbreviation, countries
+            )
         return self._abbreviations[abbreviation, countries]
 
     def _abbreviated(self, abbreviation: str, countries: tuple[str, ...]) -> list[Feature]:

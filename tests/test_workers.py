@@ -1,4 +1,4 @@
-"""Enrichment in worker processes stores what the main process would, in input order."""
+"""Stages in worker processes store what the main process would, in input order."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from communique.enrich.workers import shared_pool
+from communique.errors import PdfStub
 from communique.model import Enrichment, IngestReport
-from communique.pipeline import ingest, reprocess
+from communique.pipeline import ingest, reprocess, worker_pool
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
+from communique.workers import _portable
 from tests.conftest import shared_path
 
 
@@ -65,13 +66,27 @@ def test_a_dead_worker_fails_its_inputs_by_name_and_loses_nothing(tmp_path: Path
 
     def kill_a_worker(done: int, total: int, item: str) -> None:
         if done == 4:
-            os.kill(shared_pool(2, prefer_heideltime=False).pids()[0], signal.SIGKILL)
+            os.kill(worker_pool(settings).pids()[0], signal.SIGKILL)
 
     report = ingest(inputs, store, settings, kill_a_worker)
-    died = [f for f in report.failures if "enrichment worker died" in f.reason]
+    died = [f for f in report.failures if "worker process died" in f.reason]
     assert died, "the worker was killed while statements were waiting for it"
     files = {*pages, *(str(p) for p in shared_path("seeds").iterdir())}
     assert all(f.origin in files and store.has_capture(f.capture_id) for f in died)
     assert report.statements + len(died) == expected
     assert reprocess(store, settings).statements == expected
     assert enrichments(store) == enrichments(reference)
+
+
+class Unpicklable(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def test_an_error_that_cannot_travel_back_is_told_in_plain_words() -> None:
+    error = _portable(Unpicklable("parser state lost", 3))
+    assert isinstance(error, RuntimeError)
+    assert str(error) == "Unpicklable: parser state lost"
+    stub = PdfStub("page body is only a link to a PDF", "https://a.example/s.pdf")
+    assert _portable(stub) is stub

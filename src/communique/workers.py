@@ -1,0 +1,110 @@
+"""Pipeline stages in worker processes: each worker builds its stages and loads their models once.
+
+Extraction and enrichment need no store, so they run in workers (HeidelTime, spaCy and
+trafilatura then run side by side on every core, each worker with its own JVM); stages that
+read or write the store run in the main process, in input order. Workers are started with
+`spawn`, so a JVM already running in the parent is never forked; a script that ingests with
+workers must therefore guard its entry point with `if __name__ == "__main__":`.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import pickle
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from communique.settings import Settings
+
+if TYPE_CHECKING:
+    from communique.pipeline import Document, Stage
+
+Build = Callable[[Settings], Mapping[str, "Stage"]]
+"""Makes a worker's stages, by name, from the settings."""
+
+_STAGES: dict[str, Stage] = {}
+
+
+def _start_worker(build: Build, settings: Settings) -> None:
+    _STAGES.update(build(settings))
+    for stage in _STAGES.values():
+        warm_up: Callable[[], object] | None = getattr(stage, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+
+
+def _run(names: tuple[str, ...], doc: Document) -> dict[str, Any]:
+    """Run the stages `names` on `doc`; only the fields they assign travel back."""
+    try:
+        for name in names:
+            doc = _STAGES[name].process(doc)
+    except Exception as exc:
+        raise _portable(exc) from None
+    return {field: getattr(doc, field) for name in names for field in _STAGES[name].assigns}
+
+
+def _portable(error: Exception) -> Exception:
+    """`error`, or a plain one telling the same when it cannot be unpickled (that would
+    break the whole pool)."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
+
+
+def _ready() -> bool:
+    return bool(_STAGES)
+
+
+class WorkerPool:
+    """Worker processes running pipeline stages; `submit` returns the fields they assign.
+
+    A worker that dies (e.g. out of memory) fails the jobs it held; the next `submit`
+    starts a fresh pool.
+    """
+
+    def __init__(self, workers: int, settings: Settings, build: Build) -> None:
+        self.workers = workers
+        self.settings = settings
+        self.build = build
+        self._executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.build, self.settings),
+        )
+
+    def submit(self, names: tuple[str, ...], doc: Document) -> Future[dict[str, Any]]:
+        """Run the stages `names` on `doc` in a worker."""
+        try:
+            return self._executor.submit(_run, names, doc)
+        except BrokenProcessPool:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._start()
+            return self._executor.submit(_run, names, doc)
+
+    def warm_up(self) -> None:
+        """Start every worker and wait until each has built its stages and loaded its models."""
+        for future in [self._executor.submit(_ready) for _ in range(self.workers * 2)]:
+            future.result()
+
+    def pids(self) -> list[int]:
+        """The process ids of the running workers (none before the first `submit`)."""
+        return [pid for pid in self._executor._processes or {}]
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+@functools.cache
+def shared_pool(workers: int, settings: Settings, build: Build) -> WorkerPool:
+    """The pool kept for this process, so that models load once per worker and process."""
+    return WorkerPool(workers, settings, build)
