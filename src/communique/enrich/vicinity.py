@@ -9,7 +9,7 @@ into a grid of half-degree cells once per text, so a lookup costs nine cell read
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from communique.enrich.gazetteer import Feature
 
@@ -30,7 +30,7 @@ class Vicinity:
         1
     """
 
-    def __init__(self, points: dict[str, Iterable[Feature]]) -> None:
+    def __init__(self, points: Mapping[str, Iterable[Feature]]) -> None:
         self._keys: dict[tuple[int, int], set[str]] = {}
         self._regions: dict[str, set[str]] = {}
         for key, features in points.items():
