@@ -37,3 +37,16 @@ def test_names_and_demonyms_resolve_to_iso_codes(text: str, code: str) -> None:
 @pytest.mark.parametrize("text", ["Security Council", "Victory Day", "Ministry", "Shusha", ""])
 def test_words_that_are_not_countries_resolve_to_nothing(text: str) -> None:
     assert country_code(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("South African", "ZA"), ("Sri Lankans", None), ("New Zealander", "NZ"), ("DPRK", "KP")],
+)
+def test_demonyms_of_countries_of_several_words(text: str, code: str | None) -> None:
+    assert country_code(text.removesuffix("s") if code is None else text) == (code or "LK")
+
+
+def test_a_region_adjective_of_several_words_is_no_country() -> None:
+    assert country_code("Central American") is None
+    assert country_code("North American") is None

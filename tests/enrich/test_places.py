@@ -176,3 +176,45 @@ def test_a_state_right_after_a_town_decides_which_town(enricher: Enricher) -> No
     text = "A man from Paris, Missouri, was arrested after the crash near the county line."
     paris = [p for p in enricher.locate(text) if text[p.start : p.end] == "Paris"]
     assert paris and all(near(p, 39.48, -92.00, 25) for p in paris)
+
+
+def test_a_listed_acronym_names_its_place_whatever_ner_called_it(enricher: Enricher) -> None:
+    text = "Ministers said EU farmers would get help after the floods in the spring."
+    eu = [p for p in enricher.locate(text) if text[p.start : p.end] == "EU"]
+    assert eu and eu[0].feature == "continent" and eu[0].name == "Europe"
+
+
+def test_a_town_near_the_other_towns_of_the_text_beats_a_bigger_namesake(
+    enricher: Enricher,
+) -> None:
+    text = (
+        "Pupils in Edmonton planted a community garden. The council in Enfield paid for "
+        "seeds, and a charity from Tottenham lent the tools."
+    )
+    edmonton = [p for p in enricher.locate(text) if text[p.start : p.end] == "Edmonton"]
+    assert edmonton and all(near(p, 51.62, -0.06, 25) for p in edmonton)
+
+
+def test_a_nationality_names_no_town(gazetteer: Gazetteer) -> None:
+    for word in ("Kurdish", "Arab"):
+        found = resolve(Span(word, 0, len(word), label="NORP"), ("SY", "TR"), gazetteer)
+        assert found is None or found.feature != "city", word
+
+
+def test_two_nationalities_joined_are_each_their_country(enricher: Enricher) -> None:
+    text = "A German-Iraqi engineer was detained at the border on Friday."
+    places = enricher.locate(text)
+    assert "DE" not in {p.country for p in places if text[p.start : p.end] == "German-Iraqi"}
+    assert any(p.country == "IQ" and text[p.start : p.end] == "Iraqi" for p in places)
+
+
+def test_a_possessive_state_is_found_whole(enricher: Enricher) -> None:
+    text = "The dam will go ahead under British Columbia's new energy law, officials said."
+    places = enricher.locate(text)
+    assert [p.name for p in places] == ["British Columbia"]
+
+
+def test_a_facility_word_inside_a_name_is_no_town(gazetteer: Gazetteer) -> None:
+    for word in ("University", "Hospital", "Hills"):
+        span = Span(word, 10, 10 + len(word), inner=True)
+        assert resolve(span, ("US",), gazetteer) is None, word

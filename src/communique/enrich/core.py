@@ -17,9 +17,10 @@ from communique.enrich.entities import (
 )
 from communique.enrich.events import find_events
 from communique.enrich.gazetteer import Feature, Gazetteer, name_key
-from communique.enrich.places import Span, resolve
+from communique.enrich.places import Context, Span, resolve, strip_article
 from communique.enrich.references import find_references
 from communique.enrich.times import tag_times, tagger_name
+from communique.enrich.vicinity import Vicinity
 from communique.model import Enrichment, Entity, Place
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
@@ -86,11 +87,7 @@ class Enricher:
         """Resolve every span, then again `CONTEXT_PASSES` times, each time helped by where the
         pass before put the others (their countries widen the focus, their states and towns'
         regions draw namesakes, a state right after a town picks it)."""
-        gazetteer = Gazetteer.load()
-        spans = _with_known_names(place_spans(text, entities), text, gazetteer)
-        features = [resolve(span, focus, gazetteer) for span in spans]
-        for _ in range(CONTEXT_PASSES):
-            features = _in_context(text, spans, features, focus, gazetteer)
+        spans, features = resolve_spans(text, entities, focus)
         resolved = [(s, f) for s, f in zip(spans, features, strict=True) if f is not None]
         return [place_of(span, feature) for span, feature in _outermost(resolved)]
 
@@ -104,6 +101,20 @@ class Enricher:
         return (*done, "events", "references")
 
 
+def resolve_spans(
+    text: str, entities: list[Entity], focus: tuple[str, ...]
+) -> tuple[list[Span], list[Feature | None]]:
+    """Every span that may name a place, and the feature each names (None: no place)."""
+    gazetteer = Gazetteer.load()
+    spans = _with_known_names(place_spans(text, entities), text, gazetteer)
+    vicinity = vicinity_of(spans, gazetteer)
+    first = Context(vicinity=vicinity)
+    features = [resolve(span, focus, gazetteer, first) for span in spans]
+    for _ in range(CONTEXT_PASSES):
+        features = _in_context(text, spans, features, focus, gazetteer, vicinity)
+    return spans, features
+
+
 CONTEXT_PASSES = 2
 """Passes in context: the second settles names the first moved ("Holliday, Mo." then "Paris")."""
 
@@ -114,6 +125,7 @@ def _in_context(
     before: list[Feature | None],
     focus: tuple[str, ...],
     gazetteer: Gazetteer,
+    vicinity: Vicinity | None = None,
 ) -> list[Feature | None]:
     """Resolve `spans` again, helped by where the pass `before` put the others."""
     named = frozenset(
@@ -135,8 +147,35 @@ def _in_context(
         others = Counter({c: n.total() - n[key] for c, n in countries.items()})
         wider = tuple(dict.fromkeys([*focus, *(c for c, n in others.most_common() if n)]))
         nearby = frozenset(r for r, names in towns_in.items() if names - {key})
-        after.append(resolve(span, wider, gazetteer, named, nearby, qualifiers.get(index)))
+        context = Context(named, nearby, qualifiers.get(index), vicinity)
+        after.append(resolve(span, wider, gazetteer, context))
     return after
+
+
+def vicinity_of(spans: list[Span], gazetteer: Gazetteer) -> Vicinity:
+    """Where the towns and districts lie that the names NER labelled may mean: towns called by
+    their own name (or big ones), for names that are no country or state ("Iowa" places no
+    town in Washington County, Iowa)."""
+    points: dict[str, list[Feature]] = {}
+    for span in spans:
+        name = strip_article(span.text)
+        key = name_key(name)
+        if span.inner or (span.strict and not span.label) or span.label == "NORP" or key in points:
+            continue
+        named = gazetteer.by_name(name)
+        if country_code(name) or any(
+            f.feature not in ("city", "district") and name_key(f.name) == key for f in named
+        ):
+            points[key] = []
+            continue
+        points[key] = [
+            f for f in named if name_key(f.name) == key or f.population >= POINT_POPULATION
+        ]
+    return Vicinity(points)
+
+
+POINT_POPULATION = 50_000
+"""A town known by a name only as an alternate name places the name only when this big."""
 
 
 def _qualifiers(text: str, spans: list[Span], first: list[Feature | None]) -> dict[int, str]:

@@ -25,6 +25,7 @@ IRREGULAR = {
     "uae": "AE",
     "drc": "CD",
     "prc": "CN",
+    "dprk": "KP",
     "british": "GB",
     "english": "GB",
     "scottish": "GB",
@@ -126,7 +127,7 @@ def country_code(text: str) -> str | None:
     if key in IRREGULAR:
         return IRREGULAR[key]
     if " " in key:
-        return None
+        return _by_last_word(key)
     return _by_prefix(key) or (_by_prefix(key[:-1]) if key.endswith("s") else None)
 
 
@@ -137,11 +138,28 @@ def _by_prefix(word: str) -> str | None:
     best, best_rank = None, (0, False)
     for name, (code, whole) in _single_names().items():
         shared = _shared_prefix(word, name)
-        fits = shared >= 4 and shared >= len(name) - 2 and len(word) <= len(name) + 5
+        fits = _extends(word, name)
         stan = name.endswith("stan") and name.startswith(word) and len(word) >= 4
         if (fits or stan) and (shared, whole) > best_rank:
             best, best_rank = code, (shared, whole)
     return best
+
+
+def _by_last_word(key: str) -> str | None:
+    """A demonym of a country of several words: the same first words, and a last word that
+    extends the name's ("South African", "Sri Lankan", "New Zealander")."""
+    words = key.split()
+    for name, code in country_names().items():
+        parts = name.split()
+        if len(parts) == len(words) and parts[:-1] == words[:-1] and _extends(words[-1], parts[-1]):
+            return code
+    return None
+
+
+def _extends(word: str, name: str) -> bool:
+    """Whether `word` is `name` with an adjective or demonym ending ("Armenian", "Uzbek")."""
+    shared = _shared_prefix(word, name)
+    return shared >= 4 and shared >= len(name) - 2 and len(word) <= len(name) + 5
 
 
 def _shared_prefix(a: str, b: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ CONTAINER_LABELS = {"ORG", "EVENT", "FAC", "LAW", "WORK_OF_ART", "NORP", "GPE", 
 _CAPITALISED = re.compile(r"\b[A-Z][a-zà-ÿ'’-]{3,}(?:\s+[A-Z][a-zà-ÿ'’-]{3,})?\b")
 _INNER = re.compile(r"[A-Z][\w'’.]*(?:[ \t]+[A-Z][\w'’.]*){0,2}")
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
+_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 def entities_of(doc: Any) -> list[Entity]:
@@ -28,7 +30,9 @@ def entities_of(doc: Any) -> list[Entity]:
 def place_spans(text: str, entities: list[Entity]) -> list[Span]:
     """Spans to try as places: place entities, other entities and unlabelled proper names."""
     spans = [
-        _without_article(Span(e.text, e.start, e.end, strict=e.label not in PLACE_LABELS))
+        _without_article(
+            Span(e.text, e.start, e.end, strict=e.label not in PLACE_LABELS, label=e.label)
+        )
         for e in entities
         if e.label in PLACE_LABELS or e.label in OTHER_LABELS
     ]
@@ -61,6 +65,7 @@ def known_name_spans(text: str, known: Callable[[str], bool]) -> list[Span]:
         for first in range(len(words)):
             for last in range(min(len(words), first + MAX_NAME_WORDS) - 1, first, -1):
                 start, end = run.start() + words[first].start(), run.start() + words[last].end()
+                end = start + len(_POSSESSIVE.sub("", text[start:end]))
                 if start > taken and known(text[start:end]):
                     spans.append(Span(text[start:end], start, end))
                     taken = end
@@ -96,7 +101,7 @@ def _without_article(span: Span) -> Span:
     match = _ARTICLE.match(span.text)
     if match is None or match.end() == len(span.text):
         return span
-    return Span(span.text[match.end() :], span.start + match.end(), span.end, span.strict)
+    return dataclasses.replace(span, text=span.text[match.end() :], start=span.start + match.end())
 
 
 def _inner_spans(entity: Entity) -> list[Span]:

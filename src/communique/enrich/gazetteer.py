@@ -176,9 +176,8 @@ class Gazetteer:
         if (abbreviation, countries) not in self._abbreviations:
             if len(self._abbreviations) > 4096:
                 self._abbreviations.clear()
-            self._abbreviations[abbreviation, countries] = self._abbreviated(
-                abbreviation, countries
-            )
+            found = self._abbreviated(abbreviation, countries)
+            self._abbreviations[abbreviation, countries] = found
         return self._abbreviations[abbreviation, countries]
 
     def _abbreviated(self, abbreviation: str, countries: tuple[str, ...]) -> list[Feature]:

@@ -13,6 +13,7 @@ town's own name.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from communique.enrich.countries import IRREGULAR, country_code
 from communique.enrich.gazetteer import Feature, Gazetteer, country_points, name_key
 from communique.enrich.regions import ACRONYMS
+from communique.enrich.vicinity import Vicinity
 from communique.extract.countries import country_names
 from communique.extract.textutil import fold
 
@@ -40,36 +42,47 @@ class Span:
     strict: bool = False
     inner: bool = False
     """A part of a longer name: only countries, regions, big towns or focus-country towns."""
+    label: str = ""
+    """The NER label of the entity the span comes from ("" for unlabelled words)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rest of the text says about where a name lies."""
+
+    regions: frozenset[str] = frozenset()
+    """First-level regions the text names: their towns are more likely."""
+    nearby: frozenset[str] = frozenset()
+    """First-level regions where the text places other towns."""
+    within: str | None = None
+    """The state or country named right after the name ("Paris, Missouri"): its places are
+    the only ones considered."""
+    vicinity: Vicinity | None = None
+    """Where the text's other names have towns: a candidate near them is more likely."""
 
 
 def resolve(
-    span: Span,
-    focus: Iterable[str],
-    gazetteer: Gazetteer,
-    regions: frozenset[str] = frozenset(),
-    nearby: frozenset[str] = frozenset(),
-    within: str | None = None,
+    span: Span, focus: Iterable[str], gazetteer: Gazetteer, context: Context = Context()
 ) -> Feature | None:
-    """The feature `span` most likely names, or None.
-
-    `regions` are the first-level regions the text names, `nearby` those where it places
-    other towns: both make their towns more likely. `within` is the state or country named
-    right after the name ("Paris, Missouri"): its places are the only ones considered.
+    """The feature `span` most likely names, or None, in the `context` of the text.
 
     Example:
         >>> resolve(Span("Armenia", 0, 7), (), Gazetteer.load()).feature
         'country'
     """
     focus = tuple(focus)
-    name = _strip_article(span.text)
+    name = strip_article(span.text)
     code = _country_named(span, gazetteer)
     if code:
         state = _state_of_focus(name, code, focus, gazetteer)
         return state or country_points()[code]
-    if name_key(name) in GENERIC_WORDS:
+    if name_key(name) in GENERIC_WORDS or (
+        (span.strict or span.inner) and name_key(name) in FACILITY_WORDS
+    ):
         return None
-    if _ACRONYM.match(name):
-        name = ACRONYMS.get(name, name)
+    if _ACRONYM.match(name) and name in ACRONYMS:
+        name = ACRONYMS[name]
+        span = dataclasses.replace(span, strict=False, inner=False)
     if _ACRONYM.match(name) and len(name) > 2:
         return None
     if _ABBREVIATION.match(name) or _ACRONYM.match(name):
@@ -81,16 +94,18 @@ def resolve(
         c
         for c in _named(span.text, name, gazetteer)
         if _plausible(c, name, focus, span.strict, span.inner)
+        and (span.label != "NORP" or c.feature != "city")
     ]
-    if not candidates and not (span.strict or span.inner):
+    if not candidates and not (span.strict or span.inner or span.label == "NORP"):
         candidates = [
             c for country in focus[:MAIN_FOCUS] for c in gazetteer.by_skeleton(name, country)
         ]
     if not candidates:
         return None
+    within = context.within
     if within:
         candidates = [c for c in candidates if within in (c.region, c.country)] or candidates
-    best = max(candidates, key=lambda c: _score(c, name, focus, regions, nearby))
+    best = max(candidates, key=lambda c: _score(c, name, focus, context))
     return _seat_of(best, candidates) if best.feature == "subdivision" else best
 
 
@@ -115,6 +130,8 @@ def _country_named(span: Span, gazetteer: Gazetteer) -> str | None:
     key = _POSSESSIVE.sub("", fold(span.text)).removeprefix("the ").strip().replace(".", "")
     if key in country_names() or key in IRREGULAR:
         return code
+    if _COMPOUND.search(span.text):
+        return None
     if (span.inner or span.strict) and not key.startswith(
         name_key(country_points()[code].name)[:4]
     ):
@@ -126,6 +143,8 @@ def _country_named(span: Span, gazetteer: Gazetteer) -> str | None:
     return code
 
 
+_COMPOUND = re.compile(r"\w[-–/][A-Z]")
+"""Two names joined ("German-Iraqi", "Turkish-Russian"): each part is its own place."""
 _DEMONYM = re.compile(r"(?:an|ese|i|ish|ic)s?$")
 
 
@@ -141,7 +160,7 @@ def _named(text: str, name: str, gazetteer: Gazetteer) -> list[Feature]:
         )
     areas = [
         f
-        for f in [*gazetteer.by_name(_strip_article(text, kind=False)), *gazetteer.by_name(name)]
+        for f in [*gazetteer.by_name(strip_article(text, kind=False)), *gazetteer.by_name(name)]
         if f.feature not in ("city", "continent")
     ]
     return areas or gazetteer.by_name(name)
@@ -190,6 +209,54 @@ GENERIC_WORDS = frozenset(
     ]
 )
 """Words that name subdivisions somewhere ("South", Cameroon) but almost never mean them."""
+FACILITY_WORDS = frozenset(
+    [
+        "university",
+        "college",
+        "school",
+        "hospital",
+        "center",
+        "centre",
+        "institute",
+        "academy",
+        "museum",
+        "library",
+        "church",
+        "cathedral",
+        "chapel",
+        "court",
+        "hall",
+        "hotel",
+        "club",
+        "park",
+        "golf",
+        "stadium",
+        "arena",
+        "airport",
+        "station",
+        "street",
+        "avenue",
+        "road",
+        "square",
+        "bridge",
+        "tower",
+        "mall",
+        "market",
+        "hills",
+        "valley",
+        "point",
+        "peninsula",
+        "harbor",
+        "harbour",
+        "summit",
+        "congress",
+        "republic",
+        "state",
+        "trial",
+    ]
+)
+"""Words that, inside a longer name or unlabelled, are the kind of a facility or feature
+("Xavier University", "Beverly Hills Hotel"), not the towns that bear them."""
 _ACRONYM = re.compile(r"^[A-Z]{2,3}$")
 """Capitals alone name no town ("EU", "SAS"): a state's ISO code ("KY") or what `ACRONYMS`
 lists."""
@@ -202,6 +269,9 @@ MAIN_NAME_BONUS = 1.5
 """A place called by its own name, not by one of its alternate names."""
 NEARBY_BONUS = 1.0
 """Weight of lying in a region where the text places other towns."""
+VICINITY_BONUS = 0.6
+"""Weight of each other name of the text with a town near the candidate (up to VICINITY_CAP)."""
+VICINITY_CAP = 3
 CAPITAL_BONUS = 1.0
 """A national capital outweighs a namesake ten times as populous ("Ottawa", "Washington")."""
 KIND_WEIGHTS = {"subdivision": -0.6, "district": -2.0, "continent": -1.0, "region": 0.0}
@@ -243,18 +313,15 @@ def _plausible(
     return feature.country in focus[:MAIN_FOCUS]
 
 
-def _score(
-    feature: Feature,
-    name: str,
-    focus: tuple[str, ...],
-    regions: frozenset[str],
-    nearby: frozenset[str],
-) -> float:
+def _score(feature: Feature, name: str, focus: tuple[str, ...], context: Context) -> float:
     score = math.log10(feature.population + 1)
-    if feature.region in regions:
+    if feature.region in context.regions:
         score += REGION_BONUS
-    elif feature.region in nearby:
+    elif feature.region in context.nearby:
         score += NEARBY_BONUS
+    if context.vicinity is not None:
+        near = context.vicinity.support(feature, name_key(name))
+        score += VICINITY_BONUS * min(near, VICINITY_CAP)
     if feature.country in focus:
         score += FOCUS_BONUS / (1 + FOCUS_DECAY * focus.index(feature.country))
     if feature.capital:
@@ -274,7 +341,7 @@ _KIND = re.compile(rf"\s+({_KINDS})s?$", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
-def _strip_article(text: str, kind: bool = True) -> str:
+def strip_article(text: str, kind: bool = True) -> str:
     """The name itself: without a leading article, a possessive or (`kind`) a kind of place."""
     name = _ARTICLE.sub("", _POSSESSIVE.sub("", text.strip()))
     return _KIND.sub("", name) if kind else name
