@@ -15,6 +15,7 @@ from communique.enrich.gazetteer import (
     _write_cache,
     distance_km,
     name_key,
+    skeleton,
 )
 from communique.enrich.places import Span, resolve
 from communique.enrich.regions import REGIONS
@@ -128,16 +129,18 @@ def test_a_split_province_is_one_place_not_a_country(enricher: Enricher) -> None
 
 def test_the_cache_reads_back_what_was_written(tmp_path: Path, gazetteer: Gazetteer) -> None:
     shusha = gazetteer.by_name("Shusha")[0]
+    jabrayil = next(f for f in gazetteer.by_name("Jabrayil") if f.country == "AZ")
     tables = {
-        "features": [[value] for value in (getattr(shusha, f) for f in shusha.__slots__)],
+        "features": [[getattr(f, field) for f in (shusha, jabrayil)] for field in shusha.__slots__],
         "names": {"shusha": 0, "susa": 0},
-        "by_country": {"AZ": [(0, ("shusha", "susa"))]},
+        "skeletons": {"AZ": {skeleton("Jabrayil"): [1]}},
         "subdivisions": [],
     }
     path = tmp_path / "gazetteer.marshal"
     _write_cache(path, tables)
     small = Gazetteer(_read_cache(path) or {})
     assert small.by_name("Şuşa") == [shusha]
+    assert small.by_skeleton("Cəbrayıl", "AZ") == [jabrayil]
     path.write_bytes(b"not marshal data")
     assert _read_cache(path) is None
     blocked = tmp_path / "a-file" / "gazetteer.marshal"

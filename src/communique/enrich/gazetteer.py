@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -104,7 +105,7 @@ KNOWN_POPULATION = 50_000
 Tables = dict[str, Any]
 """The gazetteer as plain tables (feature columns, name index, keys by country): what the
 cache file holds."""
-CACHE_FORMAT = 2
+CACHE_FORMAT = 4
 """Bump when the tables change shape or content rules, so old cache files are rebuilt."""
 
 
@@ -116,8 +117,8 @@ class Gazetteer:
         self.features = [Feature(*row) for row in zip(*columns, strict=True)]
         self.names: dict[str, int | tuple[int, ...]] = tables["names"]
         """Name key → the index of its one feature, or a tuple of them (one int is smaller)."""
-        self._by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = tables["by_country"]
-        self._skeletons: dict[str, dict[str, list[int]]] = {}
+        self._skeletons: dict[str, dict[str, list[int]]] = tables["skeletons"]
+        """Country → skeleton of a name → the towns of that country with such a name."""
         self.subdivisions = [self.features[i] for i in tables["subdivisions"]]
         self._abbreviations: dict[tuple[str, tuple[str, ...]], list[Feature]] = {}
 
@@ -165,7 +166,7 @@ class Gazetteer:
         key = skeleton(name)
         if len(key) < 3:
             return []
-        return [self.features[i] for i in self._country_skeletons(country).get(key, ())]
+        return [self.features[i] for i in self._skeletons.get(country, {}).get(key, ())]
 
     def by_abbreviation(self, abbreviation: str, countries: tuple[str, ...]) -> list[Feature]:
         """Regions of `countries` an abbreviation such as `Ky.`, `Ont.` or `B.C.` stands for.
@@ -189,26 +190,17 @@ class Gazetteer:
                 return found
         return []
 
-    def _country_skeletons(self, country: str) -> dict[str, list[int]]:
-        """The skeleton index of one country, built the first time it is needed."""
-        if country not in self._skeletons:
-            index: dict[str, list[int]] = {}
-            for feature_index, keys in self._by_country.get(country, ()):
-                for key in {_skeleton_of_key(k) for k in keys}:
-                    index.setdefault(key, []).append(feature_index)
-            self._skeletons[country] = index
-        return self._skeletons[country]
-
 
 def build_tables() -> Tables:
     """Read the packaged data into the gazetteer's tables."""
     features: list[Feature] = []
     names: dict[str, list[int]] = {}
-    by_country: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    skeletons: dict[str, dict[str, list[int]]] = {}
+    skeleton_of: dict[str, str] = {}
     cities = _read_json("cities500.json")
     capitals = _capitals(cities)
     canonical: dict[str, str] = {}
-    """One string object per key, shared by `names` and `by_country`."""
+    """One string object per key."""
     for city in cities.values():
         index = len(features)
         country = sys.intern(city["countrycode"])
@@ -230,7 +222,9 @@ def build_tables() -> Tables:
         keys = {canonical.setdefault(key, key) for key in keys}
         for key in keys:
             names.setdefault(key, []).append(index)
-        by_country.setdefault(country, []).append((index, tuple(keys)))
+        by_skeleton = skeletons.setdefault(country, {})
+        for key in {_memo(skeleton_of, key, _skeleton_of_key) for key in keys}:
+            by_skeleton.setdefault(key, []).append(index)
     subdivisions, districts = _subdivisions()
     regions = _named_regions(features, names)
     first_subdivision = len(features)
@@ -242,9 +236,16 @@ def build_tables() -> Tables:
     return {
         "features": [[getattr(f, field) for f in features] for field in fields],
         "names": {k: v[0] if len(v) == 1 else tuple(v) for k, v in names.items()},
-        "by_country": by_country,
+        "skeletons": skeletons,
         "subdivisions": list(range(first_subdivision, first_subdivision + len(subdivisions))),
     }
+
+
+def _memo(memo: dict[str, str], key: str, make: Callable[[str], str]) -> str:
+    """`make(key)`, computed once per key."""
+    if key not in memo:
+        memo[key] = make(key)
+    return memo[key]
 
 
 def cache_path() -> Path | None:
