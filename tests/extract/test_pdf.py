@@ -154,3 +154,11 @@ def test_extraction_from_many_threads_is_safe_and_stable() -> None:
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda body: extract(raw(body, "application/pdf")), bodies))
     assert [r.paragraphs for r in results] == [r.paragraphs for r in results[:3]] * 4
+
+
+def test_a_number_ending_a_page_of_text_is_kept_when_pages_are_unnumbered() -> None:
+    first = [Line(72, 760, TITLE, 14), Line(72, 720, "The border protocol was signed on 7 July")]
+    first.append(Line(72, 706, "2020."))
+    second = [Line(72, 760, "Both governments have since ratified it and exchanged instruments.")]
+    result = pdf([first, second])
+    assert result.paragraphs[0] == "The border protocol was signed on 7 July 2020."

@@ -30,7 +30,8 @@ from communique.model import Extraction, RawInput, Source
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
 _LINE = re.compile(r"[^\r\n\ufffe]+\ufffe?")  # PDFium writes U+FFFE where it took out a hyphen
 _PAGE_NUMBER = re.compile(
-    r"^[\W_]*(?:page|p\.|seite|página|pagina|стр\.?|страница)?\s*(\d{1,4}|[ivxlcdm]{1,7})"
+    r"^[\W_]*(?:page|p\.|seite|página|pagina|стр\.?|страница)?\s*"
+    r"(\d{1,4}|(?-i:(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})))"  # roman: front matter
     r"(?:\s*(?:/|of|sur|de|von|из)\s*\d{1,4})?[\W_]*$",
     re.IGNORECASE,
 )
