@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import shutil
 import sqlite3
@@ -15,11 +14,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from pypdf import PdfWriter
 from typer.testing import CliRunner
 
 from communique.cli import app
 from tests.conftest import shared_path
+from tests.extract.pdfs import Line, write_pdf
 
 SEED_TITLE = (
     "Statement of the Ministry of Foreign Affairs of the Republic of Azerbaijan "
@@ -153,19 +152,12 @@ def test_malformed_query_is_one_line_not_a_traceback(seed_db: Path) -> None:
     assert "unclosed quote" in stderr and "Traceback" not in stderr + out
 
 
-def _blank_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
 BAD_INPUTS = {
     "junk.html": (bytes(range(256)) * 64, "not HTML"),
     "empty.txt": (b"", "empty"),
     "cut.jsonl.gz": (gzip.compress(b'{"text": "a statement"}\n' * 5000)[:300], "ends early"),
-    "scan.pdf": (_blank_pdf(), "no text layer"),
+    "scan.pdf": (write_pdf([[]]), "no text layer"),
+    "cut.pdf": (write_pdf([[Line(72, 760, "We call for peace.")]])[:-60], "not a readable PDF"),
 }
 
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import io
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pypdf import PdfWriter
 
 from communique.errors import CommuniqueError, ExtractionError, InputError
 from communique.extract import extract
 from tests.extract.conftest import raw, shared
+from tests.extract.pdfs import write_pdf
 
 
 def test_empty_file() -> None:
@@ -60,12 +59,8 @@ def test_invalid_utf8_text_decodes() -> None:
 
 
 def test_pdf_without_text_layer() -> None:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
     with pytest.raises(ExtractionError, match=r"PDF has no text layer \(scanned image\?\)"):
-        extract(raw(buffer.getvalue(), "application/pdf"))
+        extract(raw(write_pdf([[]]), "application/pdf"))
 
 
 def test_attachment_pdf_extracts_text() -> None:
