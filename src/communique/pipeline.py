@@ -99,6 +99,21 @@ class ExtractStage:
                 raise
             return replace(doc, extraction=extract_selected(doc.raw, selectors, doc.source))
 
+    def warm_up(self) -> None:
+        """Load what extraction loads on first use (language models, date parsers)."""
+        page = f"<html><head><title>Talks</title></head><body><article><p>{WARM_UP}</p>"
+        raw = RawInput(
+            "https://example.org/warm-up",
+            f"{page}<p>{WARM_UP}</p></article></body></html>".encode(),
+            "text/html",
+            "warm-up",
+            datetime.now(UTC),
+        )
+        try:
+            self.process(Document(raw, None))
+        except CommuniqueError:
+            pass  # too short to be a statement: the models are loaded all the same
+
 
 class SiteChromeStage:
     """Drop lines that recur across the captures of one site (learned, see `extract.sitechrome`).
@@ -168,7 +183,7 @@ class EnrichStage:
 
 
 WARM_UP = "Talks in Paris on 8 May 2020 and again on Tuesday, two weeks later."
-"""Enriched once by each new worker so that its models are loaded before real work."""
+"""Extracted and enriched once by each new worker so that its models load before real work."""
 
 STAGES: tuple[Callable[[Settings, Store | None], Stage], ...] = (
     ExtractStage.from_settings,
