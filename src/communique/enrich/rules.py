@@ -17,59 +17,23 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from communique.enrich.lexicon import (
+    FULL_MONTH,
+    MONTH_RE,
+    MONTHS,
+    NUMBERS,
+    PARTS_OF_DAY,
+    SEASONS,
+    UNITS,
+    WEEKDAYS,
+    month_value,
+    quarter_number,
+    shifted_quarter,
+    week_value,
+)
 from communique.model import TimeExpr
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sept", "sep"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-NUMBERS: dict[str, int | str] = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "a": 1,
-    "an": 1,
-    "a couple of": 2,
-    "a few": "X",
-    "few": "X",
-    "several": "X",
-    "many": "X",
-}
-UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "decade": "DE", "hour": "H"}
-
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = MONTH_RE
 MONTH_NAME = re.compile(r"\b" + _MONTH + r"(?!\w)", re.I)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
@@ -77,7 +41,6 @@ _NUMBER = r"(?P<number>\d+|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) 
 _UNIT = r"(?P<unit>day|week|month|year|decade|hour)s?"
 _WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
 _PART_OF_DAY = r"(?:\s+(?P<part>morning|afternoon|evening|night))?"
-PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 QUARTER = (
     r"(?:(?P<det>the|its|their|this|that|last|next|a|an)\s+)?"
     r"(?P<mods>(?:(?:flat|comparable|corresponding|same|latest|current|recent|previous|"
@@ -119,11 +82,6 @@ REFERENCES = {
     "the long term": "FUTURE_REF",
     "in future": "FUTURE_REF",
 }
-SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
-_FULL_MONTH = (
-    r"(?P<month>January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)"
-)
 COUNTED = (
     r"\s*(?:%|percent|people|persons|troops|soldiers|men|women|children|refugees|families|"
     r"tons|tonnes|km|kilomet(?:er|re)s|met(?:er|re)s|dollars|euros|votes)\b"
@@ -181,7 +139,7 @@ PATTERNS = (
             re.I,
         ),
     ),
-    ("month_year", re.compile(rf"\b{_FULL_MONTH}\s+(?P<which>last|this|next)\s+year\b")),
+    ("month_year", re.compile(rf"\b{FULL_MONTH}\s+(?P<which>last|this|next)\s+year\b")),
     ("this_year", re.compile(r"\bthe\s+(?:current|full|current fiscal)\s+year\b", re.I)),
     (
         "told_before",
@@ -193,9 +151,7 @@ PATTERNS = (
     ("relative", re.compile(r"\b(?P<which>last|next|this)\s+(?P<unit>week|month|year)\b", re.I)),
     (
         "month_alone",
-        re.compile(
-            rf"\b(?:(?P<which>last|next|this|early|late|mid-?)\s*)?{_FULL_MONTH}\b(?!\s+\d)"
-        ),
+        re.compile(rf"\b(?:(?P<which>last|next|this|early|late|mid-?)\s*)?{FULL_MONTH}\b(?!\s+\d)"),
     ),
     (
         "season",
@@ -440,41 +396,3 @@ def _season(groups: dict[str, str], published: date) -> str:
     elif which == "next":
         year += start <= published.month
     return f"{year}-{season}"
-
-
-def month_value(year: int, month: int, shift: int = 0) -> str:
-    """The `YYYY-MM` value of the month `shift` months after `year`-`month`.
-
-    Example:
-        >>> month_value(2020, 1, -1), month_value(2020, 12, 1)
-        ('2019-12', '2021-01')
-    """
-    index = year * 12 + month - 1 + shift
-    return f"{index // 12}-{index % 12 + 1:02d}"
-
-
-def week_value(day: date) -> str:
-    """The ISO week value (`YYYY-Www`) of the week holding `day`.
-
-    Example:
-        >>> week_value(date(2021, 1, 1))
-        '2020-W53'
-    """
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def quarter_number(day: date) -> int:
-    """The calendar quarter (1-4) `day` falls in."""
-    return (day.month - 1) // 3 + 1
-
-
-def shifted_quarter(year: int, quarter: int, shift: int) -> tuple[int, int]:
-    """(year, quarter) `shift` quarters after quarter `quarter` of `year`.
-
-    Example:
-        >>> shifted_quarter(2020, 1, -1), shifted_quarter(2020, 4, 1)
-        ((2019, 4), (2021, 1))
-    """
-    index = year * 4 + quarter - 1 + shift
-    return index // 4, index % 4 + 1

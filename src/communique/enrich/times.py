@@ -23,10 +23,10 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from communique.enrich import anchors, heideltime, rules
+from communique.enrich import anchors, heideltime, lexicon, rules, tense
 from communique.model import TimeExpr
 
-_MONTH = rules._MONTH
+_MONTH = lexicon.MONTH_RE
 _DAY_RANGE = (
     re.compile(
         rf"\b{_MONTH}\s+(?P<first>[0-3]?\d)\s*(?:-|–|—|to|and)\s*(?P<last>[0-3]?\d)"
@@ -147,7 +147,7 @@ def by_tense(text: str, time: TimeExpr, published: date) -> TimeExpr:
         number = int(month[2])
         ahead = (number - published.month) % 12
         since = re.search(r"\bsince\s+$", text[max(0, time.start - 8) : time.start], re.I)
-        future = not since and anchors.clause_tense(text, time.start, time.end) == "future"
+        future = not since and tense.clause_tense(text, time.start, time.end) == "future"
         if future or (not since and ahead and ahead <= NEAR_MONTHS):
             year = published.year + (number < published.month)
         else:
@@ -246,7 +246,7 @@ def merge_ranges(text: str, times: list[TimeExpr]) -> list[TimeExpr]:
             first, last = int(match["first"]), int(match["last"])
             if year is None or not 1 <= first < last <= 31:
                 continue
-            month = rules.MONTHS[match["month"].lower()]
+            month = lexicon.MONTHS[match["month"].lower()]
             ranges.append(
                 TimeExpr(
                     match.group(0),
