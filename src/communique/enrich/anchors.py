@@ -8,8 +8,9 @@
    the quarter ending on the day named after it, else the one the report first named (its
    subject), else the last one completed, as is "the latest quarter"; "the year-earlier
    quarter", "the 1988 period" move it to another year.
-3. "A year ago/earlier", "year-earlier": a year before the quarter the text is reporting on
-   when it names one, else the year before publication ("ago") or before the narrative's
+3. "A year ago/earlier", "year-earlier", and "last year" when it compares amounts ("up from
+   last year's $2 billion"): a year before the quarter the text is reporting on when it names
+   one, else the year before publication ("ago") or before the narrative's
    date ("earlier", the year of the tagger's value).
 4. "The following year", "that month", "the previous day": from the date told just before.
 5. A month and day without a year: the last one before publication after "ended", "since",
@@ -89,12 +90,32 @@ def resolve(text: str, times: list[TimeExpr], published: date) -> list[TimeExpr]
             time, named = _quarter(text, time, quarter, published, anchor)
             if named is not None and anchor is None:
                 anchor = (*named, time.end)
+        elif anchor is not None and _compares_last_year(text, time):
+            time = replace(time, value=f"{anchor[0] - 1}-Q{anchor[1]}")
         elif year_ago := _YEAR_AGO.match(_with_suffix(text, time)):
             time = _year_ago(time, year_ago, published, anchor)
         elif (told := _TOLD_BEFORE.match(surface)) and result:
             time = _from_narrative(time, told, result[-1])
         result.append(_vague_amounts(text, time))
     return result
+
+
+_COMPARED_BEFORE = re.compile(
+    r"(?:\b(?:from|with|than|versus|vs\.)|[$#£€]\s?[\d.,]+(?:\s+(?:million|billion))?)\s+$",
+    re.I,
+)
+_COMPARED_AFTER = re.compile(
+    r"^['’]s\s+(?:[$#£€\d]|results?|quarter|period|level|figures?|earnings|net|loss|profit)",
+    re.I,
+)
+
+
+def _compares_last_year(text: str, time: TimeExpr) -> bool:
+    """True for "last year" in a comparison of amounts ("from last year's $2 billion")."""
+    if not re.fullmatch(r"last\s+year", time.text.strip(), re.I):
+        return False
+    before = text[max(0, time.start - 30) : time.start]
+    return bool(_COMPARED_BEFORE.search(before) or _COMPARED_AFTER.match(text[time.end :]))
 
 
 def _from_narrative(time: TimeExpr, match: re.Match[str], before: TimeExpr) -> TimeExpr:

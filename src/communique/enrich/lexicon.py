@@ -29,6 +29,10 @@ MONTHS = {
     for name in names
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = ("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("sixty", "seventy", "eighty", "ninety")
+_TENS_ALL = ("twenty", "thirty", "forty", "fifty", *_TENS)
 NUMBERS: dict[str, int | str] = {
     "one": 1,
     "two": 2,
@@ -47,17 +51,49 @@ NUMBERS: dict[str, int | str] = {
     "thirty": 30,
     "forty": 40,
     "fifty": 50,
+    **{word: number for number, word in enumerate(_TEENS, start=13) if number != 15},
+    **{word: 10 * number for number, word in enumerate(_TENS, start=6)},
+    **{
+        f"{tens}{joint}{ones}": 10 * tens_number + ones_number
+        for tens_number, tens in enumerate(_TENS_ALL, start=2)
+        for ones_number, ones in enumerate(_ONES, start=1)
+        for joint in ("-", " ")
+    },
+    **{f"{ones} hundred": 100 * number for number, ones in enumerate(("a", *_ONES[1:]), start=1)},
+    **{f"{ones} thousand": 1000 * number for number, ones in enumerate(("a", *_ONES[1:]), start=1)},
+    "one hundred": 100,
+    "one thousand": 1000,
     "a": 1,
     "an": 1,
     "a couple of": 2,
+    "couple of": 2,
     "a few": "X",
     "few": "X",
     "several": "X",
     "many": "X",
 }
+_ONE_TO_NINE = "|".join(_ONES)
+_TEN_TO_NINETEEN = "ten|eleven|twelve|" + "|".join(_TEENS)
+NUMBER_RE = (
+    r"(?P<number>(?=[\dacefmnost])(?:\d+|(?:a\s+)?couple\s+of|a\s+few|few|several|many|"
+    rf"(?:a|{_ONE_TO_NINE})\s+(?:hundred|thousand)|(?:{'|'.join(_TENS_ALL)})(?:[\s-](?:{_ONE_TO_NINE}))?|"
+    rf"{_ONE_TO_NINE}|{_TEN_TO_NINETEEN}|an?))"
+)
+"""A count in digits or words ("44", "twenty-four", "a hundred", "several"), in group `number`."""
 MONTH_RE = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 """A month name or abbreviation, in group `month`."""
-UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "decade": "DE", "hour": "H"}
+UNITS = {
+    "day": "D",
+    "week": "W",
+    "month": "M",
+    "year": "Y",
+    "decade": "DE",
+    "century": "CE",
+    "centurie": "CE",
+    "hour": "H",
+    "minute": "MIN",
+}
+"""TimeML duration units of the singular (or plural without its s) unit words."""
 
 PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}

@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from communique.enrich import phrases
 from communique.enrich.lexicon import (
     FULL_MONTH,
     MONTH_RE,
     MONTHS,
+    NUMBER_RE,
     NUMBERS,
     PARTS_OF_DAY,
     SEASONS,
@@ -37,8 +39,8 @@ _MONTH = MONTH_RE
 MONTH_NAME = re.compile(r"\b" + _MONTH + r"(?!\w)", re.I)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
-_NUMBER = r"(?P<number>\d+|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
-_UNIT = r"(?P<unit>day|week|month|year|decade|hour)s?"
+_NUMBER = NUMBER_RE
+_UNIT = r"(?P<unit>day|week|month|year|decade|hour|minute|centur(?:y|ie))s?"
 _WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
 _PART_OF_DAY = r"(?:\s+(?P<part>morning|afternoon|evening|night))?"
 QUARTER = (
@@ -113,7 +115,11 @@ PATTERNS = (
     (
         "duration",
         re.compile(
-            rf"\b(?:(?P<mod>almost|nearly|about|over|more than)\s+)?{_NUMBER}[-\s]{_UNIT}\b", re.I
+            rf"\b(?:(?:almost|nearly|about|over|(?:no\s+)?more than|less than|at least|up to)\s+)?"
+            rf"{_NUMBER}(?P<half>\s+1/2|\s+and\s+a\s+half)?[-\s]"
+            r"(?:(?:more|additional|further|extra|straight|consecutive|full|trading|business|"
+            rf"working)\s+)?{_UNIT}(?P<half_after>\s+and\s+a\s+half)?\b",
+            re.I,
         ),
     ),
     (
@@ -200,7 +206,7 @@ NOT_A_YEAR_BEFORE = re.compile(
 GATES = {
     "quarter": ("quarter", "period"),
     "ago": ("ago", "earlier"),
-    "duration": ("day", "week", "month", "year", "decade", "hour"),
+    "duration": ("day", "week", "month", "year", "decade", "centur", "hour", "minute"),
     "relative_day": ("today", "yesterday", "tomorrow", "tonight", "this", "last"),
     "weekday": ("day",),
     "clock": ("m.", "am", "pm"),
@@ -214,6 +220,9 @@ GATES = {
     "fiscal": ("fiscal", "calendar"),
 }
 """Words (lower case) a text must contain for a pattern to be tried: most texts skip most."""
+GATES.update(phrases.GATES)
+ORDERED = (PATTERNS[0], *phrases.PATTERNS, *PATTERNS[1:])
+"""ISO dates first, then the phrase families, then the calendar patterns above."""
 
 
 def tag(text: str, published: date | None) -> list[TimeExpr]:
@@ -226,26 +235,73 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
     found: list[TimeExpr] = []
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
-    for kind, pattern in PATTERNS:
+    for kind, pattern in ORDERED:
         if kind in GATES and not any(word in lowered for word in GATES[kind]):
             continue
         for match in pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
-            value = _value(kind, match, published)
-            if value is None:
+            start, end = match.span("expr") if "expr" in pattern.groupindex else match.span()
+            if start < 0 or not_a_time(kind, text, start, end):
+                start, end = match.span()
+                if not_a_time(kind, text, start, end):
+                    continue
+            typed = _typed_value(kind, match, published)
+            if typed is None:
                 continue
             taken.append(match.span())
-            found.append(
-                TimeExpr(
-                    match.group(0),
-                    match.start(),
-                    match.end(),
-                    "duration" if kind == "duration" else "date",
-                    value,
-                )
-            )
+            found.append(TimeExpr(text[start:end], start, end, *typed))
     return sorted(found, key=lambda t: t.start)
+
+
+def _typed_value(kind: str, match: re.Match[str], published: date | None) -> tuple[str, str] | None:
+    """(type, value) of `match`, from this module's patterns or the phrase families."""
+    if kind in phrases.GATES:
+        return phrases.value(kind, match, published)
+    value = _value(kind, match, published)
+    if value is None:
+        return None
+    return ("duration" if kind == "duration" else "date"), value
+
+
+_RATE_BEFORE = re.compile(
+    r"(?:\d[\d,.]*\s*(?:%|million|billion|thousand)?|\b(?:once|twice|times|two|three|four|five|"
+    r"six|seven|eight|nine|ten|dozen|hundreds?|thousands?|millions?|billions?))\s+"
+    r"(?:(?!(?:for|in|within|after|over|by|of|to|at|than|the|about|nearly|almost)\b)"
+    r"[a-z]+\s+){0,2}$",
+    re.I,
+)
+_TITLE_CASE = re.compile(r"^[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+$")
+
+
+def not_a_time(kind: str, text: str, start: int, end: int) -> bool:
+    """True for what looks like a time but is none: an age, a rate, "as soon as", a title.
+
+    Example:
+        >>> text = "Aged 52 years old, he earns $1.76 a year, on the show This Week."
+        >>> [not_a_time(k, text, s, e) for k, s, e in (("duration", 5, 13), ("duration", 36, 42),
+        ...  ("relative", 56, 65))]
+        [True, True, True]
+    """
+    surface = text[start:end]
+    after = text[end : end + 12]
+    if kind == "duration" and re.match(r"[-\s]+old\b", after):
+        return True
+    if kind == "duration" and re.match(r"an?\s", surface, re.I):
+        return bool(_RATE_BEFORE.search(text[max(0, start - 40) : start]))
+    if kind == "reference" and surface.lower() == "soon":
+        return (
+            text[max(0, start - 3) : start].lower() == "as "
+            and after.startswith(" as")
+            and not re.match(
+                r" as (?:possible|practicable|feasible)\b", after + text[end + 12 : end + 24]
+            )
+        )
+    if kind in ("relative", "relative_day", "reference") and _TITLE_CASE.match(surface):
+        return True
+    return kind in ("relative_day", "reference") and bool(
+        surface[:1].isupper() and re.search(r"\b[A-Z]\w*\s$", text[max(0, start - 20) : start])
+    )
 
 
 def _value(kind: str, match: re.Match[str], published: date | None) -> str | None:
@@ -279,12 +335,23 @@ def _value(kind: str, match: re.Match[str], published: date | None) -> str | Non
 
 
 def _duration(groups: dict[str, str]) -> str:
+    """ "44 days" is P44D, "two and a half years" P2Y6M, "a few minutes" PTXM, "a decade" P10Y."""
     number = groups["number"].lower()
     amount = number if number.isdigit() else str(NUMBERS[" ".join(number.split())])
     unit = UNITS[groups["unit"].lower()]
-    if unit == "DE":
-        return f"P{int(amount) * 10}Y" if amount.isdigit() else "PXDE"
-    return f"PT{amount}H" if unit == "H" else f"P{amount}{unit}"
+    half = (groups.get("half") or groups.get("half_after")) and amount.isdigit()
+    scale = {"DE": 10, "CE": 100}.get(unit)
+    if scale:
+        if not amount.isdigit():
+            return f"PX{unit}"
+        return f"P{int(amount) * scale + (scale // 2 if half else 0)}Y"
+    if unit in ("H", "MIN"):
+        designator = unit[0]
+        smaller = {"H": "30M", "MIN": "30S"}[unit] if half else ""
+        return f"PT{amount}{designator}{smaller}"
+    if half:
+        return f"P{amount}{unit}" + {"Y": "6M", "M": "15D", "W": "3DT12H", "D": "T12H"}[unit]
+    return f"P{amount}{unit}"
 
 
 def _quarter(groups: dict[str, str], published: date | None) -> str | None:
@@ -363,7 +430,9 @@ def _ago(groups: dict[str, str], published: date) -> str:
         return month_value(published.year, published.month, -amount)
     if unit == "week":
         return week_value(published - timedelta(weeks=amount))
-    if unit == "hour":
+    if unit.startswith("centur"):
+        return str(published.year - 100 * amount)
+    if unit in ("hour", "minute"):
         return published.isoformat()
     return (published - timedelta(days=amount)).isoformat()
 
