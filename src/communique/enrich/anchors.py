@@ -6,8 +6,9 @@
 2. Quarters: "the third quarter" is this year's when it has begun by publication, last
    year's otherwise (next year's in a future sentence); "the quarter" and "that quarter" are
    the quarter ending on the day named after it, else the one the report first named (its
-   subject), else the last one completed, as is "the latest quarter"; "the year-earlier
-   quarter", "the 1988 period" move it to another year.
+   subject, or the one reported on after "Separately" or "Meanwhile"), else the last one
+   completed, as is "the latest quarter"; "the year-earlier quarter", "the 1988 period" move
+   it to another year.
 3. "A year ago/earlier", "year-earlier", and "last year" when it compares amounts ("up from
    last year's $2 billion"): a year before the quarter the text is reporting on when it names
    one, else the year before publication ("ago") or before the narrative's
@@ -28,6 +29,7 @@ from communique.enrich import lexicon, rules
 from communique.enrich.tense import (
     FUTURE,
     IRREGULAR_PAST,
+    clause_tense,
     sentence_bounds,
     speaks_of_future,
 )
@@ -64,6 +66,11 @@ _TOLD_BEFORE = re.compile(
     re.I,
 )
 _PLURAL_PAST = re.compile(r"(?:the\s+)?(?:past|recent)\s+(?:years|months|weeks|days|decades)", re.I)
+_NEW_TOPIC = re.compile(
+    r"(?:^|\n|[.!?]\s+)(?:Separately|Meanwhile|Elsewhere|In other news|"
+    r"In (?:a|another) separate \w+)\b"
+)
+"""Words that open a report on another subject, where a quarter reported on is the new subject."""
 ANCHOR_WINDOW = 3000
 """How far (characters) the quarter a report first names anchors "the quarter", "a year ago"."""
 
@@ -88,7 +95,7 @@ def resolve(text: str, times: list[TimeExpr], published: date) -> list[TimeExpr]
             time = _weekday(text, time, weekday, published)
         elif quarter := _QUARTER.match(surface):
             time, named = _quarter(text, time, quarter, published, anchor)
-            if named is not None and anchor is None:
+            if named is not None and (anchor is None or _reports_anew(text, time, anchor)):
                 anchor = (*named, time.end)
         elif anchor is not None and _compares_last_year(text, time):
             time = replace(time, value=f"{anchor[0] - 1}-Q{anchor[1]}")
@@ -108,6 +115,13 @@ _COMPARED_AFTER = re.compile(
     r"^['’]s\s+(?:[$#£€\d]|results?|quarter|period|level|figures?|earnings|net|loss|profit)",
     re.I,
 )
+
+
+def _reports_anew(text: str, time: TimeExpr, anchor: tuple[int, int, int]) -> bool:
+    """True for a quarter reported on ("reported third-quarter profit") after "Separately"."""
+    return bool(_NEW_TOPIC.search(text, anchor[2], time.start)) and (
+        clause_tense(text, time.start, time.end) == "past"
+    )
 
 
 def _compares_last_year(text: str, time: TimeExpr) -> bool:

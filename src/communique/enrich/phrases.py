@@ -12,10 +12,14 @@ value is written:
    is "the year ended June 30"), "the past year" (last year), "later in the day".
 3. Weekends: "over the weekend" is the last one in a past sentence, the next one in a future
    one ("1990-W32-WE").
-4. Sets: "every month" (P1M), "each Thursday" (XXXX-WXX-4), "each July" (XXXX-07).
+4. Sets: "every month" (P1M), "each Thursday" (XXXX-WXX-4), "each July" (XXXX-07), "on
+   Mondays", "Monday and Tuesday nights" (XXXX-WXX-1TNI, XXXX-WXX-2TNI).
 5. Vague spans: "in recent years" (PAST_REF), "in coming months", "the weeks ahead", "future
    quarters" (FUTURE_REF), "the past two quarters" (P2Q), "several quarters" (PXQ), and bare
-   plurals after a preposition: "for years", "within weeks", "for centuries" (PXY, PXW, PXCE).
+   plurals after a preposition: "for years", "within weeks", "for centuries" (PXY, PXW, PXCE);
+   the first count of "two to three weeks" (P2W; the rules tag "three weeks" apart); "after
+   months of talks", "heady days of growth" (PXM, PXD); "the first hours", "the early years"
+   (PTXH, PXY).
 6. The month "May" after a preposition ("by May", "in May"), where it cannot be the verb.
 7. A part of the day without a day ("by mid-afternoon", "in the morning", "late morning
    yesterday"): the day of publication, or the day named.
@@ -64,6 +68,7 @@ SPELLED_YEAR = (
     rf"|(?P<millennium>two\s+thousand)(?:[\s-]+(?:and\s+)?(?P<after>{'|'.join(_TEENS + _ONES)}))?)"
 )
 """A year said in words: "nineteen ninety-six", "two thousand and eight"."""
+_WEEKDAY_WORDS = "|".join(WEEKDAYS)
 _UNIT_WORDS = r"(?P<unit>days|weeks|months|quarters|years|decades|centuries)"
 _PLURAL_UNITS = {
     "days": "D",
@@ -166,6 +171,22 @@ PATTERNS = (
         ),
     ),
     (
+        "weekday_pair",
+        re.compile(
+            rf"\b(?P<expr>{_WEEKDAY_WORDS})(?=\s+(?:and|or)\s+(?:{_WEEKDAY_WORDS})"
+            r"(?:s|\s+(?P<parts>mornings|afternoons|evenings|nights))\b)",
+            re.I,
+        ),
+    ),
+    (
+        "count_range",
+        re.compile(
+            rf"\b(?P<expr>{NUMBER_RE})(?:\s+(?:to|or)\s+|\s*[-–]\s*)(?:\d+|[a-z]+(?:-[a-z]+)?)\s+"
+            r"(?P<unit>days|weeks|months|years|decades|hours|minutes)\b",
+            re.I,
+        ),
+    ),
+    (
         "recent",
         re.compile(
             r"\b(?:(?P<past>recent|past)|(?P<future>coming|upcoming|future))\s+"
@@ -189,6 +210,22 @@ PATTERNS = (
             r"\b(?:(?:for|within|over|in|after)\s+|(?:over|through)\s+the\s+)"
             r"(?P<expr>" + _UNIT_WORDS + r")\b"
             r"(?![-'’]|\s+(?:ago|old|earlier|later|before|after|past)\b)",
+            re.I,
+        ),
+    ),
+    (
+        "units_of",
+        re.compile(
+            r"\b(?P<before>[\w']+)\s+(?P<expr>(?P<unit>days|weeks|months|years|decades|centuries))"
+            r"\s+of\s+(?!age\b)",
+            re.I,
+        ),
+    ),
+    (
+        "first_units",
+        re.compile(
+            r"\bthe\s+(?:very\s+)?(?:first|early|last|final|closing|opening|initial)\s+"
+            r"(?P<unit>hours|days|weeks|months|years|decades)\b",
             re.I,
         ),
     ),
@@ -231,9 +268,13 @@ GATES = {
     "the_year": ("year",),
     "weekend": ("weekend",),
     "set": ("each", "every", "days", "day nights", "day mornings", "day evenings"),
+    "weekday_pair": ("day and", "day or"),
+    "count_range": (" to ", " or ", "-", "–"),
     "recent": ("recent", "past", "coming", "future", "ahead"),
     "quarters": ("quarters",),
     "bare_units": ("days", "weeks", "months", "quarters", "years", "decades", "centuries"),
+    "units_of": ("s of",),
+    "first_units": ("first", "early", "last", "final", "closing", "opening", "initial"),
     "may": ("may",),
     "part_of_day": ("morning", "afternoon", "evening", "night"),
     "one_day": ("one day",),
@@ -254,10 +295,20 @@ def value(kind: str, match: re.Match[str], published: date | None) -> tuple[str,
         return _recent(groups)
     if kind == "quarters":
         return _quarters(groups)
-    if kind == "bare_units":
+    if kind == "units_of" and _NOT_BEFORE_UNITS.fullmatch(groups["before"]):
+        return None
+    if kind == "first_units" and groups["unit"].lower() == "hours":
+        return "duration", "PTXH"
+    if kind in ("bare_units", "units_of", "first_units"):
         return "duration", f"PX{_PLURAL_UNITS[groups['unit'].lower()]}"
     if kind == "set":
         return _set(groups)
+    if kind == "weekday_pair":
+        part = PARTS_OF_DAY[groups["parts"].lower()[:-1]] if groups["parts"] else ""
+        weekday = WEEKDAYS.index(groups["expr"].lower()) + 1
+        return "set", f"XXXX-WXX-{weekday}" + (f"T{part}" if part else "")
+    if kind == "count_range":
+        return _count_range(groups)
     if kind == "one_day":
         return "date", "FUTURE_REF"
     if published is None:
@@ -267,6 +318,14 @@ def value(kind: str, match: re.Match[str], published: date | None) -> tuple[str,
     if kind == "weekend":
         return "date", _weekend(match, published)
     return _of_publication(kind, match, published)
+
+
+_NOT_BEFORE_UNITS = re.compile(
+    r"\d[\d,.]*|the|these|those|some|many|several|few|recent|past|coming|next|last|first|"
+    r"early|final|its|their|his|her|our|my|your|of|in|for|over|within|after|" + "|".join(NUMBERS),
+    re.I,
+)
+"""Words before "years of" that make it a count, a set of years or a phrase matched apart."""
 
 
 def _of_publication(kind: str, match: re.Match[str], published: date) -> tuple[str, str] | None:
@@ -332,6 +391,19 @@ def _quarters(groups: dict[str, str]) -> tuple[str, str] | None:
     if amount == 1 or (groups["of"] and not groups["which"] and amount != "X"):
         return None
     return "duration", f"P{amount}Q"
+
+
+def _count_range(groups: dict[str, str]) -> tuple[str, str] | None:
+    """The first count of "two to three weeks" is a duration of its own (P2W)."""
+    number = groups["number"].lower()
+    amount = int(number) if number.isdigit() else NUMBERS.get(" ".join(number.split()))
+    if not isinstance(amount, int) or number in ("a", "an"):
+        return None
+    unit = groups["unit"].lower()
+    code = {"hours": "TH", "minutes": "TM"}.get(unit) or _PLURAL_UNITS[unit]
+    if code == "DE":
+        return "duration", f"P{amount * 10}Y"
+    return "duration", f"P{code[:-1]}{amount}{code[-1]}" if code[0] == "T" else f"P{amount}{code}"
 
 
 def _set(groups: dict[str, str]) -> tuple[str, str]:

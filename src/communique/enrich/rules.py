@@ -83,6 +83,8 @@ REFERENCES = {
     "the short term": "FUTURE_REF",
     "the long term": "FUTURE_REF",
     "in future": "FUTURE_REF",
+    "a later date": "FUTURE_REF",
+    "a future date": "FUTURE_REF",
 }
 COUNTED = (
     r"\s*(?:%|percent|people|persons|troops|soldiers|men|women|children|refugees|families|"
@@ -154,7 +156,14 @@ PATTERNS = (
             re.I,
         ),
     ),
-    ("relative", re.compile(r"\b(?P<which>last|next|this)\s+(?P<unit>week|month|year)\b", re.I)),
+    (
+        "relative",
+        re.compile(
+            r"\b(?P<which>last|next|this|(?<=the )(?:past|coming))\s+"
+            r"(?P<unit>week|month|year|decade)\b",
+            re.I,
+        ),
+    ),
     (
         "month_alone",
         re.compile(rf"\b(?:(?P<which>last|next|this|early|late|mid-?)\s*)?{FULL_MONTH}\b(?!\s+\d)"),
@@ -213,7 +222,7 @@ GATES = {
     "month_year": ("year",),
     "told_before": ("following", "previous", "preceding", "same", "that"),
     "this_year": ("year",),
-    "relative": ("last", "next", "this"),
+    "relative": ("last", "next", "this", "past", "coming"),
     "season": tuple(SEASONS),
     "decade": ("0s", "0's"),
     "century": ("century",),
@@ -239,17 +248,17 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
         if kind in GATES and not any(word in lowered for word in GATES[kind]):
             continue
         for match in pattern.finditer(text):
-            if any(match.start() < end and start < match.end() for start, end in taken):
-                continue
-            start, end = match.span("expr") if "expr" in pattern.groupindex else match.span()
-            if start < 0 or not_a_time(kind, text, start, end):
+            start, end = match.span("expr") if "expr" in pattern.groupindex else (-1, -1)
+            if start < 0:
                 start, end = match.span()
-                if not_a_time(kind, text, start, end):
-                    continue
+            if any(start < right and left < end for left, right in taken):
+                continue
+            if not_a_time(kind, text, start, end):
+                continue
             typed = _typed_value(kind, match, published)
             if typed is None:
                 continue
-            taken.append(match.span())
+            taken.append((start, end))
             found.append(TimeExpr(text[start:end], start, end, *typed))
     return sorted(found, key=lambda t: t.start)
 
@@ -404,8 +413,11 @@ def _relative(kind: str, groups: dict[str, str], published: date | None) -> str 
         return _month_alone(groups, published)
     if kind == "season":
         return _season(groups, published)
-    shift = {"last": -1, "next": 1, "this": 0}[groups["which"].lower()]
+    which = groups["which"].lower()
+    shift = {"last": -1, "past": -1, "next": 1, "coming": 1}.get(which, 0)
     unit = groups["unit"].lower()
+    if unit == "decade":
+        return str(published.year // 10 + shift)
     if unit == "year":
         return str(published.year + shift)
     if unit == "month":
