@@ -13,7 +13,8 @@
    last year's $2 billion"): a year before the quarter the text is reporting on when it names
    one, else the year before publication ("ago") or before the narrative's
    date ("earlier", the year of the tagger's value).
-4. "The following year", "that month", "the previous day": from the date told just before.
+4. "The following year", "that month", "the previous day": from the date told just before;
+   "in the morning" is on the day told in the same or the previous sentence.
 5. A month and day without a year: the last one before publication after "ended", "since",
    "set on" or a verb in the past; the next one after "payable", "effective", "due",
    "scheduled for"; else the one nearest to publication.
@@ -103,6 +104,8 @@ def resolve(text: str, times: list[TimeExpr], published: date) -> list[TimeExpr]
             time = _year_ago(time, year_ago, published, anchor)
         elif (told := _TOLD_BEFORE.match(surface)) and result:
             time = _from_narrative(time, told, result[-1])
+        elif _PART_OF_DAY.match(surface) and result:
+            time = _day_of_narrative(text, time, result[-1])
         result.append(_vague_amounts(text, time))
     return result
 
@@ -130,6 +133,20 @@ def _compares_last_year(text: str, time: TimeExpr) -> bool:
         return False
     before = text[max(0, time.start - 30) : time.start]
     return bool(_COMPARED_BEFORE.search(before) or _COMPARED_AFTER.match(text[time.end :]))
+
+
+_PART_OF_DAY = re.compile(
+    r"(?:the\s+)?(?:(?:early|late)\s+)?(?:mid[\s-]?)?(?:morning|afternoon|evening)", re.I
+)
+
+
+def _day_of_narrative(text: str, time: TimeExpr, before: TimeExpr) -> TimeExpr:
+    """ "In the morning" is on the day told just before in the same or the last sentence."""
+    if not _DATE_VALUE.fullmatch(before.value) or not _DATE_VALUE.match(time.value):
+        return time
+    if len(re.findall(r"[.!?]\s", text[before.end : time.start])) > 1:
+        return time
+    return replace(time, value=before.value + time.value[10:])
 
 
 def _from_narrative(time: TimeExpr, match: re.Match[str], before: TimeExpr) -> TimeExpr:
