@@ -17,7 +17,7 @@ value is written:
 5. Vague spans: "in recent years" (PAST_REF), "in coming months", "the weeks ahead", "future
    quarters" (FUTURE_REF), "the past two quarters" (P2Q), "several quarters" (PXQ), and bare
    plurals after a preposition: "for years", "within weeks", "for centuries" (PXY, PXW, PXCE);
-   the first count of "two to three weeks" (P2W; the rules tag "three weeks" apart); "after
+   the first count of "two to three weeks" (P2W, by `range_firsts`); "after
    months of talks", "heady days of growth" (PXM, PXD); "the first hours", "the early years"
    (PTXH, PXY).
 6. The month "May" after a preposition ("by May", "in May"), where it cannot be the verb.
@@ -43,6 +43,7 @@ from communique.enrich.lexicon import (
     week_value,
 )
 from communique.enrich.tense import clause_tense
+from communique.model import TimeExpr
 
 _ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _TEENS = (
@@ -179,14 +180,6 @@ PATTERNS = (
         ),
     ),
     (
-        "count_range",
-        re.compile(
-            rf"\b(?P<expr>{NUMBER_RE})(?:\s+(?:to|or)\s+|\s*[-–]\s*)(?:\d+|[a-z]+(?:-[a-z]+)?)\s+"
-            r"(?P<unit>days|weeks|months|years|decades|hours|minutes)\b",
-            re.I,
-        ),
-    ),
-    (
         "recent",
         re.compile(
             r"\b(?:(?P<past>recent|past)|(?P<future>coming|upcoming|future))\s+"
@@ -262,24 +255,35 @@ GATES = {
     "spelled_year": ("eighteen", "nineteen", "twenty", "thousand"),
     "half": ("half", "two quarters"),
     "mid_year": ("early", "mid", "late"),
-    "spelled_decade": ("ties", "0s"),
-    "year_end": ("end",),
-    "later_in": ("in the",),
+    "spelled_decade": (*_DECADES, *(f"{mark}{digit}0s" for mark in "'’" for digit in range(10))),
+    "year_end": ("year-end", "year end", "year's end", "year’s end", "end of the"),
+    "later_in": ("later in the", "earlier in the"),
     "the_year": ("year",),
     "weekend": ("weekend",),
-    "set": ("each", "every", "days", "day nights", "day mornings", "day evenings"),
+    "set": (
+        "each ",
+        "every ",
+        "days",
+        "day nights",
+        "day mornings",
+        "day afternoons",
+        "day evenings",
+    ),
     "weekday_pair": ("day and", "day or"),
-    "count_range": (" to ", " or ", "-", "–"),
     "recent": ("recent", "past", "coming", "future", "ahead"),
     "quarters": ("quarters",),
     "bare_units": ("days", "weeks", "months", "quarters", "years", "decades", "centuries"),
-    "units_of": ("s of",),
-    "first_units": ("first", "early", "last", "final", "closing", "opening", "initial"),
-    "may": ("may",),
+    "units_of": tuple(f"{unit} of" for unit in _PLURAL_UNITS),
+    "first_units": tuple(
+        f"{which} {unit}"
+        for which in ("first", "early", "last", "final", "closing", "opening", "initial")
+        for unit in ("hours", "days", "weeks", "months", "years", "decades")
+    ),
+    "may": ("May",),
     "part_of_day": ("morning", "afternoon", "evening", "night"),
     "one_day": ("one day",),
 }
-"""Words (lower case) a text must contain for a family to be tried."""
+"""Words a text must contain for a family to be tried (in lower case, unless capitalised)."""
 
 
 def value(kind: str, match: re.Match[str], published: date | None) -> tuple[str, str] | None:
@@ -307,8 +311,6 @@ def value(kind: str, match: re.Match[str], published: date | None) -> tuple[str,
         part = PARTS_OF_DAY[groups["parts"].lower()[:-1]] if groups["parts"] else ""
         weekday = WEEKDAYS.index(groups["expr"].lower()) + 1
         return "set", f"XXXX-WXX-{weekday}" + (f"T{part}" if part else "")
-    if kind == "count_range":
-        return _count_range(groups)
     if kind == "one_day":
         return "date", "FUTURE_REF"
     if published is None:
@@ -393,17 +395,41 @@ def _quarters(groups: dict[str, str]) -> tuple[str, str] | None:
     return "duration", f"P{amount}Q"
 
 
-def _count_range(groups: dict[str, str]) -> tuple[str, str] | None:
-    """The first count of "two to three weeks" is a duration of its own (P2W)."""
-    number = groups["number"].lower()
-    amount = int(number) if number.isdigit() else NUMBERS.get(" ".join(number.split()))
-    if not isinstance(amount, int) or number in ("a", "an"):
-        return None
-    unit = groups["unit"].lower()
-    code = {"hours": "TH", "minutes": "TM"}.get(unit) or _PLURAL_UNITS[unit]
-    if code == "DE":
-        return "duration", f"P{amount * 10}Y"
-    return "duration", f"P{code[:-1]}{amount}{code[-1]}" if code[0] == "T" else f"P{amount}{code}"
+_RANGE_FIRST = re.compile(rf"\b(?P<expr>{NUMBER_RE})(?:\s+(?:to|or)\s+|\s*[-–]\s*)$", re.I)
+
+
+def range_firsts(text: str, found: list[TimeExpr]) -> list[TimeExpr]:
+    """The first counts of ranges like "two to three weeks": durations of their own (P2W).
+
+    Example:
+        >>> text = "It takes two to three weeks."
+        >>> [(t.text, t.value) for t in range_firsts(text, [TimeExpr("three weeks", 16, 27,
+        ...  "duration", "P3W")])]
+        [('two', 'P2W')]
+    """
+    firsts = []
+    for time in found:
+        count = re.match(r"(?:\d+|[a-z]+)[-\s]", time.text, re.I)
+        unit = re.search(r"[A-Z]+$", time.value)
+        before = _RANGE_FIRST.search(text, max(0, time.start - 30), time.start)
+        if time.type != "duration" or not (count and unit and before):
+            continue
+        number = before["number"].lower()
+        amount = int(number) if number.isdigit() else NUMBERS.get(" ".join(number.split()))
+        if not isinstance(amount, int) or number in ("a", "an"):
+            continue
+        clock = "T" if time.value.startswith("PT") else ""
+        value = f"P{clock}{amount}{unit.group(0)}" if unit.group(0) != "DE" else f"P{amount * 10}Y"
+        firsts.append(
+            TimeExpr(
+                before["expr"],
+                before.start(),
+                before.start() + len(before["expr"]),
+                "duration",
+                value,
+            )
+        )
+    return firsts
 
 
 def _set(groups: dict[str, str]) -> tuple[str, str]:

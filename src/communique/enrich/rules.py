@@ -245,7 +245,9 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
     for kind, pattern in ORDERED:
-        if kind in GATES and not any(word in lowered for word in GATES[kind]):
+        if kind in GATES and not any(
+            word in (text if word[0].isupper() else lowered) for word in GATES[kind]
+        ):
             continue
         for match in pattern.finditer(text):
             start, end = match.span("expr") if "expr" in pattern.groupindex else (-1, -1)
@@ -260,7 +262,7 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
                 continue
             taken.append((start, end))
             found.append(TimeExpr(text[start:end], start, end, *typed))
-    return sorted(found, key=lambda t: t.start)
+    return sorted(found + phrases.range_firsts(text, found), key=lambda t: t.start)
 
 
 def _typed_value(kind: str, match: re.Match[str], published: date | None) -> tuple[str, str] | None:
