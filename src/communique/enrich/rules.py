@@ -4,12 +4,16 @@ It finds explicit dates ("8 November 2020", "Friday Oct. 13", "2020-11-08", "Sep
 "in 2020", "fiscal 1990"), relative days ("yesterday", "this morning", "last Monday",
 "last week/month/year", "last June", "July last year"), clock times ("5 p.m."), quarters and
 reporting periods ("the third quarter", "the year-earlier period"), "two years ago", seasons,
-decades, centuries, durations ("44 days", "a couple of years", "several months") and
-references to the present, past and future ("now", "recently", "soon"). `anchors.resolve`
-then settles weekdays, quarters and "a year earlier" from the sentence and the narrative.
-Compared with HeidelTime it loses: sets ("every Monday"), holidays, spelled-out years
-("nineteen ninety-six"), parts of days without a day ("mid-afternoon"), vaguer phrases ("the
-weekend", "the following year", "year-end") and every language other than English.
+decades, centuries, durations ("44 days", "twenty-four hours", "two and a half years", "a
+couple of years", "several months") and references to the present, past and future ("now",
+"recently", "soon"); `phrases` adds spelled-out years, parts of years, weekends, sets and
+vague spans. Ages ("52 years old"), rates ("$2 million a year"), "as soon as" and programme
+titles ("This Week", "USA Today") are left out. `anchors.resolve` then settles weekdays,
+quarters and "a year earlier" from the sentence and the narrative.
+Compared with HeidelTime it loses: holidays, the adjective "recent" ("the recent sale"),
+frequency adverbs ("annually", "daily"), some ordinal phrases ("the second day of the
+offensive"), sentence-level part-of-speech cues (a present-tense "meet Monday" stays in the
+past) and every language other than English.
 """
 
 from __future__ import annotations
