@@ -226,7 +226,8 @@ PATTERNS = (
         "may",
         re.compile(
             r"\b(?i:in|by|since|until|till|before|after|from|through|during|of|to|early|late|mid)"
-            r"[\s-]+(?P<expr>May)\b(?![-\s]+(?:be|have|not|well|also|still|never|yet|need|want)\b)"
+            r"[\s-]+(?P<expr>May)\b"
+            r"(?![-\s]+(?:be|have|not|well|also|still|never|yet|need|want)\b|\s*,?\s*\d)"
         ),
     ),
     (

@@ -294,8 +294,9 @@ def not_a_time(kind: str, text: str, start: int, end: int) -> bool:
 
     Example:
         >>> text = "Aged 52 years old, he earns $1.76 a year, on the show This Week."
-        >>> [not_a_time(k, text, s, e) for k, s, e in (("duration", 5, 13), ("duration", 36, 42),
-        ...  ("relative", 56, 65))]
+        >>> spans = [(k, text.index(s), text.index(s) + len(s)) for k, s in (
+        ...     ("duration", "52 years"), ("duration", "a year"), ("relative", "This Week"))]
+        >>> [not_a_time(kind, text, start, end) for kind, start, end in spans]
         [True, True, True]
     """
     surface = text[start:end]
