@@ -6,12 +6,15 @@
 2. Quarters: "the third quarter" is this year's when it has begun by publication, last
    year's otherwise (next year's in a future sentence); "the quarter" and "that quarter" are
    the quarter ending on the day named after it, else the one the report first named (its
-   subject), else the last one completed, as is "the latest quarter"; "the year-earlier
-   quarter", "the 1988 period" move it to another year.
-3. "A year ago/earlier", "year-earlier": a year before the quarter the text is reporting on
-   when it names one, else the year before publication ("ago") or before the narrative's
+   subject, or the one reported on after "Separately" or "Meanwhile"), else the last one
+   completed, as is "the latest quarter"; "the year-earlier quarter", "the 1988 period" move
+   it to another year.
+3. "A year ago/earlier", "year-earlier", and "last year" when it compares amounts ("up from
+   last year's $2 billion"): a year before the quarter the text is reporting on when it names
+   one, else the year before publication ("ago") or before the narrative's
    date ("earlier", the year of the tagger's value).
-4. "The following year", "that month", "the previous day": from the date told just before.
+4. "The following year", "that month", "the previous day": from the date told just before;
+   "in the morning" is on the day told in the same or the previous sentence.
 5. A month and day without a year: the last one before publication after "ended", "since",
    "set on" or a verb in the past; the next one after "payable", "effective", "due",
    "scheduled for"; else the one nearest to publication.
@@ -23,34 +26,29 @@ import re
 from dataclasses import replace
 from datetime import date, timedelta
 
-from communique.enrich import rules
+from communique.enrich import lexicon, rules
+from communique.enrich.tense import (
+    FUTURE,
+    IRREGULAR_PAST,
+    clause_tense,
+    sentence_bounds,
+    speaks_of_future,
+)
 from communique.model import TimeExpr
 
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“'‘(]?[A-Z])|\n")
-_FUTURE = re.compile(
-    r"\b(?:will|shall|'ll|won't|scheduled|upcoming|going to|to be held|set to|due to|"
-    r"expected to|expects?|forecasts?|predicts?|(?:plans?|hopes?|aims?|intends?) to|planned|"
-    r"is to|are to|would)\b",
-    re.I,
-)
-_IRREGULAR_PAST = (
-    "said|was|were|had|did|began|came|took|made|went|gave|held|saw|fell|rose|won|lost|left|"
-    "sent|spoke|wrote"
-)
-"""Past forms without -ed that mark a clause as telling of the past."""
 _PAST_VERB_BEFORE = re.compile(
-    rf"\b(?:{_IRREGULAR_PAST}|says|told|announced|reported|met|closed|ended|[a-z]+ed)"
+    rf"\b(?:{IRREGULAR_PAST}|says|told|announced|reported|met|closed|ended|[a-z]+ed)"
     r"(?:\s+(?:on|late|early|in|that|it|he|she|they|them|him|her))*\s+$",
     re.I,
 )
-_FUTURE_VERB_BEFORE = re.compile(
+FUTURE_VERB_BEFORE = re.compile(
     r"\b(?:(?:scheduled|planned|expected|due|set|slated)\s+(?:to|for)|will|'ll|would)\b"
     r"(?:\s+\w+){0,3}\s+$",
     re.I,
 )
 _WEEKDAY = re.compile(
     r"^(?:(?P<which>last|next|this coming|this past|coming|past|this|on|late|early|noon|"
-    r"midnight)\s+)?(?P<weekday>" + "|".join(rules.WEEKDAYS) + r")(?:'s)?"
+    r"midnight)\s+)?(?P<weekday>" + "|".join(lexicon.WEEKDAYS) + r")(?:'s)?"
     r"(?:\s+(?:morning|afternoon|evening|night))?$",
     re.I,
 )
@@ -58,7 +56,9 @@ _PAST_PLAN = re.compile(r"\b(?:had|was|were|previously|originally)\b", re.I)
 _DATE_VALUE = re.compile(r"^\d{4}-\d\d-\d\d")
 _QUARTER = re.compile("^" + rules.QUARTER + "$", re.I)
 _YEAR_AGO = re.compile(
-    r"^(?:(?P<number>a|one|\d+|" + "|".join(rules.NUMBERS) + r")\s+years?\s+(?:ago|earlier|before)"
+    r"^(?:(?P<number>a|one|\d+|"
+    + "|".join(lexicon.NUMBERS)
+    + r")\s+years?\s+(?:ago|earlier|before)"
     r"|year[- ](?:earlier|ago))$",
     re.I,
 )
@@ -67,47 +67,13 @@ _TOLD_BEFORE = re.compile(
     re.I,
 )
 _PLURAL_PAST = re.compile(r"(?:the\s+)?(?:past|recent)\s+(?:years|months|weeks|days|decades)", re.I)
+_NEW_TOPIC = re.compile(
+    r"(?:^|\n|[.!?]\s+)(?:Separately|Meanwhile|Elsewhere|In other news|"
+    r"In (?:a|another) separate \w+)\b"
+)
+"""Words that open a report on another subject, where a quarter reported on is the new subject."""
 ANCHOR_WINDOW = 3000
 """How far (characters) the quarter a report first names anchors "the quarter", "a year ago"."""
-
-
-def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """Start and end of the sentence around `text[start:end]`; decimals do not end one."""
-    left = 0
-    for match in _SENTENCE_END.finditer(text, 0, start):
-        left = match.end()
-    after = _SENTENCE_END.search(text, end)
-    return left, after.start() + 1 if after else len(text)
-
-
-def speaks_of_future(text: str, start: int, end: int) -> bool:
-    """True when the sentence around `text[start:end]` speaks of the future ("will", "set to")."""
-    left, right = sentence_bounds(text, start, end)
-    return bool(_FUTURE.search(text, left, right))
-
-
-_PAST_WORDS = re.compile(
-    rf"\b(?:{_IRREGULAR_PAST}|brought|became|since|ago|"
-    r"(?<!\bbe )(?<!\bbeen )(?<!\bis )(?<!\bare )(?!need|feed|seed|speed|proceed)[a-z]{2,}ed"
-    r"(?!\s+by\b))\b",
-    re.I,
-)
-
-
-def clause_tense(text: str, start: int, end: int) -> str | None:
-    """`past` or `future`: the tense marker nearest to `text[start:end]` in its sentence.
-
-    Example:
-        >>> text = "He said output fell in March; the plant will reopen in June."
-        >>> clause_tense(text, 23, 28), clause_tense(text, 56, 60)
-        ('past', 'future')
-    """
-    left, right = sentence_bounds(text, start, end)
-    markers = [(m.start(), "future") for m in _FUTURE.finditer(text, left, right)]
-    markers += [(m.start(), "past") for m in _PAST_WORDS.finditer(text, left, right)]
-    if not markers:
-        return None
-    return min(markers, key=lambda marker: abs(marker[0] - start))[1]
 
 
 def resolve(text: str, times: list[TimeExpr], published: date) -> list[TimeExpr]:
@@ -130,14 +96,57 @@ def resolve(text: str, times: list[TimeExpr], published: date) -> list[TimeExpr]
             time = _weekday(text, time, weekday, published)
         elif quarter := _QUARTER.match(surface):
             time, named = _quarter(text, time, quarter, published, anchor)
-            if named is not None and anchor is None:
+            if named is not None and (anchor is None or _reports_anew(text, time, anchor)):
                 anchor = (*named, time.end)
+        elif anchor is not None and _compares_last_year(text, time):
+            time = replace(time, value=f"{anchor[0] - 1}-Q{anchor[1]}")
         elif year_ago := _YEAR_AGO.match(_with_suffix(text, time)):
             time = _year_ago(time, year_ago, published, anchor)
         elif (told := _TOLD_BEFORE.match(surface)) and result:
             time = _from_narrative(time, told, result[-1])
+        elif _PART_OF_DAY.match(surface) and result:
+            time = _day_of_narrative(text, time, result[-1])
         result.append(_vague_amounts(text, time))
     return result
+
+
+_COMPARED_BEFORE = re.compile(
+    r"(?:\b(?:from|with|than|versus|vs\.)|[$#£€]\s?[\d.,]+(?:\s+(?:million|billion))?)\s+$",
+    re.I,
+)
+_COMPARED_AFTER = re.compile(
+    r"^['’]s\s+(?:[$#£€\d]|results?|quarter|period|level|figures?|earnings|net|loss|profit)",
+    re.I,
+)
+
+
+def _reports_anew(text: str, time: TimeExpr, anchor: tuple[int, int, int]) -> bool:
+    """True for a quarter reported on ("reported third-quarter profit") after "Separately"."""
+    return bool(_NEW_TOPIC.search(text, anchor[2], time.start)) and (
+        clause_tense(text, time.start, time.end) == "past"
+    )
+
+
+def _compares_last_year(text: str, time: TimeExpr) -> bool:
+    """True for "last year" in a comparison of amounts ("from last year's $2 billion")."""
+    if not re.fullmatch(r"last\s+year", time.text.strip(), re.I):
+        return False
+    before = text[max(0, time.start - 30) : time.start]
+    return bool(_COMPARED_BEFORE.search(before) or _COMPARED_AFTER.match(text[time.end :]))
+
+
+_PART_OF_DAY = re.compile(
+    r"(?:the\s+)?(?:(?:early|late)\s+)?(?:mid[\s-]?)?(?:morning|afternoon|evening)", re.I
+)
+
+
+def _day_of_narrative(text: str, time: TimeExpr, before: TimeExpr) -> TimeExpr:
+    """ "In the morning" is on the day told just before in the same or the last sentence."""
+    if not _DATE_VALUE.fullmatch(before.value) or not _DATE_VALUE.match(time.value):
+        return time
+    if len(re.findall(r"[.!?]\s", text[before.end : time.start])) > 1:
+        return time
+    return replace(time, value=before.value + time.value[10:])
 
 
 def _from_narrative(time: TimeExpr, match: re.Match[str], before: TimeExpr) -> TimeExpr:
@@ -153,7 +162,7 @@ def _from_narrative(time: TimeExpr, match: re.Match[str], before: TimeExpr) -> T
     if unit == "year":
         value = str(int(before.value[:4]) + shift)
     elif unit == "month":
-        value = rules.month_value(int(before.value[:4]), int(before.value[5:7]), shift)
+        value = lexicon.month_value(int(before.value[:4]), int(before.value[5:7]), shift)
     else:
         value = (date.fromisoformat(before.value[:10]) + timedelta(days=shift)).isoformat()
     return replace(time, type="date", value=value)
@@ -183,7 +192,7 @@ def _with_suffix(text: str, time: TimeExpr) -> str:
 
 def _weekday(text: str, time: TimeExpr, match: re.Match[str], published: date) -> TimeExpr:
     which = (match["which"] or "").lower()
-    weekday = rules.WEEKDAYS.index(match["weekday"].lower())
+    weekday = lexicon.WEEKDAYS.index(match["weekday"].lower())
     back = (published.weekday() - weekday) % 7
     ahead = (weekday - published.weekday()) % 7
     if which in ("last", "this past", "past"):
@@ -203,7 +212,7 @@ def _future_weekday(text: str, time: TimeExpr) -> bool:
     before = text[max(left, time.start - 80) : time.start]
     if _PAST_VERB_BEFORE.search(before) or _PAST_PLAN.search(before):
         return False
-    return bool(_FUTURE_VERB_BEFORE.search(before) or _FUTURE.search(before))
+    return bool(FUTURE_VERB_BEFORE.search(before) or FUTURE.search(before))
 
 
 def _quarter(
@@ -216,7 +225,7 @@ def _quarter(
     """The quarter `match` names, and the (year, quarter) it establishes for what follows."""
     mods = match["mods"].lower()
     det = (match["det"] or "").lower()
-    current = rules.quarter_number(published)
+    current = lexicon.quarter_number(published)
     explicit = re.search(r"(?:1[89]|20)\d\d", mods) or None
     year_of = match["of_year"] or (explicit.group(0) if explicit else None)
     back = bool(re.search(r"year-(?:earlier|ago)|last year's", mods) or match["tail"])
@@ -240,7 +249,7 @@ def _quarter(
     if "current" in mods or det == "this":
         year, number = published.year, current
     elif det in ("last", "next") or "previous" in mods:
-        year, number = rules.shifted_quarter(published.year, current, 1 if det == "next" else -1)
+        year, number = lexicon.shifted_quarter(published.year, current, 1 if det == "next" else -1)
     else:
         year, number = _reported_quarter(text, time, published, anchor)
     named = (year, number) if _ending_on(text, time, published) else None
@@ -255,11 +264,11 @@ def _quarter(
 def _ending_on(text: str, time: TimeExpr, published: date) -> tuple[int, int] | None:
     """The calendar quarter holding most of three months "ended Sept. 30" or "ending July 31"."""
     ended = re.match(
-        rf"\s+(?:ended|ending)\s+{rules._MONTH}\s+\d", text[time.end : time.end + 30], re.I
+        rf"\s+(?:ended|ending)\s+{lexicon.MONTH_RE}\s+\d", text[time.end : time.end + 30], re.I
     )
     if not ended:
         return None
-    month = rules.MONTHS[ended["month"].lower()]
+    month = lexicon.MONTHS[ended["month"].lower()]
     year = published.year - (month > published.month)
     middle = (year * 12 + month - 2) - 1
     return middle // 12, (middle % 12) // 3 + 1
@@ -274,7 +283,7 @@ def _reported_quarter(
         return ended
     if anchor is not None and "latest" not in time.text.lower():
         return anchor[0], anchor[1]
-    return rules.shifted_quarter(published.year, rules.quarter_number(published), -1)
+    return lexicon.shifted_quarter(published.year, lexicon.quarter_number(published), -1)
 
 
 def _year_ago(
@@ -282,7 +291,7 @@ def _year_ago(
 ) -> TimeExpr:
     """A year before the quarter being reported on, else "ago" counts back from publication."""
     number = (match["number"] or "a").lower()
-    years = int(number) if number.isdigit() else rules.NUMBERS.get(number, 1)
+    years = int(number) if number.isdigit() else lexicon.NUMBERS.get(number, 1)
     if not isinstance(years, int):
         return time
     if anchor is not None and years == 1:
@@ -299,7 +308,7 @@ _PAST_CUE = re.compile(
     r"(?:\s+(?:on|in|at))?\s+$",
     re.I,
 )
-_FUTURE_CUE = re.compile(
+FUTURE_CUE = re.compile(
     r"\b(?:payable|effective|due|starting|beginning|expires?|expiring|"
     r"(?:scheduled|set|slated|planned|postponed|delayed|moved)\s+(?:for|to|until))(?:\s+on)?\s+$",
     re.I,
@@ -325,7 +334,7 @@ def month_day_year(text: str, time: TimeExpr, published: date) -> str:
     before = text[max(0, time.start - 40) : time.start]
     if _PAST_CUE.search(before):
         chosen = max(d for d in candidates if d <= published)
-    elif _FUTURE_CUE.search(before):
+    elif FUTURE_CUE.search(before):
         chosen = min(d for d in candidates if d >= published)
     else:
         chosen = min(candidates, key=lambda d: abs((d - published).days))

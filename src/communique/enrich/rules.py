@@ -4,12 +4,16 @@ It finds explicit dates ("8 November 2020", "Friday Oct. 13", "2020-11-08", "Sep
 "in 2020", "fiscal 1990"), relative days ("yesterday", "this morning", "last Monday",
 "last week/month/year", "last June", "July last year"), clock times ("5 p.m."), quarters and
 reporting periods ("the third quarter", "the year-earlier period"), "two years ago", seasons,
-decades, centuries, durations ("44 days", "a couple of years", "several months") and
-references to the present, past and future ("now", "recently", "soon"). `anchors.resolve`
-then settles weekdays, quarters and "a year earlier" from the sentence and the narrative.
-Compared with HeidelTime it loses: sets ("every Monday"), holidays, spelled-out years
-("nineteen ninety-six"), parts of days without a day ("mid-afternoon"), vaguer phrases ("the
-weekend", "the following year", "year-end") and every language other than English.
+decades, centuries, durations ("44 days", "twenty-four hours", "two and a half years", "a
+couple of years", "several months") and references to the present, past and future ("now",
+"recently", "soon"); `phrases` adds spelled-out years, parts of years, weekends, sets and
+vague spans. Ages ("52 years old"), rates ("$2 million a year"), "as soon as" and programme
+titles ("This Week", "USA Today") are left out. `anchors.resolve` then settles weekdays,
+quarters and "a year earlier" from the sentence and the narrative.
+Compared with HeidelTime it loses: holidays, the adjective "recent" ("the recent sale"),
+frequency adverbs ("annually", "daily"), some ordinal phrases ("the second day of the
+offensive"), sentence-level part-of-speech cues (a present-tense "meet Monday" stays in the
+past) and every language other than English.
 """
 
 from __future__ import annotations
@@ -17,67 +21,32 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from communique.enrich import phrases
+from communique.enrich.lexicon import (
+    FULL_MONTH,
+    MONTH_RE,
+    MONTHS,
+    NUMBER_RE,
+    NUMBERS,
+    PARTS_OF_DAY,
+    SEASONS,
+    UNITS,
+    WEEKDAYS,
+    month_value,
+    quarter_number,
+    shifted_quarter,
+    week_value,
+)
 from communique.model import TimeExpr
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sept", "sep"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-NUMBERS: dict[str, int | str] = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "a": 1,
-    "an": 1,
-    "a couple of": 2,
-    "a few": "X",
-    "few": "X",
-    "several": "X",
-    "many": "X",
-}
-UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "decade": "DE", "hour": "H"}
-
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = MONTH_RE
 MONTH_NAME = re.compile(r"\b" + _MONTH + r"(?!\w)", re.I)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
-_NUMBER = r"(?P<number>\d+|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
-_UNIT = r"(?P<unit>day|week|month|year|decade|hour)s?"
+_NUMBER = NUMBER_RE
+_UNIT = r"(?P<unit>day|week|month|year|decade|hour|minute|centur(?:y|ie))s?"
 _WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
 _PART_OF_DAY = r"(?:\s+(?P<part>morning|afternoon|evening|night))?"
-PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 QUARTER = (
     r"(?:(?P<det>the|its|their|this|that|last|next|a|an)\s+)?"
     r"(?P<mods>(?:(?:flat|comparable|corresponding|same|latest|current|recent|previous|"
@@ -118,12 +87,9 @@ REFERENCES = {
     "the short term": "FUTURE_REF",
     "the long term": "FUTURE_REF",
     "in future": "FUTURE_REF",
+    "a later date": "FUTURE_REF",
+    "a future date": "FUTURE_REF",
 }
-SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
-_FULL_MONTH = (
-    r"(?P<month>January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)"
-)
 COUNTED = (
     r"\s*(?:%|percent|people|persons|troops|soldiers|men|women|children|refugees|families|"
     r"tons|tonnes|km|kilomet(?:er|re)s|met(?:er|re)s|dollars|euros|votes)\b"
@@ -155,7 +121,11 @@ PATTERNS = (
     (
         "duration",
         re.compile(
-            rf"\b(?:(?P<mod>almost|nearly|about|over|more than)\s+)?{_NUMBER}[-\s]{_UNIT}\b", re.I
+            rf"\b(?:(?:almost|nearly|about|over|(?:no\s+)?more than|less than|at least|up to)\s+)?"
+            rf"{_NUMBER}(?P<half>\s+1/2|\s+and\s+a\s+half)?[-\s]"
+            r"(?:(?:more|additional|further|extra|straight|consecutive|full|trading|business|"
+            rf"working)\s+)?{_UNIT}(?P<half_after>\s+and\s+a\s+half)?\b",
+            re.I,
         ),
     ),
     (
@@ -181,7 +151,7 @@ PATTERNS = (
             re.I,
         ),
     ),
-    ("month_year", re.compile(rf"\b{_FULL_MONTH}\s+(?P<which>last|this|next)\s+year\b")),
+    ("month_year", re.compile(rf"\b{FULL_MONTH}\s+(?P<which>last|this|next)\s+year\b")),
     ("this_year", re.compile(r"\bthe\s+(?:current|full|current fiscal)\s+year\b", re.I)),
     (
         "told_before",
@@ -190,12 +160,17 @@ PATTERNS = (
             re.I,
         ),
     ),
-    ("relative", re.compile(r"\b(?P<which>last|next|this)\s+(?P<unit>week|month|year)\b", re.I)),
+    (
+        "relative",
+        re.compile(
+            r"\b(?P<which>last|next|this|(?<=the )(?:past|coming))\s+"
+            r"(?P<unit>week|month|year|decade)\b",
+            re.I,
+        ),
+    ),
     (
         "month_alone",
-        re.compile(
-            rf"\b(?:(?P<which>last|next|this|early|late|mid-?)\s*)?{_FULL_MONTH}\b(?!\s+\d)"
-        ),
+        re.compile(rf"\b(?:(?P<which>last|next|this|early|late|mid-?)\s*)?{FULL_MONTH}\b(?!\s+\d)"),
     ),
     (
         "season",
@@ -244,20 +219,23 @@ NOT_A_YEAR_BEFORE = re.compile(
 GATES = {
     "quarter": ("quarter", "period"),
     "ago": ("ago", "earlier"),
-    "duration": ("day", "week", "month", "year", "decade", "hour"),
+    "duration": ("day", "week", "month", "year", "decade", "centur", "hour", "minute"),
     "relative_day": ("today", "yesterday", "tomorrow", "tonight", "this", "last"),
     "weekday": ("day",),
     "clock": ("m.", "am", "pm"),
     "month_year": ("year",),
     "told_before": ("following", "previous", "preceding", "same", "that"),
     "this_year": ("year",),
-    "relative": ("last", "next", "this"),
+    "relative": ("last", "next", "this", "past", "coming"),
     "season": tuple(SEASONS),
     "decade": ("0s", "0's"),
     "century": ("century",),
     "fiscal": ("fiscal", "calendar"),
 }
 """Words (lower case) a text must contain for a pattern to be tried: most texts skip most."""
+GATES.update(phrases.GATES)
+ORDERED = (PATTERNS[0], *phrases.PATTERNS, *PATTERNS[1:])
+"""ISO dates first, then the phrase families, then the calendar patterns above."""
 
 
 def tag(text: str, published: date | None) -> list[TimeExpr]:
@@ -270,26 +248,76 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
     found: list[TimeExpr] = []
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
-    for kind, pattern in PATTERNS:
-        if kind in GATES and not any(word in lowered for word in GATES[kind]):
+    for kind, pattern in ORDERED:
+        if kind in GATES and not any(
+            word in (text if word[0].isupper() else lowered) for word in GATES[kind]
+        ):
             continue
         for match in pattern.finditer(text):
-            if any(match.start() < end and start < match.end() for start, end in taken):
+            start, end = match.span("expr") if "expr" in pattern.groupindex else (-1, -1)
+            if start < 0:
+                start, end = match.span()
+            if any(start < right and left < end for left, right in taken):
                 continue
-            value = _value(kind, match, published)
-            if value is None:
+            if not_a_time(kind, text, start, end):
                 continue
-            taken.append(match.span())
-            found.append(
-                TimeExpr(
-                    match.group(0),
-                    match.start(),
-                    match.end(),
-                    "duration" if kind == "duration" else "date",
-                    value,
-                )
+            typed = _typed_value(kind, match, published)
+            if typed is None:
+                continue
+            taken.append((start, end))
+            found.append(TimeExpr(text[start:end], start, end, *typed))
+    return sorted(found + phrases.range_firsts(text, found), key=lambda t: t.start)
+
+
+def _typed_value(kind: str, match: re.Match[str], published: date | None) -> tuple[str, str] | None:
+    """(type, value) of `match`, from this module's patterns or the phrase families."""
+    if kind in phrases.GATES:
+        return phrases.value(kind, match, published)
+    value = _value(kind, match, published)
+    if value is None:
+        return None
+    return ("duration" if kind == "duration" else "date"), value
+
+
+_RATE_BEFORE = re.compile(
+    r"(?:\d[\d,.]*\s*(?:%|million|billion|thousand)?|\b(?:once|twice|times|two|three|four|five|"
+    r"six|seven|eight|nine|ten|dozen|hundreds?|thousands?|millions?|billions?))\s+"
+    r"(?:(?!(?:for|in|within|after|over|by|of|to|at|than|the|about|nearly|almost)\b)"
+    r"[a-z]+\s+){0,2}$",
+    re.I,
+)
+_TITLE_CASE = re.compile(r"^[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+$")
+
+
+def not_a_time(kind: str, text: str, start: int, end: int) -> bool:
+    """True for what looks like a time but is none: an age, a rate, "as soon as", a title.
+
+    Example:
+        >>> text = "Aged 52 years old, he earns $1.76 a year, on the show This Week."
+        >>> spans = [(k, text.index(s), text.index(s) + len(s)) for k, s in (
+        ...     ("duration", "52 years"), ("duration", "a year"), ("relative", "This Week"))]
+        >>> [not_a_time(kind, text, start, end) for kind, start, end in spans]
+        [True, True, True]
+    """
+    surface = text[start:end]
+    after = text[end : end + 12]
+    if kind == "duration" and re.match(r"[-\s]+old\b", after):
+        return True
+    if kind == "duration" and re.match(r"an?\s", surface, re.I):
+        return bool(_RATE_BEFORE.search(text[max(0, start - 40) : start]))
+    if kind == "reference" and surface.lower() == "soon":
+        return (
+            text[max(0, start - 3) : start].lower() == "as "
+            and after.startswith(" as")
+            and not re.match(
+                r" as (?:possible|practicable|feasible)\b", after + text[end + 12 : end + 24]
             )
-    return sorted(found, key=lambda t: t.start)
+        )
+    if kind in ("relative", "relative_day", "reference") and _TITLE_CASE.match(surface):
+        return True
+    return kind in ("relative_day", "reference") and bool(
+        surface[:1].isupper() and re.search(r"\b[A-Z]\w*\s$", text[max(0, start - 20) : start])
+    )
 
 
 def _value(kind: str, match: re.Match[str], published: date | None) -> str | None:
@@ -323,12 +351,23 @@ def _value(kind: str, match: re.Match[str], published: date | None) -> str | Non
 
 
 def _duration(groups: dict[str, str]) -> str:
+    """ "44 days" is P44D, "two and a half years" P2Y6M, "a few minutes" PTXM, "a decade" P10Y."""
     number = groups["number"].lower()
     amount = number if number.isdigit() else str(NUMBERS[" ".join(number.split())])
     unit = UNITS[groups["unit"].lower()]
-    if unit == "DE":
-        return f"P{int(amount) * 10}Y" if amount.isdigit() else "PXDE"
-    return f"PT{amount}H" if unit == "H" else f"P{amount}{unit}"
+    half = (groups.get("half") or groups.get("half_after")) and amount.isdigit()
+    scale = {"DE": 10, "CE": 100}.get(unit)
+    if scale:
+        if not amount.isdigit():
+            return f"PX{unit}"
+        return f"P{int(amount) * scale + (scale // 2 if half else 0)}Y"
+    if unit in ("H", "MIN"):
+        designator = unit[0]
+        smaller = {"H": "30M", "MIN": "30S"}[unit] if half else ""
+        return f"PT{amount}{designator}{smaller}"
+    if half:
+        return f"P{amount}{unit}" + {"Y": "6M", "M": "15D", "W": "3DT12H", "D": "T12H"}[unit]
+    return f"P{amount}{unit}"
 
 
 def _quarter(groups: dict[str, str], published: date | None) -> str | None:
@@ -381,8 +420,11 @@ def _relative(kind: str, groups: dict[str, str], published: date | None) -> str 
         return _month_alone(groups, published)
     if kind == "season":
         return _season(groups, published)
-    shift = {"last": -1, "next": 1, "this": 0}[groups["which"].lower()]
+    which = groups["which"].lower()
+    shift = {"last": -1, "past": -1, "next": 1, "coming": 1}.get(which, 0)
     unit = groups["unit"].lower()
+    if unit == "decade":
+        return str(published.year // 10 + shift)
     if unit == "year":
         return str(published.year + shift)
     if unit == "month":
@@ -407,7 +449,9 @@ def _ago(groups: dict[str, str], published: date) -> str:
         return month_value(published.year, published.month, -amount)
     if unit == "week":
         return week_value(published - timedelta(weeks=amount))
-    if unit == "hour":
+    if unit.startswith("centur"):
+        return str(published.year - 100 * amount)
+    if unit in ("hour", "minute"):
         return published.isoformat()
     return (published - timedelta(days=amount)).isoformat()
 
@@ -440,41 +484,3 @@ def _season(groups: dict[str, str], published: date) -> str:
     elif which == "next":
         year += start <= published.month
     return f"{year}-{season}"
-
-
-def month_value(year: int, month: int, shift: int = 0) -> str:
-    """The `YYYY-MM` value of the month `shift` months after `year`-`month`.
-
-    Example:
-        >>> month_value(2020, 1, -1), month_value(2020, 12, 1)
-        ('2019-12', '2021-01')
-    """
-    index = year * 12 + month - 1 + shift
-    return f"{index // 12}-{index % 12 + 1:02d}"
-
-
-def week_value(day: date) -> str:
-    """The ISO week value (`YYYY-Www`) of the week holding `day`.
-
-    Example:
-        >>> week_value(date(2021, 1, 1))
-        '2020-W53'
-    """
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def quarter_number(day: date) -> int:
-    """The calendar quarter (1-4) `day` falls in."""
-    return (day.month - 1) // 3 + 1
-
-
-def shifted_quarter(year: int, quarter: int, shift: int) -> tuple[int, int]:
-    """(year, quarter) `shift` quarters after quarter `quarter` of `year`.
-
-    Example:
-        >>> shifted_quarter(2020, 1, -1), shifted_quarter(2020, 4, 1)
-        ((2019, 4), (2021, 1))
-    """
-    index = year * 4 + quarter - 1 + shift
-    return index // 4, index % 4 + 1

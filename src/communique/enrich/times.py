@@ -7,9 +7,9 @@
    no such date its year comes from the words before it or its distance to publication
    ("payable Feb. 1" said in October is next February's; see `anchors.month_day_year`).
 3. Tense: a bare month is the next one when the tense marker nearest to it is future
-   ("will", "scheduled"), the last one after "since", and otherwise the nearest one to
-   publication ("in October" said in January is last October; "in January" said in November
-   is next January).
+   ("will", "scheduled") or it is a deadline ("by February", "until March"), the last one
+   after "since", and otherwise the nearest one to publication ("in October" said in January
+   is last October; "in January" said in November is next January).
 4. A complete written date found by the rules ("Oct. 15, 1999") replaces the pieces HeidelTime
    saw inside it (without a part-of-speech tagger it can split at "Oct."), and the dates it
    misses are added from the rules.
@@ -23,10 +23,10 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from communique.enrich import anchors, heideltime, rules
+from communique.enrich import anchors, heideltime, lexicon, rules, tense
 from communique.model import TimeExpr
 
-_MONTH = rules._MONTH
+_MONTH = lexicon.MONTH_RE
 _DAY_RANGE = (
     re.compile(
         rf"\b{_MONTH}\s+(?P<first>[0-3]?\d)\s*(?:-|–|—|to|and)\s*(?P<last>[0-3]?\d)"
@@ -146,8 +146,11 @@ def by_tense(text: str, time: TimeExpr, published: date) -> TimeExpr:
     if month and _BARE_MONTH.match(time.text.strip()) and int(month[1]) == published.year:
         number = int(month[2])
         ahead = (number - published.month) % 12
-        since = re.search(r"\bsince\s+$", text[max(0, time.start - 8) : time.start], re.I)
-        future = not since and anchors.clause_tense(text, time.start, time.end) == "future"
+        before = text[max(0, time.start - 8) : time.start]
+        since = re.search(r"\bsince\s+$", before, re.I)
+        deadline = re.search(r"\b(?:by|until|till)\s+$", before, re.I)
+        told = tense.clause_tense(text, time.start, time.end)
+        future = not since and (told == "future" or deadline)
         if future or (not since and ahead and ahead <= NEAR_MONTHS):
             year = published.year + (number < published.month)
         else:
@@ -246,7 +249,7 @@ def merge_ranges(text: str, times: list[TimeExpr]) -> list[TimeExpr]:
             first, last = int(match["first"]), int(match["last"])
             if year is None or not 1 <= first < last <= 31:
                 continue
-            month = rules.MONTHS[match["month"].lower()]
+            month = lexicon.MONTHS[match["month"].lower()]
             ranges.append(
                 TimeExpr(
                     match.group(0),

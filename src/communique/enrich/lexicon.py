@@ -1,0 +1,141 @@
+"""English words of time shared by the rule families: months, weekdays, numbers, units.
+
+Also the arithmetic of calendar values: months, ISO weeks and quarters shifted by a count.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = ("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("sixty", "seventy", "eighty", "ninety")
+_TENS_ALL = ("twenty", "thirty", "forty", "fifty", *_TENS)
+NUMBERS: dict[str, int | str] = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    **{word: number for number, word in enumerate(_TEENS, start=13) if number != 15},
+    **{word: 10 * number for number, word in enumerate(_TENS, start=6)},
+    **{
+        f"{tens}{joint}{ones}": 10 * tens_number + ones_number
+        for tens_number, tens in enumerate(_TENS_ALL, start=2)
+        for ones_number, ones in enumerate(_ONES, start=1)
+        for joint in ("-", " ")
+    },
+    **{f"{ones} hundred": 100 * number for number, ones in enumerate(("a", *_ONES[1:]), start=1)},
+    **{f"{ones} thousand": 1000 * number for number, ones in enumerate(("a", *_ONES[1:]), start=1)},
+    "one hundred": 100,
+    "one thousand": 1000,
+    "a": 1,
+    "an": 1,
+    "a couple of": 2,
+    "couple of": 2,
+    "a few": "X",
+    "few": "X",
+    "several": "X",
+    "many": "X",
+}
+_ONE_TO_NINE = "|".join(_ONES)
+_TEN_TO_NINETEEN = "ten|eleven|twelve|" + "|".join(_TEENS)
+NUMBER_RE = (
+    r"(?P<number>(?=[\dacefmnost])(?:\d+|(?:a\s+)?couple\s+of|a\s+few|few|several|many|"
+    rf"(?:a|{_ONE_TO_NINE})\s+(?:hundred|thousand)|(?:{'|'.join(_TENS_ALL)})(?:[\s-](?:{_ONE_TO_NINE}))?|"
+    rf"{_ONE_TO_NINE}|{_TEN_TO_NINETEEN}|an?))"
+)
+"""A count in digits or words ("44", "twenty-four", "a hundred", "several"), in group `number`."""
+MONTH_RE = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+"""A month name or abbreviation, in group `month`."""
+UNITS = {
+    "day": "D",
+    "week": "W",
+    "month": "M",
+    "year": "Y",
+    "decade": "DE",
+    "century": "CE",
+    "centurie": "CE",
+    "hour": "H",
+    "minute": "MIN",
+}
+"""TimeML duration units of the singular (or plural without its s) unit words."""
+
+PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
+SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
+FULL_MONTH = (
+    r"(?P<month>January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)"
+)
+
+
+def month_value(year: int, month: int, shift: int = 0) -> str:
+    """The `YYYY-MM` value of the month `shift` months after `year`-`month`.
+
+    Example:
+        >>> month_value(2020, 1, -1), month_value(2020, 12, 1)
+        ('2019-12', '2021-01')
+    """
+    index = year * 12 + month - 1 + shift
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def week_value(day: date) -> str:
+    """The ISO week value (`YYYY-Www`) of the week holding `day`.
+
+    Example:
+        >>> week_value(date(2021, 1, 1))
+        '2020-W53'
+    """
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def quarter_number(day: date) -> int:
+    """The calendar quarter (1-4) `day` falls in."""
+    return (day.month - 1) // 3 + 1
+
+
+def shifted_quarter(year: int, quarter: int, shift: int) -> tuple[int, int]:
+    """(year, quarter) `shift` quarters after quarter `quarter` of `year`.
+
+    Example:
+        >>> shifted_quarter(2020, 1, -1), shifted_quarter(2020, 4, 1)
+        ((2019, 4), (2021, 1))
+    """
+    index = year * 4 + quarter - 1 + shift
+    return index // 4, index % 4 + 1

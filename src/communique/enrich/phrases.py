@@ -1,0 +1,500 @@
+"""The rule tagger's families of English phrases that name time without a calendar date.
+
+Each family follows the TimeML (TIMEX3) conventions for what is an expression and how its
+value is written:
+
+1. Spelled-out years, as read aloud in speeches and broadcasts: "nineteen ninety-six",
+   "January nineteen ninety-seven", "the winter of nineteen ninety-four", "the year two
+   thousand", "twenty twenty-three".
+2. Parts of a year: "mid-1996", "the first half of 1990" (1990-H1), "the nineties" and "the
+   '80s" (decades), "year-end", "the end of the year" (the year, as TimeML writes it with
+   mod END), "the year" and "the fiscal year" (the year being told of; a duration P1Y when it
+   is "the year ended June 30"), "the past year" (last year), "later in the day".
+3. Weekends: "over the weekend" is the last one in a past sentence, the next one in a future
+   one ("1990-W32-WE").
+4. Sets: "every month" (P1M), "each Thursday" (XXXX-WXX-4), "each July" (XXXX-07), "on
+   Mondays", "Monday and Tuesday nights" (XXXX-WXX-1TNI, XXXX-WXX-2TNI).
+5. Vague spans: "in recent years" (PAST_REF), "in coming months", "the weeks ahead", "future
+   quarters" (FUTURE_REF), "the past two quarters" (P2Q), "several quarters" (PXQ), and bare
+   plurals after a preposition: "for years", "within weeks", "for centuries" (PXY, PXW, PXCE);
+   the first count of "two to three weeks" (P2W, by `range_firsts`); "after
+   months of talks", "heady days of growth" (PXM, PXD); "the first hours", "the early years"
+   (PTXH, PXY).
+6. The month "May" after a preposition ("by May", "in May"), where it cannot be the verb.
+7. A part of the day without a day ("by mid-afternoon", "in the morning", "late morning
+   yesterday"): the day of publication, or the day named.
+8. "Will one day", "could one day": the future, not a duration of one day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from communique.enrich.lexicon import (
+    FULL_MONTH,
+    MONTHS,
+    NUMBER_RE,
+    NUMBERS,
+    PARTS_OF_DAY,
+    SEASONS,
+    WEEKDAYS,
+    month_value,
+    week_value,
+)
+from communique.enrich.tense import clause_tense
+from communique.model import TimeExpr
+
+_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = (
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_CENTURIES = {"eighteen": 18, "nineteen": 19, "twenty": 20}
+_TWO_DIGITS = (
+    rf"(?:(?P<tens>{'|'.join(_TENS)})(?:[\s-]+(?P<ones>{'|'.join(_ONES)}))?"
+    rf"|(?P<teen>{'|'.join(_TEENS)})|oh[\s-]+(?P<oh>{'|'.join(_ONES)}))"
+)
+SPELLED_YEAR = (
+    rf"(?:(?P<century>eighteen|nineteen|twenty)[\s-]+(?:hundred\s+(?:and\s+)?)?{_TWO_DIGITS}"
+    rf"|(?P<millennium>two\s+thousand)(?:[\s-]+(?:and\s+)?(?P<after>{'|'.join(_TEENS + _ONES)}))?)"
+)
+"""A year said in words: "nineteen ninety-six", "two thousand and eight"."""
+_WEEKDAY_WORDS = "|".join(WEEKDAYS)
+_UNIT_WORDS = r"(?P<unit>days|weeks|months|quarters|years|decades|centuries)"
+_PLURAL_UNITS = {
+    "days": "D",
+    "weeks": "W",
+    "months": "M",
+    "quarters": "Q",
+    "years": "Y",
+    "decades": "DE",
+    "centuries": "CE",
+}
+_SET_UNITS = {
+    "day": "D",
+    "week": "W",
+    "month": "M",
+    "quarter": "Q",
+    "year": "Y",
+    "hour": "H",
+    "minute": "M",
+}
+_DECADES = {
+    "twenties": "2",
+    "thirties": "3",
+    "forties": "4",
+    "fifties": "5",
+    "sixties": "6",
+    "seventies": "7",
+    "eighties": "8",
+    "nineties": "9",
+}
+_COUNT = NUMBER_RE
+
+PATTERNS = (
+    (
+        "spelled_year",
+        re.compile(
+            rf"\b(?:{FULL_MONTH}\s+(?:of\s+)?|the\s+(?P<season>spring|summer|autumn|fall|winter)"
+            rf"\s+of\s+|(?P<the_year>the\s+year)\s+)?{SPELLED_YEAR}\b",
+            re.I,
+        ),
+    ),
+    (
+        "half",
+        re.compile(
+            r"\bthe\s+(?:(?P<which>first|second|last|latter|final)\s+half|"
+            r"(?P<quarters>first|last)\s+two\s+quarters)\s+of\s+(?:(?:fiscal|calendar)\s+)?"
+            r"(?:(?P<year>(?:1[89]|20)\d\d)|(?P<relative>this|next|last|the)\s+year)\b",
+            re.I,
+        ),
+    ),
+    (
+        "mid_year",
+        re.compile(r"\b(?:early|mid|late)[\s-]+(?P<year>(?:1[89]|20)\d\d)\b(?![-\d])", re.I),
+    ),
+    (
+        "spelled_decade",
+        re.compile(
+            r"\bthe\s+(?:(?:early|mid|late)[\s-]+)?(?:nineteen[\s-]+)?"
+            r"(?P<decade>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"
+            r"|(?:\bthe\s+(?:(?:early|mid|late)[\s-]+)?)?['’](?P<digit>\d)0s\b",
+            re.I,
+        ),
+    ),
+    (
+        "year_end",
+        re.compile(
+            r"\b(?:(?:the\s+)?(?:fiscal\s+)?year[-\s]end\b|(?:the\s+)?year['’]s\s+end\b|"
+            r"the\s+end\s+of\s+(?:the\s+)?(?:fiscal\s+)?(?P<unit>year|month)\b)",
+            re.I,
+        ),
+    ),
+    (
+        "later_in",
+        re.compile(r"\b(?:later|earlier)\s+in\s+the\s+(?P<unit>day|week|month|year)\b", re.I),
+    ),
+    (
+        "the_year",
+        re.compile(
+            r"\b[Tt]he\s+(?:(?P<which>latest|past|last)\s+)?(?P<fiscal>fiscal\s+)?year\b"
+            r"(?![-'’]|\s+(?:before|after|earlier|later|ago|of|in\s+which|when|that|to|"
+            r"\d|two|nineteen|eighteen|twenty)\b)"
+            r"(?P<ended>\s+(?:ended|ending)\b)?"
+        ),
+    ),
+    (
+        "weekend",
+        re.compile(
+            r"\b(?P<which>the|this|last|next|this\s+past|this\s+coming|past|coming)\s+weekend\b",
+            re.I,
+        ),
+    ),
+    (
+        "set",
+        re.compile(
+            rf"\b(?:each|every)\s+(?:(?P<number>other|\d+|{'|'.join(_ONES[1:])})\s+)?"
+            r"(?:(?P<unit>day|week|month|quarter|year|hour|minute)s?"
+            rf"|(?P<weekday>{'|'.join(WEEKDAYS)})|{FULL_MONTH})\b"
+            rf"|\b(?:on\s+)?(?P<weekdays>{'|'.join(WEEKDAYS)})(?:s|\s+(?P<parts>mornings|"
+            r"afternoons|evenings|nights))\b",
+            re.I,
+        ),
+    ),
+    (
+        "weekday_pair",
+        re.compile(
+            rf"\b(?P<expr>{_WEEKDAY_WORDS})(?=\s+(?:and|or)\s+(?:{_WEEKDAY_WORDS})"
+            r"(?:s|\s+(?P<parts>mornings|afternoons|evenings|nights))\b)",
+            re.I,
+        ),
+    ),
+    (
+        "recent",
+        re.compile(
+            r"\b(?:(?P<past>recent|past)|(?P<future>coming|upcoming|future))\s+"
+            + _UNIT_WORDS
+            + r"\b|\bthe\s+(?P<ahead>days|weeks|months|years)\s+ahead\b",
+            re.I,
+        ),
+    ),
+    (
+        "quarters",
+        re.compile(
+            r"\b(?:(?:the\s+)?(?P<which>past|last|next|coming|previous|following|first)\s+)?"
+            + _COUNT
+            + r"\s+quarters\b(?P<of>\s+of\b)?",
+            re.I,
+        ),
+    ),
+    (
+        "bare_units",
+        re.compile(
+            r"\b(?:(?:for|within|over|in|after)\s+|(?:over|through)\s+the\s+)"
+            r"(?P<expr>" + _UNIT_WORDS + r")\b"
+            r"(?![-'’]|\s+(?:ago|old|earlier|later|before|after|past)\b)",
+            re.I,
+        ),
+    ),
+    (
+        "units_of",
+        re.compile(
+            r"\b(?P<before>[\w']+)\s+(?P<expr>(?P<unit>days|weeks|months|years|decades|centuries))"
+            r"\s+of\s+(?!age\b)",
+            re.I,
+        ),
+    ),
+    (
+        "first_units",
+        re.compile(
+            r"\bthe\s+(?:very\s+)?(?:first|early|last|final|closing|opening|initial)\s+"
+            r"(?P<unit>hours|days|weeks|months|years|decades)\b",
+            re.I,
+        ),
+    ),
+    (
+        "may",
+        re.compile(
+            r"\b(?i:in|by|since|until|till|before|after|from|through|during|of|to|early|late|mid)"
+            r"[\s-]+(?P<expr>May)\b"
+            r"(?![-\s]+(?:be|have|not|well|also|still|never|yet|need|want)\b|\s*,?\s*\d)"
+        ),
+    ),
+    (
+        "part_of_day",
+        re.compile(
+            r"\b(?:(?:in|during|by|at|until)\s+(?P<expr>(?:the\s+)?(?:(?:early|late)\s+)?"
+            r"(?:mid[\s-]?)?(?P<part>morning|afternoon|evening))\b"
+            r"(?!\s+(?:of|session|edition|news|paper|show|prayers?|hours|trading|yesterday|today|"
+            r"tomorrow)\b)"
+            r"|(?:(?:early|late|mid)[\s-]?)?(?P<part_before>morning|afternoon|evening|night)\s+"
+            r"(?P<day>yesterday|today|tomorrow)\b)",
+            re.I,
+        ),
+    ),
+    (
+        "one_day",
+        re.compile(
+            r"\b(?:will|would|could|might|may|can|shall|to)\s+(?P<expr>one\s+day)\b"
+            r"(?![-\s]+(?:of|long|old|after|before|later|earlier)\b)",
+            re.I,
+        ),
+    ),
+)
+"""Patterns tried before the calendar ones of `rules`: each names its family."""
+GATES = {
+    "spelled_year": ("eighteen", "nineteen", "twenty", "thousand"),
+    "half": ("half", "two quarters"),
+    "mid_year": ("early", "mid", "late"),
+    "spelled_decade": (*_DECADES, *(f"{mark}{digit}0s" for mark in "'’" for digit in range(10))),
+    "year_end": ("year-end", "year end", "year's end", "year’s end", "end of the"),
+    "later_in": ("later in the", "earlier in the"),
+    "the_year": ("year",),
+    "weekend": ("weekend",),
+    "set": (
+        "each ",
+        "every ",
+        "days",
+        "day nights",
+        "day mornings",
+        "day afternoons",
+        "day evenings",
+    ),
+    "weekday_pair": ("day and", "day or"),
+    "recent": ("recent", "past", "coming", "future", "ahead"),
+    "quarters": ("quarters",),
+    "bare_units": ("days", "weeks", "months", "quarters", "years", "decades", "centuries"),
+    "units_of": tuple(f"{unit} of" for unit in _PLURAL_UNITS),
+    "first_units": tuple(
+        f"{which} {unit}"
+        for which in ("first", "early", "last", "final", "closing", "opening", "initial")
+        for unit in ("hours", "days", "weeks", "months", "years", "decades")
+    ),
+    "may": ("May",),
+    "part_of_day": ("morning", "afternoon", "evening", "night"),
+    "one_day": ("one day",),
+}
+"""Words a text must contain for a family to be tried (in lower case, unless capitalised)."""
+
+
+def value(kind: str, match: re.Match[str], published: date | None) -> tuple[str, str] | None:
+    """(type, value) of the expression `match` found for family `kind`, or None if it is none."""
+    groups = match.groupdict()
+    if kind == "spelled_year":
+        return _spelled_year(groups)
+    if kind == "spelled_decade":
+        return "date", "19" + (groups["digit"] or _DECADES[groups["decade"].lower()])
+    if kind == "mid_year":
+        return "date", groups["year"]
+    if kind == "recent":
+        return _recent(groups)
+    if kind == "quarters":
+        return _quarters(groups)
+    if kind == "units_of" and _NOT_BEFORE_UNITS.fullmatch(groups["before"]):
+        return None
+    if kind == "first_units" and groups["unit"].lower() == "hours":
+        return "duration", "PTXH"
+    if kind in ("bare_units", "units_of", "first_units"):
+        return "duration", f"PX{_PLURAL_UNITS[groups['unit'].lower()]}"
+    if kind == "set":
+        return _set(groups)
+    if kind == "weekday_pair":
+        part = PARTS_OF_DAY[groups["parts"].lower()[:-1]] if groups["parts"] else ""
+        weekday = WEEKDAYS.index(groups["expr"].lower()) + 1
+        return "set", f"XXXX-WXX-{weekday}" + (f"T{part}" if part else "")
+    if kind == "one_day":
+        return "date", "FUTURE_REF"
+    if published is None:
+        return None
+    if kind == "half":
+        return _half(groups, published)
+    if kind == "weekend":
+        return "date", _weekend(match, published)
+    return _of_publication(kind, match, published)
+
+
+_NOT_BEFORE_UNITS = re.compile(
+    r"\d[\d,.]*|the|these|those|some|many|several|few|recent|past|coming|next|last|first|"
+    r"early|final|its|their|his|her|our|my|your|of|in|for|over|within|after|" + "|".join(NUMBERS),
+    re.I,
+)
+"""Words before "years of" that make it a count, a set of years or a phrase matched apart."""
+
+
+def _of_publication(kind: str, match: re.Match[str], published: date) -> tuple[str, str] | None:
+    """Families whose value is a unit of the publication date: the year, the day, May."""
+    groups = match.groupdict()
+    if kind == "year_end":
+        return _year_end(match, published)
+    if kind == "later_in":
+        unit = groups["unit"].lower()
+        values = {
+            "day": published.isoformat(),
+            "week": week_value(published),
+            "month": month_value(published.year, published.month),
+            "year": str(published.year),
+        }
+        return "date", values[unit]
+    if kind == "the_year":
+        return _the_year(match, published)
+    if kind == "may":
+        return "date", f"{published.year}-05"
+    day = published + timedelta(
+        days={"yesterday": -1, "tomorrow": 1}.get((groups["day"] or "").lower(), 0)
+    )
+    part = (groups["part"] or groups["part_before"]).lower()
+    return "date", f"{day.isoformat()}T{PARTS_OF_DAY[part]}"
+
+
+def _spelled_year(groups: dict[str, str]) -> tuple[str, str] | None:
+    if groups["millennium"]:
+        if not groups["after"] and not groups["the_year"]:
+            return None
+        rest = _number(groups["after"]) if groups["after"] else 0
+        year = 2000 + rest
+    else:
+        century = _CENTURIES[groups["century"].lower()]
+        if groups["tens"]:
+            rest = (_TENS.index(groups["tens"].lower()) + 2) * 10
+            rest += _number(groups["ones"]) if groups["ones"] else 0
+        else:
+            rest = _number(groups["teen"] or groups["oh"])
+        year = century * 100 + rest
+    if groups["month"]:
+        return "date", f"{year}-{MONTHS[groups['month'].lower()]:02d}"
+    if groups["season"]:
+        return "date", f"{year}-{SEASONS[groups['season'].lower()]}"
+    return "date", str(year)
+
+
+def _number(word: str) -> int:
+    word = word.lower()
+    return _ONES.index(word) + 1 if word in _ONES else _TEENS.index(word) + 10
+
+
+def _recent(groups: dict[str, str]) -> tuple[str, str]:
+    if groups["ahead"] or groups["future"]:
+        return "date", "FUTURE_REF"
+    return "date", "PAST_REF"
+
+
+def _quarters(groups: dict[str, str]) -> tuple[str, str] | None:
+    number = groups["number"].lower()
+    amount = int(number) if number.isdigit() else NUMBERS.get(" ".join(number.split()), "X")
+    if amount == 1 or (groups["of"] and not groups["which"] and amount != "X"):
+        return None
+    return "duration", f"P{amount}Q"
+
+
+_RANGE_FIRST = re.compile(rf"\b(?P<expr>{NUMBER_RE})(?:\s+(?:to|or)\s+|\s*[-–]\s*)$", re.I)
+
+
+def range_firsts(text: str, found: list[TimeExpr]) -> list[TimeExpr]:
+    """The first counts of ranges like "two to three weeks": durations of their own (P2W).
+
+    Example:
+        >>> text = "It takes two to three weeks."
+        >>> [(t.text, t.value) for t in range_firsts(text, [TimeExpr("three weeks", 16, 27,
+        ...  "duration", "P3W")])]
+        [('two', 'P2W')]
+    """
+    firsts = []
+    for time in found:
+        count = re.match(r"(?:\d+|[a-z]+)[-\s]", time.text, re.I)
+        unit = re.search(r"[A-Z]+$", time.value)
+        before = _RANGE_FIRST.search(text, max(0, time.start - 30), time.start)
+        if time.type != "duration" or not (count and unit and before):
+            continue
+        number = before["number"].lower()
+        amount = int(number) if number.isdigit() else NUMBERS.get(" ".join(number.split()))
+        if not isinstance(amount, int) or number in ("a", "an"):
+            continue
+        clock = "T" if time.value.startswith("PT") else ""
+        value = f"P{clock}{amount}{unit.group(0)}" if unit.group(0) != "DE" else f"P{amount * 10}Y"
+        firsts.append(
+            TimeExpr(
+                before["expr"],
+                before.start(),
+                before.start() + len(before["expr"]),
+                "duration",
+                value,
+            )
+        )
+    return firsts
+
+
+def _set(groups: dict[str, str]) -> tuple[str, str]:
+    number = (groups["number"] or "1").lower()
+    count = 2 if number == "other" else int(number) if number.isdigit() else _number(number)
+    if groups["weekday"] or groups["weekdays"]:
+        weekday = WEEKDAYS.index((groups["weekday"] or groups["weekdays"]).lower()) + 1
+        part = PARTS_OF_DAY[groups["parts"].lower()[:-1]] if groups["parts"] else ""
+        return "set", f"XXXX-WXX-{weekday}" + (f"T{part}" if part else "")
+    if groups["month"]:
+        return "set", f"XXXX-{MONTHS[groups['month'].lower()]:02d}"
+    unit = groups["unit"].lower()
+    clock = "T" if unit in ("hour", "minute") else ""
+    return "set", f"P{clock}{count}{_SET_UNITS[unit]}"
+
+
+def _half(groups: dict[str, str], published: date) -> tuple[str, str]:
+    relative = (groups["relative"] or "").lower()
+    year = groups["year"] or str(published.year + {"next": 1, "last": -1}.get(relative, 0))
+    first = (groups["which"] or groups["quarters"]).lower() == "first"
+    return "date", f"{year}-H{1 if first else 2}"
+
+
+def _weekend(match: re.Match[str], published: date) -> str:
+    """The weekend before publication in past sentences and after it in future ones."""
+    which = " ".join(match["which"].lower().split())
+    saturday = published - timedelta(days=(published.weekday() - 5) % 7)
+    weekend_now = published.weekday() >= 5
+    if which in ("last", "past", "this past"):
+        day = saturday - timedelta(days=7) if weekend_now else saturday
+    elif which in ("next", "coming", "this coming"):
+        day = saturday + timedelta(days=7)
+    elif weekend_now:
+        day = saturday
+    elif clause_tense(match.string, match.start(), match.end()) == "future" or re.search(
+        r"\b(?:ahead of|before|until|by)\s+$",
+        match.string[max(0, match.start() - 12) : match.start()],
+    ):
+        day = saturday + timedelta(days=7)
+    else:
+        day = saturday
+    return week_value(day) + "-WE"
+
+
+def _year_end(match: re.Match[str], published: date) -> tuple[str, str]:
+    """The year (or month) whose end is meant: last year's after "since", else this one's."""
+    before = match.string[max(0, match.start() - 8) : match.start()]
+    if (match["unit"] or "").lower() == "month":
+        return "date", month_value(published.year, published.month)
+    since = re.search(r"\bsince\s+$", before, re.I)
+    return "date", str(published.year - bool(since))
+
+
+_STOP = re.compile(r"[.!?]\s")
+_SENTENCE_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b(?![-\d]|\s*(?:%|percent))")
+
+
+def _the_year(match: re.Match[str], published: date) -> tuple[str, str] | None:
+    """ "The year ended June 30" lasts a year; "the year" is the one told of; "the past year"."""
+    if match["ended"]:
+        return "duration", "P1Y"
+    which = (match["which"] or "").lower()
+    if which:
+        return "date", str(published.year - 1)
+    left = max((m.end() for m in _STOP.finditer(match.string, 0, match.start())), default=0)
+    told = _SENTENCE_YEAR.findall(match.string, left, match.start())
+    return "date", told[-1] if told else str(published.year)
