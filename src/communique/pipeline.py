@@ -6,6 +6,7 @@ printed by `communique extract` is exactly what `communique ingest` stores.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections import deque
@@ -109,10 +110,8 @@ class ExtractStage:
             "warm-up",
             datetime.now(UTC),
         )
-        try:
+        with contextlib.suppress(CommuniqueError):  # too short a statement: models loaded
             self.process(Document(raw, None))
-        except CommuniqueError:
-            pass  # too short to be a statement: the models are loaded all the same
 
 
 class SiteChromeStage:
