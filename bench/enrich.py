@@ -1,6 +1,6 @@
 """Benchmark enrichment: geoparsing, temporal tagging and statements/s with enrichment on.
 
-Run: .venv/bin/python bench/enrich.py [--shared ../shared] [--timebank-docs N] [--tagger both]
+Run: .venv/bin/python bench/enrich.py [--shared ../shared] [--timebank-docs N] [--tagger all]
      [--workers N] [--speed-only]
 Geoparsing: each gold toponym of TR-News and GeoWebNews is scored against the place the
 pipeline gives for an overlapping span (unresolved = wrong, counted at 20,000 km); prints
@@ -33,7 +33,7 @@ from rich.table import Table
 
 from communique.enrich.core import Enricher
 from communique.enrich.gazetteer import distance_km
-from communique.enrich.times import tag_times
+from communique.enrich.times import TAGGERS, tag_times
 from communique.pipeline import ingest, worker_pool
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
@@ -151,12 +151,12 @@ def read_timebank(path: Path) -> tuple[str, date, list[tuple[int, int, str]]]:
     return "".join(text), date.fromisoformat(dct.group(1)), gold
 
 
-def time_scores(files: list[Path], prefer_heideltime: bool) -> dict[str, float]:
+def time_scores(files: list[Path], tagger: str) -> dict[str, float]:
     found = correct = gold_total = predicted_total = matched_predicted = 0
     started = time.perf_counter()
     for path in files:
         text, dct, gold = read_timebank(path)
-        predicted = tag_times(text, "en", dct, prefer_heideltime)
+        predicted = tag_times(text, "en", dct, tagger)
         gold_total += len(gold)
         predicted_total += len(predicted)
         matched_predicted += sum(
@@ -210,7 +210,7 @@ def speed(shared: Path, tagger: str, workers: int) -> list[Speed]:
     if workers > 1:
         worker_pool(Settings(time_tagger=tagger, workers=workers)).warm_up()
     else:
-        Enricher(tagger == "heideltime").enrich("Warm up in Paris on 8 May 2020.", None, "en")
+        Enricher(tagger).enrich("Warm up in Paris on 8 May 2020.", None, "en")
     results = []
     with tempfile.TemporaryDirectory() as folder:
         speeches = Path(folder) / "speeches.jsonl"
@@ -285,7 +285,7 @@ def accuracy(table: Table, shared: Path, timebank_docs: int, taggers: tuple[str,
     files = sorted((shared / "gold" / "temporal" / "TimeBank").glob("*.tml"))
     files = files[:timebank_docs] if timebank_docs else files
     for tagger in taggers:
-        scores = time_scores(files, tagger == "heideltime")
+        scores = time_scores(files, tagger)
         label = f"TimeBank ({tagger})"
         table.add_row(label, "value accuracy", f"{scores['value_acc']:.3f}", TARGETS["TimeBank"])
         table.add_row(
@@ -303,14 +303,16 @@ def main() -> None:
         "--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared"
     )
     parser.add_argument("--timebank-docs", type=int, default=0, help="0 = all 183")
-    parser.add_argument("--tagger", choices=("heideltime", "rules", "both"), default="both")
+    parser.add_argument(
+        "--tagger", choices=(*TAGGERS, "all"), default="all", help="time tagger(s) to measure"
+    )
     parser.add_argument(
         "--workers", type=int, default=Settings().workers, help="enrichment processes"
     )
     parser.add_argument("--speed-only", action="store_true", help="only the ingest speed")
     args = parser.parse_args()
     console = Console()
-    taggers = ("heideltime", "rules") if args.tagger == "both" else (args.tagger,)
+    taggers = TAGGERS if args.tagger == "all" else (args.tagger,)
     table = Table(title="communique enrichment benchmark")
     for column in ("set", "measure", "value", "target / note"):
         table.add_column(column)

@@ -18,15 +18,15 @@ from pathlib import Path
 
 from enrich import read_timebank
 
-from communique.enrich.times import tag_times
+from communique.enrich.times import TAGGERS, tag_times
 
 
-def misses(files: list[Path], prefer_heideltime: bool) -> list[dict[str, object]]:
+def misses(files: list[Path], tagger: str) -> list[dict[str, object]]:
     """One record per missed, spurious or wrong expression of `files`."""
     found: list[dict[str, object]] = []
     for path in files:
         text, dct, gold = read_timebank(path)
-        predicted = tag_times(text, "en", dct, prefer_heideltime)
+        predicted = tag_times(text, "en", dct, tagger)
         for start, end, value in gold:
             overlapping = [t for t in predicted if t.start < end and start < t.end]
             kind = "missed" if not overlapping else "wrong"
@@ -62,12 +62,12 @@ def main() -> None:
     parser.add_argument(
         "--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared"
     )
-    parser.add_argument("--tagger", choices=("rules", "heideltime"), default="rules")
+    parser.add_argument("--tagger", choices=TAGGERS, default="auto")
     parser.add_argument("--kind", choices=("missed", "spurious", "wrong"))
     parser.add_argument("--json", type=Path, help="write every record to this file")
     args = parser.parse_args()
     files = sorted((args.shared / "gold" / "temporal" / "TimeBank").glob("*.tml"))
-    records = misses(files, args.tagger == "heideltime")
+    records = misses(files, args.tagger)
     if args.json:
         args.json.write_text(json.dumps(records, indent=1), encoding="utf-8")
     print(Counter(str(r["kind"]) for r in records))

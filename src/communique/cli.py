@@ -153,7 +153,8 @@ def enrich_command(
     ] = None,
     as_json: JsonOption = False,
     time_tagger: Annotated[
-        str | None, typer.Option(help="heideltime (needs Java) or rules.")
+        str | None,
+        typer.Option(help="auto (English by rules, others by HeidelTime), heideltime or rules."),
     ] = None,
 ) -> None:
     """Enrich statements and print what was found, storing nothing (one JSON line per input)."""

@@ -164,7 +164,7 @@ class EnrichStage:
     def from_settings(cls, settings: Settings, store: Store | None = None) -> EnrichStage:
         if not settings.enrich:
             return cls(None)
-        return cls(Enricher(settings.time_tagger == "heideltime"))
+        return cls(Enricher(settings.time_tagger))
 
     def process(self, doc: Document) -> Document:
         extraction = doc.extraction

@@ -61,8 +61,9 @@ class Settings:
         True, "Run the enrichment stage (entities, places, times, events) on ingest/reprocess."
     )
     time_tagger: str = _setting(
-        "heideltime",
-        "`heideltime` (needs a Java runtime; falls back to `rules` without one) or `rules`.",
+        "auto",
+        "`auto` (English by the rules, other languages by HeidelTime), `heideltime` (every"
+        " language it covers; needs a Java runtime, else `rules`) or `rules` (English only).",
     )
     workers: int = _setting(
         os.cpu_count() or 1,

@@ -26,7 +26,7 @@ def resolved(text: str, surface: str, published: date) -> str:
     """The value after anchoring (rules tagger, whole pipeline of `tag_times`)."""
     start = text.index(surface)
     end = start + len(surface)
-    found = tag_times(text, "en", published, prefer_heideltime=False)
+    found = tag_times(text, "en", published, "rules")
     overlapping = [t for t in found if t.start < end and start < t.end]
     assert overlapping, f"nothing found at {surface!r}: {[t.text for t in found]}"
     return overlapping[0].value

@@ -111,7 +111,7 @@ def test_known_multi_word_names_are_found_where_ner_may_split_them(gazetteer: Ga
 
 @pytest.fixture(scope="module")
 def enricher() -> Enricher:
-    return Enricher(prefer_heideltime=False)
+    return Enricher("rules")
 
 
 def test_a_named_state_draws_its_town_over_a_bigger_namesake(enricher: Enricher) -> None:

@@ -8,7 +8,8 @@ import pytest
 
 from communique.enrich import heideltime
 from communique.enrich.rules import tag
-from communique.enrich.times import tag_times
+from communique.enrich.times import tag_times, tagger_name
+from communique.errors import InputError
 
 PUBLISHED = date(2023, 11, 8)
 SEED_LIKE = (
@@ -36,11 +37,11 @@ def test_rules_tag_explicit_dates_durations_and_relative_days() -> None:
     assert all(text[t.start : t.end] == t.text for t in found)
 
 
-@pytest.mark.parametrize("prefer_heideltime", [False, True])
-def test_bare_month_day_takes_the_narrative_year_and_ranges_merge(prefer_heideltime: bool) -> None:
-    if prefer_heideltime and not heideltime.available():
+@pytest.mark.parametrize("tagger", ["rules", "heideltime"])
+def test_bare_month_day_takes_the_narrative_year_and_ranges_merge(tagger: str) -> None:
+    if tagger == "heideltime" and not heideltime.available():
         pytest.skip("no Java runtime: HeidelTime cannot run here")
-    found = tag_times(SEED_LIKE, "en", PUBLISHED, prefer_heideltime)
+    found = tag_times(SEED_LIKE, "en", PUBLISHED, tagger)
     by_text = {t.text: t for t in found}
     assert by_text["November 8, 2020"].value == "2020-11-08"
     assert by_text["November 10"].value == "2020-11-10"
@@ -52,13 +53,13 @@ def test_bare_month_day_takes_the_narrative_year_and_ranges_merge(prefer_heidelt
     assert by_text["44-day"].value == "P44D"
 
 
-@pytest.mark.parametrize("prefer_heideltime", [False, True])
+@pytest.mark.parametrize("tagger", ["rules", "heideltime"])
 def test_without_a_publication_date_a_bare_month_day_still_takes_the_narrative_year(
-    prefer_heideltime: bool,
+    tagger: str,
 ) -> None:
-    if prefer_heideltime and not heideltime.available():
+    if tagger == "heideltime" and not heideltime.available():
         pytest.skip("no Java runtime: HeidelTime cannot run here")
-    found = tag_times(SEED_LIKE, "en", None, prefer_heideltime)
+    found = tag_times(SEED_LIKE, "en", None, tagger)
     assert {t.text: t.value for t in found}["November 10"] == "2020-11-10"
 
 
@@ -66,9 +67,27 @@ def test_bare_month_day_far_from_any_dated_sentence_keeps_the_publication_year()
     text = (
         "In 2020 the war ended. Many things happened since. Talks resumed. On November 10 a call."
     )
-    found = tag_times(text, "en", PUBLISHED, prefer_heideltime=False)
+    found = tag_times(text, "en", PUBLISHED, "rules")
     assert ("November 10", "2023-11-10", None) in values(found)
 
 
 def test_languages_without_a_tagger_get_no_times() -> None:
-    assert tag_times("Le 8 novembre 2020.", "ru", PUBLISHED, prefer_heideltime=False) == []
+    assert tag_times("Le 8 novembre 2020.", "ru", PUBLISHED, "rules") == []
+
+
+def test_auto_tags_english_by_the_rules_and_other_languages_by_heideltime() -> None:
+    english = "Talks resumed in Geneva on 8 November 2020."
+    assert tag_times(english, "en", PUBLISHED) == tag_times(english, "en", PUBLISHED, "rules")
+    assert tagger_name("en") == "rules"
+    french = "Les pourparlers ont repris à Genève le 8 novembre 2020."
+    assert tag_times(french, "fr", PUBLISHED, "rules") == []
+    if not heideltime.available():
+        assert tagger_name("fr") is None
+        pytest.skip("no Java runtime: HeidelTime cannot run here")
+    assert tagger_name("fr") == "heideltime"
+    assert [t.value for t in tag_times(french, "fr", PUBLISHED)] == ["2020-11-08"]
+
+
+def test_an_unknown_tagger_is_named_in_the_error() -> None:
+    with pytest.raises(InputError, match="unknown time tagger 'treetagger'"):
+        tag_times("On 8 November 2020.", "en", PUBLISHED, "treetagger")

@@ -31,12 +31,13 @@ class Enricher:
     """Enriches texts; spaCy models, the gazetteer and the JVM load on first use.
 
     Example:
-        >>> Enricher(prefer_heideltime=False).enrich("", None, "xx").places
+        >>> Enricher("rules").enrich("", None, "xx").places
         ()
     """
 
-    def __init__(self, prefer_heideltime: bool = True) -> None:
-        self.prefer_heideltime = prefer_heideltime
+    def __init__(self, time_tagger: str = "auto") -> None:
+        tagger_name(None, time_tagger)  # an unknown tagger fails here, not on the first text
+        self.time_tagger = time_tagger
 
     def enrich(
         self,
@@ -59,7 +60,7 @@ class Enricher:
         countries = mentioned_countries(entities)
         focus = tuple(dict.fromkeys([*([issuer_country] if issuer_country else []), *countries]))
         places = self._places(text, entities, focus) if doc is not None else []
-        times = tag_times(text, language, published, self.prefer_heideltime) if text else []
+        times = tag_times(text, language, published, self.time_tagger) if text else []
         return Enrichment(
             entities=tuple(entities),
             countries=tuple(countries),
@@ -95,7 +96,7 @@ class Enricher:
         done = []
         if parsed:
             done += [f"ner:{nlp_models.model_name(language)}", "countries", "places:geonames"]
-        tagger = tagger_name(language, self.prefer_heideltime)
+        tagger = tagger_name(language, self.time_tagger)
         if tagger:
             done.append(f"time:{tagger}")
         return (*done, "events", "references")

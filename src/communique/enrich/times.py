@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import date
 
 from communique.enrich import anchors, heideltime, lexicon, rules, tense
+from communique.errors import InputError
 from communique.model import TimeExpr
 
 _MONTH = lexicon.MONTH_RE
@@ -61,24 +62,39 @@ NARRATIVE_WINDOW = 400
 """How far back (characters) an explicitly dated expression anchors a bare month and day."""
 
 
-def tagger_name(language: str | None, prefer_heideltime: bool = True) -> str | None:
-    """Which tagger `tag_times` uses for `language`: `heideltime`, `rules` or None."""
-    if prefer_heideltime and language in heideltime.LANGUAGES and heideltime.available():
+TAGGERS = ("auto", "heideltime", "rules")
+"""`auto`: English by the rules, other languages by HeidelTime; `heideltime`: HeidelTime for
+every language it covers (its English gaps filled by the rules); `rules`: English only."""
+
+
+def tagger_name(language: str | None, tagger: str = "auto") -> str | None:
+    """Which tagger `tag_times` uses for `language`: `heideltime`, `rules` or None.
+
+    Example:
+        >>> tagger_name("en"), tagger_name("en", "rules"), tagger_name("xx")
+        ('rules', 'rules', None)
+    """
+    if tagger not in TAGGERS:
+        raise InputError(f"unknown time tagger {tagger!r}: use one of {', '.join(TAGGERS)}")
+    english = language in (None, "en")
+    if tagger == "rules" or (tagger == "auto" and english):
+        return "rules" if english else None
+    if language in heideltime.LANGUAGES and heideltime.available():
         return "heideltime"
-    return "rules" if language in (None, "en") else None
+    return "rules" if english else None
 
 
 def tag_times(
-    text: str, language: str | None, published: date | None, prefer_heideltime: bool = True
+    text: str, language: str | None, published: date | None, tagger: str = "auto"
 ) -> list[TimeExpr]:
     """Normalised temporal expressions of `text`, with ranges merged and narrative years.
 
     Example:
         >>> text = "It fell on November 8, 2020. The accord of November 10 ended it."
-        >>> [t.value for t in tag_times(text, "en", date(2023, 11, 8), prefer_heideltime=False)]
+        >>> [t.value for t in tag_times(text, "en", date(2023, 11, 8))]
         ['2020-11-08', '2020-11-10']
     """
-    name = tagger_name(language, prefer_heideltime)
+    name = tagger_name(language, tagger)
     if language in (None, "en") and not MAY_HOLD_TIME.search(text):
         return []
     if name == "heideltime":
