@@ -74,6 +74,10 @@ RULE_WORDS = {
 every sentence (its rules were not checked)."""
 WHOLE_WORDS = {"english"}
 """Languages whose triggers must stand as words (German ones may sit inside compounds)."""
+MARGIN = 20
+"""Characters of context HeidelTime gets on each side of a trigger (then whole words)."""
+SEPARATOR = "\n.\n"
+"""Put between the windows given to HeidelTime: a sentence end that no rule reads as a date."""
 _SEGMENT = re.compile(r"\S[^\n]*?(?:(?<!\b\w)(?<!\d)[.!?]+(?=\s+[\"“'(\[A-ZÀ-Þ])|$)", re.M)
 """A sentence or a line; not cut after a number ("3. August") or one letter ("p.m.")."""
 
@@ -114,6 +118,45 @@ def trigger(language: str) -> re.Pattern[str] | None:
     if language in WHOLE_WORDS:
         body = rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])"
     return re.compile(rf"\d|{body}", re.I)
+
+
+def windows(text: str, language: str, margin: int | None = None) -> list[tuple[int, int]]:
+    """Spans of `text` around each trigger, `margin` characters and whole words each side.
+
+    Overlapping windows merge; none crosses a sentence. HeidelTime's rules need a trigger
+    inside every match, and no match reaches further from one than a few words.
+
+    Example:
+        >>> text = "Long ago, in a speech that went on and on, they met on 8 May 2020 in Paris."
+        >>> [text[start:end] for start, end in windows(text, "en", margin=10)]
+        ['they met on 8 May 2020 in Paris.']
+    """
+    needed = trigger(LANGUAGES.get(language, language))
+    if needed is None:
+        return [(0, len(text))]
+    margin = MARGIN if margin is None else margin
+    spans: list[tuple[int, int]] = []
+    for first, last in segments(text, language):
+        for match in needed.finditer(text, first, last):
+            start = _word_start(text, max(first, match.start() - margin), first)
+            end = _word_end(text, min(last, match.end() + margin), last)
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
+    return spans
+
+
+def _word_start(text: str, position: int, floor: int) -> int:
+    while position > floor and not text[position - 1].isspace():
+        position -= 1
+    return position
+
+
+def _word_end(text: str, position: int, ceiling: int) -> int:
+    while position < ceiling and not text[position].isspace():
+        position += 1
+    return position
 
 
 def segments(text: str, language: str) -> list[tuple[int, int]]:
@@ -239,7 +282,7 @@ def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
 
     Without a publication date the narrative mode anchors them on the text's own dates.
     """
-    spans = segments(text, language)
+    spans = windows(text, language)
     if not spans:
         return []
     kind = "news" if published else "narratives"
@@ -247,7 +290,7 @@ def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
     from java.text import SimpleDateFormat  # type: ignore[import-not-found]
 
     dct = SimpleDateFormat("yyyy-MM-dd").parse((published or date(1970, 1, 1)).isoformat())
-    joined = "\n".join(text[start:end] for start, end in spans)
+    joined = SEPARATOR.join(text[start:end] for start, end in spans)
     lines = str(tagger.process(joined, dct, formatter))
     return list(_located(text, spans, lines))
 
@@ -257,7 +300,7 @@ def _located(text: str, spans: list[tuple[int, int]], lines: str) -> Iterator[Ti
     offsets, position = [], 0
     for start, end in spans:
         offsets.append((position, position + end - start, start))
-        position += end - start + 1
+        position += end - start + len(SEPARATOR)
     for line in filter(None, lines.split("\n")):
         first, last, kind, value = line.split("\t")
         begin, end = int(first), int(last)
