@@ -365,14 +365,14 @@ def fast_check(needed: Requirement, resource: Callable[[str], str]) -> str:
 
     Example:
         >>> fast_check(frozenset({("word", "later"), ("digit", "")}), str)
-        '(?:\\d|(?=[Ll])(?i:later))'
+        '(?:\\d|(?=[Ll])(?iu:later))'
     """
     parts = []
     for kind, value in sorted(needed):
         if kind == "digit":
             parts.append(r"\d")
         elif kind == "word":
-            parts.append(f"(?=[{value[0].upper()}{value[0]}])(?i:{re.escape(value)})")
+            parts.append(f"(?=[{value[0].upper()}{value[0]}])(?iu:{re.escape(value)})")
         else:
             parts.append(with_first_characters(resource(value)))
     return ("(?:" + "|".join(parts) + ")").replace(" ", WHITESPACE)
