@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import warnings
 from typing import Any
 
 from communique.enrich.countries import ruler_patterns
@@ -35,7 +36,9 @@ def load_pipeline(language: str) -> Any | None:
         module = importlib.import_module(package)
     except ImportError:
         return None
-    nlp = module.load(exclude=[name for name in _UNUSED])
+    with warnings.catch_warnings():  # W095: the wheel's model is one spaCy patch release older
+        warnings.filterwarnings("ignore", message=r"\[W095\]")
+        nlp = module.load(exclude=[name for name in _UNUSED])
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
     elif "senter" not in nlp.pipe_names:
