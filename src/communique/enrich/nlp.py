@@ -32,12 +32,12 @@ def load_pipeline(language: str) -> Any | None:
     if language not in MODELS:
         return None
     package, _ = MODELS[language]
-    try:
-        module = importlib.import_module(package)
-    except ImportError:
-        return None
     with warnings.catch_warnings():  # W095: the wheel's model is one spaCy patch release older
         warnings.filterwarnings("ignore", message=r"\[W095\]")
+        try:
+            module = importlib.import_module(package)
+        except ImportError:
+            return None
         nlp = module.load(exclude=[name for name in _UNUSED])
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
