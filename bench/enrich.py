@@ -1,7 +1,7 @@
 """Benchmark enrichment: geoparsing, temporal tagging and statements/s with enrichment on.
 
 Run: .venv/bin/python bench/enrich.py [--shared ../shared] [--timebank-docs N] [--tagger all]
-     [--workers N] [--speed-only]
+     [--workers N] [--speed-only | --accuracy-only]
 Geoparsing: each gold toponym of TR-News and GeoWebNews is scored against the place the
 pipeline gives for an overlapping span (unresolved = wrong, counted at 20,000 km); prints
 acc@161 km and the median error. Time: TimeBank with each file's creation time; relaxed span
@@ -317,6 +317,7 @@ def main() -> None:
         "--workers", type=int, default=Settings().workers, help="enrichment processes"
     )
     parser.add_argument("--speed-only", action="store_true", help="only the ingest speed")
+    parser.add_argument("--accuracy-only", action="store_true", help="no ingest speed")
     args = parser.parse_args()
     console = Console()
     taggers = TAGGERS if args.tagger == "all" else (args.tagger,)
@@ -325,7 +326,7 @@ def main() -> None:
         table.add_column(column)
     if not args.speed_only:
         accuracy(table, args.shared, args.timebank_docs, taggers)
-    for tagger in taggers:
+    for tagger in () if args.accuracy_only else taggers:
         for run in speed(args.shared, tagger, args.workers):
             table.add_row(
                 f"ingest {run.name} ({tagger}, {args.workers} workers)",
