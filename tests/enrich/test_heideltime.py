@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import json
+import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 
 from communique.enrich import heideltime
+from communique.model import Extraction
+from communique.pipeline import extract_targets
+from communique.settings import Settings
 from tests.conftest import shared_path
 
 needs_java = pytest.mark.skipif(not heideltime.available(), reason="no Java: no HeidelTime")
@@ -80,14 +87,15 @@ def test_windows_change_nothing_on_real_speeches(monkeypatch: pytest.MonkeyPatch
         assert all(text[t.start : t.end] == t.text for t in found)
 
 
-def rule_checks() -> list[tuple[Any, Any]]:
-    """Each installed HeidelTime English rule pattern with the fast check it got."""
+def rule_checks(language: str = "english") -> list[tuple[Any, Any]]:
+    """Each installed HeidelTime rule pattern of `language` with the fast check it got."""
     import jpype
 
-    heideltime.tag("Warm up on 8 May 2020.", "en", date(2020, 9, 22))
+    code = {name: code for code, name in heideltime.LANGUAGES.items()}[language]
+    heideltime.tag("Warm up on 8 May 2020.", code, date(2020, 9, 22))
     java = heideltime._classes()
-    english = java["language"].getLanguageFromString("english")
-    rules = java["rules"].getInstance(english, jpype.JBoolean(False))
+    which = java["language"].getLanguageFromString(language)
+    rules = java["rules"].getInstance(which, jpype.JBoolean(False))
     pairs = []
     for patterns, checks in (
         (rules.getHmDatePattern(), rules.getHmDateFastCheck()),
@@ -126,3 +134,105 @@ def test_fast_checks_are_derived_from_what_a_rule_cannot_do_without() -> None:
     assert heideltime.requirement("(?i)%reMonthLong", names) is None
     check = heideltime.fast_check(frozenset({("word", "quarter")}), str)
     assert check == "(?:(?=[Qq])(?iu:quarter))"
+
+
+@functools.cache
+def statements(language: str) -> list[tuple[str, date | None]]:
+    """Text and publication date of each real statement in `language` of the shared pages."""
+    pages = shared_path("pages")
+    files = []
+    for sidecar in sorted(pages.glob("*.json")):
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        if isinstance(meta, dict) and meta.get("language") == language:
+            files.append(str(sidecar.with_suffix(".html")))
+    found = extract_targets(files, Settings(enrich=False, workers=1))
+    return [(e.text, e.published) for e in found if isinstance(e, Extraction) and e.text]
+
+
+@contextlib.contextmanager
+def without_fast_checks(language: str) -> Iterator[None]:
+    """HeidelTime's rules of `language` without the fast checks this module installs."""
+    import jpype
+
+    rule_checks(language)
+    java = heideltime._classes()
+    rules = java["rules"].getInstance(
+        java["language"].getLanguageFromString(language), jpype.JBoolean(False)
+    )
+    maps = {
+        "date": rules.getHmDateFastCheck(),
+        "duration": rules.getHmDurationFastCheck(),
+        "time": rules.getHmTimeFastCheck(),
+        "set": rules.getHmSetFastCheck(),
+    }
+    removed = [(maps[kind], rule) for kind, rule in heideltime.rule_requirements(language)]
+    checks = [(found, rule, found.remove(rule)) for found, rule in removed]
+    assert sum(check is not None for _, _, check in checks) > 150
+    try:
+        yield
+    finally:
+        for found, rule, check in checks:
+            found.put(rule, check)
+
+
+@needs_java
+def test_german_windows_and_fast_checks_change_nothing_on_real_statements() -> None:
+    texts = statements("de")
+    assert len(texts) >= 10
+    windowed = [heideltime.raw(t, "de", day, heideltime.windows(t, "de")) for t, day in texts]
+    assert sum(e - s for t, _ in texts for s, e in heideltime.windows(t, "de")) < 0.3 * sum(
+        len(t) for t, _ in texts
+    )
+    with without_fast_checks("german"):
+        whole = [heideltime.raw(t, "de", day, [(0, len(t))]) for t, day in texts]
+    assert windowed == whole
+    assert sum(map(len, whole)) > 50
+    assert {kind for found in whole for _, _, kind, _ in found} >= {"DATE", "DURATION"}
+
+
+@needs_java
+def test_every_german_rule_match_holds_what_its_fast_check_looks_for() -> None:
+    pairs = rule_checks("german")
+    assert len(pairs) > 150
+    checked = 0
+    for pattern, check in pairs:
+        for text, _ in statements("de"):
+            matcher = pattern.matcher(text)
+            while matcher.find():
+                checked += 1
+                assert check.matcher(matcher.group()).find(), (str(pattern), matcher.group())
+    assert checked > 100
+
+
+@needs_jar
+@pytest.mark.parametrize("language", sorted(heideltime.WINDOWED))
+def test_the_trigger_holds_something_every_rule_needs(language: str) -> None:
+    needed = heideltime.trigger(language)
+    assert needed is not None
+    assert heideltime._uncovered(language, needed) == set()
+
+
+@needs_jar
+def test_german_triggers_come_from_the_rules_and_sit_inside_compounds() -> None:
+    needed = heideltime.trigger("german")
+    assert needed is not None
+    assert needed.search("eine Stunde")
+    assert needed.search("zum Jahresende")
+    assert needed.search("Wochenende")
+    assert not needed.search("Die Regierung begrüßt den Beschluss.")
+    assert heideltime.trigger("french") is None
+
+
+@needs_jar
+@pytest.mark.parametrize("language", sorted(heideltime.WINDOWED))
+def test_the_trigger_tree_matches_where_its_patterns_do(language: str) -> None:
+    resources = heideltime._resources(language)
+    patterns = {p for name in heideltime.TRIGGER_PATTERNS for p in resources.get(name, ())}
+    tree = re.compile(heideltime.alternation(patterns), re.I)
+    plain = re.compile("|".join(sorted(patterns, key=len, reverse=True)), re.I)
+    for pattern in patterns:
+        for string in heideltime._strings(pattern) or ():
+            assert tree.fullmatch(string), (pattern, string)
+    text = statements("de")[1][0] if language == "german" else SPEECH_LIKE
+    for position in range(len(text)):
+        assert bool(tree.match(text, position)) == bool(plain.match(text, position)), position

@@ -6,10 +6,13 @@ pure-Python tagger in `communique.enrich.rules` is used instead.
 
 Speed: HeidelTime runs its ~250 rule patterns over every sentence it is given, so it only
 gets a window of a few words around each of its own trigger words (month and weekday names,
-units, number words... read from its resource files) and digits, each window a sentence of
-its own, in order; the offsets are mapped back. Each rule also gets a "fast check" (a
-HeidelTime rule feature its English rules leave unused): a cheap pattern, derived from the
-rule, for something every match of the rule contains; a window without it skips the rule.
+units, number words... read from its resource files, plus whatever else a rule cannot match
+without, found from the rules' own patterns) and digits, each window a sentence of its own, in
+order; the offsets are mapped back. Each rule also gets a "fast check" (a HeidelTime rule
+feature its English and German rules leave unused): a cheap pattern, derived from the rule,
+for something every match of the rule contains; a window without it skips the rule. Both are
+on for the languages of `WINDOWED` and `FAST_CHECKED` only, where they were checked to give
+HeidelTime's own output on real text. German triggers may sit inside compounds.
 Its results are read straight from its annotations (its TimeML writer rebuilds the whole
 text one character at a time). Each thread gets its own instances.
 """
@@ -72,10 +75,11 @@ TRIGGER_PATTERNS = (
 """HeidelTime resource patterns of which every rule needs one (or a digit) to match."""
 RULE_WORDS = {
     "english": ("seconds?", "minutes?", "hours?", "soon", "tonight", "weekends?", "thousand"),
-    "german": ("Tag", "Wochenende", "Quartal", "Jahr", "Nacht", "Minuten?", "Stunden?"),
 }
-"""Words of the rules that use none of `TRIGGER_PATTERNS`; a language missing here gets
-every sentence (its rules were not checked)."""
+"""Words of the rules that use none of `TRIGGER_PATTERNS` (the rest are derived from them)."""
+WINDOWED = {"english", "german"}
+"""Languages whose windows gave HeidelTime's own output on real text (English: TimeBank and
+20 UN speeches; German: the 11 federal statements of the shared pages); others get whole texts."""
 WHOLE_WORDS = {"english"}
 """Languages whose triggers must stand as words (German ones may sit inside compounds)."""
 JVM_OPTIONS = ("-XX:TieredStopAtLevel=1",)
@@ -107,25 +111,176 @@ def available() -> bool:
 def trigger(language: str) -> re.Pattern[str] | None:
     """What a sentence needs for HeidelTime to find anything in it (None: not known).
 
+    Its trigger patterns and `RULE_WORDS`, and whatever else a rule cannot match without.
+
     Example:
         >>> bool(trigger("english").search("They met on Tuesday."))
         True
     """
-    library = _library()
-    if library is None or language not in RULE_WORDS:
+    if _library() is None or language not in WINDOWED:
         return None
-    alternatives = set(RULE_WORDS[language])
-    with zipfile.ZipFile(library / "Heideltime" / JAR) as jar:
-        names = set(jar.namelist())
-        for pattern in TRIGGER_PATTERNS:
-            name = f"{language}/repattern/resources_repattern_{pattern}.txt"
-            if name in names:
-                lines = jar.read(name).decode("utf-8").splitlines()
-                alternatives |= {s for s in map(str.strip, lines) if s and not s.startswith("//")}
-    body = "|".join(sorted(alternatives, key=len, reverse=True))
+    resources = _resources(language)
+    alternatives = set(RULE_WORDS.get(language, ()))
+    for name in TRIGGER_PATTERNS:
+        alternatives |= set(resources.get(name, ()))
+    body = alternation(alternatives)
     if language in WHOLE_WORDS:
         body = rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])"
-    return re.compile(rf"\d|{body}", re.I)
+    base = re.compile(rf"\d|{body}", re.I)
+    missing = _uncovered(language, base)
+    if missing is None:
+        return None
+    return re.compile(f"{base.pattern}|{alternation(missing)}" if missing else base.pattern, re.I)
+
+
+def alternation(patterns: Iterable[str]) -> str:
+    r"""One pattern for any of `patterns`, ignoring case: a tree of their strings when finite.
+
+    Python's `re` tries every alternative at every position; a tree tests one character.
+
+    Example:
+        >>> alternation(["[Jj]an\\.?", "[Jj]anuar", "[Jj]uni", "a+"])
+        'j(?:an(?:uar|\\.)?|uni)|a+'
+    """
+    tree: dict[str, Any] = {}
+    rest = []
+    for pattern in patterns:
+        strings = _strings(pattern)
+        if strings is None:
+            rest.append(pattern)
+        for string in strings or ():
+            node = tree
+            for character in string.lower():
+                node = node.setdefault(character, {})
+            node[""] = {}
+    return "|".join(filter(None, [_tree_pattern(tree), *sorted(rest, key=len, reverse=True)]))
+
+
+def _tree_pattern(tree: dict[str, Any]) -> str:
+    """The pattern of a tree of characters (key "" ends a string); longer strings first."""
+    branches = [re.escape(key) + _tree_pattern(child) for key, child in tree.items() if key]
+    branches.sort(key=len, reverse=True)
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" not in tree:
+        return body
+    return f"{body}?" if len(branches) > 1 else f"(?:{body})?"
+
+
+STRINGS_LIMIT = 256
+"""Most strings a trigger pattern may stand for to be put in the tree."""
+
+
+def _strings(pattern: str) -> set[str] | None:
+    """Every string `pattern` matches, when they are few (None: unknown or too many)."""
+    try:
+        return _sequence_strings(_parse(pattern))
+    except (re.error, OverflowError):
+        return None
+
+
+def _sequence_strings(items: Iterable[tuple[Any, Any]]) -> set[str] | None:
+    c = _opcodes()
+    found = {""}
+    for op, argument in items:
+        if op is c.LITERAL:
+            options: set[str] | None = {chr(argument)}
+        elif op is c.IN:
+            options = _class_characters(argument, set())
+        elif op is c.SUBPATTERN:
+            options = _sequence_strings(argument[-1])
+        elif op is c.BRANCH:
+            branches = [_sequence_strings(branch) for branch in argument[1]]
+            options = None if None in branches else set().union(*branches)  # type: ignore[arg-type]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and argument[1] <= 3:
+            once = _sequence_strings(argument[2])
+            options = None if once is None else _repeated(once, argument[0], argument[1])
+        else:
+            return None
+        if options is None or len(found) * len(options) > STRINGS_LIMIT:
+            return None
+        found = {before + after for before in found for after in options}
+    return found
+
+
+def _repeated(once: set[str], least: int, most: int) -> set[str]:
+    found, layer = ({""} if least == 0 else set()), {""}
+    for count in range(1, most + 1):
+        layer = {before + after for before in layer for after in once}
+        if count >= least:
+            found |= layer
+    return found
+
+
+def _uncovered(language: str, base: re.Pattern[str]) -> set[str] | None:
+    """Patterns for what some rule needs and `base` misses (None: a rule needs nothing sure)."""
+    resources = _resources(language)
+    names = list(resources)
+
+    def covered(atom: tuple[str, str]) -> bool:
+        kind, value = atom
+        if kind == "word":
+            return bool(base.search(value))
+        if kind == "resource" and value not in TRIGGER_PATTERNS:
+            return all(_line_covered(line, names, base, cost) for line in resources[value])
+        return True
+
+    def cost(needed: Requirement) -> tuple[bool, int, tuple[int, int]]:
+        shortest = min(len(value) if kind == "word" else 0 for kind, value in needed)
+        return not all(map(covered, needed)), -shortest, _cost(needed)
+
+    missing: set[str] = set()
+    for _, _, extraction in _rules(language):
+        needed = requirement(extraction, names, cost)
+        if needed is None:
+            return None
+        for kind, value in filter(lambda atom: not covered(atom), needed):
+            missing |= {re.escape(value)} if kind == "word" else set(resources[value])
+    return missing
+
+
+def _line_covered(
+    line: str, names: Sequence[str], base: re.Pattern[str], cost: Callable[[Requirement], Any]
+) -> bool:
+    """True when every match of a resource's `line` holds something `base` finds."""
+    if not re.search(r"[\\.^$*+?()\[\]{}|]", line):
+        return bool(base.search(line))
+    needed = requirement(line, names, cost)
+    return needed is not None and not cost(needed)[0]
+
+
+@functools.cache
+def _resources(language: str) -> dict[str, tuple[str, ...]]:
+    """HeidelTime's resource patterns of `language`: name -> its alternatives."""
+    library = _library()
+    if library is None:
+        return {}
+    prefix = f"{language}/repattern/resources_repattern_"
+    found = {}
+    with zipfile.ZipFile(library / "Heideltime" / JAR) as jar:
+        for name in jar.namelist():
+            if name.startswith(prefix) and name.endswith(".txt"):
+                lines = jar.read(name).decode("utf-8").splitlines()
+                alternatives = (s for s in map(str.strip, lines) if s and not s.startswith("//"))
+                found[name[len(prefix) : -4]] = tuple(alternatives)
+    return found
+
+
+@functools.cache
+def _rules(language: str) -> tuple[tuple[str, str, str], ...]:
+    """HeidelTime's rules of `language` as (kind, name, extraction pattern)."""
+    library = _library()
+    if library is None:
+        return ()
+    found = []
+    with zipfile.ZipFile(library / "Heideltime" / JAR) as jar:
+        for kind in RULE_KINDS:
+            name = f"{language}/rules/resources_rules_{kind}rules.txt"
+            if name in jar.namelist():
+                text = jar.read(name).decode("utf-8")
+                found += [(kind, rule, extraction) for rule, extraction in _RULE.findall(text)]
+    return tuple(found)
 
 
 def windows(text: str, language: str, margin: int | None = None) -> list[tuple[int, int]]:
@@ -144,7 +299,8 @@ def windows(text: str, language: str, margin: int | None = None) -> list[tuple[i
         return [(0, len(text))]
     margin = MARGIN if margin is None else margin
     spans: list[tuple[int, int]] = []
-    for first, last in segments(text, language):
+    for segment in _SEGMENT.finditer(text):
+        first, last = segment.span()
         for match in needed.finditer(text, first, last):
             start = _word_start(text, max(first, match.start() - margin), first)
             end = _word_end(text, min(last, match.end() + margin), last)
@@ -227,8 +383,9 @@ def _classes() -> dict[str, Any]:
 
 Requirement = frozenset[tuple[str, str]]
 """Atoms every match of a rule holds one of: (`resource`, name), (`word`, w), (`digit`, "")."""
-FAST_CHECKED = {"english"}
-"""Languages whose rules get fast checks (outputs identical on TimeBank and 20 UN speeches)."""
+FAST_CHECKED = {"english", "german"}
+"""Languages whose rules get fast checks (outputs identical to whole sentences: English on
+TimeBank and 20 UN speeches, German on the 11 federal statements of the shared pages)."""
 RULE_KINDS = ("date", "duration", "time", "set")
 _RULE = re.compile(r'^RULENAME="([^"]+)",EXTRACTION="([^"]*)"', re.M)
 _MARK = 0xE000
@@ -260,7 +417,9 @@ def _opcodes() -> Any:
     return sre_constants
 
 
-def requirement(extraction: str, resources: Sequence[str]) -> Requirement | None:
+def requirement(
+    extraction: str, resources: Sequence[str], cost: Callable[[Requirement], Any] | None = None
+) -> Requirement | None:
     r"""What every match of a HeidelTime rule contains, or None when nothing is sure.
 
     Example:
@@ -271,19 +430,23 @@ def requirement(extraction: str, resources: Sequence[str]) -> Requirement | None
         [('word', 'later')]
         >>> requirement("(%reUnit|now)?", names) is None
         True
+
+    `cost` ranks the requirements a rule offers (default: how rare a sentence holds one).
     """
-    if "(?" in extraction:
+    if re.search(r"\(\?(?!:)", extraction):
         return None
     names = sorted(resources, key=len, reverse=True)
     reference = re.compile("%(" + "|".join(map(re.escape, names)) + ")")
     coded = reference.sub(lambda m: chr(_MARK + names.index(m[1])), extraction)
     try:
-        return _required(_parse(coded), names)
+        return _required(_parse(coded), names, cost or _cost)
     except re.error:
         return None
 
 
-def _required(items: Iterable[tuple[Any, Any]], names: Sequence[str]) -> Requirement | None:
+def _required(
+    items: Iterable[tuple[Any, Any]], names: Sequence[str], cost: Callable[[Requirement], Any]
+) -> Requirement | None:
     """The cheapest sure requirement among the parts a parsed sequence cannot do without."""
     candidates: list[Requirement] = []
     word = ""
@@ -295,10 +458,10 @@ def _required(items: Iterable[tuple[Any, Any]], names: Sequence[str]) -> Require
         if len(word) >= 3:
             candidates.append(frozenset({("word", word)}))
         word = ""
-        found = _part_requirement(op, argument, names)
+        found = _part_requirement(op, argument, names, cost)
         if found:
             candidates.append(found)
-    return min(candidates, key=_cost) if candidates else None
+    return min(candidates, key=cost) if candidates else None
 
 
 def _letter(op: Any, argument: Any) -> str:
@@ -314,7 +477,9 @@ def _letter(op: Any, argument: Any) -> str:
     return ""
 
 
-def _part_requirement(op: Any, argument: Any, names: Sequence[str]) -> Requirement | None:
+def _part_requirement(
+    op: Any, argument: Any, names: Sequence[str], cost: Callable[[Requirement], Any]
+) -> Requirement | None:
     c = _opcodes()
 
     if op is c.LITERAL and argument >= _MARK:
@@ -324,14 +489,14 @@ def _part_requirement(op: Any, argument: Any, names: Sequence[str]) -> Requireme
     if op is c.IN and argument and all(_is_digit(o, v) for o, v in argument):
         return frozenset({("digit", "")})
     if op is c.SUBPATTERN:
-        return _required(argument[-1], names)
+        return _required(argument[-1], names, cost)
     if op is c.BRANCH:
-        branches = [_required(branch, names) for branch in argument[1]]
+        branches = [_required(branch, names, cost) for branch in argument[1]]
         if all(branches):
             return frozenset().union(*(b for b in branches if b))
         return None
     if op in (c.MAX_REPEAT, c.MIN_REPEAT) and argument[0] >= 1:
-        return _required(argument[2], names)
+        return _required(argument[2], names, cost)
     return None
 
 
@@ -452,21 +617,12 @@ def rule_requirements(language: str) -> dict[tuple[str, str], Requirement]:
         >>> sorted(rule_requirements("english")["date", "date_r7a"])
         [('resource', 'reMonthLong'), ('resource', 'reMonthShort')]
     """
-    library = _library()
-    if library is None:
-        return {}
-    with zipfile.ZipFile(library / "Heideltime" / JAR) as jar:
-        prefix = f"{language}/repattern/resources_repattern_"
-        resources = [n[len(prefix) : -4] for n in jar.namelist() if n.startswith(prefix)]
-        found = {}
-        for kind in RULE_KINDS:
-            name = f"{language}/rules/resources_rules_{kind}rules.txt"
-            if name not in jar.namelist():
-                continue
-            for rule, extraction in _RULE.findall(jar.read(name).decode("utf-8")):
-                needed = requirement(extraction, resources)
-                if needed:
-                    found[kind, rule] = needed
+    names = list(_resources(language))
+    found = {}
+    for kind, rule, extraction in _rules(language):
+        needed = requirement(extraction, names)
+        if needed:
+            found[kind, rule] = needed
     return found
 
 
@@ -566,7 +722,17 @@ def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
 
     Without a publication date the narrative mode anchors them on the text's own dates.
     """
-    spans = windows(text, language)
+    return [
+        TimeExpr(text[start:end], start, end, _TYPES[kind], value)
+        for start, end, kind, value in raw(text, language, published, windows(text, language))
+        if kind in _TYPES and value
+    ]
+
+
+def raw(
+    text: str, language: str, published: date | None, spans: list[tuple[int, int]]
+) -> list[tuple[int, int, str, str]]:
+    """HeidelTime's own (start, end, TIMEX3 type, value) of the `spans` of `text`, in `text`."""
     if not spans:
         return []
     kind = "news" if published else "narratives"
@@ -576,11 +742,11 @@ def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
     dct = SimpleDateFormat("yyyy-MM-dd").parse((published or date(1970, 1, 1)).isoformat())
     joined = SEPARATOR.join(text[start:end] for start, end in spans)
     lines = str(tagger.process(joined, dct, formatter))
-    return list(_located(text, spans, lines))
+    return list(_located(spans, lines))
 
 
-def _located(text: str, spans: list[tuple[int, int]], lines: str) -> Iterator[TimeExpr]:
-    """The expressions HeidelTime listed for the joined spans, at their places in `text`."""
+def _located(spans: list[tuple[int, int]], lines: str) -> Iterator[tuple[int, int, str, str]]:
+    """The expressions HeidelTime listed for the joined spans, at their places in the text."""
     offsets, position = [], 0
     for start, end in spans:
         offsets.append((position, position + end - start, start))
@@ -588,11 +754,7 @@ def _located(text: str, spans: list[tuple[int, int]], lines: str) -> Iterator[Ti
     for line in filter(None, lines.split("\n")):
         first, last, kind, value = line.split("\t")
         begin, end = int(first), int(last)
-        if kind not in _TYPES or not value:
-            continue
         for joined_start, joined_end, start in offsets:
             if joined_start <= begin and end <= joined_end:
-                at = start + begin - joined_start
-                stop = start + end - joined_start
-                yield TimeExpr(text[at:stop], at, stop, _TYPES[kind], value)
+                yield start + begin - joined_start, start + end - joined_start, kind, value
                 break
