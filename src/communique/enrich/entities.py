@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -37,13 +39,32 @@ def place_spans(text: str, entities: list[Entity]) -> list[Span]:
         if e.label in PLACE_LABELS or e.label in OTHER_LABELS
     ]
     spans += [inner for e in entities if e.label in CONTAINER_LABELS for inner in _inner_spans(e)]
-    covered = [(e.start, e.end) for e in entities]
+    covered = overlap_test([(e.start, e.end) for e in entities])
     for match in _CAPITALISED.finditer(text):
         if _sentence_initial(text, match.start()):
             continue
-        if not any(s < match.end() and match.start() < e for s, e in covered):
+        if not covered(match.start(), match.end()):
             spans.append(Span(match.group(0), match.start(), match.end(), strict=True))
     return sorted(spans, key=lambda s: s.start)
+
+
+def overlap_test(extents: list[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """A test of whether a span overlaps any of `extents`, in log time.
+
+    Example:
+        >>> overlaps = overlap_test([(10, 20), (0, 30), (40, 45)])
+        >>> overlaps(31, 39), overlaps(25, 35), overlaps(44, 50)
+        (False, True, True)
+    """
+    ordered = sorted(extents)
+    starts = [start for start, _ in ordered]
+    furthest = list(itertools.accumulate((end for _, end in ordered), max))
+
+    def overlaps(start: int, end: int) -> bool:
+        before = bisect.bisect_left(starts, end)
+        return before > 0 and furthest[before - 1] > start
+
+    return overlaps
 
 
 _RUN = re.compile(r"[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*)+")
