@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-PIPELINE_VERSION = "core-1+extract-1"
+PIPELINE_VERSION = "core-1+extract-2"
 """Recorded on every derived record; bump when extraction output changes."""
 
-ENRICH_VERSION = "enrich-1"
+ENRICH_VERSION = "enrich-2"
 """Recorded on every enrichment; bump when enrichment output changes."""
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"
