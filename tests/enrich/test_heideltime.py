@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from communique.enrich import heideltime
+from communique.enrich import heideltime, rule_patterns
 from communique.model import Extraction
 from communique.pipeline import extract_targets
 from communique.settings import Settings
@@ -128,11 +128,11 @@ def test_every_rule_match_holds_what_its_fast_check_looks_for() -> None:
 def test_fast_checks_are_derived_from_what_a_rule_cannot_do_without() -> None:
     names = ["reMonthLong", "reMonthShort", "reYear4Digit", "reApproximate"]
     rule = "(%reApproximate )?(%reMonthLong|%reMonthShort) %reYear4Digit"
-    needed = heideltime.requirement(rule, names)
+    needed = rule_patterns.requirement(rule, names)
     assert needed == {("resource", "reMonthLong"), ("resource", "reMonthShort")}
-    assert heideltime.requirement("(%reApproximate )?([Tt]he )?", names) is None
-    assert heideltime.requirement("(?i)%reMonthLong", names) is None
-    check = heideltime.fast_check(frozenset({("word", "quarter")}), str)
+    assert rule_patterns.requirement("(%reApproximate )?([Tt]he )?", names) is None
+    assert rule_patterns.requirement("(?i)%reMonthLong", names) is None
+    check = rule_patterns.fast_check(frozenset({("word", "quarter")}), str)
     assert check == "(?:(?=[Qq])(?iu:quarter))"
 
 
@@ -228,10 +228,10 @@ def test_german_triggers_come_from_the_rules_and_sit_inside_compounds() -> None:
 def test_the_trigger_tree_matches_where_its_patterns_do(language: str) -> None:
     resources = heideltime._resources(language)
     patterns = {p for name in heideltime.TRIGGER_PATTERNS for p in resources.get(name, ())}
-    tree = re.compile(heideltime.alternation(patterns), re.I)
+    tree = re.compile(rule_patterns.alternation(patterns), re.I)
     plain = re.compile("|".join(sorted(patterns, key=len, reverse=True)), re.I)
     for pattern in patterns:
-        for string in heideltime._strings(pattern) or ():
+        for string in rule_patterns._strings(pattern) or ():
             assert tree.fullmatch(string), (pattern, string)
     text = statements("de")[1][0] if language == "german" else SPEECH_LIKE
     for position in range(len(text)):
