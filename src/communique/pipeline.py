@@ -459,9 +459,8 @@ def reprocess(store: Store, settings: Settings, progress: Progress | None = None
 
 @dataclass
 class _Pending:
-    """An input, its capture, and its document on the way (or why it failed)."""
+    """A capture and its document on the way through the stages (or why it failed)."""
 
-    raw: RawInput
     capture: Capture
     run: Run
     failure: ExtractionFailure | None = None
@@ -496,7 +495,7 @@ class _Writer:
         self, pipeline: Pipeline, raw: RawInput, capture: Capture, source: Source | None
     ) -> None:
         """Start the stages on `raw` and store what is done, in input order."""
-        self.pending.append(_Pending(raw, capture, pipeline.start(raw, source)))
+        self.pending.append(_Pending(capture, pipeline.start(raw, source)))
         self._advance()
         while len(self.pending) > self.window:
             self._store_first()
@@ -509,7 +508,8 @@ class _Writer:
                 try:
                     item.run.advance(allowed)
                 except Exception as exc:  # a bug in one document must not stop a long ingest
-                    item.failure = _failed(item.capture, item.raw.origin, exc, with_capture=True)
+                    origin = item.run.doc.raw.origin
+                    item.failure = _failed(item.capture, origin, exc, with_capture=True)
             if item.failure is None:
                 allowed = min(allowed, item.run.passed)
 
