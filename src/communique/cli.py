@@ -66,7 +66,7 @@ ConfigOption = Annotated[
 ]
 WorkersOption = Annotated[
     int | None,
-    typer.Option(min=1, help="Enrichment worker processes [default: one per CPU core]."),
+    typer.Option(min=1, help="Processes that extract and enrich [default: one per CPU core]."),
 ]
 
 

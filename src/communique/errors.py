@@ -65,7 +65,7 @@ class FetchError(Retryable):
 
 
 class WorkerError(Retryable):
-    """An enrichment worker process stopped before it finished a statement."""
+    """A worker process (extraction, enrichment) stopped before it finished a statement."""
 
 
 class InputError(Permanent):
