@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -196,7 +195,7 @@ def build_tables() -> Tables:
     features: list[Feature] = []
     names: dict[str, list[int]] = {}
     skeletons: dict[str, dict[str, list[int]]] = {}
-    skeleton_of: dict[str, str] = {}
+    skeleton_of = functools.cache(_skeleton_of_key)
     cities = _read_json("cities500.json")
     capitals = _capitals(cities)
     canonical: dict[str, str] = {}
@@ -223,7 +222,7 @@ def build_tables() -> Tables:
         for key in keys:
             names.setdefault(key, []).append(index)
         by_skeleton = skeletons.setdefault(country, {})
-        for key in {_memo(skeleton_of, key, _skeleton_of_key) for key in keys}:
+        for key in {skeleton_of(key) for key in keys}:
             by_skeleton.setdefault(key, []).append(index)
     subdivisions, districts = _subdivisions()
     regions = _named_regions(features, names)
@@ -239,13 +238,6 @@ def build_tables() -> Tables:
         "skeletons": skeletons,
         "subdivisions": list(range(first_subdivision, first_subdivision + len(subdivisions))),
     }
-
-
-def _memo(memo: dict[str, str], key: str, make: Callable[[str], str]) -> str:
-    """`make(key)`, computed once per key."""
-    if key not in memo:
-        memo[key] = make(key)
-    return memo[key]
 
 
 def cache_path() -> Path | None:
