@@ -252,19 +252,6 @@ def _word_end(text: str, position: int, ceiling: int) -> int:
     return position
 
 
-def segments(text: str, language: str) -> list[tuple[int, int]]:
-    """The sentences and lines of `text` HeidelTime may find something in, as spans.
-
-    Example:
-        >>> segments("No date here. Signed on 8 May 2020.", "en")
-        [(14, 35)]
-    """
-    needed = trigger(LANGUAGES.get(language, language))
-    if needed is None:
-        return [(0, len(text))]
-    return [m.span() for m in _SEGMENT.finditer(text) if needed.search(m.group(0))]
-
-
 @functools.cache
 def _classes() -> dict[str, Any]:
     """Start the JVM once and load the HeidelTime classes."""
