@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+from concurrent.futures import wait
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from communique.collect.files import read_file
+from communique.enrich import nlp
 from communique.errors import PdfStub
-from communique.model import Enrichment, IngestReport
-from communique.pipeline import ingest, reprocess, worker_pool
+from communique.model import Enrichment, IngestReport, RawInput
+from communique.pipeline import Pipeline, ingest, reprocess, worker_pool
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
 from communique.workers import _portable
 from tests.conftest import shared_path
+from tests.enrich.test_parse import long_statement
 
 
 def enrichments(store: SqliteStore) -> dict[str, Enrichment]:
@@ -76,6 +81,24 @@ def test_a_dead_worker_fails_its_inputs_by_name_and_loses_nothing(tmp_path: Path
     assert report.statements + len(died) == expected
     assert reprocess(store, settings).statements == expected
     assert enrichments(store) == enrichments(reference)
+
+
+def test_the_pieces_of_a_long_statement_are_parsed_side_by_side(tmp_path: Path) -> None:
+    text = long_statement(120)
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    settings = Settings(db=str(tmp_path / "two.db"), workers=2)
+    item = next(iter(read_file(tmp_path / "long.txt", settings.max_bytes)))
+    assert isinstance(item, RawInput)
+    run = Pipeline.from_settings(settings, SqliteStore(settings.db)).start(item, None)
+    at_once = []
+    while not run.finished:
+        run.advance(sys.maxsize)
+        at_once.append(len(run.running))
+        wait(run.running)
+    assert max(at_once) == len(nlp.pieces(text)) >= 3
+    serial = Pipeline.from_settings(replace(settings, workers=1)).run_document(item, None)
+    assert run.doc.enrichment == serial.enrichment
+    assert run.doc.enrichment is not None and len(run.doc.enrichment.places) > 300
 
 
 class Unpicklable(Exception):

@@ -7,14 +7,15 @@ Raw input becomes a `Capture` (immutable evidence), extraction turns a capture i
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
 PIPELINE_VERSION = "core-1+extract-2"
 """Recorded on every derived record; bump when extraction output changes."""
 
-ENRICH_VERSION = "enrich-2"
+ENRICH_VERSION = "enrich-3"
 """Recorded on every enrichment; bump when enrichment output changes."""
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"
@@ -239,6 +240,30 @@ class Entity:
     label: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class Parse:
+    """What a language model found in a text: its entities and sentences (character offsets)."""
+
+    entities: tuple[Entity, ...] = ()
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    def shifted(self, offset: int) -> Parse:
+        """The same parse for a text that starts `offset` characters earlier."""
+        return Parse(
+            tuple(replace(e, start=e.start + offset, end=e.end + offset) for e in self.entities),
+            tuple((start + offset, end + offset) for start, end in self.sentences),
+        )
+
+    @classmethod
+    def joined(cls, parses: Iterable[Parse]) -> Parse:
+        """One parse from the parses of consecutive pieces (already shifted)."""
+        parses = list(parses)
+        return cls(
+            tuple(e for p in parses for e in p.entities),
+            tuple(s for p in parses for s in p.sentences),
+        )
 
 
 @dataclass(frozen=True)

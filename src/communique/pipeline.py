@@ -16,12 +16,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from communique.collect.corpora import CORPORA, read_corpus
 from communique.collect.fetch import fetch_url, is_url
 from communique.collect.files import Item, expand_paths, read_file
 from communique.collect.warc import EXTRACTABLE
+from communique.enrich import nlp
 from communique.enrich.core import Enricher
 from communique.errors import (
     CommuniqueError,
@@ -40,6 +41,7 @@ from communique.model import (
     Extraction,
     ExtractionFailure,
     IngestReport,
+    Parse,
     RawInput,
     Source,
     Statement,
@@ -60,6 +62,7 @@ class Document:
     raw: RawInput
     source: Source | None
     extraction: Extraction | None = None
+    parse: Parse | None = None
     enrichment: Enrichment | None = None
 
 
@@ -71,6 +74,17 @@ class Stage(Protocol):
     """True when the stage needs no store, so it can run in a worker process."""
 
     def process(self, doc: Document) -> Document: ...
+
+
+class SplitStage(Stage, Protocol):
+    """A portable stage whose work on one document can be shared out, part by part, among
+    the workers; `process(doc)` is `join(doc, [process_part(p) for p in split(doc)])`."""
+
+    def split(self, doc: Document) -> list[Any]: ...
+
+    def process_part(self, part: Any) -> Any: ...
+
+    def join(self, doc: Document, results: list[Any]) -> Document: ...
 
 
 class ExtractStage:
@@ -149,6 +163,56 @@ class SiteChromeStage:
         return replace(doc, extraction=sitechrome.apply(extraction, others, self.min_others))
 
 
+@dataclass(frozen=True)
+class TextPiece:
+    """A piece of a statement's text, parsed on its own (see `enrich.nlp.pieces`)."""
+
+    text: str
+    start: int
+    language: str
+
+
+class ParseStage:
+    """Entities and sentences from the language model: the costliest part of enrichment.
+
+    A long text is parsed in pieces, which workers share (`SplitStage`).
+    """
+
+    name: ClassVar[str] = "parse"
+    requires: ClassVar[tuple[str, ...]] = ("extraction",)
+    assigns: ClassVar[tuple[str, ...]] = ("parse",)
+    portable: ClassVar[bool] = True
+
+    def __init__(self, active: bool) -> None:
+        self.active = active
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> ParseStage:
+        return cls(settings.enrich)
+
+    def split(self, doc: Document) -> list[TextPiece]:
+        extraction = doc.extraction
+        if not self.active or extraction is None or extraction.is_listing:
+            return []
+        language = extraction.language or "en"
+        if language not in nlp.MODELS or not extraction.text.strip():
+            return []  # enrichment then runs without entities
+        text = extraction.text
+        return [TextPiece(text[a:b], a, language) for a, b in nlp.pieces(text)]
+
+    def process_part(self, part: TextPiece) -> Parse | None:
+        parsed = nlp.parse_piece(part.text, part.language)
+        return parsed.shifted(part.start) if parsed is not None else None
+
+    def join(self, doc: Document, results: list[Parse | None]) -> Document:
+        if not results or None in results:  # no model installed for the language
+            return doc
+        return replace(doc, parse=Parse.joined(r for r in results if r is not None))
+
+    def process(self, doc: Document) -> Document:
+        return self.join(doc, [self.process_part(piece) for piece in self.split(doc)])
+
+
 class EnrichStage:
     """Entities, countries, places, times, events and references (see `communique.enrich`)."""
 
@@ -171,9 +235,13 @@ class EnrichStage:
         if self.enricher is None or extraction is None or extraction.is_listing:
             return doc
         enrichment = self.enricher.enrich(
-            extraction.text, extraction.published, extraction.language, extraction.country
+            extraction.text,
+            extraction.published,
+            extraction.language,
+            extraction.country,
+            doc.parse,
         )
-        return replace(doc, enrichment=enrichment)
+        return replace(doc, enrichment=enrichment, parse=None)  # the parse is used up
 
     def warm_up(self) -> None:
         """Load the models now (a worker does, before its first statement)."""
@@ -187,6 +255,7 @@ WARM_UP = "Talks in Paris on 8 May 2020 and again on Tuesday, two weeks later."
 STAGES: tuple[Callable[[Settings, Store | None], Stage], ...] = (
     ExtractStage.from_settings,
     SiteChromeStage.from_settings,
+    ParseStage.from_settings,
     EnrichStage.from_settings,
 )
 """The built-in stages, in order; each is made from the settings and the store (if any)."""
@@ -263,9 +332,11 @@ class Pipeline:
 class Run:
     """One document going through a pipeline whose portable stages may run in workers.
 
-    `advance` takes what a worker finished and goes on, in this process, until the next
-    segment is running in a worker; a main-process segment waits until every earlier document
-    has passed it (`allowed`), so stages that learn from the store see inputs in order.
+    `advance` takes what the workers finished and goes on, in this process, until the next
+    segment is running in workers; a main-process segment waits until every earlier document
+    has passed it (`allowed`), so stages that learn from the store see inputs in order. A
+    split stage (`SplitStage`) that first in a segment splits the document into several parts
+    runs alone, one job per part.
     """
 
     def __init__(self, pipeline: Pipeline, doc: Document) -> None:
@@ -274,22 +345,24 @@ class Run:
         self.segments = pipeline.segments()
         self.passed = 0
         """How many segments have run on `doc`."""
-        self.running: Future[dict[str, object]] | None = None
+        self.running: list[Future[Any]] = []
+        self.joining: SplitStage | None = None
+        """The split stage whose parts are running, if any."""
 
     @property
     def finished(self) -> bool:
-        return self.running is None and self.passed == len(self.segments)
+        return not self.running and self.passed == len(self.segments)
 
     def advance(self, allowed: int) -> None:
         """Go as far as possible without waiting; main-process segments only below `allowed`."""
-        if self.running is not None:
-            if not self.running.done():
+        if self.running:
+            if not all(job.done() for job in self.running):
                 return
-            self._take(self.running)
-        while self.passed < len(self.segments) and self.running is None:
+            self._take()
+        while self.passed < len(self.segments) and not self.running:
             remote, stages = self.segments[self.passed]
             if remote:
-                self.running = self._send(stages)
+                self._send(stages)
             elif self.passed < allowed:
                 self.doc = _through(stages, self.doc)
                 self.passed += 1
@@ -298,22 +371,41 @@ class Run:
         if self.finished:
             _extracted(self.doc)
 
-    def _send(self, stages: tuple[Stage, ...]) -> Future[dict[str, object]]:
+    def _send(self, stages: tuple[Stage, ...]) -> None:
         assert self.pipeline.pool is not None
+        pool = self.pipeline.pool()
+        first = stages[0]
+        parts = _parts(first, self.doc)
+        if len(parts) > 1:
+            rest = [(True, stages[1:])] if stages[1:] else []
+            self.segments[self.passed : self.passed + 1] = [(True, (first,)), *rest]
+            self.joining = first  # type: ignore[assignment]
+            self.running = [pool.submit_part(first.name, part) for part in parts]
+            return
         doc = self.doc
         if not any("raw" in stage.requires for stage in stages):
             doc = replace(doc, raw=replace(doc.raw, body=b""))  # the bytes stay here
-        return self.pipeline.pool().submit(tuple(stage.name for stage in stages), doc)
+        self.running = [pool.submit(tuple(stage.name for stage in stages), doc)]
 
-    def _take(self, running: Future[dict[str, object]]) -> None:
-        self.running = None
+    def _take(self) -> None:
+        running, self.running = self.running, []
+        joining, self.joining = self.joining, None
         try:
-            fields = running.result()
+            results = [job.result() for job in running]
         except BrokenProcessPool as exc:
             names = ", ".join(s.name for s in self.segments[self.passed][1])
             raise WorkerError(f"worker process died during {names}: {exc}") from exc
-        self.doc = replace(self.doc, **fields)  # type: ignore[arg-type]
+        if joining is not None:
+            self.doc = joining.join(self.doc, results)
+        else:
+            self.doc = replace(self.doc, **results[0])
         self.passed += 1
+
+
+def _parts(stage: Stage, doc: Document) -> list[Any]:
+    """The parts a split stage makes of `doc` (none for other stages)."""
+    split: Callable[[Document], list[Any]] | None = getattr(stage, "split", None)
+    return split(doc) if split is not None else []
 
 
 def _through(stages: Iterable[Stage], doc: Document) -> Document:
@@ -517,7 +609,13 @@ class _Writer:
         """Wait until the oldest document is through every stage, then store it."""
         first = self.pending[0]
         while first.failure is None and not first.run.finished:
-            running = [p.run.running for p in self.pending if p.run.running and not p.failure]
+            running = [
+                job
+                for p in self.pending
+                if not p.failure
+                for job in p.run.running
+                if not job.done()
+            ]
             if running:
                 wait(running, return_when=FIRST_COMPLETED)
             self._advance()

@@ -46,6 +46,14 @@ def _run(names: tuple[str, ...], doc: Document) -> dict[str, Any]:
     return {field: getattr(doc, field) for name in names for field in _STAGES[name].assigns}
 
 
+def _run_part(name: str, part: Any) -> Any:
+    """One part of a split stage's work on a document (see `pipeline.SplitStage`)."""
+    try:
+        return _STAGES[name].process_part(part)  # type: ignore[attr-defined]
+    except Exception as exc:
+        raise _portable(exc) from None
+
+
 def _portable(error: Exception) -> Exception:
     """`error`, or a plain one telling the same when it cannot be unpickled (that would
     break the whole pool)."""
@@ -83,12 +91,19 @@ class WorkerPool:
 
     def submit(self, names: tuple[str, ...], doc: Document) -> Future[dict[str, Any]]:
         """Run the stages `names` on `doc` in a worker."""
+        return self._submit(_run, names, doc)
+
+    def submit_part(self, name: str, part: Any) -> Future[Any]:
+        """Run one part of the split stage `name` in a worker."""
+        return self._submit(_run_part, name, part)
+
+    def _submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
         try:
-            return self._executor.submit(_run, names, doc)
+            return self._executor.submit(function, *args)
         except BrokenProcessPool:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._start()
-            return self._executor.submit(_run, names, doc)
+            return self._executor.submit(function, *args)
 
     def warm_up(self) -> None:
         """Start every worker and wait until each has built its stages and loaded its models."""

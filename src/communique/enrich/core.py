@@ -9,19 +9,14 @@ from datetime import date
 
 from communique.enrich import nlp as nlp_models
 from communique.enrich.countries import country_code
-from communique.enrich.entities import (
-    dateline_spans,
-    entities_of,
-    known_name_spans,
-    place_spans,
-)
+from communique.enrich.entities import dateline_spans, known_name_spans, place_spans
 from communique.enrich.events import find_events
 from communique.enrich.gazetteer import Feature, Gazetteer, name_key
 from communique.enrich.places import Context, Span, resolve, strip_article
 from communique.enrich.references import find_references
 from communique.enrich.times import tag_times, tagger_name
 from communique.enrich.vicinity import Vicinity
-from communique.model import Enrichment, Entity, Place
+from communique.model import Enrichment, Entity, Parse, Place
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 COUNTRY_LABELS = {"GPE", "NORP", "LOC"}
@@ -45,21 +40,23 @@ class Enricher:
         published: date | None,
         language: str | None,
         issuer_country: str | None = None,
+        parsed: Parse | None = None,
     ) -> Enrichment:
-        """Everything found in `text` (offsets into `text`)."""
+        """Everything found in `text` (offsets into `text`); `parsed` is its `nlp.parse` when
+        that was done already (in workers)."""
         language = language or "en"
-        pipeline = nlp_models.load_pipeline(language) if text.strip() else None
-        doc = pipeline(text) if pipeline is not None else None
-        entities = entities_of(doc) if doc is not None else []
+        if parsed is None:
+            parsed = nlp_models.parse(text, language)
+        entities = list(parsed.entities) if parsed is not None else []
         sentences = split_lines(
             text,
-            [(s.start_char, s.end_char) for s in doc.sents]
-            if doc is not None
+            list(parsed.sentences)
+            if parsed is not None
             else [m.span() for m in _SENTENCE.finditer(text)],
         )
         countries = mentioned_countries(entities)
         focus = tuple(dict.fromkeys([*([issuer_country] if issuer_country else []), *countries]))
-        places = self._places(text, entities, focus) if doc is not None else []
+        places = self._places(text, entities, focus) if parsed is not None else []
         times = tag_times(text, language, published, self.time_tagger) if text else []
         return Enrichment(
             entities=tuple(entities),
@@ -69,17 +66,17 @@ class Enricher:
             events=tuple(find_events(text, sentences, times, places, entities)),
             references=tuple(find_references(text)),
             language=language,
-            analyses=self._analyses(language, doc is not None),
+            analyses=self._analyses(language, parsed is not None),
         )
 
     def locate(
         self, text: str, language: str | None = "en", issuer_country: str | None = None
     ) -> list[Place]:
         """Only the places of `text` (no times, events or references)."""
-        pipeline = nlp_models.load_pipeline(language or "en")
-        if pipeline is None or not text.strip():
+        parsed = nlp_models.parse(text, language or "en")
+        if parsed is None:
             return []
-        entities = entities_of(pipeline(text))
+        entities = list(parsed.entities)
         countries = mentioned_countries(entities)
         focus = tuple(dict.fromkeys([*([issuer_country] if issuer_country else []), *countries]))
         return self._places(text, entities, focus)
