@@ -66,8 +66,10 @@ _VOWELS = re.compile(r"(?<!^)[aeiou]")
 _REPEATS = re.compile(r"(.)\1+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
-    """An ASCII, lower-case, punctuation-free key for a place name.
+    """An ASCII, lower-case, punctuation-free key for a place name (memoised: a text's
+    spans are keyed again in each pass over them).
 
     Example:
         >>> name_key("Qubadlı"), name_key("Ağdam")
