@@ -76,12 +76,17 @@ def tagger_name(language: str | None, tagger: str = "auto") -> str | None:
     """
     if tagger not in TAGGERS:
         raise InputError(f"unknown time tagger {tagger!r}: use one of {', '.join(TAGGERS)}")
-    english = language in (None, "en")
+    english = is_english(language)
     if tagger == "rules" or (tagger == "auto" and english):
         return "rules" if english else None
     if language in heideltime.LANGUAGES and heideltime.available():
         return "heideltime"
     return "rules" if english else None
+
+
+def is_english(language: str | None) -> bool:
+    """English, or not known (texts are taken as English then, as in `Enricher.enrich`)."""
+    return language in (None, "en")
 
 
 def tag_times(
@@ -95,11 +100,12 @@ def tag_times(
         ['2020-11-08', '2020-11-10']
     """
     name = tagger_name(language, tagger)
-    if language in (None, "en") and not MAY_HOLD_TIME.search(text):
+    english = is_english(language)
+    if english and not MAY_HOLD_TIME.search(text):
         return []
     if name == "heideltime":
         found = heideltime.tag(text, language or "en", published)
-        if language in (None, "en"):
+        if english:
             found = with_rule_finds(without_numbers(text, found), rules.tag(text, published))
     elif name == "rules":
         found = rules.tag(text, published)
@@ -108,7 +114,7 @@ def tag_times(
     found = narrative_years(text, found, published)
     if published is not None:
         found = [by_tense(text, t, published) for t in found]
-        if language in (None, "en"):
+        if english:
             found = anchors.resolve(text, found, published)
     return merge_ranges(text, join_clock_times(text, found))
 
