@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from communique.enrich.core import Enricher
+from communique.enrich.core import Enricher, _outermost
 from communique.enrich.entities import known_name_spans
 from communique.enrich.gazetteer import (
     Feature,
@@ -221,3 +223,18 @@ def test_a_facility_word_inside_a_name_is_no_town(gazetteer: Gazetteer) -> None:
     for word in ("University", "Hospital", "Hills"):
         span = Span(word, 10, 10 + len(word), inner=True)
         assert resolve(span, ("US",), gazetteer) is None, word
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 8)), max_size=25))
+def test_only_places_inside_a_longer_place_are_dropped(extents: list[tuple[int, int]]) -> None:
+    town = Feature(2988507, "Paris", 48.85, 2.35, "FR", 2_100_000)
+    resolved = [(Span("x" * size, start, start + size), town) for start, size in extents]
+    kept = _outermost(resolved)
+
+    def inside_a_longer(span: Span) -> bool:
+        return any(
+            o.start <= span.start and span.end <= o.end and o.end - o.start > span.end - span.start
+            for o, _ in resolved
+        )
+
+    assert kept == [(s, f) for s, f in resolved if not inside_a_longer(s)]

@@ -208,17 +208,22 @@ def _with_known_names(spans: list[Span], text: str, gazetteer: Gazetteer) -> lis
 
 
 def _outermost(resolved: list[tuple[Span, Feature]]) -> list[tuple[Span, Feature]]:
-    """Drop a place whose span lies inside another place's ("Columbia" in "British Columbia")."""
-    return [
-        (span, feature)
-        for span, feature in resolved
-        if not any(
-            other.start <= span.start
-            and span.end <= other.end
-            and (other.end - other.start) > (span.end - span.start)
-            for other, _ in resolved
-        )
-    ]
+    """Drop a place whose span lies inside a longer place's ("Columbia" in "British Columbia").
+
+    One sweep by start (longest first among equal starts), so a long report's thousands of
+    places take no quadratic time.
+    """
+    order = sorted(range(len(resolved)), key=lambda i: (resolved[i][0].start, -resolved[i][0].end))
+    inside = set()
+    reach = -1  # the furthest end of the spans that start before the current one
+    start, longest = -1, -1  # the current start, and the end of its longest span
+    for i in order:
+        span = resolved[i][0]
+        if span.start != start:
+            reach, start, longest = max(reach, longest), span.start, span.end
+        if reach >= span.end or span.end < longest:
+            inside.add(i)
+    return [place for i, place in enumerate(resolved) if i not in inside]
 
 
 def split_lines(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
