@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
+from typing import Generic, Protocol, TypeVar
 
 from communique.enrich.countries import country_code
 from communique.model import Entity, Event, Place, TimeExpr
@@ -29,14 +31,15 @@ def find_events(
         [('2020-11-08', 'Talks')]
     """
     events = []
-    place_starts = {p.start for p in places if p.feature != "country"}
-    actors = [e for e in entities if e.start not in place_starts]
+    towns = _InText([p for p in places if p.feature != "country"])
+    town_starts = {p.start for p in towns.items}
+    actors = _InText([e for e in entities if e.start not in town_starts])
+    dates = _InText([t for t in times if _is_calendar(t)])
     for start, end in sentences:
         sentence = text[start:end]
         if len(sentence.split()) < MIN_WORDS:
             continue
-        inside = [t for t in times if start <= t.start < end and _is_calendar(t)]
-        unique = {(t.value, t.end_value): t for t in inside}
+        unique = {(t.value, t.end_value): t for t in dates.within(start, end)}
         for time in unique.values():
             events.append(
                 Event(
@@ -45,10 +48,8 @@ def find_events(
                     end=end,
                     date=time.value,
                     date_end=time.end_value,
-                    places=_unique(
-                        p.name for p in places if start <= p.start < end and p.feature != "country"
-                    ),
-                    actors=_actors(actors, start, end),
+                    places=_unique(p.name for p in towns.within(start, end)),
+                    actors=_actors(actors.within(start, end)),
                 )
             )
     return events
@@ -58,11 +59,32 @@ def _is_calendar(time: TimeExpr) -> bool:
     return time.type in ("date", "range") and bool(_CALENDAR_VALUE.match(time.value))
 
 
-def _actors(entities: list[Entity], start: int, end: int) -> tuple[str, ...]:
+class _Located(Protocol):
+    @property
+    def start(self) -> int: ...
+
+
+Located = TypeVar("Located", bound=_Located)
+
+
+class _InText(Generic[Located]):
+    """Things found in a text, ordered by where they start, to pick those of one sentence."""
+
+    def __init__(self, items: list[Located]) -> None:
+        self.items = sorted(items, key=lambda item: item.start)
+        self.starts = [item.start for item in self.items]
+
+    def within(self, start: int, end: int) -> list[Located]:
+        """Those that start in text[start:end]."""
+        first = bisect.bisect_left(self.starts, start)
+        return self.items[first : bisect.bisect_left(self.starts, end, first)]
+
+
+def _actors(entities: list[Entity]) -> tuple[str, ...]:
     """Countries (as ISO codes) and organisations or people named in the sentence."""
     names = []
     for entity in entities:
-        if start <= entity.start < end and entity.label in ACTOR_LABELS:
+        if entity.label in ACTOR_LABELS:
             code = country_code(entity.text)
             if code:
                 names.append(code)
