@@ -18,6 +18,7 @@ past) and every language other than English.
 
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import date, timedelta
 
@@ -246,7 +247,7 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
         [('8 November 2020', '2020-11-08'), ('44 days', 'P44D')]
     """
     found: list[TimeExpr] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Taken()
     lowered = text.lower()
     for kind, pattern in ORDERED:
         if kind in GATES and not any(
@@ -257,16 +258,40 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
             start, end = match.span("expr") if "expr" in pattern.groupindex else (-1, -1)
             if start < 0:
                 start, end = match.span()
-            if any(start < right and left < end for left, right in taken):
+            if taken.overlaps(start, end):
                 continue
             if not_a_time(kind, text, start, end):
                 continue
             typed = _typed_value(kind, match, published)
             if typed is None:
                 continue
-            taken.append((start, end))
+            taken.add(start, end)
             found.append(TimeExpr(text[start:end], start, end, *typed))
     return sorted(found + phrases.range_firsts(text, found), key=lambda t: t.start)
+
+
+class _Taken:
+    """Extents already taken by a time, which never overlap, so a bisection finds a clash.
+
+    Example:
+        >>> taken = _Taken()
+        >>> taken.add(10, 20)
+        >>> taken.overlaps(5, 11), taken.overlaps(20, 25), taken.overlaps(0, 10)
+        (True, False, False)
+    """
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        before = bisect.bisect_left(self.starts, end)  # those that start before `end`
+        return before > 0 and self.ends[before - 1] > start
+
+    def add(self, start: int, end: int) -> None:
+        at = bisect.bisect_left(self.starts, start)
+        self.starts.insert(at, start)
+        self.ends.insert(at, end)
 
 
 def _typed_value(kind: str, match: re.Match[str], published: date | None) -> tuple[str, str] | None:
