@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -98,3 +99,13 @@ def test_places_are_found_in_every_piece_of_a_long_statement() -> None:
 
 def test_a_language_without_a_model_has_no_parse() -> None:
     assert nlp.parse("Der Minister traf den Botschafter in Nairobi.", "de") is None
+
+
+def test_a_text_longer_than_the_models_limit_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline = nlp.load_pipeline("en")
+    assert pipeline is not None
+    monkeypatch.setattr(pipeline, "max_length", nlp.PIECE_CHARS + 1_000)  # spaCy's: 1,000,000
+    text = long_statement(120)
+    assert len(text) > 2 * pipeline.max_length
+    parsed = nlp.parse(text, "en")
+    assert parsed is not None and parsed.entities[-1].start > len(text) - 500
