@@ -195,7 +195,7 @@ class ParseStage:
         if not self.active or extraction is None or extraction.is_listing:
             return []
         language = extraction.language or "en"
-        if language not in nlp.MODELS or not extraction.text.strip():
+        if not nlp.parses(language) or not extraction.text.strip():
             return []  # enrichment then runs without entities
         text = extraction.text
         return [TextPiece(text[a:b], a, language) for a, b in nlp.pieces(text)]

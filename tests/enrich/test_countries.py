@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from communique.enrich import nlp
+from communique.enrich.core import Enricher
 from communique.enrich.countries import country_code
 
 
@@ -50,3 +54,46 @@ def test_demonyms_of_countries_of_several_words(text: str, code: str | None) -> 
 def test_a_region_adjective_of_several_words_is_no_country() -> None:
     assert country_code("Central American") is None
     assert country_code("North American") is None
+
+
+GERMAN = (
+    "Die Bundesregierung begrüßt die Gespräche zwischen Frankreich und Russland.\n\n"
+    "Die Außenminister Deutschlands und Polens trafen sich am 3. März 2021 in Warschau, "
+    "um über die Lage an der Grenze zu Belarus zu sprechen."
+)
+
+
+def test_a_german_statement_names_its_countries_without_a_ner_model() -> None:
+    enrichment = Enricher().enrich(GERMAN, date(2021, 3, 4), "de", "DE")
+    assert set(enrichment.countries) == {"FR", "RU", "DE", "PL", "BY"}
+    assert {(GERMAN[p.start : p.end], p.country) for p in enrichment.places} >= {
+        ("Deutschlands", "DE"),
+        ("Polens", "PL"),
+    }
+    assert all(p.feature == "country" for p in enrichment.places)  # no town without NER
+    assert "countries:names" in enrichment.analyses
+    assert not any(a.startswith("ner:") for a in enrichment.analyses)
+    met = [e for e in enrichment.events if e.date == "2021-03-03"]
+    assert met and {"DE", "PL", "BY"} <= set(met[0].actors)
+
+
+def test_country_names_in_other_languages_are_matched_as_written() -> None:
+    text = "A equipa gana confiança antes do jogo no Gana."
+    enrichment = Enricher().enrich(text, None, "pt")
+    assert [(e.text, e.start) for e in enrichment.entities] == [("Gana", text.rindex("Gana"))]
+    assert enrichment.countries == ("GH",)
+
+
+def test_a_name_is_read_in_its_own_language_only() -> None:
+    assert country_code("Island", "de") == "IS"
+    assert country_code("Island") is None
+    assert country_code("Allemagne", "fr") == "DE"
+
+
+def test_french_ner_places_a_country_named_in_french() -> None:
+    if nlp.model_name("fr") is None:
+        pytest.skip("fr_core_news_md is not installed")
+    text = "Le ministre a rencontré à Paris son homologue de l'Allemagne et celui du Japon."
+    enrichment = Enricher().enrich(text, None, "fr", "FR")
+    assert {"DE", "JP"} <= set(enrichment.countries)
+    assert {p.country for p in enrichment.places if p.feature == "country"} >= {"DE", "JP"}

@@ -11,7 +11,7 @@ from communique.enrich import nlp as nlp_models
 from communique.enrich.countries import country_code
 from communique.enrich.entities import dateline_spans, known_name_spans, place_spans
 from communique.enrich.events import find_events
-from communique.enrich.gazetteer import Feature, Gazetteer, name_key
+from communique.enrich.gazetteer import Feature, Gazetteer, country_points, name_key
 from communique.enrich.places import Context, Span, resolve, strip_article
 from communique.enrich.references import find_references
 from communique.enrich.times import tag_times, tagger_name
@@ -54,16 +54,15 @@ class Enricher:
             if parsed is not None
             else [m.span() for m in _SENTENCE.finditer(text)],
         )
-        countries = mentioned_countries(entities)
-        focus = tuple(dict.fromkeys([*([issuer_country] if issuer_country else []), *countries]))
-        places = self._places(text, entities, focus) if parsed is not None else []
+        countries = mentioned_countries(entities, language)
+        places = self._located(text, entities, countries, language, issuer_country)
         times = tag_times(text, language, published, self.time_tagger) if text else []
         return Enrichment(
             entities=tuple(entities),
             countries=tuple(countries),
             places=tuple(places),
             times=tuple(times),
-            events=tuple(find_events(text, sentences, times, places, entities)),
+            events=tuple(find_events(text, sentences, times, places, entities, language)),
             references=tuple(find_references(text)),
             language=language,
             analyses=self._analyses(language, parsed is not None),
@@ -73,26 +72,39 @@ class Enricher:
         self, text: str, language: str | None = "en", issuer_country: str | None = None
     ) -> list[Place]:
         """Only the places of `text` (no times, events or references)."""
-        parsed = nlp_models.parse(text, language or "en")
+        language = language or "en"
+        parsed = nlp_models.parse(text, language)
         if parsed is None:
             return []
         entities = list(parsed.entities)
-        countries = mentioned_countries(entities)
-        focus = tuple(dict.fromkeys([*([issuer_country] if issuer_country else []), *countries]))
-        return self._places(text, entities, focus)
+        countries = mentioned_countries(entities, language)
+        return self._located(text, entities, countries, language, issuer_country)
 
-    def _places(self, text: str, entities: list[Entity], focus: tuple[str, ...]) -> list[Place]:
-        """Resolve every span, then again `CONTEXT_PASSES` times, each time helped by where the
-        pass before put the others (their countries widen the focus, their states and towns'
-        regions draw namesakes, a state right after a town picks it)."""
-        spans, features = resolve_spans(text, entities, focus)
+    def _located(
+        self,
+        text: str,
+        entities: list[Entity],
+        countries: list[str],
+        language: str,
+        issuer_country: str | None,
+    ) -> list[Place]:
+        """The places of `text`: with NER, every span resolved, then again `CONTEXT_PASSES`
+        times, each time helped by where the pass before put the others (their countries
+        widen the focus, their states and towns' regions draw namesakes, a state right after a
+        town picks it); with country names only, the countries."""
+        if not nlp_models.has_ner(language):
+            return country_places(entities, language)
+        focus = tuple(dict.fromkeys([*([issuer_country] if issuer_country else []), *countries]))
+        spans, features = resolve_spans(text, entities, focus, language)
         resolved = [(s, f) for s, f in zip(spans, features, strict=True) if f is not None]
         return [place_of(span, feature) for span, feature in _outermost(resolved)]
 
     def _analyses(self, language: str, parsed: bool) -> tuple[str, ...]:
         done = []
-        if parsed:
+        if parsed and nlp_models.has_ner(language):
             done += [f"ner:{nlp_models.model_name(language)}", "countries", "places:geonames"]
+        elif parsed:
+            done += ["countries:names", "places:countries"]
         tagger = tagger_name(language, self.time_tagger)
         if tagger:
             done.append(f"time:{tagger}")
@@ -100,16 +112,16 @@ class Enricher:
 
 
 def resolve_spans(
-    text: str, entities: list[Entity], focus: tuple[str, ...]
+    text: str, entities: list[Entity], focus: tuple[str, ...], language: str | None = None
 ) -> tuple[list[Span], list[Feature | None]]:
     """Every span that may name a place, and the feature each names (None: no place)."""
     gazetteer = Gazetteer.load()
     spans = _with_known_names(place_spans(text, entities), text, gazetteer)
     vicinity = vicinity_of(spans, gazetteer)
-    first = Context(vicinity=vicinity)
+    first = Context(vicinity=vicinity, language=language)
     features = [resolve(span, focus, gazetteer, first) for span in spans]
     for _ in range(CONTEXT_PASSES):
-        features = _in_context(text, spans, features, focus, gazetteer, vicinity)
+        features = _in_context(text, spans, features, focus, gazetteer, vicinity, language)
     return spans, features
 
 
@@ -124,6 +136,7 @@ def _in_context(
     focus: tuple[str, ...],
     gazetteer: Gazetteer,
     vicinity: Vicinity | None = None,
+    language: str | None = None,
 ) -> list[Feature | None]:
     """Resolve `spans` again, helped by where the pass `before` put the others."""
     named = frozenset(
@@ -145,7 +158,7 @@ def _in_context(
         others = Counter({c: n.total() - n[key] for c, n in countries.items()})
         wider = tuple(dict.fromkeys([*focus, *(c for c, n in others.most_common() if n)]))
         nearby = frozenset(r for r, names in towns_in.items() if names - {key})
-        context = Context(named, nearby, qualifiers.get(index), vicinity)
+        context = Context(named, nearby, qualifiers.get(index), vicinity, language)
         after.append(resolve(span, wider, gazetteer, context))
     return after
 
@@ -254,12 +267,24 @@ def place_of(span: Span, feature: object) -> Place:
     )
 
 
-def mentioned_countries(entities: list[Entity]) -> list[str]:
-    """Countries named or described by entities, most mentioned first."""
+def country_places(entities: list[Entity], language: str | None) -> list[Place]:
+    """A place for each entity that names a country (at the country's point)."""
+    places = []
+    for entity in entities:
+        code = country_code(entity.text, language) if entity.label in COUNTRY_LABELS else None
+        point = country_points().get(code) if code else None
+        if point is not None:
+            places.append(place_of(Span(entity.text, entity.start, entity.end), point))
+    return places
+
+
+def mentioned_countries(entities: list[Entity], language: str | None = None) -> list[str]:
+    """Countries named or described by entities (in English or `language`), most mentioned
+    first."""
     counts: Counter[str] = Counter()
     for entity in entities:
         if entity.label in COUNTRY_LABELS:
-            code = country_code(entity.text)
+            code = country_code(entity.text, language)
             if code:
                 counts[code] += 1
     return [code for code, _ in counts.most_common()]

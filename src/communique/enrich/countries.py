@@ -2,12 +2,14 @@
 
 Names come from pycountry (and the archive's aliases); adjectives and demonyms are matched by
 a general rule (a long shared prefix with one country's name: "Azerbaijani" → Azerbaijan,
-"Uzbek" → Uzbekistan) plus a short table of irregular forms ("Dutch", "Swiss").
+"Uzbek" → Uzbekistan) plus a short table of irregular forms ("Dutch", "Swiss"). Names in
+other languages (`LOCALIZED`) come from pycountry's translations and countryinfo's.
 """
 
 from __future__ import annotations
 
 import functools
+import gettext
 import re
 from typing import Any
 
@@ -111,12 +113,15 @@ def _single_names() -> dict[str, tuple[str, bool]]:
 
 
 @functools.lru_cache(maxsize=65_536)
-def country_code(text: str) -> str | None:
-    """The ISO alpha-2 code of a country named, or described by an adjective, in `text`.
+def country_code(text: str, language: str | None = None) -> str | None:
+    """The ISO alpha-2 code of a country named, or described by an adjective, in `text`
+    (English, or as written in `language`, one of `LOCALIZED`).
 
     Example:
         >>> [country_code(w) for w in ("the Republic of Armenia", "Azerbaijani", "Uzbeks")]
         ['AM', 'AZ', 'UZ']
+        >>> country_code("Allemagne", "fr"), country_code("Allemagne")
+        ('DE', None)
     """
     key = _POSSESSIVE.sub("", fold(text)).removeprefix("the ").strip().replace(".", "")
     if not key:
@@ -126,6 +131,8 @@ def country_code(text: str) -> str | None:
         return names[key]
     if key in IRREGULAR:
         return IRREGULAR[key]
+    if key in localized_keys(language):
+        return localized_keys(language)[key]
     if " " in key:
         return _by_last_word(key)
     return _by_prefix(key) or (_by_prefix(key[:-1]) if key.endswith("s") else None)
@@ -182,3 +189,57 @@ def ruler_patterns() -> list[dict[str, Any]]:
     for word, code in IRREGULAR.items():
         patterns.append({"label": "NORP", "pattern": word, "id": code})
     return patterns
+
+
+LOCALIZED = ("de", "es", "fr", "it", "nl", "pt")
+"""Languages whose country names are known: those HeidelTime reads, which have no English
+NER model here."""
+_GENITIVE_S = re.compile(r"[^sxzß]$")
+
+
+@functools.cache
+def localized_names(language: str | None) -> dict[str, str]:
+    """Country names as written in `language` → ISO alpha-2: pycountry's translations of the
+    ISO 3166 names and countryinfo's, and German genitives ("Russlands").
+
+    Example:
+        >>> names = localized_names("de")
+        >>> names["Frankreich"], names["Russland"], names["Russlands"]
+        ('FR', 'RU', 'RU')
+    """
+    from countryinfo import CountryInfo
+
+    if language not in LOCALIZED:
+        return {}
+    names: dict[str, str] = {}
+    translation = gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                names.setdefault(translation.gettext(value), country.alpha_2)
+    for info in CountryInfo.all().values():
+        code = (info.get("ISO") or {}).get("alpha2")
+        name = (info.get("translations") or {}).get(language)
+        if code and name:
+            names.setdefault(name, code)
+    names = {name: code for name, code in names.items() if "," not in name and len(name) > 3}
+    if language == "de":
+        names |= {f"{n}s": c for n, c in names.items() if " " not in n and _GENITIVE_S.search(n)}
+    return names
+
+
+@functools.cache
+def localized_keys(language: str | None) -> dict[str, str]:
+    """`localized_names` folded as `country_code` folds what it reads."""
+    return {fold(name): code for name, code in localized_names(language or "en").items()}
+
+
+def localized_patterns(language: str) -> list[dict[str, Any]]:
+    """EntityRuler patterns for the country names of `language`, as GPE, as written."""
+    return [
+        {"label": "GPE", "pattern": name, "id": code}
+        for name, code in localized_names(language).items()
+    ]

@@ -21,6 +21,7 @@ def find_events(
     times: list[TimeExpr],
     places: list[Place],
     entities: list[Entity],
+    language: str | None = None,
 ) -> list[Event]:
     """One event per calendar date or range in each sentence long enough to tell something.
 
@@ -49,7 +50,7 @@ def find_events(
                     date=time.value,
                     date_end=time.end_value,
                     places=_unique(p.name for p in towns.within(start, end)),
-                    actors=_actors(actors.within(start, end)),
+                    actors=_actors(actors.within(start, end), language),
                 )
             )
     return events
@@ -80,12 +81,12 @@ class _InText(Generic[Located]):
         return self.items[first : bisect.bisect_left(self.starts, end, first)]
 
 
-def _actors(entities: list[Entity]) -> tuple[str, ...]:
+def _actors(entities: list[Entity], language: str | None) -> tuple[str, ...]:
     """Countries (as ISO codes) and organisations or people named in the sentence."""
     names = []
     for entity in entities:
         if entity.label in ACTOR_LABELS:
-            code = country_code(entity.text)
+            code = country_code(entity.text, language)
             if code:
                 names.append(code)
             elif entity.label in ("ORG", "PERSON", "PER"):

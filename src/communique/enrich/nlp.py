@@ -1,4 +1,5 @@
-"""spaCy pipelines shipped on PyPI, loaded once per process, with a gazetteer EntityRuler."""
+"""spaCy pipelines shipped on PyPI, loaded once per process, with a gazetteer EntityRuler;
+for a language with no model, a rule pipeline that finds its country names."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import importlib
 import warnings
 from typing import Any
 
+import spacy
 from thinc.api import use_ops
 from threadpoolctl import threadpool_limits
 
-from communique.enrich.countries import ruler_patterns
+from communique.enrich.countries import LOCALIZED, localized_patterns, ruler_patterns
 from communique.enrich.entities import entities_of
 from communique.model import Parse
 
@@ -25,18 +27,28 @@ _UNUSED = ("lemmatizer", "attribute_ruler", "tagger", "morphologizer", "parser")
 
 @functools.cache
 def load_pipeline(language: str) -> Any | None:
-    """The spaCy pipeline for `language` (None when no model for it is installed).
+    """The spaCy pipeline for `language`: its NER model, else country names only (for the
+    `LOCALIZED` languages), else None.
 
     Only what entities and sentences need runs: the shared tok2vec goes when no kept
     component listens to it (the NER and sentence models carry their own). Matrix products
     go through numpy's BLAS on one thread instead of blis (see `_fast_ops`).
 
     Example:
-        >>> load_pipeline("xx") is None
-        True
+        >>> load_pipeline("xx") is None, load_pipeline("de").pipe_names
+        (True, ['sentencizer', 'country_names'])
     """
-    if language not in MODELS:
-        return None
+    nlp = _ner_pipeline(language) if language in MODELS else None
+    if nlp is None and language in LOCALIZED:
+        nlp = spacy.blank(language)
+        nlp.add_pipe("sentencizer")
+    if nlp is not None and language in LOCALIZED:  # as written: "Chili" is Chile, "chili" not
+        names = nlp.add_pipe("entity_ruler", name="country_names", before=_first_of(nlp, "ner"))
+        names.add_patterns(localized_patterns(language))
+    return nlp
+
+
+def _ner_pipeline(language: str) -> Any | None:
     package, _ = MODELS[language]
     with warnings.catch_warnings():  # W095: the wheel's model is one spaCy patch release older
         warnings.filterwarnings("ignore", message=r"\[W095\]")
@@ -55,6 +67,21 @@ def load_pipeline(language: str) -> Any | None:
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER"})
     ruler.add_patterns(ruler_patterns())
     return nlp
+
+
+def _first_of(nlp: Any, name: str) -> str | None:
+    """`name` when the pipeline has that component (to add another before it), else None."""
+    return name if name in nlp.pipe_names else None
+
+
+def parses(language: str) -> bool:
+    """Whether texts in `language` get a parse (without loading anything)."""
+    return language in MODELS or language in LOCALIZED
+
+
+def has_ner(language: str) -> bool:
+    """Whether `language` has a NER model installed (not only its country names)."""
+    return model_name(language) is not None
 
 
 PIECE_CHARS = 20_000
@@ -128,5 +155,8 @@ def _fast_ops() -> Any:
 
 
 def model_name(language: str) -> str | None:
-    """The name of the model used for `language`, if any."""
-    return MODELS[language][1] if language in MODELS and load_pipeline(language) else None
+    """The name of the NER model used for `language`, if any."""
+    pipeline = load_pipeline(language)
+    if pipeline is None or "ner" not in pipeline.pipe_names:
+        return None
+    return MODELS[language][1]

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from communique.enrich.countries import IRREGULAR, country_code
+from communique.enrich.countries import IRREGULAR, country_code, localized_keys
 from communique.enrich.gazetteer import Feature, Gazetteer, country_points, name_key
 from communique.enrich.regions import ACRONYMS
 from communique.enrich.vicinity import Vicinity
@@ -59,6 +59,8 @@ class Context:
     the only ones considered."""
     vicinity: Vicinity | None = None
     """Where the text's other names have towns: a candidate near them is more likely."""
+    language: str | None = None
+    """The text's language, for country names written in it ("Allemagne")."""
 
 
 def resolve(
@@ -72,7 +74,7 @@ def resolve(
     """
     focus = tuple(focus)
     name = strip_article(span.text)
-    code = _country_named(span, gazetteer)
+    code = _country_named(span, gazetteer, context.language)
     if code:
         state = _state_of_focus(name, code, focus, gazetteer)
         return state or country_points()[code]
@@ -119,16 +121,16 @@ def _seat_of(region: Feature, candidates: list[Feature]) -> Feature:
     return region
 
 
-def _country_named(span: Span, gazetteer: Gazetteer) -> str | None:
+def _country_named(span: Span, gazetteer: Gazetteer, language: str | None = None) -> str | None:
     """The country `span` names or describes. A word that only starts like a country's name
     must start like its common name ("Canadian", not "Statement" for the State of Israel) when
     it is unlabelled or part of a longer name, and is no country when a state or region bears
     it and it is no demonym ("Indiana", "Samos", "Franklin")."""
-    code = country_code(span.text)
+    code = country_code(span.text, language)
     if code is None or code not in country_points():
         return None
     key = _POSSESSIVE.sub("", fold(span.text)).removeprefix("the ").strip().replace(".", "")
-    if key in country_names() or key in IRREGULAR:
+    if key in country_names() or key in IRREGULAR or key in localized_keys(language):
         return code
     if _COMPOUND.search(span.text):
         return None
