@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
 from communique.collect.corpora import CORPORA, read_corpus
 from communique.collect.fetch import fetch_url, is_url
@@ -214,11 +214,13 @@ class ParseStage:
 
 
 class EnrichStage:
-    """Entities, countries, places, times, events and references (see `communique.enrich`)."""
+    """Entities, countries, places, times, events and references (see `communique.enrich`),
+    from the parse when there is one (which it then drops: the enrichment holds what it
+    found)."""
 
     name: ClassVar[str] = "enrich"
     requires: ClassVar[tuple[str, ...]] = ("extraction",)
-    assigns: ClassVar[tuple[str, ...]] = ("enrichment",)
+    assigns: ClassVar[tuple[str, ...]] = ("enrichment", "parse")
     portable: ClassVar[bool] = True
 
     def __init__(self, enricher: Enricher | None) -> None:
@@ -241,7 +243,7 @@ class EnrichStage:
             extraction.country,
             doc.parse,
         )
-        return replace(doc, enrichment=enrichment, parse=None)  # the parse is used up
+        return replace(doc, enrichment=enrichment, parse=None)
 
     def warm_up(self) -> None:
         """Load the models now (a worker does, before its first statement)."""
@@ -334,9 +336,9 @@ class Run:
 
     `advance` takes what the workers finished and goes on, in this process, until the next
     segment is running in workers; a main-process segment waits until every earlier document
-    has passed it (`allowed`), so stages that learn from the store see inputs in order. A
-    split stage (`SplitStage`) that first in a segment splits the document into several parts
-    runs alone, one job per part.
+    has passed it (`allowed`), so stages that learn from the store see inputs in order. When a
+    segment starts with a split stage (`SplitStage`) that makes several parts of the document,
+    that stage runs alone, one job per part, and the rest of the segment after it.
     """
 
     def __init__(self, pipeline: Pipeline, doc: Document) -> None:
@@ -374,13 +376,13 @@ class Run:
     def _send(self, stages: tuple[Stage, ...]) -> None:
         assert self.pipeline.pool is not None
         pool = self.pipeline.pool()
-        first = stages[0]
-        parts = _parts(first, self.doc)
-        if len(parts) > 1:
+        split = _as_split(stages[0])
+        parts = split.split(self.doc) if split is not None else []
+        if split is not None and len(parts) > 1:
             rest = [(True, stages[1:])] if stages[1:] else []
-            self.segments[self.passed : self.passed + 1] = [(True, (first,)), *rest]
-            self.joining = first  # type: ignore[assignment]
-            self.running = [pool.submit_part(first.name, part) for part in parts]
+            self.segments[self.passed : self.passed + 1] = [(True, (split,)), *rest]
+            self.joining = split
+            self.running = [pool.submit_part(split.name, part) for part in parts]
             return
         doc = self.doc
         if not any("raw" in stage.requires for stage in stages):
@@ -402,10 +404,9 @@ class Run:
         self.passed += 1
 
 
-def _parts(stage: Stage, doc: Document) -> list[Any]:
-    """The parts a split stage makes of `doc` (none for other stages)."""
-    split: Callable[[Document], list[Any]] | None = getattr(stage, "split", None)
-    return split(doc) if split is not None else []
+def _as_split(stage: Stage) -> SplitStage | None:
+    """`stage` when it is a split stage."""
+    return cast(SplitStage, stage) if hasattr(stage, "split") else None
 
 
 def _through(stages: Iterable[Stage], doc: Document) -> Document:

@@ -15,12 +15,12 @@ import pickle
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from communique.settings import Settings
 
 if TYPE_CHECKING:
-    from communique.pipeline import Document, Stage
+    from communique.pipeline import Document, SplitStage, Stage
 
 Build = Callable[[Settings], Mapping[str, "Stage"]]
 """Makes a worker's stages, by name, from the settings."""
@@ -49,7 +49,7 @@ def _run(names: tuple[str, ...], doc: Document) -> dict[str, Any]:
 def _run_part(name: str, part: Any) -> Any:
     """One part of a split stage's work on a document (see `pipeline.SplitStage`)."""
     try:
-        return _STAGES[name].process_part(part)  # type: ignore[attr-defined]
+        return cast("SplitStage", _STAGES[name]).process_part(part)
     except Exception as exc:
         raise _portable(exc) from None
 
