@@ -238,3 +238,13 @@ def test_only_places_inside_a_longer_place_are_dropped(extents: list[tuple[int, 
         )
 
     assert kept == [(s, f) for s, f in resolved if not inside_a_longer(s)]
+
+
+def test_a_town_named_inside_a_county_name_does_not_draw_the_county_to_it() -> None:
+    text = (
+        "Storm damage was reported across Iowa on Monday, in Allamakee County, Dallas County "
+        "and Plymouth County, the state's emergency office said."
+    )
+    places = Enricher("rules").locate(text)
+    dallas = [p for p in places if text[p.start : p.end] == "Dallas County"]
+    assert dallas and dallas[0].country == "US" and near(dallas[0], 41.69, -94.03, 25)

@@ -138,15 +138,15 @@ def _in_context(
     vicinity: Vicinity | None = None,
     language: str | None = None,
 ) -> list[Feature | None]:
-    """Resolve `spans` again, helped by where the pass `before` put the others."""
+    """Resolve `spans` again, helped by where the pass `before` put the others (a name
+    inside a longer one tells nothing: "Dallas" in "Dallas County" puts no town in Texas)."""
     named = frozenset(
         f.region for f in before if f is not None and f.feature == "subdivision" and f.region
     )
     countries: dict[str, Counter[str]] = {}
     towns_in: dict[str, set[str]] = {}
-    for span, feature in zip(spans, before, strict=True):
-        if feature is None:
-            continue
+    resolved = [(s, f) for s, f in zip(spans, before, strict=True) if f is not None]
+    for span, feature in _outermost(resolved):
         if feature.country and not (span.inner or span.strict):
             countries.setdefault(feature.country, Counter())[name_key(span.text)] += 1
         if feature.region and feature.feature == "city":
