@@ -248,3 +248,34 @@ def test_a_town_named_inside_a_county_name_does_not_draw_the_county_to_it() -> N
     places = Enricher("rules").locate(text)
     dallas = [p for p in places if text[p.start : p.end] == "Dallas County"]
     assert dallas and dallas[0].country == "US" and near(dallas[0], 41.69, -94.03, 25)
+
+
+@pytest.mark.parametrize(
+    ("text", "issuer", "name", "country"),
+    [
+        (
+            "The United States will rejoin the Paris Agreement, the White House said.",
+            "US",
+            "Paris",
+            "FR",
+        ),
+        (
+            "Our delegation attended the Venice International Film Festival in September.",
+            "US",
+            "Venice",
+            "IT",
+        ),
+        ("Canada calls on all parties to respect the Geneva Conventions.", "CA", "Geneva", "CH"),
+    ],
+)
+def test_an_agreement_or_event_takes_the_well_known_place_of_its_name(
+    text: str, issuer: str, name: str, country: str
+) -> None:
+    places = Enricher("rules").enrich(text, None, "en", issuer).places
+    assert [p.country for p in places if text[p.start : p.end] == name] == [country]
+
+
+def test_a_title_is_no_town() -> None:
+    text = "The talks ended on Friday, the Secretary of State told reporters in Washington."
+    places = Enricher("rules").enrich(text, None, "en", "US").places
+    assert [text[p.start : p.end] for p in places] == ["Washington"]

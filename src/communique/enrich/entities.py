@@ -18,6 +18,13 @@ OTHER_LABELS = {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "MISC", "PER
 """Labels spaCy sometimes gives to towns; kept only when they name a town of a focus country."""
 CONTAINER_LABELS = {"ORG", "EVENT", "FAC", "LAW", "WORK_OF_ART", "NORP", "GPE", "LOC", "MISC"}
 """Labels of names that often hold a place name ("Texas A&M University", "Turkish-Russian")."""
+EPONYM_LABELS = {"LAW", "EVENT", "WORK_OF_ART"}
+"""Labels of names that take a place's name after the well-known place (see `Span.eponym`)."""
+_EPONYM_WORDS = re.compile(
+    r"\b(?:Agreements?|Accords?|Treaty|Conventions?|Charter|Protocol|Declaration|Statute|"
+    r"Summit|Conference|Forum|Festival|Games|Process|Format)\b"
+)
+"""Words naming agreements and events that NER may label as organisations."""
 _CAPITALISED = re.compile(r"\b[A-Z][a-zà-ÿ'’-]{3,}(?:\s+[A-Z][a-zà-ÿ'’-]{3,})?\b")
 _INNER = re.compile(r"[A-Z][\w'’.]*(?:[ \t]+[A-Z][\w'’.]*){0,2}")
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
@@ -41,7 +48,7 @@ def place_spans(text: str, entities: list[Entity]) -> list[Span]:
     spans += [inner for e in entities if e.label in CONTAINER_LABELS for inner in _inner_spans(e)]
     covered = overlap_test([(e.start, e.end) for e in entities])
     for match in _CAPITALISED.finditer(text):
-        if _sentence_initial(text, match.start()):
+        if _sentence_initial(text, match.start()) or _title_like(text, match.start(), match.end()):
             continue
         if not covered(match.start(), match.end()):
             spans.append(Span(match.group(0), match.start(), match.end(), strict=True))
@@ -140,6 +147,8 @@ def _inner_spans(entity: Entity) -> list[Span]:
             if match.group(0) != entity.text:
                 spans.append(Span(match.group(0), start, start + len(match.group(0)), inner=True))
             spans.extend(_words(match, start))
+    if entity.label in EPONYM_LABELS or _EPONYM_WORDS.search(entity.text):
+        return [dataclasses.replace(span, eponym=True) for span in spans]
     return spans
 
 
@@ -149,6 +158,19 @@ def _words(match: re.Match[str], start: int) -> list[Span]:
     if len(words) < 2:
         return []
     return [Span(w.group(0), start + w.start(), start + w.end(), inner=True) for w in words]
+
+
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
+_OF_AFTER = re.compile(r"^\s+of\s+(?:the\s+)?[A-Z]")
+
+
+def _title_like(text: str, start: int, end: int) -> bool:
+    """Whether an unlabelled capitalised word reads as a title or an office, not a town: "the
+    Secretary of State", "the President of the Republic" (a town seldom takes both)."""
+    return bool(
+        _THE_BEFORE.search(text[max(0, start - 5) : start])
+        and _OF_AFTER.match(text[end : end + 12])
+    )
 
 
 def _sentence_initial(text: str, start: int) -> bool:

@@ -44,6 +44,10 @@ class Span:
     """A part of a longer name: only countries, regions, big towns or focus-country towns."""
     label: str = ""
     """The NER label of the entity the span comes from ("" for unlabelled words)."""
+    eponym: bool = False
+    """Part of the name of an agreement, a convention, an event or a work, which takes the
+    well-known place of that name ("the Paris Agreement", "the Venice Film Festival")
+    whatever country the text is about."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def resolve(
     candidates = [
         c
         for c in _named(span.text, name, gazetteer)
-        if _plausible(c, name, focus, span.strict, span.inner)
+        if _plausible(c, name, focus, span.strict, span.inner, span.eponym)
         and (span.label != "NORP" or c.feature != "city")
     ]
     if not candidates and not (span.strict or span.inner or span.label == "NORP"):
@@ -107,6 +111,8 @@ def resolve(
     within = context.within
     if within:
         candidates = [c for c in candidates if within in (c.region, c.country)] or candidates
+    if span.eponym:
+        focus = ()
     best = max(candidates, key=lambda c: _score(c, name, focus, context))
     return _seat_of(best, candidates) if best.feature == "subdivision" else best
 
@@ -286,6 +292,12 @@ WEAK_POPULATION = 50_000
 """Below this, a town known under `name` only as an alternate name must be in a focus country."""
 INNER_POPULATION = 100_000
 """A town named inside a longer name ("CBC Toronto") must be this big, or in a focus country."""
+
+
+def _inner_population(eponym: bool) -> int:
+    return WEAK_POPULATION if eponym else INNER_POPULATION
+
+
 TOWN_KINDS = frozenset(["city", "town", "village"])
 
 
@@ -294,11 +306,17 @@ MAIN_FOCUS = 2
 
 
 def _plausible(
-    feature: Feature, name: str, focus: tuple[str, ...], strict: bool, inner: bool
+    feature: Feature,
+    name: str,
+    focus: tuple[str, ...],
+    strict: bool,
+    inner: bool,
+    eponym: bool = False,
 ) -> bool:
     """Whether `feature` may be what `name` means here (see the module docstring). A word that
     is not labelled a place names a town only by the town's own name, not by one of its many
-    alternate names ("Regiment", "Defence")."""
+    alternate names ("Regiment", "Defence"); the place of an eponym (`Span.eponym`) may be a
+    smaller town ("Venice")."""
     main_name = name_key(feature.name) == name_key(name)
     if (strict or inner) and feature.feature == "city" and not main_name:
         return False
@@ -308,7 +326,10 @@ def _plausible(
         return (
             feature.feature != "city"
             or feature.country in focus
-            or (main_name and feature.population >= INNER_POPULATION)
+            or (
+                main_name
+                and feature.population >= (WEAK_POPULATION if eponym else INNER_POPULATION)
+            )
         )
     if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
         return True
