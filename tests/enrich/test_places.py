@@ -137,12 +137,14 @@ def test_the_cache_reads_back_what_was_written(tmp_path: Path, gazetteer: Gazett
         "names": {"shusha": 0, "susa": 0},
         "skeletons": {"AZ": {skeleton("Jabrayil"): [1]}},
         "subdivisions": [],
+        "common_words": ["council"],
     }
     path = tmp_path / "gazetteer.marshal"
     _write_cache(path, tables)
     small = Gazetteer(_read_cache(path) or {})
     assert small.by_name("Şuşa") == [shusha]
     assert small.by_skeleton("Cəbrayıl", "AZ") == [jabrayil]
+    assert small.is_common("Council") and not small.is_common("Shusha")
     path.write_bytes(b"not marshal data")
     assert _read_cache(path) is None
     blocked = tmp_path / "a-file" / "gazetteer.marshal"
@@ -279,3 +281,24 @@ def test_a_title_is_no_town() -> None:
     text = "The talks ended on Friday, the Secretary of State told reporters in Washington."
     places = Enricher("rules").enrich(text, None, "en", "US").places
     assert [text[p.start : p.end] for p in places] == ["Washington"]
+
+
+UN_STYLE = (
+    "The United States thanks the Secretary-General for his report. The Security Council "
+    "must act: the Council has met eleven times on the war, and the European Union and the "
+    "Alliance stand ready. We welcome the work of the International Atomic Energy Agency and "
+    "of the Caribbean Community, and we will defend Justice, Progress and Prosperity for all."
+)
+
+
+def test_titles_bodies_and_common_nouns_in_a_speech_are_no_towns() -> None:
+    places = Enricher("rules").enrich(UN_STYLE, None, "en", "US").places
+    named = {UN_STYLE[p.start : p.end]: (p.name, p.feature) for p in places}
+    assert set(named) <= {"United States", "European Union", "Caribbean"}, named
+    assert all(feature != "city" for _, feature in named.values()), named
+
+
+def test_a_party_that_starts_like_a_country_is_none() -> None:
+    text = "The proposal by the federal Liberals on health funding was rejected in Ottawa."
+    places = Enricher("rules").enrich(text, None, "en", "CA").places
+    assert [p.name for p in places] == ["Ottawa"]

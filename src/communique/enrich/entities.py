@@ -25,6 +25,8 @@ _EPONYM_WORDS = re.compile(
     r"Summit|Conference|Forum|Festival|Games|Process|Format)\b"
 )
 """Words naming agreements and events that NER may label as organisations."""
+_TRAILING = re.compile(r"(?:['’]s?|[^\w'’]+)$")
+"""A possessive or punctuation after a name."""
 _CAPITALISED = re.compile(r"\b[A-Z][a-zà-ÿ'’-]{3,}(?:\s+[A-Z][a-zà-ÿ'’-]{3,})?\b")
 _INNER = re.compile(r"[A-Z][\w'’.]*(?:[ \t]+[A-Z][\w'’.]*){0,2}")
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
@@ -147,9 +149,9 @@ def _inner_spans(entity: Entity) -> list[Span]:
             if match.group(0) != entity.text:
                 spans.append(Span(match.group(0), start, start + len(match.group(0)), inner=True))
             spans.extend(_words(match, start))
-    if entity.label in EPONYM_LABELS or _EPONYM_WORDS.search(entity.text):
-        return [dataclasses.replace(span, eponym=True) for span in spans]
-    return spans
+    eponym = entity.label in EPONYM_LABELS or bool(_EPONYM_WORDS.search(entity.text))
+    end = entity.start + len(_TRAILING.sub("", entity.text))
+    return [dataclasses.replace(span, eponym=eponym, head=span.end >= end) for span in spans]
 
 
 def _words(match: re.Match[str], start: int) -> list[Span]:

