@@ -112,9 +112,12 @@ def read_gwn(path: Path) -> list[tuple[str, list[Toponym]]]:
 
 def geo_scores(enricher: Enricher, articles: list[tuple[str, list[Toponym]]]) -> dict[str, float]:
     errors: list[float] = []
+    placed = on_toponyms = 0
     started = time.perf_counter()
     for text, gold in articles:
         places = enricher.locate(text)
+        placed += len(places)
+        on_toponyms += sum(any(p.start < t.end and t.start < p.end for t in gold) for p in places)
         for toponym in gold:
             hits = [p for p in places if p.start < toponym.end and toponym.start < p.end]
             errors.append(
@@ -127,6 +130,8 @@ def geo_scores(enricher: Enricher, articles: list[tuple[str, list[Toponym]]]) ->
         "acc@161": sum(e <= 161 for e in errors) / len(errors),
         "median_km": statistics.median(errors),
         "resolved": sum(e < UNRESOLVED_KM for e in errors) / len(errors),
+        "on_toponyms": on_toponyms / placed if placed else 0.0,
+        "placed": placed,
         "seconds": time.perf_counter() - started,
     }
 
@@ -288,6 +293,12 @@ def accuracy(table: Table, shared: Path, timebank_docs: int, taggers: tuple[str,
             "median error km",
             f"{scores['median_km']:.1f}",
             f"{scores['toponyms']:.0f} toponyms, {scores['resolved']:.1%} resolved",
+        )
+        table.add_row(
+            name,
+            "places on a toponym",
+            f"{scores['on_toponyms']:.3f}",
+            f"of {scores['placed']:.0f} places given (the rest: no gold toponym there)",
         )
     files = sorted((shared / "gold" / "temporal" / "TimeBank").glob("*.tml"))
     files = files[:timebank_docs] if timebank_docs else files
