@@ -302,3 +302,19 @@ def test_a_party_that_starts_like_a_country_is_none() -> None:
     text = "The proposal by the federal Liberals on health funding was rejected in Ottawa."
     places = Enricher("rules").enrich(text, None, "en", "CA").places
     assert [p.name for p in places] == ["Ottawa"]
+
+
+@pytest.mark.parametrize(
+    ("text", "issuer", "name", "country"),
+    [
+        ("The talks in Vienna will resume next week, the Department said.", "US", "Vienna", "AT"),
+        ("Our embassy in Tripoli remains closed until further notice.", "US", "Tripoli", "LY"),
+        ("The Minister will travel to Berlin and Paris next week.", "CA", "Paris", "FR"),
+        ("The Governor toured flood damage in Paris, Texas, on Monday.", "US", "Paris", "US"),
+    ],
+)
+def test_a_capital_abroad_outweighs_a_small_namesake_at_home(
+    text: str, issuer: str, name: str, country: str
+) -> None:
+    places = Enricher("rules").enrich(text, None, "en", issuer).places
+    assert [p.country for p in places if text[p.start : p.end] == name] == [country]
