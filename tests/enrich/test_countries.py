@@ -97,3 +97,14 @@ def test_french_ner_places_a_country_named_in_french() -> None:
     enrichment = Enricher().enrich(text, None, "fr", "FR")
     assert {"DE", "JP"} <= set(enrichment.countries)
     assert {p.country for p in enrichment.places if p.feature == "country"} >= {"DE", "JP"}
+
+
+def test_lower_case_words_are_no_countries() -> None:
+    text = (
+        "They told us that the turkey and the china were ready. We polish our proposals. "
+        "The US and Turkey agreed with the Polish delegation and the Holy See."
+    )
+    enrichment = Enricher("rules").enrich(text, None, "en")
+    assert sorted(enrichment.countries) == ["PL", "TR", "US", "VA"]
+    named = {text[e.start : e.end] for e in enrichment.entities}
+    assert not named & {"us", "turkey", "china", "polish"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gettext
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pycountry
@@ -178,17 +179,40 @@ def _shared_prefix(a: str, b: str) -> int:
     return length
 
 
-def ruler_patterns() -> list[dict[str, Any]]:
-    """EntityRuler patterns: every country name as GPE, every irregular demonym as NORP."""
+WRITTEN_IN_CAPITALS = frozenset({"us", "usa", "uk", "uae", "drc", "prc", "dprk"})
+"""Irregular forms that name a country only in capitals ("us" is a pronoun)."""
+
+
+def ruler_patterns(words: Callable[[str], list[str]] = str.split) -> list[dict[str, Any]]:
+    """EntityRuler patterns: every country name and alias as GPE, every irregular demonym as
+    NORP, in `words` as the pipeline's tokenizer splits them, matched whatever the case of the
+    words after the first, which must not be lower case ("Turkey", "TURKEY", not the bird;
+    "Polish", not the verb), or all in capitals for abbreviations ("US", not "us").
+
+    Example:
+        >>> [p["pattern"] for p in ruler_patterns() if p["id"] == "VA"][-1]
+        [{'LOWER': 'vatican', 'IS_LOWER': False}]
+    """
     patterns: list[dict[str, Any]] = []
+    names = dict(country_names())
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)
-            if value and "," not in value:
-                patterns.append({"label": "GPE", "pattern": value.lower(), "id": country.alpha_2})
+            if value:
+                names.setdefault(value.lower(), country.alpha_2)
+    for name, code in names.items():
+        if "," not in name and "(" not in name:
+            patterns.append({"label": "GPE", "pattern": _capitalised(name, words), "id": code})
     for word, code in IRREGULAR.items():
-        patterns.append({"label": "NORP", "pattern": word, "id": code})
+        patterns.append({"label": "NORP", "pattern": _capitalised(word, words), "id": code})
     return patterns
+
+
+def _capitalised(name: str, words: Callable[[str], list[str]]) -> list[dict[str, Any]]:
+    """A token pattern for `name` whose first word is not written in lower case."""
+    first, *rest = words(name)
+    case = {"IS_UPPER": True} if name in WRITTEN_IN_CAPITALS else {"IS_LOWER": False}
+    return [{"LOWER": first, **case}, *({"LOWER": word} for word in rest)]
 
 
 LOCALIZED = ("de", "es", "fr", "it", "nl", "pt")

@@ -33,9 +33,24 @@ _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
+NAME_LABELS = {*PLACE_LABELS, *OTHER_LABELS, *CONTAINER_LABELS, "LANGUAGE", "PER"}
+"""Labels of proper names, which are never written all in lower case."""
+
+
 def entities_of(doc: Any) -> list[Entity]:
-    """Entities of a spaCy `doc`, with character offsets."""
-    return [Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
+    """Entities of a spaCy `doc`, with character offsets, but no name written all in lower
+    case ("the china was ready" names no country).
+
+    Example:
+        >>> from communique.enrich.nlp import load_pipeline
+        >>> [e.text for e in entities_of(load_pipeline("en")("Fine china from China."))]
+        ['China']
+    """
+    return [
+        Entity(e.text, e.label_, e.start_char, e.end_char)
+        for e in doc.ents
+        if not (e.label_ in NAME_LABELS and e.text.islower())
+    ]
 
 
 def place_spans(text: str, entities: list[Entity]) -> list[Span]:

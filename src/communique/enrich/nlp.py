@@ -64,8 +64,8 @@ def _ner_pipeline(language: str) -> Any | None:
         nlp.add_pipe("sentencizer", first=True)
     if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
         nlp.remove_pipe("tok2vec")
-    ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER"})
-    ruler.add_patterns(ruler_patterns())
+    ruler = nlp.add_pipe("entity_ruler", before="ner")
+    ruler.add_patterns(ruler_patterns(lambda name: [t.lower_ for t in nlp.make_doc(name)]))
     return nlp
 
 
