@@ -60,6 +60,7 @@ IRREGULAR = {
     "maltese": "MT",
     "portuguese": "PT",
     "israeli": "IL",
+    "salvadoran": "SV",
     "soviet": "RU",
     "north korean": "KP",
     "south korean": "KR",
