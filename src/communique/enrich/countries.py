@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import gettext
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pycountry
@@ -184,36 +183,41 @@ WRITTEN_IN_CAPITALS = frozenset({"us", "usa", "uk", "uae", "drc", "prc", "dprk"}
 """Irregular forms that name a country only in capitals ("us" is a pronoun)."""
 
 
-def ruler_patterns(words: Callable[[str], list[str]] = str.split) -> list[dict[str, Any]]:
-    """EntityRuler patterns: every country name and alias as GPE, every irregular demonym as
-    NORP, in `words` as the pipeline's tokenizer splits them, matched whatever the case of the
-    words after the first, which must not be lower case ("Turkey", "TURKEY", not the bird;
-    "Polish", not the verb), or all in capitals for abbreviations ("US", not "us").
+def ruler_patterns() -> list[dict[str, Any]]:
+    """EntityRuler phrase patterns (lower case): every country name and alias as GPE, every
+    irregular demonym as NORP. A match counts only when written as a name (`written_as_name`).
 
     Example:
         >>> [p["pattern"] for p in ruler_patterns() if p["id"] == "VA"][-1]
-        [{'LOWER': 'vatican', 'IS_LOWER': False}]
+        'vatican'
     """
-    patterns: list[dict[str, Any]] = []
     names = dict(country_names())
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)
             if value:
                 names.setdefault(value.lower(), country.alpha_2)
-    for name, code in names.items():
-        if "," not in name and "(" not in name:
-            patterns.append({"label": "GPE", "pattern": _capitalised(name, words), "id": code})
-    for word, code in IRREGULAR.items():
-        patterns.append({"label": "NORP", "pattern": _capitalised(word, words), "id": code})
+    patterns = [
+        {"label": "GPE", "pattern": name, "id": code}
+        for name, code in names.items()
+        if "," not in name and "(" not in name
+    ]
+    patterns += [{"label": "NORP", "pattern": word, "id": code} for word, code in IRREGULAR.items()]
     return patterns
 
 
-def _capitalised(name: str, words: Callable[[str], list[str]]) -> list[dict[str, Any]]:
-    """A token pattern for `name` whose first word is not written in lower case."""
-    first, *rest = words(name)
-    case = {"IS_UPPER": True} if name in WRITTEN_IN_CAPITALS else {"IS_LOWER": False}
-    return [{"LOWER": first, **case}, *({"LOWER": word} for word in rest)]
+def written_as_name(text: str) -> bool:
+    """Whether `text` is written as a country's name: its first word not in lower case
+    ("Turkey", "TURKEY", not the bird; "Polish", not the verb), an abbreviation in capitals
+    ("US", not "us").
+
+    Example:
+        >>> [written_as_name(w) for w in ("Turkey", "turkey", "US", "us", "Holy See")]
+        [True, False, True, False, True]
+    """
+    if text.lower() in WRITTEN_IN_CAPITALS:
+        return text.isupper()
+    return not text.split()[0].islower()
 
 
 LOCALIZED = ("de", "es", "fr", "it", "nl", "pt")

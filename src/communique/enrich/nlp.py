@@ -9,10 +9,16 @@ import warnings
 from typing import Any
 
 import spacy
+from spacy.language import Language
 from thinc.api import use_ops
 from threadpoolctl import threadpool_limits
 
-from communique.enrich.countries import LOCALIZED, localized_patterns, ruler_patterns
+from communique.enrich.countries import (
+    LOCALIZED,
+    localized_patterns,
+    ruler_patterns,
+    written_as_name,
+)
 from communique.enrich.entities import entities_of
 from communique.model import Parse
 
@@ -64,9 +70,18 @@ def _ner_pipeline(language: str) -> Any | None:
         nlp.add_pipe("sentencizer", first=True)
     if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
         nlp.remove_pipe("tok2vec")
-    ruler = nlp.add_pipe("entity_ruler", before="ner")
-    ruler.add_patterns(ruler_patterns(lambda name: [t.lower_ for t in nlp.make_doc(name)]))
+    ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns(ruler_patterns())
+    nlp.add_pipe("names_as_written", after="entity_ruler")
     return nlp
+
+
+@Language.component("names_as_written")
+def _names_as_written(doc: Any) -> Any:
+    """Keep only the country names the ruler found that are written as names ("US", "Turkey";
+    not "us" or "turkey"): the ruler matches in lower case, which is fast."""
+    doc.ents = [e for e in doc.ents if written_as_name(e.text)]
+    return doc
 
 
 def _first_of(nlp: Any, name: str) -> str | None:
