@@ -29,6 +29,12 @@ def gazetteer() -> Gazetteer:
     return Gazetteer.load()
 
 
+def countries_of(name: str, text: str, issuer: str) -> list[str | None]:
+    """The countries of the places that `name` is given in a statement of `issuer`."""
+    places = Enricher("rules").enrich(text, None, "en", issuer).places
+    return [p.country for p in places if text[p.start : p.end] == name]
+
+
 def near(feature: Feature | Place | None, lat: float, lon: float, km: float) -> bool:
     return feature is not None and distance_km(feature.lat, feature.lon, lat, lon) <= km
 
@@ -273,8 +279,7 @@ def test_a_town_named_inside_a_county_name_does_not_draw_the_county_to_it() -> N
 def test_an_agreement_or_event_takes_the_well_known_place_of_its_name(
     text: str, issuer: str, name: str, country: str
 ) -> None:
-    places = Enricher("rules").enrich(text, None, "en", issuer).places
-    assert [p.country for p in places if text[p.start : p.end] == name] == [country]
+    assert countries_of(name, text, issuer) == [country]
 
 
 def test_a_title_is_no_town() -> None:
@@ -316,5 +321,4 @@ def test_a_party_that_starts_like_a_country_is_none() -> None:
 def test_a_capital_abroad_outweighs_a_small_namesake_at_home(
     text: str, issuer: str, name: str, country: str
 ) -> None:
-    places = Enricher("rules").enrich(text, None, "en", issuer).places
-    assert [p.country for p in places if text[p.start : p.end] == name] == [country]
+    assert countries_of(name, text, issuer) == [country]
