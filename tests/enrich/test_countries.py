@@ -108,3 +108,13 @@ def test_lower_case_words_are_no_countries() -> None:
     assert sorted(enrichment.countries) == ["PL", "TR", "US", "VA"]
     named = {text[e.start : e.end] for e in enrichment.entities}
     assert not named & {"us", "turkey", "china", "polish"}
+
+
+def test_a_russian_statement_names_its_countries_in_any_case() -> None:
+    text = (
+        "Переговоры России и Китая прошли в Москве. Самое главное, что Президент США и "
+        "руководство Ирана поддержали диалог с Беларусью и Украиной."
+    )
+    enrichment = Enricher().enrich(text, None, "ru", "RU")
+    assert set(enrichment.countries) == {"RU", "CN", "US", "IR", "BY", "UA"}
+    assert "countries:names" in enrichment.analyses

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gettext
 import re
+import unicodedata
 from typing import Any
 
 import pycountry
@@ -220,9 +221,22 @@ def written_as_name(text: str) -> bool:
     return not text.split()[0].islower()
 
 
-LOCALIZED = ("de", "es", "fr", "it", "nl", "pt")
+LOCALIZED = ("de", "es", "fr", "it", "nl", "pt", "ru")
 """Languages whose country names are known: those HeidelTime reads, which have no English
-NER model here."""
+NER model here, and Russian."""
+LOCAL_IRREGULAR = {
+    "ru": {
+        "США": "US",
+        "Америка": "US",
+        "Великобритания": "GB",
+        "Британия": "GB",
+        "КНР": "CN",
+        "КНДР": "KP",
+        "ОАЭ": "AE",
+        "ЮАР": "ZA",
+    },
+}
+"""Names in everyday use that neither pycountry nor countryinfo gives."""
 _GENITIVE_S = re.compile(r"[^sxzß]$")
 
 
@@ -252,12 +266,59 @@ def localized_names(language: str | None) -> dict[str, str]:
     for info in CountryInfo.all().values():
         code = (info.get("ISO") or {}).get("alpha2")
         name = (info.get("translations") or {}).get(language)
+        if language in (info.get("languages") or ()):  # its own name: "Deutschland", "Россия"
+            name = name or _without_accents(info.get("nativeName") or "")
         if code and name:
             names.setdefault(name, code)
     names = {name: code for name, code in names.items() if "," not in name and len(name) > 3}
+    names |= LOCAL_IRREGULAR.get(language, {})
     if language == "de":
         names |= {f"{n}s": c for n, c in names.items() if " " not in n and _GENITIVE_S.search(n)}
+    if language == "ru":
+        names |= {form: c for n, c in names.items() for form in russian_cases(n)}
+        names |= {n.replace("ё", "е"): c for n, c in names.items() if "ё" in n}
     return names
+
+
+def _without_accents(name: str) -> str:
+    """`name` without stress marks ("Белару́сь")."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).replace("\u0301", ""))
+
+
+_HUSHING = "гкхжшчщ"
+_VOWELS = "аеёиоуыэюя"
+
+
+def russian_cases(name: str) -> list[str]:
+    """The other case forms of a one-word Russian country name, by its ending (words ending in
+    a vowel other than а/я, or in а after a vowel, do not decline: "Перу", "Мали", "Самоа").
+
+    Example:
+        >>> russian_cases("Россия"), russian_cases("Китай")
+        (['России', 'Россию', 'Россией'], ['Китая', 'Китаю', 'Китаем', 'Китае'])
+        >>> russian_cases("Америка")
+        ['Америки', 'Америке', 'Америку', 'Америкой']
+    """
+    if " " in name or "-" in name or not name[-1].isalpha():
+        return []
+    stem, last = name[:-1], name[-1]
+    if name.endswith("ия"):
+        return [stem + "и", stem + "ю", stem + "ей"]
+    if last == "я":
+        return [stem + "и", stem + "е", stem + "ю", stem + "ей"]
+    if last == "а" and stem[-1:] in _VOWELS:  # "Самоа" does not decline
+        return []
+    if last == "а":
+        plural = "и" if stem[-1:] in _HUSHING else "ы"
+        instrumental = "ей" if stem[-1:] in "жшчщц" else "ой"
+        return [stem + plural, stem + "е", stem + "у", stem + instrumental]
+    if last == "ь":
+        return [stem + "и", stem + "ью"]
+    if last == "й":
+        return [stem + "я", stem + "ю", stem + "ем", stem + "е"]
+    if last in "бвгдзклмнпрстфхцчшщж":
+        return [name + "а", name + "у", name + "ом", name + "е"]
+    return []
 
 
 @functools.cache
