@@ -98,7 +98,7 @@ def test_places_are_found_in_every_piece_of_a_long_statement() -> None:
 
 
 def test_a_language_with_neither_a_model_nor_country_names_has_no_parse() -> None:
-    assert nlp.parse("Министр встретился с послом в Найроби.", "ru") is None
+    assert nlp.parse("Bakan, Nairobi'de büyükelçiyle görüştü.", "tr") is None
 
 
 def test_a_text_longer_than_the_models_limit_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
