@@ -322,3 +322,12 @@ def test_a_capital_abroad_outweighs_a_small_namesake_at_home(
     text: str, issuer: str, name: str, country: str
 ) -> None:
     assert countries_of(name, text, issuer) == [country]
+
+
+def test_web_addresses_codes_and_buildings_are_no_towns() -> None:
+    text = (
+        "Follow the President at Flickr.com/WhiteHouse and @WhiteHouse. Celebrating the "
+        "holidays in the White House, he thanked Ismail Ertug (S&D, DE) and the Union State."
+    )
+    places = Enricher("rules").enrich(text, None, "en").places
+    assert [(text[p.start : p.end], p.feature) for p in places if p.feature != "country"] == []

@@ -69,7 +69,27 @@ def place_spans(text: str, entities: list[Entity]) -> list[Span]:
             continue
         if not covered(match.start(), match.end()):
             spans.append(Span(match.group(0), match.start(), match.end(), strict=True))
-    return sorted(spans, key=lambda s: s.start)
+    return sorted((s for s in spans if not in_address(text, s.start, s.end)), key=lambda s: s.start)
+
+
+_ADDRESS = re.compile(r"^@|://|\bwww\.|\w\.(?:com|org|net|gov|int|eu)\b", re.I)
+
+
+def in_address(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is part of a web address or a handle ("Flickr.com/WhiteHouse",
+    "@WhiteHouse"), which names no place.
+
+    Example:
+        >>> text = "See Flickr.com/WhiteHouse, @WhiteHouse and the Chartres/Franklin corner."
+        >>> [in_address(text, text.index(w), text.index(w) + len(w)) for w in (
+        ...     "WhiteHouse", "@WhiteHouse", "Franklin")]
+        [True, True, False]
+    """
+    left = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+    right = min(
+        (i for i in (text.find(" ", end), text.find("\n", end)) if i >= 0), default=len(text)
+    )
+    return bool(_ADDRESS.search(text[left:right]))
 
 
 def overlap_test(extents: list[tuple[int, int]]) -> Callable[[int, int], bool]:

@@ -95,8 +95,10 @@ def resolve(
     if _ACRONYM.match(name) and len(name) > 2:
         return None
     if _ABBREVIATION.match(name) or _ACRONYM.match(name):
-        found = gazetteer.by_abbreviation(name, focus) or gazetteer.by_abbreviation(
-            name, ABBREVIATION_COUNTRIES
+        found = gazetteer.by_abbreviation(name, focus) or (
+            []  # a bare code is a state only where the text is: "(S&D, DE)" is no Delaware
+            if _ACRONYM.match(name)
+            else gazetteer.by_abbreviation(name, ABBREVIATION_COUNTRIES)
         )
         return found[0] if len(found) == 1 else None
     candidates = [
@@ -110,7 +112,11 @@ def resolve(
             c for country in focus[:MAIN_FOCUS] for c in gazetteer.by_skeleton(name, country)
         ]
     if _weak(span) and context.language in (None, "en") and gazetteer.is_common(name):
-        candidates = [c for c in candidates if not _small_namesake(c, span)]
+        candidates = [
+            c
+            for c in candidates
+            if not _small_namesake(c, span) and name_key(c.name) == name_key(name)
+        ]  # nor by another name: "the White House" is not Casablanca (Dar el Beida)
     if not candidates:
         return None
     within = context.within
@@ -173,11 +179,18 @@ def _named(text: str, name: str, gazetteer: Gazetteer) -> list[Feature]:
         return [f for f in gazetteer.by_name(name) if f.feature == "city"] or gazetteer.by_name(
             name
         )
+    kinds = (
+        ("subdivision", "region")
+        if word in FIRST_LEVEL_KINDS
+        else ("subdivision", "region", "district")
+    )
     areas = [
         f
         for f in [*gazetteer.by_name(strip_article(text, kind=False)), *gazetteer.by_name(name)]
-        if f.feature not in ("city", "continent")
+        if f.feature in kinds
     ]
+    if word in FIRST_LEVEL_KINDS:  # "the Union State" names no county called Union
+        return areas
     return areas or gazetteer.by_name(name)
 
 
@@ -310,6 +323,8 @@ def _inner_population(eponym: bool) -> int:
     return WEAK_POPULATION if eponym else INNER_POPULATION
 
 
+FIRST_LEVEL_KINDS = frozenset(["state", "province", "oblast", "governorate", "prefecture"])
+"""Kind words of first-level subdivisions: "X State" is no county or town called X."""
 TOWN_KINDS = frozenset(["city", "town", "village"])
 
 
@@ -336,7 +351,7 @@ def _plausible(feature: Feature, name: str, focus: tuple[str, ...], span: Span) 
     if span.inner:
         return (
             feature.feature != "city"
-            or (feature.country in focus and not span.head)
+            or (feature.country in focus and not span.head and not span.eponym)
             or (main_name and feature.population >= _inner_population(span.eponym))
         )
     if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
@@ -345,8 +360,9 @@ def _plausible(feature: Feature, name: str, focus: tuple[str, ...], span: Span) 
 
 
 def _weak(span: Span) -> bool:
-    """Whether NER did not call `span` a place (nor a country or city: LOC is any location)."""
-    return span.strict or span.inner or span.label == "LOC"
+    """Whether NER did not call `span` a town or country: not a place, or a location (LOC) or
+    a building or road (FAC) that may bear a common name ("the Pacific", "the White House")."""
+    return span.strict or span.inner or span.label in ("LOC", "FAC")
 
 
 def _small_namesake(feature: Feature, span: Span) -> bool:
