@@ -303,6 +303,15 @@ def test_titles_bodies_and_common_nouns_in_a_speech_are_no_towns() -> None:
     assert all(feature != "city" for _, feature in named.values()), named
 
 
+def test_common_words_are_not_respelt_into_towns() -> None:
+    text = "The Palestinian State and the Member States met in Paris on Monday."
+    places = Enricher("rules").enrich(text, None, "en", "FR").places
+    assert [(text[p.start : p.end], p.country) for p in places] == [
+        ("Palestinian", "PS"),
+        ("Paris", "FR"),
+    ]
+
+
 def test_a_party_that_starts_like_a_country_is_none() -> None:
     text = "The proposal by the federal Liberals on health funding was rejected in Ottawa."
     places = Enricher("rules").enrich(text, None, "en", "CA").places

@@ -107,7 +107,7 @@ def resolve(
         if _plausible(c, name, focus, span)
         and (span.label != "NORP" or c.feature not in ("city", "district"))
     ]
-    if not candidates and not (span.strict or span.inner or span.label == "NORP"):
+    if not candidates and _may_be_spelt_otherwise(span, name, gazetteer):
         candidates = [
             c for country in focus[:MAIN_FOCUS] for c in gazetteer.by_skeleton(name, country)
         ]
@@ -357,6 +357,14 @@ def _plausible(feature: Feature, name: str, focus: tuple[str, ...], span: Span) 
     if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
         return True
     return feature.country in focus[:MAIN_FOCUS]
+
+
+def _may_be_spelt_otherwise(span: Span, name: str, gazetteer: Gazetteer) -> bool:
+    """Whether a name no feature bears may be another spelling of one (by its skeleton): a
+    name NER called a place, made of no common words only ("Member States" is no Midrakh 'Oz)."""
+    if span.strict or span.inner or span.label == "NORP":
+        return False
+    return not gazetteer.is_common(name)
 
 
 def _weak(span: Span) -> bool:
