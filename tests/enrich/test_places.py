@@ -340,3 +340,13 @@ def test_web_addresses_codes_and_buildings_are_no_towns() -> None:
     )
     places = Enricher("rules").enrich(text, None, "en").places
     assert [(text[p.start : p.end], p.feature) for p in places if p.feature != "country"] == []
+
+
+def test_a_county_is_the_county_and_a_town_inside_an_organisation_name_is_whole() -> None:
+    text = (
+        "Grants go to Muhlenberg County schools and Ohio County schools, the Beverly Hills "
+        "Police Department said."
+    )
+    places = {text[p.start : p.end]: p.feature for p in Enricher("rules").locate(text)}
+    assert places["Ohio County"] == "district"
+    assert places["Beverly Hills"] == "city" and "Beverly" not in places

@@ -190,11 +190,21 @@ def _inner_spans(entity: Entity) -> list[Span]:
 
 
 def _words(match: re.Match[str], start: int) -> list[Span]:
-    """Each word of a multi-word run on its own ("CBC Toronto" → "Toronto")."""
+    """Each word of a multi-word run on its own ("CBC Toronto" → "Toronto"), and each pair of
+    words in a run of three ("Beverly Hills Police" → "Beverly Hills")."""
     words = list(re.finditer(r"[A-Z][\w'’.]*", match.group(0)))
     if len(words) < 2:
         return []
-    return [Span(w.group(0), start + w.start(), start + w.end(), inner=True) for w in words]
+    text = match.group(0)
+    pairs = [
+        (a.start(), b.end())
+        for a, b in itertools.pairwise(words)
+        if len(words) > 2 and not _ARTICLE.match(f"{a.group(0)} ")
+    ]
+    return [
+        Span(text[a:b], start + a, start + b, inner=True)
+        for a, b in [*((w.start(), w.end()) for w in words), *pairs]
+    ]
 
 
 _THE_BEFORE = re.compile(r"\bthe\s+$", re.I)

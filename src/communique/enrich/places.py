@@ -191,6 +191,9 @@ def _named(text: str, name: str, gazetteer: Gazetteer) -> list[Feature]:
     ]
     if word in FIRST_LEVEL_KINDS:  # "the Union State" names no county called Union
         return areas
+    districts = [f for f in areas if f.feature == "district"]
+    if word in SECOND_LEVEL_KINDS and districts:  # "Ohio County" is not Ohio
+        return districts
     return areas or gazetteer.by_name(name)
 
 
@@ -325,6 +328,8 @@ def _inner_population(eponym: bool) -> int:
 
 FIRST_LEVEL_KINDS = frozenset(["state", "province", "oblast", "governorate", "prefecture"])
 """Kind words of first-level subdivisions: "X State" is no county or town called X."""
+SECOND_LEVEL_KINDS = frozenset(["county", "district", "rayon", "parish", "municipality"])
+"""Kind words of counties and districts: "X County" is the county, where one is called X."""
 TOWN_KINDS = frozenset(["city", "town", "village"])
 
 
