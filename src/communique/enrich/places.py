@@ -305,7 +305,8 @@ VICINITY_BONUS = 0.6
 VICINITY_CAP = 3
 CAPITAL_BONUS = 2.0
 """A national capital outweighs a namesake a hundred times as populous ("Ottawa", "Washington"),
-and one in a focus country unless it is a thirtieth of its size ("Vienna" in a US statement).
+and a namesake in a focus country less than a thirtieth of its size ("Vienna" in a US
+statement).
 With FOCUS_BONUS, calibrated on TR-News and GeoWebNews (3.5 and 2 instead of 4 and 1: 9 more
 toponyms right)."""
 KIND_WEIGHTS = {"subdivision": -0.6, "district": -2.0, "continent": -1.0, "region": 0.0}
@@ -323,6 +324,7 @@ INNER_POPULATION = 100_000
 
 
 def _inner_population(eponym: bool) -> int:
+    """How big a town named inside a longer name must be (less for an eponym: "Venice")."""
     return WEAK_POPULATION if eponym else INNER_POPULATION
 
 
