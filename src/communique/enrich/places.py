@@ -105,7 +105,7 @@ def resolve(
         c
         for c in _named(span.text, name, gazetteer)
         if _plausible(c, name, focus, span)
-        and (span.label != "NORP" or c.feature not in ("city", "district"))
+        and (span.label != "NORP" or _norp_may_name(c, name, focus))
     ]
     if not candidates and _may_be_spelt_otherwise(span, name, gazetteer):
         candidates = [
@@ -364,6 +364,23 @@ def _plausible(feature: Feature, name: str, focus: tuple[str, ...], span: Span) 
     if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
         return True
     return feature.country in focus[:MAIN_FOCUS]
+
+
+def _norp_may_name(feature: Feature, name: str, focus: tuple[str, ...]) -> bool:
+    """Whether a name NER called a nationality or group may name `feature`: a region, or a
+    town of some size in a focus country, by its own name, when the name does not read as a
+    nationality ("Nitra" may be the Slovak town; "Kurdish", "Argentine", "Christian" are no
+    towns or counties)."""
+    if feature.feature not in ("city", "district"):
+        return True
+    key = name_key(name)
+    return (
+        feature.country in focus
+        and name_key(feature.name) == key
+        and feature.population >= UNLABELLED_POPULATION
+        and _DEMONYM.search(key) is None
+        and country_code(name) is None
+    )
 
 
 def _may_be_spelt_otherwise(span: Span, name: str, gazetteer: Gazetteer) -> bool:
