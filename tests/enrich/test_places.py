@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communique.enrich.core import Enricher, _outermost
+from communique.enrich.core import Enricher, _one_sense, _outermost
 from communique.enrich.entities import known_name_spans
 from communique.enrich.gazetteer import (
     Feature,
@@ -350,3 +350,14 @@ def test_a_county_is_the_county_and_a_town_inside_an_organisation_name_is_whole(
     places = {text[p.start : p.end]: p.feature for p in Enricher("rules").locate(text)}
     assert places["Ohio County"] == "district"
     assert places["Beverly Hills"] == "city" and "Beverly" not in places
+
+
+def test_a_name_keeps_the_place_it_has_elsewhere_in_the_text(gazetteer: Gazetteer) -> None:
+    afrin = next(f for f in gazetteer.by_name("Afrin") if f.country == "SY")
+    spans = [
+        Span("Afrin", 10, 15, label="GPE"),
+        Span("Afrin", 40, 45, strict=True, label="ORG"),
+        Span("Afrin", 60, 65, label="EVENT", strict=True),
+        Span("Afrin", 80, 85, inner=True),
+    ]
+    assert _one_sense(spans, [afrin, None, None, None]) == [afrin, afrin, None, None]

@@ -122,7 +122,24 @@ def resolve_spans(
     features = [resolve(span, focus, gazetteer, first) for span in spans]
     for _ in range(CONTEXT_PASSES):
         features = _in_context(text, spans, features, focus, gazetteer, vicinity, language)
-    return spans, features
+    return spans, _one_sense(spans, features)
+
+
+def _one_sense(spans: list[Span], features: list[Feature | None]) -> list[Feature | None]:
+    """A name left unresolved where NER gave it another label takes the place the same name
+    has where NER called it a place and it resolved by its own name ("Afrin" a place in one
+    sentence, a group in the next)."""
+    placed: dict[str, Feature] = {}
+    for span, feature in zip(spans, features, strict=True):
+        key = name_key(strip_article(span.text))
+        if feature is not None and span.label in ("GPE", "LOC") and name_key(feature.name) == key:
+            placed.setdefault(key, feature)
+    return [
+        feature
+        if feature is not None or span.inner or span.label in ("EVENT", "LAW", "WORK_OF_ART")
+        else placed.get(name_key(strip_article(span.text)))
+        for span, feature in zip(spans, features, strict=True)
+    ]
 
 
 CONTEXT_PASSES = 2
