@@ -361,3 +361,16 @@ def test_a_name_keeps_the_place_it_has_elsewhere_in_the_text(gazetteer: Gazettee
         Span("Afrin", 80, 85, inner=True),
     ]
     assert _one_sense(spans, [afrin, None, None, None]) == [afrin, afrin, None, None]
+
+
+def test_world_regions_are_regions_not_the_country_in_their_name() -> None:
+    text = (
+        "Ministers from Latin America, Southeast Asia and West Africa met Central American envoys."
+    )
+    places = Enricher("rules").enrich(text, None, "en", "US").places
+    assert [(text[p.start : p.end], p.feature) for p in places] == [
+        ("Latin America", "region"),
+        ("Southeast Asia", "region"),
+        ("West Africa", "region"),
+        ("Central American", "region"),
+    ]

@@ -107,7 +107,7 @@ KNOWN_POPULATION = 50_000
 Tables = dict[str, Any]
 """The gazetteer as plain tables (feature columns, name index, keys by country): what the
 cache file holds."""
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 """Bump when the tables change shape or content rules, so old cache files are rebuilt."""
 
 
@@ -164,15 +164,21 @@ class Gazetteer:
         return [self.features[i] for i in found]
 
     def is_known_name(self, name: str) -> bool:
-        """Whether `name` is the main name of a country, region, state or town of 50,000+.
+        """Whether `name` is the main name of a country, state or town of 50,000+, or any name of
+        a region ("Central American").
 
         Example:
-            >>> Gazetteer.load().is_known_name("British Columbia")
-            True
+            >>> known = Gazetteer.load().is_known_name
+            >>> known("British Columbia"), known("Central American")
+            (True, True)
         """
         key = name_key(name)
         return any(
-            name_key(f.name) == key and (f.feature != "city" or f.population >= KNOWN_POPULATION)
+            f.feature == "region"
+            or (
+                name_key(f.name) == key
+                and (f.feature != "city" or f.population >= KNOWN_POPULATION)
+            )
             for f in self.by_name(name)
         )
 

@@ -56,6 +56,51 @@ REGIONS = (
     Region("Horn of Africa", (), ("ET", "SO", "ER", "DJ")),
     Region("Central Asia", (), ("KZ", "UZ", "TM", "KG", "TJ")),
     Region("Indochina", (), ("VN", "LA", "KH")),
+    Region(
+        "Latin America",
+        ("Latin American",),
+        ("MX", "GT", "HN", "SV", "NI", "CR", "PA", "CO", "VE", "EC", "PE", "BO", "BR", "PY"),
+    ),
+    Region("Central America", ("Central American",), ("GT", "BZ", "HN", "SV", "NI", "CR", "PA")),
+    Region(
+        "Caribbean",
+        ("Caribbean region",),
+        ("CU", "JM", "HT", "DO", "PR", "BS", "TT", "BB", "LC", "VC", "GD", "AG", "DM", "KN"),
+    ),
+    Region("North Africa", ("North African", "Northern Africa"), ("EG", "LY", "TN", "DZ", "MA")),
+    Region(
+        "West Africa",
+        ("West African", "Western Africa"),
+        ("NG", "GH", "CI", "SN", "ML", "BF", "NE", "GN", "BJ", "TG", "SL", "LR", "GM", "GW"),
+    ),
+    Region(
+        "East Africa",
+        ("East African", "Eastern Africa"),
+        ("KE", "TZ", "UG", "RW", "BI", "ET", "SO", "SS", "DJ", "ER"),
+    ),
+    Region(
+        "Southern Africa",
+        ("Southern African",),
+        ("ZA", "NA", "BW", "ZW", "MZ", "ZM", "MW", "LS", "SZ", "AO"),
+    ),
+    Region(
+        "Southeast Asia",
+        ("South-East Asia", "South East Asia", "Southeast Asian", "South East Asian"),
+        ("VN", "TH", "MY", "ID", "PH", "SG", "MM", "KH", "LA", "BN", "TL"),
+    ),
+    Region("South Asia", ("South Asian",), ("IN", "PK", "BD", "LK", "NP", "BT", "MV", "AF")),
+    Region("East Asia", ("East Asian", "Northeast Asia"), ("CN", "JP", "KR", "KP", "MN", "TW")),
+    Region(
+        "Eastern Europe",
+        ("Eastern European", "Central and Eastern Europe"),
+        ("PL", "UA", "BY", "RO", "HU", "CZ", "SK", "BG", "MD"),
+    ),
+    Region(
+        "Western Europe",
+        ("Western European",),
+        ("FR", "DE", "BE", "NL", "LU", "CH", "AT", "GB", "IE"),
+    ),
+    Region("Southern Europe", ("Southern European",), ("ES", "PT", "IT", "GR", "MT", "CY", "HR")),
 )
 
 ACRONYMS = {"EU": "European Union"}
