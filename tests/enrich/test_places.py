@@ -261,22 +261,58 @@ def test_a_town_named_inside_a_county_name_does_not_draw_the_county_to_it() -> N
 @pytest.mark.parametrize(
     ("text", "issuer", "name", "country"),
     [
-        (
+        pytest.param(
             "The United States will rejoin the Paris Agreement, the White House said.",
             "US",
             "Paris",
             "FR",
+            id="agreement",
         ),
-        (
+        pytest.param(
             "Our delegation attended the Venice International Film Festival in September.",
             "US",
             "Venice",
             "IT",
+            id="festival",
         ),
-        ("Canada calls on all parties to respect the Geneva Conventions.", "CA", "Geneva", "CH"),
+        pytest.param(
+            "Canada calls on all parties to respect the Geneva Conventions.",
+            "CA",
+            "Geneva",
+            "CH",
+            id="convention",
+        ),
+        pytest.param(
+            "The talks in Vienna will resume next week, the Department said.",
+            "US",
+            "Vienna",
+            "AT",
+            id="capital-abroad",
+        ),
+        pytest.param(
+            "Our embassy in Tripoli remains closed until further notice.",
+            "US",
+            "Tripoli",
+            "LY",
+            id="embassy-abroad",
+        ),
+        pytest.param(
+            "The Minister will travel to Berlin and Paris next week.",
+            "CA",
+            "Paris",
+            "FR",
+            id="trip",
+        ),
+        pytest.param(
+            "The Governor toured flood damage in Paris, Texas, on Monday.",
+            "US",
+            "Paris",
+            "US",
+            id="namesake-with-its-state",
+        ),
     ],
 )
-def test_an_agreement_or_event_takes_the_well_known_place_of_its_name(
+def test_eponyms_and_capitals_abroad_take_the_well_known_place(
     text: str, issuer: str, name: str, country: str
 ) -> None:
     assert countries_of(name, text, issuer) == [country]
@@ -316,21 +352,6 @@ def test_a_party_that_starts_like_a_country_is_none() -> None:
     text = "The proposal by the federal Liberals on health funding was rejected in Ottawa."
     places = Enricher("rules").enrich(text, None, "en", "CA").places
     assert [p.name for p in places] == ["Ottawa"]
-
-
-@pytest.mark.parametrize(
-    ("text", "issuer", "name", "country"),
-    [
-        ("The talks in Vienna will resume next week, the Department said.", "US", "Vienna", "AT"),
-        ("Our embassy in Tripoli remains closed until further notice.", "US", "Tripoli", "LY"),
-        ("The Minister will travel to Berlin and Paris next week.", "CA", "Paris", "FR"),
-        ("The Governor toured flood damage in Paris, Texas, on Monday.", "US", "Paris", "US"),
-    ],
-)
-def test_a_capital_abroad_outweighs_a_small_namesake_at_home(
-    text: str, issuer: str, name: str, country: str
-) -> None:
-    assert countries_of(name, text, issuer) == [country]
 
 
 def test_web_addresses_codes_and_buildings_are_no_towns() -> None:
