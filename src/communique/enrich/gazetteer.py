@@ -384,11 +384,19 @@ def _usable_alias(alias: str) -> bool:
     )
 
 
-@functools.cache
 def english_speaking(country: str) -> bool:
     """Whether English is the first language GeoNames lists for `country`."""
-    languages = _read_json("countries.json").get(country, {}).get("languages") or ""
-    return str(languages).startswith("en")
+    return country in _english_speaking()
+
+
+@functools.cache
+def _english_speaking() -> frozenset[str]:
+    """The countries whose first language GeoNames lists is English (read once, not once per
+    country asked about)."""
+    countries = _read_json("countries.json")
+    return frozenset(
+        code for code, c in countries.items() if str(c.get("languages") or "").startswith("en")
+    )
 
 
 def _read_json(name: str) -> dict[str, dict]:  # type: ignore[type-arg]
