@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 
 from communique.enrich import nlp as nlp_models
@@ -286,22 +287,25 @@ def place_of(span: Span, feature: object) -> Place:
 
 def country_places(entities: list[Entity], language: str | None) -> list[Place]:
     """A place for each entity that names a country (at the country's point)."""
-    places = []
-    for entity in entities:
-        code = country_code(entity.text, language) if entity.label in COUNTRY_LABELS else None
-        point = country_points().get(code) if code else None
-        if point is not None:
-            places.append(place_of(Span(entity.text, entity.start, entity.end), point))
-    return places
+    points = country_points()
+    return [
+        place_of(Span(entity.text, entity.start, entity.end), points[code])
+        for entity, code in _country_mentions(entities, language)
+        if code in points
+    ]
 
 
 def mentioned_countries(entities: list[Entity], language: str | None = None) -> list[str]:
     """Countries named or described by entities (in English or `language`), most mentioned
     first."""
-    counts: Counter[str] = Counter()
+    counts = Counter(code for _, code in _country_mentions(entities, language))
+    return [code for code, _ in counts.most_common()]
+
+
+def _country_mentions(entities: list[Entity], language: str | None) -> Iterator[tuple[Entity, str]]:
+    """Each entity that names or describes a country, with the country's code."""
     for entity in entities:
         if entity.label in COUNTRY_LABELS:
             code = country_code(entity.text, language)
             if code:
-                counts[code] += 1
-    return [code for code, _ in counts.most_common()]
+                yield entity, code
