@@ -402,7 +402,7 @@ def _small_namesake(feature: Feature, span: Span) -> bool:
     NER did not call it a place ("the Council" is no Council, Idaho; "Earth" no Earth, Texas)."""
     if feature.feature == "city":
         return feature.population < INNER_POPULATION
-    return feature.feature == "district" and _KIND.search(span.text.strip()) is None
+    return feature.feature == "district" and not _says_its_kind(span)
 
 
 def _named_strongly(feature: Feature, span: Span) -> bool:
@@ -411,8 +411,13 @@ def _named_strongly(feature: Feature, span: Span) -> bool:
     if feature.feature == "city":
         return feature.population >= UNLABELLED_POPULATION
     if feature.feature == "district":
-        return _KIND.search(span.text.strip()) is not None
+        return _says_its_kind(span)
     return True
+
+
+def _says_its_kind(span: Span) -> bool:
+    """Whether `span` ends with a kind of place ("Cavan County", "Rakhine State")."""
+    return _KIND.search(span.text.strip()) is not None
 
 
 def _score(feature: Feature, name: str, focus: tuple[str, ...], context: Context) -> float:
