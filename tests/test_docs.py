@@ -1,12 +1,17 @@
-"""Every setting and every command is documented."""
+"""Every setting and every command is documented, and the README reads cleanly."""
 
+import re
+from collections import Counter
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from communique.cli import app
-from communique.settings import Settings, load_settings, setting_help
+from communique.settings import Settings, load_settings, setting_help, settings_table
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 COMMANDS = (
     "ingest",
@@ -59,9 +64,60 @@ def test_every_command_has_help(command: str) -> None:
 
 
 def test_readme_names_every_command() -> None:
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert readme.index("make demo") < readme.index("## A short tour")
+    readme = README.read_text()
+    assert readme.index("make demo") < readme.index("make test") < readme.index("\n## ")
     for command in COMMANDS:
         assert f"communique {command}" in readme, command
+
+
+def test_readme_settings_table_is_the_dataclass() -> None:
+    readme = README.read_text()
+    table = readme.split("<!-- settings:begin -->\n")[1].split("<!-- settings:end -->")[0]
+    assert table == settings_table(), "paste communique.settings.settings_table() into README"
+
+
+def _prose_paragraphs(markdown: str) -> list[str]:
+    """The README's paragraphs outside fenced code blocks and tables."""
+    prose = re.sub(r"^```.*?^```$", "", markdown, flags=re.S | re.M)
+    paragraphs = (p.strip() for p in re.split(r"\n\s*\n", prose))
+    return [p for p in paragraphs if p and not p.startswith(("|", "<!--"))]
+
+
+def _sentences(paragraph: str) -> list[str]:
+    text = " ".join(paragraph.split())
+    return [s for s in re.split(r"(?<=[.;:])\s+", text) if len(s) > 40]
+
+
+def test_readme_has_no_repeated_paragraph_or_sentence() -> None:
+    paragraphs = _prose_paragraphs(README.read_text())
+    sentences = Counter(s for p in paragraphs for s in _sentences(p))
+    repeated = [s for s, n in sentences.items() if n > 1]
+    assert not repeated, repeated
+
+
+@pytest.mark.parametrize(
+    ("markdown", "clean"),
+    [
+        ("One `span` here.\n\nAnother paragraph.", True),
+        ("One `span here.\n\nAnother paragraph.", False),
+        ("```sh\nmake `demo\n```\n\nText.", True),
+        ("A sentence said twice, as a broken merge leaves it.\n\n" * 2, False),
+    ],
+)
+def test_readme_checks_catch_faults(markdown: str, clean: bool) -> None:
+    paragraphs = _prose_paragraphs(markdown)
+    spans_ok = all(_balanced(p) for p in paragraphs)
+    sentences = Counter(s for p in paragraphs for s in _sentences(p))
+    assert (spans_ok and max(sentences.values(), default=0) < 2) is clean
+
+
+def _balanced(paragraph: str) -> bool:
+    return paragraph.replace("``", "").count("`") % 2 == 0
+
+
+def test_readme_code_spans_and_fences_are_balanced() -> None:
+    readme = README.read_text()
+    assert len(re.findall(r"^```", readme, flags=re.M)) % 2 == 0
+    table_rows = [line for line in readme.splitlines() if line.startswith("|")]
+    unbalanced = [p for p in _prose_paragraphs(readme) + table_rows if not _balanced(p)]
+    assert not unbalanced, unbalanced

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -11,8 +12,9 @@ from typing import Any
 from communique.errors import InputError
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def _setting(default: Any, help: str, shown: str | None = None) -> Any:
+    """A field with its help text; `shown` is the default as documented, when it varies."""
+    return field(default=default, metadata={"help": help, "shown": shown})
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Settings:
         os.cpu_count() or 1,
         "Processes that extract and enrich statements in parallel on ingest/reprocess (default:"
         " one per CPU core; each loads its own models, about 1 GB; 1 = all in the main process).",
+        shown="CPU cores",
     )
 
     @property
@@ -84,6 +87,17 @@ class Settings:
 def setting_help() -> dict[str, str]:
     """Each setting's name and help text."""
     return {f.name: f.metadata["help"] for f in fields(Settings)}
+
+
+def settings_table() -> str:
+    """The settings as the Markdown table the README carries (checked by tests/test_docs.py)."""
+    rows = ["| setting | environment | default | what it does |", "|---|---|---|---|"]
+    for f in fields(Settings):
+        shown = f.metadata["shown"] or f"`{json.dumps(f.default)}`"
+        env = f"`COMMUNIQUE_{f.name.upper()}`"
+        help_text = f.metadata["help"].replace("|", "\\|")
+        rows.append(f"| `{f.name}` | {env} | {shown} | {help_text} |")
+    return "\n".join(rows) + "\n"
 
 
 def load_settings(
