@@ -57,7 +57,9 @@ app = typer.Typer(
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", envvar="COMMUNIQUE_DB", help="SQLite database file [default: ./communique.db]."
+        "--db",
+        envvar="COMMUNIQUE_DB",
+        help="SQLite file or postgresql:// URL [default: ./communique.db].",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON lines.")]

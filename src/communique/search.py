@@ -13,8 +13,7 @@ from typing import Any
 from communique.errors import QueryError
 from communique.model import Enrichment, Hit, SearchPage, Statement
 from communique.query import Order, parse_query
-from communique.store.base import Store
-from communique.store.sqlite_search import SNIPPET_CLOSE, SNIPPET_OPEN
+from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN, Store
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 EXPORT_FIELDS = (

@@ -21,7 +21,7 @@ def _setting(default: Any, help: str, shown: str | None = None) -> Any:
 class Settings:
     """Everything communique can be told; each field has a default and help text."""
 
-    db: str = _setting("communique.db", "Path of the SQLite database file.")
+    db: str = _setting("communique.db", "The archive: a SQLite file path or a postgresql:// URL.")
     max_bytes: int = _setting(
         20_000_000, "Largest input accepted, in bytes (files, WARC records, URL responses)."
     )

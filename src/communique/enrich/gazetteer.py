@@ -13,7 +13,6 @@ import dataclasses
 import functools
 import json
 import marshal
-import math
 import os
 import re
 import subprocess
@@ -24,9 +23,9 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from unidecode import unidecode
-
 from communique.enrich.regions import REGIONS
+from communique.geo import distance_km as distance_km
+from communique.geo import name_key as name_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +49,6 @@ class Feature:
 
 _NOT_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
 """Alternate names outside Latin script are not indexed: NER runs on Latin-script languages."""
-_NON_WORD = re.compile(r"[^a-z0-9]+")
 _DIGRAPHS = (
     ("dzh", "c"),
     ("dj", "c"),
@@ -65,19 +63,6 @@ _DIGRAPHS = (
 _LETTERS = str.maketrans({"j": "c", "q": "k", "g": "k", "x": "k", "w": "v", "y": "i"})
 _VOWELS = re.compile(r"(?<!^)[aeiou]")
 _REPEATS = re.compile(r"(.)\1+")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def name_key(name: str) -> str:
-    """An ASCII, lower-case, punctuation-free key for a place name (memoised: a text's
-    spans are keyed again in each pass over them).
-
-    Example:
-        >>> name_key("Qubadlı"), name_key("Ağdam")
-        ('qubadli', 'agdam')
-    """
-    ascii_name = name if name.isascii() else unidecode(name)
-    return _NON_WORD.sub(" ", ascii_name.lower()).strip()
 
 
 def skeleton(name: str) -> str:
@@ -546,19 +531,6 @@ def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:
     lats = [p[0] for p in points]
     lons = [p[1] for p in points]
     return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres.
-
-    Example:
-        >>> round(distance_km(0, 0, 0, 1))
-        111
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,19 @@
-"""The storage protocol every backend implements; nothing above `store/` writes SQL."""
+"""The storage protocols every backend implements, and `open_store`, which picks the backend.
+
+Nothing above `store/` writes SQL. `Store` combines the small protocols; a caller that needs
+only one part (crawl state, search) may ask for that protocol alone.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
+from communique.errors import StoreError
 from communique.model import (
     Capture,
     Change,
@@ -24,8 +32,8 @@ from communique.model import (
 from communique.query import Query
 
 
-class Store(Protocol):
-    """Captures (immutable evidence), statements derived from them, and search over both."""
+class CaptureStore(Protocol):
+    """Captures: immutable evidence, with their bytes, sources and failures."""
 
     def put_capture(self, capture: Capture, body: bytes) -> bool:
         """Store a capture and its bytes; False when this exact capture was already stored."""
@@ -43,6 +51,24 @@ class Store(Protocol):
 
     def count_captures(self) -> int: ...
 
+    def iter_capture_bodies(self, source: str | None = None) -> Iterator[tuple[Capture, bytes]]:
+        """Every capture with its bytes (of one source when given), oldest first."""
+        ...
+
+    def put_source(self, source: Source) -> None: ...
+
+    def sources(self) -> list[Source]: ...
+
+    def record_failure(self, failure: ExtractionFailure) -> None: ...
+
+    def clear_failure(self, capture_id: str) -> None: ...
+
+    def failures(self) -> list[ExtractionFailure]: ...
+
+
+class StatementStore(Protocol):
+    """Statements derived from captures, and their versions."""
+
     def put_statement(self, statement: Statement, capture: Capture) -> None:
         """Add `capture` as a version of `statement`; the newest capture's content wins."""
         ...
@@ -50,6 +76,22 @@ class Store(Protocol):
     def get_statement(self, statement_id: str) -> Statement: ...
 
     def captures_of(self, statement_id: str) -> list[Capture]: ...
+
+    def versions(self, statement_id: str) -> list[Version]:
+        """Every stored text of a statement, oldest first."""
+        ...
+
+    def statements_at_url(self, url: str) -> list[str]: ...
+
+    def stats(self) -> Stats: ...
+
+    def clear_derived(self) -> None:
+        """Delete everything derived from captures (statements, versions, failures, enrichment)."""
+        ...
+
+
+class EnrichmentStore(Protocol):
+    """What enrichment found in statements: entities, places, events, references."""
 
     def put_enrichment(
         self,
@@ -73,15 +115,9 @@ class Store(Protocol):
         """Who mentions whom: (issuer country, mentioned country, statements), most first."""
         ...
 
-    def record_failure(self, failure: ExtractionFailure) -> None: ...
 
-    def clear_failure(self, capture_id: str) -> None: ...
-
-    def failures(self) -> list[ExtractionFailure]: ...
-
-    def put_source(self, source: Source) -> None: ...
-
-    def sources(self) -> list[Source]: ...
+class SearchStore(Protocol):
+    """Search over statements in the query language of `communique.query`."""
 
     def search(self, query: Query, cursor: str | None = None, limit: int = 20) -> SearchPage: ...
 
@@ -89,7 +125,9 @@ class Store(Protocol):
         """Every statement matching `query`, in its order, with no cap."""
         ...
 
-    def stats(self) -> Stats: ...
+
+class SiteChromeStore(Protocol):
+    """Line counts per host, to tell site chrome from a statement's text."""
 
     def observe_site_lines(
         self, host: str, capture_id: str, lines: Collection[str]
@@ -104,11 +142,9 @@ class Store(Protocol):
         """Return how many captures of `host` have had their lines counted."""
         ...
 
-    def clear_derived(self) -> None:
-        """Delete everything derived from captures (statements, versions, failures, enrichment)."""
-        ...
 
-    # crawling (see communique.crawl)
+class CrawlStore(Protocol):
+    """Crawl state (see `communique.crawl`): runs, frontier, URL state, robots, changes."""
 
     def start_run(self, source: str, since: date | None) -> CrawlRun:
         """The unfinished run of `source` (a crawl that was killed), or a new one."""
@@ -159,7 +195,9 @@ class Store(Protocol):
         """Page URLs of `source` fetched before and not removed."""
         ...
 
-    def statements_at_url(self, url: str) -> list[str]: ...
+    def no_text(self, source: str, limit: int = 100) -> list[tuple[str, str]]:
+        """(URL, reason) of captures of `source` that yielded no statement."""
+        ...
 
     def get_robots(self, origin: str) -> tuple[str, datetime] | None:
         """The robots.txt last read for `origin` (empty when it had none), and when."""
@@ -175,29 +213,78 @@ class Store(Protocol):
         """Edits, removals and restorations detected at or after `since`, oldest first."""
         ...
 
-    def versions(self, statement_id: str) -> list[Version]:
-        """Every stored text of a statement, oldest first."""
-        ...
 
-    def no_text(self, source: str, limit: int = 100) -> list[tuple[str, str]]:
-        """(URL, reason) of captures of `source` that yielded no statement."""
-        ...
-
-    def iter_capture_bodies(self, source: str | None = None) -> Iterator[tuple[Capture, bytes]]:
-        """Every capture with its bytes (of one source when given), oldest first."""
-        ...
+class Store(
+    CaptureStore,
+    StatementStore,
+    EnrichmentStore,
+    SearchStore,
+    SiteChromeStore,
+    CrawlStore,
+    Protocol,
+):
+    """Every storage protocol together: what a backend implements and most callers take."""
 
     def close(self) -> None: ...
 
 
-def open_store(location: str) -> Store:
-    """Open the store at `location`: a SQLite file path (the embedded default).
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+SNIPPET_OPEN = "\x02"
+"""Marks the start of a matched span in `Hit.snippet` (every backend uses the same marks)."""
+SNIPPET_CLOSE = "\x03"
+"""Marks the end of a matched span in `Hit.snippet`."""
+
+
+def is_postgres(location: str) -> bool:
+    """Whether `location` names a PostgreSQL database rather than a SQLite file.
+
+    Example:
+        >>> is_postgres("postgresql://localhost/communique"), is_postgres("archive.db")
+        (True, False)
+    """
+    return location.startswith(POSTGRES_SCHEMES)
+
+
+def open_store(location: str | Path) -> Store:
+    """Open the store at `location`: a `postgresql://` URL, or a SQLite file path (the default).
+
+    This is the one place that chooses a backend; `sqlite:///path` names a SQLite file too.
 
     Example:
         >>> store = open_store(":memory:")
         >>> store.stats().statements
         0
     """
+    location = str(location)
+    if is_postgres(location):
+        return _open_postgres(location)
+    if location.startswith("sqlite://"):
+        location = location.removeprefix("sqlite://") or ":memory:"
     from communique.store.sqlite import SqliteStore
 
     return SqliteStore(location)
+
+
+def _open_postgres(url: str) -> Store:
+    try:
+        backend = importlib.import_module("communique.store.postgres")
+    except ImportError as exc:
+        raise StoreError(
+            f"{redacted(url)}: the PostgreSQL backend is not available ({exc})"
+        ) from exc
+    store: Store = backend.PostgresStore(url)
+    return store
+
+
+def redacted(url: str) -> str:
+    """`url` without its password, for messages and logs.
+
+    Example:
+        >>> redacted("postgresql://me:secret@db/archive")
+        'postgresql://me:***@db/archive'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

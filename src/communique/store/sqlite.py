@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from communique.errors import NotFound, StoreError
+from communique.geo import distance_km
 from communique.model import (
     Capture,
     Enrichment,
@@ -37,7 +38,6 @@ from communique.store.rows import (
 from communique.store.sqlite_crawl import SqliteCrawlTables
 from communique.store.sqlite_enrich import (
     ENRICH_TABLES,
-    geo_km,
     read_enrichment,
     write_enrichment,
 )
@@ -388,7 +388,7 @@ def _connect(path: str, check_same_thread: bool = True) -> sqlite3.Connection:
         path, isolation_level=None, check_same_thread=check_same_thread, timeout=30.0
     )
     conn.row_factory = sqlite3.Row
-    conn.create_function("geo_km", 4, geo_km, deterministic=True)
+    conn.create_function("geo_km", 4, distance_km, deterministic=True)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import calendar
 import json
-import math
 import re
 import sqlite3
 from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
-from communique.enrich.gazetteer import name_key
+from communique.geo import name_key
 from communique.model import Enrichment, Entity, Event, Place, Reference, TimeExpr
 
 ENRICH_TABLES = (
@@ -136,11 +135,3 @@ def read_enrichment(data: str) -> Enrichment:
         version=raw["version"],
         analyses=tuple(raw["analyses"]),
     )
-
-
-def geo_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres (registered as SQL function `geo_km`)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))

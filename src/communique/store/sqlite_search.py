@@ -12,14 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from communique.enrich.gazetteer import name_key
 from communique.errors import QueryError
+from communique.geo import name_key
 from communique.model import Hit, SearchPage
 from communique.query import Order, Query, Term
+from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
 from communique.store.rows import SELECT_STATEMENTS, statement_from_row
 
-SNIPPET_OPEN = "\x02"
-SNIPPET_CLOSE = "\x03"
 FACETS = {
     "issuer": "s.issuer",
     "country": "s.country",
