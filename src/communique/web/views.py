@@ -1,39 +1,30 @@
-"""Web pages: search with filters and facets, and a page per statement."""
+"""Web pages: search with filters and facets, a page per statement, and the explore views."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from fastapi.responses import HTMLResponse, Response
 
+from communique import explore
 from communique.api.routes import since_datetime
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_dict, list_changes, source_health
-from communique.errors import CommuniqueError
-from communique.query import FILTERS
-from communique.search import search, snippet_html
+from communique.errors import CommuniqueError, NotFound
+from communique.model import Enrichment
+from communique.search import export
 from communique.store.base import Store
+from communique.web import explorepage, searchpage, statementpage
+from communique.web.render import STATIC_DIR, quoted, render, search_href
+from communique.web.searchpage import FACET_TITLES, SearchForm
 
-STATIC_DIR = Path(__file__).parent / "static"
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
-_templates.filters["snippet"] = lambda s: Markup(snippet_html(s))
-FACET_FILTER = {
-    "issuer": "issuer",
-    "country": "country",
-    "language": "lang",
-    "type": "type",
-    "mentions": "mentions",
-    "place": "place",
-}
+__all__ = ["STATIC_DIR", "render_error", "router"]
 
 router = APIRouter(include_in_schema=False)
+DateFrom = Annotated[str, Query(alias="from")]
+DateTo = Annotated[str, Query(alias="to")]
 
 
 def _store(request: Request) -> Store:
@@ -41,67 +32,95 @@ def _store(request: Request) -> Store:
     return store
 
 
+def _form(
+    q: str, date_from: str, date_to: str, order: str = "relevance", page: int = 1
+) -> SearchForm:
+    return SearchForm(
+        q=q, date_from=date_from.strip(), date_to=date_to.strip(), order=order, page=page
+    )
+
+
 @router.get("/", response_class=HTMLResponse)
 def search_page(
     request: Request,
     q: str = "",
-    cursor: str | None = None,
     order: str = "relevance",
-    date_from: Annotated[str, Query(alias="from")] = "",
-    date_to: Annotated[str, Query(alias="to")] = "",
+    page: int = 1,
+    date_from: DateFrom = "",
+    date_to: DateTo = "",
 ) -> str:
-    """The search page; the date fields are folded into the query as from:/to: filters."""
-    full = " ".join(p for p in (q, _bound("from", date_from), _bound("to", date_to)) if p)
-    page = search(_store(request), full, cursor=cursor, limit=20, order=order)
-    return _templates.get_template("search.html").render(
+    """The search page: chips, facets that keep every filter, numbered pages, exports."""
+    form = _form(q, date_from, date_to, order, page)
+    store = _store(request)
+    found, pager = searchpage.run(store, form)
+    return render(
+        "search.html",
+        view="Search",
         q=q,
-        date_from=date_from,
-        date_to=date_to,
-        order=order,
-        page=page,
-        facet_links=_facet_links(q, page.facets),
-        filters=FILTERS,
-        stats=_store(request).stats(),
+        form=form,
+        page=found,
+        pager=pager,
+        chips=searchpage.chips(form),
+        facets=searchpage.facet_links(form, found.facets),
+        facet_titles=FACET_TITLES,
+        hints=searchpage.empty_hints(store, form) if not found.total else [],
+        back=form.href(page=pager.page),
+        stats=store.stats(),
     )
-
-
-def _bound(name: str, value: str) -> str:
-    return f"{name}:{value.strip()}" if value.strip() else ""
-
-
-def _facet_links(
-    q: str, facets: dict[str, list[tuple[str, int]]]
-) -> dict[str, list[tuple[str, int, str]]]:
-    links: dict[str, list[tuple[str, int, str]]] = {}
-    for name, counts in facets.items():
-        links[name] = []
-        for value, count in counts:
-            if name == "year":
-                clause = f"from:{value}-01-01 to:{value}-12-31"
-            else:
-                quoted = f'"{value}"' if " " in value else value
-                clause = f"{FACET_FILTER[name]}:{quoted}"
-            links[name].append((value, count, f"{q} {clause}".strip()))
-    return links
 
 
 @router.get("/statements/{statement_id}", response_class=HTMLResponse)
-def statement_page(request: Request, statement_id: str) -> str:
-    """One statement: title, metadata, clean text and its raw captures as downloads."""
+def statement_page(request: Request, statement_id: str, back: str = "") -> str:
+    """One statement: marked text, its places, events, references, metadata and versions."""
     store = _store(request)
     statement = store.get_statement(statement_id)
+    try:
+        enrichment: Enrichment | None = store.get_enrichment(statement_id)
+    except NotFound:
+        enrichment = None
+    found = statementpage.marks(enrichment) if enrichment else []
     captures = sorted(store.captures_of(statement_id), key=lambda c: c.fetched_at)
     changes = [change_dict(store, c) for c in store.changes(statement_id=statement_id)]
-    return _templates.get_template("statement.html").render(
-        s=statement, captures=captures, versions=store.versions(statement_id), changes=changes
+    return render(
+        "statement.html",
+        s=statement,
+        paragraphs=statementpage.marked_paragraphs(statement, found),
+        enrichment=enrichment,
+        places=statementpage.map_places(enrichment) if enrichment else [],
+        events=statementpage.events(enrichment) if enrichment else [],
+        references=enrichment.references if enrichment else (),
+        mentions=enrichment.countries if enrichment else (),
+        persons=statementpage.people(enrichment) if enrichment else [],
+        captures=captures,
+        versions=statementpage.version_diffs(store.versions(statement_id)),
+        changes=changes,
+        back=statementpage.safe_back(back),
     )
+
+
+@router.get("/export.parquet")
+def export_parquet(request: Request, q: str = "") -> Response:
+    """Every statement matching `q` as one Parquet file."""
+    out = io.BytesIO()
+    export(_store(request), q, "parquet", out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.apache.parquet",
+        headers={"Content-Disposition": 'attachment; filename="communique-export.parquet"'},
+    )
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs_page() -> str:
+    """Swagger UI for the API, served from the app's own files."""
+    return render("docs.html", spec_url="/openapi.json")
 
 
 @router.get("/changes", response_class=HTMLResponse)
 def changes_page(request: Request, since: str = "") -> str:
     """Statements edited or removed on their sites, newest first, with diffs."""
     found = list_changes(_store(request), since_datetime(since))
-    return _templates.get_template("changes.html").render(changes=found[::-1], since=since)
+    return render("changes.html", changes=found[::-1], since=since)
 
 
 @router.get("/sources", response_class=HTMLResponse)
@@ -109,10 +128,121 @@ def sources_page(request: Request) -> str:
     """Health of each registered source: last success, statements per crawl, errors."""
     sources = list(load_registry(registry_path(request.app.state.settings.db)).values())
     report = source_health(_store(request), sources)
-    return _templates.get_template("sources.html").render(report=report)
+    return render("sources.html", report=report)
 
 
 def render_error(request: Request, exc: CommuniqueError) -> str:
-    return _templates.get_template("error.html").render(
-        message=str(exc), kind=type(exc).__name__, q=request.query_params.get("q", "")
+    return render(
+        "error.html", message=str(exc), kind=type(exc).__name__, q=request.query_params.get("q", "")
+    )
+
+
+def _coverage_note(found: explore.Explored) -> str:
+    c = found.coverage
+    if c.partial:
+        return f"From the newest {c.read} of {c.total} matching statements."
+    return f"From {c.total} matching statement{'' if c.total == 1 else 's'}."
+
+
+@router.get("/map", response_class=HTMLResponse)
+def map_page(request: Request, q: str = "", date_from: DateFrom = "", date_to: DateTo = "") -> str:
+    """The places named by the matches, clustered; a cluster opens the search with near:."""
+    form = _form(q, date_from, date_to)
+    found = explore.explore(_store(request), form.full_query)
+    places = explore.place_counts(found)
+    data = {
+        "places": [
+            {
+                "name": p.name,
+                "lat": p.lat,
+                "lon": p.lon,
+                "count": p.statements,
+                "href": form.with_clause(f"place:{quoted(p.name)}").href(),
+            }
+            for p in places
+        ],
+        "clusterSearch": search_href("/", q=form.full_query) + ("" if form.full_query else "?q="),
+    }
+    return render(
+        "map.html",
+        view="Map",
+        q=q,
+        form=form,
+        data=data,
+        places=places[:30],
+        note=_coverage_note(found),
+        search_action="/map",
+    )
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline_page(
+    request: Request, q: str = "", at: str = "", date_from: DateFrom = "", date_to: DateTo = ""
+) -> str:
+    """The dated events of the matches by event date, from decades down to days."""
+    form = _form(q, date_from, date_to)
+    found = explore.explore(_store(request), form.full_query)
+    buckets, inside, trail = explorepage.zoom(explore.timeline_events(found), at.strip())
+    most = max((b.count for b in buckets), default=1)
+    return render(
+        "timeline.html",
+        view="Timeline",
+        q=q,
+        form=form,
+        buckets=buckets,
+        most=most,
+        events=inside[:300],
+        shown_of=len(inside),
+        trail=trail,
+        at=at,
+        note=_coverage_note(found),
+        search_action="/timeline",
+    )
+
+
+@router.get("/network", response_class=HTMLResponse)
+def network_page(
+    request: Request, q: str = "", date_from: DateFrom = "", date_to: DateTo = ""
+) -> str:
+    """Which issuer countries name which countries in the matches: a graph and a table."""
+    form = _form(q, date_from, date_to)
+    found = explore.explore(_store(request), form.full_query)
+    pairs = explore.mention_network(found)
+    nodes, edges = explorepage.network_drawing(pairs)
+    return render(
+        "network.html",
+        view="Network",
+        q=q,
+        form=form,
+        pairs=pairs,
+        nodes=nodes,
+        edges=edges,
+        note=_coverage_note(found),
+        search_action="/network",
+    )
+
+
+@router.get("/trends", response_class=HTMLResponse)
+def trends_page(request: Request, q: str = "", q2: str = "", unit: str = "year") -> str:
+    """Matches per month or year of one query, or two on one chart."""
+    store = _store(request)
+    unit = unit if unit in ("month", "year") else "year"
+    texts = [q, q2] if q2.strip() else [q]
+    series = [(text, dict(explore.counts_over_time(store, text, unit))) for text in texts]
+    periods = sorted({p for _, counts in series for p in counts})
+    data = {
+        "periods": periods,
+        "series": [
+            {"label": text or "all statements", "counts": [c.get(p, 0) for p in periods]}
+            for text, c in series
+        ],
+    }
+    return render(
+        "trends.html",
+        view="Trends",
+        q=q,
+        q2=q2,
+        unit=unit,
+        data=data,
+        search_action="/trends",
     )

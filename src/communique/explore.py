@@ -1,0 +1,157 @@
+"""What the matches of a search add up to: places, dated events, who names whom, counts over time.
+
+The map, timeline, network and trends views (web) and their API twins each call one function
+here. They read the matches of the query newest first, at most `limit` of them (the result
+says how many it read), with each match's stored enrichment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from communique.errors import NotFound, QueryError
+from communique.model import Enrichment, Statement
+from communique.query import Order, parse_query
+from communique.store.base import Store
+
+EXPLORE_LIMIT = 5000
+"""How many matches (newest first) the explore views read."""
+_DAY = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many statements matched and how many of them were read."""
+
+    total: int
+    read: int
+
+    @property
+    def partial(self) -> bool:
+        return self.read < self.total
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    name: str
+    lat: float
+    lon: float
+    country: str | None
+    statements: int
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """A dated sentence of a matching statement."""
+
+    date: str
+    date_end: str | None
+    sentence: str
+    statement_id: str
+    title: str
+    start: int
+
+
+@dataclass(frozen=True)
+class Explored:
+    """The matches of one query with their enrichment, newest first."""
+
+    coverage: Coverage
+    pairs: list[tuple[Statement, Enrichment | None]] = field(default_factory=list)
+
+
+def explore(store: Store, text: str, limit: int = EXPLORE_LIMIT) -> Explored:
+    """Read up to `limit` matches of `text`, newest first, with their enrichment.
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> explore(open_store(":memory:"), "shusha").coverage
+        Coverage(total=0, read=0)
+    """
+    query = parse_query(text, Order.NEWEST)
+    total = store.search(query, None, 1).total
+    pairs = [(s, _enrichment(store, s.id)) for s in islice(store.iter_matches(query), limit)]
+    return Explored(Coverage(total, len(pairs)), pairs)
+
+
+def _enrichment(store: Store, statement_id: str) -> Enrichment | None:
+    try:
+        return store.get_enrichment(statement_id)
+    except NotFound:
+        return None
+
+
+def place_counts(found: Explored) -> list[PlaceCount]:
+    """Towns and regions named by the matches (not whole countries), most named first."""
+    counts: Counter[tuple[str, float, float, str | None]] = Counter()
+    for _, enrichment in found.pairs:
+        if enrichment is None:
+            continue
+        seen = {
+            (p.name, p.lat, p.lon, p.country) for p in enrichment.places if p.feature != "country"
+        }
+        counts.update(seen)
+    return [PlaceCount(n, lat, lon, c, k) for (n, lat, lon, c), k in counts.most_common()]
+
+
+def timeline_events(found: Explored) -> list[TimelineEvent]:
+    """Every dated event of the matches on the calendar, by event date (not publication)."""
+    events = [
+        TimelineEvent(e.date, e.date_end, e.sentence, s.id, s.title, e.start)
+        for s, enrichment in found.pairs
+        if enrichment is not None
+        for e in enrichment.events
+        if _DAY.match(e.date)
+    ]
+    return sorted(events, key=lambda e: (e.date, e.statement_id, e.start))
+
+
+def mention_network(found: Explored) -> list[tuple[str, str, int]]:
+    """(issuer country, named country, statements), most first; self-mentions left out."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for statement, enrichment in found.pairs:
+        if enrichment is None or not statement.country:
+            continue
+        counts.update(
+            (statement.country, c) for c in set(enrichment.countries) if c != statement.country
+        )
+    return [(a, b, n) for (a, b), n in counts.most_common()]
+
+
+def counts_over_time(store: Store, text: str, unit: str = "month") -> list[tuple[str, int]]:
+    """Matches of `text` per publication month (`YYYY-MM`) or year, oldest first, gaps as 0.
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> counts_over_time(open_store(":memory:"), "shusha", "year")
+        []
+    """
+    if unit not in ("month", "year"):
+        raise QueryError(f"unit must be month or year, not {unit!r}")
+    width = 7 if unit == "month" else 4
+    counts = Counter(
+        s.published.isoformat()[:width]
+        for s in store.iter_matches(parse_query(text, Order.OLDEST))
+        if s.published
+    )
+    return [(period, counts.get(period, 0)) for period in _periods(sorted(counts), unit)]
+
+
+def _periods(seen: list[str], unit: str) -> Iterator[str]:
+    if not seen:
+        return
+    year, month = int(seen[0][:4]), int(seen[0][5:7] or 1) if unit == "month" else 1
+    last = seen[-1]
+    while True:
+        period = f"{year:04d}-{month:02d}" if unit == "month" else f"{year:04d}"
+        yield period
+        if period >= last:
+            return
+        if unit == "year":
+            year += 1
+        else:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)

@@ -1,0 +1,196 @@
+"""Server-rendered pages: filters kept by facet links, chips, paging, safe links, headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from communique.api.app import create_app
+from communique.model import Enrichment, Event, Place, TimeExpr
+from communique.settings import Settings
+from communique.store.sqlite import SqliteStore
+from tests.conftest import add
+
+SHUSHA_TEXT = (
+    "After the liberation of Shusha on November 8, 2020, the armed forces of Armenia withdrew."
+    "\n\nAzerbaijan calls on Armenia to sign the peace treaty."
+)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.scripts: list[dict[str, str | None]] = []
+        self.h1 = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "a" and found.get("href"):
+            self.hrefs.append(str(found["href"]))
+        if tag == "script":
+            self.scripts.append(found)
+        self.h1 += tag == "h1"
+
+
+def parsed(html: str) -> _Links:
+    parser = _Links()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    store = SqliteStore(tmp_path / "web.db")
+    shusha = add(
+        store,
+        "https://mfa.gov.az/en/news/victory-day",
+        "Statement on the occasion of Victory Day",
+        SHUSHA_TEXT,
+        published=date(2021, 11, 8),
+    )
+    enrichment = Enrichment(
+        countries=("AM",),
+        places=(
+            Place("Shusha", 24, 30, 39.76, 46.75, 585103, "AZ"),
+            Place("Armenia", 70, 77, 40.0, 45.0, 174982, "AM", feature="country"),
+        ),
+        times=(TimeExpr("November 8, 2020", 34, 50, "date", "2020-11-08"),),
+        events=(Event(SHUSHA_TEXT.split("\n\n")[0], 0, 88, "2020-11-08", None, ("Shusha",)),),
+    )
+    store.put_enrichment(shusha.id, enrichment, "AZ", datetime(2024, 1, 1, tzinfo=UTC))
+    for year in (2019, 2020, 2021):
+        for n in range(9):
+            add(
+                store,
+                f"https://mfa.am/en/press/{year}-{n}",
+                f"Press release {year} number {n}",
+                "Armenia and Azerbaijan talks on the peace treaty continue.",
+                published=date(year, 3, n + 1),
+                country="AM",
+                issuer="Ministry of Foreign Affairs of Armenia",
+            )
+    add(
+        store,
+        "javascript:alert(document.domain)",
+        "<script>alert('title')</script> hostile",
+        "<img src=x onerror=alert(1)> hostile text",
+        published=date(2022, 1, 1),
+    )
+    with TestClient(create_app(Settings(db=str(tmp_path / "web.db")), store)) as test_client:
+        yield test_client
+    store.close()
+
+
+def test_facet_links_keep_every_filter_and_never_repeat_one(client: TestClient) -> None:
+    page = client.get("/", params={"q": "peace country:AM", "from": "2020-01-01"}).text
+    links = parsed(page).hrefs
+    facet = [h for h in links if "lang%3Aen" in h]
+    assert facet, "a language facet link"
+    assert all("country%3AAM" in h and "from=2020-01-01" in h for h in facet)
+    assert not any(h.count("country%3AAM") > 1 for h in links)
+
+
+def test_chips_remove_one_filter_each(client: TestClient) -> None:
+    page = client.get("/", params={"q": "peace country:AM lang:en", "to": "2021-12-31"}).text
+    chips = re.findall(r'<li class="chip">(.*?) <a href="([^"]+)"', page)
+    labels = [label for label, _ in chips]
+    assert labels == ["country: Armenia (AM)", "lang: en", "to: 2021-12-31"]
+    removed = dict(chips)["country: Armenia (AM)"].replace("&amp;", "&")
+    assert "country" not in removed and "lang%3Aen" in removed and "to=2021-12-31" in removed
+
+
+def test_year_facet_in_time_order_and_sets_the_form_dates(client: TestClient) -> None:
+    page = client.get("/", params={"q": "peace"}).text
+    years = re.findall(r'href="[^"]*from=(\d{4})-01-01&amp;to=\1-12-31[^"]*">(\d{4})<', page)
+    assert [y for _, y in years] == sorted(y for _, y in years) and len(years) >= 3
+
+
+def test_pages_are_numbered_with_previous_and_next(client: TestClient) -> None:
+    page = client.get("/", params={"q": "peace", "page": 2}).text
+    assert "21–28 of 28 statements" in page
+    assert 'rel="prev"' in page and 'rel="next"' not in page
+
+
+def test_empty_result_names_the_filter_that_emptied_it(client: TestClient) -> None:
+    page = client.get("/", params={"q": "peace country:FR"}).text
+    assert "No statements match" in page
+    assert re.search(r"without <strong>country:FR</strong>: <a [^>]+>28 statements", page)
+
+
+def test_countries_show_names_with_codes(client: TestClient) -> None:
+    assert "Armenia (AM)" in client.get("/").text
+
+
+def test_every_html_page_has_the_csp_and_one_h1(client: TestClient) -> None:
+    shusha = client.get("/api/search", params={"q": "Shusha"}).json()["hits"][0]["id"]
+    for path in (
+        "/",
+        "/?q=peace",
+        f"/statements/{shusha}",
+        "/map",
+        "/timeline",
+        "/network",
+        "/trends?q=peace&q2=treaty",
+        "/changes",
+        "/no-such-page",
+    ):
+        response = client.get(path)
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "default-src 'self'" in csp
+        assert parsed(response.text).h1 == 1, path
+        assert all(
+            s.get("src", "").startswith("/static/") or s.get("type") == "application/json"
+            for s in parsed(response.text).scripts
+        ), path
+
+
+def test_unknown_page_gets_the_html_error_page(client: TestClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Back to search" in response.text
+    assert client.get("/api/no-such-route").headers["content-type"] == "application/json"
+
+
+def test_docs_work_offline(client: TestClient) -> None:
+    page = client.get("/docs").text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources and all(s.startswith("/static/") for s in sources)
+    for path in sources:
+        assert client.get(path).status_code == 200
+
+
+def test_hostile_record_is_text_not_markup_and_its_url_no_link(client: TestClient) -> None:
+    hostile = client.get("/api/search", params={"q": "hostile"}).json()["hits"][0]["id"]
+    for path in ("/?q=hostile", f"/statements/{hostile}"):
+        page = client.get(path).text
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert not any(h.lower().startswith("javascript:") for h in parsed(page).hrefs)
+    assert "javascript:alert(document.domain)</span>" in client.get(f"/statements/{hostile}").text
+
+
+def test_statement_marks_places_countries_dates_and_lists_events(client: TestClient) -> None:
+    shusha = client.get("/api/search", params={"q": "Shusha"}).json()["hits"][0]["id"]
+    page = client.get(f"/statements/{shusha}", params={"back": "/?q=Shusha"}).text
+    assert '<a class="mark mark-place" href="/?q=place%3AShusha"' in page
+    assert '<a class="mark mark-country" href="/?q=mentions%3AAM"' in page
+    assert "event_from%3A2020-11-08+event_to%3A2020-11-08" in page
+    assert 'id="event-0"' in page and 'href="/?q=Shusha">← Back to results' in page
+    assert "Back to results" not in client.get(f"/statements/{shusha}?back=//evil.example").text
+
+
+def test_explore_views_show_the_matches(client: TestClient) -> None:
+    assert "Shusha" in client.get("/map", params={"q": "Shusha"}).text
+    timeline = client.get("/timeline", params={"q": "Shusha", "at": "2020"}).text
+    assert "#event-0" in timeline and "2020-11" in timeline
+    network = client.get("/network").text
+    assert "Azerbaijan (AZ)</td><td>Armenia (AM)" in network
+    trends = client.get("/trends", params={"q": "peace", "q2": "treaty", "unit": "year"}).text
+    assert "<tr><td>2019</td><td>9</td><td>9</td></tr>" in trends
