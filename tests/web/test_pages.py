@@ -194,3 +194,31 @@ def test_explore_views_show_the_matches(client: TestClient) -> None:
     assert "Azerbaijan (AZ)</td><td>Armenia (AM)" in network
     trends = client.get("/trends", params={"q": "peace", "q2": "treaty", "unit": "year"}).text
     assert "<tr><td>2019</td><td>9</td><td>9</td></tr>" in trends
+
+
+def test_atom_feed_of_a_search_reads_back_with_feedparser(client: TestClient) -> None:
+    import feedparser
+
+    page = client.get("/", params={"q": "peace", "from": "2020-01-01"}).text
+    link = re.search(
+        r'<link rel="alternate" type="application/atom\+xml"[^>]* href="([^"]+)"', page
+    )
+    assert link is not None
+    response = client.get(link.group(1).replace("&amp;", "&"))
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    parsed_feed = feedparser.parse(response.content)
+    assert not parsed_feed.bozo
+    total = client.get("/api/search", params={"q": "peace from:2020-01-01"}).json()["total"]
+    assert len(parsed_feed.entries) == total == 19
+    assert parsed_feed.entries[0].title == "Statement on the occasion of Victory Day"
+    assert parsed_feed.entries[0].link.endswith(
+        "/statements/" + parsed_feed.entries[0].id.rsplit("/", 1)[1]
+    )
+
+
+def test_hostile_record_in_the_feed_is_escaped(client: TestClient) -> None:
+    import feedparser
+
+    parsed_feed = feedparser.parse(client.get("/feed", params={"q": "hostile"}).content)
+    assert parsed_feed.entries[0].title.startswith("<script>")
+    assert all(link.href.startswith("http://testserver/") for link in parsed_feed.entries[0].links)

@@ -14,7 +14,7 @@ from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_dict, list_changes, source_health
 from communique.errors import CommuniqueError, NotFound
 from communique.model import Enrichment
-from communique.search import export
+from communique.search import export, search
 from communique.store.base import Store
 from communique.web import explorepage, searchpage, statementpage
 from communique.web.render import STATIC_DIR, quoted, render, search_href
@@ -246,3 +246,24 @@ def trends_page(request: Request, q: str = "", q2: str = "", unit: str = "year")
         data=data,
         search_action="/trends",
     )
+
+
+@router.get("/feed")
+def feed(request: Request, q: str = "", date_from: DateFrom = "", date_to: DateTo = "") -> Response:
+    """An Atom feed of the newest statements matching a search."""
+    form = _form(q, date_from, date_to)
+    statements = [
+        h.statement for h in search(_store(request), form.full_query, limit=50, order="newest").hits
+    ]
+    base = str(request.base_url)
+    dates = [s.published for s in statements if s.published]
+    body = render(
+        "feed.xml",
+        q=form.full_query,
+        statements=statements,
+        base=base,
+        self_url=base.rstrip("/") + form.href("/feed"),
+        page_url=base.rstrip("/") + form.href("/"),
+        updated=(max(dates).isoformat() if dates else "1970-01-01") + "T00:00:00Z",
+    )
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
