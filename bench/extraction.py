@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import re
+import sys
 import tempfile
 import time
 import unicodedata
@@ -424,11 +426,110 @@ def _cells(s: SiteScore) -> list[str]:
     ]
 
 
+# --- table 3: titles and dates, dev and held-out halves ------------------------------------
+
+
+def held_out_page(name: str) -> bool:
+    """A fixed half of the shared pages, kept out of rule writing (by a hash of the file name)."""
+    return hashlib.sha1(name.encode()).digest()[0] % 2 == 1
+
+
+def _traf_title(html: bytes, url: str) -> str | None:
+    from trafilatura import bare_extraction
+
+    document = bare_extraction(
+        html.decode("utf-8", errors="replace"), url=url, fast=True, with_metadata=True
+    )
+    return getattr(document, "title", None) if document is not None else None
+
+
+@dataclass
+class Tally:
+    pages: int = 0
+    title: int = 0
+    title_trafilatura: int = 0
+    date: int = 0
+    language: int = 0
+
+
+def _tally(
+    tally: Tally,
+    result: Extraction | None,
+    title: str,
+    day: str | None,
+    lang: str,
+    traf: str | None,
+) -> None:
+    tally.pages += 1
+    tally.title_trafilatura += int(traf == title)
+    if result is None:
+        return
+    tally.title += int(result.title == title)
+    tally.date += int((result.published.isoformat() if result.published else None) == day)
+    tally.language += int(result.language == lang)
+
+
+def bench_titles_dates(folder: Path) -> tuple[Table, list[str]]:
+    """Exact title, date and language on the shared pages and the generated page set."""
+    sys.path.insert(0, str(ROOT))
+    from tests.extract.sitepages import pages
+
+    rows: dict[str, Tally] = defaultdict(Tally)
+    misses: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in sorted(folder.glob("*.html")):
+            gold = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            if gold["page_type"] in ("listing", "pdf_stub"):
+                continue
+            body, url = path.read_bytes(), str(gold.get("url") or path.name)
+            half = "held-out" if held_out_page(path.name) else "dev"
+            result = _extract_or_none(body, url)
+            _tally(rows[f"shared pages, {half}"], result, str(gold["title"]), gold["date"],
+                   str(gold["language"]), _traf_title(body, url))  # fmt: skip
+            misses += _misses(path.name, result, str(gold["title"]), gold["date"])
+        for page in pages():
+            half = "held-out" if page.held_out else "dev"
+            result = _extract_or_none(page.html, page.url)
+            traf = _traf_title(page.html, page.url)
+            day = page.date.isoformat()
+            _tally(rows[f"generated pages, {half}"], result, page.title, day, page.language, traf)
+            misses += _misses(page.name, result, page.title, day)
+    table = Table(title="titles and dates (exact), dev and held-out halves")
+    for column in ("set", "pages", "title", "title (trafilatura)", "date", "language"):
+        table.add_column(column, justify="left" if column == "set" else "right")
+    for name, t in sorted(rows.items()):
+        n = t.pages
+        cells = [t.title, t.title_trafilatura, t.date, t.language]
+        table.add_row(name, str(n), *(f"{c}/{n} ({c / n:.0%})" for c in cells))
+    return table, misses
+
+
+def _extract_or_none(body: bytes, url: str) -> Extraction | None:
+    try:
+        return extract(_raw(body, url))
+    except CommuniqueError:
+        return None
+
+
+def _misses(name: str, result: Extraction | None, title: str, day: str | None) -> list[str]:
+    if result is None:
+        return [f"{name}: no statement"]
+    found = []
+    if result.title != title:
+        found.append(f"{name}: title {result.title!r} ≠ {title!r}")
+    published = result.published.isoformat() if result.published else None
+    if published != day:
+        found.append(f"{name}: date {published} ≠ {day}")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT / ".." / "shared")
     parser.add_argument("--only", action="append", choices=sorted(EXTRACTORS), default=None)
     parser.add_argument("--skip-articles", action="store_true")
+    parser.add_argument("--titles-only", action="store_true", help="only the titles/dates table")
     parser.add_argument(
         "--short-warm-up",
         action="store_true",
@@ -436,6 +537,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     console = Console(width=200)
+    titles, title_misses = bench_titles_dates(args.shared / "pages")
+    console.print(titles)
+    for miss in title_misses:
+        console.print(f"  miss: {miss}")
+    if args.titles_only:
+        return
     if not args.skip_articles:
         pages = load_benchmark(args.shared / "bench" / "article-extraction-benchmark")
         warm_up = [] if args.short_warm_up else load_warm_up(args.shared / WARM_UP_FOLDER)

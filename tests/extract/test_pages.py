@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,19 +142,6 @@ def test_no_statement_page_flagged_as_listing(cases: list[Case]) -> None:
     for case in cases:
         if case.result is not None:
             assert case.result.is_listing == (case.gold["page_type"] == "listing"), case.name
-
-
-def test_html_speed(cases: list[Case]) -> None:
-    bodies = [(shared("pages", n).read_bytes(), n) for n in NAMES]
-    start = time.perf_counter()
-    for body, name in bodies:
-        with contextlib.suppress(ExtractionError):
-            extract(raw(body, "text/html", url=f"https://pages.invalid/{name}"))
-    mean_ms = (time.perf_counter() - start) / len(bodies) * 1000
-    print(f"\nmean HTML extract: {mean_ms:.1f} ms/page")
-    assert mean_ms < 80, (
-        "generous bound for loaded CI machines; the budget is 30 ms on an idle 2-core box"
-    )
 
 
 def test_canonical_url_and_copyright_year(cases: list[Case]) -> None:

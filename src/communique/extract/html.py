@@ -283,7 +283,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     tree = parse(text, utf8)
     meta = htmlmeta.read_meta(tree)
     url = htmlmeta.canonical_url(tree, meta, raw.url)
-    title, headline, removed = htmlmeta.choose_title(tree, meta, None)
+    title, headline, removed = htmlmeta.choose_title(tree, meta, None, url)
     link_count, anchors = page_links(tree)
     hint = (
         tree.get("lang") or meta.metas.get("og:locale") or meta.metas.get("content-language") or ""

@@ -7,14 +7,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from communique.extract.dates import dateline, find_dates, parse_iso
-from communique.extract.metadata import overlap, segments, strip_affixes, variants
-from communique.extract.textutil import clean, fold
+from communique.extract.metadata import overlap, segments, variants
+from communique.extract.pageissuer import home_link_labels
+from communique.extract.textutil import clean, fold, word_count
+from communique.extract.titles import SiteEvidence, strip_site_name
 
 _PUBLISHED_META = (
     "article:published_time",
@@ -141,8 +143,39 @@ def headings(tree: lxml_html.HtmlElement) -> list[tuple[lxml_html.HtmlElement, s
     return sorted(found, key=lambda pair: str(pair[0].tag))  # stable: h1, h2, h3
 
 
+_SELF_NAMES = (
+    "og:site_name",
+    "application-name",
+    "publisher",
+    "dc.publisher",
+    "dcterms.publisher",
+    "copyright",
+    "twitter:site",
+)
+_COPYRIGHT = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?[\s,.]*([^.|©]{3,80})", re.I
+)
+
+
+def site_evidence(tree: lxml_html.HtmlElement, meta: PageMeta, url: str) -> SiteEvidence:
+    """Collect what the page says about its own site: its names, host and link labels."""
+    names = [meta.metas.get(key, "") for key in _SELF_NAMES]
+    names += [meta.ld_publisher or "", *home_link_labels(tree, url)]
+    for footer in tree.iter("footer"):
+        match = _COPYRIGHT.search(clean(footer.text_content()))
+        if match:
+            names.append(match.group(1).strip())
+    labels = set()
+    for anchor in tree.iter("a"):
+        text = clean(anchor.text_content())
+        if text and word_count(text) <= 4:
+            labels.add(fold(text))
+    host = (urlsplit(url).hostname or "") if "//" in url else ""
+    return SiteEvidence(tuple(n for n in names if n.strip("@ ")), host, frozenset(labels))
+
+
 def choose_title(
-    tree: lxml_html.HtmlElement, meta: PageMeta, fallback: str | None
+    tree: lxml_html.HtmlElement, meta: PageMeta, fallback: str | None, url: str = ""
 ) -> tuple[str, lxml_html.HtmlElement | None, list[str]]:
     """Pick the headline: a heading that the `<title>`/og:title confirm, else the cleaned title.
 
@@ -159,18 +192,15 @@ def choose_title(
         )
         if r
     ]
-    site_names = tuple(n for n in (meta.metas.get("og:site_name"), meta.ld_publisher) if n)
-    removed: list[str] = []
-    for ref in refs:
-        removed = strip_affixes(ref, site_names)[1]
-        if removed:
-            break
+    evidence = site_evidence(tree, meta, url)
+    stripped = [strip_site_name(r, evidence) for r in refs]
+    removed = next((r for _, r in stripped if r), [])
     candidates = headings(tree)
     keys = {fold(v): v for ref in refs for v in variants(ref)}
-    cores = [strip_affixes(r, site_names)[0] for r in refs]
+    cores = [core for core, _ in stripped]
     core_keys = {fold(c) for c in cores}
-    site_keys = {fold(n) for n in site_names}
-    affix_keys = {fold(a) for r in refs for a in strip_affixes(r, site_names)[1]}
+    site_keys = {fold(n) for n in evidence.names}
+    affix_keys = {fold(a) for _, r in stripped for a in r}
     for element, text in candidates:
         if fold(text) in core_keys:
             return text, element, _affixes(refs, text)

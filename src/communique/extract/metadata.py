@@ -6,9 +6,8 @@ import re
 
 from communique.extract.countries import find_country
 from communique.extract.textutil import clean, fold
+from communique.extract.titles import rejoin, split_title
 from communique.model import DocType
-
-_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|«|»|::|·|•|/)\s+|:\s+(?=[A-ZÄÖÜ])(?<=\.\w\w: )")
 
 _DOCTYPE_RULES: tuple[tuple[DocType, str], ...] = (
     (
@@ -57,8 +56,8 @@ _TRAILING = re.compile(
 
 
 def segments(title: str) -> list[str]:
-    """Split a page title at site separators (`|`, ` - `, `«`, …)."""
-    return [s for s in (clean(p) for p in _SEPARATORS.split(title)) if s]
+    """Split a page title at its separators (`|`, ` - `, `｜`, `_`, `: `, …)."""
+    return [segment for segment, _ in split_title(title)]
 
 
 def variants(title: str) -> list[str]:
@@ -67,42 +66,8 @@ def variants(title: str) -> list[str]:
     runs = {clean(title)}
     for i in range(len(parts)):
         for j in range(i + 1, len(parts) + 1):
-            runs.add(_join(title, parts[i:j]))
+            runs.add(rejoin(title, parts[i:j]))
     return sorted(runs, key=len, reverse=True)
-
-
-def _join(title: str, parts: list[str]) -> str:
-    """Rejoin consecutive segments with the separator text the title had between them."""
-    text = clean(title)
-    start = text.find(parts[0])
-    end = text.find(parts[-1], start) + len(parts[-1]) if start >= 0 else -1
-    if start < 0 or end < start:
-        return " ".join(parts)
-    return text[start:end]
-
-
-def strip_affixes(title: str, site_names: tuple[str, ...] = ()) -> tuple[str, list[str]]:
-    """Remove site-name prefixes/suffixes from a page title; return (core, removed parts)."""
-    parts = segments(title)
-    removed: list[str] = []
-    known = {fold(n) for n in site_names if n}
-
-    def removable(part: str, rest: list[str]) -> bool:
-        if fold(part) in known:
-            return True
-        longest = max(len(r.split()) for r in rest)
-        return len(part.split()) <= 5 and len(part.split()) < longest
-
-    changed = True
-    while changed and len(parts) > 1:
-        changed = False
-        if removable(parts[-1], parts[:-1]):
-            removed.append(parts.pop())
-            changed = True
-        elif removable(parts[0], parts[1:]):
-            removed.append(parts.pop(0))
-            changed = True
-    return (_join(title, parts) if parts else clean(title)), removed
 
 
 def overlap(a: str, b: str) -> float:

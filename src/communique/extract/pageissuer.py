@@ -113,6 +113,30 @@ _HOME_HREFS = ("/", "./", "index.html", "index.php")
 _ABSOLUTE = ("http://", "https://", "//")
 
 
+def home_link_labels(tree: lxml_html.HtmlElement, url: str) -> list[str]:
+    """Return the names the site's home links (logo, brand) carry, most specific first.
+
+    Example:
+        >>> page = lxml_html.fromstring('<div><a href="/"><img alt="外交部"></a></div>')
+        >>> home_link_labels(page, "https://example.org/news/1")
+        ['外交部']
+    """
+    page_host = (urlsplit(url).hostname or "").removeprefix("www.") if "//" in url else ""
+    found: list[str] = []
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        absolute = href.startswith(_ABSOLUTE) and len(href) <= 80
+        if href not in _HOME_HREFS and not (absolute and _is_home_url(href, page_host)):
+            continue
+        labels = [anchor.get("title") or "", clean(anchor.text_content())]
+        labels += [img.get("alt") or "" for img in anchor.iter("img")]
+        for label in sorted(labels, key=len, reverse=True):
+            name = _name(label)
+            if name and name not in found:
+                found.append(name)
+    return found
+
+
 def home_link_name(tree: lxml_html.HtmlElement, url: str) -> str | None:
     """Return the site's name as its home link (logo) labels it.
 
@@ -122,19 +146,7 @@ def home_link_name(tree: lxml_html.HtmlElement, url: str) -> str | None:
         >>> home_link_name(page, "https://example.org/news/1")
         'Federal Foreign Office'
     """
-    page_host = (urlsplit(url).hostname or "").removeprefix("www.") if "//" in url else ""
-    for anchor in tree.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        absolute = href.startswith(_ABSOLUTE) and len(href) <= 80
-        if href not in _HOME_HREFS and not (absolute and _is_home_url(href, page_host)):
-            continue
-        labels = [anchor.get("title") or "", clean(anchor.text_content())]
-        labels += [img.get("alt") or "" for img in anchor.iter("img")]
-        for label in sorted(labels, key=len, reverse=True):
-            found = _name(label)
-            if found and _ORG_WORD.search(found):
-                return found
-    return None
+    return next((name for name in home_link_labels(tree, url) if _ORG_WORD.search(name)), None)
 
 
 def _breadcrumb_trails(tree: lxml_html.HtmlElement, limit: int = 2) -> list[lxml_html.HtmlElement]:
