@@ -375,7 +375,8 @@ def serve(
 def _print_report(report: IngestReport) -> None:
     err.print(
         f"{report.inputs} inputs: {report.new_captures} new captures, {report.unchanged} unchanged,"
-        f" {report.statements} statements, {report.listings} listing pages,"
+        + (f" {report.redone} redone," if report.redone else "")
+        + f" {report.statements} statements, {report.listings} listing pages,"
         f" {len(report.failures)} errors"
     )
     for failure in report.failures[:20]:

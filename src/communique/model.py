@@ -374,6 +374,8 @@ class IngestReport:
     inputs: int = 0
     new_captures: int = 0
     unchanged: int = 0
+    redone: int = 0
+    """Captures stored before but not fully processed (a run cut short, an older pipeline)."""
     statements: int = 0
     listings: int = 0
     failures: list[ExtractionFailure] = field(default_factory=list)

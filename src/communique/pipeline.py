@@ -29,6 +29,7 @@ from communique.errors import (
     ExtractionError,
     InputError,
     PdfStub,
+    Permanent,
     WorkerError,
 )
 from communique.extract import extract, sitechrome
@@ -521,21 +522,29 @@ def ingest(
                 sources[item.source] = CORPORA[item.source]
                 store.put_source(CORPORA[item.source])
             capture = item.to_capture()
-            if not store.put_capture(capture, item.body):
+            if store.put_capture(capture, item.body):
+                report.new_captures += 1
+            elif store.is_processed(capture.id, PIPELINE_VERSION):
                 report.unchanged += 1
                 continue
-            report.new_captures += 1
+            else:  # stored by a run cut short before its statement, or by an older pipeline
+                report.redone += 1
+                store.clear_failure(capture.id)
             writer.submit(pipeline, item, capture, _source_of(item, sources))
     return report
 
 
 def reprocess(store: Store, settings: Settings, progress: Progress | None = None) -> IngestReport:
-    """Rebuild every statement from the stored captures, without fetching anything."""
+    """Rebuild every statement from the stored captures, without fetching anything.
+
+    A reprocess that was cut short (kill -9, disk full) is resumed by the next one: the
+    captures it already rebuilt are kept and counted as unchanged.
+    """
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
     sources = {s.name: s for s in store.sources()}
     total = store.count_captures()
-    store.clear_derived()
+    resuming = store.start_reprocess()
     with _Writer(store, report, settings.workers) as writer:
         for done, capture in enumerate(store.iter_captures()):
             if progress:
@@ -543,8 +552,12 @@ def reprocess(store: Store, settings: Settings, progress: Progress | None = None
             if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
                 continue  # feeds and sitemaps a crawl kept: evidence, not statements
             report.inputs += 1
+            if resuming and store.is_processed(capture.id, PIPELINE_VERSION):
+                report.unchanged += 1
+                continue
             raw = RawInput.from_capture(capture, store.capture_body(capture.id))
             writer.submit(pipeline, raw, capture, _source_of(raw, sources))
+    store.finish_reprocess()
     if progress:
         progress(total, total, "")
     return report
@@ -557,6 +570,8 @@ class _Pending:
     capture: Capture
     run: Run
     failure: ExtractionFailure | None = None
+    final: bool = True
+    """False when the failure may go away on a rerun (a worker died, an internal error)."""
 
 
 class _Writer:
@@ -603,6 +618,7 @@ class _Writer:
                 except Exception as exc:  # a bug in one document must not stop a long ingest
                     origin = item.run.doc.raw.origin
                     item.failure = _failed(item.capture, origin, exc, with_capture=True)
+                    item.final = isinstance(exc, Permanent)
             if item.failure is None:
                 allowed = min(allowed, item.run.passed)
 
@@ -623,10 +639,14 @@ class _Writer:
         self.pending.popleft()
         if first.failure is not None:
             self.fail(first.failure)
+            if first.final:
+                self.store.mark_processed(first.capture.id, PIPELINE_VERSION)
         else:
             self._store(first.run.doc, first.capture)
+            self.store.mark_processed(first.capture.id, PIPELINE_VERSION)
 
     def _store(self, doc: Document, capture: Capture) -> None:
+        """Store what `doc` yielded; `mark_processed` follows, so a cut leaves it to be redone."""
         extraction = doc.extraction
         assert extraction is not None
         if extraction.is_listing:

@@ -9,9 +9,13 @@ workers must therefore guard its entry point with `if __name__ == "__main__":`.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import multiprocessing
+import os
 import pickle
+import signal
+import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,12 +32,31 @@ Build = Callable[[Settings], Mapping[str, "Stage"]]
 _STAGES: dict[str, Stage] = {}
 
 
-def _start_worker(build: Build, settings: Settings) -> None:
+def _start_worker(build: Build, settings: Settings, parent: int) -> None:
+    _die_with(parent)
     _STAGES.update(build(settings))
     for stage in _STAGES.values():
         warm_up: Callable[[], object] | None = getattr(stage, "warm_up", None)
         if warm_up is not None:
             warm_up()
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the process that started it dies (even by
+    kill -9), so no worker outlives an interrupted ingest; Linux only, elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal this process gets when its parent dies."""
 
 
 def _run(names: tuple[str, ...], doc: Document) -> dict[str, Any]:
@@ -86,7 +109,7 @@ class WorkerPool:
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(self.build, self.settings),
+            initargs=(self.build, self.settings, os.getpid()),
         )
 
     def submit(self, names: tuple[str, ...], doc: Document) -> Future[dict[str, Any]]:

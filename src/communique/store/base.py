@@ -89,6 +89,22 @@ class StatementStore(Protocol):
         """Delete everything derived from captures (statements, versions, failures, enrichment)."""
         ...
 
+    def is_processed(self, capture_id: str, version: str) -> bool:
+        """Whether everything derived from the capture was stored by pipeline `version`."""
+        ...
+
+    def mark_processed(self, capture_id: str, version: str) -> None:
+        """Record that everything derived from the capture is stored (written last)."""
+        ...
+
+    def start_reprocess(self) -> bool:
+        """Clear everything derived, or resume an unfinished reprocess (returns True then)."""
+        ...
+
+    def finish_reprocess(self) -> None:
+        """Record that the running reprocess has rebuilt every capture."""
+        ...
+
 
 class EnrichmentStore(Protocol):
     """What enrichment found in statements: entities, places, events, references."""

@@ -221,6 +221,20 @@ CREATE INDEX statement_references_statement ON statement_references(statement_id
 CREATE INDEX statement_references_target ON statement_references(target_statement_id);
 """
 
+PROCESSED = """
+-- captures whose statement, enrichment or permanent failure is fully stored, and by which
+-- pipeline version: a capture missing here was cut short (kill -9, disk full) and is redone
+CREATE TABLE processed (
+    capture_id TEXT PRIMARY KEY,
+    pipeline_version TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO processed SELECT capture_id, pipeline_version FROM versions;
+INSERT OR IGNORE INTO processed SELECT capture_id, pipeline_version FROM failures
+    WHERE capture_id IS NOT NULL;
+-- a row while a `reprocess` is unfinished: the next one resumes it instead of starting over
+CREATE TABLE reprocess_pending (started_at TEXT NOT NULL);
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
@@ -234,6 +248,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("extract-0002-date-confidence", DATE_CONFIDENCE),
     ("extract-0003-paragraph-languages", PARAGRAPH_LANGUAGES),
     ("enrich-0001-tables", ENRICH_SCHEMA),
+    ("core-0002-processed", PROCESSED),
 )
 
 

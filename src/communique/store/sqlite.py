@@ -8,7 +8,7 @@ import threading
 import zlib
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from communique.errors import NotFound, StoreError
@@ -373,14 +373,49 @@ class SqliteStore(SqliteCrawlTables):
         )
         return int(row[0])
 
+    def is_processed(self, capture_id: str, version: str) -> bool:
+        row = self._conn().execute(
+            "SELECT 1 FROM processed WHERE capture_id = ? AND pipeline_version = ?",
+            (capture_id, version),
+        )
+        return row.fetchone() is not None
+
+    def mark_processed(self, capture_id: str, version: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO processed (capture_id, pipeline_version) VALUES (?, ?)",
+                (capture_id, version),
+            )
+
+    def start_reprocess(self) -> bool:
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM reprocess_pending").fetchone() is not None:
+                return True
+            _clear_derived(conn)
+            conn.execute(
+                "INSERT INTO reprocess_pending (started_at) VALUES (?)",
+                (datetime.now(UTC).isoformat(),),
+            )
+        return False
+
+    def finish_reprocess(self) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM reprocess_pending")
+
     def clear_derived(self) -> None:
         with self._write() as conn:
-            conn.execute("DELETE FROM versions")
-            conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
-            conn.execute("DELETE FROM statement_texts")
-            conn.execute("DELETE FROM statements")
-            for table in ENRICH_TABLES:
-                conn.execute(f"DELETE FROM {table}")
+            _clear_derived(conn)
+
+
+def _clear_derived(conn: sqlite3.Connection) -> None:
+    """Delete everything derived from captures, in the caller's transaction."""
+    conn.execute("DELETE FROM processed")
+    conn.execute("DELETE FROM versions")
+    conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
+    conn.execute("DELETE FROM statement_texts")
+    conn.execute("DELETE FROM statements")
+    for table in ENRICH_TABLES:
+        conn.execute(f"DELETE FROM {table}")
 
 
 def _connect(path: str, check_same_thread: bool = True) -> sqlite3.Connection:

@@ -1,0 +1,170 @@
+"""Nothing lost: an ingest or reprocess killed at any moment, then run again, leaves exactly
+the archive a clean run leaves; its workers die with it.
+
+Real `communique` processes are started and killed (SIGKILL, SIGTERM) once the archive holds
+a given number of captures; the counts and ids of the rerun are compared with a clean run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_path
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS = 24
+
+
+def communique(*args: str, workers: int = 1) -> subprocess.Popen[bytes]:
+    """A `communique` process of this checkout, enrichment off (the kill points are in storing)."""
+    env = os.environ | {
+        "PYTHONPATH": str(ROOT / "src"),
+        "COMMUNIQUE_ENRICH": "off",
+        "COMMUNIQUE_WORKERS": str(workers),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "communique", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(process: subprocess.Popen[bytes]) -> None:
+    _, errors = process.communicate(timeout=600)
+    assert process.returncode == 0, errors.decode()
+
+
+def count(db: Path, table: str) -> int:
+    """Rows in `table`, read without disturbing the writer (0 before the table exists)."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def kill_when(
+    process: subprocess.Popen[bytes], db: Path, table: str, rows: int, sig: int, running: str = ""
+) -> None:
+    """Send `sig` once `table` holds `rows` rows (and `running` one, if named), or the
+    process ended on its own."""
+    while process.poll() is None and (
+        count(db, table) < rows or (running and count(db, running) == 0)
+    ):
+        time.sleep(0.01)
+    process.send_signal(sig)
+    process.wait(timeout=600)
+
+
+def archive(db: Path) -> dict[str, object]:
+    """What must be the same after a clean run and after an interrupted one and its rerun."""
+    with sqlite3.connect(db) as conn:
+
+        def rows(sql: str) -> list[tuple[object, ...]]:
+            return sorted(conn.execute(sql).fetchall())
+
+        return {
+            "captures": rows("SELECT id, sha256 FROM captures"),
+            "statements": rows("SELECT id, capture_ids, pipeline_version FROM statements"),
+            "texts": rows(
+                "SELECT s.id, length(t.text), t.title FROM statements s"
+                " JOIN statement_texts t ON t.rowid = s.rowid"
+            ),
+            "versions": rows("SELECT statement_id, capture_id FROM versions"),
+            "failures": rows("SELECT key, reason FROM failures"),
+            "processed": rows("SELECT capture_id, pipeline_version FROM processed"),
+            "reprocess_pending": rows("SELECT count(*) FROM reprocess_pending"),
+        }
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first speeches of the UN General Debate corpus, as a JSONL file."""
+    source = shared_path("corpora", "ungdc_2020_2024.jsonl")
+    path = tmp_path_factory.mktemp("corpus") / "ungdc.jsonl"
+    with source.open("rb") as lines:
+        path.write_bytes(b"".join(next(lines) for _ in range(RECORDS)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def clean(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The archive an uninterrupted ingest leaves."""
+    db = tmp_path_factory.mktemp("clean") / "clean.db"
+    finish(communique("ingest", str(corpus), "--db", str(db)))
+    assert count(db, "statements") == RECORDS
+    return db
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "term"])
+@pytest.mark.parametrize("rows", [1, 9, RECORDS - 2])
+def test_an_ingest_killed_then_rerun_gives_the_clean_archive(
+    corpus: Path, clean: Path, tmp_path: Path, rows: int, sig: int
+) -> None:
+    db = tmp_path / "k.db"
+    kill_when(communique("ingest", str(corpus), "--db", str(db)), db, "captures", rows, sig)
+    assert count(db, "captures") >= rows
+    finish(communique("ingest", str(corpus), "--db", str(db)))
+    assert archive(db) == archive(clean)
+
+
+@pytest.mark.parametrize("rows", [1, RECORDS // 2])
+def test_a_killed_reprocess_is_resumed_by_the_next(clean: Path, tmp_path: Path, rows: int) -> None:
+    db = tmp_path / "r.db"
+    shutil.copy(clean, db)
+    reprocess = communique("reprocess", "--db", str(db))
+    kill_when(reprocess, db, "processed", rows, signal.SIGKILL, running="reprocess_pending")
+    assert count(db, "reprocess_pending") == 1 and count(db, "statements") < RECORDS
+    finish(communique("reprocess", "--db", str(db)))
+    assert archive(db) == archive(clean)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "term"])
+def test_workers_die_with_their_ingest(corpus: Path, tmp_path: Path, sig: int) -> None:
+    db = tmp_path / "w.db"
+    process = communique("ingest", str(corpus), "--db", str(db), workers=2)
+    while process.poll() is None and count(db, "statements") < 1:
+        time.sleep(0.01)
+    started = children(process.pid)  # the workers and multiprocessing's resource tracker
+    assert len(started) >= 2
+    process.send_signal(sig)
+    process.wait(timeout=600)
+    deadline = time.monotonic() + 120  # a bound on the wait, not a speed assertion
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in started if alive(pid)] == []
