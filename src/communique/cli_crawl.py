@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from communique.cli import DbOption, JsonOption, _settings, _store, err, out
+from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store, err, out
 from communique.crawl import crawler, registry
 from communique.crawl.report import export_warc, health_dict, list_changes, source_health
 from communique.errors import InputError
@@ -66,7 +66,7 @@ def sources_add(
     """Add a source to the registry (a TOML file beside the database)."""
     from communique.model import Selectors
 
-    settings = _settings(db)
+    settings = cli_settings(db)
     source = CrawlSource(
         name=name,
         start_urls=tuple(start),
@@ -92,7 +92,7 @@ def sources_add(
 @sources_app.command("list")
 def sources_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the sources of the registry."""
-    sources = registry.load_registry(_registry(_settings(db)))
+    sources = registry.load_registry(_registry(cli_settings(db)))
     for source in sources.values():
         if as_json:
             out.print(json.dumps(_source_dict(source), ensure_ascii=False), markup=False)
@@ -105,14 +105,14 @@ def sources_list(db: DbOption = None, as_json: JsonOption = False) -> None:
 @sources_app.command("show")
 def sources_show(name: str, db: DbOption = None) -> None:
     """Print one source as JSON."""
-    source = registry.get_source(_registry(_settings(db)), name)
+    source = registry.get_source(_registry(cli_settings(db)), name)
     out.print(json.dumps(_source_dict(source), ensure_ascii=False, indent=2), markup=False)
 
 
 @sources_app.command("remove")
 def sources_remove(name: str, db: DbOption = None) -> None:
     """Remove a source from the registry (its statements stay in the archive)."""
-    settings = _settings(db)
+    settings = cli_settings(db)
     registry.remove_source(_registry(settings), name)
     err.print(f"removed {name}")
 
@@ -123,7 +123,7 @@ def sources_import(
     db: DbOption = None,
 ) -> None:
     """Import a DiplomaticPulse registry (name, url, XPath selectors) into the registry."""
-    settings = _settings(db)
+    settings = cli_settings(db)
     added = registry.import_diplomaticpulse(path, _registry(settings))
     err.print(f"imported {len(added)} sources into {_registry(settings)}")
 
@@ -131,9 +131,9 @@ def sources_import(
 @sources_app.command("health")
 def sources_health(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Last success, statements per crawl, errors by kind and no-text pages of each source."""
-    settings = _settings(db)
+    settings = cli_settings(db)
     sources = list(registry.load_registry(_registry(settings)).values())
-    with _store(settings) as store:
+    with cli_store(settings) as store:
         report = source_health(store, sources)
     if as_json:
         for health in report:
@@ -185,7 +185,7 @@ def crawl_command(
     db: DbOption = None,
 ) -> None:
     """Crawl the registry's sources once (or forever with --watch), resuming a killed crawl."""
-    settings = _settings(db, crawl_delay=delay)
+    settings = cli_settings(db, crawl_delay=delay)
     path = _registry(settings)
 
     def chosen() -> list[CrawlSource]:
@@ -196,7 +196,7 @@ def crawl_command(
         return [s for n, s in sources.items() if not source or n in source]
 
     start = _since(since)
-    with _store(settings) as store, _source_progress() as progress:
+    with cli_store(settings) as store, _source_progress() as progress:
         if watch:
             crawler.watch(store, settings, chosen, progress)
             return
@@ -231,8 +231,8 @@ def changes_command(
     """List statements edited or removed on their sites (with readable diffs)."""
     start = _since(since)
     assert start is not None
-    settings = _settings(db)
-    with _store(settings) as store:
+    settings = cli_settings(db)
+    with cli_store(settings) as store:
         found = list_changes(store, datetime(start.year, start.month, start.day, tzinfo=UTC))
     for change in found:
         if as_json:
@@ -251,8 +251,8 @@ def export_warc_command(
     db: DbOption = None,
 ) -> None:
     """Write every stored capture as a WARC response record."""
-    settings = _settings(db)
-    with _store(settings) as store:
+    settings = cli_settings(db)
+    with cli_store(settings) as store:
         count = export_warc(store, output, source)
     err.print(f"wrote {count} records to {output}")
 

@@ -13,6 +13,7 @@ from typing import Any
 from communique.errors import QueryError
 from communique.model import Enrichment, Hit, SearchPage, Statement
 from communique.query import Order, parse_query
+from communique.settings import Settings
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN, Store
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
@@ -38,7 +39,7 @@ def search(
     store: Store,
     text: str,
     cursor: str | None = None,
-    limit: int = 20,
+    limit: int = Settings.page_size,
     order: Order | str = Order.RELEVANCE,
 ) -> SearchPage:
     """Run the query `text` (see `communique.query`) and return one page of hits.

@@ -47,6 +47,20 @@ def test_cursor_paging_reaches_every_statement(client: TestClient) -> None:
     assert total > 20 and len(seen) == len(set(seen)) == total
 
 
+def test_page_size_setting_is_the_default_limit(client: TestClient) -> None:
+    app = client.app
+    assert len(client.get("/api/search").json()["hits"]) == Settings.page_size
+    small = TestClient(create_app(Settings(page_size=3), app.state.store))  # type: ignore[attr-defined]
+    assert len(small.get("/api/search").json()["hits"]) == 3
+    assert len(small.get("/api/search", params={"limit": 5}).json()["hits"]) == 5
+
+
+def test_app_version_is_the_package_version(client: TestClient) -> None:
+    from importlib.metadata import version
+
+    assert client.get("/openapi.json").json()["info"]["version"] == version("communique")
+
+
 def test_filters_and_facets_agree(client: TestClient) -> None:
     everything = client.get("/api/search").json()
     german = dict((f["value"], f["count"]) for f in everything["facets"]["language"])["de"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,7 +30,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app = FastAPI(
         title="communique",
         description="Search and read an archive of official statements.",
-        version="0.1.0",
+        version=version("communique"),
         docs_url=None,
         redoc_url=None,
     )

@@ -35,10 +35,11 @@ def api_search(
     request: Request,
     q: Annotated[str, Query(description='Query: words, "phrases", OR, -word, filters.')] = "",
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="Default: page_size.")] = None,
     order: Annotated[str, Query(description="relevance, newest or oldest.")] = "relevance",
 ) -> dict[str, Any]:
     """Full-text search with filters, facet counts and cursor paging (no cap)."""
+    limit = limit or request.app.state.settings.page_size
     page = search(_store(request), q, cursor=cursor, limit=limit, order=order)
     return {
         "total": page.total,

@@ -7,10 +7,9 @@ nested classes are ruled out) and its parts are walked, never run.
 
 from __future__ import annotations
 
-import functools
 import re
-import warnings
 from collections.abc import Callable, Iterable, Sequence
+from re import _constants, _parser  # type: ignore[attr-defined]  # the parser behind `re`
 from typing import Any
 
 
@@ -108,21 +107,12 @@ def _parse(pattern: str) -> Any:
     """The `re` parser's tree of `pattern`: a Java pattern without nested classes reads alike."""
     if "[[" in pattern or "&&" in pattern:
         raise re.error("a Java class union or intersection")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import sre_parse
-
-    return sre_parse.parse(pattern)
+    return _parser.parse(pattern)
 
 
-@functools.cache
 def _opcodes() -> Any:
-    """The `re` parser's opcodes (the module is deprecated in name only)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import sre_constants
-
-    return sre_constants
+    """The `re` parser's opcodes (`re._constants`, what the deprecated `sre_constants` wrapped)."""
+    return _constants
 
 
 def requirement(

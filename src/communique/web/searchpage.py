@@ -17,9 +17,8 @@ from communique.search import search
 from communique.store.base import Store
 from communique.web.render import country_label, quoted, search_href
 
-PAGE_SIZE = 20
-MAX_PAGE = 50
-"""Numbered pages reach 1000 results; the export has them all."""
+MAX_RESULTS = 1000
+"""Numbered pages reach this many results (search's largest page); the export has them all."""
 FACET_FILTER = {
     "issuer": "issuer",
     "country": "country",
@@ -179,14 +178,15 @@ class Pager:
     """(page number, link); None marks a gap."""
 
 
-def run(store: Store, form: SearchForm) -> tuple[SearchPage, Pager]:
+def run(store: Store, form: SearchForm, page_size: int) -> tuple[SearchPage, Pager]:
     """The hits of the form's page (pages beyond the cap show the last reachable one)."""
-    page_no = max(1, min(form.page, MAX_PAGE))
-    found = search(store, form.full_query, limit=page_no * PAGE_SIZE, order=form.order)
-    hits = found.hits[(page_no - 1) * PAGE_SIZE :]
+    max_page = max(1, MAX_RESULTS // page_size)
+    page_no = max(1, min(form.page, max_page))
+    found = search(store, form.full_query, limit=page_no * page_size, order=form.order)
+    hits = found.hits[(page_no - 1) * page_size :]
     page = SearchPage(hits=hits, total=found.total, facets=found.facets, next_cursor=None)
-    pages = min(MAX_PAGE, max(1, math.ceil(found.total / PAGE_SIZE)))
-    first = (page_no - 1) * PAGE_SIZE + 1 if hits else 0
+    pages = min(max_page, max(1, math.ceil(found.total / page_size)))
+    first = (page_no - 1) * page_size + 1 if hits else 0
     return page, Pager(
         first=first,
         last=first + len(hits) - 1 if hits else 0,

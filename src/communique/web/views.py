@@ -52,7 +52,7 @@ def search_page(
     """The search page: chips, facets that keep every filter, numbered pages, exports."""
     form = _form(q, date_from, date_to, order, page)
     store = _store(request)
-    found, pager = searchpage.run(store, form)
+    found, pager = searchpage.run(store, form, request.app.state.settings.page_size)
     return render(
         "search.html",
         view="Search",

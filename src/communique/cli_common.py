@@ -1,0 +1,49 @@
+"""What every `communique` command module shares: consoles, common options, settings, store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from communique.settings import Settings, load_settings
+from communique.store.base import Store, open_store
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="COMMUNIQUE_DB",
+        help="SQLite file or postgresql:// URL [default: ./communique.db].",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON lines.")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML settings file.", exists=True, dir_okay=False)
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Processes that extract and enrich [default: one per CPU core]."),
+]
+
+
+def cli_settings(db: str | None, config: Path | None = None, **cli: Any) -> Settings:
+    """The settings layered under the command's own options."""
+    return load_settings(config, db=db, **cli)
+
+
+@contextmanager
+def cli_store(settings: Settings) -> Iterator[Store]:
+    """The store named by the settings, closed when the command ends."""
+    store = open_store(settings.db)
+    try:
+        yield store
+    finally:
+        store.close()
