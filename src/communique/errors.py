@@ -29,6 +29,13 @@ class CommuniqueError(Exception):
     """
 
     status = 500
+    parameter: str | None = None
+    """The query or path parameter at fault, for the API's error answers."""
+
+    def __init__(self, *args: object, parameter: str | None = None) -> None:
+        super().__init__(*args)
+        if parameter is not None:
+            self.parameter = parameter
 
     def __reduce__(
         self,

@@ -360,11 +360,16 @@ class SearchPage:
 
 @dataclass(frozen=True)
 class Stats:
+    """How much the archive holds."""
+
     statements: int
     captures: int
+    """Raw captures (pages, files, records) kept as evidence."""
     sources: int
     errors: int
+    """Captures that yielded no statement (see `communique errors`)."""
     languages: dict[str, int]
+    """Statements per main language (`?` when unknown)."""
 
 
 @dataclass

@@ -21,6 +21,8 @@ from communique.model import DocType
 
 
 class Order(StrEnum):
+    """How search results are ordered: by relevance, newest or oldest first."""
+
     RELEVANCE = "relevance"
     NEWEST = "newest"
     OLDEST = "oldest"

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
+from communique import schemas
 from communique.errors import QueryError
 from communique.model import Enrichment, Hit, SearchPage, Statement
 from communique.query import Order, parse_query
@@ -50,7 +51,9 @@ def search(
         0
     """
     if limit > 1000:
-        raise QueryError("limit is at most 1000 a page; follow next_cursor for more")
+        raise QueryError(
+            "limit is at most 1000 a page; follow next_cursor for more", parameter="limit"
+        )
     return store.search(parse_query(text, order), cursor, limit)
 
 
@@ -65,23 +68,8 @@ def snippet_plain(snippet: str, open_mark: str = "", close_mark: str = "") -> st
 
 
 def statement_dict(statement: Statement) -> dict[str, Any]:
-    """A statement as plain JSON-ready values."""
-    return {
-        "id": statement.id,
-        "url": statement.url,
-        "title": statement.title,
-        "published": statement.published.isoformat() if statement.published else None,
-        "published_source": statement.published_source,
-        "published_confidence": statement.published_confidence,
-        "issuer": statement.issuer,
-        "country": statement.country,
-        "language": statement.language,
-        "doc_type": statement.doc_type.value,
-        "source": statement.source,
-        "pipeline_version": statement.pipeline_version,
-        "capture_ids": list(statement.capture_ids),
-        "text": statement.text,
-    }
+    """A statement as plain JSON-ready values (the API's `Statement`)."""
+    return schemas.Statement.of(statement).model_dump(mode="json")
 
 
 def enrichment_dict(enrichment: Enrichment) -> dict[str, Any]:
@@ -89,11 +77,27 @@ def enrichment_dict(enrichment: Enrichment) -> dict[str, Any]:
     return asdict(enrichment)
 
 
+def hit_record(hit: Hit) -> schemas.SearchHit:
+    """A search hit as the API serves it: metadata, its snippet (HTML) and score."""
+    return schemas.SearchHit.of(hit.statement, snippet_html(hit.snippet), hit.score)
+
+
 def hit_dict(hit: Hit) -> dict[str, Any]:
     """A search hit as JSON: the statement's metadata, its snippet (HTML) and score."""
-    record = statement_dict(hit.statement)
-    del record["text"]
-    return record | {"snippet": snippet_html(hit.snippet), "score": hit.score}
+    return hit_record(hit).model_dump(mode="json")
+
+
+def results_record(page: SearchPage) -> schemas.SearchResults:
+    """A page of results as the API serves it: hits, facet counts and the next cursor."""
+    return schemas.SearchResults(
+        total=page.total,
+        hits=[hit_record(h) for h in page.hits],
+        facets={
+            name: [schemas.FacetCount(value=v, count=n) for v, n in counts]
+            for name, counts in page.facets.items()
+        },
+        next_cursor=page.next_cursor,
+    )
 
 
 def export(
@@ -104,7 +108,10 @@ def export(
     Streams in batches, with no cap on the number of statements.
     """
     if fmt not in EXPORT_FORMATS:
-        raise QueryError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        raise QueryError(
+            f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}",
+            parameter="format",
+        )
     counted = _Counted(store.iter_matches(parse_query(text, order)))
     if fmt == "parquet":
         _write_parquet(counted, out)
@@ -117,7 +124,7 @@ def export(
 def export_chunks(store: Store, text: str, fmt: str, order: str = "oldest") -> Iterator[bytes]:
     """The export as a stream of byte chunks (for HTTP responses); jsonl and csv only."""
     if fmt not in ("jsonl", "csv"):
-        raise QueryError(f"streamed export supports jsonl and csv, not {fmt!r}")
+        raise QueryError(f"streamed export supports jsonl and csv, not {fmt!r}", parameter="format")
     return _encode(store.iter_matches(parse_query(text, order)), fmt)
 
 

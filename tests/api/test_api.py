@@ -23,7 +23,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
 
 
 def test_search_returns_hits_facets_and_cursor(client: TestClient) -> None:
-    body = client.get("/api/search", params={"q": "Shusha"}).json()
+    body = client.get("/api/v1/search", params={"q": "Shusha"}).json()
     assert body["total"] == 1
     hit = body["hits"][0]
     assert hit["title"].startswith(
@@ -34,12 +34,12 @@ def test_search_returns_hits_facets_and_cursor(client: TestClient) -> None:
 
 
 def test_cursor_paging_reaches_every_statement(client: TestClient) -> None:
-    total = client.get("/api/search").json()["total"]
+    total = client.get("/api/v1/search").json()["total"]
     seen: list[str] = []
     cursor = None
     while True:
         params = {"limit": 4, **({"cursor": cursor} if cursor else {})}
-        page = client.get("/api/search", params=params).json()
+        page = client.get("/api/v1/search", params=params).json()
         seen += [h["id"] for h in page["hits"]]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -62,16 +62,16 @@ def test_app_version_is_the_package_version(client: TestClient) -> None:
 
 
 def test_filters_and_facets_agree(client: TestClient) -> None:
-    everything = client.get("/api/search").json()
+    everything = client.get("/api/v1/search").json()
     german = dict((f["value"], f["count"]) for f in everything["facets"]["language"])["de"]
-    assert client.get("/api/search", params={"q": "lang:de"}).json()["total"] == german
+    assert client.get("/api/v1/search", params={"q": "lang:de"}).json()["total"] == german
 
 
 def test_statement_and_its_captures(client: TestClient) -> None:
-    hit = client.get("/api/search", params={"q": "Shusha"}).json()["hits"][0]
-    statement = client.get(f"/api/statements/{hit['id']}").json()
+    hit = client.get("/api/v1/search", params={"q": "Shusha"}).json()["hits"][0]
+    statement = client.get(f"/api/v1/statements/{hit['id']}").json()
     assert "Szukaj w archiwum" not in statement["text"]
-    captures = client.get(f"/api/statements/{hit['id']}/captures").json()
+    captures = client.get(f"/api/v1/statements/{hit['id']}/captures").json()
     assert len(captures) == 1
     raw = client.get(captures[0]["download"])
     assert raw.status_code == 200
@@ -82,55 +82,76 @@ def test_statement_and_its_captures(client: TestClient) -> None:
 
 
 def test_enrichment_is_served_and_filters_work(client: TestClient) -> None:
-    body = client.get("/api/search", params={"q": 'place:"Shusha" mentions:AM'}).json()
+    body = client.get("/api/v1/search", params={"q": 'place:"Shusha" mentions:AM'}).json()
     (hit,) = body["hits"]
     assert {"value": "AM", "count": 1} in body["facets"]["mentions"]
     assert any(f["value"] == "Shusha" for f in body["facets"]["place"])
-    enrichment = client.get(f"/api/statements/{hit['id']}/enrichment").json()
+    enrichment = client.get(f"/api/v1/statements/{hit['id']}/enrichment").json()
     assert {"AZ", "AM"} <= set(enrichment["countries"])
     assert any(p["name"] == "Shusha" for p in enrichment["places"])
-    pairs = client.get("/api/mentions").json()
+    pairs = client.get("/api/v1/mentions").json()
     assert any(p["country"] == "AM" for p in pairs)
-    missing = client.get("/api/search", params={"q": "near:95,0,10"})
-    assert missing.status_code == 400 and "near:" in missing.json()["error"]
+    missing = client.get("/api/v1/search", params={"q": "near:95,0,10"})
+    assert missing.status_code == 400 and "near:" in missing.json()["message"]
 
 
 def test_export_streams_all_matches(client: TestClient) -> None:
-    total = client.get("/api/search", params={"q": "lang:de"}).json()["total"]
-    response = client.get("/api/export", params={"q": "lang:de", "format": "jsonl"})
+    total = client.get("/api/v1/search", params={"q": "lang:de"}).json()["total"]
+    response = client.get("/api/v1/export", params={"q": "lang:de", "format": "jsonl"})
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert len(lines) == total and all(r["language"] == "de" for r in lines)
-    csv = client.get("/api/export", params={"q": "lang:de", "format": "csv"})
+    csv = client.get("/api/v1/export", params={"q": "lang:de", "format": "csv"})
     assert csv.text.splitlines()[0].startswith("id,url,title")
 
 
 @pytest.mark.parametrize(
-    ("path", "status", "message"),
+    ("path", "status", "code", "parameter", "message"),
     [
-        ("/api/search?q=%22unclosed", 400, "unclosed quote"),
-        ("/api/search?q=country:Azerbaijan", 400, "alpha-2"),
-        ("/api/search?cursor=garbage", 400, "invalid cursor"),
-        ("/api/statements/nope", 404, "no statement nope"),
-        ("/api/export?format=xml", 400, "streamed export supports jsonl and csv"),
+        ("/api/v1/search?q=%22unclosed", 400, "query_error", "q", "unclosed quote"),
+        ("/api/v1/search?q=country:Azerbaijan", 400, "query_error", "q", "alpha-2"),
+        ("/api/v1/search?cursor=garbage", 400, "query_error", "cursor", "invalid cursor"),
+        ("/api/v1/search?limit=0", 422, "invalid_parameter", "limit", "greater than"),
+        ("/api/v1/search?order=random", 422, "invalid_parameter", "order", "relevance"),
+        ("/api/v1/statements/nope", 404, "not_found", "statement_id", "no statement nope"),
+        ("/api/v1/captures/nope/raw", 404, "not_found", "capture_id", "nope"),
+        ("/api/v1/export?format=xml", 422, "invalid_parameter", "format", "jsonl"),
+        ("/api/v1/changes?since=2020-13", 400, "query_error", "since", "since:2020-13"),
+        ("/api/v1/no-such-route", 404, "not_found", None, "no such path"),
     ],
 )
-def test_errors_are_json_with_status(
-    client: TestClient, path: str, status: int, message: str
+def test_errors_have_one_json_shape(
+    client: TestClient, path: str, status: int, code: str, parameter: str | None, message: str
 ) -> None:
     response = client.get(path)
     assert response.status_code == status
-    assert message in response.json()["error"]
+    body = response.json()
+    assert set(body) == {"status", "code", "message", "parameter"}
+    assert (body["status"], body["code"], body["parameter"]) == (status, code, parameter)
+    assert message in body["message"]
+
+
+def test_unversioned_paths_still_answer_and_say_they_are_deprecated(client: TestClient) -> None:
+    old = client.get("/api/search", params={"q": "Shusha"})
+    assert old.json() == client.get("/api/v1/search", params={"q": "Shusha"}).json()
+    assert old.headers["deprecation"] == "true"
+    assert old.headers["link"] == '</api/v1/search>; rel="successor-version"'
+    assert "deprecation" not in client.get("/api/v1/stats").headers
+    error = client.get("/api/search", params={"q": '"unclosed'}).json()
+    assert error["error"] == error["message"] and error["kind"] == "QueryError"
+    hit = old.json()["hits"][0]
+    captures = client.get(f"/api/statements/{hit['id']}/captures").json()
+    assert captures[0]["download"].startswith("/api/captures/")
 
 
 def test_openapi_documents_the_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path in (
-        "/api/search",
-        "/api/statements/{statement_id}",
-        "/api/statements/{statement_id}/captures",
-        "/api/statements/{statement_id}/enrichment",
-        "/api/mentions",
-        "/api/export",
+        "/api/v1/search",
+        "/api/v1/statements/{statement_id}",
+        "/api/v1/statements/{statement_id}/captures",
+        "/api/v1/statements/{statement_id}/enrichment",
+        "/api/v1/mentions",
+        "/api/v1/export",
     ):
         assert path in paths
     assert client.get("/docs").status_code == 200
@@ -146,5 +167,5 @@ def test_web_pages_render_and_escape(client: TestClient) -> None:
 
 
 def test_stats(client: TestClient, tmp_path: Path) -> None:
-    numbers = client.get("/api/stats").json()
+    numbers = client.get("/api/v1/stats").json()
     assert numbers["statements"] > 20 and numbers["captures"] >= numbers["statements"]

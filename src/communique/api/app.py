@@ -1,22 +1,48 @@
-"""Build the ASGI app: REST API under /api, web UI at /, one error handler for both."""
+"""Build the ASGI app: REST API under /api/v1, web UI at /, one error handler for both.
+
+The unversioned paths under /api are aliases of /api/v1 kept for one release: they are
+marked deprecated in the OpenAPI document and answer with a `Deprecation` header.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from importlib.metadata import version
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from communique import schemas
 from communique.api.routes import router as api_router
-from communique.errors import CommuniqueError
+from communique.errors import CommuniqueError, NotFound, QueryError
 from communique.settings import Settings
 from communique.store.base import Store, open_store
 from communique.web.render import SECURITY_HEADERS, render
 from communique.web.views import STATIC_DIR, render_error
 from communique.web.views import router as web_router
+
+API_VERSION = "v1"
+API_PREFIX = f"/api/{API_VERSION}"
+LEGACY_PREFIX = "/api"
+_VERSIONED = re.compile(r"^/api/v\d+(/|$)")
+
+DESCRIPTION = """Search and read an archive of official statements: what foreign ministries,
+embassies and missions said, attributed to their issuers and kept as captured.
+
+Paths are versioned (`/api/v1/…`): fields are only added within a version. The unversioned
+paths (`/api/…`) are deprecated aliases kept for one release. Every error answers with one
+JSON shape, `Error`: `status`, `code`, `message` and the `parameter` at fault.
+
+From Python: `communique.client.Client` (sync) and `AsyncClient`.
+"""
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -29,20 +55,47 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """
     app = FastAPI(
         title="communique",
-        description="Search and read an archive of official statements.",
+        description=DESCRIPTION,
         version=version("communique"),
         docs_url=None,
         redoc_url=None,
     )
     app.state.store = store or open_store(settings.db)
     app.state.settings = settings
-    app.include_router(api_router, prefix="/api")
+    app.include_router(api_router, prefix=API_PREFIX, generate_unique_id_function=_operation_id)
+    app.include_router(
+        api_router,
+        prefix=LEGACY_PREFIX,
+        deprecated=True,
+        generate_unique_id_function=_legacy_operation_id,
+    )
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(CommuniqueError, _handle_error)  # type: ignore[arg-type]
-    app.add_exception_handler(HTTPException, _handle_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _handle_invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
+    app.middleware("http")(_mark_deprecated)
     app.middleware("http")(_security_headers)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, without the 422 answers FastAPI adds to routes that cannot give
+    them (a route that can lists its 422, with the one `Error` schema)."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                answers = operation.get("responses", {})
+                if "HTTPValidationError" in str(answers.get("422", "")):
+                    del answers["422"]
+        for name in ("HTTPValidationError", "ValidationError"):
+            document.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = document
+    return app.openapi_schema
 
 
 async def _security_headers(request: Request, call_next: Any) -> Response:
@@ -53,23 +106,100 @@ async def _security_headers(request: Request, call_next: Any) -> Response:
     return response
 
 
-async def _handle_http_error(request: Request, exc: HTTPException) -> Response:
-    """Unknown pages and bad requests: JSON under /api, the HTML error page elsewhere."""
-    if request.url.path.startswith("/api/") or request.url.path.startswith("/static/"):
-        return JSONResponse({"error": exc.detail, "kind": "HTTPError"}, status_code=exc.status_code)
-    kind = "Page not found" if exc.status_code == 404 else "Error"
-    message = (
-        f"There is no page at {request.url.path}." if exc.status_code == 404 else str(exc.detail)
-    )
-    return HTMLResponse(
-        render("error.html", kind=kind, message=message), status_code=exc.status_code
-    )
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def _legacy_operation_id(route: APIRoute) -> str:
+    return f"legacy_{route.name}"
+
+
+def is_api(path: str) -> bool:
+    """True for the paths of the REST API (versioned or not), which answer errors as JSON."""
+    return path == LEGACY_PREFIX or path.startswith(LEGACY_PREFIX + "/")
+
+
+def _is_legacy(path: str) -> bool:
+    return is_api(path) and not _VERSIONED.match(path)
+
+
+async def _mark_deprecated(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    path = request.url.path
+    if _is_legacy(path):
+        successor = API_PREFIX + path.removeprefix(LEGACY_PREFIX)
+        response.headers["Deprecation"] = "true"
+        response.headers["Link"] = f'<{successor}>; rel="successor-version"'
+    return response
+
+
+def error_body(request: Request, error: schemas.Error, legacy_kind: str) -> dict[str, Any]:
+    """The JSON of an error; the deprecated paths also keep their old `error` and `kind`."""
+    body = error.model_dump()
+    if _is_legacy(request.url.path):
+        body |= {"error": error.message, "kind": legacy_kind}
+    return body
+
+
+def _error_code(kind: type[Exception]) -> str:
+    """`QueryError` → `query_error`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", kind.__name__).lower()
+
+
+def _parameter(request: Request, exc: CommuniqueError) -> str | None:
+    if exc.parameter is not None:
+        return exc.parameter
+    if isinstance(exc, NotFound) and request.path_params:
+        return next(iter(request.path_params))
+    return "q" if isinstance(exc, QueryError) else None
 
 
 async def _handle_error(request: Request, exc: CommuniqueError) -> Response:
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": str(exc), "kind": type(exc).__name__}, status_code=exc.status)
-    return HTMLResponse(render_error(request, exc), status_code=exc.status)
+    if not is_api(request.url.path):
+        return HTMLResponse(render_error(request, exc), status_code=exc.status)
+    error = schemas.Error(
+        status=exc.status,
+        code=_error_code(type(exc)),
+        message=str(exc),
+        parameter=_parameter(request, exc),
+    )
+    return JSONResponse(error_body(request, error, type(exc).__name__), status_code=exc.status)
+
+
+async def _handle_invalid(request: Request, exc: RequestValidationError) -> Response:
+    if not is_api(request.url.path):
+        return await request_validation_exception_handler(request, exc)
+    first = exc.errors()[0] if exc.errors() else {}
+    location = [str(part) for part in first.get("loc", ())]
+    parameter = location[-1] if len(location) > 1 else None
+    message = f"{parameter}: {first.get('msg', 'invalid value')}" if parameter else "invalid"
+    error = schemas.Error(
+        status=422, code="invalid_parameter", message=message, parameter=parameter
+    )
+    return JSONResponse(error_body(request, error, "RequestValidationError"), status_code=422)
+
+
+async def _handle_http(request: Request, exc: StarletteHTTPException) -> Response:
+    """Unknown pages and bad requests: JSON under /api, the HTML error page elsewhere."""
+    path = request.url.path
+    if path.startswith("/static/"):
+        return JSONResponse({"error": exc.detail, "kind": "HTTPError"}, status_code=exc.status_code)
+    if not is_api(path):
+        kind = "Page not found" if exc.status_code == 404 else "Error"
+        message = f"There is no page at {path}." if exc.status_code == 404 else str(exc.detail)
+        return HTMLResponse(
+            render("error.html", kind=kind, message=message), status_code=exc.status_code
+        )
+    code = "not_found" if exc.status_code == 404 else f"http_{exc.status_code}"
+    message = f"no such path {path}" if exc.status_code == 404 else str(exc.detail)
+    error = schemas.Error(status=exc.status_code, code=code, message=message, parameter=None)
+    return JSONResponse(
+        error_body(request, error, "HTTPError"),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 def serve(settings: Settings) -> None:

@@ -1,28 +1,82 @@
-"""REST routes: each calls one library function; errors go to the app's one handler."""
+"""REST routes: each calls one library function; errors go to the app's one handler.
+
+The app serves this router under `/api/v1` (and, deprecated, under `/api`). A route is
+typed by its return annotation, a model of `communique.schemas`; it lists the errors it can
+give with `responses=errors(...)`; its function name is its operation id (what generated
+clients call it), its first docstring line its summary, the rest its description.
+"""
 
 from __future__ import annotations
 
+import inspect
+import typing
+from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from fastapi.routing import APIRoute
 
+from communique import schemas
 from communique.crawl.registry import load_registry, registry_path
-from communique.crawl.report import health_dict, list_changes, source_health
-from communique.query import parse_date_bound
-from communique.search import (
-    enrichment_dict,
-    export_chunks,
-    hit_dict,
-    search,
-    statement_dict,
-)
+from communique.crawl.report import change_records, source_health
+from communique.errors import QueryError
+from communique.query import Order, parse_date_bound
+from communique.search import export_chunks, results_record
+from communique.search import search as run_search
 from communique.store.base import Store
 
-router = APIRouter(tags=["statements"])
+
+class DocumentedRoute(APIRoute):
+    """A route whose summary is its docstring's first line and description the rest."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        lines = inspect.cleandoc(endpoint.__doc__ or "").split("\n\n", 1)
+        kwargs["summary"] = kwargs.get("summary") or lines[0].strip().rstrip(".") or None
+        kwargs["description"] = kwargs.get("description") or (lines[1:] or [""])[0] or None
+        super().__init__(path, endpoint, **kwargs)
+        if self.response_description == "Successful Response" and self.response_model:
+            self.response_description = _described(self.response_model)
+
+
+def _described(response: Any) -> str:
+    """What a route answers with, from its model's docstring."""
+    if typing.get_origin(response) is list:
+        return "A list, each item: " + _described(typing.get_args(response)[0])
+    return inspect.cleandoc(response.__doc__ or "").split("\n")[0] or "Successful Response"
+
+
+router = APIRouter(route_class=DocumentedRoute)
 
 EXPORT_MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+_ERRORS = {
+    400: "The query cannot be parsed, or a value in it is malformed.",
+    404: "No record with that id.",
+    422: "A parameter has the wrong type or is out of range.",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route that can answer with these error statuses.
+
+    Example:
+        >>> sorted(errors(400, 422))
+        [400, 422]
+    """
+    return {s: {"model": schemas.Error, "description": _ERRORS[s]} for s in statuses}
+
+
+class ExportFormat(StrEnum):
+    """Formats the export streams."""
+
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+StatementId = Annotated[str, Path(description="The statement's id.", examples=["5d7e3f0a9c1b2e44"])]
 
 
 def _store(request: Request) -> Store:
@@ -30,87 +84,95 @@ def _store(request: Request) -> Store:
     return store
 
 
-@router.get("/search")
-def api_search(
+def _download(request: Request, capture_id: str) -> str:
+    """The path of a capture's raw bytes under the prefix the request came in by."""
+    prefix = request.url.path.split("/statements/")[0]
+    return f"{prefix}/captures/{capture_id}/raw"
+
+
+@router.get("/search", tags=["search"], responses=errors(400, 422))
+def search(
     request: Request,
-    q: Annotated[str, Query(description='Query: words, "phrases", OR, -word, filters.')] = "",
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=1000, description="Default: page_size.")] = None,
-    order: Annotated[str, Query(description="relevance, newest or oldest.")] = "relevance",
-) -> dict[str, Any]:
-    """Full-text search with filters, facet counts and cursor paging (no cap)."""
+    q: Annotated[
+        str,
+        Query(
+            description='Words, "phrases", OR, -word, prefix*, and filters such as country:AZ,'
+            " lang:en, type:statement, from:2020 to:2021-06, mentions:AM, place:Shusha;"
+            " empty matches everything.",
+            examples=["Shusha country:AZ"],
+        ),
+    ] = "",
+    cursor: Annotated[
+        str | None, Query(description="The `next_cursor` of the previous page.")
+    ] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="Hits per page (default: page_size).")
+    ] = None,
+    order: Annotated[
+        Order, Query(description="relevance (newest without words), newest or oldest.")
+    ] = Order.RELEVANCE,
+) -> schemas.SearchResults:
+    """Search statements.
+
+    Full-text search with filters. Every page carries the number of matches, the top values
+    of each facet over all of them, and a cursor to the next page: follow cursors to reach
+    every match, there is no cap.
+    """
     limit = limit or request.app.state.settings.page_size
-    page = search(_store(request), q, cursor=cursor, limit=limit, order=order)
-    return {
-        "total": page.total,
-        "hits": [hit_dict(h) for h in page.hits],
-        "facets": {
-            name: [{"value": v, "count": n} for v, n in counts]
-            for name, counts in page.facets.items()
-        },
-        "next_cursor": page.next_cursor,
-    }
+    return results_record(run_search(_store(request), q, cursor=cursor, limit=limit, order=order))
 
 
-@router.get("/statements/{statement_id}")
-def api_statement(request: Request, statement_id: str) -> dict[str, Any]:
-    """One statement: clean text and metadata."""
-    return statement_dict(_store(request).get_statement(statement_id))
+@router.get("/statements/{statement_id}", tags=["statements"], responses=errors(404))
+def get_statement(request: Request, statement_id: StatementId) -> schemas.Statement:
+    """Read a statement: its clean text and metadata."""
+    return schemas.Statement.of(_store(request).get_statement(statement_id))
 
 
-@router.get("/statements/{statement_id}/enrichment")
-def api_enrichment(request: Request, statement_id: str) -> dict[str, Any]:
-    """Entities, countries, places, times, dated events and references of one statement."""
-    return enrichment_dict(_store(request).get_enrichment(statement_id))
+@router.get("/statements/{statement_id}/enrichment", tags=["statements"], responses=errors(404))
+def get_enrichment(request: Request, statement_id: StatementId) -> schemas.Enrichment:
+    """What the text names: entities, countries, places, times, dated events and references.
+
+    Character offsets (`start`, `end`) are into the statement's `text`.
+    """
+    return _store(request).get_enrichment(statement_id)
 
 
-@router.get("/mentions")
-def api_mentions(request: Request) -> list[dict[str, Any]]:
-    """Who mentions whom: issuer country, mentioned country, number of statements."""
-    return [
-        {"issuer_country": issuer, "country": country, "statements": count}
-        for issuer, country, count in _store(request).mention_pairs()
-    ]
+@router.get("/statements/{statement_id}/captures", tags=["statements"])
+def list_captures(request: Request, statement_id: StatementId) -> list[schemas.Capture]:
+    """List the raw captures a statement was extracted from, oldest first."""
+    captures = sorted(_store(request).captures_of(statement_id), key=lambda c: c.fetched_at)
+    return [schemas.Capture.of(c, _download(request, c.id)) for c in captures]
 
 
-@router.get("/statements/{statement_id}/captures")
-def api_captures(request: Request, statement_id: str) -> list[dict[str, Any]]:
-    """The raw captures a statement was extracted from, oldest first."""
-    return [
-        {
-            "id": c.id,
-            "url": c.url,
-            "fetched_at": c.fetched_at.isoformat(),
-            "status": c.status,
-            "content_type": c.content_type,
-            "sha256": c.sha256,
-            "size": c.size,
-            "origin": c.origin,
-            "download": f"/api/captures/{c.id}/raw",
-        }
-        for c in sorted(_store(request).captures_of(statement_id), key=lambda c: c.fetched_at)
-    ]
-
-
-@router.get("/statements/{statement_id}/versions")
-def api_versions(request: Request, statement_id: str) -> list[dict[str, Any]]:
-    """Every stored text of a statement, oldest first, and the changes seen on its site."""
+@router.get("/statements/{statement_id}/versions", tags=["statements"], responses=errors(404))
+def list_versions(request: Request, statement_id: StatementId) -> list[schemas.Version]:
+    """List every stored text of a statement, oldest first."""
     store = _store(request)
     store.get_statement(statement_id)
-    return [
-        {
-            "capture_id": v.capture_id,
-            "fetched_at": v.fetched_at.isoformat(),
-            "title": v.title,
-            "text": v.text,
-        }
-        for v in store.versions(statement_id)
-    ]
+    return [schemas.Version.of(v) for v in store.versions(statement_id)]
 
 
-@router.get("/captures/{capture_id}/raw")
-def api_capture_raw(request: Request, capture_id: str) -> Response:
-    """The captured bytes as an inert download, never rendered as a live page."""
+@router.get(
+    "/captures/{capture_id}/raw",
+    tags=["statements"],
+    responses={
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            "description": "The captured bytes, unchanged.",
+        },
+        **errors(404),
+    },
+    response_class=Response,
+)
+def download_capture(
+    request: Request,
+    capture_id: Annotated[str, Path(description="The capture's id.")],
+) -> Response:
+    """Download the captured bytes.
+
+    Served as an inert attachment, never rendered as a live page; the original content type
+    is in `X-Original-Content-Type`.
+    """
     store = _store(request)
     capture = store.get_capture(capture_id)
     body = store.capture_body(capture_id)
@@ -126,47 +188,85 @@ def api_capture_raw(request: Request, capture_id: str) -> Response:
     )
 
 
-@router.get("/export")
-def api_export(
+@router.get(
+    "/export",
+    tags=["search"],
+    responses={
+        200: {
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+            "description": "One statement per line (JSON Lines: a `Statement` each) or CSV.",
+        },
+        **errors(400, 422),
+    },
+    response_class=StreamingResponse,
+)
+def export(
     request: Request,
-    q: Annotated[str, Query(description="Query; empty exports everything.")] = "",
-    format: Annotated[str, Query(description="jsonl or csv.")] = "jsonl",
+    q: Annotated[str, Query(description="The search query; empty exports everything.")] = "",
+    format: Annotated[ExportFormat, Query(description="jsonl or csv.")] = ExportFormat.JSONL,
 ) -> StreamingResponse:
-    """Every matching statement, streamed, with no cap."""
-    chunks = export_chunks(_store(request), q, format)
+    """Export every matching statement.
+
+    Streamed oldest first, with no cap; each JSON line has the fields of a `Statement`.
+    """
+    chunks = export_chunks(_store(request), q, format.value)
     return StreamingResponse(
         chunks,
-        media_type=EXPORT_MEDIA[format],
+        media_type=EXPORT_MEDIA[format.value],
         headers={"Content-Disposition": f'attachment; filename="communique-export.{format}"'},
     )
 
 
-@router.get("/stats")
-def api_stats(request: Request) -> dict[str, Any]:
-    """Counts of statements, captures, sources and errors."""
-    return dict(_store(request).stats().__dict__)
+@router.get("/stats", tags=["archive"])
+def get_stats(request: Request) -> schemas.Stats:
+    """Count statements, captures, sources and extraction failures."""
+    return _store(request).stats()
+
+
+@router.get("/failures", tags=["archive"])
+def list_failures(request: Request) -> list[schemas.Failure]:
+    """List the captures that yielded no statement, and why."""
+    return [schemas.Failure.of(f) for f in _store(request).failures()]
+
+
+@router.get("/mentions", tags=["archive"])
+def list_mentions(request: Request) -> list[schemas.Mention]:
+    """Who mentions whom: statements by issuer country and country named, most first."""
+    return [
+        schemas.Mention(issuer_country=issuer, country=country, statements=count)
+        for issuer, country, count in _store(request).mention_pairs()
+    ]
 
 
 def since_datetime(value: str) -> datetime | None:
     """`YYYY[-MM[-DD]]` as the start of that day in UTC; empty means no bound."""
     if not value.strip():
         return None
-    day = parse_date_bound(value.strip(), "since", last=False)
+    try:
+        day = parse_date_bound(value.strip(), "since", last=False)
+    except QueryError as exc:
+        raise QueryError(str(exc), parameter="since") from exc
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-@router.get("/changes")
-def api_changes(
+@router.get("/changes", tags=["crawls"], responses=errors(400))
+def list_changes(
     request: Request,
-    since: Annotated[str, Query(description="YYYY-MM-DD; changes detected on or after.")] = "",
-) -> list[dict[str, Any]]:
-    """Statements edited or removed on their sites, oldest first, with readable diffs."""
-    return list_changes(_store(request), since_datetime(since))
+    since: Annotated[
+        str,
+        Query(description="YYYY[-MM[-DD]]: changes detected on or after.", examples=["2025-01"]),
+    ] = "",
+) -> list[schemas.Change]:
+    """List statements edited or removed on their sites, oldest first, with readable diffs."""
+    return change_records(_store(request), since_datetime(since))
 
 
-@router.get("/sources/health")
-def api_sources_health(request: Request) -> list[dict[str, Any]]:
-    """Each registered source: last success, statements per crawl, errors by kind."""
+@router.get("/sources/health", tags=["crawls"])
+def sources_health(request: Request) -> list[schemas.SourceHealth]:
+    """How each registered source's crawls went: last success, statements, errors by kind."""
     db = request.app.state.settings.db
     sources = list(load_registry(registry_path(db)).values())
-    return [health_dict(h) for h in source_health(_store(request), sources)]
+    return [schemas.SourceHealth.of(h) for h in source_health(_store(request), sources)]

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from communique import schemas
 from communique.collect.warc import write_warc
 from communique.model import Change, CrawlSource, SourceHealth, Version
 from communique.store.base import Store
@@ -40,21 +41,18 @@ def readable_diff(before: Version, after: Version) -> str:
 
 def change_dict(store: Store, change: Change, with_diff: bool = True) -> dict[str, Any]:
     """A change as one JSON object: statement_id, url, kind, detected_at, source, diff."""
-    record: dict[str, Any] = {
-        "statement_id": change.statement_id,
-        "url": change.url,
-        "kind": change.kind,
-        "detected_at": change.detected_at.isoformat(),
-        "source": change.source,
-        "before_capture": change.before_capture,
-        "after_capture": change.after_capture,
-    }
+    return change_record(store, change, with_diff).model_dump(mode="json")
+
+
+def change_record(store: Store, change: Change, with_diff: bool = True) -> schemas.Change:
+    """A change as the API serves it, with a readable diff of an edit."""
+    diff = None
     if with_diff and change.kind == "edited":
         versions = {v.capture_id: v for v in store.versions(change.statement_id)}
         before = versions.get(change.before_capture or "")
         after = versions.get(change.after_capture or "")
-        record["diff"] = readable_diff(before, after) if before and after else None
-    return record
+        diff = readable_diff(before, after) if before and after else None
+    return schemas.Change.of(change, diff)
 
 
 def list_changes(store: Store, since: datetime | None) -> list[dict[str, Any]]:
@@ -65,7 +63,12 @@ def list_changes(store: Store, since: datetime | None) -> list[dict[str, Any]]:
         >>> list_changes(open_store(":memory:"), None)
         []
     """
-    return [change_dict(store, c) for c in store.changes(since)]
+    return [c.model_dump(mode="json") for c in change_records(store, since)]
+
+
+def change_records(store: Store, since: datetime | None) -> list[schemas.Change]:
+    """Every change detected since `since`, oldest first, as the API serves them."""
+    return [change_record(store, c) for c in store.changes(since)]
 
 
 def source_health(store: Store, sources: list[CrawlSource]) -> list[SourceHealth]:
@@ -89,14 +92,7 @@ def source_health(store: Store, sources: list[CrawlSource]) -> list[SourceHealth
 
 
 def health_dict(health: SourceHealth) -> dict[str, Any]:
-    return {
-        "source": health.source,
-        "last_run": health.last_run.isoformat() if health.last_run else None,
-        "last_success": health.last_success.isoformat() if health.last_success else None,
-        "statements_per_run": list(health.statements_per_run),
-        "errors": health.errors,
-        "no_text": [{"url": u, "reason": r} for u, r in health.no_text],
-    }
+    return schemas.SourceHealth.of(health).model_dump(mode="json")
 
 
 def export_warc(store: Store, path: Path, source: str | None = None) -> int:

@@ -321,7 +321,7 @@ def _decode_cursor(cursor: str | None) -> list[Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except ValueError:
-        raise QueryError("invalid cursor; start again without one") from None
+        raise QueryError("invalid cursor; start again without one", parameter="cursor") from None
     if not (isinstance(key, list) and len(key) == 2 and isinstance(key[1], int)):
-        raise QueryError("invalid cursor; start again without one")
+        raise QueryError("invalid cursor; start again without one", parameter="cursor")
     return key

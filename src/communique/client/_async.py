@@ -1,0 +1,159 @@
+"""The asynchronous client: sends what `_core` builds, returns what it parses."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+
+from communique import schemas
+from communique.client import _core as core
+from communique.client._sync import DEFAULT_URL
+
+T = TypeVar("T")
+
+
+class AsyncClient:
+    """A communique server's API, from asyncio or trio code; the methods of `Client`.
+
+    Example:
+        >>> async def titles() -> list[str]:  # doctest: +SKIP
+        ...     async with AsyncClient("http://127.0.0.1:8000") as archive:
+        ...         return [hit.title async for hit in archive.search("Shusha")]
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        retry: core.Retry = core.DEFAULT_RETRY,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        key = api_key or os.environ.get("COMMUNIQUE_API_KEY")
+        self._http = httpx.AsyncClient(
+            base_url=base_url, headers=core.headers(key), timeout=timeout, transport=transport
+        )
+        self.retry = retry
+
+    def search(
+        self, q: str = "", *, order: str = "relevance", page_size: int = 100, **filters: Any
+    ) -> AsyncResults:
+        first = core.search_page(core.query_text(q, filters), None, page_size, order)
+        return AsyncResults(self, first)
+
+    async def search_page(
+        self, q: str = "", *, cursor: str | None = None, limit: int = 20, order: str = "relevance"
+    ) -> schemas.SearchResults:
+        return await self._call(core.search_page(q, cursor, limit, order))
+
+    async def statement(self, statement_id: str) -> schemas.Statement:
+        return await self._call(core.statement(statement_id))
+
+    async def enrichment(self, statement_id: str) -> schemas.Enrichment:
+        return await self._call(core.enrichment(statement_id))
+
+    async def captures(self, statement_id: str) -> list[schemas.Capture]:
+        return await self._call(core.captures(statement_id))
+
+    async def versions(self, statement_id: str) -> list[schemas.Version]:
+        return await self._call(core.versions(statement_id))
+
+    async def stats(self) -> schemas.Stats:
+        return await self._call(core.stats())
+
+    async def mentions(self) -> list[schemas.Mention]:
+        return await self._call(core.mentions())
+
+    async def failures(self) -> list[schemas.Failure]:
+        return await self._call(core.failures())
+
+    async def changes(self, since: str | date | None = None) -> list[schemas.Change]:
+        return await self._call(core.changes(since))
+
+    async def sources_health(self) -> list[schemas.SourceHealth]:
+        return await self._call(core.sources_health())
+
+    async def export(self, q: str, path: str | Path, format: str = "jsonl") -> Path:
+        """Stream every statement matching `q` to the file `path` (jsonl or csv)."""
+        target = Path(path)
+        partial = target.with_name(target.name + ".part")
+        response = await self._send(core.export(q, format), stream=True)
+        try:
+            if not response.is_success:
+                await response.aread()
+                core.raise_for_error(response)
+            with partial.open("wb") as out:
+                async for chunk in response.aiter_bytes():
+                    out.write(chunk)
+        finally:
+            await response.aclose()
+        partial.replace(target)
+        return target
+
+    async def _call(self, call: core.Call[T]) -> T:
+        return call.parse(await self._send(call.request))
+
+    async def _send(self, request: core.Request, stream: bool = False) -> httpx.Response:
+        attempt = 1
+        while True:
+            try:
+                response = await self._http.send(request.to_httpx(self._http), stream=stream)
+            except httpx.TransportError:
+                wait = self.retry.delay(attempt, None)
+                if wait is None:
+                    raise
+            else:
+                wait = self.retry.delay(attempt, response)
+                if wait is None:
+                    return response
+                await response.aclose()
+            await anyio.sleep(wait)
+            attempt += 1
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class AsyncResults:
+    """Search hits over every page, fetched as they are iterated (no cap)."""
+
+    def __init__(self, client: AsyncClient, first: core.Call[schemas.SearchResults]) -> None:
+        self._client = client
+        self._first = first
+
+    async def pages(self) -> AsyncIterator[schemas.SearchResults]:
+        call: core.Call[Any] | None = self._first
+        while call is not None:
+            page: schemas.SearchResults = await self._client._call(call)
+            yield page
+            call = core.next_page(call, page)
+
+    async def __aiter__(self) -> AsyncIterator[schemas.SearchHit]:
+        async for page in self.pages():
+            for hit in page.hits:
+                yield hit
+
+    async def to_arrow(self) -> Any:
+        return core.hits_table([hit async for hit in self])
+
+    async def to_pandas(self) -> Any:
+        return (await self.to_arrow()).to_pandas()

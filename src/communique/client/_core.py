@@ -1,0 +1,236 @@
+"""The client's sans-I/O core: requests to make, how to read answers, when to retry.
+
+`Client` and `AsyncClient` only send what this module builds and hand back what it parses,
+so both speak the API the same way.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import TypeAdapter
+
+from communique import schemas
+from communique.errors import CommuniqueError
+from communique.query import FILTERS
+
+T = TypeVar("T")
+API_PATH = "/api/v1"
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class ApiError(CommuniqueError):
+    """The server answered with an error; `status`, `code` and `parameter` say which."""
+
+    def __init__(self, status: int, code: str, message: str, parameter: str | None) -> None:
+        super().__init__(f"{status} {code}: {message}", parameter=parameter)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request to the API, relative to its versioned root."""
+
+    path: str
+    params: Mapping[str, str | int] = field(default_factory=dict)
+    method: str = "GET"
+
+    def to_httpx(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        return client.build_request(self.method, API_PATH + self.path, params=dict(self.params))
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """A request and the parser of its answer."""
+
+    request: Request
+    parse: Callable[[httpx.Response], T]
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Retries of answers 429 and 5xx and of network errors, with exponential backoff.
+
+    Example:
+        >>> Retry(attempts=3, backoff=0.5, jitter=0).delay(2, None)
+        1.0
+    """
+
+    attempts: int = 4
+    backoff: float = 0.5
+    cap: float = 30.0
+    jitter: float = 0.1
+
+    def delay(self, attempt: int, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before try `attempt + 1` (counting from 1), or None to give up."""
+        if attempt >= self.attempts:
+            return None
+        if response is not None and response.status_code not in RETRIED_STATUSES:
+            return None
+        asked = _retry_after(response) if response is not None else None
+        wait = asked if asked is not None else self.backoff * 2 ** (attempt - 1)
+        return min(self.cap, wait) + random.uniform(0, self.jitter)
+
+
+DEFAULT_RETRY = Retry()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def raise_for_error(response: httpx.Response) -> None:
+    """Raise `ApiError` from an error answer (its `Error` body when it has one)."""
+    if response.is_success:
+        return
+    try:
+        error = schemas.Error.model_validate_json(response.content)
+    except ValueError:
+        text = response.text[:200]
+        raise ApiError(response.status_code, "http_error", text, None) from None
+    raise ApiError(error.status, error.code, error.message, error.parameter)
+
+
+def parser(kind: type[T] | Any) -> Callable[[httpx.Response], T]:
+    """Read an answer as `kind` (a model, or a list of models)."""
+    adapter: TypeAdapter[T] = TypeAdapter(kind)
+
+    def parse(response: httpx.Response) -> T:
+        raise_for_error(response)
+        return adapter.validate_json(response.content)
+
+    return parse
+
+
+def query_text(q: str, filters: Mapping[str, Any]) -> str:
+    """`q` with keyword filters appended in the search language.
+
+    Example:
+        >>> query_text("Shusha", {"country": "AZ", "from_": 2020, "lang": ["en", "ru"]})
+        'Shusha country:AZ from:2020 lang:en lang:ru'
+    """
+    parts = [q] if q.strip() else []
+    for name, value in filters.items():
+        key = name.rstrip("_")
+        if key not in FILTERS:
+            known = ", ".join(FILTERS)
+            raise TypeError(f"unknown search filter {name!r} (known: {known}; from_ for from:)")
+        values = value if isinstance(value, list | tuple | set) else [value]
+        parts += [f"{key}:{_filter_value(v)}" for v in values if v is not None]
+    return " ".join(parts)
+
+
+def _filter_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
+def _id(value: str) -> str:
+    return quote(value, safe="")
+
+
+def search_page(q: str, cursor: str | None, limit: int, order: str) -> Call[schemas.SearchResults]:
+    params: dict[str, str | int] = {"q": q, "limit": limit, "order": order}
+    if cursor:
+        params["cursor"] = cursor
+    return Call(Request("/search", params), parser(schemas.SearchResults))
+
+
+def next_page(call: Call[schemas.SearchResults], page: schemas.SearchResults) -> Call[Any] | None:
+    """The call for the page after `page`, or None when it was the last."""
+    if page.next_cursor is None:
+        return None
+    params = {**call.request.params, "cursor": page.next_cursor}
+    return replace(call, request=replace(call.request, params=params))
+
+
+def statement(statement_id: str) -> Call[schemas.Statement]:
+    return Call(Request(f"/statements/{_id(statement_id)}"), parser(schemas.Statement))
+
+
+def enrichment(statement_id: str) -> Call[schemas.Enrichment]:
+    path = f"/statements/{_id(statement_id)}/enrichment"
+    return Call(Request(path), parser(schemas.Enrichment))
+
+
+def captures(statement_id: str) -> Call[list[schemas.Capture]]:
+    path = f"/statements/{_id(statement_id)}/captures"
+    return Call(Request(path), parser(list[schemas.Capture]))
+
+
+def versions(statement_id: str) -> Call[list[schemas.Version]]:
+    path = f"/statements/{_id(statement_id)}/versions"
+    return Call(Request(path), parser(list[schemas.Version]))
+
+
+def stats() -> Call[schemas.Stats]:
+    return Call(Request("/stats"), parser(schemas.Stats))
+
+
+def mentions() -> Call[list[schemas.Mention]]:
+    return Call(Request("/mentions"), parser(list[schemas.Mention]))
+
+
+def failures() -> Call[list[schemas.Failure]]:
+    return Call(Request("/failures"), parser(list[schemas.Failure]))
+
+
+def changes(since: str | date | None) -> Call[list[schemas.Change]]:
+    params = {"since": since.isoformat() if isinstance(since, date) else since} if since else {}
+    return Call(Request("/changes", params), parser(list[schemas.Change]))
+
+
+def sources_health() -> Call[list[schemas.SourceHealth]]:
+    return Call(Request("/sources/health"), parser(list[schemas.SourceHealth]))
+
+
+def export(q: str, fmt: str) -> Request:
+    if fmt not in ("jsonl", "csv"):
+        raise ValueError(f"export format {fmt!r}: the API streams jsonl or csv")
+    return Request("/export", {"q": q, "format": fmt})
+
+
+HIT_FIELDS = tuple(schemas.SearchHit.model_fields)
+
+
+def hits_table(hits: Iterable[schemas.SearchHit]) -> Any:
+    """Search hits as a `pyarrow.Table`, one column per field of `SearchHit`."""
+    import pyarrow as pa
+
+    rows = [hit.model_dump() | {"doc_type": hit.doc_type.value} for hit in hits]
+    columns = {name: [row[name] for row in rows] for name in HIT_FIELDS}
+    types = {
+        "published": pa.date32(),
+        "published_confidence": pa.float64(),
+        "score": pa.float64(),
+        "capture_ids": pa.list_(pa.string()),
+    }
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in HIT_FIELDS])
+    return pa.table(columns, schema=schema)
+
+
+def headers(api_key: str | None) -> dict[str, str]:
+    """The headers sent with every request: the API key, when there is one."""
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}

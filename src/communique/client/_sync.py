@@ -1,0 +1,168 @@
+"""The synchronous client: sends what `_core` builds, returns what it parses."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from communique import schemas
+from communique.client import _core as core
+
+T = TypeVar("T")
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+class Client:
+    """A communique server's API, from Python.
+
+    Example:
+        >>> with Client("http://127.0.0.1:8000") as archive:  # doctest: +SKIP
+        ...     for hit in archive.search("Shusha", country="AZ"):
+        ...         print(hit.published, hit.title)
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        retry: core.Retry = core.DEFAULT_RETRY,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """`base_url` is the server's root; `api_key` (or `COMMUNIQUE_API_KEY`) for writes."""
+        key = api_key or os.environ.get("COMMUNIQUE_API_KEY")
+        self._http = httpx.Client(
+            base_url=base_url, headers=core.headers(key), timeout=timeout, transport=transport
+        )
+        self.retry = retry
+
+    def search(
+        self, q: str = "", *, order: str = "relevance", page_size: int = 100, **filters: Any
+    ) -> Results:
+        """Every statement matching `q` and the filters (`country="AZ"`, `from_=2020`…),
+        fetched page by page as the results are iterated."""
+        first = core.search_page(core.query_text(q, filters), None, page_size, order)
+        return Results(self, first)
+
+    def search_page(
+        self, q: str = "", *, cursor: str | None = None, limit: int = 20, order: str = "relevance"
+    ) -> schemas.SearchResults:
+        """One page of results with the total and the facet counts over every match."""
+        return self._call(core.search_page(q, cursor, limit, order))
+
+    def statement(self, statement_id: str) -> schemas.Statement:
+        return self._call(core.statement(statement_id))
+
+    def enrichment(self, statement_id: str) -> schemas.Enrichment:
+        return self._call(core.enrichment(statement_id))
+
+    def captures(self, statement_id: str) -> list[schemas.Capture]:
+        return self._call(core.captures(statement_id))
+
+    def versions(self, statement_id: str) -> list[schemas.Version]:
+        return self._call(core.versions(statement_id))
+
+    def stats(self) -> schemas.Stats:
+        return self._call(core.stats())
+
+    def mentions(self) -> list[schemas.Mention]:
+        return self._call(core.mentions())
+
+    def failures(self) -> list[schemas.Failure]:
+        return self._call(core.failures())
+
+    def changes(self, since: str | date | None = None) -> list[schemas.Change]:
+        return self._call(core.changes(since))
+
+    def sources_health(self) -> list[schemas.SourceHealth]:
+        return self._call(core.sources_health())
+
+    def export(self, q: str, path: str | Path, format: str = "jsonl") -> Path:
+        """Stream every statement matching `q` to the file `path` (jsonl or csv).
+
+        The file appears whole or not at all: it is written beside and renamed when done.
+        """
+        target = Path(path)
+        partial = target.with_name(target.name + ".part")
+        response = self._send(core.export(q, format), stream=True)
+        try:
+            if not response.is_success:
+                response.read()
+                core.raise_for_error(response)
+            with partial.open("wb") as out:
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+        finally:
+            response.close()
+        partial.replace(target)
+        return target
+
+    def _call(self, call: core.Call[T]) -> T:
+        return call.parse(self._send(call.request))
+
+    def _send(self, request: core.Request, stream: bool = False) -> httpx.Response:
+        attempt = 1
+        while True:
+            try:
+                response = self._http.send(request.to_httpx(self._http), stream=stream)
+            except httpx.TransportError:
+                wait = self.retry.delay(attempt, None)
+                if wait is None:
+                    raise
+            else:
+                wait = self.retry.delay(attempt, response)
+                if wait is None:
+                    return response
+                response.close()
+            time.sleep(wait)
+            attempt += 1
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Results:
+    """Search hits over every page, fetched as they are iterated (no cap)."""
+
+    def __init__(self, client: Client, first: core.Call[schemas.SearchResults]) -> None:
+        self._client = client
+        self._first = first
+
+    def pages(self) -> Iterator[schemas.SearchResults]:
+        """Each page of results in turn, following the cursors."""
+        call: core.Call[Any] | None = self._first
+        while call is not None:
+            page: schemas.SearchResults = self._client._call(call)
+            yield page
+            call = core.next_page(call, page)
+
+    def __iter__(self) -> Iterator[schemas.SearchHit]:
+        for page in self.pages():
+            yield from page.hits
+
+    def to_arrow(self) -> Any:
+        """Every hit as a `pyarrow.Table`."""
+        return core.hits_table(self)
+
+    def to_pandas(self) -> Any:
+        """Every hit as a `pandas.DataFrame` (needs the `pandas` extra)."""
+        return self.to_arrow().to_pandas()

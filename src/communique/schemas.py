@@ -1,0 +1,450 @@
+"""The JSON the API answers with, as pydantic models: one definition for the server, its
+OpenAPI document, the CLI's `--json` output and the Python client.
+
+Each model is built from a record of `communique.model` by its `of()` classmethod. Records whose
+JSON is exactly their fields (entities, places, times, events, references, an enrichment,
+the stats) are used as they are: pydantic reads their fields and docstrings.
+
+To add a typed route: define its model here (fields with a docstring each, an example in
+`json_schema_extra`), return it from the route, and list the errors the route can give with
+`communique.api.routes.errors(...)`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+
+from communique import model
+from communique.model import DocType
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_iso, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A moment with its UTC offset, written as `datetime.isoformat()` writes it."""
+
+
+class Schema(BaseModel):
+    """Base of every response model: field docstrings become descriptions."""
+
+    model_config = ConfigDict(
+        use_attribute_docstrings=True,
+        json_schema_serialization_defaults_required=True,
+        frozen=True,
+    )
+
+
+STATEMENT_EXAMPLE: dict[str, Any] = {
+    "id": "5d7e3f0a9c1b2e44",
+    "url": "https://mfa.gov.az/en/news/statement-on-shusha",
+    "title": "Statement of the Ministry of Foreign Affairs of the Republic of Azerbaijan",
+    "published": "2020-11-08",
+    "published_source": "dateline",
+    "published_confidence": 0.9,
+    "issuer": "Ministry of Foreign Affairs of the Republic of Azerbaijan",
+    "country": "AZ",
+    "language": "en",
+    "doc_type": "statement",
+    "source": "mfa-az",
+    "pipeline_version": model.PIPELINE_VERSION,
+    "capture_ids": ["0f3c9a1e2b7d4c5a6e8f"],
+}
+
+
+class StatementMeta(Schema):
+    """What the archive knows about a statement, without its text."""
+
+    id: str
+    """Stable id of the statement (derived from its canonical URL)."""
+    url: str
+    """Canonical URL where the issuer published it."""
+    title: str
+    published: date | None
+    """Publication date, when one was found."""
+    published_source: str
+    """Where the date came from: `record`, `dateline`, `htmldate`, `none`…"""
+    published_confidence: float
+    """How far the date can be trusted, from 0 to 1."""
+    issuer: str | None
+    """Who issued it, as the page names them."""
+    country: str | None
+    """ISO 3166-1 alpha-2 code of the issuer's country."""
+    language: str | None
+    """ISO 639-1 code of the main language of the text."""
+    doc_type: DocType
+    """What kind of text it is."""
+    source: str | None
+    """Name of the registered source it was collected from."""
+    pipeline_version: str
+    """Version of the extraction that produced it; changes whenever its output would."""
+    capture_ids: list[str]
+    """The raw captures it was extracted from."""
+
+    @classmethod
+    def fields_of(cls, statement: model.Statement) -> dict[str, Any]:
+        """The metadata fields of `statement`, as keyword arguments of a model."""
+        return {
+            "id": statement.id,
+            "url": statement.url,
+            "title": statement.title,
+            "published": statement.published,
+            "published_source": statement.published_source,
+            "published_confidence": statement.published_confidence,
+            "issuer": statement.issuer,
+            "country": statement.country,
+            "language": statement.language,
+            "doc_type": statement.doc_type,
+            "source": statement.source,
+            "pipeline_version": statement.pipeline_version,
+            "capture_ids": list(statement.capture_ids),
+        }
+
+
+class Statement(StatementMeta):
+    """One statement: its clean text and metadata."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [STATEMENT_EXAMPLE | {"text": "Today Azerbaijan liberated Shusha…"}]
+        }
+    )
+
+    text: str
+    """The clean text, paragraphs separated by a blank line."""
+
+    @classmethod
+    def of(cls, statement: model.Statement) -> Statement:
+        return cls(**cls.fields_of(statement), text=statement.text)
+
+
+class SearchHit(StatementMeta):
+    """One search result: the statement's metadata, a snippet and a score."""
+
+    snippet: str
+    """About 200 characters of the text around the matched words, HTML-escaped, the matched
+    words in `<mark>`."""
+    score: float | None
+    """Relevance (higher is better) when ordered by relevance, else null."""
+
+    @classmethod
+    def of(cls, statement: model.Statement, snippet: str, score: float | None) -> SearchHit:
+        return cls(**cls.fields_of(statement), snippet=snippet, score=score)
+
+
+class FacetCount(Schema):
+    """How many matching statements have one value of a facet."""
+
+    value: str
+    count: int
+
+
+class SearchResults(Schema):
+    """One page of search results, the facet counts over every match, and the next cursor."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "total": 1,
+                    "hits": [
+                        STATEMENT_EXAMPLE
+                        | {"snippet": "… liberated <mark>Shusha</mark> …", "score": 7.1}
+                    ],
+                    "facets": {"language": [{"value": "en", "count": 1}]},
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
+
+    total: int
+    """Number of statements matching the query (all pages)."""
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetCount]]
+    """Top values of each facet over every match: issuer, country, language, type, year,
+    mentions (countries named in the text) and place."""
+    next_cursor: str | None
+    """Pass as `cursor` to get the next page; null on the last page."""
+
+
+class Capture(Schema):
+    """One raw observation of a page or file; its bytes never change once stored."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0f3c9a1e2b7d4c5a6e8f",
+                    "url": "https://mfa.gov.az/en/news/statement-on-shusha",
+                    "fetched_at": "2024-01-01T00:00:00+00:00",
+                    "status": 200,
+                    "content_type": "text/html",
+                    "sha256": "9b2c…",
+                    "size": 48213,
+                    "origin": "seeds/az-shusha.html",
+                    "download": "/api/v1/captures/0f3c9a1e2b7d4c5a6e8f/raw",
+                }
+            ]
+        }
+    )
+
+    id: str
+    url: str
+    fetched_at: Timestamp
+    status: int | None
+    """HTTP status of the response, when it came from the web."""
+    content_type: str
+    sha256: str
+    """SHA-256 of the captured bytes."""
+    size: int
+    """Size of the captured bytes."""
+    origin: str
+    """Where the bytes were read from: a file path, a WARC record, a URL."""
+    download: str
+    """Path of the captured bytes, served as an inert download."""
+
+    @classmethod
+    def of(cls, capture: model.Capture, download: str) -> Capture:
+        return cls(
+            id=capture.id,
+            url=capture.url,
+            fetched_at=capture.fetched_at,
+            status=capture.status,
+            content_type=capture.content_type,
+            sha256=capture.sha256,
+            size=capture.size,
+            origin=capture.origin,
+            download=download,
+        )
+
+
+class Version(Schema):
+    """One stored text of a statement, as extracted from one capture."""
+
+    capture_id: str
+    fetched_at: Timestamp
+    title: str
+    text: str
+
+    @classmethod
+    def of(cls, version: model.Version) -> Version:
+        return cls(
+            capture_id=version.capture_id,
+            fetched_at=version.fetched_at,
+            title=version.title,
+            text=version.text,
+        )
+
+
+class Change(Schema):
+    """A statement edited, removed or restored on its site, as a recrawl saw it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "statement_id": "5d7e3f0a9c1b2e44",
+                    "url": "https://mfa.gov.az/en/news/statement-on-shusha",
+                    "kind": "edited",
+                    "detected_at": "2025-03-02T06:00:00+00:00",
+                    "source": "mfa-az",
+                    "before_capture": "0f3c9a1e2b7d4c5a6e8f",
+                    "after_capture": "77aa0c3e51d2b9f01c44",
+                    "diff": "--- …\n+++ …\n-We call for talks.\n+We call for peace.",
+                }
+            ]
+        }
+    )
+
+    statement_id: str
+    url: str
+    kind: str
+    """`edited`, `removed` or `restored`."""
+    detected_at: Timestamp
+    source: str | None
+    before_capture: str | None
+    """The capture holding the text before the change."""
+    after_capture: str | None
+    """The capture holding the text after the change."""
+    diff: str | None = None
+    """A unified diff of the two texts, one paragraph per line (edits only)."""
+
+    @classmethod
+    def of(cls, change: model.Change, diff: str | None) -> Change:
+        return cls(
+            statement_id=change.statement_id,
+            url=change.url,
+            kind=change.kind,
+            detected_at=change.detected_at,
+            source=change.source,
+            before_capture=change.before_capture,
+            after_capture=change.after_capture,
+            diff=diff,
+        )
+
+
+class Mention(Schema):
+    """How many statements issued by one country name another."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"issuer_country": "AZ", "country": "AM", "statements": 12}]
+        }
+    )
+
+    issuer_country: str | None
+    """ISO 3166-1 alpha-2 code of the issuer's country (null when unknown)."""
+    country: str
+    """ISO 3166-1 alpha-2 code of the country named."""
+    statements: int
+
+
+class NoText(Schema):
+    """A fetched page that yielded no statement text, and why."""
+
+    url: str
+    reason: str
+
+
+class SourceHealth(Schema):
+    """How a registered source's crawls have gone."""
+
+    source: str
+    last_run: Timestamp | None
+    last_success: Timestamp | None
+    """End of the last run that fetched something without every URL failing."""
+    statements_per_run: list[int]
+    """Statements found by each of the latest runs, newest first."""
+    errors: dict[str, int]
+    """Errors of the latest run by kind (robots, private-address, http-500, network…)."""
+    no_text: list[NoText]
+
+    @classmethod
+    def of(cls, health: model.SourceHealth) -> SourceHealth:
+        return cls(
+            source=health.source,
+            last_run=health.last_run,
+            last_success=health.last_success,
+            statements_per_run=list(health.statements_per_run),
+            errors=health.errors,
+            no_text=[NoText(url=u, reason=r) for u, r in health.no_text],
+        )
+
+
+class Failure(Schema):
+    """A capture that produced no statement, and why."""
+
+    capture_id: str
+    url: str
+    origin: str
+    reason: str
+    at: Timestamp
+    """When extraction failed."""
+    pipeline_version: str
+
+    @classmethod
+    def of(cls, failure: model.ExtractionFailure) -> Failure:
+        return cls(
+            capture_id=failure.capture_id,
+            url=failure.url,
+            origin=failure.origin,
+            reason=failure.reason,
+            at=failure.at,
+            pipeline_version=failure.pipeline_version,
+        )
+
+
+class Error(Schema):
+    """Every error the API answers with (4xx and 5xx) has this shape."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": 400,
+                    "code": "query_error",
+                    "message": "unclosed quote at position 1",
+                    "parameter": "q",
+                }
+            ]
+        }
+    )
+
+    status: int
+    """The HTTP status, repeated."""
+    code: str
+    """A stable name of the kind of error: `query_error`, `not_found`, `invalid_parameter`…"""
+    message: str
+    """One line saying what is wrong, for people."""
+    parameter: str | None
+    """The query or path parameter at fault, when one is."""
+
+
+def _as_is(record: type[Any], example: dict[str, Any] | None = None) -> None:
+    """Let pydantic describe a `model.py` record like the models above, with an example."""
+    config = Schema.model_config.copy()
+    if example is not None:
+        config["json_schema_extra"] = {"examples": [example]}
+    setattr(record, "__pydantic_config__", config)  # noqa: B010
+
+
+for _record in (model.Entity, model.Place, model.TimeExpr, model.Event, model.Reference):
+    _as_is(_record)
+_as_is(
+    model.Enrichment,
+    {
+        "entities": [{"text": "Shusha", "label": "GPE", "start": 27, "end": 33}],
+        "countries": ["AZ", "AM"],
+        "places": [
+            {
+                "name": "Shusha",
+                "start": 27,
+                "end": 33,
+                "lat": 39.7583,
+                "lon": 46.7485,
+                "geonames_id": 585170,
+                "country": "AZ",
+                "feature": "city",
+                "mention": "",
+            }
+        ],
+        "times": [
+            {
+                "text": "8 November 2020",
+                "start": 40,
+                "end": 55,
+                "type": "date",
+                "value": "2020-11-08",
+                "end_value": None,
+            }
+        ],
+        "events": [],
+        "references": [],
+        "language": "en",
+        "version": model.ENRICH_VERSION,
+        "analyses": ["ner:en_core_web_md", "time:heidelTime"],
+    },
+)
+_as_is(
+    model.Stats,
+    {
+        "statements": 5120,
+        "captures": 5301,
+        "sources": 14,
+        "errors": 37,
+        "languages": {"en": 4200, "ru": 700, "de": 220},
+    },
+)
+Enrichment = model.Enrichment
+"""Everything the enrichment stage found in one statement's text, as stored."""
+Stats = model.Stats
+"""How much the archive holds."""

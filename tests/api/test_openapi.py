@@ -1,0 +1,87 @@
+"""The OpenAPI document: valid, typed, documented, and stable within a version."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from tests.api.openapi_snapshot import SNAPSHOT, current_document, promises
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return current_document()
+
+
+def _operations(document: dict[str, Any], prefix: str) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"{method.upper()} {path}", operation)
+        for path, operations in document["paths"].items()
+        if path.startswith(prefix)
+        for method, operation in operations.items()
+    ]
+
+
+def test_document_is_valid_openapi(document: dict[str, Any]) -> None:
+    validate(document)
+
+
+def test_no_field_is_removed_or_renamed_within_v1(document: dict[str, Any]) -> None:
+    stored = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    missing = sorted(promises(stored) - promises(document))
+    assert not missing, (
+        "the v1 API lost what clients rely on (a removed, renamed or retyped field, path or"
+        " parameter); keep it, or serve the change under a new version. If the stored copy is"
+        " stale on purpose, regenerate it: python -m tests.api.openapi_snapshot\n  "
+        + "\n  ".join(missing[:40])
+    )
+
+
+def test_every_route_is_typed_summarised_and_its_errors_documented(
+    document: dict[str, Any],
+) -> None:
+    for where, operation in _operations(document, "/api/v1/"):
+        assert operation["summary"][0].isupper() and " " in operation["summary"], where
+        ok = operation["responses"]["200"]["content"]
+        schema = next(iter(ok.values()))["schema"]
+        assert (
+            schema.get("$ref")
+            or schema.get("items", {}).get("$ref")
+            or schema == {"type": "string"}
+        ), f"{where} answers an untyped object"
+        for status, answer in operation["responses"].items():
+            if status.startswith("4"):
+                error = answer["content"]["application/json"]["schema"]
+                assert error == {"$ref": "#/components/schemas/Error"}, where
+    schemas = document["components"]["schemas"]
+    for name, schema in schemas.items():
+        assert schema.get("additionalProperties") is not True, name
+        assert schema.get("description"), f"{name} has no description"
+
+
+def test_every_field_of_the_main_answers_is_described(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for name in ("Statement", "SearchResults", "Error"):
+        assert schemas[name]["examples"], name
+    undocumented = [
+        name
+        for name in ("published", "country", "language", "snippet", "next_cursor", "parameter")
+        if not any(
+            s.get("properties", {}).get(name, {}).get("description") for s in schemas.values()
+        )
+    ]
+    assert not undocumented
+
+
+def test_unversioned_paths_are_deprecated_aliases(document: dict[str, Any]) -> None:
+    versioned = {
+        where.replace("/api/v1/", "/api/") for where, _ in _operations(document, "/api/v1/")
+    }
+    legacy = _operations(document, "/api/")
+    legacy = [(where, op) for where, op in legacy if not where.split()[1].startswith("/api/v1/")]
+    assert {where for where, _ in legacy} == versioned
+    assert all(op.get("deprecated") for _, op in legacy)
+    assert all(op["operationId"].startswith("legacy_") for _, op in legacy)
