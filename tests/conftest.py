@@ -1,4 +1,4 @@
-"""Shared fixtures: a temporary SQLite store, realistic statements, the shared/ folder."""
+"""Shared fixtures: a temporary store on each backend, realistic statements, the shared/ folder."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from communique.model import Capture, DocType, Statement, statement_id
-from communique.store.sqlite import SqliteStore
+from communique.store.base import Store, open_store
+from tests.pgserver import PgServer, server_bin
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -23,9 +24,42 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server for the whole run, started on loopback in a temporary folder."""
+    bin_dir = server_bin()
+    if bin_dir is None:
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are absent: apt-get install postgresql"
+        )
+    server = PgServer(bin_dir)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "test.db")
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """The URL of a fresh, migrated PostgreSQL database, dropped after the test."""
+    url = pg_server.database()
+    yield url
+    pg_server.drop(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a fresh store lives: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "test.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = open_store(store_url)
     yield s
     s.close()
 
@@ -67,7 +101,7 @@ def make_statement(
     )
 
 
-def add(store: SqliteStore, url: str, title: str, text: str, **kw: object) -> Statement:
+def add(store: Store, url: str, title: str, text: str, **kw: object) -> Statement:
     """Store a statement with one capture whose bytes are its text."""
     fetched = kw.pop("fetched_at", None)
     capture = make_capture(url, (title + text).encode(), fetched)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ import pytest
 from communique.errors import NotFound, QueryError
 from communique.model import Enrichment, Event, Place, Reference
 from communique.query import parse_query
-from communique.store.sqlite import SqliteStore
+from communique.store.base import Store
 from tests.conftest import add
 
 EARLY = datetime(2024, 1, 1, tzinfo=UTC)
@@ -41,7 +41,7 @@ def paris_enrichment() -> Enrichment:
 
 
 @pytest.fixture
-def enriched(store: SqliteStore) -> SqliteStore:
+def enriched(store: Store) -> Store:
     baku = add(store, "https://mfa.gov.az/1", "Victory Day", "Shusha text", fetched_at=EARLY)
     store.put_enrichment(baku.id, karabakh_enrichment(), "AZ", EARLY)
     paris = add(store, "https://diplomatie.gouv.fr/1", "Climate", "Paris text", country="FR")
@@ -49,11 +49,11 @@ def enriched(store: SqliteStore) -> SqliteStore:
     return store
 
 
-def titles(store: SqliteStore, query: str) -> list[str]:
+def titles(store: Store, query: str) -> list[str]:
     return sorted(h.statement.title for h in store.search(parse_query(query)).hits)
 
 
-def test_enrichment_round_trips(enriched: SqliteStore) -> None:
+def test_enrichment_round_trips(enriched: Store) -> None:
     hit = enriched.search(parse_query("place:Shusha")).hits[0]
     assert enriched.get_enrichment(hit.statement.id) == karabakh_enrichment()
     with pytest.raises(NotFound):
@@ -80,11 +80,11 @@ def test_enrichment_round_trips(enriched: SqliteStore) -> None:
         ("text mentions:FR", ["Climate"]),
     ],
 )
-def test_enrichment_filters(enriched: SqliteStore, query: str, expected: list[str]) -> None:
+def test_enrichment_filters(enriched: Store, query: str, expected: list[str]) -> None:
     assert titles(enriched, query) == expected
 
 
-def test_facets_count_mentioned_countries_and_places(enriched: SqliteStore) -> None:
+def test_facets_count_mentioned_countries_and_places(enriched: Store) -> None:
     facets = enriched.search(parse_query("")).facets
     assert dict(facets["mentions"]) == {"AZ": 1, "AM": 1, "FR": 1}
     assert dict(facets["place"]) == {"Shusha": 1, "Qubadlı": 1, "Paris": 1}
@@ -92,11 +92,11 @@ def test_facets_count_mentioned_countries_and_places(enriched: SqliteStore) -> N
     assert dict(narrowed["place"]) == {"Paris": 1}
 
 
-def test_who_mentions_whom(enriched: SqliteStore) -> None:
+def test_who_mentions_whom(enriched: Store) -> None:
     assert sorted(enriched.mention_pairs()) == [("AZ", "AM", 1), ("AZ", "AZ", 1), ("FR", "FR", 1)]
 
 
-def test_an_older_capture_does_not_replace_a_newer_enrichment(enriched: SqliteStore) -> None:
+def test_an_older_capture_does_not_replace_a_newer_enrichment(enriched: Store) -> None:
     statement_id = enriched.search(parse_query("place:Shusha")).hits[0].statement.id
     enriched.put_enrichment(
         statement_id, paris_enrichment(), "AZ", datetime(2023, 1, 1, tzinfo=UTC)
@@ -106,7 +106,7 @@ def test_an_older_capture_does_not_replace_a_newer_enrichment(enriched: SqliteSt
     assert titles(enriched, "place:Shusha") == []
 
 
-def test_references_link_to_the_archived_statement_they_name(store: SqliteStore) -> None:
+def test_references_link_to_the_archived_statement_they_name(store: Store) -> None:
     target = add(store, "https://kremlin.ru/1", "Trilateral Statement of the leaders", "Text")
     citing = add(store, "https://mfa.gov.az/2", "Anniversary", "We recall the statement")
     store.put_enrichment(citing.id, karabakh_enrichment(), "AZ", EARLY)
@@ -114,7 +114,7 @@ def test_references_link_to_the_archived_statement_they_name(store: SqliteStore)
     assert reference.statement_id == target.id
 
 
-def test_clear_derived_drops_enrichment(enriched: SqliteStore) -> None:
+def test_clear_derived_drops_enrichment(enriched: Store) -> None:
     enriched.clear_derived()
     assert enriched.mention_pairs() == []
     assert titles(enriched, "mentions:AM") == []

@@ -2,23 +2,34 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from communique.errors import NotFound, QueryError, StoreError
 from communique.model import ExtractionFailure
 from communique.query import parse_query
+from communique.store.base import Store, is_postgres
 from communique.store.migrations import MIGRATIONS
 from communique.store.sqlite import SqliteStore
 from tests.conftest import add, make_capture, make_statement
 
 
-def test_capture_bytes_are_compressed_and_content_addressed(
-    store: SqliteStore, tmp_path: Path
-) -> None:
+def raw_rows(store_url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows read straight from the database behind a store, whichever backend it is."""
+    if is_postgres(store_url):
+        with psycopg.connect(store_url) as conn:
+            return [tuple(r) for r in conn.execute(sql.encode()).fetchall()]
+    with closing(sqlite3.connect(store_url)) as lite:
+        return [tuple(r) for r in lite.execute(sql).fetchall()]
+
+
+def test_capture_bytes_are_compressed_and_content_addressed(store: Store, store_url: str) -> None:
     body = b"<html><body>" + b"<p>Official statement text.</p>" * 200 + b"</body></html>"
     capture = make_capture("https://mfa.example/a", body)
     assert store.put_capture(capture, body) is True
@@ -26,15 +37,14 @@ def test_capture_bytes_are_compressed_and_content_addressed(
     other_url = make_capture("https://embassy.example/a", body)
     assert store.put_capture(other_url, body) is True
     assert store.capture_body(capture.id) == body
-    conn = sqlite3.connect(tmp_path / "test.db")
-    blobs = conn.execute("SELECT size, length(zbody), zbody FROM blobs").fetchall()
+    blobs = raw_rows(store_url, "SELECT size, length(zbody), zbody FROM blobs")
     assert len(blobs) == 1, "the same bytes at two URLs are stored once"
     size, stored, zbody = blobs[0]
     assert size == len(body) and stored < len(body) / 5
     assert zlib.decompress(zbody) == body
 
 
-def test_new_content_at_same_url_is_a_version_and_newest_wins(store: SqliteStore) -> None:
+def test_new_content_at_same_url_is_a_version_and_newest_wins(store: Store) -> None:
     url = "https://mfa.example/statement"
     old = add(
         store, url, "Statement", "First wording.", fetched_at=datetime(2024, 1, 1, tzinfo=UTC)
@@ -57,7 +67,7 @@ def test_new_content_at_same_url_is_a_version_and_newest_wins(store: SqliteStore
     assert len(store.get_statement(new.id).capture_ids) == 3
 
 
-def test_statement_round_trip_keeps_every_field(store: SqliteStore) -> None:
+def test_statement_round_trip_keeps_every_field(store: Store) -> None:
     capture = make_capture("https://mfa.example/x", b"x")
     store.put_capture(capture, b"x")
     statement = make_statement(
@@ -68,14 +78,14 @@ def test_statement_round_trip_keeps_every_field(store: SqliteStore) -> None:
     assert store.get_statement(statement.id) == statement
 
 
-def test_missing_records_raise_not_found(store: SqliteStore) -> None:
+def test_missing_records_raise_not_found(store: Store) -> None:
     with pytest.raises(NotFound, match="no statement nope"):
         store.get_statement("nope")
     with pytest.raises(NotFound):
         store.capture_body("nope")
 
 
-def test_failures_are_listed_once_per_capture(store: SqliteStore) -> None:
+def test_failures_are_listed_once_per_capture(store: Store) -> None:
     failure = ExtractionFailure(
         "c1", "https://x", "file.html", "empty file", datetime(2024, 1, 1, tzinfo=UTC)
     )
@@ -111,7 +121,7 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_reprocess_clear_keeps_captures(store: SqliteStore) -> None:
+def test_reprocess_clear_keeps_captures(store: Store) -> None:
     add(store, "https://a", "A", "Text a.")
     store.clear_derived()
     assert store.stats().statements == 0
@@ -119,6 +129,6 @@ def test_reprocess_clear_keeps_captures(store: SqliteStore) -> None:
     assert store.search(parse_query("text")).total == 0
 
 
-def test_bad_cursor_is_a_query_error(store: SqliteStore) -> None:
+def test_bad_cursor_is_a_query_error(store: Store) -> None:
     with pytest.raises(QueryError, match="invalid cursor"):
         store.search(parse_query("x"), cursor="not-a-cursor")

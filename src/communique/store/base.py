@@ -6,7 +6,6 @@ only one part (crawl state, search) may ask for that protocol alone.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -283,13 +282,10 @@ def open_store(location: str | Path) -> Store:
 
 def _open_postgres(url: str) -> Store:
     try:
-        backend = importlib.import_module("communique.store.postgres")
+        from communique.store.postgres import PostgresStore
     except ImportError as exc:
-        raise StoreError(
-            f"{redacted(url)}: the PostgreSQL backend is not available ({exc})"
-        ) from exc
-    store: Store = backend.PostgresStore(url)
-    return store
+        raise StoreError(f"{redacted(url)}: the PostgreSQL backend needs psycopg ({exc})") from exc
+    return PostgresStore(url)
 
 
 def redacted(url: str) -> str:

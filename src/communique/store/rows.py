@@ -6,7 +6,7 @@ import json
 import sqlite3
 import zlib
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from communique.model import Capture, DocType, Statement
 
@@ -37,6 +37,14 @@ UPSERT_TEXT = (
     " ON CONFLICT (rowid) DO UPDATE SET title = excluded.title, text = excluded.text"
     " WHERE title != excluded.title OR text != excluded.text"
 )
+
+
+class Row(Protocol):
+    """A database row read by column name: `sqlite3.Row`, or a dict from psycopg."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
 SELECT_STATEMENTS = (
     "SELECT s.*, t.title, t.text FROM statements s JOIN statement_texts t ON t.rowid = s.rowid"
 )
@@ -64,7 +72,7 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
     }
 
 
-def statement_from_row(row: sqlite3.Row) -> Statement:
+def statement_from_row(row: Row) -> Statement:
     """Rebuild a `Statement` from a row of SELECT_STATEMENTS."""
     return Statement(
         id=row["id"],
@@ -85,7 +93,7 @@ def statement_from_row(row: sqlite3.Row) -> Statement:
     )
 
 
-def capture_from_row(row: sqlite3.Row) -> Capture:
+def capture_from_row(row: Row) -> Capture:
     return Capture(
         url=row["url"],
         sha256=row["sha256"],
