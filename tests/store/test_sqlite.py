@@ -132,3 +132,17 @@ def test_reprocess_clear_keeps_captures(store: Store) -> None:
 def test_bad_cursor_is_a_query_error(store: Store) -> None:
     with pytest.raises(QueryError, match="invalid cursor"):
         store.search(parse_query("x"), cursor="not-a-cursor")
+
+
+def test_processed_marks_and_a_resumed_reprocess(store: Store) -> None:
+    statement = add(store, "https://a", "A", "Text a.")
+    capture_id = statement.capture_ids[0]
+    assert not store.is_processed(capture_id, "v1")
+    store.mark_processed(capture_id, "v1")
+    store.mark_processed(capture_id, "v1")
+    assert store.is_processed(capture_id, "v1") and not store.is_processed(capture_id, "v2")
+    assert store.start_reprocess() is False
+    assert store.stats().statements == 0 and not store.is_processed(capture_id, "v1")
+    assert store.start_reprocess() is True, "an unfinished reprocess is resumed"
+    store.finish_reprocess()
+    assert store.start_reprocess() is False

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -367,14 +367,41 @@ class PostgresStore(PgCrawlTables):
     def site_page_count(self, host: str) -> int:
         return self._count("SELECT count(*) AS n FROM site_pages WHERE host = %s", (host,))
 
+    def is_processed(self, capture_id: str, version: str) -> bool:
+        row = self._one(
+            "SELECT 1 FROM processed WHERE capture_id = %s AND pipeline_version = %s",
+            (capture_id, version),
+        )
+        return row is not None
+
+    def mark_processed(self, capture_id: str, version: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO processed (capture_id, pipeline_version) VALUES (%s, %s)"
+                " ON CONFLICT (capture_id)"
+                " DO UPDATE SET pipeline_version = excluded.pipeline_version",
+                (capture_id, version),
+            )
+
+    def start_reprocess(self) -> bool:
+        with self._write() as conn:
+            conn.execute("LOCK TABLE reprocess_pending IN EXCLUSIVE MODE")
+            if conn.execute("SELECT 1 FROM reprocess_pending").fetchone() is not None:
+                return True
+            _clear_derived(conn)
+            conn.execute(
+                "INSERT INTO reprocess_pending (started_at) VALUES (%s)",
+                (datetime.now(UTC).isoformat(),),
+            )
+        return False
+
+    def finish_reprocess(self) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM reprocess_pending")
+
     def clear_derived(self) -> None:
         with self._write() as conn:
-            conn.execute("DELETE FROM versions")
-            conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
-            conn.execute("DELETE FROM statement_texts")
-            conn.execute("DELETE FROM statements")
-            for table in ENRICH_TABLES:
-                conn.execute(f"DELETE FROM {table}")
+            _clear_derived(conn)
 
     # helpers
 
@@ -384,6 +411,17 @@ class PostgresStore(PgCrawlTables):
     def _count(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         row = self._one(sql, params)
         return int(row["n"]) if row else 0
+
+
+def _clear_derived(conn: Conn) -> None:
+    """Delete everything derived from captures, in the caller's transaction."""
+    conn.execute("DELETE FROM processed")
+    conn.execute("DELETE FROM versions")
+    conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
+    conn.execute("DELETE FROM statement_texts")
+    conn.execute("DELETE FROM statements")
+    for table in ENRICH_TABLES:
+        conn.execute(f"DELETE FROM {table}")
 
 
 def insert_capture(conn: Conn, capture: Capture, body: bytes) -> bool:

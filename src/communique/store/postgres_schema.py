@@ -277,11 +277,26 @@ CREATE INDEX statement_references_statement ON statement_references(statement_id
 CREATE INDEX statement_references_target ON statement_references(target_statement_id);
 """
 
+PROCESSED = """
+-- captures whose statement, enrichment or permanent failure is fully stored, and by which
+-- pipeline version: a capture missing here was cut short (kill -9, disk full) and is redone
+CREATE TABLE processed (
+    capture_id TEXT PRIMARY KEY,
+    pipeline_version TEXT NOT NULL
+);
+INSERT INTO processed SELECT capture_id, pipeline_version FROM versions ON CONFLICT DO NOTHING;
+INSERT INTO processed SELECT capture_id, pipeline_version FROM failures
+    WHERE capture_id IS NOT NULL ON CONFLICT DO NOTHING;
+-- a row while a `reprocess` is unfinished: the next one resumes it instead of starting over
+CREATE TABLE reprocess_pending (started_at TEXT NOT NULL);
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0001-text-configs", _configs_script()),
     ("pg-0002-core", CORE_SCHEMA),
     ("pg-0003-crawl", CRAWL_SCHEMA),
     ("pg-0004-enrich", ENRICH_SCHEMA),
+    ("pg-0005-processed", PROCESSED),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 
