@@ -28,6 +28,9 @@ COMMANDS = (
     "changes",
     "export-warc",
     "sources",
+    "copy-store",
+    "backup",
+    "restore",
 )
 
 

@@ -28,6 +28,7 @@ from communique.cli_common import (
 from communique.cli_common import cli_settings as _settings
 from communique.cli_common import cli_store as _store
 from communique.cli_crawl import register
+from communique.cli_store import register as register_store
 from communique.errors import CommuniqueError
 from communique.model import Enrichment, Extraction, ExtractionFailure, IngestReport
 from communique.query import parse_date_bound
@@ -363,6 +364,7 @@ def _print_report(report: IngestReport) -> None:
 
 
 register(app)
+register_store(app)
 
 
 def main() -> None:

@@ -6,10 +6,10 @@ only one part (crawl state, search) may ask for that protocol alone.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from communique.errors import StoreError
@@ -229,6 +229,55 @@ class CrawlStore(Protocol):
         ...
 
 
+TABLES = (
+    "blobs",
+    "captures",
+    "sources",
+    "statements",
+    "statement_texts",
+    "versions",
+    "failures",
+    "processed",
+    "reprocess_pending",
+    "crawl_runs",
+    "frontier",
+    "url_state",
+    "changes",
+    "robots",
+    "site_pages",
+    "site_lines",
+    "enrichments",
+    "statement_countries",
+    "statement_places",
+    "statement_events",
+    "statement_references",
+)
+"""The archive's tables in an order that loads references before what refers to them; tables
+added later are copied after these."""
+
+
+class TransferStore(Protocol):
+    """Whole tables in and out: `copy-store`, `backup` and `restore` between backends."""
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows in each archive table (not search indexes or migration records)."""
+        ...
+
+    def export_tables(
+        self, tables: Sequence[str], batch: int = 1000
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """Every row of `tables`, in batches by column name, read from one snapshot."""
+        ...
+
+    def import_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Insert rows of `table` as exported by any backend (unknown columns are dropped)."""
+        ...
+
+    def finish_import(self) -> None:
+        """Make the store ready after `import_rows` (counters past the imported ids)."""
+        ...
+
+
 class Store(
     CaptureStore,
     StatementStore,
@@ -236,6 +285,7 @@ class Store(
     SearchStore,
     SiteChromeStore,
     CrawlStore,
+    TransferStore,
     Protocol,
 ):
     """Every storage protocol together: what a backend implements and most callers take."""

@@ -33,6 +33,7 @@ from communique.store.base import redacted
 from communique.store.postgres_crawl import PgCrawlTables
 from communique.store.postgres_schema import migrate, text_config
 from communique.store.postgres_search import PgSearch, title_phrase_query
+from communique.store.postgres_transfer import PgTransfer
 from communique.store.rows import (
     _META_COLUMNS,
     capture_from_row,
@@ -61,7 +62,7 @@ SELECT_STATEMENTS = (
 )
 
 
-class PostgresStore(PgCrawlTables):
+class PostgresStore(PgCrawlTables, PgTransfer):
     """`Store` on a PostgreSQL database; each thread gets its own connection.
 
     Example (needs a server):

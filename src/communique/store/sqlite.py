@@ -42,9 +42,10 @@ from communique.store.sqlite_enrich import (
     write_enrichment,
 )
 from communique.store.sqlite_search import SqliteSearch
+from communique.store.sqlite_transfer import SqliteTransfer
 
 
-class SqliteStore(SqliteCrawlTables):
+class SqliteStore(SqliteCrawlTables, SqliteTransfer):
     """`Store` on one SQLite file; each thread gets its own connection.
 
     Example:

@@ -1,0 +1,77 @@
+"""`communique copy-store`, `backup` and `restore`: whole archives between stores."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store, err, out
+from communique.store import transfer
+from communique.store.base import redacted
+
+
+@contextmanager
+def _progress() -> Iterator[transfer.Progress]:
+    with Progress(
+        TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task("copying")
+
+        def tell(table: str, rows: int) -> None:
+            bar.update(task, description=f"{table}: {rows} rows")
+
+        yield tell
+
+
+def _report(counts: dict[str, int], as_json: bool) -> None:
+    if as_json:
+        out.print(json.dumps(counts), markup=False)
+        return
+    filled = ", ".join(f"{table} {n}" for table, n in counts.items() if n)
+    err.print(f"copied {sum(counts.values())} rows, counts checked ({filled or 'empty'})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the archive-transfer commands to `app`."""
+
+    @app.command("copy-store")
+    def copy_store(
+        source: Annotated[str, typer.Argument(help="SQLite file or postgresql:// URL to read.")],
+        destination: Annotated[
+            str, typer.Argument(help="Empty SQLite file or postgresql:// URL to fill.")
+        ],
+        as_json: JsonOption = False,
+    ) -> None:
+        """Copy a whole archive between stores (SQLite <-> PostgreSQL), checking row counts."""
+        err.print(f"{redacted(source)} -> {redacted(destination)}")
+        with _progress() as tell:
+            counts = transfer.copy_location(source, destination, tell)
+        _report(counts, as_json)
+
+    @app.command("backup")
+    def backup(
+        file: Annotated[Path, typer.Argument(help="New SQLite file to write the archive to.")],
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Write the archive (SQLite or PostgreSQL) to a new SQLite file that --db can open."""
+        with cli_store(cli_settings(db)) as store, _progress() as tell:
+            counts = transfer.backup(store, file, tell)
+        _report(counts, as_json)
+
+    @app.command("restore")
+    def restore(
+        file: Annotated[Path, typer.Argument(help="Backup file written by `communique backup`.")],
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Load a backup into an empty archive (SQLite or PostgreSQL)."""
+        with cli_store(cli_settings(db)) as store, _progress() as tell:
+            counts = transfer.restore(file, store, tell)
+        _report(counts, as_json)

@@ -1,0 +1,132 @@
+"""Whole archives between backends: copy-store both ways, backup and restore, count checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from communique.cli import app
+from communique.errors import StoreError
+from communique.model import Change, FrontierEntry, UrlKind, statement_id
+from communique.query import parse_query
+from communique.store.base import Store, is_postgres, open_store
+from communique.store.transfer import backup, copy_store, restore
+from tests.conftest import add
+from tests.store.test_enrichment import EARLY, karabakh_enrichment
+
+LATER = datetime(2024, 7, 1, tzinfo=UTC)
+
+
+def fill(store: Store) -> None:
+    """An archive touching every table: statements, versions, enrichment, crawl state."""
+    first = add(store, "https://mfa.gov.az/1", "Victory Day", "Shusha was liberated.",
+                published=date(2023, 11, 8), fetched_at=EARLY)  # fmt: skip
+    add(store, "https://mfa.gov.az/1", "Victory Day", "Shusha was liberated in 2020.",
+        published=date(2023, 11, 8), fetched_at=LATER)  # fmt: skip
+    add(store, "https://kremlin.ru/2", "Заявление", "Россия призывает к миру.", language="ru")
+    store.put_enrichment(first.id, karabakh_enrichment(), "AZ", EARLY)
+    run = store.start_run("mfa", date(2024, 1, 1))
+    pages = [FrontierEntry(f"https://mfa.gov.az/{i}", UrlKind.PAGE) for i in range(3)]
+    store.enqueue(run.id, pages)
+    store.record_change(Change(first.id, first.url, "edited", LATER, "mfa"))
+    store.observe_site_lines("mfa.gov.az", "c1", ["Home", "Contact"])
+    store.put_robots("https://mfa.gov.az", "User-agent: *", EARLY)
+
+
+def summary(store: Store) -> dict[str, object]:
+    """What a reader sees: counts, search results, versions, enrichment, crawl state."""
+    page = store.search(parse_query("shusha OR россия"))
+    first = statement_id("https://mfa.gov.az/1")
+    return {
+        "stats": store.stats(),
+        "hits": [(h.statement, h.snippet) for h in page.hits],
+        "facets": page.facets,
+        "versions": store.versions(first),
+        "enrichment": store.get_enrichment(first),
+        "changes": store.changes(),
+        "runs": [(r.source, r.since) for r in store.runs()],
+        "lines": store.observe_site_lines("mfa.gov.az", "c1", ["Home"]),
+        "counts": store.table_counts(),
+    }
+
+
+def test_copy_to_the_other_backend_and_back_keeps_everything(tmp_path: Path, pg_url: str) -> None:
+    lite = open_store(tmp_path / "a.db")
+    pg = open_store(pg_url)
+    back = open_store(tmp_path / "b.db")
+    try:
+        fill(lite)
+        copied = copy_store(lite, pg)
+        assert copied["statements"] == 2 and copied["versions"] == 3
+        assert copy_store(pg, back) == copied
+        assert summary(pg)["counts"] == summary(back)["counts"] == summary(lite)["counts"]
+        assert summary(back) == summary(lite)
+        assert summary(pg)["stats"] == summary(lite)["stats"]
+        added = add(pg, "https://mfa.gov.az/9", "After the copy", "New text.", fetched_at=LATER)
+        assert pg.get_statement(added.id).title == "After the copy", "ids continue after a copy"
+        assert pg.start_run("other", None).id > lite.runs()[0].id
+    finally:
+        for store in (lite, pg, back):
+            store.close()
+
+
+def test_copy_refuses_a_destination_that_holds_anything(store: Store, tmp_path: Path) -> None:
+    source = open_store(tmp_path / "src.db")
+    try:
+        fill(source)
+        add(store, "https://x/1", "Already here", "Text.")
+        with pytest.raises(StoreError, match="not empty"):
+            copy_store(source, store)
+        assert store.stats().statements == 1
+    finally:
+        source.close()
+
+
+def test_backup_and_restore_round_trip(
+    store: Store, store_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    fill(store)
+    before = summary(store)
+    file = tmp_path / "backup.db"
+    backup(store, file)
+    with pytest.raises(StoreError, match="already exists"):
+        backup(store, file)
+    with pytest.raises(StoreError, match="not empty"):
+        restore(file, store)
+    if is_postgres(store_url):
+        fresh = str(request.getfixturevalue("pg_server").database())
+    else:
+        fresh = str(tmp_path / "fresh.db")
+    target = open_store(fresh)
+    try:
+        restore(file, target)
+        assert summary(target) == before
+    finally:
+        target.close()
+
+
+def test_cli_copies_sqlite_to_postgresql_and_backs_up(tmp_path: Path, pg_url: str) -> None:
+    source = open_store(tmp_path / "a.db")
+    fill(source)
+    expected = summary(source)
+    source.close()
+    runner = CliRunner()
+    result = runner.invoke(app, ["copy-store", str(tmp_path / "a.db"), pg_url, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["statements"] == 2
+    again = runner.invoke(app, ["copy-store", str(tmp_path / "a.db"), pg_url])
+    assert again.exit_code == 1 and "not empty" in again.output
+    file = tmp_path / "pg-backup.db"
+    assert runner.invoke(app, ["backup", str(file), "--db", pg_url]).exit_code == 0
+    restored = tmp_path / "restored.db"
+    result = runner.invoke(app, ["restore", str(file), "--db", str(restored)])
+    assert result.exit_code == 0, result.output
+    copy = open_store(restored)
+    try:
+        assert summary(copy) == expected
+    finally:
+        copy.close()
