@@ -87,7 +87,7 @@ def test_the_pieces_of_a_long_statement_are_parsed_side_by_side(tmp_path: Path) 
     text = long_statement(120)
     (tmp_path / "long.txt").write_text(text, encoding="utf-8")
     settings = Settings(db=str(tmp_path / "two.db"), workers=2)
-    item = next(iter(read_file(tmp_path / "long.txt", settings.max_bytes)))
+    item = next(iter(read_file(tmp_path / "long.txt", settings)))
     assert isinstance(item, RawInput)
     run = Pipeline.from_settings(settings, SqliteStore(settings.db)).start(item, None)
     at_once = []

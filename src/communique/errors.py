@@ -8,7 +8,8 @@
     │   └── WorkerError           a worker process died (`reprocess` redoes its inputs)
     └── Permanent                 retrying changes nothing; the input is quarantined
         ├── InputError            a file or URL that cannot be read as what it claims
-        │   └── Refused           a URL communique will not fetch (private address, robots.txt)
+        │   ├── Refused           a URL communique will not fetch (private address, robots.txt)
+        │   └── OverLimit         an input past a size limit of the settings (names the setting)
         ├── ExtractionError       a capture that yields no statement (reason kept)
         │   └── PdfStub           a page whose body is only a link to a PDF
         ├── QueryError            a malformed search query
@@ -79,6 +80,12 @@ class InputError(Permanent):
     """An input file or URL cannot be read as the format it claims."""
 
     status = 400
+
+
+class OverLimit(InputError):
+    """An input past one of the limits of the settings; the message names the setting."""
+
+    status = 413
 
 
 class ExtractionError(Permanent):

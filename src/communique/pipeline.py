@@ -48,7 +48,7 @@ from communique.model import (
     Statement,
     capture_id,
 )
-from communique.settings import Settings
+from communique.settings import Settings, clip
 from communique.store.base import Store
 from communique.workers import WorkerPool, shared_pool
 
@@ -446,7 +446,7 @@ def _read_unit(unit: str | Path | ExtractionFailure, settings: Settings) -> Iter
     if isinstance(unit, ExtractionFailure):
         yield unit
     elif isinstance(unit, Path):
-        yield from read_file(unit, settings.max_bytes)
+        yield from read_file(unit, settings)
     elif unit.startswith("corpus:"):
         try:
             yield from read_corpus(unit.removeprefix("corpus:"))
@@ -512,7 +512,7 @@ def ingest(
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
     sources = {s.name: s for s in store.sources()}
-    with _Writer(store, report, settings.workers) as writer:
+    with _Writer(store, report, settings) as writer:
         for item in read_targets(targets, settings, progress):
             report.inputs += 1
             if isinstance(item, ExtractionFailure):
@@ -545,7 +545,7 @@ def reprocess(store: Store, settings: Settings, progress: Progress | None = None
     sources = {s.name: s for s in store.sources()}
     total = store.count_captures()
     resuming = store.start_reprocess()
-    with _Writer(store, report, settings.workers) as writer:
+    with _Writer(store, report, settings) as writer:
         for done, capture in enumerate(store.iter_captures()):
             if progress:
                 progress(done, total, capture.url)
@@ -581,10 +581,11 @@ class _Writer:
     any stage (in a worker too) is recorded against its input and the run goes on.
     """
 
-    def __init__(self, store: Store, report: IngestReport, workers: int) -> None:
+    def __init__(self, store: Store, report: IngestReport, settings: Settings) -> None:
         self.store = store
         self.report = report
-        self.window = max(workers, 1) * 3
+        self.window = max(settings.workers, 1) * 3
+        self.max_error_chars = settings.max_error_chars
         self.pending: deque[_Pending] = deque()
 
     def __enter__(self) -> _Writer:
@@ -595,7 +596,8 @@ class _Writer:
             self._store_first()
 
     def fail(self, failure: ExtractionFailure) -> None:
-        """Record an input that yielded no document, and why."""
+        """Record an input that yielded no document, and why (the reason cut to a line)."""
+        failure = replace(failure, reason=clip(failure.reason, self.max_error_chars))
         self.store.record_failure(failure)
         self.report.failures.append(failure)
 

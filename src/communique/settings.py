@@ -25,6 +25,21 @@ class Settings:
     max_bytes: int = _setting(
         20_000_000, "Largest input accepted, in bytes (files, WARC records, URL responses)."
     )
+    max_unpacked_bytes: int = _setting(
+        8_000_000_000,
+        "Most bytes unpacked from one compressed file (.warc.gz, .jsonl.gz) before it is refused.",
+    )
+    max_header_bytes: int = _setting(
+        1_000_000,
+        "Largest header block (and longest header line) of a WARC record or of the HTTP"
+        " response it holds, in bytes.",
+    )
+    max_depth: int = _setting(
+        500, "Deepest nesting of brackets accepted in a JSON record (JSONL line, corpus item)."
+    )
+    max_error_chars: int = _setting(
+        400, "Longest error message stored or printed; the rest is cut and marked with …."
+    )
     fetch_timeout: float = _setting(20.0, "Seconds before a URL fetch gives up.")
     user_agent: str = _setting(
         "communique/0.1", "Product token of the User-Agent sent with every request."
@@ -141,3 +156,23 @@ def _coerce(name: str, default: Any, raw: str) -> Any:
         return type(default)(raw)
     except ValueError as exc:
         raise InputError(f"COMMUNIQUE_{name.upper()}={raw!r}: {exc}") from exc
+
+
+def over_limit(what: str, name: str, value: int) -> str:
+    """The message for an input refused by a limit: what is too large, and how to raise it.
+
+    Example:
+        >>> over_limit("record is larger", "max_bytes", 20)
+        'record is larger than the max_bytes limit of 20 (raise it with COMMUNIQUE_MAX_BYTES)'
+    """
+    return f"{what} than the {name} limit of {value} (raise it with COMMUNIQUE_{name.upper()})"
+
+
+def clip(message: str, limit: int = 400) -> str:
+    """`message` cut to `limit` characters (an error message quoting a huge input).
+
+    Example:
+        >>> clip("x" * 10, 4)
+        'xxx…'
+    """
+    return message if len(message) <= limit else message[: max(limit - 1, 0)] + "…"

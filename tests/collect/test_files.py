@@ -6,6 +6,7 @@ from pathlib import Path
 
 from communique.collect.files import expand_paths, read_file
 from communique.model import RECORD_CONTENT_TYPE, ExtractionFailure, RawInput
+from communique.settings import Settings
 from tests.conftest import shared_path
 
 
@@ -34,7 +35,7 @@ def test_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> N
         handle.write(b"<p>" + b"a" * 1000 + b"</p>" * 1 + b"\n" * 0)
         handle.seek(50 * 1024 * 1024)
         handle.write(b"</body></html>")
-    (item,) = read_file(big, max_bytes=20_000_000)
+    (item,) = read_file(big, Settings(max_bytes=20_000_000))
     assert isinstance(item, ExtractionFailure)
     assert "52.4 MB, over the 20 MB limit" in item.reason
 
@@ -44,7 +45,7 @@ def test_jsonl_lines_become_records_and_bad_lines_are_named(tmp_path: Path) -> N
     path.write_text(
         json.dumps({"title": "A", "text": "B", "url": "https://x/a"}) + "\n\n{oops\n[1]\n"
     )
-    items = list(read_file(path, 10_000))
+    items = list(read_file(path, Settings(max_bytes=10_000)))
     assert isinstance(items[0], RawInput) and items[0].content_type == RECORD_CONTENT_TYPE
     assert items[0].url == "https://x/a"
     assert isinstance(items[1], ExtractionFailure) and items[1].origin.endswith("s.jsonl:3")
@@ -59,7 +60,7 @@ def test_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:
     data = gzip.compress(lines)
     path = tmp_path / "cut.jsonl.gz"
     path.write_bytes(data[: len(data) // 2])
-    items = list(read_file(path, 10_000_000))
+    items = list(read_file(path, Settings(max_bytes=10_000_000)))
     assert isinstance(items[-1], ExtractionFailure)
     assert "ends early or is corrupt" in items[-1].reason
     assert 0 < sum(isinstance(i, RawInput) for i in items) < 200
@@ -67,6 +68,6 @@ def test_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:
 
 def test_shared_corpus_lines_map_to_records() -> None:
     path = shared_path("corpora", "ungdc_2020_2024.jsonl")
-    items = list(read_file(path, 20_000_000))
+    items = list(read_file(path, Settings(max_bytes=20_000_000)))
     assert len(items) == 959
     assert all(isinstance(i, RawInput) for i in items)

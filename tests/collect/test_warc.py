@@ -7,6 +7,7 @@ import pytest
 
 from communique.collect.warc import read_warc, write_warc
 from communique.model import ExtractionFailure, RawInput
+from communique.settings import Settings
 from tests.conftest import make_capture
 
 PAGES = {
@@ -21,7 +22,7 @@ def test_warc_written_and_read_back(tmp_path: Path, name: str) -> None:
     captures = [(make_capture(url, body, when), body) for url, body in PAGES.items()]
     path = tmp_path / name
     assert write_warc(path, captures) == 2
-    items = list(read_warc(path, 1_000_000))
+    items = list(read_warc(path, Settings(max_bytes=1_000_000)))
     assert all(isinstance(i, RawInput) for i in items)
     assert {i.url: i.body for i in items if isinstance(i, RawInput)} == PAGES
     first = items[0]
@@ -40,7 +41,7 @@ def test_truncated_warc_gz_yields_records_before_the_damage(tmp_path: Path) -> N
     write_warc(path, captures)
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * 0.6)])
-    items = list(read_warc(path, 10_000_000))
+    items = list(read_warc(path, Settings(max_bytes=10_000_000)))
     assert isinstance(items[-1], ExtractionFailure)
     assert "truncated or damaged" in items[-1].reason
     assert 1 <= sum(isinstance(i, RawInput) for i in items) < 6

@@ -203,7 +203,12 @@ def test_every_response_is_kept_in_warc_beside_the_database(history: History) ->
     folder = crawler.warc_folder(history.settings.db)
     files = sorted(folder.glob("*.warc.gz"))
     assert files and files[0].parent == Path(history.settings.db).parent / "archive-warc"
-    records = [r for f in files for r in read_warc(f, 10_000_000) if isinstance(r, RawInput)]
+    records = [
+        r
+        for f in files
+        for r in read_warc(f, Settings(max_bytes=10_000_000))
+        if isinstance(r, RawInput)
+    ]
     statuses = {r.status for r in records}
     assert {200, 404} <= statuses
     assert len(records) >= sum(len(log) for log in history.logs) - 30  # 302/304/xml not extractable
@@ -212,7 +217,7 @@ def test_every_response_is_kept_in_warc_beside_the_database(history: History) ->
 def test_export_warc_and_reprocess_without_fetching(history: History, tmp_path: Path) -> None:
     store = history.store
     count = export_warc(store, tmp_path / "out.warc.gz")
-    exported = [r for r in read_warc(tmp_path / "out.warc.gz", 10_000_000)]
+    exported = [r for r in read_warc(tmp_path / "out.warc.gz", Settings(max_bytes=10_000_000))]
     assert count == store.count_captures() and len(exported) >= count - 6  # minus feeds, sitemaps
     before = {s.id: s.text for s in store.iter_matches(_everything())}
     requests = len(history.site.log)

@@ -10,33 +10,40 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.utils import BUFF_SIZE
 from warcio.warcwriter import WARCWriter
 
+from communique.errors import OverLimit
 from communique.model import Capture, ExtractionFailure, Fetched, RawInput
+from communique.settings import Settings, clip, over_limit
 
 _DECODED_AWAY = {"content-encoding", "transfer-encoding", "content-length"}
 """Headers that describe the wire form; the record keeps the decoded body."""
 EXTRACTABLE = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf")
 
 
-def read_warc(path: Path, max_bytes: int) -> Iterator[RawInput | ExtractionFailure]:
+def read_warc(path: Path, settings: Settings) -> Iterator[RawInput | ExtractionFailure]:
     """Yield each extractable response or resource record of the WARC at `path`.
 
     Records of other content types (images, scripts, styles) are passed over. A damaged
     file yields the records before the damage, then one failure that says where it stopped.
+    The file is streamed: a record over `max_bytes` is skipped unread, and header lines,
+    header blocks and the bytes unpacked are capped (`max_header_bytes`, `max_unpacked_bytes`).
     """
     number = 0
     try:
         with path.open("rb") as handle:
-            records = ArchiveIterator(handle)
+            records = _Archive(handle, settings)
             for number, record in enumerate(records, start=1):
-                item = _record_input(record, path, number, max_bytes)
-                record.raw_stream.read()
+                item = _record_input(record, path, number, settings.max_bytes)
+                while record.raw_stream.read(_CHUNK):
+                    pass
                 if getattr(record.raw_stream, "limit", 0) > 0:
                     raise EOFError(f"record {number} is cut short")
                 if item is not None:
@@ -45,14 +52,67 @@ def read_warc(path: Path, max_bytes: int) -> Iterator[RawInput | ExtractionFailu
                 raise EOFError(
                     f"{path.stat().st_size - records.offset} bytes after the last record"
                 )
+    except OverLimit as exc:
+        yield _damaged(path, number, clip(str(exc), settings.max_error_chars))
     except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
-        yield ExtractionFailure(
-            "",
-            path.resolve().as_uri(),
-            f"{path}#record{number + 1}",
-            f"WARC is truncated or damaged after record {number}: {exc}",
-            datetime.now(UTC),
-        )
+        reason = f"WARC is truncated or damaged after record {number}: {exc}"
+        yield _damaged(path, number, clip(reason, settings.max_error_chars))
+
+
+_CHUNK = 1 << 20
+"""Bytes read at a time when a record's body is passed over."""
+
+
+def _damaged(path: Path, number: int, reason: str) -> ExtractionFailure:
+    """The failure that ends the reading of a WARC after record `number`."""
+    return ExtractionFailure(
+        "", path.resolve().as_uri(), f"{path}#record{number + 1}", reason, datetime.now(UTC)
+    )
+
+
+class _Bounded(DecompressingBufferedReader):  # type: ignore[misc]
+    """warcio's reader, refusing long header blocks and too many unpacked bytes.
+
+    warcio reads a record's headers (and, between records, what should be blank lines)
+    with `readline()`, which would take a whole file of zeros as one line; here a line, and
+    the lines read between two reads of a body, stop at `max_header_bytes`.
+    """
+
+    def __init__(self, stream: BinaryIO, settings: Settings) -> None:
+        super().__init__(stream, block_size=BUFF_SIZE)
+        self.settings = settings
+        self.unpacked = 0
+        self.header_bytes = 0
+
+    def _decompress(self, data: bytes) -> bytes:
+        data = cast(bytes, super()._decompress(data))
+        if self.decompressor is not None:
+            self.unpacked += len(data)
+            if self.unpacked > self.settings.max_unpacked_bytes:
+                limit = self.settings.max_unpacked_bytes
+                raise OverLimit(over_limit("unpacks to more bytes", "max_unpacked_bytes", limit))
+        return data
+
+    def readline(self, length: int | None = None) -> bytes:
+        limit = self.settings.max_header_bytes
+        room = limit - self.header_bytes + 1
+        line = cast(bytes, super().readline(room if length is None else min(length, room)))
+        self.header_bytes += len(line)
+        if self.header_bytes > limit:
+            raise OverLimit(over_limit("has a header block larger", "max_header_bytes", limit))
+        return line
+
+    def read(self, length: int | None = None) -> bytes:
+        self.header_bytes = 0
+        return cast(bytes, super().read(length))
+
+
+class _Archive(ArchiveIterator):  # type: ignore[misc]
+    """warcio's record iterator over a `_Bounded` reader."""
+
+    def __init__(self, handle: BinaryIO, settings: Settings) -> None:
+        super().__init__(handle)
+        self.reader = _Bounded(self.fh, settings)
 
 
 def _record_input(
@@ -71,11 +131,12 @@ def _record_input(
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in EXTRACTABLE:
         return None
+    declared = record.payload_length if record.payload_length >= 0 else record.length
+    if declared is not None and declared > max_bytes:  # refused before reading the body
+        return _too_large(url, origin, max_bytes)
     body = record.content_stream().read(max_bytes + 1)
     if len(body) > max_bytes:
-        return ExtractionFailure(
-            "", url, origin, f"record is over the {max_bytes} byte limit", datetime.now(UTC)
-        )
+        return _too_large(url, origin, max_bytes)
     return RawInput(
         url=url,
         body=body,
@@ -85,6 +146,11 @@ def _record_input(
         status=int(http.get_statuscode()) if http else None,
         headers=tuple(http.headers) if http else (("Content-Type", content_type),),
     )
+
+
+def _too_large(url: str, origin: str, max_bytes: int) -> ExtractionFailure:
+    reason = over_limit("record is larger", "max_bytes", max_bytes)
+    return ExtractionFailure("", url, origin, reason, datetime.now(UTC))
 
 
 def _warc_date(value: str | None) -> datetime:
