@@ -109,3 +109,43 @@ def add(store: Store, url: str, title: str, text: str, **kw: object) -> Statemen
     statement = make_statement(url, title, tuple(text.split("\n\n")), capture, **kw)  # type: ignore[arg-type]
     store.put_statement(statement, capture)
     return statement
+
+
+@pytest.fixture(scope="session")
+def un_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An enriched archive: Azerbaijan's UN General Debate speeches 2020–2024, and Armenia's of
+    2020 and 2021 (from the shared corpus)."""
+    import json
+
+    from communique.pipeline import ingest
+    from communique.settings import Settings
+
+    corpus = shared_path("corpora", "ungdc_2020_2024.jsonl")
+    lines = [
+        line
+        for line in corpus.read_text(encoding="utf-8").split("\n")
+        if line.strip()
+        and (
+            (record := json.loads(line))["country_iso3"] == "AZE"
+            or (record["country_iso3"] == "ARM" and record["year"] <= 2021)
+        )
+    ]
+    folder = tmp_path_factory.mktemp("un-archive")
+    (folder / "ungdc-az-am.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = folder / "un.db"
+    store = SqliteStore(db)
+    ingest([str(folder / "ungdc-az-am.jsonl")], store, Settings(db=str(db)))
+    store.close()
+    return db
+
+
+@pytest.fixture(scope="session")
+def live_api(un_archive: Path) -> Iterator[str]:
+    """The base URL of a real communique server (uvicorn, 127.0.0.1, a free port) over
+    `un_archive`."""
+    from communique.api.app import create_app
+    from communique.settings import Settings
+    from tests.live import live_server
+
+    with live_server(create_app(Settings(db=str(un_archive)))) as url:
+        yield url
