@@ -133,7 +133,7 @@ def un_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("un-archive")
     (folder / "ungdc-az-am.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     db = folder / "un.db"
-    store = SqliteStore(db)
+    store = open_store(str(db))
     ingest([str(folder / "ungdc-az-am.jsonl")], store, Settings(db=str(db)))
     store.close()
     return db
