@@ -1,0 +1,206 @@
+"""Benchmark linking: pair precision/recall of copies, and time and memory to link N statements.
+
+Run: .venv/bin/python bench/link.py [--shared ../shared] [--sizes 10000,100000] [--add 1000]
+Quality: the set bench/linkset.py generates from ../shared (dev half: thresholds were tuned
+on it; holdout half: never looked at while tuning), each half linked on its own, texts in a
+shuffled order. Scale: N synthetic statements made by perturbation (each drawn from the
+corpora's sentences, one in ten republished with other chrome), linked in (seen, id) order,
+then 1k more added to that archive. Targets (issue 13): precision >= 0.99, recall >= 0.95,
+no template-alike merge; 1M linked < 10 min on 2 cores in < 4 GB; add 1k to 1M < 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import random
+import resource
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from linkset import SHARED, Text, chrome_lines, generate, ungdc, variant
+
+from communique.link import Linker, signature
+
+BASELINES = Path(__file__).resolve().parent / "baselines.json"
+
+
+def pairs(groups: dict[str, str]) -> set[tuple[str, str]]:
+    members: dict[str, list[str]] = defaultdict(list)
+    for key, group in groups.items():
+        members[group].append(key)
+    return {
+        (a, b) if a < b else (b, a)
+        for keys in members.values()
+        for a, b in itertools.combinations(sorted(keys), 2)
+    }
+
+
+def family(text: Text) -> str:
+    return text.template or text.group
+
+
+def quality(texts: list[Text], half: str, verbose: bool) -> dict[str, float]:
+    chosen = [t for t in texts if t.half == half]
+    random.Random(7).shuffle(chosen)
+    by_id = {t.id: t for t in chosen}
+    linker = Linker(lambda key: by_id[key].text)
+    for text in chosen:
+        linker.add(text.id, signature(text.text))
+    predicted = pairs(linker.group)
+    truth = pairs({t.id: t.group for t in chosen})
+    fams = defaultdict(set)
+    for t in chosen:
+        fams[family(t)].add(t.id)
+    merges = [
+        (a, b)
+        for a, b in predicted - truth
+        if (
+            (by_id[a].template or by_id[b].template)
+            and family(by_id[a]) in (family(by_id[b]), by_id[b].group)
+        )
+        or family(by_id[b]) == by_id[a].group
+    ]
+    if verbose:
+        for a, b in sorted(predicted - truth)[:20]:
+            print("FALSE MERGE", a, "|", b)
+        missed = sorted(truth - predicted)
+        for a, b in missed[:20]:
+            print("MISSED", a, "|", b)
+    tp = len(predicted & truth)
+    return {
+        "texts": len(chosen),
+        "true pairs": len(truth),
+        "precision": tp / len(predicted) if predicted else 1.0,
+        "recall": tp / len(truth) if truth else 1.0,
+        "template merges": len(merges),
+    }
+
+
+class Synthetic:
+    """N statements built from the corpora's sentences; texts are rebuilt from their id."""
+
+    def __init__(self, shared: Path) -> None:
+        self.sentences = [
+            s
+            for base in ungdc(shared)
+            for p in base.paragraphs
+            for s in p.split(". ")
+            if len(s) > 40
+        ]
+        self.chrome = chrome_lines(shared)
+
+    def text(self, key: str) -> str:
+        number, _, copy = key.partition("#")
+        rng = random.Random(int(number))
+        body = [
+            ". ".join(rng.choice(self.sentences) for _ in range(3)) + "."
+            for _ in range(rng.randint(3, 8))
+        ]
+        if not copy:
+            return "\n\n".join(body)
+        from linkset import Base
+
+        return variant(
+            Base(number, "x", body[0][:60], tuple(body)), random.Random(key), self.chrome
+        )
+
+    def keys(self, start: int, count: int) -> list[str]:
+        keys = []
+        for number in range(start, start + count):
+            keys.append(str(number))
+            if number % 10 == 0:
+                keys.append(f"{number}#copy")
+        return keys
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def scale(shared: Path, size: int, add: int) -> dict[str, float]:
+    synthetic = Synthetic(shared)
+    gc.collect()
+    before = peak_mb()
+    linker = Linker(synthetic.text)
+    start = time.perf_counter()
+    keys = synthetic.keys(0, size)
+    for key in keys:
+        linker.add(key, signature(synthetic.text(key)))
+    took = time.perf_counter() - start
+    extra = synthetic.keys(10_000_000, add)
+    start = time.perf_counter()
+    for key in extra:
+        linker.add(key, signature(synthetic.text(key)))
+    added = time.perf_counter() - start
+    copies = sum(1 for k in keys if "#" in k)
+    found = sum(1 for k in keys if "#" in k and linker.group[k] == k.partition("#")[0])
+    return {
+        "statements": len(keys),
+        "link s": took,
+        "per 1k s": took / len(keys) * 1000,
+        "add 1k s": added / len(extra) * 1000,
+        "peak MB": peak_mb(),
+        "MB over start": peak_mb() - before,
+        "copies found": found / copies if copies else 1.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--sizes", default="10000,30000,100000")
+    parser.add_argument("--add", type=int, default=1000)
+    parser.add_argument("--no-scale", action="store_true")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    console = Console()
+    texts = generate(args.shared)
+    table = Table(title="linking quality (copies)")
+    for column in ("half", "texts", "true pairs", "precision", "recall", "template merges"):
+        table.add_column(column, justify="right")
+    results: dict[str, object] = {}
+    for half in ("dev", "holdout"):
+        row = quality(texts, half, args.verbose)
+        results[half] = row
+        table.add_row(half, *(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()))
+    console.print(table)
+    console.print("targets: precision >= 0.99, recall >= 0.95, template merges 0")
+    if args.no_scale:
+        return
+    table = Table(title="linking speed (one process; machine shared with 8 others, noisy)")
+    columns = (
+        "statements",
+        "link s",
+        "per 1k s",
+        "add 1k s",
+        "peak MB",
+        "MB over start",
+        "copies found",
+    )
+    for column in columns:
+        table.add_column(column, justify="right")
+    for size in (int(s) for s in args.sizes.split(",")):
+        row = scale(args.shared, size, args.add)
+        results[f"scale {size}"] = row
+        table.add_row(
+            *(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns)
+        )
+        console.print(table)
+    console.print("targets: 1M in < 600 s on 2 cores, < 4096 MB; add 1k to 1M < 5 s")
+    stored = json.loads(BASELINES.read_text()) if BASELINES.exists() else {}
+    if "link" in stored:
+        console.print(f"stored baseline: {json.dumps(stored['link'])}")
+
+
+if __name__ == "__main__":
+    main()

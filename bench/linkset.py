@@ -1,0 +1,258 @@
+"""The linking evaluation set, generated from real statements in ../shared (never copied).
+
+Positives: republication variants of real statements (UN General Debate speeches, kremlin.ru
+items, the official pages): real chrome lines taken from OTHER sites' pages added at the top
+and bottom, the headline changed, the first or last paragraph trimmed, the text re-wrapped,
+a word dropped. Negatives: every pair of different statements (many of one issuer sharing
+its boilerplate: a country's speeches of five years, kremlin.ru items with their page
+chrome), items written here from one template with other dates, names and numbers, real
+statements with their numbers and names swapped, and a news report quoting a speech.
+
+Each text carries the id of its true statement (`group`), whether it is a template-alike
+negative (`template`), and its half: `dev` (thresholds were tuned on it) or `holdout`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@dataclass(frozen=True)
+class Base:
+    """A real statement: its issuer, headline and paragraphs."""
+
+    id: str
+    issuer: str
+    title: str
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text of the evaluation set."""
+
+    id: str
+    group: str
+    text: str
+    half: str
+    template: str = ""
+    """For template-alike negatives: the template's name (siblings must stay apart)."""
+
+
+def half_of(key: str) -> str:
+    """`dev` or `holdout`, fixed by the base statement's id."""
+    return "dev" if hashlib.sha256(key.encode()).digest()[0] % 2 == 0 else "holdout"
+
+
+def ungdc(shared: Path) -> Iterator[Base]:
+    for line in (shared / "corpora" / "ungdc_2020_2024.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        paragraphs = tuple(p for p in row["text"].split("\n") if p.strip())
+        title = f"Statement by {row['country_iso3']} at the {row['session']}th session"
+        yield Base(
+            f"ungdc:{row['country_iso3']}:{row['year']}", row["country_iso3"], title, paragraphs
+        )
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[А-ЯЁA-Z«])")
+
+
+def kremlin(shared: Path) -> Iterator[Base]:
+    for line in (shared / "corpora" / "kremlin_ru_2025_sample.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        sentences = _SENTENCE.split(row["text_raw"])
+        paragraphs = tuple(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
+        yield Base(row["url"], "kremlin", row["title"], paragraphs)
+
+
+def pages(shared: Path) -> Iterator[Base]:
+    from communique.extract import extract
+    from communique.model import RawInput
+
+    for sidecar in sorted((shared / "pages").glob("*.json")):
+        gold = json.loads(sidecar.read_text(encoding="utf-8"))
+        if not isinstance(gold, dict) or gold.get("page_type") == "listing" or "file" not in gold:
+            continue
+        html = (shared / "pages" / gold["file"]).read_bytes()
+        url = gold.get("url") or f"file:{gold['file']}"
+        raw = RawInput(url, html, "text/html", gold["file"], datetime.now(UTC))
+        try:
+            found = extract(raw, None)
+        except Exception:
+            continue
+        if gold.get("dup_group") and "copyB" in gold["file"]:
+            continue  # the same page saved twice: one base
+        site = gold["file"].split("_")[1]
+        yield Base(url, site, found.title, found.paragraphs)
+
+
+def chrome_lines(shared: Path) -> dict[str, list[str]]:
+    """Short navigation and footer lines of each site's real pages."""
+    import lxml.html
+
+    lines: dict[str, list[str]] = {}
+    for path in sorted((shared / "pages").glob("*.html")):
+        site = path.name.split("_")[1]
+        doc = lxml.html.fromstring(path.read_bytes())
+        for el in doc.xpath("//nav//a|//footer//a|//header//a|//li/a|//footer//p"):
+            text = " ".join(el.text_content().split())
+            if 1 <= len(text.split()) <= 12 and text not in lines.setdefault(site, []):
+                lines[site].append(text)
+    return {site: found for site, found in lines.items() if len(found) >= 5}
+
+
+def variant(base: Base, rng: random.Random, chrome: dict[str, list[str]]) -> str:
+    """A republication of `base`: another site's chrome, another headline, trimmed, re-wrapped."""
+    paragraphs = list(base.paragraphs)
+    if len(paragraphs) >= 4 and rng.random() < 0.4:
+        paragraphs.pop(0 if rng.random() < 0.5 else -1)
+    if rng.random() < 0.3:
+        paragraphs = _drop_word(paragraphs, rng)
+    if rng.random() < 0.7:
+        words = base.title.split()
+        headline = " ".join(words[: rng.randint(3, max(3, len(words)))])
+        paragraphs.insert(0, rng.choice([headline, headline.upper(), f"News: {headline}"]))
+    site = rng.choice(sorted(chrome))
+    lines = chrome[site]
+    top = [rng.choice(lines) for _ in range(rng.randint(0, 3))]
+    bottom = [rng.choice(lines) for _ in range(rng.randint(1, 4))]
+    paragraphs = top + paragraphs + bottom
+    if rng.random() < 0.3:
+        return "\n".join(textwrap.fill(p, rng.randint(60, 100)) for p in paragraphs)
+    if rng.random() < 0.3:
+        return " ".join(paragraphs)
+    return "\n\n".join(paragraphs)
+
+
+def _drop_word(paragraphs: list[str], rng: random.Random) -> list[str]:
+    index = rng.randrange(len(paragraphs))
+    words = paragraphs[index].split()
+    plain = [i for i, w in enumerate(words) if w.islower() and w.isalpha() and len(w) > 3]
+    if plain:
+        del words[rng.choice(plain)]
+    paragraphs[index] = " ".join(words)
+    return paragraphs
+
+
+_NUMBER = re.compile(r"\d+")
+_NAME = re.compile(r"(?<=[a-zа-яё,] )[A-ZА-ЯЁ][a-zа-яё]{3,}")
+
+
+def swapped(base: Base, rng: random.Random, names: list[str]) -> str | None:
+    """`base` rewritten about another event: every number and a few names changed."""
+    text = "\n\n".join(base.paragraphs)
+    found = _NAME.findall(text)
+    if not _NUMBER.search(text) or len(found) < 2:
+        return None
+    text = _NUMBER.sub(lambda m: str(int(m.group()) + rng.randint(1, 9)), text)
+    for name in rng.sample(sorted(set(found)), min(3, len(set(found)))):
+        text = text.replace(name, rng.choice(names))
+    return text
+
+
+TEMPLATES = {
+    "national-day": (
+        "On {date}, the Embassy of {country} in {city} hosted a reception on the occasion of the"
+        " {n}th anniversary of the National Day of {country}. Ambassador {name} welcomed"
+        " {guests} guests, among them members of the diplomatic corps, representatives of the"
+        " Ministry of Foreign Affairs and of the business community. In his remarks, the"
+        " Ambassador recalled the {m} years of diplomatic relations and thanked the host country"
+        " for its support."
+    ),
+    "lecture": (
+        "The {n}th lecture in the series 'Diplomacy Today' took place on {date} at the"
+        " Diplomatic Academy in {city}. Professor {name} spoke about relations between {country}"
+        " and the region and answered questions from {guests} students and young diplomats."
+        " The next lecture of the series will be held in {m} weeks."
+    ),
+    "credentials": (
+        "On {date}, Ambassador {name} presented copies of the credentials to the Chief of"
+        " Protocol of {country} in {city}. During the meeting they discussed the preparations"
+        " for the visit of the delegation and the {n}th session of the intergovernmental"
+        " commission, planned for {m} participants."
+    ),
+    "condolences": (
+        "The Ministry of Foreign Affairs expresses its deep condolences to the people and the"
+        " Government of {country} in connection with the earthquake in {city} on {date}, which"
+        " claimed {guests} lives and injured {m} people. We wish a speedy recovery to all those"
+        " affected. Minister {name} conveyed these words to the Ambassador of {country}."
+    ),
+}
+COUNTRIES = ("Kazakhstan", "Chile", "Ghana", "Portugal", "Viet Nam", "Uruguay", "Kenya", "Norway")
+CITIES = ("Warsaw", "Lisbon", "Nairobi", "Hanoi", "Oslo", "Santiago", "Accra", "Astana")
+NAMES = ("Anna Kowalska", "Jorge Ramos", "Kwame Mensah", "Li Wei", "Ingrid Berg", "Amir Karimov")
+MONTHS = ("January", "March", "May", "June", "September", "November")
+
+
+def template_texts(rng: random.Random, per_template: int = 6) -> Iterator[tuple[str, str]]:
+    """(template name, text) written from one template with other dates, names, numbers."""
+    for name, template in TEMPLATES.items():
+        for _ in range(per_template):
+            yield (
+                name,
+                template.format(
+                    date=f"{rng.randint(1, 28)} {rng.choice(MONTHS)} {rng.randint(2015, 2025)}",
+                    country=rng.choice(COUNTRIES),
+                    city=rng.choice(CITIES),
+                    name=rng.choice(NAMES),
+                    n=rng.randint(2, 60),
+                    m=rng.randint(2, 40),
+                    guests=rng.randint(20, 400),
+                ),
+            )
+
+
+def report_about(base: Base, rng: random.Random) -> str | None:
+    """A news report about a speech that quotes a few of its sentences."""
+    sentences = [s for p in base.paragraphs for s in _SENTENCE.split(p) if len(s.split()) > 8]
+    if len(sentences) < 8:
+        return None
+    quoted = rng.sample(sentences, 3)
+    return (
+        f"The head of delegation of {base.issuer} addressed the General Assembly on Tuesday."
+        f' "{quoted[0]}" the speaker said. The address also touched on the reform of the'
+        f' Security Council. "{quoted[1]}" According to the delegation, the speech was'
+        f' well received. "{quoted[2]}"'
+    )
+
+
+CORPORA = {"ungdc": ungdc, "kremlin": kremlin, "pages": pages}
+
+
+def generate(
+    shared: Path = SHARED, seed: int = 13, corpora: tuple[str, ...] = tuple(CORPORA)
+) -> list[Text]:
+    """The whole evaluation set, the same for the same `shared`, `seed` and `corpora`."""
+    rng = random.Random(seed)
+    chrome = chrome_lines(shared)
+    bases = [base for name in corpora for base in CORPORA[name](shared)]
+    names = sorted({n for b in bases for n in _NAME.findall(" ".join(b.paragraphs[:3]))})
+    texts: list[Text] = []
+    for base in bases:
+        half = half_of(base.id)
+        others = {s: lines for s, lines in chrome.items() if s not in base.id}
+        texts.append(Text(base.id, base.id, "\n\n".join(base.paragraphs), half))
+        for number in range(rng.choice((1, 2, 3))):
+            texts.append(Text(f"{base.id}#copy{number}", base.id, variant(base, rng, others), half))
+        if rng.random() < 0.15 and (other := swapped(base, rng, names)):
+            texts.append(Text(f"{base.id}#swapped", f"{base.id}#swapped", other, half, base.id))
+        if (
+            base.id.startswith("ungdc")
+            and rng.random() < 0.1
+            and (report := report_about(base, rng))
+        ):
+            texts.append(Text(f"{base.id}#report", f"{base.id}#report", report, half, base.id))
+    for number, (name, text) in enumerate(template_texts(rng)):
+        key = f"template:{name}:{number}"
+        texts.append(Text(key, key, text, half_of(f"template:{name}:{number % 2}"), name))
+    return texts

@@ -1,0 +1,88 @@
+"""Words, shingles and facts of a statement's text, as the linker compares them.
+
+Everything here depends on the text alone (no language model), so that two copies of a
+statement always get the same keys, whichever process computed them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+SHINGLE = 3
+"""Words per shingle: short enough that a small wording edit spoils few shingles."""
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words of a text: as written (for names) and folded (for comparison)."""
+
+    written: tuple[str, ...]
+    folded: tuple[str, ...]
+
+
+def words(text: str) -> Words:
+    """Split `text` into words; line breaks, wrapping and punctuation do not matter.
+
+    Example:
+        >>> words("The  Minister\\nsaid:  'No.'").folded
+        ('the', 'minister', 'said', 'no')
+    """
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    written = tuple(_WORD.findall(text))
+    folded = tuple(_WORD.findall(text.casefold()))
+    if len(folded) != len(written):  # a letter whose folded form splits words
+        folded = tuple(w.casefold() for w in written)
+    return Words(written, folded)
+
+
+def exact_key(folded: tuple[str, ...]) -> str:
+    """The key two texts share exactly when their words are the same (an exact copy).
+
+    Example:
+        >>> exact_key(words("A  b.").folded) == exact_key(words("a\\nB").folded)
+        True
+    """
+    return hashlib.blake2b(" ".join(folded).encode(), digest_size=16).hexdigest()
+
+
+def shingle_hashes(folded: tuple[str, ...]) -> npt.NDArray[np.uint32]:
+    """The distinct 32-bit hashes of the text's runs of `SHINGLE` words.
+
+    Example:
+        >>> len(shingle_hashes(words("one two three four").folded))
+        2
+    """
+    if not folded:
+        return np.zeros(0, dtype=np.uint32)
+    ids = np.fromiter(map(zlib.crc32, map(str.encode, folded)), np.uint64, len(folded))
+    if len(ids) < SHINGLE:
+        ids = np.array([zlib.crc32(" ".join(folded).encode())], dtype=np.uint64)
+        return ids.astype(np.uint32)
+    mixed = np.zeros(len(ids) - SHINGLE + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(SHINGLE):
+            part = ids[offset : offset + len(mixed)]
+            mixed = (mixed ^ part) * np.uint64(0x9E3779B97F4A7C15)
+            mixed ^= mixed >> np.uint64(29)
+    return np.unique((mixed >> np.uint64(32)).astype(np.uint32))
+
+
+def is_number(word: str) -> bool:
+    """A word carrying digits: a date, a year, an amount, a reference number."""
+    return bool(_DIGIT.search(word))
+
+
+def is_name(word: str) -> bool:
+    """A word written with a capital (a name or place in scripts that have capitals)."""
+    return word[:1].isupper()
