@@ -36,7 +36,7 @@ def _form(
     q: str, date_from: str, date_to: str, order: str = "relevance", page: int = 1
 ) -> SearchForm:
     return SearchForm(
-        q=q, date_from=date_from.strip(), date_to=date_to.strip(), order=order, page=page
+        q=q.strip(), date_from=date_from.strip(), date_to=date_to.strip(), order=order, page=page
     )
 
 
@@ -56,7 +56,7 @@ def search_page(
     return render(
         "search.html",
         view="Search",
-        q=q,
+        q=form.q,
         form=form,
         page=found,
         pager=pager,
@@ -191,7 +191,7 @@ def timeline_page(
         form=form,
         buckets=buckets,
         most=most,
-        events=inside[:300],
+        events=inside[: 100 if not at.strip() else 300],
         shown_of=len(inside),
         trail=trail,
         at=at,

@@ -15,12 +15,27 @@
     .then((r) => r.json())
     .then((world) => {
       const land = topojson.feature(world, world.objects.countries);
+      land.features = land.features.filter((f) => f.id !== "010"); // Antarctica
+      land.features.forEach(unwrap);
       L.geoJSON(land, {
         style: { color: "#8a94a6", weight: 0.6, fillColor: "#e4e8ee", fillOpacity: 1 },
         interactive: false,
       }).addTo(map).bringToBack();
     });
 
+  // Rings cut at the antimeridian jump from +180 to -180: keep them continuous instead,
+  // so Leaflet draws no line across the whole map.
+  function unwrap(feature) {
+    const g = feature.geometry;
+    const polygons = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+    polygons.forEach((rings) => rings.forEach((ring) => {
+      for (let i = 1; i < ring.length; i++) {
+        const d = ring[i][0] - ring[i - 1][0];
+        if (d > 180) ring[i][0] -= 360;
+        else if (d < -180) ring[i][0] += 360;
+      }
+    }));
+  }
   function radius(count) {
     return 5 + Math.min(18, Math.sqrt(count) * 3);
   }
