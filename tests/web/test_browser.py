@@ -227,7 +227,7 @@ def test_atom_feed_of_the_page_reads_back_with_feedparser(browser: Any, server: 
     )
     response = visit.page.request.get(server + str(href))
     feed = feedparser.parse(response.body())
-    total = visit.page.request.get(server + "/api/search?q=Belarus").json()["total"]
+    total = visit.page.request.get(server + "/api/v1/search?q=Belarus").json()["total"]
     assert not feed.bozo and len(feed.entries) == total > 0
     assert all(e.link.startswith(server + "/statements/") for e in feed.entries)
     visit.close()
