@@ -15,7 +15,7 @@ from enum import StrEnum
 PIPELINE_VERSION = "core-1+extract-2"
 """Recorded on every derived record; bump when extraction output changes."""
 
-ENRICH_VERSION = "enrich-3"
+ENRICH_VERSION = "enrich-4"
 """Recorded on every enrichment; bump when enrichment output changes."""
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"

@@ -34,6 +34,7 @@ from communique.errors import (
 )
 from communique.extract import extract, sitechrome
 from communique.extract.selected import extract_selected
+from communique.lang import profile
 from communique.model import (
     PIPELINE_VERSION,
     RECORD_CONTENT_TYPE,
@@ -195,7 +196,7 @@ class ParseStage:
         extraction = doc.extraction
         if not self.active or extraction is None or extraction.is_listing:
             return []
-        language = extraction.language or "en"
+        language = profile(extraction.language).code
         if not nlp.parses(language) or not extraction.text.strip():
             return []  # enrichment then runs without entities
         text = extraction.text

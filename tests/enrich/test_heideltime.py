@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from communique.enrich import heideltime, rule_patterns
+from communique.lang import profiles
 from communique.model import Extraction
 from communique.pipeline import extract_targets
 from communique.settings import Settings
@@ -96,7 +97,7 @@ def rule_checks(language: str = "english") -> list[tuple[Any, Any]]:
     """Each installed HeidelTime rule pattern of `language` with the fast check it got."""
     import jpype
 
-    code = {name: code for code, name in heideltime.LANGUAGES.items()}[language]
+    code = next(p.code for p in profiles().values() if p.heideltime == language)
     heideltime.tag("Warm up on 8 May 2020.", code, date(2020, 9, 22))
     java = heideltime._classes()
     which = java["language"].getLanguageFromString(language)

@@ -143,14 +143,15 @@ def test_the_cache_reads_back_what_was_written(tmp_path: Path, gazetteer: Gazett
         "names": {"shusha": 0, "susa": 0},
         "skeletons": {"AZ": {skeleton("Jabrayil"): [1]}},
         "subdivisions": [],
-        "common_words": ["council"],
+        "common_words": {"en": ["council"]},
     }
     path = tmp_path / "gazetteer.marshal"
     _write_cache(path, tables)
     small = Gazetteer(_read_cache(path) or {})
     assert small.by_name("Şuşa") == [shusha]
     assert small.by_skeleton("Cəbrayıl", "AZ") == [jabrayil]
-    assert small.is_common("Council") and not small.is_common("Shusha")
+    assert small.is_common("Council", "en") and not small.is_common("Shusha", "en")
+    assert not small.is_common("Council", "fr")
     path.write_bytes(b"not marshal data")
     assert _read_cache(path) is None
     blocked = tmp_path / "a-file" / "gazetteer.marshal"

@@ -17,6 +17,7 @@ from communique.enrich.places import Context, Span, resolve, strip_article
 from communique.enrich.references import find_references
 from communique.enrich.times import tag_times, tagger_name
 from communique.enrich.vicinity import Vicinity
+from communique.lang import profile
 from communique.model import Enrichment, Entity, Parse, Place
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
@@ -45,7 +46,7 @@ class Enricher:
     ) -> Enrichment:
         """Everything found in `text` (offsets into `text`); `parsed` is its `nlp.parse` when
         that was done already (in workers)."""
-        language = language or "en"
+        language = profile(language).code
         if parsed is None:
             parsed = nlp_models.parse(text, language)
         entities = list(parsed.entities) if parsed is not None else []
@@ -73,7 +74,7 @@ class Enricher:
         self, text: str, language: str | None = "en", issuer_country: str | None = None
     ) -> list[Place]:
         """Only the places of `text` (no times, events or references)."""
-        language = language or "en"
+        language = profile(language).code
         parsed = nlp_models.parse(text, language)
         if parsed is None:
             return []

@@ -3,7 +3,8 @@
 Names come from pycountry (and the archive's aliases); adjectives and demonyms are matched by
 a general rule (a long shared prefix with one country's name: "Azerbaijani" → Azerbaijan,
 "Uzbek" → Uzbekistan) plus a short table of irregular forms ("Dutch", "Swiss"). Names in
-other languages (`LOCALIZED`) come from pycountry's translations and countryinfo's.
+other languages (whose profile has `country_names`) come from pycountry's translations and
+countryinfo's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pycountry
 
 from communique.extract.countries import country_names
 from communique.extract.textutil import fold
+from communique.lang import profile
 
 IRREGULAR = {
     "american": "US",
@@ -117,7 +119,7 @@ def _single_names() -> dict[str, tuple[str, bool]]:
 @functools.lru_cache(maxsize=65_536)
 def country_code(text: str, language: str | None = None) -> str | None:
     """The ISO alpha-2 code of a country named, or described by an adjective, in `text`
-    (English, or as written in `language`, one of `LOCALIZED`).
+    (English, or as written in `language` when its profile has `country_names`).
 
     Example:
         >>> [country_code(w) for w in ("the Republic of Armenia", "Azerbaijani", "Uzbeks")]
@@ -221,29 +223,10 @@ def written_as_name(text: str) -> bool:
     return not text.split()[0].islower()
 
 
-LOCALIZED = ("de", "es", "fr", "it", "nl", "pt", "ru")
-"""Languages whose country names are known: those HeidelTime reads, which have no English
-NER model here, and Russian."""
-LOCAL_IRREGULAR = {
-    "ru": {
-        "США": "US",
-        "Америка": "US",
-        "Великобритания": "GB",
-        "Британия": "GB",
-        "КНР": "CN",
-        "КНДР": "KP",
-        "ОАЭ": "AE",
-        "ЮАР": "ZA",
-    },
-}
-"""Names in everyday use that neither pycountry nor countryinfo gives."""
-_GENITIVE_S = re.compile(r"[^sxzß]$")
-
-
 @functools.cache
 def localized_names(language: str | None) -> dict[str, str]:
     """Country names as written in `language` → ISO alpha-2: pycountry's translations of the
-    ISO 3166 names and countryinfo's, and German genitives ("Russlands").
+    ISO 3166 names and countryinfo's, and the other forms its profile gives ("Russlands").
 
     Example:
         >>> names = localized_names("de")
@@ -252,11 +235,12 @@ def localized_names(language: str | None) -> dict[str, str]:
     """
     from countryinfo import CountryInfo
 
-    if language not in LOCALIZED:
+    known = profile(language)
+    if not known.country_names:
         return {}
     names: dict[str, str] = {}
     translation = gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[known.code], fallback=True
     )
     for country in pycountry.countries:
         for attr in ("name", "common_name", "official_name"):
@@ -265,19 +249,15 @@ def localized_names(language: str | None) -> dict[str, str]:
                 names.setdefault(translation.gettext(value), country.alpha_2)
     for info in CountryInfo.all().values():
         code = (info.get("ISO") or {}).get("alpha2")
-        name = (info.get("translations") or {}).get(language)
-        if language in (info.get("languages") or ()):  # its own name: "Deutschland", "Россия"
+        name = (info.get("translations") or {}).get(known.code)
+        if known.code in (info.get("languages") or ()):  # its own name: "Deutschland", "Россия"
             name = name or _without_accents(info.get("nativeName") or "")
         if code and name:
             names.setdefault(name, code)
     names = {name: code for name, code in names.items() if "," not in name and len(name) > 3}
-    names |= LOCAL_IRREGULAR.get(language, {})
-    if language == "de":
-        names |= {f"{n}s": c for n, c in names.items() if " " not in n and _GENITIVE_S.search(n)}
-    if language == "ru":
-        names |= {form: c for n, c in names.items() for form in russian_cases(n)}
-        names |= {n.replace("ё", "е"): c for n, c in names.items() if "ё" in n}
-    return names
+    names |= known.irregular_countries
+    forms = known.country_name_forms
+    return names | {form: code for name, code in names.items() for form in forms(name)}
 
 
 def _without_accents(name: str) -> str:
@@ -285,46 +265,10 @@ def _without_accents(name: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).replace("\u0301", ""))
 
 
-_HUSHING = "гкхжшчщ"
-_VOWELS = "аеёиоуыэюя"
-
-
-def russian_cases(name: str) -> list[str]:
-    """The other case forms of a one-word Russian country name, by its ending (words ending in
-    a vowel other than а/я, or in а after a vowel, do not decline: "Перу", "Мали", "Самоа").
-
-    Example:
-        >>> russian_cases("Россия"), russian_cases("Китай")
-        (['России', 'Россию', 'Россией'], ['Китая', 'Китаю', 'Китаем', 'Китае'])
-        >>> russian_cases("Америка")
-        ['Америки', 'Америке', 'Америку', 'Америкой']
-    """
-    if " " in name or "-" in name or not name[-1].isalpha():
-        return []
-    stem, last = name[:-1], name[-1]
-    if name.endswith("ия"):
-        return [stem + "и", stem + "ю", stem + "ей"]
-    if last == "я":
-        return [stem + "и", stem + "е", stem + "ю", stem + "ей"]
-    if last == "а" and stem[-1:] in _VOWELS:  # "Самоа" does not decline
-        return []
-    if last == "а":
-        plural = "и" if stem[-1:] in _HUSHING else "ы"
-        instrumental = "ей" if stem[-1:] in "жшчщц" else "ой"
-        return [stem + plural, stem + "е", stem + "у", stem + instrumental]
-    if last == "ь":
-        return [stem + "и", stem + "ью"]
-    if last == "й":
-        return [stem + "я", stem + "ю", stem + "ем", stem + "е"]
-    if last in "бвгдзклмнпрстфхцчшщж":
-        return [name + "а", name + "у", name + "ом", name + "е"]
-    return []
-
-
 @functools.cache
 def localized_keys(language: str | None) -> dict[str, str]:
     """`localized_names` folded as `country_code` folds what it reads."""
-    return {fold(name): code for name, code in localized_names(language or "en").items()}
+    return {fold(name).replace(".", ""): code for name, code in localized_names(language).items()}
 
 
 def localized_patterns(language: str) -> list[dict[str, Any]]:

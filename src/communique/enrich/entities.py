@@ -6,7 +6,7 @@ import bisect
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from communique.enrich.places import Span
@@ -14,7 +14,7 @@ from communique.model import Entity
 
 PLACE_LABELS = {"GPE", "LOC", "FAC", "NORP"}
 """Labels whose spans are resolved against the gazetteer without restriction."""
-OTHER_LABELS = {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "MISC", "PER"}
+OTHER_LABELS = {"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "MISC"}
 """Labels spaCy sometimes gives to towns; kept only when they name a town of a focus country."""
 CONTAINER_LABELS = {"ORG", "EVENT", "FAC", "LAW", "WORK_OF_ART", "NORP", "GPE", "LOC", "MISC"}
 """Labels of names that often hold a place name ("Texas A&M University", "Turkish-Russian")."""
@@ -33,24 +33,25 @@ _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
-NAME_LABELS = {*PLACE_LABELS, *OTHER_LABELS, *CONTAINER_LABELS, "LANGUAGE", "PER"}
+NAME_LABELS = {*PLACE_LABELS, *OTHER_LABELS, *CONTAINER_LABELS, "LANGUAGE"}
 """Labels of proper names, which are never written all in lower case."""
 
 
-def entities_of(doc: Any) -> list[Entity]:
-    """Entities of a spaCy `doc`, with character offsets, but no name written all in lower
-    case ("the china was ready" names no country).
+def entities_of(doc: Any, labels: Mapping[str, str] | None = None) -> list[Entity]:
+    """Entities of a spaCy `doc`, with character offsets and their labels mapped by `labels`
+    (the language profile's), but no name written all in lower case ("the china was ready"
+    names no country).
 
     Example:
         >>> from communique.enrich.nlp import load_pipeline
         >>> [e.text for e in entities_of(load_pipeline("en")("Fine china from China."))]
         ['China']
     """
-    return [
-        Entity(e.text, e.label_, e.start_char, e.end_char)
-        for e in doc.ents
-        if not (e.label_ in NAME_LABELS and e.text.islower())
-    ]
+    labels = labels or {}
+    found = (
+        Entity(e.text, labels.get(e.label_, e.label_), e.start_char, e.end_char) for e in doc.ents
+    )
+    return [e for e in found if not (e.label in NAME_LABELS and e.text.islower())]
 
 
 def place_spans(text: str, entities: list[Entity]) -> list[Span]:

@@ -9,7 +9,7 @@ from typing import Generic, Protocol, TypeVar
 from communique.enrich.countries import country_code
 from communique.model import Entity, Event, Place, TimeExpr
 
-ACTOR_LABELS = {"ORG", "PERSON", "GPE", "NORP", "PER"}
+ACTOR_LABELS = {"ORG", "PERSON", "GPE", "NORP"}
 _CALENDAR_VALUE = re.compile(r"^\d{4}(?:-\d\d(?:-\d\d)?)?$")
 MIN_WORDS = 5
 """Shorter sentences are headings or salutations, not accounts of what happened."""
@@ -89,7 +89,7 @@ def _actors(entities: list[Entity], language: str | None) -> tuple[str, ...]:
             code = country_code(entity.text, language)
             if code:
                 names.append(code)
-            elif entity.label in ("ORG", "PERSON", "PER"):
+            elif entity.label in ("ORG", "PERSON"):
                 names.append(entity.text)
     return _unique(names)
 

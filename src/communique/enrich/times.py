@@ -25,6 +25,7 @@ from datetime import date
 
 from communique.enrich import anchors, heideltime, lexicon, rules, tense
 from communique.errors import InputError
+from communique.lang import profile
 from communique.model import TimeExpr
 
 _MONTH = lexicon.MONTH_RE
@@ -76,17 +77,12 @@ def tagger_name(language: str | None, tagger: str = "auto") -> str | None:
     """
     if tagger not in TAGGERS:
         raise InputError(f"unknown time tagger {tagger!r}: use one of {', '.join(TAGGERS)}")
-    english = is_english(language)
-    if tagger == "rules" or (tagger == "auto" and english):
-        return "rules" if english else None
-    if language in heideltime.LANGUAGES and heideltime.available():
+    own_rules = profile(language).time_rules
+    if tagger == "rules" or (tagger == "auto" and own_rules):
+        return "rules" if own_rules else None
+    if heideltime.covers(language):
         return "heideltime"
-    return "rules" if english else None
-
-
-def is_english(language: str | None) -> bool:
-    """English, or not known (texts are taken as English then, as in `Enricher.enrich`)."""
-    return language in (None, "en")
+    return "rules" if own_rules else None
 
 
 def tag_times(
@@ -100,12 +96,12 @@ def tag_times(
         ['2020-11-08', '2020-11-10']
     """
     name = tagger_name(language, tagger)
-    english = is_english(language)
-    if english and not MAY_HOLD_TIME.search(text):
+    own_rules = profile(language).time_rules
+    if own_rules and not MAY_HOLD_TIME.search(text):
         return []
     if name == "heideltime":
-        found = heideltime.tag(text, language or "en", published)
-        if english:
+        found = heideltime.tag(text, profile(language).code, published)
+        if own_rules:
             found = with_rule_finds(without_numbers(text, found), rules.tag(text, published))
     elif name == "rules":
         found = rules.tag(text, published)
@@ -114,7 +110,7 @@ def tag_times(
     found = narrative_years(text, found, published)
     if published is not None:
         found = [by_tense(text, t, published) for t in found]
-        if english:
+        if own_rules:
             found = anchors.resolve(text, found, published)
     return merge_ranges(text, join_clock_times(text, found))
 

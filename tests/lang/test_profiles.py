@@ -1,0 +1,61 @@
+"""The language profiles: one registry, well-formed entries, and steps that ask it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from communique.enrich.countries import country_code, localized_names
+from communique.enrich.nlp import load_pipeline, parses
+from communique.enrich.times import tagger_name
+from communique.lang import DEFAULT, Profile, profile, profiles
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "communique"
+
+
+def test_every_module_is_a_profile_under_its_own_code() -> None:
+    modules = {p.stem for p in (SRC / "lang").glob("*.py") if p.stem != "__init__"}
+    assert set(profiles()) == modules
+    assert profile(None) is profile(DEFAULT)
+    assert profile("xx") == Profile("xx", "xx")
+
+
+@pytest.mark.parametrize("known", list(profiles().values()), ids=list(profiles()))
+def test_profile_is_well_formed(known: Profile) -> None:
+    assert len(known.months) in (0, 12)
+    assert all(name == name.lower() for month in known.months for name in month.split())
+    assert all(cue == cue.lower() for cue in (*known.date_cues, *known.title_cues))
+    assert all(len(code) == 2 and code.isupper() for code in known.irregular_countries.values())
+    if known.country_names:
+        assert len(localized_names(known.code)) > 150, known.code
+
+
+def test_steps_follow_the_profile() -> None:
+    assert tagger_name("en") == "rules" and tagger_name("ru") is None
+    assert parses("ru") and not parses("xx") and load_pipeline("xx") is None
+    assert country_code("Китаем", "ru") == "CN" and country_code("Russlands", "de") == "RU"
+
+
+def _language_literals(tree: ast.AST) -> list[str]:
+    """String constants compared with something (==, !=, in): a language code test."""
+    codes = set(profiles())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for part in [node.left, *node.comparators]:
+                items = part.elts if isinstance(part, (ast.Tuple, ast.List, ast.Set)) else [part]
+                found += [
+                    i.value for i in items if isinstance(i, ast.Constant) and i.value in codes
+                ]
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((SRC / "enrich").glob("*.py")), ids=lambda p: p.name)
+def test_enrichment_never_tests_a_language_code(path: Path) -> None:
+    assert _language_literals(ast.parse(path.read_text(encoding="utf-8"))) == []
+
+
+def test_language_code_check_catches_a_test() -> None:
+    assert _language_literals(ast.parse('x = language in (None, "en")')) == ["en"]
