@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from communique.model import Capture, DocType, Statement, statement_id
+from communique.model import Capture, DatePrecision, DocType, Statement, statement_id
 from communique.store.base import Store, open_store
 from tests.pgserver import PgServer, server_bin
 
@@ -85,6 +85,7 @@ def make_statement(
     country: str | None = "AZ",
     language: str = "en",
     doc_type: DocType = DocType.STATEMENT,
+    published_precision: DatePrecision = DatePrecision.DAY,
 ) -> Statement:
     return Statement(
         id=statement_id(url),
@@ -98,6 +99,7 @@ def make_statement(
         language=language,
         doc_type=doc_type,
         capture_ids=(capture.id,),
+        published_precision=published_precision,
     )
 
 

@@ -30,7 +30,7 @@ from communique.cli_common import cli_store as _store
 from communique.cli_crawl import register
 from communique.cli_store import register as register_store
 from communique.errors import CommuniqueError
-from communique.model import Enrichment, Extraction, ExtractionFailure, IngestReport
+from communique.model import Enrichment, Extraction, ExtractionFailure, IngestReport, date_label
 from communique.query import parse_date_bound
 from communique.search import (
     EXPORT_FORMATS,
@@ -117,7 +117,8 @@ def extract(
             err.print(f"[red]✗[/] {result.origin}: {result.reason}", markup=True)
         else:
             kind = "listing" if result.is_listing else result.doc_type.value
-            out.print(f"[bold]{result.title}[/] ({kind}, {result.language}, {result.published})")
+            day = result.published_label
+            out.print(f"[bold]{result.title}[/] ({kind}, {result.language}, {day})")
             out.print(result.text, markup=False)
             out.print()
 
@@ -159,7 +160,7 @@ def enrich_command(
 
 
 def _print_enrichment(extraction: Extraction, enrichment: Enrichment) -> None:
-    out.print(f"[bold]{extraction.title}[/] ({extraction.language}, {extraction.published})")
+    out.print(f"[bold]{extraction.title}[/] ({extraction.language}, {extraction.published_label})")
     out.print(f"countries: {', '.join(enrichment.countries) or '-'}", markup=False)
     places = dict.fromkeys(f"{p.name} ({p.lat:.2f}, {p.lon:.2f})" for p in enrichment.places)
     out.print(f"places: {'; '.join(places) or '-'}", markup=False)
@@ -177,9 +178,11 @@ def _extraction_dict(result: Extraction | ExtractionFailure) -> dict[str, Any]:
     return {
         "url": result.url,
         "title": result.title,
-        "published": result.published.isoformat() if result.published else None,
+        "published": date_label(result.published, result.published_precision),
         "published_source": result.published_source,
         "published_confidence": result.published_confidence,
+        "published_precision": result.published_precision.value,
+        "modified": result.modified.isoformat() if result.modified else None,
         "paragraph_languages": list(result.paragraph_languages),
         "issuer": result.issuer,
         "country": result.country,
@@ -218,9 +221,8 @@ def search_command(
         for hit in page.hits:
             s = hit.statement
             out.print(f"[bold]{s.title}[/]  [dim]{s.id}[/]")
-            out.print(
-                f"  {s.published or '—'} · {s.issuer or '?'} · {s.country or '?'} · {s.language}"
-            )
+            day = s.published_label or "—"
+            out.print(f"  {day} · {s.issuer or '?'} · {s.country or '?'} · {s.language}")
             snippet = snippet_plain(hit.snippet.replace("[", "\\["), "[yellow]", "[/yellow]")
             out.print("  " + " ".join(snippet.split()))
     if page.next_cursor:

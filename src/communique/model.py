@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-PIPELINE_VERSION = "core-1+extract-2"
+PIPELINE_VERSION = "core-1+extract-3"
 """Recorded on every derived record; bump when extraction output changes."""
 
 ENRICH_VERSION = "enrich-4"
@@ -20,6 +20,48 @@ ENRICH_VERSION = "enrich-4"
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"
 """Content type of a capture holding one structured record (a JSONL line, a corpus item)."""
+
+
+class DatePrecision(StrEnum):
+    """How much of a published date is known: the day, only the month, or only the year."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+def date_label(value: date | None, precision: str, inferred: bool = False) -> str | None:
+    """Write a date only as precisely as it is known; an inferred one says so.
+
+    Example:
+        >>> date_label(date(2020, 1, 1), "year"), date_label(date(2023, 9, 1), "month", True)
+        ('2020', '2023-09 (inferred)')
+    """
+    if value is None:
+        return None
+    text = {"year": f"{value.year:04d}", "month": f"{value.year:04d}-{value.month:02d}"}.get(
+        precision, value.isoformat()
+    )
+    return f"{text} (inferred)" if inferred else text
+
+
+def date_end(value: date, precision: str) -> date:
+    """The last day a date of this precision may stand for (itself for a day).
+
+    Example:
+        >>> date_end(date(2020, 2, 1), "month"), date_end(date(2020, 1, 1), "year")
+        (datetime.date(2020, 2, 29), datetime.date(2020, 12, 31))
+    """
+    if precision == DatePrecision.YEAR:
+        return date(value.year, 12, 31)
+    if precision == DatePrecision.MONTH:
+        following = date(value.year + value.month // 12, value.month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    return value
+
+
+INFERRED = "inferred"
+"""`published_source` of a date read from what the text tells, not given by its source."""
 
 
 class DocType(StrEnum):
@@ -153,6 +195,17 @@ class Extraction:
     """Where the date came from: e.g. `record`, `dateline`, `htmldate`, `none`."""
     published_confidence: float = 0.0
     """How far the date can be trusted (0–1), from the kind of evidence it came from."""
+    published_precision: DatePrecision = DatePrecision.DAY
+    """Whether `published` is known to the day, or only its month or year (then the 1st)."""
+    modified: date | None = None
+    """The page's own last-update date, when it gives one (never taken for `published`)."""
+
+    @property
+    def published_label(self) -> str | None:
+        """The published date as precisely as it is known ("2020", "2020-06", "2020-06-15")."""
+        inferred = self.published_source == INFERRED
+        return date_label(self.published, self.published_precision, inferred)
+
     issuer: str | None = None
     country: str | None = None
     language: str | None = None
@@ -186,6 +239,19 @@ class Statement:
     published_confidence: float = 0.0
     paragraph_languages: tuple[str | None, ...] = ()
     """Each paragraph's language when the text mixes languages; empty when it has one."""
+    published_precision: DatePrecision = DatePrecision.DAY
+    modified: date | None = None
+
+    @property
+    def published_label(self) -> str | None:
+        """The published date as precisely as it is known ("2020", "2020-06", "2020-06-15")."""
+        inferred = self.published_source == INFERRED
+        return date_label(self.published, self.published_precision, inferred)
+
+    @property
+    def published_end(self) -> date | None:
+        """The last day the published date may stand for (the date itself when exact)."""
+        return date_end(self.published, self.published_precision) if self.published else None
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -210,6 +276,8 @@ class Statement:
             published=extraction.published,
             published_source=extraction.published_source,
             published_confidence=extraction.published_confidence,
+            published_precision=extraction.published_precision,
+            modified=extraction.modified,
             paragraph_languages=extraction.paragraph_languages,
             issuer=extraction.issuer,
             country=extraction.country,

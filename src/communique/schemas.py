@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
 from communique import model
-from communique.model import DocType
+from communique.model import DatePrecision, DocType
 
 
 def _iso(moment: datetime) -> str:
@@ -69,11 +69,15 @@ class StatementMeta(Schema):
     """Canonical URL where the issuer published it."""
     title: str
     published: date | None
-    """Publication date, when one was found."""
+    """Publication date, when one was found (the first day of it when only a month or year)."""
     published_source: str
-    """Where the date came from: `record`, `dateline`, `htmldate`, `none`…"""
+    """Where the date came from: `record`, `dateline`, `htmldate`, `inferred`, `none`…"""
     published_confidence: float
     """How far the date can be trusted, from 0 to 1."""
+    published_precision: DatePrecision = DatePrecision.DAY
+    """How much of the date is known: `day`, or only the `month` or the `year`."""
+    modified: date | None = None
+    """The page's own last-update date, when it gives one."""
     issuer: str | None
     """Who issued it, as the page names them."""
     country: str | None
@@ -99,6 +103,8 @@ class StatementMeta(Schema):
             "published": statement.published,
             "published_source": statement.published_source,
             "published_confidence": statement.published_confidence,
+            "published_precision": statement.published_precision,
+            "modified": statement.modified,
             "issuer": statement.issuer,
             "country": statement.country,
             "language": statement.language,

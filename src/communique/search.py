@@ -25,6 +25,8 @@ EXPORT_FIELDS = (
     "published",
     "published_source",
     "published_confidence",
+    "published_precision",
+    "modified",
     "issuer",
     "country",
     "language",

@@ -9,7 +9,7 @@ import pytest
 
 from communique.errors import ExtractionError, InputError
 from communique.extract import extract
-from communique.model import RECORD_CONTENT_TYPE, DocType
+from communique.model import RECORD_CONTENT_TYPE, DatePrecision, DocType
 from tests.extract.conftest import raw, shared
 
 
@@ -26,7 +26,8 @@ def test_ungdc_speech() -> None:
     assert result.country == "AF"
     assert result.issuer == "Government of Afghanistan"
     assert result.doc_type == DocType.SPEECH
-    assert result.published is None
+    assert result.published == date(2020, 1, 1)
+    assert result.published_precision == DatePrecision.YEAR
     assert result.language == "en"
     assert result.paragraphs[0] == "Bismillah Rahman-ur-Rahim"
     assert len(result.paragraphs) == len([p for p in record["text"].split("\n") if p.strip()])

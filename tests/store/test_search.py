@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from communique.model import DocType
+from communique.model import DatePrecision, DocType
 from communique.query import parse_query
 from communique.store.base import Store
 from tests.conftest import add
@@ -130,3 +130,64 @@ def test_cursor_pages_through_everything_without_repeats(store: Store, order: st
         cursor = page.next_cursor
     assert len(seen) == len(set(seen)) == 53
     assert len(list(store.iter_matches(parse_query("peace", order), batch=7))) == 53
+
+
+@pytest.fixture
+def partly_dated(store: Store) -> Store:
+    add(
+        store,
+        "https://un.example/year",
+        "General Debate speech",
+        "We speak for peace.",
+        published=date(2020, 1, 1),
+        published_precision=DatePrecision.YEAR,
+    )
+    add(
+        store,
+        "https://un.example/month",
+        "Monthly bulletin",
+        "We speak for peace.",
+        published=date(2020, 6, 1),
+        published_precision=DatePrecision.MONTH,
+    )
+    add(
+        store,
+        "https://un.example/day",
+        "Statement",
+        "We speak for peace.",
+        published=date(2020, 6, 15),
+    )
+    add(
+        store,
+        "https://sotu.example/1790",
+        "Annual Message",
+        "We speak for peace.",
+        published=date(1790, 1, 8),
+    )
+    return store  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("from:2020", {"year", "month", "day"}),
+        ("from:2020 to:2020", {"year", "month", "day"}),
+        ("to:2020-06", {"month", "day", "1790"}),
+        ("from:2020-06 to:2020-06", {"month", "day"}),
+        ("from:2020-06-01 to:2020-06-15", {"day"}),
+        ("to:1800", {"1790"}),
+    ],
+)
+def test_a_date_matches_only_within_its_precision(
+    partly_dated: Store, query: str, expected: set[str]
+) -> None:
+    assert set(ids_of(partly_dated, query)) == expected
+
+
+def test_partial_dates_round_trip_and_show_as_known(partly_dated: Store) -> None:
+    hits = {h.statement.url.rsplit("/", 1)[1]: h.statement for h in partly_dated.search(
+        parse_query("peace")).hits}  # fmt: skip
+    assert hits["year"].published_precision == DatePrecision.YEAR
+    assert hits["year"].published_label == "2020"
+    assert hits["month"].published_label == "2020-06"
+    assert hits["1790"].published_label == "1790-01-08"

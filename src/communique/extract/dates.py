@@ -6,6 +6,8 @@ import functools
 import re
 from datetime import date, datetime
 
+from communique.model import INFERRED, DatePrecision, RawInput
+
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
@@ -27,6 +29,25 @@ for _number, _names in enumerate(
 ):
     for _name in _names.split():
         _MONTHS[_name] = _number
+for _number, _names in enumerate(
+    (
+        "يناير كانون_الثاني",
+        "فبراير شباط",
+        "مارس آذار",
+        "أبريل إبريل نيسان",
+        "مايو أيار",
+        "يونيو يونيه حزيران",
+        "يوليو يوليه تموز",
+        "أغسطس آب",
+        "سبتمبر أيلول",
+        "أكتوبر تشرين_الأول",
+        "نوفمبر تشرين_الثاني",
+        "ديسمبر كانون_الأول",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name.replace("_", " ")] = _number
 
 _MONTH = (
     "(?P<month>"
@@ -34,17 +55,70 @@ _MONTH = (
     + r")\.?"
 )
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|º|\.)?"
-_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_YEAR = r"(?P<year>(?:1\d|20)\d\d)"
 _PATTERNS = [
-    re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?!\d)"),
+    # a span of days ("September 19–20, 2023", "19-20 September 2023"): its first day
+    re.compile(rf"(?<!\w){_MONTH}\s+{_DAY}\s*[–-]\s*\d\d?,?\s+{_YEAR}(?!\d)", re.I),
+    re.compile(rf"(?<![\w.]){_DAY}\s*[–-]\s*\d\d?\.?\s+{_MONTH},?\s+{_YEAR}(?!\d)", re.I),
+    re.compile(r"(?<!\d)(?P<year>(?:1\d|20)\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?!\d)"),
     re.compile(
-        r"(?<![\d.])(?P<day>[0-3]?\d)[.\-](?P<month>[01]?\d)[.\-](?P<year>(?:19|20)\d\d)(?!\d)"
+        r"(?<![\d.])(?P<day>[0-3]?\d)[.\-](?P<month>[01]?\d)[.\-](?P<year>(?:1\d|20)\d\d)(?!\d)"
+    ),
+    re.compile(
+        r"(?<!\d)(?P<year>(?:1\d|20)\d\d)\s*年\s*(?P<month>[01]?\d)\s*月\s*(?P<day>[0-3]?\d)\s*日"
     ),
     re.compile(rf"(?<!\w){_MONTH}\s+{_DAY},?\s+{_YEAR}(?!\d)", re.I),
     re.compile(
         rf"(?<![\w.]){_DAY}\s*(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+|of\s+)?{_YEAR}(?!\d)", re.I
     ),
 ]
+_UPDATE_LABEL = re.compile(
+    r"\b(?:(?:last\s+)?(?:updated|modified|revised)|aktualisiert|geändert|mis à jour|modifié"
+    r"|actualizado|modificado|aggiornato|обновлено|изменено|обновлен[оа]?)\b|更新|آخر تحديث|تحديث",
+    re.I,
+)
+
+
+def is_update_line(line: str) -> bool:
+    """True for a line that labels a date as the page's last update, not its publication.
+
+    Example:
+        >>> is_update_line("Last updated: 15 January 2025"), is_update_line("6 December 2021")
+        (True, False)
+    """
+    return len(line) <= 120 and bool(_UPDATE_LABEL.search(line))
+
+
+INFERRED_CONFIDENCE = 0.2
+"""A year read from what the text tells is a guess: never shown as certain."""
+
+
+def inferred_year(text: str, raw: RawInput) -> tuple[date | None, str, float]:
+    """A year (as its 1 January) from the latest date `text` mentions, marked inferred.
+
+    Example:
+        >>> from datetime import UTC
+        >>> raw = RawInput("u", b"", "text/plain", "o", datetime(2024, 1, 1, tzinfo=UTC))
+        >>> inferred_year("Victory Day: this year, on September 19–20, 2023, ...", raw)
+        (datetime.date(2023, 1, 1), 'inferred', 0.2)
+    """
+    found = infer_from_text(text, raw.fetched_at.date())
+    if found is None:
+        return None, "none", 0.0
+    return date(found.year, 1, 1), INFERRED, INFERRED_CONFIDENCE
+
+
+def infer_from_text(text: str, before: date) -> date | None:
+    """Return the latest date the text mentions up to `before` (a statement is not older).
+
+    Example:
+        >>> infer_from_text("This year, on September 19–20, 2023, we...", date(2024, 1, 1))
+        datetime.date(2023, 9, 19)
+    """
+    found = [value for value, _, _ in find_dates(text) if value <= before]
+    return max(found) if found else None
+
+
 _DATELINE_FILLER = re.compile(
     r"^(?:datum|date|dated|stand|ort|published|posted|updated|on|le|am|vom|du|den|de|"
     r"date signature|дата|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -54,9 +128,15 @@ _DATELINE_FILLER = re.compile(
 )
 
 
+FIRST_YEAR = 1000
+"""Dates from this year on are taken (State of the Union addresses go back to 1790)."""
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+"""Arabic-Indic and Persian digits, read as the same digits (one character for one)."""
+
+
 def make_date(year: int, month: int, day: int) -> date | None:
     """Return a `date`, or None when the parts are not a plausible publication date."""
-    if not 1900 <= year <= datetime.now().year + 1:
+    if not FIRST_YEAR <= year <= datetime.now().year + 1:
         return None
     try:
         return date(year, month, day)
@@ -72,6 +152,7 @@ def _from_match(match: re.Match[str]) -> date | None:
 
 def find_dates(text: str) -> list[tuple[date, int, int]]:
     """Return (date, start, end) for every date written in `text`, in text order."""
+    text = text.translate(_DIGITS)
     found: list[tuple[date, int, int]] = []
     taken: list[tuple[int, int]] = []
     for pattern in _PATTERNS:
@@ -96,6 +177,29 @@ def parse_iso(value: str) -> date | None:
             return None
     dates = find_dates(value[:40])
     return dates[0][0] if dates else None
+
+
+_PARTIAL = re.compile(r"^\s*(?P<year>\d{4})(?:-(?P<month>[01]?\d))?\s*$")
+
+
+def parse_partial(value: str) -> tuple[date, DatePrecision] | None:
+    """Parse a full date, or a year-month (`2020-06`) or a year (`2020`) with its precision.
+
+    Example:
+        >>> parse_partial("1790")
+        (datetime.date(1790, 1, 1), <DatePrecision.YEAR: 'year'>)
+        >>> parse_partial("2020-06")[1], parse_partial("2020-06-15")[1]
+        (<DatePrecision.MONTH: 'month'>, <DatePrecision.DAY: 'day'>)
+    """
+    match = _PARTIAL.match(value)
+    if match is None:
+        found = parse_iso(value)
+        return (found, DatePrecision.DAY) if found is not None else None
+    month = int(match["month"]) if match["month"] else 1
+    first = make_date(int(match["year"]), month, 1)
+    if first is None:
+        return None
+    return first, DatePrecision.MONTH if match["month"] else DatePrecision.YEAR
 
 
 @functools.lru_cache(maxsize=4096)

@@ -16,12 +16,26 @@ from communique.errors import ExtractionError, PdfStub
 from communique.extract import chrome, htmlmeta, language, listing, pageissuer
 from communique.extract.blocks import Block, from_trafilatura, page_links
 from communique.extract.countries import country_from_host, find_country
-from communique.extract.dates import date_confidence, date_in_title, date_in_url, dateline
+from communique.extract.dates import (
+    date_confidence,
+    date_in_title,
+    date_in_url,
+    dateline,
+    inferred_year,
+    is_update_line,
+)
 from communique.extract.decode import charset_param, decode_checked_named
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type, issuer_from_opening
-from communique.extract.textutil import clean, fold, is_prose, sentence_breaks, word_count
-from communique.model import Extraction, RawInput, Source
+from communique.extract.textutil import (
+    clean,
+    fold,
+    is_prose,
+    sentence_breaks,
+    text_size,
+    word_count,
+)
+from communique.model import DatePrecision, Extraction, RawInput, Source
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "canvas")
@@ -152,9 +166,9 @@ def _complete(
 
 
 def _own_prose(blocks: list[Block]) -> int:
-    """Characters of unlinked running text: sentences, or long passages however they end."""
+    """Size (`text_size`) of unlinked running text: sentences, or long passages however they end."""
     return sum(
-        len(b.text)
+        text_size(b.text)
         for b in blocks
         if b.link_ratio < 0.5
         and (is_prose(b.text) or (word_count(b.text) >= 40 and sentence_breaks(b.text) >= 2))
@@ -171,13 +185,37 @@ def _published(
     """Return (date, where it came from, confidence) for the page's publication date."""
     url = raw.url
     found, how = _first_date(tree, meta, blocks, title, url, raw.headers)
+    own = _own_date(blocks)
+    if found is not None and own is not None and how != "dateline" and own < found:
+        found, how = own, "dateline"  # the statement's own date, not a later page date
     if found is None:
         return None, how, 0.0
     witnesses = [date_in_url(url)]
     declared = htmlmeta.meta_published(meta)
     witnesses.append(declared[0] if declared else None)
-    witnesses.extend(dateline(b.text) for b in [*blocks[:4], *blocks[-3:]])
+    witnesses.extend(_dateline(b.text) for b in [*blocks[:4], *blocks[-3:]])
     return found, how, date_confidence(how, found, witnesses)
+
+
+def _dateline(line: str) -> date | None:
+    """A dateline that is not a "last updated" line."""
+    return None if is_update_line(line) else dateline(line)
+
+
+def _own_date(blocks: list[Block]) -> date | None:
+    """The date the statement's first lines give it (a dateline, "Delivered on …")."""
+    for block in blocks[:4]:
+        found = _dateline(block.text)
+        if found is not None:
+            return found
+    return None
+
+
+def _modified(meta: htmlmeta.PageMeta, blocks: list[Block]) -> date | None:
+    """The page's last update: its modified meta tags or a "last updated" line."""
+    found = set(htmlmeta.modified_dates(meta))
+    found |= {d for b in blocks if is_update_line(b.text) for d in [dateline(b.text)] if d}
+    return max(found) if found else None
 
 
 def _first_date(
@@ -196,7 +234,7 @@ def _first_date(
     if found is not None:
         return found, "time-element"
     for block in [*blocks[:4], *blocks[-3:]]:
-        found = dateline(block.text)
+        found = _dateline(block.text)
         if found is not None:
             return found, "dateline"
     found = htmlmeta.date_element(tree)
@@ -285,6 +323,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     url = htmlmeta.canonical_url(tree, meta, raw.url)
     title, headline, removed = htmlmeta.choose_title(tree, meta, None, url)
     link_count, anchors = page_links(tree)
+    expected = source.languages if source is not None else ()
     hint = (
         tree.get("lang") or meta.metas.get("og:locale") or meta.metas.get("content-language") or ""
     ) or None
@@ -318,17 +357,23 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
             published_source="none",
             issuer=_issuer(source, title, [], meta, removed, url, tree, source_field),
             country=None,
-            language=language.detect(" ".join(b.text for b in blocks) or title, hint),
+            language=language.detect(" ".join(b.text for b in blocks) or title, hint, expected),
             doc_type=doc_type(title, "", url),
             is_listing=True,
         )
     prose_text = " ".join(b.text for b in blocks if is_prose(b.text)) or " ".join(
         b.text for b in blocks
     )
-    lang, mixed = language.detect_mixed(prose_text, hint)
+    lang, mixed = language.detect_mixed(prose_text, hint, expected)
     published, published_source, confidence = _published(
         tree, meta, blocks, title, replace(raw, url=url)
     )
+    precision = DatePrecision.DAY
+    if published is None:
+        published, published_source, confidence = inferred_year(
+            " ".join(b.text for b in blocks), raw
+        )
+        precision = DatePrecision.YEAR
     kept = chrome.trim(blocks, title, lang, before)
     prose = _own_prose(kept)
     if pdf and prose < 200:
@@ -355,6 +400,8 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         published=published,
         published_source=published_source,
         published_confidence=confidence,
+        published_precision=precision,
+        modified=_modified(meta, blocks),
         issuer=issuer,
         country=_country(source, issuer, url),
         language=lang,

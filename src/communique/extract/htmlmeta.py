@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from communique.extract.dates import dateline, find_dates, parse_iso
+from communique.extract.dates import dateline, find_dates, is_update_line, parse_iso
 from communique.extract.metadata import overlap, segments, variants
 from communique.extract.pageissuer import home_link_labels
 from communique.extract.textutil import clean, fold, word_count
@@ -42,9 +42,11 @@ _HIDDEN = re.compile(
 )
 _BRAND = re.compile(r"logo|brand|tagline|masthead|site-?name|site-?title|navbar|^header$", re.I)
 _NOT_DATE_CONTEXT = re.compile(
-    r"teaser|related|footer|sidebar|comment|copyright|nav|menu|list|promo", re.I
+    r"teaser|related|footer|sidebar|comment|copyright|nav|menu|list|promo|updated|modified"
+    r"|lastmod",
+    re.I,
 )
-_DATE_CLASS = re.compile(r"date|datum|dateline|pubdate|published|posted|updated", re.I)
+_DATE_CLASS = re.compile(r"date|datum|dateline|pubdate|published|posted", re.I)
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,7 @@ def _bad_context(element: lxml_html.HtmlElement) -> bool:
     for node in [element, *element.iterancestors()]:
         if node.tag in ("body", "html"):
             return False
-        if node.tag in ("footer", "nav", "aside"):
+        if node.tag in ("footer", "nav", "aside") or node.get("itemprop") == "dateModified":
             return True
         marker = _marker(node)
         if marker and _NOT_DATE_CONTEXT.search(marker):
@@ -340,7 +342,7 @@ def date_element(tree: lxml_html.HtmlElement) -> date | None:
         if _bad_context(element):
             continue
         text = clean(element.text_content())
-        if not text or len(text) > 90:
+        if not text or len(text) > 90 or is_update_line(text):
             continue
         found = dateline(text, max_other_words=4)
         if found is None:

@@ -8,6 +8,8 @@ import re
 from justext import get_stoplist
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from communique.extract.textutil import word_count
+
 _SAMPLE = 400
 """Characters of text looked at; lingua's cost grows with the input length."""
 
@@ -110,11 +112,24 @@ def confirms(sample: str, hint: str | None) -> bool:
     return share[hint] >= 0.3 and share[hint] >= rival + 0.1
 
 
-def detect(text: str, hint: str | None = None) -> str | None:
-    """Return the ISO 639-1 code of `text`'s language, using `hint` for very short text."""
-    hint_code = _hint_code(hint)
-    if len(text.strip()) < 20:
-        return hint_code
+def detect(text: str, hint: str | None = None, expected: tuple[str, ...] = ()) -> str | None:
+    """Return the ISO 639-1 code of `text`'s language, or None when it cannot be told.
+
+    `hint` is the page's declared language, `expected` the languages its source publishes
+    in. A text too short for statistics (a title, a line) keeps a declared language its
+    script and stop words allow, and is otherwise named only when it is unambiguous: a
+    short text is never given a guessed language.
+
+    Example:
+        >>> detect("Message of condolence", None, ("en",)), detect("Message of condolence")
+        ('en', None)
+        >>> detect("Заявление МИД", "en")
+        'ru'
+    """
+    hints = tuple(dict.fromkeys(c for c in (_hint_code(hint), *map(_hint_code, expected)) if c))
+    if word_count(text) < _SHORT_WORDS:
+        return short_text(text, hints)
+    hint_code = hints[0] if hints else None
     sample = _sample(text)
     if confirms(sample, hint_code):
         return hint_code
@@ -125,12 +140,82 @@ def detect(text: str, hint: str | None = None) -> str | None:
     return _code(found) if found is not None else hint_code
 
 
+_SHORT_WORDS = 15
+"""Below this many words a text is too short for lingua's statistics alone."""
+_SCRIPTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"[\u3040-\u30ff]"), ("ja",)),
+    (re.compile(r"[\uac00-\ud7af]"), ("ko",)),
+    (re.compile(r"[\u4e00-\u9fff]"), ("zh", "ja")),
+    (re.compile(r"[\u0400-\u04ff]"), ("ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "mn")),
+    (re.compile(r"[\u0600-\u06ff]"), ("ar", "fa", "ur")),
+    (re.compile(r"[\u0370-\u03ff]"), ("el",)),
+    (re.compile(r"[\u0590-\u05ff]"), ("he",)),
+    (re.compile(r"[\u0530-\u058f]"), ("hy",)),
+    (re.compile(r"[\u10a0-\u10ff]"), ("ka",)),
+    (re.compile(r"[\u0e00-\u0e7f]"), ("th",)),
+    (re.compile(r"[\u0900-\u097f]"), ("hi", "mr", "ne")),
+)
+"""Scripts other than Latin and the languages written in them, the most common first."""
+_OTHER_SCRIPTS = frozenset(code for _, codes in _SCRIPTS for code in codes)
+
+
+def _script_languages(text: str) -> tuple[str, ...] | None:
+    """The languages of the script most of `text`'s letters are in (None: Latin)."""
+    letters = sum(ch.isalpha() for ch in text) or 1
+    for pattern, codes in _SCRIPTS:
+        found = len(pattern.findall(text))
+        if found and (found * 2 > letters or codes == ("ja",)):
+            return codes
+    return None
+
+
+def _stop_word_language(text: str) -> str | None:
+    """The one listed language with at least two of its own stop words in `text`, if any.
+
+    A word on four or more of the lists ("the", "of": jusText's lists carry loanwords) tells
+    nothing and is not counted.
+    """
+    lists = _stoplists()
+    words = [w.lower() for w in _WORD.findall(text)]
+    telling = [w for w in words if sum(w in stop for stop in lists.values()) < 4]
+    hits = {code: sum(w in stop for w in telling) for code, stop in lists.items() if code != "gl"}
+    ranked = sorted(hits, key=lambda c: hits[c], reverse=True)
+    best, rival = ranked[0], ranked[1]
+    return best if hits[best] >= 2 and hits[best] > hits[rival] else None
+
+
+def short_text(text: str, hints: tuple[str, ...] = ()) -> str | None:
+    """Name the language of a short text (a title, a line), or None when unsure.
+
+    A declared or expected language is kept when the text's script allows it and its stop
+    words do not name another; otherwise the script alone or clear stop words decide (lingua's
+    statistics name a language for a few words with high confidence, often wrongly).
+
+    Example:
+        >>> short_text("Joint communiqué on the visit", ("en",)), short_text("外交部声明", ())
+        ('en', 'zh')
+    """
+    if len(text.strip()) < 3:
+        return hints[0] if hints else None
+    script = _script_languages(text)
+    if script is not None:
+        allowed = [h for h in hints if h in script]
+        return allowed[0] if allowed else script[0]
+    latin = [h for h in hints if h not in _OTHER_SCRIPTS]
+    stop = _stop_word_language(text)
+    if latin and (stop is None or stop in latin):
+        return latin[0]
+    return stop
+
+
 def _hint_code(hint: str | None) -> str | None:
     code = hint.split("-")[0].split("_")[0].lower() if hint else None
     return code if code and code.isalpha() else None
 
 
-def detect_mixed(text: str, hint: str | None = None) -> tuple[str | None, bool]:
+def detect_mixed(
+    text: str, hint: str | None = None, expected: tuple[str, ...] = ()
+) -> tuple[str | None, bool]:
     """Return (language, whether the text may mix languages) from two samples of `text`.
 
     A long text is sampled at a quarter and at three quarters of its length (together no
@@ -142,10 +227,10 @@ def detect_mixed(text: str, hint: str | None = None) -> tuple[str | None, bool]:
     """
     half = _SAMPLE // 2
     if len(text) < _MIXED_MIN:
-        return detect(text, hint), False
+        return detect(text, hint, expected), False
     first = text[len(text) // 4 - half // 2 :][:half]
     second = text[3 * len(text) // 4 - half // 2 :][:half]
-    hint_code = _hint_code(hint)
+    hint_code = _hint_code(hint) or next(iter(expected), None)
     if confirms(first, hint_code) and confirms(second, hint_code):
         return hint_code, False
     guessed = guess(first)
@@ -153,10 +238,10 @@ def detect_mixed(text: str, hint: str | None = None) -> tuple[str | None, bool]:
         return guessed, False
     a, b = detector().detect_language_of(first), detector().detect_language_of(second)
     if a is None or b is None:
-        return detect(text, hint), False
+        return detect(text, hint, expected), False
     if a == b:
         return _code(a), False
-    return detect(text, hint), True
+    return detect(text, hint, expected), True
 
 
 def per_paragraph(paragraphs: tuple[str, ...], main: str | None) -> tuple[str | None, ...]:

@@ -10,11 +10,11 @@ from typing import Any
 from communique.errors import ExtractionError, InputError
 from communique.extract import language
 from communique.extract.countries import alpha2_from_alpha3, country_name, normalise_alpha2
-from communique.extract.dates import date_confidence, parse_iso
+from communique.extract.dates import date_confidence, inferred_year, parse_partial
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type
 from communique.extract.textutil import clean, ends_sentence, fold
-from communique.model import DocType, Extraction, RawInput, Source
+from communique.model import DatePrecision, DocType, Extraction, RawInput, Source
 
 _TEXT_FIELDS = ("text", "text_raw", "body", "content")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…»\"”])\s+")
@@ -73,11 +73,13 @@ def _paragraphs(text: str) -> list[str]:
     return [clean(text)] if clean(text) else []
 
 
-def _published(record: dict[str, Any]) -> date | None:
+def _published(record: dict[str, Any]) -> tuple[date, DatePrecision] | None:
+    """The record's date, or its `year` alone (the UN General Debate gives only the year)."""
     value = _field(record, "date", "published")
-    if value:
-        return parse_iso(value)
-    return None
+    found = parse_partial(value) if value else None
+    if found is None and _field(record, "year"):
+        found = parse_partial(str(_field(record, "year")).split(".")[0])
+    return found
 
 
 def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
@@ -134,24 +136,29 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
     if title is None:
         title = paragraphs[0][:200]
 
-    published = _published(record)
+    dated = _published(record)
+    published, precision = dated if dated else (None, DatePrecision.DAY)
+    how, confidence = "record", date_confidence("record", published, [])
+    if published is None:
+        published, how, confidence = inferred_year(_field(record, "text_raw") or text, raw)
+        precision = DatePrecision.YEAR
     issuer = (source.issuer if source is not None else None) or (known[0] if known else None)
     issuer = issuer or _field(record, "issuer")
     if issuer is None and country and session:
         issuer = f"Government of {country_name(country)}"
 
-    hint = _field(record, "language") or (
-        source.languages[0] if source and source.languages else None
-    )
-    lang = language.detect(" ".join(paragraphs)[:5000], None) or hint
+    expected = source.languages if source is not None else ()
+    declared = _field(record, "language")
+    lang = language.detect(" ".join(paragraphs)[:5000], declared, expected)
     kind = _doc_type(kind_hint, title, paragraphs[0], url or "")
     return Extraction(
         url=url or raw.url,
         title=clean(title),
         paragraphs=tuple(paragraphs),
         published=published,
-        published_source="record" if published else "none",
-        published_confidence=date_confidence("record", published, []),
+        published_source=how if published else "none",
+        published_confidence=confidence,
+        published_precision=precision,
         issuer=issuer,
         country=country,
         language=lang,

@@ -32,9 +32,7 @@ def build(
     if not paragraphs:
         raise ExtractionError("no statement text after the title")
     body_text = " ".join(paragraphs)
-    lang = language.detect(
-        body_text, hint or (source.languages[0] if source and source.languages else None)
-    )
+    lang = language.detect(body_text, hint, source.languages if source else ())
     kept = [b.text for b in chrome.trim([Block(p) for p in paragraphs], title, lang)]
     if not kept:
         raise ExtractionError("no statement text after removing page chrome")

@@ -53,6 +53,17 @@ def word_count(text: str) -> int:
     return len(text.split()) + unspaced // 2
 
 
+def text_size(text: str) -> int:
+    """Length in Latin-script characters: a CJK character carries about three of them.
+
+    Example:
+        >>> text_size("peace"), text_size("和平")
+        (5, 6)
+    """
+    unspaced = 0 if text.isascii() else len(_UNSPACED.findall(text))
+    return len(text) + 2 * unspaced
+
+
 def ends_sentence(text: str) -> bool:
     """Return True if `text` ends like a sentence (full stop, question or exclamation mark)."""
     return bool(_SENTENCE_END.search(text.rstrip()))

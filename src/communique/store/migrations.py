@@ -171,6 +171,14 @@ ALTER TABLE statements ADD COLUMN published_confidence REAL NOT NULL DEFAULT 0;
 PARAGRAPH_LANGUAGES = """
 ALTER TABLE statements ADD COLUMN paragraph_languages TEXT NOT NULL DEFAULT '[]';
 """
+DATE_PRECISION = """
+ALTER TABLE statements ADD COLUMN published_precision TEXT NOT NULL DEFAULT 'day';
+-- the last day `published` may stand for: itself, or the end of its month or year
+ALTER TABLE statements ADD COLUMN published_end TEXT;
+ALTER TABLE statements ADD COLUMN modified TEXT;
+UPDATE statements SET published_end = published;
+CREATE INDEX statements_published_end ON statements(published_end);
+"""
 
 ENRICH_SCHEMA = """
 CREATE TABLE enrichments (
@@ -249,6 +257,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("extract-0003-paragraph-languages", PARAGRAPH_LANGUAGES),
     ("enrich-0001-tables", ENRICH_SCHEMA),
     ("core-0002-processed", PROCESSED),
+    ("extract-0004-date-precision", DATE_PRECISION),
 )
 
 

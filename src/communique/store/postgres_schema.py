@@ -291,12 +291,22 @@ INSERT INTO processed SELECT capture_id, pipeline_version FROM failures
 CREATE TABLE reprocess_pending (started_at TEXT NOT NULL);
 """
 
+DATE_PRECISION = """
+ALTER TABLE statements ADD COLUMN published_precision TEXT NOT NULL DEFAULT 'day';
+-- the last day `published` may stand for: itself, or the end of its month or year
+ALTER TABLE statements ADD COLUMN published_end TEXT;
+ALTER TABLE statements ADD COLUMN modified TEXT;
+UPDATE statements SET published_end = published;
+CREATE INDEX statements_published_end ON statements(published_end);
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0001-text-configs", _configs_script()),
     ("pg-0002-core", CORE_SCHEMA),
     ("pg-0003-crawl", CRAWL_SCHEMA),
     ("pg-0004-enrich", ENRICH_SCHEMA),
     ("pg-0005-processed", PROCESSED),
+    ("pg-0006-date-precision", DATE_PRECISION),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -241,7 +241,7 @@ def _filters(query: Query, where: list[str], params: list[Any]) -> None:
         where.append("s.published >= %s")
         params.append(query.date_from.isoformat())
     if query.date_to:
-        where.append("s.published <= %s")
+        where.append("s.published_end <= %s")  # a year-only 2020 is not "to:2020-06"
         params.append(query.date_to.isoformat())
     for flag, subquery in ((query.edited, _EDITED), (query.removed, _REMOVED)):
         if flag is not None:

@@ -8,7 +8,7 @@ import zlib
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from communique.model import Capture, DocType, Statement
+from communique.model import Capture, DatePrecision, DocType, Statement
 
 _META_COLUMNS = (
     "url",
@@ -24,6 +24,9 @@ _META_COLUMNS = (
     "pipeline_version",
     "published_confidence",
     "paragraph_languages",
+    "published_precision",
+    "published_end",
+    "modified",
 )
 INSERT_STATEMENT = (
     f"INSERT INTO statements (id, {', '.join(_META_COLUMNS)}) "
@@ -69,7 +72,14 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
         "pipeline_version": statement.pipeline_version,
         "published_confidence": statement.published_confidence,
         "paragraph_languages": json.dumps(statement.paragraph_languages),
+        "published_precision": statement.published_precision.value,
+        "published_end": _iso(statement.published_end),
+        "modified": _iso(statement.modified),
     }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def statement_from_row(row: Row) -> Statement:
@@ -90,6 +100,8 @@ def statement_from_row(row: Row) -> Statement:
         pipeline_version=row["pipeline_version"],
         published_confidence=row["published_confidence"],
         paragraph_languages=tuple(json.loads(row["paragraph_languages"])),
+        published_precision=DatePrecision(row["published_precision"]),
+        modified=date.fromisoformat(row["modified"]) if row["modified"] else None,
     )
 
 

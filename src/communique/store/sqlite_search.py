@@ -231,7 +231,7 @@ def _compile(query: Query) -> _Compiled:
         where.append("s.published >= ?")
         params.append(query.date_from.isoformat())
     if query.date_to:
-        where.append("s.published <= ?")
+        where.append("s.published_end <= ?")  # a year-only 2020 is not "to:2020-06"
         params.append(query.date_to.isoformat())
     for flag, subquery in ((query.edited, _EDITED), (query.removed, _REMOVED)):
         if flag is not None:

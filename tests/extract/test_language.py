@@ -1,0 +1,31 @@
+"""Language of short texts: the declared or expected language unless the text rules it out."""
+
+from __future__ import annotations
+
+import pytest
+
+from communique.extract.language import detect
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "expected", "language"),
+    [
+        ("Joint communiqué on the visit", "en", (), "en"),
+        ("Message of condolence", None, ("en",), "en"),
+        ("Minister receives Ambassador of Portugal", "en", (), "en"),
+        ("Statement on Venezuela", None, (), None),
+        ("Déclaration de la ministre sur le Sahel", "en", (), "fr"),
+        ("Заявление МИД России", "en", (), "ru"),
+        ("وزارة الخارجية", None, ("fr",), "ar"),
+        ("外務大臣談話：ミャンマー情勢について", None, (), "ja"),
+        ("外交部声明", None, ("en",), "zh"),
+        ("Erklärung der Bundesregierung zur Lage", None, (), "de"),
+    ],
+)
+def test_short_text(text: str, hint: str | None, expected: tuple[str, ...], language: str) -> None:
+    assert detect(text, hint, expected) == language
+
+
+def test_a_short_text_is_never_given_a_guessed_language() -> None:
+    for text in ("Joint communiqué on the visit", "Remarks at the signing ceremony"):
+        assert detect(text) in (None, "en")
