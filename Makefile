@@ -28,11 +28,19 @@ demo: $(BIN)/.installed
 	COMMUNIQUE_ENRICH=off $(BIN)/communique ingest $(DEMO_BULK) --db $(DEMO_DB)
 	$(BIN)/communique serve --db $(DEMO_DB)
 
-test: $(BIN)/.installed
+# openapi-python-client (a test generates a client with it) pins an older typer than
+# communique, so it lives in its own venv beside .venv, where the test looks for it
+CODEGEN := .venv-codegen/bin/openapi-python-client
+$(CODEGEN):
+	test -x .venv-codegen/bin/python || $(PYTHON) -m venv .venv-codegen
+	.venv-codegen/bin/python -m pip install --quiet openapi-python-client==0.29.1
+	touch $@
+
+test: $(BIN)/.installed $(CODEGEN)
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench examples
 	$(BIN)/mypy
 
 # Front-end libraries: fetched from npm at build time (web-assets/package-lock.json pins them),
