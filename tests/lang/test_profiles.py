@@ -15,9 +15,8 @@ from communique.lang import DEFAULT, Profile, profile, profiles
 SRC = Path(__file__).resolve().parents[2] / "src" / "communique"
 
 
-def test_every_module_is_a_profile_under_its_own_code() -> None:
-    modules = {p.stem for p in (SRC / "lang").glob("*.py") if p.stem != "__init__"}
-    assert set(profiles()) == modules
+def test_every_data_file_is_a_profile_under_its_own_code() -> None:
+    assert set(profiles()) == {p.stem for p in (SRC / "lang").glob("*.toml")}
     assert profile(None) is profile(DEFAULT)
     assert profile("xx") == Profile("xx", "xx")
 
@@ -25,7 +24,8 @@ def test_every_module_is_a_profile_under_its_own_code() -> None:
 @pytest.mark.parametrize("known", list(profiles().values()), ids=list(profiles()))
 def test_profile_is_well_formed(known: Profile) -> None:
     assert len(known.months) in (0, 12)
-    assert all(name == name.lower() for month in known.months for name in month.split())
+    assert sorted(set(known.month_numbers.values())) == (list(range(1, 13)) if known.months else [])
+    assert all(name == name.lower() for name in known.month_numbers)
     assert all(cue == cue.lower() for cue in (*known.date_cues, *known.title_cues))
     assert all(len(code) == 2 and code.isupper() for code in known.irregular_countries.values())
     if known.country_names:
@@ -36,6 +36,14 @@ def test_steps_follow_the_profile() -> None:
     assert tagger_name("en") == "rules" and tagger_name("ru") is None
     assert parses("ru") and not parses("xx") and load_pipeline("xx") is None
     assert country_code("Китаем", "ru") == "CN" and country_code("Russlands", "de") == "RU"
+
+
+def test_a_profile_names_what_is_wrong_with_it() -> None:
+    from communique.lang import _from_data
+
+    assert _from_data({"code": "xx", "name": "X", "months": ["a b"]}).months == ("a b",)
+    with pytest.raises(TypeError, match="colour"):
+        _from_data({"code": "xx", "name": "X", "colour": 1})
 
 
 def _language_literals(tree: ast.AST) -> list[str]:

@@ -1,8 +1,10 @@
 """Language profiles: what communique knows of each language, in one place per language.
 
 Every step that depends on the language asks `profile(code)` and reads a field; none tests a
-language code itself. A profile lives in its own module here (`lang/fr.py` holds `PROFILE`);
-adding a language is adding one module, found without being listed anywhere.
+language code itself. A profile is a data file here, `lang/<code>.toml`, found without being
+listed anywhere; where a language needs code (Russian case forms), the file names a function
+of a module beside it (`country_name_forms = "ru:name_forms"`). Adding a language is adding
+one file.
 
 Example:
     >>> profile("fr").ner.package, profile("fr").heideltime
@@ -13,12 +15,15 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
-import pkgutil
 import re
+import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
 
 __all__ = ["DEFAULT", "NerModel", "Profile", "profile", "profiles"]
 
@@ -69,7 +74,8 @@ class Profile:
     demonym: re.Pattern[str] | None = None
     """Endings of nationality words and adjectives ("Kurdish"), which never name a town."""
     months: tuple[str, ...] = ()
-    """Twelve entries, January first: the month's names and abbreviations, space-separated."""
+    """Twelve entries, January first: each month's names and abbreviations, separated by
+    spaces (see `month_numbers`)."""
     date_cues: tuple[str, ...] = ()
     """Words that introduce a page's publication date ("published", "publié le")."""
     title_cues: tuple[str, ...] = ()
@@ -81,15 +87,52 @@ class Profile:
     spaces_between_words: bool = True
     """False where words are not separated by spaces (Chinese, Japanese): search segments."""
 
+    @property
+    def month_numbers(self) -> dict[str, int]:
+        """Each month name or abbreviation → its number (1-12).
+
+        Example:
+            >>> profile("fr").month_numbers["août"], profile("xx").month_numbers
+            (8, {})
+        """
+        return {
+            name: number for number, names in enumerate(self.months, 1) for name in names.split()
+        }
+
 
 @functools.cache
 def profiles() -> dict[str, Profile]:
-    """Every profile, by code: the `PROFILE` of each module of this package."""
+    """Every profile, by code: one for each `<code>.toml` of this package."""
     found: dict[str, Profile] = {}
-    for module in pkgutil.iter_modules(__path__):
-        loaded = importlib.import_module(f"{__name__}.{module.name}")
-        found[loaded.PROFILE.code] = loaded.PROFILE
+    for entry in resources.files(__name__).iterdir():
+        if entry.name.endswith(".toml"):
+            try:
+                known = _from_data(tomllib.loads(entry.read_text(encoding="utf-8")))
+            except (tomllib.TOMLDecodeError, TypeError, ValueError, AttributeError) as exc:
+                raise ValueError(f"language profile {entry.name}: {exc}") from exc
+            found[known.code] = known
     return dict(sorted(found.items()))
+
+
+_HOOKS = ("country_name_forms", "common_words")
+"""Fields that name a function: `"<module of this package>:<function>"`."""
+
+
+def _from_data(data: dict[str, Any]) -> Profile:
+    """A profile from the contents of its data file."""
+    values = dict(data)
+    if "ner" in values:
+        values["ner"] = NerModel(**values["ner"])
+    if "demonym" in values:
+        values["demonym"] = re.compile(values["demonym"])
+    for name in _HOOKS:
+        if name in values:
+            module, function = values[name].split(":")
+            values[name] = getattr(importlib.import_module(f"{__name__}.{module}"), function)
+    for f in dataclasses.fields(Profile):
+        if isinstance(values.get(f.name), list):
+            values[f.name] = tuple(values[f.name])
+    return Profile(**values)
 
 
 @functools.cache

@@ -1,8 +1,6 @@
-"""Russian: country names in all their cases ("России", "Китаем"); no time tagger reads it."""
+"""Code the Russian profile (`ru.toml`) names: the cases of country names ("России", "Китаем")."""
 
 from collections.abc import Iterable
-
-from communique.lang import Profile
 
 _HUSHING = "гкхжшчщ"
 _VOWELS = "аеёиоуыэюя"
@@ -44,38 +42,3 @@ def name_forms(name: str) -> Iterable[str]:
     """The case forms of a country name, and every form with ё written е ("Объединённые")."""
     forms = russian_cases(name)
     return [*forms, *(f.replace("ё", "е") for f in (name, *forms) if "ё" in f)]
-
-
-PROFILE = Profile(
-    code="ru",
-    name="Russian",
-    country_names=True,
-    irregular_countries={
-        "США": "US",
-        "Америка": "US",
-        "Великобритания": "GB",
-        "Британия": "GB",
-        "КНР": "CN",
-        "КНДР": "KP",
-        "ОАЭ": "AE",
-        "ЮАР": "ZA",
-    },
-    country_name_forms=name_forms,
-    months=(
-        "января январь",
-        "февраля февраль",
-        "марта март",
-        "апреля апрель",
-        "мая май",
-        "июня июнь",
-        "июля июль",
-        "августа август",
-        "сентября сентябрь",
-        "октября октябрь",
-        "ноября ноябрь",
-        "декабря декабрь",
-    ),
-    date_cues=("опубликовано", "дата"),
-    title_cues=("заявление", "сообщение", "выступление", "комментарий", "брифинг"),
-    stemmer="russian",
-)
