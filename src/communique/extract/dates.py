@@ -6,7 +6,7 @@ import functools
 import re
 from datetime import date, datetime
 
-from communique.model import INFERRED, DatePrecision, RawInput
+from communique.model import INFERRED, DatePrecision
 
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
@@ -93,16 +93,14 @@ INFERRED_CONFIDENCE = 0.2
 """A year read from what the text tells is a guess: never shown as certain."""
 
 
-def inferred_year(text: str, raw: RawInput) -> tuple[date | None, str, float]:
+def inferred_year(text: str, before: date) -> tuple[date | None, str, float]:
     """A year (as its 1 January) from the latest date `text` mentions, marked inferred.
 
     Example:
-        >>> from datetime import UTC
-        >>> raw = RawInput("u", b"", "text/plain", "o", datetime(2024, 1, 1, tzinfo=UTC))
-        >>> inferred_year("Victory Day: this year, on September 19–20, 2023, ...", raw)
+        >>> inferred_year("Victory Day: this year, on September 19–20, 2023, ...", date(2024, 1, 1))
         (datetime.date(2023, 1, 1), 'inferred', 0.2)
     """
-    found = infer_from_text(text, raw.fetched_at.date())
+    found = infer_from_text(text, before)
     if found is None:
         return None, "none", 0.0
     return date(found.year, 1, 1), INFERRED, INFERRED_CONFIDENCE

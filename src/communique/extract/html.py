@@ -370,10 +370,9 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     )
     precision = DatePrecision.DAY
     if published is None:
-        published, published_source, confidence = inferred_year(
-            " ".join(b.text for b in blocks), raw
-        )
-        precision = DatePrecision.YEAR
+        text = " ".join(b.text for b in blocks)
+        published, published_source, confidence = inferred_year(text, raw.fetched_at.date())
+        precision = DatePrecision.YEAR if published else DatePrecision.DAY
     kept = chrome.trim(blocks, title, lang, before)
     prose = _own_prose(kept)
     if pdf and prose < 200:

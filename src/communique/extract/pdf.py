@@ -25,7 +25,7 @@ from communique.errors import ExtractionError, InputError
 from communique.extract.dates import date_confidence, make_date
 from communique.extract.text import build
 from communique.extract.textutil import clean, ends_sentence
-from communique.model import Extraction, RawInput, Source
+from communique.model import INFERRED, DatePrecision, Extraction, RawInput, Source
 
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
 _LINE = re.compile(r"[^\r\n\ufffe]+\ufffe?")  # PDFium writes U+FFFE where it took out a hyphen
@@ -314,7 +314,7 @@ def extract_pdf(raw: RawInput, source: Source | None = None) -> Extraction:
         paragraphs[0] = paragraphs[0][len(title) :].strip()
         paragraphs = [p for p in paragraphs if p]
     result = build(raw.url, title, paragraphs, source, hint=None)
-    if result.published is None:
+    if result.published is None or result.published_source == INFERRED:
         created = _metadata_date(metadata)
         if created is not None:
             result = replace(
@@ -322,5 +322,6 @@ def extract_pdf(raw: RawInput, source: Source | None = None) -> Extraction:
                 published=created,
                 published_source="pdf-metadata",
                 published_confidence=date_confidence("pdf-metadata", created, []),
+                published_precision=DatePrecision.DAY,
             )
     return result

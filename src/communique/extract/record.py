@@ -140,8 +140,9 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
     published, precision = dated if dated else (None, DatePrecision.DAY)
     how, confidence = "record", date_confidence("record", published, [])
     if published is None:
-        published, how, confidence = inferred_year(_field(record, "text_raw") or text, raw)
-        precision = DatePrecision.YEAR
+        told = _field(record, "text_raw") or text
+        published, how, confidence = inferred_year(told, raw.fetched_at.date())
+        precision = DatePrecision.YEAR if published else DatePrecision.DAY
     issuer = (source.issuer if source is not None else None) or (known[0] if known else None)
     issuer = issuer or _field(record, "issuer")
     if issuer is None and country and session:

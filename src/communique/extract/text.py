@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from communique.errors import ExtractionError
 from communique.extract import chrome, language
 from communique.extract.blocks import Block
 from communique.extract.countries import find_country
-from communique.extract.dates import date_confidence, date_in_url, dateline, find_dates
+from communique.extract.dates import (
+    date_confidence,
+    date_in_url,
+    dateline,
+    find_dates,
+    inferred_year,
+)
 from communique.extract.decode import charset_param, decode_checked
 from communique.extract.metadata import doc_type, issuer_from_opening
 from communique.extract.textutil import clean, split_paragraphs
-from communique.model import Extraction, RawInput, Source
+from communique.model import DatePrecision, Extraction, RawInput, Source
 
 
 def extract_text(raw: RawInput, source: Source | None = None) -> Extraction:
@@ -46,6 +54,11 @@ def build(
         dates = find_dates(title)
         if len(dates) == 1:
             published, how = dates[0][0], "headline"
+    precision = DatePrecision.DAY
+    confidence = date_confidence(how, published, [date_in_url(url)])
+    if published is None:
+        published, how, confidence = inferred_year(" ".join(kept), date.today())
+        precision = DatePrecision.YEAR if published else DatePrecision.DAY
     issuer = (
         source.issuer if source and source.issuer else issuer_from_opening(f"{title} {kept[0]}")
     )
@@ -58,7 +71,8 @@ def build(
         paragraphs=tuple(kept),
         published=published,
         published_source=how,
-        published_confidence=date_confidence(how, published, [date_in_url(url)]),
+        published_confidence=confidence,
+        published_precision=precision,
         issuer=issuer,
         country=country,
         language=lang,

@@ -1,0 +1,80 @@
+"""Dates: precision, years before 1900, update dates kept apart, years inferred from the text."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from communique.extract import extract
+from communique.extract.dates import find_dates, is_update_line, parse_partial
+from communique.model import INFERRED, RECORD_CONTENT_TYPE, DatePrecision
+from tests.extract.conftest import raw, shared
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("January 8, 1790", date(1790, 1, 8)),
+        ("1790-01-08", date(1790, 1, 8)),
+        ("2023年2月18日", date(2023, 2, 18)),
+        ("16 أبريل 2023", date(2023, 4, 16)),
+        ("٢٥ سبتمبر ٢٠٢١", date(2021, 9, 25)),
+        ("6 декабря 2021 года", date(2021, 12, 6)),
+        ("September 19–20, 2023", date(2023, 9, 19)),
+        ("19-20 September 2023", date(2023, 9, 19)),
+    ],
+)
+def test_dates_in_many_scripts_and_centuries(text: str, expected: date) -> None:
+    assert [d for d, _, _ in find_dates(text)] == [expected]
+
+
+def test_partial_dates_keep_their_precision() -> None:
+    assert parse_partial("2020") == (date(2020, 1, 1), DatePrecision.YEAR)
+    assert parse_partial("2020-06") == (date(2020, 6, 1), DatePrecision.MONTH)
+    assert parse_partial("999") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Last updated: 15 January 2025", "Aktualisiert am 3. März 2024", "更新时间：2024年3月3日"],
+)
+def test_update_lines(line: str) -> None:
+    assert is_update_line(line)
+
+
+def test_a_year_only_record_is_dated_to_its_year() -> None:
+    line = json.dumps({"country_iso3": "FRA", "session": 75, "year": 2020, "text": "We speak."})
+    result = extract(raw(line.encode(), RECORD_CONTENT_TYPE, url="ungdc:FRA-75"))
+    assert (result.published, result.published_precision) == (date(2020, 1, 1), "year")
+    assert result.published_label == "2020"
+
+
+def test_an_update_date_is_kept_apart_from_the_statement_date() -> None:
+    paragraphs = "".join(
+        f"<p>{s}</p>"
+        for s in (
+            "Delivered on 23 February 2021 in New York.",
+            "Thank you, Madam President, for convening this debate on climate and security.",
+            "Rising seas are already driving conflict and displacement in many regions.",
+            "We urge the Council to integrate climate risk into every mandate it renews.",
+        )
+    )
+    page = (
+        "<html lang='en'><head><title>Remarks at the Security Council</title>"
+        "<meta property='article:modified_time' content='2024-01-15'></head><body><article>"
+        f"<h1>Remarks at the Security Council</h1>{paragraphs}</article></body></html>"
+    )
+    result = extract(raw(page.encode(), "text/html"))
+    assert result.published == date(2021, 2, 23)
+    assert result.modified == date(2024, 1, 15)
+
+
+def test_an_undated_statement_gets_an_inferred_year_never_shown_as_certain() -> None:
+    seed = shared("seeds", "000_ac6ea3ae84a41b15.txt")
+    result = extract(raw(seed.read_bytes(), "text/plain", url="file:///seed.txt"))
+    assert result.published_source == INFERRED
+    assert result.published_precision == DatePrecision.YEAR
+    assert result.published_confidence <= 0.2
+    assert result.published_label == "2023 (inferred)"
