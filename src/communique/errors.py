@@ -3,6 +3,7 @@
 ::
 
     CommuniqueError
+    ├── ApiError                  a communique server answered with an error (client)
     ├── Retryable                 worth another try later (network, locked database)
     │   ├── FetchError            (RateLimited: the server asked to wait)
     │   └── WorkerError           a worker process died (`reprocess` redoes its inputs)

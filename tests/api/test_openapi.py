@@ -55,11 +55,13 @@ def test_every_route_is_typed_summarised_and_its_errors_documented(
         for status, answer in operation["responses"].items():
             if status.startswith("4"):
                 error = answer["content"]["application/json"]["schema"]
-                assert error == {"$ref": "#/components/schemas/Error"}, where
+                assert error == {"$ref": "#/components/schemas/Error"}, (
+                    f"{where}: list its errors with responses=errors(...) (api/routes.py)"
+                )
     schemas = document["components"]["schemas"]
     for name, schema in schemas.items():
         assert schema.get("additionalProperties") is not True, name
-        assert schema.get("description"), f"{name} has no description"
+        assert schema.get("description"), f"{name} has no description: give it a docstring"
 
 
 def test_every_field_of_the_main_answers_is_described(document: dict[str, Any]) -> None:

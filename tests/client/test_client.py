@@ -29,8 +29,10 @@ def client(live_api: str) -> Iterator[Client]:
 
 def test_search_follows_cursors_to_every_hit(client: Client) -> None:
     total = client.search_page(limit=1).total
-    hits = list(client.search(page_size=2))
-    assert total == 7 and len(hits) == total
+    results = client.search(page_size=2)
+    assert len(results) == total == 7 and results.first_page().facets["country"]
+    hits = list(results)
+    assert len(hits) == total
     assert len({h.id for h in hits}) == total
     assert all(isinstance(h, SearchHit) for h in hits)
     assert len(list(client.search(page_size=2).pages())) == 4
@@ -157,3 +159,26 @@ def test_gives_up_after_its_attempts(un_archive: Path) -> None:
     ):
         archive.stats()
     assert busy.value.status == 503 and busy.value.code == "busy" and len(seen) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "idempotent", "retried"),
+    [
+        (503, True, True),
+        (500, True, True),
+        (404, True, False),
+        (500, False, False),
+        (503, False, True),
+        (429, False, True),
+    ],
+)
+def test_writes_are_retried_only_when_the_server_cannot_have_done_them(
+    status: int, idempotent: bool, retried: bool
+) -> None:
+    import httpx
+
+    answer = httpx.Response(status, headers={"Retry-After": "2"})
+    delay = Retry(jitter=0).delay(1, answer, idempotent)
+    assert (delay == 2.0) if retried else delay is None
+    assert Retry(jitter=0).delay(1, None, False, httpx.ReadTimeout("slow")) is None
+    assert Retry(jitter=0).delay(1, None, False, httpx.ConnectError("refused")) == 0.5

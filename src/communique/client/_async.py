@@ -106,12 +106,12 @@ class AsyncClient:
         while True:
             try:
                 response = await self._http.send(request.to_httpx(self._http), stream=stream)
-            except httpx.TransportError:
-                wait = self.retry.delay(attempt, None)
+            except httpx.TransportError as error:
+                wait = self.retry.delay(attempt, None, request.idempotent, error)
                 if wait is None:
                     raise
             else:
-                wait = self.retry.delay(attempt, response)
+                wait = self.retry.delay(attempt, response, request.idempotent)
                 if wait is None:
                     return response
                 await response.aclose()
@@ -139,13 +139,22 @@ class AsyncResults:
     def __init__(self, client: AsyncClient, first: core.Call[schemas.SearchResults]) -> None:
         self._client = client
         self._first = first
+        self._first_page: schemas.SearchResults | None = None
+
+    async def first_page(self) -> schemas.SearchResults:
+        """The first page: `total` matches and the `facets` over all of them (fetched once)."""
+        if self._first_page is None:
+            self._first_page = await self._client._call(self._first)
+        return self._first_page
 
     async def pages(self) -> AsyncIterator[schemas.SearchResults]:
-        call: core.Call[Any] | None = self._first
-        while call is not None:
-            page: schemas.SearchResults = await self._client._call(call)
+        page = await self.first_page()
+        while True:
             yield page
-            call = core.next_page(call, page)
+            call = core.next_page(self._first, page)
+            if call is None:
+                return
+            page = await self._client._call(call)
 
     async def __aiter__(self) -> AsyncIterator[schemas.SearchHit]:
         async for page in self.pages():

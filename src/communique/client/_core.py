@@ -1,7 +1,9 @@
 """The client's sans-I/O core: requests to make, how to read answers, when to retry.
 
 `Client` and `AsyncClient` only send what this module builds and hand back what it parses,
-so both speak the API the same way.
+so both speak the API the same way. To call a new route: add a function here returning a
+`Call` (the `Request` and the `parser` of the route's model from `communique.schemas`), then a
+one-line method on each client: `return self._call(core.thing(...))` (awaited in the async one).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from communique.query import FILTERS
 T = TypeVar("T")
 API_PATH = "/api/v1"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+WRITE_RETRIED_STATUSES = frozenset({429, 503})
 
 
 class ApiError(CommuniqueError):
@@ -43,9 +46,17 @@ class Request:
     path: str
     params: Mapping[str, str | int] = field(default_factory=dict)
     method: str = "GET"
+    json: Any = None
+    """The body of a write (sent as JSON), or None."""
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method in ("GET", "HEAD", "PUT", "DELETE")
 
     def to_httpx(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        return client.build_request(self.method, API_PATH + self.path, params=dict(self.params))
+        return client.build_request(
+            self.method, API_PATH + self.path, params=dict(self.params), json=self.json
+        )
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,9 @@ class Call(Generic[T]):
 class Retry:
     """Retries of answers 429 and 5xx and of network errors, with exponential backoff.
 
+    A write (POST, PATCH) is retried only when the server cannot have done it: a 429, a 503
+    or a connection never made.
+
     Example:
         >>> Retry(attempts=3, backoff=0.5, jitter=0).delay(2, None)
         1.0
@@ -70,11 +84,20 @@ class Retry:
     cap: float = 30.0
     jitter: float = 0.1
 
-    def delay(self, attempt: int, response: httpx.Response | None) -> float | None:
+    def delay(
+        self,
+        attempt: int,
+        response: httpx.Response | None,
+        idempotent: bool = True,
+        error: Exception | None = None,
+    ) -> float | None:
         """Seconds to wait before try `attempt + 1` (counting from 1), or None to give up."""
         if attempt >= self.attempts:
             return None
-        if response is not None and response.status_code not in RETRIED_STATUSES:
+        retried = RETRIED_STATUSES if idempotent else WRITE_RETRIED_STATUSES
+        if response is not None and response.status_code not in retried:
+            return None
+        if not idempotent and error is not None and not isinstance(error, httpx.ConnectError):
             return None
         asked = _retry_after(response) if response is not None else None
         wait = asked if asked is not None else self.backoff * 2 ** (attempt - 1)
@@ -158,7 +181,9 @@ def search_page(q: str, cursor: str | None, limit: int, order: str) -> Call[sche
     return Call(Request("/search", params), parser(schemas.SearchResults))
 
 
-def next_page(call: Call[schemas.SearchResults], page: schemas.SearchResults) -> Call[Any] | None:
+def next_page(
+    call: Call[schemas.SearchResults], page: schemas.SearchResults
+) -> Call[schemas.SearchResults] | None:
     """The call for the page after `page`, or None when it was the last."""
     if page.next_cursor is None:
         return None

@@ -113,12 +113,12 @@ class Client:
         while True:
             try:
                 response = self._http.send(request.to_httpx(self._http), stream=stream)
-            except httpx.TransportError:
-                wait = self.retry.delay(attempt, None)
+            except httpx.TransportError as error:
+                wait = self.retry.delay(attempt, None, request.idempotent, error)
                 if wait is None:
                     raise
             else:
-                wait = self.retry.delay(attempt, response)
+                wait = self.retry.delay(attempt, response, request.idempotent)
                 if wait is None:
                     return response
                 response.close()
@@ -146,14 +146,26 @@ class Results:
     def __init__(self, client: Client, first: core.Call[schemas.SearchResults]) -> None:
         self._client = client
         self._first = first
+        self._first_page: schemas.SearchResults | None = None
+
+    def first_page(self) -> schemas.SearchResults:
+        """The first page: `total` matches and the `facets` over all of them (fetched once)."""
+        if self._first_page is None:
+            self._first_page = self._client._call(self._first)
+        return self._first_page
 
     def pages(self) -> Iterator[schemas.SearchResults]:
         """Each page of results in turn, following the cursors."""
-        call: core.Call[Any] | None = self._first
-        while call is not None:
-            page: schemas.SearchResults = self._client._call(call)
+        page = self.first_page()
+        while True:
             yield page
-            call = core.next_page(call, page)
+            call = core.next_page(self._first, page)
+            if call is None:
+                return
+            page = self._client._call(call)
+
+    def __len__(self) -> int:
+        return self.first_page().total
 
     def __iter__(self) -> Iterator[schemas.SearchHit]:
         for page in self.pages():
