@@ -44,6 +44,13 @@ JSON shape, `Error`: `status`, `code`, `message` and the `parameter` at fault.
 From Python: `communique.client.Client` (sync) and `AsyncClient`.
 """
 
+TAGS = [
+    {"name": "search", "description": "Find statements, count them by facet, export them."},
+    {"name": "statements", "description": "One statement: text, enrichment, captures, versions."},
+    {"name": "archive", "description": "What the archive holds: counts, mentions, failures."},
+    {"name": "crawls", "description": "What recrawls saw: edits, removals, source health."},
+]
+
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """The communique web app over `store` (opened from `settings.db` when not given).
@@ -59,6 +66,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         version=version("communique"),
         docs_url=None,
         redoc_url=None,
+        openapi_tags=TAGS,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
     )
     app.state.store = store or open_store(settings.db)
     app.state.settings = settings
@@ -85,7 +94,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     them (a route that can lists its 422, with the one `Error` schema)."""
     if app.openapi_schema is None:
         document = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+            license_info=app.license_info,
         )
         for operations in document["paths"].values():
             for operation in operations.values():
