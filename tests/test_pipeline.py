@@ -261,3 +261,24 @@ def test_ingested_seed_is_found_by_enrichment_filters(seed_db: Path) -> None:
         assert code == 0 and len(json_lines(out)) == 1, query
     code, out, _ = cli("search", "near:48.85,2.35,50", "--db", str(seed_db), "--json")
     assert json_lines(out) == []
+
+
+def test_replaced_bytes_are_a_warning_on_the_stored_statement(tmp_path: Path) -> None:
+    from communique.pipeline import ingest
+    from communique.settings import Settings
+    from communique.store.sqlite import SqliteStore
+
+    page = tmp_path / "susa.html"
+    page.write_bytes(
+        "<html><head><meta charset='utf-8'><title>Şuşa bəyanatı</title></head><body>"
+        "<h1>Şuşa bəyanatı</h1><p>\udcffAzərbaycan Respublikası Xarici İşlər Nazirliyi Şuşa"
+        " şəhərinin ildönümü münasibətilə bəyanat yayır və tərəfləri sülhə çağırır.</p>"
+        "</body></html>".encode(errors="surrogateescape")
+    )
+    store = SqliteStore(tmp_path / "w.db")
+    settings = Settings(db=str(tmp_path / "w.db"), workers=1, enrich=False)
+    report = ingest([str(page)], store, settings)
+    (statement_id,) = store.statements_at_url(page.resolve().as_uri())
+    statement = store.get_statement(statement_id)
+    assert report.statements == 1 and "Şuşa" in statement.title
+    assert statement.warnings == ("1 invalid UTF-8 byte sequences replaced by U+FFFD",)

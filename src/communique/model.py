@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-PIPELINE_VERSION = "core-1+extract-3"
+PIPELINE_VERSION = "core-1+extract-4"
 """Recorded on every derived record; bump when extraction output changes."""
 
 ENRICH_VERSION = "enrich-4"
@@ -213,6 +213,8 @@ class Extraction:
     is_listing: bool = False
     paragraph_languages: tuple[str | None, ...] = ()
     """Each paragraph's language when the text mixes languages; empty when it has one."""
+    warnings: tuple[str, ...] = ()
+    """What went wrong but did not stop extraction (e.g. invalid bytes replaced)."""
 
     @property
     def text(self) -> str:
@@ -241,6 +243,8 @@ class Statement:
     """Each paragraph's language when the text mixes languages; empty when it has one."""
     published_precision: DatePrecision = DatePrecision.DAY
     modified: date | None = None
+    warnings: tuple[str, ...] = ()
+    """What went wrong in extraction but did not stop it (e.g. invalid bytes replaced)."""
 
     @property
     def published_label(self) -> str | None:
@@ -279,6 +283,7 @@ class Statement:
             published_precision=extraction.published_precision,
             modified=extraction.modified,
             paragraph_languages=extraction.paragraph_languages,
+            warnings=extraction.warnings,
             issuer=extraction.issuer,
             country=extraction.country,
             language=extraction.language,

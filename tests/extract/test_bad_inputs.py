@@ -125,3 +125,20 @@ def test_arbitrary_bytes_never_crash(body: bytes, kind: str) -> None:
 def test_arbitrary_markup_never_crash(parts: list[str]) -> None:
     with contextlib.suppress(CommuniqueError):
         extract(raw("".join(parts).encode("utf-8"), "text/html"))
+
+
+@pytest.mark.parametrize("declared", ["<meta charset='utf-8'>", ""])
+def test_one_invalid_byte_is_replaced_where_it_stands(declared: str) -> None:
+    page = (
+        f"<html><head>{declared}<title>Şuşa şəhəri haqqında bəyanat</title></head><body>"
+        "<h1>Şuşa şəhəri haqqında bəyanat</h1>"
+        "<p>Azərbaycan Respublikası Xarici İşlər Nazirliyi Şuşa şəhərinin azad edilməsinin"
+        " ildönümü münasibətilə bəyanat yayır və bütün tərəfləri sülhə çağırır.</p>"
+        "<p>Nazirlik beynəlxalq hüququn normalarına sadiq olduğunu bir daha təsdiq edir.</p>"
+        "</body></html>"
+    ).encode()
+    result = extract(raw(page.replace(b"<p>Az", b"<p>\xffAz", 1), "text/html"))
+    assert "Şuşa" in result.title and "Azərbaycan" in result.text
+    assert "\ufffdAzərbaycan" in result.text
+    assert result.warnings == ("1 invalid UTF-8 byte sequences replaced by U+FFFD",)
+    assert extract(raw(page, "text/html")).warnings == ()

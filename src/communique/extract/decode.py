@@ -72,6 +72,8 @@ def decode_named(body: bytes, declared: str | None = None, html: bool = False) -
     if html:
         match = _META_CHARSET.search(body[:4096])
         candidates.append(_codec(match.group(1).decode("ascii", "ignore")) if match else None)
+    if _mostly_utf8(body):  # stray bad bytes are replaced where they stand
+        return body.decode("utf-8", errors="replace"), REPLACED
     for codec in candidates:
         if codec and codec != "utf-8":
             try:
@@ -83,7 +85,31 @@ def decode_named(body: bytes, declared: str | None = None, html: bool = False) -
         text = body.decode(best.encoding, errors="replace")
         if control_ratio(text[:5000]) < 0.05:
             return text, best.encoding
-    return body.decode("utf-8", errors="replace"), "utf-8-replaced"
+    return body.decode("utf-8", errors="replace"), REPLACED
+
+
+REPLACED = "utf-8-replaced"
+"""The codec name of UTF-8 text in which invalid bytes were replaced (by U+FFFD)."""
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Whether `body` is UTF-8 but for a few stray bytes: far more valid multi-byte
+    characters than invalid bytes (a legacy codec's text has almost no valid ones)."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - body.count("\ufffd".encode())
+    wide = sum(1 for char in text if char > "\x7f" and char != "\ufffd")
+    return bad * 4 <= wide
+
+
+def decoding_warnings(text: str, codec: str) -> tuple[str, ...]:
+    """The warning to keep on a statement whose bytes were not all valid in their codec.
+
+    Example:
+        >>> decoding_warnings("a\ufffdb\ufffd", REPLACED)
+        ('2 invalid UTF-8 byte sequences replaced by U+FFFD',)
+    """
+    count = text.count("\ufffd") if codec == REPLACED else 0
+    return (f"{count} invalid UTF-8 byte sequences replaced by U+FFFD",) if count else ()
 
 
 def decode_checked(body: bytes, declared: str | None, kind: str) -> str:

@@ -24,7 +24,7 @@ from communique.extract.dates import (
     inferred_year,
     is_update_line,
 )
-from communique.extract.decode import charset_param, decode_checked_named
+from communique.extract.decode import charset_param, decode_checked_named, decoding_warnings
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type, issuer_from_opening
 from communique.extract.textutil import (
@@ -407,4 +407,5 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         doc_type=doc_type(title, paragraphs[0] if paragraphs else "", url),
         is_listing=False,
         paragraph_languages=per_paragraph,
+        warnings=decoding_warnings(text, codec),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from communique.errors import ExtractionError
@@ -15,7 +16,7 @@ from communique.extract.dates import (
     find_dates,
     inferred_year,
 )
-from communique.extract.decode import charset_param, decode_checked
+from communique.extract.decode import charset_param, decode_checked_named, decoding_warnings
 from communique.extract.metadata import doc_type, issuer_from_opening
 from communique.extract.textutil import clean, split_paragraphs
 from communique.model import DatePrecision, Extraction, RawInput, Source
@@ -23,14 +24,15 @@ from communique.model import DatePrecision, Extraction, RawInput, Source
 
 def extract_text(raw: RawInput, source: Source | None = None) -> Extraction:
     """Extract a statement from a `.txt` capture."""
-    text = decode_checked(raw.body, charset_param(raw.content_type), "text")
+    text, codec = decode_checked_named(raw.body, charset_param(raw.content_type), "text")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     index = next((i for i, line in enumerate(lines) if line.strip()), None)
     if index is None:
         raise ExtractionError("text file has no non-empty line")
     title = clean(lines[index])
     paragraphs = split_paragraphs("\n".join(lines[index + 1 :]))
-    return build(raw.url, title, paragraphs, source, hint=None)
+    extraction = build(raw.url, title, paragraphs, source, hint=None)
+    return replace(extraction, warnings=decoding_warnings(text, codec))
 
 
 def build(

@@ -243,6 +243,10 @@ INSERT OR IGNORE INTO processed SELECT capture_id, pipeline_version FROM failure
 CREATE TABLE reprocess_pending (started_at TEXT NOT NULL);
 """
 
+WARNINGS = """
+ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
@@ -258,6 +262,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("enrich-0001-tables", ENRICH_SCHEMA),
     ("core-0002-processed", PROCESSED),
     ("extract-0004-date-precision", DATE_PRECISION),
+    ("extract-0005-warnings", WARNINGS),
 )
 
 

@@ -307,6 +307,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0004-enrich", ENRICH_SCHEMA),
     ("pg-0005-processed", PROCESSED),
     ("pg-0006-date-precision", DATE_PRECISION),
+    ("pg-0007-warnings", "ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';"),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

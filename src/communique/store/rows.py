@@ -27,6 +27,7 @@ _META_COLUMNS = (
     "published_precision",
     "published_end",
     "modified",
+    "warnings",
 )
 INSERT_STATEMENT = (
     f"INSERT INTO statements (id, {', '.join(_META_COLUMNS)}) "
@@ -75,6 +76,7 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
         "published_precision": statement.published_precision.value,
         "published_end": _iso(statement.published_end),
         "modified": _iso(statement.modified),
+        "warnings": json.dumps(statement.warnings),
     }
 
 
@@ -102,6 +104,7 @@ def statement_from_row(row: Row) -> Statement:
         paragraph_languages=tuple(json.loads(row["paragraph_languages"])),
         published_precision=DatePrecision(row["published_precision"]),
         modified=date.fromisoformat(row["modified"]) if row["modified"] else None,
+        warnings=tuple(json.loads(row["warnings"])),
     )
 
 
