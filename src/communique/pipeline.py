@@ -513,7 +513,7 @@ def ingest(
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
     sources = {s.name: s for s in store.sources()}
-    with _Writer(store, report, settings) as writer:
+    with store.batch(), _Writer(store, report, settings) as writer:
         for item in read_targets(targets, settings, progress):
             report.inputs += 1
             if isinstance(item, ExtractionFailure):

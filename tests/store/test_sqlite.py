@@ -146,3 +146,17 @@ def test_processed_marks_and_a_resumed_reprocess(store: Store) -> None:
     assert store.start_reprocess() is True, "an unfinished reprocess is resumed"
     store.finish_reprocess()
     assert store.start_reprocess() is False
+
+
+def test_a_failed_write_in_a_batch_is_undone_alone(store: Store) -> None:
+    unknown = make_capture("https://nowhere", b"never stored")
+    orphan = make_statement("https://b", "B", ("b",), unknown)
+    with store.batch():
+        add(store, "https://a", "A", "Text a.")
+        with pytest.raises((sqlite3.IntegrityError, psycopg.errors.ForeignKeyViolation)):
+            store.put_statement(orphan, unknown)  # its capture was never stored
+        with store.batch():  # nested: the same batch
+            add(store, "https://c", "C", "Text c.")
+    assert store.stats().statements == 2
+    with pytest.raises(NotFound):
+        store.get_statement(orphan.id)

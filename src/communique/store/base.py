@@ -6,7 +6,9 @@ only one part (crawl state, search) may ask for that protocol alone.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -278,6 +280,22 @@ class TransferStore(Protocol):
         ...
 
 
+class Batch:
+    """When a batch of writes commits: after `writes` writes or `seconds` seconds."""
+
+    def __init__(self, writes: int = 500, seconds: float = 0.25) -> None:
+        self.writes, self.seconds = writes, seconds
+        self._count, self._since = 0, time.monotonic()
+
+    def due(self) -> bool:
+        """Count one write; True (and start over) when the batch should commit now."""
+        self._count += 1
+        if self._count < self.writes and time.monotonic() - self._since < self.seconds:
+            return False
+        self._count, self._since = 0, time.monotonic()
+        return True
+
+
 class Store(
     CaptureStore,
     StatementStore,
@@ -289,6 +307,14 @@ class Store(
     Protocol,
 ):
     """Every storage protocol together: what a backend implements and most callers take."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group this thread's writes into few transactions (committed every quarter second).
+
+        Each write stays whole; a crash loses at most the writes not yet committed, which a
+        rerun redoes (captures not marked processed are processed again).
+        """
+        ...
 
     def close(self) -> None: ...
 

@@ -29,7 +29,7 @@ from communique.model import (
     Stats,
 )
 from communique.query import Query
-from communique.store.base import redacted
+from communique.store.base import Batch, redacted
 from communique.store.postgres_crawl import PgCrawlTables
 from communique.store.postgres_schema import migrate, text_config
 from communique.store.postgres_search import PgSearch, title_phrase_query
@@ -96,8 +96,26 @@ class PostgresStore(PgCrawlTables, PgTransfer):
     @contextmanager
     def _write(self) -> Iterator[Conn]:
         conn = self._conn()
-        with conn.transaction():
+        with conn.transaction():  # a savepoint when inside a batch
             yield conn
+        batch: Batch | None = getattr(self._local, "batch", None)
+        if batch is not None and batch.due():
+            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        if getattr(self._local, "batch", None) is not None:
+            yield
+            return
+        conn = self._conn()
+        conn.execute("BEGIN")
+        self._local.batch = Batch()
+        try:
+            yield
+        finally:
+            self._local.batch = None
+            conn.execute("COMMIT")  # each write in it is whole (a savepoint): keep them
 
     def close(self) -> None:
         with self._lock:

@@ -24,6 +24,7 @@ from communique.model import (
     Stats,
 )
 from communique.query import Query
+from communique.store.base import Batch
 from communique.store.migrations import migrate
 from communique.store.rows import (
     INSERT_STATEMENT,
@@ -83,16 +84,47 @@ class SqliteStore(SqliteCrawlTables, SqliteTransfer):
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
+        batch: Batch | None = getattr(self._local, "batch", None)
+        if batch is not None:  # one savepoint inside the batch's transaction
+            conn.execute("SAVEPOINT write")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK TO write")
+                conn.execute("RELEASE write")
+                raise
+            conn.execute("RELEASE write")
+            if batch.due():
+                conn.execute("COMMIT")
+                self._begin(conn)
+            return
+        self._begin(conn)
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        if getattr(self._local, "batch", None) is not None:
+            yield
+            return
+        conn = self._conn()
+        self._begin(conn)
+        self._local.batch = Batch()
+        try:
+            yield
+        finally:
+            self._local.batch = None
+            conn.execute("COMMIT")  # each write in it is whole (a savepoint): keep them
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None) or self._memory
