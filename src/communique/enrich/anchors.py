@@ -226,7 +226,7 @@ def _quarter(
     mods = match["mods"].lower()
     det = (match["det"] or "").lower()
     current = lexicon.quarter_number(published)
-    explicit = re.search(r"(?:1[89]|20)\d\d", mods) or None
+    explicit = re.search(lexicon.YEAR, mods) or None
     year_of = match["of_year"] or (explicit.group(0) if explicit else None)
     back = bool(re.search(r"year-(?:earlier|ago)|last year's", mods) or match["tail"])
     if match["ordinal"]:

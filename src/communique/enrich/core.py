@@ -12,7 +12,13 @@ from communique.enrich import nlp as nlp_models
 from communique.enrich.countries import country_code
 from communique.enrich.entities import dateline_spans, known_name_spans, place_spans
 from communique.enrich.events import find_events
-from communique.enrich.gazetteer import Feature, Gazetteer, country_points, name_key
+from communique.enrich.gazetteer import (
+    KNOWN_POPULATION,
+    Feature,
+    Gazetteer,
+    country_points,
+    name_key,
+)
 from communique.enrich.places import Context, Span, resolve, strip_article
 from communique.enrich.references import find_references
 from communique.enrich.times import tag_times, tagger_name
@@ -199,13 +205,9 @@ def vicinity_of(spans: list[Span], gazetteer: Gazetteer) -> Vicinity:
             points[key] = []
             continue
         points[key] = [
-            f for f in named if name_key(f.name) == key or f.population >= POINT_POPULATION
+            f for f in named if name_key(f.name) == key or f.population >= KNOWN_POPULATION
         ]
     return Vicinity(points)
-
-
-POINT_POPULATION = 50_000
-"""A town known by a name only as an alternate name places the name only when this big."""
 
 
 def _qualifiers(text: str, spans: list[Span], first: list[Feature | None]) -> dict[int, str]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import functools
 import gettext
-import re
 import unicodedata
 from typing import Any
 
 import pycountry
 
+from communique.enrich.lexicon import POSSESSIVE
 from communique.extract.countries import country_names
 from communique.extract.textutil import fold
 from communique.lang import profile
@@ -100,7 +100,6 @@ _GENERIC_FIRST_WORDS = {
     "french",
     "british",
 }
-_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 @functools.cache
@@ -127,7 +126,7 @@ def country_code(text: str, language: str | None = None) -> str | None:
         >>> country_code("Allemagne", "fr"), country_code("Allemagne")
         ('DE', None)
     """
-    key = _POSSESSIVE.sub("", fold(text)).removeprefix("the ").strip().replace(".", "")
+    key = POSSESSIVE.sub("", fold(text)).removeprefix("the ").strip().replace(".", "")
     if not key:
         return None
     names = country_names()

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from communique.enrich.lexicon import POSSESSIVE
 from communique.enrich.places import Span
 from communique.model import Entity
 
@@ -30,7 +31,6 @@ _TRAILING = re.compile(r"(?:['’]s?|[^\w'’]+)$")
 _CAPITALISED = re.compile(r"\b[A-Z][a-zà-ÿ'’-]{3,}(?:\s+[A-Z][a-zà-ÿ'’-]{3,})?\b")
 _INNER = re.compile(r"[A-Z][\w'’.]*(?:[ \t]+[A-Z][\w'’.]*){0,2}")
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
-_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 NAME_LABELS = {*PLACE_LABELS, *OTHER_LABELS, *CONTAINER_LABELS, "LANGUAGE"}
@@ -131,7 +131,7 @@ def known_name_spans(text: str, known: Callable[[str], bool]) -> list[Span]:
         for first in range(len(words)):
             for last in range(min(len(words), first + MAX_NAME_WORDS) - 1, first, -1):
                 start, end = run.start() + words[first].start(), run.start() + words[last].end()
-                end = start + len(_POSSESSIVE.sub("", text[start:end]))
+                end = start + len(POSSESSIVE.sub("", text[start:end]))
                 if start > taken and known(text[start:end]):
                     spans.append(Span(text[start:end], start, end))
                     taken = end

@@ -86,7 +86,9 @@ def _skeleton_of_key(key: str) -> str:
 
 
 KNOWN_POPULATION = 50_000
-"""Towns this big are found by name even where NER misses them."""
+"""A town this big is well known: found by its name where NER missed it, meant by any of its
+alternate names wherever it lies (a smaller town only in a focus country), and placing a name
+by an alternate name in a text's vicinity. The one definition of this threshold."""
 
 
 Tables = dict[str, Any]

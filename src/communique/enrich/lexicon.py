@@ -5,6 +5,7 @@ Also the arithmetic of calendar values: months, ISO weeks and quarters shifted b
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 MONTHS = {
@@ -29,38 +30,29 @@ MONTHS = {
     for name in names
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_TEENS = ("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
-_TENS = ("sixty", "seventy", "eighty", "ninety")
-_TENS_ALL = ("twenty", "thirty", "forty", "fifty", *_TENS)
+ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+"""1 to 9."""
+TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen")  # fmt: skip
+"""10 to 19."""
+TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+"""20 to 90."""
+YEAR = r"(?:1[89]|20)\d\d"
+"""A year written in digits, 1800 to 2099: the one definition every date rule uses."""
+POSSESSIVE = re.compile(r"['’]s?$")
+"""A possessive ending ("Russia's", "States'")."""
 NUMBERS: dict[str, int | str] = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    **{word: number for number, word in enumerate(_TEENS, start=13) if number != 15},
-    **{word: 10 * number for number, word in enumerate(_TENS, start=6)},
+    **{word: number for number, word in enumerate(ONES, start=1)},
+    **{word: number for number, word in enumerate(TEENS, start=10)},
+    **{word: 10 * number for number, word in enumerate(TENS, start=2)},
     **{
         f"{tens}{joint}{ones}": 10 * tens_number + ones_number
-        for tens_number, tens in enumerate(_TENS_ALL, start=2)
-        for ones_number, ones in enumerate(_ONES, start=1)
+        for tens_number, tens in enumerate(TENS, start=2)
+        for ones_number, ones in enumerate(ONES, start=1)
         for joint in ("-", " ")
     },
-    **{f"{ones} hundred": 100 * number for number, ones in enumerate(("a", *_ONES[1:]), start=1)},
-    **{f"{ones} thousand": 1000 * number for number, ones in enumerate(("a", *_ONES[1:]), start=1)},
+    **{f"{ones} hundred": 100 * number for number, ones in enumerate(("a", *ONES[1:]), start=1)},
+    **{f"{ones} thousand": 1000 * number for number, ones in enumerate(("a", *ONES[1:]), start=1)},
     "one hundred": 100,
     "one thousand": 1000,
     "a": 1,
@@ -72,11 +64,11 @@ NUMBERS: dict[str, int | str] = {
     "several": "X",
     "many": "X",
 }
-_ONE_TO_NINE = "|".join(_ONES)
-_TEN_TO_NINETEEN = "ten|eleven|twelve|" + "|".join(_TEENS)
+_ONE_TO_NINE = "|".join(ONES)
+_TEN_TO_NINETEEN = "|".join(TEENS)
 NUMBER_RE = (
     r"(?P<number>(?=[\dacefmnost])(?:\d+|(?:a\s+)?couple\s+of|a\s+few|few|several|many|"
-    rf"(?:a|{_ONE_TO_NINE})\s+(?:hundred|thousand)|(?:{'|'.join(_TENS_ALL)})(?:[\s-](?:{_ONE_TO_NINE}))?|"
+    rf"(?:a|{_ONE_TO_NINE})\s+(?:hundred|thousand)|(?:{'|'.join(TENS)})(?:[\s-](?:{_ONE_TO_NINE}))?|"
     rf"{_ONE_TO_NINE}|{_TEN_TO_NINETEEN}|an?))"
 )
 """A count in digits or words ("44", "twenty-four", "a hundred", "several"), in group `number`."""

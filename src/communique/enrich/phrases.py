@@ -36,37 +36,27 @@ from communique.enrich.lexicon import (
     MONTHS,
     NUMBER_RE,
     NUMBERS,
+    ONES,
     PARTS_OF_DAY,
     SEASONS,
+    TEENS,
+    TENS,
     WEEKDAYS,
+    YEAR,
     month_value,
     week_value,
 )
 from communique.enrich.tense import clause_tense
 from communique.model import TimeExpr
 
-_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_TEENS = (
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-)
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _CENTURIES = {"eighteen": 18, "nineteen": 19, "twenty": 20}
 _TWO_DIGITS = (
-    rf"(?:(?P<tens>{'|'.join(_TENS)})(?:[\s-]+(?P<ones>{'|'.join(_ONES)}))?"
-    rf"|(?P<teen>{'|'.join(_TEENS)})|oh[\s-]+(?P<oh>{'|'.join(_ONES)}))"
+    rf"(?:(?P<tens>{'|'.join(TENS)})(?:[\s-]+(?P<ones>{'|'.join(ONES)}))?"
+    rf"|(?P<teen>{'|'.join(TEENS)})|oh[\s-]+(?P<oh>{'|'.join(ONES)}))"
 )
 SPELLED_YEAR = (
     rf"(?:(?P<century>eighteen|nineteen|twenty)[\s-]+(?:hundred\s+(?:and\s+)?)?{_TWO_DIGITS}"
-    rf"|(?P<millennium>two\s+thousand)(?:[\s-]+(?:and\s+)?(?P<after>{'|'.join(_TEENS + _ONES)}))?)"
+    rf"|(?P<millennium>two\s+thousand)(?:[\s-]+(?:and\s+)?(?P<after>{'|'.join([*TEENS, *ONES])}))?)"
 )
 """A year said in words: "nineteen ninety-six", "two thousand and eight"."""
 _WEEKDAY_WORDS = "|".join(WEEKDAYS)
@@ -115,13 +105,13 @@ PATTERNS = (
         re.compile(
             r"\bthe\s+(?:(?P<which>first|second|last|latter|final)\s+half|"
             r"(?P<quarters>first|last)\s+two\s+quarters)\s+of\s+(?:(?:fiscal|calendar)\s+)?"
-            r"(?:(?P<year>(?:1[89]|20)\d\d)|(?P<relative>this|next|last|the)\s+year)\b",
+            rf"(?:(?P<year>{YEAR})|(?P<relative>this|next|last|the)\s+year)\b",
             re.I,
         ),
     ),
     (
         "mid_year",
-        re.compile(r"\b(?:early|mid|late)[\s-]+(?P<year>(?:1[89]|20)\d\d)\b(?![-\d])", re.I),
+        re.compile(rf"\b(?:early|mid|late)[\s-]+(?P<year>{YEAR})\b(?![-\d])", re.I),
     ),
     (
         "spelled_decade",
@@ -163,7 +153,7 @@ PATTERNS = (
     (
         "set",
         re.compile(
-            rf"\b(?:each|every)\s+(?:(?P<number>other|\d+|{'|'.join(_ONES[1:])})\s+)?"
+            rf"\b(?:each|every)\s+(?:(?P<number>other|\d+|{'|'.join(ONES[1:])})\s+)?"
             r"(?:(?P<unit>day|week|month|quarter|year|hour|minute)s?"
             rf"|(?P<weekday>{'|'.join(WEEKDAYS)})|{FULL_MONTH})\b"
             rf"|\b(?:on\s+)?(?P<weekdays>{'|'.join(WEEKDAYS)})(?:s|\s+(?P<parts>mornings|"
@@ -365,7 +355,7 @@ def _spelled_year(groups: dict[str, str]) -> tuple[str, str] | None:
     else:
         century = _CENTURIES[groups["century"].lower()]
         if groups["tens"]:
-            rest = (_TENS.index(groups["tens"].lower()) + 2) * 10
+            rest = (TENS.index(groups["tens"].lower()) + 2) * 10
             rest += _number(groups["ones"]) if groups["ones"] else 0
         else:
             rest = _number(groups["teen"] or groups["oh"])
@@ -379,7 +369,7 @@ def _spelled_year(groups: dict[str, str]) -> tuple[str, str] | None:
 
 def _number(word: str) -> int:
     word = word.lower()
-    return _ONES.index(word) + 1 if word in _ONES else _TEENS.index(word) + 10
+    return ONES.index(word) + 1 if word in ONES else TEENS.index(word) + 10
 
 
 def _recent(groups: dict[str, str]) -> tuple[str, str]:
@@ -485,7 +475,7 @@ def _year_end(match: re.Match[str], published: date) -> tuple[str, str]:
 
 
 _STOP = re.compile(r"[.!?]\s")
-_SENTENCE_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b(?![-\d]|\s*(?:%|percent))")
+_SENTENCE_YEAR = re.compile(rf"\b{YEAR}\b(?![-\d]|\s*(?:%|percent))")
 
 
 def _the_year(match: re.Match[str], published: date) -> tuple[str, str] | None:

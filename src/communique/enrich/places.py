@@ -20,7 +20,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from communique.enrich.countries import IRREGULAR, country_code, localized_keys
-from communique.enrich.gazetteer import Feature, Gazetteer, country_points, name_key
+from communique.enrich.gazetteer import (
+    KNOWN_POPULATION,
+    Feature,
+    Gazetteer,
+    country_points,
+    name_key,
+)
+from communique.enrich.lexicon import POSSESSIVE
 from communique.enrich.regions import ACRONYMS
 from communique.enrich.vicinity import Vicinity
 from communique.extract.countries import country_names
@@ -147,7 +154,7 @@ def _country_named(span: Span, gazetteer: Gazetteer, language: str | None = None
     code = country_code(span.text, language)
     if code is None or code not in country_points():
         return None
-    key = _POSSESSIVE.sub("", fold(span.text)).removeprefix("the ").strip().replace(".", "")
+    key = POSSESSIVE.sub("", fold(span.text)).removeprefix("the ").strip().replace(".", "")
     if key in country_names() or key in IRREGULAR or key in localized_keys(language):
         return code
     if _COMPOUND.search(span.text):
@@ -321,8 +328,6 @@ unless the town is a quarter as populous ("New York" is the city, "Wyoming" the 
 a county or district needs its kind word ("Laurel County") or a hundredfold population."""
 SEAT_SHARE = 0.25
 """A town holding this share of its same-named region's people is what the name means."""
-WEAK_POPULATION = 50_000
-"""Below this, a town known under `name` only as an alternate name must be in a focus country."""
 UNLABELLED_POPULATION = 20_000
 """A capitalised word no NER labelled names a town only when the town is this big."""
 INNER_POPULATION = 100_000
@@ -331,7 +336,7 @@ INNER_POPULATION = 100_000
 
 def _inner_population(eponym: bool) -> int:
     """How big a town named inside a longer name must be (less for an eponym: "Venice")."""
-    return WEAK_POPULATION if eponym else INNER_POPULATION
+    return KNOWN_POPULATION if eponym else INNER_POPULATION
 
 
 FIRST_LEVEL_KINDS = frozenset(["state", "province", "oblast", "governorate", "prefecture"])
@@ -367,7 +372,7 @@ def _plausible(feature: Feature, name: str, focus: tuple[str, ...], span: Span) 
             or (feature.country in focus and not span.head and not span.eponym)
             or (main_name and feature.population >= _inner_population(span.eponym))
         )
-    if main_name or feature.population >= WEAK_POPULATION or feature.feature != "city":
+    if main_name or feature.population >= KNOWN_POPULATION or feature.feature != "city":
         return True
     return feature.country in focus[:MAIN_FOCUS]
 
@@ -455,10 +460,9 @@ _KINDS = (
 )
 _ARTICLE = re.compile(r"^the\s+", re.I)
 _KIND = re.compile(rf"\s+({_KINDS})s?$", re.I)
-_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 def strip_article(text: str, kind: bool = True) -> str:
     """The name itself: without a leading article, a possessive or (`kind`) a kind of place."""
-    name = _ARTICLE.sub("", _POSSESSIVE.sub("", text.strip()))
+    name = _ARTICLE.sub("", POSSESSIVE.sub("", text.strip()))
     return _KIND.sub("", name) if kind else name

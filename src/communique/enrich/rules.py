@@ -33,6 +33,7 @@ from communique.enrich.lexicon import (
     SEASONS,
     UNITS,
     WEEKDAYS,
+    YEAR,
     month_value,
     quarter_number,
     shifted_quarter,
@@ -43,7 +44,7 @@ from communique.model import TimeExpr
 _MONTH = MONTH_RE
 MONTH_NAME = re.compile(r"\b" + _MONTH + r"(?!\w)", re.I)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
+_YEAR = rf"(?P<year>{YEAR})"
 _NUMBER = NUMBER_RE
 _UNIT = r"(?P<unit>day|week|month|year|decade|hour|minute|centur(?:y|ie))s?"
 _WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
@@ -51,11 +52,11 @@ _PART_OF_DAY = r"(?:\s+(?P<part>morning|afternoon|evening|night))?"
 QUARTER = (
     r"(?:(?P<det>the|its|their|this|that|last|next|a|an)\s+)?"
     r"(?P<mods>(?:(?:flat|comparable|corresponding|same|latest|current|recent|previous|"
-    r"year-earlier|year-ago|fiscal|calendar|(?:1[89]|20)\d\d|(?:this|last|next) year's)"
+    rf"year-earlier|year-ago|fiscal|calendar|{YEAR}|(?:this|last|next) year's)"
     r"[\s-]+)*)"
     r"(?:(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?)?"
     r"(?P<unit>quarter|period)"
-    r"(?:\s+of\s+(?:fiscal\s+)?(?P<of_year>(?:1[89]|20)\d\d))?"
+    rf"(?:\s+of\s+(?:fiscal\s+)?(?P<of_year>{YEAR}))?"
     r"(?:\s+(?P<tail>a year (?:ago|earlier)|last year))?"
 )
 """A named quarter or reporting period: "the third quarter", "the year-earlier period"."""
@@ -97,7 +98,7 @@ COUNTED = (
 )
 """What follows a number that counts things: "2000 troops" is no year."""
 PATTERNS = (
-    ("iso", re.compile(r"\b(?P<year>(?:1[89]|20)\d\d)-(?P<mm>[01]\d)-(?P<dd>[0-3]\d)\b")),
+    ("iso", re.compile(rf"\b(?P<year>{YEAR})-(?P<mm>[01]\d)-(?P<dd>[0-3]\d)\b")),
     ("quarter", re.compile(r"\b" + QUARTER + r"\b(?![-\w])", re.I)),
     (
         "ago",
@@ -177,7 +178,7 @@ PATTERNS = (
         "season",
         re.compile(
             r"\b(?P<which>this|last|next|early|late|the|this past)\s+"
-            r"(?P<season>spring|summer|autumn|fall|winter)\b(?:\s+of\s+(?P<year>(?:1[89]|20)\d\d))?",
+            rf"(?P<season>spring|summer|autumn|fall|winter)\b(?:\s+of\s+(?P<year>{YEAR}))?",
             re.I,
         ),
     ),
@@ -402,7 +403,7 @@ def _quarter(groups: dict[str, str], published: date | None) -> str | None:
         return None
     if groups["unit"].lower() == "period" and not mods.strip():
         return None
-    year = groups["of_year"] or next(iter(re.findall(r"(?:1[89]|20)\d\d", mods)), None)
+    year = groups["of_year"] or next(iter(re.findall(YEAR, mods)), None)
     if groups["ordinal"] is not None:
         number = ORDINALS[groups["ordinal"].lower()]
         return f"{year or (published.year if published else 'XXXX')}-Q{number}"

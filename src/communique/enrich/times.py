@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import date
 
 from communique.enrich import anchors, heideltime, lexicon, rules, tense
+from communique.enrich.lexicon import YEAR
 from communique.errors import InputError
 from communique.lang import profile
 from communique.model import TimeExpr
@@ -32,16 +33,16 @@ _MONTH = lexicon.MONTH_RE
 _DAY_RANGE = (
     re.compile(
         rf"\b{_MONTH}\s+(?P<first>[0-3]?\d)\s*(?:-|–|—|to|and)\s*(?P<last>[0-3]?\d)"
-        rf"(?:,?\s+(?P<year>(?:1[89]|20)\d\d))?\b",
+        rf"(?:,?\s+(?P<year>{YEAR}))?\b",
         re.I,
     ),
     re.compile(
         rf"\b(?P<first>[0-3]?\d)\s*(?:-|–|—|to|and)\s*(?P<last>[0-3]?\d)\s+{_MONTH}"
-        rf"(?:,?\s+(?P<year>(?:1[89]|20)\d\d))?\b",
+        rf"(?:,?\s+(?P<year>{YEAR}))?\b",
         re.I,
     ),
 )
-_EXPLICIT_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_EXPLICIT_YEAR = re.compile(rf"\b{YEAR}\b")
 _FILLS_GAPS = re.compile(r"^(?:\d{4}-\d\d(?:-\d\d)?(?:T\w+)?|\w+_REF)$")
 """What the rules add where a tagger found nothing: dates to the month or day, past/now/future."""
 _REPLACES_PIECES = re.compile(r"^\d{4}-(?:\d\d-\d\d|Q\d)$")
