@@ -489,7 +489,9 @@ def bench_titles_dates(folder: Path) -> tuple[Table, list[str]]:
                    str(gold["language"]), _traf_title(body, url))  # fmt: skip
             misses += _misses(path.name, result, str(gold["title"]), gold["date"])
         for page in pages():
-            half = "held-out" if page.held_out else "dev"
+            half = (
+                "written after the rules" if page.late else "held-out" if page.held_out else "dev"
+            )
             result = _extract_or_none(page.html, page.url)
             traf = _traf_title(page.html, page.url)
             day = page.date.isoformat()

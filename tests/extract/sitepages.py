@@ -68,6 +68,8 @@ class Site:
     og_site_name: bool = False
     lang_attr: str | None = "same"
     held_out: bool = False
+    late: bool = False
+    """Written after the title and date rules were, and not used to change them."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Page:
     date: date
     language: str
     held_out: bool
+    late: bool = False
 
 
 ITEMS: dict[str, tuple[Item, ...]] = {
@@ -361,6 +364,27 @@ SITES: tuple[Site, ...] = (
     Site("www.mofa.example.jp", "外務省", "ja", "suffix", "｜", "h1", "date-line"),
     Site("www.kantei.example.jp", "首相官邸ホームページ", "ja", "section", " | ", "h1", "time",
          section="報道発表", held_out=True),
+    # written after the rules: new title and date habits, not used to change the rules
+    Site("www.gov.example.uk", "GOV.UK", "en", "domain", " - ", "h1", "pub-upd", late=True),
+    Site("mfa.example.ie", "Department of Foreign Affairs", "en", "crumbs", " » ", "div",
+         "slash", section="News", late=True),
+    Site("www.state.example.gov", "U.S. Department of State", "en", "suffix", " - ", "h1",
+         "abbr", og_site_name=True, late=True),
+    Site("www.mfa.example.kz", "MFA", "ru", "acronym", " | ", "h1", "clock", late=True),
+    Site("www.bmz.example.de", "BMZ", "de", "acronym", " | ", "h1", "pub-upd",
+         lang_attr=None, late=True),
+    Site("www.diplomatie.example.be", "SPF Affaires étrangères", "fr", "crumbs", " > ", "h1",
+         "pub-upd", section="Actualités", late=True),
+    Site("www.sre.example.mx", "Secretaría de Relaciones Exteriores", "es", "suffix", " | ",
+         "div", "clock", lang_attr="en", late=True),
+    Site("www.mfa.example.cn", "外交部", "zh", "suffix", " - ", "div", "label", late=True),
+    Site("www.china-embassy.example.org", "中华人民共和国驻某国大使馆", "zh", "crumbs", " > ",
+         "h1", "label", section="使馆新闻", late=True),
+    Site("www.mofa.example.qa", "وزارة الخارجية - دولة قطر", "ar", "suffix", " | ", "h1",
+         "label", late=True),
+    Site("www.mofaic.example.ae", "وزارة الخارجية", "ar", "crumbs", " - ", "div", "clock",
+         section="الأخبار", late=True),
+    Site("www.mofa.example.go.jp", "外務省", "ja", "prefix", "：", "h1", "label", late=True),
 )  # fmt: skip
 
 CHROME = {
@@ -430,6 +454,12 @@ DELIVERED = {
 
 def _title(site: Site, item: Item) -> str:
     h = item.headline
+    if site.title == "domain":
+        return f"{h}{site.sep}{site.name}"
+    if site.title == "crumbs":
+        return f"{site.name}{site.sep}{site.section}{site.sep}{h}"
+    if site.title == "acronym":
+        return f"{site.name}{site.sep}{h}"
     if site.title == "suffix":
         return f"{h}{site.sep}{site.name}"
     if site.title == "prefix":
@@ -451,11 +481,57 @@ def _date_block(site: Site, item: Item, later: date) -> tuple[str, str, str]:
         return "", f'<div class="news-date">{d}</div>', ""
     if site.dated == "dateline":
         return "", "", f"<p>{d}</p>"
+    if site.dated in _LATE_DATES:
+        return "", _LATE_DATES[site.dated](site.lang, item.day, later), ""
     modified = f'<meta property="article:modified_time" content="{later.isoformat()}">'
     if site.dated == "delivered":
         return modified, "", f"<p><em>{DELIVERED[site.lang].format(d=d)}</em></p>"
     updated = f'<div class="updated">{words[8]}: {local_date(site.lang, later)}</div>'
     return modified, updated, f"<p>{d}</p>"
+
+
+_PUBLISHED_UPDATED = {
+    "en": "Published {d} · Last updated {u}",
+    "fr": "Publié le {d} – Mis à jour le {u}",
+    "de": "Veröffentlicht am {d}, aktualisiert am {u}",
+}
+_LABELLED = {
+    "zh": "发布时间：{iso} 10:00",
+    "ja": "掲載日：{d}",
+    "ar": "تاريخ النشر: {d}",
+}
+
+
+def _published_updated(lang: str, day: date, later: date) -> str:
+    text = _PUBLISHED_UPDATED[lang].format(d=local_date(lang, day), u=local_date(lang, later))
+    return f'<p class="article-meta">{text}</p>'
+
+
+def _slash(lang: str, day: date, later: date) -> str:
+    return f'<span class="date">{day.day:02d}/{day.month:02d}/{day.year}</span>'
+
+
+def _abbr(lang: str, day: date, later: date) -> str:
+    month = MONTHS["en"].split()[day.month - 1][:3]
+    return f'<span class="article-date">{month} {day.day}, {day.year}</span>'
+
+
+def _clock(lang: str, day: date, later: date) -> str:
+    return f'<div class="date">{day.day:02d}.{day.month:02d}.{day.year} 17:45</div>'
+
+
+def _labelled(lang: str, day: date, later: date) -> str:
+    text = _LABELLED[lang].format(d=local_date(lang, day), iso=day.isoformat())
+    return f'<div class="info">{text}</div>'
+
+
+_LATE_DATES = {
+    "pub-upd": _published_updated,
+    "slash": _slash,
+    "abbr": _abbr,
+    "clock": _clock,
+    "label": _labelled,
+}
 
 
 def render(site: Site, item: Item) -> str:
@@ -477,6 +553,8 @@ def render(site: Site, item: Item) -> str:
         brand = f'<h1 class="site-title"><a href="/">{escape(site.name)}</a></h1>'
     if site.heading == "none":
         heading = ""
+    elif site.heading == "div":
+        heading = f"<div class='article-title'>{headline}</div>"
     elif site.heading == "brand-h1":
         heading = f"<h2 class='page-title'>{headline}</h2>"
     else:
@@ -520,12 +598,17 @@ def pages() -> list[Page]:
                     title=item.headline,
                     date=item.day,
                     language=site.lang,
-                    held_out=site.held_out,
+                    held_out=site.held_out or site.late,
+                    late=site.late,
                 )
             )
     return found
 
 
-def split(found: list[Page]) -> tuple[list[Page], list[Page]]:
-    """Return (dev, held-out) pages; a site's pages are all on one side."""
-    return [p for p in found if not p.held_out], [p for p in found if p.held_out]
+def split(found: list[Page]) -> tuple[list[Page], list[Page], list[Page]]:
+    """Return (dev, held-out, written-after-the-rules) pages; a site's pages are on one side."""
+    return (
+        [p for p in found if not p.held_out],
+        [p for p in found if p.held_out and not p.late],
+        [p for p in found if p.late],
+    )

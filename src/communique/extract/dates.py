@@ -236,7 +236,24 @@ _BASE_CONFIDENCE = {
     "date-element": 0.7,
     "htmldate": 0.5,
     "pdf-metadata": 0.4,
+    "opening": 0.45,
 }
+_OPENING = 100
+"""Characters at the start of a text where a date is taken for the statement's own."""
+
+
+def date_in_opening(text: str) -> date | None:
+    """Return the first date written in the first characters of a text, unless an update.
+
+    Example:
+        >>> date_in_opening("外相会議の開催 掲載日：2023年7月13日 7月13日、外務大臣が出席。")
+        datetime.date(2023, 7, 13)
+    """
+    head = text[:_OPENING]
+    dates = [(d, start) for d, start, _ in find_dates(head)]
+    if not dates or is_update_line(head[: dates[0][1]]):
+        return None
+    return dates[0][0]
 
 
 def date_in_url(url: str) -> date | None:

@@ -18,6 +18,7 @@ from communique.extract.blocks import Block, from_trafilatura, page_links
 from communique.extract.countries import country_from_host, find_country
 from communique.extract.dates import (
     date_confidence,
+    date_in_opening,
     date_in_title,
     date_in_url,
     dateline,
@@ -251,7 +252,8 @@ def _first_date(
         value = None
     if value and date.fromisoformat(value) not in htmlmeta.modified_dates(meta, headers):
         return date.fromisoformat(value), "htmldate"
-    return None, "none"
+    found = date_in_opening(" ".join(b.text for b in blocks[:2]))
+    return (found, "opening") if found is not None else (None, "none")
 
 
 def _issuer(

@@ -24,6 +24,7 @@ _GENERIC = re.compile(
     r"^(?:home(?:page)?|start(?:seite)?|zur startseite|to the homepage"
     r"|back to (?:the )?home(?:page)?"
     r"|accueil|inicio|página (?:de )?inicio|главная(?: страница)?|首页|主页|logo|menu|menü"
+    r"|الرئيسية|الصفحة الرئيسية|ホーム|トップページ|홈|início|startpagina|strona główna"
     r"|skip .*|go to .*|zum inhalt.*|sitemap|search|suche|en|de|fr|es|ru)$",
     re.I,
 )

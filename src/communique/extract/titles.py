@@ -20,7 +20,7 @@ from communique.extract.textutil import clean, fold, word_count
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
 _SITE_SEPARATOR = re.compile(
-    r"\s+(?:\||-|–|—|«|»|::|·|•|/|~|›|‹|｜|_)\s+"
+    r"\s+(?:\||-|–|—|«|»|::|·|•|/|~|›|‹|>|<|｜|_)\s+"
     rf"|\s*[｜丨]\s*|(?<=[{_CJK}])\s*(?:_|\||-|–|—)\s*|\s*(?:_|\||–|—)\s*(?=[{_CJK}])"
     r"|(?<=\.\w\w):\s+(?=[A-ZÄÖÜ])"
 )
@@ -120,8 +120,9 @@ def is_site_name(segment: str, evidence: SiteEvidence) -> bool:
             continue
         if key == other:
             return True
-        shorter = min(key, other, key=len)
-        if (key in other or other in key) and word_count(shorter) >= 2:
+        if word_count(min(key, other, key=len)) < 2:
+            continue
+        if key in other or (other in key and len(key) - len(other) <= len(other) // 2):
             return True
     return spells_host(segment, evidence.host)
 
