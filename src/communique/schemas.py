@@ -160,13 +160,13 @@ class SearchResults(Schema):
         json_schema_extra={
             "examples": [
                 {
-                    "total": 1,
+                    "total": 40,
                     "hits": [
                         STATEMENT_EXAMPLE
                         | {"snippet": "… liberated <mark>Shusha</mark> …", "score": 7.1}
                     ],
-                    "facets": {"language": [{"value": "en", "count": 1}]},
-                    "next_cursor": None,
+                    "facets": {"language": [{"value": "en", "count": 40}]},
+                    "next_cursor": "WzcuMSwgMTJd",
                 }
             ]
         }
@@ -235,6 +235,19 @@ class Capture(Schema):
 
 class Version(Schema):
     """One stored text of a statement, as extracted from one capture."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "capture_id": "0f3c9a1e2b7d4c5a6e8f",
+                    "fetched_at": "2024-01-01T00:00:00+00:00",
+                    "title": "Statement on the occasion of 8 November – Victory Day",
+                    "text": "November 8 is a Victory Day…",
+                }
+            ]
+        }
+    )
 
     capture_id: str
     fetched_at: Timestamp
@@ -324,6 +337,23 @@ class NoText(Schema):
 class SourceHealth(Schema):
     """How a registered source's crawls have gone."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "source": "mfa-az",
+                    "last_run": "2025-03-02T06:00:00+00:00",
+                    "last_success": "2025-03-02T06:04:10+00:00",
+                    "statements_per_run": [3, 0, 5],
+                    "errors": {"http-500": 1},
+                    "no_text": [
+                        {"url": "https://mfa.gov.az/en/news/photo-gallery", "reason": "no text"}
+                    ],
+                }
+            ]
+        }
+    )
+
     source: str
     last_run: Timestamp | None
     last_success: Timestamp | None
@@ -348,6 +378,21 @@ class SourceHealth(Schema):
 
 class Failure(Schema):
     """A capture that produced no statement, and why."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "capture_id": "c69886b4d5c936d321e7",
+                    "url": "https://www.spm.gov.cm/discours.html",
+                    "origin": "pages/009_speech-programme.html",
+                    "reason": "page body is only a link to a PDF: https://www.spm.gov.cm/discours.pdf",
+                    "at": "2025-03-02T06:00:00+00:00",
+                    "pipeline_version": model.PIPELINE_VERSION,
+                }
+            ]
+        }
+    )
 
     capture_id: str
     url: str

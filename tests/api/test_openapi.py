@@ -64,10 +64,18 @@ def test_every_route_is_typed_summarised_and_its_errors_documented(
         assert schema.get("description"), f"{name} has no description: give it a docstring"
 
 
-def test_every_field_of_the_main_answers_is_described(document: dict[str, Any]) -> None:
+def test_every_answer_has_an_example_and_its_main_fields_are_described(
+    document: dict[str, Any],
+) -> None:
     schemas = document["components"]["schemas"]
-    for name in ("Statement", "SearchResults", "Error"):
-        assert schemas[name]["examples"], name
+    for where, operation in _operations(document, "/api/v1/"):
+        for answer in operation["responses"].values():
+            for content in answer.get("content", {}).values():
+                schema = content["schema"]
+                ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
+                if ref:
+                    name = ref.rsplit("/", 1)[-1]
+                    assert schemas[name].get("examples"), f"{name} ({where}) has no example"
     undocumented = [
         name
         for name in ("published", "country", "language", "snippet", "next_cursor", "parameter")
@@ -87,3 +95,17 @@ def test_unversioned_paths_are_deprecated_aliases(document: dict[str, Any]) -> N
     assert {where for where, _ in legacy} == versioned
     assert all(op.get("deprecated") for _, op in legacy)
     assert all(op["operationId"].startswith("legacy_") for _, op in legacy)
+
+
+def test_examples_are_valid_answers(document: dict[str, Any]) -> None:
+    from pydantic import TypeAdapter
+
+    from communique import schemas
+
+    checked = 0
+    for name, schema in document["components"]["schemas"].items():
+        kind = getattr(schemas, name, None)
+        for example in schema.get("examples", []):
+            TypeAdapter(kind).validate_python(example)
+            checked += 1
+    assert checked >= 10
