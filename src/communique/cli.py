@@ -17,6 +17,7 @@ from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from communique import pipeline
+from communique.cli_alerts import register as register_alerts
 from communique.cli_common import (
     ConfigOption,
     DbOption,
@@ -367,6 +368,7 @@ def _print_report(report: IngestReport) -> None:
 
 register(app)
 register_store(app)
+register_alerts(app)
 
 
 def main() -> None:

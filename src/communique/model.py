@@ -612,3 +612,13 @@ class SourceHealth:
     """Errors of the latest run by kind (robots, private-address, http-500, network, …)."""
     no_text: tuple[tuple[str, str], ...]
     """(URL, reason) of fetched pages that yielded no statement text."""
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    """A query kept under a name, for its feed and its alerts."""
+
+    name: str
+    query: str
+    created_at: datetime
+    last_run_at: datetime | None = None

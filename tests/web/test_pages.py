@@ -222,3 +222,15 @@ def test_hostile_record_in_the_feed_is_escaped(client: TestClient) -> None:
     parsed_feed = feedparser.parse(client.get("/feed", params={"q": "hostile"}).content)
     assert parsed_feed.entries[0].title.startswith("<script>")
     assert all(link.href.startswith("http://testserver/") for link in parsed_feed.entries[0].links)
+
+
+def test_save_a_search_from_the_page_and_remove_it(client: TestClient) -> None:
+    page = client.get("/", params={"q": "peace", "from": "2020-01-01"}).text
+    assert 'name="q" value="peace from:2020-01-01"' in page
+    response = client.post("/saved", data={"name": "peace", "q": "peace from:2020-01-01"})
+    assert response.status_code == 200 and "<code>peace from:2020-01-01</code>" in response.text
+    assert "/feed?q=peace+from%3A2020-01-01" in response.text
+    assert "never" in response.text
+    gone = client.post("/saved/remove", data={"name": "peace"})
+    assert "No saved searches yet" in gone.text
+    assert client.post("/saved", data={"name": "../x", "q": "peace"}).status_code == 400

@@ -22,6 +22,7 @@ from communique.model import (
     Enrichment,
     ExtractionFailure,
     FrontierEntry,
+    SavedSearch,
     SearchPage,
     Source,
     Statement,
@@ -296,6 +297,30 @@ class Batch:
         return True
 
 
+class SavedSearchStore(Protocol):
+    """Named queries and which of their matches alerts have already reported."""
+
+    def save_search(self, saved: SavedSearch) -> None:
+        """Add or replace the saved search `saved.name`."""
+        ...
+
+    def saved_searches(self) -> list[SavedSearch]:
+        """Every saved search, by name."""
+        ...
+
+    def delete_search(self, name: str) -> None:
+        """Forget a saved search and what was reported for it (NotFound when unknown)."""
+        ...
+
+    def unreported(self, name: str, statement_ids: Sequence[str]) -> list[str]:
+        """Those of `statement_ids` that no alert of `name` has reported yet, in their order."""
+        ...
+
+    def mark_reported(self, name: str, statement_ids: Sequence[str], at: datetime) -> None:
+        """Record `statement_ids` as reported for `name`, and `at` as its last run."""
+        ...
+
+
 class Store(
     CaptureStore,
     StatementStore,
@@ -304,6 +329,7 @@ class Store(
     SiteChromeStore,
     CrawlStore,
     TransferStore,
+    SavedSearchStore,
     Protocol,
 ):
     """Every storage protocol together: what a backend implements and most callers take."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from communique.store.saved import SAVED_SEARCH_SCHEMA
+
 CORE_SCHEMA = """
 CREATE TABLE blobs (
     sha256 TEXT PRIMARY KEY,
@@ -263,6 +265,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0002-processed", PROCESSED),
     ("extract-0004-date-precision", DATE_PRECISION),
     ("extract-0005-warnings", WARNINGS),
+    ("web-0001-saved-searches", SAVED_SEARCH_SCHEMA),
 )
 
 

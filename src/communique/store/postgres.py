@@ -40,6 +40,7 @@ from communique.store.rows import (
     statement_from_row,
     statement_values,
 )
+from communique.store.saved import SavedSearchTables
 from communique.store.sqlite_enrich import ENRICH_TABLES, day_span, read_enrichment
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -62,7 +63,9 @@ SELECT_STATEMENTS = (
 )
 
 
-class PostgresStore(PgCrawlTables, PgTransfer):
+class PostgresStore(PgCrawlTables, PgTransfer, SavedSearchTables):
+    _placeholder = "%s"
+
     """`Store` on a PostgreSQL database; each thread gets its own connection.
 
     Example (needs a server):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import psycopg
 
+from communique.store.saved import SAVED_SEARCH_SCHEMA
+
 TEXT_CONFIGS = {
     "ar": "arabic",
     "ca": "catalan",
@@ -308,6 +310,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0005-processed", PROCESSED),
     ("pg-0006-date-precision", DATE_PRECISION),
     ("pg-0007-warnings", "ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';"),
+    ("pg-0008-saved-searches", SAVED_SEARCH_SCHEMA),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -36,6 +36,7 @@ from communique.store.rows import (
     statement_from_row,
     statement_values,
 )
+from communique.store.saved import SavedSearchTables
 from communique.store.sqlite_crawl import SqliteCrawlTables
 from communique.store.sqlite_enrich import (
     ENRICH_TABLES,
@@ -46,7 +47,7 @@ from communique.store.sqlite_search import SqliteSearch
 from communique.store.sqlite_transfer import SqliteTransfer
 
 
-class SqliteStore(SqliteCrawlTables, SqliteTransfer):
+class SqliteStore(SqliteCrawlTables, SqliteTransfer, SavedSearchTables):
     """`Store` on one SQLite file; each thread gets its own connection.
 
     Example:

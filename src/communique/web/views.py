@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from communique import explore
+from communique import alerts, explore
 from communique.api.routes import since_datetime
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_dict, list_changes, source_health
@@ -267,3 +267,25 @@ def feed(request: Request, q: str = "", date_from: DateFrom = "", date_to: DateT
         updated=(max(dates).isoformat() if dates else "1970-01-01") + "T00:00:00Z",
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/saved", response_class=HTMLResponse)
+def saved_page(request: Request) -> str:
+    """The saved searches, each with its results, its feed and a remove button."""
+    return render("saved.html", view="Saved", saved=_store(request).saved_searches())
+
+
+@router.post("/saved")
+def save_search_form(
+    request: Request, name: Annotated[str, Form()], q: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    """Save the query `q` as `name` (its current matches count as already reported)."""
+    alerts.save_search(_store(request), name.strip(), q)
+    return RedirectResponse("/saved", status_code=303)
+
+
+@router.post("/saved/remove")
+def remove_search_form(request: Request, name: Annotated[str, Form()]) -> RedirectResponse:
+    """Forget a saved search."""
+    _store(request).delete_search(name)
+    return RedirectResponse("/saved", status_code=303)
