@@ -14,6 +14,7 @@
         ├── ExtractionError       a capture that yields no statement (reason kept)
         │   └── PdfStub           a page whose body is only a link to a PDF
         ├── QueryError            a malformed search query
+        │   └── QueryTimeout      a search stopped at its time budget
         ├── NotFound              no statement or capture with that id
         └── StoreError            the database refused an operation
 """
@@ -123,6 +124,12 @@ class QueryError(Permanent):
     """A search query that cannot be parsed; the message says why in one line."""
 
     status = 400
+
+
+class QueryTimeout(QueryError):
+    """A search that ran past its time budget and was stopped."""
+
+    status = 503
 
 
 class NotFound(Permanent):

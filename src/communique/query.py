@@ -106,6 +106,14 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+MAX_QUERY_CHARS = 2000
+"""Longest query accepted, in characters."""
+MAX_QUERY_TERMS = 50
+"""Most words, phrases and filter values in one query (after repeats are collapsed)."""
+QUERY_SECONDS = 10.0
+"""Time budget of one search in a store; a search that takes longer is stopped."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
 _DOC_TYPE_ALIASES = (
     {t.value.replace(" ", "-"): t.value for t in DocType}
     | {t.name.lower(): t.value for t in DocType}
@@ -127,6 +135,7 @@ def parse_query(text: str, order: Order | str = Order.RELEVANCE) -> Query:
         raise QueryError(
             f"unknown order {order!r}; use one of: {', '.join(o.value for o in Order)}"
         ) from None
+    _check_text(text)
     builder = _QueryBuilder(text)
     pos = 0
     while pos < len(text):
@@ -136,6 +145,51 @@ def parse_query(text: str, order: Order | str = Order.RELEVANCE) -> Query:
         pos = match.end()
         builder.take(match)
     return builder.build(order)
+
+
+def _check_text(text: str) -> None:
+    """Refuse a query that is too long or holds control characters (a NUL, say).
+
+    Example:
+        >>> _check_text("peace" + chr(0))
+        Traceback (most recent call last):
+        ...
+        communique.errors.QueryError: query holds control character U+0000 at position 6
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        raise QueryError(
+            f"query holds control character U+{ord(bad.group()):04X} at position {bad.start() + 1}"
+        )
+
+
+def _collapsed(groups: list[list[Term]]) -> tuple[tuple[Term, ...], ...]:
+    """The OR-groups with repeated terms and repeated groups dropped (first kept).
+
+    Example:
+        >>> a, b = Term("peace"), Term("Peace")
+        >>> [[t.text for t in g] for g in _collapsed([[a], [b, a], [Term("war")] * 2])]
+        [['peace'], ['war']]
+    """
+    seen: dict[frozenset[tuple[str, bool, bool]], tuple[Term, ...]] = {}
+    for group in groups:
+        unique = _unique(group)
+        seen.setdefault(frozenset(map(_key, unique)), unique)
+    return tuple(seen.values())
+
+
+def _unique(terms: list[Term]) -> tuple[Term, ...]:
+    """`terms` without repeats (the same text in any case), first kept."""
+    first: dict[tuple[str, bool, bool], Term] = {}
+    for term in terms:
+        first.setdefault(_key(term), term)
+    return tuple(first.values())
+
+
+def _key(term: Term) -> tuple[str, bool, bool]:
+    return (term.text.casefold(), term.phrase, term.prefix)
 
 
 class _QueryBuilder:
@@ -200,10 +254,17 @@ class _QueryBuilder:
             raise QueryError("OR needs a word on each side")
         if self.pending_not:
             raise QueryError("NOT needs a word after it")
-        f = self.filters
+        f = {name: list(dict.fromkeys(values)) for name, values in self.filters.items()}
+        required = _collapsed(self.groups)
+        excluded = _unique(self.excluded)
+        terms = sum(map(len, required)) + len(excluded) + sum(map(len, f.values()))
+        if terms > MAX_QUERY_TERMS:
+            raise QueryError(
+                f"query has {terms} words, phrases and filters; the limit is {MAX_QUERY_TERMS}"
+            )
         return Query(
-            required=tuple(tuple(g) for g in self.groups),
-            excluded=tuple(self.excluded),
+            required=required,
+            excluded=excluded,
             issuers=tuple(f["issuer"]),
             countries=tuple(_country(v) for v in f["country"]),
             languages=tuple(v.lower() for v in f["lang"]),
