@@ -18,12 +18,11 @@ from pathlib import Path
 
 from enrich import read_gwn, read_trnews
 
-from communique.enrich.core import _outermost, resolve_spans
-from communique.enrich.core import mentioned_countries as countries_of
 from communique.enrich.entities import entities_of
 from communique.enrich.gazetteer import Feature, Gazetteer, distance_km
 from communique.enrich.nlp import load_pipeline
-from communique.enrich.places import Span, strip_article
+from communique.enrich.places import Span, outermost, resolve_spans, strip_article
+from communique.enrich.places import mentioned_countries as countries_of
 
 CAUSES = (
     "country/state point",
@@ -76,7 +75,7 @@ def classify(shared: Path, show: str | None) -> dict[str, Counter[str]]:
         for text, gold in reader(path):
             spans, features = located(text)
             resolved = [(s, f) for s, f in zip(spans, features, strict=True) if f is not None]
-            places = [(s, f) for s, f in _outermost(resolved)]
+            places = [(s, f) for s, f in outermost(resolved)]
             for toponym in gold:
                 counts["toponyms"] += 1
                 phrase = text[toponym.start : toponym.end]

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communique.enrich.core import Enricher, _one_sense, _outermost
-from communique.enrich.entities import known_name_spans
+from communique.enrich.core import Enricher
 from communique.enrich.gazetteer import (
     Feature,
     Gazetteer,
@@ -19,7 +18,8 @@ from communique.enrich.gazetteer import (
     name_key,
     skeleton,
 )
-from communique.enrich.places import Span, resolve
+from communique.enrich.places import Span, one_sense, outermost, resolve
+from communique.enrich.places.spans import known_name_spans
 from communique.enrich.regions import REGIONS
 from communique.model import Place
 
@@ -238,7 +238,7 @@ def test_a_facility_word_inside_a_name_is_no_town(gazetteer: Gazetteer) -> None:
 def test_only_places_inside_a_longer_place_are_dropped(extents: list[tuple[int, int]]) -> None:
     town = Feature(2988507, "Paris", 48.85, 2.35, "FR", 2_100_000)
     resolved = [(Span("x" * size, start, start + size), town) for start, size in extents]
-    kept = _outermost(resolved)
+    kept = outermost(resolved)
 
     def inside_a_longer(span: Span) -> bool:
         return any(
@@ -382,7 +382,7 @@ def test_a_name_keeps_the_place_it_has_elsewhere_in_the_text(gazetteer: Gazettee
         Span("Afrin", 60, 65, label="EVENT", strict=True),
         Span("Afrin", 80, 85, inner=True),
     ]
-    assert _one_sense(spans, [afrin, None, None, None]) == [afrin, afrin, None, None]
+    assert one_sense(spans, [afrin, None, None, None]) == [afrin, afrin, None, None]
 
 
 def test_world_regions_are_regions_not_the_country_in_their_name() -> None:
