@@ -28,7 +28,12 @@ from communique.store.sqlite_search import ENRICH_FACETS, FACET_LIMIT, FACETS, b
 
 Conn = psycopg.Connection[dict[str, Any]]
 Row = dict[str, Any]
-CONFIGS = [SIMPLE_CONFIG, *(f"communique_{code}" for code in sorted(TEXT_CONFIGS))]
+_LANGUAGES = (
+    "languages AS (SELECT min(language) AS v FROM statements UNION ALL"
+    " SELECT (SELECT min(language) FROM statements WHERE language > v) FROM languages"
+    " WHERE v IS NOT NULL)"
+)
+"""The distinct languages of the archive, one index probe each (a loose index scan)."""
 _RANK = "ts_rank('{0.1, 0.2, 0.25, 1.0}', t.tsv, %s::tsquery, 1)::float8"
 _HEADLINE = f"StartSel={SNIPPET_OPEN}, StopSel={SNIPPET_CLOSE}, HighlightAll=true"
 _FROM_TEXT = "statement_texts t JOIN statements s ON s.rowid = t.rowid"
@@ -188,13 +193,16 @@ class PgSearch:
         return expression
 
     def _terms(self, terms: list[Term] | tuple[Term, ...]) -> list[str]:
-        """Each term as tsquery text: the OR of its forms under every configuration."""
+        """Each term as tsquery text: the OR of its forms as written and as stemmed in each
+        language the archive holds (a stemmer of a language it lacks only adds noise)."""
         if not terms:
             return []
         rows = self._run(
-            "SELECT i, c, phraseto_tsquery(c::regconfig, x)::text AS q"
-            " FROM unnest(%s::text[]) WITH ORDINALITY AS terms(x, i), unnest(%s::text[]) AS c",
-            [[t.text for t in terms], CONFIGS],
+            f"WITH RECURSIVE {_LANGUAGES}, configs AS (SELECT %s AS c UNION"
+            " SELECT 'communique_' || v FROM languages WHERE v = ANY(%s))"
+            " SELECT i, c, phraseto_tsquery(c::regconfig, x)::text AS q"
+            " FROM unnest(%s::text[]) WITH ORDINALITY AS terms(x, i), configs",
+            [SIMPLE_CONFIG, list(TEXT_CONFIGS), [t.text for t in terms]],
         )
         forms: dict[int, dict[str, None]] = {i: {} for i in range(1, len(terms) + 1)}
         for row in rows:
@@ -209,7 +217,7 @@ class PgSearch:
                 form = row["q"]
             forms[row["i"]][f"({form})"] = None
         return [
-            "(" + " | ".join(forms[i]) + ")" if forms[i] else "('\\u0000nothing')"
+            "(" + " | ".join(forms[i]) + ")" if forms[i] else "('\x01')"
             for i in range(1, len(terms) + 1)
         ]
 
