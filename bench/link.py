@@ -56,7 +56,7 @@ def quality(texts: list[Text], half: str, verbose: bool) -> dict[str, float]:
     linker = Linker(lambda key: by_id[key].text)
     for text in chosen:
         linker.add(text.id, signature(text.text))
-    predicted = pairs(linker.group)
+    predicted = pairs(linker.groups)
     truth = pairs({t.id: t.group for t in chosen})
     fams = defaultdict(set)
     for t in chosen:
@@ -143,7 +143,7 @@ def scale(shared: Path, size: int, add: int) -> dict[str, float]:
         linker.add(key, signature(synthetic.text(key)))
     added = time.perf_counter() - start
     copies = sum(1 for k in keys if "#" in k)
-    found = sum(1 for k in keys if "#" in k and linker.group[k] == k.partition("#")[0])
+    found = sum(1 for k in keys if "#" in k and linker.groups[k] == k.partition("#")[0])
     return {
         "statements": len(keys),
         "link s": took,

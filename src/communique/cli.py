@@ -31,6 +31,8 @@ from communique.cli_common import cli_store as _store
 from communique.cli_crawl import register
 from communique.cli_store import register as register_store
 from communique.errors import CommuniqueError
+from communique.link.archive import Linked, linked, linked_dict
+from communique.link.archive import relink as relink_archive
 from communique.model import Enrichment, Extraction, ExtractionFailure, IngestReport, date_label
 from communique.query import parse_date_bound
 from communique.search import (
@@ -241,20 +243,25 @@ def show(
     with _store(settings) as store:
         statement = store.get_statement(statement_id)
         captures = store.captures_of(statement_id)
+        copies = linked(store, statement_id)
     if as_json:
-        record = statement_dict(statement) | {
-            "captures": [
-                {
-                    "id": c.id,
-                    "url": c.url,
-                    "fetched_at": c.fetched_at.isoformat(),
-                    "content_type": c.content_type,
-                    "sha256": c.sha256,
-                    "size": c.size,
-                }
-                for c in captures
-            ]
-        }
+        record = (
+            statement_dict(statement)
+            | linked_dict(copies)
+            | {
+                "captures": [
+                    {
+                        "id": c.id,
+                        "url": c.url,
+                        "fetched_at": c.fetched_at.isoformat(),
+                        "content_type": c.content_type,
+                        "sha256": c.sha256,
+                        "size": c.size,
+                    }
+                    for c in captures
+                ]
+            }
+        )
         out.print(json.dumps(record, ensure_ascii=False), markup=False)
         return
     out.print(f"[bold]{statement.title}[/]")
@@ -266,6 +273,24 @@ def show(
     out.print()
     for c in captures:
         out.print(f"[dim]capture {c.id} {c.fetched_at:%Y-%m-%d %H:%M} {c.content_type} {c.url}[/]")
+    _print_linked(copies)
+
+
+def _print_linked(copies: Linked) -> None:
+    out.print(f"[bold]statement {copies.statement_id}[/]: {len(copies.copies)} copies")
+    for c in copies.copies:
+        mark = "canonical" if c.canonical else c.kind
+        out.print(f"  {c.seen[:10]} {c.source or '-'} [{mark}] {c.url}", markup=False)
+        if c.differs:
+            out.print(f"      differs: {c.differs}", markup=False)
+    for t in copies.translations:
+        out.print(
+            f"  translation [{t.language or '?'}] {t.other_group}"
+            f" ({t.confidence:.2f}: {t.evidence})",
+            markup=False,
+        )
+    if len(copies.versions) > len(copies.copies):
+        out.print(f"  {len(copies.versions)} versions across the copies (communique changes)")
 
 
 @app.command("export")
@@ -300,7 +325,7 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
         out.print(json.dumps(numbers.__dict__), markup=False)
         return
     table = Table(show_header=False)
-    for name in ("statements", "captures", "sources", "errors"):
+    for name in ("statements", "copies", "captures", "sources", "errors"):
         table.add_row(name, str(getattr(numbers, name)))
     table.add_row("languages", ", ".join(f"{k} {v}" for k, v in numbers.languages.items()))
     out.print(table)
@@ -337,6 +362,15 @@ def reprocess(
     with _store(settings) as store, _progress("reprocess") as progress:
         report = pipeline.reprocess(store, settings, progress)
     _print_report(report)
+
+
+@app.command()
+def relink(db: DbOption = None) -> None:
+    """Rebuild every link between copies of one statement from the stored texts."""
+    settings = _settings(db)
+    with _store(settings) as store, _progress("relink") as progress:
+        copies, statements = relink_archive(store, progress)
+    err.print(f"{copies} copies linked into {statements} statements")
 
 
 @app.command()

@@ -443,6 +443,8 @@ class Stats:
     """Captures that yielded no statement (see `communique errors`)."""
     languages: dict[str, int]
     """Statements per main language (`?` when unknown)."""
+    copies: int = 0
+    """Pages and files carrying a statement; `statements` counts each linked statement once."""
 
 
 @dataclass
@@ -622,3 +624,37 @@ class SavedSearch:
     query: str
     created_at: datetime
     last_run_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CopyLink:
+    """A copy (a statement at one URL) linked to the statement it carries.
+
+    The statement (`group_id`) is the id of its first linked copy; its canonical copy is
+    the one on the issuer's own site where known, else the earliest seen.
+    """
+
+    statement_id: str
+    group_id: str
+    kind: str
+    """`first` (the copy that started the statement), `exact` or `republication`."""
+    matched: str | None
+    """The copy it was verified against."""
+    evidence: str
+    exact_key: str
+    seen: str
+    """When the copy was first captured (ISO 8601)."""
+    own_site: bool = False
+    words: int = 0
+
+
+@dataclass(frozen=True)
+class Translation:
+    """Two statements in different languages that carry the same text (linked, not merged)."""
+
+    group_id: str
+    other_group: str
+    language: str | None
+    """The other statement's language."""
+    confidence: float
+    evidence: str

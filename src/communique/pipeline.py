@@ -35,6 +35,7 @@ from communique.errors import (
 from communique.extract import extract, sitechrome
 from communique.extract.selected import extract_selected
 from communique.lang import profile
+from communique.link.archive import link_statement
 from communique.model import (
     PIPELINE_VERSION,
     RECORD_CONTENT_TYPE,
@@ -588,6 +589,7 @@ class _Writer:
         self.window = max(settings.workers, 1) * 3
         self.max_error_chars = settings.max_error_chars
         self.pending: deque[_Pending] = deque()
+        self.sources = {s.name: s for s in store.sources()}
 
     def __enter__(self) -> _Writer:
         return self
@@ -657,6 +659,8 @@ class _Writer:
             return
         statement = Statement.from_extraction(extraction, capture)
         self.store.put_statement(statement, capture)
+        stored = self.store.get_statement(statement.id)
+        link_statement(self.store, stored, capture.fetched_at, self.sources)
         if doc.enrichment is not None:
             self.store.put_enrichment(
                 statement.id, doc.enrichment, statement.country, capture.fetched_at

@@ -28,6 +28,7 @@ from communique.errors import (
     RateLimited,
     Refused,
 )
+from communique.link.archive import link_statement
 from communique.model import (
     Capture,
     Change,
@@ -346,6 +347,10 @@ class SourceCrawl:
         """
         run = self.run_
         self.store.put_statement(statement, capture)
+        sources = {s.name: s for s in self.store.sources()}
+        link_statement(
+            self.store, self.store.get_statement(statement.id), capture.fetched_at, sources
+        )
         run.statements += 1
         versions = self.store.versions(statement.id)
         index = next(i for i, v in enumerate(versions) if v.capture_id == capture.id)

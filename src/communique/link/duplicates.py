@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -182,6 +182,58 @@ class Link:
 TextOf = Callable[[str], str]
 
 
+class Index(Protocol):
+    """Where linked texts are looked up: in memory (`Linker`) or in a store."""
+
+    def exact(self, key: str) -> str | None:
+        """The first linked text with this exact key."""
+        ...
+
+    def candidates(self, sig: Signature) -> list[tuple[str, npt.NDArray[np.uint32]]]:
+        """Linked texts sharing an LSH bucket with `sig`, and their MinHash values."""
+        ...
+
+    def group(self, item: str) -> str:
+        """The statement a linked text belongs to."""
+        ...
+
+
+def buckets(minhash: npt.NDArray[np.uint32]) -> list[bytes]:
+    """The LSH bucket keys of a MinHash: band number and band values, datasketch's layout."""
+    return [
+        bytes([band]) + minhash[start:end].tobytes()
+        for band, (start, end) in enumerate(_layout().hashranges)
+    ]
+
+
+@functools.cache
+def _layout() -> MinHashLSH:
+    return MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
+
+
+def find_copy(item: str, sig: Signature, index: Index, text_of: TextOf) -> Link | None:
+    """The statement `item` is a copy of, verified on the texts, or None."""
+    same = index.exact(sig.exact)
+    if same is not None and same != item:
+        return Link(index.group(same), same, "exact")
+    if sig.words < MIN_WORDS:
+        return None
+    ranked = sorted(
+        (-_estimate(sig.minhash, values), key)
+        for key, values in index.candidates(sig)
+        if key != item
+    )
+    text: str | None = None
+    for negative, key in ranked[:MAX_VERIFIED]:
+        if -negative < MIN_ESTIMATE:
+            break
+        text = text_of(item) if text is None else text
+        verdict = verify(text_of(key), text)
+        if verdict.same:
+            return Link(index.group(key), key, "republication", verdict.evidence)
+    return None
+
+
 class Linker:
     """Links texts one at a time to the statements already linked (deterministic by order).
 
@@ -198,46 +250,33 @@ class Linker:
     def __init__(self, text_of: TextOf) -> None:
         self.text_of = text_of
         self.lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
-        self.group: dict[str, str] = {}
+        self.groups: dict[str, str] = {}
         self.by_exact: dict[str, str] = {}
         self.minhashes: dict[str, npt.NDArray[np.uint32]] = {}
 
     def __len__(self) -> int:
-        return len(self.group)
+        return len(self.groups)
+
+    def exact(self, key: str) -> str | None:
+        return self.by_exact.get(key)
+
+    def candidates(self, sig: Signature) -> list[tuple[str, npt.NDArray[np.uint32]]]:
+        found = self.lsh.query(_minhash(sig.minhash, sig.minhash))
+        return [(key, self.minhashes[key]) for key in found]
+
+    def group(self, item: str) -> str:
+        return self.groups[item]
 
     def add(self, item: str, sig: Signature) -> Link | None:
         """Link `item` to a statement already seen, or start a new statement with it."""
-        link = self.find(item, sig)
-        self.group[item] = link.statement if link else item
+        link = find_copy(item, sig, self, self.text_of)
+        self.groups[item] = link.statement if link else item
         if link is None or link.kind != "exact":
             self.by_exact.setdefault(sig.exact, item)
             if sig.words >= MIN_WORDS:
                 self.minhashes[item] = sig.minhash
                 self.lsh.insert(item, _minhash(sig.minhash, sig.minhash), check_duplication=False)
         return link
-
-    def find(self, item: str, sig: Signature) -> Link | None:
-        """The statement `item` is a copy of, without adding it."""
-        same = self.by_exact.get(sig.exact)
-        if same is not None:
-            return Link(self.group[same], same, "exact")
-        if sig.words < MIN_WORDS:
-            return None
-        query = _minhash(sig.minhash, sig.minhash)
-        ranked = sorted(
-            (-_estimate(sig.minhash, self.minhashes[key]), key)
-            for key in self.lsh.query(query)
-            if key != item
-        )
-        text: str | None = None
-        for negative, key in ranked[:MAX_VERIFIED]:
-            if -negative < MIN_ESTIMATE:
-                break
-            text = self.text_of(item) if text is None else text
-            verdict = verify(self.text_of(key), text)
-            if verdict.same:
-                return Link(self.group[key], key, "republication", verdict.evidence)
-        return None
 
 
 def _estimate(a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32]) -> float:
@@ -255,4 +294,4 @@ def link_all(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     linker = Linker(texts.__getitem__)
     for key, text in texts.items():
         linker.add(key, signature(text))
-    return dict(linker.group)
+    return dict(linker.groups)

@@ -11,13 +11,14 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from communique.errors import StoreError
 from communique.model import (
     Capture,
     Change,
+    CopyLink,
     CrawlRun,
     Enrichment,
     ExtractionFailure,
@@ -27,6 +28,7 @@ from communique.model import (
     Source,
     Statement,
     Stats,
+    Translation,
     UrlKind,
     UrlState,
     Version,
@@ -257,6 +259,39 @@ TABLES = (
 )
 """The archive's tables in an order that loads references before what refers to them; tables
 added later are copied after these."""
+
+
+@runtime_checkable
+class LinkStore(Protocol):
+    """Copies of one statement (statements at several URLs) and translations between them."""
+
+    def copy_with_key(self, exact_key: str) -> str | None:
+        """The first linked copy whose words are exactly these."""
+        ...
+
+    def link_candidates(self, buckets: Sequence[bytes]) -> list[tuple[str, bytes]]:
+        """Copies sharing one of these LSH buckets, with their MinHash values."""
+        ...
+
+    def get_copy(self, statement_id: str) -> CopyLink | None: ...
+
+    def put_copy(self, link: CopyLink, minhash: bytes, buckets: Sequence[bytes]) -> None:
+        """Store a copy's link and buckets, and its statement's canonical copy and count."""
+        ...
+
+    def copies(self, group_id: str) -> list[CopyLink]:
+        """The copies of a statement, the canonical one first."""
+        ...
+
+    def put_translation(self, translation: Translation) -> None: ...
+
+    def translations(self, group_id: str) -> list[Translation]: ...
+
+    def link_order(self) -> list[tuple[str, str]]:
+        """(statement id, first captured) of every statement, in the order `relink` links."""
+        ...
+
+    def clear_links(self) -> None: ...
 
 
 class TransferStore(Protocol):

@@ -43,11 +43,12 @@ from communique.store.sqlite_enrich import (
     read_enrichment,
     write_enrichment,
 )
+from communique.store.sqlite_link import SqliteLinkTables, clear_links
 from communique.store.sqlite_search import SqliteSearch
 from communique.store.sqlite_transfer import SqliteTransfer
 
 
-class SqliteStore(SqliteCrawlTables, SqliteTransfer, SavedSearchTables):
+class SqliteStore(SqliteCrawlTables, SqliteTransfer, SavedSearchTables, SqliteLinkTables):
     """`Store` on one SQLite file; each thread gets its own connection.
 
     Example:
@@ -359,7 +360,11 @@ class SqliteStore(SqliteCrawlTables, SqliteTransfer, SavedSearchTables):
             "SELECT coalesce(language, '?'), count(*) FROM statements GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()
         return Stats(
-            statements=count("SELECT count(*) FROM statements"),
+            statements=count(
+                "SELECT count(*) FROM statements s WHERE NOT EXISTS (SELECT 1 FROM link_copies c"
+                " WHERE c.statement_id = s.id AND c.group_id <> s.id)"
+            ),
+            copies=count("SELECT count(*) FROM statements"),
             captures=count("SELECT count(*) FROM captures"),
             sources=count(
                 "SELECT count(*) FROM (SELECT name FROM sources UNION"
@@ -448,6 +453,7 @@ def _clear_derived(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
     conn.execute("DELETE FROM statement_texts")
     conn.execute("DELETE FROM statements")
+    clear_links(conn)
     for table in ENRICH_TABLES:
         conn.execute(f"DELETE FROM {table}")
 

@@ -1,0 +1,263 @@
+"""Linking inside the archive: each new copy on ingest or crawl, and `relink` of everything.
+
+The store keeps each copy's link (its statement, the copy it was verified against and the
+evidence), its MinHash and LSH buckets, so that a new copy is linked with a few indexed
+look-ups and no batch job. `relink` rebuilds every link from the stored texts in the order
+the copies were first captured, so that it always gives the same links.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import numpy as np
+import numpy.typing as npt
+
+from communique.errors import StoreError
+from communique.link.duplicates import Signature, buckets, find_copy, signature
+from communique.model import CopyLink, Source, Statement, Translation, Version
+from communique.store.base import LinkStore, Store
+
+
+class StoreIndex:
+    """The linker's `Index` over a store's link tables."""
+
+    def __init__(self, store: LinkStore) -> None:
+        self.store = store
+
+    def exact(self, key: str) -> str | None:
+        return self.store.copy_with_key(key)
+
+    def candidates(self, sig: Signature) -> list[tuple[str, npt.NDArray[np.uint32]]]:
+        found = self.store.link_candidates(buckets(sig.minhash))
+        return [(key, np.frombuffer(blob, dtype=np.uint32)) for key, blob in found]
+
+    def group(self, item: str) -> str:
+        link = self.store.get_copy(item)
+        return link.group_id if link else item
+
+
+def links_of(store: Store) -> LinkStore:
+    """The store's link tables (StoreError when its backend has none yet)."""
+    if not isinstance(store, LinkStore):
+        raise StoreError(f"{type(store).__name__} does not keep links between copies yet")
+    return store
+
+
+def own_site(statement: Statement, sources: dict[str, Source]) -> bool:
+    """True when the copy is on its issuer's own site (its source is the issuer's)."""
+    source = sources.get(statement.source or "")
+    if source is None or not source.issuer or not statement.issuer:
+        return False
+    if source.homepage and urlsplit(source.homepage).hostname != urlsplit(statement.url).hostname:
+        return False
+    return source.issuer.casefold() == statement.issuer.casefold()
+
+
+def link_statement(
+    store: Store, statement: Statement, seen: datetime, sources: dict[str, Source]
+) -> CopyLink | None:
+    """Link a stored statement (a copy) to the statement it carries; None without link tables.
+
+    A copy already linked keeps its statement when its text is edited (the edit is one of
+    its versions); its signature follows the newest text.
+    """
+    if not isinstance(store, LinkStore):
+        return None
+    sig = signature(statement.text)
+    existing = store.get_copy(statement.id)
+    if existing is not None:
+        if existing.exact_key == sig.exact:
+            return existing
+        link = replace(existing, exact_key=sig.exact, words=sig.words)
+    else:
+        found = find_copy(statement.id, sig, StoreIndex(store), _text_of(store))
+        link = CopyLink(
+            statement_id=statement.id,
+            group_id=found.statement if found else statement.id,
+            kind=found.kind if found else "first",
+            matched=found.matched if found else None,
+            evidence=found.evidence if found else "",
+            exact_key=sig.exact,
+            seen=seen.isoformat(),
+            own_site=own_site(statement, sources),
+            words=sig.words,
+        )
+    store.put_copy(link, sig.minhash.tobytes(), buckets(sig.minhash) if sig.words else [])
+    return link
+
+
+def _text_of(store: Store) -> Callable[[str], str]:
+    return lambda key: store.get_statement(key).text
+
+
+def relink(
+    store: Store, progress: Callable[[int, int, str], None] | None = None
+) -> tuple[int, int]:
+    """Rebuild every link from the stored texts, first captured first.
+
+    Returns (copies, statements): how many copies were linked into how many statements.
+    """
+    links = links_of(store)
+    links.clear_links()
+    sources = {s.name: s for s in store.sources()}
+    order = links.link_order()
+    groups: set[str] = set()
+    for done, (statement_id, seen) in enumerate(order):
+        if progress and done % 100 == 0:
+            progress(done, len(order), statement_id)
+        statement = store.get_statement(statement_id)
+        link = link_statement(store, statement, datetime.fromisoformat(seen), sources)
+        groups.add(link.group_id if link else statement_id)
+    if progress:
+        progress(len(order), len(order), "")
+    return len(order), len(groups)
+
+
+@dataclass(frozen=True)
+class CopyView:
+    """One copy of a statement as `show` and the statement page list it."""
+
+    statement_id: str
+    url: str
+    source: str | None
+    seen: str
+    kind: str
+    canonical: bool
+    own_site: bool
+    differs: str
+    """What differs from the canonical copy (lines added or missing, evidence)."""
+    versions: int
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A statement with all its copies, translations and the edits of its copies."""
+
+    statement_id: str
+    canonical: str
+    copies: tuple[CopyView, ...]
+    translations: tuple[Translation, ...]
+    versions: tuple[Version, ...]
+
+
+def linked(store: Store, statement_id: str) -> Linked:
+    """The statement carried by the copy `statement_id`, with its copies and translations.
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> linked(open_store(":memory:"), "0" * 16).copies
+        Traceback (most recent call last):
+        ...
+        communique.errors.NotFound: no statement 0000000000000000
+    """
+    statement = store.get_statement(statement_id)
+    links = store if isinstance(store, LinkStore) else None
+    link = links.get_copy(statement_id) if links else None
+    if links is None or link is None:
+        versions = tuple(store.versions(statement_id))
+        view = CopyView(
+            statement.id,
+            statement.url,
+            statement.source,
+            "",
+            "first",
+            True,
+            False,
+            "",
+            len(versions),
+        )
+        return Linked(statement.id, statement.id, (view,), (), versions)
+    copies = links.copies(link.group_id)
+    canonical = store.get_statement(copies[0].statement_id)
+    views: list[CopyView] = []
+    edits: list[Version] = []
+    for copy in copies:
+        text = (
+            canonical
+            if copy.statement_id == canonical.id
+            else store.get_statement(copy.statement_id)
+        )
+        own = tuple(store.versions(copy.statement_id))
+        edits.extend(own)
+        views.append(
+            CopyView(
+                copy.statement_id,
+                text.url,
+                text.source,
+                copy.seen,
+                copy.kind,
+                copy.statement_id == canonical.id,
+                copy.own_site,
+                "" if text is canonical else differs(canonical.text, text.text),
+                len(own),
+            )
+        )
+    edits.sort(key=lambda v: (v.fetched_at, v.statement_id))
+    return Linked(
+        link.group_id,
+        canonical.id,
+        tuple(views),
+        tuple(links.translations(link.group_id)),
+        tuple(edits),
+    )
+
+
+def linked_dict(found: Linked) -> dict[str, object]:
+    """The JSON form of a statement's links (as `show --json` and the API give them)."""
+    return {
+        "statement_id": found.statement_id,
+        "canonical": found.canonical,
+        "copies": [vars(c) for c in found.copies],
+        "translations": [vars(t) for t in found.translations],
+        "versions": [
+            {
+                "statement_id": v.statement_id,
+                "capture_id": v.capture_id,
+                "fetched_at": v.fetched_at.isoformat(),
+                "title": v.title,
+            }
+            for v in found.versions
+        ],
+    }
+
+
+def differs(canonical: str, copy: str, shown: int = 2) -> str:
+    """What a copy has that the canonical copy lacks, and the reverse, in a line.
+
+    Example:
+        >>> differs("Text of it.\\n\\nEnd.", "Home | News\\n\\nText of it.\\n\\nEnd.")
+        "+1 line ('Home | News')"
+    """
+    ours = [line.strip() for line in canonical.splitlines() if line.strip()]
+    theirs = [line.strip() for line in copy.splitlines() if line.strip()]
+    if " ".join(ours).split() == " ".join(theirs).split():
+        return "same words"
+    matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
+    added = [
+        line
+        for tag, _, _, j1, j2 in matcher.get_opcodes()
+        if tag in ("insert", "replace")
+        for line in theirs[j1:j2]
+    ]
+    missing = [
+        line
+        for tag, i1, i2, _, _ in matcher.get_opcodes()
+        if tag in ("delete", "replace")
+        for line in ours[i1:i2]
+    ]
+    parts = []
+    for sign, lines in (("+", added), ("−", missing)):
+        if lines:
+            sample = ", ".join(repr(_clip(line)) for line in lines[:shown])
+            noun = "line" if len(lines) == 1 else "lines"
+            parts.append(f"{sign}{len(lines)} {noun} ({sample})")
+    return "; ".join(parts) or "wrapped differently"
+
+
+def _clip(line: str, size: int = 40) -> str:
+    return line if len(line) <= size else line[: size - 1] + "…"
