@@ -211,9 +211,14 @@ def search_command(
     ] = None,
     cursor: Annotated[str | None, typer.Option(help="Continue from a previous page.")] = None,
     order: Annotated[str, typer.Option(help="relevance, newest or oldest.")] = "relevance",
+    all_copies: Annotated[
+        bool, typer.Option("--all-copies", help="Every copy of a statement (copies:all).")
+    ] = False,
 ) -> None:
-    """Search the archive."""
+    """Search the archive (one hit per statement; --all-copies for every copy)."""
     settings = _settings(db)
+    if all_copies:
+        query = f"{query} copies:all"
     with _store(settings) as store:
         page = search(store, query, cursor=cursor, limit=limit or settings.page_size, order=order)
     if as_json:
@@ -225,7 +230,12 @@ def search_command(
             s = hit.statement
             out.print(f"[bold]{s.title}[/]  [dim]{s.id}[/]")
             day = s.published_label or "—"
-            out.print(f"  {day} · {s.issuer or '?'} · {s.country or '?'} · {s.language}")
+            linked = f" · {hit.copies} copies" if hit.copies > 1 else ""
+            if hit.translations:
+                linked += f" · translations: {', '.join(hit.translations)}"
+            out.print(
+                f"  {day} · {s.issuer or '?'} · {s.country or '?'} · {s.language}" + linked
+            )
             snippet = snippet_plain(hit.snippet.replace("[", "\\["), "[yellow]", "[/yellow]")
             out.print("  " + " ".join(snippet.split()))
     if page.next_cursor:

@@ -419,6 +419,10 @@ class Hit:
     statement: Statement
     snippet: str
     score: float | None
+    copies: int = 1
+    """Copies of the statement (pages and files carrying it)."""
+    translations: tuple[str, ...] = ()
+    """Languages the statement is linked to translations in."""
 
 
 @dataclass(frozen=True)

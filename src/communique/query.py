@@ -5,7 +5,8 @@ filters ``issuer: country: lang: type: source: from:YYYY[-MM[-DD]] to:YYYY[-MM[-
 ``edited:yes|no`` (changed on its site since first seen), ``removed:yes|no`` (gone from its site)
 (repeat a filter to accept several values); from enrichment ``mentions:AM`` (a country the
 text names), ``place:"Shusha"``, ``near:lat,lon,km`` and ``event_from:`` / ``event_to:``
-(dates of the events told, not of publication).
+(dates of the events told, not of publication); ``copies:all`` lists every copy of a
+statement (by default one hit per statement, its canonical copy).
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class Query:
     near: tuple[Near, ...] = ()
     event_from: date | None = None
     event_to: date | None = None
+    all_copies: bool = False
+    """Every copy of each statement (`copies:all`); by default one hit per statement."""
     order: Order = Order.RELEVANCE
     raw: str = field(default="", compare=False)
 
@@ -96,6 +99,7 @@ FILTERS = (
     "near",
     "event_from",
     "event_to",
+    "copies",
 )
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -279,9 +283,24 @@ class _QueryBuilder:
             near=tuple(_near(v) for v in f["near"]),
             event_from=_bound(f["event_from"], "event_from", last=False),
             event_to=_bound(f["event_to"], "event_to", last=True),
+            all_copies=_copies(f["copies"]),
             order=order,
             raw=self.raw,
         )
+
+
+def _copies(values: list[str]) -> bool:
+    """`copies:all` lists every copy of a statement; `copies:one` (the default) one hit each.
+
+    Example:
+        >>> _copies(["all"]), _copies([])
+        (True, False)
+    """
+    if not values:
+        return False
+    if len(values) > 1 or values[0].lower() not in ("all", "one"):
+        raise QueryError(f"copies:{values[-1]} must be copies:all or copies:one")
+    return values[0].lower() == "all"
 
 
 def _flag(values: list[str], name: str) -> bool | None:

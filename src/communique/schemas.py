@@ -140,10 +140,27 @@ class SearchHit(StatementMeta):
     words in `<mark>`."""
     score: float | None
     """Relevance (higher is better) when ordered by relevance, else null."""
+    copies: int = 1
+    """Pages and files carrying this statement (`copies:all` lists each of them)."""
+    translations: list[str] = []
+    """Languages of the statement's linked translations."""
 
     @classmethod
-    def of(cls, statement: model.Statement, snippet: str, score: float | None) -> SearchHit:
-        return cls(**cls.fields_of(statement), snippet=snippet, score=score)
+    def of(
+        cls,
+        statement: model.Statement,
+        snippet: str,
+        score: float | None,
+        copies: int = 1,
+        translations: tuple[str, ...] = (),
+    ) -> SearchHit:
+        return cls(
+            **cls.fields_of(statement),
+            snippet=snippet,
+            score=score,
+            copies=copies,
+            translations=list(translations),
+        )
 
 
 class FacetCount(Schema):
@@ -261,6 +278,77 @@ class Version(Schema):
             fetched_at=version.fetched_at,
             title=version.title,
             text=version.text,
+        )
+
+
+class StatementCopy(Schema):
+    """One page or file carrying a statement."""
+
+    id: str
+    """The copy's own id (as a statement at one URL)."""
+    url: str
+    source: str | None
+    seen: str
+    """When the copy was first captured (ISO 8601)."""
+    kind: str
+    """first, exact (same words) or republication (verified near-copy)."""
+    canonical: bool
+    """The issuer's own copy where known, else the earliest."""
+    own_site: bool
+    differs: str
+    """What differs from the canonical copy."""
+    versions: int
+
+
+class StatementTranslation(Schema):
+    """A statement in another language carrying the same text (linked, never merged)."""
+
+    statement_id: str
+    language: str | None
+    confidence: float
+    evidence: str
+
+
+class StatementCopies(Schema):
+    """A statement's copies, translations and the versions of all its copies."""
+
+    statement_id: str
+    """The statement's id: the id of its first linked copy."""
+    canonical: str
+    copies: list[StatementCopy]
+    translations: list[StatementTranslation]
+    versions: list[Version]
+
+    @classmethod
+    def of(cls, found: Any) -> StatementCopies:
+        """From `communique.link.archive.Linked`."""
+        return cls(
+            statement_id=found.statement_id,
+            canonical=found.canonical,
+            copies=[
+                StatementCopy(
+                    id=c.statement_id,
+                    url=c.url,
+                    source=c.source,
+                    seen=c.seen,
+                    kind=c.kind,
+                    canonical=c.canonical,
+                    own_site=c.own_site,
+                    differs=c.differs,
+                    versions=c.versions,
+                )
+                for c in found.copies
+            ],
+            translations=[
+                StatementTranslation(
+                    statement_id=t.other_group,
+                    language=t.language,
+                    confidence=t.confidence,
+                    evidence=t.evidence,
+                )
+                for t in found.translations
+            ],
+            versions=[Version.of(v) for v in found.versions],
         )
 
 

@@ -81,7 +81,9 @@ def enrichment_dict(enrichment: Enrichment) -> dict[str, Any]:
 
 def hit_record(hit: Hit) -> schemas.SearchHit:
     """A search hit as the API serves it: metadata, its snippet (HTML) and score."""
-    return schemas.SearchHit.of(hit.statement, snippet_html(hit.snippet), hit.score)
+    return schemas.SearchHit.of(
+        hit.statement, snippet_html(hit.snippet), hit.score, hit.copies, hit.translations
+    )
 
 
 def hit_dict(hit: Hit) -> dict[str, Any]:

@@ -77,3 +77,32 @@ def test_cli_relink_show_and_stats(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     record = json.loads(result.stdout)
     assert len(record["copies"]) == 3
     assert record["copies"][0]["canonical"] is True
+
+
+def test_search_gives_one_hit_per_statement_unless_all_copies(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from communique.api.app import create_app
+    from communique.search import search
+
+    paths = write_copies(tmp_path)
+    db = tmp_path / "c.db"
+    store = SqliteStore(db)
+    ingest([str(p) for p in paths], store, Settings(db=str(db), workers=0, enrich=False))
+    page = search(store, "Victory")
+    assert page.total == 2
+    assert sorted(hit.copies for hit in page.hits) == [1, 3]
+    assert search(store, "Victory copies:all").total == 4
+    store.close()
+    client = TestClient(create_app(Settings(db=str(db))))
+    assert client.get("/api/v1/search", params={"q": "Victory"}).json()["total"] == 2
+    assert (
+        client.get("/api/v1/search", params={"q": "Victory", "copies": "all"}).json()["total"] == 4
+    )
+    hit = next(
+        h
+        for h in client.get("/api/v1/search", params={"q": "Victory"}).json()["hits"]
+        if h["copies"] == 3
+    )
+    copies = client.get(f"/api/v1/statements/{hit['id']}/copies").json()
+    assert len(copies["copies"]) == 3 and copies["copies"][0]["canonical"]

@@ -13,7 +13,7 @@ import typing
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -23,6 +23,7 @@ from communique import schemas
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_records, source_health
 from communique.errors import QueryError
+from communique.link.archive import linked
 from communique.query import Order, parse_date_bound
 from communique.search import export_chunks, results_record
 from communique.search import search as run_search
@@ -111,6 +112,10 @@ def search(
     order: Annotated[
         Order, Query(description="relevance (newest without words), newest or oldest.")
     ] = Order.RELEVANCE,
+    copies: Annotated[
+        Literal["one", "all"],
+        Query(description="one hit per statement (its canonical copy), or every copy."),
+    ] = "one",
 ) -> schemas.SearchResults:
     """Search statements.
 
@@ -119,6 +124,7 @@ def search(
     every match, there is no cap.
     """
     limit = limit or request.app.state.settings.page_size
+    q = f"{q} copies:all" if copies == "all" else q
     return results_record(run_search(_store(request), q, cursor=cursor, limit=limit, order=order))
 
 
@@ -150,6 +156,12 @@ def list_versions(request: Request, statement_id: StatementId) -> list[schemas.V
     store = _store(request)
     store.get_statement(statement_id)
     return [schemas.Version.of(v) for v in store.versions(statement_id)]
+
+
+@router.get("/statements/{statement_id}/copies", tags=["statements"], responses=errors(404))
+def list_copies(request: Request, statement_id: StatementId) -> schemas.StatementCopies:
+    """The statement this copy carries: every copy, the translations, the versions of all."""
+    return schemas.StatementCopies.of(linked(_store(request), statement_id))
 
 
 @router.get(

@@ -359,6 +359,7 @@ class PostgresStore(PgCrawlTables, PgTransfer, SavedSearchTables):
             ),
             errors=self._count("SELECT count(*) AS n FROM failures"),
             languages={r["language"]: int(r["n"]) for r in languages},
+            copies=self._count("SELECT count(*) AS n FROM statements"),
         )
 
     # learned site chrome

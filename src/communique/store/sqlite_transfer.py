@@ -9,7 +9,8 @@ from typing import Any
 
 from communique.store.base import TABLES
 
-_INTERNAL = ("migrations",)
+_INTERNAL = ("migrations", "statement_groups", "link_copies", "link_buckets", "translations")
+"""Not copied: migration records, and the links (rebuilt from the texts by `relink`)."""
 
 
 class SqliteTransfer:
