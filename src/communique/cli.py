@@ -233,9 +233,7 @@ def search_command(
             linked = f" · {hit.copies} copies" if hit.copies > 1 else ""
             if hit.translations:
                 linked += f" · translations: {', '.join(hit.translations)}"
-            out.print(
-                f"  {day} · {s.issuer or '?'} · {s.country or '?'} · {s.language}" + linked
-            )
+            out.print(f"  {day} · {s.issuer or '?'} · {s.country or '?'} · {s.language}" + linked)
             snippet = snippet_plain(hit.snippet.replace("[", "\\["), "[yellow]", "[/yellow]")
             out.print("  " + " ".join(snippet.split()))
     if page.next_cursor:
