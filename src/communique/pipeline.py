@@ -162,6 +162,7 @@ class SiteChromeStage:
             return doc
         keys = {sitechrome.line_key(p) for p in extraction.paragraphs}
         keys |= sitechrome.page_line_keys(doc.raw.body, doc.raw.content_type)
+        keys |= sitechrome.title_keys(extraction.title)
         others = self.store.observe_site_lines(host, capture_id(doc.raw.url, doc.raw.sha256), keys)
         return replace(doc, extraction=sitechrome.apply(extraction, others, self.min_others))
 

@@ -126,3 +126,28 @@ def test_a_copy_of_the_same_statement_keeps_its_text(tmp_path: Path) -> None:
         assert all("Vienna" in h.statement.text for h in hits)
     finally:
         store.close()
+
+
+def test_a_title_tail_the_site_repeats_is_its_name(tmp_path: Path) -> None:
+    tail = "The Northern Lights Review of World Affairs Online"
+    paths = []
+    for index, (title, body, closing) in enumerate(STATEMENTS):
+        html = PAGE.format(
+            title=title, banner=BANNER, day=10 + index, body=body, closing=closing, index=index
+        )
+        html = html.replace(" | Ministry of Foreign Affairs of Ruritania", f" — {tail}")
+        html = html.replace(f"<h1>{title}</h1>", "")
+        path = tmp_path / f"statement-{index}.html"
+        path.write_text(html, encoding="utf-8")
+        paths.append(path)
+    settings = Settings(db=str(tmp_path / "t.db"))
+    store = SqliteStore(settings.db)
+    try:
+        ingest([str(p) for p in paths], store, settings)
+        from communique.pipeline import reprocess
+
+        reprocess(store, settings)
+        titles = {h.statement.title for h in search(store, "ruritania").hits}
+        assert titles == {title for title, _, _ in STATEMENTS}
+    finally:
+        store.close()

@@ -43,6 +43,10 @@ FLOOR = 0.95
          "Venezuela: Parliament calls for sanctions"),
         ("EU-UK relations: contingency measures adopted", SiteEvidence(),
          "EU-UK relations: contingency measures adopted"),
+        ("Talks resume — The Northern Lights Review of World Affairs", SiteEvidence(),
+         "Talks resume — The Northern Lights Review of World Affairs"),
+        ("Press | Talks resume in Geneva after a long pause", SiteEvidence(),
+         "Press | Talks resume in Geneva after a long pause"),
     ],
 )  # fmt: skip
 def test_site_name_stripped(title: str, evidence: SiteEvidence, core: str) -> None:

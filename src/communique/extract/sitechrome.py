@@ -19,6 +19,7 @@ from resiliparse.parse.html import HTMLTree
 
 from communique.extract.decode import charset_param, decode
 from communique.extract.textutil import fold
+from communique.extract.titles import rejoin, split_title
 from communique.model import Extraction
 
 COPY_SHARE = 0.5
@@ -78,9 +79,41 @@ def drop_recurring(
     return tuple(p for p, r in zip(paragraphs, recurring, strict=True) if not r)
 
 
+def title_keys(title: str) -> set[str]:
+    """Keys of a title and of its first and last segments, where a site's name recurs."""
+    parts = split_title(title)
+    if len(parts) < 2:
+        return set()
+    return {line_key(title), line_key(parts[0][0]), line_key(parts[-1][0])}
+
+
+def drop_recurring_affix(title: str, others: Mapping[str, int], min_others: int = 1) -> str:
+    """Drop a first or last title segment that other pages of the site show too.
+
+    The same tail after a separator on the site's other pages is its name, not part of a
+    headline; a title that recurs whole (a copy of the page) is left as it is.
+
+    Example:
+        >>> seen = {line_key("Office of the Envoy"): 2}
+        >>> drop_recurring_affix("Talks resume in Geneva — Office of the Envoy", seen)
+        'Talks resume in Geneva'
+    """
+    parts = split_title(title)
+    if len(parts) < 2 or others.get(line_key(title), 0) >= min_others:
+        return title
+    if parts[-1][1] and others.get(line_key(parts[-1][0]), 0) >= min_others:
+        parts.pop()
+    elif parts[1][1] and others.get(line_key(parts[0][0]), 0) >= min_others:
+        parts.pop(0)
+    else:
+        return title
+    return rejoin(title, [p for p, _ in parts])
+
+
 def apply(extraction: Extraction, others: Mapping[str, int], min_others: int = 1) -> Extraction:
-    """Return `extraction` without its site-recurring paragraphs."""
+    """Return `extraction` without its site-recurring paragraphs and title affix."""
     kept = drop_recurring(extraction.paragraphs, others, min_others)
-    if kept == extraction.paragraphs:
+    title = drop_recurring_affix(extraction.title, others, min_others)
+    if kept == extraction.paragraphs and title == extraction.title:
         return extraction
-    return replace(extraction, paragraphs=kept)
+    return replace(extraction, paragraphs=kept, title=title)

@@ -133,7 +133,14 @@ def looks_like_institution(segment: str) -> bool:
     return bool(_ORG_TAIL.search(text) or _ORG_HEAD.match(text))
 
 
-def _removable(segment: str, site_separator: bool, rest: list[str], evidence: SiteEvidence) -> bool:
+def _removable(
+    segment: str, site_separator: bool, rest: list[str], evidence: SiteEvidence, suffix: bool
+) -> bool:
+    """Whether an edge segment is the site's: proven, a label, or (a suffix) merely short.
+
+    Without evidence only a suffix goes, as trafilatura keeps the part before the last
+    separator: "<headline> — <long name>" must not lose its headline.
+    """
     if is_site_name(segment, evidence):
         return True
     if not site_separator:
@@ -143,7 +150,7 @@ def _removable(segment: str, site_separator: bool, rest: list[str], evidence: Si
         return True
     if looks_like_institution(segment) and not any(map(looks_like_institution, rest)):
         return True
-    return word_count(segment) <= 5 and word_count(segment) < longest
+    return suffix and word_count(segment) <= 5 and word_count(segment) < longest
 
 
 def strip_site_name(title: str, evidence: SiteEvidence) -> tuple[str, list[str]]:
@@ -158,9 +165,9 @@ def strip_site_name(title: str, evidence: SiteEvidence) -> tuple[str, list[str]]
     removed: list[str] = []
     while len(parts) > 1:
         texts = [p for p, _ in parts]
-        if _removable(texts[-1], parts[-1][1], texts[:-1], evidence):
+        if _removable(texts[-1], parts[-1][1], texts[:-1], evidence, suffix=True):
             removed.append(parts.pop()[0])
-        elif _removable(texts[0], parts[1][1], texts[1:], evidence):
+        elif _removable(texts[0], parts[1][1], texts[1:], evidence, suffix=False):
             removed.append(parts.pop(0)[0])
             parts[0] = (parts[0][0], False)
         else:
