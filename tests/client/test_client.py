@@ -97,8 +97,13 @@ def test_errors_are_raised_with_their_code_and_parameter(client: Client, tmp_pat
 
 
 def test_results_as_arrow_and_pandas(client: Client) -> None:
+    import pyarrow as pa
+
     table = client.search(country="AZ").to_arrow()
-    assert table.num_rows == 5 and "title" in table.column_names
+    assert table.num_rows == 5 and table.column_names == list(SearchHit.model_fields)
+    assert table.schema.field("published").type == pa.date32()
+    assert table.schema.field("capture_ids").type == pa.list_(pa.string())
+    assert table.schema.field("doc_type").type == pa.string()
     frame = client.search(country="AZ", page_size=2).to_pandas()
     assert len(frame) == 5 and set(frame["country"]) == {"AZ"}
     assert frame["score"].isna().all()  # no words, so no relevance

@@ -165,4 +165,4 @@ class AsyncResults:
         return core.hits_table([hit async for hit in self])
 
     async def to_pandas(self) -> Any:
-        return (await self.to_arrow()).to_pandas()
+        return core.hits_frame([hit async for hit in self])

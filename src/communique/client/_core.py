@@ -8,11 +8,15 @@ one-line method on each client: `return self._call(core.thing(...))` (awaited in
 
 from __future__ import annotations
 
+import importlib.util
 import random
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
+from enum import Enum
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
@@ -237,23 +241,42 @@ def export(q: str, fmt: str) -> Request:
     return Request("/export", {"q": q, "format": fmt})
 
 
-HIT_FIELDS = tuple(schemas.SearchHit.model_fields)
-
-
 def hits_table(hits: Iterable[schemas.SearchHit]) -> Any:
     """Search hits as a `pyarrow.Table`, one column per field of `SearchHit`."""
     import pyarrow as pa
 
-    rows = [hit.model_dump() | {"doc_type": hit.doc_type.value} for hit in hits]
-    columns = {name: [row[name] for row in rows] for name in HIT_FIELDS}
-    types = {
-        "published": pa.date32(),
-        "published_confidence": pa.float64(),
-        "score": pa.float64(),
-        "capture_ids": pa.list_(pa.string()),
-    }
-    schema = pa.schema([(name, types.get(name, pa.string())) for name in HIT_FIELDS])
-    return pa.table(columns, schema=schema)
+    rows = [hit.model_dump() for hit in hits]
+    return pa.table(
+        {
+            name: pa.array(
+                [_plain(row[name]) for row in rows], type=_arrow_type(pa, field.annotation)
+            )
+            for name, field in schemas.SearchHit.model_fields.items()
+        }
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _arrow_type(pa: Any, annotation: Any) -> Any:
+    """The Arrow type of a field: its annotation without `None`."""
+    kind = annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        kinds = [a for a in typing.get_args(annotation) if a is not type(None)]
+        kind = kinds[0] if len(kinds) == 1 else str
+    if typing.get_origin(kind) is list:
+        return pa.list_(_arrow_type(pa, typing.get_args(kind)[0]))
+    known = {date: pa.date32(), float: pa.float64(), int: pa.int64(), bool: pa.bool_()}
+    return known.get(kind, pa.string())
+
+
+def hits_frame(hits: Iterable[schemas.SearchHit]) -> Any:
+    """Search hits as a `pandas.DataFrame` (pandas is an optional extra)."""
+    if importlib.util.find_spec("pandas") is None:
+        raise ImportError("to_pandas() needs pandas: pip install 'communique[pandas]'")
+    return hits_table(hits).to_pandas()
 
 
 def headers(api_key: str | None) -> dict[str, str]:

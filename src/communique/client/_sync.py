@@ -177,4 +177,4 @@ class Results:
 
     def to_pandas(self) -> Any:
         """Every hit as a `pandas.DataFrame` (needs the `pandas` extra)."""
-        return self.to_arrow().to_pandas()
+        return core.hits_frame(self)
