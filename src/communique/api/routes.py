@@ -55,8 +55,12 @@ EXPORT_MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8
 
 _ERRORS = {
     400: "The query cannot be parsed, or a value in it is malformed.",
+    401: "A write without an API key, or with an unknown one.",
+    403: "The API key may not do this.",
     404: "No record with that id.",
+    409: "Conflicts with what the archive holds.",
     422: "A parameter has the wrong type or is out of range.",
+    429: "Too many requests: wait the seconds of `Retry-After`.",
 }
 
 
