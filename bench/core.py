@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import baselines
 import trafilatura
 from rich.console import Console
 from rich.table import Table
@@ -60,6 +61,7 @@ def main() -> None:
     )
     parser.add_argument("--statements", type=int, default=10_000)
     parser.add_argument("--html-rounds", type=int, default=4, help="copies of the 31 pages")
+    baselines.add_argument(parser)
     args = parser.parse_args()
     corpus = args.shared / "corpora" / "ungdc_2020_2024.jsonl"
     pages = sorted((args.shared / "pages").glob("*.html"))
@@ -136,7 +138,9 @@ def main() -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(*row)
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    baselines.report(console, "core", [table], args.save_baseline)
 
 
 def _copies(pages: list[Path], folder: Path, rounds: int) -> Path:

@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import baselines
 from rich.console import Console
 from rich.table import Table
 
@@ -144,6 +145,7 @@ def main() -> None:
         "--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared"
     )
     parser.add_argument("--pages", type=int, default=5000)
+    baselines.add_argument(parser)
     args = parser.parse_args()
     site = build_site(args.shared / "corpora" / "ungdc_2020_2024.jsonl", args.pages)
     ready: Any = multiprocessing.Queue()
@@ -189,6 +191,7 @@ def main() -> None:
         f"recrawl bytes / first crawl bytes = {ratio:.2%} ({verdict} the < 5 % target);"
         f" WARC files: {warc_bytes:,} bytes"
     )
+    baselines.report(console, "crawl", [table], args.save_baseline)
 
 
 if __name__ == "__main__":

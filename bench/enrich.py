@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import baselines
 from rich.console import Console
 from rich.table import Table
 
@@ -329,6 +330,7 @@ def main() -> None:
     )
     parser.add_argument("--speed-only", action="store_true", help="only the ingest speed")
     parser.add_argument("--accuracy-only", action="store_true", help="no ingest speed")
+    baselines.add_argument(parser)
     args = parser.parse_args()
     console = Console()
     taggers = TAGGERS if args.tagger == "all" else (args.tagger,)
@@ -349,6 +351,7 @@ def main() -> None:
                 f" first run {run.first_seconds:.1f} s (models loading)",
             )
     console.print(table)
+    baselines.report(console, "enrich", [table], args.save_baseline)
 
 
 if __name__ == "__main__":

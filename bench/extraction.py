@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import baselines
 from rich.console import Console
 from rich.table import Table
 
@@ -537,23 +538,33 @@ def main() -> None:
         action="store_true",
         help=f"warm up on the first {WARM_UP} benchmark pages only (lazy models load while timed)",
     )
+    baselines.add_argument(parser)
     args = parser.parse_args()
     console = Console(width=200)
     titles, title_misses = bench_titles_dates(args.shared / "pages")
     console.print(titles)
     for miss in title_misses:
         console.print(f"  miss: {miss}")
-    if args.titles_only:
-        return
+    measured = [titles]
+    if not args.titles_only:
+        measured += _extraction_tables(args, console)
+    baselines.report(console, "extraction", measured, args.save_baseline)
+
+
+def _extraction_tables(args: argparse.Namespace, console: Console) -> list[Table]:
+    """The article benchmark (unless skipped) and the official pages, printed and returned."""
+    tables = []
     if not args.skip_articles:
         pages = load_benchmark(args.shared / "bench" / "article-extraction-benchmark")
         warm_up = [] if args.short_warm_up else load_warm_up(args.shared / WARM_UP_FOLDER)
-        console.print(bench_articles(pages, args.only or list(EXTRACTORS), warm_up))
+        tables.append(bench_articles(pages, args.only or list(EXTRACTORS), warm_up))
+        console.print(tables[-1])
     table, misses, chrome = bench_pages(args.shared / "pages")
     console.print(table)
     console.print("chrome lines: " + ", ".join(f"{k} {v}" for k, v in chrome.items()))
     for miss in misses:
         console.print(f"  miss: {miss}")
+    return [*tables, table]
 
 
 if __name__ == "__main__":

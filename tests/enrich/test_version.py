@@ -1,0 +1,58 @@
+"""ENRICH_VERSION cannot drift: enrichment output on fixed texts changes only with the version.
+
+The outputs are stored with the version that produced them (fixtures/enrich_outputs.json).
+When a change moves them, bump `ENRICH_VERSION` in model.py and store the new outputs:
+`COMMUNIQUE_UPDATE_FIXTURES=1 pytest tests/enrich/test_version.py`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from communique.enrich.core import Enricher
+from communique.model import ENRICH_VERSION
+
+FIXTURE = Path(__file__).with_name("fixtures") / "enrich_outputs.json"
+TEXTS = {
+    "en": (
+        "WASHINGTON, Nov. 8 — The Secretary of State met the foreign ministers of Armenia and"
+        " Azerbaijan in Paris, Missouri, on Tuesday, two weeks after the ceasefire in Shusha."
+        " Talks resume in Geneva in the first quarter of 2024, under Resolution 2334 (2016)."
+    ),
+    "fr": "Le ministre a reçu à Paris son homologue allemand le 3 mars 2023. M. Dupont a salué"
+    " l'accord de Minsk.",
+    "de": "Die Bundesregierung verurteilt Russlands Angriff auf die Ukraine vom 24. Februar 2022.",
+    "es": "El canciller de España viajó a Alemania y a los EE. UU. el 8 de noviembre de 2020.",
+    "ru": "Министр обсудил с коллегой из Китая отношения России и США.",
+}
+
+
+def _outputs() -> dict[str, Any]:
+    enricher = Enricher("rules")
+    found = {}
+    for language, text in TEXTS.items():
+        enrichment = dataclasses.asdict(enricher.enrich(text, date(2023, 11, 8), language))
+        enrichment.pop("version")
+        found[language] = json.loads(json.dumps(enrichment))
+    return found
+
+
+def test_enrichment_output_changes_only_with_its_version() -> None:
+    outputs = _outputs()
+    if os.environ.get("COMMUNIQUE_UPDATE_FIXTURES"):
+        stored = {"version": ENRICH_VERSION, "outputs": outputs}
+        FIXTURE.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
+    stored = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    changed = sorted(k for k in outputs if outputs[k] != stored["outputs"].get(k))
+    if stored["version"] == ENRICH_VERSION:
+        assert not changed, f"enrichment output changed ({changed}): bump ENRICH_VERSION"
+    else:
+        raise AssertionError(
+            f"ENRICH_VERSION is {ENRICH_VERSION}, the fixture {stored['version']}: store the"
+            " outputs again (COMMUNIQUE_UPDATE_FIXTURES=1)"
+        )

@@ -1,0 +1,51 @@
+"""bench/baselines.py: every number of a bench's tables is compared with the stored baseline."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.fixture
+def baselines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("baselines", BENCH / "baselines.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "PATH", tmp_path / "baselines.json")
+    return module
+
+
+def _table(accuracy: str) -> Table:
+    table = Table(title="geo")
+    for column in ("set", "measure", "value", "note"):
+        table.add_column(column)
+    table.add_row("TR-News", "acc@161km", accuracy, "1275 toponyms")
+    table.add_row("seed", "places right", "9/9", "within 25 km")
+    return table
+
+
+def test_a_bench_prints_its_change_against_the_saved_baseline(baselines: ModuleType) -> None:
+    console = Console(record=True, width=200)
+    baselines.report(console, "enrich", [_table("0.775")], save=True)
+    stored = json.loads(baselines.PATH.read_text())["enrich"]["measures"]
+    assert stored == {
+        "geo: TR-News / acc@161km [value]": 0.775,
+        "geo: seed / places right [value]": 1.0,
+    }
+    baselines.report(console, "enrich", [_table("0.780")])
+    assert "+0.005 (+0.6%)" in console.export_text()
+
+
+def test_every_bench_reports_against_the_baseline() -> None:
+    for name in ("core", "crawl", "enrich", "extraction"):
+        source = (BENCH / f"{name}.py").read_text()
+        assert "baselines.report(" in source and "baselines.add_argument(" in source, name
