@@ -2,6 +2,8 @@
 
 Words are ANDed; ``"a phrase"``; ``a OR b``; ``NOT word`` or ``-word``; ``word*`` for a prefix;
 filters ``issuer: country: lang: type: source: from:YYYY[-MM[-DD]] to:YYYY[-MM[-DD]]``,
+``approx:yes`` (a date known only to the month or year also matches when it overlaps
+``from:``/``to:`` rather than lies inside them),
 ``edited:yes|no`` (changed on its site since first seen), ``removed:yes|no`` (gone from its site)
 (repeat a filter to accept several values); from enrichment ``mentions:AM`` (a country the
 text names), ``place:"Shusha"``, ``near:lat,lon,km`` and ``event_from:`` / ``event_to:``
@@ -60,6 +62,8 @@ class Query:
     sources: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+    approximate: bool = False
+    """Match a month- or year-precision date that overlaps from/to (default: lies inside)."""
     edited: bool | None = None
     removed: bool | None = None
     mentions: tuple[str, ...] = ()
@@ -92,6 +96,7 @@ FILTERS = (
     "source",
     "from",
     "to",
+    "approx",
     "edited",
     "removed",
     "mentions",
@@ -276,6 +281,7 @@ class _QueryBuilder:
             sources=tuple(f["source"]),
             date_from=_bound(f["from"], "from", last=False),
             date_to=_bound(f["to"], "to", last=True),
+            approximate=bool(_flag(f["approx"], "approx")),
             edited=_flag(f["edited"], "edited"),
             removed=_flag(f["removed"], "removed"),
             mentions=tuple(_country(v, "mentions") for v in f["mentions"]),

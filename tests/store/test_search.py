@@ -176,6 +176,9 @@ def partly_dated(store: Store) -> Store:
         ("from:2020-06 to:2020-06", {"month", "day"}),
         ("from:2020-06-01 to:2020-06-15", {"day"}),
         ("to:1800", {"1790"}),
+        ("to:2020-06 approx:yes", {"year", "month", "day", "1790"}),
+        ("from:2020-06-10 to:2020-06-20 approx:yes", {"year", "month", "day"}),
+        ("from:2021 approx:yes", set()),
     ],
 )
 def test_a_date_matches_only_within_its_precision(

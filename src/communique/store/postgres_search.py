@@ -246,10 +246,12 @@ def _filters(query: Query, where: list[str], params: list[Any]) -> None:
             where.append(f"{column} = ANY(%s)")
             params.append(list(values))
     if query.date_from:
-        where.append("s.published >= %s")
+        lower = "s.published_end" if query.approximate else "s.published"
+        where.append(f"{lower} >= %s")
         params.append(query.date_from.isoformat())
     if query.date_to:
-        where.append("s.published_end <= %s")  # a year-only 2020 is not "to:2020-06"
+        upper = "s.published" if query.approximate else "s.published_end"
+        where.append(f"{upper} <= %s")  # a year-only 2020 is not "to:2020-06"
         params.append(query.date_to.isoformat())
     for flag, subquery in ((query.edited, _EDITED), (query.removed, _REMOVED)):
         if flag is not None:

@@ -281,10 +281,12 @@ def _compile(query: Query) -> _Compiled:
             where.append(f"{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
     if query.date_from:
-        where.append("s.published >= ?")
+        lower = "s.published_end" if query.approximate else "s.published"
+        where.append(f"{lower} >= ?")
         params.append(query.date_from.isoformat())
     if query.date_to:
-        where.append("s.published_end <= ?")  # a year-only 2020 is not "to:2020-06"
+        upper = "s.published" if query.approximate else "s.published_end"
+        where.append(f"{upper} <= ?")  # a year-only 2020 is not "to:2020-06"
         params.append(query.date_to.isoformat())
     for flag, subquery in ((query.edited, _EDITED), (query.removed, _REMOVED)):
         if flag is not None:
