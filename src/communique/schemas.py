@@ -312,6 +312,57 @@ class StatementTranslation(Schema):
 class StatementCopies(Schema):
     """A statement's copies, translations and the versions of all its copies."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "statement_id": "5d7e3f0a9c1b2e44",
+                    "canonical": "5d7e3f0a9c1b2e44",
+                    "copies": [
+                        {
+                            "id": "5d7e3f0a9c1b2e44",
+                            "url": "https://mfa.gov.az/en/news/statement-on-shusha",
+                            "source": "mfa-az",
+                            "seen": "2024-01-01T00:00:00+00:00",
+                            "kind": "first",
+                            "canonical": True,
+                            "own_site": True,
+                            "differs": "",
+                            "versions": 1,
+                        },
+                        {
+                            "id": "a41c07b2d9e3f815",
+                            "url": "https://un.mfa.gov.az/news/statement-on-shusha",
+                            "source": "az-un-mission",
+                            "seen": "2024-01-02T08:00:00+00:00",
+                            "kind": "exact",
+                            "canonical": False,
+                            "own_site": False,
+                            "differs": "headline",
+                            "versions": 1,
+                        },
+                    ],
+                    "translations": [
+                        {
+                            "statement_id": "77e0b1c2d3f4a596",
+                            "language": "ru",
+                            "confidence": 0.93,
+                            "evidence": "same numbers, names and dates in the same order",
+                        }
+                    ],
+                    "versions": [
+                        {
+                            "capture_id": "0f3c9a1e2b7d4c5a6e8f",
+                            "fetched_at": "2024-01-01T00:00:00+00:00",
+                            "title": "Statement on the occasion of 8 November – Victory Day",
+                            "text": "November 8 is a Victory Day…",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     statement_id: str
     """The statement's id: the id of its first linked copy."""
     canonical: str
