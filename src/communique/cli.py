@@ -16,8 +16,9 @@ from typer._click.core import Context
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
-from communique import pipeline
+from communique import pipeline, semantic
 from communique.cli_alerts import register as register_alerts
+from communique.cli_alerts import register_embed
 from communique.cli_common import (
     ConfigOption,
     DbOption,
@@ -214,13 +215,20 @@ def search_command(
     all_copies: Annotated[
         bool, typer.Option("--all-copies", help="Every copy of a statement (copies:all).")
     ] = False,
+    mode: Annotated[
+        str, typer.Option(help="keyword, semantic or hybrid (needs `communique embed`).")
+    ] = "keyword",
 ) -> None:
     """Search the archive (one hit per statement; --all-copies for every copy)."""
     settings = _settings(db)
     if all_copies:
         query = f"{query} copies:all"
+    size = limit or settings.page_size
     with _store(settings) as store:
-        page = search(store, query, cursor=cursor, limit=limit or settings.page_size, order=order)
+        if mode == "keyword":
+            page = search(store, query, cursor=cursor, limit=size, order=order)
+        else:
+            page = semantic.search_mode(store, query, mode, limit=size)
     if as_json:
         for hit in page.hits:
             out.print(json.dumps(hit_dict(hit), ensure_ascii=False), markup=False)
@@ -411,6 +419,7 @@ def _print_report(report: IngestReport) -> None:
 register(app)
 register_store(app)
 register_alerts(app)
+register_embed(app)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The saved-search commands of `communique`: saved add/list/remove, and alerts."""
+"""The saved-search, alert and embedding commands of `communique`."""
 
 from __future__ import annotations
 
@@ -85,3 +85,16 @@ def register(app: typer.Typer) -> None:
         with cli_store(cli_settings(db)) as store:
             sent = alerts.run_alerts(store, deliver)
         err.print(f"{sum(len(a.statements) for a in sent)} new statements in {len(sent)} alerts")
+
+
+def register_embed(app: typer.Typer) -> None:
+    """Add `embed` to `app`."""
+
+    @app.command("embed")
+    def embed_command(db: DbOption = None) -> None:
+        """Compute sentence vectors for statements without one (for --mode semantic|hybrid)."""
+        from communique import semantic
+
+        with cli_store(cli_settings(db)) as store:
+            done = semantic.embed_missing(store, progress=lambda n: err.print(f"embedded {n}"))
+        err.print(f"{done} statements embedded")

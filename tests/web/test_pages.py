@@ -234,3 +234,16 @@ def test_save_a_search_from_the_page_and_remove_it(client: TestClient) -> None:
     gone = client.post("/saved/remove", data={"name": "peace"})
     assert "No saved searches yet" in gone.text
     assert client.post("/saved", data={"name": "../x", "q": "peace"}).status_code == 400
+
+
+def test_semantic_mode_and_similar_statements(client: TestClient) -> None:
+    from communique import semantic
+
+    store = client.app.state.store  # type: ignore[attr-defined]
+    assert semantic.embed_missing(store) == 29
+    page = client.get("/", params={"q": "liberation of a city", "mode": "hybrid"}).text
+    assert '<option value="hybrid" selected>' in page
+    assert "Statement on the occasion of Victory Day" in page
+    shusha = client.get("/api/v1/search", params={"q": "Shusha"}).json()["hits"][0]["id"]
+    assert "<h2>Similar statements</h2>" in client.get(f"/statements/{shusha}").text
+    assert client.get("/", params={"q": "peace", "mode": "fuzzy"}).status_code == 400

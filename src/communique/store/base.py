@@ -356,6 +356,24 @@ class SavedSearchStore(Protocol):
         ...
 
 
+class VectorStore(Protocol):
+    """Sentence vectors of statements, one per statement and model."""
+
+    def put_vectors(self, model: str, vectors: Sequence[tuple[str, bytes]]) -> None:
+        """Store (statement id, float32 bytes) pairs of `model`, replacing older ones."""
+        ...
+
+    def unembedded(self, model: str, limit: int = 1000) -> list[str]:
+        """Ids of statements that have no vector of `model` yet."""
+        ...
+
+    def vector_count(self, model: str) -> int: ...
+
+    def all_vectors(self, model: str) -> tuple[list[str], list[bytes]]:
+        """Every statement id with a vector of `model`, and the vectors' bytes."""
+        ...
+
+
 class Store(
     CaptureStore,
     StatementStore,
@@ -365,6 +383,7 @@ class Store(
     CrawlStore,
     TransferStore,
     SavedSearchStore,
+    VectorStore,
     Protocol,
 ):
     """Every storage protocol together: what a backend implements and most callers take."""

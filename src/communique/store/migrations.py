@@ -11,6 +11,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from communique.store.saved import SAVED_SEARCH_SCHEMA
+from communique.store.vectors import VECTOR_SCHEMA
 
 CORE_SCHEMA = """
 CREATE TABLE blobs (
@@ -306,6 +307,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("extract-0005-warnings", WARNINGS),
     ("web-0001-saved-searches", SAVED_SEARCH_SCHEMA),
     ("link-0001-tables", LINK_SCHEMA),
+    ("web-0002-vectors", VECTOR_SCHEMA.format(blob="BLOB")),
 )
 
 

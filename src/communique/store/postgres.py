@@ -42,6 +42,7 @@ from communique.store.rows import (
 )
 from communique.store.saved import SavedSearchTables
 from communique.store.sqlite_enrich import ENRICH_TABLES, day_span, read_enrichment
+from communique.store.vectors import VectorTables
 
 Conn = psycopg.Connection[dict[str, Any]]
 INSERT_STATEMENT = (
@@ -63,7 +64,7 @@ SELECT_STATEMENTS = (
 )
 
 
-class PostgresStore(PgCrawlTables, PgTransfer, SavedSearchTables):
+class PostgresStore(PgCrawlTables, PgTransfer, SavedSearchTables, VectorTables):
     _placeholder = "%s"
 
     """`Store` on a PostgreSQL database; each thread gets its own connection.
@@ -443,6 +444,7 @@ def _clear_derived(conn: Conn) -> None:
     conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
     conn.execute("DELETE FROM statement_texts")
     conn.execute("DELETE FROM statements")
+    conn.execute("DELETE FROM statement_vectors")
     for table in ENRICH_TABLES:
         conn.execute(f"DELETE FROM {table}")
 

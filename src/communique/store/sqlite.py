@@ -46,9 +46,12 @@ from communique.store.sqlite_enrich import (
 from communique.store.sqlite_link import SqliteLinkTables, clear_links
 from communique.store.sqlite_search import SqliteSearch
 from communique.store.sqlite_transfer import SqliteTransfer
+from communique.store.vectors import VectorTables
 
 
-class SqliteStore(SqliteCrawlTables, SqliteTransfer, SavedSearchTables, SqliteLinkTables):
+class SqliteStore(
+    SqliteCrawlTables, SqliteTransfer, SavedSearchTables, SqliteLinkTables, VectorTables
+):
     """`Store` on one SQLite file; each thread gets its own connection.
 
     Example:
@@ -454,6 +457,7 @@ def _clear_derived(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM statement_texts")
     conn.execute("DELETE FROM statements")
     clear_links(conn)
+    conn.execute("DELETE FROM statement_vectors")
     for table in ENRICH_TABLES:
         conn.execute(f"DELETE FROM {table}")
 

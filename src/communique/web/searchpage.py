@@ -14,6 +14,7 @@ from typing import Any
 from communique.model import SearchPage
 from communique.query import FILTERS
 from communique.search import search
+from communique.semantic import search_mode
 from communique.store.base import Store
 from communique.web.render import country_label, quoted, search_href
 
@@ -68,6 +69,7 @@ class SearchForm:
     date_to: str = ""
     order: str = "relevance"
     page: int = 1
+    mode: str = "keyword"
 
     @property
     def full_query(self) -> str:
@@ -86,6 +88,7 @@ class SearchForm:
             **{"from": form.date_from, "to": form.date_to},
             order="" if form.order == "relevance" else form.order,
             page="" if form.page == 1 else form.page,
+            mode="" if form.mode == "keyword" else form.mode,
         )
 
     def clauses(self) -> list[str]:
@@ -182,7 +185,10 @@ def run(store: Store, form: SearchForm, page_size: int) -> tuple[SearchPage, Pag
     """The hits of the form's page (pages beyond the cap show the last reachable one)."""
     max_page = max(1, MAX_RESULTS // page_size)
     page_no = max(1, min(form.page, max_page))
-    found = search(store, form.full_query, limit=page_no * page_size, order=form.order)
+    if form.mode == "keyword":
+        found = search(store, form.full_query, limit=page_no * page_size, order=form.order)
+    else:
+        found = search_mode(store, form.full_query, form.mode, limit=page_no * page_size)
     hits = found.hits[(page_no - 1) * page_size :]
     page = SearchPage(hits=hits, total=found.total, facets=found.facets, next_cursor=None)
     pages = min(max_page, max(1, math.ceil(found.total / page_size)))

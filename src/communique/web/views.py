@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from communique import alerts, explore
+from communique import alerts, explore, semantic
 from communique.api.routes import since_datetime
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_dict, list_changes, source_health
@@ -33,10 +33,20 @@ def _store(request: Request) -> Store:
 
 
 def _form(
-    q: str, date_from: str, date_to: str, order: str = "relevance", page: int = 1
+    q: str,
+    date_from: str,
+    date_to: str,
+    order: str = "relevance",
+    page: int = 1,
+    mode: str = "keyword",
 ) -> SearchForm:
     return SearchForm(
-        q=q.strip(), date_from=date_from.strip(), date_to=date_to.strip(), order=order, page=page
+        q=q.strip(),
+        date_from=date_from.strip(),
+        date_to=date_to.strip(),
+        order=order,
+        page=page,
+        mode=semantic.parse_mode(mode).value,
     )
 
 
@@ -46,11 +56,12 @@ def search_page(
     q: str = "",
     order: str = "relevance",
     page: int = 1,
+    mode: str = "keyword",
     date_from: DateFrom = "",
     date_to: DateTo = "",
 ) -> str:
     """The search page: chips, facets that keep every filter, numbered pages, exports."""
-    form = _form(q, date_from, date_to, order, page)
+    form = _form(q, date_from, date_to, order, page, mode)
     store = _store(request)
     found, pager = searchpage.run(store, form, request.app.state.settings.page_size)
     return render(
@@ -91,6 +102,9 @@ def statement_page(request: Request, statement_id: str, back: str = "") -> str:
         references=enrichment.references if enrichment else (),
         mentions=enrichment.countries if enrichment else (),
         persons=statementpage.people(enrichment) if enrichment else [],
+        similar=[
+            (store.get_statement(i), score) for i, score in semantic.similar(store, statement_id)
+        ],
         captures=captures,
         versions=statementpage.version_diffs(store.versions(statement_id)),
         changes=changes,
