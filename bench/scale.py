@@ -1,0 +1,352 @@
+"""Benchmark scale-out: store ingest rate, disk size, search latency per query kind and the API
+under concurrent clients, on SQLite and on PostgreSQL.
+
+Run: .venv/bin/python bench/scale.py [--statements 20000] [--backends sqlite,postgresql]
+     [--clients 8] [--seconds 60] [--shared ../shared]
+
+Statements are derived from the shared UN General Debate corpus: each speech is cut into parts
+of a few paragraphs, and the parts are copied under new URLs, years and countries until there
+are `--statements` of them. They are written through the store protocol (capture, statement,
+processed mark) inside `store.batch()`, as ingest does, with no extraction or enrichment; the
+pipeline's own JSONL rate (extraction included, enrichment off) is measured on the corpus as
+it is. PostgreSQL is a throw-away server started on loopback (initdb/pg_ctl, fsync off).
+Targets (issue 12): ingest >= 2,000 statements/s (SQLite, enrichment off); search p95 < 50 ms
+on SQLite and < 100 ms on PostgreSQL at 1M statements; API 0 errors under 8 clients.
+Numbers on a shared 2-core machine are noisy: read them with the load average printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import pycountry
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.pgserver import PgServer, server_bin
+
+from communique.api.app import create_app
+from communique.model import PIPELINE_VERSION, Capture, DocType, Statement, statement_id
+from communique.pipeline import ingest
+from communique.query import parse_query
+from communique.settings import Settings
+from communique.store.base import Store, is_postgres, open_store
+
+QUERY_KINDS = {
+    "common word": ["peace", "development", "security", "people"],
+    "phrase": ['"united nations"', '"climate change"', '"security council"'],
+    "OR": ["nuclear OR atomic", "pandemic OR covid"],
+    "NOT": ["sanctions -russia", "peace NOT war"],
+    "prefix": ["negotiat*", "sustainab*"],
+    "filter": ["peace country:FR", "climate from:2022-01-01", "debt to:2021-12-31"],
+    "filter only": ["country:BR", "from:2023-01-01"],
+}
+"""Every search also counts the matches and computes the facets (issuer, country, language,
+type, year, mentions, place)."""
+COUNTRIES = ("FR", "BR", "IN", "NG", "JP", "MX", "EG", "DE", "ID", "KE")
+BASELINE_PIPELINE = 170.0
+"""Statements/s of JSONL ingest (enrichment off) the issue measured before this work."""
+
+
+def parts(corpus: Path, paragraphs: int = 6) -> list[tuple[str, str, int, str]]:
+    """(country, text, year, title) of each part of each speech."""
+    found = []
+    for line in corpus.open(encoding="utf-8"):
+        speech = json.loads(line)
+        paras = [p.strip() for p in speech["text"].split("\n") if len(p.strip()) > 40]
+        for start in range(0, len(paras), paragraphs):
+            chunk = paras[start : start + paragraphs]
+            title = f"{speech['country_iso3']} at the {speech['session']}th session, part {start}"
+            found.append(
+                (_alpha2(speech["country_iso3"]), "\n\n".join(chunk), speech["year"], title)
+            )
+    return found
+
+
+def _alpha2(alpha3: str) -> str:
+    country = pycountry.countries.get(alpha_3=alpha3)
+    return country.alpha_2 if country else "ZZ"
+
+
+def statements(
+    base: list[tuple[str, str, int, str]], n: int
+) -> Iterator[tuple[Statement, Capture, bytes]]:
+    """`n` statements with their captures, copies of `base` under new URLs, years, countries."""
+    fetched = datetime(2025, 1, 1, tzinfo=UTC)
+    for i in range(n):
+        country, text, year, title = base[i % len(base)]
+        copy = i // len(base)
+        if copy:
+            country = COUNTRIES[(i + copy) % len(COUNTRIES)]
+            year -= copy % 15
+        url = f"https://un.example/{i}"
+        body = text.encode()
+        capture = Capture(
+            url=url,
+            sha256=hashlib.sha256(body + url.encode()).hexdigest(),
+            size=len(body),
+            content_type="text/plain",
+            fetched_at=fetched,
+            status=200,
+            origin="bench",
+        )
+        yield (
+            Statement(
+                id=statement_id(url),
+                url=url,
+                title=title,
+                paragraphs=tuple(text.split("\n\n")),
+                published=date(year, 1 + i % 12, 1 + i % 28),
+                published_source="bench",
+                issuer=f"Mission of {country}",
+                country=country,
+                language="en",
+                doc_type=DocType.SPEECH,
+                capture_ids=(capture.id,),
+            ),
+            capture,
+            body,
+        )
+
+
+def load(store: Store, base: list[tuple[str, str, int, str]], n: int) -> float:
+    """Write `n` statements as ingest does; returns statements/s."""
+    started = time.perf_counter()
+    with store.batch():
+        for statement, capture, body in statements(base, n):
+            store.put_capture(capture, body)
+            store.put_statement(statement, capture)
+            store.mark_processed(capture.id, PIPELINE_VERSION)
+    return n / (time.perf_counter() - started)
+
+
+def latencies(store: Store, repeats: int) -> dict[str, list[float]]:
+    """Milliseconds of each search (first page, total and facets), by query kind."""
+    found: dict[str, list[float]] = {}
+    for kind, queries in QUERY_KINDS.items():
+        for _ in range(repeats):
+            for text in queries:
+                started = time.perf_counter()
+                store.search(parse_query(text))
+                found.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+    return found
+
+
+def api_load(location: str, clients: int, seconds: float) -> dict[str, float]:
+    """Requests/s, p50 and p99 ms and errors of `clients` threads searching the HTTP API."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(Settings(db=location))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    queries = [q for kind in QUERY_KINDS.values() for q in kind]
+    times: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client(offset: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            i = offset
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                try:
+                    ok = http.get("/api/v1/search", params={"q": queries[i % len(queries)]})
+                    failed = ok.status_code != 200
+                except httpx.HTTPError:
+                    failed = True
+                with lock:
+                    times.append((time.perf_counter() - started) * 1000)
+                    errors[0] += failed
+                i += 1
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    server.should_exit = True
+    thread.join(timeout=10)
+    return {
+        "rps": len(times) / elapsed,
+        "p50": statistics.median(times),
+        "p99": statistics.quantiles(times, n=100)[98],
+        "errors": errors[0],
+        "requests": len(times),
+    }
+
+
+def disk_mb(location: str) -> float:
+    if is_postgres(location):
+        import psycopg
+
+        with psycopg.connect(location) as conn:
+            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        return (row[0] if row else 0) / 1e6
+    return (
+        sum(
+            os.path.getsize(f"{location}{suffix}")
+            for suffix in ("", "-wal")
+            if os.path.exists(f"{location}{suffix}")
+        )
+        / 1e6
+    )
+
+
+def pipeline_rate(corpus: Path, location: str) -> float:
+    """Statements/s of `communique ingest` on the corpus, enrichment off."""
+    store = open_store(location)
+    try:
+        started = time.perf_counter()
+        report = ingest([str(corpus)], store, Settings(db=location, enrich=False))
+        return report.statements / (time.perf_counter() - started)
+    finally:
+        store.close()
+
+
+@dataclass
+class Result:
+    """What one backend measured."""
+
+    pipeline: float
+    load: float
+    disk: float
+    latency: dict[str, list[float]]
+    api: dict[str, float]
+
+
+def run_backend(args: argparse.Namespace, work: Path, server: PgServer | None) -> Result:
+    def location(name: str) -> str:
+        return server.database() if server else str(work / f"{name}.db")
+
+    corpus = args.shared / "corpora" / "ungdc_2020_2024.jsonl"
+    pipeline = pipeline_rate(corpus, location("pipeline"))
+    where = location("scale")
+    store = open_store(where)
+    try:
+        rate = load(store, parts(corpus), args.statements)
+        disk = disk_mb(where)
+        latency = latencies(store, args.repeats)
+    finally:
+        store.close()
+    return Result(pipeline, rate, disk, latency, api_load(where, args.clients, args.seconds))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+    )
+    parser.add_argument("--statements", type=int, default=20_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    if not (args.shared / "corpora" / "ungdc_2020_2024.jsonl").exists():
+        raise SystemExit(f"needs {args.shared}/corpora/ungdc_2020_2024.jsonl")
+    results: dict[str, Result] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            server = None
+            if backend == "postgresql":
+                bin_dir = server_bin()
+                if bin_dir is None:
+                    print("PostgreSQL server binaries absent: skipping postgresql", file=sys.stderr)
+                    continue
+                server = PgServer(bin_dir)
+                server.start()
+            try:
+                results[backend] = run_backend(args, Path(tmp), server)
+            finally:
+                if server:
+                    server.stop()
+    show(results, args)
+
+
+def show(results: dict[str, Result], args: argparse.Namespace) -> None:
+    load_average = os.getloadavg()[0]
+    table = Table(
+        title=f"communique scale benchmark, {args.statements} statements"
+        f" (load average {load_average:.1f} on {os.cpu_count()} cores: noisy)"
+    )
+    for column in ("measure", *results, "target / baseline"):
+        table.add_column(column)
+    rows = list(results.values())
+    ratios = ", ".join(f"{r.pipeline / BASELINE_PIPELINE:.2f}" for r in rows)
+    table.add_row(
+        "pipeline JSONL ingest, statements/s",
+        *(f"{r.pipeline:.0f}" for r in rows),
+        f"issue baseline {BASELINE_PIPELINE:.0f}/s (ratio {ratios})",
+    )
+    table.add_row("store write, statements/s", *(f"{r.load:.0f}" for r in rows), ">= 2000")
+    table.add_row("disk, MB", *(f"{r.disk:.0f}" for r in rows), "")
+    for kind in QUERY_KINDS:
+        cells = []
+        for r in rows:
+            times = r.latency[kind]
+            p95 = statistics.quantiles(times, n=20)[18] if len(times) > 1 else times[0]
+            cells.append(f"{statistics.median(times):.0f} / {p95:.0f}")
+        table.add_row(f"search {kind}, p50 / p95 ms", *cells, "p95 < 50 SQLite, < 100 PG at 1M")
+    for key, label in (("rps", "requests/s"), ("p50", "p50 ms"), ("p99", "p99 ms")):
+        cells = [f"{r.api[key]:.0f}" for r in rows]
+        table.add_row(f"API {args.clients} clients, {label}", *cells, "")
+    cells = [f"{r.api['errors']:.0f} of {r.api['requests']:.0f}" for r in rows]
+    table.add_row(f"API errors in {args.seconds:.0f} s", *cells, "0")
+    Console().print(table)
+    record(results, args)
+
+
+def record(results: dict[str, Result], args: argparse.Namespace) -> None:
+    """Print the change against bench/baselines.json's `scale` entry, then store this run."""
+    path = Path(__file__).with_name("baselines.json")
+    baselines = json.loads(path.read_text()) if path.exists() else {}
+    entry = {
+        backend: {
+            "statements": args.statements,
+            "pipeline_per_s": round(r.pipeline, 1),
+            "store_write_per_s": round(r.load, 1),
+            "disk_mb": round(r.disk, 1),
+            "api_rps": round(r.api["rps"], 1),
+            "api_errors": r.api["errors"],
+        }
+        for backend, r in results.items()
+    }
+    before = baselines.get("scale", {})
+    for backend, numbers in entry.items():
+        old = before.get(backend)
+        if old:
+            changes = ", ".join(
+                f"{k} {old[k]} -> {v}" for k, v in numbers.items() if k in old and old[k] != v
+            )
+            print(f"{backend} against the stored baseline: {changes or 'unchanged'}")
+    baselines["scale"] = entry
+    path.write_text(json.dumps(baselines, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
