@@ -283,7 +283,7 @@ class Statement:
             published_precision=extraction.published_precision,
             modified=extraction.modified,
             paragraph_languages=extraction.paragraph_languages,
-            warnings=extraction.warnings,
+            warnings=extraction.warnings + url_warnings(extraction.url),
             issuer=extraction.issuer,
             country=extraction.country,
             language=extraction.language,
@@ -291,6 +291,21 @@ class Statement:
             capture_ids=ids,
             source=capture.source,
         )
+
+
+SUSPECT_SCHEMES = ("javascript", "data", "vbscript")
+"""URL schemes that run code or inline content when followed: kept, shown as text, flagged."""
+
+
+def url_warnings(url: str) -> tuple[str, ...]:
+    """The warning a statement gets when its URL has a suspect scheme.
+
+    Example:
+        >>> url_warnings("javascript:alert(1)"), url_warnings("https://mfa.gov.az/")
+        (('suspect URL scheme: javascript',), ())
+    """
+    scheme = url.strip().split(":", 1)[0].lower() if ":" in url else ""
+    return (f"suspect URL scheme: {scheme}",) if scheme in SUSPECT_SCHEMES else ()
 
 
 @dataclass(frozen=True)

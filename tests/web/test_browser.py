@@ -7,12 +7,12 @@ or critical violation; a hostile record runs no script anywhere.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,13 +24,20 @@ from communique.api.app import create_app
 from communique.pipeline import ingest
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
-from tests.conftest import add, shared_path
+from tests.conftest import shared_path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WIDTHS = (1280, 390)
 pytestmark = pytest.mark.browser
 HOSTILE_URL = "javascript:window.__pwned='url'"
+HOSTILE_RECORD = {
+    "title": "<script>window.__pwned='title'</script><img src=x onerror=\"window.__pwned='img'\">",
+    "date": "2022-02-02",
+    "url": HOSTILE_URL,
+    "text": "Hostile text <script>window.__pwned='text'</script> <b onmouseover=alert(1)>bold</b>"
+    " about the peace treaty, long enough to be kept as a statement by the archive.",
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +46,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(db=str(db))
     store = SqliteStore(db)
     ingest([str(shared_path("seeds")), str(shared_path("pages"))], store, settings)
-    add(
-        store,
-        HOSTILE_URL,
-        "<script>window.__pwned='title'</script><img src=x onerror=\"window.__pwned='img'\">",
-        "Hostile text <script>window.__pwned='text'</script> <b onmouseover=alert(1)>bold</b>",
-        published=date(2022, 2, 2),
-    )
+    hostile = tmp_path_factory.mktemp("hostile") / "hostile.jsonl"
+    hostile.write_text(json.dumps(HOSTILE_RECORD) + "\n", encoding="utf-8")
+    ingest([str(hostile)], store, settings)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -244,6 +247,7 @@ def test_hostile_record_runs_no_script_on_any_page(browser: Any, server: str) ->
     assert "<script>" in page.locator("article.statement h1").inner_text()
     assert page.locator("a[href^='javascript:']").count() == 0
     assert page.locator(".suspect").inner_text() == HOSTILE_URL
+    assert "suspect URL scheme: javascript" in page.locator(".provenance").inner_text()
     visit.shot("hostile-statement")
     for path in (
         "/?q=hostile",

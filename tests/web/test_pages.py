@@ -247,3 +247,11 @@ def test_semantic_mode_and_similar_statements(client: TestClient) -> None:
     shusha = client.get("/api/v1/search", params={"q": "Shusha"}).json()["hits"][0]["id"]
     assert "<h2>Similar statements</h2>" in client.get(f"/statements/{shusha}").text
     assert client.get("/", params={"q": "peace", "mode": "fuzzy"}).status_code == 400
+
+
+def test_ingest_flags_a_suspect_url_scheme() -> None:
+    from communique.model import url_warnings
+
+    assert url_warnings(" JavaScript:alert(1)") == ("suspect URL scheme: javascript",)
+    assert url_warnings("data:text/html,<script>x</script>") == ("suspect URL scheme: data",)
+    assert url_warnings("file:///srv/statements/1.html") == ()
