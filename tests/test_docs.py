@@ -22,6 +22,7 @@ COMMANDS = (
     "stats",
     "errors",
     "reprocess",
+    "reindex",
     "enrich",
     "serve",
     "crawl",

@@ -41,6 +41,7 @@ from communique.search import (
     enrichment_dict,
     export,
     hit_dict,
+    reindex,
     search,
     snippet_plain,
     statement_dict,
@@ -378,6 +379,15 @@ def reprocess(
     with _store(settings) as store, _progress("reprocess") as progress:
         report = pipeline.reprocess(store, settings, progress)
     _print_report(report)
+
+
+@app.command("reindex")
+def reindex_command(db: DbOption = None) -> None:
+    """Rebuild the search index from the stored statements (it is derived data)."""
+    settings = _settings(db)
+    with _store(settings) as store, _progress("reindex") as progress:
+        indexed = reindex(store, progress)
+    err.print(f"{indexed} statements indexed")
 
 
 @app.command()

@@ -6,7 +6,7 @@ import csv
 import html
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from typing import Any
 
@@ -16,6 +16,7 @@ from communique.model import Enrichment, Hit, SearchPage, Statement
 from communique.query import Order, parse_query
 from communique.settings import Settings
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN, Store
+from communique.store.search_index import Interval
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 EXPORT_FIELDS = (
@@ -57,6 +58,24 @@ def search(
             "limit is at most 1000 a page; follow next_cursor for more", parameter="limit"
         )
     return store.search(parse_query(text, order), cursor, limit)
+
+
+def counts_over_time(
+    store: Store, text: str, interval: Interval = "month"
+) -> list[tuple[str, int]]:
+    """How many statements match `text` in each month ('2023-11') or year ('2023'), in order.
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> counts_over_time(open_store(":memory:"), "sanctions", "year")
+        []
+    """
+    return store.counts_over_time(parse_query(text), interval)
+
+
+def reindex(store: Store, progress: Callable[[int, int, str], None] | None = None) -> int:
+    """Rebuild the search index from the stored statements; returns how many were indexed."""
+    return store.reindex(progress)
 
 
 def snippet_html(snippet: str) -> str:

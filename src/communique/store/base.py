@@ -7,7 +7,7 @@ only one part (crawl state, search) may ask for that protocol alone.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from communique.model import (
     Version,
 )
 from communique.query import Query
+from communique.store.search_index import Interval
 
 
 class CaptureStore(Protocol):
@@ -143,6 +144,17 @@ class SearchStore(Protocol):
 
     def iter_matches(self, query: Query, batch: int = 500) -> Iterator[Statement]:
         """Every statement matching `query`, in its order, with no cap."""
+        ...
+
+    def counts_over_time(self, query: Query, interval: Interval = "month") -> list[tuple[str, int]]:
+        """(period, matches) for each month ('2023-11') or year ('2023') that has any, in order.
+
+        Undated statements are not counted.
+        """
+        ...
+
+    def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
+        """Rebuild the search index from the stored statements; returns how many were indexed."""
         ...
 
 

@@ -289,6 +289,53 @@ CREATE TABLE translations (
 ) WITHOUT ROWID;
 """
 
+SEARCH_SCHEMA = """
+-- statements whose search index entry is missing or stale (see store/sqlite_index.py)
+CREATE TABLE search_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, statement INTEGER NOT NULL);
+CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO search_meta (key, value) VALUES ('stamp', lower(hex(randomblob(16))));
+CREATE TRIGGER search_statements_ai AFTER INSERT ON statements BEGIN
+    INSERT INTO search_queue (statement) VALUES (new.rowid);
+END;
+CREATE TRIGGER search_statements_au AFTER UPDATE ON statements BEGIN
+    INSERT INTO search_queue (statement) VALUES (new.rowid);
+END;
+CREATE TRIGGER search_statements_ad AFTER DELETE ON statements BEGIN
+    INSERT INTO search_queue (statement) VALUES (old.rowid);
+END;
+CREATE TRIGGER search_texts_au AFTER UPDATE ON statement_texts BEGIN
+    INSERT INTO search_queue (statement) VALUES (new.rowid);
+END;
+CREATE TRIGGER search_enrichments_ai AFTER INSERT ON enrichments BEGIN
+    INSERT INTO search_queue (statement) SELECT rowid FROM statements WHERE id = new.statement_id;
+END;
+CREATE TRIGGER search_enrichments_ad AFTER DELETE ON enrichments BEGIN
+    INSERT INTO search_queue (statement) SELECT rowid FROM statements WHERE id = old.statement_id;
+END;
+-- FTS5 now indexes titles only (for linking references to the statements they name)
+DROP TRIGGER statement_texts_ai;
+DROP TRIGGER statement_texts_ad;
+DROP TRIGGER statement_texts_au;
+DROP TABLE statements_fts;
+CREATE VIRTUAL TABLE statements_fts USING fts5(
+    title, content='statement_texts', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO statements_fts (statements_fts) VALUES ('rebuild');
+CREATE TRIGGER statement_texts_ai AFTER INSERT ON statement_texts BEGIN
+    INSERT INTO statements_fts (rowid, title) VALUES (new.rowid, new.title);
+END;
+CREATE TRIGGER statement_texts_ad AFTER DELETE ON statement_texts BEGIN
+    INSERT INTO statements_fts (statements_fts, rowid, title)
+    VALUES ('delete', old.rowid, old.title);
+END;
+CREATE TRIGGER statement_texts_au AFTER UPDATE ON statement_texts BEGIN
+    INSERT INTO statements_fts (statements_fts, rowid, title)
+    VALUES ('delete', old.rowid, old.title);
+    INSERT INTO statements_fts (rowid, title) VALUES (new.rowid, new.title);
+END;
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
@@ -308,6 +355,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("web-0001-saved-searches", SAVED_SEARCH_SCHEMA),
     ("link-0001-tables", LINK_SCHEMA),
     ("web-0002-vectors", VECTOR_SCHEMA.format(blob="BLOB")),
+    ("search-0001-index-queue", SEARCH_SCHEMA),
 )
 
 

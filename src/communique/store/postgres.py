@@ -6,7 +6,7 @@ import json
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from communique.errors import NotFound, StoreError
+from communique.errors import NotFound, QueryError, StoreError
 from communique.geo import name_key
 from communique.model import (
     Capture,
@@ -41,6 +41,7 @@ from communique.store.rows import (
     statement_values,
 )
 from communique.store.saved import SavedSearchTables
+from communique.store.search_index import Interval
 from communique.store.sqlite_enrich import ENRICH_TABLES, day_span, read_enrichment
 from communique.store.vectors import VectorTables
 
@@ -345,6 +346,15 @@ class PostgresStore(PgCrawlTables, PgTransfer, SavedSearchTables, VectorTables):
             yield from (statement_from_row(r) for r in rows)
             if cursor is None:
                 return
+
+    def counts_over_time(self, query: Query, interval: Interval = "month") -> list[tuple[str, int]]:
+        if interval not in ("month", "year"):
+            raise QueryError(f"interval must be month or year, not {interval!r}")
+        return self._search.counts_over_time(query, interval)
+
+    def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
+        """PostgreSQL keeps its text index in the statements' own transactions: nothing to do."""
+        return self.stats().statements
 
     def stats(self) -> Stats:
         languages = self._conn().execute(

@@ -72,6 +72,18 @@ class PgSearch:
         total, facets = self._facets(compiled)
         return SearchPage(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
 
+    def counts_over_time(self, query: Query, interval: str) -> list[tuple[str, int]]:
+        """(period, matches) per month or year, from one grouped pass over the matches."""
+        compiled = self._compile(query)
+        width = 7 if interval == "month" else 4
+        rows = self._run(
+            f"SELECT substr(s.published, 1, {width}) AS period, count(*) AS n"
+            f" FROM {_from(compiled)} WHERE {compiled.where} AND s.published IS NOT NULL"
+            " GROUP BY 1 ORDER BY 1",
+            compiled.params,
+        )
+        return [(str(r["period"]), int(r["n"])) for r in rows]
+
     def page_rows(
         self, query: Query, cursor: str | None, limit: int
     ) -> tuple[list[Row], str | None]:

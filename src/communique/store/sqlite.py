@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 import zlib
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,14 +37,15 @@ from communique.store.rows import (
     statement_values,
 )
 from communique.store.saved import SavedSearchTables
+from communique.store.search_index import Interval
 from communique.store.sqlite_crawl import SqliteCrawlTables
 from communique.store.sqlite_enrich import (
     ENRICH_TABLES,
     read_enrichment,
     write_enrichment,
 )
+from communique.store.sqlite_index import SqliteIndexedSearch
 from communique.store.sqlite_link import SqliteLinkTables, clear_links
-from communique.store.sqlite_search import SqliteSearch
 from communique.store.sqlite_transfer import SqliteTransfer
 from communique.store.vectors import VectorTables
 
@@ -73,7 +74,7 @@ class SqliteStore(
             migrate(self._conn())
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
-        self._search = SqliteSearch(self._conn)
+        self._search = SqliteIndexedSearch(self._conn, self.path)
 
     def _conn(self) -> sqlite3.Connection:
         if self.path == ":memory:":
@@ -134,6 +135,7 @@ class SqliteStore(
     def close(self) -> None:
         conn = getattr(self._local, "conn", None) or self._memory
         if conn is not None:
+            self._search.close()
             conn.close()
         self._local = threading.local()
         self._memory = None
@@ -190,6 +192,10 @@ class SqliteStore(
     # statements
 
     def put_statement(self, statement: Statement, capture: Capture) -> None:
+        self._put_statement(statement, capture)
+        self._search.touched()
+
+    def _put_statement(self, statement: Statement, capture: Capture) -> None:
         fetched = capture.fetched_at.isoformat()
         with self._write() as conn:
             conn.execute(
@@ -346,12 +352,13 @@ class SqliteStore(
         return self._search.search(query, cursor, limit)
 
     def iter_matches(self, query: Query, batch: int = 500) -> Iterator[Statement]:
-        cursor: str | None = None
-        while True:
-            rows, cursor = self._search.page_rows(query, cursor, batch)
-            yield from (statement_from_row(r) for r in rows)
-            if cursor is None:
-                return
+        return self._search.iter_matches(query, batch)
+
+    def counts_over_time(self, query: Query, interval: Interval = "month") -> list[tuple[str, int]]:
+        return self._search.counts_over_time(query, interval)
+
+    def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
+        return self._search.reindex(progress)
 
     def stats(self) -> Stats:
         conn = self._conn()

@@ -8,9 +8,19 @@ from contextlib import AbstractContextManager, closing
 from typing import Any
 
 from communique.store.base import TABLES
+from communique.store.sqlite_index import SqliteIndexedSearch
 
-_INTERNAL = ("migrations", "statement_groups", "link_copies", "link_buckets", "translations")
-"""Not copied: migration records, and the links (rebuilt from the texts by `relink`)."""
+_INTERNAL = (
+    "migrations",
+    "statement_groups",
+    "link_copies",
+    "link_buckets",
+    "translations",
+    "search_queue",
+    "search_meta",
+)
+"""Not copied: migration records, the links (rebuilt from the texts by `relink`) and the
+search index's queue and stamp (the index is rebuilt from the statements)."""
 
 
 class SqliteTransfer:
@@ -19,6 +29,7 @@ class SqliteTransfer:
     path: str
     _conn: Callable[[], sqlite3.Connection]
     _write: Callable[[], AbstractContextManager[sqlite3.Connection]]
+    _search: SqliteIndexedSearch
 
     def table_counts(self) -> dict[str, int]:
         conn = self._conn()
@@ -60,7 +71,8 @@ class SqliteTransfer:
             conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 
     def finish_import(self) -> None:
-        return None
+        """Index the statements just imported (they were queued as they came in)."""
+        self._search.sync()
 
 
 def _export(

@@ -1,0 +1,172 @@
+"""How text is cut into searchable words, one table for every language the index knows.
+
+Every text is indexed three ways: its words (lower case, diacritics folded: the forms that
+phrases and prefixes match), the stems of those words in the statement's language (Snowball,
+for the languages that have a stemmer), and, for Chinese and Japanese, each character (so that
+a name inside a sentence is found whatever the word segmenter made of it). Chinese runs are cut
+into words by jieba and Japanese by Janome before the words are indexed. The same functions cut
+the words of a query, so a query and a text are always analysed alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+ANALYSIS_VERSION = "1"
+"""Changes whenever the words indexed for a text would change; the index is then rebuilt."""
+
+STEMMERS: dict[str, str] = {
+    "ar": "arabic",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hu": "hungarian",
+    "it": "italian",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+}
+"""ISO 639-1 code -> Snowball stemmer (as tantivy names it), for languages that have one."""
+
+SEGMENTED = ("zh", "ja")
+"""Languages written without spaces between words: cut into words before indexing."""
+
+WORD_PATTERN = r"[\p{L}\p{N}\p{M}]+"
+CJK_CHAR_PATTERN = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u31f0-\u31ff]+")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
+
+
+def stem_field(language: str) -> str:
+    """The index field holding the stems of texts in `language` (one of `STEMMERS`)."""
+    return f"stem_{STEMMERS[language]}"
+
+
+def stem_fields() -> list[str]:
+    return sorted({stem_field(code) for code in STEMMERS})
+
+
+def stem_language(language: str | None) -> str | None:
+    """The `STEMMERS` key for a statement's language tag ('en', 'pt-BR', 'nb'), or None."""
+    if not language:
+        return None
+    code = language.lower().split("-")[0].split("_")[0]
+    return code if code in STEMMERS else None
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RUN.search(text) is not None
+
+
+def normalize(text: str) -> str:
+    """NFC, so that a letter and its accent written apart are one letter, as when composed."""
+    return unicodedata.normalize("NFC", text)
+
+
+def segment(text: str, language: str | None = None) -> str:
+    """`text` with spaces between the words of its Chinese or Japanese runs.
+
+    Runs with kana (or of a Japanese text) go to the Japanese segmenter, others to jieba.
+
+    Example:
+        >>> segment("外交部发言人表示") .split()
+        ['外交部', '发言人', '表示']
+    """
+    if not has_cjk(text):
+        return text
+    japanese = (language or "").lower().startswith("ja")
+
+    def cut(match: re.Match[str]) -> str:
+        run = match[0]
+        words = _japanese(run) if japanese or _KANA.search(run) else _chinese(run)
+        return " " + " ".join(w for w in words if w.strip()) + " "
+
+    return _CJK_RUN.sub(cut, text)
+
+
+def cjk_runs(text: str) -> list[str]:
+    """The runs of Chinese or Japanese characters in `text` (for highlighting)."""
+    return _CJK_RUN.findall(text)
+
+
+def _chinese(run: str) -> list[str]:
+    return list(_jieba()(run))
+
+
+def _japanese(run: str) -> list[str]:
+    return [str(token) for token in _janome().tokenize(run, wakati=True)]
+
+
+@cache
+def _jieba() -> Callable[[str], Any]:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.lcut  # type: ignore[no-any-return]
+
+
+@cache
+def _janome() -> Any:
+    from janome.tokenizer import Tokenizer
+
+    return Tokenizer()
+
+
+@cache
+def analyzers() -> dict[str, Any]:
+    """The tantivy analyzers by name: 'words', 'cjk' and one 'stem_<language>' per stemmer."""
+    import tantivy
+
+    def words() -> Any:
+        return (
+            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(WORD_PATTERN))
+            .filter(tantivy.Filter.remove_long(100))
+            .filter(tantivy.Filter.lowercase())
+        )
+
+    built = {
+        "words": words().filter(tantivy.Filter.ascii_fold()).build(),
+        "cjk": tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(CJK_CHAR_PATTERN)).build(),
+    }
+    for name in set(STEMMERS.values()):
+        built[f"stem_{name}"] = (
+            words().filter(tantivy.Filter.stemmer(name)).filter(tantivy.Filter.ascii_fold()).build()
+        )
+    return built
+
+
+def words(text: str) -> list[str]:
+    """The indexed word forms of `text` (what phrases and prefixes are matched against).
+
+    Example:
+        >>> words("Şuşa, Россия")
+        ['susa', 'россия']
+    """
+    return [str(t) for t in analyzers()["words"].analyze(segment(normalize(text)))]
+
+
+def stems(word: str) -> dict[str, str]:
+    """Stem field -> the stem of `word` in that field's language (one stem a language)."""
+    found: dict[str, str] = {}
+    for field in stem_fields():
+        tokens = analyzers()[field].analyze(normalize(word))
+        if len(tokens) == 1:
+            found[field] = str(tokens[0])
+    return found

@@ -1,0 +1,340 @@
+"""Search for the SQLite store through a `SearchIndex`, kept in step by a queue in the database.
+
+Triggers put the key of every statement written, changed, enriched or deleted into
+`search_queue` in the same transaction as the change; `sync` indexes what the queue holds and
+then empties it, so a crash at any moment leaves at worst a queue to index on the next open.
+The index lives in a folder beside the database file (`<db>.index`); when it is missing, of
+another database or of another analysis version, it is rebuilt from the statements.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from communique.model import Hit, SearchPage, Statement
+from communique.query import Query
+from communique.store import analysis
+from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
+from communique.store.rows import SELECT_STATEMENTS, statement_from_row
+from communique.store.search_index import IndexDoc, Interval, Restriction
+from communique.store.sqlite_search import _OTHER_COPIES, SqliteSearch, best_window
+from communique.store.tantivy_index import IndexBusy, TantivyIndex
+
+SYNC_EVERY = 2000
+"""Statement writes between two syncs during a long ingest (searches sync first anyway)."""
+_BATCH = 1000
+_EDITED = "SELECT statement_id FROM changes WHERE kind = 'edited'"
+_REMOVED = (
+    "SELECT c.statement_id FROM changes c WHERE c.kind = 'removed' AND NOT EXISTS"
+    " (SELECT 1 FROM changes r WHERE r.statement_id = c.statement_id AND r.kind = 'restored'"
+    " AND r.id > c.id)"
+)
+
+
+class SqliteIndexedSearch:
+    """Search over a SQLite store's statements through a tantivy index beside it."""
+
+    def __init__(self, conn: Callable[[], sqlite3.Connection], path: str) -> None:
+        self._conn = conn
+        stamp = conn().execute("SELECT value FROM search_meta WHERE key = 'stamp'").fetchone()[0]
+        folder = None if path == ":memory:" else Path(path + ".index")
+        self.index = TantivyIndex(folder, stamp)
+        self._writes = 0
+        self._lock = threading.Lock()
+        self._links = SqliteSearch(conn)
+        """For the copies and translations of hits (the FTS5 path's own lookup)."""
+        self._open_sync()
+
+    def _open_sync(self) -> None:
+        """Index what the store has and the index lacks; rebuild when they disagree."""
+        try:
+            self.sync()
+            stored = self._conn().execute("SELECT count(*) FROM statements").fetchone()[0]
+            if self.index.count() != stored:
+                self.reindex()
+        except IndexBusy:
+            return
+
+    # keeping the index in step
+
+    def touched(self) -> None:
+        """Note one statement write; sync once every `SYNC_EVERY`."""
+        self._writes += 1
+        if self._writes >= SYNC_EVERY:
+            self.try_sync()
+
+    def try_sync(self) -> None:
+        """Sync unless another process is writing the index (it will do it)."""
+        try:
+            self.sync()
+        except IndexBusy:
+            return
+
+    def sync(self) -> int:
+        """Index the statements queued since the last sync; returns how many."""
+        with self._lock:
+            self._writes = 0
+            conn = self._conn()
+            top = conn.execute("SELECT max(seq) FROM search_queue").fetchone()[0]
+            if top is None:
+                return 0
+            keys = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT statement FROM search_queue WHERE seq <= ?", (top,)
+                )
+            ]
+            docs: list[IndexDoc] = []
+            for start in range(0, len(keys), _BATCH):
+                docs += self._docs(keys[start : start + _BATCH])
+            found = {doc.key for doc in docs}
+            self.index.write(docs, [k for k in keys if k not in found])
+            conn.execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
+            return len(keys)
+
+    def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
+        """Rebuild the index from every statement; returns how many were indexed."""
+        with self._lock:
+            conn = self._conn()
+            top = conn.execute("SELECT max(seq) FROM search_queue").fetchone()[0]
+            total = conn.execute("SELECT count(*) FROM statements").fetchone()[0]
+            self.index.clear()
+            done = 0
+
+            def every() -> Iterator[IndexDoc]:
+                nonlocal done
+                after = -1
+                while True:
+                    keys = [
+                        r[0]
+                        for r in conn.execute(
+                            "SELECT rowid FROM statements WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                            (after, _BATCH),
+                        )
+                    ]
+                    if not keys:
+                        return
+                    yield from self._docs(keys)
+                    after = keys[-1]
+                    done += len(keys)
+                    if progress:
+                        progress(done, total, "")
+
+            self.index.write(every())
+            if top is not None:
+                conn.execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
+            return done
+
+    def _docs(self, keys: list[int]) -> list[IndexDoc]:
+        """What the index holds of the statements with these keys (those still stored)."""
+        conn = self._conn()
+        marks = ",".join("?" * len(keys))
+        rows = conn.execute(
+            "SELECT s.rowid, s.id, s.published, s.published_end, s.language, s.issuer,"
+            " s.country, s.doc_type, s.source, t.title, t.text FROM statements s"
+            f" JOIN statement_texts t ON t.rowid = s.rowid WHERE s.rowid IN ({marks})",
+            keys,
+        ).fetchall()
+        ids = [r["id"] for r in rows]
+        mentions: dict[str, list[str]] = defaultdict(list)
+        places: dict[str, list[str]] = defaultdict(list)
+        place_keys: dict[str, list[str]] = defaultdict(list)
+        if ids and self._enriched():
+            id_marks = ",".join("?" * len(ids))
+            for sid, country in conn.execute(
+                "SELECT statement_id, country FROM statement_countries"
+                f" WHERE statement_id IN ({id_marks})",
+                ids,
+            ):
+                mentions[sid].append(country)
+            for sid, name, name_key, mention_key, feature in conn.execute(
+                "SELECT statement_id, name, name_key, mention_key, feature FROM statement_places"
+                f" WHERE statement_id IN ({id_marks})",
+                ids,
+            ):
+                if feature != "country":
+                    places[sid].append(name)
+                place_keys[sid] += [name_key, mention_key]
+        return [
+            IndexDoc(
+                key=r["rowid"],
+                title=r["title"],
+                text=r["text"],
+                published=_day(r["published"]),
+                published_end=_day(r["published_end"]),
+                language=r["language"],
+                issuer=r["issuer"],
+                country=r["country"],
+                doc_type=r["doc_type"],
+                source=r["source"],
+                mentions=tuple(mentions[r["id"]]),
+                places=tuple(places[r["id"]]),
+                place_keys=tuple(place_keys[r["id"]]),
+            )
+            for r in rows
+        ]
+
+    def _enriched(self) -> bool:
+        return bool(self._conn().execute("SELECT 1 FROM statement_countries LIMIT 1").fetchone())
+
+    # searching
+
+    def search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
+        self.try_sync()
+        page = self.index.search(query, self.restriction(query), cursor, limit)
+        rows = self._rows([h.key for h in page.hits])
+        highlight = _Highlighter(query)
+        linked = self._links._linked([row["id"] for row in rows.values()])
+        hits = tuple(
+            Hit(
+                statement=statement_from_row(rows[h.key]),
+                snippet=highlight.snippet(rows[h.key]["text"], rows[h.key]["language"]),
+                score=h.score,
+                copies=linked.get(rows[h.key]["id"], (1, ()))[0],
+                translations=linked.get(rows[h.key]["id"], (1, ()))[1],
+            )
+            for h in page.hits
+            if h.key in rows
+        )
+        return SearchPage(hits, page.total, page.facets, page.next_cursor)
+
+    def iter_matches(self, query: Query, batch: int) -> Iterator[Statement]:
+        self.try_sync()
+        for keys in self.index.keys(query, self.restriction(query), batch):
+            rows = self._rows(keys)
+            yield from (statement_from_row(rows[k]) for k in keys if k in rows)
+
+    def counts_over_time(self, query: Query, interval: Interval) -> list[tuple[str, int]]:
+        self.try_sync()
+        return self.index.counts_over_time(query, self.restriction(query), interval)
+
+    def _rows(self, keys: list[int]) -> dict[int, sqlite3.Row]:
+        if not keys:
+            return {}
+        rows = self._conn().execute(
+            f"{SELECT_STATEMENTS} WHERE s.rowid IN ({','.join('?' * len(keys))})", keys
+        )
+        return {r["rowid"]: r for r in rows}
+
+    def restriction(self, query: Query) -> Restriction:
+        """Keys for filters on the store's own tables: edits, removals, circles, events."""
+        include: set[int] | None = None
+        exclude: set[int] = set()
+
+        def keys(sql: str, params: list[Any]) -> set[int]:
+            return {
+                r[0]
+                for r in self._conn().execute(
+                    f"SELECT rowid FROM statements WHERE id IN ({sql})", params
+                )
+            }
+
+        def narrow(found: set[int]) -> None:
+            nonlocal include
+            include = found if include is None else include & found
+
+        if not query.all_copies:
+            exclude |= keys(_OTHER_COPIES, [])
+        for flag, sql in ((query.edited, _EDITED), (query.removed, _REMOVED)):
+            if flag is True:
+                narrow(keys(sql, []))
+            elif flag is False:
+                exclude |= keys(sql, [])
+        for near in query.near:
+            dlat = near.km / 111.0
+            dlon = near.km / max(111.0 * math.cos(math.radians(near.lat)), 1e-6)
+            lon_range = "" if dlon >= 180 else " AND lon BETWEEN ? AND ?"
+            params: list[Any] = [near.lat - dlat, near.lat + dlat]
+            if lon_range:
+                params += [near.lon - dlon, near.lon + dlon]
+            narrow(
+                keys(
+                    "SELECT statement_id FROM statement_places WHERE lat BETWEEN ? AND ?"
+                    f"{lon_range} AND geo_km(lat, lon, ?, ?) <= ?",
+                    [*params, near.lat, near.lon, near.km],
+                )
+            )
+        if query.event_from or query.event_to:
+            narrow(
+                keys(
+                    "SELECT statement_id FROM statement_events WHERE last_day >= ?"
+                    " AND first_day <= ?",
+                    [
+                        query.event_from.isoformat() if query.event_from else "0000-01-01",
+                        query.event_to.isoformat() if query.event_to else "9999-12-31",
+                    ],
+                )
+            )
+        return Restriction(None if include is None else frozenset(include), frozenset(exclude))
+
+    def close(self) -> None:
+        self.try_sync()
+        self.index.close()
+
+
+def _day(value: str | None) -> date | None:
+    """A stored published date (YYYY-MM-DD, or YYYY-MM / YYYY when only that is known)."""
+    if not value:
+        return None
+    parts = value[:10].split("-")
+    try:
+        numbers = [int(p) for p in parts] + [1, 1]
+        return date(numbers[0], numbers[1], numbers[2])
+    except (ValueError, IndexError):
+        return None
+
+
+class _Highlighter:
+    """Marks the words of a query in a text the way the index matched them."""
+
+    def __init__(self, query: Query) -> None:
+        terms = [t for group in query.required for t in group]
+        self.words = {w for t in terms if not t.prefix for w in analysis.words(t.text)}
+        self.prefixes = tuple(w[-1] for t in terms if t.prefix and (w := analysis.words(t.text)))
+        self.stems = [t.text for t in terms if not t.phrase and not t.prefix]
+        self.cjk = {run for t in terms for run in analysis.cjk_runs(analysis.normalize(t.text))}
+        self.active = bool(terms)
+
+    def snippet(self, text: str, language: str | None) -> str:
+        if not self.active:
+            return text[:240]
+        text = analysis.normalize(text)
+        spans = [
+            (t.char_offset_from, t.char_offset_to)
+            for t in analysis.analyzers()["words"].pre_tokenize(text).tokens
+            if t.text in self.words or t.text.startswith(self.prefixes or ("\x00",))
+        ]
+        stem = analysis.stem_language(language)
+        if stem and self.stems:
+            field = analysis.stem_field(stem)
+            wanted = {analysis.stems(word).get(field) for word in self.stems} - {None}
+            spans += [
+                (t.char_offset_from, t.char_offset_to)
+                for t in analysis.analyzers()[field].pre_tokenize(text).tokens
+                if t.text in wanted
+            ]
+        for run in self.cjk:
+            start = text.find(run)
+            while start >= 0:
+                spans.append((start, start + len(run)))
+                start = text.find(run, start + len(run))
+        return best_window(_mark(text, spans))
+
+
+def _mark(text: str, spans: list[tuple[int, int]]) -> str:
+    out: list[str] = []
+    at = 0
+    for start, end in sorted(set(spans)):
+        if start < at:
+            continue
+        out += [text[at:start], SNIPPET_OPEN, text[start:end], SNIPPET_CLOSE]
+        at = end
+    out.append(text[at:])
+    return "".join(out)

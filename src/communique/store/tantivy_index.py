@@ -1,0 +1,397 @@
+"""`SearchIndex` on tantivy: BM25 over words and stems, fast fields for filters, facets, dates.
+
+One document a statement: `title` and `text` as words (phrases, prefixes; the title weighted),
+`stem_<language>` for the statement's language, `cjk` with one token a Chinese or Japanese
+character, raw fields for filters and facets, and two integer keys that order by date with the
+store's key as tie-break, so that a date-ordered cursor is one number.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from communique.errors import QueryError, StoreError
+from communique.query import Order, Query, Term
+from communique.store import analysis
+from communique.store.search_index import (
+    FACET_LIMIT,
+    IndexDoc,
+    IndexHit,
+    IndexPage,
+    Interval,
+    Restriction,
+    decode_cursor,
+    encode_cursor,
+)
+
+SCHEMA_VERSION = "2"
+TITLE_WEIGHT = 4.0
+FACET_FIELDS = {
+    "issuer": "issuer",
+    "country": "country",
+    "language": "language",
+    "type": "doc_type",
+    "year": "year",
+    "mentions": "mentions",
+    "place": "place",
+}
+"""Facet name (as `SearchPage.facets` names it) -> index field."""
+_RAW_FIELDS = (*FACET_FIELDS.values(), "source", "month", "place_key")
+_UNDATED_LAST = 1 << 30
+"""Day number above any date's, so that undated statements sort after dated ones."""
+_FACET_SIZE = FACET_LIMIT * 4
+_SEGMENT_SIZE = 1_000_000
+"""Terms counted per segment before merging: above any facet's number of values, so exact."""
+
+
+class IndexBusy(StoreError):
+    """Another process is writing the index; it will index what is pending."""
+
+
+def _schema() -> Any:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("key", indexed=True, fast=True)
+    builder.add_text_field("title", tokenizer_name="words")
+    builder.add_text_field("text", tokenizer_name="words")
+    builder.add_text_field("cjk", tokenizer_name="cjk")
+    for name in analysis.stem_fields():
+        builder.add_text_field(name, tokenizer_name=name, index_option="freq")
+    for name in _RAW_FIELDS:
+        builder.add_text_field(name, tokenizer_name="raw", fast=name != "place_key")
+    builder.add_integer_field("day", indexed=True, fast=True)
+    builder.add_integer_field("day_end", indexed=True, fast=True)
+    builder.add_integer_field("newest", fast=True)
+    builder.add_integer_field("oldest", fast=True)
+    return builder.build()
+
+
+class TantivyIndex:
+    """A tantivy index in a folder (or in memory when `path` is None).
+
+    Example:
+        >>> index = TantivyIndex(None)
+        >>> index.write([IndexDoc(1, "Victory Day", "Shusha was liberated.")])
+        >>> from communique.query import parse_query
+        >>> [h.key for h in index.search(parse_query("liberated"), Restriction(), None, 5).hits]
+        [1]
+    """
+
+    def __init__(self, path: Path | None, stamp: str = "") -> None:
+        self.path = path
+        self._schema = _schema()
+        self._lock = threading.Lock()
+        self.fresh = False
+        """True when the index was created (or recreated) empty on opening."""
+        meta = {"schema": SCHEMA_VERSION, "analysis": analysis.ANALYSIS_VERSION, "store": stamp}
+        if path is None:
+            self._index = tantivy.Index(self._schema)
+            self.fresh = True
+        else:
+            self._index = self._open_dir(path, meta)
+        for name, analyzer in analysis.analyzers().items():
+            self._index.register_tokenizer(name, analyzer)
+
+    def _open_dir(self, path: Path, meta: dict[str, str]) -> Any:
+        meta_file = path / "communique.json"
+        try:
+            same = json.loads(meta_file.read_text()) == meta
+        except (OSError, ValueError):
+            same = False
+        if not same and path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            index = tantivy.Index(self._schema, str(path), reuse=True)
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot open search index {path}: {exc}") from exc
+        if not same:
+            meta_file.write_text(json.dumps(meta))
+            self.fresh = True
+        return index
+
+    # writing
+
+    def write(self, docs: Iterable[IndexDoc], deleted: Iterable[int] = ()) -> None:
+        with self._lock:
+            writer = self._writer()
+            try:
+                for key in deleted:
+                    writer.delete_documents_by_term("key", key)
+                for doc in docs:
+                    writer.delete_documents_by_term("key", doc.key)
+                    writer.add_document(self._document(doc))
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            self._index.reload()
+
+    def clear(self) -> None:
+        with self._lock:
+            writer = self._writer()
+            writer.delete_all_documents()
+            writer.commit()
+            writer.wait_merging_threads()
+            self._index.reload()
+
+    def _writer(self) -> Any:
+        try:
+            return self._index.writer(heap_size=128_000_000, num_threads=2)
+        except ValueError as exc:
+            if "lock" in str(exc).lower():
+                raise IndexBusy(
+                    f"search index {self.path} is being written by another process"
+                ) from exc
+            raise
+
+    def _document(self, doc: IndexDoc) -> Any:
+        title = analysis.normalize(doc.title)
+        text = analysis.normalize(doc.text)
+        out = tantivy.Document()
+        out.add_integer("key", doc.key)
+        out.add_text("title", analysis.segment(title, doc.language))
+        out.add_text("text", analysis.segment(text, doc.language))
+        if analysis.has_cjk(title) or analysis.has_cjk(text):
+            out.add_text("cjk", f"{title}\n{text}")
+        stem = analysis.stem_language(doc.language)
+        if stem:
+            out.add_text(analysis.stem_field(stem), f"{title}\n{text}")
+        for name, value in (
+            ("issuer", doc.issuer),
+            ("country", doc.country),
+            ("language", doc.language),
+            ("doc_type", doc.doc_type),
+            ("source", doc.source),
+        ):
+            if value:
+                out.add_text(name, value)
+        for name, values in (
+            ("mentions", doc.mentions),
+            ("place", doc.places),
+            ("place_key", doc.place_keys),
+        ):
+            for value in dict.fromkeys(values):
+                out.add_text(name, value)
+        day = doc.published.toordinal() if doc.published else None
+        if doc.published and day:
+            out.add_integer("day", day)
+            out.add_integer("day_end", (doc.published_end or doc.published).toordinal())
+            out.add_text("year", f"{doc.published.year:04d}")
+            out.add_text("month", f"{doc.published.year:04d}-{doc.published.month:02d}")
+        out.add_integer("newest", ((day or 0) << 32) | doc.key)
+        out.add_integer("oldest", ((day or _UNDATED_LAST) << 32) | doc.key)
+        return out
+
+    # reading
+
+    def count(self) -> int:
+        return int(self._index.searcher().num_docs)
+
+    def search(
+        self, query: Query, restriction: Restriction, cursor: str | None, limit: int
+    ) -> IndexPage:
+        if limit < 1:
+            raise QueryError("limit must be at least 1", parameter="limit")
+        searcher = self._index.searcher()
+        compiled = self._compile(query, restriction)
+        order = query.effective_order
+        if order is Order.RELEVANCE:
+            offset = decode_cursor(cursor, "r") or 0
+            found = searcher.search(compiled, limit + 1, count=True, offset=offset)
+            scored = found.hits[:limit]
+            keys = [int(v or 0) for v in searcher.fast_field_values("key", [a for _, a in scored])]
+            hits = tuple(IndexHit(k, s) for k, (s, _) in zip(keys, scored, strict=True))
+            more = len(found.hits) > limit
+            next_cursor = encode_cursor("r", offset + limit) if more else None
+            total = _count(found)
+        else:
+            hits, next_cursor = self._date_page(searcher, compiled, order, cursor, limit)
+            total = _count(searcher.search(compiled, 1, count=True))
+        facets = self._facets(searcher, compiled) if total else _empty_facets()
+        return IndexPage(hits, total, facets, next_cursor)
+
+    def _date_page(
+        self, searcher: Any, compiled: Any, order: Order, cursor: str | None, limit: int
+    ) -> tuple[tuple[IndexHit, ...], str | None]:
+        """A page in date order; the cursor is the date key of the last hit (keyset paging)."""
+        field = "newest" if order is Order.NEWEST else "oldest"
+        after = decode_cursor(cursor, field[0])
+        if after is not None:
+            newest = order is Order.NEWEST
+            after_query = tantivy.Query.range_query(
+                self._schema,
+                field,
+                tantivy.FieldType.Integer,
+                None if newest else after,
+                after if newest else None,
+                include_lower=newest,
+                include_upper=not newest,
+            )
+            compiled = _all([compiled, after_query])
+        direction = tantivy.Order.Desc if order is Order.NEWEST else tantivy.Order.Asc
+        found = searcher.search(
+            compiled, limit + 1, count=False, order_by_field=field, order=direction
+        )
+        page = found.hits[:limit]
+        hits = tuple(IndexHit(int(key) & 0xFFFFFFFF, None) for key, _ in page)
+        more = len(found.hits) > limit
+        return hits, encode_cursor(field[0], int(page[-1][0])) if more else None
+
+    def _facets(self, searcher: Any, compiled: Any) -> dict[str, list[tuple[str, int]]]:
+        spec = {
+            name: {"terms": {"field": field, "size": _FACET_SIZE, "segment_size": _SEGMENT_SIZE}}
+            for name, field in FACET_FIELDS.items()
+        }
+        result = searcher.aggregate(compiled, spec)
+        facets = {}
+        for name in FACET_FIELDS:
+            buckets = [(str(b["key"]), int(b["doc_count"])) for b in result[name]["buckets"]]
+            facets[name] = sorted(buckets, key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+        return facets
+
+    def keys(self, query: Query, restriction: Restriction, batch: int) -> Iterator[list[int]]:
+        compiled = self._compile(query, restriction)
+        searcher = self._index.searcher()
+        order = query.effective_order
+        if order is Order.RELEVANCE:
+            total = _count(searcher.search(compiled, 1, count=True))
+            found = searcher.search(compiled, max(total, 1), count=False)
+            addresses = [address for _, address in found.hits]
+            for start in range(0, len(addresses), batch):
+                values = searcher.fast_field_values("key", addresses[start : start + batch])
+                yield [int(v) for v in values if v is not None]
+            return
+        cursor: str | None = None
+        while True:
+            hits, cursor = self._date_page(searcher, compiled, order, cursor, batch)
+            yield [hit.key for hit in hits]
+            if cursor is None:
+                return
+
+    def counts_over_time(
+        self, query: Query, restriction: Restriction, interval: Interval
+    ) -> list[tuple[str, int]]:
+        if interval not in ("month", "year"):
+            raise QueryError(f"interval must be month or year, not {interval!r}")
+        spec = {"t": {"terms": {"field": interval, "size": 100_000, "segment_size": 100_000}}}
+        result = self._index.searcher().aggregate(self._compile(query, restriction), spec)
+        return sorted((str(b["key"]), int(b["doc_count"])) for b in result["t"]["buckets"])
+
+    def close(self) -> None:
+        """Nothing to release: writers are opened for each write and dropped after."""
+
+    # compiling a query
+
+    def _compile(self, query: Query, restriction: Restriction) -> Any:
+        must: list[Any] = []
+        must_not: list[Any] = []
+        for group in query.required:
+            must.append(_any([self._term(term) for term in group]))
+        must_not += [self._term(term) for term in query.excluded]
+        filters = self._filters(query, restriction)
+        must += filters
+        if restriction.exclude:
+            must_not.append(self._keys_query(restriction.exclude))
+        if not query.required and not filters:
+            must.append(tantivy.Query.all_query())
+        clauses = [(tantivy.Occur.Must, q) for q in must]
+        clauses += [(tantivy.Occur.MustNot, q) for q in must_not]
+        return tantivy.Query.boolean_query(clauses)
+
+    def _filters(self, query: Query, restriction: Restriction) -> list[Any]:
+        filters = []
+        for field, values in (
+            ("issuer", query.issuers),
+            ("country", query.countries),
+            ("language", query.languages),
+            ("doc_type", query.doc_types),
+            ("source", query.sources),
+            ("mentions", query.mentions),
+        ):
+            if values:
+                filters.append(tantivy.Query.term_set_query(self._schema, field, list(values)))
+        from communique.geo import name_key
+
+        for place in query.places:
+            filters.append(tantivy.Query.term_query(self._schema, "place_key", name_key(place)))
+        if query.date_from:
+            filters.append(self._at_least("day", query.date_from.toordinal()))
+        if query.date_to:  # a statement dated only 2020 is not `to:2020-06`
+            filters.append(self._at_most("day_end", query.date_to.toordinal()))
+        if restriction.include is not None:
+            filters.append(self._keys_query(restriction.include))
+        return [tantivy.Query.const_score_query(f, 0.0) for f in filters]
+
+    def _at_least(self, field: str, value: int) -> Any:
+        return tantivy.Query.range_query(self._schema, field, tantivy.FieldType.Integer, value)
+
+    def _at_most(self, field: str, value: int) -> Any:
+        return tantivy.Query.range_query(
+            self._schema, field, tantivy.FieldType.Integer, None, value
+        )
+
+    def _keys_query(self, keys: frozenset[int]) -> Any:
+        if not keys:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.term_set_query(self._schema, "key", sorted(keys))
+
+    def _term(self, term: Term) -> Any:
+        """A word (its forms and stems), a phrase or a prefix, in the title or the text."""
+        tokens: list[Any] = list(analysis.words(term.text))
+        if not tokens:
+            return tantivy.Query.empty_query()
+        options: list[Any] = []
+        for field, weight in (("title", TITLE_WEIGHT), ("text", 1.0)):
+            options.append(tantivy.Query.boost_query(self._words(field, tokens, term), weight))
+        if not term.phrase and not term.prefix and len(tokens) == 1:
+            for field, stem in analysis.stems(term.text).items():
+                options.append(tantivy.Query.term_query(self._schema, field, stem, "freq"))
+        chars: list[Any] = [str(c) for c in analysis.analyzers()["cjk"].analyze(term.text)]
+        if chars and not term.prefix:
+            options.append(
+                tantivy.Query.phrase_query(self._schema, "cjk", chars)
+                if len(chars) > 1
+                else tantivy.Query.term_query(self._schema, "cjk", chars[0])
+            )
+        return _any(options)
+
+    def _words(self, field: str, tokens: list[Any], term: Term) -> Any:
+        if term.prefix and len(tokens) == 1:
+            return tantivy.Query.regex_query(self._schema, field, _regex_escape(tokens[0]) + ".*")
+        if term.prefix:
+            return tantivy.Query.phrase_prefix_query(self._schema, field, tokens)
+        if len(tokens) == 1:
+            return tantivy.Query.term_query(self._schema, field, tokens[0])
+        return tantivy.Query.phrase_query(self._schema, field, tokens)
+
+
+def _count(result: Any) -> int:
+    """The number of matches a search counted (`SearchResult.count`, missing from its stubs)."""
+    return int(result.count)
+
+
+def _any(queries: list[Any]) -> Any:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+
+def _all(queries: list[Any]) -> Any:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
+
+
+def _regex_escape(token: str) -> str:
+    return "".join(f"\\{c}" if not c.isalnum() else c for c in token)
+
+
+def _empty_facets() -> dict[str, list[tuple[str, int]]]:
+    return {name: [] for name in FACET_FIELDS}

@@ -1,0 +1,153 @@
+"""The tantivy search index: every script, inflected forms, counts over time, staying in step."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from communique.query import parse_query
+from communique.store.base import Store
+from communique.store.sqlite import SqliteStore
+from tests.conftest import add
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> SqliteStore:
+    """The tantivy index is the SQLite store's; PostgreSQL keeps its own text index."""
+    return SqliteStore(tmp_path / "test.db")
+
+
+@pytest.fixture
+def scripts(sqlite_store: SqliteStore) -> SqliteStore:
+    store = sqlite_store
+    add(
+        store,
+        "https://fmprc.example/zh/1",
+        "王毅出席中非合作论坛部长级会议",
+        "外交部长王毅在北京会见了来访的肯尼亚外长，双方就中非合作论坛成果落实交换了意见。",
+        language="zh",
+        country="CN",
+        published=date(2024, 9, 5),
+    )
+    add(
+        store,
+        "https://fmprc.example/zh/2",
+        "外交部发言人答记者问",
+        "发言人表示，中方欢迎各方为政治解决乌克兰危机作出的努力。王毅部长将出席会议。",
+        language="zh",
+        country="CN",
+        published=date(2024, 9, 12),
+    )
+    add(
+        store,
+        "https://mofa.example/ja/1",
+        "外務大臣談話",
+        "上川外務大臣は、日本政府が気候変動対策に引き続き取り組むことを表明した。",
+        language="ja",
+        country="JP",
+        published=date(2024, 3, 1),
+    )
+    add(
+        store,
+        "https://mid.example/ru/1",
+        "О переговорах министров",
+        "Министры иностранных дел провели переговоры в Москве. Стороны обсудили санкции.",
+        language="ru",
+        country="RU",
+        published=date(2023, 11, 8),
+    )
+    add(
+        store,
+        "https://mofa.example/ar/1",
+        "بيان وزارة الخارجية",
+        "أكدت وزارة الخارجية دعمها للمفاوضات بين الطرفين، وأعرب الوزير عن أمله في السلام.",
+        language="ar",
+        country="EG",
+        published=date(2023, 2, 14),
+    )
+    add(
+        store,
+        "https://state.example/en/1",
+        "Negotiations on climate finance",
+        "The delegations negotiated for three days and agreed on climate finance.",
+        language="en",
+        country="US",
+        published=date(2023, 11, 20),
+    )
+    return store
+
+
+def urls(store: SqliteStore, text: str) -> set[str]:
+    return {h.statement.url.rsplit("example/", 1)[1] for h in store.search(parse_query(text)).hits}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("王毅", {"zh/1", "zh/2"}),  # a name inside Chinese sentences
+        ('"中非合作论坛"', {"zh/1"}),  # a conference's name inside a title and a text
+        ("乌克兰危机", {"zh/2"}),
+        ("肯尼亚", {"zh/1"}),
+        ("外務大臣", {"ja/1"}),  # Japanese
+        ("気候変動", {"ja/1"}),
+        ("上川", {"ja/1"}),
+        ("переговоры", {"ru/1"}),  # Russian: other forms of the word
+        ("переговорах", {"ru/1"}),
+        ("министр", {"ru/1"}),
+        ('"провели переговоры"', {"ru/1"}),  # a phrase matches the words as written
+        ('"провести переговоры"', set()),
+        ("الخارجية", {"ar/1"}),  # Arabic
+        ("السلام", {"ar/1"}),
+        ("negotiate", {"en/1"}),  # English stems: negotiated, negotiations
+        ("negotiat*", {"en/1"}),
+    ],
+)
+def test_search_in_every_script(scripts: SqliteStore, query: str, expected: set[str]) -> None:
+    assert urls(scripts, query) == expected
+
+
+def test_snippet_marks_a_name_inside_chinese_text(scripts: SqliteStore) -> None:
+    hit = scripts.search(parse_query("lang:zh 肯尼亚")).hits[0]
+    assert "\x02肯尼亚\x03" in hit.snippet
+
+
+def test_snippet_marks_inflected_forms(scripts: SqliteStore) -> None:
+    hit = scripts.search(parse_query("санкция")).hits[0]
+    assert "\x02санкции\x03" in hit.snippet
+
+
+def test_counts_over_time(store: Store) -> None:
+    for i, day in enumerate([date(2023, 11, 8), date(2024, 9, 5), date(2024, 9, 12), None]):
+        add(store, f"https://x/{i}", "Sanctions", "On sanctions.", published=day, country="CN")
+    add(store, "https://x/9", "Trade", "On trade.", published=date(2023, 1, 2), country="RU")
+    assert store.counts_over_time(parse_query(""), "year") == [("2023", 2), ("2024", 2)]
+    months = store.counts_over_time(parse_query("sanctions country:CN"), "month")
+    assert months == [("2023-11", 1), ("2024-09", 2)]
+
+
+def test_a_statement_written_before_a_crash_is_found_after(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    first = SqliteStore(db)
+    add(first, "https://x/1", "Written", "The queue keeps it until the index has it.")
+    # no search, no close: as if killed right after the statement's transaction committed
+    again = SqliteStore(db)
+    assert [h.statement.url for h in again.search(parse_query("queue")).hits] == ["https://x/1"]
+
+
+def test_a_lost_index_is_rebuilt_on_opening(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    store = SqliteStore(db)
+    add(store, "https://x/1", "Kept", "Statements stay in the store.")
+    store.close()
+    shutil.rmtree(str(db) + ".index")
+    assert SqliteStore(db).search(parse_query("statements")).total == 1
+
+
+def test_reindex_and_deletes_keep_the_index_in_step(scripts: SqliteStore) -> None:
+    assert scripts.reindex() == 6
+    assert scripts.search(parse_query("王毅")).total == 2
+    scripts.clear_derived()
+    assert scripts.search(parse_query("")).total == 0
