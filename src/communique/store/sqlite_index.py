@@ -12,12 +12,15 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from communique import query as query_module
+from communique.errors import QueryTimeout
 from communique.model import Hit, SearchPage, Statement
 from communique.query import Query
 from communique.store import analysis
@@ -188,7 +191,9 @@ class SqliteIndexedSearch:
 
     def search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
         self.try_sync()
+        started = time.monotonic()
         page = self.index.search(query, self.restriction(query), cursor, limit)
+        _within_budget(started)
         rows = self._rows([h.key for h in page.hits])
         highlight = _Highlighter(query)
         linked = self._links._linked([row["id"] for row in rows.values()])
@@ -277,6 +282,15 @@ class SqliteIndexedSearch:
     def close(self) -> None:
         self.try_sync()
         self.index.close()
+
+
+def _within_budget(started: float) -> None:
+    """Refuse a search that ran past `query.QUERY_SECONDS` (the index runs it in one call)."""
+    if time.monotonic() - started > query_module.QUERY_SECONDS:
+        raise QueryTimeout(
+            f"the search took longer than {query_module.QUERY_SECONDS:g} s and was"
+            " stopped; narrow it (fewer words, a filter)"
+        )
 
 
 def _day(value: str | None) -> date | None:
