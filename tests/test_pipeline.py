@@ -282,3 +282,26 @@ def test_replaced_bytes_are_a_warning_on_the_stored_statement(tmp_path: Path) ->
     statement = store.get_statement(statement_id)
     assert report.statements == 1 and "Şuşa" in statement.title
     assert statement.warnings == ("1 invalid UTF-8 byte sequences replaced by U+FFFD",)
+
+
+def test_reprocess_stale_redoes_only_what_an_older_version_made(tmp_path: Path) -> None:
+    from communique.pipeline import ingest, reprocess
+    from communique.query import parse_query
+    from communique.settings import Settings
+    from communique.store.sqlite import SqliteStore
+
+    for name, body in (("a", "Talks in Geneva"), ("b", "Talks in Vienna")):
+        (tmp_path / f"{name}.txt").write_text(f"{body}\nThe ministers met in {body[9:]}.\n")
+    store = SqliteStore(tmp_path / "stale.db")
+    plain = Settings(db=str(tmp_path / "stale.db"), enrich=False, workers=1)
+    assert ingest([str(tmp_path / "a.txt")], store, plain).statements == 1
+    enriched = Settings(db=plain.db, time_tagger="rules", workers=1)
+    assert ingest([str(tmp_path / "b.txt")], store, enriched).statements == 1
+    first = reprocess(store, enriched, stale=True)
+    assert (first.redone, first.unchanged, first.statements) == (1, 1, 1)
+    statements = list(store.iter_matches(parse_query("")))
+    places = {p.name for s in statements for p in store.get_enrichment(s.id).places}
+    assert places == {"Geneva", "Vienna"}
+    again = reprocess(store, enriched, stale=True)
+    assert (again.redone, again.unchanged) == (0, 2)
+    store.close()

@@ -372,12 +372,18 @@ def errors(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def reprocess(
-    db: DbOption = None, config: ConfigOption = None, workers: WorkersOption = None
+    db: DbOption = None,
+    config: ConfigOption = None,
+    workers: WorkersOption = None,
+    stale: Annotated[
+        bool,
+        typer.Option(help="Redo only what an older version of a stage produced; clear nothing."),
+    ] = False,
 ) -> None:
     """Rebuild every statement from the stored captures, fetching nothing."""
     settings = _settings(db, config, workers=workers)
     with _store(settings) as store, _progress("reprocess") as progress:
-        report = pipeline.reprocess(store, settings, progress)
+        report = pipeline.reprocess(store, settings, progress, stale=stale)
     _print_report(report)
 
 

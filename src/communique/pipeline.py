@@ -37,6 +37,7 @@ from communique.extract.selected import extract_selected
 from communique.lang import profile
 from communique.link.archive import link_statement
 from communique.model import (
+    ENRICH_VERSION,
     PIPELINE_VERSION,
     RECORD_CONTENT_TYPE,
     Capture,
@@ -527,7 +528,7 @@ def ingest(
             capture = item.to_capture()
             if store.put_capture(capture, item.body):
                 report.new_captures += 1
-            elif store.is_processed(capture.id, PIPELINE_VERSION):
+            elif store.is_processed(capture.id, processed_version(settings)):
                 report.unchanged += 1
                 continue
             else:  # stored by a run cut short before its statement, or by an older pipeline
@@ -537,17 +538,32 @@ def ingest(
     return report
 
 
-def reprocess(store: Store, settings: Settings, progress: Progress | None = None) -> IngestReport:
+def processed_version(settings: Settings) -> str:
+    """What a capture's processed mark records: the versions of the stages that ran on it.
+
+    Example:
+        >>> processed_version(Settings(enrich=False)) == PIPELINE_VERSION
+        True
+    """
+    return f"{PIPELINE_VERSION}+{ENRICH_VERSION}" if settings.enrich else PIPELINE_VERSION
+
+
+def reprocess(
+    store: Store, settings: Settings, progress: Progress | None = None, stale: bool = False
+) -> IngestReport:
     """Rebuild every statement from the stored captures, without fetching anything.
 
     A reprocess that was cut short (kill -9, disk full) is resumed by the next one: the
-    captures it already rebuilt are kept and counted as unchanged.
+    captures it already rebuilt are kept and counted as unchanged. With `stale`, nothing is
+    cleared first and only the captures an older version of a stage processed (or none) are
+    redone: after an upgrade, or to enrich what was ingested with enrichment off.
     """
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
     sources = {s.name: s for s in store.sources()}
     total = store.count_captures()
-    resuming = store.start_reprocess()
+    version = processed_version(settings)
+    resuming = stale or store.start_reprocess()
     with _Writer(store, report, settings) as writer:
         for done, capture in enumerate(store.iter_captures()):
             if progress:
@@ -555,12 +571,16 @@ def reprocess(store: Store, settings: Settings, progress: Progress | None = None
             if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
                 continue  # feeds and sitemaps a crawl kept: evidence, not statements
             report.inputs += 1
-            if resuming and store.is_processed(capture.id, PIPELINE_VERSION):
+            if resuming and store.is_processed(capture.id, version):
                 report.unchanged += 1
                 continue
+            if stale:
+                report.redone += 1
+                store.clear_failure(capture.id)
             raw = RawInput.from_capture(capture, store.capture_body(capture.id))
             writer.submit(pipeline, raw, capture, _source_of(raw, sources))
-    store.finish_reprocess()
+    if not stale:
+        store.finish_reprocess()
     if progress:
         progress(total, total, "")
     return report
@@ -589,6 +609,7 @@ class _Writer:
         self.report = report
         self.window = max(settings.workers, 1) * 3
         self.max_error_chars = settings.max_error_chars
+        self.version = processed_version(settings)
         self.pending: deque[_Pending] = deque()
         self.sources = {s.name: s for s in store.sources()}
 
@@ -646,10 +667,10 @@ class _Writer:
         if first.failure is not None:
             self.fail(first.failure)
             if first.final:
-                self.store.mark_processed(first.capture.id, PIPELINE_VERSION)
+                self.store.mark_processed(first.capture.id, self.version)
         else:
             self._store(first.run.doc, first.capture)
-            self.store.mark_processed(first.capture.id, PIPELINE_VERSION)
+            self.store.mark_processed(first.capture.id, self.version)
 
     def _store(self, doc: Document, capture: Capture) -> None:
         """Store what `doc` yielded; `mark_processed` follows, so a cut leaves it to be redone."""
