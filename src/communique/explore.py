@@ -16,7 +16,8 @@ from itertools import islice
 from communique.errors import NotFound, QueryError
 from communique.model import Enrichment, Statement
 from communique.query import Order, parse_query
-from communique.store.base import Store
+from communique.store.base import ExploreStore, Store
+from communique.store.search_index import Interval
 
 EXPLORE_LIMIT = 5000
 """How many matches (newest first) the explore views read."""
@@ -132,12 +133,8 @@ def counts_over_time(store: Store, text: str, unit: str = "month") -> list[tuple
     """
     if unit not in ("month", "year"):
         raise QueryError(f"unit must be month or year, not {unit!r}")
-    width = 7 if unit == "month" else 4
-    counts = Counter(
-        s.published.isoformat()[:width]
-        for s in store.iter_matches(parse_query(text, Order.OLDEST))
-        if s.published
-    )
+    interval: Interval = "month" if unit == "month" else "year"
+    counts = dict(store.counts_over_time(parse_query(text, Order.OLDEST), interval))
     return [(period, counts.get(period, 0)) for period in _periods(sorted(counts), unit)]
 
 
@@ -155,3 +152,27 @@ def _periods(seen: list[str], unit: str) -> Iterator[str]:
             year += 1
         else:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def map_places(store: Store, text: str) -> tuple[list[PlaceCount], Coverage]:
+    """Places named by the matches of `text`, most named first, and what was read.
+
+    One grouped query on a store with `ExploreStore`; otherwise the newest matches one by one.
+    """
+    if isinstance(store, ExploreStore):
+        query = parse_query(text, Order.NEWEST)
+        total = store.search(query, None, 1).total
+        places = [PlaceCount(*row) for row in store.place_counts(query)]
+        return places, Coverage(total, total)
+    found = explore(store, text)
+    return place_counts(found), found.coverage
+
+
+def network(store: Store, text: str) -> tuple[list[tuple[str, str, int]], Coverage]:
+    """Who names whom in the matches of `text` (see `mention_network`), and what was read."""
+    if isinstance(store, ExploreStore):
+        query = parse_query(text, Order.NEWEST)
+        total = store.search(query, None, 1).total
+        return store.mention_pairs_of(query), Coverage(total, total)
+    found = explore(store, text)
+    return mention_network(found), found.coverage

@@ -386,6 +386,22 @@ class VectorStore(Protocol):
         ...
 
 
+@runtime_checkable
+class ExploreStore(Protocol):
+    """Aggregates over a query's matches; optional (explore reads the matches one by one
+    on a backend without it)."""
+
+    def place_counts(
+        self, query: Query, limit: int = 2000
+    ) -> list[tuple[str, float, float, str | None, int]]:
+        """(name, lat, lon, country, statements) of places (not countries) the matches name."""
+        ...
+
+    def mention_pairs_of(self, query: Query) -> list[tuple[str, str, int]]:
+        """(issuer country, named country, statements) over the matches, self-mentions left out."""
+        ...
+
+
 class Store(
     CaptureStore,
     StatementStore,

@@ -44,6 +44,7 @@ from communique.store.sqlite_enrich import (
     read_enrichment,
     write_enrichment,
 )
+from communique.store.sqlite_explore import SqliteExplore
 from communique.store.sqlite_index import SqliteIndexedSearch
 from communique.store.sqlite_link import SqliteLinkTables, clear_links
 from communique.store.sqlite_transfer import SqliteTransfer
@@ -51,7 +52,12 @@ from communique.store.vectors import VectorTables
 
 
 class SqliteStore(
-    SqliteCrawlTables, SqliteTransfer, SavedSearchTables, SqliteLinkTables, VectorTables
+    SqliteCrawlTables,
+    SqliteTransfer,
+    SavedSearchTables,
+    SqliteLinkTables,
+    VectorTables,
+    SqliteExplore,
 ):
     """`Store` on one SQLite file; each thread gets its own connection.
 

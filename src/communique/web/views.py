@@ -151,8 +151,7 @@ def render_error(request: Request, exc: CommuniqueError) -> str:
     )
 
 
-def _coverage_note(found: explore.Explored) -> str:
-    c = found.coverage
+def _coverage_note(c: explore.Coverage) -> str:
     if c.partial:
         return f"From the newest {c.read} of {c.total} matching statements."
     return f"From {c.total} matching statement{'' if c.total == 1 else 's'}."
@@ -162,8 +161,7 @@ def _coverage_note(found: explore.Explored) -> str:
 def map_page(request: Request, q: str = "", date_from: DateFrom = "", date_to: DateTo = "") -> str:
     """The places named by the matches, clustered; a cluster opens the search with near:."""
     form = _form(q, date_from, date_to)
-    found = explore.explore(_store(request), form.full_query)
-    places = explore.place_counts(found)
+    places, coverage = explore.map_places(_store(request), form.full_query)
     data = {
         "places": [
             {
@@ -184,7 +182,7 @@ def map_page(request: Request, q: str = "", date_from: DateFrom = "", date_to: D
         form=form,
         data=data,
         places=places[:30],
-        note=_coverage_note(found),
+        note=_coverage_note(coverage),
         search_action="/map",
     )
 
@@ -209,7 +207,7 @@ def timeline_page(
         shown_of=len(inside),
         trail=trail,
         at=at,
-        note=_coverage_note(found),
+        note=_coverage_note(found.coverage),
         search_action="/timeline",
     )
 
@@ -220,8 +218,7 @@ def network_page(
 ) -> str:
     """Which issuer countries name which countries in the matches: a graph and a table."""
     form = _form(q, date_from, date_to)
-    found = explore.explore(_store(request), form.full_query)
-    pairs = explore.mention_network(found)
+    pairs, coverage = explore.network(_store(request), form.full_query)
     nodes, edges = explorepage.network_drawing(pairs)
     return render(
         "network.html",
@@ -231,7 +228,7 @@ def network_page(
         pairs=pairs,
         nodes=nodes,
         edges=edges,
-        note=_coverage_note(found),
+        note=_coverage_note(coverage),
         search_action="/network",
     )
 

@@ -1,0 +1,173 @@
+"""Benchmark the explore pages: server time of search, statement, map, timeline, network and
+trends pages, semantic search, and the time to embed statements.
+
+Run: .venv/bin/python bench/explore.py [--statements 5000] [--source-db enriched.db]
+     [--runs 20] [--shared ../shared] [--save-baseline]
+
+The archive: the shared seeds and pages are ingested with full enrichment (or read from
+`--source-db`), then each statement is copied under new URLs, years and issuer countries,
+with its stored enrichment, until there are `--statements` of them (enrichment is copied,
+not recomputed: running the models on 100k texts takes hours on 2 cores). Pages are asked
+in-process (FastAPI TestClient), so the times are server time without the network.
+Vectors: the originals are embedded for real (that time is reported per statement and
+extrapolated to 100k on this machine); copies reuse their original's vector. Semantic search
+p95 includes embedding the query. Targets (issue 14): page p95 < 300 ms and semantic p95
+< 100 ms at 100k statements. Numbers on a shared 2-core machine are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import baselines
+
+from communique import embeddings, semantic
+from communique.errors import NotFound
+from communique.model import statement_id
+from communique.pipeline import ingest
+from communique.query import parse_query
+from communique.settings import Settings
+from communique.store.sqlite import SqliteStore
+
+COUNTRIES = ("AZ", "AM", "DE", "FR", "BY", "US", "GB", "RU", "TR", "KZ", "JP", "BR")
+console = Console()
+
+
+def build(source: SqliteStore, target: SqliteStore, n: int) -> list[str]:
+    """Copy the enriched statements of `source` into `target` until it holds `n`."""
+    originals = []
+    for s in source.iter_matches(parse_query("")):
+        try:
+            originals.append((s, source.get_enrichment(s.id), source.captures_of(s.id)[0]))
+        except (NotFound, IndexError):
+            continue
+    vectors = embeddings.embed([embeddings.passage(s) for s, _, _ in originals])
+    ids = []
+    fetched = datetime(2024, 1, 1, tzinfo=UTC)
+    with target.batch():
+        for i in range(n):
+            s, enrichment, capture = originals[i % len(originals)]
+            url = f"{s.url}#copy-{i}"
+            copy = replace(
+                s,
+                id=statement_id(url),
+                url=url,
+                published=date(1995 + i % 30, 1 + i % 12, 1 + i % 28),
+                country=COUNTRIES[i % len(COUNTRIES)],
+                capture_ids=(capture.id,),
+            )
+            target.put_capture(capture, source.capture_body(capture.id))
+            target.put_statement(copy, capture)
+            target.put_enrichment(copy.id, enrichment, copy.country, fetched)
+            ids.append(copy.id)
+    with target.batch():
+        for start in range(0, n, 1000):
+            chunk = ids[start : start + 1000]
+            target.put_vectors(
+                embeddings.MODEL,
+                [
+                    (sid, embeddings.to_bytes(vectors[(start + j) % len(originals)]))
+                    for j, sid in enumerate(chunk)
+                ],
+            )
+    return ids
+
+
+def timed(call: object, runs: int) -> tuple[float, float]:
+    """p50 and p95 in milliseconds of `runs` calls (after one warm-up call)."""
+    assert callable(call)
+    call()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--statements", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--source-db", help="an enriched archive to copy from")
+    parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
+    baselines.add_argument(parser)
+    args = parser.parse_args()
+    from fastapi.testclient import TestClient
+
+    from communique.api.app import create_app
+
+    with tempfile.TemporaryDirectory() as work:
+        if args.source_db:
+            source = SqliteStore(args.source_db)
+        else:
+            source = SqliteStore(Path(work) / "source.db")
+            settings = Settings(db=str(Path(work) / "source.db"))
+            shared = Path(args.shared)
+            ingest([str(shared / "seeds"), str(shared / "pages")], source, settings)
+        originals = list(source.iter_matches(parse_query("")))
+        start = time.perf_counter()
+        embeddings.embed([embeddings.passage(s) for s in originals])
+        embed_each = (time.perf_counter() - start) / max(1, len(originals))
+        db = Path(work) / "explore.db"
+        target = SqliteStore(db)
+        start = time.perf_counter()
+        ids = build(source, target, args.statements)
+        built = time.perf_counter() - start
+        client = TestClient(create_app(Settings(db=str(db)), target))
+        pages = {
+            "search": "/?q=peace",
+            "search, facet + dates": "/?q=peace+mentions:AM&from=2000-01-01&to=2020-12-31",
+            "statement": f"/statements/{ids[0]}",
+            "map": "/map?q=peace",
+            "timeline": "/timeline?q=peace",
+            "network": "/network?q=peace",
+            "trends (q + q2)": "/trends?q=peace&q2=war&unit=month",
+            "feed": "/feed?q=peace",
+        }
+        table = Table(title=f"explore pages at {args.statements} statements (server ms)")
+        for column in ("page", "p50 ms", "p95 ms", "target p95 ms"):
+            table.add_column(column, justify="left" if column == "page" else "right")
+        for name, path in pages.items():
+            assert client.get(path).status_code == 200, path
+            p50, p95 = timed(lambda path=path: client.get(path), args.runs)
+            table.add_row(name, f"{p50:.0f}", f"{p95:.0f}", "300")
+        semantic_table = Table(title=f"semantic search at {args.statements} statements")
+        for column in ("measure", "value", "target"):
+            semantic_table.add_column(column, justify="left" if column == "measure" else "right")
+        for mode in ("semantic", "hybrid"):
+            p50, p95 = timed(
+                lambda mode=mode: semantic.search_mode(
+                    target, "a truce for humanitarian aid", mode
+                ),
+                args.runs,
+            )
+            semantic_table.add_row(f"{mode} p50 ms", f"{p50:.0f}", "")
+            semantic_table.add_row(f"{mode} p95 ms", f"{p95:.0f}", "100")
+        semantic_table.add_row("embed ms per statement", f"{embed_each * 1000:.1f}", "")
+        semantic_table.add_row(
+            "embed 100k statements (h, extrapolated)", f"{embed_each * 100_000 / 3600:.2f}", ""
+        )
+        semantic_table.add_row("build s (copies, no models)", f"{built:.0f}", "")
+        console.print(table)
+        console.print(semantic_table)
+        console.print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        baselines.report(console, "explore", [table, semantic_table], args.save_baseline)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The explore aggregates: the SQL fast path agrees with reading the matches one by one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from communique import explore
+from communique.model import Enrichment, Event, Place
+from communique.store.base import ExploreStore, Store
+from tests.conftest import add
+
+
+def _archive(store: Store) -> None:
+    places = (
+        Place("Shusha", 0, 6, 39.76, 46.75, 585103, "AZ"),
+        Place("Yerevan", 10, 17, 40.18, 44.51, 616052, "AM"),
+        Place("Armenia", 20, 27, 40.0, 45.0, 174982, "AM", feature="country"),
+    )
+    for n, (country, named) in enumerate(
+        (("AZ", ("AM",)), ("AZ", ("AM", "RU")), ("AM", ("AZ", "AM")))
+    ):
+        s = add(
+            store,
+            f"https://example.gov/{n}",
+            f"Statement {n}",
+            "Shusha and Yerevan talks.",
+            published=date(2021, 1, 1 + n),
+            country=country,
+        )
+        enrichment = Enrichment(
+            countries=named,
+            places=places[: 1 + n % 2] + places[2:],
+            events=(Event("Shusha and Yerevan talks.", 0, 25, f"2020-11-0{n + 1}", None),),
+        )
+        store.put_enrichment(s.id, enrichment, country, datetime(2024, 1, 1, tzinfo=UTC))
+
+
+def test_fast_and_generic_paths_agree(store: Store) -> None:
+    _archive(store)
+    generic = explore.explore(store, "talks")
+    assert explore.mention_network(generic) == [("AZ", "AM", 2), ("AM", "AZ", 1), ("AZ", "RU", 1)]
+    assert [(p.name, p.statements) for p in explore.place_counts(generic)] == [
+        ("Shusha", 3),
+        ("Yerevan", 1),
+    ]
+    pairs, coverage = explore.network(store, "talks")
+    places, _ = explore.map_places(store, "talks")
+    assert sorted(pairs) == sorted(explore.mention_network(generic))
+    assert [(p.name, p.statements) for p in places] == [("Shusha", 3), ("Yerevan", 1)]
+    assert coverage == explore.Coverage(3, 3)
+    assert [e.date for e in explore.timeline_events(generic)] == [
+        "2020-11-01",
+        "2020-11-02",
+        "2020-11-03",
+    ]
+    assert isinstance(store, ExploreStore) == ("Sqlite" in type(store).__name__)
+
+
+def test_counts_over_time_fill_gaps(store: Store) -> None:
+    _archive(store)
+    add(store, "https://example.gov/late", "Late talks", "Talks again.", published=date(2021, 4, 2))
+    assert explore.counts_over_time(store, "talks", "month") == [
+        ("2021-01", 3),
+        ("2021-02", 0),
+        ("2021-03", 0),
+        ("2021-04", 1),
+    ]
