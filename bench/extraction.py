@@ -508,6 +508,39 @@ def bench_titles_dates(folder: Path) -> tuple[Table, list[str]]:
     return table, misses
 
 
+def bench_short_languages(folder: Path) -> Table:
+    """Language of the titles alone (short texts): right, unknown and wrong answers."""
+    from tests.extract.sitepages import pages
+
+    from communique.extract.language import _code, detect, detector
+
+    items = [(p.title, p.language) for p in pages()]
+    for path in sorted(folder.glob("*.json")):
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        if gold.get("page_type") not in (None, "listing", "pdf_stub"):
+            items.append((str(gold["title"]), str(gold["language"])))
+    items = list(dict.fromkeys(items))
+
+    def lingua(text: str) -> str | None:
+        found = detector().detect_language_of(text)
+        return _code(found) if found is not None else None
+
+    ways: dict[str, Callable[[str, str], str | None]] = {
+        "no hint": lambda text, _: detect(text),
+        "source's language given": lambda text, lang: detect(text, None, (lang,)),
+        "lingua alone": lambda text, _: lingua(text),
+    }
+    table = Table(title=f"language of {len(items)} titles alone (short texts)")
+    for column in ("way", "right", "unknown", "wrong"):
+        table.add_column(column, justify="left" if column == "way" else "right")
+    for name, way in ways.items():
+        found = [way(text, lang) for text, lang in items]
+        right = sum(f == lang for f, (_, lang) in zip(found, items, strict=True))
+        unknown = sum(f is None for f in found)
+        table.add_row(name, str(right), str(unknown), str(len(items) - right - unknown))
+    return table
+
+
 def _extract_or_none(body: bytes, url: str) -> Extraction | None:
     try:
         return extract(_raw(body, url))
@@ -545,7 +578,9 @@ def main() -> None:
     console.print(titles)
     for miss in title_misses:
         console.print(f"  miss: {miss}")
-    measured = [titles]
+    languages = bench_short_languages(args.shared / "pages")
+    console.print(languages)
+    measured = [titles, languages]
     if not args.titles_only:
         measured += _extraction_tables(args, console)
     baselines.report(console, "extraction", measured, args.save_baseline)

@@ -169,8 +169,8 @@ def _script_languages(text: str) -> tuple[str, ...] | None:
     return None
 
 
-def _stop_word_language(text: str) -> str | None:
-    """The one listed language with at least two of its own stop words in `text`, if any.
+def _telling_hits(text: str) -> dict[str, int]:
+    """How many of `text`'s words are each listed language's own stop words.
 
     A word on four or more of the lists ("the", "of": jusText's lists carry loanwords) tells
     nothing and is not counted.
@@ -178,18 +178,16 @@ def _stop_word_language(text: str) -> str | None:
     lists = _stoplists()
     words = [w.lower() for w in _WORD.findall(text)]
     telling = [w for w in words if sum(w in stop for stop in lists.values()) < 4]
-    hits = {code: sum(w in stop for w in telling) for code, stop in lists.items() if code != "gl"}
-    ranked = sorted(hits, key=lambda c: hits[c], reverse=True)
-    best, rival = ranked[0], ranked[1]
-    return best if hits[best] >= 2 and hits[best] > hits[rival] else None
+    return {code: sum(w in stop for w in telling) for code, stop in lists.items() if code != "gl"}
 
 
 def short_text(text: str, hints: tuple[str, ...] = ()) -> str | None:
     """Name the language of a short text (a title, a line), or None when unsure.
 
-    A declared or expected language is kept when the text's script allows it and its stop
-    words do not name another; otherwise the script alone or clear stop words decide (lingua's
-    statistics name a language for a few words with high confidence, often wrongly).
+    A declared or expected language is kept when the text's script allows it, unless another
+    language's stop words lead its own by two; otherwise the script alone or a clear lead
+    in stop words decide (lingua's statistics name a language for a few words with high
+    confidence, often wrongly).
 
     Example:
         >>> short_text("Joint communiqué on the visit", ("en",)), short_text("外交部声明", ())
@@ -202,10 +200,13 @@ def short_text(text: str, hints: tuple[str, ...] = ()) -> str | None:
         allowed = [h for h in hints if h in script]
         return allowed[0] if allowed else script[0]
     latin = [h for h in hints if h not in _OTHER_SCRIPTS]
-    stop = _stop_word_language(text)
-    if latin and (stop is None or stop in latin):
-        return latin[0]
-    return stop
+    hits = _telling_hits(text)
+    ranked = sorted(hits, key=lambda c: hits[c], reverse=True)
+    best, rival = ranked[0], ranked[1]
+    if latin:  # the declared language, unless another's words clearly lead
+        leads = hits[best] >= 2 and hits[best] >= hits.get(latin[0], 0) + 2
+        return best if leads and hits[best] > hits[rival] else latin[0]
+    return best if hits[best] >= 2 and hits[best] >= hits[rival] + 2 else None
 
 
 def _hint_code(hint: str | None) -> str | None:
