@@ -15,7 +15,7 @@ from communique.errors import QueryError
 from communique.model import Enrichment, Hit, SearchPage, Statement
 from communique.query import Order, parse_query
 from communique.settings import Settings
-from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN, Store
+from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN, LinkStore, Store
 from communique.store.search_index import Interval
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
@@ -36,6 +36,7 @@ EXPORT_FIELDS = (
     "pipeline_version",
     "capture_ids",
     "text",
+    "statement_id",
 )
 
 
@@ -126,16 +127,17 @@ def results_record(page: SearchPage) -> schemas.SearchResults:
 def export(
     store: Store, text: str, fmt: str, out: io.BufferedIOBase | Any, order: str = "oldest"
 ) -> int:
-    """Write every statement matching `text` to the binary stream `out`; returns the count.
+    """Write every copy matching `text` to the binary stream `out`; returns the count.
 
-    Streams in batches, with no cap on the number of statements.
+    Streams in batches, with no cap. Each copy carries the id of the statement it is a copy
+    of (`statement_id`); `copies:one` in `text` writes one copy per statement instead.
     """
     if fmt not in EXPORT_FORMATS:
         raise QueryError(
             f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}",
             parameter="format",
         )
-    counted = _Counted(store.iter_matches(parse_query(text, order)))
+    counted = _Counted(_records(store, text, order))
     if fmt == "parquet":
         _write_parquet(counted, out)
     else:
@@ -148,32 +150,51 @@ def export_chunks(store: Store, text: str, fmt: str, order: str = "oldest") -> I
     """The export as a stream of byte chunks (for HTTP responses); jsonl and csv only."""
     if fmt not in ("jsonl", "csv"):
         raise QueryError(f"streamed export supports jsonl and csv, not {fmt!r}", parameter="format")
-    return _encode(store.iter_matches(parse_query(text, order)), fmt)
+    return _encode(_records(store, text, order), fmt)
 
 
-class _Counted(Iterator[Statement]):
-    def __init__(self, statements: Iterator[Statement]) -> None:
-        self._statements = statements
+def _records(store: Store, text: str, order: str) -> Iterator[dict[str, Any]]:
+    """Every matching copy as JSON-ready values, with the id of the statement it carries.
+
+    The query is parsed here, before the first record, so that a bad one fails at once.
+    """
+    if "copies:" not in text:
+        text = f"{text} copies:all"
+    return _with_statement_ids(store, store.iter_matches(parse_query(text, order)))
+
+
+def _with_statement_ids(store: Store, statements: Iterator[Statement]) -> Iterator[dict[str, Any]]:
+    links = store if isinstance(store, LinkStore) else None
+    for statement in statements:
+        link = links.get_copy(statement.id) if links else None
+        record = statement_dict(statement)
+        record["statement_id"] = link.group_id if link else statement.id
+        yield record
+
+
+class _Counted(Iterator[dict[str, Any]]):
+    def __init__(self, records: Iterator[dict[str, Any]]) -> None:
+        self._records = records
         self.count = 0
 
-    def __next__(self) -> Statement:
-        statement = next(self._statements)
+    def __next__(self) -> dict[str, Any]:
+        record = next(self._records)
         self.count += 1
-        return statement
+        return record
 
 
-def _encode(statements: Iterator[Statement], fmt: str) -> Iterator[bytes]:
+def _encode(records: Iterator[dict[str, Any]], fmt: str) -> Iterator[bytes]:
     if fmt == "csv":
         yield _csv_line(EXPORT_FIELDS)
-    for statement in statements:
+    for record in records:
         if fmt == "csv":
-            yield _csv_line(_csv_row(statement))
+            yield _csv_line(_csv_row(record))
         else:
-            yield (json.dumps(statement_dict(statement), ensure_ascii=False) + "\n").encode()
+            yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
 
 
-def _csv_row(statement: Statement) -> list[Any]:
-    record = statement_dict(statement)
+def _csv_row(record: dict[str, Any]) -> list[Any]:
+    record = dict(record)
     record["capture_ids"] = " ".join(record["capture_ids"])
     return [record[f] for f in EXPORT_FIELDS]
 
@@ -190,15 +211,15 @@ def _parquet_type(pa: Any, name: str) -> Any:
     return pa.float64() if name == "published_confidence" else pa.string()
 
 
-def _write_parquet(statements: Iterator[Statement], out: Any, batch: int = 1000) -> None:
+def _write_parquet(records: Iterator[dict[str, Any]], out: Any, batch: int = 1000) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = pa.schema([(f, _parquet_type(pa, f)) for f in EXPORT_FIELDS])
     with pq.ParquetWriter(out, schema) as writer:
         rows: list[dict[str, Any]] = []
-        for statement in statements:
-            rows.append(statement_dict(statement))
+        for record in records:
+            rows.append(record)
             if len(rows) == batch:
                 writer.write_table(pa.Table.from_pylist(rows, schema=schema))
                 rows = []

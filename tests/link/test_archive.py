@@ -106,3 +106,80 @@ def test_search_gives_one_hit_per_statement_unless_all_copies(tmp_path: Path) ->
     )
     copies = client.get(f"/api/v1/statements/{hit['id']}/copies").json()
     assert len(copies["copies"]) == 3 and copies["copies"][0]["canonical"]
+
+
+def test_export_carries_the_statement_id_with_each_copy(tmp_path: Path) -> None:
+    import io
+
+    from communique.search import export
+
+    paths = write_copies(tmp_path)
+    db = tmp_path / "d.db"
+    store = SqliteStore(db)
+    ingest([str(p) for p in paths], store, Settings(db=str(db), workers=0, enrich=False))
+    out = io.BytesIO()
+    assert export(store, "", "jsonl", out) == 4
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert sorted(
+        len([r for r in records if r["statement_id"] == s])
+        for s in {r["statement_id"] for r in records}
+    ) == [1, 3]
+    assert export(store, "copies:one", "csv", io.BytesIO()) == 2
+    store.close()
+
+
+def test_statement_page_lists_the_copies(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from communique.api.app import create_app
+
+    paths = write_copies(tmp_path)
+    db = tmp_path / "e.db"
+    store = SqliteStore(db)
+    ingest([str(p) for p in paths], store, Settings(db=str(db), workers=0, enrich=False))
+    first = store.link_order()[0][0]
+    store.close()
+    page = TestClient(create_app(Settings(db=str(db)))).get(f"/statements/{first}").text
+    assert "Copies and translations" in page
+    assert "ministry.txt" in page and "(canonical)" in page
+
+
+ENGLISH = """Joint statement on the talks in Moscow
+
+On 9 November 2020 the President of Azerbaijan Ilham Aliyev, the Prime Minister of Armenia
+Nikol Pashinyan and the President of Russia Vladimir Putin signed a statement of 9 points.
+
+From 10 November 2020 a complete ceasefire is declared in Nagorno-Karabakh. Russia deploys
+1,960 servicemen and 90 armoured vehicles along the line of contact for 5 years.
+
+The Kalbajar district is returned to Azerbaijan by 15 November 2020 and the Lachin district
+by 1 December 2020, while a corridor 5 km wide is kept open."""
+
+FRENCH = """Déclaration conjointe sur les entretiens de Moscou
+
+Le 9 novembre 2020, le Président de l'Azerbaïdjan Ilham Aliyev, le Premier ministre de
+l'Arménie Nikol Pachinian et le Président de la Russie Vladimir Poutine ont signé une
+déclaration en 9 points.
+
+À partir du 10 novembre 2020, un cessez-le-feu complet est déclaré au Haut-Karabakh. La
+Russie déploie 1 960 militaires et 90 véhicules blindés le long de la ligne de contact pour
+5 ans.
+
+Le district de Kalbajar est rendu à l'Azerbaïdjan d'ici le 15 novembre 2020 et le district
+de Latchine d'ici le 1er décembre 2020, un corridor de 5 km de large restant ouvert."""
+
+
+def test_a_translation_is_linked_not_merged(tmp_path: Path) -> None:
+    (tmp_path / "en.txt").write_text(ENGLISH, encoding="utf-8")
+    (tmp_path / "fr.txt").write_text(FRENCH, encoding="utf-8")
+    db = tmp_path / "t.db"
+    store = SqliteStore(db)
+    settings = Settings(db=str(db), workers=0, enrich=False)
+    ingest([str(tmp_path / "en.txt"), str(tmp_path / "fr.txt")], store, settings)
+    assert store.stats().statements == 2
+    (english, _), (french, _) = store.link_order()
+    found = linked(store, english).translations
+    assert [(t.other_group, t.language) for t in found] == [(french, "fr")]
+    assert found[0].confidence >= 0.6
+    assert [t.language for t in linked(store, french).translations] == ["en"]
+    store.close()

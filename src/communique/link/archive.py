@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from communique.errors import StoreError
 from communique.link.duplicates import Signature, buckets, find_copy, signature
+from communique.link.translations import MIN_FACTS, compare, fact_buckets, facts
 from communique.model import CopyLink, Source, Statement, Translation, Version
 from communique.store.base import LinkStore, Store
 
@@ -88,7 +89,36 @@ def link_statement(
             words=sig.words,
         )
     store.put_copy(link, sig.minhash.tobytes(), buckets(sig.minhash) if sig.words else [])
+    if link.kind == "first" and statement.language:
+        link_translations(store, statement, link.group_id)
     return link
+
+
+def link_translations(store: Store, statement: Statement, group_id: str) -> int:
+    """Link a new statement to statements in other languages carrying the same facts."""
+    if not isinstance(store, LinkStore):
+        return 0
+    sequence = facts(statement.text)
+    if len(sequence) < MIN_FACTS:
+        return 0
+    keys = fact_buckets(sequence)
+    found = 0
+    for other_id in store.bucket_members(keys):
+        other = store.get_statement(other_id)
+        other_link = store.get_copy(other_id)
+        if not other.language or other.language == statement.language or other_link is None:
+            continue
+        match = compare(sequence, facts(other.text))
+        if match is None:
+            continue
+        found += 1
+        for one, two, language in (
+            (group_id, other_link.group_id, other.language),
+            (other_link.group_id, group_id, statement.language),
+        ):
+            store.put_translation(Translation(one, two, language, match.confidence, match.evidence))
+    store.add_buckets(statement.id, keys)
+    return found
 
 
 def _text_of(store: Store) -> Callable[[str], str]:

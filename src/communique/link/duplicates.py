@@ -77,6 +77,12 @@ def _same(value: int) -> int:
     return value
 
 
+def minhash_of(hashes: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """The MinHash values (datasketch, the permutations used here) of a set of hashes."""
+    values: npt.NDArray[np.uint32] = _minhash(hashes).hashvalues.astype(np.uint32)
+    return values
+
+
 def signature(text: str) -> Signature:
     """The signature of a statement's text.
 
@@ -198,10 +204,13 @@ class Index(Protocol):
         ...
 
 
-def buckets(minhash: npt.NDArray[np.uint32]) -> list[bytes]:
-    """The LSH bucket keys of a MinHash: band number and band values, datasketch's layout."""
+def buckets(minhash: npt.NDArray[np.uint32], space: int = 0) -> list[bytes]:
+    """The LSH bucket keys of a MinHash: band number and band values, datasketch's layout.
+
+    `space` keeps the buckets of different signatures (texts, facts) apart.
+    """
     return [
-        bytes([band]) + minhash[start:end].tobytes()
+        bytes([space + band]) + minhash[start:end].tobytes()
         for band, (start, end) in enumerate(_layout().hashranges)
     ]
 

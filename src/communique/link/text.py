@@ -56,8 +56,8 @@ def exact_key(folded: tuple[str, ...]) -> str:
     return hashlib.blake2b(" ".join(folded).encode(), digest_size=16).hexdigest()
 
 
-def shingle_hashes(folded: tuple[str, ...]) -> npt.NDArray[np.uint32]:
-    """The distinct 32-bit hashes of the text's runs of `SHINGLE` words.
+def shingle_hashes(folded: tuple[str, ...], size: int = SHINGLE) -> npt.NDArray[np.uint32]:
+    """The distinct 32-bit hashes of the text's runs of `size` words.
 
     Example:
         >>> len(shingle_hashes(words("one two three four").folded))
@@ -66,12 +66,12 @@ def shingle_hashes(folded: tuple[str, ...]) -> npt.NDArray[np.uint32]:
     if not folded:
         return np.zeros(0, dtype=np.uint32)
     ids = np.fromiter(map(zlib.crc32, map(str.encode, folded)), np.uint64, len(folded))
-    if len(ids) < SHINGLE:
+    if len(ids) < size:
         ids = np.array([zlib.crc32(" ".join(folded).encode())], dtype=np.uint64)
         return ids.astype(np.uint32)
-    mixed = np.zeros(len(ids) - SHINGLE + 1, dtype=np.uint64)
+    mixed = np.zeros(len(ids) - size + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for offset in range(SHINGLE):
+        for offset in range(size):
             part = ids[offset : offset + len(mixed)]
             mixed = (mixed ^ part) * np.uint64(0x9E3779B97F4A7C15)
             mixed ^= mixed >> np.uint64(29)

@@ -287,6 +287,14 @@ class LinkStore(Protocol):
 
     def get_copy(self, statement_id: str) -> CopyLink | None: ...
 
+    def add_buckets(self, statement_id: str, buckets: Sequence[bytes]) -> None:
+        """Add more LSH buckets of a copy (those of its language-independent facts)."""
+        ...
+
+    def bucket_members(self, buckets: Sequence[bytes]) -> list[str]:
+        """Copies in any of these LSH buckets."""
+        ...
+
     def put_copy(self, link: CopyLink, minhash: bytes, buckets: Sequence[bytes]) -> None:
         """Store a copy's link and buckets, and its statement's canonical copy and count."""
         ...

@@ -42,6 +42,26 @@ class SqliteLinkTables:
         )
         return [(str(r[0]), bytes(r[1])) for r in rows]
 
+    def add_buckets(self, statement_id: str, buckets: Sequence[bytes]) -> None:
+        """Add more LSH buckets of a copy (those of its language-independent facts)."""
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO link_buckets (bucket, statement_id) VALUES (?, ?)",
+                [(bucket, statement_id) for bucket in buckets],
+            )
+
+    def bucket_members(self, buckets: Sequence[bytes]) -> list[str]:
+        """Copies in any of these LSH buckets."""
+        if not buckets:
+            return []
+        marks = ",".join("?" * len(buckets))
+        rows = self._conn().execute(
+            f"SELECT DISTINCT statement_id FROM link_buckets WHERE bucket IN ({marks})"
+            " ORDER BY statement_id",
+            tuple(buckets),
+        )
+        return [str(r[0]) for r in rows]
+
     def get_copy(self, statement_id: str) -> CopyLink | None:
         row = (
             self._conn()

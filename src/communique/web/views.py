@@ -13,6 +13,7 @@ from communique.api.routes import since_datetime
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_dict, list_changes, source_health
 from communique.errors import CommuniqueError, NotFound
+from communique.link.archive import linked
 from communique.model import Enrichment
 from communique.search import export, search
 from communique.store.base import Store
@@ -108,6 +109,7 @@ def statement_page(request: Request, statement_id: str, back: str = "") -> str:
         captures=captures,
         versions=statementpage.version_diffs(store.versions(statement_id)),
         changes=changes,
+        linked=linked(store, statement_id),
         back=statementpage.safe_back(back),
     )
 

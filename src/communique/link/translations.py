@@ -1,0 +1,93 @@
+"""Translations: statements in other languages carrying the same text (linked, never merged).
+
+A translation keeps what no language changes: its numbers (dates, amounts, article numbers)
+and, mostly, its names. The signature of a text is the sequence of those facts: numbers as
+digits, capitalised names as the first letters of their Latin transliteration ('Армения',
+'Arménie' and 'Armenia' all give `arme`). Two texts in different languages are translations
+when their fact sequences agree in order; the confidence is that agreement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel
+from unidecode import unidecode
+
+from communique.link.duplicates import buckets, minhash_of
+from communique.link.text import shingle_hashes
+
+NAME_LETTERS = 4
+MIN_FACTS = 6
+"""Texts with fewer facts are not linked as translations (too little evidence)."""
+MIN_NUMBERS = 2
+"""Shared numbers a pair needs: names alone are shared by many texts on one subject."""
+MIN_CONFIDENCE = 0.6
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?:;…]\s*$")
+
+
+def facts(text: str) -> tuple[str, ...]:
+    """The language-independent facts of a text, in order.
+
+    Example:
+        >>> facts("On 8 November 2020, Armenia signed. Azerbaijan welcomed it.")
+        ('8', 'nove', '2020', 'arme')
+    """
+    found: list[str] = []
+    for match in _TOKEN.finditer(text):
+        word = match.group()
+        if any(c.isdigit() for c in word):
+            digits = "".join(c for c in word if c.isdigit()).lstrip("0") or "0"
+            found.append(digits)
+        elif word[:1].isupper() and len(word) > 3 and not word.isupper():
+            before = text[max(0, match.start() - 3) : match.start()]
+            if match.start() and not _SENTENCE_END.search(before):
+                found.append(unidecode(word).casefold()[:NAME_LETTERS])
+    return tuple(found)
+
+
+FACT_SHINGLE = 1
+"""Facts are compared one by one for candidates (a translation reorders some of them)."""
+FACT_SPACE = 128
+"""LSH bucket keys of fact signatures start at this band number (text buckets below)."""
+
+
+def fact_buckets(sequence: tuple[str, ...]) -> list[bytes]:
+    """The LSH buckets of a fact sequence, apart from those of texts."""
+    return buckets(minhash_of(shingle_hashes(sequence, FACT_SHINGLE)), FACT_SPACE)
+
+
+@dataclass(frozen=True)
+class Match:
+    """Two texts in different languages judged translations, and why."""
+
+    confidence: float
+    evidence: str
+
+
+def compare(first: tuple[str, ...], second: tuple[str, ...]) -> Match | None:
+    """Whether two fact sequences are those of one text in two languages.
+
+    Example:
+        >>> a = facts("On 8 May 2020 the leaders of Armenia and Azerbaijan met Putin in Moscow"
+        ...           " and signed, on 10 May 2020, a statement of 9 points.")
+        >>> b = facts("Le 8 mai 2020, les dirigeants de l'Arménie et de l'Azerbaïdjan ont vu"
+        ...           " Poutine à Moscou et ont signé, le 10 mai 2020, une déclaration"
+        ...           " en 9 points.")
+        >>> compare(a, b).confidence > 0.8
+        True
+    """
+    if min(len(first), len(second)) < MIN_FACTS:
+        return None
+    numbers = set(f for f in first if f.isdigit()) & set(f for f in second if f.isdigit())
+    if len(numbers) < MIN_NUMBERS:
+        return None
+    confidence = float(Indel.normalized_similarity(list(first), list(second)))
+    if confidence < MIN_CONFIDENCE:
+        return None
+    shared = sorted(numbers, key=lambda n: (len(n), n))[-5:]
+    evidence = f"facts in the same order {confidence:.2f}; shared numbers {', '.join(shared)}"
+    return Match(confidence, evidence)
