@@ -1,8 +1,9 @@
 """Which countries do Azerbaijan's statements mention most, year by year?
 
 Asks a communique server (`make demo` serves one at http://127.0.0.1:8000) for every statement
-issued by a country, reads which countries each one names (its enrichment), and prints the
-most named per year of publication (statements without a date are counted as "undated"):
+issued by a country, reads where each one names a country (its enrichment: places resolved to
+countries), and prints the countries named most often per year of publication, with the number
+of times (statements without a date are counted as "undated"):
 
     python examples/mentions_by_year.py --country AZ --top 5
 """
@@ -19,20 +20,20 @@ from communique.client import Client
 
 
 def mentions_by_year(archive: Client, country: str, top: int) -> pd.DataFrame:
-    """Per year, the `top` countries named by most statements of `country` (itself left out)."""
+    """Per year, the `top` countries `country`'s statements name most often (itself left out)."""
     hits = archive.search(country=country, order="oldest").to_pandas()
     rows = [
-        (str(published.year) if pd.notna(published) else "undated", named)
+        (str(published.year) if pd.notna(published) else "undated", place.country)
         for statement_id, published in zip(hits["id"], hits["published"], strict=True)
-        for named in archive.enrichment(statement_id).countries
-        if named != country
+        for place in archive.enrichment(statement_id).places
+        if place.feature == "country" and place.country and place.country != country
     ]
     counts = (
         pd.DataFrame(rows, columns=["year", "country"])
         .value_counts()
-        .rename("statements")
+        .rename("mentions")
         .reset_index()
-        .sort_values(["year", "statements", "country"], ascending=[True, False, True])
+        .sort_values(["year", "mentions", "country"], ascending=[True, False, True])
     )
     return counts.groupby("year").head(top).reset_index(drop=True)
 
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for year, group in table.groupby("year", sort=True):
         named = ", ".join(
             f"{country_name(c)} ({n})"
-            for c, n in zip(group["country"], group["statements"], strict=True)
+            for c, n in zip(group["country"], group["mentions"], strict=True)
         )
         print(f"{year}: {named}")
     return 0
