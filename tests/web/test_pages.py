@@ -255,3 +255,20 @@ def test_ingest_flags_a_suspect_url_scheme() -> None:
     assert url_warnings(" JavaScript:alert(1)") == ("suspect URL scheme: javascript",)
     assert url_warnings("data:text/html,<script>x</script>") == ("suspect URL scheme: data",)
     assert url_warnings("file:///srv/statements/1.html") == ()
+
+
+def test_dates_show_only_as_precisely_as_known(tmp_path: Path) -> None:
+    from communique.model import DatePrecision
+
+    store = SqliteStore(tmp_path / "dates.db")
+    year = add(store, "https://un.example/fra-75", "France at the General Debate",
+               "We speak for peace and for the planet.", published=date(2020, 1, 1),
+               published_precision=DatePrecision.YEAR)  # fmt: skip
+    with TestClient(create_app(Settings(db=str(tmp_path / "dates.db")), store)) as client:
+        listing = client.get("/", params={"q": "peace"}).text
+        page = client.get(f"/statements/{year.id}").text
+        api = client.get(f"/api/v1/statements/{year.id}").json()
+    store.close()
+    assert '<div class="meta">2020 ·' in listing
+    assert "<td>2020</td>" in page and "<td>2020-01-01</td>" not in page
+    assert api["published_precision"] == "year"
