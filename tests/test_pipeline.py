@@ -173,7 +173,7 @@ def test_bad_inputs_get_clear_errors_and_lose_nothing(seed_db: Path, tmp_path: P
         "l'accord signé à Genève et appelle à la paix.</p></body></html>".encode("latin-1")
     )
     code, _, stderr = cli("ingest", str(bad), "--db", str(seed_db))
-    assert code == 0, stderr
+    assert code == 3, stderr  # some inputs failed
     errors = json_lines(cli("errors", "--db", str(seed_db), "--json")[1])
     by_file = {Path(e["origin"].split(":")[0].split("#")[0]).name: e["reason"] for e in errors}  # type: ignore[union-attr]
     for name, (_, reason) in BAD_INPUTS.items():
@@ -206,6 +206,7 @@ def test_urls_are_fetched_from_a_real_local_server(web_root: str, tmp_path: Path
     db = tmp_path / "url.db"
     code, _, stderr = cli("ingest", f"{web_root}/statement.txt", "--db", str(db))
     assert "127.0.0.1 is a private, loopback" in stderr  # refused without --allow-private
+    assert code == 1  # every input failed
     code, _, stderr = cli(
         "ingest",
         f"{web_root}/statement.txt",
@@ -215,7 +216,7 @@ def test_urls_are_fetched_from_a_real_local_server(web_root: str, tmp_path: Path
         "--db",
         str(db),
     )
-    assert code == 0, stderr
+    assert code == 3, stderr  # some inputs failed
     (hit,) = json_lines(cli("search", "Shusha", "--db", str(db), "--json")[1])
     assert hit["url"] == f"{web_root}/statement.txt"
     reasons = [e["reason"] for e in json_lines(cli("errors", "--db", str(db), "--json")[1])]

@@ -49,13 +49,16 @@ from communique.search import (
 
 
 class _Group(TyperGroup):
-    """Turns every `CommuniqueError` into a one-line message and exit status 1."""
+    """Turns every `CommuniqueError` (and OSError) into a one-line message and exit status 1."""
 
     def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except CommuniqueError as exc:
             raise ClickException(str(exc)) from exc
+        except OSError as exc:  # a full disk or a read-only folder while writing a file
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise ClickException(f"{where}{exc.strerror or exc}") from exc
 
 
 app = typer.Typer(
@@ -105,6 +108,7 @@ def ingest(
     with _store(settings) as store, _progress("ingest") as progress:
         report = pipeline.ingest(targets, store, settings, progress)
     _print_report(report)
+    raise typer.Exit(exit_status(report))
 
 
 @app.command()
@@ -385,6 +389,7 @@ def reprocess(
     with _store(settings) as store, _progress("reprocess") as progress:
         report = pipeline.reprocess(store, settings, progress, stale=stale)
     _print_report(report)
+    raise typer.Exit(exit_status(report))
 
 
 @app.command("reindex")
@@ -417,6 +422,24 @@ def serve(
     settings = _settings(db, host=host, port=port)
     err.print(f"communique: http://{settings.host}:{settings.port}/ (database {settings.db})")
     run_server(settings)
+
+
+EXIT_FAILED = 1
+"""Exit status of a command that failed, or of an ingest in which every input failed."""
+EXIT_SOME_FAILED = 3
+"""Exit status of an ingest or reprocess in which some inputs failed (`communique errors`)."""
+
+
+def exit_status(report: IngestReport) -> int:
+    """0 when nothing failed, 1 when every input failed, 3 when some did.
+
+    Example:
+        >>> exit_status(IngestReport(inputs=2)), exit_status(IngestReport(inputs=0))
+        (0, 0)
+    """
+    if not report.failures:
+        return 0
+    return EXIT_FAILED if len(report.failures) >= report.inputs else EXIT_SOME_FAILED
 
 
 def _print_report(report: IngestReport) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import zlib
@@ -25,7 +26,7 @@ from communique.model import (
 )
 from communique.query import Query
 from communique.store.base import Batch
-from communique.store.migrations import migrate
+from communique.store.migrations import MIGRATIONS, migrate
 from communique.store.rows import (
     INSERT_STATEMENT,
     SELECT_STATEMENTS,
@@ -70,16 +71,23 @@ class SqliteStore(
         self.path = str(path)
         self._local = threading.local()
         self._memory: sqlite3.Connection | None = None
+        self.read_only = False
+        """True for an archive on read-only media or without write permission: it is
+        opened for reading (searching, exporting) and every write is refused."""
         if self.path != ":memory:":
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.is_dir():
                 raise StoreError(
                     f"cannot open database {self.path}: folder {parent} does not exist"
                 )
+            self.read_only = Path(self.path).exists() and not _writable(Path(self.path))
         try:
-            migrate(self._conn())
+            if self.read_only:
+                _check_migrated(self._conn(), self.path)
+            else:
+                migrate(self._conn())
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+            raise _store_error(f"cannot open database {self.path}", exc) from exc
         self._search = SqliteIndexedSearch(self._conn, self.path)
 
     def _conn(self) -> sqlite3.Connection:
@@ -89,12 +97,24 @@ class SqliteStore(
             return self._memory
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = _connect(self.path)
+            conn = _connect(self.path, read_only=self.read_only)
             self._local.conn = conn
         return conn
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (a savepoint inside a batch); SQLite's errors become one-line
+        `StoreError`s (a full disk, a read-only archive) after the rollback."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: the archive is read-only; it can be searched only")
+        try:
+            with self._transaction() as conn:
+                yield conn
+        except sqlite3.OperationalError as exc:
+            raise _store_error(self.path, exc) from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
         batch: Batch | None = getattr(self._local, "batch", None)
         if batch is not None:  # one savepoint inside the batch's transaction
@@ -102,8 +122,9 @@ class SqliteStore(
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK TO write")
-                conn.execute("RELEASE write")
+                if conn.in_transaction:  # SQLite rolls back by itself on a full disk
+                    conn.execute("ROLLBACK TO write")
+                    conn.execute("RELEASE write")
                 raise
             conn.execute("RELEASE write")
             if batch.due():
@@ -114,7 +135,8 @@ class SqliteStore(
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 
@@ -136,7 +158,11 @@ class SqliteStore(
             yield
         finally:
             self._local.batch = None
-            conn.execute("COMMIT")  # each write in it is whole (a savepoint): keep them
+            try:
+                if conn.in_transaction:  # each write in it is whole (a savepoint): keep them
+                    conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                raise _store_error(self.path, exc) from exc
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None) or self._memory
@@ -475,14 +501,51 @@ def _clear_derived(conn: sqlite3.Connection) -> None:
         conn.execute(f"DELETE FROM {table}")
 
 
-def _connect(path: str, check_same_thread: bool = True) -> sqlite3.Connection:
+def _writable(path: Path) -> bool:
+    """Whether the archive file and its folder (for the WAL files) can be written."""
+    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
+
+
+def _check_migrated(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse a read-only archive that needs migrations (they cannot be applied)."""
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    missing = [name for name, _ in MIGRATIONS if name not in done]
+    if missing:
+        raise StoreError(
+            f"{path}: the archive is read-only and needs upgrading ({', '.join(missing)});"
+            " open it once where it can be written"
+        )
+
+
+def _store_error(path: str, exc: sqlite3.DatabaseError) -> StoreError:
+    """A one-line `StoreError` for what SQLite said (full disk, read-only file, damage)."""
+    said = str(exc)
+    if "disk is full" in said or getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+        return StoreError(
+            f"{path}: the disk is full; free some space and run the same command again"
+            " (what was stored is kept, the rest is redone)"
+        )
+    if "readonly" in said or "read-only" in said:
+        return StoreError(f"{path}: the archive cannot be written ({said})")
+    return StoreError(f"{path}: {said}")
+
+
+def _connect(
+    path: str, check_same_thread: bool = True, read_only: bool = False
+) -> sqlite3.Connection:
+    target, uri = path, False
+    if read_only:  # immutable when even the WAL's shared memory cannot be created beside it
+        folder = Path(path).resolve().parent
+        mode = "mode=ro" if os.access(folder, os.W_OK) else "immutable=1"
+        target, uri = f"{Path(path).resolve().as_uri()}?{mode}", True
     conn = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=check_same_thread, timeout=30.0
+        target, isolation_level=None, check_same_thread=check_same_thread, timeout=30.0, uri=uri
     )
     conn.row_factory = sqlite3.Row
     conn.create_function("geo_km", 4, distance_km, deterministic=True)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    if not read_only:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages per connection
     conn.execute("PRAGMA mmap_size = 268435456")  # read the index through the OS page cache

@@ -1,0 +1,85 @@
+"""Full and read-only disks, and exit statuses: one-line errors, nothing lost, and a
+read-only archive that can still be searched.
+
+The disks are small tmpfs mounts (this needs root; the tests skip with a message otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_interrupt import archive, clean, communique, corpus, finish
+
+__all__ = ["clean", "corpus"]  # fixtures shared with test_interrupt
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs mounted for the test."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path, leave: int) -> None:
+    """Fill `disk` but for about `leave` bytes."""
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    (disk / "filler").write_bytes(bytes(max(free - leave, 0)))
+
+
+def run(*args: str) -> tuple[int, str]:
+    process = communique(*args)
+    _, errors = process.communicate(timeout=600)
+    return process.returncode, errors.decode()
+
+
+def test_a_full_disk_is_one_line_and_the_rerun_loses_nothing(
+    corpus: Path, clean: Path, tmpfs: Path, tmp_path: Path
+) -> None:
+    fill(tmpfs, 200_000)  # room for a few speeches of the 24
+    status, errors = run("ingest", str(corpus), "--db", str(tmpfs / "k.db"))
+    assert status == 1 and "the disk is full" in errors and "Traceback" not in errors
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    for part in tmpfs.glob("k.db*"):  # the same archive, given room
+        shutil.copy(part, moved / part.name)
+    finish(communique("ingest", str(corpus), "--db", str(moved / "k.db")))
+    assert archive(moved / "k.db") == archive(clean)
+
+
+def test_a_read_only_archive_is_searched_and_not_written(
+    corpus: Path, clean: Path, tmpfs: Path
+) -> None:
+    db = tmpfs / "ro.db"
+    shutil.copy(clean, db)
+    finish(communique("stats", "--db", str(db)))  # migrated and checkpointed where writable
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    process = communique("search", "peace", "--db", str(db))
+    _, errors = process.communicate(timeout=600)
+    assert process.returncode == 0 and "statements match" in errors.decode(), errors.decode()
+    status, errors = run("ingest", str(corpus), "--db", str(db))
+    assert status == 1 and "read-only" in errors and "Traceback" not in errors
+
+
+def test_exit_status_tells_all_some_or_none_failed(corpus: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n[1]\n")
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(corpus.read_bytes().splitlines(keepends=True)[0] + b"{oops\n")
+    assert run("ingest", str(bad), "--db", str(tmp_path / "a.db"))[0] == 1
+    assert run("ingest", str(mixed), "--db", str(tmp_path / "b.db"))[0] == 3
+    assert run("ingest", str(corpus), "--db", str(tmp_path / "c.db"))[0] == 0
