@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import zlib
 from collections.abc import Callable, Collection, Iterator
@@ -88,7 +90,13 @@ class SqliteStore(
                 migrate(self._conn())
         except sqlite3.DatabaseError as exc:
             raise _store_error(f"cannot open database {self.path}", exc) from exc
-        self._search = SqliteIndexedSearch(self._conn, self.path)
+        self._index_copy: str | None = None
+        """A read-only archive's search index, copied where tantivy can lock it."""
+        if self.read_only and Path(self.path + ".index").is_dir():
+            self._index_copy = tempfile.mkdtemp(prefix="communique-index-")
+            shutil.copytree(self.path + ".index", Path(self._index_copy, "archive.db.index"))
+        index_at = str(Path(self._index_copy, "archive.db")) if self._index_copy else self.path
+        self._search = SqliteIndexedSearch(self._conn, index_at)
 
     def _conn(self) -> sqlite3.Connection:
         if self.path == ":memory:":
@@ -171,6 +179,8 @@ class SqliteStore(
             conn.close()
         self._local = threading.local()
         self._memory = None
+        if self._index_copy is not None:
+            shutil.rmtree(self._index_copy, ignore_errors=True)
 
     # captures
 
