@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.enrich.regions import REGIONS
+from communique.enrich.ruledata import threshold
 from communique.geo import distance_km as distance_km
 from communique.geo import name_key as name_key
 from communique.lang import profile, profiles
@@ -85,10 +86,8 @@ def _skeleton_of_key(key: str) -> str:
     return _REPEATS.sub(r"\1", key)
 
 
-KNOWN_POPULATION = 50_000
-"""A town this big is well known: found by its name where NER missed it, meant by any of its
-alternate names wherever it lies (a smaller town only in a focus country), and placing a name
-by an alternate name in a text's vicinity. The one definition of this threshold."""
+KNOWN_POPULATION = int(threshold("known_population"))
+"""A town this big is well known (its one definition and example: enrich/data/places.toml)."""
 
 
 Tables = dict[str, Any]

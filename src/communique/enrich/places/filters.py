@@ -15,6 +15,7 @@ from communique.enrich.gazetteer import (
 )
 from communique.enrich.lexicon import POSSESSIVE
 from communique.enrich.places.spans import KIND, Span, strip_article
+from communique.enrich.ruledata import threshold
 from communique.extract.countries import country_names
 from communique.extract.textutil import fold
 from communique.lang import profile
@@ -191,12 +192,10 @@ ABBREVIATION_COUNTRIES = ("US", "CA", "AU", "GB")
 """Where abbreviated regions ("Ky.", "Ont.") are looked up when the text names no country."""
 
 
-UNLABELLED_POPULATION = 20_000
-"""A capitalised word no NER labelled names a town only when the town is this big."""
-
-
-INNER_POPULATION = 100_000
-"""A town named inside a longer name ("CBC Toronto") must be this big, or in a focus country."""
+UNLABELLED_POPULATION = int(threshold("unlabelled_population"))
+INNER_POPULATION = int(threshold("inner_population"))
+MAIN_FOCUS = int(threshold("main_focus"))
+"""The thresholds are data (enrich/data/places.toml), each with what it does and an example."""
 
 
 def _inner_population(eponym: bool) -> int:
@@ -213,10 +212,6 @@ SECOND_LEVEL_KINDS = frozenset(["county", "district", "rayon", "parish", "munici
 
 
 TOWN_KINDS = frozenset(["city", "town", "village"])
-
-
-MAIN_FOCUS = 2
-"""How many focus countries (the issuer's first, then the most named) the statement is about."""
 
 
 def plausible(feature: Feature, name: str, focus: tuple[str, ...], span: Span) -> bool:

@@ -12,13 +12,24 @@ from communique.enrich.gazetteer import (
     Feature,
     name_key,
 )
+from communique.enrich.ruledata import threshold, weight
 
-FOCUS_BONUS = 3.5
-
-
-FOCUS_DECAY = 0.5
-"""The n-th focus country (0 = the issuer's or the most named) weighs FOCUS_BONUS/(1 + n·decay)."""
-"""Weight of being in a country the statement names, in orders of magnitude of population."""
+# The weights are data (enrich/data/places.toml), each with what it does and an example.
+FOCUS_BONUS = weight("focus").value
+FOCUS_DECAY = float(weight("focus").extra["decay"])
+REGION_BONUS = weight("region").value
+NEARBY_BONUS = weight("nearby").value
+VICINITY_BONUS = weight("vicinity").value
+VICINITY_CAP = int(weight("vicinity").extra["cap"])
+CAPITAL_BONUS = weight("capital").value
+MAIN_NAME_BONUS = weight("main_name").value
+KIND_WEIGHTS = {
+    "subdivision": weight("subdivision").value,
+    "district": weight("district").value,
+    "continent": weight("continent").value,
+    "region": weight("region_feature").value,
+}
+SEAT_SHARE = threshold("seat_share")
 
 
 @dataclass(frozen=True)
@@ -46,43 +57,6 @@ def seat_of(region: Feature, candidates: list[Feature]) -> Feature:
     if seat is not None and seat.population >= SEAT_SHARE * region.population:
         return seat
     return region
-
-
-REGION_BONUS = 2.0
-"""Weight of lying in a region (state, province) the text names or places other towns in."""
-
-
-MAIN_NAME_BONUS = 1.5
-"""A place called by its own name, not by one of its alternate names."""
-
-
-NEARBY_BONUS = 1.0
-"""Weight of lying in a region where the text places other towns."""
-
-
-VICINITY_BONUS = 0.6
-"""Weight of each other name of the text with a town near the candidate (up to VICINITY_CAP)."""
-
-
-VICINITY_CAP = 3
-
-
-CAPITAL_BONUS = 2.0
-"""A national capital outweighs a namesake a hundred times as populous ("Ottawa", "Washington"),
-and a namesake in a focus country less than a thirtieth of its size ("Vienna" in a US
-statement).
-With FOCUS_BONUS, calibrated on TR-News and GeoWebNews (3.5 and 2 instead of 4 and 1: 9 more
-toponyms right)."""
-
-
-KIND_WEIGHTS = {"subdivision": -0.6, "district": -2.0, "continent": -1.0, "region": 0.0}
-"""By kind of feature, in orders of magnitude of population: a state beats a namesake town
-unless the town is a quarter as populous ("New York" is the city, "Wyoming" the state);
-a county or district needs its kind word ("Laurel County") or a hundredfold population."""
-
-
-SEAT_SHARE = 0.25
-"""A town holding this share of its same-named region's people is what the name means."""
 
 
 def score_of(feature: Feature, name: str, focus: tuple[str, ...], context: Context) -> float:
