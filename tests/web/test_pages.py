@@ -247,6 +247,8 @@ def test_semantic_mode_and_similar_statements(client: TestClient) -> None:
     shusha = client.get("/api/v1/search", params={"q": "Shusha"}).json()["hits"][0]["id"]
     assert "<h2>Similar statements</h2>" in client.get(f"/statements/{shusha}").text
     assert client.get("/", params={"q": "peace", "mode": "fuzzy"}).status_code == 400
+    api = client.get("/api/v1/search", params={"q": "liberation of a city", "mode": "semantic"})
+    assert api.json()["hits"][0]["title"] == "Statement on the occasion of Victory Day"
 
 
 def test_ingest_flags_a_suspect_url_scheme() -> None:

@@ -27,6 +27,7 @@ from communique.link.archive import linked
 from communique.query import Order, parse_date_bound
 from communique.search import export_chunks, results_record
 from communique.search import search as run_search
+from communique.semantic import search_mode
 from communique.store.base import Store
 
 
@@ -120,6 +121,13 @@ def search(
         Literal["one", "all"],
         Query(description="one hit per statement (its canonical copy), or every copy."),
     ] = "one",
+    mode: Annotated[
+        Literal["keyword", "semantic", "hybrid"],
+        Query(
+            description="keyword (BM25), semantic (sentence vectors, after `communique embed`)"
+            " or hybrid (both rankings fused); semantic and hybrid give one page, no cursor."
+        ),
+    ] = "keyword",
 ) -> schemas.SearchResults:
     """Search statements.
 
@@ -129,6 +137,8 @@ def search(
     """
     limit = limit or request.app.state.settings.page_size
     q = f"{q} copies:all" if copies == "all" else q
+    if mode != "keyword":
+        return results_record(search_mode(_store(request), q, mode, limit=limit))
     return results_record(run_search(_store(request), q, cursor=cursor, limit=limit, order=order))
 
 
