@@ -57,6 +57,9 @@ def read_warc(path: Path, settings: Settings) -> Iterator[RawInput | ExtractionF
     except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
         reason = f"WARC is truncated or damaged after record {number}: {exc}"
         yield _damaged(path, number, clip(reason, settings.max_error_chars))
+    except (AttributeError, TypeError, IndexError, KeyError) as exc:  # warcio on bad headers
+        reason = f"WARC is damaged after record {number}: unreadable headers ({exc!r})"
+        yield _damaged(path, number, clip(reason, settings.max_error_chars))
 
 
 _CHUNK = 1 << 20
