@@ -78,3 +78,23 @@ def test_an_undated_statement_gets_an_inferred_year_never_shown_as_certain() -> 
     assert result.published_precision == DatePrecision.YEAR
     assert result.published_confidence <= 0.2
     assert result.published_label == "2023 (inferred)"
+
+
+def test_the_statements_own_date_wins_over_a_later_page_date() -> None:
+    body = "".join(
+        f"<p>{s}</p>"
+        for s in (
+            "12 March 2019",
+            "Mr. President, distinguished delegates, thank you for this opportunity to speak.",
+            "Our country has always supported the peaceful settlement of disputes by dialogue.",
+            "We call on all parties to return to the negotiating table without delay.",
+        )
+    )
+    page = (
+        "<html lang='en'><head><title>Speech at the Conference on Disarmament</title>"
+        "<meta property='article:published_time' content='2023-06-30T08:00:00Z'></head><body>"
+        f"<article><h1>Speech at the Conference on Disarmament</h1>{body}</article></body></html>"
+    )
+    result = extract(raw(page.encode(), "text/html"))
+    assert result.published == date(2019, 3, 12)
+    assert result.published_source == "dateline"
