@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 """Changes whenever the words indexed for a text would change; the index is then rebuilt."""
 
 STEMMERS: dict[str, str] = {
@@ -45,7 +45,6 @@ STEMMERS: dict[str, str] = {
 SEGMENTED = ("zh", "ja")
 """Languages written without spaces between words: cut into words before indexing."""
 
-WORD_PATTERN = r"[\p{L}\p{N}\p{M}]+"
 CJK_CHAR_PATTERN = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u31f0-\u31ff]+")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
@@ -69,7 +68,8 @@ def stem_language(language: str | None) -> str | None:
 
 
 def has_cjk(text: str) -> bool:
-    return _CJK_RUN.search(text) is not None
+    """Whether `text` has Chinese or Japanese characters (cheap for texts in other scripts)."""
+    return bool(text) and max(text) >= "\u3040" and _CJK_RUN.search(text) is not None
 
 
 def normalize(text: str) -> str:
@@ -136,7 +136,7 @@ def analyzers() -> dict[str, Any]:
 
     def words() -> Any:
         return (
-            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(WORD_PATTERN))
+            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
             .filter(tantivy.Filter.remove_long(100))
             .filter(tantivy.Filter.lowercase())
         )

@@ -10,9 +10,11 @@ another database or of another analysis version, it is rebuilt from the statemen
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -306,46 +308,93 @@ def _day(value: str | None) -> date | None:
 
 
 class _Highlighter:
-    """Marks the words of a query in a text the way the index matched them."""
+    """Marks the words of a query in a text the way the index matched them.
+
+    One scan of the text (diacritics folded) for the query's words, prefixes and stems as
+    substrings; only the words around what it finds are analysed, so long texts stay cheap.
+    """
 
     def __init__(self, query: Query) -> None:
         terms = [t for group in query.required for t in group]
         self.words = {w for t in terms if not t.prefix for w in analysis.words(t.text)}
         self.prefixes = tuple(w[-1] for t in terms if t.prefix and (w := analysis.words(t.text)))
-        self.stems = [t.text for t in terms if not t.phrase and not t.prefix]
+        self.stems: dict[str, set[str]] = {}
+        for term in terms:
+            if not term.phrase and not term.prefix:
+                for field, stem in analysis.stems(term.text).items():
+                    self.stems.setdefault(field, set()).add(stem)
         self.cjk = {run for t in terms for run in analysis.cjk_runs(analysis.normalize(t.text))}
+        needles = self.words | set(self.prefixes) | {s for v in self.stems.values() for s in v}
+        needles = {n for n in needles if not analysis.has_cjk(n)}
+        alternatives = "|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True))
+        self.pattern = re.compile(alternatives, re.IGNORECASE) if needles else None
         self.active = bool(terms)
+        self._stem_of: dict[tuple[str, str], str] = {}
 
     def snippet(self, text: str, language: str | None) -> str:
         if not self.active:
             return text[:240]
         text = analysis.normalize(text)
-        spans = [
-            (t.char_offset_from, t.char_offset_to)
-            for t in analysis.analyzers()["words"].pre_tokenize(text).tokens
-            if t.text in self.words or t.text.startswith(self.prefixes or ("\x00",))
-        ]
-        stem = analysis.stem_language(language)
-        if stem and self.stems:
-            field = analysis.stem_field(stem)
-            wanted = {analysis.stems(word).get(field) for word in self.stems} - {None}
-            spans += [
-                (t.char_offset_from, t.char_offset_to)
-                for t in analysis.analyzers()[field].pre_tokenize(text).tokens
-                if t.text in wanted
-            ]
+        spans: set[tuple[int, int]] = set()
+        if self.pattern is not None:
+            folded = text if text.isascii() else _ACCENTED.sub(_fold, text)
+            stem = analysis.stem_language(language)
+            field = analysis.stem_field(stem) if stem else None
+            for match in self.pattern.finditer(folded):
+                span = _word_at(folded, match.start(), match.end())
+                if span not in spans and self._matches(folded[span[0] : span[1]], field):
+                    spans.add(span)
         for run in self.cjk:
             start = text.find(run)
             while start >= 0:
-                spans.append((start, start + len(run)))
+                spans.add((start, start + len(run)))
                 start = text.find(run, start + len(run))
-        return best_window(_mark(text, spans))
+        return best_window(_mark(text, sorted(spans)))
+
+    def _matches(self, word: str, field: str | None) -> bool:
+        word = word.lower()
+        if word in self.words or (self.prefixes and word.startswith(self.prefixes)):
+            return True
+        if field is None or field not in self.stems:
+            return False
+        key = (field, word)
+        if key not in self._stem_of:
+            tokens = analysis.analyzers()[field].analyze(word)
+            self._stem_of[key] = str(tokens[0]) if len(tokens) == 1 else ""
+        return self._stem_of[key] in self.stems[field]
+
+
+def _word_at(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole word (run of letters and digits) around text[start:end]."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def _fold_table() -> dict[int, str]:
+    """Latin letters with diacritics -> the base letter (one character for one: offsets hold)."""
+    table = {}
+    for code in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFKD", chr(code))[0]
+        if base.isascii() and base.isalpha() and base != chr(code):
+            table[code] = base
+    return table
+
+
+_FOLD = _fold_table()
+_ACCENTED = re.compile("[\u00c0-\u024f]")
+
+
+def _fold(match: re.Match[str]) -> str:
+    return _FOLD.get(ord(match[0]), match[0])
 
 
 def _mark(text: str, spans: list[tuple[int, int]]) -> str:
     out: list[str] = []
     at = 0
-    for start, end in sorted(set(spans)):
+    for start, end in spans:
         if start < at:
             continue
         out += [text[at:start], SNIPPET_OPEN, text[start:end], SNIPPET_CLOSE]

@@ -1,0 +1,379 @@
+"""Benchmark search at scale: the tantivy index against the old FTS5 path, in-process and by API.
+
+Run: .venv/bin/python bench/search.py [--statements 100000] [--shared ../shared] [--api]
+
+Builds an archive of synthetic statements from the shared corpora by perturbation (4–12
+paragraphs drawn from UN General Debate speeches and Kremlin texts, random issuers, countries,
+types, sources and dates, 5% undated), then prints: the text size, the index size and indexing
+rate of both engines, and p50/p95/p99 per query kind (common and rare words, phrases, OR, NOT,
+prefixes, filters, facets, date orders, deep cursor pages) for both engines side by side.
+Every search returns a page of 20, the exact total and every facet. With `--api` the same
+queries also go through the HTTP API (a `communique serve` on a free loopback port).
+Targets (issue 16): p95 < 50 ms for every kind at 1M through the API, indexing >= 5,000/s,
+index <= the size of the texts it indexes. The machine is shared: timings are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import baselines
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from communique.model import SearchPage
+from communique.query import parse_query
+from communique.store.sqlite import SqliteStore
+from communique.store.sqlite_search import SqliteSearch
+
+KINDS: dict[str, list[tuple[str, str]]] = {
+    "common word": [("the", "relevance"), ("development", "relevance"), ("nations", "relevance")],
+    "rare word": [("tuvalu", "relevance"), ("cholera", "relevance"), ("glaciers", "relevance")],
+    "phrase": [('"security council"', "relevance"), ('"climate change"', "relevance")],
+    "OR": [("nuclear OR atomic", "relevance"), ("ukraine OR syria", "relevance")],
+    "NOT": [("sanctions -russia", "relevance"), ("peace NOT war", "relevance")],
+    "prefix": [("sustain*", "relevance"), ("vaccin*", "relevance")],
+    "filter": [
+        ("peace country:FR", "relevance"),
+        ("climate from:2010 to:2015", "relevance"),
+        ("lang:ru", "relevance"),
+    ],
+    "facets (all)": [("", "relevance"), ("type:speech", "relevance")],
+    "date order": [("peace", "newest"), ("security", "oldest"), ("", "newest")],
+}
+DEEP_PAGES = 50
+"""The deep-cursor kind fetches page 50 (of 20 hits) by following cursors; the last is timed."""
+ISSUERS = [f"Ministry of Foreign Affairs {n}" for n in range(150)] + [
+    f"Permanent Mission {n} to the UN" for n in range(50)
+]
+COUNTRIES = ["US", "FR", "RU", "CN", "AZ", "AM", "DE", "GB", "IN", "BR", "ZA", "NG", "EG"] + [
+    f"{chr(65 + a)}{chr(65 + b)}" for a in range(6) for b in range(6)
+]
+TYPES = ["statement", "speech", "press release", "communiqué", "comment", "interview"]
+SOURCES = [f"source-{n}" for n in range(20)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared"
+    )
+    parser.add_argument("--statements", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--api", action="store_true", help="also measure through the HTTP API")
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the archive in this folder")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)  # internal: serve db with an engine
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    baselines.add_argument(parser)
+    args = parser.parse_args()
+    if args.serve:
+        _serve(args.serve, args.port)
+        return
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / f"search-{args.statements}.db"
+        tables = _run(console, args, db)
+    baselines.report(console, "search", tables, args.save_baseline)
+
+
+def _run(console: Console, args: argparse.Namespace, db: Path) -> list[Table]:
+    built = not db.exists()
+    if built:
+        console.print(f"building {args.statements:,} statements in {db} …")
+        started = time.perf_counter()
+        _build(db, args.shared, args.statements)
+        console.print(f"  stored in {time.perf_counter() - started:.0f} s")
+    shutil.rmtree(f"{db}.index", ignore_errors=True)
+    started = time.perf_counter()
+    store = SqliteStore(db)  # finds no index, so builds it from the statements
+    index_seconds = time.perf_counter() - started
+    conn = store._conn()
+    text_mb = conn.execute(
+        "SELECT (sum(length(CAST(title AS BLOB))) + sum(length(CAST(text AS BLOB)))) / 1e6"
+        " FROM statement_texts"
+    ).fetchone()[0]
+    count = store.stats().statements
+    index_rate = count / index_seconds
+    index_mb = _folder_mb(Path(f"{db}.index"))
+    started = time.perf_counter()
+    _full_fts5(conn)
+    fts_rate = count / (time.perf_counter() - started)
+    fts_mb = _fts5_mb(conn)
+
+    size = Table(title=f"search index at {count:,} statements ({text_mb:,.0f} MB of text)")
+    for column in ("engine", "index MB", "index / text", "indexing statements/s", "notes"):
+        size.add_column(column)
+    size.add_row(
+        "tantivy", f"{index_mb:,.0f}", f"{index_mb / text_mb:.2f}", f"{index_rate:,.0f}",
+        "target: index <= text, >= 5,000/s",
+    )  # fmt: skip
+    size.add_row(
+        "FTS5 (old)", f"{fts_mb:,.0f}", f"{fts_mb / text_mb:.2f}", f"{fts_rate:,.0f}",
+        "rebuild of statements_fts (title, text)",
+    )  # fmt: skip
+    console.print(size)
+
+    fts = SqliteSearch(store._conn)
+    engines: dict[str, Callable[[str, str, str | None], SearchPage]] = {
+        "tantivy": lambda q, o, c: store.search(parse_query(q, o), c, 20),
+        "FTS5": lambda q, o, c: fts.search(parse_query(q, o), c, 20),
+    }
+    latency = Table(title=f"search latency in-process, ms, at {count:,} statements")
+    _add_columns(latency)
+    for kind, timings in _measure(engines, args.repeats).items():
+        latency.add_row(kind, *timings)
+    console.print(latency)
+    tables = [size, latency]
+    store.close()
+    if args.api:
+        api = Table(title=f"search latency through the API, ms, at {count:,} statements")
+        _add_columns(api)
+        rows: dict[str, list[str]] = {}
+        for engine in ("tantivy", "FTS5"):
+            with _server(db, engine) as client:
+                endpoint = {engine: _api_search(client)}
+                for kind, timings in _measure(endpoint, args.repeats).items():
+                    rows.setdefault(kind, []).extend(timings)
+        for kind, cells in rows.items():
+            api.add_row(kind, *cells)
+        console.print(api)
+        tables.append(api)
+    return tables
+
+
+def _add_columns(table: Table) -> None:
+    table.add_column("query kind")
+    for engine in ("tantivy", "FTS5"):
+        for stat in ("p50", "p95", "p99"):
+            table.add_column(f"{engine} {stat}")
+
+
+def _measure(
+    engines: dict[str, Callable[[str, str, str | None], SearchPage]], repeats: int
+) -> dict[str, list[str]]:
+    """p50/p95/p99 per kind and engine (cells in engine order)."""
+    rows: dict[str, list[str]] = {}
+    kinds = [*KINDS, "deep cursor page"]
+    for kind in kinds:
+        for run in engines.values():
+            samples: list[float] = []
+            for query, order in KINDS.get(kind, [("peace", "relevance"), ("peace", "newest")]):
+                run(query, order, None)  # warm the caches once
+                for _ in range(repeats):
+                    if kind == "deep cursor page":
+                        samples.append(_deep_page(run, query, order))
+                    else:
+                        started = time.perf_counter()
+                        run(query, order, None)
+                        samples.append((time.perf_counter() - started) * 1000)
+            rows.setdefault(kind, []).extend(_percentiles(samples))
+    return rows
+
+
+def _deep_page(run: Callable[[str, str, str | None], SearchPage], query: str, order: str) -> float:
+    cursor: str | None = None
+    for _ in range(DEEP_PAGES - 1):
+        cursor = run(query, order, cursor).next_cursor
+        if cursor is None:
+            return float("nan")
+    started = time.perf_counter()
+    run(query, order, cursor)
+    return (time.perf_counter() - started) * 1000
+
+
+def _percentiles(samples: list[float]) -> list[str]:
+    samples = sorted(s for s in samples if s == s)
+    if len(samples) < 2:
+        return ["-"] * 3
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return [f"{statistics.median(samples):.1f}", f"{cuts[94]:.1f}", f"{cuts[98]:.1f}"]
+
+
+# building the archive
+
+
+def _paragraphs(shared: Path) -> tuple[list[str], list[str]]:
+    """English paragraphs of UN General Debate speeches, Russian ones of Kremlin texts."""
+    english: list[str] = []
+    for line in (shared / "corpora" / "ungdc_2020_2024.jsonl").open(encoding="utf-8"):
+        english += [p.strip() for p in json.loads(line)["text"].split("\n") if len(p) > 80]
+    russian: list[str] = []
+    for line in (shared / "corpora" / "kremlin_ru_2025_sample.jsonl").open(encoding="utf-8"):
+        record = json.loads(line)
+        sentences = (record.get("text_raw") or "").split(". ")
+        for start in range(0, len(sentences), 3):  # one line a text: three sentences a paragraph
+            paragraph = ". ".join(sentences[start : start + 3]).strip()
+            russian += [paragraph] if len(paragraph) > 80 else []
+    return english, russian
+
+
+def _build(db: Path, shared: Path, count: int, seed: int = 16) -> None:
+    """Statements made of random paragraphs with random metadata, written in bulk."""
+    english, russian = _paragraphs(shared)
+    rng = random.Random(seed)
+    store = SqliteStore(db)
+    conn = store._conn()
+    first = date(1990, 1, 1)
+    conn.execute("BEGIN")
+    for n in range(count):
+        ru = n % 10 == 0 and russian
+        pool = russian if ru else english
+        paragraphs = [rng.choice(pool) for _ in range(rng.randint(4, 12))]
+        words = rng.choice(pool).split()
+        title = " ".join(words[: rng.randint(4, 12)]).rstrip(",.;:")
+        day = first + timedelta(days=rng.randrange(36 * 365))
+        published = None if rng.random() < 0.05 else day.isoformat()
+        rowid = conn.execute(
+            "INSERT INTO statements (id, url, published, published_end, published_source,"
+            " issuer, country, language, doc_type, source, capture_ids, latest_fetched_at,"
+            " pipeline_version) VALUES (?, ?, ?, ?, 'bench', ?, ?, ?, ?, ?, '[]', ?, 'bench')",
+            (
+                f"bench{n:08d}",
+                f"https://bench.invalid/{n}",
+                published,
+                published,
+                rng.choice(ISSUERS),
+                rng.choice(COUNTRIES),
+                "ru" if ru else "en",
+                rng.choice(TYPES),
+                rng.choice(SOURCES),
+                "2024-01-01T00:00:00+00:00",
+            ),
+        ).lastrowid
+        conn.execute(
+            "INSERT INTO statement_texts (rowid, title, text) VALUES (?, ?, ?)",
+            (rowid, title, "\n\n".join(paragraphs)),
+        )
+        if n % 10_000 == 9_999:
+            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+    conn.execute("DELETE FROM search_queue")  # the bench times the index build on its own
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def _full_fts5(conn: sqlite3.Connection) -> None:
+    """The old path's FTS5 table over titles and texts (the store now keeps titles only)."""
+    conn.executescript(
+        """
+        DROP TRIGGER IF EXISTS statement_texts_ai;
+        DROP TRIGGER IF EXISTS statement_texts_ad;
+        DROP TRIGGER IF EXISTS statement_texts_au;
+        DROP TABLE IF EXISTS statements_fts;
+        CREATE VIRTUAL TABLE statements_fts USING fts5(
+            title, text, content='statement_texts', content_rowid='rowid',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        INSERT INTO statements_fts (statements_fts) VALUES ('rebuild');
+        """
+    )
+
+
+def _fts5_mb(conn: sqlite3.Connection) -> float:
+    try:
+        row = conn.execute(
+            "SELECT sum(pgsize) / 1e6 FROM dbstat WHERE name LIKE 'statements_fts%'"
+        ).fetchone()
+        return float(row[0] or 0)
+    except sqlite3.OperationalError:
+        return float("nan")
+
+
+def _folder_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+
+
+# through the API
+
+
+def _api_search(client: httpx.Client) -> Callable[[str, str, str | None], SearchPage]:
+    def run(query: str, order: str, cursor: str | None) -> SearchPage:
+        params: dict[str, Any] = {"q": query, "order": order, "limit": 20}
+        if cursor:
+            params["cursor"] = cursor
+        response = client.get("/api/v1/search", params=params)
+        if response.status_code != 200:
+            raise SystemExit(f"{response.url}: {response.status_code} {response.text[:300]}")
+        body = response.json()
+        return SearchPage((), body["total"], {}, body.get("next_cursor"))
+
+    return run
+
+
+class _server:
+    """`communique serve` of `db` with one engine, on a free loopback port."""
+
+    def __init__(self, db: Path, engine: str) -> None:
+        self.db, self.engine = db, engine
+
+    def __enter__(self) -> httpx.Client:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", f"{self.engine}:{self.db}", "--port", str(port)],
+            env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+            stdout=subprocess.DEVNULL,
+            stderr=(self.db.parent / f"serve-{self.engine}.log").open("w"),
+        )
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
+        for _ in range(600):
+            try:
+                self.client.get("/api/v1/search", params={"q": "peace", "limit": 1})
+                return self.client
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise SystemExit("the API server did not start")
+
+    def __exit__(self, *_: object) -> None:
+        self.client.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def _serve(spec: str, port: int) -> None:
+    """Serve the API on `port`; with `fts5:` the store searches through the old FTS5 path."""
+    import uvicorn
+
+    from communique.api.app import create_app
+    from communique.settings import load_settings
+
+    engine, db = spec.split(":", 1)
+    store = SqliteStore(db)
+    if engine == "FTS5":
+        fts = SqliteSearch(store._conn)
+
+        def old_search(query: Any, cursor: str | None = None, limit: int = 20) -> SearchPage:
+            page = fts.search(query, cursor, limit)  # its date orders put the date in `score`
+            hits = tuple(
+                replace(h, score=h.score if query.effective_order == "relevance" else None)
+                for h in page.hits
+            )
+            return replace(page, hits=hits)
+
+        store.search = old_search  # type: ignore[method-assign]
+    settings = load_settings(None, db=db, port=port)
+    uvicorn.run(create_app(settings, store), host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
