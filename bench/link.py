@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--add", type=int, default=1000)
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--save", action="store_true", help="store this run as the baseline")
     args = parser.parse_args()
     console = Console()
     texts = generate(args.shared)
@@ -199,7 +200,18 @@ def main() -> None:
     console.print("targets: 1M in < 600 s on 2 cores, < 4096 MB; add 1k to 1M < 5 s")
     stored = json.loads(BASELINES.read_text()) if BASELINES.exists() else {}
     if "link" in stored:
-        console.print(f"stored baseline: {json.dumps(stored['link'])}")
+        for name, row in results.items():
+            before = stored["link"].get(name)
+            if isinstance(row, dict) and isinstance(before, dict):
+                changes = {
+                    key: f"{before[key]:.3f} → {value:.3f}"
+                    for key, value in row.items()
+                    if isinstance(value, float) and isinstance(before.get(key), float)
+                }
+                console.print(f"{name} against the stored baseline: {changes}")
+    if args.save:
+        stored["link"] = results
+        BASELINES.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

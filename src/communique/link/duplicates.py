@@ -61,12 +61,8 @@ def _permutations() -> npt.NDArray[np.uint32]:
     return perms
 
 
-def _minhash(
-    hashes: npt.NDArray[np.uint32], values: npt.NDArray[np.uint32] | None = None
-) -> MinHash:
+def _minhash(hashes: npt.NDArray[np.uint32]) -> MinHash:
     perms = _permutations()
-    if values is not None:
-        return MinHash(scheme="affine32", hashvalues=values, permutations=perms)
     m = MinHash(num_perm=NUM_PERM, scheme="affine32", hashfunc=_same, permutations=perms)
     if len(hashes):
         m.update_batch(hashes)
@@ -75,6 +71,17 @@ def _minhash(
 
 def _same(value: int) -> int:
     return value
+
+
+@dataclass(frozen=True)
+class _Sketch:
+    """A MinHash's values as `MinHashLSH` reads them (no MinHash built per look-up)."""
+
+    hashvalues: npt.NDArray[np.uint32]
+    scheme: str = "affine32"
+
+    def __len__(self) -> int:
+        return len(self.hashvalues)
 
 
 def minhash_of(hashes: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
@@ -270,7 +277,7 @@ class Linker:
         return self.by_exact.get(key)
 
     def candidates(self, sig: Signature) -> list[tuple[str, npt.NDArray[np.uint32]]]:
-        found = self.lsh.query(_minhash(sig.minhash, sig.minhash))
+        found = self.lsh.query(_Sketch(sig.minhash))
         return [(key, self.minhashes[key]) for key in found]
 
     def group(self, item: str) -> str:
@@ -284,7 +291,7 @@ class Linker:
             self.by_exact.setdefault(sig.exact, item)
             if sig.words >= MIN_WORDS:
                 self.minhashes[item] = sig.minhash
-                self.lsh.insert(item, _minhash(sig.minhash, sig.minhash), check_duplication=False)
+                self.lsh.insert(item, _Sketch(sig.minhash), check_duplication=False)
         return link
 
 
