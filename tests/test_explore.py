@@ -48,6 +48,8 @@ def test_fast_and_generic_paths_agree(store: Store) -> None:
     assert sorted(pairs) == sorted(explore.mention_network(generic))
     assert [(p.name, p.statements) for p in places] == [("Shusha", 3), ("Yerevan", 1)]
     assert coverage == explore.Coverage(3, 3)
+    events, _ = explore.timeline(store, "talks")
+    assert events == explore.timeline_events(generic)
     assert [e.date for e in explore.timeline_events(generic)] == [
         "2020-11-01",
         "2020-11-02",

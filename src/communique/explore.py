@@ -176,3 +176,16 @@ def network(store: Store, text: str) -> tuple[list[tuple[str, str, int]], Covera
         return store.mention_pairs_of(query), Coverage(total, total)
     found = explore(store, text)
     return mention_network(found), found.coverage
+
+
+def timeline(store: Store, text: str) -> tuple[list[TimelineEvent], Coverage]:
+    """The dated events of the matches of `text` by event date, and what was read."""
+    if isinstance(store, ExploreStore):
+        query = parse_query(text, Order.NEWEST)
+        total = store.search(query, None, 1).total
+        events = [TimelineEvent(*row) for row in store.events_of(query) if _DAY.match(row[0])]
+        return sorted(events, key=lambda e: (e.date, e.statement_id, e.start)), Coverage(
+            total, total
+        )
+    found = explore(store, text)
+    return timeline_events(found), found.coverage

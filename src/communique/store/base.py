@@ -409,6 +409,13 @@ class ExploreStore(Protocol):
         """(issuer country, named country, statements) over the matches, self-mentions left out."""
         ...
 
+    def events_of(
+        self, query: Query, limit: int = 20000
+    ) -> list[tuple[str, str | None, str, str, str, int]]:
+        """(date, end date, sentence, statement id, title, start) of each dated event of the
+        newest `limit` matches that tell any."""
+        ...
+
 
 class Store(
     CaptureStore,

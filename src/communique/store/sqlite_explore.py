@@ -6,6 +6,7 @@ go into a per-connection temporary table that one grouped query joins.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -51,3 +52,21 @@ class SqliteExplore:
             " GROUP BY s.country, c.country ORDER BY n DESC, 1, 2"
         )
         return [(r[0], r[1], r[2]) for r in rows.fetchall()]
+
+    def events_of(
+        self, query: Query, limit: int = 20000
+    ) -> list[tuple[str, str | None, str, str, str, int]]:
+        rows = self._matched(query).execute(
+            "SELECT s.id, t.title, json_extract(e.data, '$.events')"
+            " FROM temp.matched m JOIN statements s ON s.rowid = m.k"
+            " JOIN statement_texts t ON t.rowid = s.rowid"
+            " JOIN enrichments e ON e.statement_id = s.id"
+            " WHERE s.id IN (SELECT statement_id FROM statement_events)"
+            " ORDER BY s.published DESC LIMIT ?",
+            [limit],
+        )
+        return [
+            (e["date"], e["date_end"], e["sentence"], r[0], r[1], e["start"])
+            for r in rows.fetchall()
+            for e in json.loads(r[2] or "[]")
+        ]

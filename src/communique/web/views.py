@@ -195,8 +195,8 @@ def timeline_page(
 ) -> str:
     """The dated events of the matches by event date, from decades down to days."""
     form = _form(q, date_from, date_to)
-    found = explore.explore(_store(request), form.full_query)
-    buckets, inside, trail = explorepage.zoom(explore.timeline_events(found), at.strip())
+    events, coverage = explore.timeline(_store(request), form.full_query)
+    buckets, inside, trail = explorepage.zoom(events, at.strip())
     most = max((b.count for b in buckets), default=1)
     return render(
         "timeline.html",
@@ -209,7 +209,7 @@ def timeline_page(
         shown_of=len(inside),
         trail=trail,
         at=at,
-        note=_coverage_note(found.coverage),
+        note=_coverage_note(coverage),
         search_action="/timeline",
     )
 
