@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
-import json
 import random
 import resource
 import sys
@@ -27,11 +26,10 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import baselines
 from linkset import SHARED, Text, chrome_lines, generate, ungdc, variant
 
 from communique.link import Linker, signature
-
-BASELINES = Path(__file__).resolve().parent / "baselines.json"
 
 
 def pairs(groups: dict[str, str]) -> set[tuple[str, str]]:
@@ -155,6 +153,40 @@ def scale(shared: Path, size: int, add: int) -> dict[str, float]:
     }
 
 
+QUALITY_COLUMNS = ("texts", "true pairs", "precision", "recall", "template merges")
+SPEED_COLUMNS = (
+    "statements",
+    "link s",
+    "per 1k s",
+    "add 1k s",
+    "peak MB",
+    "MB over start",
+    "copies found",
+)
+
+
+def quality_table(rows: dict[str, dict[str, float]]) -> Table:
+    table = Table(title="linking quality (copies)")
+    for column in ("half", *QUALITY_COLUMNS):
+        table.add_column(column, justify="right")
+    for half, row in rows.items():
+        table.add_row(half, *(_cell(row[c]) for c in QUALITY_COLUMNS))
+    return table
+
+
+def speed_table(rows: dict[str, dict[str, float]]) -> Table:
+    table = Table(title="linking speed (one process; machine shared with 8 others, noisy)")
+    for column in ("archive", *SPEED_COLUMNS):
+        table.add_column(column, justify="right")
+    for size, row in rows.items():
+        table.add_row(size, *(_cell(row[c]) for c in SPEED_COLUMNS))
+    return table
+
+
+def _cell(value: float) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=SHARED)
@@ -162,56 +194,22 @@ def main() -> None:
     parser.add_argument("--add", type=int, default=1000)
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--verbose", action="store_true")
-    parser.add_argument("--save", action="store_true", help="store this run as the baseline")
+    baselines.add_argument(parser)
     args = parser.parse_args()
     console = Console()
     texts = generate(args.shared)
-    table = Table(title="linking quality (copies)")
-    for column in ("half", "texts", "true pairs", "precision", "recall", "template merges"):
-        table.add_column(column, justify="right")
-    results: dict[str, object] = {}
-    for half in ("dev", "holdout"):
-        row = quality(texts, half, args.verbose)
-        results[half] = row
-        table.add_row(half, *(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()))
-    console.print(table)
+    halves = {half: quality(texts, half, args.verbose) for half in ("dev", "holdout")}
+    tables = [quality_table(halves)]
+    console.print(tables[0])
     console.print("targets: precision >= 0.99, recall >= 0.95, template merges 0")
-    if args.no_scale:
-        return
-    table = Table(title="linking speed (one process; machine shared with 8 others, noisy)")
-    columns = (
-        "statements",
-        "link s",
-        "per 1k s",
-        "add 1k s",
-        "peak MB",
-        "MB over start",
-        "copies found",
-    )
-    for column in columns:
-        table.add_column(column, justify="right")
-    for size in (int(s) for s in args.sizes.split(",")):
-        row = scale(args.shared, size, args.add)
-        results[f"scale {size}"] = row
-        table.add_row(
-            *(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns)
-        )
-        console.print(table)
-    console.print("targets: 1M in < 600 s on 2 cores, < 4096 MB; add 1k to 1M < 5 s")
-    stored = json.loads(BASELINES.read_text()) if BASELINES.exists() else {}
-    if "link" in stored:
-        for name, row in results.items():
-            before = stored["link"].get(name)
-            if isinstance(row, dict) and isinstance(before, dict):
-                changes = {
-                    key: f"{before[key]:.3f} → {value:.3f}"
-                    for key, value in row.items()
-                    if isinstance(value, float) and isinstance(before.get(key), float)
-                }
-                console.print(f"{name} against the stored baseline: {changes}")
-    if args.save:
-        stored["link"] = results
-        BASELINES.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
+    if not args.no_scale:
+        speeds: dict[str, dict[str, float]] = {}
+        for size in (int(s) for s in args.sizes.split(",")):
+            speeds[f"{size // 1000}k"] = scale(args.shared, size, args.add)
+            console.print(speed_table(speeds))
+        tables.append(speed_table(speeds))
+        console.print("targets: 1M in < 600 s on 2 cores, < 4096 MB; add 1k to 1M < 5 s")
+    baselines.report(console, "link", tables, save=args.save_baseline)
 
 
 if __name__ == "__main__":
