@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from communique.enrich.countries import country_code, localized_names
+from communique.enrich.gazetteer import name_key
 from communique.enrich.nlp import load_pipeline, parses
 from communique.enrich.times import tagger_name
 from communique.lang import DEFAULT, Profile, profile, profiles
@@ -28,6 +29,8 @@ def test_profile_is_well_formed(known: Profile) -> None:
     assert all(name == name.lower() for name in known.month_numbers)
     assert all(cue == cue.lower() for cue in (*known.date_cues, *known.title_cues))
     assert all(len(code) == 2 and code.isupper() for code in known.irregular_countries.values())
+    words = (*known.generic_place_words, *known.facility_words)
+    assert all(word == name_key(word) for word in words), "written as name_key folds names"
     if known.country_names:
         assert len(localized_names(known.code)) > 150, known.code
 

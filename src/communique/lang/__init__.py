@@ -71,6 +71,11 @@ class Profile:
     common_words: Callable[[], Iterable[str]] | None = None
     """Words the language's prose writes in lower case: a place name made only of them is
     no place unless NER calls it one ("the Council" is not Council, Idaho)."""
+    generic_place_words: tuple[str, ...] = ()
+    """Words that name subdivisions somewhere ("South", Cameroon) but almost never mean them."""
+    facility_words: tuple[str, ...] = ()
+    """Kinds of facility or feature ("University", "Hotel"): inside a longer name or unlabelled,
+    no town that bears the word."""
     demonym: re.Pattern[str] | None = None
     """Endings of nationality words and adjectives ("Kurdish"), which never name a town."""
     months: tuple[str, ...] = ()

@@ -26,8 +26,6 @@ from communique.enrich.places.filters import (
     ABBREVIATION,
     ABBREVIATION_COUNTRIES,
     ACRONYM,
-    FACILITY_WORDS,
-    GENERIC_WORDS,
     MAIN_FOCUS,
     country_named,
     features_named,
@@ -41,6 +39,7 @@ from communique.enrich.places.filters import (
 from communique.enrich.places.scoring import Context, score_of, seat_of
 from communique.enrich.places.spans import Span, strip_article
 from communique.enrich.regions import ACRONYMS
+from communique.lang import profile
 
 NO_CONTEXT = Context()
 """The context of a name alone."""
@@ -61,8 +60,9 @@ def resolve(
     if code:
         state = state_of_focus(name, code, focus, gazetteer)
         return state or country_points()[code]
-    if name_key(name) in GENERIC_WORDS or (
-        (span.strict or span.inner) and name_key(name) in FACILITY_WORDS
+    words = profile(context.language)
+    if name_key(name) in words.generic_place_words or (
+        (span.strict or span.inner) and name_key(name) in words.facility_words
     ):
         return None
     if ACRONYM.match(name) and name in ACRONYMS:
