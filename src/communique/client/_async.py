@@ -44,15 +44,27 @@ class AsyncClient:
         self.retry = retry
 
     def search(
-        self, q: str = "", *, order: str = "relevance", page_size: int = 100, **filters: Any
+        self,
+        q: str = "",
+        *,
+        order: str = "relevance",
+        page_size: int = 100,
+        mode: str = "keyword",
+        **filters: Any,
     ) -> AsyncResults:
-        first = core.search_page(core.query_text(q, filters), None, page_size, order)
+        first = core.search_page(core.query_text(q, filters), None, page_size, order, mode)
         return AsyncResults(self, first)
 
     async def search_page(
-        self, q: str = "", *, cursor: str | None = None, limit: int = 20, order: str = "relevance"
+        self,
+        q: str = "",
+        *,
+        cursor: str | None = None,
+        limit: int = 20,
+        order: str = "relevance",
+        mode: str = "keyword",
     ) -> schemas.SearchResults:
-        return await self._call(core.search_page(q, cursor, limit, order))
+        return await self._call(core.search_page(q, cursor, limit, order, mode))
 
     async def statement(self, statement_id: str) -> schemas.Statement:
         return await self._call(core.statement(statement_id))

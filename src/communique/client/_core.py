@@ -178,8 +178,18 @@ def _id(value: str) -> str:
     return quote(value, safe="")
 
 
-def search_page(q: str, cursor: str | None, limit: int, order: str) -> Call[schemas.SearchResults]:
+def search_page(
+    q: str, cursor: str | None, limit: int, order: str, mode: str = "keyword"
+) -> Call[schemas.SearchResults]:
+    """One page of search results; `mode` semantic or hybrid ranks by meaning (one page).
+
+    Example:
+        >>> dict(search_page("Shusha", None, 5, "newest", "hybrid").request.params)
+        {'q': 'Shusha', 'limit': 5, 'order': 'newest', 'mode': 'hybrid'}
+    """
     params: dict[str, str | int] = {"q": q, "limit": limit, "order": order}
+    if mode != "keyword":
+        params["mode"] = mode
     if cursor:
         params["cursor"] = cursor
     return Call(Request("/search", params), parser(schemas.SearchResults))

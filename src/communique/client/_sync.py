@@ -45,18 +45,30 @@ class Client:
         self.retry = retry
 
     def search(
-        self, q: str = "", *, order: str = "relevance", page_size: int = 100, **filters: Any
+        self,
+        q: str = "",
+        *,
+        order: str = "relevance",
+        page_size: int = 100,
+        mode: str = "keyword",
+        **filters: Any,
     ) -> Results:
         """Every statement matching `q` and the filters (`country="AZ"`, `from_=2020`…),
         fetched page by page as the results are iterated."""
-        first = core.search_page(core.query_text(q, filters), None, page_size, order)
+        first = core.search_page(core.query_text(q, filters), None, page_size, order, mode)
         return Results(self, first)
 
     def search_page(
-        self, q: str = "", *, cursor: str | None = None, limit: int = 20, order: str = "relevance"
+        self,
+        q: str = "",
+        *,
+        cursor: str | None = None,
+        limit: int = 20,
+        order: str = "relevance",
+        mode: str = "keyword",
     ) -> schemas.SearchResults:
         """One page of results with the total and the facet counts over every match."""
-        return self._call(core.search_page(q, cursor, limit, order))
+        return self._call(core.search_page(q, cursor, limit, order, mode))
 
     def statement(self, statement_id: str) -> schemas.Statement:
         return self._call(core.statement(statement_id))
