@@ -1,4 +1,4 @@
-"""How text is cut into searchable words, one table for every language the index knows.
+"""How text is cut into searchable words; what varies by language comes from its profile.
 
 Every text is indexed three ways: its words (lower case, diacritics folded: the forms that
 phrases and prefixes match), the stems of those words in the statement's language (Snowball,
@@ -16,34 +16,22 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from communique.lang import profiles
+
 ANALYSIS_VERSION = "2"
 """Changes whenever the words indexed for a text would change; the index is then rebuilt."""
 
-STEMMERS: dict[str, str] = {
-    "ar": "arabic",
-    "da": "danish",
-    "de": "german",
-    "el": "greek",
-    "en": "english",
-    "es": "spanish",
-    "fi": "finnish",
-    "fr": "french",
-    "hu": "hungarian",
-    "it": "italian",
-    "nb": "norwegian",
-    "nl": "dutch",
-    "no": "norwegian",
-    "pt": "portuguese",
-    "ro": "romanian",
-    "ru": "russian",
-    "sv": "swedish",
-    "ta": "tamil",
-    "tr": "turkish",
-}
-"""ISO 639-1 code -> Snowball stemmer (as tantivy names it), for languages that have one."""
 
-SEGMENTED = ("zh", "ja")
-"""Languages written without spaces between words: cut into words before indexing."""
+@cache
+def stemmers() -> dict[str, str]:
+    """ISO 639-1 code -> Snowball stemmer, for the languages whose profile names one.
+
+    Example:
+        >>> stemmers()["ru"]
+        'russian'
+    """
+    return {code: p.stemmer for code, p in profiles().items() if p.stemmer}
+
 
 CJK_CHAR_PATTERN = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u31f0-\u31ff]+")
@@ -51,20 +39,20 @@ _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
 
 
 def stem_field(language: str) -> str:
-    """The index field holding the stems of texts in `language` (one of `STEMMERS`)."""
-    return f"stem_{STEMMERS[language]}"
+    """The index field holding the stems of texts in `language` (one of `stemmers()`)."""
+    return f"stem_{stemmers()[language]}"
 
 
 def stem_fields() -> list[str]:
-    return sorted({stem_field(code) for code in STEMMERS})
+    return sorted({stem_field(code) for code in stemmers()})
 
 
 def stem_language(language: str | None) -> str | None:
-    """The `STEMMERS` key for a statement's language tag ('en', 'pt-BR', 'nb'), or None."""
+    """The `stemmers()` key for a statement's language tag ('en', 'pt-BR', 'nb'), or None."""
     if not language:
         return None
     code = language.lower().split("-")[0].split("_")[0]
-    return code if code in STEMMERS else None
+    return code if code in stemmers() else None
 
 
 def has_cjk(text: str) -> bool:
@@ -88,7 +76,7 @@ def segment(text: str, language: str | None = None) -> str:
     """
     if not has_cjk(text):
         return text
-    japanese = (language or "").lower().startswith("ja")
+    japanese = (language or "").lower().split("-")[0] == "ja"
 
     def cut(match: re.Match[str]) -> str:
         run = match[0]
@@ -145,7 +133,7 @@ def analyzers() -> dict[str, Any]:
         "words": words().filter(tantivy.Filter.ascii_fold()).build(),
         "cjk": tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(CJK_CHAR_PATTERN)).build(),
     }
-    for name in set(STEMMERS.values()):
+    for name in set(stemmers().values()):
         built[f"stem_{name}"] = (
             words().filter(tantivy.Filter.stemmer(name)).filter(tantivy.Filter.ascii_fold()).build()
         )

@@ -89,7 +89,12 @@ class TantivyIndex:
         self._lock = threading.Lock()
         self.fresh = False
         """True when the index was created (or recreated) empty on opening."""
-        meta = {"schema": SCHEMA_VERSION, "analysis": analysis.ANALYSIS_VERSION, "store": stamp}
+        meta = {
+            "schema": SCHEMA_VERSION,
+            "analysis": analysis.ANALYSIS_VERSION,
+            "stems": " ".join(analysis.stem_fields()),
+            "store": stamp,
+        }
         if path is None:
             self._index = tantivy.Index(self._schema)
             self.fresh = True
