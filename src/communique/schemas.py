@@ -245,7 +245,7 @@ class Capture(Schema):
             content_type=capture.content_type,
             sha256=capture.sha256,
             size=capture.size,
-            origin=capture.origin,
+            origin=public_origin(capture.origin),
             download=download,
         )
 
@@ -546,7 +546,7 @@ class Failure(Schema):
         return cls(
             capture_id=failure.capture_id,
             url=failure.url,
-            origin=failure.origin,
+            origin=public_origin(failure.origin),
             reason=failure.reason,
             at=failure.at,
             pipeline_version=failure.pipeline_version,
@@ -638,3 +638,16 @@ Enrichment = model.Enrichment
 """Everything the enrichment stage found in one statement's text, as stored."""
 Stats = model.Stats
 """How much the archive holds."""
+
+
+def public_origin(origin: str) -> str:
+    """`origin` without the server's folders: a URL as it is, a local file by its name
+    (with its line or record), so that responses show no server paths.
+
+    Example:
+        >>> public_origin("/srv/data/corpus.jsonl:12"), public_origin("https://a.example/s")
+        ('corpus.jsonl:12', 'https://a.example/s')
+    """
+    if "://" in origin or not origin:
+        return origin
+    return origin.replace("\\", "/").rsplit("/", 1)[-1]

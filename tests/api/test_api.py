@@ -169,3 +169,11 @@ def test_web_pages_render_and_escape(client: TestClient) -> None:
 def test_stats(client: TestClient, tmp_path: Path) -> None:
     numbers = client.get("/api/v1/stats").json()
     assert numbers["statements"] > 20 and numbers["captures"] >= numbers["statements"]
+
+
+def test_no_server_paths_in_responses(client: TestClient) -> None:
+    hit = client.get("/api/v1/search", params={"q": "Shusha"}).json()["hits"][0]
+    captures = client.get(f"/api/v1/statements/{hit['id']}/captures").json()
+    failures = client.get("/api/v1/failures").json()
+    origins = [c["origin"] for c in captures] + [f["origin"] for f in failures]
+    assert origins and not any(o.startswith("/") or "/shared/" in o for o in origins)

@@ -45,3 +45,38 @@ def test_truncated_warc_gz_yields_records_before_the_damage(tmp_path: Path) -> N
     assert isinstance(items[-1], ExtractionFailure)
     assert "truncated or damaged" in items[-1].reason
     assert 1 <= sum(isinstance(i, RawInput) for i in items) < 6
+
+
+def test_export_warc_round_trips_every_kind_of_capture(tmp_path: Path) -> None:
+    """file:// pages and texts, and JSONL records: each comes back as the same capture."""
+    import json
+
+    from communique.pipeline import ingest
+    from communique.store.sqlite import SqliteStore
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "s.html").write_bytes(
+        b"<html><head><title>Statement on the talks</title></head><body><h1>Statement on the"
+        b" talks</h1><p>The Ministry of Foreign Affairs welcomes the talks held in Geneva and"
+        b" calls on all parties to respect the ceasefire agreed last week.</p></body></html>"
+    )
+    (tmp_path / "in" / "t.txt").write_text(
+        "Press release on the visit\n\nThe Minister received the delegation and discussed"
+        " cooperation in trade, energy and culture between the two countries.\n"
+    )
+    record = {"title": "Joint communique", "text": "Both sides agreed to meet again. " * 8}
+    (tmp_path / "in" / "r.jsonl").write_text(json.dumps(record) + "\n")
+    settings = Settings(workers=1, enrich=False)
+
+    def archived(store: SqliteStore) -> set[tuple[str, str]]:
+        return {
+            (c.id, sid) for c in store.iter_captures() for sid in store.statements_at_url(c.url)
+        }
+
+    first = SqliteStore(tmp_path / "a.db")
+    assert ingest([str(tmp_path / "in")], first, settings).statements == 3
+    assert write_warc(tmp_path / "out.warc.gz", first.iter_capture_bodies()) == 3
+    second = SqliteStore(tmp_path / "b.db")
+    report = ingest([str(tmp_path / "out.warc.gz")], second, settings)
+    assert (report.statements, report.failures) == (3, [])
+    assert archived(second) == archived(first) and len(archived(first)) == 3

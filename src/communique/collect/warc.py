@@ -15,12 +15,16 @@ from typing import Any, BinaryIO, cast
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import (
+    StatusAndHeaders,
+    StatusAndHeadersParser,
+    StatusAndHeadersParserException,
+)
 from warcio.utils import BUFF_SIZE
 from warcio.warcwriter import WARCWriter
 
 from communique.errors import OverLimit
-from communique.model import Capture, ExtractionFailure, Fetched, RawInput
+from communique.model import RECORD_CONTENT_TYPE, Capture, ExtractionFailure, Fetched, RawInput
 from communique.settings import Settings, clip, over_limit
 
 _DECODED_AWAY = {"content-encoding", "transfer-encoding", "content-length"}
@@ -62,6 +66,7 @@ def read_warc(path: Path, settings: Settings) -> Iterator[RawInput | ExtractionF
         yield _damaged(path, number, clip(reason, settings.max_error_chars))
 
 
+_HTTP_BLOCK = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
 _CHUNK = 1 << 20
 """Bytes read at a time when a record's body is passed over."""
 
@@ -127,12 +132,17 @@ def _record_input(
     origin = f"{path}#record{number}"
     http = record.http_headers if record.rec_type == "response" else None
     if record.rec_type == "response" and http is None:
-        return None
+        # warcio parses the HTTP block of http(s) URLs only: a file:// capture written by
+        # export-warc keeps its own, read here
+        try:
+            http = _HTTP_BLOCK.parse(record.raw_stream)
+        except StatusAndHeadersParserException:
+            return None
     content_type = (
         http.get_header("Content-Type") if http else record.rec_headers.get_header("Content-Type")
     ) or ""
     media_type = content_type.split(";")[0].strip().lower()
-    if media_type not in EXTRACTABLE:
+    if media_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):  # records: from export-warc
         return None
     declared = record.payload_length if record.payload_length >= 0 else record.length
     if declared is not None and declared > max_bytes:  # refused before reading the body

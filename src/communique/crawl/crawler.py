@@ -158,7 +158,9 @@ class SourceCrawl:
         seeds = (*source.start_urls, *source.feeds, *source.sitemaps)
         self.hosts = frozenset(host_port(u)[0] for u in seeds)
         allowed: frozenset[HostPort] = (
-            frozenset(host_port(u) for u in seeds) if source.allow_private else frozenset()
+            frozenset(host_port(u) for u in source.start_urls)
+            if source.allow_private
+            else frozenset()  # the start hosts only, as the README says: not feeds elsewhere
         )
         self.fetcher = Fetcher(settings, allowed, recorder.write, gate=gate, robots_cache=store)
         self.run_record: CrawlRun | None = None

@@ -68,8 +68,11 @@ def normalise(url: str, base: str) -> str | None:
         >>> normalise("../b.html#top", "https://x.example/a/c.html"), normalise("mailto:a@b", "")
         ('https://x.example/b.html', None)
     """
-    absolute, _ = urldefrag(urljoin(base, url.strip()))
-    if urlsplit(absolute).scheme not in ("http", "https"):
+    try:
+        absolute, _ = urldefrag(urljoin(base, url.strip()))
+        if urlsplit(absolute).scheme not in ("http", "https") or not _host(absolute):
+            return None
+    except ValueError:  # a malformed link, e.g. "http://[" (an unclosed IPv6 address)
         return None
     return absolute
 
@@ -297,4 +300,7 @@ def _dedupe(found: Iterable[Found]) -> list[Found]:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
