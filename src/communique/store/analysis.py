@@ -57,7 +57,7 @@ def stem_language(language: str | None) -> str | None:
 
 def has_cjk(text: str) -> bool:
     """Whether `text` has Chinese or Japanese characters (cheap for texts in other scripts)."""
-    return bool(text) and max(text) >= "\u3040" and _CJK_RUN.search(text) is not None
+    return not text.isascii() and _CJK_RUN.search(text) is not None
 
 
 def normalize(text: str) -> str:

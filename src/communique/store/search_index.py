@@ -71,8 +71,11 @@ class IndexPage:
 class SearchIndex(Protocol):
     """A search index over statements, kept in step with the record store."""
 
-    def write(self, docs: Iterable[IndexDoc], deleted: Iterable[int] = ()) -> None:
-        """Add or replace `docs` and remove the `deleted` keys, in one commit."""
+    def write(
+        self, docs: Iterable[IndexDoc], deleted: Iterable[int] = (), fresh: bool = False
+    ) -> None:
+        """Add or replace `docs` and remove the `deleted` keys, in one commit (`fresh`: the
+        index was just cleared, so nothing is replaced)."""
         ...
 
     def clear(self) -> None: ...

@@ -132,7 +132,7 @@ class SqliteIndexedSearch:
                     if progress:
                         progress(done, total, "")
 
-            self.index.write(every())
+            self.index.write(every(), fresh=True)
             if top is not None:
                 conn.execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
             return done

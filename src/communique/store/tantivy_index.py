@@ -123,14 +123,18 @@ class TantivyIndex:
 
     # writing
 
-    def write(self, docs: Iterable[IndexDoc], deleted: Iterable[int] = ()) -> None:
+    def write(
+        self, docs: Iterable[IndexDoc], deleted: Iterable[int] = (), fresh: bool = False
+    ) -> None:
+        """Add or replace `docs`, remove `deleted`; `fresh` when the index was just cleared."""
         with self._lock:
             writer = self._writer()
             try:
                 for key in deleted:
                     writer.delete_documents_by_term("key", key)
                 for doc in docs:
-                    writer.delete_documents_by_term("key", doc.key)
+                    if not fresh:
+                        writer.delete_documents_by_term("key", doc.key)
                     writer.add_document(self._document(doc))
                 writer.commit()
             except BaseException:
@@ -163,10 +167,12 @@ class TantivyIndex:
         text = analysis.normalize(doc.text)
         out = tantivy.Document()
         out.add_integer("key", doc.key)
-        out.add_text("title", analysis.segment(title, doc.language))
-        out.add_text("text", analysis.segment(text, doc.language))
         if analysis.has_cjk(title) or analysis.has_cjk(text):
+            title = analysis.segment(title, doc.language)
+            text = analysis.segment(text, doc.language)
             out.add_text("cjk", f"{title}\n{text}")
+        out.add_text("title", title)
+        out.add_text("text", text)
         stem = analysis.stem_language(doc.language)
         if stem:
             out.add_text(analysis.stem_field(stem), f"{title}\n{text}")
