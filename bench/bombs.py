@@ -9,6 +9,7 @@ is shared, so the seconds are shown only as a rough guide.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
@@ -19,6 +20,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import baselines
 from tests.bombs import BOMBS, MB, peak_memory
 
 BEFORE = {
@@ -33,6 +35,9 @@ BEFORE = {
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    baselines.add_argument(parser)
+    args = parser.parse_args()
     table = Table(title="communique ingest on bombs (peak memory; target <= 500 MB)")
     for column in ("bomb", "file", "peak MB", "before", "exit", "s", "refusal"):
         table.add_column(column)
@@ -53,7 +58,9 @@ def main() -> None:
                 refusal.strip()[:110],
             )
             target.unlink()
-    Console(width=220).print(table)
+    console = Console(width=220)
+    console.print(table)
+    baselines.report(console, "bombs", [table], args.save_baseline)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import baselines
 from tests.fuzzing import SEEDS, TARGETS, mutate
 
 HANG = 5.0
@@ -87,6 +88,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--parsers", default=",".join(TARGETS))
     parser.add_argument("--seed", type=int, default=0)
+    baselines.add_argument(parser)
     args = parser.parse_args()
     table = Table(title=f"fuzzing, {args.cases} cases per parser (target: 0 crashes, 0 hangs)")
     columns = ("parser", "cases", "crashes", "hangs > 5 s", "slowest ms", "mean ms")
@@ -94,7 +96,9 @@ def main() -> None:
         table.add_column(column)
     for name in args.parsers.split(","):
         table.add_row(*run(name, args.cases, args.seed))
-    Console(width=200).print(table)
+    console = Console(width=200)
+    console.print(table)
+    baselines.report(console, "fuzz", [table], args.save_baseline)
 
 
 if __name__ == "__main__":
