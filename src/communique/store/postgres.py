@@ -37,6 +37,8 @@ from communique.store.postgres_transfer import PgTransfer
 from communique.store.rows import (
     _META_COLUMNS,
     capture_from_row,
+    capture_values,
+    failure_from_row,
     statement_from_row,
     statement_values,
 )
@@ -288,17 +290,7 @@ class PostgresStore(PgCrawlTables, PgTransfer, SavedSearchTables, VectorTables):
 
     def failures(self) -> list[ExtractionFailure]:
         rows = self._conn().execute("SELECT * FROM failures ORDER BY at, key").fetchall()
-        return [
-            ExtractionFailure(
-                capture_id=r["capture_id"] or "",
-                url=r["url"],
-                origin=r["origin"],
-                reason=r["reason"],
-                at=datetime.fromisoformat(r["at"]),
-                pipeline_version=r["pipeline_version"],
-            )
-            for r in rows
-        ]
+        return [failure_from_row(r) for r in rows]
 
     # sources
 
@@ -469,18 +461,7 @@ def insert_capture(conn: Conn, capture: Capture, body: bytes) -> bool:
         "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at, status,"
         " headers, origin, source) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (id) DO NOTHING",
-        (
-            capture.id,
-            capture.url,
-            capture.sha256,
-            capture.size,
-            capture.content_type,
-            capture.fetched_at.isoformat(),
-            capture.status,
-            json.dumps(capture.headers),
-            capture.origin,
-            capture.source,
-        ),
+        capture_values(capture),
     )
     return inserted.rowcount == 1
 

@@ -8,7 +8,7 @@ import zlib
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from communique.model import Capture, DatePrecision, DocType, Statement
+from communique.model import Capture, DatePrecision, DocType, ExtractionFailure, Statement
 
 _META_COLUMNS = (
     "url",
@@ -122,6 +122,33 @@ def capture_from_row(row: Row) -> Capture:
     )
 
 
+def capture_values(capture: Capture) -> tuple[Any, ...]:
+    """The captures row of `capture`, in the column order both backends insert."""
+    return (
+        capture.id,
+        capture.url,
+        capture.sha256,
+        capture.size,
+        capture.content_type,
+        capture.fetched_at.isoformat(),
+        capture.status,
+        json.dumps(capture.headers),
+        capture.origin,
+        capture.source,
+    )
+
+
+def failure_from_row(row: Row) -> ExtractionFailure:
+    return ExtractionFailure(
+        capture_id=row["capture_id"] or "",
+        url=row["url"],
+        origin=row["origin"],
+        reason=row["reason"],
+        at=datetime.fromisoformat(row["at"]),
+        pipeline_version=row["pipeline_version"],
+    )
+
+
 def insert_capture(conn: sqlite3.Connection, capture: Capture, body: bytes) -> bool:
     """Insert a capture and its compressed blob inside the caller's transaction; False if known."""
     if conn.execute("SELECT 1 FROM captures WHERE id = ?", (capture.id,)).fetchone():
@@ -133,17 +160,6 @@ def insert_capture(conn: sqlite3.Connection, capture: Capture, body: bytes) -> b
     conn.execute(
         "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at, status,"
         " headers, origin, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            capture.id,
-            capture.url,
-            capture.sha256,
-            capture.size,
-            capture.content_type,
-            capture.fetched_at.isoformat(),
-            capture.status,
-            json.dumps(capture.headers),
-            capture.origin,
-            capture.source,
-        ),
+        capture_values(capture),
     )
     return True

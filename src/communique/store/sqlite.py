@@ -35,6 +35,7 @@ from communique.store.rows import (
     UPDATE_STATEMENT,
     UPSERT_TEXT,
     capture_from_row,
+    failure_from_row,
     insert_capture,
     statement_from_row,
     statement_values,
@@ -345,17 +346,7 @@ class SqliteStore(
 
     def failures(self) -> list[ExtractionFailure]:
         rows = self._conn().execute("SELECT * FROM failures ORDER BY at, key").fetchall()
-        return [
-            ExtractionFailure(
-                capture_id=r["capture_id"] or "",
-                url=r["url"],
-                origin=r["origin"],
-                reason=r["reason"],
-                at=datetime.fromisoformat(r["at"]),
-                pipeline_version=r["pipeline_version"],
-            )
-            for r in rows
-        ]
+        return [failure_from_row(r) for r in rows]
 
     # sources
 
