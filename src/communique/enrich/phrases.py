@@ -32,7 +32,6 @@ import re
 from datetime import date, timedelta
 
 from communique.enrich.lexicon import (
-    FULL_MONTH,
     MONTHS,
     NUMBER_RE,
     NUMBERS,
@@ -50,17 +49,6 @@ from communique.enrich.tense import clause_tense
 from communique.model import TimeExpr
 
 _CENTURIES = {"eighteen": 18, "nineteen": 19, "twenty": 20}
-_TWO_DIGITS = (
-    rf"(?:(?P<tens>{'|'.join(TENS)})(?:[\s-]+(?P<ones>{'|'.join(ONES)}))?"
-    rf"|(?P<teen>{'|'.join(TEENS)})|oh[\s-]+(?P<oh>{'|'.join(ONES)}))"
-)
-SPELLED_YEAR = (
-    rf"(?:(?P<century>eighteen|nineteen|twenty)[\s-]+(?:hundred\s+(?:and\s+)?)?{_TWO_DIGITS}"
-    rf"|(?P<millennium>two\s+thousand)(?:[\s-]+(?:and\s+)?(?P<after>{'|'.join([*TEENS, *ONES])}))?)"
-)
-"""A year said in words: "nineteen ninety-six", "two thousand and eight"."""
-_WEEKDAY_WORDS = "|".join(WEEKDAYS)
-_UNIT_WORDS = r"(?P<unit>days|weeks|months|quarters|years|decades|centuries)"
 _PLURAL_UNITS = {
     "days": "D",
     "weeks": "W",
@@ -70,6 +58,7 @@ _PLURAL_UNITS = {
     "decades": "DE",
     "centuries": "CE",
 }
+
 _SET_UNITS = {
     "day": "D",
     "week": "W",
@@ -79,6 +68,7 @@ _SET_UNITS = {
     "hour": "H",
     "minute": "M",
 }
+
 _DECADES = {
     "twenties": "2",
     "thirties": "3",
@@ -89,192 +79,14 @@ _DECADES = {
     "eighties": "8",
     "nineties": "9",
 }
-_COUNT = NUMBER_RE
-
-PATTERNS = (
-    (
-        "spelled_year",
-        re.compile(
-            rf"\b(?:{FULL_MONTH}\s+(?:of\s+)?|the\s+(?P<season>spring|summer|autumn|fall|winter)"
-            rf"\s+of\s+|(?P<the_year>the\s+year)\s+)?{SPELLED_YEAR}\b",
-            re.I,
-        ),
-    ),
-    (
-        "half",
-        re.compile(
-            r"\bthe\s+(?:(?P<which>first|second|last|latter|final)\s+half|"
-            r"(?P<quarters>first|last)\s+two\s+quarters)\s+of\s+(?:(?:fiscal|calendar)\s+)?"
-            rf"(?:(?P<year>{YEAR})|(?P<relative>this|next|last|the)\s+year)\b",
-            re.I,
-        ),
-    ),
-    (
-        "mid_year",
-        re.compile(rf"\b(?:early|mid|late)[\s-]+(?P<year>{YEAR})\b(?![-\d])", re.I),
-    ),
-    (
-        "spelled_decade",
-        re.compile(
-            r"\bthe\s+(?:(?:early|mid|late)[\s-]+)?(?:nineteen[\s-]+)?"
-            r"(?P<decade>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"
-            r"|(?:\bthe\s+(?:(?:early|mid|late)[\s-]+)?)?['’](?P<digit>\d)0s\b",
-            re.I,
-        ),
-    ),
-    (
-        "year_end",
-        re.compile(
-            r"\b(?:(?:the\s+)?(?:fiscal\s+)?year[-\s]end\b|(?:the\s+)?year['’]s\s+end\b|"
-            r"the\s+end\s+of\s+(?:the\s+)?(?:fiscal\s+)?(?P<unit>year|month)\b)",
-            re.I,
-        ),
-    ),
-    (
-        "later_in",
-        re.compile(r"\b(?:later|earlier)\s+in\s+the\s+(?P<unit>day|week|month|year)\b", re.I),
-    ),
-    (
-        "the_year",
-        re.compile(
-            r"\b[Tt]he\s+(?:(?P<which>latest|past|last)\s+)?(?P<fiscal>fiscal\s+)?year\b"
-            r"(?![-'’]|\s+(?:before|after|earlier|later|ago|of|in\s+which|when|that|to|"
-            r"\d|two|nineteen|eighteen|twenty)\b)"
-            r"(?P<ended>\s+(?:ended|ending)\b)?"
-        ),
-    ),
-    (
-        "weekend",
-        re.compile(
-            r"\b(?P<which>the|this|last|next|this\s+past|this\s+coming|past|coming)\s+weekend\b",
-            re.I,
-        ),
-    ),
-    (
-        "set",
-        re.compile(
-            rf"\b(?:each|every)\s+(?:(?P<number>other|\d+|{'|'.join(ONES[1:])})\s+)?"
-            r"(?:(?P<unit>day|week|month|quarter|year|hour|minute)s?"
-            rf"|(?P<weekday>{'|'.join(WEEKDAYS)})|{FULL_MONTH})\b"
-            rf"|\b(?:on\s+)?(?P<weekdays>{'|'.join(WEEKDAYS)})(?:s|\s+(?P<parts>mornings|"
-            r"afternoons|evenings|nights))\b",
-            re.I,
-        ),
-    ),
-    (
-        "weekday_pair",
-        re.compile(
-            rf"\b(?P<expr>{_WEEKDAY_WORDS})(?=\s+(?:and|or)\s+(?:{_WEEKDAY_WORDS})"
-            r"(?:s|\s+(?P<parts>mornings|afternoons|evenings|nights))\b)",
-            re.I,
-        ),
-    ),
-    (
-        "recent",
-        re.compile(
-            r"\b(?:(?P<past>recent|past)|(?P<future>coming|upcoming|future))\s+"
-            + _UNIT_WORDS
-            + r"\b|\bthe\s+(?P<ahead>days|weeks|months|years)\s+ahead\b",
-            re.I,
-        ),
-    ),
-    (
-        "quarters",
-        re.compile(
-            r"\b(?:(?:the\s+)?(?P<which>past|last|next|coming|previous|following|first)\s+)?"
-            + _COUNT
-            + r"\s+quarters\b(?P<of>\s+of\b)?",
-            re.I,
-        ),
-    ),
-    (
-        "bare_units",
-        re.compile(
-            r"\b(?:(?:for|within|over|in|after)\s+|(?:over|through)\s+the\s+)"
-            r"(?P<expr>" + _UNIT_WORDS + r")\b"
-            r"(?![-'’]|\s+(?:ago|old|earlier|later|before|after|past)\b)",
-            re.I,
-        ),
-    ),
-    (
-        "units_of",
-        re.compile(
-            r"\b(?P<before>[\w']+)\s+(?P<expr>(?P<unit>days|weeks|months|years|decades|centuries))"
-            r"\s+of\s+(?!age\b)",
-            re.I,
-        ),
-    ),
-    (
-        "first_units",
-        re.compile(
-            r"\bthe\s+(?:very\s+)?(?:first|early|last|final|closing|opening|initial)\s+"
-            r"(?P<unit>hours|days|weeks|months|years|decades)\b",
-            re.I,
-        ),
-    ),
-    (
-        "may",
-        re.compile(
-            r"\b(?i:in|by|since|until|till|before|after|from|through|during|of|to|early|late|mid)"
-            r"[\s-]+(?P<expr>May)\b"
-            r"(?![-\s]+(?:be|have|not|well|also|still|never|yet|need|want)\b|\s*,?\s*\d)"
-        ),
-    ),
-    (
-        "part_of_day",
-        re.compile(
-            r"\b(?:(?:in|during|by|at|until)\s+(?P<expr>(?:the\s+)?(?:(?:early|late)\s+)?"
-            r"(?:mid[\s-]?)?(?P<part>morning|afternoon|evening))\b"
-            r"(?!\s+(?:of|session|edition|news|paper|show|prayers?|hours|trading|yesterday|today|"
-            r"tomorrow)\b)"
-            r"|(?:(?:early|late|mid)[\s-]?)?(?P<part_before>morning|afternoon|evening|night)\s+"
-            r"(?P<day>yesterday|today|tomorrow)\b)",
-            re.I,
-        ),
-    ),
-    (
-        "one_day",
-        re.compile(
-            r"\b(?:will|would|could|might|may|can|shall|to)\s+(?P<expr>one\s+day)\b"
-            r"(?![-\s]+(?:of|long|old|after|before|later|earlier)\b)",
-            re.I,
-        ),
-    ),
-)
-"""Patterns tried before the calendar ones of `rules`: each names its family."""
-GATES = {
-    "spelled_year": ("eighteen", "nineteen", "twenty", "thousand"),
-    "half": ("half", "two quarters"),
-    "mid_year": ("early", "mid", "late"),
-    "spelled_decade": (*_DECADES, *(f"{mark}{digit}0s" for mark in "'’" for digit in range(10))),
-    "year_end": ("year-end", "year end", "year's end", "year’s end", "end of the"),
-    "later_in": ("later in the", "earlier in the"),
-    "the_year": ("year",),
-    "weekend": ("weekend",),
-    "set": (
-        "each ",
-        "every ",
-        "days",
-        "day nights",
-        "day mornings",
-        "day afternoons",
-        "day evenings",
-    ),
-    "weekday_pair": ("day and", "day or"),
-    "recent": ("recent", "past", "coming", "future", "ahead"),
-    "quarters": ("quarters",),
-    "bare_units": ("days", "weeks", "months", "quarters", "years", "decades", "centuries"),
-    "units_of": tuple(f"{unit} of" for unit in _PLURAL_UNITS),
-    "first_units": tuple(
-        f"{which} {unit}"
-        for which in ("first", "early", "last", "final", "closing", "opening", "initial")
-        for unit in ("hours", "days", "weeks", "months", "years", "decades")
-    ),
-    "may": ("May",),
-    "part_of_day": ("morning", "afternoon", "evening", "night"),
-    "one_day": ("one day",),
-}
-"""Words a text must contain for a family to be tried (in lower case, unless capitalised)."""
+KINDS = frozenset(
+    {
+        "spelled_year", "half", "mid_year", "spelled_decade", "year_end", "later_in", "the_year",
+        "weekend", "set", "weekday_pair", "recent", "quarters", "bare_units", "units_of",
+        "first_units", "may", "part_of_day", "one_day",
+    }
+)  # fmt: skip
+"""The families whose values `value` computes; their rules are in `enrich/data/times/`."""
 
 
 def value(kind: str, match: re.Match[str], published: date | None) -> tuple[str, str] | None:

@@ -10,6 +10,8 @@ couple of years", "several months") and references to the present, past and futu
 vague spans. Ages ("52 years old"), rates ("$2 million a year"), "as soon as" and programme
 titles ("This Week", "USA Today") are left out. `anchors.resolve` then settles weekdays,
 quarters and "a year earlier" from the sentence and the narrative.
+The rules themselves are data, `enrich/data/times/en.toml` (read by `timedata`): named and
+ordered, each with its pattern, gate words and an example; this module computes their values.
 Compared with HeidelTime it loses: holidays, the adjective "recent" ("the recent sale"),
 frequency adverbs ("annually", "daily"), some ordinal phrases ("the second day of the
 offensive"), sentence-level part-of-speech cues (a present-tense "meet Monday" stays in the
@@ -24,10 +26,8 @@ from datetime import date, timedelta
 
 from communique.enrich import phrases
 from communique.enrich.lexicon import (
-    FULL_MONTH,
     MONTH_RE,
     MONTHS,
-    NUMBER_RE,
     NUMBERS,
     PARTS_OF_DAY,
     SEASONS,
@@ -39,205 +39,19 @@ from communique.enrich.lexicon import (
     shifted_quarter,
     week_value,
 )
+from communique.enrich.timedata import time_rules
 from communique.model import TimeExpr
 
-_MONTH = MONTH_RE
-MONTH_NAME = re.compile(r"\b" + _MONTH + r"(?!\w)", re.I)
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
-_YEAR = rf"(?P<year>{YEAR})"
-_NUMBER = NUMBER_RE
-_UNIT = r"(?P<unit>day|week|month|year|decade|hour|minute|centur(?:y|ie))s?"
-_WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
-_PART_OF_DAY = r"(?:\s+(?P<part>morning|afternoon|evening|night))?"
-QUARTER = (
-    r"(?:(?P<det>the|its|their|this|that|last|next|a|an)\s+)?"
-    r"(?P<mods>(?:(?:flat|comparable|corresponding|same|latest|current|recent|previous|"
-    rf"year-earlier|year-ago|fiscal|calendar|{YEAR}|(?:this|last|next) year's)"
-    r"[\s-]+)*)"
-    r"(?:(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal[\s-]+)?)?"
-    r"(?P<unit>quarter|period)"
-    rf"(?:\s+of\s+(?:fiscal\s+)?(?P<of_year>{YEAR}))?"
-    r"(?:\s+(?P<tail>a year (?:ago|earlier)|last year))?"
-)
+_EN = time_rules("en")
+MONTH_NAME = re.compile(r"\b" + MONTH_RE + r"(?!\w)", re.I)
+QUARTER = _EN.fragments["QUARTER"]
 """A named quarter or reporting period: "the third quarter", "the year-earlier period"."""
-ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "1st": 1,
-    "2nd": 2,
-    "3rd": 3,
-    "4th": 4,
-}
-REFERENCES = {
-    "right now": "PRESENT_REF",
-    "now": "PRESENT_REF",
-    "currently": "PRESENT_REF",
-    "current": "PRESENT_REF",
-    "at present": "PRESENT_REF",
-    "these days": "PRESENT_REF",
-    "nowadays": "PRESENT_REF",
-    "recently": "PAST_REF",
-    "more recently": "PAST_REF",
-    "in the past": "PAST_REF",
-    "the past": "PAST_REF",
-    "soon": "FUTURE_REF",
-    "the future": "FUTURE_REF",
-    "the near future": "FUTURE_REF",
-    "the near term": "FUTURE_REF",
-    "the short term": "FUTURE_REF",
-    "the long term": "FUTURE_REF",
-    "in future": "FUTURE_REF",
-    "a later date": "FUTURE_REF",
-    "a future date": "FUTURE_REF",
-}
-COUNTED = (
-    r"\s*(?:%|percent|people|persons|troops|soldiers|men|women|children|refugees|families|"
-    r"tons|tonnes|km|kilomet(?:er|re)s|met(?:er|re)s|dollars|euros|votes)\b"
-)
+ORDINALS = _EN.ordinals
+REFERENCES = _EN.references
+COUNTED = _EN.fragments["COUNTED"]
 """What follows a number that counts things: "2000 troops" is no year."""
-PATTERNS = (
-    ("iso", re.compile(rf"\b(?P<year>{YEAR})-(?P<mm>[01]\d)-(?P<dd>[0-3]\d)\b")),
-    ("quarter", re.compile(r"\b" + QUARTER + r"\b(?![-\w])", re.I)),
-    (
-        "ago",
-        re.compile(
-            rf"\b(?:(?:almost|nearly|about|some|more than|over)\s+)?{_NUMBER}\s+{_UNIT}\s+"
-            r"(?:ago|(?:(?<=year )|(?<=years ))earlier)\b|\byear-(?:earlier|ago)\b",
-            re.I,
-        ),
-    ),
-    ("date", re.compile(rf"\b(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b", re.I)),
-    ("date", re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?\b", re.I)),
-    ("month", re.compile(rf"\b{_MONTH}\s+(?:of\s+)?{_YEAR}\b", re.I)),
-    (
-        "year",
-        re.compile(
-            "(?:"
-            + "|".join(rf"(?<=\b{w} )" for w in ("in", "since", "by", "until", "of", "from", "to"))
-            + rf"){_YEAR}\b",
-            re.I,
-        ),
-    ),
-    (
-        "duration",
-        re.compile(
-            rf"\b(?:(?:almost|nearly|about|over|(?:no\s+)?more than|less than|at least|up to)\s+)?"
-            rf"{_NUMBER}(?P<half>\s+1/2|\s+and\s+a\s+half)?[-\s]"
-            r"(?:(?:more|additional|further|extra|straight|consecutive|full|trading|business|"
-            rf"working)\s+)?{_UNIT}(?P<half_after>\s+and\s+a\s+half)?\b",
-            re.I,
-        ),
-    ),
-    (
-        "relative_day",
-        re.compile(
-            rf"\b(?P<word>today|yesterday|tomorrow|tonight|this|last(?= night)){_PART_OF_DAY}\b",
-            re.I,
-        ),
-    ),
-    (
-        "weekday",
-        re.compile(
-            r"\b(?:(?P<which>last|next|this coming|this past|coming|past|this)\s+|"
-            rf"(?P<clock>noon|midnight)\s+)?{_WEEKDAY}{_PART_OF_DAY}\b",
-            re.I,
-        ),
-    ),
-    (
-        "clock",
-        re.compile(
-            r"\b(?P<hour>1[0-2]|0?[1-9])(?::(?P<minute>[0-5]\d))?\s*"
-            r"(?P<ampm>[ap]\.m\.|[ap]m\b)",
-            re.I,
-        ),
-    ),
-    ("month_year", re.compile(rf"\b{FULL_MONTH}\s+(?P<which>last|this|next)\s+year\b")),
-    ("this_year", re.compile(r"\bthe\s+(?:current|full|current fiscal)\s+year\b", re.I)),
-    (
-        "told_before",
-        re.compile(
-            r"\b(?:the\s+(?:following|previous|preceding|same)|that)\s+(?P<unit>year|month|day)\b",
-            re.I,
-        ),
-    ),
-    (
-        "relative",
-        re.compile(
-            r"\b(?P<which>last|next|this|(?<=the )(?:past|coming))\s+"
-            r"(?P<unit>week|month|year|decade)\b",
-            re.I,
-        ),
-    ),
-    (
-        "month_alone",
-        re.compile(rf"\b(?:(?P<which>last|next|this|early|late|mid-?)\s*)?{FULL_MONTH}\b(?!\s+\d)"),
-    ),
-    (
-        "season",
-        re.compile(
-            r"\b(?P<which>this|last|next|early|late|the|this past)\s+"
-            rf"(?P<season>spring|summer|autumn|fall|winter)\b(?:\s+of\s+(?P<year>{YEAR}))?",
-            re.I,
-        ),
-    ),
-    (
-        "decade",
-        re.compile(
-            r"\b(?:the\s+)?(?:(?:early|mid|late)[\s-]+)?(?P<decade>(?:1[89]|20)\d)0'?s\b", re.I
-        ),
-    ),
-    (
-        "century",
-        re.compile(
-            r"\b(?:the\s+)?(?P<century>1\d|2[01]|[1-9])(?:st|nd|rd|th)[\s-]+century\b", re.I
-        ),
-    ),
-    ("fiscal", re.compile(rf"\b(?:fiscal|calendar)(?:\s+year)?\s+{_YEAR}\b", re.I)),
-    (
-        "reference",
-        re.compile(
-            r"\b(?P<reference>" + "|".join(sorted(REFERENCES, key=len, reverse=True)) + r")\b"
-            r"(?!\s+(?:\d|few|several|couple|one|two|three|four|five|six|seven|eight|nine|ten|"
-            r"years?|months?|weeks?|days?|decades?|quarters?|spring|summer|autumn|fall|winter))",
-            re.I,
-        ),
-    ),
-    (
-        "bare_year",
-        re.compile(
-            r"\b" + _YEAR + r"(?!" + COUNTED + r")(?![\d,.]\d|\w)",
-        ),
-    ),
-)
-NOT_A_YEAR_BEFORE = re.compile(
-    r"(?:[$.,'#-]|\$ |\b(?:resolutions?|no|nos|numbers?|articles?|paragraphs?|sections?|"
-    r"chapters?|rules?|pages?|flights?|routes?|rooms?|items?|codes?|decisions?|documents?)"
-    r"\.?\s+(?:\d+\s*(?:,|and|&)\s*)*)$",
-    re.I,
-)
+NOT_A_YEAR_BEFORE = re.compile(_EN.fragments["NOT_A_YEAR_BEFORE"], re.I)
 """What a number is after when it is a count, a price or a document number, not a year."""
-GATES = {
-    "quarter": ("quarter", "period"),
-    "ago": ("ago", "earlier"),
-    "duration": ("day", "week", "month", "year", "decade", "centur", "hour", "minute"),
-    "relative_day": ("today", "yesterday", "tomorrow", "tonight", "this", "last"),
-    "weekday": ("day",),
-    "clock": ("m.", "am", "pm"),
-    "month_year": ("year",),
-    "told_before": ("following", "previous", "preceding", "same", "that"),
-    "this_year": ("year",),
-    "relative": ("last", "next", "this", "past", "coming"),
-    "season": tuple(SEASONS),
-    "decade": ("0s", "0's"),
-    "century": ("century",),
-    "fiscal": ("fiscal", "calendar"),
-}
-"""Words (lower case) a text must contain for a pattern to be tried: most texts skip most."""
-GATES.update(phrases.GATES)
-ORDERED = (PATTERNS[0], *phrases.PATTERNS, *PATTERNS[1:])
-"""ISO dates first, then the phrase families, then the calendar patterns above."""
 
 
 def tag(text: str, published: date | None) -> list[TimeExpr]:
@@ -250,9 +64,10 @@ def tag(text: str, published: date | None) -> list[TimeExpr]:
     found: list[TimeExpr] = []
     taken = _Taken()
     lowered = text.lower()
-    for kind, pattern in ORDERED:
-        if kind in GATES and not any(
-            word in (text if word[0].isupper() else lowered) for word in GATES[kind]
+    for rule in _EN.rules:
+        kind, pattern = rule.kind, rule.pattern
+        if rule.gate and not any(
+            word in (text if word[0].isupper() else lowered) for word in rule.gate
         ):
             continue
         for match in pattern.finditer(text):
@@ -297,7 +112,7 @@ class _Taken:
 
 def _typed_value(kind: str, match: re.Match[str], published: date | None) -> tuple[str, str] | None:
     """(type, value) of `match`, from this module's patterns or the phrase families."""
-    if kind in phrases.GATES:
+    if kind in phrases.KINDS:
         return phrases.value(kind, match, published)
     value = _value(kind, match, published)
     if value is None:
