@@ -12,7 +12,7 @@ from communique.cli import app
 from communique.link.archive import linked, relink
 from communique.pipeline import ingest
 from communique.settings import Settings
-from communique.store.sqlite import SqliteStore
+from communique.store.base import open_store
 from tests.conftest import shared_path
 
 SEED = "000_ac6ea3ae84a41b15.txt"
@@ -36,10 +36,10 @@ def write_copies(folder: Path) -> list[Path]:
     return paths
 
 
-def test_copies_are_linked_on_ingest(tmp_path: Path) -> None:
+def test_copies_are_linked_on_ingest(tmp_path: Path, store_url: str) -> None:
     paths = write_copies(tmp_path)
-    db = tmp_path / "a.db"
-    store = SqliteStore(db)
+    db = store_url
+    store = open_store(db)
     settings = Settings(db=str(db), workers=0, enrich=False)
     ingest([str(p) for p in paths], store, settings)
     stats = store.stats()
@@ -58,10 +58,12 @@ def test_copies_are_linked_on_ingest(tmp_path: Path) -> None:
     store.close()
 
 
-def test_cli_relink_show_and_stats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_relink_show_and_stats(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COMMUNIQUE_ENRICH", "off")
     paths = write_copies(tmp_path)
-    db = str(tmp_path / "b.db")
+    db = store_url
     runner = CliRunner()
     result = runner.invoke(app, ["ingest", *map(str, paths), "--db", db, "--workers", "1"])
     assert result.exit_code == 0, result.output
@@ -70,7 +72,7 @@ def test_cli_relink_show_and_stats(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert (numbers["statements"], numbers["copies"]) == (2, 4)
     result = runner.invoke(app, ["relink", "--db", db])
     assert result.exit_code == 0, result.output
-    store = SqliteStore(db)
+    store = open_store(db)
     first = store.link_order()[0][0]
     store.close()
     result = runner.invoke(app, ["show", first, "--db", db, "--json"])
@@ -79,15 +81,17 @@ def test_cli_relink_show_and_stats(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert record["copies"][0]["canonical"] is True
 
 
-def test_search_gives_one_hit_per_statement_unless_all_copies(tmp_path: Path) -> None:
+def test_search_gives_one_hit_per_statement_unless_all_copies(
+    tmp_path: Path, store_url: str
+) -> None:
     from fastapi.testclient import TestClient
 
     from communique.api.app import create_app
     from communique.search import search
 
     paths = write_copies(tmp_path)
-    db = tmp_path / "c.db"
-    store = SqliteStore(db)
+    db = store_url
+    store = open_store(db)
     ingest([str(p) for p in paths], store, Settings(db=str(db), workers=0, enrich=False))
     page = search(store, "Victory")
     assert page.total == 2
@@ -108,14 +112,14 @@ def test_search_gives_one_hit_per_statement_unless_all_copies(tmp_path: Path) ->
     assert len(copies["copies"]) == 3 and copies["copies"][0]["canonical"]
 
 
-def test_export_carries_the_statement_id_with_each_copy(tmp_path: Path) -> None:
+def test_export_carries_the_statement_id_with_each_copy(tmp_path: Path, store_url: str) -> None:
     import io
 
     from communique.search import export
 
     paths = write_copies(tmp_path)
-    db = tmp_path / "d.db"
-    store = SqliteStore(db)
+    db = store_url
+    store = open_store(db)
     ingest([str(p) for p in paths], store, Settings(db=str(db), workers=0, enrich=False))
     out = io.BytesIO()
     assert export(store, "", "jsonl", out) == 4
@@ -128,14 +132,14 @@ def test_export_carries_the_statement_id_with_each_copy(tmp_path: Path) -> None:
     store.close()
 
 
-def test_statement_page_lists_the_copies(tmp_path: Path) -> None:
+def test_statement_page_lists_the_copies(tmp_path: Path, store_url: str) -> None:
     from fastapi.testclient import TestClient
 
     from communique.api.app import create_app
 
     paths = write_copies(tmp_path)
-    db = tmp_path / "e.db"
-    store = SqliteStore(db)
+    db = store_url
+    store = open_store(db)
     ingest([str(p) for p in paths], store, Settings(db=str(db), workers=0, enrich=False))
     first = store.link_order()[0][0]
     store.close()
@@ -169,11 +173,11 @@ Le district de Kalbajar est rendu à l'Azerbaïdjan d'ici le 15 novembre 2020 et
 de Latchine d'ici le 1er décembre 2020, un corridor de 5 km de large restant ouvert."""
 
 
-def test_a_translation_is_linked_not_merged(tmp_path: Path) -> None:
+def test_a_translation_is_linked_not_merged(tmp_path: Path, store_url: str) -> None:
     (tmp_path / "en.txt").write_text(ENGLISH, encoding="utf-8")
     (tmp_path / "fr.txt").write_text(FRENCH, encoding="utf-8")
-    db = tmp_path / "t.db"
-    store = SqliteStore(db)
+    db = store_url
+    store = open_store(db)
     settings = Settings(db=str(db), workers=0, enrich=False)
     ingest([str(tmp_path / "en.txt"), str(tmp_path / "fr.txt")], store, settings)
     assert store.stats().statements == 2

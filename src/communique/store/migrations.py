@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from communique.store.link_tables import LINK_SCHEMA
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
 
@@ -250,45 +251,6 @@ WARNINGS = """
 ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 """
 
-LINK_SCHEMA = """
--- a statement carried by one or more copies (statements at one URL); id = its first copy
-CREATE TABLE statement_groups (
-    id TEXT PRIMARY KEY,
-    canonical TEXT NOT NULL,
-    copies INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX statement_groups_canonical ON statement_groups(canonical);
-CREATE TABLE link_copies (
-    statement_id TEXT PRIMARY KEY,
-    group_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    matched TEXT,
-    evidence TEXT NOT NULL,
-    exact_key TEXT NOT NULL,
-    seen TEXT NOT NULL,
-    own_site INTEGER NOT NULL,
-    words INTEGER NOT NULL,
-    minhash BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX link_copies_group ON link_copies(group_id);
-CREATE INDEX link_copies_exact ON link_copies(exact_key);
--- MinHash LSH buckets: band number and the band's hash values, as datasketch lays them out
-CREATE TABLE link_buckets (
-    bucket BLOB NOT NULL,
-    statement_id TEXT NOT NULL,
-    PRIMARY KEY (bucket, statement_id)
-) WITHOUT ROWID;
-CREATE INDEX link_buckets_statement ON link_buckets(statement_id);
-CREATE TABLE translations (
-    group_id TEXT NOT NULL,
-    other_group TEXT NOT NULL,
-    language TEXT,
-    confidence REAL NOT NULL,
-    evidence TEXT NOT NULL,
-    PRIMARY KEY (group_id, other_group)
-) WITHOUT ROWID;
-"""
-
 SEARCH_SCHEMA = """
 -- statements whose search index entry is missing or stale (see store/sqlite_index.py)
 CREATE TABLE search_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, statement INTEGER NOT NULL);
@@ -353,7 +315,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("extract-0004-date-precision", DATE_PRECISION),
     ("extract-0005-warnings", WARNINGS),
     ("web-0001-saved-searches", SAVED_SEARCH_SCHEMA),
-    ("link-0001-tables", LINK_SCHEMA),
+    (
+        "link-0001-tables",
+        LINK_SCHEMA.format(blob="BLOB", real="REAL", without_rowid=" WITHOUT ROWID"),
+    ),
     ("web-0002-vectors", VECTOR_SCHEMA.format(blob="BLOB")),
     ("search-0001-index-queue", SEARCH_SCHEMA),
 )

@@ -30,6 +30,9 @@ from communique.model import (
 )
 from communique.query import Query
 from communique.store.base import Batch, redacted
+from communique.store.dialect import POSTGRES, Db
+from communique.store.explore_tables import ExploreTables
+from communique.store.link_tables import LinkTables, clear_links
 from communique.store.postgres_crawl import PgCrawlTables
 from communique.store.postgres_schema import migrate, text_config
 from communique.store.postgres_search import PgSearch, title_phrase_query
@@ -67,8 +70,11 @@ SELECT_STATEMENTS = (
 )
 
 
-class PostgresStore(PgCrawlTables, PgTransfer, SavedSearchTables, VectorTables):
+class PostgresStore(
+    PgCrawlTables, PgTransfer, SavedSearchTables, VectorTables, LinkTables, ExploreTables
+):
     _placeholder = "%s"
+    dialect = POSTGRES
 
     """`Store` on a PostgreSQL database; each thread gets its own connection.
 
@@ -130,6 +136,11 @@ class PostgresStore(PgCrawlTables, PgTransfer, SavedSearchTables, VectorTables):
                 conn.close()
             self._open.clear()
         self._local = threading.local()
+
+    def _matched(self, query: Query) -> tuple[Db, str, list[Any]]:
+        """The connection, and the WITH clause of the rowids of the matches of `query`."""
+        sql, params = self._search.matched(query)
+        return self._db(), f"WITH matched AS MATERIALIZED ({sql}) ", params
 
     # captures
 
@@ -354,7 +365,10 @@ class PostgresStore(PgCrawlTables, PgTransfer, SavedSearchTables, VectorTables):
             " GROUP BY 1 ORDER BY 2 DESC"
         )
         return Stats(
-            statements=self._count("SELECT count(*) AS n FROM statements"),
+            statements=self._count(
+                "SELECT count(*) AS n FROM statements s WHERE NOT EXISTS (SELECT 1"
+                " FROM link_copies c WHERE c.statement_id = s.id AND c.group_id <> s.id)"
+            ),
             captures=self._count("SELECT count(*) AS n FROM captures"),
             sources=self._count(
                 "SELECT count(*) AS n FROM (SELECT name FROM sources UNION"
@@ -446,6 +460,7 @@ def _clear_derived(conn: Conn) -> None:
     conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
     conn.execute("DELETE FROM statement_texts")
     conn.execute("DELETE FROM statements")
+    clear_links(Db(conn, POSTGRES))
     conn.execute("DELETE FROM statement_vectors")
     for table in ENRICH_TABLES:
         conn.execute(f"DELETE FROM {table}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import psycopg
 
+from communique.store.link_tables import LINK_SCHEMA
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
 
@@ -313,6 +314,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0007-warnings", "ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';"),
     ("pg-0008-saved-searches", SAVED_SEARCH_SCHEMA),
     ("pg-0009-vectors", VECTOR_SCHEMA.format(blob="BYTEA")),
+    ("pg-0010-links", LINK_SCHEMA.format(blob="BYTEA", real="DOUBLE PRECISION", without_rowid="")),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -23,6 +23,8 @@ from communique.geo import name_key
 from communique.model import Hit, SearchPage
 from communique.query import Order, Query, Term
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
+from communique.store.dialect import POSTGRES, Db
+from communique.store.link_tables import OTHER_COPIES, hit_links
 from communique.store.postgres_schema import SIMPLE_CONFIG, TEXT_CONFIGS
 from communique.store.sqlite_search import ENRICH_FACETS, FACET_LIMIT, FACETS, best_window
 
@@ -61,16 +63,24 @@ class PgSearch:
         snippets = self._snippets(compiled, [r["rowid"] for r in rows])
         from communique.store.rows import statement_from_row
 
+        linked = hit_links(Db(self._conn(), POSTGRES), [row["id"] for row in rows])
         hits = tuple(
             Hit(
                 statement=statement_from_row(row),
                 snippet=snippets.get(row["rowid"]) or row["text"][:240],
                 score=sortkey if compiled.match else None,
+                copies=linked.get(row["id"], (1, ()))[0],
+                translations=linked.get(row["id"], (1, ()))[1],
             )
             for row, sortkey in zip(rows, sortkeys, strict=True)
         )
         total, facets = self._facets(compiled)
         return SearchPage(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
+
+    def matched(self, query: Query) -> tuple[str, list[Any]]:
+        """A SELECT of the rowids (as `k`) of the matches of `query`, and its parameters."""
+        compiled = self._compile(query)
+        return f"SELECT s.rowid AS k FROM {_from(compiled)} WHERE {compiled.where}", compiled.params
 
     def counts_over_time(self, query: Query, interval: str) -> list[tuple[str, int]]:
         """(period, matches) per month or year, from one grouped pass over the matches."""
@@ -188,6 +198,8 @@ class PgSearch:
             )
             params.append(" | ".join(self._terms(query.excluded)))
         _filters(query, where, params)
+        if not query.all_copies:
+            where.append(f"s.id NOT IN ({OTHER_COPIES})")
         return _Compiled(" AND ".join(where) or "TRUE", params, match, _sort(query, match))
 
     def _match(self, query: Query) -> str | None:

@@ -10,12 +10,14 @@ import psycopg
 from psycopg.rows import dict_row
 
 from communique.store.base import TABLES
+from communique.store.link_tables import LINK_TABLES
 from communique.store.postgres_schema import text_config
 
 if TYPE_CHECKING:
     from communique.store.postgres import Conn
 
-_INTERNAL = ("migrations",)
+_INTERNAL = ("migrations", *LINK_TABLES)
+"""Not copied: migration records and the links (rebuilt from the texts by `relink`)."""
 _IDENTITIES = (("statements", "rowid"), ("crawl_runs", "id"), ("changes", "id"))
 
 

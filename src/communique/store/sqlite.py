@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from communique.errors import NotFound, StoreError
 from communique.geo import distance_km
@@ -28,6 +29,9 @@ from communique.model import (
 )
 from communique.query import Query
 from communique.store.base import Batch
+from communique.store.dialect import SQLITE, Db
+from communique.store.explore_tables import ExploreTables
+from communique.store.link_tables import LinkTables, clear_links
 from communique.store.migrations import MIGRATIONS, migrate
 from communique.store.rows import (
     INSERT_STATEMENT,
@@ -48,9 +52,7 @@ from communique.store.sqlite_enrich import (
     read_enrichment,
     write_enrichment,
 )
-from communique.store.sqlite_explore import SqliteExplore
 from communique.store.sqlite_index import SqliteIndexedSearch
-from communique.store.sqlite_link import SqliteLinkTables, clear_links
 from communique.store.sqlite_transfer import SqliteTransfer
 from communique.store.vectors import VectorTables
 
@@ -59,9 +61,9 @@ class SqliteStore(
     SqliteCrawlTables,
     SqliteTransfer,
     SavedSearchTables,
-    SqliteLinkTables,
+    LinkTables,
     VectorTables,
-    SqliteExplore,
+    ExploreTables,
 ):
     """`Store` on one SQLite file; each thread gets its own connection.
 
@@ -182,6 +184,17 @@ class SqliteStore(
         self._memory = None
         if self._index_copy is not None:
             shutil.rmtree(self._index_copy, ignore_errors=True)
+
+    def _matched(self, query: Query) -> tuple[Db, str, list[Any]]:
+        """The connection, with the rowids of the matches of `query` in `temp.matched`."""
+        self._search.try_sync()
+        conn = self._conn()
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS matched (k INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.matched")
+        restriction = self._search.restriction(query)
+        for keys in self._search.index.keys(query, restriction, 5000):
+            conn.executemany("INSERT OR IGNORE INTO temp.matched VALUES (?)", [(k,) for k in keys])
+        return Db(conn, SQLITE), "", []
 
     # captures
 
@@ -496,7 +509,7 @@ def _clear_derived(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
     conn.execute("DELETE FROM statement_texts")
     conn.execute("DELETE FROM statements")
-    clear_links(conn)
+    clear_links(Db(conn, SQLITE))
     conn.execute("DELETE FROM statement_vectors")
     for table in ENRICH_TABLES:
         conn.execute(f"DELETE FROM {table}")

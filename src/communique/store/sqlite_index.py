@@ -27,9 +27,11 @@ from communique.model import Hit, SearchPage, Statement
 from communique.query import Query
 from communique.store import analysis
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
+from communique.store.dialect import SQLITE, Db
+from communique.store.link_tables import OTHER_COPIES, hit_links
 from communique.store.rows import SELECT_STATEMENTS, statement_from_row
 from communique.store.search_index import IndexDoc, Interval, Restriction
-from communique.store.sqlite_search import _OTHER_COPIES, SqliteSearch, best_window
+from communique.store.sqlite_search import best_window
 from communique.store.tantivy_index import IndexBusy, TantivyIndex
 
 SYNC_EVERY = 2000
@@ -53,8 +55,6 @@ class SqliteIndexedSearch:
         self.index = TantivyIndex(folder, stamp)
         self._writes = 0
         self._lock = threading.Lock()
-        self._links = SqliteSearch(conn)
-        """For the copies and translations of hits (the FTS5 path's own lookup)."""
         self._open_sync()
 
     def _open_sync(self) -> None:
@@ -198,7 +198,7 @@ class SqliteIndexedSearch:
         _within_budget(started)
         rows = self._rows([h.key for h in page.hits])
         highlight = _Highlighter(query)
-        linked = self._links._linked([row["id"] for row in rows.values()])
+        linked = hit_links(Db(self._conn(), SQLITE), [row["id"] for row in rows.values()])
         hits = tuple(
             Hit(
                 statement=statement_from_row(rows[h.key]),
@@ -248,7 +248,7 @@ class SqliteIndexedSearch:
             include = found if include is None else include & found
 
         if not query.all_copies:
-            exclude |= keys(_OTHER_COPIES, [])
+            exclude |= keys(OTHER_COPIES, [])
         for flag, sql in ((query.edited, _EDITED), (query.removed, _REMOVED)):
             if flag is True:
                 narrow(keys(sql, []))

@@ -21,6 +21,8 @@ from communique.geo import name_key
 from communique.model import Hit, SearchPage
 from communique.query import Order, Query, Term
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
+from communique.store.dialect import SQLITE, Db
+from communique.store.link_tables import OTHER_COPIES, hit_links
 from communique.store.rows import SELECT_STATEMENTS, statement_from_row
 
 FACETS = {
@@ -86,7 +88,7 @@ class SqliteSearch:
         compiled = _compile(query)
         rows, sortkeys, next_cursor = self._page(compiled, cursor, limit)
         snippets = self._snippets(compiled, [r["rowid"] for r in rows])
-        linked = self._linked([row["id"] for row in rows])
+        linked = hit_links(Db(self._conn(), SQLITE), [row["id"] for row in rows])
         hits = tuple(
             Hit(
                 statement=statement_from_row(row),
@@ -134,21 +136,6 @@ class SqliteSearch:
         by_rowid = {r["rowid"]: r for r in rows}
         next_cursor = _encode_cursor([page[-1]["sortkey"], page[-1]["rowid"]]) if more else None
         return [by_rowid[k["rowid"]] for k in page], [k["sortkey"] for k in page], next_cursor
-
-    def _linked(self, ids: list[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
-        """Copies of each hit's statement, and the languages of its translations."""
-        if not ids:
-            return {}
-        rows = self._run(
-            "SELECT c.statement_id, g.copies, (SELECT group_concat(DISTINCT t.language)"
-            " FROM translations t WHERE t.group_id = c.group_id) AS languages"
-            " FROM link_copies c JOIN statement_groups g ON g.id = c.group_id"
-            f" WHERE c.statement_id IN ({', '.join('?' * len(ids))})",
-            ids,
-        )
-        return {
-            r[0]: (int(r[1]), tuple(sorted((r[2] or "").split(",")) if r[2] else ())) for r in rows
-        }
 
     def _snippets(self, compiled: _Compiled, rowids: list[int]) -> dict[int, str]:
         """The best window of each text, from FTS5's highlight (linear, unlike snippet())."""
@@ -293,15 +280,10 @@ def _compile(query: Query) -> _Compiled:
             where.append(f"s.id {'IN' if flag else 'NOT IN'} ({subquery})")
     _enrichment_filters(query, where, params)
     if not query.all_copies:
-        where.append(f"s.id NOT IN ({_OTHER_COPIES})")
+        where.append(f"s.id NOT IN ({OTHER_COPIES})")
     return _Compiled(" AND ".join(where) or "1", params, match, _sort(query, bool(match)))
 
 
-_OTHER_COPIES = (
-    "SELECT c.statement_id FROM link_copies c JOIN statement_groups g ON g.id = c.group_id"
-    " WHERE g.canonical <> c.statement_id"
-)
-"""Copies that are not their statement's canonical copy (left out unless `copies:all`)."""
 _EDITED = "SELECT statement_id FROM changes WHERE kind = 'edited'"
 _REMOVED = (
     "SELECT c.statement_id FROM changes c WHERE c.kind = 'removed' AND NOT EXISTS"

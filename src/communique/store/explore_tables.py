@@ -1,0 +1,75 @@
+"""Aggregates over the matches of a query, in SQL: places named, who names whom, events.
+
+Each backend puts the keys (statement rowids) of a query's matches in a relation `matched(k)`:
+SQLite in a per-connection temporary table filled from its search index, PostgreSQL in a
+WITH clause of the query's own conditions. One grouped query over it serves both.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from communique.query import Query
+from communique.store.dialect import Db, SqlTables
+from communique.store.rows import Row
+
+
+class ExploreTables(SqlTables):
+    """`ExploreStore` on both backends: one grouped query over the enrichment tables each."""
+
+    def _matched(self, query: Query) -> tuple[Db, str, list[Any]]:
+        """A connection, the WITH clause defining `matched` (or '', in the backend's own
+        SQL) and its parameters."""
+        raise NotImplementedError
+
+    def _grouped(self, query: Query, sql: str, params: list[Any]) -> list[Row]:
+        """The rows of `sql` (in shared SQL) over the matches of `query`."""
+        db, with_matched, before = self._matched(query)
+        return db.native(with_matched + self.dialect.sql(sql), [*before, *params])
+
+    def place_counts(
+        self, query: Query, limit: int = 2000
+    ) -> list[tuple[str, float, float, str | None, int]]:
+        rows = self._grouped(
+            query,
+            "SELECT p.name, p.lat, p.lon, p.country,"
+            " count(DISTINCT p.statement_id) AS n"
+            " FROM matched m JOIN statements s ON s.rowid = m.k"
+            " JOIN statement_places p ON p.statement_id = s.id WHERE p.feature != 'country'"
+            " GROUP BY p.name, p.lat, p.lon, p.country ORDER BY n DESC, p.name LIMIT ?",
+            [limit],
+        )
+        return [(r["name"], r["lat"], r["lon"], r["country"], int(r["n"])) for r in rows]
+
+    def mention_pairs_of(self, query: Query) -> list[tuple[str, str, int]]:
+        rows = self._grouped(
+            query,
+            "SELECT s.country AS issuer, c.country AS named, count(*) AS n"
+            " FROM matched m JOIN statements s ON s.rowid = m.k"
+            " JOIN statement_countries c ON c.statement_id = s.id"
+            " WHERE s.country IS NOT NULL AND s.country != c.country"
+            " GROUP BY s.country, c.country ORDER BY n DESC, 1, 2",
+            [],
+        )
+        return [(r["issuer"], r["named"], int(r["n"])) for r in rows]
+
+    def events_of(
+        self, query: Query, limit: int = 20000
+    ) -> list[tuple[str, str | None, str, str, str, int]]:
+        events = self.dialect.json_field.format("e.data", "events")
+        rows = self._grouped(
+            query,
+            f"SELECT s.id, t.title, {events} AS events"
+            " FROM matched m JOIN statements s ON s.rowid = m.k"
+            " JOIN statement_texts t ON t.rowid = s.rowid"
+            " JOIN enrichments e ON e.statement_id = s.id"
+            " WHERE s.id IN (SELECT statement_id FROM statement_events)"
+            " ORDER BY s.published DESC NULLS LAST, s.rowid DESC LIMIT ?",
+            [limit],
+        )
+        return [
+            (e["date"], e["date_end"], e["sentence"], r["id"], r["title"], e["start"])
+            for r in rows
+            for e in json.loads(r["events"] or "[]")
+        ]

@@ -1,0 +1,234 @@
+"""Link tables of both backends: statements, their copies, LSH buckets, translations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from communique.model import CopyLink, Translation
+from communique.store.dialect import Db, SqlTables
+from communique.store.rows import Row
+
+LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "translations")
+LINK_SCHEMA = """
+-- a statement carried by one or more copies (statements at one URL); id = its first copy
+CREATE TABLE statement_groups (
+    id TEXT PRIMARY KEY,
+    canonical TEXT NOT NULL,
+    copies INTEGER NOT NULL
+){without_rowid};
+CREATE INDEX statement_groups_canonical ON statement_groups(canonical);
+CREATE TABLE link_copies (
+    statement_id TEXT PRIMARY KEY,
+    group_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    matched TEXT,
+    evidence TEXT NOT NULL,
+    exact_key TEXT NOT NULL,
+    seen TEXT NOT NULL,
+    own_site INTEGER NOT NULL,
+    words INTEGER NOT NULL,
+    minhash {blob} NOT NULL
+){without_rowid};
+CREATE INDEX link_copies_group ON link_copies(group_id);
+CREATE INDEX link_copies_exact ON link_copies(exact_key);
+-- MinHash LSH buckets: band number and the band's hash values, as datasketch lays them out
+CREATE TABLE link_buckets (
+    bucket {blob} NOT NULL,
+    statement_id TEXT NOT NULL,
+    PRIMARY KEY (bucket, statement_id)
+){without_rowid};
+CREATE INDEX link_buckets_statement ON link_buckets(statement_id);
+CREATE TABLE translations (
+    group_id TEXT NOT NULL,
+    other_group TEXT NOT NULL,
+    language TEXT,
+    confidence {real} NOT NULL,
+    evidence TEXT NOT NULL,
+    PRIMARY KEY (group_id, other_group)
+){without_rowid};
+"""
+"""The link tables; `{blob}`, `{real}` and `{without_rowid}` name each backend's own."""
+OTHER_COPIES = (
+    "SELECT c.statement_id FROM link_copies c JOIN statement_groups g ON g.id = c.group_id"
+    " WHERE g.canonical <> c.statement_id"
+)
+"""Copies that are not their statement's canonical copy (left out unless `copies:all`)."""
+_UPSERT_COPY = (
+    "INSERT INTO link_copies (statement_id, group_id, kind, matched, evidence, exact_key,"
+    " seen, own_site, words, minhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (statement_id) DO UPDATE SET group_id = excluded.group_id,"
+    " kind = excluded.kind, matched = excluded.matched, evidence = excluded.evidence,"
+    " exact_key = excluded.exact_key, seen = excluded.seen, own_site = excluded.own_site,"
+    " words = excluded.words, minhash = excluded.minhash"
+)
+_ADD_BUCKET = "INSERT INTO link_buckets (bucket, statement_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+
+
+class LinkTables(SqlTables):
+    """Mixed into each store: the `LinkStore` protocol."""
+
+    def copy_with_key(self, exact_key: str) -> str | None:
+        """The first linked copy whose words are exactly these."""
+        row = self._db().one(
+            "SELECT statement_id FROM link_copies WHERE exact_key = ?"
+            " ORDER BY seen, statement_id LIMIT 1",
+            (exact_key,),
+        )
+        return None if row is None else str(row["statement_id"])
+
+    def link_candidates(self, buckets: Sequence[bytes]) -> list[tuple[str, bytes]]:
+        """Copies sharing an LSH bucket, with their MinHash values."""
+        if not buckets:
+            return []
+        rows = self._db().all(
+            "SELECT DISTINCT c.statement_id, c.minhash FROM link_buckets b JOIN link_copies c"
+            " ON c.statement_id = b.statement_id"
+            f" WHERE b.bucket IN ({self.dialect.marks(len(buckets))})",
+            tuple(buckets),
+        )
+        return [(str(r["statement_id"]), bytes(r["minhash"])) for r in rows]
+
+    def add_buckets(self, statement_id: str, buckets: Sequence[bytes]) -> None:
+        """Add more LSH buckets of a copy (those of its language-independent facts)."""
+        with self._writing() as db:
+            db.executemany(_ADD_BUCKET, [(bucket, statement_id) for bucket in buckets])
+
+    def bucket_members(self, buckets: Sequence[bytes]) -> list[str]:
+        """Copies in any of these LSH buckets."""
+        if not buckets:
+            return []
+        rows = self._db().all(
+            "SELECT DISTINCT statement_id FROM link_buckets"
+            f" WHERE bucket IN ({self.dialect.marks(len(buckets))}) ORDER BY statement_id",
+            tuple(buckets),
+        )
+        return [str(r["statement_id"]) for r in rows]
+
+    def get_copy(self, statement_id: str) -> CopyLink | None:
+        row = self._db().one("SELECT * FROM link_copies WHERE statement_id = ?", (statement_id,))
+        return None if row is None else _copy(row)
+
+    def put_copy(self, link: CopyLink, minhash: bytes, buckets: Sequence[bytes]) -> None:
+        """Store a copy's link and LSH buckets, and its statement's canonical copy."""
+        with self._writing() as db:
+            old = db.one(
+                "SELECT group_id FROM link_copies WHERE statement_id = ?" + self.dialect.for_update,
+                (link.statement_id,),
+            )
+            db.execute("DELETE FROM link_buckets WHERE statement_id = ?", (link.statement_id,))
+            db.execute(
+                _UPSERT_COPY,
+                (link.statement_id, link.group_id, link.kind, link.matched, link.evidence,
+                 link.exact_key, link.seen, int(link.own_site), link.words, minhash),
+            )  # fmt: skip
+            db.executemany(_ADD_BUCKET, [(bucket, link.statement_id) for bucket in buckets])
+            _refresh_group(db, link.group_id)
+            if old is not None and old["group_id"] != link.group_id:
+                _refresh_group(db, str(old["group_id"]))
+
+    def copies(self, group_id: str) -> list[CopyLink]:
+        """The copies of a statement, the canonical one first."""
+        rows = self._db().all(
+            "SELECT * FROM link_copies WHERE group_id = ?"
+            " ORDER BY own_site DESC, seen, statement_id",
+            (group_id,),
+        )
+        return [_copy(r) for r in rows]
+
+    def put_translation(self, translation: Translation) -> None:
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO translations (group_id, other_group, language, confidence, evidence)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, other_group) DO UPDATE SET"
+                " language = excluded.language, confidence = excluded.confidence,"
+                " evidence = excluded.evidence",
+                (
+                    translation.group_id,
+                    translation.other_group,
+                    translation.language,
+                    translation.confidence,
+                    translation.evidence,
+                ),
+            )
+
+    def translations(self, group_id: str) -> list[Translation]:
+        rows = self._db().all(
+            "SELECT * FROM translations WHERE group_id = ? ORDER BY confidence DESC, other_group",
+            (group_id,),
+        )
+        return [
+            Translation(
+                r["group_id"], r["other_group"], r["language"], r["confidence"], r["evidence"]
+            )
+            for r in rows
+        ]
+
+    def link_order(self) -> list[tuple[str, str]]:
+        """(statement id, first captured) of every statement, in the order `relink` links."""
+        rows = self._db().all(
+            "SELECT statement_id, min(fetched_at) AS seen FROM versions"
+            " GROUP BY statement_id ORDER BY seen, statement_id"
+        )
+        return [(str(r["statement_id"]), str(r["seen"])) for r in rows]
+
+    def clear_links(self) -> None:
+        with self._writing() as db:
+            clear_links(db)
+
+
+def hit_links(db: Db, ids: Sequence[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """How many copies each statement has, and the languages of its translations."""
+    if not ids:
+        return {}
+    rows = db.all(
+        "SELECT c.statement_id, g.copies, t.language FROM link_copies c"
+        " JOIN statement_groups g ON g.id = c.group_id"
+        " LEFT JOIN translations t ON t.group_id = c.group_id"
+        f" WHERE c.statement_id IN ({db.dialect.marks(len(ids))})",
+        tuple(ids),
+    )
+    copies: dict[str, int] = {}
+    languages: dict[str, set[str]] = {}
+    for row in rows:
+        copies[row["statement_id"]] = int(row["copies"])
+        found = languages.setdefault(row["statement_id"], set())
+        if row["language"]:
+            found.add(row["language"])
+    return {key: (count, tuple(sorted(languages[key]))) for key, count in copies.items()}
+
+
+def clear_links(db: Db) -> None:
+    """Delete every link, in the caller's transaction."""
+    for table in LINK_TABLES:
+        db.execute(f"DELETE FROM {table}")
+
+
+def _refresh_group(db: Db, group_id: str) -> None:
+    row = db.one(
+        "SELECT statement_id, count(*) OVER () AS n FROM link_copies WHERE group_id = ?"
+        " ORDER BY own_site DESC, seen, statement_id LIMIT 1",
+        (group_id,),
+    )
+    if row is None:
+        db.execute("DELETE FROM statement_groups WHERE id = ?", (group_id,))
+        return
+    db.execute(
+        "INSERT INTO statement_groups (id, canonical, copies) VALUES (?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET canonical = excluded.canonical,"
+        " copies = excluded.copies",
+        (group_id, row["statement_id"], row["n"]),
+    )
+
+
+def _copy(row: Row) -> CopyLink:
+    return CopyLink(
+        statement_id=row["statement_id"],
+        group_id=row["group_id"],
+        kind=row["kind"],
+        matched=row["matched"],
+        evidence=row["evidence"],
+        exact_key=row["exact_key"],
+        seen=row["seen"],
+        own_site=bool(row["own_site"]),
+        words=row["words"],
+    )
