@@ -1,6 +1,9 @@
 """Geoparsing misses on TR-News and GeoWebNews, grouped by cause, with counts.
 
 Run: PYTHONPATH=src .venv/bin/python bench/geo_misses.py [--shared ../shared] [--show CAUSE]
+     [--part dev|held-out]
+Only the development two-thirds of each set by default: write rules from their misses, and
+leave the held-out third (`bench/enrich.py` reports it apart) to measure them.
 Each gold toponym farther than 161 km from the place given for its span is a miss of one cause:
 - `country/state point`: a country or state of the right country, placed at another point;
 - `wrong candidate (right one known)`: another feature of the name lies within 161 km;
@@ -16,7 +19,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
-from enrich import read_gwn, read_trnews
+from enrich import geo_parts
 
 from communique.enrich.entities import entities_of
 from communique.enrich.gazetteer import Feature, Gazetteer, distance_km
@@ -63,16 +66,14 @@ def located(text: str) -> tuple[list[Span], list[Feature | None]]:
     return resolve_spans(text, entities, tuple(countries_of(entities)))
 
 
-def classify(shared: Path, show: str | None) -> dict[str, Counter[str]]:
+def classify(shared: Path, show: str | None, part: str = "dev") -> dict[str, Counter[str]]:
     gazetteer = Gazetteer.load()
     nearest = NearestTown(gazetteer)
     tables: dict[str, Counter[str]] = {}
-    for name, reader, path in (
-        ("TR-News", read_trnews, shared / "gold" / "geo" / "TR-News.xml"),
-        ("GeoWebNews", read_gwn, shared / "gold" / "geo" / "GWN.xml"),
-    ):
+    for name, (dev, held_out) in geo_parts(shared).items():
         counts: Counter[str] = Counter()
-        for text, gold in reader(path):
+        for article in dev if part == "dev" else held_out:
+            text, gold = article.text, article.gold
             spans, features = located(text)
             resolved = [(s, f) for s, f in zip(spans, features, strict=True) if f is not None]
             places = [(s, f) for s, f in outermost(resolved)]
@@ -129,8 +130,9 @@ def main() -> None:
         "--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared"
     )
     parser.add_argument("--show", help="print the misses whose cause contains this text")
+    parser.add_argument("--part", choices=("dev", "held-out"), default="dev")
     args = parser.parse_args()
-    tables = classify(args.shared, args.show)
+    tables = classify(args.shared, args.show, args.part)
     print(f"{'cause':40}" + "".join(f"{name:>12}" for name in tables))
     for cause in ("toponyms", "right", *CAUSES):
         print(f"{cause:40}" + "".join(f"{counts[cause]:>12}" for counts in tables.values()))

@@ -1,8 +1,10 @@
-"""List a time tagger's misses on TimeBank, grouped by kind, to find the largest classes.
+"""List a time tagger's misses on a TimeML set, grouped by kind, to find the largest classes.
 
 Run: .venv/bin/python bench/timebank_misses.py [--shared ../shared] [--tagger rules|heideltime]
-     [--kind missed|spurious|wrong] [--json out.json]
-Kinds, scored as in `bench/enrich.py` (each file's creation time, relaxed spans): `missed`, gold
+     [--set "TimeBank tuning half"] [--kind missed|spurious|wrong] [--json out.json]
+Write rules from the misses of the TimeBank tuning half only (the default set): the test half,
+TE3-platinum and WikiWars measure whether they generalise (`bench/timex.py`).
+Kinds, scored as in `bench/timex.py` (each file's creation time, relaxed spans): `missed`, gold
 expressions no prediction overlaps (recall); `spurious`, predictions overlapping no gold
 expression (precision); `wrong`, gold expressions found with no overlapping prediction of the
 gold value (value accuracy). Each line shows the gold value, the surface, the predictions and
@@ -16,7 +18,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from enrich import read_timebank
+from timex import gold_sets, read_timeml
 
 from communique.enrich.times import TAGGERS, tag_times
 
@@ -25,7 +27,8 @@ def misses(files: list[Path], tagger: str) -> list[dict[str, object]]:
     """One record per missed, spurious or wrong expression of `files`."""
     found: list[dict[str, object]] = []
     for path in files:
-        text, dct, gold = read_timebank(path)
+        doc = read_timeml(path)
+        text, dct, gold = doc.text, doc.dct, doc.gold
         predicted = tag_times(text, "en", dct, tagger)
         for start, end, value in gold:
             overlapping = [t for t in predicted if t.start < end and start < t.end]
@@ -63,11 +66,11 @@ def main() -> None:
         "--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared"
     )
     parser.add_argument("--tagger", choices=TAGGERS, default="auto")
+    parser.add_argument("--set", default="TimeBank tuning half", help="a set of bench/timex.py")
     parser.add_argument("--kind", choices=("missed", "spurious", "wrong"))
     parser.add_argument("--json", type=Path, help="write every record to this file")
     args = parser.parse_args()
-    files = sorted((args.shared / "gold" / "temporal" / "TimeBank").glob("*.tml"))
-    records = misses(files, args.tagger)
+    records = misses(gold_sets(args.shared)[args.set], args.tagger)
     if args.json:
         args.json.write_text(json.dumps(records, indent=1), encoding="utf-8")
     print(Counter(str(r["kind"]) for r in records))
