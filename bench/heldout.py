@@ -1,7 +1,7 @@
 """Held-out parts of the gold sets: documents split by a fixed seed, never by hand.
 
-A document goes to a part by the hash of the seed and its name, so the split does not depend
-on the order of the files and adding a document moves no other. Rules are written from the
+Documents are ranked by the hash of the seed and their name and cut into parts of equal size,
+so the split does not depend on the order of the files or on the machine. Rules are written from the
 misses of the development part only; the held-out part is only measured.
 
 Example:

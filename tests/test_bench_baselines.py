@@ -46,6 +46,18 @@ def test_a_bench_prints_its_change_against_the_saved_baseline(baselines: ModuleT
 
 
 def test_every_bench_reports_against_the_baseline() -> None:
-    for name in ("core", "crawl", "enrich", "extraction"):
+    for name in ("core", "crawl", "enrich", "extraction", "timex"):
         source = (BENCH / f"{name}.py").read_text()
         assert "baselines.report(" in source and "baselines.add_argument(" in source, name
+
+
+def test_held_out_parts_are_fixed_by_the_seed_not_by_the_order() -> None:
+    spec = importlib.util.spec_from_file_location("heldout", BENCH / "heldout.py")
+    assert spec is not None and spec.loader is not None
+    heldout = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(heldout)
+    names = [f"APW19980{i:03d}.tml" for i in range(100)]
+    dev, held_out = heldout.thirds(names)
+    assert (len(dev), len(held_out)) == (67, 33)
+    assert sorted(dev + held_out) == names
+    assert heldout.thirds(list(reversed(names)))[1] == held_out
