@@ -9,8 +9,11 @@ of two items written from one template about different events).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from typing import Any, Protocol
 
 import numpy as np
@@ -19,7 +22,7 @@ from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from communique.link.text import exact_key, is_name, is_number, shingle_hashes, words
+from communique.link.text import exact_key, folded_words, is_name, is_number, shingle_hashes, words
 
 NUM_PERM = 64
 BANDS, ROWS = 20, 3
@@ -63,25 +66,10 @@ def _permutations() -> npt.NDArray[np.uint32]:
 
 def _minhash(hashes: npt.NDArray[np.uint32]) -> MinHash:
     perms = _permutations()
-    m = MinHash(num_perm=NUM_PERM, scheme="affine32", hashfunc=_same, permutations=perms)
+    m = MinHash(num_perm=NUM_PERM, scheme="affine32", hashfunc=int, permutations=perms)
     if len(hashes):
-        m.update_batch(hashes)
+        m.update_batch(hashes.tolist())  # Python ints: `int` hashes each as itself, fast
     return m
-
-
-def _same(value: int) -> int:
-    return value
-
-
-@dataclass(frozen=True)
-class _Sketch:
-    """A MinHash's values as `MinHashLSH` reads them (no MinHash built per look-up)."""
-
-    hashvalues: npt.NDArray[np.uint32]
-    scheme: str = "affine32"
-
-    def __len__(self) -> int:
-        return len(self.hashvalues)
 
 
 def minhash_of(hashes: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
@@ -98,10 +86,35 @@ def signature(text: str) -> Signature:
         >>> a.exact == b.exact
         True
     """
-    folded = words(text).folded
+    folded = folded_words(text)
     hashes = shingle_hashes(folded)
     values = _minhash(hashes).hashvalues.astype(np.uint32)
     return Signature(exact_key(folded), values, len(folded))
+
+
+def signatures(texts: Iterable[str], processes: int = 0, batch: int = 4096) -> Iterator[Signature]:
+    """The signatures of many texts in order, made by `processes` worker processes (0: here).
+
+    Workers sign one batch while the caller consumes the one before, so that linking
+    (one process) and signing (the other cores) overlap; at most two batches are held.
+
+    Example:
+        >>> [s.words for s in signatures(["One two three.", "Four five."])]
+        [3, 2]
+    """
+    if processes < 1:
+        yield from map(signature, texts)
+        return
+    source = iter(texts)
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pending: AsyncResult[list[Signature]] | None = None
+        while chunk := list(itertools.islice(source, batch)):
+            job = pool.map_async(signature, chunk, chunksize=max(1, batch // (4 * processes)))
+            if pending is not None:
+                yield from pending.get()
+            pending = job
+        if pending is not None:
+            yield from pending.get()
 
 
 @dataclass(frozen=True)
@@ -250,8 +263,89 @@ def find_copy(item: str, sig: Signature, index: Index, text_of: TextOf) -> Link 
     return None
 
 
+class Buckets:
+    """The LSH buckets of many MinHashes in compact arrays (datasketch's band layout).
+
+    Each band of a MinHash (`_layout().hashranges`) becomes one 64-bit key; keys live in a
+    few sorted runs of arrays with the row of their MinHash (12 bytes a band, no Python
+    object per bucket). New keys wait in a small dict, then become a run; runs of similar
+    size are merged (a log-structured merge), so that a look-up reads a few runs.
+
+    Example:
+        >>> b = Buckets()
+        >>> b.insert(0, minhash_of(np.arange(50, dtype=np.uint32)))
+        >>> b.query(minhash_of(np.arange(50, dtype=np.uint32))).tolist()
+        [0]
+    """
+
+    PENDING = 100_000
+    """Keys kept in the dict before they become a sorted run."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]] = []
+        self.pending: dict[int, list[int]] = {}
+
+    def insert(self, row: int, minhash: npt.NDArray[np.uint32]) -> None:
+        """Put the MinHash of `row` in its buckets."""
+        for key in band_keys(minhash).tolist():
+            self.pending.setdefault(key, []).append(row)
+        if len(self.pending) >= self.PENDING:
+            self._flush()
+
+    def query(self, minhash: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+        """The rows sharing at least one bucket with `minhash`, in increasing order."""
+        keys = band_keys(minhash)
+        found: list[npt.NDArray[np.uint32]] = []
+        for run_keys, run_rows in self.runs:
+            left = np.searchsorted(run_keys, keys, side="left")
+            right = np.searchsorted(run_keys, keys, side="right")
+            found.extend(
+                run_rows[a:b] for a, b in zip(left.tolist(), right.tolist(), strict=True) if b > a
+            )
+        extra = [row for key in keys.tolist() for row in self.pending.get(key, ())]
+        if extra:
+            found.append(np.array(extra, dtype=np.uint32))
+        if not found:
+            return np.zeros(0, dtype=np.uint32)
+        return np.unique(np.concatenate(found))
+
+    def _flush(self) -> None:
+        count = sum(len(rows) for rows in self.pending.values())
+        keys = np.fromiter(
+            (key for key, rows in self.pending.items() for _ in rows), np.uint64, count
+        )
+        rows = np.fromiter(
+            (row for found in self.pending.values() for row in found), np.uint32, count
+        )
+        self.pending = {}
+        order = np.argsort(keys, kind="stable")
+        self.runs.append((keys[order], rows[order]))
+        while len(self.runs) > 1 and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0]):
+            (keys_a, rows_a), (keys_b, rows_b) = self.runs.pop(-2), self.runs.pop()
+            keys, rows = np.concatenate((keys_a, keys_b)), np.concatenate((rows_a, rows_b))
+            order = np.argsort(keys, kind="stable")
+            self.runs.append((keys[order], rows[order]))
+
+
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys(minhash: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint64]:
+    """One 64-bit key per LSH band of a MinHash (band number and values mixed)."""
+    bands = minhash[: BANDS * ROWS].reshape(BANDS, ROWS).astype(np.uint64)
+    mixed = np.arange(1, BANDS + 1, dtype=np.uint64) * _BAND_MIX
+    with np.errstate(over="ignore"):
+        for column in range(ROWS):
+            mixed = (mixed ^ bands[:, column]) * _BAND_MIX
+            mixed ^= mixed >> np.uint64(31)
+    return mixed
+
+
 class Linker:
     """Links texts one at a time to the statements already linked (deterministic by order).
+
+    Kept compact for archives of millions: MinHashes in blocks of one array, buckets in
+    `Buckets`.
 
     Example:
         >>> texts = {"a": "Statement on the talks held in Baku on 8 November 2024 " * 3,
@@ -263,12 +357,16 @@ class Linker:
         'republication'
     """
 
+    BLOCK = 1 << 16
+    """MinHashes a block holds."""
+
     def __init__(self, text_of: TextOf) -> None:
         self.text_of = text_of
-        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
+        self.buckets = Buckets()
         self.groups: dict[str, str] = {}
         self.by_exact: dict[str, str] = {}
-        self.minhashes: dict[str, npt.NDArray[np.uint32]] = {}
+        self.indexed: list[str] = []
+        self.blocks: list[npt.NDArray[np.uint32]] = []
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -277,8 +375,12 @@ class Linker:
         return self.by_exact.get(key)
 
     def candidates(self, sig: Signature) -> list[tuple[str, npt.NDArray[np.uint32]]]:
-        found = self.lsh.query(_Sketch(sig.minhash))
-        return [(key, self.minhashes[key]) for key in found]
+        rows = self.buckets.query(sig.minhash).tolist()
+        return [(self.indexed[row], self._minhash(row)) for row in rows]
+
+    def _minhash(self, row: int) -> npt.NDArray[np.uint32]:
+        values: npt.NDArray[np.uint32] = self.blocks[row // self.BLOCK][row % self.BLOCK]
+        return values
 
     def group(self, item: str) -> str:
         return self.groups[item]
@@ -290,9 +392,16 @@ class Linker:
         if link is None or link.kind != "exact":
             self.by_exact.setdefault(sig.exact, item)
             if sig.words >= MIN_WORDS:
-                self.minhashes[item] = sig.minhash
-                self.lsh.insert(item, _Sketch(sig.minhash), check_duplication=False)
+                self._index(item, sig.minhash)
         return link
+
+    def _index(self, item: str, minhash: npt.NDArray[np.uint32]) -> None:
+        row = len(self.indexed)
+        if row % self.BLOCK == 0:
+            self.blocks.append(np.zeros((self.BLOCK, NUM_PERM), dtype=np.uint32))
+        self.blocks[-1][row % self.BLOCK] = minhash
+        self.indexed.append(item)
+        self.buckets.insert(row, minhash)
 
 
 def _estimate(a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32]) -> float:

@@ -20,6 +20,7 @@ SHINGLE = 3
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DIGIT = re.compile(r"\d")
+_NOT_WORD = re.compile(r"[^\w ]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,22 @@ def words(text: str) -> Words:
     if len(folded) != len(written):  # a letter whose folded form splits words
         folded = tuple(w.casefold() for w in written)
     return Words(written, folded)
+
+
+def folded_words(text: str) -> tuple[str, ...]:
+    """The folded words of `text` alone (as `words(text).folded`, one regex pass mostly).
+
+    Example:
+        >>> folded_words("İstanbul, the  Minister") == words("İstanbul, the  Minister").folded
+        True
+    """
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    written = _WORD.findall(text)
+    joined = " ".join(written).casefold()
+    if _NOT_WORD.search(joined):  # a letter whose folded form splits words
+        return words(text).folded
+    return tuple(joined.split(" ")) if written else ()
 
 
 def exact_key(folded: tuple[str, ...]) -> str:
