@@ -12,11 +12,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
-
-from communique.store.rows import Row
+from typing import Any, ClassVar, Protocol
 
 _QUOTED = re.compile(r"('(?:[^']|'')*')")
+
+
+class Row(Protocol):
+    """A database row read by column name: `sqlite3.Row`, or a dict from psycopg."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class Dialect:
     """Appended to a SELECT that reads a row the same transaction then rewrites."""
     json_field: str
     """A top-level field of a JSON text column: `{0}` the column, `{1}` the field."""
+    frontier_order: str
+    """The column that orders a crawl frontier's rows as they were added."""
 
     def sql(self, text: str) -> str:
         """`text` (written with `?` placeholders) in this dialect.
@@ -52,15 +58,25 @@ class Dialect:
         return ", ".join(["?"] * count)
 
 
-SQLITE = Dialect("sqlite", "?", "BLOB", "REAL", "INTEGER", "", "json_extract({0}, '$.{1}')")
+SQLITE = Dialect(
+    name="sqlite",
+    placeholder="?",
+    blob="BLOB",
+    real="REAL",
+    bigint="INTEGER",
+    for_update="",
+    json_field="json_extract({0}, '$.{1}')",
+    frontier_order="rowid",
+)
 POSTGRES = Dialect(
-    "postgresql",
-    "%s",
-    "BYTEA",
-    "DOUBLE PRECISION",
-    "BIGINT",
-    " FOR UPDATE",
-    "({0})::json ->> '{1}'",
+    name="postgresql",
+    placeholder="%s",
+    blob="BYTEA",
+    real="DOUBLE PRECISION",
+    bigint="BIGINT",
+    for_update=" FOR UPDATE",
+    json_field="({0})::json ->> '{1}'",
+    frontier_order="seq",
 )
 
 

@@ -11,8 +11,7 @@ import json
 from typing import Any
 
 from communique.query import Query
-from communique.store.dialect import Db, SqlTables
-from communique.store.rows import Row
+from communique.store.dialect import Db, Row, SqlTables
 
 
 class ExploreTables(SqlTables):

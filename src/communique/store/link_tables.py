@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from communique.model import CopyLink, Translation
-from communique.store.dialect import Db, SqlTables
-from communique.store.rows import Row
+from communique.store.dialect import Db, Row, SqlTables
 
 LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "translations")
 LINK_SCHEMA = """

@@ -30,18 +30,18 @@ from communique.model import (
 )
 from communique.query import Query
 from communique.store.base import Batch, redacted
+from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import POSTGRES, Db
 from communique.store.explore_tables import ExploreTables
 from communique.store.link_tables import LinkTables, clear_links
-from communique.store.postgres_crawl import PgCrawlTables
 from communique.store.postgres_schema import migrate, text_config
 from communique.store.postgres_search import PgSearch, title_phrase_query
 from communique.store.postgres_transfer import PgTransfer
 from communique.store.rows import (
     _META_COLUMNS,
     capture_from_row,
-    capture_values,
     failure_from_row,
+    insert_capture,
     statement_from_row,
     statement_values,
 )
@@ -71,7 +71,7 @@ SELECT_STATEMENTS = (
 
 
 class PostgresStore(
-    PgCrawlTables, PgTransfer, SavedSearchTables, VectorTables, LinkTables, ExploreTables
+    CrawlTables, PgTransfer, SavedSearchTables, VectorTables, LinkTables, ExploreTables
 ):
     _placeholder = "%s"
     dialect = POSTGRES
@@ -146,7 +146,7 @@ class PostgresStore(
 
     def put_capture(self, capture: Capture, body: bytes) -> bool:
         with self._write() as conn:
-            return insert_capture(conn, capture, body)
+            return insert_capture(Db(conn, POSTGRES), capture, body)
 
     def has_capture(self, capture_id: str) -> bool:
         row = self._conn().execute("SELECT 1 FROM captures WHERE id = %s", (capture_id,))
@@ -464,21 +464,6 @@ def _clear_derived(conn: Conn) -> None:
     conn.execute("DELETE FROM statement_vectors")
     for table in ENRICH_TABLES:
         conn.execute(f"DELETE FROM {table}")
-
-
-def insert_capture(conn: Conn, capture: Capture, body: bytes) -> bool:
-    """Insert a capture and its compressed blob inside the caller's transaction; False if known."""
-    conn.execute(
-        "INSERT INTO blobs (sha256, size, zbody) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-        (capture.sha256, len(body), zlib.compress(body, 6)),
-    )
-    inserted = conn.execute(
-        "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at, status,"
-        " headers, origin, source) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (id) DO NOTHING",
-        capture_values(capture),
-    )
-    return inserted.rowcount == 1
 
 
 def write_enrichment(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import zlib
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from communique.model import Capture, DatePrecision, DocType, ExtractionFailure, Statement
+from communique.store.dialect import Db, Row
 
 _META_COLUMNS = (
     "url",
@@ -41,12 +41,6 @@ UPSERT_TEXT = (
     " ON CONFLICT (rowid) DO UPDATE SET title = excluded.title, text = excluded.text"
     " WHERE title != excluded.title OR text != excluded.text"
 )
-
-
-class Row(Protocol):
-    """A database row read by column name: `sqlite3.Row`, or a dict from psycopg."""
-
-    def __getitem__(self, key: str, /) -> Any: ...
 
 
 SELECT_STATEMENTS = (
@@ -149,17 +143,18 @@ def failure_from_row(row: Row) -> ExtractionFailure:
     )
 
 
-def insert_capture(conn: sqlite3.Connection, capture: Capture, body: bytes) -> bool:
+def insert_capture(db: Db, capture: Capture, body: bytes) -> bool:
     """Insert a capture and its compressed blob inside the caller's transaction; False if known."""
-    if conn.execute("SELECT 1 FROM captures WHERE id = ?", (capture.id,)).fetchone():
+    if db.one("SELECT 1 AS known FROM captures WHERE id = ?", (capture.id,)):
         return False
-    conn.execute(
-        "INSERT OR IGNORE INTO blobs (sha256, size, zbody) VALUES (?, ?, ?)",
+    db.execute(
+        "INSERT INTO blobs (sha256, size, zbody) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         (capture.sha256, len(body), zlib.compress(body, 6)),
     )
-    conn.execute(
+    inserted = db.execute(
         "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at, status,"
-        " headers, origin, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " headers, origin, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO NOTHING",
         capture_values(capture),
     )
-    return True
+    return bool(inserted.rowcount == 1)

@@ -29,6 +29,7 @@ from communique.model import (
 )
 from communique.query import Query
 from communique.store.base import Batch
+from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import SQLITE, Db
 from communique.store.explore_tables import ExploreTables
 from communique.store.link_tables import LinkTables, clear_links
@@ -46,7 +47,6 @@ from communique.store.rows import (
 )
 from communique.store.saved import SavedSearchTables
 from communique.store.search_index import Interval
-from communique.store.sqlite_crawl import SqliteCrawlTables
 from communique.store.sqlite_enrich import (
     ENRICH_TABLES,
     read_enrichment,
@@ -58,7 +58,7 @@ from communique.store.vectors import VectorTables
 
 
 class SqliteStore(
-    SqliteCrawlTables,
+    CrawlTables,
     SqliteTransfer,
     SavedSearchTables,
     LinkTables,
@@ -200,7 +200,7 @@ class SqliteStore(
 
     def put_capture(self, capture: Capture, body: bytes) -> bool:
         with self._write() as conn:
-            return insert_capture(conn, capture, body)
+            return insert_capture(Db(conn, SQLITE), capture, body)
 
     def has_capture(self, capture_id: str) -> bool:
         row = self._conn().execute("SELECT 1 FROM captures WHERE id = ?", (capture_id,))

@@ -1,13 +1,11 @@
-"""Crawl tables of the PostgreSQL store: runs, the frontier, URL validators, changes, versions."""
+"""Crawl tables of both backends: runs, the frontier, URL validators, changes, versions."""
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from communique.model import (
@@ -19,26 +17,26 @@ from communique.model import (
     UrlState,
     Version,
 )
-from communique.store.rows import capture_from_row
-from communique.store.sqlite_crawl import _COUNTS, _COUNTS_MORE, PRIORITY
+from communique.store.dialect import Row, SqlTables
+from communique.store.rows import capture_from_row, insert_capture
 
-if TYPE_CHECKING:
-    from communique.store.postgres import Conn
+PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.LISTING: 0, UrlKind.PAGE: 1}
+"""Lower first: feeds, sitemaps and listings find new statements before known pages are
+revisited. A listing's next page is held until the items of the page before it are done."""
+_COUNTS = ("fetched", "not_modified", "bytes", "statements", "new_statements", "edited")
+_COUNTS_MORE = ("removed", "no_text")
 
 
-class PgCrawlTables:
-    """Mixed into `PostgresStore`: the crawl half of the `Store` protocol."""
-
-    _conn: Callable[[], Conn]
-    _write: Callable[[], AbstractContextManager[Conn]]
+class CrawlTables(SqlTables):
+    """Mixed into each store: the crawl half of the `Store` protocol."""
 
     # runs
 
     def start_run(self, source: str, since: date | None) -> CrawlRun:
         """The unfinished run of `source` (a crawl that was killed), or a new one."""
-        with self._write() as conn:
+        with self._writing() as conn:
             row = conn.execute(
-                "SELECT * FROM crawl_runs WHERE source = %s AND finished_at IS NULL"
+                "SELECT * FROM crawl_runs WHERE source = ? AND finished_at IS NULL"
                 " ORDER BY id DESC LIMIT 1",
                 (source,),
             ).fetchone()
@@ -46,8 +44,7 @@ class PgCrawlTables:
                 return _run_from_row(row)
             started = datetime.now(UTC)
             inserted = conn.execute(
-                "INSERT INTO crawl_runs (source, started_at, since) VALUES (%s, %s, %s)"
-                " RETURNING id",
+                "INSERT INTO crawl_runs (source, started_at, since) VALUES (?, ?, ?) RETURNING id",
                 (source, started.isoformat(), since.isoformat() if since else None),
             ).fetchone()
             run_id = int(inserted["id"]) if inserted else 0
@@ -56,9 +53,9 @@ class PgCrawlTables:
     def save_run(self, run: CrawlRun) -> None:
         counts = {name: getattr(run, name) for name in (*_COUNTS, *_COUNTS_MORE)}
         counts["errors"] = run.errors
-        with self._write() as conn:
+        with self._writing() as conn:
             conn.execute(
-                "UPDATE crawl_runs SET counts = %s, finished_at = %s WHERE id = %s",
+                "UPDATE crawl_runs SET counts = ?, finished_at = ? WHERE id = ?",
                 (
                     json.dumps(counts),
                     run.finished_at.isoformat() if run.finished_at else None,
@@ -66,16 +63,14 @@ class PgCrawlTables:
                 ),
             )
             if run.finished_at is not None:
-                conn.execute("DELETE FROM frontier WHERE run_id = %s", (run.id,))
+                conn.execute("DELETE FROM frontier WHERE run_id = ?", (run.id,))
 
     def runs(self, source: str | None = None, limit: int = 50) -> list[CrawlRun]:
         """The latest crawl runs, newest first."""
-        where, params = ("WHERE source = %s", [source]) if source else ("", [])
+        where, params = ("WHERE source = ?", [source]) if source else ("", [])
         rows = (
-            self._conn()
-            .execute(
-                f"SELECT * FROM crawl_runs {where} ORDER BY id DESC LIMIT %s", [*params, limit]
-            )
+            self._db()
+            .execute(f"SELECT * FROM crawl_runs {where} ORDER BY id DESC LIMIT ?", [*params, limit])
             .fetchall()
         )
         return [_run_from_row(r) for r in rows]
@@ -85,11 +80,11 @@ class PgCrawlTables:
     def enqueue(self, run_id: int, entries: Iterable[FrontierEntry]) -> int:
         """Add entries not yet in the run's frontier; returns how many were new."""
         added = 0
-        with self._write() as conn:
+        with self._writing() as conn:
             for entry in entries:
                 cursor = conn.execute(
                     "INSERT INTO frontier (run_id, url, host, kind, priority, parent,"
-                    " depth, state) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                    " depth, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT DO NOTHING",
                     (
                         run_id,
@@ -106,7 +101,7 @@ class PgCrawlTables:
                     added += 1
                 elif entry.parent is not None:
                     conn.execute(
-                        "UPDATE frontier SET parent = %s WHERE run_id = %s AND url = %s"
+                        "UPDATE frontier SET parent = ? WHERE run_id = ? AND url = ?"
                         " AND parent IS NULL",
                         (entry.parent, run_id, entry.url),
                     )
@@ -114,12 +109,12 @@ class PgCrawlTables:
 
     def next_entry(self, run_id: int) -> tuple[FrontierEntry, str | None] | None:
         """The next URL of a run to work on, and its capture id when it was already fetched."""
-        conn = self._conn()
+        conn = self._db()
         row = None
         for state in ("fetched", "pending"):  # two index range scans, no sort
             row = conn.execute(
-                "SELECT * FROM frontier WHERE run_id = %s AND state = %s"
-                " ORDER BY priority, seq LIMIT 1",
+                "SELECT * FROM frontier WHERE run_id = ? AND state = ?"
+                f" ORDER BY priority, {self.dialect.frontier_order} LIMIT 1",
                 (run_id, state),
             ).fetchone()
             if row is not None:
@@ -136,21 +131,19 @@ class PgCrawlTables:
         return entry, row["capture_id"]
 
     def frontier_counts(self, run_id: int) -> dict[str, int]:
-        rows = self._conn().execute(
-            "SELECT state, count(*) AS n FROM frontier WHERE run_id = %s GROUP BY state",
+        rows = self._db().execute(
+            "SELECT state, count(*) AS n FROM frontier WHERE run_id = ? GROUP BY state",
             (run_id,),
         )
         return {r["state"]: int(r["n"]) for r in rows}
 
     def put_fetched_capture(self, run_id: int, url: str, capture: Capture, body: bytes) -> bool:
         """Store a fetched capture and mark its frontier entry fetched, in one transaction."""
-        with self._write() as conn:
-            from communique.store.postgres import insert_capture
-
+        with self._writing() as conn:
             new = insert_capture(conn, capture, body)
             conn.execute(
-                "UPDATE frontier SET state = 'fetched', capture_id = %s"
-                " WHERE run_id = %s AND url = %s",
+                "UPDATE frontier SET state = 'fetched', capture_id = ?"
+                " WHERE run_id = ? AND url = ?",
                 (capture.id, run_id, url),
             )
             return new
@@ -163,10 +156,10 @@ class PgCrawlTables:
         error: str | None = None,
         published: date | None = None,
     ) -> None:
-        with self._write() as conn:
+        with self._writing() as conn:
             conn.execute(
-                "UPDATE frontier SET state = %s, error = %s, published = %s"
-                " WHERE run_id = %s AND url = %s",
+                "UPDATE frontier SET state = ?, error = ?, published = ?"
+                " WHERE run_id = ? AND url = ?",
                 (state, error, published.isoformat() if published else None, run_id, url),
             )
 
@@ -176,14 +169,14 @@ class PgCrawlTables:
         A held page whose parent listing's items are all done and all older than `since` is
         skipped: the backfill has gone far enough.
         """
-        conn = self._conn()
+        conn = self._db()
         held = conn.execute(
-            "SELECT url, parent FROM frontier WHERE run_id = %s AND state = 'held'", (run_id,)
+            "SELECT url, parent FROM frontier WHERE run_id = ? AND state = 'held'", (run_id,)
         ).fetchall()
         released = 0
         for row in held:
             children = conn.execute(
-                "SELECT state, published FROM frontier WHERE run_id = %s AND parent = %s"
+                "SELECT state, published FROM frontier WHERE run_id = ? AND parent = ?"
                 " AND kind = 'page'",
                 (run_id, row["parent"]),
             ).fetchall()
@@ -201,8 +194,8 @@ class PgCrawlTables:
 
     def get_url_state(self, source: str, url: str) -> UrlState | None:
         row = (
-            self._conn()
-            .execute("SELECT * FROM url_state WHERE source = %s AND url = %s", (source, url))
+            self._db()
+            .execute("SELECT * FROM url_state WHERE source = ? AND url = ?", (source, url))
             .fetchone()
         )
         if row is None:
@@ -219,10 +212,10 @@ class PgCrawlTables:
         )
 
     def put_url_state(self, state: UrlState) -> None:
-        with self._write() as conn:
+        with self._writing() as conn:
             conn.execute(
                 "INSERT INTO url_state (url, source, kind, etag, last_modified,"
-                " status, checked_at, removed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " status, checked_at, removed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (source, url) DO UPDATE SET kind = excluded.kind,"
                 " etag = excluded.etag, last_modified = excluded.last_modified,"
                 " status = excluded.status, checked_at = excluded.checked_at,"
@@ -241,8 +234,8 @@ class PgCrawlTables:
 
     def known_urls(self, source: str) -> list[tuple[str, UrlKind]]:
         """Every page URL of `source` fetched before and not removed, to revisit on a recrawl."""
-        rows = self._conn().execute(
-            "SELECT url, kind FROM url_state WHERE source = %s AND removed_at IS NULL"
+        rows = self._db().execute(
+            "SELECT url, kind FROM url_state WHERE source = ? AND removed_at IS NULL"
             " AND kind = 'page' ORDER BY url",
             (source,),
         )
@@ -250,9 +243,9 @@ class PgCrawlTables:
 
     def statements_at_url(self, url: str) -> list[str]:
         """Ids of the statements extracted from captures of `url`."""
-        rows = self._conn().execute(
+        rows = self._db().execute(
             "SELECT DISTINCT v.statement_id FROM versions v JOIN captures c ON c.id = v.capture_id"
-            " WHERE c.url = %s",
+            " WHERE c.url = ?",
             (url,),
         )
         return [r["statement_id"] for r in rows]
@@ -262,16 +255,16 @@ class PgCrawlTables:
     def get_robots(self, origin: str) -> tuple[str, datetime] | None:
         """The robots.txt last read for `origin` (empty when it had none), and when."""
         row = (
-            self._conn()
-            .execute("SELECT body, fetched_at FROM robots WHERE origin = %s", (origin,))
+            self._db()
+            .execute("SELECT body, fetched_at FROM robots WHERE origin = ?", (origin,))
             .fetchone()
         )
         return (row["body"], datetime.fromisoformat(row["fetched_at"])) if row else None
 
     def put_robots(self, origin: str, body: str, fetched_at: datetime) -> None:
-        with self._write() as conn:
+        with self._writing() as conn:
             conn.execute(
-                "INSERT INTO robots (origin, body, fetched_at) VALUES (%s, %s, %s)"
+                "INSERT INTO robots (origin, body, fetched_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (origin) DO UPDATE SET body = excluded.body,"
                 " fetched_at = excluded.fetched_at",
                 (origin, body, fetched_at.isoformat()),
@@ -280,10 +273,10 @@ class PgCrawlTables:
     # changes and versions
 
     def record_change(self, change: Change) -> None:
-        with self._write() as conn:
+        with self._writing() as conn:
             conn.execute(
                 "INSERT INTO changes (statement_id, url, kind, detected_at, source,"
-                " before_capture, after_capture) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                " before_capture, after_capture) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     change.statement_id,
                     change.url,
@@ -299,14 +292,14 @@ class PgCrawlTables:
         self, since: datetime | None = None, statement_id: str | None = None
     ) -> list[Change]:
         """Edits and removals detected at or after `since`, oldest first."""
-        where, params = ["TRUE"], []
+        where, params = ["1 = 1"], []
         if since is not None:
-            where.append("detected_at >= %s")
+            where.append("detected_at >= ?")
             params.append(since.isoformat())
         if statement_id is not None:
-            where.append("statement_id = %s")
+            where.append("statement_id = ?")
             params.append(statement_id)
-        rows = self._conn().execute(
+        rows = self._db().execute(
             f"SELECT * FROM changes WHERE {' AND '.join(where)} ORDER BY detected_at, id", params
         )
         return [
@@ -324,8 +317,8 @@ class PgCrawlTables:
 
     def versions(self, statement_id: str) -> list[Version]:
         """Every stored text of a statement, oldest first."""
-        rows = self._conn().execute(
-            "SELECT * FROM versions WHERE statement_id = %s ORDER BY fetched_at, capture_id",
+        rows = self._db().execute(
+            "SELECT * FROM versions WHERE statement_id = ? ORDER BY fetched_at, capture_id",
             (statement_id,),
         )
         return [
@@ -341,23 +334,23 @@ class PgCrawlTables:
 
     def no_text(self, source: str, limit: int = 100) -> list[tuple[str, str]]:
         """(URL, reason) of captures of `source` that yielded no statement."""
-        rows = self._conn().execute(
+        rows = self._db().execute(
             "SELECT f.url, f.reason FROM failures f JOIN captures c ON c.id = f.capture_id"
-            " WHERE c.source = %s ORDER BY f.at DESC LIMIT %s",
+            " WHERE c.source = ? ORDER BY f.at DESC LIMIT ?",
             (source, limit),
         )
         return [(r["url"], r["reason"]) for r in rows]
 
     def iter_capture_bodies(self, source: str | None = None) -> Iterator[tuple[Capture, bytes]]:
         """Every capture with its bytes (of one source when given), oldest first."""
-        where = "AND c.source = %s" if source else ""
+        where = "AND c.source = ?" if source else ""
         after: tuple[str, str] = ("", "")
         while True:
             rows = (
-                self._conn()
+                self._db()
                 .execute(
                     "SELECT c.*, b.zbody FROM captures c JOIN blobs b ON b.sha256 = c.sha256"
-                    f" WHERE (c.fetched_at, c.id) > (%s, %s) {where}"
+                    f" WHERE (c.fetched_at, c.id) > (?, ?) {where}"
                     " ORDER BY c.fetched_at, c.id LIMIT 200",
                     [*after, source] if source else list(after),
                 )
@@ -370,7 +363,7 @@ class PgCrawlTables:
             after = (rows[-1]["fetched_at"], rows[-1]["id"])
 
 
-def _run_from_row(row: dict[str, Any]) -> CrawlRun:
+def _run_from_row(row: Row) -> CrawlRun:
     counts = json.loads(row["counts"])
     run = CrawlRun(
         id=row["id"],
