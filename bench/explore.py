@@ -2,7 +2,10 @@
 trends pages, semantic search, and the time to embed statements.
 
 Run: .venv/bin/python bench/explore.py [--statements 5000] [--source-db enriched.db]
-     [--runs 20] [--shared ../shared] [--save-baseline]
+     [--db explore.db] [--runs 20] [--shared ../shared] [--save-baseline]
+
+`--source-db` and `--db` are kept: a missing one is built, an existing one is reused (the
+archive at `--db` is only built when it does not exist yet).
 
 The archive: the shared seeds and pages are ingested with full enrichment (or read from
 `--source-db`), then each statement is copied under new URLs, years and issuer countries,
@@ -25,6 +28,7 @@ import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from itertools import islice
 from pathlib import Path
 
 from rich.console import Console
@@ -73,6 +77,8 @@ def build(source: SqliteStore, target: SqliteStore, n: int) -> list[str]:
             target.put_statement(copy, capture)
             target.put_enrichment(copy.id, enrichment, copy.country, fetched)
             ids.append(copy.id)
+            if (i + 1) % 10_000 == 0:
+                console.print(f"built {i + 1} of {n} ({time.strftime('%H:%M:%S')})")
     with target.batch():
         for start in range(0, n, 1000):
             chunk = ids[start : start + 1000]
@@ -84,6 +90,10 @@ def build(source: SqliteStore, target: SqliteStore, n: int) -> list[str]:
                 ],
             )
     return ids
+
+
+def _ids(store: SqliteStore) -> list[str]:
+    return [s.id for s in islice(store.iter_matches(parse_query("")), 10)]
 
 
 def timed(call: object, runs: int) -> tuple[float, float]:
@@ -103,7 +113,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--statements", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--source-db", help="an enriched archive to copy from")
+    parser.add_argument("--source-db", help="an enriched archive to copy from (built if missing)")
+    parser.add_argument("--db", help="the archive to measure (built if missing, else reused)")
     parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
     baselines.add_argument(parser)
     args = parser.parse_args()
@@ -112,22 +123,25 @@ def main() -> None:
     from communique.api.app import create_app
 
     with tempfile.TemporaryDirectory() as work:
-        if args.source_db:
-            source = SqliteStore(args.source_db)
-        else:
-            source = SqliteStore(Path(work) / "source.db")
-            settings = Settings(db=str(Path(work) / "source.db"))
+        source_path = Path(args.source_db or Path(work) / "source.db")
+        source = SqliteStore(source_path)
+        if not source.stats().statements:
             shared = Path(args.shared)
+            settings = Settings(db=str(source_path))
             ingest([str(shared / "seeds"), str(shared / "pages")], source, settings)
         originals = list(source.iter_matches(parse_query("")))
+        passages = [embeddings.passage(s) for s in originals]
+        embeddings.embed(passages[:2])
         start = time.perf_counter()
-        embeddings.embed([embeddings.passage(s) for s in originals])
+        embeddings.embed(passages)
         embed_each = (time.perf_counter() - start) / max(1, len(originals))
-        db = Path(work) / "explore.db"
+        db = Path(args.db or Path(work) / "explore.db")
+        fresh = not db.exists()
         target = SqliteStore(db)
         start = time.perf_counter()
-        ids = build(source, target, args.statements)
+        ids = build(source, target, args.statements) if fresh else _ids(target)
         built = time.perf_counter() - start
+        console.print(f"{len(ids)} statements, {'built' if fresh else 'reused'} in {built:.0f} s")
         client = TestClient(create_app(Settings(db=str(db)), target))
         pages = {
             "search": "/?q=peace",

@@ -48,8 +48,12 @@ def test_fast_and_generic_paths_agree(store: Store) -> None:
     assert sorted(pairs) == sorted(explore.mention_network(generic))
     assert [(p.name, p.statements) for p in places] == [("Shusha", 3), ("Yerevan", 1)]
     assert coverage == explore.Coverage(3, 3)
-    events, _ = explore.timeline(store, "talks")
-    assert events == explore.timeline_events(generic)
+    found = explore.timeline(store, "talks")
+    assert found.events == explore.timeline_events(generic)
+    assert found.counts == [("2020", 3)]
+    month = explore.timeline(store, "talks", "2020-11", 10, limit=2)
+    assert month.counts == [("2020-11-01", 1), ("2020-11-02", 1), ("2020-11-03", 1)]
+    assert month.events == explore.timeline_events(generic)[:2] and month.inside == 3
     assert [e.date for e in explore.timeline_events(generic)] == [
         "2020-11-01",
         "2020-11-02",

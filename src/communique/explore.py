@@ -178,14 +178,40 @@ def network(store: Store, text: str) -> tuple[list[tuple[str, str, int]], Covera
     return mention_network(found), found.coverage
 
 
-def timeline(store: Store, text: str) -> tuple[list[TimelineEvent], Coverage]:
-    """The dated events of the matches of `text` by event date, and what was read."""
+@dataclass(frozen=True)
+class TimelineWindow:
+    """The dated events of a query's matches inside one window of the calendar."""
+
+    counts: list[tuple[str, int]]
+    """Events per first `width` characters of their date (shorter dates under their own key)."""
+    events: list[TimelineEvent]
+    """The first events of the window by event date."""
+    coverage: Coverage
+
+    @property
+    def inside(self) -> int:
+        """How many events the window holds."""
+        return sum(n for _, n in self.counts)
+
+
+def timeline(
+    store: Store, text: str, at: str = "", width: int = 4, limit: int = 300
+) -> TimelineWindow:
+    """The dated events of the matches of `text` whose date starts with `at` (a year, month
+    or day; '' for all), counted per `width` characters of their date, and the first `limit`.
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> timeline(open_store(":memory:"), "shusha", "2020", 7).counts
+        []
+    """
     if isinstance(store, ExploreStore):
         query = parse_query(text, Order.NEWEST)
         total = store.search(query, None, 1).total
-        events = [TimelineEvent(*row) for row in store.events_of(query) if _DAY.match(row[0])]
-        return sorted(events, key=lambda e: (e.date, e.statement_id, e.start)), Coverage(
-            total, total
-        )
+        counts = store.timeline_counts(query, at, width)
+        events = [TimelineEvent(*row) for row in store.timeline_events(query, at, limit)]
+        return TimelineWindow(counts, events, Coverage(total, total))
     found = explore(store, text)
-    return timeline_events(found), found.coverage
+    inside = [e for e in timeline_events(found) if e.date.startswith(at)]
+    per_key = Counter(e.date[:width] for e in inside)
+    return TimelineWindow(sorted(per_key.items()), inside[:limit], found.coverage)

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from communique.errors import NotFound, QueryError, StoreError
-from communique.model import ExtractionFailure
+from communique.model import Enrichment, Event, ExtractionFailure
 from communique.query import parse_query
 from communique.store.base import Store, is_postgres
 from communique.store.migrations import MIGRATIONS
@@ -160,3 +160,24 @@ def test_a_failed_write_in_a_batch_is_undone_alone(store: Store) -> None:
     assert store.stats().statements == 2
     with pytest.raises(NotFound):
         store.get_statement(orphan.id)
+
+
+def test_timeline_migration_fills_rows_from_stored_enrichment(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    store = SqliteStore(path)
+    s = add(store, "https://a", "A", "Shusha was liberated on November 8, 2020.")
+    events = (
+        Event("Shusha was liberated on November 8, 2020.", 0, 40, "2020-11-08", None),
+        Event("Talks in spring.", 41, 57, "XXXX-SP", None),
+    )
+    store.put_enrichment(s.id, Enrichment(events=events), None, datetime(2024, 1, 1, tzinfo=UTC))
+    store.close()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DROP TABLE statement_timeline")
+        conn.execute("DELETE FROM migrations WHERE name = 'web-0003-timeline'")
+    SqliteStore(path).close()
+    rows = conn.execute(
+        "SELECT statement_id, date, date_end, start, sentence FROM statement_timeline"
+    )
+    assert rows.fetchall() == [(s.id, "2020-11-08", None, 0, events[0].sentence)]

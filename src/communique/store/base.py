@@ -268,6 +268,7 @@ TABLES = (
     "statement_places",
     "statement_events",
     "statement_references",
+    "statement_timeline",
 )
 """The archive's tables in an order that loads references before what refers to them; tables
 added later are copied after these."""
@@ -409,11 +410,16 @@ class ExploreStore(Protocol):
         """(issuer country, named country, statements) over the matches, self-mentions left out."""
         ...
 
-    def events_of(
-        self, query: Query, limit: int = 20000
+    def timeline_counts(self, query: Query, at: str, width: int) -> list[tuple[str, int]]:
+        """Dated events of the matches whose date starts with `at`, counted per first `width`
+        characters of their date (shorter dates under their own key), in key order."""
+        ...
+
+    def timeline_events(
+        self, query: Query, at: str, limit: int = 300
     ) -> list[tuple[str, str | None, str, str, str, int]]:
-        """(date, end date, sentence, statement id, title, start) of each dated event of the
-        newest `limit` matches that tell any."""
+        """(date, end date, sentence, statement id, title, start) of the first `limit` dated
+        events of the matches whose date starts with `at`, by event date."""
         ...
 
 

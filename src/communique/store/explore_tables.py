@@ -7,7 +7,6 @@ WITH clause of the query's own conditions. One grouped query over it serves both
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from communique.query import Query
@@ -53,22 +52,29 @@ class ExploreTables(SqlTables):
         )
         return [(r["issuer"], r["named"], int(r["n"])) for r in rows]
 
-    def events_of(
-        self, query: Query, limit: int = 20000
-    ) -> list[tuple[str, str | None, str, str, str, int]]:
-        events = self.dialect.json_field.format("e.data", "events")
+    def timeline_counts(self, query: Query, at: str, width: int) -> list[tuple[str, int]]:
         rows = self._grouped(
             query,
-            f"SELECT s.id, t.title, {events} AS events"
+            "SELECT substr(t.date, 1, ?) AS bucket, count(*) AS n"
             " FROM matched m JOIN statements s ON s.rowid = m.k"
-            " JOIN statement_texts t ON t.rowid = s.rowid"
-            " JOIN enrichments e ON e.statement_id = s.id"
-            " WHERE s.id IN (SELECT statement_id FROM statement_events)"
-            " ORDER BY s.published DESC NULLS LAST, s.rowid DESC LIMIT ?",
-            [limit],
+            " JOIN statement_timeline t ON t.statement_id = s.id"
+            " WHERE substr(t.date, 1, ?) = ? GROUP BY bucket ORDER BY bucket",
+            [width, len(at), at],
+        )
+        return [(r["bucket"], int(r["n"])) for r in rows]
+
+    def timeline_events(
+        self, query: Query, at: str, limit: int = 300
+    ) -> list[tuple[str, str | None, str, str, str, int]]:
+        rows = self._grouped(
+            query,
+            "SELECT t.date, t.date_end, t.sentence, s.id, x.title, t.start"
+            " FROM matched m JOIN statements s ON s.rowid = m.k"
+            " JOIN statement_timeline t ON t.statement_id = s.id"
+            " JOIN statement_texts x ON x.rowid = s.rowid"
+            " WHERE substr(t.date, 1, ?) = ? ORDER BY t.date, s.id, t.start LIMIT ?",
+            [len(at), at, limit],
         )
         return [
-            (e["date"], e["date_end"], e["sentence"], r["id"], r["title"], e["start"])
-            for r in rows
-            for e in json.loads(r["events"] or "[]")
+            (r["date"], r["date_end"], r["sentence"], r["id"], r["title"], r["start"]) for r in rows
         ]

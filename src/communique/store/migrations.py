@@ -298,6 +298,25 @@ CREATE TRIGGER statement_texts_au AFTER UPDATE ON statement_texts BEGIN
 END;
 """
 
+TIMELINE_SCHEMA = """
+-- each dated event of a statement (its date a day, month or year), for the timeline view
+CREATE TABLE statement_timeline (
+    statement_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    date_end TEXT,
+    start INTEGER NOT NULL,
+    sentence TEXT NOT NULL
+);
+CREATE INDEX statement_timeline_statement ON statement_timeline(statement_id, date);
+INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
+    SELECT e.statement_id, json_extract(j.value, '$.date'), json_extract(j.value, '$.date_end'),
+        json_extract(j.value, '$.start'), json_extract(j.value, '$.sentence')
+    FROM enrichments e, json_each(e.data, '$.events') j
+    WHERE json_extract(j.value, '$.date') GLOB '[0-9][0-9][0-9][0-9]'
+        OR json_extract(j.value, '$.date') GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'
+        OR json_extract(j.value, '$.date') GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]';
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
@@ -321,6 +340,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ),
     ("web-0002-vectors", VECTOR_SCHEMA.format(blob="BLOB")),
     ("search-0001-index-queue", SEARCH_SCHEMA),
+    ("web-0003-timeline", TIMELINE_SCHEMA),
 )
 
 

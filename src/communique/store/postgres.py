@@ -47,7 +47,12 @@ from communique.store.rows import (
 )
 from communique.store.saved import SavedSearchTables
 from communique.store.search_index import Interval
-from communique.store.sqlite_enrich import ENRICH_TABLES, day_span, read_enrichment
+from communique.store.sqlite_enrich import (
+    ENRICH_TABLES,
+    day_span,
+    read_enrichment,
+    timeline_rows,
+)
 from communique.store.vectors import VectorTables
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -516,6 +521,11 @@ def write_enrichment(
             "INSERT INTO statement_references (statement_id, kind, ref_id, text,"
             " target_statement_id) VALUES (%s, %s, %s, %s, %s)",
             [(statement_id, r.kind, r.id, r.text, r.statement_id) for r in references],
+        )
+        cur.executemany(
+            "INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            timeline_rows(statement_id, enrichment),
         )
 
 

@@ -304,6 +304,22 @@ UPDATE statements SET published_end = published;
 CREATE INDEX statements_published_end ON statements(published_end);
 """
 
+TIMELINE_SCHEMA = r"""
+CREATE TABLE statement_timeline (
+    statement_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    date_end TEXT,
+    start INTEGER NOT NULL,
+    sentence TEXT NOT NULL
+);
+CREATE INDEX statement_timeline_statement ON statement_timeline(statement_id, date);
+INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
+    SELECT e.statement_id, j ->> 'date', j ->> 'date_end', (j ->> 'start')::integer,
+        j ->> 'sentence'
+    FROM enrichments e, json_array_elements(e.data::json -> 'events') j
+    WHERE j ->> 'date' ~ '^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$';
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0001-text-configs", _configs_script()),
     ("pg-0002-core", CORE_SCHEMA),
@@ -315,6 +331,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0008-saved-searches", SAVED_SEARCH_SCHEMA),
     ("pg-0009-vectors", VECTOR_SCHEMA.format(blob="BYTEA")),
     ("pg-0010-links", LINK_SCHEMA.format(blob="BYTEA", real="DOUBLE PRECISION", without_rowid="")),
+    ("pg-0011-timeline", TIMELINE_SCHEMA),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

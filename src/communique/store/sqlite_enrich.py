@@ -19,6 +19,7 @@ ENRICH_TABLES = (
     "statement_places",
     "statement_events",
     "statement_references",
+    "statement_timeline",
 )
 _DAY = re.compile(r"^(\d{4})(?:-(\d\d)(?:-(\d\d))?)?$")
 
@@ -71,6 +72,22 @@ def write_enrichment(
         " target_statement_id) VALUES (?, ?, ?, ?, ?)",
         [(statement_id, r.kind, r.id, r.text, r.statement_id) for r in references],
     )
+    conn.executemany(
+        "INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)"
+        " VALUES (?, ?, ?, ?, ?)",
+        timeline_rows(statement_id, enrichment),
+    )
+
+
+def timeline_rows(
+    statement_id: str, enrichment: Enrichment
+) -> list[tuple[str, str, str | None, int, str]]:
+    """The `statement_timeline` rows of a statement: its events dated to a day, month or year."""
+    return [
+        (statement_id, e.date, e.date_end, e.start, e.sentence)
+        for e in enrichment.events
+        if _DAY.match(e.date)
+    ]
 
 
 def day_span(value: str, end_value: str | None = None) -> tuple[str, str]:

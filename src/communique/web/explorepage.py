@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
-
-from communique.explore import TimelineEvent
 
 ZOOM_NAMES = {0: "decades", 3: "years", 4: "months", 7: "days", 10: "day"}
 """Length of the window key -> what its buckets are."""
 _BUCKET_WIDTH = {0: 3, 3: 4, 4: 7, 7: 10, 10: 10}
+_WINDOW = re.compile(r"\d{3}(\d(-\d\d(-\d\d)?)?)?$")
 
 
 @dataclass(frozen=True)
@@ -25,25 +25,33 @@ def bucket_label(key: str) -> str:
     return f"{key}0s" if len(key) == 3 else key
 
 
-def zoom(
-    events: list[TimelineEvent], at: str
-) -> tuple[list[Bucket], list[TimelineEvent], list[tuple[str, str]]]:
-    """The buckets inside window `at` (all time, a decade `199`, a year, a month, a day),
-    the events in it, and the trail of enclosing windows (key, label) from the widest.
+def window(at: str) -> tuple[str, int]:
+    """The window asked for (a decade `199`, a year, a month, a day; '' for all time) and the
+    length of the date prefix its buckets group by (years for all time, regrouped by `zoom`)."""
+    at = at.strip()
+    if len(at) not in _BUCKET_WIDTH or not _WINDOW.match(at):
+        at = ""
+    return at, _BUCKET_WIDTH[len(at)] if at else 4
 
-    Without a window, decades are skipped when the events span thirty years or less.
+
+def zoom(counts: list[tuple[str, int]], at: str) -> tuple[list[Bucket], list[tuple[str, str]]]:
+    """The buckets inside window `at` from the event counts per date prefix (see `window`),
+    and the trail of enclosing windows (key, label) from the widest.
+
+    Without a window, decades are shown when the events span more than thirty years.
     """
-    at = at if len(at) in _BUCKET_WIDTH else ""
-    inside = [e for e in events if e.date.startswith(at)]
-    width = _BUCKET_WIDTH[len(at)]
-    if not at and inside and int(inside[-1].date[:4]) - int(inside[0].date[:4]) <= 30:
-        width = 4
-    counts = Counter(e.date[:width] for e in inside if len(e.date) >= width)
-    buckets = [Bucket(k, bucket_label(k), n) for k, n in sorted(counts.items())]
+    at, width = window(at)
+    keyed = [(k, n) for k, n in counts if len(k) >= width]
+    if not at and keyed and int(keyed[-1][0][:4]) - int(keyed[0][0][:4]) > 30:
+        decades: Counter[str] = Counter()
+        for key, n in keyed:
+            decades[key[:3]] += n
+        keyed = sorted(decades.items())
+    buckets = [Bucket(k, bucket_label(k), n) for k, n in keyed]
     trail = [("", "all time")] + [
         (at[:n], bucket_label(at[:n])) for n in (3, 4, 7, 10) if len(at) >= n
     ]
-    return buckets, inside, trail
+    return buckets, trail
 
 
 @dataclass(frozen=True)

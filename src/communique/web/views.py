@@ -195,8 +195,10 @@ def timeline_page(
 ) -> str:
     """The dated events of the matches by event date, from decades down to days."""
     form = _form(q, date_from, date_to)
-    events, coverage = explore.timeline(_store(request), form.full_query)
-    buckets, inside, trail = explorepage.zoom(events, at.strip())
+    window, width = explorepage.window(at)
+    limit = 300 if window else 100
+    found = explore.timeline(_store(request), form.full_query, window, width, limit)
+    buckets, trail = explorepage.zoom(found.counts, window)
     most = max((b.count for b in buckets), default=1)
     return render(
         "timeline.html",
@@ -205,11 +207,11 @@ def timeline_page(
         form=form,
         buckets=buckets,
         most=most,
-        events=inside[: 100 if not at.strip() else 300],
-        shown_of=len(inside),
+        events=found.events,
+        shown_of=found.inside,
         trail=trail,
-        at=at,
-        note=_coverage_note(coverage),
+        at=window,
+        note=_coverage_note(found.coverage),
         search_action="/timeline",
     )
 
