@@ -1,22 +1,33 @@
 """Fuzz the HTML, PDF, WARC, feed, JSONL and query parsers (issue 11: >= 100k cases each).
 
 Run: .venv/bin/python bench/fuzz.py [--cases 100000] [--parsers html,pdf,...] [--seed 0]
-Each case is a valid seed mutated (bytes flipped, cut, repeated, hostile tokens spliced in)
-or random bytes; a parser must answer or refuse with a CommuniqueError. The table gives, per
-parser, the cases run, crashes (any other exception), hangs (a case over 5 s; one over 60 s
-is stopped), the slowest case and the peak resident memory. Times depend on the load of
-this shared machine; crashes, hangs and memory are what the targets are about.
+        [--jobs 2] [--log cases.csv] [--crashes DIR]
+Each case is a small valid seed mutated (bytes flipped, cut, repeated, hostile tokens spliced
+in) or up to 2 KB of random bytes; a parser must answer or refuse with a CommuniqueError.
+Each parser runs in its own process (`--jobs` at a time), so its peak memory is its own. The
+table gives, per parser, the cases run, crashes (any other exception; the input is saved under
+`--crashes`), hangs (a case over 5 s; one over 60 s is stopped), the time per case (median,
+99th percentile, slowest, mean), the largest rise of the peak resident memory during one case
+and the peak itself. `--log` writes one CSV line per case (parser, case, bytes, ms, resident
+MB after it, peak rise KB). Times depend on the load of this shared machine; crashes, hangs
+and memory are what the targets are about.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
+import io
 import random
 import resource
 import signal
+import statistics
 import sys
 import time
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from types import FrameType
 
@@ -30,6 +41,7 @@ from tests.fuzzing import SEEDS, TARGETS, mutate
 
 HANG = 5.0
 STOP = 60
+_PAGE_MB = resource.getpagesize() / 2**20
 
 
 class _Stopped(Exception):
@@ -47,38 +59,68 @@ def case(rng: random.Random, name: str) -> bytes:
     return mutate(rng.choice(SEEDS[name]), rng)
 
 
-def run(name: str, cases: int, seed: int) -> list[str]:
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * _PAGE_MB
+
+
+def _peak_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run(name: str, cases: int, seed: int, log: str | None, crashes_dir: str | None) -> list[str]:
+    """Fuzz one parser `cases` times; the table row."""
     rng = random.Random(f"{seed}:{name}")
     crashes: list[str] = []
     hangs = 0
-    slowest = 0.0
+    spent_ms: list[float] = []
+    largest_rise = 0
     started = time.monotonic()
     signal.signal(signal.SIGALRM, _stop)
-    for _ in range(cases):
+    out = open(f"{log}.{name}", "w", newline="") if log else None  # noqa: SIM115
+    writer = csv.writer(out) if out else None
+    quiet = io.StringIO()  # warcio writes its warnings to sys.stderr
+    for number in range(cases):
         data = case(rng, name)
+        peak_before = _peak_kb()
         begin = time.perf_counter()
         signal.alarm(STOP)
         try:
-            TARGETS[name](data)
+            with contextlib.redirect_stderr(quiet):
+                TARGETS[name](data)
         except _Stopped:
             hangs += 1
         except Exception:
             crashes.append(traceback.format_exc(limit=-2).strip().splitlines()[-1])
+            if crashes_dir:
+                Path(crashes_dir, f"{name}-{number}.bin").write_bytes(data)
         finally:
             signal.alarm(0)
         spent = time.perf_counter() - begin
-        slowest = max(slowest, spent)
+        quiet.seek(0)
+        quiet.truncate()
+        rise = _peak_kb() - peak_before
+        largest_rise = max(largest_rise, rise)
+        spent_ms.append(spent * 1000)
         hangs += spent > HANG
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if writer:
+            resident = f"{_resident_mb():.0f}"
+            writer.writerow([name, number, len(data), f"{spent * 1000:.2f}", resident, rise])
+    if out:
+        out.close()
     total = time.monotonic() - started
+    centiles = statistics.quantiles(spent_ms, n=100) if len(spent_ms) > 1 else spent_ms * 99
     return [
         name,
         str(cases),
         str(len(crashes)),
         str(hangs),
-        f"{slowest * 1000:.0f}",
+        f"{centiles[49]:.2f}",
+        f"{centiles[98]:.1f}",
+        f"{max(spent_ms):.0f}",
         f"{total / cases * 1000:.2f}",
-        f"{peak:.0f}",
+        f"{largest_rise / 1024:.1f}",
+        f"{_peak_kb() / 1024:.0f}",
         (crashes[0][:80] if crashes else ""),
     ]
 
@@ -88,14 +130,26 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--parsers", default=",".join(TARGETS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1, help="parsers fuzzed at the same time")
+    parser.add_argument("--log", help="write one CSV line per case to LOG.<parser>")
+    parser.add_argument("--crashes", help="save each crashing input in this folder")
     baselines.add_argument(parser)
     args = parser.parse_args()
+    if args.crashes:
+        Path(args.crashes).mkdir(parents=True, exist_ok=True)
+    names = args.parsers.split(",")
     table = Table(title=f"fuzzing, {args.cases} cases per parser (target: 0 crashes, 0 hangs)")
-    columns = ("parser", "cases", "crashes", "hangs > 5 s", "slowest ms", "mean ms")
-    for column in (*columns, "peak RSS MB", "first crash"):
+    columns = ("parser", "cases", "crashes", "hangs > 5 s", "p50 ms", "p99 ms", "slowest ms")
+    for column in (*columns, "mean ms", "largest rise MB", "peak RSS MB", "first crash"):
         table.add_column(column)
-    for name in args.parsers.split(","):
-        table.add_row(*run(name, args.cases, args.seed))
+    with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+        rows = pool.map(
+            run,
+            names,
+            *zip(*[(args.cases, args.seed, args.log, args.crashes)] * len(names), strict=True),
+        )
+        for row in rows:
+            table.add_row(*row)
     console = Console(width=200)
     console.print(table)
     baselines.report(console, "fuzz", [table], args.save_baseline)

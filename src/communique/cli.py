@@ -17,6 +17,7 @@ from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from communique import pipeline, semantic
+from communique.budget import Budget, limited
 from communique.cli_alerts import register as register_alerts
 from communique.cli_alerts import register_embed
 from communique.cli_common import (
@@ -229,7 +230,7 @@ def search_command(
     if all_copies:
         query = f"{query} copies:all"
     size = limit or settings.page_size
-    with _store(settings) as store:
+    with _store(settings) as store, limited(Budget(settings.query_seconds)):
         if mode == "keyword":
             page = search(store, query, cursor=cursor, limit=size, order=order)
         else:

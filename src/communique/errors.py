@@ -15,6 +15,7 @@
         │   └── PdfStub           a page whose body is only a link to a PDF
         ├── QueryError            a malformed search query
         │   └── QueryTimeout      a search stopped at its time budget
+        │       └── QueryCancelled  … or because its client went away
         ├── NotFound              no statement or capture with that id
         └── StoreError            the database refused an operation
 """
@@ -130,6 +131,10 @@ class QueryTimeout(QueryError):
     """A search that ran past its time budget and was stopped."""
 
     status = 503
+
+
+class QueryCancelled(QueryTimeout):
+    """A search stopped because the client that asked for it went away."""
 
 
 class NotFound(Permanent):

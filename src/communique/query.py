@@ -119,8 +119,6 @@ MAX_QUERY_CHARS = 2000
 """Longest query accepted, in characters."""
 MAX_QUERY_TERMS = 50
 """Most words, phrases and filter values in one query (after repeats are collapsed)."""
-QUERY_SECONDS = 10.0
-"""Time budget of one search in a store; a search that takes longer is stopped."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 _DOC_TYPE_ALIASES = (

@@ -66,6 +66,11 @@ class Settings:
     warc_max_bytes: int = _setting(
         1_000_000_000, "Size at which the crawler starts a new WARC file, in bytes."
     )
+    query_seconds: float = _setting(
+        10.0,
+        "Time budget of one search in seconds; a search that takes longer is stopped (HTTP"
+        " 503), and the API and web UI also stop a search whose client went away.",
+    )
     page_size: int = _setting(20, "Search hits per page in the web UI and API by default.")
     host: str = _setting("127.0.0.1", "Address `communique serve` binds to.")
     port: int = _setting(8000, "Port `communique serve` listens on.")

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from communique import query
 from communique.api.app import create_app
+from communique.budget import Budget, limited
 from communique.errors import QueryError, QueryTimeout
 from communique.query import MAX_QUERY_CHARS, MAX_QUERY_TERMS, parse_query
 from communique.search import search
@@ -71,15 +71,15 @@ def test_bad_queries_are_a_400_on_search_and_export(client: TestClient, path: st
 
 
 def test_a_search_past_its_budget_is_stopped(
-    archive: SqliteStore, monkeypatch: pytest.MonkeyPatch, client: TestClient
+    archive: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(query, "QUERY_SECONDS", -1.0)  # the budget is spent before it starts
     monkeypatch.setattr(sqlite_search, "_CHECK_EVERY", 10)
-    with pytest.raises(QueryTimeout, match="longer than -1 s"):
-        search(archive, "peace")
-    response = client.get("/api/v1/search", params={"q": "peace talks"})
+    with limited(Budget(-1.0)), pytest.raises(QueryTimeout, match="longer than -1 s"):
+        search(archive, "peace")  # the budget is spent before it starts
+    spent = TestClient(create_app(Settings(db=archive.path, query_seconds=-1.0), archive))
+    response = spent.get("/api/v1/search", params={"q": "peace talks"})
     assert response.status_code == 503 and response.json()["code"] == "query_timeout"
-    monkeypatch.undo()
+    assert spent.get("/", params={"q": "peace talks"}).status_code == 503
     assert search(archive, "peace").total == 60
 
 

@@ -20,6 +20,7 @@ from fastapi.responses import Response, StreamingResponse
 from fastapi.routing import APIRoute
 
 from communique import schemas
+from communique.api.cancel import cancellable
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_records, source_health
 from communique.errors import QueryError
@@ -62,6 +63,7 @@ _ERRORS = {
     409: "Conflicts with what the archive holds.",
     422: "A parameter has the wrong type or is out of range.",
     429: "Too many requests: wait the seconds of `Retry-After`.",
+    503: "The search took longer than its time budget and was stopped: narrow it.",
 }
 
 
@@ -96,8 +98,8 @@ def _download(request: Request, capture_id: str) -> str:
     return f"{prefix}/captures/{capture_id}/raw"
 
 
-@router.get("/search", tags=["search"], responses=errors(400, 422))
-def search(
+@router.get("/search", tags=["search"], responses=errors(400, 422, 503))
+async def search(
     request: Request,
     q: Annotated[
         str,
@@ -133,13 +135,19 @@ def search(
 
     Full-text search with filters. Every page carries the number of matches, the top values
     of each facet over all of them, and a cursor to the next page: follow cursors to reach
-    every match, there is no cap.
+    every match, there is no cap. A search past the time budget (`query_seconds`) is stopped
+    with a 503; one whose client went away is stopped too.
     """
     limit = limit or request.app.state.settings.page_size
     q = f"{q} copies:all" if copies == "all" else q
-    if mode != "keyword":
-        return results_record(search_mode(_store(request), q, mode, limit=limit))
-    return results_record(run_search(_store(request), q, cursor=cursor, limit=limit, order=order))
+    store = _store(request)
+
+    def work() -> schemas.SearchResults:
+        if mode != "keyword":
+            return results_record(search_mode(store, q, mode, limit=limit))
+        return results_record(run_search(store, q, cursor=cursor, limit=limit, order=order))
+
+    return await cancellable(request, work)
 
 
 @router.get("/statements/{statement_id}", tags=["statements"], responses=errors(404))

@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 
+from communique import budget as budgets
 from communique.errors import QueryError
 from communique.geo import name_key
 from communique.model import Hit, SearchPage
@@ -58,9 +59,13 @@ class PgSearch:
         self._conn = conn
 
     def search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
+        """One page; the search's budget is checked between its statements."""
+        budget = budgets.current()
         compiled = self._compile(query)
         rows, sortkeys, next_cursor = self._page(compiled, cursor, limit)
+        budget.check()
         snippets = self._snippets(compiled, [r["rowid"] for r in rows])
+        budget.check()
         from communique.store.rows import statement_from_row
 
         linked = hit_links(Db(self._conn(), POSTGRES), [row["id"] for row in rows])

@@ -13,7 +13,6 @@ import math
 import re
 import sqlite3
 import threading
-import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -21,8 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from communique import query as query_module
-from communique.errors import QueryTimeout
+from communique.budget import Budget
 from communique.model import Hit, SearchPage, Statement
 from communique.query import Query
 from communique.store import analysis
@@ -31,7 +29,7 @@ from communique.store.dialect import SQLITE, Db
 from communique.store.link_tables import OTHER_COPIES, hit_links
 from communique.store.rows import SELECT_STATEMENTS, statement_from_row
 from communique.store.search_index import IndexDoc, Interval, Restriction
-from communique.store.sqlite_search import best_window
+from communique.store.sqlite_search import best_window, budgeted
 from communique.store.tantivy_index import IndexBusy, TantivyIndex
 
 SYNC_EVERY = 2000
@@ -192,25 +190,38 @@ class SqliteIndexedSearch:
     # searching
 
     def search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
+        """One page; the budget is checked by SQLite and between the index's steps."""
         self.try_sync()
-        started = time.monotonic()
+        with budgeted(self._conn()) as budget:
+            try:
+                return self._search(query, cursor, limit, budget)
+            except sqlite3.OperationalError:
+                if budget.over():
+                    budget.check()
+                raise
+
+    def _search(self, query: Query, cursor: str | None, limit: int, budget: Budget) -> SearchPage:
         page = self.index.search(query, self.restriction(query), cursor, limit)
-        _within_budget(started)
+        budget.check()
         rows = self._rows([h.key for h in page.hits])
         highlight = _Highlighter(query)
         linked = hit_links(Db(self._conn(), SQLITE), [row["id"] for row in rows.values()])
-        hits = tuple(
-            Hit(
-                statement=statement_from_row(rows[h.key]),
-                snippet=highlight.snippet(rows[h.key]["text"], rows[h.key]["language"]),
-                score=h.score,
-                copies=linked.get(rows[h.key]["id"], (1, ()))[0],
-                translations=linked.get(rows[h.key]["id"], (1, ()))[1],
+        hits = []
+        for h in page.hits:
+            if h.key not in rows:
+                continue
+            budget.check()
+            row = rows[h.key]
+            hits.append(
+                Hit(
+                    statement=statement_from_row(row),
+                    snippet=highlight.snippet(row["text"], row["language"]),
+                    score=h.score,
+                    copies=linked.get(row["id"], (1, ()))[0],
+                    translations=linked.get(row["id"], (1, ()))[1],
+                )
             )
-            for h in page.hits
-            if h.key in rows
-        )
-        return SearchPage(hits, page.total, page.facets, page.next_cursor)
+        return SearchPage(tuple(hits), page.total, page.facets, page.next_cursor)
 
     def iter_matches(self, query: Query, batch: int) -> Iterator[Statement]:
         self.try_sync()
@@ -284,15 +295,6 @@ class SqliteIndexedSearch:
     def close(self) -> None:
         self.try_sync()
         self.index.close()
-
-
-def _within_budget(started: float) -> None:
-    """Refuse a search that ran past `query.QUERY_SECONDS` (the index runs it in one call)."""
-    if time.monotonic() - started > query_module.QUERY_SECONDS:
-        raise QueryTimeout(
-            f"the search took longer than {query_module.QUERY_SECONDS:g} s and was"
-            " stopped; narrow it (fewer words, a filter)"
-        )
 
 
 def _day(value: str | None) -> date | None:

@@ -7,16 +7,14 @@ import json
 import math
 import re
 import sqlite3
-import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from communique import query as query_module
-from communique.errors import QueryError, QueryTimeout
+from communique import budget as budgets
+from communique.errors import QueryError
 from communique.geo import name_key
 from communique.model import Hit, SearchPage
 from communique.query import Order, Query, Term
@@ -46,6 +44,18 @@ _CHECK_EVERY = 10_000
 """SQLite virtual-machine steps between two checks of a search's time budget."""
 
 
+@contextmanager
+def budgeted(conn: sqlite3.Connection) -> Iterator[budgets.Budget]:
+    """Stop the statements run on `conn` inside once the search's budget is spent or cancelled
+    (SQLite's progress handler; the statement fails with "interrupted")."""
+    with budgets.active() as budget:
+        conn.set_progress_handler(budget.over, _CHECK_EVERY)
+        try:
+            yield budget
+        finally:
+            conn.set_progress_handler(None, 0)
+
+
 @dataclass(frozen=True)
 class _Compiled:
     where: str
@@ -60,28 +70,9 @@ class SqliteSearch:
 
     def __init__(self, conn: Callable[[], sqlite3.Connection]) -> None:
         self._conn = conn
-        self._local = threading.local()
-        """Per thread: whether the running search was stopped at its time budget."""
-
-    @contextmanager
-    def _budget(self) -> Iterator[None]:
-        """Stop the statements run inside after `query.QUERY_SECONDS` (raising QueryTimeout)."""
-        conn = self._conn()
-        deadline = time.monotonic() + query_module.QUERY_SECONDS
-        self._local.stopped = False
-
-        def spent() -> bool:
-            self._local.stopped = time.monotonic() > deadline
-            return bool(self._local.stopped)
-
-        conn.set_progress_handler(spent, _CHECK_EVERY)
-        try:
-            yield
-        finally:
-            conn.set_progress_handler(None, 0)
 
     def search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
-        with self._budget():
+        with budgeted(self._conn()):
             return self._search(query, cursor, limit)
 
     def _search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
@@ -106,7 +97,7 @@ class SqliteSearch:
         self, query: Query, cursor: str | None, limit: int
     ) -> tuple[list[sqlite3.Row], str | None]:
         """One page of matching statement rows, and the cursor of the next page (or None)."""
-        with self._budget():
+        with budgeted(self._conn()):
             rows, _, next_cursor = self._page(_compile(query), cursor, limit)
         return rows, next_cursor
 
@@ -191,11 +182,9 @@ class SqliteSearch:
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
-            if getattr(self._local, "stopped", False):
-                raise QueryTimeout(
-                    f"the search took longer than {query_module.QUERY_SECONDS:g} s and was"
-                    " stopped; narrow it (fewer words, a filter)"
-                ) from exc
+            budget = budgets.current()
+            if budget.over():
+                budget.check()
             if "fts5" in str(exc) or "MATCH" in str(exc):
                 raise QueryError(f"cannot search for that: {exc}") from exc
             raise

@@ -17,6 +17,7 @@ from typing import Any
 
 import tantivy
 
+from communique import budget as budgets
 from communique.errors import QueryError, StoreError
 from communique.query import Order, Query, Term
 from communique.store import analysis
@@ -226,7 +227,9 @@ class TantivyIndex:
             total = _count(found)
         else:
             hits, next_cursor = self._date_page(searcher, compiled, order, cursor, limit)
+            budgets.current().check()
             total = _count(searcher.search(compiled, 1, count=True))
+        budgets.current().check()
         facets = self._facets(searcher, compiled) if total else _empty_facets()
         return IndexPage(hits, total, facets, next_cursor)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from communique import alerts, explore, semantic
+from communique.api.cancel import cancellable
 from communique.api.routes import since_datetime
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_dict, list_changes, source_health
@@ -52,7 +53,7 @@ def _form(
 
 
 @router.get("/", response_class=HTMLResponse)
-def search_page(
+async def search_page(
     request: Request,
     q: str = "",
     order: str = "relevance",
@@ -61,24 +62,31 @@ def search_page(
     date_from: DateFrom = "",
     date_to: DateTo = "",
 ) -> str:
-    """The search page: chips, facets that keep every filter, numbered pages, exports."""
+    """The search page: chips, facets that keep every filter, numbered pages, exports.
+
+    The search runs under the time budget and stops when the browser goes away.
+    """
     form = _form(q, date_from, date_to, order, page, mode)
     store = _store(request)
-    found, pager = searchpage.run(store, form, request.app.state.settings.page_size)
-    return render(
-        "search.html",
-        view="Search",
-        q=form.q,
-        form=form,
-        page=found,
-        pager=pager,
-        chips=searchpage.chips(form),
-        facets=searchpage.facet_links(form, found.facets),
-        facet_titles=FACET_TITLES,
-        hints=searchpage.empty_hints(store, form) if not found.total else [],
-        back=form.href(page=pager.page),
-        stats=store.stats(),
-    )
+
+    def work() -> str:
+        found, pager = searchpage.run(store, form, request.app.state.settings.page_size)
+        return render(
+            "search.html",
+            view="Search",
+            q=form.q,
+            form=form,
+            page=found,
+            pager=pager,
+            chips=searchpage.chips(form),
+            facets=searchpage.facet_links(form, found.facets),
+            facet_titles=FACET_TITLES,
+            hints=searchpage.empty_hints(store, form) if not found.total else [],
+            back=form.href(page=pager.page),
+            stats=store.stats(),
+        )
+
+    return await cancellable(request, work)
 
 
 @router.get("/statements/{statement_id}", response_class=HTMLResponse)
