@@ -42,7 +42,7 @@ class NearestTown:
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.cells: dict[tuple[int, int], list[Feature]] = {}
-        for feature in gazetteer.features:
+        for feature in gazetteer.all_features():
             if feature.feature == "city":
                 cell = (math.floor(feature.lat), math.floor(feature.lon))
                 self.cells.setdefault(cell, []).append(feature)

@@ -145,16 +145,20 @@ def test_the_cache_reads_back_what_was_written(tmp_path: Path, gazetteer: Gazett
         "subdivisions": [],
         "common_words": {"en": ["council"]},
     }
-    path = tmp_path / "gazetteer.marshal"
-    _write_cache(path, tables)
-    small = Gazetteer(_read_cache(path) or {})
+    path = tmp_path / "gazetteer.sqlite"
+    assert _write_cache(path, tables)
+    database = _read_cache(path)
+    assert database is not None
+    small = Gazetteer(database)
     assert small.by_name("Şuşa") == [shusha]
     assert small.by_skeleton("Cəbrayıl", "AZ") == [jabrayil]
     assert small.is_common("Council", "en") and not small.is_common("Shusha", "en")
     assert not small.is_common("Council", "fr")
-    path.write_bytes(b"not marshal data")
-    assert _read_cache(path) is None
-    blocked = tmp_path / "a-file" / "gazetteer.marshal"
+    assert small.all_features() == [shusha, jabrayil]
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"not a database")
+    assert _read_cache(broken) is None
+    blocked = tmp_path / "a-file" / "gazetteer.sqlite"
     (tmp_path / "a-file").write_text("a file, not a folder")
     assert _write_cache(blocked, tables) is False
 

