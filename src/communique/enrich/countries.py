@@ -19,57 +19,12 @@ import pycountry
 from communique.enrich.lexicon import POSSESSIVE
 from communique.extract.countries import country_names
 from communique.extract.textutil import fold
-from communique.lang import profile
+from communique.lang import profile, profiles
 
 IRREGULAR = {
-    "american": "US",
-    "america": "US",
-    "us": "US",
-    "usa": "US",
-    "uk": "GB",
-    "uae": "AE",
-    "drc": "CD",
-    "prc": "CN",
-    "dprk": "KP",
-    "british": "GB",
-    "english": "GB",
-    "scottish": "GB",
-    "welsh": "GB",
-    "briton": "GB",
-    "dutch": "NL",
-    "french": "FR",
-    "frenchman": "FR",
-    "swiss": "CH",
-    "spanish": "ES",
-    "spaniard": "ES",
-    "danish": "DK",
-    "dane": "DK",
-    "finnish": "FI",
-    "finn": "FI",
-    "polish": "PL",
-    "pole": "PL",
-    "irish": "IE",
-    "thai": "TH",
-    "filipino": "PH",
-    "saudi": "SA",
-    "emirati": "AE",
-    "kuwaiti": "KW",
-    "afghan": "AF",
-    "welshman": "GB",
-    "malagasy": "MG",
-    "burmese": "MM",
-    "cypriot": "CY",
-    "maltese": "MT",
-    "portuguese": "PT",
-    "israeli": "IL",
-    "salvadoran": "SV",
-    "soviet": "RU",
-    "north korean": "KP",
-    "south korean": "KR",
-    "turkish cypriot": "CY",
-    "greek cypriot": "CY",
+    fold(word): code for known in profiles().values() for word, code in known.country_words.items()
 }
-"""Adjectives and demonyms no prefix rule reaches."""
+"""Adjectives, demonyms and short forms no prefix rule reaches: every profile's `country_words`."""
 
 _GENERIC_FIRST_WORDS = {
     "south",
@@ -181,7 +136,9 @@ def _shared_prefix(a: str, b: str) -> int:
     return length
 
 
-WRITTEN_IN_CAPITALS = frozenset({"us", "usa", "uk", "uae", "drc", "prc", "dprk"})
+WRITTEN_IN_CAPITALS = frozenset(
+    fold(word) for known in profiles().values() for word in known.country_words if word.isupper()
+)
 """Irregular forms that name a country only in capitals ("us" is a pronoun)."""
 
 

@@ -8,59 +8,8 @@ import re
 import pycountry
 
 from communique.extract.textutil import fold
+from communique.lang import profile, profiles
 
-_ALIASES = {
-    "russia": "RU",
-    "iran": "IR",
-    "syria": "SY",
-    "south korea": "KR",
-    "north korea": "KP",
-    "vietnam": "VN",
-    "bolivia": "BO",
-    "venezuela": "VE",
-    "tanzania": "TZ",
-    "moldova": "MD",
-    "laos": "LA",
-    "czech republic": "CZ",
-    "czechia": "CZ",
-    "turkey": "TR",
-    "türkiye": "TR",
-    "united states": "US",
-    "united states of america": "US",
-    "usa": "US",
-    "united kingdom": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "palestine": "PS",
-    "state of palestine": "PS",
-    "ivory coast": "CI",
-    "cote d'ivoire": "CI",
-    "côte d'ivoire": "CI",
-    "cape verde": "CV",
-    "holy see": "VA",
-    "vatican": "VA",
-    "brunei": "BN",
-    "micronesia": "FM",
-    "taiwan": "TW",
-    "kosovo": "XK",
-    "timor-leste": "TL",
-    "east timor": "TL",
-    "swaziland": "SZ",
-    "eswatini": "SZ",
-    "macedonia": "MK",
-    "north macedonia": "MK",
-    "congo": "CG",
-    "dr congo": "CD",
-    "democratic republic of the congo": "CD",
-    "republic of the congo": "CG",
-    "belarus": "BY",
-    "deutschland": "DE",
-    "россия": "RU",
-    "российская федерация": "RU",
-    "cameroun": "CM",
-    "haïti": "HT",
-    "haiti": "HT",
-}
 _NOT_COUNTRY_TLDS = {
     "eu",
     "io",
@@ -80,7 +29,8 @@ _NOT_COUNTRY_TLDS = {
 
 
 def country_names() -> dict[str, str]:
-    """Every folded country name and alias, to its alpha-2 code."""
+    """Every folded country name (pycountry's) and alias (the default language profile's
+    `irregular_countries`, every profile's `native_country_names`), to its alpha-2 code."""
     return _names()
 
 
@@ -92,7 +42,10 @@ def _names() -> dict[str, str]:
             value = getattr(country, attr, None)
             if value:
                 names[fold(value)] = country.alpha_2
-    names.update({fold(k): v for k, v in _ALIASES.items()})
+    aliases = dict(profile(None).irregular_countries)
+    for known in profiles().values():
+        aliases |= known.native_country_names
+    names.update({fold(k): v for k, v in aliases.items()})
     return names
 
 

@@ -65,7 +65,14 @@ class Profile:
     """Country names as written in the language are known (pycountry's and countryinfo's
     translations of ISO 3166), matched as written."""
     irregular_countries: Mapping[str, str] = field(default_factory=dict)
-    """Country names in everyday use that neither package gives → ISO alpha-2."""
+    """Country names in everyday use that neither package gives → ISO alpha-2 (the default
+    profile's are known in a text of any language: `extract.countries`)."""
+    native_country_names: Mapping[str, str] = field(default_factory=dict)
+    """The language's own names of the countries that speak it ("Deutschland"), known in a
+    text of any language (an issuer's name)."""
+    country_words: Mapping[str, str] = field(default_factory=dict)
+    """Adjectives, demonyms and short forms of country names no prefix rule reaches ("Dutch",
+    "UK") → ISO alpha-2; one written in capitals names the country only in capitals."""
     country_name_forms: Callable[[str], Iterable[str]] = _no_forms
     """Other written forms of a country's name: cases, genitives, spelling variants."""
     common_words: Callable[[], Iterable[str]] | None = None
