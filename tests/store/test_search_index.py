@@ -11,6 +11,7 @@ import pytest
 from communique.query import parse_query
 from communique.store.base import Store
 from communique.store.sqlite import SqliteStore
+from communique.store.sqlite_index import SYNC_EVERY
 from tests.conftest import add
 
 
@@ -135,6 +136,36 @@ def test_a_statement_written_before_a_crash_is_found_after(tmp_path: Path) -> No
     # no search, no close: as if killed right after the statement's transaction committed
     again = SqliteStore(db)
     assert [h.statement.url for h in again.search(parse_query("queue")).hits] == ["https://x/1"]
+
+
+def test_a_batch_is_indexed_when_it_ends(sqlite_store: SqliteStore) -> None:
+    with sqlite_store.batch():
+        for n in range(SYNC_EVERY + 5):
+            add(sqlite_store, f"https://x/{n}", f"Note {n}", f"Bulk statement number {n}.")
+        assert sqlite_store._search.index.count() == 0  # held until the load is over
+    assert sqlite_store._search.index.count() == SYNC_EVERY + 5
+    assert sqlite_store.search(parse_query('"number 7"')).total == 1
+
+
+def test_a_batch_cut_short_is_found_after(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    first = SqliteStore(db)
+    with pytest.raises(KeyboardInterrupt), first.batch():
+        add(first, "https://x/1", "Written", "Committed by the batch before the cut.")
+        first._conn().execute("COMMIT")
+        first._conn().execute("BEGIN IMMEDIATE")
+        raise KeyboardInterrupt
+    again = SqliteStore(db)
+    assert [h.statement.url for h in again.search(parse_query("cut")).hits] == ["https://x/1"]
+
+
+def test_a_key_used_again_after_a_delete_is_replaced(sqlite_store: SqliteStore) -> None:
+    add(sqlite_store, "https://x/1", "First", "The first text, deleted later.")
+    assert sqlite_store.search(parse_query("deleted")).total == 1
+    sqlite_store.clear_derived()  # the next statement takes the same key
+    add(sqlite_store, "https://x/2", "Second", "The second text.")
+    assert sqlite_store.search(parse_query("deleted")).total == 0
+    assert sqlite_store.search(parse_query("second")).total == 1
 
 
 def test_a_lost_index_is_rebuilt_on_opening(tmp_path: Path) -> None:

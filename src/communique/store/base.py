@@ -441,7 +441,8 @@ class Store(
         """Group this thread's writes into few transactions (committed every quarter second).
 
         Each write stays whole; a crash loses at most the writes not yet committed, which a
-        rerun redoes (captures not marked processed are processed again).
+        rerun redoes (captures not marked processed are processed again). The search index may
+        catch up only when the batch ends (a search, or the next open, indexes what is queued).
         """
         ...
 

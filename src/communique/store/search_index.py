@@ -72,10 +72,14 @@ class SearchIndex(Protocol):
     """A search index over statements, kept in step with the record store."""
 
     def write(
-        self, docs: Iterable[IndexDoc], deleted: Iterable[int] = (), fresh: bool = False
+        self, docs: Iterable[IndexDoc], deleted: Iterable[int] = (), new_above: int | None = None
     ) -> None:
-        """Add or replace `docs` and remove the `deleted` keys, in one commit (`fresh`: the
-        index was just cleared, so nothing is replaced)."""
+        """Add or replace `docs` and remove the `deleted` keys, in one commit (a doc whose key
+        is above `new_above` is not in the index yet, so nothing is replaced)."""
+        ...
+
+    def max_key(self) -> int:
+        """The highest key the index holds (-1 when empty)."""
         ...
 
     def clear(self) -> None: ...

@@ -166,7 +166,8 @@ class SqliteStore(
         self._begin(conn)
         self._local.batch = Batch()
         try:
-            yield
+            with self._search.held():  # indexed after the load, in one pass
+                yield
         finally:
             self._local.batch = None
             try:
@@ -174,6 +175,7 @@ class SqliteStore(
                     conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
                 raise _store_error(self.path, exc) from exc
+        self._search.try_sync()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None) or self._memory

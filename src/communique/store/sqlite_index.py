@@ -16,6 +16,7 @@ import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ class SqliteIndexedSearch:
         folder = None if path == ":memory:" else Path(path + ".index")
         self.index = TantivyIndex(folder, stamp)
         self._writes = 0
+        self._held = False
         self._lock = threading.Lock()
         self._open_sync()
 
@@ -68,10 +70,23 @@ class SqliteIndexedSearch:
     # keeping the index in step
 
     def touched(self) -> None:
-        """Note one statement write; sync once every `SYNC_EVERY`."""
+        """Note one statement write; sync once every `SYNC_EVERY`, unless held (`held`)."""
         self._writes += 1
-        if self._writes >= SYNC_EVERY:
+        if self._writes >= SYNC_EVERY and not self._held:
             self.try_sync()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Index what is written inside only at the end (a bulk load: one pass of the index
+        writer instead of one commit every `SYNC_EVERY`); the queue keeps it safe meanwhile."""
+        if self._held:
+            yield
+            return
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
 
     def try_sync(self) -> None:
         """Sync unless another process is writing the index (it will do it)."""
@@ -81,7 +96,11 @@ class SqliteIndexedSearch:
             return
 
     def sync(self) -> int:
-        """Index the statements queued since the last sync; returns how many."""
+        """Index the statements queued since the last sync; returns how many.
+
+        The queue is read in key order and streamed to the index writer, so a queue of a
+        whole bulk load takes little memory; keys above the index's highest are only added.
+        """
         with self._lock:
             self._writes = 0
             conn = self._conn()
@@ -91,14 +110,23 @@ class SqliteIndexedSearch:
             keys = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT DISTINCT statement FROM search_queue WHERE seq <= ?", (top,)
+                    "SELECT DISTINCT statement FROM search_queue WHERE seq <= ? ORDER BY 1", (top,)
                 )
             ]
-            docs: list[IndexDoc] = []
-            for start in range(0, len(keys), _BATCH):
-                docs += self._docs(keys[start : start + _BATCH])
-            found = {doc.key for doc in docs}
-            self.index.write(docs, [k for k in keys if k not in found])
+            gone = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT statement FROM search_queue WHERE seq <= ? AND statement"
+                    " NOT IN (SELECT rowid FROM statements)",
+                    (top,),
+                )
+            ]
+
+            def docs() -> Iterator[IndexDoc]:
+                for start in range(0, len(keys), _BATCH):
+                    yield from self._docs(keys[start : start + _BATCH])
+
+            self.index.write(docs(), gone, new_above=self.index.max_key())
             conn.execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
             return len(keys)
 
@@ -130,7 +158,7 @@ class SqliteIndexedSearch:
                     if progress:
                         progress(done, total, "")
 
-            self.index.write(every(), fresh=True)
+            self.index.write(every(), new_above=-1)
             if top is not None:
                 conn.execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
             return done

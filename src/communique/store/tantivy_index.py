@@ -125,16 +125,16 @@ class TantivyIndex:
     # writing
 
     def write(
-        self, docs: Iterable[IndexDoc], deleted: Iterable[int] = (), fresh: bool = False
+        self, docs: Iterable[IndexDoc], deleted: Iterable[int] = (), new_above: int | None = None
     ) -> None:
-        """Add or replace `docs`, remove `deleted`; `fresh` when the index was just cleared."""
+        """Add or replace `docs`, remove `deleted`; keys above `new_above` are only added."""
         with self._lock:
             writer = self._writer()
             try:
                 for key in deleted:
                     writer.delete_documents_by_term("key", key)
                 for doc in docs:
-                    if not fresh:
+                    if new_above is None or doc.key <= new_above:
                         writer.delete_documents_by_term("key", doc.key)
                     writer.add_document(self._document(doc))
                 writer.commit()
@@ -207,6 +207,11 @@ class TantivyIndex:
 
     def count(self) -> int:
         return int(self._index.searcher().num_docs)
+
+    def max_key(self) -> int:
+        spec = {"top": {"max": {"field": "key"}}}
+        value = self._index.searcher().aggregate(tantivy.Query.all_query(), spec)["top"]["value"]
+        return -1 if value is None else int(value)
 
     def search(
         self, query: Query, restriction: Restriction, cursor: str | None, limit: int
