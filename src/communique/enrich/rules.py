@@ -176,7 +176,7 @@ def _value(kind: str, match: re.Match[str], published: date | None) -> str | Non
     before = match.string[max(0, match.start() - 40) : match.start()]
     if kind == "bare_year" and NOT_A_YEAR_BEFORE.search(before):
         return None
-    if kind in ("year", "bare_year", "fiscal"):
+    if kind in ("bare_year", "fiscal"):
         return str(groups["year"])
     if kind == "duration":
         return _duration(groups)

@@ -1,0 +1,213 @@
+"""Place rules ablated: each rule of `enrich/places` and `enrich/data/places.toml` turned off in
+turn, measured on the held-out third of TR-News and GeoWebNews (and the dev two-thirds apart).
+
+Run: PYTHONPATH=src .venv/bin/python bench/places_ablate.py [--shared ../shared] [--part held-out]
+     [--only NAME]
+Each text is parsed once (spaCy, as `Enricher.locate` does); then for every rule the places are
+resolved again with the rule off and scored as `bench/enrich.py` scores them: acc@161 km and
+exact GeoNames-id accuracy, and the share of the places given that lie on a gold toponym (a
+proxy of precision: a filter that only drops wrong places moves no other score). A weight is off
+at 0; a threshold is tried at half and at twice its value; a filter or context step is off when
+it lets everything through or changes nothing. A rule whose removal raises the held-out scores
+does not help on data it was not written for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from enrich import Article, Located, geo_parts, geo_scores
+from rich.console import Console
+from rich.table import Table
+
+from communique.enrich import nlp as nlp_models
+from communique.enrich.gazetteer import distance_km
+from communique.enrich.places import context, filters, outermost, place_of, scoring
+from communique.enrich.places.context import mentioned_countries, resolve_spans
+from communique.model import Entity
+
+Patch = tuple[Any, str, Any]
+"""(module or mapping, attribute or key, the value with the rule off)."""
+
+
+def _none(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+def _true(*args: Any, **kwargs: Any) -> bool:
+    return True
+
+
+def _false(*args: Any, **kwargs: Any) -> bool:
+    return False
+
+
+def _same_spans(spans: Any, *args: Any) -> Any:
+    return spans
+
+
+def _features_unchanged(spans: Any, features: Any) -> Any:
+    return features
+
+
+def _no_qualifiers(*args: Any) -> dict[int, str]:
+    return {}
+
+
+RESOLVE = importlib.import_module("communique.enrich.places.resolve")
+"""The module (the package exports its function of the same name)."""
+
+
+def ablations() -> dict[str, list[Patch]]:
+    """Each rule by name and what turns it off."""
+    found: dict[str, list[Patch]] = {
+        f"weight {name}": [(scoring, constant, 0.0)]
+        for name, constant in (
+            ("focus", "FOCUS_BONUS"),
+            ("capital", "CAPITAL_BONUS"),
+            ("region", "REGION_BONUS"),
+            ("nearby", "NEARBY_BONUS"),
+            ("vicinity", "VICINITY_BONUS"),
+            ("main_name", "MAIN_NAME_BONUS"),
+        )
+    }
+    for kind in scoring.KIND_WEIGHTS:
+        name = "region_feature" if kind == "region" else kind
+        found[f"weight {name}"] = [(scoring.KIND_WEIGHTS, kind, 0.0)]
+    for name, places in (
+        ("known_population", [(filters, "KNOWN_POPULATION"), (context, "KNOWN_POPULATION")]),
+        ("unlabelled_population", [(filters, "UNLABELLED_POPULATION")]),
+        ("inner_population", [(filters, "INNER_POPULATION")]),
+        ("seat_share", [(scoring, "SEAT_SHARE")]),
+        ("main_focus", [(filters, "MAIN_FOCUS"), (RESOLVE, "MAIN_FOCUS")]),
+    ):
+        value = getattr(*places[0])
+        for factor, label in ((0.5, "half"), (2.0, "twice")):
+            changed = type(value)(value * factor)
+            found[f"threshold {name} {label}"] = [(m, a, changed) for m, a in places]
+    found.update(
+        {
+            "filter state_of_focus": [(RESOLVE, "state_of_focus", _none)],
+            "filter norp_may_name": [(RESOLVE, "norp_may_name", _true)],
+            "filter may_be_spelt_otherwise": [(RESOLVE, "may_be_spelt_otherwise", _false)],
+            "filter small_namesake": [(RESOLVE, "small_namesake", _false)],
+            "filter plausible": [(RESOLVE, "plausible", _true)],
+            "context one_sense": [(context, "one_sense", _features_unchanged)],
+            "context passes": [(context, "CONTEXT_PASSES", 0)],
+            "context second pass": [(context, "CONTEXT_PASSES", 1)],
+            "context qualifiers": [(context, "_qualifiers", _no_qualifiers)],
+            "spans datelines and known names": [(context, "_with_known_names", _same_spans)],
+        }
+    )
+    return found
+
+
+@contextmanager
+def patched(patches: list[Patch]) -> Iterator[None]:
+    """The rules with `patches` applied, restored on leaving."""
+    with ExitStack() as stack:
+        for target, name, value in patches:
+            if isinstance(target, dict):
+                saved = target[name]
+                target[name] = value
+                stack.callback(target.__setitem__, name, saved)
+            else:
+                saved = getattr(target, name)
+                setattr(target, name, value)
+                stack.callback(setattr, target, name, saved)
+        yield
+
+
+Parsed = list[tuple[Article, list[Entity]]]
+
+
+def parsed(articles: list[Article]) -> Parsed:
+    """Each article with its entities, parsed once."""
+    found = []
+    for article in articles:
+        parse = nlp_models.parse(article.text, "en")
+        found.append((article, list(parse.entities) if parse is not None else []))
+    return found
+
+
+def located(article: Article, entities: list[Entity]) -> Located:
+    """How `article`'s toponyms are placed with the rules as they now are (as `Enricher`)."""
+    focus = tuple(mentioned_countries(entities, "en"))
+    spans, features = resolve_spans(article.text, entities, focus, "en")
+    pairs = [(s, f) for s, f in zip(spans, features, strict=True) if f is not None]
+    places = [place_of(s, f) for s, f in outermost(pairs)]
+    errors, exact, identified = [], [], []
+    for toponym in article.gold:
+        hits = [p for p in places if p.start < toponym.end and toponym.start < p.end]
+        km = min((distance_km(p.lat, p.lon, toponym.lat, toponym.lon) for p in hits), default=2e4)
+        same = toponym.geonames_id is not None and any(
+            p.geonames_id == toponym.geonames_id for p in hits
+        )
+        errors.append(km)
+        identified.append(km <= 161 or same)
+        if toponym.geonames_id is not None:
+            exact.append(same)
+    on = sum(any(p.start < t.end and t.start < p.end for t in article.gold) for p in places)
+    return Located(errors, exact, identified, len(places), on)
+
+
+def measure(sets: dict[str, Parsed]) -> dict[str, tuple[float, float, float]]:
+    """(acc@161, exact, places on a toponym) of each set."""
+    found = {}
+    for name, articles in sets.items():
+        scores = geo_scores([located(a, e) for a, e in articles])
+        found[name] = (scores["acc@161"], scores["exact"], scores["on_toponyms"])
+    return found
+
+
+NOISE = 0.002
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared"
+    )
+    parser.add_argument("--part", choices=("held-out", "dev", "both"), default="held-out")
+    parser.add_argument("--only", help="only the rules whose name contains this")
+    args = parser.parse_args()
+    console = Console()
+    sets: dict[str, Parsed] = {}
+    for name, (dev, held_out) in geo_parts(args.shared).items():
+        if args.part in ("dev", "both"):
+            sets[f"{name} dev"] = parsed(dev)
+        if args.part in ("held-out", "both"):
+            sets[f"{name} held-out"] = parsed(held_out)
+    console.log("parsed")
+    full = measure(sets)
+    table = Table(
+        title="place rules ablated: change of acc@161 / exact GeoNames id / places on a"
+        " toponym (precision) when off"
+    )
+    table.add_column("rule off")
+    for name, scores in full.items():
+        table.add_column(f"{name} ({' / '.join(f'{v:.3f}' for v in scores)})", justify="right")
+    table.add_column("verdict")
+    for rule, patches in ablations().items():
+        if args.only and args.only not in rule:
+            continue
+        with patched(patches):
+            now = measure(sets)
+        changes = [[v - w for v, w in zip(now[n], full[n], strict=True)] for n in sets]
+        hurts = any(c > NOISE for change in changes for c in change)
+        helps = any(c < -NOISE for change in changes for c in change)
+        verdict = "mixed" if hurts and helps else "hurts" if hurts else "helps" if helps else "-"
+        table.add_row(
+            rule, *(" / ".join(f"{c:+.3f}" for c in change) for change in changes), verdict
+        )
+        console.log(rule, verdict, changes)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
