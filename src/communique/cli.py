@@ -16,7 +16,7 @@ from typer._click.core import Context
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
-from communique import pipeline, semantic
+from communique import jobs, pipeline, semantic
 from communique.budget import Budget, limited
 from communique.cli_alerts import register as register_alerts
 from communique.cli_alerts import register_embed
@@ -31,6 +31,7 @@ from communique.cli_common import (
 from communique.cli_common import cli_settings as _settings
 from communique.cli_common import cli_store as _store
 from communique.cli_crawl import register
+from communique.cli_jobs import register as register_jobs
 from communique.cli_store import register as register_store
 from communique.errors import CommuniqueError
 from communique.link.archive import Linked, linked, linked_dict
@@ -101,11 +102,21 @@ def ingest(
         typer.Option("--allow-private", help="URLs given may be on a private or loopback host."),
     ] = None,
     workers: WorkersOption = None,
+    queue: Annotated[
+        bool,
+        typer.Option("--queue", help="Store the captures and queue their jobs for workers."),
+    ] = False,
 ) -> None:
     """Store each input as a capture and the statements extracted from it."""
     settings = _settings(
         db, config, max_bytes=max_bytes, allow_private_urls=allow_private, workers=workers
     )
+    if queue:
+        with _store(settings) as store, _progress("enqueue") as progress:
+            queued = jobs.enqueue_ingest(targets, store, settings, progress)
+        _print_report(queued.report)
+        err.print(f"{queued.queued} jobs queued on {jobs.describe_queue(settings)}")
+        raise typer.Exit(exit_status(queued.report))
     with _store(settings) as store, _progress("ingest") as progress:
         report = pipeline.ingest(targets, store, settings, progress)
     _print_report(report)
@@ -460,6 +471,7 @@ register(app)
 register_store(app)
 register_alerts(app)
 register_embed(app)
+register_jobs(app)
 
 
 def main() -> None:

@@ -473,9 +473,9 @@ def extract_targets(
             yield item
             continue
         try:
-            yield pipeline.run(item, _source_of(item, None))
+            yield pipeline.run(item, source_of(item, None))
         except CommuniqueError as exc:
-            yield _failed(item.to_capture(), item.origin, exc, with_capture=False)
+            yield failed(item.to_capture(), item.origin, exc, with_capture=False)
 
 
 def enrich_targets(
@@ -493,13 +493,13 @@ def enrich_targets(
             yield item
             continue
         try:
-            doc = extract_stage.process(Document(item, _source_of(item, None)))
+            doc = extract_stage.process(Document(item, source_of(item, None)))
             assert doc.extraction is not None
             if published is not None:
                 doc = replace(doc, extraction=replace(doc.extraction, published=published))
             doc = enrich_stage.process(doc)
         except CommuniqueError as exc:
-            yield _failed(item.to_capture(), item.origin, exc, with_capture=False)
+            yield failed(item.to_capture(), item.origin, exc, with_capture=False)
             continue
         assert doc.extraction is not None
         yield doc.extraction, doc.enrichment or Enrichment()
@@ -534,7 +534,7 @@ def ingest(
             else:  # stored by a run cut short before its statement, or by an older pipeline
                 report.redone += 1
                 store.clear_failure(capture.id)
-            writer.submit(pipeline, item, capture, _source_of(item, sources))
+            writer.submit(pipeline, item, capture, source_of(item, sources))
     return report
 
 
@@ -578,7 +578,7 @@ def reprocess(
                 report.redone += 1
                 store.clear_failure(capture.id)
             raw = RawInput.from_capture(capture, store.capture_body(capture.id))
-            writer.submit(pipeline, raw, capture, _source_of(raw, sources))
+            writer.submit(pipeline, raw, capture, source_of(raw, sources))
     if not stale:
         store.finish_reprocess()
     if progress:
@@ -644,7 +644,7 @@ class _Writer:
                     item.run.advance(allowed)
                 except Exception as exc:  # a bug in one document must not stop a long ingest
                     origin = item.run.doc.raw.origin
-                    item.failure = _failed(item.capture, origin, exc, with_capture=True)
+                    item.failure = failed(item.capture, origin, exc, with_capture=True)
                     item.final = isinstance(exc, Permanent)
             if item.failure is None:
                 allowed = min(allowed, item.run.passed)
@@ -680,9 +680,7 @@ class _Writer:
             self.report.listings += 1
             return
         statement = Statement.from_extraction(extraction, capture)
-        self.store.put_statement(statement, capture)
-        stored = self.store.get_statement(statement.id)
-        link_statement(self.store, stored, capture.fetched_at, self.sources)
+        store_statement(self.store, extraction, capture, self.sources)
         if doc.enrichment is not None:
             self.store.put_enrichment(
                 statement.id, doc.enrichment, statement.country, capture.fetched_at
@@ -690,7 +688,20 @@ class _Writer:
         self.report.statements += 1
 
 
-def _source_of(raw: RawInput, sources: dict[str, Source] | None) -> Source | None:
+def store_statement(
+    store: Store, extraction: Extraction, capture: Capture, sources: dict[str, Source]
+) -> str | None:
+    """Store the statement `extraction` of `capture` is, and link it; its id (None: a listing)."""
+    if extraction.is_listing:
+        return None
+    statement = Statement.from_extraction(extraction, capture)
+    store.put_statement(statement, capture)
+    link_statement(store, store.get_statement(statement.id), capture.fetched_at, sources)
+    return statement.id
+
+
+def source_of(raw: RawInput, sources: dict[str, Source] | None) -> Source | None:
+    """The source `raw` came from: the archive's, else a built-in corpus's."""
     if raw.source is None:
         return None
     if sources and raw.source in sources:
@@ -698,7 +709,8 @@ def _source_of(raw: RawInput, sources: dict[str, Source] | None) -> Source | Non
     return CORPORA.get(raw.source)
 
 
-def _failed(capture: Capture, origin: str, exc: Exception, with_capture: bool) -> ExtractionFailure:
+def failed(capture: Capture, origin: str, exc: Exception, with_capture: bool) -> ExtractionFailure:
+    """The failure record of `capture` for `exc` (an unexpected error says so)."""
     reason = str(exc) if isinstance(exc, CommuniqueError) else f"internal error: {exc!r}"
     return ExtractionFailure(
         capture_id=capture.id if with_capture else "",

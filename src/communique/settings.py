@@ -94,6 +94,23 @@ class Settings:
         shown="CPU cores",
     )
 
+    queue: str = _setting(
+        "",
+        "The job queue for `--queue` and `communique worker`: a postgresql:// URL (empty: the"
+        " archive itself when it is PostgreSQL).",
+    )
+    job_retries: int = _setting(
+        3, "Retries of a queued job that fails, before it goes to the dead-letter list."
+    )
+    job_backoff: float = _setting(
+        2.0, "Seconds before a failed job's first retry; doubles on each retry."
+    )
+    worker_heartbeat: float = _setting(
+        10.0,
+        "Seconds between a worker's heartbeats; the jobs of a worker silent for three of them"
+        " are retried (it is presumed dead).",
+    )
+
     @property
     def user_agent_header(self) -> str:
         """The User-Agent header: product token and contact URL."""

@@ -1,0 +1,165 @@
+"""Workers on a PostgreSQL job queue: the archive they leave is the one a direct ingest leaves.
+
+Real `communique worker --once` processes drain a queue in a PostgreSQL server the tests start
+(tests/pgserver.py); one is killed with SIGKILL mid-run and the rerun is compared with a clean
+direct ingest. Enrichment is off: the order-dependent steps (site chrome, links) are the point.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from communique import jobs
+from communique.model import Statement
+from communique.pipeline import ingest, processed_version
+from communique.settings import Settings
+from communique.store.base import open_store
+from tests.conftest import shared_path
+from tests.pgserver import PgServer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archives(
+    request: pytest.FixtureRequest, pg_server: PgServer, tmp_path: Path
+) -> tuple[Settings, Settings]:
+    """Settings for a queued archive and for a direct one, on one backend; the queue in
+    PostgreSQL (a database of its own beside a SQLite archive, else the archive itself)."""
+    if request.param == "sqlite":
+        queue = pg_server.database()
+        request.addfinalizer(lambda: pg_server.drop(queue))
+        queued = Settings(db=str(tmp_path / "queued.db"), queue=queue)
+        direct = Settings(db=str(tmp_path / "direct.db"))
+    else:
+        urls = [pg_server.database(), pg_server.database()]
+        for url in urls:
+            request.addfinalizer(lambda url=url: pg_server.drop(url))  # type: ignore[misc]
+        queued, direct = Settings(db=urls[0]), Settings(db=urls[1])
+    return (
+        replace(queued, enrich=False, workers=1, worker_heartbeat=2.0, job_backoff=0.05),
+        replace(direct, enrich=False, workers=1),
+    )
+
+
+def worker(settings: Settings) -> subprocess.Popen[bytes]:
+    """A `communique worker --once` process of this checkout on the settings' queue."""
+    env = os.environ | {
+        "PYTHONPATH": str(ROOT / "src"),
+        "COMMUNIQUE_DB": settings.db,
+        "COMMUNIQUE_QUEUE": settings.queue,
+        "COMMUNIQUE_WORKER_HEARTBEAT": str(settings.worker_heartbeat),
+        "COMMUNIQUE_ENRICH": "off",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "communique", "worker", "--once"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(process: subprocess.Popen[bytes]) -> None:
+    _, errors = process.communicate(timeout=600)
+    assert process.returncode == 0, errors.decode()
+
+
+def archive(settings: Settings) -> dict[str, Any]:
+    """What must be the same in both archives: statements, their links, failures, marks."""
+    store = open_store(settings.db)
+    try:
+        captures = sorted(store.iter_captures(), key=lambda c: c.id)
+        statements: dict[str, Statement] = {}
+        for capture in captures:
+            for sid in store.statements_at_url(capture.url):
+                statements[sid] = store.get_statement(sid)
+        get_copy = getattr(store, "get_copy", None)
+        links = {sid: get_copy(sid) for sid in statements} if get_copy else {}
+        return {
+            "captures": [c.id for c in captures],
+            "statements": statements,
+            "links": {k: (v.group_id, v.kind, v.matched) for k, v in links.items() if v},
+            "failures": sorted((f.capture_id, f.reason) for f in store.failures()),
+            "processed": [store.is_processed(c.id, processed_version(settings)) for c in captures],
+        }
+    finally:
+        store.close()
+
+
+def direct_archive(settings: Settings, pages: Path) -> dict[str, Any]:
+    store = open_store(settings.db)
+    try:
+        ingest([str(pages)], store, settings)
+    finally:
+        store.close()
+    return archive(settings)
+
+
+def enqueue(settings: Settings, pages: Path) -> jobs.QueueReport:
+    store = open_store(settings.db)
+    try:
+        return jobs.enqueue_ingest([str(pages)], store, settings)
+    finally:
+        store.close()
+
+
+def test_two_workers_leave_the_archive_a_direct_ingest_leaves(
+    archives: tuple[Settings, Settings],
+) -> None:
+    queued, direct = archives
+    pages = shared_path("pages")
+    report = enqueue(queued, pages)
+    assert report.report.new_captures == 32 and report.queued == 64
+    assert enqueue(queued, pages).queued == 0, "the same jobs are not queued twice"
+    first, second = worker(queued), worker(queued)
+    finish(first)
+    finish(second)
+    assert jobs.job_counts(queued)["todo"] == 0
+    expected = direct_archive(direct, pages)
+    got = archive(queued)
+    assert len(expected["statements"]) > 20
+    assert got == expected
+    if queued.db.endswith(".db"):
+        assert {kind for _, kind, _ in got["links"].values()} > {"first"}, "copies were linked"
+
+
+def test_a_worker_killed_mid_run_then_rerun_leaves_the_same_archive(
+    archives: tuple[Settings, Settings],
+) -> None:
+    queued, direct = archives
+    pages = shared_path("pages")
+    enqueue(queued, pages)
+    victim = worker(queued)
+    while victim.poll() is None and sum(archive(queued)["processed"]) < 8:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=60)
+    assert sum(archive(queued)["processed"]) < 32, "killed before the end"
+    finish(worker(queued))
+    assert archive(queued) == direct_archive(direct, pages)
+
+
+def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
+    pg_url: str,
+) -> None:
+    settings = Settings(db=pg_url, enrich=False, workers=1, job_retries=2, job_backoff=0.05)
+    jobs.install(settings)
+    app = jobs.make_app(settings)
+    with app.open():
+        app.tasks["extract"].defer(capture="no-such-capture", options={"enrich": False})
+    jobs.run_worker(replace(settings, worker_heartbeat=2.0), once=True)
+    assert jobs.job_counts(settings)["failed"] == 1
+    (dead,) = jobs.list_jobs(settings, "failed")
+    assert dead.task == "extract" and dead.attempts == 3, "the first run and 2 retries"
+    assert dead.error is not None and "no-such-capture" in dead.error
+    assert jobs.retry_failed(settings) == 1
+    assert jobs.job_counts(settings)["todo"] == 1
