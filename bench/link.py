@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import itertools
 import random
 import resource
@@ -28,9 +29,13 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baselines
+import numpy as np
+import transset
 from linkset import SHARED, Text, chrome_lines, generate, ungdc, variant
 
+from communique import embeddings
 from communique.link import Linker, signature, signatures
+from communique.link.translations import by_meaning, compare, facts
 
 
 def pairs(groups: dict[str, str]) -> set[tuple[str, str]]:
@@ -83,6 +88,84 @@ def quality(texts: list[Text], half: str, verbose: bool) -> dict[str, float]:
         "recall": tp / len(truth) if truth else 1.0,
         "template merges": len(merges),
     }
+
+
+def vectors(texts: list[transset.Text]) -> np.ndarray:
+    """The texts' sentence vectors, kept in the bench cache (the model is slow on 2 cores)."""
+    passages = [t.text[: embeddings.PASSAGE_CHARS] for t in texts]
+    key = hashlib.sha256("\0".join([embeddings.MODEL, *passages]).encode()).hexdigest()[:16]
+    path = transset.CACHE / f"vectors-{key}.npy"
+    if path.exists():
+        return np.load(path)
+    found = embeddings.embed(passages)
+    np.save(path, found)
+    return found
+
+
+def mutual_nearest(texts: list[transset.Text], sims: np.ndarray) -> dict[tuple[int, int], bool]:
+    """For each text and other language: its nearest text there, and whether that is mutual."""
+    by_language: dict[str, list[int]] = defaultdict(list)
+    for index, text in enumerate(texts):
+        by_language[text.language].append(index)
+    best: dict[tuple[int, str], int] = {}
+    for index in range(len(texts)):
+        for language, members in by_language.items():
+            if language != texts[index].language:
+                best[index, language] = max(members, key=lambda j: sims[index, j])
+    return {(i, j): best[j, texts[i].language] == i for (i, language), j in best.items()}
+
+
+def translation_quality(half: str) -> dict[str, dict[str, float]]:
+    """Pair precision and recall of translations by facts, by meaning and by both."""
+    every = transset.generate()
+    chosen = [index for index, t in enumerate(every) if t.half == half]
+    texts = [every[index] for index in chosen]
+    found = vectors(every)[chosen]
+    sims = found @ found.T
+    sequences = [facts(t.text) for t in texts]
+    truth = {
+        (i, j)
+        for i, j in itertools.combinations(range(len(texts)), 2)
+        if texts[i].group == texts[j].group
+    }
+    by_facts = {
+        (i, j)
+        for i, j in itertools.combinations(range(len(texts)), 2)
+        if texts[i].language != texts[j].language and compare(sequences[i], sequences[j])
+    }
+    by_vectors = {
+        (min(i, j), max(i, j))
+        for (i, j), mutual in mutual_nearest(texts, sims).items()
+        if by_meaning(float(sims[i, j]), mutual, embeddings.MODEL)
+    }
+    rows = {}
+    for method, predicted in (
+        ("facts", by_facts),
+        ("meaning", by_vectors),
+        ("both", by_facts | by_vectors),
+    ):
+        for source in ("un", "bible", "books", "all"):
+            inside = {p for p in truth if source in ("all", texts[p[0]].source)}
+            found = {p for p in predicted if source in ("all", texts[p[0]].source)}
+            rows[f"{half} {method} {source}"] = {
+                "texts": sum(1 for t in texts if source in ("all", t.source)),
+                "true pairs": len(inside),
+                "precision": len(found & inside) / len(found) if found else 1.0,
+                "recall": len(found & inside) / len(inside) if inside else 1.0,
+            }
+    return rows
+
+
+TRANSLATION_COLUMNS = ("texts", "true pairs", "precision", "recall")
+
+
+def translation_table(rows: dict[str, dict[str, float]]) -> Table:
+    table = Table(title="linking quality (translations: UN en/fr/ru, Bible en/fr, books en/fr)")
+    for column in ("half method source", *TRANSLATION_COLUMNS):
+        table.add_column(column, justify="right")
+    for name, row in rows.items():
+        table.add_row(name, *(_cell(row[c]) for c in TRANSLATION_COLUMNS))
+    return table
 
 
 class Synthetic:
@@ -210,6 +293,7 @@ def main() -> None:
     parser.add_argument("--add", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=2, help="signing workers (0: none)")
     parser.add_argument("--no-scale", action="store_true")
+    parser.add_argument("--no-translations", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     baselines.add_argument(parser)
     args = parser.parse_args()
@@ -219,6 +303,10 @@ def main() -> None:
     tables = [quality_table(halves)]
     console.print(tables[0])
     console.print("targets: precision >= 0.99, recall >= 0.95, template merges 0")
+    if not args.no_translations:
+        rows = {k: v for half in ("dev", "holdout") for k, v in translation_quality(half).items()}
+        tables.append(translation_table(rows))
+        console.print(tables[-1])
     if not args.no_scale:
         speeds: dict[str, dict[str, float]] = {}
         for size in (int(s) for s in args.sizes.split(",")):

@@ -58,6 +58,9 @@ def embed_missing(
             embeddings.MODEL,
             [(s.id, embeddings.to_bytes(v)) for s, v in zip(statements, vectors, strict=True)],
         )
+        from communique.link.archive import link_by_meaning
+
+        link_by_meaning(store, ids)
         done += len(ids)
         if progress is not None:
             progress(done)
@@ -116,6 +119,23 @@ def nearest(
             if len(found) == k:
                 break
     return found
+
+
+def neighbours(store: Store, statement_id: str, k: int) -> list[tuple[str, float]]:
+    """The `k` statements whose vectors are nearest the statement's own (itself left out).
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> neighbours(open_store(":memory:"), "0" * 16, 5)
+        []
+    """
+    matrix = _matrix(store)
+    try:
+        index = matrix.ids.index(statement_id)
+    except ValueError:
+        return []
+    found = nearest(store, matrix.vectors[index], None, k + 1)
+    return [(other, score) for other, score in found if other != statement_id][:k]
 
 
 def semantic_ranking(store: Store, query: Query, k: int = CANDIDATES) -> list[tuple[str, float]]:

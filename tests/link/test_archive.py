@@ -187,3 +187,47 @@ def test_a_translation_is_linked_not_merged(tmp_path: Path, store_url: str) -> N
     assert found[0].confidence >= 0.6
     assert [t.language for t in linked(store, french).translations] == ["en"]
     store.close()
+
+
+MEANING = {
+    "en.txt": "Statement on the river basin agreement\n\n"
+    "The Ministry of Foreign Affairs welcomes the agreement reached by the parties"
+    " on the protection of the river basin. We call on all neighbouring states to share"
+    " water data openly, to restore the wetlands and to work together against pollution"
+    " of the river by industry. Our country stands ready to host the next meeting of the"
+    " commission and to support the joint monitoring programme.",
+    "fr.txt": "Déclaration sur l'accord relatif au bassin du fleuve\n\n"
+    "Le ministère des Affaires étrangères salue l'accord conclu par les parties"
+    " sur la protection du bassin du fleuve. Nous appelons tous les États voisins à"
+    " partager ouvertement les données sur l'eau, à restaurer les zones humides et à"
+    " travailler ensemble contre la pollution du fleuve par l'industrie. Notre pays est"
+    " prêt à accueillir la prochaine réunion de la commission et à soutenir le programme"
+    " de surveillance commun.",
+    "de.txt": "Tag der offenen Tür in der Botschaft\n\n"
+    "Die Botschaft lädt alle Bürgerinnen und Bürger herzlich zum Tag der offenen"
+    " Tür ein. Besucher können die Räume der Botschaft besichtigen, mit dem Personal"
+    " sprechen und sich über Visa, Reisepässe und konsularische Dienste informieren."
+    " Für Kinder gibt es ein kleines Programm mit Musik und Spielen im Garten.",
+}
+
+
+def test_translations_without_numbers_are_linked_by_meaning(tmp_path: Path, store_url: str) -> None:
+    from communique import semantic
+
+    for name, text in MEANING.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    store = open_store(store_url)
+    settings = Settings(db=store_url, workers=0, enrich=False)
+    ingest([str(tmp_path / name) for name in MEANING], store, settings)
+    ids = {store.get_statement(s).language: s for s, _ in store.link_order()}
+    assert set(ids) == {"en", "fr", "de"}
+    assert linked(store, ids["en"]).translations == ()
+    semantic.embed_missing(store)
+    found = linked(store, ids["en"]).translations
+    assert [(t.other_group, t.language) for t in found] == [(ids["fr"], "fr")]
+    assert found[0].evidence.startswith("meaning: cosine")
+    assert [t.language for t in linked(store, ids["fr"]).translations] == ["en"]
+    assert linked(store, ids["de"]).translations == ()
+    assert relink(store) == (3, 3)
+    assert [t.other_group for t in linked(store, ids["en"]).translations] == [ids["fr"]]
+    store.close()

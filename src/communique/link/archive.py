@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 
+from communique import embeddings, semantic
 from communique.errors import StoreError
 from communique.link.duplicates import Signature, buckets, find_copy, signature
-from communique.link.translations import MIN_FACTS, compare, fact_buckets, facts
+from communique.link.translations import MIN_FACTS, by_meaning, compare, fact_buckets, facts
 from communique.model import CopyLink, Source, Statement, Translation, Version
 from communique.store.base import LinkStore, Store
 
@@ -121,6 +122,72 @@ def link_translations(store: Store, statement: Statement, group_id: str) -> int:
     return found
 
 
+NEIGHBOURS = 10
+"""Nearest vectors read for each statement when its translations are sought by meaning."""
+
+
+def link_by_meaning(store: Store, ids: list[str]) -> int:
+    """Link statements to their translations by sentence vectors; returns the pairs linked.
+
+    A statement (its first copy, with a vector from `communique embed`) and a statement in
+    another language are translations when each is the other's nearest in its language
+    and their vectors are similar enough (`translations.by_meaning`). Pairs already linked
+    by their facts keep that evidence.
+    """
+    if not isinstance(store, LinkStore):
+        return 0
+    found = 0
+    for statement_id in ids:
+        mine = _first_copy(store, statement_id)
+        if mine is None:
+            continue
+        for other_id, cosine in _best_per_language(store, statement_id, mine):
+            theirs = _first_copy(store, other_id)
+            if theirs is None or theirs[0] in {t.other_group for t in store.translations(mine[0])}:
+                continue
+            back = dict(_best_per_language(store, other_id, theirs))
+            mutual = any(_group(store, i) == mine[0] for i in back if i == statement_id)
+            match = by_meaning(cosine, mutual, embeddings.MODEL)
+            if match is None:
+                continue
+            found += 1
+            for one, two, language in (
+                (mine[0], theirs[0], theirs[1]),
+                (theirs[0], mine[0], mine[1]),
+            ):
+                store.put_translation(
+                    Translation(one, two, language, match.confidence, match.evidence)
+                )
+    return found
+
+
+def _first_copy(store: Store, statement_id: str) -> tuple[str, str] | None:
+    """(group, language) of a statement's first copy with a language, else None."""
+    link = links_of(store).get_copy(statement_id)
+    if link is None or link.kind != "first":
+        return None
+    language = store.get_statement(statement_id).language
+    return (link.group_id, language) if language else None
+
+
+def _group(store: Store, statement_id: str) -> str:
+    link = links_of(store).get_copy(statement_id)
+    return link.group_id if link else statement_id
+
+
+def _best_per_language(
+    store: Store, statement_id: str, mine: tuple[str, str]
+) -> list[tuple[str, float]]:
+    """The nearest first copy in each other language (other statements only)."""
+    best: dict[str, tuple[str, float]] = {}
+    for other_id, cosine in semantic.neighbours(store, statement_id, NEIGHBOURS):
+        other = _first_copy(store, other_id)
+        if other is None or other[1] == mine[1] or other[0] == mine[0] or other[1] in best:
+            continue
+        best[other[1]] = (other_id, cosine)
+    return list(best.values())
+
+
 def _text_of(store: Store) -> Callable[[str], str]:
     return lambda key: store.get_statement(key).text
 
@@ -143,6 +210,8 @@ def relink(
         statement = store.get_statement(statement_id)
         link = link_statement(store, statement, datetime.fromisoformat(seen), sources)
         groups.add(link.group_id if link else statement_id)
+    if store.vector_count(embeddings.MODEL):
+        link_by_meaning(store, [statement_id for statement_id, _ in order])
     if progress:
         progress(len(order), len(order), "")
     return len(order), len(groups)

@@ -24,6 +24,8 @@ MIN_FACTS = 6
 MIN_NUMBERS = 2
 """Shared numbers a pair needs: names alone are shared by many texts on one subject."""
 MIN_CONFIDENCE = 0.6
+MIN_COSINE = 0.5
+"""Sentence-embedding similarity two texts' vectors need, besides being mutual nearest."""
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?:;…]\s*$")
@@ -91,3 +93,20 @@ def compare(first: tuple[str, ...], second: tuple[str, ...]) -> Match | None:
     shared = sorted(numbers, key=lambda n: (len(n), n))[-5:]
     evidence = f"facts in the same order {confidence:.2f}; shared numbers {', '.join(shared)}"
     return Match(confidence, evidence)
+
+
+def by_meaning(cosine: float, mutual: bool, model: str) -> Match | None:
+    """Whether two texts in different languages whose vectors are `cosine` apart are one text.
+
+    They are when each is the other's nearest text in its language (mutual nearest
+    neighbours, as in bitext mining) and their similarity reaches `MIN_COSINE`.
+
+    Example:
+        >>> by_meaning(0.78, True, "use-multilingual-v3").evidence
+        'meaning: cosine 0.78, mutual nearest (use-multilingual-v3)'
+        >>> by_meaning(0.78, False, "use-multilingual-v3") is None
+        True
+    """
+    if not mutual or cosine < MIN_COSINE:
+        return None
+    return Match(cosine, f"meaning: cosine {cosine:.2f}, mutual nearest ({model})")
