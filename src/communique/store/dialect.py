@@ -38,6 +38,8 @@ class Dialect:
     """A top-level field of a JSON text column: `{0}` the column, `{1}` the field."""
     frontier_order: str
     """The column that orders a crawl frontier's rows as they were added."""
+    lock_table: str
+    """A statement locking table `{}` against other writers ('' when a write does)."""
 
     def sql(self, text: str) -> str:
         """`text` (written with `?` placeholders) in this dialect.
@@ -67,6 +69,7 @@ SQLITE = Dialect(
     for_update="",
     json_field="json_extract({0}, '$.{1}')",
     frontier_order="rowid",
+    lock_table="",
 )
 POSTGRES = Dialect(
     name="postgresql",
@@ -77,6 +80,7 @@ POSTGRES = Dialect(
     for_update=" FOR UPDATE",
     json_field="({0})::json ->> '{1}'",
     frontier_order="seq",
+    lock_table="LOCK TABLE {} IN EXCLUSIVE MODE",
 )
 
 

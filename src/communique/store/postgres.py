@@ -4,55 +4,43 @@ from __future__ import annotations
 
 import json
 import threading
-import zlib
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
-from communique.errors import NotFound, QueryError, StoreError
+from communique.errors import QueryError, StoreError
 from communique.geo import name_key
 from communique.model import (
     Capture,
     Enrichment,
-    ExtractionFailure,
     Reference,
     SearchPage,
-    Selectors,
-    Source,
     Statement,
-    Stats,
 )
 from communique.query import Query
 from communique.store.base import Batch, redacted
+from communique.store.core_tables import CoreTables
 from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import POSTGRES, Db
 from communique.store.explore_tables import ExploreTables
-from communique.store.link_tables import LinkTables, clear_links
+from communique.store.link_tables import LinkTables
 from communique.store.postgres_schema import migrate, text_config
 from communique.store.postgres_search import PgSearch, title_phrase_query
 from communique.store.postgres_transfer import PgTransfer
 from communique.store.rows import (
     _META_COLUMNS,
-    capture_from_row,
-    failure_from_row,
-    insert_capture,
     statement_from_row,
     statement_values,
 )
 from communique.store.saved import SavedSearchTables
 from communique.store.search_index import Interval
-from communique.store.sqlite_enrich import (
-    ENRICH_TABLES,
-    day_span,
-    read_enrichment,
-    timeline_rows,
-)
+from communique.store.sqlite_enrich import ENRICH_TABLES, day_span, timeline_rows
 from communique.store.vectors import VectorTables
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -76,16 +64,22 @@ SELECT_STATEMENTS = (
 
 
 class PostgresStore(
-    CrawlTables, PgTransfer, SavedSearchTables, VectorTables, LinkTables, ExploreTables
+    CoreTables,
+    CrawlTables,
+    PgTransfer,
+    SavedSearchTables,
+    VectorTables,
+    LinkTables,
+    ExploreTables,
 ):
-    _placeholder = "%s"
-    dialect = POSTGRES
-
     """`Store` on a PostgreSQL database; each thread gets its own connection.
 
     Example (needs a server):
         >>> PostgresStore("postgresql://localhost/communique")  # doctest: +SKIP
     """
+
+    _placeholder = "%s"
+    dialect = POSTGRES
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -147,51 +141,6 @@ class PostgresStore(
         sql, params = self._search.matched(query)
         return self._db(), f"WITH matched AS MATERIALIZED ({sql}) ", params
 
-    # captures
-
-    def put_capture(self, capture: Capture, body: bytes) -> bool:
-        with self._write() as conn:
-            return insert_capture(Db(conn, POSTGRES), capture, body)
-
-    def has_capture(self, capture_id: str) -> bool:
-        row = self._conn().execute("SELECT 1 FROM captures WHERE id = %s", (capture_id,))
-        return row.fetchone() is not None
-
-    def get_capture(self, capture_id: str) -> Capture:
-        row = self._one("SELECT * FROM captures WHERE id = %s", (capture_id,))
-        if row is None:
-            raise NotFound(f"no capture {capture_id}")
-        return capture_from_row(row)
-
-    def capture_body(self, capture_id: str) -> bytes:
-        row = self._one(
-            "SELECT b.zbody FROM captures c JOIN blobs b ON b.sha256 = c.sha256 WHERE c.id = %s",
-            (capture_id,),
-        )
-        if row is None:
-            raise NotFound(f"no capture {capture_id}")
-        return zlib.decompress(row["zbody"])
-
-    def iter_captures(self) -> Iterator[Capture]:
-        after = ("", "")
-        while True:
-            rows = (
-                self._conn()
-                .execute(
-                    "SELECT * FROM captures WHERE (fetched_at, id) > (%s, %s)"
-                    " ORDER BY fetched_at, id LIMIT 500",
-                    after,
-                )
-                .fetchall()
-            )
-            if not rows:
-                return
-            yield from (capture_from_row(r) for r in rows)
-            after = (rows[-1]["fetched_at"], rows[-1]["id"])
-
-    def count_captures(self) -> int:
-        return self._count("SELECT count(*) AS n FROM captures")
-
     # statements
 
     def put_statement(self, statement: Statement, capture: Capture) -> None:
@@ -236,16 +185,6 @@ class PostgresStore(
                     (json.dumps(ids), statement.id),
                 )
 
-    def get_statement(self, statement_id: str) -> Statement:
-        row = self._one(f"{SELECT_STATEMENTS} WHERE s.id = %s", (statement_id,))
-        if row is None:
-            raise NotFound(f"no statement {statement_id}")
-        return statement_from_row(row)
-
-    def captures_of(self, statement_id: str) -> list[Capture]:
-        statement = self.get_statement(statement_id)
-        return [self.get_capture(cid) for cid in statement.capture_ids]
-
     # enrichment
 
     def put_enrichment(
@@ -264,83 +203,6 @@ class PostgresStore(
             if row is not None and row["fetched_at"] > stamp:
                 return
             write_enrichment(conn, statement_id, enrichment, issuer_country, stamp)
-
-    def get_enrichment(self, statement_id: str) -> Enrichment:
-        row = self._one("SELECT data FROM enrichments WHERE statement_id = %s", (statement_id,))
-        if row is None:
-            raise NotFound(f"no enrichment for statement {statement_id}")
-        return read_enrichment(row["data"])
-
-    def mention_pairs(self) -> list[tuple[str | None, str, int]]:
-        rows = self._conn().execute(
-            "SELECT issuer_country, country, count(*) AS n FROM statement_countries"
-            " GROUP BY 1, 2 ORDER BY 3 DESC, 1 NULLS FIRST, 2"
-        )
-        return [(r["issuer_country"], r["country"], int(r["n"])) for r in rows]
-
-    # failures
-
-    def record_failure(self, failure: ExtractionFailure) -> None:
-        key = failure.capture_id or f"origin:{failure.origin}"
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO failures (key, capture_id, url, origin, reason, at,"
-                " pipeline_version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (key) DO UPDATE SET capture_id = excluded.capture_id,"
-                " url = excluded.url, origin = excluded.origin, reason = excluded.reason,"
-                " at = excluded.at, pipeline_version = excluded.pipeline_version",
-                (
-                    key,
-                    failure.capture_id or None,
-                    failure.url,
-                    failure.origin,
-                    failure.reason,
-                    failure.at.isoformat(),
-                    failure.pipeline_version,
-                ),
-            )
-
-    def clear_failure(self, capture_id: str) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM failures WHERE capture_id = %s", (capture_id,))
-
-    def failures(self) -> list[ExtractionFailure]:
-        rows = self._conn().execute("SELECT * FROM failures ORDER BY at, key").fetchall()
-        return [failure_from_row(r) for r in rows]
-
-    # sources
-
-    def put_source(self, source: Source) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO sources (name, homepage, issuer, country, languages, selectors)"
-                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET"
-                " homepage = excluded.homepage, issuer = excluded.issuer,"
-                " country = excluded.country, languages = excluded.languages,"
-                " selectors = excluded.selectors",
-                (
-                    source.name,
-                    source.homepage,
-                    source.issuer,
-                    source.country,
-                    json.dumps(source.languages),
-                    json.dumps(vars(source.selectors)) if source.selectors else None,
-                ),
-            )
-
-    def sources(self) -> list[Source]:
-        rows = self._conn().execute("SELECT * FROM sources ORDER BY name").fetchall()
-        return [
-            Source(
-                r["name"],
-                r["homepage"],
-                r["issuer"],
-                r["country"],
-                tuple(json.loads(r["languages"])),
-                Selectors(**json.loads(r["selectors"])) if r["selectors"] else None,
-            )
-            for r in rows
-        ]
 
     # search
 
@@ -363,112 +225,6 @@ class PostgresStore(
     def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
         """PostgreSQL keeps its text index in the statements' own transactions: nothing to do."""
         return self.stats().statements
-
-    def stats(self) -> Stats:
-        languages = self._conn().execute(
-            "SELECT coalesce(language, '?') AS language, count(*) AS n FROM statements"
-            " GROUP BY 1 ORDER BY 2 DESC"
-        )
-        return Stats(
-            statements=self._count(
-                "SELECT count(*) AS n FROM statements s WHERE NOT EXISTS (SELECT 1"
-                " FROM link_copies c WHERE c.statement_id = s.id AND c.group_id <> s.id)"
-            ),
-            captures=self._count("SELECT count(*) AS n FROM captures"),
-            sources=self._count(
-                "SELECT count(*) AS n FROM (SELECT name FROM sources UNION"
-                " SELECT source FROM statements WHERE source IS NOT NULL) AS named"
-            ),
-            errors=self._count("SELECT count(*) AS n FROM failures"),
-            languages={r["language"]: int(r["n"]) for r in languages},
-            copies=self._count("SELECT count(*) AS n FROM statements"),
-        )
-
-    # learned site chrome
-
-    def observe_site_lines(
-        self, host: str, capture_id: str, lines: Collection[str]
-    ) -> dict[str, int]:
-        keys = sorted(set(lines))
-        with self._write() as conn:
-            new = conn.execute(
-                "INSERT INTO site_pages (host, capture_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                (host, capture_id),
-            ).rowcount
-            if new and keys:
-                conn.execute(
-                    "INSERT INTO site_lines (host, line, pages)"
-                    " SELECT %s, line, 1 FROM unnest(%s::text[]) AS line"
-                    " ON CONFLICT (host, line) DO UPDATE SET pages = site_lines.pages + 1",
-                    (host, keys),
-                )
-            rows = conn.execute(
-                "SELECT line, pages FROM site_lines WHERE host = %s AND line = ANY(%s)",
-                (host, keys),
-            )
-            counts = {row["line"]: int(row["pages"]) - 1 for row in rows}
-        return {key: counts.get(key, 0) for key in keys}
-
-    def site_page_count(self, host: str) -> int:
-        return self._count("SELECT count(*) AS n FROM site_pages WHERE host = %s", (host,))
-
-    def is_processed(self, capture_id: str, version: str) -> bool:
-        row = self._one(
-            "SELECT 1 FROM processed WHERE capture_id = %s AND pipeline_version = %s",
-            (capture_id, version),
-        )
-        return row is not None
-
-    def mark_processed(self, capture_id: str, version: str) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO processed (capture_id, pipeline_version) VALUES (%s, %s)"
-                " ON CONFLICT (capture_id)"
-                " DO UPDATE SET pipeline_version = excluded.pipeline_version",
-                (capture_id, version),
-            )
-
-    def start_reprocess(self) -> bool:
-        with self._write() as conn:
-            conn.execute("LOCK TABLE reprocess_pending IN EXCLUSIVE MODE")
-            if conn.execute("SELECT 1 FROM reprocess_pending").fetchone() is not None:
-                return True
-            _clear_derived(conn)
-            conn.execute(
-                "INSERT INTO reprocess_pending (started_at) VALUES (%s)",
-                (datetime.now(UTC).isoformat(),),
-            )
-        return False
-
-    def finish_reprocess(self) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM reprocess_pending")
-
-    def clear_derived(self) -> None:
-        with self._write() as conn:
-            _clear_derived(conn)
-
-    # helpers
-
-    def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
-        return self._conn().execute(sql, params).fetchone()
-
-    def _count(self, sql: str, params: tuple[Any, ...] = ()) -> int:
-        row = self._one(sql, params)
-        return int(row["n"]) if row else 0
-
-
-def _clear_derived(conn: Conn) -> None:
-    """Delete everything derived from captures, in the caller's transaction."""
-    conn.execute("DELETE FROM processed")
-    conn.execute("DELETE FROM versions")
-    conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
-    conn.execute("DELETE FROM statement_texts")
-    conn.execute("DELETE FROM statements")
-    clear_links(Db(conn, POSTGRES))
-    conn.execute("DELETE FROM statement_vectors")
-    for table in ENRICH_TABLES:
-        conn.execute(f"DELETE FROM {table}")
 
 
 def write_enrichment(

@@ -8,48 +8,37 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-import zlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from communique.errors import NotFound, StoreError
+from communique.errors import StoreError
 from communique.geo import distance_km
 from communique.model import (
     Capture,
     Enrichment,
-    ExtractionFailure,
     SearchPage,
-    Selectors,
-    Source,
     Statement,
-    Stats,
 )
 from communique.query import Query
 from communique.store.base import Batch
+from communique.store.core_tables import CoreTables
 from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import SQLITE, Db
 from communique.store.explore_tables import ExploreTables
-from communique.store.link_tables import LinkTables, clear_links
+from communique.store.link_tables import LinkTables
 from communique.store.migrations import MIGRATIONS, migrate
 from communique.store.rows import (
     INSERT_STATEMENT,
-    SELECT_STATEMENTS,
     UPDATE_STATEMENT,
     UPSERT_TEXT,
-    capture_from_row,
-    failure_from_row,
-    insert_capture,
-    statement_from_row,
     statement_values,
 )
 from communique.store.saved import SavedSearchTables
 from communique.store.search_index import Interval
 from communique.store.sqlite_enrich import (
-    ENRICH_TABLES,
-    read_enrichment,
     write_enrichment,
 )
 from communique.store.sqlite_index import SqliteIndexedSearch
@@ -58,6 +47,7 @@ from communique.store.vectors import VectorTables
 
 
 class SqliteStore(
+    CoreTables,
     CrawlTables,
     SqliteTransfer,
     SavedSearchTables,
@@ -198,55 +188,6 @@ class SqliteStore(
             conn.executemany("INSERT OR IGNORE INTO temp.matched VALUES (?)", [(k,) for k in keys])
         return Db(conn, SQLITE), "", []
 
-    # captures
-
-    def put_capture(self, capture: Capture, body: bytes) -> bool:
-        with self._write() as conn:
-            return insert_capture(Db(conn, SQLITE), capture, body)
-
-    def has_capture(self, capture_id: str) -> bool:
-        row = self._conn().execute("SELECT 1 FROM captures WHERE id = ?", (capture_id,))
-        return row.fetchone() is not None
-
-    def get_capture(self, capture_id: str) -> Capture:
-        row = self._conn().execute("SELECT * FROM captures WHERE id = ?", (capture_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"no capture {capture_id}")
-        return capture_from_row(row)
-
-    def capture_body(self, capture_id: str) -> bytes:
-        row = (
-            self._conn()
-            .execute(
-                "SELECT b.zbody FROM captures c JOIN blobs b ON b.sha256 = c.sha256 WHERE c.id = ?",
-                (capture_id,),
-            )
-            .fetchone()
-        )
-        if row is None:
-            raise NotFound(f"no capture {capture_id}")
-        return zlib.decompress(row[0])
-
-    def iter_captures(self) -> Iterator[Capture]:
-        after = ("", "")
-        while True:
-            rows = (
-                self._conn()
-                .execute(
-                    "SELECT * FROM captures WHERE (fetched_at, id) > (?, ?)"
-                    " ORDER BY fetched_at, id LIMIT 500",
-                    after,
-                )
-                .fetchall()
-            )
-            if not rows:
-                return
-            yield from (capture_from_row(r) for r in rows)
-            after = (rows[-1]["fetched_at"], rows[-1]["id"])
-
-    def count_captures(self) -> int:
-        return int(self._conn().execute("SELECT count(*) FROM captures").fetchone()[0])
-
     # statements
 
     def put_statement(self, statement: Statement, capture: Capture) -> None:
@@ -289,18 +230,6 @@ class SqliteStore(
                     (json.dumps(ids), statement.id),
                 )
 
-    def get_statement(self, statement_id: str) -> Statement:
-        row = (
-            self._conn().execute(f"{SELECT_STATEMENTS} WHERE s.id = ?", (statement_id,)).fetchone()
-        )
-        if row is None:
-            raise NotFound(f"no statement {statement_id}")
-        return statement_from_row(row)
-
-    def captures_of(self, statement_id: str) -> list[Capture]:
-        statement = self.get_statement(statement_id)
-        return [self.get_capture(cid) for cid in statement.capture_ids]
-
     # enrichment
 
     def put_enrichment(
@@ -319,81 +248,6 @@ class SqliteStore(
                 return
             write_enrichment(conn, statement_id, enrichment, issuer_country, stamp)
 
-    def get_enrichment(self, statement_id: str) -> Enrichment:
-        row = (
-            self._conn()
-            .execute("SELECT data FROM enrichments WHERE statement_id = ?", (statement_id,))
-            .fetchone()
-        )
-        if row is None:
-            raise NotFound(f"no enrichment for statement {statement_id}")
-        return read_enrichment(row["data"])
-
-    def mention_pairs(self) -> list[tuple[str | None, str, int]]:
-        rows = self._conn().execute(
-            "SELECT issuer_country, country, count(*) FROM statement_countries"
-            " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
-
-    # failures
-
-    def record_failure(self, failure: ExtractionFailure) -> None:
-        key = failure.capture_id or f"origin:{failure.origin}"
-        with self._write() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO failures (key, capture_id, url, origin, reason, at,"
-                " pipeline_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    failure.capture_id or None,
-                    failure.url,
-                    failure.origin,
-                    failure.reason,
-                    failure.at.isoformat(),
-                    failure.pipeline_version,
-                ),
-            )
-
-    def clear_failure(self, capture_id: str) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM failures WHERE capture_id = ?", (capture_id,))
-
-    def failures(self) -> list[ExtractionFailure]:
-        rows = self._conn().execute("SELECT * FROM failures ORDER BY at, key").fetchall()
-        return [failure_from_row(r) for r in rows]
-
-    # sources
-
-    def put_source(self, source: Source) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO sources (name, homepage, issuer, country, languages,"
-                " selectors) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    source.name,
-                    source.homepage,
-                    source.issuer,
-                    source.country,
-                    json.dumps(source.languages),
-                    json.dumps(vars(source.selectors)) if source.selectors else None,
-                ),
-            )
-
-    def sources(self) -> list[Source]:
-        rows = self._conn().execute("SELECT * FROM sources ORDER BY name").fetchall()
-        return [
-            Source(
-                r["name"],
-                r["homepage"],
-                r["issuer"],
-                r["country"],
-                tuple(json.loads(r["languages"])),
-                Selectors(**json.loads(r["selectors"])) if r["selectors"] else None,
-            )
-            for r in rows
-        ]
-
     # search
 
     def search(self, query: Query, cursor: str | None = None, limit: int = 20) -> SearchPage:
@@ -407,114 +261,6 @@ class SqliteStore(
 
     def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
         return self._search.reindex(progress)
-
-    def stats(self) -> Stats:
-        conn = self._conn()
-
-        def count(sql: str) -> int:
-            return int(conn.execute(sql).fetchone()[0])
-
-        languages = conn.execute(
-            "SELECT coalesce(language, '?'), count(*) FROM statements GROUP BY 1 ORDER BY 2 DESC"
-        ).fetchall()
-        return Stats(
-            statements=count(
-                "SELECT count(*) FROM statements s WHERE NOT EXISTS (SELECT 1 FROM link_copies c"
-                " WHERE c.statement_id = s.id AND c.group_id <> s.id)"
-            ),
-            copies=count("SELECT count(*) FROM statements"),
-            captures=count("SELECT count(*) FROM captures"),
-            sources=count(
-                "SELECT count(*) FROM (SELECT name FROM sources UNION"
-                " SELECT source FROM statements WHERE source IS NOT NULL)"
-            ),
-            errors=count("SELECT count(*) FROM failures"),
-            languages={r[0]: r[1] for r in languages},
-        )
-
-    # learned site chrome
-
-    def observe_site_lines(
-        self, host: str, capture_id: str, lines: Collection[str]
-    ) -> dict[str, int]:
-        keys = sorted(set(lines))
-        with self._write() as conn:
-            seen = conn.execute(
-                "SELECT 1 FROM site_pages WHERE host = ? AND capture_id = ?", (host, capture_id)
-            ).fetchone()
-            if seen is None:
-                conn.execute(
-                    "INSERT INTO site_pages (host, capture_id) VALUES (?, ?)", (host, capture_id)
-                )
-                conn.executemany(
-                    "INSERT INTO site_lines (host, line, pages) VALUES (?, ?, 1)"
-                    " ON CONFLICT (host, line) DO UPDATE SET pages = pages + 1",
-                    [(host, key) for key in keys],
-                )
-            counts: dict[str, int] = {}
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
-                    f"SELECT line, pages FROM site_lines WHERE host = ? AND line IN ({marks})",
-                    (host, *chunk),
-                )
-                counts.update({row[0]: int(row[1]) - 1 for row in rows})
-        return {key: counts.get(key, 0) for key in keys}
-
-    def site_page_count(self, host: str) -> int:
-        row = (
-            self._conn()
-            .execute("SELECT count(*) FROM site_pages WHERE host = ?", (host,))
-            .fetchone()
-        )
-        return int(row[0])
-
-    def is_processed(self, capture_id: str, version: str) -> bool:
-        row = self._conn().execute(
-            "SELECT 1 FROM processed WHERE capture_id = ? AND pipeline_version = ?",
-            (capture_id, version),
-        )
-        return row.fetchone() is not None
-
-    def mark_processed(self, capture_id: str, version: str) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO processed (capture_id, pipeline_version) VALUES (?, ?)",
-                (capture_id, version),
-            )
-
-    def start_reprocess(self) -> bool:
-        with self._write() as conn:
-            if conn.execute("SELECT 1 FROM reprocess_pending").fetchone() is not None:
-                return True
-            _clear_derived(conn)
-            conn.execute(
-                "INSERT INTO reprocess_pending (started_at) VALUES (?)",
-                (datetime.now(UTC).isoformat(),),
-            )
-        return False
-
-    def finish_reprocess(self) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM reprocess_pending")
-
-    def clear_derived(self) -> None:
-        with self._write() as conn:
-            _clear_derived(conn)
-
-
-def _clear_derived(conn: sqlite3.Connection) -> None:
-    """Delete everything derived from captures, in the caller's transaction."""
-    conn.execute("DELETE FROM processed")
-    conn.execute("DELETE FROM versions")
-    conn.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
-    conn.execute("DELETE FROM statement_texts")
-    conn.execute("DELETE FROM statements")
-    clear_links(Db(conn, SQLITE))
-    conn.execute("DELETE FROM statement_vectors")
-    for table in ENRICH_TABLES:
-        conn.execute(f"DELETE FROM {table}")
 
 
 def _writable(path: Path) -> bool:

@@ -1,0 +1,278 @@
+"""Captures, statements, failures, sources, site chrome and processing marks, for both backends.
+
+What the backends do alike is written here once; each backend keeps its connections,
+transactions, statement writes (its search index differs) and enrichment writes.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Collection, Iterator
+from datetime import UTC, datetime
+
+from communique.errors import NotFound
+from communique.model import (
+    Capture,
+    Enrichment,
+    ExtractionFailure,
+    Selectors,
+    Source,
+    Statement,
+    Stats,
+)
+from communique.store.dialect import Db, SqlTables
+from communique.store.link_tables import clear_links
+from communique.store.rows import (
+    SELECT_STATEMENTS,
+    capture_from_row,
+    failure_from_row,
+    insert_capture,
+    statement_from_row,
+)
+from communique.store.sqlite_enrich import ENRICH_TABLES, read_enrichment
+
+_CHUNK = 500
+"""Values in one `IN (…)` list."""
+
+
+class CoreTables(SqlTables):
+    """Mixed into each store: captures, failures, sources, site chrome, processing marks."""
+
+    # captures
+
+    def put_capture(self, capture: Capture, body: bytes) -> bool:
+        with self._writing() as db:
+            return insert_capture(db, capture, body)
+
+    def has_capture(self, capture_id: str) -> bool:
+        return (
+            self._db().one("SELECT 1 AS known FROM captures WHERE id = ?", (capture_id,))
+            is not None
+        )
+
+    def get_capture(self, capture_id: str) -> Capture:
+        row = self._db().one("SELECT * FROM captures WHERE id = ?", (capture_id,))
+        if row is None:
+            raise NotFound(f"no capture {capture_id}")
+        return capture_from_row(row)
+
+    def capture_body(self, capture_id: str) -> bytes:
+        row = self._db().one(
+            "SELECT b.zbody FROM captures c JOIN blobs b ON b.sha256 = c.sha256 WHERE c.id = ?",
+            (capture_id,),
+        )
+        if row is None:
+            raise NotFound(f"no capture {capture_id}")
+        return zlib.decompress(row["zbody"])
+
+    def iter_captures(self) -> Iterator[Capture]:
+        after = ("", "")
+        while True:
+            rows = self._db().all(
+                "SELECT * FROM captures WHERE (fetched_at, id) > (?, ?)"
+                " ORDER BY fetched_at, id LIMIT 500",
+                after,
+            )
+            if not rows:
+                return
+            yield from (capture_from_row(r) for r in rows)
+            after = (rows[-1]["fetched_at"], rows[-1]["id"])
+
+    def count_captures(self) -> int:
+        return self._db().count("SELECT count(*) AS n FROM captures")
+
+    # statements
+
+    def get_statement(self, statement_id: str) -> Statement:
+        row = self._db().one(f"{SELECT_STATEMENTS} WHERE s.id = ?", (statement_id,))
+        if row is None:
+            raise NotFound(f"no statement {statement_id}")
+        return statement_from_row(row)
+
+    def captures_of(self, statement_id: str) -> list[Capture]:
+        statement = self.get_statement(statement_id)
+        return [self.get_capture(cid) for cid in statement.capture_ids]
+
+    def stats(self) -> Stats:
+        db = self._db()
+        languages = db.all(
+            "SELECT coalesce(language, '?') AS language, count(*) AS n FROM statements"
+            " GROUP BY 1 ORDER BY 2 DESC"
+        )
+        return Stats(
+            statements=db.count(
+                "SELECT count(*) AS n FROM statements s WHERE NOT EXISTS (SELECT 1"
+                " FROM link_copies c WHERE c.statement_id = s.id AND c.group_id <> s.id)"
+            ),
+            copies=db.count("SELECT count(*) AS n FROM statements"),
+            captures=db.count("SELECT count(*) AS n FROM captures"),
+            sources=db.count(
+                "SELECT count(*) AS n FROM (SELECT name FROM sources UNION"
+                " SELECT source FROM statements WHERE source IS NOT NULL) AS named"
+            ),
+            errors=db.count("SELECT count(*) AS n FROM failures"),
+            languages={r["language"]: int(r["n"]) for r in languages},
+        )
+
+    # enrichment
+
+    def get_enrichment(self, statement_id: str) -> Enrichment:
+        row = self._db().one("SELECT data FROM enrichments WHERE statement_id = ?", (statement_id,))
+        if row is None:
+            raise NotFound(f"no enrichment for statement {statement_id}")
+        return read_enrichment(row["data"])
+
+    def mention_pairs(self) -> list[tuple[str | None, str, int]]:
+        rows = self._db().all(
+            "SELECT issuer_country, country, count(*) AS n FROM statement_countries"
+            " GROUP BY 1, 2 ORDER BY 3 DESC, 1 NULLS FIRST, 2"
+        )
+        return [(r["issuer_country"], r["country"], int(r["n"])) for r in rows]
+
+    # failures
+
+    def record_failure(self, failure: ExtractionFailure) -> None:
+        key = failure.capture_id or f"origin:{failure.origin}"
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO failures (key, capture_id, url, origin, reason, at,"
+                " pipeline_version) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET capture_id = excluded.capture_id,"
+                " url = excluded.url, origin = excluded.origin, reason = excluded.reason,"
+                " at = excluded.at, pipeline_version = excluded.pipeline_version",
+                (
+                    key,
+                    failure.capture_id or None,
+                    failure.url,
+                    failure.origin,
+                    failure.reason,
+                    failure.at.isoformat(),
+                    failure.pipeline_version,
+                ),
+            )
+
+    def clear_failure(self, capture_id: str) -> None:
+        with self._writing() as db:
+            db.execute("DELETE FROM failures WHERE capture_id = ?", (capture_id,))
+
+    def failures(self) -> list[ExtractionFailure]:
+        return [
+            failure_from_row(r) for r in self._db().all("SELECT * FROM failures ORDER BY at, key")
+        ]
+
+    # sources
+
+    def put_source(self, source: Source) -> None:
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO sources (name, homepage, issuer, country, languages, selectors)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                " homepage = excluded.homepage, issuer = excluded.issuer,"
+                " country = excluded.country, languages = excluded.languages,"
+                " selectors = excluded.selectors",
+                (
+                    source.name,
+                    source.homepage,
+                    source.issuer,
+                    source.country,
+                    json.dumps(source.languages),
+                    json.dumps(vars(source.selectors)) if source.selectors else None,
+                ),
+            )
+
+    def sources(self) -> list[Source]:
+        return [
+            Source(
+                r["name"],
+                r["homepage"],
+                r["issuer"],
+                r["country"],
+                tuple(json.loads(r["languages"])),
+                Selectors(**json.loads(r["selectors"])) if r["selectors"] else None,
+            )
+            for r in self._db().all("SELECT * FROM sources ORDER BY name")
+        ]
+
+    # learned site chrome
+
+    def observe_site_lines(
+        self, host: str, capture_id: str, lines: Collection[str]
+    ) -> dict[str, int]:
+        keys = sorted(set(lines))
+        with self._writing() as db:
+            new = db.execute(
+                "INSERT INTO site_pages (host, capture_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (host, capture_id),
+            ).rowcount
+            if new:
+                db.executemany(
+                    "INSERT INTO site_lines (host, line, pages) VALUES (?, ?, 1)"
+                    " ON CONFLICT (host, line) DO UPDATE SET pages = site_lines.pages + 1",
+                    [(host, key) for key in keys],
+                )
+            counts: dict[str, int] = {}
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                rows = db.all(
+                    "SELECT line, pages FROM site_lines WHERE host = ?"
+                    f" AND line IN ({db.dialect.marks(len(chunk))})",
+                    (host, *chunk),
+                )
+                counts.update({row["line"]: int(row["pages"]) - 1 for row in rows})
+        return {key: counts.get(key, 0) for key in keys}
+
+    def site_page_count(self, host: str) -> int:
+        return self._db().count("SELECT count(*) AS n FROM site_pages WHERE host = ?", (host,))
+
+    # processing marks
+
+    def is_processed(self, capture_id: str, version: str) -> bool:
+        row = self._db().one(
+            "SELECT 1 AS done FROM processed WHERE capture_id = ? AND pipeline_version = ?",
+            (capture_id, version),
+        )
+        return row is not None
+
+    def mark_processed(self, capture_id: str, version: str) -> None:
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO processed (capture_id, pipeline_version) VALUES (?, ?)"
+                " ON CONFLICT (capture_id)"
+                " DO UPDATE SET pipeline_version = excluded.pipeline_version",
+                (capture_id, version),
+            )
+
+    def start_reprocess(self) -> bool:
+        with self._writing() as db:
+            if db.dialect.lock_table:
+                db.execute(db.dialect.lock_table.format("reprocess_pending"))
+            if db.one("SELECT 1 AS pending FROM reprocess_pending") is not None:
+                return True
+            clear_derived(db)
+            db.execute(
+                "INSERT INTO reprocess_pending (started_at) VALUES (?)",
+                (datetime.now(UTC).isoformat(),),
+            )
+        return False
+
+    def finish_reprocess(self) -> None:
+        with self._writing() as db:
+            db.execute("DELETE FROM reprocess_pending")
+
+    def clear_derived(self) -> None:
+        with self._writing() as db:
+            clear_derived(db)
+
+
+def clear_derived(db: Db) -> None:
+    """Delete everything derived from captures, in the caller's transaction."""
+    db.execute("DELETE FROM processed")
+    db.execute("DELETE FROM versions")
+    db.execute("DELETE FROM failures WHERE capture_id IS NOT NULL")
+    db.execute("DELETE FROM statement_texts")
+    db.execute("DELETE FROM statements")
+    clear_links(db)
+    db.execute("DELETE FROM statement_vectors")
+    for table in ENRICH_TABLES:
+        db.execute(f"DELETE FROM {table}")
