@@ -72,6 +72,8 @@ class _Matrix:
     count: int
     ids: list[str]
     vectors: embeddings.Vectors
+    rows: dict[str, int]
+    """Statement id -> its row in `vectors`."""
 
 
 _cache: dict[int, _Matrix] = {}
@@ -85,7 +87,8 @@ def _matrix(store: Store) -> _Matrix:
         cached = _cache.get(id(store))
         if cached is None or cached.count != count:
             ids, blobs = store.all_vectors(embeddings.MODEL)
-            cached = _Matrix(len(ids), ids, embeddings.from_bytes(blobs))
+            vectors = embeddings.from_bytes(blobs)
+            cached = _Matrix(len(ids), ids, vectors, {i: n for n, i in enumerate(ids)})
             _cache[id(store)] = cached
         return cached
 
@@ -105,20 +108,24 @@ def _has_filters(query: Query) -> bool:
 def nearest(
     store: Store, vector: embeddings.Vectors, allowed: set[str] | None, k: int
 ) -> list[tuple[str, float]]:
-    """The `k` statements whose vectors are most similar to `vector` (among `allowed`)."""
+    """The `k` statements whose vectors are most similar to `vector` (among `allowed`).
+
+    One matrix product over the normalised vectors, then a partial sort of the best `k`.
+    """
     matrix = _matrix(store)
     if not matrix.ids:
         return []
     scores = matrix.vectors @ vector
-    order = np.argsort(-scores)
-    found = []
-    for index in order:
-        statement_id = matrix.ids[int(index)]
-        if allowed is None or statement_id in allowed:
-            found.append((statement_id, float(scores[index])))
-            if len(found) == k:
-                break
-    return found
+    if allowed is not None:
+        rows = np.fromiter((matrix.rows[i] for i in allowed if i in matrix.rows), dtype=np.intp)
+        candidates = rows
+    else:
+        candidates = np.arange(len(matrix.ids))
+    if len(candidates) > k:
+        best = np.argpartition(-scores[candidates], k - 1)[:k]
+        candidates = candidates[best]
+    ranked = sorted(candidates.tolist(), key=lambda n: (-float(scores[n]), matrix.ids[n]))
+    return [(matrix.ids[n], float(scores[n])) for n in ranked]
 
 
 def neighbours(store: Store, statement_id: str, k: int) -> list[tuple[str, float]]:
@@ -196,7 +203,7 @@ def search_mode(store: Store, text: str, mode: Mode | str, limit: int = 20) -> S
 def similar(store: Store, statement_id: str, k: int = 5) -> list[tuple[str, float]]:
     """The statements most like one statement (by their stored vectors), itself left out."""
     matrix = _matrix(store)
-    if statement_id not in matrix.ids:
+    if statement_id not in matrix.rows:
         return []
-    vector = matrix.vectors[matrix.ids.index(statement_id)]
+    vector = matrix.vectors[matrix.rows[statement_id]]
     return [(i, s) for i, s in nearest(store, vector, None, k + 1) if i != statement_id][:k]
