@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
@@ -464,6 +465,43 @@ class Mention(Schema):
     country: str
     """ISO 3166-1 alpha-2 code of the country named."""
     statements: int
+
+
+class SavedSearch(Schema):
+    """A query kept under a name, with its Atom feed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "shusha",
+                    "query": "shusha country:AZ",
+                    "created_at": "2025-03-02T06:00:00+00:00",
+                    "last_run_at": "2025-03-09T06:00:00+00:00",
+                    "feed": "/feed?q=shusha+country%3AAZ",
+                }
+            ]
+        }
+    )
+
+    name: str
+    query: str
+    """The query, in the search language of `/search`."""
+    created_at: Timestamp
+    last_run_at: Timestamp | None
+    """Since when its matches were reported: by `communique alerts`, or its saving."""
+    feed: str
+    """Path of the Atom feed of its matches, newest first."""
+
+    @classmethod
+    def of(cls, saved: model.SavedSearch) -> SavedSearch:
+        return cls(
+            name=saved.name,
+            query=saved.query,
+            created_at=saved.created_at,
+            last_run_at=saved.last_run_at,
+            feed="/feed?" + urlencode({"q": saved.query}),
+        )
 
 
 class NoText(Schema):

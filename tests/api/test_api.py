@@ -177,3 +177,15 @@ def test_no_server_paths_in_responses(client: TestClient) -> None:
     failures = client.get("/api/v1/failures").json()
     origins = [c["origin"] for c in captures] + [f["origin"] for f in failures]
     assert origins and not any(o.startswith("/") or "/shared/" in o for o in origins)
+
+
+def test_saved_searches_are_listed_with_their_feeds(client: TestClient) -> None:
+    from communique.alerts import save_search
+
+    store = client.app.state.store  # type: ignore[attr-defined]
+    save_search(store, "shusha az", "Shusha country:AZ")
+    listed = client.get("/api/v1/saved-searches").json()
+    assert [(s["name"], s["query"]) for s in listed] == [("shusha az", "Shusha country:AZ")]
+    feed = client.get(listed[0]["feed"])
+    assert feed.status_code == 200 and "Shusha" in feed.text
+    store.delete_search("shusha az")

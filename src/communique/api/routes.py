@@ -275,6 +275,12 @@ def list_mentions(request: Request) -> list[schemas.Mention]:
     ]
 
 
+@router.get("/saved-searches", tags=["saved searches"])
+def list_saved_searches(request: Request) -> list[schemas.SavedSearch]:
+    """List the saved searches by name, each with its feed."""
+    return [schemas.SavedSearch.of(s) for s in _store(request).saved_searches()]
+
+
 def since_datetime(value: str) -> datetime | None:
     """`YYYY[-MM[-DD]]` as the start of that day in UTC; empty means no bound."""
     if not value.strip():
