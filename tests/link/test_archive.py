@@ -231,3 +231,25 @@ def test_translations_without_numbers_are_linked_by_meaning(tmp_path: Path, stor
     assert relink(store) == (3, 3)
     assert [t.other_group for t in linked(store, ids["en"]).translations] == [ids["fr"]]
     store.close()
+
+
+def test_statement_page_shows_the_edits_of_every_copy(tmp_path: Path, store_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from communique.api.app import create_app
+
+    paths = write_copies(tmp_path)
+    store = open_store(store_url)
+    settings = Settings(db=store_url, workers=0, enrich=False)
+    ingest([str(p) for p in paths], store, settings)
+    ministry = tmp_path / "ministry.txt"
+    ministry.write_text(ministry.read_text(encoding="utf-8") + "\n\nUpdated.", encoding="utf-8")
+    ingest([str(ministry)], store, settings)
+    first = store.link_order()[0][0]
+    edited = [c for c in linked(store, first).copies if c.versions > 1]
+    assert [c.url for c in edited] == [ministry.as_uri()]
+    store.close()
+    page = TestClient(create_app(Settings(db=store_url))).get(f"/statements/{first}").text
+    versions = page.split("<h2>Versions</h2>")[1].split("</section>")[0]
+    assert f'Copy at <a href="/statements/{edited[0].statement_id}">' in versions
+    assert "Changes from the version before" in versions and "+Updated." in versions

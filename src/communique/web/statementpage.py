@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from communique.crawl.report import readable_diff
+from communique.link.archive import CopyView, Linked
 from communique.model import Enrichment, Statement, Version
 from communique.web.render import country_label, quoted, search_href
 
@@ -158,6 +159,22 @@ def events(enrichment: Enrichment) -> list[dict[str, Any]]:
 def version_diffs(versions: list[Version]) -> list[tuple[Version, str | None]]:
     """Each version with the diff from the one before it (None for the first)."""
     return [(v, readable_diff(versions[i - 1], v) if i else None) for i, v in enumerate(versions)]
+
+
+def copy_versions(
+    found: Linked, viewed: str
+) -> list[tuple[CopyView, list[tuple[Version, str | None]]]]:
+    """Every copy of the statement that was edited, the viewed one first, with its diffs.
+
+    Each copy's versions are compared with that copy's version before (never with
+    another copy's, whose chrome differs).
+    """
+    edited = []
+    for copy in sorted(found.copies, key=lambda c: c.statement_id != viewed):
+        own = [v for v in found.versions if v.statement_id == copy.statement_id]
+        if len(own) > 1:
+            edited.append((copy, version_diffs(own)))
+    return edited
 
 
 def safe_back(back: str) -> str | None:

@@ -101,6 +101,7 @@ def statement_page(request: Request, statement_id: str, back: str = "") -> str:
     found = statementpage.marks(enrichment) if enrichment else []
     captures = sorted(store.captures_of(statement_id), key=lambda c: c.fetched_at)
     changes = [change_dict(store, c) for c in store.changes(statement_id=statement_id)]
+    copies = linked(store, statement_id)
     return render(
         "statement.html",
         s=statement,
@@ -115,9 +116,9 @@ def statement_page(request: Request, statement_id: str, back: str = "") -> str:
             (store.get_statement(i), score) for i, score in semantic.similar(store, statement_id)
         ],
         captures=captures,
-        versions=statementpage.version_diffs(store.versions(statement_id)),
+        versions=statementpage.copy_versions(copies, statement_id),
         changes=changes,
-        linked=linked(store, statement_id),
+        linked=copies,
         back=statementpage.safe_back(back),
     )
 
