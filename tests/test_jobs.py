@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from communique import jobs
+from communique.api.app import create_app
+from communique.errors import InputError
 from communique.model import Statement
 from communique.pipeline import ingest, processed_version
 from communique.settings import Settings
@@ -161,5 +164,21 @@ def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
     (dead,) = jobs.list_jobs(settings, "failed")
     assert dead.task == "extract" and dead.attempts == 3, "the first run and 2 retries"
     assert dead.error is not None and "no-such-capture" in dead.error
+    api = TestClient(create_app(settings))
+    shown = api.get("/api/v1/jobs", params={"status": "failed"}).json()
+    assert shown["queue"] is True and shown["counts"]["failed"] == 1
+    assert shown["jobs"][0]["error"] == dead.error
     assert jobs.retry_failed(settings) == 1
     assert jobs.job_counts(settings)["todo"] == 1
+    assert api.get("/api/v1/jobs").json()["counts"]["todo"] == 1
+
+
+def test_an_archive_without_a_queue_says_so(tmp_path: Path) -> None:
+    settings = Settings(db=str(tmp_path / "archive.db"))
+    assert TestClient(create_app(settings)).get("/api/v1/jobs").json() == {
+        "queue": False,
+        "counts": {},
+        "jobs": [],
+    }
+    with pytest.raises(InputError, match="COMMUNIQUE_QUEUE"):
+        jobs.job_counts(settings)

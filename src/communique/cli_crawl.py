@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from communique import jobs
 from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store, err, out
 from communique.crawl import crawler, registry
 from communique.crawl.report import export_warc, health_dict, list_changes, source_health
@@ -183,6 +184,9 @@ def crawl_command(
     ] = False,
     delay: Annotated[float | None, typer.Option(help="Seconds between requests to a host.")] = None,
     db: DbOption = None,
+    queue: Annotated[
+        bool, typer.Option("--queue", help="Queue one crawl job per source for the workers.")
+    ] = False,
 ) -> None:
     """Crawl the registry's sources once (or forever with --watch), resuming a killed crawl."""
     settings = cli_settings(db, crawl_delay=delay)
@@ -196,6 +200,10 @@ def crawl_command(
         return [s for n, s in sources.items() if not source or n in source]
 
     start = _since(since)
+    if queue:
+        queued = jobs.enqueue_crawl(settings, chosen(), start)
+        err.print(f"{queued} crawl jobs queued on {jobs.describe_queue(settings)}")
+        return
     with cli_store(settings) as store, _source_progress() as progress:
         if watch:
             crawler.watch(store, settings, chosen, progress)

@@ -67,7 +67,7 @@ def list_command(
     rows = jobs.list_jobs(cli_settings(db, queue=queue_url), status, limit)
     if as_json:
         for row in rows:
-            out.print(json.dumps(jobs.job_dict(row), ensure_ascii=False), markup=False)
+            out.print(jobs.job_record(row).model_dump_json(), markup=False)
         return
     table = Table("id", "task", "status", "attempts", "args", "error")
     for row in rows:

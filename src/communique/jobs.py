@@ -27,18 +27,20 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import procrastinate
 from procrastinate import JobContext, RetryDecision
 from procrastinate.exceptions import AlreadyEnqueued, ProcrastinateException
-from procrastinate.jobs import Job
+from procrastinate.jobs import Job as QueuedJob
 from procrastinate.worker import Worker
 
 from communique.collect.corpora import CORPORA
+from communique.crawl.registry import source_from_record, source_record
 from communique.errors import CommuniqueError, InputError, Permanent
 from communique.model import (
     Capture,
+    CrawlSource,
     Extraction,
     ExtractionFailure,
     IngestReport,
@@ -60,7 +62,10 @@ from communique.pipeline import (
 )
 from communique.settings import Settings, clip
 from communique.store.base import Store, is_postgres, open_store, redacted
-from communique.store.queue import JobRow, QueueTables
+from communique.store.queue import STATUSES, JobRow, QueueTables
+
+if TYPE_CHECKING:
+    from communique import schemas
 
 ARCHIVE_LOCK = "communique:store"
 """The procrastinate lock of every store job: they run one at a time, in the order queued."""
@@ -98,7 +103,9 @@ class _Retry(procrastinate.BaseRetryStrategy):
         self.retries = retries
         self.backoff = backoff
 
-    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+    def get_retry_decision(
+        self, *, exception: BaseException, job: QueuedJob
+    ) -> RetryDecision | None:
         if job.attempts >= self.retries:
             return None
         return RetryDecision(retry_in={"seconds": self.backoff * 2**job.attempts})
@@ -211,8 +218,8 @@ def _defer(
         return None
 
 
-def enqueue_crawl(settings: Settings, sources: list[str], since: date | None = None) -> int:
-    """Queue one crawl job per registry source; returns how many were queued."""
+def enqueue_crawl(settings: Settings, sources: list[CrawlSource], since: date | None = None) -> int:
+    """Queue one crawl job per source (its registry entry travels with it); how many queued."""
     install(settings)
     app = make_app(settings)
     queued = 0
@@ -221,9 +228,10 @@ def enqueue_crawl(settings: Settings, sources: list[str], since: date | None = N
             job = _defer(
                 app,
                 "crawl",
-                f"crawl:{source}",
-                f"crawl:{source}",
-                source=source,
+                f"crawl:{source.name}",
+                f"crawl:{source.name}",
+                source=source.name,
+                record=source_record(source),
                 since=since.isoformat() if since else None,
                 options={name: getattr(settings, name) for name in OPTIONS},
             )
@@ -429,17 +437,21 @@ def enrich_job(context: JobContext, capture: str, statement: str, options: dict[
 
 
 @_recorded
-def crawl_job(context: JobContext, source: str, since: str | None, options: dict[str, Any]) -> None:
-    """Crawl one source of the worker's registry (resuming an unfinished run of it)."""
-    from communique.crawl import crawler, registry
+def crawl_job(
+    context: JobContext,
+    source: str,
+    record: dict[str, Any],
+    since: str | None,
+    options: dict[str, Any],
+) -> None:
+    """Crawl one source (resuming an unfinished run of it), storing as a direct crawl does."""
+    from communique.crawl import crawler
 
     ctx = _context()
     settings = ctx.with_options(options)
-    sources = registry.load_registry(registry.registry_path(settings.db))
-    if source not in sources:
-        raise InputError(f"no source {source} in {registry.registry_path(settings.db)}")
+    crawl_source = source_from_record(f"crawl job of {source}", source, record)
     start = date.fromisoformat(since) if since else None
-    crawler.crawl(ctx.store, settings, [sources[source]], start)
+    crawler.crawl(ctx.store, settings, [crawl_source], start)
 
 
 TASKS: dict[str, Callable[..., None]] = {
@@ -552,29 +564,48 @@ async def _retry_stalled(app: procrastinate.App, seconds: float) -> None:
 def job_counts(settings: Settings) -> dict[str, int]:
     """How many jobs have each status (`failed`: the dead-letter list)."""
     with _tables(settings) as tables:
-        return tables.counts()
+        return tables.counts() if tables.installed() else dict.fromkeys(STATUSES, 0)
 
 
 def list_jobs(settings: Settings, status: str | None = None, limit: int = 50) -> list[JobRow]:
     """The newest jobs, with `status` only when given, each with its last error."""
     with _tables(settings) as tables:
-        return tables.jobs(status, limit)
+        return tables.jobs(status, limit) if tables.installed() else []
 
 
 def retry_failed(settings: Settings, job_ids: list[int] | None = None) -> int:
     """Queue the dead-letter list's jobs (or those given) again; returns how many."""
     with _tables(settings) as tables:
-        return tables.retry_failed(job_ids)
+        return tables.retry_failed(job_ids) if tables.installed() else 0
 
 
 @contextlib.contextmanager
 def _tables(settings: Settings) -> Iterator[QueueTables]:
     tables = QueueTables(queue_url(settings))
     try:
-        tables.install()
         yield tables
     finally:
         tables.close()
+
+
+def jobs_view(settings: Settings, status: str | None = None, limit: int = 50) -> schemas.JobQueue:
+    """What the API shows of the queue (nothing when the archive has none)."""
+    from communique import schemas
+
+    try:
+        queue_url(settings)
+    except InputError:
+        return schemas.JobQueue(queue=False, counts={}, jobs=[])
+    rows = list_jobs(settings, status, limit)
+    records = [job_record(row) for row in rows]
+    return schemas.JobQueue(queue=True, counts=job_counts(settings), jobs=records)
+
+
+def job_record(job: JobRow) -> schemas.Job:
+    """A job as the API and `communique jobs list --json` show it."""
+    from communique import schemas
+
+    return schemas.Job(**job_dict(job))
 
 
 def job_dict(job: JobRow) -> dict[str, Any]:
@@ -585,7 +616,7 @@ def job_dict(job: JobRow) -> dict[str, Any]:
         "status": job.status,
         "attempts": job.attempts,
         "args": {k: v for k, v in job.args.items() if k != "options"},
-        "scheduled_at": job.scheduled_at.isoformat() if job.scheduled_at else None,
+        "scheduled_at": job.scheduled_at,
         "error": job.error,
     }
 

@@ -591,6 +591,63 @@ class Failure(Schema):
         )
 
 
+class Job(Schema):
+    """One job of the queue that workers on many machines drain (`communique worker`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 812,
+                    "task": "extract",
+                    "status": "failed",
+                    "attempts": 4,
+                    "args": {"capture": "c69886b4d5c936d321e7"},
+                    "scheduled_at": "2025-03-02T06:00:14+00:00",
+                    "error": "no capture c69886b4d5c936d321e7",
+                }
+            ]
+        }
+    )
+
+    id: int
+    task: str
+    """extract, store, enrich or crawl."""
+    status: str
+    """todo, doing, failed (after its last retry: the dead-letter list), cancelled…"""
+    attempts: int
+    """Runs that ended in an error (or whose worker died) so far."""
+    args: dict[str, Any]
+    """What the job works on: a capture id, a statement id, a source."""
+    scheduled_at: Timestamp | None
+    """When a retried job is due again."""
+    error: str | None
+    """The last error, one line."""
+
+
+class JobQueue(Schema):
+    """The job queue: how many jobs have each status, and the newest jobs."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "queue": True,
+                    "counts": {"todo": 120, "doing": 2, "failed": 1},
+                    "jobs": [Job.model_config["json_schema_extra"]["examples"][0]],  # type: ignore[index]
+                }
+            ]
+        }
+    )
+
+    queue: bool
+    """False when the archive has no job queue (a SQLite archive, no `COMMUNIQUE_QUEUE`)."""
+    counts: dict[str, int]
+    """Jobs by status; `failed` is the dead-letter list."""
+    jobs: list[Job]
+    """The newest jobs (of the status asked for), newest first."""
+
+
 class Error(Schema):
     """Every error the API answers with (4xx and 5xx) has this shape."""
 

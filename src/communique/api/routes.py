@@ -24,6 +24,7 @@ from communique.api.cancel import cancellable
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_records, source_health
 from communique.errors import QueryError
+from communique.jobs import jobs_view
 from communique.link.archive import linked
 from communique.query import Order, parse_date_bound
 from communique.search import export_chunks, results_record
@@ -310,3 +311,19 @@ def sources_health(request: Request) -> list[schemas.SourceHealth]:
     db = request.app.state.settings.db
     sources = list(load_registry(registry_path(db)).values())
     return [schemas.SourceHealth.of(h) for h in source_health(_store(request), sources)]
+
+
+@router.get("/jobs", tags=["archive"], responses=errors(422))
+def list_jobs(
+    request: Request,
+    status: Annotated[
+        str | None,
+        Query(
+            description="Only jobs with this status (failed: the dead-letter list).",
+            examples=["failed"],
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Most jobs listed.")] = 50,
+) -> schemas.JobQueue:
+    """The job queue: jobs by status and the newest jobs, each with its last error."""
+    return jobs_view(request.app.state.settings, status, limit)

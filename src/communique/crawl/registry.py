@@ -63,6 +63,24 @@ def _from_table(path: Path, name: str, table: dict[str, Any]) -> CrawlSource:
         raise InputError(f"{path}: source {name}: {exc}") from exc
 
 
+def source_record(source: CrawlSource) -> dict[str, Any]:
+    """`source` as a JSON object (what a queued crawl job carries), its name left out."""
+    record: dict[str, Any] = {}
+    for f in fields(CrawlSource):
+        value = getattr(source, f.name)
+        if f.name not in ("name", "selectors") and value is not None and value != ():
+            record[f.name] = list(value) if isinstance(value, tuple) else value
+    chosen = {f.name: getattr(source.selectors, f.name) for f in fields(Selectors)}
+    if any(chosen.values()):
+        record["selectors"] = {k: v for k, v in chosen.items() if v}
+    return record
+
+
+def source_from_record(where: str, name: str, record: dict[str, Any]) -> CrawlSource:
+    """The source a `source_record` describes (`where` names it in errors)."""
+    return _from_table(Path(where), name, record)
+
+
 def save_registry(path: Path, sources: dict[str, CrawlSource]) -> None:
     """Write the registry (sorted by name), replacing the file atomically."""
     lines = ["# communique source registry: `communique sources add|remove|import` edit it.", ""]

@@ -73,6 +73,14 @@ class QueueTables:
                 self.conn.execute(SchemaManager.get_schema().encode())
             self.conn.execute(_DOCUMENTS.encode())
 
+    def installed(self) -> bool:
+        """Whether the queue's tables are there (a queue nothing was queued on has none)."""
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT to_regclass('communique_job_errors') IS NOT NULL AS t"
+            ).fetchone()
+        return bool(row and row["t"])
+
     def put_document(self, capture_id: str, document: bytes) -> None:
         """Keep `document` for the capture (replacing what an earlier job kept)."""
         with self._lock:
