@@ -30,18 +30,13 @@ from communique.store.dialect import SQLITE, Db
 from communique.store.link_tables import OTHER_COPIES, hit_links
 from communique.store.rows import SELECT_STATEMENTS, statement_from_row
 from communique.store.search_index import IndexDoc, Interval, Restriction
-from communique.store.sqlite_search import best_window, budgeted
+from communique.store.search_sql import EDITED, REMOVED, best_window
+from communique.store.sqlite_search import budgeted
 from communique.store.tantivy_index import IndexBusy, TantivyIndex
 
 SYNC_EVERY = 2000
 """Statement writes between two syncs during a long ingest (searches sync first anyway)."""
 _BATCH = 1000
-_EDITED = "SELECT statement_id FROM changes WHERE kind = 'edited'"
-_REMOVED = (
-    "SELECT c.statement_id FROM changes c WHERE c.kind = 'removed' AND NOT EXISTS"
-    " (SELECT 1 FROM changes r WHERE r.statement_id = c.statement_id AND r.kind = 'restored'"
-    " AND r.id > c.id)"
-)
 
 
 class SqliteIndexedSearch:
@@ -288,7 +283,7 @@ class SqliteIndexedSearch:
 
         if not query.all_copies:
             exclude |= keys(OTHER_COPIES, [])
-        for flag, sql in ((query.edited, _EDITED), (query.removed, _REMOVED)):
+        for flag, sql in ((query.edited, EDITED), (query.removed, REMOVED)):
             if flag is True:
                 narrow(keys(sql, []))
             elif flag is False:
