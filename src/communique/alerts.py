@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from communique.errors import InputError, Retryable
-from communique.model import SavedSearch, Statement
+from communique.model import SavedSearch, Statement, public_url
 from communique.query import Order, parse_query
 from communique.search import statement_dict
 from communique.store.base import Store
@@ -96,7 +96,7 @@ def alert_text(alert: Alert) -> str:
     lines = [f"{len(alert.statements)} new for {alert.search.name!r} ({alert.search.query}):"]
     for s in alert.statements:
         lines.append(f"  {s.published or 'undated'}  {s.issuer or 'unknown issuer'}: {s.title}")
-        lines.append(f"      {s.url}")
+        lines.append(f"      {public_url(s.url)}")
     return "\n".join(lines)
 
 

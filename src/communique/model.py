@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from urllib.parse import unquote, urlsplit
 
-PIPELINE_VERSION = "core-1+extract-4"
+PIPELINE_VERSION = "core-1+extract-5"
 """Recorded on every derived record; bump when extraction output changes."""
 
 ENRICH_VERSION = "enrich-4"
@@ -306,6 +307,21 @@ def url_warnings(url: str) -> tuple[str, ...]:
     """
     scheme = url.strip().split(":", 1)[0].lower() if ":" in url else ""
     return (f"suspect URL scheme: {scheme}",) if scheme in SUSPECT_SCHEMES else ()
+
+
+def public_url(url: str) -> str:
+    """`url` as the archive shows it: a `file:` URL by its file name (and line or record),
+    never the server's folders; any other URL as it is. The stored URL is unchanged.
+
+    Example:
+        >>> public_url("file:///srv/data/corpus.jsonl#L12"), public_url("https://a.example/s")
+        ('corpus.jsonl#L12', 'https://a.example/s')
+    """
+    if url[:5].lower() != "file:":
+        return url
+    parts = urlsplit(url)
+    name = unquote(parts.path).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return name + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 @dataclass(frozen=True)

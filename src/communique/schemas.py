@@ -99,7 +99,7 @@ class StatementMeta(Schema):
         """The metadata fields of `statement`, as keyword arguments of a model."""
         return {
             "id": statement.id,
-            "url": statement.url,
+            "url": model.public_url(statement.url),
             "title": statement.title,
             "published": statement.published,
             "published_source": statement.published_source,
@@ -121,16 +121,22 @@ class Statement(StatementMeta):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [STATEMENT_EXAMPLE | {"text": "Today Azerbaijan liberated Shusha…"}]
+            "examples": [
+                STATEMENT_EXAMPLE | {"text": "Today Azerbaijan liberated Shusha…", "warnings": []}
+            ]
         }
     )
 
     text: str
     """The clean text, paragraphs separated by a blank line."""
+    warnings: list[str] = []
+    """What went wrong in extraction but did not stop it (e.g. invalid bytes replaced)."""
 
     @classmethod
     def of(cls, statement: model.Statement) -> Statement:
-        return cls(**cls.fields_of(statement), text=statement.text)
+        return cls(
+            **cls.fields_of(statement), text=statement.text, warnings=list(statement.warnings)
+        )
 
 
 class SearchHit(StatementMeta):
@@ -240,7 +246,7 @@ class Capture(Schema):
     def of(cls, capture: model.Capture, download: str) -> Capture:
         return cls(
             id=capture.id,
-            url=capture.url,
+            url=model.public_url(capture.url),
             fetched_at=capture.fetched_at,
             status=capture.status,
             content_type=capture.content_type,
@@ -380,7 +386,7 @@ class StatementCopies(Schema):
             copies=[
                 StatementCopy(
                     id=c.statement_id,
-                    url=c.url,
+                    url=model.public_url(c.url),
                     source=c.source,
                     seen=c.seen,
                     kind=c.kind,
@@ -441,7 +447,7 @@ class Change(Schema):
     def of(cls, change: model.Change, diff: str | None) -> Change:
         return cls(
             statement_id=change.statement_id,
-            url=change.url,
+            url=model.public_url(change.url),
             kind=change.kind,
             detected_at=change.detected_at,
             source=change.source,
@@ -549,7 +555,7 @@ class SourceHealth(Schema):
             last_success=health.last_success,
             statements_per_run=list(health.statements_per_run),
             errors=health.errors,
-            no_text=[NoText(url=u, reason=r) for u, r in health.no_text],
+            no_text=[NoText(url=model.public_url(u), reason=r) for u, r in health.no_text],
         )
 
 
@@ -583,7 +589,7 @@ class Failure(Schema):
     def of(cls, failure: model.ExtractionFailure) -> Failure:
         return cls(
             capture_id=failure.capture_id,
-            url=failure.url,
+            url=model.public_url(failure.url),
             origin=public_origin(failure.origin),
             reason=failure.reason,
             at=failure.at,
@@ -743,6 +749,8 @@ def public_origin(origin: str) -> str:
         >>> public_origin("/srv/data/corpus.jsonl:12"), public_origin("https://a.example/s")
         ('corpus.jsonl:12', 'https://a.example/s')
     """
+    if origin[:5].lower() == "file:":
+        return model.public_url(origin)
     if "://" in origin or not origin:
         return origin
     return origin.replace("\\", "/").rsplit("/", 1)[-1]

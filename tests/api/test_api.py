@@ -172,11 +172,52 @@ def test_stats(client: TestClient, tmp_path: Path) -> None:
 
 
 def test_no_server_paths_in_responses(client: TestClient) -> None:
+    """Files ingested from the server show their names: in the API, exports and web pages."""
+    folders = {str(shared_path("seeds").parent), str(shared_path("seeds").resolve().parent)}
     hit = client.get("/api/v1/search", params={"q": "Shusha"}).json()["hits"][0]
-    captures = client.get(f"/api/v1/statements/{hit['id']}/captures").json()
+    sid = hit["id"]
+    captures = client.get(f"/api/v1/statements/{sid}/captures").json()
     failures = client.get("/api/v1/failures").json()
     origins = [c["origin"] for c in captures] + [f["origin"] for f in failures]
     assert origins and not any(o.startswith("/") or "/shared/" in o for o in origins)
+    urls = [hit["url"], *(c["url"] for c in captures), *(f["url"] for f in failures)]
+    assert urls and not any(u.startswith("file:") or "/shared/" in u for u in urls)
+    assert "/" not in hit["url"] and hit["url"].endswith((".html", ".txt"))  # the file name
+    answers = [
+        client.get(path, params=params).text
+        for path, params in [
+            ("/api/v1/search", {"q": ""}),
+            (f"/api/v1/statements/{sid}", {}),
+            (f"/api/v1/statements/{sid}/copies", {}),
+            ("/api/v1/export", {"format": "jsonl"}),
+            ("/api/v1/export", {"format": "csv"}),
+            ("/", {"q": "Shusha"}),
+            (f"/statements/{sid}", {}),
+        ]
+    ]
+    assert not [folder for folder in folders for answer in answers if folder in answer]
+    store = client.app.state.store  # type: ignore[attr-defined]
+    assert store.get_capture(captures[0]["id"]).url.startswith("file:///")  # stored as captured
+
+
+def test_statements_carry_their_warnings(tmp_path: Path) -> None:
+    page = tmp_path / "bad-byte.html"
+    page.write_bytes(
+        b"<html><head><meta charset='utf-8'><title>Statement on the talks</title></head>"
+        b"<body><h1>Statement on the talks</h1><p>The Ministry of Foreign Affairs welcomes"
+        b" the talks in \xffBaku and calls on all parties to respect the ceasefire.</p>"
+        b"<p>It reaffirms its commitment to the norms of international law.</p></body></html>"
+    )
+    settings = Settings(db=str(tmp_path / "w.db"), enrich=False)
+    store = SqliteStore(tmp_path / "w.db")
+    ingest([str(page)], store, settings)
+    api = TestClient(create_app(settings, store))
+    (hit,) = api.get("/api/v1/search").json()["hits"]
+    statement = api.get(f"/api/v1/statements/{hit['id']}").json()
+    assert statement["warnings"] == ["1 invalid UTF-8 byte sequences replaced by U+FFFD"]
+    assert statement["url"] == "bad-byte.html"
+    exported = json.loads(api.get("/api/v1/export").text.splitlines()[0])
+    assert exported["warnings"] == statement["warnings"] and exported["url"] == "bad-byte.html"
 
 
 def test_saved_searches_are_listed_with_their_feeds(client: TestClient) -> None:

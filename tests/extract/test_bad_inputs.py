@@ -142,3 +142,18 @@ def test_one_invalid_byte_is_replaced_where_it_stands(declared: str) -> None:
     assert "\ufffdAzərbaycan" in result.text
     assert result.warnings == ("1 invalid UTF-8 byte sequences replaced by U+FFFD",)
     assert extract(raw(page, "text/html")).warnings == ()
+
+
+@pytest.mark.parametrize("where", ["meta", "header"])
+def test_an_invalid_byte_in_an_ascii_page_declared_utf8_is_replaced(where: str) -> None:
+    meta = "<meta charset='utf-8'>" if where == "meta" else ""
+    page = (
+        f"<html><head>{meta}<title>Statement on the talks</title></head><body>"
+        "<h1>Statement on the talks</h1><p>The Ministry of Foreign Affairs welcomes the talks"
+        " in \udcffBaku and calls on all parties to respect the ceasefire.</p>"
+        "<p>It reaffirms its commitment to the norms of international law.</p></body></html>"
+    ).encode("utf-8", "surrogateescape")
+    content_type = "text/html" if where == "meta" else "text/html; charset=utf-8"
+    result = extract(raw(page, content_type))
+    assert "talks in \ufffdBaku" in result.text
+    assert result.warnings == ("1 invalid UTF-8 byte sequences replaced by U+FFFD",)

@@ -72,7 +72,7 @@ def decode_named(body: bytes, declared: str | None = None, html: bool = False) -
     if html:
         match = _META_CHARSET.search(body[:4096])
         candidates.append(_codec(match.group(1).decode("ascii", "ignore")) if match else None)
-    if _mostly_utf8(body):  # stray bad bytes are replaced where they stand
+    if _mostly_utf8(body, "utf-8" in candidates):  # stray bad bytes replaced where they stand
         return body.decode("utf-8", errors="replace"), REPLACED
     for codec in candidates:
         if codec and codec != "utf-8":
@@ -92,13 +92,19 @@ REPLACED = "utf-8-replaced"
 """The codec name of UTF-8 text in which invalid bytes were replaced (by U+FFFD)."""
 
 
-def _mostly_utf8(body: bytes) -> bool:
+_STRAY_BYTES = 3
+"""Invalid byte sequences a page declared UTF-8 may hold and still be read as UTF-8 when it
+has few other non-ASCII characters (more, and it is likely in another codec)."""
+
+
+def _mostly_utf8(body: bytes, declared_utf8: bool = False) -> bool:
     """Whether `body` is UTF-8 but for a few stray bytes: far more valid multi-byte
-    characters than invalid bytes (a legacy codec's text has almost no valid ones)."""
+    characters than invalid bytes (a legacy codec's text has almost no valid ones), or, when
+    it is declared UTF-8, no more than `_STRAY_BYTES` invalid ones."""
     text = body.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - body.count("\ufffd".encode())
     wide = sum(1 for char in text if char > "\x7f" and char != "\ufffd")
-    return bad * 4 <= wide
+    return bad * 4 <= wide or (declared_utf8 and bad <= _STRAY_BYTES)
 
 
 def decoding_warnings(text: str, codec: str) -> tuple[str, ...]:

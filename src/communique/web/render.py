@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from communique.model import public_url
 from communique.search import snippet_html
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -102,6 +103,7 @@ def templates() -> Environment:
     )
     env.filters["snippet"] = lambda s: Markup(snippet_html(s))
     env.filters["link_url"] = link_url
+    env.filters["public_url"] = public_url
     env.filters["country_name"] = country_name
     env.filters["country_label"] = country_label
     env.filters["quoted"] = quoted
