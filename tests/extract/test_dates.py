@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from communique.extract import extract
-from communique.extract.dates import find_dates, is_update_line, parse_partial
+from communique.extract.dates import dateline, find_dates, is_update_line, parse_partial
 from communique.model import INFERRED, RECORD_CONTENT_TYPE, DatePrecision
 from tests.extract.conftest import raw, shared
 
@@ -19,6 +19,10 @@ from tests.extract.conftest import raw, shared
         ("January 8, 1790", date(1790, 1, 8)),
         ("1790-01-08", date(1790, 1, 8)),
         ("2023年2月18日", date(2023, 2, 18)),
+        ("2024년 3월 5일", date(2024, 3, 5)),
+        ("令和6年3月5日", date(2024, 3, 5)),
+        ("令和元年5月1日", date(2019, 5, 1)),
+        ("平成31年4月30日", date(2019, 4, 30)),
         ("16 أبريل 2023", date(2023, 4, 16)),
         ("٢٥ سبتمبر ٢٠٢١", date(2021, 9, 25)),
         ("6 декабря 2021 года", date(2021, 12, 6)),
@@ -98,3 +102,19 @@ def test_the_statements_own_date_wins_over_a_later_page_date() -> None:
     result = extract(raw(page.encode(), "text/html"))
     assert result.published == date(2019, 3, 12)
     assert result.published_source == "dateline"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("掲載日：2023年7月13日", date(2023, 7, 13)),
+        ("2024년 3월 5일", date(2024, 3, 5)),
+        ("Geneva, 5 March 2024", date(2024, 3, 5)),
+        ("应法兰西共和国总统邀请，国家主席于2023年4月5日对法国进行国事访问。", None),
+        ("The talks held on 5 March 2024 ended without an agreement on the text.", None),
+    ],
+)
+def test_a_dateline_is_a_date_with_few_other_words_in_any_script(
+    line: str, expected: date | None
+) -> None:
+    assert dateline(line) == expected

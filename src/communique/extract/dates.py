@@ -6,6 +6,7 @@ import functools
 import re
 from datetime import date, datetime
 
+from communique.extract.textutil import word_count
 from communique.model import INFERRED, DatePrecision
 
 _MONTHS: dict[str, int] = {}
@@ -65,7 +66,12 @@ _PATTERNS = [
         r"(?<![\d.])(?P<day>[0-3]?\d)[.\-](?P<month>[01]?\d)[.\-](?P<year>(?:1\d|20)\d\d)(?!\d)"
     ),
     re.compile(
-        r"(?<!\d)(?P<year>(?:1\d|20)\d\d)\s*年\s*(?P<month>[01]?\d)\s*月\s*(?P<day>[0-3]?\d)\s*日"
+        r"(?<!\d)(?P<year>(?:1\d|20)\d\d)\s*[年년]\s*(?P<month>[01]?\d)\s*[月월]\s*"
+        r"(?P<day>[0-3]?\d)\s*[日일]"
+    ),
+    re.compile(  # a Japanese era year: 令和6年3月5日 is 2024-03-05
+        r"(?P<era>令和|平成|昭和)\s*(?P<year>元|\d\d?)\s*年\s*(?P<month>[01]?\d)\s*月\s*"
+        r"(?P<day>[0-3]?\d)\s*日"
     ),
     re.compile(rf"(?<!\w){_MONTH}\s+{_DAY},?\s+{_YEAR}(?!\d)", re.I),
     re.compile(
@@ -142,10 +148,17 @@ def make_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+_ERAS = {"令和": 2019, "平成": 1989, "昭和": 1926}
+"""The first (Gregorian) year of each Japanese era a date may be written in."""
+
+
 def _from_match(match: re.Match[str]) -> date | None:
     raw_month = match.group("month").lower().rstrip(".")
     month = int(raw_month) if raw_month.isdigit() else _MONTHS.get(raw_month, 0)
-    return make_date(int(match.group("year")), month, int(match.group("day")))
+    year = match.group("year")
+    era = match.groupdict().get("era")
+    number = 1 if year == "元" else int(year)  # 元年: an era's first year
+    return make_date(_ERAS[era] + number - 1 if era else number, month, int(match.group("day")))
 
 
 def find_dates(text: str) -> list[tuple[date, int, int]]:
@@ -211,7 +224,8 @@ def dateline(line: str, max_other_words: int = 4) -> date | None:
     value, start, end = dates[0]
     rest = (line[:start] + " " + line[end:]).replace(",", " , ")
     others = [w for w in rest.split() if not _DATELINE_FILLER.match(w.strip(".:"))]
-    if len(others) > max_other_words or any(ch in rest for ch in "!?"):
+    # words as scripts without spaces have them too: a Chinese sentence is no dateline
+    if sum(map(word_count, others)) > max_other_words or any(ch in rest for ch in "!?"):
         return None
     if any(w.rstrip(".").isdigit() for w in others):
         return None

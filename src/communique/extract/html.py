@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
+from configparser import ConfigParser
 from dataclasses import replace
 from datetime import date
 
@@ -11,6 +13,7 @@ from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura import bare_extraction
+from trafilatura.settings import DEFAULT_CONFIG, use_config
 
 from communique.errors import ExtractionError, PdfStub
 from communique.extract import chrome, htmlmeta, language, listing, pageissuer
@@ -113,12 +116,26 @@ def _maybe_hidden(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     return found
 
 
+@functools.cache
+def _no_rescue_config() -> ConfigParser:
+    """trafilatura's settings without its rescue of short extractions (`MIN_EXTRACTED_SIZE`).
+
+    Under 250 characters of extracted text trafilatura replaces what it found with a dump of
+    the whole page in one block, menus and headline included: a statement of a few sentences
+    (and in Chinese or Japanese 250 characters are a long paragraph) then loses its paragraphs.
+    """
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+    return config
+
+
 def _main_text(
     tree: lxml_html.HtmlElement,
     anchors: frozenset[str],
     fast: bool = True,
     recall: bool = False,
     precision: bool = False,
+    rescue: bool = True,
 ) -> list[Block]:
     etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
     for element in _maybe_hidden(tree):
@@ -141,11 +158,30 @@ def _main_text(
                 include_links=False,
                 include_tables=True,
                 output_format="txt",  # only the XML body is read: no text rendering of it
+                config=DEFAULT_CONFIG if rescue else _no_rescue_config(),
             )
     except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
         raise ExtractionError(f"main-text extraction failed: {type(exc).__name__}") from exc
     body = getattr(document, "body", None) if document is not None else None
     return from_trafilatura(body, anchors) if body is not None else []
+
+
+def _structured(
+    blocks: list[Block], fresh: lxml_html.HtmlElement, anchors: frozenset[str]
+) -> list[Block]:
+    """The paragraphs trafilatura found when it gave the whole page as one block instead.
+
+    A page whose text is short (a statement of a few sentences, and any short text in a script
+    written without spaces) makes trafilatura fall back to a dump of the page: the paragraphs it
+    found are kept when they hold running text, each of them part of the dump.
+    """
+    if len(blocks) != 1:
+        return blocks
+    found = _main_text(fresh, anchors, rescue=False)
+    dump = fold(blocks[0].text)
+    if _own_prose(found) > 0 and all(fold(b.text) in dump for b in found):
+        return found
+    return blocks
 
 
 def _swallowed_page(block: Block) -> bool:
@@ -332,7 +368,9 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     pdf = listing.pdf_link(tree, headline, url)
     before = htmlmeta.text_before(headline)
     source_field = pageissuer.source_field(tree)  # before hidden elements are dropped
-    blocks = _main_text(tree, anchors)
+    whole = _main_text(tree, anchors)
+    blocks = _structured(whole, parse(text, utf8), anchors)
+    dump = whole if blocks is not whole else []  # trafilatura's dump of a short page: dated too
     raw_prose = _own_prose(blocks)
     if not title and blocks:
         title = blocks[0].text[:300]
@@ -368,7 +406,7 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     )
     lang, mixed = language.detect_mixed(prose_text, hint, expected)
     published, published_source, confidence = _published(
-        tree, meta, blocks, title, replace(raw, url=url)
+        tree, meta, [*dump, *blocks], title, replace(raw, url=url)
     )
     precision = DatePrecision.DAY
     if published is None:
