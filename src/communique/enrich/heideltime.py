@@ -11,9 +11,8 @@ without, found from the rules' own patterns by `enrich.rule_patterns`) and digit
 window a sentence of its own, in order; the offsets are mapped back. Each rule also gets a
 "fast check" (a HeidelTime rule feature its English and German rules leave unused): a cheap
 pattern, derived from the rule, for something every match of the rule contains; a window
-without it skips the rule. Both are on for the languages of `WINDOWED` and `FAST_CHECKED`
-only, where they were checked to give HeidelTime's own output on real text. German triggers
-may sit inside compounds.
+without it skips the rule. Both are on only where a language's profile says so
+(`heideltime_options`), where they were checked to give HeidelTime's own output on real text.
 Its results are read straight from its annotations (its TimeML writer rebuilds the whole
 text one character at a time). Each thread gets its own instances.
 """
@@ -39,7 +38,7 @@ from communique.enrich.rule_patterns import (
     requirement,
 )
 from communique.errors import InputError
-from communique.lang import profile
+from communique.lang import HeidelTimeOptions, profile, profiles
 from communique.model import TimeExpr
 
 _TYPES = {"DATE": "date", "TIME": "date", "DURATION": "duration", "SET": "set"}
@@ -71,15 +70,21 @@ TRIGGER_PATTERNS = (
     "reTimeHourWordAll",
 )
 """HeidelTime resource patterns of which every rule needs one (or a digit) to match."""
-RULE_WORDS = {
-    "english": ("seconds?", "minutes?", "hours?", "soon", "tonight", "weekends?", "thousand"),
-}
-"""Words of the rules that use none of `TRIGGER_PATTERNS` (the rest are derived from them)."""
-WINDOWED = {"english", "german"}
-"""Languages whose windows gave HeidelTime's own output on real text (English: TimeBank and
-20 UN speeches; German: the 11 federal statements of the shared pages); others get whole texts."""
-WHOLE_WORDS = {"english"}
-"""Languages whose triggers must stand as words (German ones may sit inside compounds)."""
+
+
+def options(language: str) -> HeidelTimeOptions:
+    """The options of the profile whose HeidelTime name is `language` ("english").
+
+    Example:
+        >>> options("english").windows, options("french").windows
+        (True, False)
+    """
+    found = (p.heideltime_options for p in profiles().values() if p.heideltime == language)
+    return next(found, HeidelTimeOptions())
+
+
+WINDOWED = frozenset(p.heideltime for p in profiles().values() if p.heideltime_options.windows)
+"""HeidelTime names of the languages given windows (profiles' `heideltime_options.windows`)."""
 JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 """Only the quick JIT compiler: the optimising one burnt more CPU than it saved (measured on
 140 UN speeches: the same cost per character from the third batch of 20 on, half the cost in
@@ -111,20 +116,21 @@ def available() -> bool:
 def trigger(language: str) -> re.Pattern[str] | None:
     """What a sentence needs for HeidelTime to find anything in it (None: not known).
 
-    Its trigger patterns and `RULE_WORDS`, and whatever else a rule cannot match without.
+    Its trigger patterns and the profile's `rule_words`, and whatever else a rule cannot match
+    without.
 
     Example:
         >>> bool(trigger("english").search("They met on Tuesday."))
         True
     """
-    if _library() is None or language not in WINDOWED:
+    if _library() is None or not options(language).windows:
         return None
     resources = _resources(language)
-    alternatives = set(RULE_WORDS.get(language, ()))
+    alternatives = set(options(language).rule_words)
     for name in TRIGGER_PATTERNS:
         alternatives |= set(resources.get(name, ()))
     body = alternation(alternatives)
-    if language in WHOLE_WORDS:
+    if options(language).whole_words:
         body = rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])"
     base = re.compile(rf"\d|{body}", re.I)
     missing = _uncovered(language, base)
@@ -288,9 +294,6 @@ def _classes() -> dict[str, Any]:
     }
 
 
-FAST_CHECKED = {"english", "german"}
-"""Languages whose rules get fast checks (outputs identical to whole sentences: English on
-TimeBank and 20 UN speeches, German on the 11 federal statements of the shared pages)."""
 RULE_KINDS = ("date", "duration", "time", "set")
 _RULE = re.compile(r'^RULENAME="([^"]+)",EXTRACTION="([^"]*)"', re.M)
 
@@ -315,7 +318,7 @@ def rule_requirements(language: str) -> dict[tuple[str, str], Requirement]:
 @functools.cache
 def _install_fast_checks(language: str) -> None:
     """Give each rule of `language` without a fast check the one derived from its pattern."""
-    if language not in FAST_CHECKED:
+    if not options(language).fast_checks:
         return
     import jpype
 

@@ -8,27 +8,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sept", "sep"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+from communique.lang import profile
+
+MONTHS = profile("en").month_numbers
+"""English month names and abbreviations → their numbers (the English profile's `months`)."""
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 """1 to 9."""
@@ -89,10 +72,8 @@ UNITS = {
 
 PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
-FULL_MONTH = (
-    r"(?P<month>January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)"
-)
+FULL_MONTH = "(?P<month>" + "|".join(n.split()[0].title() for n in profile("en").months) + ")"
+"""A full English month name, capitalised, in group `month`."""
 
 
 def month_value(year: int, month: int, shift: int = 0) -> str:

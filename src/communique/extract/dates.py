@@ -7,48 +7,13 @@ import re
 from datetime import date, datetime
 
 from communique.extract.textutil import word_count
+from communique.lang import profiles
 from communique.model import INFERRED, DatePrecision
 
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        "january jan januar janvier enero gennaio janeiro января январь styczeń stycznia",
-        "february feb februar février fevrier febrero febbraio fevereiro февраля февраль lutego",
-        "march mar märz maerz mars marzo março марта март marca",
-        "april apr avril abril aprile апреля апрель kwietnia",
-        "may mai mayo maggio maio мая май maja",
-        "june jun juni juin junio giugno junho июня июнь czerwca",
-        "july jul juli juillet julio luglio julho июля июль lipca",
-        "august aug août aout agosto августа август sierpnia",
-        "september sep sept septembre septiembre settembre setembro сентября сентябрь września",
-        "october oct oktober octobre octubre ottobre outubro октября октябрь października",
-        "november nov novembre noviembre novembro ноября ноябрь listopada",
-        "december dec dezember décembre decembre diciembre dicembre dezembro декабря декабрь"
-        " grudnia",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        _MONTHS[_name] = _number
-for _number, _names in enumerate(
-    (
-        "يناير كانون_الثاني",
-        "فبراير شباط",
-        "مارس آذار",
-        "أبريل إبريل نيسان",
-        "مايو أيار",
-        "يونيو يونيه حزيران",
-        "يوليو يوليه تموز",
-        "أغسطس آب",
-        "سبتمبر أيلول",
-        "أكتوبر تشرين_الأول",
-        "نوفمبر تشرين_الثاني",
-        "ديسمبر كانون_الأول",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        _MONTHS[_name.replace("_", " ")] = _number
+_MONTHS = {
+    name: number for known in profiles().values() for name, number in known.month_numbers.items()
+}
+"""Month names and abbreviations of every language profile → their numbers."""
 
 _MONTH = (
     "(?P<month>"

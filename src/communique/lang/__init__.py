@@ -25,10 +25,25 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-__all__ = ["DEFAULT", "NerModel", "Profile", "profile", "profiles"]
+__all__ = ["DEFAULT", "HeidelTimeOptions", "NerModel", "Profile", "profile", "profiles"]
 
 DEFAULT = "en"
 """The profile of a text whose language is not known."""
+
+
+@dataclass(frozen=True)
+class HeidelTimeOptions:
+    """How communique runs HeidelTime for a language; each is on only where it was checked to
+    give HeidelTime's own output on real text of the language."""
+
+    windows: bool = False
+    """Give HeidelTime only windows around its trigger words, not whole texts."""
+    whole_words: bool = False
+    """Triggers must stand as words (off where they sit inside compounds, as in German)."""
+    fast_checks: bool = False
+    """Give each rule a fast check derived from its pattern (`enrich.rule_patterns`)."""
+    rule_words: tuple[str, ...] = ()
+    """Words (patterns) of the rules that use none of HeidelTime's trigger resources."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,8 @@ class Profile:
     """communique's own temporal rules read the language (`enrich/rules.py`)."""
     heideltime: str | None = None
     """HeidelTime's name for the language, when its bundled resources cover it."""
+    heideltime_options: HeidelTimeOptions = HeidelTimeOptions()
+    """How HeidelTime is run for the language (`[heideltime_options]`)."""
     country_names: bool = False
     """Country names as written in the language are known (pycountry's and countryinfo's
     translations of ISO 3166), matched as written."""
@@ -87,7 +104,7 @@ class Profile:
     """Endings of nationality words and adjectives ("Kurdish"), which never name a town."""
     months: tuple[str, ...] = ()
     """Twelve entries, January first: each month's names and abbreviations, separated by
-    spaces (see `month_numbers`)."""
+    spaces, a name of several words written with `_` for its spaces (see `month_numbers`)."""
     date_cues: tuple[str, ...] = ()
     """Words that introduce a page's publication date ("published", "publié le")."""
     title_cues: tuple[str, ...] = ()
@@ -108,7 +125,9 @@ class Profile:
             (8, {})
         """
         return {
-            name: number for number, names in enumerate(self.months, 1) for name in names.split()
+            name.replace("_", " "): number
+            for number, names in enumerate(self.months, 1)
+            for name in names.split()
         }
 
 
@@ -135,6 +154,10 @@ def _from_data(data: dict[str, Any]) -> Profile:
     values = dict(data)
     if "ner" in values:
         values["ner"] = NerModel(**values["ner"])
+    if "heideltime_options" in values:
+        options: dict[str, Any] = dict(values["heideltime_options"])
+        options["rule_words"] = tuple(options.get("rule_words", ()))
+        values["heideltime_options"] = HeidelTimeOptions(**options)
     if "demonym" in values:
         values["demonym"] = re.compile(values["demonym"])
     for name in _HOOKS:
