@@ -18,12 +18,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from communique import jobs
 from communique.api.app import create_app
+from communique.cli import app as cli_app
 from communique.errors import InputError
-from communique.model import Statement
-from communique.pipeline import ingest, processed_version
+from communique.link.archive import links_of
+from communique.model import RawInput, Statement
+from communique.pipeline import ingest, processed_version, read_targets
 from communique.settings import Settings
 from communique.store.base import open_store
 from tests.conftest import shared_path
@@ -144,6 +147,7 @@ def test_a_worker_killed_mid_run_then_rerun_leaves_the_same_archive(
     victim = worker(queued)
     while victim.poll() is None and sum(archive(queued)["processed"]) < 8:
         time.sleep(0.05)
+    assert jobs.live_workers(queued) == 1, "the running worker's heartbeat is recent"
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=60)
     assert sum(archive(queued)["processed"]) < 32, "killed before the end"
@@ -167,6 +171,7 @@ def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
     api = TestClient(create_app(settings))
     shown = api.get("/api/v1/jobs", params={"status": "failed"}).json()
     assert shown["queue"] is True and shown["counts"]["failed"] == 1
+    assert shown["workers"] == 0, "a worker that stopped is gone from the queue"
     assert shown["jobs"][0]["error"] == dead.error
     assert jobs.retry_failed(settings) == 1
     assert jobs.job_counts(settings)["todo"] == 1
@@ -177,8 +182,48 @@ def test_an_archive_without_a_queue_says_so(tmp_path: Path) -> None:
     settings = Settings(db=str(tmp_path / "archive.db"))
     assert TestClient(create_app(settings)).get("/api/v1/jobs").json() == {
         "queue": False,
+        "workers": 0,
         "counts": {},
         "jobs": [],
     }
     with pytest.raises(InputError, match="COMMUNIQUE_QUEUE"):
         jobs.job_counts(settings)
+
+
+def test_stale_captures_and_lost_links_are_rebuilt_by_queued_jobs(
+    pg_server: PgServer, tmp_path: Path
+) -> None:
+    queue = pg_server.database()
+    queued = Settings(
+        db=str(tmp_path / "queued.db"), queue=queue, enrich=False, workers=1,
+        worker_heartbeat=2.0, job_backoff=0.05,
+    )  # fmt: skip
+    pages = shared_path("pages")
+    expected = direct_archive(Settings(db=str(tmp_path / "direct.db"), enrich=False), pages)
+    store = open_store(queued.db)
+    try:  # captures no pipeline processed yet: what an upgrade leaves stale
+        for item in read_targets([str(pages)], queued):
+            assert isinstance(item, RawInput)
+            store.put_capture(item.to_capture(), item.body)
+        report = jobs.enqueue_reprocess(store, queued)
+    finally:
+        store.close()
+    assert report.report.redone == 32 and report.queued == 64
+    jobs.run_worker(queued, once=True)
+    assert archive(queued) == expected
+    store = open_store(queued.db)
+    try:
+        links_of(store).clear_links()
+    finally:
+        store.close()
+    assert archive(queued)["links"] == {}
+    assert jobs.enqueue_relink(queued) == 1
+    assert jobs.enqueue_relink(queued) == 0, "one link job waits at a time"
+    jobs.run_worker(queued, once=True)
+    assert archive(queued) == expected
+    pg_server.drop(queue)
+
+
+def test_a_queued_reprocess_redoes_stale_captures_only(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli_app, ["reprocess", "--queue", "--db", str(tmp_path / "a.db")])
+    assert result.exit_code != 0 and "add --stale" in result.output

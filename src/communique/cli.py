@@ -395,9 +395,20 @@ def reprocess(
         bool,
         typer.Option(help="Redo only what an older version of a stage produced; clear nothing."),
     ] = False,
+    queue: Annotated[
+        bool, typer.Option("--queue", help="With --stale: queue the jobs for workers instead.")
+    ] = False,
 ) -> None:
     """Rebuild every statement from the stored captures, fetching nothing."""
     settings = _settings(db, config, workers=workers)
+    if queue and not stale:
+        raise ClickException("reprocess --queue redoes stale captures only: add --stale")
+    if queue:
+        with _store(settings) as store, _progress("enqueue") as progress:
+            queued = jobs.enqueue_reprocess(store, settings, progress)
+        _print_report(queued.report)
+        err.print(f"{queued.queued} jobs queued on {jobs.describe_queue(settings)}")
+        raise typer.Exit(exit_status(queued.report))
     with _store(settings) as store, _progress("reprocess") as progress:
         report = pipeline.reprocess(store, settings, progress, stale=stale)
     _print_report(report)
@@ -414,9 +425,16 @@ def reindex_command(db: DbOption = None) -> None:
 
 
 @app.command()
-def relink(db: DbOption = None) -> None:
+def relink(
+    db: DbOption = None,
+    queue: Annotated[bool, typer.Option("--queue", help="Queue a link job for a worker.")] = False,
+) -> None:
     """Rebuild every link between copies of one statement from the stored texts."""
     settings = _settings(db)
+    if queue:
+        queued = jobs.enqueue_relink(settings)
+        err.print(f"{queued} link jobs queued on {jobs.describe_queue(settings)}")
+        return
     with _store(settings) as store, _progress("relink") as progress:
         copies, statements = relink_archive(store, progress)
     err.print(f"{copies} copies linked into {statements} statements")

@@ -44,8 +44,10 @@ def worker_command(
 def counts_command(
     db: DbOption = None, queue_url: QueueUrlOption = None, as_json: JsonOption = False
 ) -> None:
-    """How many jobs wait, run, and failed after their last retry (the dead-letter list)."""
-    counts = jobs.job_counts(cli_settings(db, queue=queue_url))
+    """How many jobs wait, run, and failed after their last retry (the dead-letter list),
+    and how many workers are alive."""
+    settings = cli_settings(db, queue=queue_url)
+    counts = jobs.job_counts(settings) | {"workers": jobs.live_workers(settings)}
     if as_json:
         out.print(json.dumps(counts), markup=False)
         return

@@ -7,7 +7,9 @@ the archive (site chrome, the statement, its links): store jobs run one at a tim
 order, under one procrastinate lock, exactly as a direct ingest writes them, so a queue drained
 by any number of workers gives the archive a direct ingest gives. With enrichment on, each
 store job queues an `enrich` job (parse and enrich, in parallel; one statement's enrich jobs
-run in order). A `crawl` job crawls one registry source.
+run in order). `reprocess --stale --queue` queues the same two jobs for each stored capture
+an older pipeline processed. A `link` job rebuilds every link (`relink --queue`) under the
+store jobs' lock. A `crawl` job crawls one source, its registry entry travelling with it.
 
 Every job is idempotent: it checks the capture's processed mark first and rewrites the same
 rows when run again, so a worker killed at any moment (kill -9) leaves nothing that a rerun
@@ -36,9 +38,11 @@ from procrastinate.jobs import Job as QueuedJob
 from procrastinate.worker import Worker
 
 from communique.collect.corpora import CORPORA
+from communique.collect.warc import EXTRACTABLE
 from communique.crawl.registry import source_from_record, source_record
 from communique.errors import CommuniqueError, InputError, Permanent
 from communique.model import (
+    RECORD_CONTENT_TYPE,
     Capture,
     CrawlSource,
     Extraction,
@@ -184,6 +188,50 @@ def enqueue_ingest(
                 chunk = []
         result.queued += _defer_chunk(app, chunk, options)
     return result
+
+
+def enqueue_reprocess(
+    store: Store, settings: Settings, progress: Progress | None = None
+) -> QueueReport:
+    """Queue the jobs that rebuild each stored capture an older version of a stage processed
+    (or none did): `reprocess --stale` done by the workers. Nothing is cleared first."""
+    install(settings)
+    app = make_app(settings)
+    result = QueueReport(IngestReport())
+    report = result.report
+    options = {name: getattr(settings, name) for name in OPTIONS}
+    version = processed_version(settings)
+    total = store.count_captures()
+    chunk: list[str] = []
+    with app.open():
+        for done, capture in enumerate(store.iter_captures()):
+            if progress:
+                progress(done, total, capture.url)
+            if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
+                continue  # feeds and sitemaps a crawl kept: evidence, not statements
+            report.inputs += 1
+            if store.is_processed(capture.id, version):
+                report.unchanged += 1
+                continue
+            report.redone += 1
+            store.clear_failure(capture.id)
+            chunk.append(capture.id)
+            if len(chunk) >= CHUNK:
+                result.queued += _defer_chunk(app, chunk, options)
+                chunk = []
+        result.queued += _defer_chunk(app, chunk, options)
+    if progress:
+        progress(total, total, "")
+    return result
+
+
+def enqueue_relink(settings: Settings) -> int:
+    """Queue one `link` job: `communique relink` done by a worker, after the store jobs
+    queued before it and before those queued after it. 0 when one is already waiting."""
+    install(settings)
+    app = make_app(settings)
+    with app.open():
+        return int(_defer(app, "link", "link:archive", ARCHIVE_LOCK) is not None)
 
 
 def _defer_chunk(app: procrastinate.App, captures: list[str], options: dict[str, Any]) -> int:
@@ -454,10 +502,20 @@ def crawl_job(
     crawler.crawl(ctx.store, settings, [crawl_source], start)
 
 
+@_recorded
+def link_job(context: JobContext) -> None:
+    """Rebuild every link between copies from the stored texts (what `communique relink` does:
+    the same links every time, so a rerun after a kill repairs a half-done one)."""
+    from communique.link.archive import relink
+
+    relink(_context().store)
+
+
 TASKS: dict[str, Callable[..., None]] = {
     "extract": extract_job,
     "store": store_job,
     "enrich": enrich_job,
+    "link": link_job,
     "crawl": crawl_job,
 }
 """The queue's tasks by name (the names stored with each job)."""
@@ -567,6 +625,12 @@ def job_counts(settings: Settings) -> dict[str, int]:
         return tables.counts() if tables.installed() else dict.fromkeys(STATUSES, 0)
 
 
+def live_workers(settings: Settings) -> int:
+    """Workers (on any machine) whose heartbeat is recent: silent for less than three beats."""
+    with _tables(settings) as tables:
+        return tables.live_workers(3 * settings.worker_heartbeat) if tables.installed() else 0
+
+
 def list_jobs(settings: Settings, status: str | None = None, limit: int = 50) -> list[JobRow]:
     """The newest jobs, with `status` only when given, each with its last error."""
     with _tables(settings) as tables:
@@ -595,10 +659,11 @@ def jobs_view(settings: Settings, status: str | None = None, limit: int = 50) ->
     try:
         queue_url(settings)
     except InputError:
-        return schemas.JobQueue(queue=False, counts={}, jobs=[])
-    rows = list_jobs(settings, status, limit)
-    records = [job_record(row) for row in rows]
-    return schemas.JobQueue(queue=True, counts=job_counts(settings), jobs=records)
+        return schemas.JobQueue(queue=False, workers=0, counts={}, jobs=[])
+    records = [job_record(row) for row in list_jobs(settings, status, limit)]
+    return schemas.JobQueue(
+        queue=True, workers=live_workers(settings), counts=job_counts(settings), jobs=records
+    )
 
 
 def job_record(job: JobRow) -> schemas.Job:

@@ -639,6 +639,7 @@ class JobQueue(Schema):
             "examples": [
                 {
                     "queue": True,
+                    "workers": 2,
                     "counts": {"todo": 120, "doing": 2, "failed": 1},
                     "jobs": [Job.model_config["json_schema_extra"]["examples"][0]],  # type: ignore[index]
                 }
@@ -648,6 +649,8 @@ class JobQueue(Schema):
 
     queue: bool
     """False when the archive has no job queue (a SQLite archive, no `COMMUNIQUE_QUEUE`)."""
+    workers: int
+    """Workers, on any machine, whose heartbeat is recent."""
     counts: dict[str, int]
     """Jobs by status; `failed` is the dead-letter list."""
     jobs: list[Job]

@@ -134,6 +134,16 @@ class QueueTables:
             ).fetchone()
         return int(row["n"]) if row else 0
 
+    def live_workers(self, seconds: float) -> int:
+        """Workers whose last heartbeat is at most `seconds` old."""
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT count(*) AS n FROM procrastinate_workers"
+                " WHERE last_heartbeat > now() - make_interval(secs => %s)",
+                (seconds,),
+            ).fetchone()
+        return int(row["n"]) if row else 0
+
     def counts(self) -> dict[str, int]:
         """How many jobs have each status (every status, zeros included)."""
         with self._lock:

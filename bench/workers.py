@@ -1,0 +1,210 @@
+"""Benchmark queued extraction: captures extracted per second by 1, 2 and 4 workers.
+
+Run: .venv/bin/python bench/workers.py [--workers 1,2,4] [--copies 8] [--shared ../shared]
+
+The shared pages are stored as captures (each page under `--copies` URLs) in a PostgreSQL
+archive, which also holds the queue, on a throw-away server started on loopback. For each
+worker count, that many `communique worker` processes are started and warmed up (each
+extracts a few captures, so models and caches are loaded), then one `extract` job per
+capture is queued and timed until the queue is empty. Each worker process is its own
+`communique worker`, as on separate machines. Reported: captures/s, the ratio to one worker
+(issue 12's target: 2 workers >= 1.8x one, on extraction), CPU seconds per capture of the
+workers, and the load average around each run. On a machine shared with other work the
+ratio says how much more CPU more processes obtained, not only how well they scale: read it
+with the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import baselines
+from tests.pgserver import PgServer, server_bin
+
+from communique import jobs
+from communique.model import RawInput
+from communique.pipeline import read_targets
+from communique.settings import Settings
+from communique.store.base import open_store
+from communique.store.queue import QueueTables
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+TARGET = 1.8
+"""Issue 12: two workers extract at least 1.8 times as fast as one."""
+BASELINE = "1 worker"
+WARM_UP = 4
+"""Captures each worker extracts before the timed run."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed drain of the queue by `workers` processes."""
+
+    workers: int
+    captures: int
+    seconds: float
+    cpu_seconds: float
+    load_before: float
+    load_after: float
+
+    @property
+    def rate(self) -> float:
+        return self.captures / self.seconds
+
+
+def store_captures(settings: Settings, pages: Path, copies: int) -> list[str]:
+    """Store each page under `copies` URLs (plus warm-up copies); the capture ids, warm-up
+    ones first."""
+    raws = [item for item in read_targets([str(pages)], settings) if isinstance(item, RawInput)]
+    store = open_store(settings.db)
+    ids: list[str] = []
+    try:
+        for copy in range(-1, copies):
+            for raw in raws:
+                capture = replace(raw, url=f"{raw.url}?copy={copy}").to_capture()
+                store.put_capture(capture, raw.body)
+                ids.append(capture.id)
+    finally:
+        store.close()
+    return ids
+
+
+def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes]]:
+    env = os.environ | {
+        "PYTHONPATH": str(ROOT / "src"),
+        "COMMUNIQUE_DB": settings.db,
+        "COMMUNIQUE_ENRICH": "off",
+        "COMMUNIQUE_WORKER_HEARTBEAT": str(settings.worker_heartbeat),
+    }
+    command = [sys.executable, "-m", "communique", "worker"]
+    return [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(count)
+    ]
+
+
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User and system CPU time of a live process (Linux /proc)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def queue_extracts(settings: Settings, captures: list[str]) -> None:
+    app = jobs.make_app(settings)
+    with app.open():
+        task = app.tasks["extract"]
+        for capture in captures:
+            task.defer(capture=capture, options={"enrich": False})
+
+
+def drain(tables: QueueTables, timeout: float = 3600.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = tables.counts()
+        if counts["todo"] + counts["doing"] == 0:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"queue not drained in {timeout:.0f} s: {counts}")
+        time.sleep(0.05)
+    if counts["failed"]:
+        raise RuntimeError(f"{counts['failed']} extract jobs failed: communique jobs list")
+
+
+def timed_run(settings: Settings, count: int, warm: list[str], timed: list[str]) -> Run:
+    tables = QueueTables(settings.db)
+    tables.clear_documents()
+    processes = start_workers(settings, count)
+    try:
+        while tables.live_workers(3 * settings.worker_heartbeat) < count:
+            if any(p.poll() is not None for p in processes):
+                raise RuntimeError("a worker process exited before it started")
+            time.sleep(0.1)
+        queue_extracts(settings, warm[: WARM_UP * count])
+        drain(tables)
+        cpu = sum(cpu_seconds(p) for p in processes)
+        load = os.getloadavg()[0]
+        start = time.perf_counter()
+        queue_extracts(settings, timed)
+        drain(tables)
+        seconds = time.perf_counter() - start
+        cpu = sum(cpu_seconds(p) for p in processes) - cpu
+        return Run(count, len(timed), seconds, cpu, load, os.getloadavg()[0])
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=120)
+        tables.close()
+
+
+def table(runs: list[Run]) -> Table:
+    one = next((r.rate for r in runs if r.workers == 1), None)
+    result = Table(title="queued extraction (PostgreSQL archive and queue, enrichment off)")
+    for column in ("workers", "captures", "seconds", "captures/s", "vs 1 worker",
+                   "CPU s/capture", "load before", "load after"):  # fmt: skip
+        result.add_column(column, justify="right")
+    for run in runs:
+        result.add_row(
+            f"{run.workers} worker" + ("s" if run.workers > 1 else ""),
+            str(run.captures),
+            f"{run.seconds:.1f}",
+            f"{run.rate:.2f}",
+            f"{run.rate / one:.2f}" if one else "",
+            f"{run.cpu_seconds / run.captures:.3f}",
+            f"{run.load_before:.1f}",
+            f"{run.load_after:.1f}",
+        )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
+    parser.add_argument(
+        "--copies", type=int, default=8, help="URLs each shared page is stored under"
+    )
+    baselines.add_argument(parser)
+    args = parser.parse_args()
+    console = Console(width=160)
+    bin_dir = server_bin()
+    if bin_dir is None:
+        sys.exit("bench/workers.py needs PostgreSQL (initdb, pg_ctl): apt-get install postgresql")
+    server = PgServer(bin_dir)
+    server.start()
+    try:
+        settings = Settings(db=server.database(), enrich=False, worker_heartbeat=2.0)
+        jobs.install(settings)
+        pages = args.shared / "pages"
+        ids = store_captures(settings, pages, args.copies)
+        warm, timed = ids[: len(ids) // (args.copies + 1)], ids[len(ids) // (args.copies + 1) :]
+        console.print(
+            f"{len(timed)} captures ({len(warm)} pages x {args.copies} URLs) from {pages};"
+            f" {os.cpu_count()} cores"
+        )
+        runs: list[Run] = []
+        for count in (int(n) for n in args.workers.split(",")):
+            runs.append(timed_run(settings, count, warm, timed))
+            console.print(table(runs))
+        console.print(f"target: 2 workers >= {TARGET}x one ({BASELINE}) on extraction")
+        baselines.report(console, "workers", [table(runs)], save=args.save_baseline)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
