@@ -7,7 +7,9 @@ archive, which also holds the queue, on a throw-away server started on loopback.
 worker count, that many `communique worker` processes are started and warmed up (each
 extracts a few captures, so models and caches are loaded), then one `extract` job per
 capture is queued and timed until the queue is empty. Each worker process is its own
-`communique worker`, as on separate machines. Reported: captures/s, the ratio to one worker
+`communique worker`, as on separate machines. Then 2 workers run one `store` job per capture
+(statement, site chrome, links: one at a time, in order), the part no worker count speeds up.
+Reported: captures/s, the ratio to one worker
 (issue 12's target: 2 workers >= 1.8x one, on extraction), CPU seconds per capture of the
 workers, and the load average around each run. On a machine shared with other work the
 ratio says how much more CPU more processes obtained, not only how well they scale: read it
@@ -46,6 +48,8 @@ SHARED = ROOT.parent / "shared"
 TARGET = 1.8
 """Issue 12: two workers extract at least 1.8 times as fast as one."""
 BASELINE = "1 worker"
+EXTRACTION = "queued extraction (PostgreSQL archive and queue, enrichment off)"
+STORING = "queued store jobs (one at a time, in input order: the serial part of an ingest)"
 WARM_UP = 4
 """Captures each worker extracts before the timed run."""
 
@@ -103,12 +107,18 @@ def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def queue_extracts(settings: Settings, captures: list[str]) -> None:
+def queue_jobs(settings: Settings, task: str, captures: list[str]) -> None:
+    """One `task` job per capture (store jobs under the archive lock, as `ingest --queue`)."""
     app = jobs.make_app(settings)
+    options = {"enrich": False}
     with app.open():
-        task = app.tasks["extract"]
         for capture in captures:
-            task.defer(capture=capture, options={"enrich": False})
+            if task == "store":
+                app.tasks[task].configure(lock=jobs.ARCHIVE_LOCK).defer(
+                    capture=capture, options=options, extract_job=None
+                )
+            else:
+                app.tasks[task].defer(capture=capture, options=options)
 
 
 def drain(tables: QueueTables, timeout: float = 3600.0) -> None:
@@ -124,21 +134,26 @@ def drain(tables: QueueTables, timeout: float = 3600.0) -> None:
         raise RuntimeError(f"{counts['failed']} extract jobs failed: communique jobs list")
 
 
-def timed_run(settings: Settings, count: int, warm: list[str], timed: list[str]) -> Run:
+def timed_run(
+    settings: Settings, count: int, warm: list[str], timed: list[str], task: str = "extract"
+) -> Run:
+    """Start `count` workers, warm them up, then time one `task` job per timed capture.
+    Store jobs write the outcomes the last extract run kept."""
     tables = QueueTables(settings.db)
-    tables.clear_documents()
+    if task == "extract":
+        tables.clear_documents()
     processes = start_workers(settings, count)
     try:
         while tables.live_workers(3 * settings.worker_heartbeat) < count:
             if any(p.poll() is not None for p in processes):
                 raise RuntimeError("a worker process exited before it started")
             time.sleep(0.1)
-        queue_extracts(settings, warm[: WARM_UP * count])
+        queue_jobs(settings, "extract", warm[: WARM_UP * count])
         drain(tables)
         cpu = sum(cpu_seconds(p) for p in processes)
         load = os.getloadavg()[0]
         start = time.perf_counter()
-        queue_extracts(settings, timed)
+        queue_jobs(settings, task, timed)
         drain(tables)
         seconds = time.perf_counter() - start
         cpu = sum(cpu_seconds(p) for p in processes) - cpu
@@ -151,9 +166,9 @@ def timed_run(settings: Settings, count: int, warm: list[str], timed: list[str])
         tables.close()
 
 
-def table(runs: list[Run]) -> Table:
+def table(runs: list[Run], title: str = EXTRACTION) -> Table:
     one = next((r.rate for r in runs if r.workers == 1), None)
-    result = Table(title="queued extraction (PostgreSQL archive and queue, enrichment off)")
+    result = Table(title=title)
     for column in ("workers", "captures", "seconds", "captures/s", "vs 1 worker",
                    "CPU s/capture", "load before", "load after"):  # fmt: skip
         result.add_column(column, justify="right")
@@ -178,6 +193,7 @@ def main() -> None:
     parser.add_argument(
         "--copies", type=int, default=8, help="URLs each shared page is stored under"
     )
+    parser.add_argument("--no-store", action="store_true", help="skip the store jobs' run")
     baselines.add_argument(parser)
     args = parser.parse_args()
     console = Console(width=160)
@@ -201,7 +217,14 @@ def main() -> None:
             runs.append(timed_run(settings, count, warm, timed))
             console.print(table(runs))
         console.print(f"target: 2 workers >= {TARGET}x one ({BASELINE}) on extraction")
-        baselines.report(console, "workers", [table(runs)], save=args.save_baseline)
+        tables = [table(runs)]
+        if not args.no_store:
+            stored = timed_run(settings, 2, warm, timed, task="store")
+            tables.append(table([stored], STORING))
+            console.print(tables[-1])
+            console.print("CPU s/capture: of the worker processes; with a PostgreSQL archive")
+            console.print("the database server's own CPU is not counted")
+        baselines.report(console, "workers", tables, save=args.save_baseline)
     finally:
         server.stop()
 

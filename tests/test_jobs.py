@@ -8,6 +8,7 @@ direct ingest. Enrichment is off: the order-dependent steps (site chrome, links)
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from communique.api.app import create_app
 from communique.cli import app as cli_app
 from communique.errors import InputError
 from communique.link.archive import links_of
-from communique.model import RawInput, Statement
+from communique.model import Enrichment, RawInput, Statement
 from communique.pipeline import ingest, processed_version, read_targets
 from communique.settings import Settings
 from communique.store.base import open_store
@@ -227,3 +228,35 @@ def test_stale_captures_and_lost_links_are_rebuilt_by_queued_jobs(
 def test_a_queued_reprocess_redoes_stale_captures_only(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_app, ["reprocess", "--queue", "--db", str(tmp_path / "a.db")])
     assert result.exit_code != 0 and "add --stale" in result.output
+
+
+def test_queued_enrich_jobs_store_what_a_direct_ingest_stores(
+    pg_server: PgServer, tmp_path: Path
+) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for page in sorted(shared_path("pages").glob("*.html"))[:4]:  # a copy pair among them
+        shutil.copy(page, pages / page.name)
+    queue = pg_server.database()
+    queued = Settings(
+        db=str(tmp_path / "queued.db"), queue=queue, time_tagger="rules", workers=1,
+        worker_heartbeat=2.0, job_backoff=0.05,
+    )  # fmt: skip
+    direct = Settings(db=str(tmp_path / "direct.db"), time_tagger="rules", workers=1)
+    assert enqueue(queued, pages).queued == 8
+    jobs.run_worker(queued, once=True)
+    assert jobs.job_counts(queued)["failed"] == 0
+    expected, got = direct_archive(direct, pages), archive(queued)
+    assert got == expected and all(got["processed"])
+    assert enrichments(queued) == enrichments(direct)
+    assert any(e.places or e.entities for e in enrichments(queued).values())
+    pg_server.drop(queue)
+
+
+def enrichments(settings: Settings) -> dict[str, Enrichment]:
+    store = open_store(settings.db)
+    try:
+        ids = {s for c in store.iter_captures() for s in store.statements_at_url(c.url)}
+        return {sid: store.get_enrichment(sid) for sid in sorted(ids)}
+    finally:
+        store.close()
