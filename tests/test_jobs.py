@@ -157,19 +157,20 @@ def test_a_worker_killed_mid_run_then_rerun_leaves_the_same_archive(
 
 
 def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
-    pg_url: str,
+    pg_server: PgServer, pg_url: str
 ) -> None:
-    settings = Settings(db=pg_url, enrich=False, workers=1, job_retries=2, job_backoff=0.05)
-    jobs.install(settings)
-    app = jobs.make_app(settings)
-    with app.open():
-        app.tasks["extract"].defer(capture="no-such-capture", options={"enrich": False})
+    unreachable = pg_server.database()
+    pg_server.drop(unreachable)  # an archive the worker cannot open: an error that may go away
+    settings = Settings(
+        db=unreachable, queue=pg_url, enrich=False, workers=1, job_retries=2, job_backoff=0.05
+    )
+    defer_extract(settings, "c1")
     jobs.run_worker(replace(settings, worker_heartbeat=2.0), once=True)
     assert jobs.job_counts(settings)["failed"] == 1
     (dead,) = jobs.list_jobs(settings, "failed")
     assert dead.task == "extract" and dead.attempts == 3, "the first run and 2 retries"
-    assert dead.error is not None and "no-such-capture" in dead.error
-    api = TestClient(create_app(settings))
+    assert dead.error is not None and "cannot open database" in dead.error
+    api = TestClient(create_app(replace(settings, db=pg_url)))
     shown = api.get("/api/v1/jobs", params={"status": "failed"}).json()
     assert shown["queue"] is True and shown["counts"]["failed"] == 1
     assert shown["workers"] == 0, "a worker that stopped is gone from the queue"
@@ -177,6 +178,22 @@ def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
     assert jobs.retry_failed(settings) == 1
     assert jobs.job_counts(settings)["todo"] == 1
     assert api.get("/api/v1/jobs").json()["counts"]["todo"] == 1
+
+
+def test_a_job_whose_error_is_final_goes_to_the_dead_letter_list_at_once(pg_url: str) -> None:
+    settings = Settings(db=pg_url, enrich=False, workers=1, job_retries=2, job_backoff=0.05)
+    defer_extract(settings, "no-such-capture")
+    jobs.run_worker(replace(settings, worker_heartbeat=2.0), once=True)
+    (dead,) = jobs.list_jobs(settings, "failed")
+    assert dead.attempts == 1, "a rerun would not find the capture either"
+    assert dead.error == "no capture no-such-capture"
+
+
+def defer_extract(settings: Settings, capture: str) -> None:
+    jobs.install(settings)
+    app = jobs.make_app(settings)
+    with app.open():
+        app.tasks["extract"].defer(capture=capture, options={"enrich": False})
 
 
 def test_an_archive_without_a_queue_says_so(tmp_path: Path) -> None:

@@ -14,8 +14,10 @@ store jobs' lock. A `crawl` job crawls one source, its registry entry travelling
 Every job is idempotent: it checks the capture's processed mark first and rewrites the same
 rows when run again, so a worker killed at any moment (kill -9) leaves nothing that a rerun
 does not repair; a killed worker's running job is retried once its heartbeat stops. A job
-that raises is retried with exponential backoff; after the last retry it stays `failed`,
-the dead-letter list (`communique jobs`, `GET /api/v1/jobs`).
+that raises is retried with exponential backoff; after the last retry, or at once when the
+error is final (`is_final`), it stays `failed`: the dead-letter list (`communique jobs`,
+`GET /api/v1/jobs`). Workers keep their own SSRF guard: a job cannot switch it off, and a
+crawl job of a source allowed private hosts runs only on workers that allow them too.
 """
 
 from __future__ import annotations
@@ -40,7 +42,13 @@ from procrastinate.worker import Worker
 from communique.collect.corpora import CORPORA
 from communique.collect.warc import EXTRACTABLE
 from communique.crawl.registry import source_from_record, source_record
-from communique.errors import CommuniqueError, InputError, Permanent
+from communique.errors import (
+    CommuniqueError,
+    InputError,
+    Permanent,
+    Refused,
+    StoreError,
+)
 from communique.model import (
     RECORD_CONTENT_TYPE,
     Capture,
@@ -100,8 +108,21 @@ def queue_url(settings: Settings) -> str:
     )
 
 
+def is_final(error: BaseException) -> bool:
+    """Whether a rerun of the job would meet `error` again (a `Permanent` error: bad input,
+    a missing capture), so the job goes to the dead-letter list at once. A store that cannot
+    be reached (`StoreError`) may come back, so that is retried like any other error.
+
+    Example:
+        >>> is_final(InputError("c1: not HTML")), is_final(StoreError("db down"))
+        (True, False)
+    """
+    return isinstance(error, Permanent) and not isinstance(error, StoreError)
+
+
 class _Retry(procrastinate.BaseRetryStrategy):
-    """Retry any error `retries` times, waiting `backoff` seconds, then twice as long each time."""
+    """Retry an error that is not final `retries` times, waiting `backoff` seconds, then twice
+    as long each time."""
 
     def __init__(self, retries: int, backoff: float) -> None:
         self.retries = retries
@@ -110,7 +131,7 @@ class _Retry(procrastinate.BaseRetryStrategy):
     def get_retry_decision(
         self, *, exception: BaseException, job: QueuedJob
     ) -> RetryDecision | None:
-        if job.attempts >= self.retries:
+        if is_final(exception) or job.attempts >= self.retries:
             return None
         return RetryDecision(retry_in={"seconds": self.backoff * 2**job.attempts})
 
@@ -498,6 +519,12 @@ def crawl_job(
     ctx = _context()
     settings = ctx.with_options(options)
     crawl_source = source_from_record(f"crawl job of {source}", source, record)
+    if crawl_source.allow_private and not ctx.settings.allow_private_urls:
+        raise Refused(
+            f"crawl job of {source}: the source may fetch private hosts, and this worker does"
+            " not allow that (set COMMUNIQUE_ALLOW_PRIVATE_URLS=1 on the worker to let it)",
+            "private-address",
+        )
     start = date.fromisoformat(since) if since else None
     crawler.crawl(ctx.store, settings, [crawl_source], start)
 

@@ -50,7 +50,8 @@ class Settings:
     )
     allow_private_urls: bool = _setting(
         False,
-        "`ingest URL`: the URLs given may be on a private or loopback host (that host only).",
+        "`ingest URL`: the URLs given may be on a private or loopback host (that host only);"
+        " on a worker: crawl jobs of sources allowed private hosts may run.",
     )
     max_redirects: int = _setting(5, "Redirects followed per URL before giving up.")
     crawl_delay: float = _setting(
@@ -100,7 +101,9 @@ class Settings:
         " archive itself when it is PostgreSQL).",
     )
     job_retries: int = _setting(
-        3, "Retries of a queued job that fails, before it goes to the dead-letter list."
+        3,
+        "Retries of a queued job that fails, before it goes to the dead-letter list (a final"
+        " error, such as bad input or a missing capture, goes there at once).",
     )
     job_backoff: float = _setting(
         2.0, "Seconds before a failed job's first retry; doubles on each retry."
