@@ -77,8 +77,7 @@ def ablations() -> dict[str, list[Patch]]:
         )
     }
     for kind in scoring.KIND_WEIGHTS:
-        name = "region_feature" if kind == "region" else kind
-        found[f"weight {name}"] = [(scoring.KIND_WEIGHTS, kind, 0.0)]
+        found[f"weight {kind}"] = [(scoring.KIND_WEIGHTS, kind, 0.0)]
     for name, places in (
         ("known_population", [(filters, "KNOWN_POPULATION"), (context, "KNOWN_POPULATION")]),
         ("unlabelled_population", [(filters, "UNLABELLED_POPULATION")]),

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
-PIPELINE_VERSION = "core-1+extract-5"
+PIPELINE_VERSION = "core-1+extract-6"
 """Recorded on every derived record; bump when extraction output changes."""
 
-ENRICH_VERSION = "enrich-4"
+ENRICH_VERSION = "enrich-5"
 """Recorded on every enrichment; bump when enrichment output changes."""
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"

@@ -4,11 +4,12 @@ the gazetteer.
 A name is resolved to a country first ("Armenia", "Turkish"), then to the gazetteer's
 features of that name, scored in orders of magnitude of population: plus the countries the
 statement is about, the states it names or places other towns in, a national capital, being
-called by its own name; minus being a state, county or continent (a kind word such as
-"County" or "City" decides instead). A small town known by the name only as an alternate name,
-and every transliteration variant, must lie in the main countries the statement is about (the
-issuer's, then the most named); a word NER did not label a place names a town only by the
-town's own name.
+called by its own name; minus being a county or district (a kind word such as "County"
+decides instead); a state yields its name to the town holding a good share of its people
+("New York"). A small town known by the name only as an alternate name, and every
+transliteration variant, must lie in the main countries the statement is about (the issuer's,
+then the most named); a word NER did not label a place names a town only by the town's own
+name.
 """
 
 from __future__ import annotations

@@ -23,12 +23,7 @@ VICINITY_BONUS = weight("vicinity").value
 VICINITY_CAP = int(weight("vicinity").extra["cap"])
 CAPITAL_BONUS = weight("capital").value
 MAIN_NAME_BONUS = weight("main_name").value
-KIND_WEIGHTS = {
-    "subdivision": weight("subdivision").value,
-    "district": weight("district").value,
-    "continent": weight("continent").value,
-    "region": weight("region_feature").value,
-}
+KIND_WEIGHTS = {"district": weight("district").value}
 SEAT_SHARE = threshold("seat_share")
 
 
