@@ -183,7 +183,11 @@ def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
 def test_a_job_whose_error_is_final_goes_to_the_dead_letter_list_at_once(pg_url: str) -> None:
     settings = Settings(db=pg_url, enrich=False, workers=1, job_retries=2, job_backoff=0.05)
     defer_extract(settings, "no-such-capture")
-    jobs.run_worker(replace(settings, worker_heartbeat=2.0), once=True)
+    env = {"COMMUNIQUE_DB": pg_url, "COMMUNIQUE_WORKER_HEARTBEAT": "2", "COMMUNIQUE_ENRICH": "off"}
+    result = CliRunner().invoke(cli_app, ["worker", "--once"], env=env)
+    assert result.exit_code == 0, result.output
+    logged = " ".join(result.stderr.split())  # rich wraps the log to the terminal's width
+    assert "ERROR" in logged and "no capture no-such-capture" in logged
     (dead,) = jobs.list_jobs(settings, "failed")
     assert dead.attempts == 1, "a rerun would not find the capture either"
     assert dead.error == "no capture no-such-capture"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Annotated
 
 import typer
+from rich.logging import RichHandler
 from rich.table import Table
 
 from communique import jobs
@@ -30,14 +32,28 @@ def worker_command(
     concurrency: Annotated[
         int, typer.Option(min=1, help="Worker processes on this machine (each loads its models).")
     ] = 1,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log every job (else failures only).")
+    ] = False,
     db: DbOption = None,
     queue_url: QueueUrlOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Run queued jobs (extract, store, enrich, crawl); start workers on any number of machines."""
+    """Run queued jobs (extract, store, enrich, link, crawl); start workers on any number of
+    machines."""
     settings = cli_settings(db, config, queue=queue_url)
+    _log_jobs(logging.INFO if verbose else logging.WARNING)
     err.print(f"worker on {jobs.describe_queue(settings)}")
     jobs.run_worker(settings, once=once, concurrency=concurrency)
+
+
+def _log_jobs(level: int) -> None:
+    """Show the queue's job log on stderr: each job's end (INFO), a job that failed for good
+    with its error (ERROR)."""
+    logger = logging.getLogger(jobs.JOB_LOGGER)
+    logger.handlers = [RichHandler(console=err, show_path=False)]
+    logger.setLevel(level)
+    logger.propagate = False
 
 
 @jobs_app.command("counts")

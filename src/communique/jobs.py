@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import multiprocessing
 import pickle
 import time
@@ -85,6 +86,9 @@ ARCHIVE_LOCK = "communique:store"
 CHUNK = 100
 """Captures queued at a time: their extract jobs first, then their store jobs, so that workers
 extract ahead of the one store job running."""
+
+JOB_LOGGER = "procrastinate"
+"""The logger of each job's start and end, and of a job that failed for good (ERROR)."""
 
 OPTIONS = ("enrich", "time_tagger", "site_chrome_pages", "max_error_chars")
 """The settings that change what a job writes: the enqueuer's travel with each job."""
@@ -559,7 +563,10 @@ def run_worker(settings: Settings, once: bool = False, concurrency: int = 1) -> 
         _work(settings, once)
         return
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_work, args=(settings, once)) for _ in range(concurrency)]
+    level = logging.getLogger(JOB_LOGGER).getEffectiveLevel()
+    processes = [
+        context.Process(target=_work, args=(settings, once, level)) for _ in range(concurrency)
+    ]
     for process in processes:
         process.start()
     for process in processes:
@@ -569,8 +576,13 @@ def run_worker(settings: Settings, once: bool = False, concurrency: int = 1) -> 
         raise CommuniqueError(f"{len(bad)} of {concurrency} worker processes failed")
 
 
-def _work(settings: Settings, once: bool) -> None:
+def _work(settings: Settings, once: bool, log_level: int | None = None) -> None:
+    """One worker process; `log_level`: that of the process that spawned it, whose logging
+    configuration a spawned process does not inherit."""
     global _CONTEXT
+    if log_level is not None:
+        logging.basicConfig(format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
+        logging.getLogger(JOB_LOGGER).setLevel(log_level)
     _CONTEXT = _Context(settings)
     try:
         asyncio.run(_serve(settings, once))
