@@ -34,6 +34,7 @@ from communique.model import (
     Version,
 )
 from communique.query import Query
+from communique.store.enrich_rows import ENRICH_TABLES
 from communique.store.search_index import Interval
 
 
@@ -263,12 +264,7 @@ TABLES = (
     "robots",
     "site_pages",
     "site_lines",
-    "enrichments",
-    "statement_countries",
-    "statement_places",
-    "statement_events",
-    "statement_references",
-    "statement_timeline",
+    *ENRICH_TABLES,
 )
 """The archive's tables in an order that loads references before what refers to them; tables
 added later are copied after these."""

@@ -22,6 +22,7 @@ from communique.model import (
     Stats,
 )
 from communique.store.dialect import Db, SqlTables
+from communique.store.enrich_rows import ENRICH_TABLES, read_enrichment
 from communique.store.link_tables import clear_links
 from communique.store.rows import (
     SELECT_STATEMENTS,
@@ -30,7 +31,6 @@ from communique.store.rows import (
     insert_capture,
     statement_from_row,
 )
-from communique.store.sqlite_enrich import ENRICH_TABLES, read_enrichment
 
 _CHUNK = 500
 """Values in one `IN (…)` list."""

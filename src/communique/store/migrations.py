@@ -10,29 +10,13 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from communique.store import schema
+from communique.store.dialect import SQLITE
 from communique.store.link_tables import LINK_SCHEMA
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
 
-CORE_SCHEMA = """
-CREATE TABLE blobs (
-    sha256 TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    zbody BLOB NOT NULL
-);
-CREATE TABLE captures (
-    id TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
-    size INTEGER NOT NULL,
-    content_type TEXT NOT NULL,
-    fetched_at TEXT NOT NULL,
-    status INTEGER,
-    headers TEXT NOT NULL DEFAULT '[]',
-    origin TEXT NOT NULL DEFAULT '',
-    source TEXT
-);
-CREATE INDEX captures_url ON captures(url);
+CORE_SCHEMA = f"""{SQLITE.ddl(schema.CAPTURE_TABLES)}
 CREATE INDEX captures_fetched ON captures(fetched_at);
 CREATE TABLE sources (
     name TEXT PRIMARY KEY,
@@ -66,25 +50,7 @@ CREATE TABLE statement_texts (
     title TEXT NOT NULL,
     text TEXT NOT NULL
 );
-CREATE TABLE versions (
-    statement_id TEXT NOT NULL,
-    capture_id TEXT NOT NULL REFERENCES captures(id),
-    fetched_at TEXT NOT NULL,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    pipeline_version TEXT NOT NULL,
-    PRIMARY KEY (statement_id, capture_id)
-);
-CREATE TABLE failures (
-    key TEXT PRIMARY KEY,
-    capture_id TEXT,
-    url TEXT NOT NULL,
-    origin TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    at TEXT NOT NULL,
-    pipeline_version TEXT NOT NULL
-);
-CREATE VIRTUAL TABLE statements_fts USING fts5(
+{schema.VERSION_TABLES}CREATE VIRTUAL TABLE statements_fts USING fts5(
     title, text,
     content='statement_texts', content_rowid='rowid',
     tokenize='unicode61 remove_diacritics 2'
@@ -103,16 +69,7 @@ CREATE TRIGGER statement_texts_au AFTER UPDATE ON statement_texts BEGIN
 END;
 """
 
-CRAWL_SCHEMA = """
-CREATE TABLE crawl_runs (
-    id INTEGER PRIMARY KEY,
-    source TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    since TEXT,
-    finished_at TEXT,
-    counts TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX crawl_runs_source ON crawl_runs(source, started_at);
+CRAWL_SCHEMA = f"""{SQLITE.ddl(schema.CRAWL_RUNS)}
 CREATE TABLE frontier (
     run_id INTEGER NOT NULL REFERENCES crawl_runs(id) ON DELETE CASCADE,
     url TEXT NOT NULL,
@@ -129,123 +86,20 @@ CREATE TABLE frontier (
 );
 CREATE INDEX frontier_next ON frontier(run_id, state, priority);
 CREATE INDEX frontier_parent ON frontier(run_id, parent);
-CREATE TABLE url_state (
-    url TEXT NOT NULL,
-    source TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    etag TEXT,
-    last_modified TEXT,
-    status INTEGER,
-    checked_at TEXT NOT NULL,
-    removed_at TEXT,
-    PRIMARY KEY (source, url)
-);
-CREATE TABLE changes (
-    id INTEGER PRIMARY KEY,
-    statement_id TEXT NOT NULL,
-    url TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    detected_at TEXT NOT NULL,
-    source TEXT,
-    before_capture TEXT,
-    after_capture TEXT
-);
-CREATE INDEX changes_detected ON changes(detected_at);
-CREATE INDEX changes_statement ON changes(statement_id, kind);
-CREATE INDEX versions_capture ON versions(capture_id);
+{SQLITE.ddl(schema.URL_CHANGES)}CREATE INDEX versions_capture ON versions(capture_id);
 """
 
-SITE_LINES = """
--- per-host counts of extracted lines, to learn a site's recurring chrome incrementally
-CREATE TABLE site_pages (
-    host TEXT NOT NULL,
-    capture_id TEXT NOT NULL,
-    PRIMARY KEY (host, capture_id)
-) WITHOUT ROWID;
-CREATE TABLE site_lines (
-    host TEXT NOT NULL,
-    line TEXT NOT NULL,
-    pages INTEGER NOT NULL,
-    PRIMARY KEY (host, line)
-) WITHOUT ROWID;
-"""
 DATE_CONFIDENCE = """
 ALTER TABLE statements ADD COLUMN published_confidence REAL NOT NULL DEFAULT 0;
 """
 PARAGRAPH_LANGUAGES = """
 ALTER TABLE statements ADD COLUMN paragraph_languages TEXT NOT NULL DEFAULT '[]';
 """
-DATE_PRECISION = """
-ALTER TABLE statements ADD COLUMN published_precision TEXT NOT NULL DEFAULT 'day';
--- the last day `published` may stand for: itself, or the end of its month or year
-ALTER TABLE statements ADD COLUMN published_end TEXT;
-ALTER TABLE statements ADD COLUMN modified TEXT;
-UPDATE statements SET published_end = published;
-CREATE INDEX statements_published_end ON statements(published_end);
-"""
-
-ENRICH_SCHEMA = """
-CREATE TABLE enrichments (
-    statement_id TEXT PRIMARY KEY,
-    version TEXT NOT NULL,
-    fetched_at TEXT NOT NULL,
-    data TEXT NOT NULL
-);
--- who mentions whom: the issuer's country and each country the statement names
-CREATE TABLE statement_countries (
-    statement_id TEXT NOT NULL,
-    country TEXT NOT NULL,
-    issuer_country TEXT,
-    mentions INTEGER NOT NULL,
-    PRIMARY KEY (statement_id, country)
-);
-CREATE INDEX statement_countries_country ON statement_countries(country);
-CREATE TABLE statement_places (
-    statement_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    name_key TEXT NOT NULL,
-    mention_key TEXT NOT NULL,
-    geonames_id INTEGER,
-    country TEXT,
-    feature TEXT NOT NULL,
-    lat REAL NOT NULL,
-    lon REAL NOT NULL
-);
-CREATE INDEX statement_places_statement ON statement_places(statement_id);
-CREATE INDEX statement_places_name ON statement_places(name_key);
-CREATE INDEX statement_places_mention ON statement_places(mention_key);
-CREATE INDEX statement_places_lat ON statement_places(lat, lon);
-CREATE TABLE statement_events (
-    statement_id TEXT NOT NULL,
-    first_day TEXT NOT NULL,
-    last_day TEXT NOT NULL
-);
-CREATE INDEX statement_events_statement ON statement_events(statement_id);
-CREATE INDEX statement_events_days ON statement_events(first_day, last_day);
-CREATE TABLE statement_references (
-    statement_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    ref_id TEXT,
-    text TEXT NOT NULL,
-    target_statement_id TEXT
-);
-CREATE INDEX statement_references_statement ON statement_references(statement_id);
-CREATE INDEX statement_references_target ON statement_references(target_statement_id);
-"""
-
-PROCESSED = """
--- captures whose statement, enrichment or permanent failure is fully stored, and by which
--- pipeline version: a capture missing here was cut short (kill -9, disk full) and is redone
-CREATE TABLE processed (
-    capture_id TEXT PRIMARY KEY,
-    pipeline_version TEXT NOT NULL
-) WITHOUT ROWID;
+PROCESSED = f"""{SQLITE.ddl(schema.PROCESSED_TABLE)}
 INSERT OR IGNORE INTO processed SELECT capture_id, pipeline_version FROM versions;
 INSERT OR IGNORE INTO processed SELECT capture_id, pipeline_version FROM failures
     WHERE capture_id IS NOT NULL;
--- a row while a `reprocess` is unfinished: the next one resumes it instead of starting over
-CREATE TABLE reprocess_pending (started_at TEXT NOT NULL);
-"""
+{schema.REPROCESS_PENDING}"""
 
 WARNINGS = """
 ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
@@ -298,16 +152,7 @@ CREATE TRIGGER statement_texts_au AFTER UPDATE ON statement_texts BEGIN
 END;
 """
 
-TIMELINE_SCHEMA = """
--- each dated event of a statement (its date a day, month or year), for the timeline view
-CREATE TABLE statement_timeline (
-    statement_id TEXT NOT NULL,
-    date TEXT NOT NULL,
-    date_end TEXT,
-    start INTEGER NOT NULL,
-    sentence TEXT NOT NULL
-);
-CREATE INDEX statement_timeline_statement ON statement_timeline(statement_id, date);
+TIMELINE_SCHEMA = f"""{schema.TIMELINE_TABLE}
 INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
     SELECT e.statement_id, json_extract(j.value, '$.date'), json_extract(j.value, '$.date_end'),
         json_extract(j.value, '$.start'), json_extract(j.value, '$.sentence')
@@ -326,19 +171,19 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "CREATE TABLE robots (origin TEXT PRIMARY KEY, body TEXT NOT NULL,"
         " fetched_at TEXT NOT NULL);",
     ),
-    ("extract-0001-site-lines", SITE_LINES),
+    ("extract-0001-site-lines", SQLITE.ddl(schema.SITE_LINES)),
     ("extract-0002-date-confidence", DATE_CONFIDENCE),
     ("extract-0003-paragraph-languages", PARAGRAPH_LANGUAGES),
-    ("enrich-0001-tables", ENRICH_SCHEMA),
+    ("enrich-0001-tables", SQLITE.ddl(schema.ENRICH_SCHEMA)),
     ("core-0002-processed", PROCESSED),
-    ("extract-0004-date-precision", DATE_PRECISION),
+    ("extract-0004-date-precision", schema.DATE_PRECISION),
     ("extract-0005-warnings", WARNINGS),
     ("web-0001-saved-searches", SAVED_SEARCH_SCHEMA),
     (
         "link-0001-tables",
-        LINK_SCHEMA.format(blob="BLOB", real="REAL", without_rowid=" WITHOUT ROWID"),
+        SQLITE.ddl(LINK_SCHEMA),
     ),
-    ("web-0002-vectors", VECTOR_SCHEMA.format(blob="BLOB")),
+    ("web-0002-vectors", SQLITE.ddl(VECTOR_SCHEMA)),
     ("search-0001-index-queue", SEARCH_SCHEMA),
     ("web-0003-timeline", TIMELINE_SCHEMA),
 )

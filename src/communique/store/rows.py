@@ -31,7 +31,7 @@ _META_COLUMNS = (
 )
 INSERT_STATEMENT = (
     f"INSERT INTO statements (id, {', '.join(_META_COLUMNS)}) "
-    f"VALUES (:id, {', '.join(':' + c for c in _META_COLUMNS)})"
+    f"VALUES (:id, {', '.join(':' + c for c in _META_COLUMNS)}) RETURNING rowid"
 )
 UPDATE_STATEMENT = (
     f"UPDATE statements SET {', '.join(f'{c} = :{c}' for c in _META_COLUMNS)} WHERE id = :id"
@@ -39,7 +39,14 @@ UPDATE_STATEMENT = (
 UPSERT_TEXT = (
     "INSERT INTO statement_texts (rowid, title, text) VALUES (:rowid, :title, :text)"
     " ON CONFLICT (rowid) DO UPDATE SET title = excluded.title, text = excluded.text"
-    " WHERE title != excluded.title OR text != excluded.text"
+    " WHERE statement_texts.title != excluded.title OR statement_texts.text != excluded.text"
+)
+UPSERT_VERSION = (
+    "INSERT INTO versions (statement_id, capture_id, fetched_at, title, text,"
+    " pipeline_version) VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (statement_id, capture_id) DO UPDATE SET"
+    " fetched_at = excluded.fetched_at, title = excluded.title,"
+    " text = excluded.text, pipeline_version = excluded.pipeline_version"
 )
 
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from communique.errors import QueryError
 from communique.query import Query
@@ -108,18 +108,14 @@ class SearchIndex(Protocol):
 
 
 def encode_cursor(kind: str, value: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([kind, value]).encode()).decode().rstrip("=")
+    return cursor_text([kind, value])
 
 
 def decode_cursor(cursor: str | None, kind: str) -> int | None:
     """The position a cursor of `kind` holds; QueryError when it is not such a cursor."""
-    if not cursor:
+    value = cursor_value(cursor)
+    if value is None:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except ValueError:
-        raise QueryError("invalid cursor; start again without one", parameter="cursor") from None
     if not (
         isinstance(value, list)
         and len(value) == 2
@@ -127,5 +123,25 @@ def decode_cursor(cursor: str | None, kind: str) -> int | None:
         and isinstance(value[1], int)
         and value[1] >= 0
     ):
-        raise QueryError("invalid cursor; start again without one", parameter="cursor")
+        raise _bad_cursor()
     return value[1]
+
+
+def cursor_text(value: Any) -> str:
+    """An opaque cursor holding `value` (JSON in URL-safe base64)."""
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def cursor_value(cursor: str | None) -> Any:
+    """What `cursor_text` put in `cursor` (None for no cursor); QueryError if it is not one."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except ValueError:
+        raise _bad_cursor() from None
+
+
+def _bad_cursor() -> QueryError:
+    return QueryError("invalid cursor; start again without one", parameter="cursor")

@@ -7,8 +7,6 @@ built here once, with the backend's placeholder.
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 import re
 from collections import Counter
@@ -25,7 +23,7 @@ from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
 from communique.store.dialect import Db, Dialect, Row
 from communique.store.link_tables import OTHER_COPIES, hit_links
 from communique.store.rows import SELECT_STATEMENTS, statement_from_row
-from communique.store.search_index import FACET_LIMIT
+from communique.store.search_index import FACET_LIMIT, cursor_text, cursor_value
 
 FACETS = {
     "issuer": "s.issuer",
@@ -304,18 +302,14 @@ def _densest(hits: list[tuple[int, str]], span: int) -> int:
 
 def encode_cursor(key: list[Any]) -> str:
     """An opaque cursor for the keyset (sort key, rowid) of the last hit of a page."""
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    return cursor_text(key)
 
 
 def decode_cursor(cursor: str | None) -> list[Any] | None:
     """The keyset of `cursor` (QueryError when it is not one of ours)."""
-    if not cursor:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except ValueError:
-        raise QueryError("invalid cursor; start again without one", parameter="cursor") from None
-    if not (isinstance(key, list) and len(key) == 2 and isinstance(key[1], int)):
+    key = cursor_value(cursor)
+    if key is not None and not (
+        isinstance(key, list) and len(key) == 2 and isinstance(key[1], int)
+    ):
         raise QueryError("invalid cursor; start again without one", parameter="cursor")
     return key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -10,18 +9,12 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from communique.errors import StoreError
 from communique.geo import distance_km
-from communique.model import (
-    Capture,
-    Enrichment,
-    SearchPage,
-    Statement,
-)
+from communique.model import Capture, SearchPage, Statement
 from communique.query import Query
 from communique.store.base import Batch
 from communique.store.core_tables import CoreTables
@@ -30,23 +23,16 @@ from communique.store.dialect import SQLITE, Db
 from communique.store.explore_tables import ExploreTables
 from communique.store.link_tables import LinkTables
 from communique.store.migrations import MIGRATIONS, migrate
-from communique.store.rows import (
-    INSERT_STATEMENT,
-    UPDATE_STATEMENT,
-    UPSERT_TEXT,
-    statement_values,
-)
 from communique.store.saved import SavedSearchTables
 from communique.store.search_index import Interval
-from communique.store.sqlite_enrich import (
-    write_enrichment,
-)
 from communique.store.sqlite_index import SqliteIndexedSearch
 from communique.store.sqlite_transfer import SqliteTransfer
+from communique.store.statement_tables import StatementTables
 from communique.store.vectors import VectorTables
 
 
 class SqliteStore(
+    StatementTables,
     CoreTables,
     CrawlTables,
     SqliteTransfer,
@@ -191,62 +177,16 @@ class SqliteStore(
     # statements
 
     def put_statement(self, statement: Statement, capture: Capture) -> None:
-        self._put_statement(statement, capture)
+        super().put_statement(statement, capture)
         self._search.touched()
 
-    def _put_statement(self, statement: Statement, capture: Capture) -> None:
-        fetched = capture.fetched_at.isoformat()
-        with self._write() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO versions (statement_id, capture_id, fetched_at, title,"
-                " text, pipeline_version) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    statement.id,
-                    capture.id,
-                    fetched,
-                    statement.title,
-                    statement.text,
-                    statement.pipeline_version,
-                ),
-            )
-            row = conn.execute(
-                "SELECT rowid, capture_ids, latest_fetched_at FROM statements WHERE id = ?",
-                (statement.id,),
-            ).fetchone()
-            values = statement_values(statement, fetched)
-            if row is None:
-                values["rowid"] = conn.execute(INSERT_STATEMENT, values).lastrowid
-                conn.execute(UPSERT_TEXT, values)
-                return
-            ids = list(dict.fromkeys([*json.loads(row["capture_ids"]), *statement.capture_ids]))
-            if fetched >= row["latest_fetched_at"]:
-                values["capture_ids"] = json.dumps(ids)
-                values["rowid"] = row["rowid"]
-                conn.execute(UPDATE_STATEMENT, values)
-                conn.execute(UPSERT_TEXT, values)
-            else:
-                conn.execute(
-                    "UPDATE statements SET capture_ids = ? WHERE id = ?",
-                    (json.dumps(ids), statement.id),
-                )
-
-    # enrichment
-
-    def put_enrichment(
-        self,
-        statement_id: str,
-        enrichment: Enrichment,
-        issuer_country: str | None,
-        fetched_at: datetime,
-    ) -> None:
-        stamp = fetched_at.isoformat()
-        with self._write() as conn:
-            row = conn.execute(
-                "SELECT fetched_at FROM enrichments WHERE statement_id = ?", (statement_id,)
-            ).fetchone()
-            if row is not None and row["fetched_at"] > stamp:
-                return
-            write_enrichment(conn, statement_id, enrichment, issuer_country, stamp)
+    def _titled(self, db: Db, phrase: str, statement_id: str) -> str | None:
+        row = db.one(
+            "SELECT s.id FROM statements_fts f JOIN statements s ON s.rowid = f.rowid"
+            " WHERE statements_fts MATCH ? AND s.id != ? ORDER BY s.published LIMIT 1",
+            ('title : "' + phrase.replace('"', '""') + '"', statement_id),
+        )
+        return str(row["id"]) if row else None
 
     # search
 

@@ -6,9 +6,9 @@ is not a given; vectors are kept as float32 blobs and searched by `communique.se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from typing import Any
+from collections.abc import Sequence
+
+from communique.store.dialect import SqlTables
 
 VECTOR_SCHEMA = """
 CREATE TABLE statement_vectors (
@@ -20,59 +20,35 @@ CREATE TABLE statement_vectors (
 """
 
 
-class VectorTables:
-    """`VectorStore` over the connection and write transaction of a backend."""
-
-    _placeholder = "?"
-    _conn: Callable[[], Any]
-    _write: Callable[[], AbstractContextManager[Any]]
-
-    def _vsql(self, sql: str) -> str:
-        return sql.replace("?", self._placeholder)
+class VectorTables(SqlTables):
+    """`VectorStore` over a backend's `Db`."""
 
     def put_vectors(self, model: str, vectors: Sequence[tuple[str, bytes]]) -> None:
-        with self._write() as conn:
-            for statement_id, vector in vectors:
-                conn.execute(
-                    self._vsql(
-                        "INSERT INTO statement_vectors (statement_id, model, vector)"
-                        " VALUES (?, ?, ?) ON CONFLICT (statement_id, model)"
-                        " DO UPDATE SET vector = excluded.vector"
-                    ),
-                    (statement_id, model, vector),
-                )
+        with self._writing() as db:
+            db.executemany(
+                "INSERT INTO statement_vectors (statement_id, model, vector)"
+                " VALUES (?, ?, ?) ON CONFLICT (statement_id, model)"
+                " DO UPDATE SET vector = excluded.vector",
+                [(statement_id, model, vector) for statement_id, vector in vectors],
+            )
 
     def unembedded(self, model: str, limit: int = 1000) -> list[str]:
-        rows = self._conn().execute(
-            self._vsql(
-                "SELECT s.id FROM statements s WHERE NOT EXISTS (SELECT 1 FROM statement_vectors v"
-                " WHERE v.statement_id = s.id AND v.model = ?) ORDER BY s.id LIMIT ?"
-            ),
+        rows = self._db().all(
+            "SELECT s.id FROM statements s WHERE NOT EXISTS (SELECT 1 FROM statement_vectors v"
+            " WHERE v.statement_id = s.id AND v.model = ?) ORDER BY s.id LIMIT ?",
             (model, limit),
         )
-        return [_first(row) for row in rows.fetchall()]
+        return [str(row["id"]) for row in rows]
 
     def vector_count(self, model: str) -> int:
-        rows = self._conn().execute(
-            self._vsql("SELECT count(*) FROM statement_vectors WHERE model = ?"), (model,)
+        return self._db().count(
+            "SELECT count(*) AS n FROM statement_vectors WHERE model = ?", (model,)
         )
-        return int(_first(rows.fetchone()))
 
     def all_vectors(self, model: str) -> tuple[list[str], list[bytes]]:
-        rows = self._conn().execute(
-            self._vsql(
-                "SELECT statement_id, vector FROM statement_vectors WHERE model = ?"
-                " ORDER BY statement_id"
-            ),
+        rows = self._db().all(
+            "SELECT statement_id, vector FROM statement_vectors WHERE model = ?"
+            " ORDER BY statement_id",
             (model,),
         )
-        ids, blobs = [], []
-        for row in rows.fetchall():
-            values = tuple(row.values()) if isinstance(row, dict) else tuple(row)
-            ids.append(str(values[0]))
-            blobs.append(bytes(values[1]))
-        return ids, blobs
-
-
-def _first(row: Any) -> Any:
-    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+        return [str(row["statement_id"]) for row in rows], [bytes(row["vector"]) for row in rows]

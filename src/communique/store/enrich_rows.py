@@ -1,17 +1,18 @@
-"""SQLite rows of the enrichment tables: writing, reading and linking references."""
+"""Rows of the enrichment tables, for both backends: writing, reading and linking references."""
 
 from __future__ import annotations
 
 import calendar
 import json
 import re
-import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from communique.geo import name_key
 from communique.model import Enrichment, Entity, Event, Place, Reference, TimeExpr
+from communique.store.dialect import Db
 
 ENRICH_TABLES = (
     "enrichments",
@@ -23,60 +24,74 @@ ENRICH_TABLES = (
 )
 _DAY = re.compile(r"^(\d{4})(?:-(\d\d)(?:-(\d\d))?)?$")
 
+TitleSearch = Callable[[Db, str, str], "str | None"]
+"""(db, phrase, statement id) -> the id of another archived statement whose title holds the
+phrase (the oldest), or None: each backend's own text search."""
 
-def delete_enrichment(conn: sqlite3.Connection, statement_id: str) -> None:
+
+def delete_enrichment(db: Db, statement_id: str) -> None:
     for table in ENRICH_TABLES:
-        conn.execute(f"DELETE FROM {table} WHERE statement_id = ?", (statement_id,))
+        db.execute(f"DELETE FROM {table} WHERE statement_id = ?", (statement_id,))
 
 
 def write_enrichment(
-    conn: sqlite3.Connection,
+    db: Db,
     statement_id: str,
     enrichment: Enrichment,
     issuer_country: str | None,
     fetched_at: str,
+    titled: TitleSearch,
 ) -> None:
-    """Replace the enrichment rows of one statement."""
-    delete_enrichment(conn, statement_id)
-    references = tuple(_linked(conn, statement_id, r) for r in enrichment.references)
+    """Replace the enrichment rows of one statement; `titled` links its references."""
+    delete_enrichment(db, statement_id)
+    references = tuple(_linked(db, statement_id, r, titled) for r in enrichment.references)
     enrichment = Enrichment(**{**_shallow(enrichment), "references": references})
-    conn.execute(
+    db.execute(
         "INSERT INTO enrichments (statement_id, version, fetched_at, data) VALUES (?, ?, ?, ?)",
         (statement_id, enrichment.version, fetched_at, json.dumps(asdict(enrichment))),
     )
     counts = Counter(p.country for p in enrichment.places if p.feature == "country")
-    conn.executemany(
+    db.executemany(
         "INSERT INTO statement_countries (statement_id, country, issuer_country, mentions)"
         " VALUES (?, ?, ?, ?)",
         [(statement_id, c, issuer_country, counts.get(c, 1)) for c in enrichment.countries],
     )
+    db.executemany(
+        "INSERT INTO statement_places (statement_id, name, name_key, mention_key,"
+        " geonames_id, country, feature, lat, lon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _place_rows(statement_id, enrichment),
+    )
+    days = {day_span(e.date, e.date_end) for e in enrichment.events}
+    db.executemany(
+        "INSERT INTO statement_events (statement_id, first_day, last_day) VALUES (?, ?, ?)",
+        [(statement_id, first, last) for first, last in days if first],
+    )
+    db.executemany(
+        "INSERT INTO statement_references (statement_id, kind, ref_id, text,"
+        " target_statement_id) VALUES (?, ?, ?, ?, ?)",
+        [(statement_id, r.kind, r.id, r.text, r.statement_id) for r in references],
+    )
+    db.executemany(
+        "INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)"
+        " VALUES (?, ?, ?, ?, ?)",
+        timeline_rows(statement_id, enrichment),
+    )
+
+
+def _place_rows(statement_id: str, enrichment: Enrichment) -> list[tuple[Any, ...]]:
+    """One `statement_places` row per place and the words naming it (the first of each)."""
     seen: set[tuple[str, str]] = set()
+    rows = []
     for place in enrichment.places:
         mention = place.mention or place.name
         if (place.name, mention) in seen:
             continue
         seen.add((place.name, mention))
-        conn.execute(
-            "INSERT INTO statement_places (statement_id, name, name_key, mention_key,"
-            " geonames_id, country, feature, lat, lon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows.append(
             (statement_id, place.name, name_key(place.name), name_key(mention),
-             place.geonames_id, place.country, place.feature, place.lat, place.lon),
+             place.geonames_id, place.country, place.feature, place.lat, place.lon)
         )  # fmt: skip
-    days = {day_span(e.date, e.date_end) for e in enrichment.events}
-    conn.executemany(
-        "INSERT INTO statement_events (statement_id, first_day, last_day) VALUES (?, ?, ?)",
-        [(statement_id, first, last) for first, last in days if first],
-    )
-    conn.executemany(
-        "INSERT INTO statement_references (statement_id, kind, ref_id, text,"
-        " target_statement_id) VALUES (?, ?, ?, ?, ?)",
-        [(statement_id, r.kind, r.id, r.text, r.statement_id) for r in references],
-    )
-    conn.executemany(
-        "INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)"
-        " VALUES (?, ?, ?, ?, ?)",
-        timeline_rows(statement_id, enrichment),
-    )
+    return rows
 
 
 def timeline_rows(
@@ -118,21 +133,17 @@ def _shallow(enrichment: Enrichment) -> dict[str, Any]:
     return {name: getattr(enrichment, name) for name in enrichment.__dataclass_fields__}
 
 
-def _linked(conn: sqlite3.Connection, statement_id: str, reference: Reference) -> Reference:
+def _linked(db: Db, statement_id: str, reference: Reference, titled: TitleSearch) -> Reference:
     """The reference, with the id of an archived statement whose title names it."""
     phrase = reference.id if reference.kind == "agreement" else None
     if reference.kind != "agreement" and reference.id:
         phrase = "resolution " + reference.id.split(" ")[0]
     if not phrase:
         return reference
-    row = conn.execute(
-        "SELECT s.id FROM statements_fts f JOIN statements s ON s.rowid = f.rowid"
-        " WHERE statements_fts MATCH ? AND s.id != ? ORDER BY s.published LIMIT 1",
-        ('title : "' + phrase.replace('"', '""') + '"', statement_id),
-    ).fetchone()
-    if row is None:
+    target = titled(db, phrase, statement_id)
+    if target is None:
         return reference
-    return Reference(**{**asdict(reference), "statement_id": row["id"]})
+    return Reference(**{**asdict(reference), "statement_id": target})
 
 
 def read_enrichment(data: str) -> Enrichment:

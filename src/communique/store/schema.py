@@ -1,0 +1,186 @@
+"""Tables both backends create alike, as templates of `Dialect.ddl`.
+
+Each backend's migrations (`migrations.py`, `postgres_schema.py`) put these pieces in its own
+named scripts, beside what only it has (SQLite's FTS5 tables, PostgreSQL's text-search
+columns and identity sequences). Dates are ISO 8601 text on both, so they sort alike.
+"""
+
+from __future__ import annotations
+
+CAPTURE_TABLES = """
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    size {bigint} NOT NULL,
+    zbody {blob} NOT NULL
+);
+CREATE TABLE captures (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    size {bigint} NOT NULL,
+    content_type TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    status INTEGER,
+    headers TEXT NOT NULL DEFAULT '[]',
+    origin TEXT NOT NULL DEFAULT '',
+    source TEXT
+);
+CREATE INDEX captures_url ON captures(url);
+"""
+VERSION_TABLES = """
+CREATE TABLE versions (
+    statement_id TEXT NOT NULL,
+    capture_id TEXT NOT NULL REFERENCES captures(id),
+    fetched_at TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL,
+    PRIMARY KEY (statement_id, capture_id)
+);
+CREATE TABLE failures (
+    key TEXT PRIMARY KEY,
+    capture_id TEXT,
+    url TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL
+);
+"""
+"""Each capture's statement as extracted, and the captures that gave none."""
+
+CRAWL_RUNS = """
+CREATE TABLE crawl_runs (
+    id {integer_key},
+    source TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    since TEXT,
+    finished_at TEXT,
+    counts TEXT NOT NULL DEFAULT '{{}}'
+);
+CREATE INDEX crawl_runs_source ON crawl_runs(source, started_at);
+"""
+URL_CHANGES = """
+CREATE TABLE url_state (
+    url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    status INTEGER,
+    checked_at TEXT NOT NULL,
+    removed_at TEXT,
+    PRIMARY KEY (source, url)
+);
+CREATE TABLE changes (
+    id {integer_key},
+    statement_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detected_at TEXT NOT NULL,
+    source TEXT,
+    before_capture TEXT,
+    after_capture TEXT
+);
+CREATE INDEX changes_detected ON changes(detected_at);
+CREATE INDEX changes_statement ON changes(statement_id, kind);
+"""
+"""What each URL answered when last checked, and the edits and removals seen."""
+
+SITE_LINES = """
+-- per-host counts of extracted lines, to learn a site's recurring chrome incrementally
+CREATE TABLE site_pages (
+    host TEXT NOT NULL,
+    capture_id TEXT NOT NULL,
+    PRIMARY KEY (host, capture_id)
+){without_rowid};
+CREATE TABLE site_lines (
+    host TEXT NOT NULL,
+    line TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    PRIMARY KEY (host, line)
+){without_rowid};
+"""
+
+DATE_PRECISION = """
+ALTER TABLE statements ADD COLUMN published_precision TEXT NOT NULL DEFAULT 'day';
+-- the last day `published` may stand for: itself, or the end of its month or year
+ALTER TABLE statements ADD COLUMN published_end TEXT;
+ALTER TABLE statements ADD COLUMN modified TEXT;
+UPDATE statements SET published_end = published;
+CREATE INDEX statements_published_end ON statements(published_end);
+"""
+
+ENRICH_SCHEMA = """
+CREATE TABLE enrichments (
+    statement_id TEXT PRIMARY KEY,
+    version TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+-- who mentions whom: the issuer's country and each country the statement names
+CREATE TABLE statement_countries (
+    statement_id TEXT NOT NULL,
+    country TEXT NOT NULL,
+    issuer_country TEXT,
+    mentions INTEGER NOT NULL,
+    PRIMARY KEY (statement_id, country)
+);
+CREATE INDEX statement_countries_country ON statement_countries(country);
+CREATE TABLE statement_places (
+    statement_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    mention_key TEXT NOT NULL,
+    geonames_id {bigint},
+    country TEXT,
+    feature TEXT NOT NULL,
+    lat {real} NOT NULL,
+    lon {real} NOT NULL
+);
+CREATE INDEX statement_places_statement ON statement_places(statement_id);
+CREATE INDEX statement_places_name ON statement_places(name_key);
+CREATE INDEX statement_places_mention ON statement_places(mention_key);
+CREATE INDEX statement_places_lat ON statement_places(lat, lon);
+CREATE TABLE statement_events (
+    statement_id TEXT NOT NULL,
+    first_day TEXT NOT NULL,
+    last_day TEXT NOT NULL
+);
+CREATE INDEX statement_events_statement ON statement_events(statement_id);
+CREATE INDEX statement_events_days ON statement_events(first_day, last_day);
+CREATE TABLE statement_references (
+    statement_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ref_id TEXT,
+    text TEXT NOT NULL,
+    target_statement_id TEXT
+);
+CREATE INDEX statement_references_statement ON statement_references(statement_id);
+CREATE INDEX statement_references_target ON statement_references(target_statement_id);
+"""
+
+PROCESSED_TABLE = """
+-- captures whose statement, enrichment or permanent failure is fully stored, and by which
+-- pipeline version: a capture missing here was cut short (kill -9, disk full) and is redone
+CREATE TABLE processed (
+    capture_id TEXT PRIMARY KEY,
+    pipeline_version TEXT NOT NULL
+){without_rowid};
+"""
+REPROCESS_PENDING = """
+-- a row while a `reprocess` is unfinished: the next one resumes it instead of starting over
+CREATE TABLE reprocess_pending (started_at TEXT NOT NULL);
+"""
+
+TIMELINE_TABLE = """
+-- each dated event of a statement (its date a day, month or year), for the timeline view
+CREATE TABLE statement_timeline (
+    statement_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    date_end TEXT,
+    start INTEGER NOT NULL,
+    sentence TEXT NOT NULL
+);
+CREATE INDEX statement_timeline_statement ON statement_timeline(statement_id, date);
+"""
