@@ -7,13 +7,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer._click.core import Context
-from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from communique import jobs, pipeline, semantic
@@ -57,10 +56,16 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except CommuniqueError as exc:
-            raise ClickException(str(exc)) from exc
+            _fail(str(exc))
         except OSError as exc:  # a full disk or a read-only folder while writing a file
             where = f"{exc.filename}: " if exc.filename else ""
-            raise ClickException(f"{where}{exc.strerror or exc}") from exc
+            _fail(f"{where}{exc.strerror or exc}")
+
+
+def _fail(message: str) -> NoReturn:
+    """Print `message` as one line on stderr (not a panel that wraps it) and exit with status 1."""
+    typer.echo(f"Error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(1)
 
 
 app = typer.Typer(
