@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from communique import alerts
 from communique.cli import app
-from communique.errors import InputError, NotFound
+from communique.errors import Conflict, InputError, NotFound
 from communique.store.sqlite import SqliteStore
 from tests.conftest import add
 
@@ -84,6 +84,18 @@ def test_bad_names_and_queries_are_refused(store: SqliteStore) -> None:
         alerts.save_search(store, "bad", '"treaty')
     with pytest.raises(NotFound):
         store.delete_search("nothing")
+
+
+def test_saving_returns_what_is_stored_and_replaces_only_when_asked(store: SqliteStore) -> None:
+    _seed(store)
+    first = alerts.save_search(store, "treaty", "treaty")
+    assert store.saved_searches() == [first] and alerts.saved_search(store, "treaty") == first
+    with pytest.raises(Conflict):
+        alerts.save_search(store, "treaty", "war", replace=False)
+    assert alerts.saved_search(store, "treaty").query == "treaty"
+    assert alerts.save_search(store, "treaty", "war").query == "war"
+    with pytest.raises(NotFound):
+        alerts.saved_search(store, "nothing")
 
 
 def test_cli_saves_lists_and_prints_alerts(tmp_path: Path) -> None:

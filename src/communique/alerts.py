@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from communique.errors import InputError, Retryable
+from communique.errors import Conflict, InputError, NotFound, QueryError, Retryable
 from communique.model import SavedSearch, Statement, public_url
 from communique.query import Order, parse_query
 from communique.search import statement_dict
@@ -42,8 +42,12 @@ class DeliveryError(Retryable):
     """An alert could not be delivered (the webhook or mail server refused or was down)."""
 
 
-def save_search(store: Store, name: str, query: str, now: datetime | None = None) -> SavedSearch:
+def save_search(
+    store: Store, name: str, query: str, now: datetime | None = None, replace: bool = True
+) -> SavedSearch:
     """Save `query` as `name`; its current matches count as already reported.
+
+    A search already saved under `name` is replaced, or with `replace=False` kept (`Conflict`).
 
     Example:
         >>> from communique.store.base import open_store
@@ -51,13 +55,36 @@ def save_search(store: Store, name: str, query: str, now: datetime | None = None
         'shusha country:AZ'
     """
     if not _NAME.fullmatch(name):
-        raise InputError(f"saved search name {name!r}: use 1-80 letters, digits, spaces, . - _")
-    parse_query(query)
+        raise InputError(
+            f"saved search name {name!r}: use 1-80 letters, digits, spaces, . - _",
+            parameter="name",
+        )
+    try:
+        parse_query(query)
+    except QueryError as error:
+        raise QueryError(str(error), parameter="query") from error
+    if not replace and name in {s.name for s in store.saved_searches()}:
+        raise Conflict(f"a search is already saved as {name!r}", parameter="name")
     now = now or datetime.now(UTC)
-    saved = SavedSearch(name=name, query=query, created_at=now)
-    store.save_search(saved)
+    store.save_search(SavedSearch(name=name, query=query, created_at=now))
     store.mark_reported(name, _match_ids(store, query), now)
-    return saved
+    return SavedSearch(name=name, query=query, created_at=now, last_run_at=now)
+
+
+def saved_search(store: Store, name: str) -> SavedSearch:
+    """The search saved as `name` (`NotFound` when there is none).
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> saved_search(open_store(":memory:"), "shusha")
+        Traceback (most recent call last):
+        ...
+        communique.errors.NotFound: no saved search named 'shusha'
+    """
+    for saved in store.saved_searches():
+        if saved.name == name:
+            return saved
+    raise NotFound(f"no saved search named {name!r}", parameter="name")
 
 
 def _match_ids(store: Store, query: str) -> list[str]:

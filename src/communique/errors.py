@@ -17,6 +17,7 @@
         │   └── QueryTimeout      a search stopped at its time budget
         │       └── QueryCancelled  … or because its client went away
         ├── NotFound              no statement or capture with that id
+        ├── Conflict              a write that clashes with what is stored (a name in use)
         └── StoreError            the database refused an operation
 """
 
@@ -141,6 +142,12 @@ class NotFound(Permanent):
     """No record with the requested id."""
 
     status = 404
+
+
+class Conflict(Permanent):
+    """A write that clashes with what the archive holds, such as a name already in use."""
+
+    status = 409
 
 
 class StoreError(Permanent):

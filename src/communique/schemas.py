@@ -510,6 +510,19 @@ class SavedSearch(Schema):
         )
 
 
+class NewSavedSearch(Schema):
+    """A query to keep under a name: its matches so far count as reported."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "shusha", "query": "shusha country:AZ"}]}
+    )
+
+    name: str
+    """1-80 letters, digits, spaces, `.`, `-` or `_`, starting with a letter or digit."""
+    query: str
+    """The query, in the search language of `/search` (filters included)."""
+
+
 class NoText(Schema):
     """A fetched page that yielded no statement text, and why."""
 

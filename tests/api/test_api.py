@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from communique.api.access import open_gate
 from communique.api.app import create_app
 from communique.pipeline import ingest
 from communique.settings import Settings
@@ -220,13 +221,75 @@ def test_statements_carry_their_warnings(tmp_path: Path) -> None:
     assert exported["warnings"] == statement["warnings"] and exported["url"] == "bad-byte.html"
 
 
-def test_saved_searches_are_listed_with_their_feeds(client: TestClient) -> None:
-    from communique.alerts import save_search
-
-    store = client.app.state.store  # type: ignore[attr-defined]
-    save_search(store, "shusha az", "Shusha country:AZ")
+def test_saved_searches_are_created_listed_read_and_deleted(client: TestClient) -> None:
+    made = client.post(
+        "/api/v1/saved-searches", json={"name": "shusha az", "query": "Shusha country:AZ"}
+    )
+    assert made.status_code == 201, made.text
+    assert made.headers["location"] == "/api/v1/saved-searches/shusha%20az"
+    assert made.json()["query"] == "Shusha country:AZ"
     listed = client.get("/api/v1/saved-searches").json()
     assert [(s["name"], s["query"]) for s in listed] == [("shusha az", "Shusha country:AZ")]
+    assert client.get(made.headers["location"]).json() == listed[0]
     feed = client.get(listed[0]["feed"])
     assert feed.status_code == 200 and "Shusha" in feed.text
-    store.delete_search("shusha az")
+    again = client.post("/api/v1/saved-searches", json={"name": "shusha az", "query": "war"})
+    assert (again.status_code, again.json()["code"], again.json()["parameter"]) == (
+        409,
+        "conflict",
+        "name",
+    )
+    assert client.get(made.headers["location"]).json()["query"] == "Shusha country:AZ"
+    assert client.delete(made.headers["location"]).status_code == 204
+    assert client.get("/api/v1/saved-searches").json() == []
+    gone = client.delete(made.headers["location"])
+    assert (gone.status_code, gone.json()["parameter"]) == (404, "name")
+    assert client.get(made.headers["location"]).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "parameter"),
+    [
+        ({"name": "../etc", "query": "treaty"}, 400, "name"),
+        ({"name": "", "query": "treaty"}, 400, "name"),
+        ({"name": "open quote", "query": '"treaty'}, 400, "query"),
+        ({"name": "no query"}, 422, "query"),
+    ],
+)
+def test_a_bad_saved_search_is_refused_and_nothing_is_stored(
+    client: TestClient, body: dict[str, str], status: int, parameter: str
+) -> None:
+    answer = client.post("/api/v1/saved-searches", json=body)
+    assert (answer.status_code, answer.json()["parameter"]) == (status, parameter)
+    assert client.get("/api/v1/saved-searches").json() == []
+
+
+def test_writes_ask_the_apps_write_gate_and_reads_do_not(client: TestClient) -> None:
+    from fastapi import Request
+
+    from communique.alerts import save_search
+    from communique.errors import CommuniqueError
+
+    class NoKey(CommuniqueError):
+        status = 401
+
+    asked: list[str] = []
+
+    def refuse(request: Request) -> None:
+        asked.append(f"{request.method} {request.url.path}")
+        raise NoKey("a write needs an API key")
+
+    store = client.app.state.store  # type: ignore[attr-defined]
+    save_search(store, "kept", "treaty")
+    client.app.state.write_gate = refuse  # type: ignore[attr-defined]
+    try:
+        made = client.post("/api/v1/saved-searches", json={"name": "new", "query": "war"})
+        removed = client.delete("/api/v1/saved-searches/kept")
+        listed = client.get("/api/v1/saved-searches")
+    finally:
+        client.app.state.write_gate = open_gate  # type: ignore[attr-defined]
+    assert (made.status_code, removed.status_code, listed.status_code) == (401, 401, 200)
+    assert made.json()["message"] == "a write needs an API key"
+    assert asked == ["POST /api/v1/saved-searches", "DELETE /api/v1/saved-searches/kept"]
+    assert [s["name"] for s in listed.json()] == ["kept"]
+    store.delete_search("kept")

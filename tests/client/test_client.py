@@ -96,6 +96,25 @@ def test_errors_are_raised_with_their_code_and_parameter(client: Client, tmp_pat
     assert not (tmp_path / "never.jsonl").exists()
 
 
+def test_saved_searches_round_trip(live_api: str, client: Client) -> None:
+    saved = client.save_search("armenia peace", "peace country:AM")
+    assert (saved.name, saved.query) == ("armenia peace", "peace country:AM")
+    with pytest.raises(ApiError) as taken:
+        client.save_search("armenia peace", "war")
+    assert (taken.value.status, taken.value.parameter) == (409, "name")
+
+    async def read() -> list[str]:
+        async with AsyncClient(live_api, retry=QUICK) as archive:
+            return [s.query for s in await archive.saved_searches()]
+
+    assert asyncio.run(read()) == ["peace country:AM"]
+    assert client.saved_search("armenia peace") == saved
+    client.delete_search("armenia peace")
+    with pytest.raises(ApiError) as gone:
+        client.delete_search("armenia peace")
+    assert (gone.value.status, client.saved_searches()) == (404, [])
+
+
 def test_results_as_arrow_and_pandas(client: Client) -> None:
     import pyarrow as pa
 

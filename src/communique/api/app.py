@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from communique import schemas
+from communique.api.access import open_gate
 from communique.api.routes import router as api_router
 from communique.errors import CommuniqueError, NotFound, QueryError
 from communique.settings import Settings
@@ -49,6 +50,7 @@ TAGS = [
     {"name": "statements", "description": "One statement: text, enrichment, captures, versions."},
     {"name": "archive", "description": "What the archive holds: counts, mentions, failures."},
     {"name": "crawls", "description": "What recrawls saw: edits, removals, source health."},
+    {"name": "saved searches", "description": "Queries kept by name, with feeds and alerts."},
 ]
 
 
@@ -71,6 +73,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.state.store = store or open_store(settings.db)
     app.state.settings = settings
+    app.state.write_gate = open_gate
     app.include_router(api_router, prefix=API_PREFIX, generate_unique_id_function=_operation_id)
     app.include_router(
         api_router,

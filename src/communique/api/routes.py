@@ -14,12 +14,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from fastapi.routing import APIRoute
 
 from communique import schemas
+from communique.alerts import save_search, saved_search
+from communique.api.access import write_access
 from communique.api.cancel import cancellable
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_records, source_health
@@ -280,6 +283,49 @@ def list_mentions(request: Request) -> list[schemas.Mention]:
 def list_saved_searches(request: Request) -> list[schemas.SavedSearch]:
     """List the saved searches by name, each with its feed."""
     return [schemas.SavedSearch.of(s) for s in _store(request).saved_searches()]
+
+
+SearchName = Annotated[str, Path(description="The saved search's name.", examples=["shusha"])]
+
+
+@router.post(
+    "/saved-searches",
+    tags=["saved searches"],
+    status_code=201,
+    dependencies=[Depends(write_access)],
+    responses=errors(400, 401, 403, 409, 422),
+)
+def create_saved_search(
+    request: Request, response: Response, search: schemas.NewSavedSearch
+) -> schemas.SavedSearch:
+    """Save a query under a name, for its feed and `communique alerts`.
+
+    Its current matches count as already reported: its first alert brings only statements
+    the archive gains afterwards. A name already in use is a conflict (409); delete it first.
+    """
+    saved = save_search(_store(request), search.name, search.query, replace=False)
+    location = request.url_for("get_saved_search", name=quote(saved.name, safe=""))
+    response.headers["Location"] = location.path
+    return schemas.SavedSearch.of(saved)
+
+
+@router.get("/saved-searches/{name}", tags=["saved searches"], responses=errors(404))
+def get_saved_search(request: Request, name: SearchName) -> schemas.SavedSearch:
+    """One saved search, with its feed."""
+    return schemas.SavedSearch.of(saved_search(_store(request), name))
+
+
+@router.delete(
+    "/saved-searches/{name}",
+    tags=["saved searches"],
+    status_code=204,
+    dependencies=[Depends(write_access)],
+    responses=errors(401, 403, 404),
+)
+def delete_saved_search(request: Request, name: SearchName) -> Response:
+    """Forget a saved search and which matches its alerts reported."""
+    _store(request).delete_search(name)
+    return Response(status_code=204)
 
 
 def since_datetime(value: str) -> datetime | None:

@@ -93,6 +93,20 @@ class AsyncClient:
     async def sources_health(self) -> list[schemas.SourceHealth]:
         return await self._call(core.sources_health())
 
+    async def saved_searches(self) -> list[schemas.SavedSearch]:
+        return await self._call(core.saved_searches())
+
+    async def saved_search(self, name: str) -> schemas.SavedSearch:
+        return await self._call(core.saved_search(name))
+
+    async def save_search(self, name: str, query: str) -> schemas.SavedSearch:
+        """Save `query` as `name` (a write: needs the client's API key where keys are on)."""
+        return await self._call(core.save_search(name, query))
+
+    async def delete_search(self, name: str) -> None:
+        """Forget the saved search `name` (a write)."""
+        await self._call(core.delete_search(name))
+
     async def export(self, q: str, path: str | Path, format: str = "jsonl") -> Path:
         """Stream every statement matching `q` to the file `path` (jsonl or csv)."""
         target = Path(path)

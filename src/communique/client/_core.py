@@ -245,6 +245,28 @@ def sources_health() -> Call[list[schemas.SourceHealth]]:
     return Call(Request("/sources/health"), parser(list[schemas.SourceHealth]))
 
 
+def saved_searches() -> Call[list[schemas.SavedSearch]]:
+    return Call(Request("/saved-searches"), parser(list[schemas.SavedSearch]))
+
+
+def saved_search(name: str) -> Call[schemas.SavedSearch]:
+    return Call(Request(f"/saved-searches/{_id(name)}"), parser(schemas.SavedSearch))
+
+
+def save_search(name: str, query: str) -> Call[schemas.SavedSearch]:
+    body = schemas.NewSavedSearch(name=name, query=query).model_dump()
+    request = Request("/saved-searches", method="POST", json=body)
+    return Call(request, parser(schemas.SavedSearch))
+
+
+def delete_search(name: str) -> Call[None]:
+    return Call(Request(f"/saved-searches/{_id(name)}", method="DELETE"), _no_content)
+
+
+def _no_content(response: httpx.Response) -> None:
+    raise_for_error(response)
+
+
 def export(q: str, fmt: str) -> Request:
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"export format {fmt!r}: the API streams jsonl or csv")

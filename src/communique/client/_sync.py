@@ -97,6 +97,20 @@ class Client:
     def sources_health(self) -> list[schemas.SourceHealth]:
         return self._call(core.sources_health())
 
+    def saved_searches(self) -> list[schemas.SavedSearch]:
+        return self._call(core.saved_searches())
+
+    def saved_search(self, name: str) -> schemas.SavedSearch:
+        return self._call(core.saved_search(name))
+
+    def save_search(self, name: str, query: str) -> schemas.SavedSearch:
+        """Save `query` as `name` (a write: needs the client's API key where keys are on)."""
+        return self._call(core.save_search(name, query))
+
+    def delete_search(self, name: str) -> None:
+        """Forget the saved search `name` (a write)."""
+        self._call(core.delete_search(name))
+
     def export(self, q: str, path: str | Path, format: str = "jsonl") -> Path:
         """Stream every statement matching `q` to the file `path` (jsonl or csv).
 
