@@ -407,7 +407,7 @@ def reprocess(
     """Rebuild every statement from the stored captures, fetching nothing."""
     settings = _settings(db, config, workers=workers)
     if queue and not stale:
-        raise ClickException("reprocess --queue redoes stale captures only: add --stale")
+        _fail("reprocess --queue redoes stale captures only: add --stale")
     if queue:
         with _store(settings) as store, _progress("enqueue") as progress:
             queued = jobs.enqueue_reprocess(store, settings, progress)
