@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from communique import explore
 from communique.model import Enrichment, Event, Place
+from communique.query import parse_query
 from communique.store.base import ExploreStore, Store
 from tests.conftest import add
 
@@ -60,6 +61,9 @@ def test_fast_and_generic_paths_agree(store: Store) -> None:
         "2020-11-03",
     ]
     assert isinstance(store, ExploreStore)
+    for text in ("talks", "talks country:AZ", "-talks", "mentions:RU"):
+        query = parse_query(text)
+        assert sorted(store.match_ids(query)) == sorted(s.id for s in store.iter_matches(query))
 
 
 def test_counts_over_time_fill_gaps(store: Store) -> None:

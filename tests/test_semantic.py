@@ -12,6 +12,7 @@ import pytest
 
 from communique import semantic
 from communique.errors import QueryError
+from communique.query import parse_query
 from communique.store.base import Store
 from tests.conftest import add
 
@@ -129,6 +130,19 @@ def test_paraphrased_queries_find_their_statement_in_the_top_3(
 def test_semantic_mode_keeps_the_query_filters(store: Store, archive: dict[str, str]) -> None:
     hits = semantic.search_mode(store, "flooding relief country:FR", "semantic", limit=20).hits
     assert hits and archive["german-floods"] not in [h.statement.id for h in hits]
+
+
+def test_filtered_ranking_is_the_full_ranking_cut_to_the_filters(
+    store: Store, archive: dict[str, str]
+) -> None:
+    words = "help for people hit by floods"
+    everything = semantic.semantic_ranking(store, parse_query(words), k=len(archive))
+    french = {s.id for s in store.iter_matches(parse_query("country:FR"))}
+    filtered = semantic.semantic_ranking(store, parse_query(words + " country:FR"), k=3)
+    assert len(french) > 3
+    expected = [(i, score) for i, score in everything if i in french][:3]
+    assert [i for i, _ in filtered] == [i for i, _ in expected]
+    assert [score for _, score in filtered] == pytest.approx([score for _, score in expected])
 
 
 def test_hybrid_fuses_keyword_and_semantic_rankings(store: Store, archive: dict[str, str]) -> None:

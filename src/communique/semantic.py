@@ -18,7 +18,7 @@ from communique import embeddings
 from communique.errors import QueryError
 from communique.model import Hit, SearchPage
 from communique.query import Order, Query, parse_query
-from communique.store.base import Store
+from communique.store.base import ExploreStore, Store
 
 RRF_K = 60
 CANDIDATES = 200
@@ -115,17 +115,24 @@ def nearest(
     matrix = _matrix(store)
     if not matrix.ids:
         return []
-    scores = matrix.vectors @ vector
-    if allowed is not None:
-        rows = np.fromiter((matrix.rows[i] for i in allowed if i in matrix.rows), dtype=np.intp)
-        candidates = rows
-    else:
+    if allowed is None:
         candidates = np.arange(len(matrix.ids))
+        scores = matrix.vectors @ vector
+    else:
+        candidates = np.fromiter(
+            sorted(matrix.rows[i] for i in allowed if i in matrix.rows), dtype=np.intp
+        )
+        scores = matrix.vectors[candidates] @ vector
     if len(candidates) > k:
-        best = np.argpartition(-scores[candidates], k - 1)[:k]
-        candidates = candidates[best]
-    ranked = sorted(candidates.tolist(), key=lambda n: (-float(scores[n]), matrix.ids[n]))
-    return [(matrix.ids[n], float(scores[n])) for n in ranked]
+        best = np.argpartition(-scores, k - 1)[:k]
+        candidates, scores = candidates[best], scores[best]
+    ranked = sorted(zip(scores.tolist(), candidates.tolist(), strict=True), key=_best_first(matrix))
+    return [(matrix.ids[n], score) for score, n in ranked]
+
+
+def _best_first(matrix: _Matrix) -> Callable[[tuple[float, int]], tuple[float, str]]:
+    """Sort key of (score, row): highest score first, ties by statement id."""
+    return lambda pair: (-pair[0], matrix.ids[pair[1]])
 
 
 def neighbours(store: Store, statement_id: str, k: int) -> list[tuple[str, float]]:
@@ -152,10 +159,16 @@ def semantic_ranking(store: Store, query: Query, k: int = CANDIDATES) -> list[tu
         return []
     allowed = None
     if _has_filters(query) or query.excluded:
-        allowed = {
-            s.id for s in store.iter_matches(replace(query, required=(), order=Order.NEWEST))
-        }
+        allowed = _filtered_ids(store, replace(query, required=(), order=Order.NEWEST))
     return nearest(store, embeddings.embed([words])[0], allowed, k)
+
+
+def _filtered_ids(store: Store, query: Query) -> set[str]:
+    """The ids of the statements passing the query's filters: ids alone where the store
+    can (`ExploreStore.match_ids`), else read from every matching statement."""
+    if isinstance(store, ExploreStore):
+        return set(store.match_ids(query))
+    return {s.id for s in store.iter_matches(query)}
 
 
 def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:

@@ -406,6 +406,10 @@ class ExploreStore(Protocol):
         """(issuer country, named country, statements) over the matches, self-mentions left out."""
         ...
 
+    def match_ids(self, query: Query) -> list[str]:
+        """The ids of every match of `query`, in no set order (no statement is read)."""
+        ...
+
     def timeline_counts(self, query: Query, at: str, width: int) -> list[tuple[str, int]]:
         """Dated events of the matches whose date starts with `at`, counted per first `width`
         characters of their date (shorter dates under their own key), in key order."""

@@ -52,6 +52,12 @@ class ExploreTables(SqlTables):
         )
         return [(r["issuer"], r["named"], int(r["n"])) for r in rows]
 
+    def match_ids(self, query: Query) -> list[str]:
+        rows = self._grouped(
+            query, "SELECT s.id FROM matched m JOIN statements s ON s.rowid = m.k", []
+        )
+        return [r["id"] for r in rows]
+
     def timeline_counts(self, query: Query, at: str, width: int) -> list[tuple[str, int]]:
         rows = self._grouped(
             query,
