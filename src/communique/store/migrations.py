@@ -18,32 +18,8 @@ from communique.store.vectors import VECTOR_SCHEMA
 
 CORE_SCHEMA = f"""{SQLITE.ddl(schema.CAPTURE_TABLES)}
 CREATE INDEX captures_fetched ON captures(fetched_at);
-CREATE TABLE sources (
-    name TEXT PRIMARY KEY,
-    homepage TEXT,
-    issuer TEXT,
-    country TEXT,
-    languages TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE statements (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    url TEXT NOT NULL,
-    published TEXT,
-    published_source TEXT NOT NULL,
-    issuer TEXT,
-    country TEXT,
-    language TEXT,
-    doc_type TEXT NOT NULL,
-    source TEXT,
-    capture_ids TEXT NOT NULL,
-    latest_fetched_at TEXT NOT NULL,
-    pipeline_version TEXT NOT NULL
-);
+{SQLITE.ddl(schema.STATEMENT_TABLES)}
 CREATE INDEX statements_published ON statements(published);
-CREATE INDEX statements_issuer ON statements(issuer);
-CREATE INDEX statements_country ON statements(country);
-CREATE INDEX statements_language ON statements(language);
 -- title and text live apart from the metadata, so that filters and facets scan narrow rows
 CREATE TABLE statement_texts (
     rowid INTEGER PRIMARY KEY REFERENCES statements(rowid) ON DELETE CASCADE,

@@ -27,6 +27,34 @@ CREATE TABLE captures (
 );
 CREATE INDEX captures_url ON captures(url);
 """
+STATEMENT_TABLES = """
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY,
+    homepage TEXT,
+    issuer TEXT,
+    country TEXT,
+    languages TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE statements (
+    rowid {integer_key},
+    id TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    published TEXT,
+    published_source TEXT NOT NULL,
+    issuer TEXT,
+    country TEXT,
+    language TEXT,
+    doc_type TEXT NOT NULL,
+    source TEXT,
+    capture_ids TEXT NOT NULL,
+    latest_fetched_at TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL
+);
+CREATE INDEX statements_issuer ON statements(issuer);
+CREATE INDEX statements_country ON statements(country);
+CREATE INDEX statements_language ON statements(language);
+"""
+"""Sources and statements as first released; later columns come in their own migrations."""
 VERSION_TABLES = """
 CREATE TABLE versions (
     statement_id TEXT NOT NULL,
