@@ -3,13 +3,11 @@
 from communique.link.duplicates import (
     Link,
     Linker,
-    Signature,
     Verdict,
     link_all,
-    signature,
-    signatures,
     verify,
 )
+from communique.link.signing import Signature, signature, signatures
 
 __all__ = [
     "Link",

@@ -15,11 +15,11 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import numpy as np
-import numpy.typing as npt
 
 from communique import embeddings, semantic
 from communique.errors import StoreError
-from communique.link.duplicates import Signature, buckets, find_copy, signature
+from communique.link.duplicates import Candidates, find_copy
+from communique.link.signing import NUM_PERM, Signature, buckets, signature
 from communique.link.translations import MIN_FACTS, by_meaning, compare, fact_buckets, facts
 from communique.model import CopyLink, Source, Statement, Translation, Version
 from communique.store.base import LinkStore, Store
@@ -34,9 +34,10 @@ class StoreIndex:
     def exact(self, key: str) -> str | None:
         return self.store.copy_with_key(key)
 
-    def candidates(self, sig: Signature) -> list[tuple[str, npt.NDArray[np.uint32]]]:
+    def candidates(self, sig: Signature) -> Candidates:
         found = self.store.link_candidates(buckets(sig.minhash))
-        return [(key, np.frombuffer(blob, dtype=np.uint32)) for key, blob in found]
+        values = np.frombuffer(b"".join(blob for _, blob in found), dtype=np.uint32)
+        return [key for key, _ in found], values.reshape(len(found), NUM_PERM)
 
     def group(self, item: str) -> str:
         link = self.store.get_copy(item)

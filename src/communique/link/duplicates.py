@@ -8,26 +8,21 @@ of two items written from one template about different events).
 
 from __future__ import annotations
 
-import functools
-import itertools
-import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from multiprocessing.pool import AsyncResult
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from communique.link.text import exact_key, folded_words, is_name, is_number, shingle_hashes, words
-
-NUM_PERM = 64
-BANDS, ROWS = 20, 3
-"""LSH bands: a pair whose shingles overlap by 0.4 is a candidate with odds 0.73, by half
-with 0.93, by 0.6 with 0.99; texts sharing a twentieth of their shingles almost never."""
+from communique.link.signing import (
+    NUM_PERM,
+    Signature,
+    signatures,
+)
+from communique.link.text import is_name, is_number, words
 
 MIN_ESTIMATE = 0.25
 """Candidates whose estimated shingle overlap is below this are not verified."""
@@ -46,75 +41,6 @@ MIN_WORDS = 8
 """Texts shorter than this are linked only as exact copies."""
 MAX_VERIFIED = 8
 """Candidates verified per new text, best estimated first."""
-
-
-@dataclass(frozen=True)
-class Signature:
-    """What the linker keeps of a text: its exact key and its MinHash."""
-
-    exact: str
-    minhash: npt.NDArray[np.uint32] = field(repr=False, compare=False)
-    words: int
-
-
-@functools.cache
-def _permutations() -> npt.NDArray[np.uint32]:
-    """The permutations of every MinHash here (datasketch's own for seed 1), made once."""
-    perms: npt.NDArray[np.uint32] = MinHash(num_perm=NUM_PERM, scheme="affine32").permutations
-    return perms
-
-
-def _minhash(hashes: npt.NDArray[np.uint32]) -> MinHash:
-    perms = _permutations()
-    m = MinHash(num_perm=NUM_PERM, scheme="affine32", hashfunc=int, permutations=perms)
-    if len(hashes):
-        m.update_batch(hashes.tolist())  # Python ints: `int` hashes each as itself, fast
-    return m
-
-
-def minhash_of(hashes: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
-    """The MinHash values (datasketch, the permutations used here) of a set of hashes."""
-    values: npt.NDArray[np.uint32] = _minhash(hashes).hashvalues.astype(np.uint32)
-    return values
-
-
-def signature(text: str) -> Signature:
-    """The signature of a statement's text.
-
-    Example:
-        >>> a, b = signature("We condemn the attack."), signature("We  condemn\\nthe attack")
-        >>> a.exact == b.exact
-        True
-    """
-    folded = folded_words(text)
-    hashes = shingle_hashes(folded)
-    values = _minhash(hashes).hashvalues.astype(np.uint32)
-    return Signature(exact_key(folded), values, len(folded))
-
-
-def signatures(texts: Iterable[str], processes: int = 0, batch: int = 4096) -> Iterator[Signature]:
-    """The signatures of many texts in order, made by `processes` worker processes (0: here).
-
-    Workers sign one batch while the caller consumes the one before, so that linking
-    (one process) and signing (the other cores) overlap; at most two batches are held.
-
-    Example:
-        >>> [s.words for s in signatures(["One two three.", "Four five."])]
-        [3, 2]
-    """
-    if processes < 1:
-        yield from map(signature, texts)
-        return
-    source = iter(texts)
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pending: AsyncResult[list[Signature]] | None = None
-        while chunk := list(itertools.islice(source, batch)):
-            job = pool.map_async(signature, chunk, chunksize=max(1, batch // (4 * processes)))
-            if pending is not None:
-                yield from pending.get()
-            pending = job
-        if pending is not None:
-            yield from pending.get()
 
 
 @dataclass(frozen=True)
@@ -208,6 +134,10 @@ class Link:
 TextOf = Callable[[str], str]
 
 
+Candidates = tuple[list[str], npt.NDArray[np.uint32]]
+"""Linked texts, and their MinHash values one row each."""
+
+
 class Index(Protocol):
     """Where linked texts are looked up: in memory (`Linker`) or in a store."""
 
@@ -215,7 +145,7 @@ class Index(Protocol):
         """The first linked text with this exact key."""
         ...
 
-    def candidates(self, sig: Signature) -> list[tuple[str, npt.NDArray[np.uint32]]]:
+    def candidates(self, sig: Signature) -> Candidates:
         """Linked texts sharing an LSH bucket with `sig`, and their MinHash values."""
         ...
 
@@ -224,38 +154,25 @@ class Index(Protocol):
         ...
 
 
-def buckets(minhash: npt.NDArray[np.uint32], space: int = 0) -> list[bytes]:
-    """The LSH bucket keys of a MinHash: band number and band values, datasketch's layout.
-
-    `space` keeps the buckets of different signatures (texts, facts) apart.
-    """
-    return [
-        bytes([space + band]) + minhash[start:end].tobytes()
-        for band, (start, end) in enumerate(_layout().hashranges)
-    ]
-
-
-@functools.cache
-def _layout() -> MinHashLSH:
-    return MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
-
-
 def find_copy(item: str, sig: Signature, index: Index, text_of: TextOf) -> Link | None:
-    """The statement `item` is a copy of, verified on the texts, or None."""
+    """The statement `item` is a copy of, verified on the texts, or None.
+
+    Candidates are verified best estimated overlap first (ties by id), at most
+    `MAX_VERIFIED` of them, none estimated below `MIN_ESTIMATE`.
+    """
     same = index.exact(sig.exact)
     if same is not None and same != item:
         return Link(index.group(same), same, "exact")
     if sig.words < MIN_WORDS:
         return None
-    ranked = sorted(
-        (-_estimate(sig.minhash, values), key)
-        for key, values in index.candidates(sig)
-        if key != item
-    )
+    keys, values = index.candidates(sig)
+    if not keys:
+        return None
+    shared = np.count_nonzero(values == sig.minhash, axis=1)
+    close = np.flatnonzero(shared / NUM_PERM >= MIN_ESTIMATE).tolist()
+    ranked = sorted((-int(shared[row]), keys[row]) for row in close if keys[row] != item)
     text: str | None = None
-    for negative, key in ranked[:MAX_VERIFIED]:
-        if -negative < MIN_ESTIMATE:
-            break
+    for _, key in ranked[:MAX_VERIFIED]:
         text = text_of(item) if text is None else text
         verdict = verify(text_of(key), text)
         if verdict.same:
@@ -266,15 +183,16 @@ def find_copy(item: str, sig: Signature, index: Index, text_of: TextOf) -> Link 
 class Buckets:
     """The LSH buckets of many MinHashes in compact arrays (datasketch's band layout).
 
-    Each band of a MinHash (`_layout().hashranges`) becomes one 64-bit key; keys live in a
+    Each band of a MinHash becomes one 64-bit key (`signing.band_keys`); keys live in a
     few sorted runs of arrays with the row of their MinHash (12 bytes a band, no Python
     object per bucket). New keys wait in a small dict, then become a run; runs of similar
     size are merged (a log-structured merge), so that a look-up reads a few runs.
 
     Example:
+        >>> from communique.link.signing import band_keys, minhash_of
         >>> b = Buckets()
-        >>> b.insert(0, minhash_of(np.arange(50, dtype=np.uint32)))
-        >>> b.query(minhash_of(np.arange(50, dtype=np.uint32))).tolist()
+        >>> b.insert(0, band_keys(minhash_of(np.arange(50, dtype=np.uint32))))
+        >>> b.query(band_keys(minhash_of(np.arange(50, dtype=np.uint32)))).tolist()
         [0]
     """
 
@@ -285,23 +203,20 @@ class Buckets:
         self.runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]] = []
         self.pending: dict[int, list[int]] = {}
 
-    def insert(self, row: int, minhash: npt.NDArray[np.uint32]) -> None:
-        """Put the MinHash of `row` in its buckets."""
-        for key in band_keys(minhash).tolist():
+    def insert(self, row: int, keys: npt.NDArray[np.uint64]) -> None:
+        """Put `row` in the buckets of its band keys."""
+        for key in keys.tolist():
             self.pending.setdefault(key, []).append(row)
         if len(self.pending) >= self.PENDING:
             self._flush()
 
-    def query(self, minhash: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
-        """The rows sharing at least one bucket with `minhash`, in increasing order."""
-        keys = band_keys(minhash)
+    def query(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
+        """The rows sharing at least one bucket with these band keys, in increasing order."""
         found: list[npt.NDArray[np.uint32]] = []
         for run_keys, run_rows in self.runs:
-            left = np.searchsorted(run_keys, keys, side="left")
-            right = np.searchsorted(run_keys, keys, side="right")
-            found.extend(
-                run_rows[a:b] for a, b in zip(left.tolist(), right.tolist(), strict=True) if b > a
-            )
+            left = np.searchsorted(run_keys, keys, side="left").tolist()
+            right = np.searchsorted(run_keys, keys, side="right").tolist()
+            found.extend(run_rows[a:b] for a, b in zip(left, right, strict=True) if b > a)
         extra = [row for key in keys.tolist() for row in self.pending.get(key, ())]
         if extra:
             found.append(np.array(extra, dtype=np.uint32))
@@ -321,24 +236,23 @@ class Buckets:
         order = np.argsort(keys, kind="stable")
         self.runs.append((keys[order], rows[order]))
         while len(self.runs) > 1 and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0]):
-            (keys_a, rows_a), (keys_b, rows_b) = self.runs.pop(-2), self.runs.pop()
-            keys, rows = np.concatenate((keys_a, keys_b)), np.concatenate((rows_a, rows_b))
-            order = np.argsort(keys, kind="stable")
-            self.runs.append((keys[order], rows[order]))
+            newer = self.runs.pop()
+            self.runs.append(_merge(self.runs.pop(), newer))
 
 
-_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+Run = tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]
 
 
-def band_keys(minhash: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint64]:
-    """One 64-bit key per LSH band of a MinHash (band number and values mixed)."""
-    bands = minhash[: BANDS * ROWS].reshape(BANDS, ROWS).astype(np.uint64)
-    mixed = np.arange(1, BANDS + 1, dtype=np.uint64) * _BAND_MIX
-    with np.errstate(over="ignore"):
-        for column in range(ROWS):
-            mixed = (mixed ^ bands[:, column]) * _BAND_MIX
-            mixed ^= mixed >> np.uint64(31)
-    return mixed
+def _merge(older: Run, newer: Run) -> Run:
+    """One sorted run of two (the older run's rows first among equal keys), in linear time."""
+    at = np.searchsorted(older[0], newer[0], side="right") + np.arange(len(newer[0]))
+    from_newer = np.zeros(len(older[0]) + len(newer[0]), dtype=bool)
+    from_newer[at] = True
+    keys = np.empty(len(from_newer), dtype=np.uint64)
+    rows = np.empty(len(from_newer), dtype=np.uint32)
+    keys[at], rows[at] = newer
+    keys[~from_newer], rows[~from_newer] = older
+    return keys, rows
 
 
 class Linker:
@@ -350,6 +264,7 @@ class Linker:
     Example:
         >>> texts = {"a": "Statement on the talks held in Baku on 8 November 2024 " * 3,
         ...          "b": "Statement on the talks held in Baku on 8 November 2024 " * 3 + "Menu"}
+        >>> from communique.link.signing import signature
         >>> linker = Linker(texts.__getitem__)
         >>> linker.add("a", signature(texts["a"])) is None
         True
@@ -357,7 +272,8 @@ class Linker:
         'republication'
     """
 
-    BLOCK = 1 << 16
+    SHIFT = 16
+    BLOCK = 1 << SHIFT
     """MinHashes a block holds."""
 
     def __init__(self, text_of: TextOf) -> None:
@@ -374,13 +290,14 @@ class Linker:
     def exact(self, key: str) -> str | None:
         return self.by_exact.get(key)
 
-    def candidates(self, sig: Signature) -> list[tuple[str, npt.NDArray[np.uint32]]]:
-        rows = self.buckets.query(sig.minhash).tolist()
-        return [(self.indexed[row], self._minhash(row)) for row in rows]
-
-    def _minhash(self, row: int) -> npt.NDArray[np.uint32]:
-        values: npt.NDArray[np.uint32] = self.blocks[row // self.BLOCK][row % self.BLOCK]
-        return values
+    def candidates(self, sig: Signature) -> Candidates:
+        rows = self.buckets.query(sig.bands)
+        values = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
+        block = rows >> self.SHIFT
+        for number in np.unique(block).tolist():
+            inside = block == number
+            values[inside] = self.blocks[number][rows[inside] & (self.BLOCK - 1)]
+        return [self.indexed[row] for row in rows.tolist()], values
 
     def group(self, item: str) -> str:
         return self.groups[item]
@@ -392,20 +309,16 @@ class Linker:
         if link is None or link.kind != "exact":
             self.by_exact.setdefault(sig.exact, item)
             if sig.words >= MIN_WORDS:
-                self._index(item, sig.minhash)
+                self._index(item, sig)
         return link
 
-    def _index(self, item: str, minhash: npt.NDArray[np.uint32]) -> None:
+    def _index(self, item: str, sig: Signature) -> None:
         row = len(self.indexed)
         if row % self.BLOCK == 0:
             self.blocks.append(np.zeros((self.BLOCK, NUM_PERM), dtype=np.uint32))
-        self.blocks[-1][row % self.BLOCK] = minhash
+        self.blocks[-1][row % self.BLOCK] = sig.minhash
         self.indexed.append(item)
-        self.buckets.insert(row, minhash)
-
-
-def _estimate(a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32]) -> float:
-    return float(np.count_nonzero(a == b)) / len(a)
+        self.buckets.insert(row, sig.bands)
 
 
 def link_all(items: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -417,6 +330,6 @@ def link_all(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     """
     texts = dict(items)
     linker = Linker(texts.__getitem__)
-    for key, text in texts.items():
-        linker.add(key, signature(text))
+    for key, sig in zip(texts, signatures(texts.values()), strict=True):
+        linker.add(key, sig)
     return dict(linker.groups)

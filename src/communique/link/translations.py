@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Indel
 from unidecode import unidecode
 
-from communique.link.duplicates import buckets, minhash_of
+from communique.link.signing import buckets, minhash_of
 from communique.link.text import shingle_hashes
 
 NAME_LETTERS = 4
