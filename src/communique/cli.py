@@ -323,12 +323,19 @@ def _print_linked(copies: Linked) -> None:
             out.print(f"      differs: {c.differs}", markup=False)
     for t in copies.translations:
         out.print(
-            f"  translation [{t.language or '?'}] {t.other_group}"
+            f"  translation [{t.language or '?'}] {t.other_group} {t.title!r}"
             f" ({t.confidence:.2f}: {t.evidence})",
             markup=False,
         )
     if len(copies.versions) > len(copies.copies):
-        out.print(f"  {len(copies.versions)} versions across the copies (communique changes)")
+        urls = {c.statement_id: c.url for c in copies.copies}
+        out.print(f"  {len(copies.versions)} versions across the copies:")
+        for v in copies.versions:
+            out.print(
+                f"    {v.fetched_at:%Y-%m-%d %H:%M} {urls.get(v.statement_id, v.statement_id)}"
+                f" {v.title!r} (capture {v.capture_id})",
+                markup=False,
+            )
 
 
 @app.command("export")

@@ -277,10 +277,13 @@ class Version(Schema):
     fetched_at: Timestamp
     title: str
     text: str
+    statement_id: str = ""
+    """The copy (the statement at one URL) this is a version of."""
 
     @classmethod
     def of(cls, version: model.Version) -> Version:
         return cls(
+            statement_id=version.statement_id,
             capture_id=version.capture_id,
             fetched_at=version.fetched_at,
             title=version.title,
@@ -314,6 +317,10 @@ class StatementTranslation(Schema):
     language: str | None
     confidence: float
     evidence: str
+    title: str = ""
+    """The other statement's title."""
+    url: str = ""
+    """The other statement's URL."""
 
 
 class StatementCopies(Schema):
@@ -403,6 +410,8 @@ class StatementCopies(Schema):
                     language=t.language,
                     confidence=t.confidence,
                     evidence=t.evidence,
+                    title=t.title,
+                    url=t.url,
                 )
                 for t in found.translations
             ],

@@ -146,6 +146,8 @@ def test_statement_page_lists_the_copies(tmp_path: Path, store_url: str) -> None
     page = TestClient(create_app(Settings(db=str(db)))).get(f"/statements/{first}").text
     assert "Copies and translations" in page
     assert "ministry.txt" in page and "(canonical)" in page
+    also = page.split('class="meta alsoat">')[1].split("</p>")[0]
+    assert "(3 copies in all)" in also and "Translations" not in also
 
 
 ENGLISH = """Joint statement on the talks in Moscow
@@ -174,6 +176,10 @@ de Latchine d'ici le 1er décembre 2020, un corridor de 5 km de large restant ou
 
 
 def test_a_translation_is_linked_not_merged(tmp_path: Path, store_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from communique.api.app import create_app
+
     (tmp_path / "en.txt").write_text(ENGLISH, encoding="utf-8")
     (tmp_path / "fr.txt").write_text(FRENCH, encoding="utf-8")
     db = store_url
@@ -186,7 +192,19 @@ def test_a_translation_is_linked_not_merged(tmp_path: Path, store_url: str) -> N
     assert [(t.other_group, t.language) for t in found] == [(french, "fr")]
     assert found[0].confidence >= 0.6
     assert [t.language for t in linked(store, french).translations] == ["en"]
+    assert found[0].title == "Déclaration conjointe sur les entretiens de Moscou"
     store.close()
+    client = TestClient(create_app(Settings(db=str(db))))
+    page = client.get(f"/statements/{english}").text
+    assert f'<a href="/statements/{english}/beside/{french}" title="side by side">fr</a>' in page
+    beside = client.get(f"/statements/{english}/beside/{french}").text
+    assert "Linked as translations, confidence" in beside
+    rows = beside.split("<tr>")[2:]
+    assert "1,960 servicemen" in rows[1] and "1 960 militaires" in rows[1]
+    assert len(rows) == 3
+    unlinked = client.get(f"/statements/{english}/beside/{english}").text
+    assert "not linked as translations" in unlinked
+    assert client.get(f"/statements/{english}/beside/{'0' * 16}").status_code == 404
 
 
 MEANING = {
@@ -249,7 +267,12 @@ def test_statement_page_shows_the_edits_of_every_copy(tmp_path: Path, store_url:
     edited = [c for c in linked(store, first).copies if c.versions > 1]
     assert [c.url for c in edited] == [ministry.as_uri()]
     store.close()
-    page = TestClient(create_app(Settings(db=store_url))).get(f"/statements/{first}").text
+    client = TestClient(create_app(Settings(db=store_url)))
+    page = client.get(f"/statements/{first}").text
     versions = page.split("<h2>Versions</h2>")[1].split("</section>")[0]
     assert f'Copy at <a href="/statements/{edited[0].statement_id}">' in versions
     assert "Changes from the version before" in versions and "+Updated." in versions
+    api = client.get(f"/api/v1/statements/{first}/copies").json()
+    assert [v["statement_id"] for v in api["versions"]].count(edited[0].statement_id) == 2
+    shown = CliRunner().invoke(app, ["show", first, "--db", store_url]).output
+    assert "4 versions across the copies:" in shown and shown.count("(capture ") == 4

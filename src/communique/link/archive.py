@@ -9,6 +9,7 @@ the copies were first captured, so that it always gives the same links.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from communique import embeddings, semantic
-from communique.errors import StoreError
+from communique.errors import NotFound, StoreError
 from communique.link.duplicates import Candidates, find_copy
 from communique.link.signing import NUM_PERM, Signature, buckets, signature
 from communique.link.translations import MIN_FACTS, by_meaning, compare, fact_buckets, facts
@@ -235,14 +236,33 @@ class CopyView:
 
 
 @dataclass(frozen=True)
+class TranslationView:
+    """A statement in another language linked to this one, as `show` and the page list it."""
+
+    other_group: str
+    """The other statement's id."""
+    language: str | None
+    confidence: float
+    evidence: str
+    title: str
+    """The other statement's title ("" when its text is gone)."""
+    url: str
+
+
+@dataclass(frozen=True)
 class Linked:
     """A statement with all its copies, translations and the edits of its copies."""
 
     statement_id: str
     canonical: str
     copies: tuple[CopyView, ...]
-    translations: tuple[Translation, ...]
+    translations: tuple[TranslationView, ...]
     versions: tuple[Version, ...]
+
+    def also_at(self, statement_id: str) -> tuple[str, ...]:
+        """The sites (host names) of the copies other than `statement_id`, each once."""
+        others = (c.url for c in self.copies if c.statement_id != statement_id)
+        return tuple(dict.fromkeys(map(_host, others)))
 
 
 def linked(store: Store, statement_id: str) -> Linked:
@@ -302,9 +322,65 @@ def linked(store: Store, statement_id: str) -> Linked:
         link.group_id,
         canonical.id,
         tuple(views),
-        tuple(links.translations(link.group_id)),
+        tuple(_translation_view(store, t) for t in links.translations(link.group_id)),
         tuple(edits),
     )
+
+
+def _translation_view(store: Store, translation: Translation) -> TranslationView:
+    try:
+        other = store.get_statement(translation.other_group)
+    except NotFound:
+        title, url = "", ""
+    else:
+        title, url = other.title, other.url
+    return TranslationView(
+        translation.other_group,
+        translation.language,
+        translation.confidence,
+        translation.evidence,
+        title,
+        url,
+    )
+
+
+def _host(url: str) -> str:
+    """The host of a copy's URL, or the URL itself (a file ingested from disk)."""
+    return urlsplit(url).hostname or url
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Two statements (a statement and its translation) to read side by side."""
+
+    left: Statement
+    right: Statement
+    link: TranslationView | None
+    """How they are linked as translations, if they are."""
+    rows: tuple[tuple[str, str], ...]
+    """Their paragraphs in order, row by row ("" where one text has fewer)."""
+
+
+def side_by_side(store: Store, statement_id: str, other_id: str) -> SideBySide:
+    """A statement and another (its translation) with their paragraphs row by row.
+
+    Translations keep their paragraphs, so that the n-th of one faces the n-th of the other.
+
+    Example:
+        >>> from communique.store.base import open_store
+        >>> side_by_side(open_store(":memory:"), "0" * 16, "1" * 16)
+        Traceback (most recent call last):
+        ...
+        communique.errors.NotFound: no statement 0000000000000000
+    """
+    left, right = store.get_statement(statement_id), store.get_statement(other_id)
+    other_group = _group(store, other_id) if isinstance(store, LinkStore) else other_id
+    link = next(
+        (t for t in linked(store, statement_id).translations if t.other_group == other_group),
+        None,
+    )
+    rows = itertools.zip_longest(left.paragraphs, right.paragraphs, fillvalue="")
+    return SideBySide(left, right, link, tuple(rows))
 
 
 def linked_dict(found: Linked) -> dict[str, object]:

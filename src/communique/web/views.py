@@ -14,7 +14,7 @@ from communique.api.routes import since_datetime
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_dict, list_changes, source_health
 from communique.errors import CommuniqueError, NotFound
-from communique.link.archive import linked
+from communique.link.archive import linked, side_by_side
 from communique.model import Enrichment
 from communique.search import export, search
 from communique.store.base import Store
@@ -121,6 +121,12 @@ def statement_page(request: Request, statement_id: str, back: str = "") -> str:
         linked=copies,
         back=statementpage.safe_back(back),
     )
+
+
+@router.get("/statements/{statement_id}/beside/{other_id}", response_class=HTMLResponse)
+def beside_page(request: Request, statement_id: str, other_id: str) -> str:
+    """A statement and its translation side by side, paragraph by paragraph."""
+    return render("beside.html", pair=side_by_side(_store(request), statement_id, other_id))
 
 
 @router.get("/export.parquet")
