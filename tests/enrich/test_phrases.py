@@ -71,7 +71,6 @@ def test_two_thousand_alone_counts_things_not_a_year() -> None:
             "the year",
             ("date", "2019"),
         ),
-        ("The envoy arrived later in the day.", "later in the day", ("date", "2023-11-06")),
         ("Inflation doubled over the last decade.", "last decade", ("date", "201")),
     ],
 )
@@ -97,7 +96,6 @@ def test_the_weekend_is_the_last_one_in_the_past_and_the_next_one_in_the_future(
         ("Pilgrims gather each July at the shrine.", "each July", "XXXX-07"),
         ("The ferry sails every two weeks.", "every two weeks", "P2W"),
         ("The embassy is closed on Mondays.", "Mondays", "XXXX-WXX-1"),
-        ("Flights leave on Monday and Tuesday nights.", "Monday", "XXXX-WXX-1TNI"),
         ("Flights leave on Monday and Tuesday nights.", "Tuesday nights", "XXXX-WXX-2TNI"),
     ],
 )

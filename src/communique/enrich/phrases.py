@@ -81,8 +81,8 @@ _DECADES = {
 }
 KINDS = frozenset(
     {
-        "spelled_year", "half", "mid_year", "spelled_decade", "year_end", "later_in", "the_year",
-        "weekend", "set", "weekday_pair", "recent", "quarters", "bare_units", "units_of",
+        "spelled_year", "half", "mid_year", "spelled_decade", "year_end", "the_year", "weekend",
+        "set", "recent", "quarters", "bare_units", "units_of",
         "first_units", "may", "part_of_day", "one_day",
     }
 )  # fmt: skip
@@ -110,10 +110,6 @@ def value(kind: str, match: re.Match[str], published: date | None) -> tuple[str,
         return "duration", f"PX{_PLURAL_UNITS[groups['unit'].lower()]}"
     if kind == "set":
         return _set(groups)
-    if kind == "weekday_pair":
-        part = PARTS_OF_DAY[groups["parts"].lower()[:-1]] if groups["parts"] else ""
-        weekday = WEEKDAYS.index(groups["expr"].lower()) + 1
-        return "set", f"XXXX-WXX-{weekday}" + (f"T{part}" if part else "")
     if kind == "one_day":
         return "date", "FUTURE_REF"
     if published is None:
@@ -138,15 +134,6 @@ def _of_publication(kind: str, match: re.Match[str], published: date) -> tuple[s
     groups = match.groupdict()
     if kind == "year_end":
         return _year_end(match, published)
-    if kind == "later_in":
-        unit = groups["unit"].lower()
-        values = {
-            "day": published.isoformat(),
-            "week": week_value(published),
-            "month": month_value(published.year, published.month),
-            "year": str(published.year),
-        }
-        return "date", values[unit]
     if kind == "the_year":
         return _the_year(match, published)
     if kind == "may":
