@@ -40,8 +40,6 @@ from procrastinate.exceptions import AlreadyEnqueued, ProcrastinateException
 from procrastinate.jobs import Job as QueuedJob
 from procrastinate.worker import Worker
 
-from communique.collect.corpora import CORPORA
-from communique.collect.warc import EXTRACTABLE
 from communique.crawl.registry import source_from_record, source_record
 from communique.errors import (
     CommuniqueError,
@@ -51,7 +49,6 @@ from communique.errors import (
     StoreError,
 )
 from communique.model import (
-    RECORD_CONTENT_TYPE,
     Capture,
     CrawlSource,
     Extraction,
@@ -69,9 +66,10 @@ from communique.pipeline import (
     SiteChromeStage,
     failed,
     processed_version,
-    read_targets,
     source_of,
+    stale_captures,
     store_statement,
+    stored_inputs,
 )
 from communique.settings import Settings, clip
 from communique.store.base import Store, is_postgres, open_store, redacted
@@ -179,40 +177,15 @@ def enqueue_ingest(
     An input that cannot be read is recorded as a failure at once (as a direct ingest does);
     a capture already processed by this pipeline is left alone.
     """
-    install(settings)
-    app = make_app(settings)
-    result = QueueReport(IngestReport())
-    report = result.report
-    options = {name: getattr(settings, name) for name in OPTIONS}
-    version = processed_version(settings)
-    sources = {s.name: s for s in store.sources()}
-    chunk: list[str] = []
-    with app.open():
-        for item in read_targets(targets, settings, progress):
-            report.inputs += 1
-            if isinstance(item, ExtractionFailure):
-                failure = replace(item, reason=clip(item.reason, settings.max_error_chars))
-                store.record_failure(failure)
-                report.failures.append(failure)
-                continue
-            if item.source in CORPORA and item.source not in sources:
-                sources[item.source] = CORPORA[item.source]
-                store.put_source(CORPORA[item.source])
-            capture = item.to_capture()
-            if store.put_capture(capture, item.body):
-                report.new_captures += 1
-            elif store.is_processed(capture.id, version):
-                report.unchanged += 1
-                continue
-            else:
-                report.redone += 1
-                store.clear_failure(capture.id)
-            chunk.append(capture.id)
-            if len(chunk) >= CHUNK:
-                result.queued += _defer_chunk(app, chunk, options)
-                chunk = []
-        result.queued += _defer_chunk(app, chunk, options)
-    return result
+    report = IngestReport()
+
+    def fail(failure: ExtractionFailure) -> None:
+        failure = replace(failure, reason=clip(failure.reason, settings.max_error_chars))
+        store.record_failure(failure)
+        report.failures.append(failure)
+
+    inputs = stored_inputs(targets, store, settings, report, fail, progress)
+    return _queue_captures(settings, report, (capture.id for _, capture, _ in inputs))
 
 
 def enqueue_reprocess(
@@ -220,33 +193,34 @@ def enqueue_reprocess(
 ) -> QueueReport:
     """Queue the jobs that rebuild each stored capture an older version of a stage processed
     (or none did): `reprocess --stale` done by the workers. Nothing is cleared first."""
-    install(settings)
-    app = make_app(settings)
-    result = QueueReport(IngestReport())
-    report = result.report
-    options = {name: getattr(settings, name) for name in OPTIONS}
-    version = processed_version(settings)
-    total = store.count_captures()
-    chunk: list[str] = []
-    with app.open():
-        for done, capture in enumerate(store.iter_captures()):
-            if progress:
-                progress(done, total, capture.url)
-            if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
-                continue  # feeds and sitemaps a crawl kept: evidence, not statements
-            report.inputs += 1
-            if store.is_processed(capture.id, version):
-                report.unchanged += 1
-                continue
+    report = IngestReport()
+
+    def stale() -> Iterator[str]:
+        version = processed_version(settings)
+        for capture in stale_captures(store, version, report, progress):
             report.redone += 1
             store.clear_failure(capture.id)
-            chunk.append(capture.id)
+            yield capture.id
+
+    return _queue_captures(settings, report, stale())
+
+
+def _queue_captures(
+    settings: Settings, report: IngestReport, captures: Iterable[str]
+) -> QueueReport:
+    """Queue the extract and store jobs of `captures`, CHUNK at a time."""
+    install(settings)
+    app = make_app(settings)
+    result = QueueReport(report)
+    options = {name: getattr(settings, name) for name in OPTIONS}
+    chunk: list[str] = []
+    with app.open():
+        for capture in captures:
+            chunk.append(capture)
             if len(chunk) >= CHUNK:
                 result.queued += _defer_chunk(app, chunk, options)
                 chunk = []
         result.queued += _defer_chunk(app, chunk, options)
-    if progress:
-        progress(total, total, "")
     return result
 
 

@@ -515,27 +515,43 @@ def ingest(
     """
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
-    sources = {s.name: s for s in store.sources()}
     with store.batch(), _Writer(store, report, settings) as writer:
-        for item in read_targets(targets, settings, progress):
-            report.inputs += 1
-            if isinstance(item, ExtractionFailure):
-                writer.fail(item)
-                continue
-            if item.source in CORPORA and item.source not in sources:
-                sources[item.source] = CORPORA[item.source]
-                store.put_source(CORPORA[item.source])
-            capture = item.to_capture()
-            if store.put_capture(capture, item.body):
-                report.new_captures += 1
-            elif store.is_processed(capture.id, processed_version(settings)):
-                report.unchanged += 1
-                continue
-            else:  # stored by a run cut short before its statement, or by an older pipeline
-                report.redone += 1
-                store.clear_failure(capture.id)
-            writer.submit(pipeline, item, capture, source_of(item, sources))
+        inputs = stored_inputs(targets, store, settings, report, writer.fail, progress)
+        for item, capture, source in inputs:
+            writer.submit(pipeline, item, capture, source)
     return report
+
+
+def stored_inputs(
+    targets: Iterable[str],
+    store: Store,
+    settings: Settings,
+    report: IngestReport,
+    fail: Callable[[ExtractionFailure], None],
+    progress: Progress | None = None,
+) -> Iterator[tuple[RawInput, Capture, Source | None]]:
+    """Each input stored as a capture, with its source, when this pipeline has still to make
+    its statement; counted in `report`. An input that cannot be read goes to `fail`."""
+    sources = {s.name: s for s in store.sources()}
+    version = processed_version(settings)
+    for item in read_targets(targets, settings, progress):
+        report.inputs += 1
+        if isinstance(item, ExtractionFailure):
+            fail(item)
+            continue
+        if item.source in CORPORA and item.source not in sources:
+            sources[item.source] = CORPORA[item.source]
+            store.put_source(CORPORA[item.source])
+        capture = item.to_capture()
+        if store.put_capture(capture, item.body):
+            report.new_captures += 1
+        elif store.is_processed(capture.id, version):
+            report.unchanged += 1
+            continue
+        else:  # stored by a run cut short before its statement, or by an older pipeline
+            report.redone += 1
+            store.clear_failure(capture.id)
+        yield item, capture, source_of(item, sources)
 
 
 def processed_version(settings: Settings) -> str:
@@ -561,19 +577,10 @@ def reprocess(
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
     sources = {s.name: s for s in store.sources()}
-    total = store.count_captures()
     version = processed_version(settings)
     resuming = stale or store.start_reprocess()
     with _Writer(store, report, settings) as writer:
-        for done, capture in enumerate(store.iter_captures()):
-            if progress:
-                progress(done, total, capture.url)
-            if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
-                continue  # feeds and sitemaps a crawl kept: evidence, not statements
-            report.inputs += 1
-            if resuming and store.is_processed(capture.id, version):
-                report.unchanged += 1
-                continue
+        for capture in stale_captures(store, version, report, progress, resuming):
             if stale:
                 report.redone += 1
                 store.clear_failure(capture.id)
@@ -581,9 +588,32 @@ def reprocess(
             writer.submit(pipeline, raw, capture, source_of(raw, sources))
     if not stale:
         store.finish_reprocess()
+    return report
+
+
+def stale_captures(
+    store: Store,
+    version: str,
+    report: IngestReport,
+    progress: Progress | None = None,
+    resuming: bool = True,
+) -> Iterator[Capture]:
+    """The stored captures that hold a statement and that `version` of the pipeline has not
+    processed (with `resuming` off: all of them), counted in `report` as inputs or unchanged.
+    Feeds and sitemaps a crawl kept are evidence, not statements, and are left out."""
+    total = store.count_captures()
+    for done, capture in enumerate(store.iter_captures()):
+        if progress:
+            progress(done, total, capture.url)
+        if capture.content_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):
+            continue
+        report.inputs += 1
+        if resuming and store.is_processed(capture.id, version):
+            report.unchanged += 1
+            continue
+        yield capture
     if progress:
         progress(total, total, "")
-    return report
 
 
 @dataclass
