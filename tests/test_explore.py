@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from communique import explore
 from communique.model import Enrichment, Event, Place
 from communique.query import parse_query
@@ -75,3 +77,21 @@ def test_counts_over_time_fill_gaps(store: Store) -> None:
         ("2021-03", 0),
         ("2021-04", 1),
     ]
+
+
+def test_aggregates_read_the_newest_matches_up_to_the_limit(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _archive(store)
+    monkeypatch.setattr(explore, "EXPLORE_LIMIT", 2)
+    newest = explore.explore(store, "talks", limit=2)
+    assert [s.title for s, _ in newest.pairs] == ["Statement 2", "Statement 1"]
+    places, coverage = explore.map_places(store, "talks")
+    pairs, _ = explore.network(store, "talks")
+    found = explore.timeline(store, "talks", "2020-11", 10)
+    assert coverage == explore.Coverage(3, 2) == found.coverage and coverage.partial
+    assert places == explore.place_counts(newest)
+    assert [(p.name, p.statements) for p in places] == [("Shusha", 2), ("Yerevan", 1)]
+    assert sorted(pairs) == sorted(explore.mention_network(newest))
+    assert found.events == explore.timeline_events(newest)
+    assert found.counts == [("2020-11-02", 1), ("2020-11-03", 1)]

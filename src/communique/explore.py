@@ -20,7 +20,9 @@ from communique.store.base import ExploreStore, Store
 from communique.store.search_index import Interval
 
 EXPLORE_LIMIT = 5000
-"""How many matches (newest first) the explore views read."""
+"""How many matches (newest first) the map, timeline and network read: their cost grows
+with the matches times what each names, so a broad query reads its newest 5,000 (the page
+says so) instead of every match."""
 _DAY = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -77,6 +79,11 @@ def explore(store: Store, text: str, limit: int = EXPLORE_LIMIT) -> Explored:
     total = store.search(query, None, 1).total
     pairs = [(s, _enrichment(store, s.id)) for s in islice(store.iter_matches(query), limit)]
     return Explored(Coverage(total, len(pairs)), pairs)
+
+
+def _read(total: int) -> Coverage:
+    """What an aggregate over the newest `EXPLORE_LIMIT` of `total` matches read."""
+    return Coverage(total, min(total, EXPLORE_LIMIT))
 
 
 def _enrichment(store: Store, statement_id: str) -> Enrichment | None:
@@ -162,8 +169,8 @@ def map_places(store: Store, text: str) -> tuple[list[PlaceCount], Coverage]:
     if isinstance(store, ExploreStore):
         query = parse_query(text, Order.NEWEST)
         total = store.search(query, None, 1).total
-        places = [PlaceCount(*row) for row in store.place_counts(query)]
-        return places, Coverage(total, total)
+        rows = store.place_counts(query, matches=EXPLORE_LIMIT)
+        return [PlaceCount(*row) for row in rows], _read(total)
     found = explore(store, text)
     return place_counts(found), found.coverage
 
@@ -173,7 +180,7 @@ def network(store: Store, text: str) -> tuple[list[tuple[str, str, int]], Covera
     if isinstance(store, ExploreStore):
         query = parse_query(text, Order.NEWEST)
         total = store.search(query, None, 1).total
-        return store.mention_pairs_of(query), Coverage(total, total)
+        return store.mention_pairs_of(query, EXPLORE_LIMIT), _read(total)
     found = explore(store, text)
     return mention_network(found), found.coverage
 
@@ -208,9 +215,9 @@ def timeline(
     if isinstance(store, ExploreStore):
         query = parse_query(text, Order.NEWEST)
         total = store.search(query, None, 1).total
-        counts = store.timeline_counts(query, at, width)
-        events = [TimelineEvent(*row) for row in store.timeline_events(query, at, limit)]
-        return TimelineWindow(counts, events, Coverage(total, total))
+        counts = store.timeline_counts(query, at, width, EXPLORE_LIMIT)
+        rows = store.timeline_events(query, at, limit, EXPLORE_LIMIT)
+        return TimelineWindow(counts, [TimelineEvent(*row) for row in rows], _read(total))
     found = explore(store, text)
     inside = [e for e in timeline_events(found) if e.date.startswith(at)]
     per_key = Counter(e.date[:width] for e in inside)

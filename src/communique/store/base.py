@@ -397,12 +397,17 @@ class ExploreStore(Protocol):
     on a backend without it)."""
 
     def place_counts(
-        self, query: Query, limit: int = 2000
+        self, query: Query, limit: int = 2000, matches: int | None = None
     ) -> list[tuple[str, float, float, str | None, int]]:
-        """(name, lat, lon, country, statements) of places (not countries) the matches name."""
+        """(name, lat, lon, country, statements) of places (not countries) the matches name.
+
+        Each aggregate reads every match, or with `matches` the first that many in the
+        query's date order (newest first unless `order:oldest`)."""
         ...
 
-    def mention_pairs_of(self, query: Query) -> list[tuple[str, str, int]]:
+    def mention_pairs_of(
+        self, query: Query, matches: int | None = None
+    ) -> list[tuple[str, str, int]]:
         """(issuer country, named country, statements) over the matches, self-mentions left out."""
         ...
 
@@ -410,13 +415,15 @@ class ExploreStore(Protocol):
         """The ids of every match of `query`, in no set order (no statement is read)."""
         ...
 
-    def timeline_counts(self, query: Query, at: str, width: int) -> list[tuple[str, int]]:
+    def timeline_counts(
+        self, query: Query, at: str, width: int, matches: int | None = None
+    ) -> list[tuple[str, int]]:
         """Dated events of the matches whose date starts with `at`, counted per first `width`
         characters of their date (shorter dates under their own key), in key order."""
         ...
 
     def timeline_events(
-        self, query: Query, at: str, limit: int = 300
+        self, query: Query, at: str, limit: int = 300, matches: int | None = None
     ) -> list[tuple[str, str | None, str, str, str, int]]:
         """(date, end date, sentence, statement id, title, start) of the first `limit` dated
         events of the matches whose date starts with `at`, by event date."""

@@ -1,6 +1,7 @@
 """Aggregates over the matches of a query, in SQL: places named, who names whom, events.
 
-Each backend puts the keys (statement rowids) of a query's matches in a relation `matched(k)`:
+Each backend puts the keys (statement rowids) of a query's matches (all, or the first
+`matches` by date) in a relation `matched(k)`:
 SQLite in a per-connection temporary table filled from its search index, PostgreSQL in a
 WITH clause of the query's own conditions. One grouped query over it serves both.
 """
@@ -16,18 +17,21 @@ from communique.store.dialect import Db, Row, SqlTables
 class ExploreTables(SqlTables):
     """`ExploreStore` on both backends: one grouped query over the enrichment tables each."""
 
-    def _matched(self, query: Query) -> tuple[Db, str, list[Any]]:
+    def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
         """A connection, the WITH clause defining `matched` (or '', in the backend's own
-        SQL) and its parameters."""
+        SQL) and its parameters: the first `matches` matches in the query's date order, or
+        every match when None."""
         raise NotImplementedError
 
-    def _grouped(self, query: Query, sql: str, params: list[Any]) -> list[Row]:
-        """The rows of `sql` (in shared SQL) over the matches of `query`."""
-        db, with_matched, before = self._matched(query)
+    def _grouped(
+        self, query: Query, sql: str, params: list[Any], matches: int | None = None
+    ) -> list[Row]:
+        """The rows of `sql` (in shared SQL) over the (first `matches`) matches of `query`."""
+        db, with_matched, before = self._matched(query, matches)
         return db.native(with_matched + self.dialect.sql(sql), [*before, *params])
 
     def place_counts(
-        self, query: Query, limit: int = 2000
+        self, query: Query, limit: int = 2000, matches: int | None = None
     ) -> list[tuple[str, float, float, str | None, int]]:
         rows = self._grouped(
             query,
@@ -37,10 +41,13 @@ class ExploreTables(SqlTables):
             " JOIN statement_places p ON p.statement_id = s.id WHERE p.feature != 'country'"
             " GROUP BY p.name, p.lat, p.lon, p.country ORDER BY n DESC, p.name LIMIT ?",
             [limit],
+            matches,
         )
         return [(r["name"], r["lat"], r["lon"], r["country"], int(r["n"])) for r in rows]
 
-    def mention_pairs_of(self, query: Query) -> list[tuple[str, str, int]]:
+    def mention_pairs_of(
+        self, query: Query, matches: int | None = None
+    ) -> list[tuple[str, str, int]]:
         rows = self._grouped(
             query,
             "SELECT s.country AS issuer, c.country AS named, count(*) AS n"
@@ -49,6 +56,7 @@ class ExploreTables(SqlTables):
             " WHERE s.country IS NOT NULL AND s.country != c.country"
             " GROUP BY s.country, c.country ORDER BY n DESC, 1, 2",
             [],
+            matches,
         )
         return [(r["issuer"], r["named"], int(r["n"])) for r in rows]
 
@@ -58,7 +66,9 @@ class ExploreTables(SqlTables):
         )
         return [r["id"] for r in rows]
 
-    def timeline_counts(self, query: Query, at: str, width: int) -> list[tuple[str, int]]:
+    def timeline_counts(
+        self, query: Query, at: str, width: int, matches: int | None = None
+    ) -> list[tuple[str, int]]:
         rows = self._grouped(
             query,
             "SELECT substr(t.date, 1, ?) AS bucket, count(*) AS n"
@@ -66,11 +76,12 @@ class ExploreTables(SqlTables):
             " JOIN statement_timeline t ON t.statement_id = s.id"
             " WHERE substr(t.date, 1, ?) = ? GROUP BY bucket ORDER BY bucket",
             [width, len(at), at],
+            matches,
         )
         return [(r["bucket"], int(r["n"])) for r in rows]
 
     def timeline_events(
-        self, query: Query, at: str, limit: int = 300
+        self, query: Query, at: str, limit: int = 300, matches: int | None = None
     ) -> list[tuple[str, str | None, str, str, str, int]]:
         rows = self._grouped(
             query,
@@ -80,6 +91,7 @@ class ExploreTables(SqlTables):
             " JOIN statement_texts x ON x.rowid = s.rowid"
             " WHERE substr(t.date, 1, ?) = ? ORDER BY t.date, s.id, t.start LIMIT ?",
             [len(at), at, limit],
+            matches,
         )
         return [
             (r["date"], r["date_end"], r["sentence"], r["id"], r["title"], r["start"]) for r in rows

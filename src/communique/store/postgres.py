@@ -115,9 +115,10 @@ class PostgresStore(
             self._open.clear()
         self._local = threading.local()
 
-    def _matched(self, query: Query) -> tuple[Db, str, list[Any]]:
-        """The connection, and the WITH clause of the rowids of the matches of `query`."""
-        sql, params = self._search.matched(query)
+    def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
+        """The connection, and the WITH clause of the rowids of the (first `matches`)
+        matches of `query`."""
+        sql, params = self._search.matched(query, matches)
         return self._db(), f"WITH matched AS MATERIALIZED ({sql}) ", params
 
     # statements

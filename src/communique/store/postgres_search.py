@@ -41,13 +41,16 @@ class PgSearch(SqlSearch):
     def __init__(self, conn: Callable[[], Conn]) -> None:
         self._conn = conn
 
-    def matched(self, query: Query) -> tuple[str, list[Any]]:
-        """A SELECT of the rowids (as `k`) of the matches of `query`, and its parameters."""
+    def matched(self, query: Query, matches: int | None = None) -> tuple[str, list[Any]]:
+        """A SELECT of the rowids (as `k`) of the matches of `query` (the first `matches` by
+        date, newest first unless `order:oldest`), and its parameters."""
         compiled = self._compile(query)
-        return (
-            f"SELECT s.rowid AS k FROM {self._from(compiled)} WHERE {compiled.where}",
-            compiled.params,
-        )
+        sql = f"SELECT s.rowid AS k FROM {self._from(compiled)} WHERE {compiled.where}"
+        if matches is None:
+            return sql, compiled.params
+        key, _, direction = date_sort(query)
+        limited = f"{sql} ORDER BY {key} {direction}, s.rowid {direction} LIMIT %s"
+        return limited, [*compiled.params, matches]
 
     def counts_over_time(self, query: Query, interval: str) -> list[tuple[str, int]]:
         """(period, matches) per month or year, from one grouped pass over the matches."""

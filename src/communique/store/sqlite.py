@@ -163,15 +163,22 @@ class SqliteStore(
         if self._index_copy is not None:
             shutil.rmtree(self._index_copy, ignore_errors=True)
 
-    def _matched(self, query: Query) -> tuple[Db, str, list[Any]]:
-        """The connection, with the rowids of the matches of `query` in `temp.matched`."""
+    def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
+        """The connection, with the rowids of the (first `matches`) matches of `query` in
+        `temp.matched`."""
         self._search.try_sync()
         conn = self._conn()
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS matched (k INTEGER PRIMARY KEY)")
         conn.execute("DELETE FROM temp.matched")
         restriction = self._search.restriction(query)
-        for keys in self._search.index.keys(query, restriction, 5000):
-            conn.executemany("INSERT OR IGNORE INTO temp.matched VALUES (?)", [(k,) for k in keys])
+        left = matches
+        for keys in self._search.index.keys(query, restriction, min(5000, matches or 5000)):
+            taken = keys if left is None else keys[:left]
+            conn.executemany("INSERT OR IGNORE INTO temp.matched VALUES (?)", [(k,) for k in taken])
+            if left is not None:
+                left -= len(taken)
+                if left <= 0:
+                    break
         return Db(conn, SQLITE), "", []
 
     # statements
