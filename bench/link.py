@@ -3,7 +3,9 @@
 Run: .venv/bin/python bench/link.py [--shared ../shared] [--sizes 10000,100000] [--add 1000]
 Quality: the set bench/linkset.py generates from ../shared (dev half: thresholds were tuned
 on it; holdout half: never looked at while tuning), each half linked on its own, texts in a
-shuffled order. Scale: N synthetic statements made by perturbation (each drawn from the
+shuffled order. Translations: bench/transset.py's real translations (UN, Bible, books,
+the UDHR in 20 languages), by facts, by meaning and both, per source and per language, per
+half. Scale: N synthetic statements made by perturbation (each drawn from the
 corpora's sentences, one in ten republished with other chrome), signed by --processes
 workers and linked in (seen, id) order by this process, then 1k more added to that archive
 one at a time (signed here, as on ingest). Targets (issue 13): precision >= 0.99, recall >= 0.95,
@@ -13,6 +15,7 @@ no template-alike merge; 1M linked < 10 min on 2 cores in < 4 GB; add 1k to 1M <
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import hashlib
 import itertools
@@ -21,6 +24,7 @@ import resource
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -115,7 +119,11 @@ def mutual_nearest(texts: list[transset.Text], sims: np.ndarray) -> dict[tuple[i
     return {(i, j): best[j, texts[i].language] == i for (i, language), j in best.items()}
 
 
-def translation_quality(half: str) -> dict[str, dict[str, float]]:
+Rows = dict[str, dict[str, float]]
+Pair = tuple[int, int]
+
+
+def translation_quality(half: str) -> tuple[Rows, Rows]:
     """Pair precision and recall of translations by facts, by meaning and by both."""
     every = transset.generate()
     chosen = [index for index, t in enumerate(every) if t.half == half]
@@ -138,13 +146,10 @@ def translation_quality(half: str) -> dict[str, dict[str, float]]:
         for (i, j), mutual in mutual_nearest(texts, sims).items()
         if by_meaning(float(sims[i, j]), mutual, embeddings.MODEL)
     }
+    methods = {"facts": by_facts, "meaning": by_vectors, "both": by_facts | by_vectors}
     rows = {}
-    for method, predicted in (
-        ("facts", by_facts),
-        ("meaning", by_vectors),
-        ("both", by_facts | by_vectors),
-    ):
-        for source in ("un", "bible", "books", "all"):
+    for method, predicted in methods.items():
+        for source in ("un", "bible", "books", "udhr", "all"):
             inside = {p for p in truth if source in ("all", texts[p[0]].source)}
             found = {p for p in predicted if source in ("all", texts[p[0]].source)}
             rows[f"{half} {method} {source}"] = {
@@ -153,19 +158,50 @@ def translation_quality(half: str) -> dict[str, dict[str, float]]:
                 "precision": len(found & inside) / len(found) if found else 1.0,
                 "recall": len(found & inside) / len(inside) if inside else 1.0,
             }
+    return rows, by_language(texts, truth, methods)
+
+
+def _in_group(texts: list[transset.Text], wanted: Callable[[str, str], bool], pair: Pair) -> bool:
+    """A declaration pair whose two languages are `wanted`."""
+    first, second = texts[pair[0]], texts[pair[1]]
+    return first.source == "udhr" and wanted(first.language, second.language)
+
+
+def language_groups() -> dict[str, Callable[[str, str], bool]]:
+    """Pairs by language: with each language, both in the model's languages, one outside."""
+    model = set(transset.MODEL_LANGUAGES)
+    groups: dict[str, Callable[[str, str], bool]] = {
+        language: functools.partial(lambda one, a, b: one in (a, b), language)
+        for language in transset.UDHR_LANGUAGES
+    }
+    groups["both in model"] = lambda a, b: a in model and b in model
+    groups["one outside"] = lambda a, b: a not in model or b not in model
+    return groups
+
+
+def by_language(
+    texts: list[transset.Text], truth: set[Pair], methods: dict[str, set[Pair]]
+) -> Rows:
+    """Pair precision and recall on the declaration, per language and group of languages."""
+    rows = {}
+    for name, wanted in language_groups().items():
+        mine = functools.partial(_in_group, texts, wanted)
+        inside = {p for p in truth if mine(p)}
+        row: dict[str, float] = {"true pairs": len(inside)}
+        for method, predicted in methods.items():
+            found = {p for p in predicted if mine(p)}
+            row[f"{method} P"] = len(found & inside) / len(found) if found else 1.0
+            row[f"{method} R"] = len(found & inside) / len(inside) if inside else 1.0
+        rows[name] = row
     return rows
 
 
 TRANSLATION_COLUMNS = ("texts", "true pairs", "precision", "recall")
-
-
-def translation_table(rows: dict[str, dict[str, float]]) -> Table:
-    table = Table(title="linking quality (translations: UN en/fr/ru, Bible en/fr, books en/fr)")
-    for column in ("half method source", *TRANSLATION_COLUMNS):
-        table.add_column(column, justify="right")
-    for name, row in rows.items():
-        table.add_row(name, *(_cell(row[c]) for c in TRANSLATION_COLUMNS))
-    return table
+TRANSLATIONS = (
+    "linking quality (translations: UN en/fr/ru, Bible en/fr, books en/fr, UDHR in 20 languages)"
+)
+LANGUAGES = "translations per language (UDHR; pairs with that language)"
+SPEED = "linking speed (machine shared with 8 others, noisy)"
 
 
 class Synthetic:
@@ -264,21 +300,14 @@ SPEED_COLUMNS = (
 )
 
 
-def quality_table(rows: dict[str, dict[str, float]]) -> Table:
-    table = Table(title="linking quality (copies)")
-    for column in ("half", *QUALITY_COLUMNS):
+def rows_table(title: str, first: str, rows: Rows, columns: Sequence[str] = ()) -> Table:
+    """A table of named rows; `columns` (default: those of the first row) in that order."""
+    columns = columns or list(next(iter(rows.values())))
+    table = Table(title=title)
+    for column in (first, *columns):
         table.add_column(column, justify="right")
-    for half, row in rows.items():
-        table.add_row(half, *(_cell(row[c]) for c in QUALITY_COLUMNS))
-    return table
-
-
-def speed_table(rows: dict[str, dict[str, float]]) -> Table:
-    table = Table(title="linking speed (machine shared with 8 others, noisy)")
-    for column in ("archive", *SPEED_COLUMNS):
-        table.add_column(column, justify="right")
-    for size, row in rows.items():
-        table.add_row(size, *(_cell(row[c]) for c in SPEED_COLUMNS))
+    for name, row in rows.items():
+        table.add_row(name, *(_cell(row[c]) for c in columns))
     return table
 
 
@@ -300,19 +329,27 @@ def main() -> None:
     console = Console(width=160)
     texts = generate(args.shared)
     halves = {half: quality(texts, half, args.verbose) for half in ("dev", "holdout")}
-    tables = [quality_table(halves)]
+    tables = [rows_table("linking quality (copies)", "half", halves, QUALITY_COLUMNS)]
     console.print(tables[0])
     console.print("targets: precision >= 0.99, recall >= 0.95, template merges 0")
     if not args.no_translations:
-        rows = {k: v for half in ("dev", "holdout") for k, v in translation_quality(half).items()}
-        tables.append(translation_table(rows))
-        console.print(tables[-1])
+        rows: Rows = {}
+        languages: Rows = {}
+        for half in ("dev", "holdout"):
+            found, per_language = translation_quality(half)
+            rows |= found
+            languages |= {f"{half} {language}": row for language, row in per_language.items()}
+        tables += [
+            rows_table(TRANSLATIONS, "half method source", rows, TRANSLATION_COLUMNS),
+            rows_table(LANGUAGES, "half language", languages),
+        ]
+        console.print(*tables[-2:])
     if not args.no_scale:
         speeds: dict[str, dict[str, float]] = {}
         for size in (int(s) for s in args.sizes.split(",")):
             speeds[f"{size // 1000}k"] = scale(args.shared, size, args.add, args.processes)
-            console.print(speed_table(speeds))
-        tables.append(speed_table(speeds))
+            console.print(rows_table(SPEED, "archive", speeds, SPEED_COLUMNS))
+        tables.append(rows_table(SPEED, "archive", speeds, SPEED_COLUMNS))
         console.print("targets: 1M in < 600 s on 2 cores, < 4096 MB; add 1k to 1M < 5 s")
     baselines.report(console, "link", tables, save=args.save_baseline)
 

