@@ -142,6 +142,19 @@ def un_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def api_token(un_archive: Path) -> str:
+    """The token of an API key of `un_archive` (writes through the API need one)."""
+    from communique.keys import add_key
+    from communique.store.sqlite import SqliteStore
+
+    store = SqliteStore(un_archive)
+    try:
+        return add_key(store, "tests")[1]
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
 def live_api(un_archive: Path) -> Iterator[str]:
     """The base URL of a real communique server (uvicorn, 127.0.0.1, a free port) over
     `un_archive`."""

@@ -32,6 +32,7 @@ COMMANDS = (
     "copy-store",
     "backup",
     "restore",
+    "keys",
 )
 
 

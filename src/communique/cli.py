@@ -31,6 +31,7 @@ from communique.cli_common import cli_settings as _settings
 from communique.cli_common import cli_store as _store
 from communique.cli_crawl import register
 from communique.cli_jobs import register as register_jobs
+from communique.cli_keys import register as register_keys
 from communique.cli_store import register as register_store
 from communique.errors import CommuniqueError
 from communique.link.archive import Linked, linked, linked_dict
@@ -502,6 +503,7 @@ register_store(app)
 register_alerts(app)
 register_embed(app)
 register_jobs(app)
+register_keys(app)
 
 
 def main() -> None:

@@ -6,7 +6,8 @@
     ├── ApiError                  a communique server answered with an error (client)
     ├── Retryable                 worth another try later (network, locked database)
     │   ├── FetchError            (RateLimited: the server asked to wait)
-    │   └── WorkerError           a worker process died (`reprocess` redoes its inputs)
+    │   ├── WorkerError           a worker process died (`reprocess` redoes its inputs)
+    │   └── TooManyRequests       a client past its rate limit (429, `retry_after` seconds)
     └── Permanent                 retrying changes nothing; the input is quarantined
         ├── InputError            a file or URL that cannot be read as what it claims
         │   ├── Refused           a URL communique will not fetch (private address, robots.txt)
@@ -18,6 +19,8 @@
         │       └── QueryCancelled  … or because its client went away
         ├── NotFound              no statement or capture with that id
         ├── Conflict              a write that clashes with what is stored (a name in use)
+        ├── Unauthorized          a write without a valid API key (401)
+        ├── Forbidden             a request the server's settings do not allow (403)
         └── StoreError            the database refused an operation
 """
 
@@ -80,6 +83,16 @@ class WorkerError(Retryable):
     """A worker process (extraction, enrichment) stopped before it finished a statement."""
 
 
+class TooManyRequests(Retryable):
+    """A client past its rate limit; it may try again after `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class InputError(Permanent):
     """An input file or URL cannot be read as the format it claims."""
 
@@ -136,6 +149,18 @@ class QueryTimeout(QueryError):
 
 class QueryCancelled(QueryTimeout):
     """A search stopped because the client that asked for it went away."""
+
+
+class Unauthorized(Permanent):
+    """A request that needs an API key came without one, or with an unknown or revoked one."""
+
+    status = 401
+
+
+class Forbidden(Permanent):
+    """A request the server's settings do not allow (a cross-site form, writes turned off)."""
+
+    status = 403
 
 
 class NotFound(Permanent):

@@ -662,6 +662,16 @@ class SavedSearch:
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    """A key that lets its holder write through the API; only a hash of its token is kept."""
+
+    id: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class CopyLink:
     """A copy (a statement at one URL) linked to the statement it carries.
 

@@ -75,6 +75,27 @@ class Settings:
     page_size: int = _setting(20, "Search hits per page in the web UI and API by default.")
     host: str = _setting("127.0.0.1", "Address `communique serve` binds to.")
     port: int = _setting(8000, "Port `communique serve` listens on.")
+    write_rate: float = _setting(
+        1.0,
+        "API writes per second allowed per API key and per client address (after `rate_burst`"
+        " at once); more get HTTP 429 with Retry-After.",
+    )
+    read_rate: float = _setting(
+        0.0,
+        "Requests per second allowed per client address (after `rate_burst` at once); 0 sets"
+        " no limit. Set it on a server open to the internet.",
+    )
+    rate_burst: int = _setting(
+        60, "Requests (or writes) a client may make at once before its rate applies."
+    )
+    keys_for_reads: bool = _setting(
+        False, "Every API request, reads too, needs an API key (writes always do)."
+    )
+    web_writes: bool = _setting(
+        True,
+        "The web UI's forms may write (saved searches) without an API key, from the server's"
+        " own pages only; turn off on a server open to the internet.",
+    )
     site_chrome_pages: int = _setting(
         1,
         "A line seen on at least this many other captures of the same host is site chrome"

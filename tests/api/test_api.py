@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from communique.api.access import open_gate
 from communique.api.app import create_app
+from communique.keys import add_key
 from communique.pipeline import ingest
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
@@ -20,7 +21,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     settings = Settings(db=str(db))
     store = SqliteStore(db)
     ingest([str(shared_path("seeds")), str(shared_path("pages"))], store, settings)
-    return TestClient(create_app(settings, store))
+    token = add_key(store, "api tests")[1]  # writes need a key (api/guard.py)
+    return TestClient(create_app(settings, store), headers={"Authorization": f"Bearer {token}"})
 
 
 def test_search_returns_hits_facets_and_cursor(client: TestClient) -> None:

@@ -22,8 +22,8 @@ QUICK = Retry(attempts=4, backoff=0.01, jitter=0)
 
 
 @pytest.fixture
-def client(live_api: str) -> Iterator[Client]:
-    with Client(live_api, retry=QUICK) as archive:
+def client(live_api: str, api_token: str) -> Iterator[Client]:
+    with Client(live_api, retry=QUICK, api_key=api_token) as archive:
         yield archive
 
 

@@ -1,10 +1,11 @@
 """Who may write through the API: every write route depends on `write_access`.
 
-`write_access` asks the app's write gate (`app.state.write_gate`), a function of the request
-that returns when the write may go ahead and raises a `CommuniqueError` (its status 401 or
-403) when it may not. `create_app` installs `open_gate`, which lets every write through:
-serve on a loopback address (the default `host`) while that is the gate. A gate that checks
-API keys takes its place without touching the routes.
+API keys and rate limits are checked before any route, by `communique.api.guard.Guard`,
+for every write (a route without this dependency too). `write_access` then asks the app's
+write gate (`app.state.write_gate`), a function of the request that returns when the write
+may go ahead and raises a `CommuniqueError` (its status 401 or 403) when it may not: a
+place for a further rule (which key may write what). `create_app` installs `open_gate`,
+which adds none.
 """
 
 from __future__ import annotations

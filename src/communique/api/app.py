@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from communique import schemas
 from communique.api.access import open_gate
+from communique.api.guard import SAFE_METHODS, Guard
 from communique.api.routes import router as api_router
 from communique.errors import CommuniqueError, NotFound, QueryError
 from communique.settings import Settings
@@ -41,6 +42,10 @@ embassies and missions said, attributed to their issuers and kept as captured.
 Paths are versioned (`/api/v1/…`): fields are only added within a version. The unversioned
 paths (`/api/…`) are deprecated aliases kept for one release. Every error answers with one
 JSON shape, `Error`: `status`, `code`, `message` and the `parameter` at fault.
+
+Reads are open; every write (POST, PUT, PATCH, DELETE) needs an API key, sent as
+`Authorization: Bearer <token>` (`communique keys add NAME` creates one). Clients past their
+rate limit get 429 with `Retry-After` seconds.
 
 From Python: `communique.client.Client` (sync) and `AsyncClient`.
 """
@@ -86,6 +91,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.add_exception_handler(CommuniqueError, _handle_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _handle_invalid)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
+    app.add_middleware(Guard, settings=settings, answer=_handle_error, is_api=is_api)
     app.middleware("http")(_mark_deprecated)
     app.middleware("http")(_security_headers)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -111,8 +117,26 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     del answers["422"]
         for name in ("HTTPValidationError", "ValidationError"):
             document.get("components", {}).get("schemas", {}).pop(name, None)
+        _declare_keys(document)
         app.openapi_schema = document
     return app.openapi_schema
+
+
+KEY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "An API key's token (`communique keys add NAME` prints it once). Every"
+    " write needs one; reads too when the server sets `keys_for_reads`.",
+}
+
+
+def _declare_keys(document: dict[str, Any]) -> None:
+    """Declare the bearer key scheme, and that every write operation needs it."""
+    document.setdefault("components", {})["securitySchemes"] = {"apiKey": KEY_SCHEME}
+    for operations in document["paths"].values():
+        for method, operation in operations.items():
+            if method.upper() not in SAFE_METHODS:
+                operation["security"] = [{"apiKey": []}]
 
 
 async def _security_headers(request: Request, call_next: Any) -> Response:

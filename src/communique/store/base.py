@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from communique.errors import StoreError
 from communique.model import (
+    ApiKey,
     Capture,
     Change,
     CopyLink,
@@ -373,6 +374,24 @@ class SavedSearchStore(Protocol):
         ...
 
 
+class KeyStore(Protocol):
+    """API keys: who may write through the API (only a digest of each token is stored)."""
+
+    def put_key(self, key: ApiKey, digest: str) -> None: ...
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+        ...
+
+    def key_digest(self, key_id: str) -> tuple[ApiKey, str] | None:
+        """The key with this id and its token's digest; None when there is none."""
+        ...
+
+    def revoke_key(self, key_id: str, at: datetime) -> None:
+        """Mark the key revoked at `at` (NotFound when no active key has this id)."""
+        ...
+
+
 class VectorStore(Protocol):
     """Sentence vectors of statements, one per statement and model."""
 
@@ -439,6 +458,7 @@ class Store(
     CrawlStore,
     TransferStore,
     SavedSearchStore,
+    KeyStore,
     VectorStore,
     Protocol,
 ):

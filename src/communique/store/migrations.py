@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from communique.store import schema
 from communique.store.dialect import SQLITE
+from communique.store.keys import API_KEY_SCHEMA
 from communique.store.link_tables import LINK_SCHEMA
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
@@ -162,6 +163,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("web-0002-vectors", SQLITE.ddl(VECTOR_SCHEMA)),
     ("search-0001-index-queue", SEARCH_SCHEMA),
     ("web-0003-timeline", TIMELINE_SCHEMA),
+    ("harden-0001-api-keys", API_KEY_SCHEMA),
 )
 
 

@@ -21,6 +21,7 @@ from communique.store.core_tables import CoreTables
 from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import POSTGRES, Db
 from communique.store.explore_tables import ExploreTables
+from communique.store.keys import KeyTables
 from communique.store.link_tables import LinkTables
 from communique.store.postgres_schema import migrate, text_config
 from communique.store.postgres_search import PgSearch, title_phrase_query
@@ -48,6 +49,7 @@ class PostgresStore(
     CrawlTables,
     PgTransfer,
     SavedSearchTables,
+    KeyTables,
     VectorTables,
     LinkTables,
     ExploreTables,

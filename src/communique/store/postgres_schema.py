@@ -12,6 +12,7 @@ import psycopg
 
 from communique.store import schema
 from communique.store.dialect import POSTGRES
+from communique.store.keys import API_KEY_SCHEMA
 from communique.store.link_tables import LINK_SCHEMA
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
@@ -163,6 +164,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0009-vectors", POSTGRES.ddl(VECTOR_SCHEMA)),
     ("pg-0010-links", POSTGRES.ddl(LINK_SCHEMA)),
     ("pg-0011-timeline", TIMELINE_SCHEMA),
+    ("harden-0001-api-keys", API_KEY_SCHEMA),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -21,6 +21,7 @@ from communique.store.core_tables import CoreTables
 from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import SQLITE, Db
 from communique.store.explore_tables import ExploreTables
+from communique.store.keys import KeyTables
 from communique.store.link_tables import LinkTables
 from communique.store.migrations import MIGRATIONS, migrate
 from communique.store.saved import SavedSearchTables
@@ -37,6 +38,7 @@ class SqliteStore(
     CrawlTables,
     SqliteTransfer,
     SavedSearchTables,
+    KeyTables,
     LinkTables,
     VectorTables,
     ExploreTables,
