@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from communique import jobs
+from communique.api.access import open_gate
 from communique.api.app import create_app
 from communique.cli import app as cli_app
-from communique.errors import InputError
+from communique.errors import CommuniqueError, InputError
 from communique.link.archive import links_of
 from communique.model import Enrichment, RawInput, Statement
 from communique.pipeline import ingest, processed_version, read_targets
@@ -175,9 +177,24 @@ def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
     assert shown["queue"] is True and shown["counts"]["failed"] == 1
     assert shown["workers"] == 0, "a worker that stopped is gone from the queue"
     assert shown["jobs"][0]["error"] == dead.error
-    assert jobs.retry_failed(settings) == 1
+    assert api.post("/api/v1/jobs/retry", json={"ids": [dead.id + 1]}).json()["retried"] == 0
+    api.app.state.write_gate = refuse  # type: ignore[attr-defined]
+    assert api.post("/api/v1/jobs/retry", json={}).status_code == 401
+    api.app.state.write_gate = open_gate  # type: ignore[attr-defined]
+    assert jobs.job_counts(settings)["failed"] == 1, "a refused write retried nothing"
+    assert api.post("/api/v1/jobs/retry", json={}).json() == {"retried": 1}
     assert jobs.job_counts(settings)["todo"] == 1
     assert api.get("/api/v1/jobs").json()["counts"]["todo"] == 1
+    (again,) = jobs.list_jobs(settings, "todo")
+    assert again.id == dead.id and again.attempts == 0, "its retries restored"
+
+
+class NoKey(CommuniqueError):
+    status = 401
+
+
+def refuse(request: Request) -> None:
+    raise NoKey("a write needs an API key")
 
 
 def test_a_job_whose_error_is_final_goes_to_the_dead_letter_list_at_once(pg_url: str) -> None:
@@ -202,7 +219,10 @@ def defer_extract(settings: Settings, capture: str) -> None:
 
 def test_an_archive_without_a_queue_says_so(tmp_path: Path) -> None:
     settings = Settings(db=str(tmp_path / "archive.db"))
-    assert TestClient(create_app(settings)).get("/api/v1/jobs").json() == {
+    api = TestClient(create_app(settings))
+    retried = api.post("/api/v1/jobs/retry", json={})
+    assert retried.status_code == 400 and "COMMUNIQUE_QUEUE" in retried.json()["message"]
+    assert api.get("/api/v1/jobs").json() == {
         "queue": False,
         "workers": 0,
         "counts": {},

@@ -679,6 +679,23 @@ class JobQueue(Schema):
     """The newest jobs (of the status asked for), newest first."""
 
 
+class RetryJobs(Schema):
+    """Which failed jobs to queue again."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ids": [812]}, {}]})
+
+    ids: list[int] | None = None
+    """Job ids; left out: every job of the dead-letter list."""
+
+
+class RetriedJobs(Schema):
+    """How many failed jobs were queued again, their retries restored."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"retried": 1}]})
+
+    retried: int
+
+
 class Error(Schema):
     """Every error the API answers with (4xx and 5xx) has this shape."""
 

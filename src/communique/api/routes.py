@@ -27,7 +27,7 @@ from communique.api.cancel import cancellable
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_records, source_health
 from communique.errors import QueryError
-from communique.jobs import jobs_view
+from communique.jobs import jobs_view, retry_failed
 from communique.link.archive import linked
 from communique.query import Order, parse_date_bound
 from communique.search import export_chunks, results_record
@@ -373,3 +373,18 @@ def list_jobs(
 ) -> schemas.JobQueue:
     """The job queue: jobs by status and the newest jobs, each with its last error."""
     return jobs_view(request.app.state.settings, status, limit)
+
+
+@router.post(
+    "/jobs/retry",
+    tags=["archive"],
+    dependencies=[Depends(write_access)],
+    responses=errors(400, 401, 403, 422),
+)
+def retry_jobs(request: Request, retry: schemas.RetryJobs) -> schemas.RetriedJobs:
+    """Queue failed jobs (the dead-letter list, or the ids given) again.
+
+    Each gets its retries back; an id that is not a failed job is left alone. An archive
+    with no job queue answers 400.
+    """
+    return schemas.RetriedJobs(retried=retry_failed(request.app.state.settings, retry.ids))
