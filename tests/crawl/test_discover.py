@@ -111,3 +111,11 @@ def test_broken_sitemaps_and_feeds_are_input_errors() -> None:
         discover.sitemap_links(b"<urlset><url>", "https://x.example/s.xml", frozenset())
     with pytest.raises(InputError, match="feed"):
         discover.feed_links(b"\x00\x01 not a feed", "https://x.example/f.xml", frozenset())
+
+
+def test_a_feed_that_trips_feedparser_is_a_named_input_error() -> None:
+    """Found by bench/fuzz.py: a `<link>` left open across a mangled end tag makes
+    feedparser itself raise KeyError('links')."""
+    broken = b"<rss><channel><item><link>https://a</item></channelx></link></rss>"
+    with pytest.raises(InputError, match=r"f\.xml: not a readable RSS or Atom feed"):
+        discover.feed_links(broken, "https://x.example/f.xml", frozenset({"x.example"}))

@@ -221,7 +221,10 @@ def _unpaged_query(query: str) -> list[tuple[str, str]]:
 
 def feed_links(body: bytes, url: str, hosts: frozenset[str]) -> list[Found]:
     """Entries of an RSS or Atom feed, with their published dates."""
-    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    try:
+        parsed = feedparser.parse(body, response_headers={"content-location": url})
+    except Exception as exc:  # feedparser's own slips on broken markup (KeyError 'links')
+        raise InputError(f"{url}: not a readable RSS or Atom feed: {exc!r}") from exc
     if parsed.bozo and not parsed.entries:
         raise InputError(f"{url}: not a readable RSS or Atom feed: {parsed.get('bozo_exception')}")
     found = []
