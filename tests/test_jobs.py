@@ -18,15 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import Request
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from communique import jobs
-from communique.api.access import open_gate
 from communique.api.app import create_app
 from communique.cli import app as cli_app
-from communique.errors import CommuniqueError, InputError
+from communique.errors import InputError
+from communique.keys import add_key
 from communique.link.archive import links_of
 from communique.model import Enrichment, RawInput, Statement
 from communique.pipeline import ingest, processed_version, read_targets
@@ -172,15 +171,14 @@ def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
     (dead,) = jobs.list_jobs(settings, "failed")
     assert dead.task == "extract" and dead.attempts == 3, "the first run and 2 retries"
     assert dead.error is not None and "cannot open database" in dead.error
-    api = TestClient(create_app(replace(settings, db=pg_url)))
+    api = keyed_client(replace(settings, db=pg_url))
     shown = api.get("/api/v1/jobs", params={"status": "failed"}).json()
     assert shown["queue"] is True and shown["counts"]["failed"] == 1
     assert shown["workers"] == 0, "a worker that stopped is gone from the queue"
     assert shown["jobs"][0]["error"] == dead.error
     assert api.post("/api/v1/jobs/retry", json={"ids": [dead.id + 1]}).json()["retried"] == 0
-    api.app.state.write_gate = refuse  # type: ignore[attr-defined]
-    assert api.post("/api/v1/jobs/retry", json={}).status_code == 401
-    api.app.state.write_gate = open_gate  # type: ignore[attr-defined]
+    anonymous = TestClient(api.app)
+    assert anonymous.post("/api/v1/jobs/retry", json={}).status_code == 401
     assert jobs.job_counts(settings)["failed"] == 1, "a refused write retried nothing"
     assert api.post("/api/v1/jobs/retry", json={}).json() == {"retried": 1}
     assert jobs.job_counts(settings)["todo"] == 1
@@ -189,12 +187,14 @@ def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
     assert again.id == dead.id and again.attempts == 0, "its retries restored"
 
 
-class NoKey(CommuniqueError):
-    status = 401
-
-
-def refuse(request: Request) -> None:
-    raise NoKey("a write needs an API key")
+def keyed_client(settings: Settings) -> TestClient:
+    """The API of the settings' archive, sending a key of that archive (writes need one)."""
+    store = open_store(settings.db)
+    try:
+        token = add_key(store, "jobs tests")[1]
+    finally:
+        store.close()
+    return TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"})
 
 
 def test_a_job_whose_error_is_final_goes_to_the_dead_letter_list_at_once(pg_url: str) -> None:
@@ -219,7 +219,7 @@ def defer_extract(settings: Settings, capture: str) -> None:
 
 def test_an_archive_without_a_queue_says_so(tmp_path: Path) -> None:
     settings = Settings(db=str(tmp_path / "archive.db"))
-    api = TestClient(create_app(settings))
+    api = keyed_client(settings)
     retried = api.post("/api/v1/jobs/retry", json={})
     assert retried.status_code == 400 and "COMMUNIQUE_QUEUE" in retried.json()["message"]
     assert api.get("/api/v1/jobs").json() == {
