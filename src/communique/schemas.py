@@ -1,7 +1,8 @@
 """The JSON the API answers with, as pydantic models: one definition for the server, its
 OpenAPI document, the CLI's `--json` output and the Python client.
 
-Each model is built from a record of `communique.model` by its `of()` classmethod. Records whose
+Each model is built from a record of `communique.model` by its `of()` classmethod, which reads
+the fields of the same names (`Schema.from_record`) and gives only what differs. Records whose
 JSON is exactly their fields (entities, places, times, events, references, an enrichment,
 the stats) are used as they are: pydantic reads their fields and docstrings.
 
@@ -13,7 +14,7 @@ To add a typed route: define its model here (fields with a docstring each, an ex
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
@@ -42,6 +43,25 @@ class Schema(BaseModel):
         json_schema_serialization_defaults_required=True,
         frozen=True,
     )
+
+    @classmethod
+    def from_record(cls, record: object, **fields: Any) -> Self:
+        """This model from `record` (a `communique.model` record): each field from the record's
+        attribute of the same name, unless `fields` gives it (renamed or computed). A `url` or
+        an `origin` is shown without the server's folders (`public_origin`).
+
+        Example:
+            >>> from datetime import UTC
+            >>> saved = model.SavedSearch("az", "country:AZ", datetime(2025, 3, 2, tzinfo=UTC))
+            >>> SavedSearch.from_record(saved, feed="/feed?q=country%3AAZ").last_run_at is None
+            True
+        """
+        own = {
+            name: _shown(name, getattr(record, name))
+            for name in cls.model_fields
+            if name not in fields and hasattr(record, name)
+        }
+        return cls(**own, **fields)
 
 
 STATEMENT_EXAMPLE: dict[str, Any] = {
@@ -94,27 +114,6 @@ class StatementMeta(Schema):
     capture_ids: list[str]
     """The raw captures it was extracted from."""
 
-    @classmethod
-    def fields_of(cls, statement: model.Statement) -> dict[str, Any]:
-        """The metadata fields of `statement`, as keyword arguments of a model."""
-        return {
-            "id": statement.id,
-            "url": model.public_url(statement.url),
-            "title": statement.title,
-            "published": statement.published,
-            "published_source": statement.published_source,
-            "published_confidence": statement.published_confidence,
-            "published_precision": statement.published_precision,
-            "modified": statement.modified,
-            "issuer": statement.issuer,
-            "country": statement.country,
-            "language": statement.language,
-            "doc_type": statement.doc_type,
-            "source": statement.source,
-            "pipeline_version": statement.pipeline_version,
-            "capture_ids": list(statement.capture_ids),
-        }
-
 
 class Statement(StatementMeta):
     """One statement: its clean text and metadata."""
@@ -134,9 +133,7 @@ class Statement(StatementMeta):
 
     @classmethod
     def of(cls, statement: model.Statement) -> Statement:
-        return cls(
-            **cls.fields_of(statement), text=statement.text, warnings=list(statement.warnings)
-        )
+        return cls.from_record(statement)
 
 
 class SearchHit(StatementMeta):
@@ -161,12 +158,8 @@ class SearchHit(StatementMeta):
         copies: int = 1,
         translations: tuple[str, ...] = (),
     ) -> SearchHit:
-        return cls(
-            **cls.fields_of(statement),
-            snippet=snippet,
-            score=score,
-            copies=copies,
-            translations=list(translations),
+        return cls.from_record(
+            statement, snippet=snippet, score=score, copies=copies, translations=list(translations)
         )
 
 
@@ -244,17 +237,7 @@ class Capture(Schema):
 
     @classmethod
     def of(cls, capture: model.Capture, download: str) -> Capture:
-        return cls(
-            id=capture.id,
-            url=model.public_url(capture.url),
-            fetched_at=capture.fetched_at,
-            status=capture.status,
-            content_type=capture.content_type,
-            sha256=capture.sha256,
-            size=capture.size,
-            origin=public_origin(capture.origin),
-            download=download,
-        )
+        return cls.from_record(capture, download=download)
 
 
 class Version(Schema):
@@ -282,13 +265,7 @@ class Version(Schema):
 
     @classmethod
     def of(cls, version: model.Version) -> Version:
-        return cls(
-            statement_id=version.statement_id,
-            capture_id=version.capture_id,
-            fetched_at=version.fetched_at,
-            title=version.title,
-            text=version.text,
-        )
+        return cls.from_record(version)
 
 
 class StatementCopy(Schema):
@@ -387,32 +364,11 @@ class StatementCopies(Schema):
     @classmethod
     def of(cls, found: Any) -> StatementCopies:
         """From `communique.link.archive.Linked`."""
-        return cls(
-            statement_id=found.statement_id,
-            canonical=found.canonical,
-            copies=[
-                StatementCopy(
-                    id=c.statement_id,
-                    url=model.public_url(c.url),
-                    source=c.source,
-                    seen=c.seen,
-                    kind=c.kind,
-                    canonical=c.canonical,
-                    own_site=c.own_site,
-                    differs=c.differs,
-                    versions=c.versions,
-                )
-                for c in found.copies
-            ],
+        return cls.from_record(
+            found,
+            copies=[StatementCopy.from_record(c, id=c.statement_id) for c in found.copies],
             translations=[
-                StatementTranslation(
-                    statement_id=t.other_group,
-                    language=t.language,
-                    confidence=t.confidence,
-                    evidence=t.evidence,
-                    title=t.title,
-                    url=t.url,
-                )
+                StatementTranslation.from_record(t, statement_id=t.other_group)
                 for t in found.translations
             ],
             versions=[Version.of(v) for v in found.versions],
@@ -454,16 +410,7 @@ class Change(Schema):
 
     @classmethod
     def of(cls, change: model.Change, diff: str | None) -> Change:
-        return cls(
-            statement_id=change.statement_id,
-            url=model.public_url(change.url),
-            kind=change.kind,
-            detected_at=change.detected_at,
-            source=change.source,
-            before_capture=change.before_capture,
-            after_capture=change.after_capture,
-            diff=diff,
-        )
+        return cls.from_record(change, diff=diff)
 
 
 class Mention(Schema):
@@ -510,13 +457,7 @@ class SavedSearch(Schema):
 
     @classmethod
     def of(cls, saved: model.SavedSearch) -> SavedSearch:
-        return cls(
-            name=saved.name,
-            query=saved.query,
-            created_at=saved.created_at,
-            last_run_at=saved.last_run_at,
-            feed="/feed?" + urlencode({"q": saved.query}),
-        )
+        return cls.from_record(saved, feed="/feed?" + urlencode({"q": saved.query}))
 
 
 class NewSavedSearch(Schema):
@@ -571,13 +512,8 @@ class SourceHealth(Schema):
 
     @classmethod
     def of(cls, health: model.SourceHealth) -> SourceHealth:
-        return cls(
-            source=health.source,
-            last_run=health.last_run,
-            last_success=health.last_success,
-            statements_per_run=list(health.statements_per_run),
-            errors=health.errors,
-            no_text=[NoText(url=model.public_url(u), reason=r) for u, r in health.no_text],
+        return cls.from_record(
+            health, no_text=[NoText(url=model.public_url(u), reason=r) for u, r in health.no_text]
         )
 
 
@@ -609,14 +545,7 @@ class Failure(Schema):
 
     @classmethod
     def of(cls, failure: model.ExtractionFailure) -> Failure:
-        return cls(
-            capture_id=failure.capture_id,
-            url=model.public_url(failure.url),
-            origin=public_origin(failure.origin),
-            reason=failure.reason,
-            at=failure.at,
-            pipeline_version=failure.pipeline_version,
-        )
+        return cls.from_record(failure)
 
 
 class Job(Schema):
@@ -796,3 +725,12 @@ def public_origin(origin: str) -> str:
     if "://" in origin or not origin:
         return origin
     return origin.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _shown(field: str, value: Any) -> Any:
+    """A record's value as responses show it: a `url` or an `origin` without server paths."""
+    if field == "url" and isinstance(value, str):
+        return model.public_url(value)
+    if field == "origin" and isinstance(value, str):
+        return public_origin(value)
+    return value
