@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from justext import get_stoplist
 
 from communique.enrich.countries import country_code, localized_names
 from communique.enrich.gazetteer import name_key
@@ -33,6 +34,9 @@ def test_profile_is_well_formed(known: Profile) -> None:
     assert all(word == name_key(word) for word in words), "written as name_key folds names"
     if known.country_names:
         assert len(localized_names(known.code)) > 150, known.code
+    if known.stoplist:
+        assert len(get_stoplist(known.stoplist)) > 50, "a jusText stop-word list"
+    assert known.stoplist or not known.guess_by_stop_words, "guessed by a list it has not"
 
 
 def test_steps_follow_the_profile() -> None:

@@ -9,6 +9,7 @@ from justext import get_stoplist
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from communique.extract.textutil import word_count
+from communique.lang import profile, profiles
 
 _SAMPLE = 400
 """Characters of text looked at; lingua's cost grows with the input length."""
@@ -39,23 +40,22 @@ def _sample(text: str) -> str:
     return text[start : start + _SAMPLE]
 
 
-_STOPLIST_NAMES = {
-    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
-    "pt": "Portuguese", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "ro": "Romanian",
-    "id": "Indonesian", "ca": "Catalan", "gl": "Galician", "nb": "Norwegian_Bokmal",
-}  # fmt: skip
-"""Compact jusText lists only: its lists of thousands of words carry much foreign vocabulary."""
 _WORD = re.compile(r"\w+")
+_CLEAR_SHARE = 0.3
+"""Share of a text's words that must be stop words of its language to name it without lingua."""
+_CLEAR_MARGIN = 0.1
+"""How far that share must lead every other language's."""
 
 
 @functools.cache
 def _stoplists() -> dict[str, frozenset[str]]:
-    """jusText's stop-word lists for the languages the quick check can confirm."""
-    return {code: frozenset(get_stoplist(name)) for code, name in _STOPLIST_NAMES.items()}
-
-
-_GUESSABLE = frozenset({"en", "de", "fr", "es", "it", "pt", "nl"})
-"""Languages whose stop words alone may name an undeclared text (clear margins, big lists)."""
+    """jusText's stop-word lists of the languages whose profiles name one (compact lists only:
+    its lists of thousands of words carry much foreign vocabulary)."""
+    return {
+        code: frozenset(get_stoplist(known.stoplist))
+        for code, known in profiles().items()
+        if known.stoplist
+    }
 
 
 @functools.lru_cache(maxsize=64)
@@ -81,11 +81,8 @@ def guess(sample: str) -> str | None:
     share = _shares(sample)
     if not share:
         return None
-    ranked = sorted(share, key=lambda code: share[code], reverse=True)
-    best, rival = ranked[0], ranked[1]
-    if best in _GUESSABLE and share[best] >= 0.3 and share[best] >= share[rival] + 0.1:
-        return best
-    return None
+    best = max(share, key=share.__getitem__)
+    return best if profile(best).guess_by_stop_words and _clearly(share, best) else None
 
 
 def confirms(sample: str, hint: str | None) -> bool:
@@ -103,13 +100,19 @@ def confirms(sample: str, hint: str | None) -> bool:
         ...          " revenir à la table des négociations sans délai et de bonne foi.", "en")
         False
     """
-    if hint not in _STOPLIST_NAMES:
+    if hint not in _stoplists():
         return False
     share = _shares(sample)
     if not share:
         return False
-    rival = max(value for code, value in share.items() if code != hint)
-    return share[hint] >= 0.3 and share[hint] >= rival + 0.1
+    return _clearly(share, hint)
+
+
+def _clearly(share: dict[str, float], code: str) -> bool:
+    """At least `_CLEAR_SHARE` of the words are `code`'s stop words, `_CLEAR_MARGIN` ahead of
+    every other language's."""
+    rival = max((value for other, value in share.items() if other != code), default=0.0)
+    return share[code] >= _CLEAR_SHARE and share[code] >= rival + _CLEAR_MARGIN
 
 
 def detect(text: str, hint: str | None = None, expected: tuple[str, ...] = ()) -> str | None:
@@ -178,7 +181,11 @@ def _telling_hits(text: str) -> dict[str, int]:
     lists = _stoplists()
     words = [w.lower() for w in _WORD.findall(text)]
     telling = [w for w in words if sum(w in stop for stop in lists.values()) < 4]
-    return {code: sum(w in stop for w in telling) for code, stop in lists.items() if code != "gl"}
+    return {
+        code: sum(w in stop for w in telling)
+        for code, stop in lists.items()
+        if profile(code).short_texts_by_stop_words
+    }
 
 
 def short_text(text: str, hints: tuple[str, ...] = ()) -> str | None:

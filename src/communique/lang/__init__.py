@@ -110,7 +110,14 @@ class Profile:
     title_cues: tuple[str, ...] = ()
     """Words that open the title of an official statement ("statement", "communiqué")."""
     stoplist: str | None = None
-    """jusText's name for its stop-word list of the language."""
+    """jusText's name for its stop-word list of the language: a declared language is confirmed
+    by its stop words (`extract.language`)."""
+    guess_by_stop_words: bool = False
+    """The stop words alone may name the language of an undeclared text (a large list, with
+    clear margins over the other languages' lists)."""
+    short_texts_by_stop_words: bool = True
+    """The stop words may name the language of a short text (a title, a line); off where the
+    list is mostly other languages' words."""
     stemmer: str | None = None
     """The Snowball stemmer's name for the language (search)."""
     spaces_between_words: bool = True
