@@ -21,26 +21,27 @@ Seed: how many of the example statement's 9 places land within 25 km (the region
 from __future__ import annotations
 
 import argparse
-import html
 import multiprocessing
 import os
-import re
 import statistics
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import baselines
 import heldout
+import timex
 from rich.console import Console
 from rich.table import Table
 
 from communique.enrich.core import Enricher
 from communique.enrich.gazetteer import distance_km
-from communique.enrich.times import TAGGERS, tag_times
+from communique.enrich.times import TAGGERS
+from communique.model import Place
 from communique.pipeline import ingest
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
@@ -169,7 +170,11 @@ class Located:
 
 
 def locate_article(enricher: Enricher, article: Article) -> Located:
-    places = enricher.locate(article.text)
+    return score_places(article, enricher.locate(article.text))
+
+
+def score_places(article: Article, places: Sequence[Place]) -> Located:
+    """How the `places` given for `article`'s text meet its gold toponyms."""
     errors, exact, identified = [], [], []
     for toponym in article.gold:
         hits = [p for p in places if p.start < toponym.end and toponym.start < p.end]
@@ -203,54 +208,6 @@ def geo_scores(located: list[Located]) -> dict[str, float]:
         "resolved": sum(e < UNRESOLVED_KM for e in errors) / max(len(errors), 1),
         "on_toponyms": sum(a.on_toponyms for a in located) / placed if placed else 0.0,
         "placed": placed,
-    }
-
-
-_TIMEX = re.compile(r"<TIMEX3 ([^>]*)>(.*?)</TIMEX3>", re.S)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def read_timebank(path: Path) -> tuple[str, date, list[tuple[int, int, str]]]:
-    raw = path.read_text(encoding="utf-8")
-    dct = re.search(r'<DCT><TIMEX3[^>]*value="(\d{4}-\d\d-\d\d)', raw)
-    body = raw[raw.index("<TEXT>") + 6 : raw.index("</TEXT>")]
-    text, gold, position = [], [], 0
-    for piece in re.split(r"(<TIMEX3 [^>]*>.*?</TIMEX3>)", body, flags=re.S):
-        match = _TIMEX.fullmatch(piece)
-        surface = html.unescape(_TAG.sub("", match.group(2) if match else piece))
-        if match:
-            value = re.search(r'value="([^"]*)"', match.group(1))
-            gold.append((position, position + len(surface), value.group(1) if value else ""))
-        text.append(surface)
-        position += len(surface)
-    assert dct is not None, path
-    return "".join(text), date.fromisoformat(dct.group(1)), gold
-
-
-def time_scores(files: list[Path], tagger: str) -> dict[str, float]:
-    found = correct = gold_total = predicted_total = matched_predicted = 0
-    started = time.perf_counter()
-    for path in files:
-        text, dct, gold = read_timebank(path)
-        predicted = tag_times(text, "en", dct, tagger)
-        gold_total += len(gold)
-        predicted_total += len(predicted)
-        matched_predicted += sum(
-            any(t.start < e and s < t.end for s, e, _ in gold) for t in predicted
-        )
-        for start, end, value in gold:
-            overlapping = [t for t in predicted if t.start < end and start < t.end]
-            if overlapping:
-                found += 1
-                correct += any(t.value == value for t in overlapping)
-    precision = matched_predicted / max(predicted_total, 1)
-    recall = found / max(gold_total, 1)
-    return {
-        "docs": len(files),
-        "timexes": gold_total,
-        "f1": 2 * precision * recall / max(precision + recall, 1e-9),
-        "value_acc": correct / max(found, 1),
-        "seconds": time.perf_counter() - started,
     }
 
 
@@ -391,7 +348,7 @@ def accuracy(table: Table, shared: Path, timebank_docs: int, taggers: tuple[str,
     files = sorted((shared / "gold" / "temporal" / "TimeBank").glob("*.tml"))
     files = files[:timebank_docs] if timebank_docs else files
     for tagger in taggers:
-        scores = time_scores(files, tagger)
+        scores = timex.scores([timex.read_timeml(path) for path in files], tagger)
         label = f"TimeBank ({tagger})"
         table.add_row(label, "value accuracy", f"{scores['value_acc']:.3f}", TARGETS["TimeBank"])
         table.add_row(

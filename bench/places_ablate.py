@@ -21,12 +21,11 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from enrich import Article, Located, geo_parts, geo_scores
+from enrich import Article, Located, geo_parts, geo_scores, score_places
 from rich.console import Console
 from rich.table import Table
 
 from communique.enrich import nlp as nlp_models
-from communique.enrich.gazetteer import distance_km
 from communique.enrich.places import context, filters, outermost, place_of, scoring
 from communique.enrich.places.context import mentioned_countries, resolve_spans
 from communique.model import Entity
@@ -139,20 +138,7 @@ def located(article: Article, entities: list[Entity]) -> Located:
     focus = tuple(mentioned_countries(entities, "en"))
     spans, features = resolve_spans(article.text, entities, focus, "en")
     pairs = [(s, f) for s, f in zip(spans, features, strict=True) if f is not None]
-    places = [place_of(s, f) for s, f in outermost(pairs)]
-    errors, exact, identified = [], [], []
-    for toponym in article.gold:
-        hits = [p for p in places if p.start < toponym.end and toponym.start < p.end]
-        km = min((distance_km(p.lat, p.lon, toponym.lat, toponym.lon) for p in hits), default=2e4)
-        same = toponym.geonames_id is not None and any(
-            p.geonames_id == toponym.geonames_id for p in hits
-        )
-        errors.append(km)
-        identified.append(km <= 161 or same)
-        if toponym.geonames_id is not None:
-            exact.append(same)
-    on = sum(any(p.start < t.end and t.start < p.end for t in article.gold) for p in places)
-    return Located(errors, exact, identified, len(places), on)
+    return score_places(article, [place_of(s, f) for s, f in outermost(pairs)])
 
 
 def measure(sets: dict[str, Parsed]) -> dict[str, tuple[float, float, float]]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import baselines
 import httpx
 import pycountry
 import uvicorn
@@ -266,6 +267,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeats", type=int, default=5)
+    baselines.add_argument(parser)
     args = parser.parse_args()
     if not (args.shared / "corpora" / "ungdc_2020_2024.jsonl").exists():
         raise SystemExit(f"needs {args.shared}/corpora/ungdc_2020_2024.jsonl")
@@ -289,11 +291,7 @@ def main() -> None:
 
 
 def show(results: dict[str, Result], args: argparse.Namespace) -> None:
-    load_average = os.getloadavg()[0]
-    table = Table(
-        title=f"communique scale benchmark, {args.statements} statements"
-        f" (load average {load_average:.1f} on {os.cpu_count()} cores: noisy)"
-    )
+    table = Table(title=f"communique scale benchmark, {args.statements} statements")
     for column in ("measure", *results, "target / baseline"):
         table.add_column(column)
     rows = list(results.values())
@@ -317,35 +315,13 @@ def show(results: dict[str, Result], args: argparse.Namespace) -> None:
         table.add_row(f"API {args.clients} clients, {label}", *cells, "")
     cells = [f"{r.api['errors']:.0f} of {r.api['requests']:.0f}" for r in rows]
     table.add_row(f"API errors in {args.seconds:.0f} s", *cells, "0")
-    Console().print(table)
-    record(results, args)
-
-
-def record(results: dict[str, Result], args: argparse.Namespace) -> None:
-    """Print the change against bench/baselines.json's `scale` entry, then store this run."""
-    path = Path(__file__).with_name("baselines.json")
-    baselines = json.loads(path.read_text()) if path.exists() else {}
-    entry = {
-        backend: {
-            "statements": args.statements,
-            "pipeline_per_s": round(r.pipeline, 1),
-            "store_write_per_s": round(r.load, 1),
-            "disk_mb": round(r.disk, 1),
-            "api_rps": round(r.api["rps"], 1),
-            "api_errors": r.api["errors"],
-        }
-        for backend, r in results.items()
-    }
-    before = baselines.get("scale", {})
-    for backend, numbers in entry.items():
-        old = before.get(backend)
-        if old:
-            changes = ", ".join(
-                f"{k} {old[k]} -> {v}" for k, v in numbers.items() if k in old and old[k] != v
-            )
-            print(f"{backend} against the stored baseline: {changes or 'unchanged'}")
-    baselines["scale"] = entry
-    path.write_text(json.dumps(baselines, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    console = Console()
+    console.print(table)
+    load_average = os.getloadavg()[0]
+    console.print(
+        f"load average {load_average:.1f} on {os.cpu_count()} cores: the figures are noisy"
+    )
+    baselines.report(console, "scale", [table], args.save_baseline)
 
 
 if __name__ == "__main__":
