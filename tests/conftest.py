@@ -8,12 +8,21 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from communique.model import Capture, DatePrecision, DocType, Statement, statement_id
 from communique.store.base import Store, open_store
 from tests.pgserver import PgServer, server_bin
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+# No property test has a per-example deadline: on a loaded machine an example may take seconds,
+# and a test that measures time is a bench (bench/), not a test.
+hypothesis_settings.register_profile(
+    "communique", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("communique")
 
 
 def shared_path(*parts: str) -> Path:

@@ -9,26 +9,26 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
 from communique.api.app import create_app
 from communique.pipeline import ingest
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
 from tests.conftest import shared_path
+from tests.live import live_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WIDTHS = (1280, 390)
+WAIT_MS = 120_000
+"""How long a page may take to show what a step waits for: a bound for a loaded machine, not a
+speed assertion (Playwright's own default is 30 s)."""
 pytestmark = pytest.mark.browser
 HOSTILE_URL = "javascript:window.__pwned='url'"
 HOSTILE_RECORD = {
@@ -49,21 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     hostile = tmp_path_factory.mktemp("hostile") / "hostile.jsonl"
     hostile.write_text(json.dumps(HOSTILE_RECORD) + "\n", encoding="utf-8")
     ingest([str(hostile)], store, settings)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings, store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(settings, store)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +88,7 @@ class Visit:
         self.errors: list[str] = []
         self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.context.route("**/*", self._guard)
+        self.context.set_default_timeout(WAIT_MS)
         self.page = self.context.new_page()
         self.page.on("dialog", self._dialog)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -212,7 +200,7 @@ def test_search_facet_chip_statement_and_every_view(browser: Any, server: str, w
     assert page.locator("th[aria-sort=descending]").count() == 1
 
     page.goto(server + "/docs")
-    page.wait_for_selector(".swagger-ui .opblock", timeout=20000)
+    page.wait_for_selector(".swagger-ui .opblock")
     visit.shot("docs")
     page.goto(server + "/no-such-page")
     assert page.locator("h1").inner_text() == "Page not found"
