@@ -11,6 +11,10 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+WAIT = 120.0
+"""Seconds a test waits for an answer from a loopback server: a bound for a loaded machine
+(generating the OpenAPI document takes seconds there), not a speed assertion."""
+
 
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:

@@ -19,10 +19,7 @@ from communique.store.sqlite import SqliteStore
 from communique.store.sqlite_index import SqliteIndexedSearch
 from communique.store.tantivy_index import TantivyIndex
 from tests.conftest import add
-from tests.live import live_server
-
-WAIT = 60.0
-"""A bound on waiting for the server (a load bound, not a speed assertion)."""
+from tests.live import WAIT, live_server
 
 
 @pytest.fixture(scope="module")

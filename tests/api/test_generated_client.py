@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from communique.client import Client
+from tests.live import WAIT
 
 GENERATOR = "openapi-python-client"
 CONFIG = "package_name_override: communique_generated\npost_hooks: []\n"
@@ -37,7 +38,7 @@ def generator() -> str:
 @pytest.fixture(scope="module")
 def generated(live_api: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     folder = tmp_path_factory.mktemp("generated")
-    document = httpx.get(f"{live_api}/openapi.json").json()
+    document = httpx.get(f"{live_api}/openapi.json", timeout=WAIT).json()
     (folder / "openapi.json").write_text(json.dumps(document), encoding="utf-8")
     (folder / "config.yml").write_text(CONFIG, encoding="utf-8")
     command = [generator(), "generate", "--meta", "none", "--path", "openapi.json"]
@@ -60,7 +61,7 @@ def generated(live_api: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_generated_search_is_typed_and_pages(generated: Any, live_api: str) -> None:
     search = importlib.import_module("communique_generated.api.search.search")
     models = importlib.import_module("communique_generated.models")
-    client = generated.Client(base_url=live_api)
+    client = generated.Client(base_url=live_api, timeout=httpx.Timeout(WAIT))
     ids: list[str] = []
     cursor = None
     while True:
@@ -73,7 +74,7 @@ def test_generated_search_is_typed_and_pages(generated: Any, live_api: str) -> N
         cursor = page.next_cursor
         if cursor is None:
             break
-    with Client(live_api) as ours:
+    with Client(live_api, timeout=WAIT) as ours:
         assert ids == [h.id for h in ours.search(country="AZ", page_size=2)]
     facets = page.facets.additional_properties
     assert facets["mentions"][0].value == "AM"  # every speech names Armenia
@@ -83,8 +84,8 @@ def test_generated_statement_export_and_errors(generated: Any, live_api: str) ->
     statements = importlib.import_module("communique_generated.api.statements.get_statement")
     export = importlib.import_module("communique_generated.api.search.export")
     models = importlib.import_module("communique_generated.models")
-    client = generated.Client(base_url=live_api)
-    with Client(live_api) as ours:
+    client = generated.Client(base_url=live_api, timeout=httpx.Timeout(WAIT))
+    with Client(live_api, timeout=WAIT) as ours:
         (hit, *_) = ours.search(country="AM")
         expected = ours.statement(hit.id)
     statement = statements.sync(client=client, statement_id=hit.id)
