@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from communique.enrich.core import Enricher
 from communique.model import ENRICH_VERSION
+from tests.versioned import check_versioned
 
 FIXTURE = Path(__file__).with_name("fixtures") / "enrich_outputs.json"
 TEXTS = {
@@ -43,16 +43,4 @@ def _outputs() -> dict[str, Any]:
 
 
 def test_enrichment_output_changes_only_with_its_version() -> None:
-    outputs = _outputs()
-    if os.environ.get("COMMUNIQUE_UPDATE_FIXTURES"):
-        stored = {"version": ENRICH_VERSION, "outputs": outputs}
-        FIXTURE.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
-    stored = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    changed = sorted(k for k in outputs if outputs[k] != stored["outputs"].get(k))
-    if stored["version"] == ENRICH_VERSION:
-        assert not changed, f"enrichment output changed ({changed}): bump ENRICH_VERSION"
-    else:
-        raise AssertionError(
-            f"ENRICH_VERSION is {ENRICH_VERSION}, the fixture {stored['version']}: store the"
-            " outputs again (COMMUNIQUE_UPDATE_FIXTURES=1)"
-        )
+    check_versioned(FIXTURE, "ENRICH_VERSION", ENRICH_VERSION, _outputs())

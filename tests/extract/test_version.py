@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from communique.errors import CommuniqueError
 from communique.extract import extract
 from communique.model import PIPELINE_VERSION, RawInput
 from tests.extract.conftest import SHARED
+from tests.versioned import check_versioned
 
 FIXTURE = Path(__file__).with_name("fixtures") / "extraction_outputs.json"
 FETCHED = datetime(2023, 11, 9, 12, 0, tzinfo=UTC)
@@ -85,19 +85,7 @@ def _outputs() -> dict[str, Any]:
 
 
 def test_extraction_output_changes_only_with_the_pipeline_version() -> None:
-    outputs = _outputs()
-    if os.environ.get("COMMUNIQUE_UPDATE_FIXTURES"):
-        stored = {"version": PIPELINE_VERSION, "outputs": outputs}
-        FIXTURE.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
-    stored = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    changed = sorted(k for k in outputs if outputs[k] != stored["outputs"].get(k))
-    if stored["version"] == PIPELINE_VERSION:
-        assert not changed, f"extraction output changed ({changed}): bump PIPELINE_VERSION"
-    else:
-        raise AssertionError(
-            f"PIPELINE_VERSION is {PIPELINE_VERSION}, the fixture {stored['version']}: store the"
-            " outputs again (COMMUNIQUE_UPDATE_FIXTURES=1)"
-        )
+    check_versioned(FIXTURE, "PIPELINE_VERSION", PIPELINE_VERSION, _outputs())
 
 
 def test_every_inline_input_is_in_the_fixture() -> None:
