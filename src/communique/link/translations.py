@@ -41,7 +41,7 @@ def facts(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for match in _TOKEN.finditer(text):
         word = match.group()
-        if any(c.isdigit() for c in word):
+        if not word.isalpha() and any(c.isdigit() for c in word):  # letters are no digits
             digits = "".join(c for c in word if c.isdigit()).lstrip("0") or "0"
             found.append(digits)
         elif word[:1].isupper() and len(word) > 3 and not word.isupper():
