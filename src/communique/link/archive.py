@@ -63,12 +63,17 @@ def own_site(statement: Statement, sources: dict[str, Source]) -> bool:
 
 
 def link_statement(
-    store: Store, statement: Statement, seen: datetime, sources: dict[str, Source]
+    store: Store,
+    statement: Statement,
+    seen: datetime,
+    sources: dict[str, Source],
+    languages: dict[str, str | None] | None = None,
 ) -> CopyLink | None:
     """Link a stored statement (a copy) to the statement it carries; None without link tables.
 
     A copy already linked keeps its statement when its text is edited (the edit is one of
-    its versions); its signature follows the newest text.
+    its versions); its signature follows the newest text. `languages` (statement id to
+    language), when given, is read instead of the store and kept up to date (`relink`).
     """
     if not isinstance(store, LinkStore):
         return None
@@ -92,13 +97,24 @@ def link_statement(
             words=sig.words,
         )
     store.put_copy(link, sig.minhash.tobytes(), buckets(sig.minhash) if sig.words else [])
+    if languages is not None:
+        languages[statement.id] = statement.language
     if link.kind == "first" and statement.language:
-        link_translations(store, statement, link.group_id)
+        link_translations(store, statement, link.group_id, languages)
     return link
 
 
-def link_translations(store: Store, statement: Statement, group_id: str) -> int:
-    """Link a new statement to statements in other languages carrying the same facts."""
+def link_translations(
+    store: Store,
+    statement: Statement,
+    group_id: str,
+    languages: dict[str, str | None] | None = None,
+) -> int:
+    """Link a new statement to statements in other languages carrying the same facts.
+
+    Statements that share its facts' buckets are read only when their language (from
+    `languages` where it has them) differs from its own.
+    """
     if not isinstance(store, LinkStore):
         return 0
     sequence = facts(statement.text)
@@ -107,9 +123,13 @@ def link_translations(store: Store, statement: Statement, group_id: str) -> int:
     keys = fact_buckets(sequence)
     found = 0
     for other_id in store.bucket_members(keys):
+        if languages is not None and languages.get(other_id, "") == statement.language:
+            continue
         other = store.get_statement(other_id)
+        if not other.language or other.language == statement.language:
+            continue
         other_link = store.get_copy(other_id)
-        if not other.language or other.language == statement.language or other_link is None:
+        if other_link is None:
             continue
         match = compare(sequence, facts(other.text))
         if match is None:
@@ -206,11 +226,13 @@ def relink(
     sources = {s.name: s for s in store.sources()}
     order = links.link_order()
     groups: set[str] = set()
+    languages: dict[str, str | None] = {}
     for done, (statement_id, seen) in enumerate(order):
         if progress and done % 100 == 0:
             progress(done, len(order), statement_id)
         statement = store.get_statement(statement_id)
-        link = link_statement(store, statement, datetime.fromisoformat(seen), sources)
+        seen_at = datetime.fromisoformat(seen)
+        link = link_statement(store, statement, seen_at, sources, languages)
         groups.add(link.group_id if link else statement_id)
     if store.vector_count(embeddings.MODEL):
         link_by_meaning(store, [statement_id for statement_id, _ in order])
