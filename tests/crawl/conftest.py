@@ -18,6 +18,7 @@ from communique.model import CrawlSource
 from communique.settings import Settings
 from tests.conftest import shared_path
 from tests.crawl.site import Site, start
+from tests.live import WAIT
 
 
 @pytest.fixture
@@ -60,7 +61,8 @@ def crawl_settings(db: Path, **changes: Any) -> Settings:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return crawl_settings(tmp_path / "crawl.db", fetch_timeout=5.0)
+    # a fetch from the local site may wait long on a loaded machine: a bound, not a speed test
+    return crawl_settings(tmp_path / "crawl.db", fetch_timeout=WAIT)
 
 
 def ministry(site: Site, **changes: Any) -> CrawlSource:
