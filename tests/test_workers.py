@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -14,6 +15,7 @@ import pytest
 from communique.collect.files import read_file
 from communique.enrich import nlp
 from communique.errors import PdfStub
+from communique.link.archive import relink
 from communique.model import Enrichment, IngestReport, RawInput
 from communique.pipeline import Pipeline, ingest, reprocess, worker_pool
 from communique.settings import Settings
@@ -113,3 +115,48 @@ def test_an_error_that_cannot_travel_back_is_told_in_plain_words() -> None:
     assert str(error) == "Unpicklable: parser state lost"
     stub = PdfStub("page body is only a link to a PDF", "https://a.example/s.pdf")
     assert _portable(stub) is stub
+
+
+def _records(path: Path) -> Path:
+    """A JSONL file of UN General Debate speeches, twice over, with a record that has no text
+    among them (its extraction fails in a worker)."""
+    lines = shared_path("corpora", "ungdc_2020_2024.jsonl").read_text().splitlines()[:30]
+    copies = [
+        json.dumps({**json.loads(line), "url": f"https://copy.example/{n}"})
+        for n, line in enumerate(lines[:10])
+    ]
+    records = [*lines[:13], json.dumps({"url": "https://x.example/empty", "title": "No text"})]
+    path.write_text("\n".join([*records, *lines[13:], *copies]) + "\n", encoding="utf-8")
+    return path
+
+
+def _statements(store: SqliteStore) -> dict[str, tuple[str, str | None]]:
+    ids = {i for c in store.iter_captures() for i in store.statements_at_url(c.url)}
+    return {i: (store.get_statement(i).text, store.get_statement(i).language) for i in ids}
+
+
+def test_documents_sent_in_chunks_store_what_one_process_stores(tmp_path: Path) -> None:
+    corpus = _records(tmp_path / "records.jsonl")
+    stored = {}
+    for workers in (1, 2):
+        settings = Settings(db=str(tmp_path / f"{workers}.db"), workers=workers, enrich=False)
+        store = SqliteStore(settings.db)
+        report = ingest([str(corpus)], store, settings)
+        assert report.statements == 40
+        assert [f.origin for f in report.failures] == [f"{corpus}:14"]
+        stored[workers] = _statements(store)
+        store.close()
+    assert stored[1] == stored[2]
+
+
+def test_a_load_without_linking_is_linked_by_relink(tmp_path: Path) -> None:
+    corpus = _records(tmp_path / "records.jsonl")
+    settings = Settings(db=str(tmp_path / "a.db"), workers=1, enrich=False, link=False)
+    store = SqliteStore(settings.db)
+    ingest([str(corpus)], store, settings)
+    copy = store.statements_at_url("https://copy.example/3")[0]
+    original = store.statements_at_url(f"{corpus.resolve().as_uri()}#L4")[0]
+    assert store.get_copy(copy) is None
+    assert relink(store) == (40, 30)
+    one, two = store.get_copy(copy), store.get_copy(original)
+    assert one is not None and two is not None and one.group_id == two.group_id

@@ -75,7 +75,8 @@ class Stage(Protocol):
     requires: ClassVar[tuple[str, ...]]
     assigns: ClassVar[tuple[str, ...]]
     portable: ClassVar[bool]
-    """True when the stage needs no store, so it can run in a worker process."""
+    """True when the stage needs no store, so it can run in a worker process (unless it has
+    an `idle` property that is True: it has nothing to do, so it is not sent)."""
 
     def process(self, doc: Document) -> Document: ...
 
@@ -191,6 +192,10 @@ class ParseStage:
     def __init__(self, active: bool) -> None:
         self.active = active
 
+    @property
+    def idle(self) -> bool:
+        return not self.active
+
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> ParseStage:
         return cls(settings.enrich)
@@ -230,6 +235,10 @@ class EnrichStage:
 
     def __init__(self, enricher: Enricher | None) -> None:
         self.enricher = enricher
+
+    @property
+    def idle(self) -> bool:
+        return self.enricher is None
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> EnrichStage:
@@ -277,7 +286,23 @@ def portable_stages(settings: Settings) -> dict[str, Stage]:
 def worker_pool(settings: Settings) -> WorkerPool:
     """The worker processes for `settings` (started once per process, models loaded once)."""
     own = replace(settings, workers=1, db=Settings().db)
-    return shared_pool(settings.workers, own, portable_stages)
+    return shared_pool(settings.workers, own, portable_stages, chunk_size(settings))
+
+
+CHUNK = 8
+"""Documents sent to a worker in one task when enrichment is off: extraction alone is quick
+enough that sending each document on its own would cost more than running it."""
+
+
+def chunk_size(settings: Settings) -> int:
+    """Documents a worker task carries: one when enrichment is on (the parts of one long text
+    then go to every worker), else `CHUNK`.
+
+    Example:
+        >>> chunk_size(Settings(enrich=True)), chunk_size(Settings(enrich=False))
+        (1, 8)
+    """
+    return 1 if settings.enrich else CHUNK
 
 
 Segment = tuple[bool, tuple["Stage", ...]]
@@ -292,6 +317,7 @@ class Pipeline:
         self._check_order()
         self.pool = pool
         """Where portable stages run when `start` is used (None: in this process)."""
+        self._workers: WorkerPool | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Pipeline:
@@ -324,7 +350,8 @@ class Pipeline:
         """The stages grouped by where they run: portable ones in workers when there is a pool."""
         groups: list[Segment] = []
         for stage in self.stages:
-            remote = self.pool is not None and stage.portable
+            idle = getattr(stage, "idle", False)  # nothing to do: not worth sending
+            remote = self.pool is not None and stage.portable and not idle
             if groups and groups[-1][0] == remote:
                 groups[-1] = (remote, (*groups[-1][1], stage))
             else:
@@ -334,6 +361,18 @@ class Pipeline:
     def start(self, raw: RawInput, source: Source | None = None) -> Run:
         """`raw` on its way through the stages (see `Run`)."""
         return Run(self, Document(raw, source))
+
+    def workers(self) -> WorkerPool:
+        """The pool portable stages run in (made on first use)."""
+        assert self.pool is not None
+        if self._workers is None:
+            self._workers = self.pool()
+        return self._workers
+
+    def flush(self) -> None:
+        """Send the jobs the workers' pool holds back (see `WorkerPool.flush`): before waiting."""
+        if self._workers is not None:
+            self._workers.flush()
 
 
 class Run:
@@ -379,8 +418,7 @@ class Run:
             _extracted(self.doc)
 
     def _send(self, stages: tuple[Stage, ...]) -> None:
-        assert self.pipeline.pool is not None
-        pool = self.pipeline.pool()
+        pool = self.pipeline.workers()
         split = _as_split(stages[0])
         parts = split.split(self.doc) if split is not None else []
         if split is not None and len(parts) > 1:
@@ -637,8 +675,9 @@ class _Writer:
     def __init__(self, store: Store, report: IngestReport, settings: Settings) -> None:
         self.store = store
         self.report = report
-        self.window = max(settings.workers, 1) * 3
+        self.window = max(settings.workers, 1) * 3 * chunk_size(settings)
         self.max_error_chars = settings.max_error_chars
+        self.link = settings.link
         self.version = processed_version(settings)
         self.pending: deque[_Pending] = deque()
         self.sources = {s.name: s for s in store.sources()}
@@ -691,6 +730,7 @@ class _Writer:
                 if not job.done()
             ]
             if running:
+                first.run.pipeline.flush()
                 wait(running, return_when=FIRST_COMPLETED)
             self._advance()
         self.pending.popleft()
@@ -710,7 +750,7 @@ class _Writer:
             self.report.listings += 1
             return
         statement = Statement.from_extraction(extraction, capture)
-        store_statement(self.store, extraction, capture, self.sources)
+        store_statement(self.store, extraction, capture, self.sources, link=self.link)
         if doc.enrichment is not None:
             self.store.put_enrichment(
                 statement.id, doc.enrichment, statement.country, capture.fetched_at
@@ -719,14 +759,20 @@ class _Writer:
 
 
 def store_statement(
-    store: Store, extraction: Extraction, capture: Capture, sources: dict[str, Source]
+    store: Store,
+    extraction: Extraction,
+    capture: Capture,
+    sources: dict[str, Source],
+    link: bool = True,
 ) -> str | None:
-    """Store the statement `extraction` of `capture` is, and link it; its id (None: a listing)."""
+    """Store the statement `extraction` of `capture` is, and link it unless `link` is off (a
+    bulk load, linked later by `communique relink`); its id (None: a listing)."""
     if extraction.is_listing:
         return None
     statement = Statement.from_extraction(extraction, capture)
     store.put_statement(statement, capture)
-    link_statement(store, store.get_statement(statement.id), capture.fetched_at, sources)
+    if link:
+        link_statement(store, store.get_statement(statement.id), capture.fetched_at, sources)
     return statement.id
 
 

@@ -104,6 +104,11 @@ class Settings:
     enrich: bool = _setting(
         True, "Run the enrichment stage (entities, places, times, events) on ingest/reprocess."
     )
+    link: bool = _setting(
+        True,
+        "Link each new statement to its copies and translations on ingest/reprocess; off for a"
+        " bulk load, then `communique relink` links the whole archive in one pass.",
+    )
     time_tagger: str = _setting(
         "auto",
         "`auto` (English by the rules, other languages by HeidelTime), `heideltime` (every"

@@ -69,6 +69,17 @@ def _run(names: tuple[str, ...], doc: Document) -> dict[str, Any]:
     return {field: getattr(doc, field) for name in names for field in _STAGES[name].assigns}
 
 
+def _run_many(jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
+    """Several jobs sent as one task: (True, result) or (False, error) for each, in order."""
+    outcomes: list[tuple[bool, Any]] = []
+    for function, args in jobs:
+        try:
+            outcomes.append((True, function(*args)))
+        except Exception as exc:
+            outcomes.append((False, exc))
+    return outcomes
+
+
 def _run_part(name: str, part: Any) -> Any:
     """One part of a split stage's work on a document (see `pipeline.SplitStage`)."""
     try:
@@ -94,14 +105,18 @@ def _ready() -> bool:
 class WorkerPool:
     """Worker processes running pipeline stages; `submit` returns the fields they assign.
 
-    A worker that dies (e.g. out of memory) fails the jobs it held; the next `submit`
-    starts a fresh pool.
+    Jobs are sent `chunk` at a time, as one task, so that short jobs (a JSONL record's
+    extraction) do not cost more to send than to run; whoever waits for a job calls `flush`
+    first, which sends the jobs held back. A worker that dies (e.g. out of memory) fails the
+    jobs it held; the next `submit` starts a fresh pool.
     """
 
-    def __init__(self, workers: int, settings: Settings, build: Build) -> None:
+    def __init__(self, workers: int, settings: Settings, build: Build, chunk: int = 1) -> None:
         self.workers = workers
         self.settings = settings
         self.build = build
+        self.chunk = chunk
+        self._held: list[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]] = []
         self._executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -121,6 +136,37 @@ class WorkerPool:
         return self._submit(_run_part, name, part)
 
     def _submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        if self.chunk <= 1:
+            return self._send(function, *args)
+        future: Future[Any] = Future()
+        self._held.append((function, args, future))
+        if len(self._held) >= self.chunk:
+            self.flush()
+        return future
+
+    def flush(self) -> None:
+        """Send the jobs held back, as one task."""
+        if not self._held:
+            return
+        held, self._held = self._held, []
+        task = self._send(_run_many, [(function, args) for function, args, _ in held])
+
+        def settle(done: Future[list[tuple[bool, Any]]]) -> None:
+            try:
+                outcomes = done.result()
+            except BaseException as exc:  # the worker died: every job in the task fails
+                for *_, future in held:
+                    future.set_exception(exc)
+                return
+            for (*_, future), (ok, value) in zip(held, outcomes, strict=True):
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+        task.add_done_callback(settle)
+
+    def _send(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
         try:
             return self._executor.submit(function, *args)
         except BrokenProcessPool:
@@ -143,6 +189,6 @@ class WorkerPool:
 
 
 @functools.cache
-def shared_pool(workers: int, settings: Settings, build: Build) -> WorkerPool:
+def shared_pool(workers: int, settings: Settings, build: Build, chunk: int = 1) -> WorkerPool:
     """The pool kept for this process, so that models load once per worker and process."""
-    return WorkerPool(workers, settings, build)
+    return WorkerPool(workers, settings, build, chunk)

@@ -48,6 +48,9 @@ _RAW_FIELDS = (*FACET_FIELDS.values(), "source", "month", "place_key")
 _UNDATED_LAST = 1 << 30
 """Day number above any date's, so that undated statements sort after dated ones."""
 _FACET_SIZE = FACET_LIMIT * 4
+_HEAP = 512_000_000
+"""The index writer's memory budget (taken only as a large write needs it): a bulk load or
+rebuild then makes few large segments, and merging them costs less."""
 _SEGMENT_SIZE = 1_000_000
 """Terms counted per segment before merging: above any facet's number of values, so exact."""
 
@@ -155,7 +158,7 @@ class TantivyIndex:
 
     def _writer(self) -> Any:
         try:
-            return self._index.writer(heap_size=128_000_000, num_threads=2)
+            return self._index.writer(heap_size=_HEAP, num_threads=2)
         except ValueError as exc:
             if "lock" in str(exc).lower():
                 raise IndexBusy(
