@@ -66,6 +66,8 @@ class Document:
     raw: RawInput
     source: Source | None
     extraction: Extraction | None = None
+    line_keys: sitechrome.LineKeys | None = None
+    """The keys site chrome is learned from (None: not worked out yet, or no site)."""
     parse: Parse | None = None
     enrichment: Enrichment | None = None
 
@@ -133,6 +135,43 @@ class ExtractStage:
             self.process(Document(raw, None))
 
 
+class LineKeysStage:
+    """The keys of a capture's lines, which `SiteChromeStage` counts per site: hashing every
+    line is the costly part of learning chrome and needs no store, so it runs in a worker."""
+
+    name: ClassVar[str] = "line-keys"
+    requires: ClassVar[tuple[str, ...]] = ("extraction",)
+    assigns: ClassVar[tuple[str, ...]] = ("line_keys",)
+    portable: ClassVar[bool] = True
+
+    def __init__(self, active: bool) -> None:
+        self.active = active
+
+    @property
+    def idle(self) -> bool:
+        return not self.active
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> LineKeysStage:
+        return cls(settings.site_chrome_pages >= 1)
+
+    def process(self, doc: Document) -> Document:
+        extraction = doc.extraction
+        if not self.active or extraction is None or _chrome_host(doc) is None:
+            return doc
+        keys = sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type)
+        return replace(doc, line_keys=keys)
+
+
+def _chrome_host(doc: Document) -> str | None:
+    """The site whose chrome `doc` is checked against (None: nothing to check)."""
+    extraction = doc.extraction
+    if extraction is None or extraction.is_listing or not extraction.paragraphs:
+        return None
+    host = sitechrome.site_of(doc.raw.url) or sitechrome.site_of(extraction.url)
+    return host or None  # a local file with no web address: its site is unknown
+
+
 class SiteChromeStage:
     """Drop lines that recur across the captures of one site (learned, see `extract.sitechrome`).
 
@@ -155,18 +194,14 @@ class SiteChromeStage:
 
     def process(self, doc: Document) -> Document:
         extraction = doc.extraction
-        if self.store is None or self.min_others < 1 or extraction is None:
+        host = _chrome_host(doc)
+        if self.store is None or self.min_others < 1 or extraction is None or host is None:
             return doc
-        if extraction.is_listing or not extraction.paragraphs:
-            return doc
-        host = sitechrome.site_of(doc.raw.url) or sitechrome.site_of(extraction.url)
-        if not host:  # a local file with no web address: its site is unknown
-            return doc
-        keys = {sitechrome.line_key(p) for p in extraction.paragraphs}
-        keys |= sitechrome.page_line_keys(doc.raw.body, doc.raw.content_type)
-        keys |= sitechrome.title_keys(extraction.title)
-        others = self.store.observe_site_lines(host, capture_id(doc.raw.url, doc.raw.sha256), keys)
-        return replace(doc, extraction=sitechrome.apply(extraction, others, self.min_others))
+        keys = doc.line_keys or sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type)
+        capture = capture_id(doc.raw.url, doc.raw.sha256)
+        others = self.store.observe_site_lines(host, capture, keys.every)
+        cleaned = sitechrome.apply(extraction, others, self.min_others, keys)
+        return replace(doc, extraction=cleaned, line_keys=None)
 
 
 @dataclass(frozen=True)
@@ -270,6 +305,7 @@ WARM_UP = "Talks in Paris on 8 May 2020 and again on Tuesday, two weeks later."
 
 STAGES: tuple[Callable[[Settings, Store | None], Stage], ...] = (
     ExtractStage.from_settings,
+    LineKeysStage.from_settings,
     SiteChromeStage.from_settings,
     ParseStage.from_settings,
     EnrichStage.from_settings,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 
 from justext import get_stoplist
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -61,11 +62,12 @@ def _stoplists() -> dict[str, frozenset[str]]:
 @functools.lru_cache(maxsize=64)
 def _shares(sample: str) -> dict[str, float]:
     """Share of each listed language's stop words among the words of `sample` (cached)."""
-    words = [w.lower() for w in _WORD.findall(sample)]
-    if len(words) < 15:
+    words = Counter(w.lower() for w in _WORD.findall(sample))
+    total = words.total()
+    if total < 15:
         return {}
     return {
-        code: len(list(filter(stop.__contains__, words))) / len(words)
+        code: sum(words[w] for w in stop.intersection(words)) / total
         for code, stop in _stoplists().items()
     }
 

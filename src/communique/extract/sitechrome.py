@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from resiliparse.extract.html2text import extract_plain_text
@@ -61,17 +61,50 @@ def page_line_keys(body: bytes, content_type: str) -> set[str]:
     return {line_key(line) for line in str(text).splitlines() if line.strip()}
 
 
+@dataclass(frozen=True)
+class LineKeys:
+    """The keys of a capture's lines: of its paragraphs, in order, and of every line counted
+    (paragraphs, the whole page's lines, the title and its end segments)."""
+
+    paragraphs: tuple[str, ...]
+    every: frozenset[str]
+
+
+def line_keys(extraction: Extraction, body: bytes, content_type: str) -> LineKeys:
+    """The keys of the lines of a capture (`body`) and of what was extracted from it.
+
+    Hashing every line is the costly part of learning chrome and needs no store, so the
+    pipeline does it in its worker processes.
+
+    Example:
+        >>> from communique.model import Extraction
+        >>> found = Extraction(url="", title="Talks", paragraphs=("Next steps", "We agreed."))
+        >>> keys = line_keys(found, b"<p>Home</p>", "text/html")
+        >>> keys.paragraphs == (line_key("Next steps"), line_key("We agreed.")), len(keys.every)
+        (True, 3)
+    """
+    paragraphs = tuple(line_key(p) for p in extraction.paragraphs)
+    every = {*paragraphs} | page_line_keys(body, content_type) | title_keys(extraction.title)
+    return LineKeys(paragraphs, frozenset(every))
+
+
 def drop_recurring(
-    paragraphs: tuple[str, ...], others: Mapping[str, int], min_others: int = 1
+    paragraphs: tuple[str, ...],
+    others: Mapping[str, int],
+    min_others: int = 1,
+    keys: tuple[str, ...] | None = None,
 ) -> tuple[str, ...]:
-    """Drop paragraphs seen on at least `min_others` other captures of the site.
+    """Drop paragraphs seen on at least `min_others` other captures of the site (`keys`: the
+    paragraphs' `line_key`s, when already known).
 
     Example:
         >>> seen = {line_key("Next steps"): 3}
         >>> drop_recurring(("We agreed on a plan.", "Next steps", "Talks resume in May."), seen)
         ('We agreed on a plan.', 'Talks resume in May.')
     """
-    recurring = [others.get(line_key(p), 0) >= min_others for p in paragraphs]
+    if keys is None:
+        keys = tuple(line_key(p) for p in paragraphs)
+    recurring = [others.get(key, 0) >= min_others for key in keys]
     total = sum(len(p) for p in paragraphs)
     shared = sum(len(p) for p, r in zip(paragraphs, recurring, strict=True) if r)
     if not total or shared > COPY_SHARE * total:
@@ -110,9 +143,16 @@ def drop_recurring_affix(title: str, others: Mapping[str, int], min_others: int 
     return rejoin(title, [p for p, _ in parts])
 
 
-def apply(extraction: Extraction, others: Mapping[str, int], min_others: int = 1) -> Extraction:
-    """Return `extraction` without its site-recurring paragraphs and title affix."""
-    kept = drop_recurring(extraction.paragraphs, others, min_others)
+def apply(
+    extraction: Extraction,
+    others: Mapping[str, int],
+    min_others: int = 1,
+    keys: LineKeys | None = None,
+) -> Extraction:
+    """Return `extraction` without its site-recurring paragraphs and title affix (`keys`: its
+    `line_keys`, when already known)."""
+    paragraph_keys = keys.paragraphs if keys is not None else None
+    kept = drop_recurring(extraction.paragraphs, others, min_others, paragraph_keys)
     title = drop_recurring_affix(extraction.title, others, min_others)
     if kept == extraction.paragraphs and title == extraction.title:
         return extraction

@@ -168,7 +168,7 @@ class SqliteStore(
     def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
         """The connection, with the rowids of the (first `matches`) matches of `query` in
         `temp.matched`."""
-        self._search.try_sync()
+        self._search.sync_before_search()
         conn = self._conn()
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS matched (k INTEGER PRIMARY KEY)")
         conn.execute("DELETE FROM temp.matched")

@@ -36,6 +36,8 @@ from communique.store.tantivy_index import IndexBusy, TantivyIndex
 
 SYNC_EVERY = 2000
 """Statement writes between two syncs during a long ingest (searches sync first anyway)."""
+SEARCH_SYNC_LIMIT = 1000
+"""A search indexes the queue first when it holds at most this many statements."""
 _BATCH = 1000
 
 
@@ -53,11 +55,18 @@ class SqliteIndexedSearch:
         self._open_sync()
 
     def _open_sync(self) -> None:
-        """Index what the store has and the index lacks; rebuild when they disagree."""
+        """Index what the store has and the index lacks; rebuild when they disagree.
+
+        They are compared only when nothing is queued: another process's load commits as it
+        goes, and what it committed but has not indexed yet is no disagreement.
+        """
         try:
             self.sync()
-            stored = self._conn().execute("SELECT count(*) FROM statements").fetchone()[0]
-            if self.index.count() != stored:
+            conn = self._conn()
+            with _snapshot(conn):
+                stored = conn.execute("SELECT count(*) FROM statements").fetchone()[0]
+                queued = conn.execute("SELECT 1 FROM search_queue LIMIT 1").fetchone()
+            if queued is None and self.index.count() != stored:
                 self.reindex()
         except IndexBusy:
             return
@@ -89,6 +98,18 @@ class SqliteIndexedSearch:
             self.sync()
         except IndexBusy:
             return
+
+    def sync_before_search(self) -> None:
+        """Index a short queue before searching (what this or another process just wrote);
+        a long one is another process's bulk load, indexed by that process when its batch
+        ends (or by the next to open the archive), not by a reader on the way to its answer.
+        """
+        conn = self._conn()
+        long_queue = conn.execute(
+            "SELECT 1 FROM search_queue ORDER BY seq LIMIT 1 OFFSET ?", (SEARCH_SYNC_LIMIT,)
+        ).fetchone()
+        if long_queue is None or self._writes:
+            self.try_sync()
 
     def sync(self) -> int:
         """Index the statements queued since the last sync; returns how many.
@@ -214,7 +235,7 @@ class SqliteIndexedSearch:
 
     def search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
         """One page; the budget is checked by SQLite and between the index's steps."""
-        self.try_sync()
+        self.sync_before_search()
         with budgeted(self._conn()) as budget:
             try:
                 return self._search(query, cursor, limit, budget)
@@ -247,13 +268,13 @@ class SqliteIndexedSearch:
         return SearchPage(tuple(hits), page.total, page.facets, page.next_cursor)
 
     def iter_matches(self, query: Query, batch: int) -> Iterator[Statement]:
-        self.try_sync()
+        self.sync_before_search()
         for keys in self.index.keys(query, self.restriction(query), batch):
             rows = self._rows(keys)
             yield from (statement_from_row(rows[k]) for k in keys if k in rows)
 
     def counts_over_time(self, query: Query, interval: Interval) -> list[tuple[str, int]]:
-        self.try_sync()
+        self.sync_before_search()
         return self.index.counts_over_time(query, self.restriction(query), interval)
 
     def _rows(self, keys: list[int]) -> dict[int, sqlite3.Row]:
@@ -426,3 +447,16 @@ def _mark(text: str, spans: list[tuple[int, int]]) -> str:
         at = end
     out.append(text[at:])
     return "".join(out)
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """Reads inside see one state of the database (a read transaction, unless one is open)."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
