@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -370,17 +369,7 @@ def _serve(spec: str, port: int) -> None:
     engine, db = spec.split(":", 1)
     store = SqliteStore(db)
     if engine == "FTS5":
-        fts = SqliteSearch(store._conn)
-
-        def old_search(query: Any, cursor: str | None = None, limit: int = 20) -> SearchPage:
-            page = fts.search(query, cursor, limit)  # its date orders put the date in `score`
-            hits = tuple(
-                replace(h, score=h.score if query.effective_order == "relevance" else None)
-                for h in page.hits
-            )
-            return replace(page, hits=hits)
-
-        store.search = old_search  # type: ignore[method-assign]
+        store.search = SqliteSearch(store._conn).search  # type: ignore[method-assign]
     settings = load_settings(None, db=db, port=port)
     uvicorn.run(create_app(settings, store), host="127.0.0.1", port=port, log_level="warning")
 

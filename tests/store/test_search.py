@@ -97,6 +97,14 @@ def test_date_orders_put_undated_last(archive: Store) -> None:
     assert ids_of(archive, "", "oldest") == ["3", "2", "1", "4"]
 
 
+@pytest.mark.parametrize(("order", "scored"), [("relevance", True), ("newest", False)])
+def test_scores_are_relevance_scores_or_none(archive: Store, order: str, scored: bool) -> None:
+    hits = archive.search(parse_query("armenia", order)).hits
+    assert len(hits) == 3
+    for hit in hits:  # a date order has no score (its sort key is a date, not a score)
+        assert isinstance(hit.score, float) if scored else hit.score is None
+
+
 def test_snippets_mark_the_match(archive: Store) -> None:
     hit = archive.search(parse_query("liberated")).hits[0]
     assert "\x02liberated\x03" in hit.snippet

@@ -101,13 +101,14 @@ class SqlSearch:
     def _search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
         compiled = self._compile(query)
         rows, sortkeys, next_cursor = self._page(compiled, cursor, limit)
+        ranked = compiled.match is not None and query.effective_order is Order.RELEVANCE
         snippets = self._snippets(compiled, [r["rowid"] for r in rows])
         linked = hit_links(Db(self._conn(), self.dialect), [row["id"] for row in rows])
         hits = tuple(
             Hit(
                 statement=statement_from_row(row),
                 snippet=snippets.get(row["rowid"]) or row["text"][:240],
-                score=sortkey if compiled.match else None,
+                score=float(sortkey) if ranked else None,  # else the key is a date
                 copies=linked.get(row["id"], (1, ()))[0],
                 translations=linked.get(row["id"], (1, ()))[1],
             )
