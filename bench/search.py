@@ -95,18 +95,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        db = folder / f"search-{args.statements}.db"
+        db = folder / "search.db"  # a kept archive grows to --statements, run after run
         tables = _run(console, args, db)
     baselines.report(console, "search", tables, args.save_baseline)
 
 
 def _run(console: Console, args: argparse.Namespace, db: Path) -> list[Table]:
-    built = not db.exists()
-    if built:
-        console.print(f"building {args.statements:,} statements in {db} …")
-        started = time.perf_counter()
-        _build(db, args.shared, args.statements)
-        console.print(f"  stored in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    added = _build(db, args.shared, args.statements)
+    if added:
+        seconds = time.perf_counter() - started
+        console.print(f"added {added:,} statements to {db} in {seconds:.0f} s")
     shutil.rmtree(f"{db}.index", ignore_errors=True)
     started = time.perf_counter()
     store = SqliteStore(db)  # finds no index, so builds it from the statements
@@ -235,15 +234,21 @@ def _paragraphs(shared: Path) -> tuple[list[str], list[str]]:
     return english, russian
 
 
-def _build(db: Path, shared: Path, count: int, seed: int = 16) -> None:
-    """Statements made of random paragraphs with random metadata, written in bulk."""
-    english, russian = _paragraphs(shared)
-    rng = random.Random(seed)
+def _build(db: Path, shared: Path, count: int, seed: int = 16) -> int:
+    """Statements made of random paragraphs with random metadata, written in bulk, until the
+    archive holds `count` (statement n is drawn from its own seed, so a build cut short and
+    topped up later holds what one run would); returns how many were added."""
     store = SqliteStore(db)
     conn = store._conn()
+    have = conn.execute("SELECT count(*) FROM statements").fetchone()[0]
+    if have >= count:
+        conn.close()
+        return 0
+    english, russian = _paragraphs(shared)
     first = date(1990, 1, 1)
     conn.execute("BEGIN")
-    for n in range(count):
+    for n in range(have, count):
+        rng = random.Random(seed * 10_000_019 + n)
         ru = n % 10 == 0 and russian
         pool = russian if ru else english
         paragraphs = [rng.choice(pool) for _ in range(rng.randint(4, 12))]
@@ -278,6 +283,7 @@ def _build(db: Path, shared: Path, count: int, seed: int = 16) -> None:
     conn.execute("DELETE FROM search_queue")  # the bench times the index build on its own
     conn.execute("COMMIT")
     conn.close()
+    return count - have
 
 
 def _full_fts5(conn: sqlite3.Connection) -> None:
