@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -13,6 +14,8 @@ from communique.store.base import Store
 from communique.store.sqlite import SqliteStore
 from communique.store.sqlite_index import SYNC_EVERY
 from tests.conftest import add
+
+S = TypeVar("S", bound=Store)
 
 
 @pytest.fixture
@@ -23,7 +26,16 @@ def sqlite_store(tmp_path: Path) -> SqliteStore:
 
 @pytest.fixture
 def scripts(sqlite_store: SqliteStore) -> SqliteStore:
-    store = sqlite_store
+    return _add_scripts(sqlite_store)
+
+
+@pytest.fixture
+def scripts_everywhere(store: Store) -> Store:
+    """The same statements in every backend (PostgreSQL: its own text index)."""
+    return _add_scripts(store)
+
+
+def _add_scripts(store: S) -> S:
     add(
         store,
         "https://fmprc.example/zh/1",
@@ -81,7 +93,7 @@ def scripts(sqlite_store: SqliteStore) -> SqliteStore:
     return store
 
 
-def urls(store: SqliteStore, text: str) -> set[str]:
+def urls(store: Store, text: str) -> set[str]:
     return {h.statement.url.rsplit("example/", 1)[1] for h in store.search(parse_query(text)).hits}
 
 
@@ -108,6 +120,23 @@ def urls(store: SqliteStore, text: str) -> set[str]:
 )
 def test_search_in_every_script(scripts: SqliteStore, query: str, expected: set[str]) -> None:
     assert urls(scripts, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("王毅", {"zh/1", "zh/2"}),
+        ('"中非合作论坛"', {"zh/1"}),
+        ("肯尼亚", {"zh/1"}),
+        ("外務大臣", {"ja/1"}),
+        ("上川", {"ja/1"}),
+        ("肯尼亚 -王毅", set()),
+    ],
+)
+def test_chinese_and_japanese_words_inside_sentences_on_every_backend(
+    scripts_everywhere: Store, query: str, expected: set[str]
+) -> None:
+    assert urls(scripts_everywhere, query) == expected
 
 
 def test_snippet_marks_a_name_inside_chinese_text(scripts: SqliteStore) -> None:

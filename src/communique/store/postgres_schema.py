@@ -152,6 +152,23 @@ INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
 """
 )
 
+CJK_CLASS = "\\u3040-\\u30ff\\u31f0-\\u31ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff"
+"""The Chinese and Japanese characters (kana, CJK ideographs), as `analysis` cuts them."""
+CJK_WORDS = f"""
+-- each Chinese or Japanese character a word of its own, so that a name inside a sentence (a
+-- run with no spaces) is found: phrases of characters match it, as in the embedded index
+CREATE FUNCTION communique_cjk(t TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN regexp_replace(t, '([{CJK_CLASS}])', ' \\1 ', 'g');
+ALTER TABLE statement_texts DROP COLUMN tsv;
+ALTER TABLE statement_texts ADD COLUMN tsv TSVECTOR GENERATED ALWAYS AS (
+    setweight(to_tsvector(config, communique_cjk(title)), 'A')
+    || setweight(to_tsvector('communique_simple'::regconfig, communique_cjk(title)), 'A')
+    || setweight(to_tsvector(config, communique_cjk(text)), 'B')
+    || setweight(to_tsvector('communique_simple'::regconfig, communique_cjk(text)), 'B')
+) STORED;
+CREATE INDEX statement_texts_tsv ON statement_texts USING GIN (tsv);
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0001-text-configs", _configs_script()),
     ("pg-0002-core", CORE_SCHEMA),
@@ -165,6 +182,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0010-links", POSTGRES.ddl(LINK_SCHEMA)),
     ("pg-0011-timeline", TIMELINE_SCHEMA),
     ("harden-0001-api-keys", API_KEY_SCHEMA),
+    ("pg-0012-cjk-words", CJK_WORDS),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -128,7 +128,7 @@ class PgSearch(SqlSearch):
         rows = self._run(
             f"WITH RECURSIVE {_LANGUAGES}, configs AS (SELECT %s AS c UNION"
             " SELECT 'communique_' || v FROM languages WHERE v = ANY(%s))"
-            " SELECT i, c, phraseto_tsquery(c::regconfig, x)::text AS q"
+            " SELECT i, c, phraseto_tsquery(c::regconfig, communique_cjk(x))::text AS q"
             " FROM unnest(%s::text[]) WITH ORDINALITY AS terms(x, i), configs",
             [SIMPLE_CONFIG, list(TEXT_CONFIGS), [t.text for t in terms]],
         )
