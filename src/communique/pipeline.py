@@ -157,9 +157,10 @@ class LineKeysStage:
 
     def process(self, doc: Document) -> Document:
         extraction = doc.extraction
-        if not self.active or extraction is None or _chrome_host(doc) is None:
+        host = _chrome_host(doc) if self.active else None
+        if extraction is None or host is None:
             return doc
-        keys = sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type)
+        keys = sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type, host)
         return replace(doc, line_keys=keys)
 
 
@@ -194,12 +195,16 @@ class SiteChromeStage:
 
     def process(self, doc: Document) -> Document:
         extraction = doc.extraction
-        host = _chrome_host(doc)
-        if self.store is None or self.min_others < 1 or extraction is None or host is None:
+        if self.store is None or self.min_others < 1 or extraction is None:
             return doc
-        keys = doc.line_keys or sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type)
+        keys = doc.line_keys
+        if keys is None:  # not worked out in a worker (a pipeline without the line-keys stage)
+            host = _chrome_host(doc)
+            if host is None:
+                return doc
+            keys = sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type, host)
         capture = capture_id(doc.raw.url, doc.raw.sha256)
-        others = self.store.observe_site_lines(host, capture, keys.every)
+        others = self.store.observe_site_lines(keys.host, capture, keys.every)
         cleaned = sitechrome.apply(extraction, others, self.min_others, keys)
         return replace(doc, extraction=cleaned, line_keys=None)
 
@@ -712,6 +717,12 @@ class _Writer:
         self.store = store
         self.report = report
         self.window = max(settings.workers, 1) * 3 * chunk_size(settings)
+        self.every = chunk_size(settings)
+        """Submissions between two passes over every pending document (in between, only the
+        new one is started): a pass costs as many steps as the window is long."""
+        self._since_pass = 0
+        self._allowed = sys.maxsize
+        """Segments the documents submitted so far have all passed (at least)."""
         self.max_error_chars = settings.max_error_chars
         self.link = settings.link
         self.version = processed_version(settings)
@@ -735,24 +746,34 @@ class _Writer:
         self, pipeline: Pipeline, raw: RawInput, capture: Capture, source: Source | None
     ) -> None:
         """Start the stages on `raw` and store what is done, in input order."""
-        self.pending.append(_Pending(capture, pipeline.start(raw, source)))
-        self._advance()
+        item = _Pending(capture, pipeline.start(raw, source))
+        self.pending.append(item)
+        self._since_pass += 1
+        if self._since_pass >= self.every:
+            self._advance()
+        else:  # the earlier ones have only passed more since the last pass: still in order
+            self._step(item, self._allowed)
         while len(self.pending) > self.window:
             self._store_first()
 
     def _advance(self) -> None:
         """Move every document on as far as it goes without waiting, in input order."""
-        allowed = sys.maxsize
+        self._since_pass = 0
+        self._allowed = sys.maxsize
         for item in self.pending:
-            if item.failure is None:
-                try:
-                    item.run.advance(allowed)
-                except Exception as exc:  # a bug in one document must not stop a long ingest
-                    origin = item.run.doc.raw.origin
-                    item.failure = failed(item.capture, origin, exc, with_capture=True)
-                    item.final = isinstance(exc, Permanent)
-            if item.failure is None:
-                allowed = min(allowed, item.run.passed)
+            self._step(item, self._allowed)
+
+    def _step(self, item: _Pending, allowed: int) -> None:
+        """Move `item` on as far as it goes (main-process segments only below `allowed`)."""
+        if item.failure is None:
+            try:
+                item.run.advance(allowed)
+            except Exception as exc:  # a bug in one document must not stop a long ingest
+                origin = item.run.doc.raw.origin
+                item.failure = failed(item.capture, origin, exc, with_capture=True)
+                item.final = isinstance(exc, Permanent)
+        if item.failure is None:
+            self._allowed = min(self._allowed, item.run.passed)
 
     def _store_first(self) -> None:
         """Wait until the oldest document is through every stage, then store it."""

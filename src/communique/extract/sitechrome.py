@@ -68,9 +68,11 @@ class LineKeys:
 
     paragraphs: tuple[str, ...]
     every: frozenset[str]
+    host: str = ""
+    """The site they are counted under."""
 
 
-def line_keys(extraction: Extraction, body: bytes, content_type: str) -> LineKeys:
+def line_keys(extraction: Extraction, body: bytes, content_type: str, host: str = "") -> LineKeys:
     """The keys of the lines of a capture (`body`) and of what was extracted from it.
 
     Hashing every line is the costly part of learning chrome and needs no store, so the
@@ -85,7 +87,7 @@ def line_keys(extraction: Extraction, body: bytes, content_type: str) -> LineKey
     """
     paragraphs = tuple(line_key(p) for p in extraction.paragraphs)
     every = {*paragraphs} | page_line_keys(body, content_type) | title_keys(extraction.title)
-    return LineKeys(paragraphs, frozenset(every))
+    return LineKeys(paragraphs, frozenset(every), host)
 
 
 def drop_recurring(
