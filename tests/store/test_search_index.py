@@ -10,6 +10,7 @@ from typing import TypeVar
 import pytest
 
 from communique.query import parse_query
+from communique.store import sqlite_index
 from communique.store.base import Store
 from communique.store.sqlite import SqliteStore
 from communique.store.sqlite_index import SYNC_EVERY
@@ -186,6 +187,21 @@ def test_a_batch_cut_short_is_found_after(tmp_path: Path) -> None:
         raise KeyboardInterrupt
     again = SqliteStore(db)
     assert [h.statement.url for h in again.search(parse_query("cut")).hits] == ["https://x/1"]
+
+
+def test_a_reader_leaves_a_long_queue_to_the_process_that_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_index, "SEARCH_SYNC_LIMIT", 3)
+    reader = SqliteStore(tmp_path / "a.db")
+    loader = SqliteStore(tmp_path / "a.db")
+    with loader._search.held():  # a bulk load, committed but not indexed yet
+        for n in range(5):
+            add(loader, f"https://x/{n}", f"Note {n}", f"Loaded statement {n}.")
+    assert reader.search(parse_query("loaded")).total == 0  # not indexed on a reader's way
+    assert loader.search(parse_query("loaded")).total == 5  # its own writes: indexed first
+    add(loader, "https://x/9", "Note 9", "Loaded statement 9.")
+    assert reader.search(parse_query("loaded")).total == 6  # a short queue: indexed first
 
 
 def test_a_key_used_again_after_a_delete_is_replaced(sqlite_store: SqliteStore) -> None:
