@@ -238,8 +238,9 @@ def _build(db: Path, shared: Path, count: int, seed: int = 16) -> int:
     """Statements made of random paragraphs with random metadata, written in bulk, until the
     archive holds `count` (statement n is drawn from its own seed, so a build cut short and
     topped up later holds what one run would); returns how many were added."""
-    store = SqliteStore(db)
-    conn = store._conn()
+    # an archive kept from an earlier run is topped up bare: opening the store would index it
+    existing = db.exists()
+    conn = sqlite3.connect(db, isolation_level=None) if existing else SqliteStore(db)._conn()
     have = conn.execute("SELECT count(*) FROM statements").fetchone()[0]
     if have >= count:
         conn.close()
