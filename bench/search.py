@@ -284,7 +284,7 @@ def _build(db: Path, shared: Path, count: int, seed: int = 16) -> int:
     conn.execute("DELETE FROM search_queue")  # the bench times the index build on its own
     conn.execute("COMMIT")
     conn.close()
-    return count - have
+    return int(count - have)
 
 
 def _full_fts5(conn: sqlite3.Connection) -> None:
@@ -376,7 +376,7 @@ def _serve(spec: str, port: int) -> None:
     engine, db = spec.split(":", 1)
     store = SqliteStore(db)
     if engine == "FTS5":
-        store.search = SqliteSearch(store._conn).search  # type: ignore[method-assign]
+        store.search = SqliteSearch(store._conn).search  # type: ignore[method-assign,assignment]
     settings = load_settings(None, db=db, port=port)
     uvicorn.run(create_app(settings, store), host="127.0.0.1", port=port, log_level="warning")
 
