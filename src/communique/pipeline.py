@@ -135,14 +135,8 @@ class ExtractStage:
             self.process(Document(raw, None))
 
 
-class LineKeysStage:
-    """The keys of a capture's lines, which `SiteChromeStage` counts per site: hashing every
-    line is the costly part of learning chrome and needs no store, so it runs in a worker."""
-
-    name: ClassVar[str] = "line-keys"
-    requires: ClassVar[tuple[str, ...]] = ("extraction",)
-    assigns: ClassVar[tuple[str, ...]] = ("line_keys",)
-    portable: ClassVar[bool] = True
+class _Switched:
+    """A stage a setting turns on or off; off, it is idle (and not sent to the workers)."""
 
     def __init__(self, active: bool) -> None:
         self.active = active
@@ -150,6 +144,16 @@ class LineKeysStage:
     @property
     def idle(self) -> bool:
         return not self.active
+
+
+class LineKeysStage(_Switched):
+    """The keys of a capture's lines, which `SiteChromeStage` counts per site: hashing every
+    line is the costly part of learning chrome and needs no store, so it runs in a worker."""
+
+    name: ClassVar[str] = "line-keys"
+    requires: ClassVar[tuple[str, ...]] = ("extraction",)
+    assigns: ClassVar[tuple[str, ...]] = ("line_keys",)
+    portable: ClassVar[bool] = True
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> LineKeysStage:
@@ -218,7 +222,7 @@ class TextPiece:
     language: str
 
 
-class ParseStage:
+class ParseStage(_Switched):
     """Entities and sentences from the language model: the costliest part of enrichment.
 
     A long text is parsed in pieces, which workers share (`SplitStage`).
@@ -228,13 +232,6 @@ class ParseStage:
     requires: ClassVar[tuple[str, ...]] = ("extraction",)
     assigns: ClassVar[tuple[str, ...]] = ("parse",)
     portable: ClassVar[bool] = True
-
-    def __init__(self, active: bool) -> None:
-        self.active = active
-
-    @property
-    def idle(self) -> bool:
-        return not self.active
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> ParseStage:
