@@ -109,6 +109,7 @@ def test_the_statements_own_date_wins_over_a_later_page_date() -> None:
     [
         ("掲載日：2023年7月13日", date(2023, 7, 13)),
         ("2024년 3월 5일", date(2024, 3, 5)),
+        ("기사입력 :[ 2018-08-25 15:24 ]", date(2018, 8, 25)),  # Hangul is written with spaces
         ("Geneva, 5 March 2024", date(2024, 3, 5)),
         ("应法兰西共和国总统邀请，国家主席于2023年4月5日对法国进行国事访问。", None),
         ("The talks held on 5 March 2024 ended without an agreement on the text.", None),

@@ -70,3 +70,23 @@ def test_short_page_keeps_its_paragraphs_without_the_menu(
     assert found.published == date(2024, 3, 5)
     assert found.language == lang
     assert list(found.paragraphs) == paragraphs
+
+
+def test_short_page_drops_what_stands_around_its_sentences() -> None:
+    """Headline, a date line with a byline and the site's address are not the statement."""
+    menu = "".join(f'<li><a href="/s{i}">Secretaria {i}</a></li>' for i in range(5))
+    body = (
+        '<html lang="pt"><head><title>Atendimento registra arrombamento</title></head><body>'
+        f"<ul>{menu}</ul><div><div>Categorias</div>"
+        "<div><h2>Atendimento registra arrombamento</h2></div>"
+        "<div>05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde</div>"
+        "<div><p>A equipe registrou o arrombamento de dois carros.</p>"
+        "<p>A polícia foi ao local.</p></div>"
+        "<div>Jaraguá do Sul - SC - Rua Walter Marquardt, 1111 - Fone: (047) 2106-8000</div></div>"
+        "</body></html>"
+    ).encode()
+    found = extract(raw(body, "text/html; charset=utf-8", "https://example.org/pt/1.html"))
+    assert list(found.paragraphs) == [
+        "A equipe registrou o arrombamento de dois carros.",
+        "A polícia foi ao local.",
+    ]

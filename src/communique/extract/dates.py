@@ -6,7 +6,6 @@ import functools
 import re
 from datetime import date, datetime
 
-from communique.extract.textutil import word_count
 from communique.lang import profiles
 from communique.model import INFERRED, DatePrecision
 
@@ -86,6 +85,15 @@ def infer_from_text(text: str, before: date) -> date | None:
     """
     found = [value for value, _, _ in find_dates(text) if value <= before]
     return max(found) if found else None
+
+
+_NO_SPACES = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
+"""Han, kana and Thai: scripts written without spaces between words (Hangul has them)."""
+
+
+def _words(token: str) -> int:
+    """Words in one space-delimited token: two characters a word in a script without spaces."""
+    return max(1, len(_NO_SPACES.findall(token)) // 2)
 
 
 _DATELINE_FILLER = re.compile(
@@ -190,7 +198,7 @@ def dateline(line: str, max_other_words: int = 4) -> date | None:
     rest = (line[:start] + " " + line[end:]).replace(",", " , ")
     others = [w for w in rest.split() if not _DATELINE_FILLER.match(w.strip(".:"))]
     # words as scripts without spaces have them too: a Chinese sentence is no dateline
-    if sum(map(word_count, others)) > max_other_words or any(ch in rest for ch in "!?"):
+    if sum(map(_words, others)) > max_other_words or any(ch in rest for ch in "!?"):
         return None
     if any(w.rstrip(".").isdigit() for w in others):
         return None

@@ -33,6 +33,7 @@ from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type, issuer_from_opening
 from communique.extract.textutil import (
     clean,
+    ends_sentence,
     fold,
     is_prose,
     sentence_breaks,
@@ -173,15 +174,23 @@ def _structured(
 
     A page whose text is short (a statement of a few sentences, and any short text in a script
     written without spaces) makes trafilatura fall back to a dump of the page: the paragraphs it
-    found are kept when they hold running text, each of them part of the dump.
+    found are kept when they hold running text, each of them part of the dump, from the first
+    unlinked sentence to the last. What stands before or after them and ends no sentence (a menu
+    heading, the headline, a date line, the site's address) is the page around the text; the
+    date is still read from the dump.
     """
     if len(blocks) != 1:
         return blocks
     found = _main_text(fresh, anchors, rescue=False)
     dump = fold(blocks[0].text)
-    if _own_prose(found) > 0 and all(fold(b.text) in dump for b in found):
-        return found
-    return blocks
+    if _own_prose(found) == 0 or not all(fold(b.text) in dump for b in found):
+        return blocks
+    said = [
+        i
+        for i, b in enumerate(found)
+        if _running(b) or (b.link_ratio < 0.5 and ends_sentence(b.text))
+    ]
+    return found[said[0] : said[-1] + 1]
 
 
 def _swallowed_page(block: Block) -> bool:
@@ -202,14 +211,16 @@ def _complete(
     return blocks
 
 
-def _own_prose(blocks: list[Block]) -> int:
-    """Size (`text_size`) of unlinked running text: sentences, or long passages however they end."""
-    return sum(
-        text_size(b.text)
-        for b in blocks
-        if b.link_ratio < 0.5
-        and (is_prose(b.text) or (word_count(b.text) >= 40 and sentence_breaks(b.text) >= 2))
+def _running(block: Block) -> bool:
+    """Unlinked running text: sentences, or a long passage however it ends."""
+    return block.link_ratio < 0.5 and (
+        is_prose(block.text) or (word_count(block.text) >= 40 and sentence_breaks(block.text) >= 2)
     )
+
+
+def _own_prose(blocks: list[Block]) -> int:
+    """Size (`text_size`) of unlinked running text (`_running` blocks)."""
+    return sum(text_size(b.text) for b in blocks if _running(b))
 
 
 def _published(
