@@ -13,6 +13,10 @@ from typing import Any
 from communique.query import Query
 from communique.store.dialect import Db, Row, SqlTables
 
+_MATCHED_IDS = "SELECT s.id FROM matched m JOIN statements s ON s.rowid = m.k"
+"""The ids of the matches. Aggregates ask `statement_id IN (...)` of it so that the planner
+looks each match up in the per-statement index, never scans a whole enrichment table."""
+
 
 class ExploreTables(SqlTables):
     """`ExploreStore` on both backends: one grouped query over the enrichment tables each."""
@@ -36,9 +40,8 @@ class ExploreTables(SqlTables):
         rows = self._grouped(
             query,
             "SELECT p.name, p.lat, p.lon, p.country,"
-            " count(DISTINCT p.statement_id) AS n"
-            " FROM matched m JOIN statements s ON s.rowid = m.k"
-            " JOIN statement_places p ON p.statement_id = s.id WHERE p.feature != 'country'"
+            " count(DISTINCT p.statement_id) AS n FROM statement_places p"
+            f" WHERE p.statement_id IN ({_MATCHED_IDS}) AND p.feature != 'country'"
             " GROUP BY p.name, p.lat, p.lon, p.country ORDER BY n DESC, p.name LIMIT ?",
             [limit],
             matches,
@@ -72,9 +75,8 @@ class ExploreTables(SqlTables):
         rows = self._grouped(
             query,
             "SELECT substr(t.date, 1, ?) AS bucket, count(*) AS n"
-            " FROM matched m JOIN statements s ON s.rowid = m.k"
-            " JOIN statement_timeline t ON t.statement_id = s.id"
-            " WHERE substr(t.date, 1, ?) = ? GROUP BY bucket ORDER BY bucket",
+            f" FROM statement_timeline t WHERE t.statement_id IN ({_MATCHED_IDS})"
+            " AND substr(t.date, 1, ?) = ? GROUP BY bucket ORDER BY bucket",
             [width, len(at), at],
             matches,
         )
@@ -85,11 +87,12 @@ class ExploreTables(SqlTables):
     ) -> list[tuple[str, str | None, str, str, str, int]]:
         rows = self._grouped(
             query,
-            "SELECT t.date, t.date_end, t.sentence, s.id, x.title, t.start"
-            " FROM matched m JOIN statements s ON s.rowid = m.k"
-            " JOIN statement_timeline t ON t.statement_id = s.id"
-            " JOIN statement_texts x ON x.rowid = s.rowid"
-            " WHERE substr(t.date, 1, ?) = ? ORDER BY t.date, s.id, t.start LIMIT ?",
+            "SELECT e.date, e.date_end, e.sentence, e.id, x.title, e.start FROM ("
+            "SELECT t.date, t.date_end, t.sentence, t.statement_id AS id, t.start"
+            f" FROM statement_timeline t WHERE t.statement_id IN ({_MATCHED_IDS})"
+            " AND substr(t.date, 1, ?) = ? ORDER BY t.date, t.statement_id, t.start LIMIT ?"
+            ") e JOIN statements s ON s.id = e.id JOIN statement_texts x ON x.rowid = s.rowid"
+            " ORDER BY e.date, e.id, e.start",
             [len(at), at, limit],
             matches,
         )
