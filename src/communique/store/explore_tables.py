@@ -54,9 +54,9 @@ class ExploreTables(SqlTables):
         rows = self._grouped(
             query,
             "SELECT s.country AS issuer, c.country AS named, count(*) AS n"
-            " FROM matched m JOIN statements s ON s.rowid = m.k"
-            " JOIN statement_countries c ON c.statement_id = s.id"
-            " WHERE s.country IS NOT NULL AND s.country != c.country"
+            " FROM matched m CROSS JOIN statements s CROSS JOIN statement_countries c"
+            " WHERE s.rowid = m.k AND c.statement_id = s.id"
+            " AND s.country IS NOT NULL AND s.country != c.country"
             " GROUP BY s.country, c.country ORDER BY n DESC, 1, 2",
             [],
             matches,
