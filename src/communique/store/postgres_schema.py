@@ -168,6 +168,19 @@ ALTER TABLE statement_texts ADD COLUMN tsv TSVECTOR GENERATED ALWAYS AS (
 ) STORED;
 CREATE INDEX statement_texts_tsv ON statement_texts USING GIN (tsv);
 """
+RANK_CHARS = 2000
+"""How much of a statement's text ranks it (its lead); all of it matches."""
+_LEAD = f"communique_cjk(left(text, {RANK_CHARS}))"
+RANK_WORDS = f"""
+-- ranking reads a small tsvector (title and lead), kept in the row; matching uses the GIN index
+ALTER TABLE statement_texts ADD COLUMN rank_tsv TSVECTOR GENERATED ALWAYS AS (
+    setweight(to_tsvector(config, communique_cjk(title)), 'A')
+    || setweight(to_tsvector('communique_simple'::regconfig, communique_cjk(title)), 'A')
+    || setweight(to_tsvector(config, {_LEAD}), 'B')
+    || setweight(to_tsvector('communique_simple'::regconfig, {_LEAD}), 'B')
+) STORED;
+ALTER TABLE statement_texts ALTER COLUMN rank_tsv SET STORAGE MAIN;
+"""
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0001-text-configs", _configs_script()),
@@ -183,6 +196,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0011-timeline", TIMELINE_SCHEMA),
     ("harden-0001-api-keys", API_KEY_SCHEMA),
     ("pg-0012-cjk-words", CJK_WORDS),
+    ("pg-0013-rank-words", RANK_WORDS),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -69,19 +69,20 @@ class SqlSearch:
 
     def search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
         """One page of hits of `query` after `cursor`, with the total and the facets."""
-        with self._guard():
+        with self._guard(query):
             return self._search(query, cursor, limit)
 
     def page_rows(
         self, query: Query, cursor: str | None, limit: int
     ) -> tuple[list[Row], str | None]:
         """One page of matching statement rows, and the cursor of the next page (or None)."""
-        with self._guard():
+        with self._guard(query):
             rows, _, next_cursor = self._page(self._compile(query), cursor, limit)
         return rows, next_cursor
 
-    def _guard(self) -> AbstractContextManager[Any]:
-        """Held while a search runs (SQLite stops its statements once the budget is spent)."""
+    def _guard(self, query: Query) -> AbstractContextManager[Any]:
+        """Held while a search of `query` runs (SQLite stops its statements once the budget is
+        spent; PostgreSQL finds words through the text index only)."""
         return nullcontext()
 
     def _compile(self, query: Query) -> Compiled:

@@ -40,7 +40,7 @@ class SqliteSearch(SqlSearch):
     def __init__(self, conn: Callable[[], sqlite3.Connection]) -> None:
         self._conn = conn
 
-    def _guard(self) -> AbstractContextManager[Any]:
+    def _guard(self, query: Query) -> AbstractContextManager[Any]:
         return budgeted(self._conn())
 
     def _compile(self, query: Query) -> Compiled:
