@@ -24,16 +24,19 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORDS = 24
 
 
-def communique(*args: str, workers: int = 1) -> subprocess.Popen[bytes]:
-    """A `communique` process of this checkout, enrichment off (the kill points are in storing)."""
-    env = os.environ | {
+def communique(
+    *args: str, workers: int = 1, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """A `communique` process of this checkout, enrichment off (the kill points are in storing),
+    with `env` added to its environment."""
+    environment = os.environ | {
         "PYTHONPATH": str(ROOT / "src"),
         "COMMUNIQUE_ENRICH": "off",
         "COMMUNIQUE_WORKERS": str(workers),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "communique", *args],
-        env=env,
+        env=environment | (env or {}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -7,11 +7,9 @@ direct ingest. Enrichment is off: the order-dependent steps (site chrome, links)
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,8 +31,7 @@ from communique.settings import Settings
 from communique.store.base import open_store
 from tests.conftest import shared_path
 from tests.pgserver import PgServer
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.test_interrupt import communique, finish
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -61,24 +58,12 @@ def archives(
 
 def worker(settings: Settings) -> subprocess.Popen[bytes]:
     """A `communique worker --once` process of this checkout on the settings' queue."""
-    env = os.environ | {
-        "PYTHONPATH": str(ROOT / "src"),
+    env = {
         "COMMUNIQUE_DB": settings.db,
         "COMMUNIQUE_QUEUE": settings.queue,
         "COMMUNIQUE_WORKER_HEARTBEAT": str(settings.worker_heartbeat),
-        "COMMUNIQUE_ENRICH": "off",
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "communique", "worker", "--once"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def finish(process: subprocess.Popen[bytes]) -> None:
-    _, errors = process.communicate(timeout=600)
-    assert process.returncode == 0, errors.decode()
+    return communique("worker", "--once", env=env)
 
 
 def archive(settings: Settings) -> dict[str, Any]:

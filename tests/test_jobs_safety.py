@@ -5,9 +5,6 @@ is not allowed it, and a source allowed its private start host reaches no other 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,7 +18,7 @@ from communique.model import CrawlSource
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
 from tests.pgserver import PgServer
-from tests.test_jobs import ROOT, finish
+from tests.test_interrupt import communique, finish
 
 
 class _Counted(BaseHTTPRequestHandler):
@@ -71,19 +68,14 @@ def test_a_worker_allowing_private_hosts_keeps_each_source_to_its_own(
             "allowed", (f"{other}/press/",), feeds=(f"{site}/feed.xml",), allow_private=True
         )
         assert jobs.enqueue_crawl(settings, [rogue, allowed]) == 2
-        env = os.environ | {
-            "PYTHONPATH": str(ROOT / "src"),
+        env = {
             "COMMUNIQUE_DB": settings.db,
             "COMMUNIQUE_QUEUE": queue,
             "COMMUNIQUE_ALLOW_PRIVATE_URLS": "on",  # the worker lets allowed sources run
             "COMMUNIQUE_CRAWL_DELAY": "0",
             "COMMUNIQUE_CRAWL_RETRIES": "0",
-            "COMMUNIQUE_ENRICH": "off",
         }
-        command = [sys.executable, "-m", "communique", "worker", "--once"]
-        finish(
-            subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        )
+        finish(communique("worker", "--once", env=env))
         store = SqliteStore(settings.db)
         (rogue_run,) = store.runs("rogue")
         assert rogue_run.errors == {"private-address": 1} and rogue_run.fetched == 0

@@ -431,8 +431,9 @@ def store_job(
             replace(outcome.failure, reason=clip(outcome.failure.reason, settings.max_error_chars))
         )
         if outcome.final:
-            store.mark_processed(capture, version)
-        ctx.tables.delete_document(capture)
+            _processed(ctx, capture, version)
+        else:
+            ctx.tables.delete_document(capture)
         return
     record, raw = _raw(ctx, capture)
     doc = Document(raw, source_of(raw, ctx.sources(raw.source)), extraction=outcome.extraction)
@@ -440,8 +441,7 @@ def store_job(
     assert doc.extraction is not None
     statement = store_statement(store, doc.extraction, record, ctx.sources(None))
     if statement is None or not settings.enrich:
-        store.mark_processed(capture, version)
-        ctx.tables.delete_document(capture)
+        _processed(ctx, capture, version)
         return
     ctx.tables.put_document(capture, pickle.dumps(Outcome(doc.extraction)))
     app = context.app
@@ -479,7 +479,12 @@ def enrich_job(context: JobContext, capture: str, statement: str, options: dict[
     if doc.enrichment is not None:
         country = outcome.extraction.country
         store.put_enrichment(statement, doc.enrichment, country, record.fetched_at)
-    store.mark_processed(capture, version)
+    _processed(ctx, capture, version)
+
+
+def _processed(ctx: _Context, capture: str, version: str) -> None:
+    """Mark `capture` done at `version` and drop the document its jobs kept for each other."""
+    ctx.store.mark_processed(capture, version)
     ctx.tables.delete_document(capture)
 
 
