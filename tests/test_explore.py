@@ -9,7 +9,9 @@ import pytest
 from communique import explore
 from communique.model import Enrichment, Event, Place
 from communique.query import parse_query
+from communique.store import migrations, postgres_schema
 from communique.store.base import ExploreStore, Store
+from communique.store.dialect import POSTGRES
 from tests.conftest import add
 
 
@@ -95,3 +97,46 @@ def test_aggregates_read_the_newest_matches_up_to_the_limit(
     assert sorted(pairs) == sorted(explore.mention_network(newest))
     assert found.events == explore.timeline_events(newest)
     assert found.counts == [("2020-11-02", 1), ("2020-11-03", 1)]
+
+
+def _views(store: Store) -> tuple[object, ...]:
+    return (
+        explore.map_places(store, "talks"),
+        explore.network(store, "talks"),
+        explore.timeline(store, "talks"),
+        explore.timeline(store, "talks", "2020-11", 10, limit=2),
+    )
+
+
+def test_summaries_rebuilt_by_the_migration_give_the_same_views(store: Store) -> None:
+    _archive(store)
+    written = _views(store)
+    backfill = (
+        postgres_schema.EXPLORE_SUMMARIES
+        if store.dialect is POSTGRES  # type: ignore[attr-defined]
+        else migrations.EXPLORE_SUMMARIES
+    )
+    with store._writing() as db:  # type: ignore[attr-defined]
+        db.execute("DELETE FROM statement_explore")
+        db.conn.execute(backfill)
+    explore.clear_cache()
+    assert _views(store) == written
+
+
+def test_kept_results_follow_every_write(store: Store) -> None:
+    _archive(store)
+    places, coverage = explore.map_places(store, "talks")
+    assert explore.map_places(store, "talks") == (places, coverage)
+    assert [(p.name, p.statements) for p in places] == [("Shusha", 3), ("Yerevan", 1)]
+    s = add(store, "https://example.gov/later", "Later", "More talks.", country="AZ")
+    fetched = datetime(2024, 1, 1, tzinfo=UTC)
+    shusha = Place("Shusha", 0, 6, 39.76, 46.75, 585103, "AZ")
+    store.put_enrichment(s.id, Enrichment(countries=("AM",), places=(shusha,)), "AZ", fetched)
+    places, coverage = explore.map_places(store, "talks")
+    assert coverage.total == 4
+    assert [(p.name, p.statements) for p in places] == [("Shusha", 4), ("Yerevan", 1)]
+    assert ("AZ", "AM", 3) in explore.network(store, "talks")[0]
+    store.put_enrichment(s.id, Enrichment(), "AZ", fetched.replace(year=2025))
+    places, _ = explore.map_places(store, "talks")
+    assert [(p.name, p.statements) for p in places] == [("Shusha", 3), ("Yerevan", 1)]
+    assert ("AZ", "AM", 2) in explore.network(store, "talks")[0]

@@ -8,10 +8,13 @@ says how many it read), with each match's stored enrichment.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterator
+import threading
+import weakref
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any, Protocol, TypeVar
 
 from communique.errors import NotFound, QueryError
 from communique.model import Enrichment, Statement
@@ -24,6 +27,44 @@ EXPLORE_LIMIT = 5000
 with the matches times what each names, so a broad query reads its newest 5,000 (the page
 says so) instead of every match."""
 _DAY = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class _Explorable(Store, ExploreStore, Protocol):
+    """A store that adds up its matches itself."""
+
+
+CACHED_RESULTS = 64
+"""Map, timeline and network results kept per store (the most recently asked), each under
+the archive version it was computed at: a write to the archive makes them all stale."""
+_T = TypeVar("_T")
+_results: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, tuple[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+_results_lock = threading.Lock()
+
+
+def _cached(store: _Explorable, key: Hashable, compute: Callable[[], _T]) -> _T:
+    """`compute()`, or what it returned for `key` at the store's current archive version."""
+    version = store.archive_version()
+    with _results_lock:
+        kept = _results.setdefault(store, OrderedDict())
+        hit = kept.get(key)
+        if hit is not None and hit[0] == version:
+            kept.move_to_end(key)
+            return hit[1]  # type: ignore[no-any-return]
+    result = compute()
+    with _results_lock:
+        kept[key] = (version, result)
+        kept.move_to_end(key)
+        while len(kept) > CACHED_RESULTS:
+            kept.popitem(last=False)
+    return result
+
+
+def clear_cache() -> None:
+    """Forget every kept result (benchmarks time the first view of a query with it)."""
+    with _results_lock:
+        _results.clear()
 
 
 @dataclass(frozen=True)
@@ -167,22 +208,32 @@ def map_places(store: Store, text: str) -> tuple[list[PlaceCount], Coverage]:
     One grouped query on a store with `ExploreStore`; otherwise the newest matches one by one.
     """
     if isinstance(store, ExploreStore):
-        query = parse_query(text, Order.NEWEST)
-        total = store.search(query, None, 1).total
-        rows = store.place_counts(query, matches=EXPLORE_LIMIT)
-        return [PlaceCount(*row) for row in rows], _read(total)
+        explored = store
+        return _cached(store, ("map", text), lambda: _map_places(explored, text))
     found = explore(store, text)
     return place_counts(found), found.coverage
+
+
+def _map_places(store: _Explorable, text: str) -> tuple[list[PlaceCount], Coverage]:
+    query = parse_query(text, Order.NEWEST)
+    total = store.search(query, None, 1).total
+    rows = store.place_counts(query, matches=EXPLORE_LIMIT)
+    return [PlaceCount(*row) for row in rows], _read(total)
 
 
 def network(store: Store, text: str) -> tuple[list[tuple[str, str, int]], Coverage]:
     """Who names whom in the matches of `text` (see `mention_network`), and what was read."""
     if isinstance(store, ExploreStore):
-        query = parse_query(text, Order.NEWEST)
-        total = store.search(query, None, 1).total
-        return store.mention_pairs_of(query, EXPLORE_LIMIT), _read(total)
+        explored = store
+        return _cached(store, ("network", text), lambda: _network(explored, text))
     found = explore(store, text)
     return mention_network(found), found.coverage
+
+
+def _network(store: _Explorable, text: str) -> tuple[list[tuple[str, str, int]], Coverage]:
+    query = parse_query(text, Order.NEWEST)
+    total = store.search(query, None, 1).total
+    return store.mention_pairs_of(query, EXPLORE_LIMIT), _read(total)
 
 
 @dataclass(frozen=True)
@@ -213,12 +264,21 @@ def timeline(
         []
     """
     if isinstance(store, ExploreStore):
-        query = parse_query(text, Order.NEWEST)
-        total = store.search(query, None, 1).total
-        counts = store.timeline_counts(query, at, width, EXPLORE_LIMIT)
-        rows = store.timeline_events(query, at, limit, EXPLORE_LIMIT)
-        return TimelineWindow(counts, [TimelineEvent(*row) for row in rows], _read(total))
+        explored = store
+        return _cached(
+            store,
+            ("timeline", text, at, width, limit),
+            lambda: _timeline(explored, text, at, width, limit),
+        )
     found = explore(store, text)
     inside = [e for e in timeline_events(found) if e.date.startswith(at)]
     per_key = Counter(e.date[:width] for e in inside)
     return TimelineWindow(sorted(per_key.items()), inside[:limit], found.coverage)
+
+
+def _timeline(store: _Explorable, text: str, at: str, width: int, limit: int) -> TimelineWindow:
+    query = parse_query(text, Order.NEWEST)
+    total = store.search(query, None, 1).total
+    counts = store.timeline_counts(query, at, width, EXPLORE_LIMIT)
+    rows = store.timeline_events(query, at, limit, EXPLORE_LIMIT)
+    return TimelineWindow(counts, [TimelineEvent(*row) for row in rows], _read(total))

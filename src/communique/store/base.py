@@ -440,6 +440,11 @@ class ExploreStore(Protocol):
         """The ids of every match of `query`, in no set order (no statement is read)."""
         ...
 
+    def archive_version(self) -> str:
+        """A value that changes with every write of a statement, its text or its enrichment
+        (what is computed from the archive can be kept under it until it changes)."""
+        ...
+
     def timeline_counts(
         self, query: Query, at: str, width: int, matches: int | None = None
     ) -> list[tuple[str, int]]:

@@ -21,6 +21,7 @@ ENRICH_TABLES = (
     "statement_events",
     "statement_references",
     "statement_timeline",
+    "statement_explore",
 )
 _DAY = re.compile(r"^(\d{4})(?:-(\d\d)(?:-(\d\d))?)?$")
 
@@ -71,11 +72,49 @@ def write_enrichment(
         " target_statement_id) VALUES (?, ?, ?, ?, ?)",
         [(statement_id, r.kind, r.id, r.text, r.statement_id) for r in references],
     )
+    timeline = timeline_rows(statement_id, enrichment)
     db.executemany(
         "INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)"
         " VALUES (?, ?, ?, ?, ?)",
-        timeline_rows(statement_id, enrichment),
+        timeline,
     )
+    db.execute(
+        "INSERT INTO statement_explore (statement_id, places, dates) VALUES (?, ?, ?)",
+        (statement_id, *explore_summary(enrichment, [row[1] for row in timeline])),
+    )
+
+
+RECORD = "\x1e"
+"""Joins the records of a `statement_explore` column (ASCII record separator)."""
+FIELD = "\x1f"
+"""Joins the fields of a place in `statement_explore.places` (ASCII unit separator)."""
+_SEPARATORS = str.maketrans({RECORD: " ", FIELD: " "})
+
+
+def explore_summary(enrichment: Enrichment, dates: list[str]) -> tuple[str, str]:
+    """The `statement_explore` columns of a statement: what the explore views add up (its
+    places but countries, each once; its timeline's `dates`).
+
+    Plain joined text, not JSON: counting splits it and counts the records as they are
+    (in C), and only the distinct places are parsed (`explore_place`).
+    """
+    places = {
+        FIELD.join((p.name.translate(_SEPARATORS), repr(p.lat), repr(p.lon), p.country or ""))
+        for p in enrichment.places
+        if p.feature != "country"
+    }
+    return RECORD.join(sorted(places)), RECORD.join(sorted(dates))
+
+
+def explore_records(column: str) -> list[str]:
+    """The records of one `statement_explore` column."""
+    return column.split(RECORD) if column else []
+
+
+def explore_place(record: str) -> tuple[str, float, float, str | None]:
+    """(name, lat, lon, country) of one record of `statement_explore.places`."""
+    name, lat, lon, country = record.rsplit(FIELD, 3)
+    return name, float(lat), float(lon), country or None
 
 
 def _place_rows(statement_id: str, enrichment: Enrichment) -> list[tuple[Any, ...]]:

@@ -139,6 +139,21 @@ INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
         OR json_extract(j.value, '$.date') GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]';
 """
 
+EXPLORE_SUMMARIES = """
+INSERT INTO statement_explore (statement_id, places, dates)
+    SELECT e.statement_id,
+        coalesce((SELECT group_concat(place, char(30)) FROM (
+            SELECT DISTINCT replace(replace(name, char(30), ' '), char(31), ' ')
+                || char(31) || lat || char(31) || lon || char(31)
+                || coalesce(country, '') AS place
+            FROM statement_places p
+            WHERE p.statement_id = e.statement_id AND p.feature != 'country' ORDER BY 1)), ''),
+        coalesce((SELECT group_concat(date, char(30)) FROM (SELECT date
+            FROM statement_timeline t WHERE t.statement_id = e.statement_id ORDER BY 1)), '')
+    FROM enrichments e;
+"""
+"""`statement_explore` rows from the enrichment tables, for an archive enriched before it."""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
@@ -164,6 +179,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("search-0001-index-queue", SEARCH_SCHEMA),
     ("web-0003-timeline", TIMELINE_SCHEMA),
     ("harden-0001-api-keys", API_KEY_SCHEMA),
+    ("web-0004-explore-summaries", schema.EXPLORE_TABLE + EXPLORE_SUMMARIES),
 )
 
 

@@ -117,6 +117,11 @@ class PostgresStore(
             self._open.clear()
         self._local = threading.local()
 
+    def archive_version(self) -> str:
+        """The database's snapshot (the transactions it sees as done): it changes with
+        every write anywhere in the database, and two reads under one snapshot agree."""
+        return str(self._db().native("SELECT pg_current_snapshot()::text AS v", [])[0]["v"])
+
     def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
         """The connection, and the WITH clause of the rowids of the (first `matches`)
         matches of `query`."""

@@ -152,6 +152,21 @@ INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
 """
 )
 
+EXPLORE_SUMMARIES = """
+INSERT INTO statement_explore (statement_id, places, dates)
+    SELECT e.statement_id,
+        coalesce((SELECT string_agg(place, chr(30) ORDER BY place) FROM (
+            SELECT DISTINCT replace(replace(name, chr(30), ' '), chr(31), ' ')
+                || chr(31) || lat::text || chr(31) || lon::text || chr(31)
+                || coalesce(country, '') AS place
+            FROM statement_places p
+            WHERE p.statement_id = e.statement_id AND p.feature != 'country') x), ''),
+        coalesce((SELECT string_agg(date, chr(30) ORDER BY date) FROM statement_timeline t
+            WHERE t.statement_id = e.statement_id), '')
+    FROM enrichments e;
+"""
+"""`statement_explore` rows from the enrichment tables, for an archive enriched before it."""
+
 CJK_CLASS = "\\u3040-\\u30ff\\u31f0-\\u31ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff"
 """The Chinese and Japanese characters (kana, CJK ideographs), as `analysis` cuts them."""
 CJK_WORDS = f"""
@@ -197,6 +212,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("harden-0001-api-keys", API_KEY_SCHEMA),
     ("pg-0012-cjk-words", CJK_WORDS),
     ("pg-0013-rank-words", RANK_WORDS),
+    ("pg-0014-explore-summaries", schema.EXPLORE_TABLE + EXPLORE_SUMMARIES),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

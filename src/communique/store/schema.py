@@ -212,3 +212,17 @@ CREATE TABLE statement_timeline (
 );
 CREATE INDEX statement_timeline_statement ON statement_timeline(statement_id, date);
 """
+
+EXPLORE_TABLE = """
+-- what the explore views add up, one row a statement written with its enrichment: the
+-- places it names but countries (each once: name, lat, lon and country joined by char 31)
+-- and the date of each of its timeline events; records joined by char 30 (enrich_rows.py)
+CREATE TABLE statement_explore (
+    statement_id TEXT PRIMARY KEY,
+    places TEXT NOT NULL,
+    dates TEXT NOT NULL
+);
+-- the timeline's events in date order are read from the index alone
+DROP INDEX statement_timeline_statement;
+CREATE INDEX statement_timeline_statement ON statement_timeline(statement_id, date, start);
+"""

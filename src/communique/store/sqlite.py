@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from communique.errors import StoreError
@@ -54,6 +55,8 @@ class SqliteStore(
         self.path = str(path)
         self._local = threading.local()
         self._memory: sqlite3.Connection | None = None
+        self._memory_state = SimpleNamespace()
+        """What `_matched` last put in the in-memory database's one connection."""
         self.read_only = False
         """True for an archive on read-only media or without write permission: it is
         opened for reading (searching, exporting) and every write is refused."""
@@ -162,14 +165,30 @@ class SqliteStore(
             conn.close()
         self._local = threading.local()
         self._memory = None
+        self._memory_state = SimpleNamespace()
         if self._index_copy is not None:
             shutil.rmtree(self._index_copy, ignore_errors=True)
 
+    def archive_version(self) -> str:
+        """The last number of the search queue, which a trigger takes on every write of a
+        statement, its text or its enrichment (the queue's numbers are never reused)."""
+        row = (
+            self._conn()
+            .execute("SELECT seq FROM sqlite_sequence WHERE name = 'search_queue'")
+            .fetchone()
+        )
+        return str(row[0] if row else 0)
+
     def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
         """The connection, with the rowids of the (first `matches`) matches of `query` in
-        `temp.matched`."""
+        `temp.matched`; filled once for several aggregates of one query (and archive)."""
         self._search.sync_before_search()
         conn = self._conn()
+        filled = (query, matches, self.archive_version())
+        state = self._memory_state if self.path == ":memory:" else self._local
+        if getattr(state, "matched", None) == filled:
+            return Db(conn, SQLITE), "", []
+        state.matched = None
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS matched (k INTEGER PRIMARY KEY)")
         conn.execute("DELETE FROM temp.matched")
         restriction = self._search.restriction(query)
@@ -181,6 +200,7 @@ class SqliteStore(
                 left -= len(taken)
                 if left <= 0:
                     break
+        state.matched = filled
         return Db(conn, SQLITE), "", []
 
     # statements
