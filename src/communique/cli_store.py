@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +13,7 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store, err, out
 from communique.store import transfer
-from communique.store.base import redacted
+from communique.store.base import Store, redacted
 
 
 @contextmanager
@@ -35,6 +35,15 @@ def _report(counts: dict[str, int], as_json: bool) -> None:
         return
     filled = ", ".join(f"{table} {n}" for table, n in counts.items() if n)
     err.print(f"copied {sum(counts.values())} rows, counts checked ({filled or 'empty'})")
+
+
+def _with_store(
+    db: str | None, as_json: bool, run: Callable[[Store, transfer.Progress], dict[str, int]]
+) -> None:
+    """Run a transfer against the --db archive with a progress line, and report its counts."""
+    with cli_store(cli_settings(db)) as store, _progress() as tell:
+        counts = run(store, tell)
+    _report(counts, as_json)
 
 
 def register(app: typer.Typer) -> None:
@@ -61,9 +70,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Write the archive (SQLite or PostgreSQL) to a new SQLite file that --db can open."""
-        with cli_store(cli_settings(db)) as store, _progress() as tell:
-            counts = transfer.backup(store, file, tell)
-        _report(counts, as_json)
+        _with_store(db, as_json, lambda store, tell: transfer.backup(store, file, tell))
 
     @app.command("restore")
     def restore(
@@ -72,6 +79,4 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Load a backup into an empty archive (SQLite or PostgreSQL)."""
-        with cli_store(cli_settings(db)) as store, _progress() as tell:
-            counts = transfer.restore(file, store, tell)
-        _report(counts, as_json)
+        _with_store(db, as_json, lambda store, tell: transfer.restore(file, store, tell))

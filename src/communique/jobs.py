@@ -417,13 +417,11 @@ def store_job(
     context: JobContext, capture: str, options: dict[str, Any], extract_job: int | None = None
 ) -> None:
     """Write a capture's statement and links, in input order (see the module docstring)."""
-    ctx = _context()
-    settings = ctx.with_options(options)
-    store = ctx.store
-    version = processed_version(settings)
-    if store.is_processed(capture, version):
-        ctx.tables.delete_document(capture)
+    begun = _begin(capture, options)
+    if begun is None:
         return
+    ctx, settings, version = begun
+    store = ctx.store
     outcome = _outcome(ctx, capture, extract_job)
     if outcome.failure is not None or outcome.extraction is None:
         assert outcome.failure is not None
@@ -460,13 +458,11 @@ def store_job(
 @_recorded
 def enrich_job(context: JobContext, capture: str, statement: str, options: dict[str, Any]) -> None:
     """Parse and enrich a stored statement's text (its store job kept it), then mark it done."""
-    ctx = _context()
-    settings = ctx.with_options(options)
-    store = ctx.store
-    version = processed_version(settings)
-    if store.is_processed(capture, version):
-        ctx.tables.delete_document(capture)
+    begun = _begin(capture, options)
+    if begun is None:
         return
+    ctx, settings, version = begun
+    store = ctx.store
     kept = ctx.tables.get_document(capture)
     if kept is None:
         raise InputError(f"capture {capture}: its store job kept no text to enrich")
@@ -480,6 +476,20 @@ def enrich_job(context: JobContext, capture: str, statement: str, options: dict[
         country = outcome.extraction.country
         store.put_enrichment(statement, doc.enrichment, country, record.fetched_at)
     _processed(ctx, capture, version)
+
+
+def _begin(capture: str, options: dict[str, Any]) -> tuple[_Context, Settings, str] | None:
+    """The job's context, settings and version; None when an earlier run did the work.
+
+    The document the jobs kept for each other is dropped then.
+    """
+    ctx = _context()
+    settings = ctx.with_options(options)
+    version = processed_version(settings)
+    if not ctx.store.is_processed(capture, version):
+        return ctx, settings, version
+    ctx.tables.delete_document(capture)
+    return None
 
 
 def _processed(ctx: _Context, capture: str, version: str) -> None:

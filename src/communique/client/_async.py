@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -14,12 +13,11 @@ import httpx
 
 from communique import schemas
 from communique.client import _core as core
-from communique.client._sync import DEFAULT_URL
 
 T = TypeVar("T")
 
 
-class AsyncClient:
+class AsyncClient(core.ClientBase[httpx.AsyncBaseTransport, "AsyncResults"]):
     """A communique server's API, from asyncio or trio code; the methods of `Client`.
 
     Example:
@@ -28,31 +26,12 @@ class AsyncClient:
         ...         return [hit.title async for hit in archive.search("Shusha")]
     """
 
-    def __init__(
-        self,
-        base_url: str = DEFAULT_URL,
-        *,
-        api_key: str | None = None,
-        timeout: float = 30.0,
-        retry: core.Retry = core.DEFAULT_RETRY,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        key = api_key or os.environ.get("COMMUNIQUE_API_KEY")
-        self._http = httpx.AsyncClient(
-            base_url=base_url, headers=core.headers(key), timeout=timeout, transport=transport
-        )
-        self.retry = retry
+    _http: httpx.AsyncClient
 
-    def search(
-        self,
-        q: str = "",
-        *,
-        order: str = "relevance",
-        page_size: int = 100,
-        mode: str = "keyword",
-        **filters: Any,
-    ) -> AsyncResults:
-        first = core.search_page(core.query_text(q, filters), None, page_size, order, mode)
+    def _open(self, options: dict[str, Any], transport: httpx.AsyncBaseTransport | None) -> None:
+        self._http = httpx.AsyncClient(**options, transport=transport)
+
+    def _results(self, first: core.Call[schemas.SearchResults]) -> AsyncResults:
         return AsyncResults(self, first)
 
     async def search_page(

@@ -9,6 +9,7 @@ one-line method on each client: `return self._call(core.thing(...))` (awaited in
 from __future__ import annotations
 
 import importlib.util
+import os
 import random
 import types
 import typing
@@ -28,6 +29,9 @@ from communique.errors import CommuniqueError
 from communique.query import FILTERS
 
 T = TypeVar("T")
+TransportT = TypeVar("TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)
+ResultsT = TypeVar("ResultsT")
+DEFAULT_URL = "http://127.0.0.1:8000"
 API_PATH = "/api/v1"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 WRITE_RETRIED_STATUSES = frozenset({429, 503})
@@ -314,3 +318,42 @@ def hits_frame(hits: Iterable[schemas.SearchHit]) -> Any:
 def headers(api_key: str | None) -> dict[str, str]:
     """The headers sent with every request: the API key, when there is one."""
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+class ClientBase(Generic[TransportT, ResultsT]):
+    """What `Client` and `AsyncClient` share: their options and how a search starts."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        retry: Retry = DEFAULT_RETRY,
+        transport: TransportT | None = None,
+    ) -> None:
+        """`base_url` is the server's root; `api_key` (or `COMMUNIQUE_API_KEY`) for writes."""
+        key = api_key or os.environ.get("COMMUNIQUE_API_KEY")
+        options = {"base_url": base_url, "headers": headers(key), "timeout": timeout}
+        self._open(options, transport)
+        self.retry = retry
+
+    def _open(self, options: dict[str, Any], transport: TransportT | None) -> None:
+        """Make the httpx client from `options` (its keyword arguments) and `transport`."""
+        raise NotImplementedError
+
+    def search(
+        self,
+        q: str = "",
+        *,
+        order: str = "relevance",
+        page_size: int = 100,
+        mode: str = "keyword",
+        **filters: Any,
+    ) -> ResultsT:
+        """Every statement matching `q` and the filters (`country="AZ"`, `from_=2020`…),
+        fetched page by page as the results are iterated."""
+        return self._results(search_page(query_text(q, filters), None, page_size, order, mode))
+
+    def _results(self, first: Call[schemas.SearchResults]) -> ResultsT:
+        raise NotImplementedError

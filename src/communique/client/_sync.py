@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -16,10 +15,10 @@ from communique import schemas
 from communique.client import _core as core
 
 T = TypeVar("T")
-DEFAULT_URL = "http://127.0.0.1:8000"
+DEFAULT_URL = core.DEFAULT_URL
 
 
-class Client:
+class Client(core.ClientBase[httpx.BaseTransport, "Results"]):
     """A communique server's API, from Python.
 
     Example:
@@ -28,34 +27,12 @@ class Client:
         ...         print(hit.published, hit.title)
     """
 
-    def __init__(
-        self,
-        base_url: str = DEFAULT_URL,
-        *,
-        api_key: str | None = None,
-        timeout: float = 30.0,
-        retry: core.Retry = core.DEFAULT_RETRY,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        """`base_url` is the server's root; `api_key` (or `COMMUNIQUE_API_KEY`) for writes."""
-        key = api_key or os.environ.get("COMMUNIQUE_API_KEY")
-        self._http = httpx.Client(
-            base_url=base_url, headers=core.headers(key), timeout=timeout, transport=transport
-        )
-        self.retry = retry
+    _http: httpx.Client
 
-    def search(
-        self,
-        q: str = "",
-        *,
-        order: str = "relevance",
-        page_size: int = 100,
-        mode: str = "keyword",
-        **filters: Any,
-    ) -> Results:
-        """Every statement matching `q` and the filters (`country="AZ"`, `from_=2020`…),
-        fetched page by page as the results are iterated."""
-        first = core.search_page(core.query_text(q, filters), None, page_size, order, mode)
+    def _open(self, options: dict[str, Any], transport: httpx.BaseTransport | None) -> None:
+        self._http = httpx.Client(**options, transport=transport)
+
+    def _results(self, first: core.Call[schemas.SearchResults]) -> Results:
         return Results(self, first)
 
     def search_page(

@@ -19,6 +19,7 @@ from communique.collect.fetcher import Fetcher, HostGate
 from communique.collect.safety import HostPort, host_port
 from communique.collect.warc import EXTRACTABLE, WarcRotator
 from communique.crawl import discover
+from communique.crawl.registry import beside_db
 from communique.errors import (
     CommuniqueError,
     ExtractionError,
@@ -55,14 +56,8 @@ MAX_DEPTH = 3
 
 
 def warc_folder(db: str) -> Path:
-    """Where the crawler writes its WARC files: `NAME-warc/` beside the database.
-
-    Example:
-        >>> warc_folder("data/archive.db").as_posix()
-        'data/archive-warc'
-    """
-    path = Path(db)
-    return path.with_name(f"{path.stem}-warc")
+    """Where the crawler writes its WARC files: `NAME-warc/` beside the database."""
+    return beside_db(db, "-warc")
 
 
 def crawl(

@@ -18,15 +18,20 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _LISTS = ("start_urls", "feeds", "sitemaps", "languages")
 
 
-def registry_path(db: str) -> Path:
-    """The registry file of database `db`: `NAME.sources.toml` beside it.
+def beside_db(db: str, suffix: str) -> Path:
+    """A file or folder named after database `db`, beside it: `NAME` + `suffix`.
 
     Example:
-        >>> registry_path("data/archive.db").as_posix()
-        'data/archive.sources.toml'
+        >>> beside_db("data/archive.db", "-warc").as_posix()
+        'data/archive-warc'
     """
     path = Path(db)
-    return path.with_name(f"{path.stem}.sources.toml")
+    return path.with_name(path.stem + suffix)
+
+
+def registry_path(db: str) -> Path:
+    """The registry file of database `db`: `NAME.sources.toml` beside it."""
+    return beside_db(db, ".sources.toml")
 
 
 def load_registry(path: Path) -> dict[str, CrawlSource]:

@@ -78,10 +78,8 @@ def country_label(code: str | None) -> str:
         >>> country_label("AM")
         'Armenia (AM)'
     """
-    if not code:
-        return ""
     name = country_name(code)
-    return name if name == code else f"{name} ({code})"
+    return name if name == (code or "") else f"{name} ({code})"
 
 
 def search_href(path: str = "/", **params: Any) -> str:
