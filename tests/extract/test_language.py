@@ -20,6 +20,11 @@ from communique.extract.language import detect
         ("外務大臣談話：ミャンマー情勢について", None, (), "ja"),
         ("外交部声明", None, ("en",), "zh"),
         ("Erklärung der Bundesregierung zur Lage", None, (), "de"),
+        ("Заява МЗС України", "uk", (), "uk"),
+        ("Заява МЗС України", None, (), "ru"),
+        ("한국 외교부 성명", None, ("en",), "ko"),
+        ("הודעת משרד החוץ", None, (), "he"),
+        ("Statement on Россия and Україна", None, ("en",), "en"),
     ],
 )
 def test_short_text(text: str, hint: str | None, expected: tuple[str, ...], language: str) -> None:

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
+import regex
 from justext import get_stoplist
 
 from communique.enrich.countries import country_code, localized_names
@@ -37,6 +38,19 @@ def test_profile_is_well_formed(known: Profile) -> None:
     if known.stoplist:
         assert len(get_stoplist(known.stoplist)) > 50, "a jusText stop-word list"
     assert known.stoplist or not known.guess_by_stop_words, "guessed by a list it has not"
+
+
+def test_scripts_are_unicode_scripts_each_shared_one_with_a_first_language() -> None:
+    writers: dict[str, list[str]] = {}
+    for code, known in profiles().items():
+        for script in known.scripts:
+            regex.compile(rf"\p{{Script={script}}}")  # an unknown script name raises
+            writers.setdefault(script, []).append(code)
+        assert set(known.first_in_scripts) <= set(known.scripts), code
+    for script, codes in writers.items():
+        if script != "Latin" and len(codes) > 1:
+            first = [c for c in codes if script in profile(c).first_in_scripts]
+            assert len(first) == 1, f"{script}: {codes} need one first language, not {first}"
 
 
 def test_steps_follow_the_profile() -> None:

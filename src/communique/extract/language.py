@@ -6,6 +6,7 @@ import functools
 import re
 from collections import Counter
 
+import regex
 from justext import get_stoplist
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -147,31 +148,46 @@ def detect(text: str, hint: str | None = None, expected: tuple[str, ...] = ()) -
 
 _SHORT_WORDS = 15
 """Below this many words a text is too short for lingua's statistics alone."""
-_SCRIPTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"[\u3040-\u30ff]"), ("ja",)),
-    (re.compile(r"[\uac00-\ud7af]"), ("ko",)),
-    (re.compile(r"[\u4e00-\u9fff]"), ("zh", "ja")),
-    (re.compile(r"[\u0400-\u04ff]"), ("ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "mn")),
-    (re.compile(r"[\u0600-\u06ff]"), ("ar", "fa", "ur")),
-    (re.compile(r"[\u0370-\u03ff]"), ("el",)),
-    (re.compile(r"[\u0590-\u05ff]"), ("he",)),
-    (re.compile(r"[\u0530-\u058f]"), ("hy",)),
-    (re.compile(r"[\u10a0-\u10ff]"), ("ka",)),
-    (re.compile(r"[\u0e00-\u0e7f]"), ("th",)),
-    (re.compile(r"[\u0900-\u097f]"), ("hi", "mr", "ne")),
-)
-"""Scripts other than Latin and the languages written in them, the most common first."""
-_OTHER_SCRIPTS = frozenset(code for _, codes in _SCRIPTS for code in codes)
+
+
+@functools.cache
+def _writers() -> dict[str, tuple[str, ...]]:
+    """Each script other than Latin -> the languages whose profiles write in it, first the one
+    a text in it is taken to be in when nothing else tells (`Profile.first_in_scripts`)."""
+    found: dict[str, list[str]] = {}
+    for code, known in profiles().items():
+        for script in known.scripts:
+            if script != "Latin":
+                found.setdefault(script, []).append(code)
+    return {
+        script: tuple(sorted(codes, key=lambda c: script not in profile(c).first_in_scripts))
+        for script, codes in found.items()
+    }
+
+
+@functools.cache
+def _script_pattern() -> regex.Pattern[str]:
+    """One letter of any script in `_writers()`, in a group named after the script."""
+    return regex.compile("|".join(f"(?P<{s}>\\p{{Script={s}}})" for s in _writers()))
 
 
 def _script_languages(text: str) -> tuple[str, ...] | None:
-    """The languages of the script most of `text`'s letters are in (None: Latin)."""
+    """The languages that may have written `text`, when most of its letters are in scripts
+    other than Latin (None otherwise): those whose scripts hold every such script of the
+    text (Japanese for Han with kana), else those writing its most used script.
+
+    Example:
+        >>> _script_languages("外務大臣談話"), _script_languages("外務大臣の談話")
+        (('zh', 'ja', 'ko'), ('ja',))
+    """
     letters = sum(ch.isalpha() for ch in text) or 1
-    for pattern, codes in _SCRIPTS:
-        found = len(pattern.findall(text))
-        if found and (found * 2 > letters or codes == ("ja",)):
-            return codes
-    return None
+    counts = Counter(str(m.lastgroup) for m in _script_pattern().finditer(text))
+    if sum(counts.values()) * 2 <= letters:
+        return None
+    main = max(counts, key=counts.__getitem__)
+    writers = _writers()[main]
+    covering = tuple(c for c in writers if set(counts) <= set(profile(c).scripts))
+    return covering or writers
 
 
 def _telling_hits(text: str) -> dict[str, int]:
@@ -208,7 +224,7 @@ def short_text(text: str, hints: tuple[str, ...] = ()) -> str | None:
     if script is not None:
         allowed = [h for h in hints if h in script]
         return allowed[0] if allowed else script[0]
-    latin = [h for h in hints if h not in _OTHER_SCRIPTS]
+    latin = [h for h in hints if "Latin" in profile(h).scripts]
     hits = _telling_hits(text)
     ranked = sorted(hits, key=lambda c: hits[c], reverse=True)
     best, rival = ranked[0], ranked[1]

@@ -119,7 +119,14 @@ class Profile:
     """The stop words may name the language of a short text (a title, a line); off where the
     list is mostly other languages' words."""
     stemmer: str | None = None
-    """The Snowball stemmer's name for the language (search)."""
+    """The Snowball stemmer's name for the language: PostgreSQL's text-search configuration,
+    and the search index's stems where tantivy has the stemmer (`store.analysis`)."""
+    scripts: tuple[str, ...] = ("Latin",)
+    """The Unicode scripts the language is written in (`Cyrillic`; Japanese: `Han`, `Hiragana`,
+    `Katakana`): a short text in a script other than Latin is in a language written in it."""
+    first_in_scripts: tuple[str, ...] = ()
+    """Scripts shared with other languages in which a text, when nothing else tells, is taken
+    to be in this one (Russian for Cyrillic, Chinese for Han)."""
     spaces_between_words: bool = True
     """False where words are not separated by spaces (Chinese, Japanese): search segments."""
 

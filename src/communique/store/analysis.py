@@ -24,13 +24,29 @@ ANALYSIS_VERSION = "2"
 
 @cache
 def stemmers() -> dict[str, str]:
-    """ISO 639-1 code -> Snowball stemmer, for the languages whose profile names one.
+    """ISO 639-1 code -> Snowball stemmer, for the languages whose profile names one that
+    tantivy has (PostgreSQL has more: `postgres_schema.text_configs`).
 
     Example:
-        >>> stemmers()["ru"]
-        'russian'
+        >>> stemmers()["ru"], "ca" in stemmers()
+        ('russian', False)
     """
-    return {code: p.stemmer for code, p in profiles().items() if p.stemmer}
+    return {
+        code: p.stemmer for code, p in profiles().items() if p.stemmer and _in_tantivy(p.stemmer)
+    }
+
+
+def _in_tantivy(stemmer: str) -> bool:
+    """Whether tantivy's stemmer filter knows `stemmer` (it says so when an analyzer is built)."""
+    import tantivy
+
+    try:
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
+            tantivy.Filter.stemmer(stemmer)
+        ).build()
+    except ValueError:
+        return False
+    return True
 
 
 CJK_CHAR_PATTERN = r"[\p{Han}\p{Hiragana}\p{Katakana}]"

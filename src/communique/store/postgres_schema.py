@@ -8,8 +8,11 @@ configuration per language (the language's Snowball stemmer after `unaccent`) pl
 
 from __future__ import annotations
 
+import functools
+
 import psycopg
 
+from communique.lang import profiles
 from communique.store import schema
 from communique.store.dialect import POSTGRES
 from communique.store.keys import API_KEY_SCHEMA
@@ -17,39 +20,19 @@ from communique.store.link_tables import LINK_SCHEMA
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
 
-TEXT_CONFIGS = {
-    "ar": "arabic",
-    "ca": "catalan",
-    "da": "danish",
-    "de": "german",
-    "el": "greek",
-    "en": "english",
-    "es": "spanish",
-    "eu": "basque",
-    "fi": "finnish",
-    "fr": "french",
-    "ga": "irish",
-    "hi": "hindi",
-    "hu": "hungarian",
-    "hy": "armenian",
-    "id": "indonesian",
-    "it": "italian",
-    "lt": "lithuanian",
-    "ne": "nepali",
-    "nl": "dutch",
-    "no": "norwegian",
-    "nb": "norwegian",
-    "pt": "portuguese",
-    "ro": "romanian",
-    "ru": "russian",
-    "sr": "serbian",
-    "sv": "swedish",
-    "ta": "tamil",
-    "tr": "turkish",
-    "yi": "yiddish",
-}
-"""ISO 639-1 code -> PostgreSQL's Snowball configuration for that language."""
 SIMPLE_CONFIG = "communique_simple"
+
+
+@functools.cache
+def text_configs() -> dict[str, str]:
+    """ISO 639-1 code -> the Snowball stemmer its language profile names: each has a
+    text-search configuration `communique_<code>` (made when a database opens, `migrate`).
+
+    Example:
+        >>> text_configs()["fr"], "az" in text_configs()
+        ('french', False)
+    """
+    return {code: known.stemmer for code, known in profiles().items() if known.stemmer}
 
 
 def text_config(language: str | None) -> str:
@@ -59,23 +42,54 @@ def text_config(language: str | None) -> str:
         >>> text_config("fr"), text_config("az"), text_config(None)
         ('communique_fr', 'communique_simple', 'communique_simple')
     """
-    return f"communique_{language}" if language in TEXT_CONFIGS else SIMPLE_CONFIG
+    return f"communique_{language}" if language in text_configs() else SIMPLE_CONFIG
 
 
-def _configs_script() -> str:
-    lines = [
-        "CREATE EXTENSION IF NOT EXISTS unaccent;",
-        f"CREATE TEXT SEARCH CONFIGURATION {SIMPLE_CONFIG} (COPY = simple);",
-        f"ALTER TEXT SEARCH CONFIGURATION {SIMPLE_CONFIG}"
-        " ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;",
-    ]
-    for code, name in sorted(TEXT_CONFIGS.items()):
+SIMPLE_CONFIG_SCRIPT = f"""CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE TEXT SEARCH CONFIGURATION {SIMPLE_CONFIG} (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION {SIMPLE_CONFIG}
+    ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
+"""
+
+
+def language_configs_script(stemmers: dict[str, str], dictionaries: set[str]) -> str:
+    """The SQL making `communique_<code>` for each of `stemmers`: the stemmer after `unaccent`,
+    or, where this PostgreSQL has no `<stemmer>_stem` dictionary, a copy of the simple one.
+
+    Example:
+        >>> print(language_configs_script({"xx": "klingon"}, set()))
+        CREATE TEXT SEARCH CONFIGURATION communique_xx (COPY = communique_simple);
+    """
+    lines = []
+    for code, name in sorted(stemmers.items()):
+        if f"{name}_stem" not in dictionaries:
+            lines.append(
+                f"CREATE TEXT SEARCH CONFIGURATION communique_{code} (COPY = {SIMPLE_CONFIG});"
+            )
+            continue
         lines.append(f"CREATE TEXT SEARCH CONFIGURATION communique_{code} (COPY = {name});")
         lines.append(
             f"ALTER TEXT SEARCH CONFIGURATION communique_{code}"
             f" ALTER MAPPING FOR hword, hword_part, word WITH unaccent, {name}_stem;"
         )
     return "\n".join(lines)
+
+
+def _add_language_configs(conn: psycopg.Connection[dict[str, object]]) -> None:
+    """Make the configuration of each profile's stemmer that the database does not have yet
+    (all of them in a new database; a language whose profile was added since, in an old one)."""
+    have = {
+        row["cfgname"]
+        for row in conn.execute(
+            "SELECT cfgname FROM pg_ts_config WHERE cfgnamespace = current_schema()::regnamespace"
+        )
+    }
+    missing = {c: n for c, n in text_configs().items() if f"communique_{c}" not in have}
+    if missing:
+        dictionaries = {
+            str(row["dictname"]) for row in conn.execute("SELECT dictname FROM pg_ts_dict")
+        }
+        conn.execute(language_configs_script(missing, dictionaries).encode())
 
 
 CORE_SCHEMA = f"""{POSTGRES.ddl(schema.CAPTURE_TABLES)}
@@ -198,7 +212,7 @@ ALTER TABLE statement_texts ALTER COLUMN rank_tsv SET STORAGE MAIN;
 """
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
-    ("pg-0001-text-configs", _configs_script()),
+    ("pg-0001-text-configs", SIMPLE_CONFIG_SCRIPT),
     ("pg-0002-core", CORE_SCHEMA),
     ("pg-0003-crawl", CRAWL_SCHEMA),
     ("pg-0004-enrich", POSTGRES.ddl(schema.ENRICH_SCHEMA)),
@@ -234,4 +248,5 @@ def migrate(conn: psycopg.Connection[dict[str, object]]) -> list[str]:
                 "INSERT INTO migrations (name, applied_at) VALUES (%s, now()::text)", (name,)
             )
             applied.append(name)
+        _add_language_configs(conn)
     return applied

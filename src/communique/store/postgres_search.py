@@ -20,7 +20,7 @@ from communique.errors import QueryError
 from communique.query import Order, Query, Term
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
 from communique.store.dialect import POSTGRES, Row
-from communique.store.postgres_schema import SIMPLE_CONFIG, TEXT_CONFIGS
+from communique.store.postgres_schema import SIMPLE_CONFIG, text_configs
 from communique.store.search_sql import Compiled, SqlSearch, best_window, date_sort, filters
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -149,7 +149,7 @@ class PgSearch(SqlSearch):
             " SELECT 'communique_' || v FROM languages WHERE v = ANY(%s))"
             " SELECT i, c, phraseto_tsquery(c::regconfig, communique_cjk(x))::text AS q"
             " FROM unnest(%s::text[]) WITH ORDINALITY AS terms(x, i), configs",
-            [SIMPLE_CONFIG, list(TEXT_CONFIGS), [t.text for t in terms]],
+            [SIMPLE_CONFIG, list(text_configs()), [t.text for t in terms]],
         )
         forms: dict[int, dict[str, None]] = {i: {} for i in range(1, len(terms) + 1)}
         for row in rows:
