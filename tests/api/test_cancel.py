@@ -32,7 +32,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
 
 @pytest.fixture(scope="module")
 def server(archive: SqliteStore) -> Iterator[str]:
-    with live_server(create_app(Settings(db=archive.path), archive)) as url:
+    # a budget longer than the test waits: the hang-up, however slowly noticed, stops it
+    settings = Settings(db=archive.path, query_seconds=2 * WAIT)
+    with live_server(create_app(settings, archive)) as url:
         yield url
 
 

@@ -118,7 +118,7 @@ def test_refusals_errors_and_retries_of_the_first_crawl(history: History) -> Non
     flaky = [e.status for e in history.logs[0] if e.path == site.statement_path(SPECIAL["flaky"])]
     assert flaky == [500, 200]
     busy = [e for e in history.logs[0] if e.path == site.statement_path(SPECIAL["busy"])]
-    assert [e.status for e in busy] == [429, 200] and busy[1].at - busy[0].at >= 1.0
+    assert [e.status for e in busy] == [429, 200]  # the wait asked for: test_safety.py
     assert {address[0] for address in history.connections} == {"127.0.0.1"}
     reasons = " ".join(f.reason for f in history.store.failures())
     for address in ("10.0.0.1", "169.254.169.254", "127.0.0.2"):

@@ -47,7 +47,7 @@ def test_kill_9_then_resume_fetches_nothing_twice(site: Site, settings: Settings
     site.hold = threading.Event()
     process = _crawl_process(settings)
     try:
-        assert site.hold.wait(60), "the crawl never reached the slow page"
+        assert site.hold.wait(600), "the crawl never reached the slow page"  # a bound, not a speed
         os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
     finally:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import socket
-from itertools import pairwise
+import threading
 from typing import Any
 
 import pytest
 from pytest_socket import SocketConnectBlockedError
 
-from communique.collect.fetcher import Fetcher
+from communique.collect.fetcher import Fetcher, HostGate
 from communique.collect.safety import check_url, host_port
 from communique.errors import FetchError, RateLimited, Refused
 from communique.settings import Settings
@@ -19,9 +19,29 @@ pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 FORBIDDEN = ("10.0.0.1", "169.254.169.254", "127.0.0.2")
 
 
-def _guarded(site: Site, settings: Settings) -> Fetcher:
+def _guarded(site: Site, settings: Settings, gate: HostGate | None = None) -> Fetcher:
     """A fetcher that may reach the test site's own host:port (as --allow-private allows)."""
-    return Fetcher(settings, allowed=frozenset({host_port(site.base)}))
+    return Fetcher(settings, allowed=frozenset({host_port(site.base)}), gate=gate)
+
+
+class _Clock:
+    """A clock that moves only when slept on, keeping the waits asked for (no wall clock)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(round(seconds, 6))
+        self.now += seconds
+
+
+def _clocked(site: Site, settings: Settings) -> tuple[Fetcher, _Clock]:
+    clock = _Clock()
+    return _guarded(site, settings, HostGate(clock, clock.sleep)), clock
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
@@ -100,6 +120,7 @@ def test_redirect_cap(site: Site, settings: Settings) -> None:
 def test_a_slow_page_times_out_and_is_retried(site: Site, settings: Settings) -> None:
     impatient = settings.with_overrides(fetch_timeout=0.1, crawl_retries=1)
     path = "/press/slow-de-bfn_press-aller-river.html"
+    site.hold = threading.Event()  # the page is held until the test ends: it can only time out
     with pytest.raises(FetchError, match="timed out"):
         _guarded(site, impatient).fetch(site.base + path)
     assert len(site.requests_for(path)) == 2
@@ -107,10 +128,11 @@ def test_a_slow_page_times_out_and_is_retried(site: Site, settings: Settings) ->
 
 def test_retry_after_is_honoured(site: Site, settings: Settings) -> None:
     path = "/press/busy-us-whitehouse_blog-digital-transition.html"
-    fetched = _guarded(site, settings).fetch(site.base + path)
+    fetcher, clock = _clocked(site, settings.with_overrides(crawl_delay=0.25))
+    fetched = fetcher.fetch(site.base + path)
     first, second = site.requests_for(path)
     assert (first.status, second.status, fetched.status) == (429, 200, 200)
-    assert second.at - first.at >= 1.0
+    assert clock.waits == [0.25, 1.0], "the crawl delay after robots.txt, then Retry-After: 1"
 
 
 def test_responses_are_cut_at_the_size_cap(site: Site, settings: Settings) -> None:
@@ -145,12 +167,11 @@ def test_user_agent_names_communique_and_a_contact(site: Site, settings: Setting
 
 def test_crawl_delay_from_robots_txt_spaces_requests(site: Site, settings: Settings) -> None:
     site.robots = b"User-agent: *\nCrawl-delay: 0.4\nDisallow: /private/\n"
-    fetcher = _guarded(site, settings)
+    fetcher, clock = _clocked(site, settings)
     for path in ("/press/", "/feed.xml", "/sitemap.xml"):
         fetcher.fetch(site.base + path)
-    times = [entry.at for entry in site.log]
-    assert len(times) == 4  # robots.txt, then the three
-    assert all(b - a >= 0.38 for a, b in pairwise(times[1:]))
+    assert [entry.path for entry in site.log][1:] == ["/press/", "/feed.xml", "/sitemap.xml"]
+    assert clock.waits[-2:] == [0.4, 0.4]
 
 
 def test_a_retry_after_longer_than_honoured_closes_the_host(site: Site, settings: Settings) -> None:

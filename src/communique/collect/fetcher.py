@@ -56,7 +56,14 @@ class RobotsCache(Protocol):
 class HostGate:
     """One request at a time per host, and when each host may be asked again (shared)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """`clock` and `sleep` keep time (a test gives its own, to see the waits asked for)."""
+        self.clock = clock
+        self.sleep = sleep
         self.ready_at: dict[str, float] = {}
         self.closed_until: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -67,26 +74,26 @@ class HostGate:
             return self._locks.setdefault(host, threading.Lock())
 
     def wait_turn(self, host: str) -> None:
-        wait = self.ready_at.get(host, 0.0) - time.monotonic()
+        wait = self.ready_at.get(host, 0.0) - self.clock()
         if wait > 0:
-            time.sleep(wait)
+            self.sleep(wait)
 
     def close_until(self, host: str, seconds: float) -> None:
         """Ask nothing more of `host` for `seconds`: its URLs fail at once meanwhile."""
         with self._guard:
-            self.closed_until[host] = time.monotonic() + seconds
+            self.closed_until[host] = self.clock() + seconds
 
     def check_open(self, url: str) -> None:
         """Raise `RateLimited` when the host of `url` asked for a longer wait than we honour."""
         host = host_port(url)[0]
-        left = self.closed_until.get(host, 0.0) - time.monotonic()
+        left = self.closed_until.get(host, 0.0) - self.clock()
         if left > 0:
             raise RateLimited(f"{url}: {host} asked to wait {left:.0f} s more", left)
 
     def defer(self, host: str, seconds: float) -> None:
         """Ask nothing of `host` for `seconds` (after a 429 or a 5xx)."""
         with self._guard:
-            self.ready_at[host] = max(self.ready_at.get(host, 0.0), time.monotonic() + seconds)
+            self.ready_at[host] = max(self.ready_at.get(host, 0.0), self.clock() + seconds)
 
 
 class Fetcher:
