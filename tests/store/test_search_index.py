@@ -10,7 +10,7 @@ from typing import TypeVar
 import pytest
 
 from communique.query import parse_query
-from communique.store import sqlite_index
+from communique.store import sqlite, sqlite_index
 from communique.store.base import Store
 from communique.store.sqlite import SqliteStore
 from communique.store.sqlite_index import SYNC_EVERY
@@ -227,3 +227,26 @@ def test_reindex_and_deletes_keep_the_index_in_step(scripts: SqliteStore) -> Non
     assert scripts.search(parse_query("王毅")).total == 2
     scripts.clear_derived()
     assert scripts.search(parse_query("")).total == 0
+
+
+def test_a_read_only_archive_is_searched_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "a.db"
+    add(SqliteStore(db), "https://x/1", "Kept", "Statements stay in the store.")
+    loader = SqliteStore(db)
+    with loader._search.held():  # committed, not indexed yet
+        add(loader, "https://x/2", "Queued", "Statements queued for the index.")
+    archive_index = Path(f"{db}.index")
+    before = {f.name: f.stat().st_mtime_ns for f in archive_index.iterdir()}
+    monkeypatch.setattr(sqlite, "_writable", lambda path: False)
+    reader = SqliteStore(db)
+    view = reader._search.index.folder
+    assert reader.read_only and view is not None and view != archive_index
+    assert reader.search(parse_query("statements")).total == 2  # the queued one indexed too
+    linked = [f for f in view.iterdir() if f.suffix == ".idx" and f.is_symlink()]
+    assert linked and all(f.resolve().parent == archive_index.resolve() for f in linked)
+    assert {f.name: f.stat().st_mtime_ns for f in archive_index.iterdir()} == before
+    assert reader._conn().execute("SELECT count(*) FROM search_queue").fetchone()[0] == 1
+    reader.close()
+    assert not view.exists()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -74,13 +72,7 @@ class SqliteStore(
                 migrate(self._conn())
         except sqlite3.DatabaseError as exc:
             raise _store_error(f"cannot open database {self.path}", exc) from exc
-        self._index_copy: str | None = None
-        """A read-only archive's search index, copied where tantivy can lock it."""
-        if self.read_only and Path(self.path + ".index").is_dir():
-            self._index_copy = tempfile.mkdtemp(prefix="communique-index-")
-            shutil.copytree(self.path + ".index", Path(self._index_copy, "archive.db.index"))
-        index_at = str(Path(self._index_copy, "archive.db")) if self._index_copy else self.path
-        self._search = SqliteIndexedSearch(self._conn, index_at)
+        self._search = SqliteIndexedSearch(self._conn, self.path, read_only=self.read_only)
 
     def _conn(self) -> sqlite3.Connection:
         if self.path == ":memory:":
@@ -166,8 +158,6 @@ class SqliteStore(
         self._local = threading.local()
         self._memory = None
         self._memory_state = SimpleNamespace()
-        if self._index_copy is not None:
-            shutil.rmtree(self._index_copy, ignore_errors=True)
 
     def archive_version(self) -> str:
         """The last number of the search queue, which a trigger takes on every write of a

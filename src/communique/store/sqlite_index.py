@@ -44,11 +44,16 @@ _BATCH = 1000
 class SqliteIndexedSearch:
     """Search over a SQLite store's statements through a tantivy index beside it."""
 
-    def __init__(self, conn: Callable[[], sqlite3.Connection], path: str) -> None:
+    def __init__(
+        self, conn: Callable[[], sqlite3.Connection], path: str, read_only: bool = False
+    ) -> None:
         self._conn = conn
         stamp = conn().execute("SELECT value FROM search_meta WHERE key = 'stamp'").fetchone()[0]
         folder = None if path == ":memory:" else Path(path + ".index")
-        self.index = TantivyIndex(folder, stamp)
+        self.index = TantivyIndex(folder, stamp, read_only=read_only)
+        self.read_only = read_only
+        """A read-only archive's queue cannot be emptied: what is indexed of it is noted."""
+        self._indexed_seq = 0
         self._writes = 0
         self._held = False
         self._lock = threading.Lock()
@@ -121,20 +126,23 @@ class SqliteIndexedSearch:
             self._writes = 0
             conn = self._conn()
             top = conn.execute("SELECT max(seq) FROM search_queue").fetchone()[0]
-            if top is None:
+            if top is None or top <= self._indexed_seq:
                 return 0
+            span = (self._indexed_seq, top)
             keys = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT DISTINCT statement FROM search_queue WHERE seq <= ? ORDER BY 1", (top,)
+                    "SELECT DISTINCT statement FROM search_queue WHERE seq > ? AND seq <= ?"
+                    " ORDER BY 1",
+                    span,
                 )
             ]
             gone = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT DISTINCT statement FROM search_queue WHERE seq <= ? AND statement"
-                    " NOT IN (SELECT rowid FROM statements)",
-                    (top,),
+                    "SELECT DISTINCT statement FROM search_queue WHERE seq > ? AND seq <= ?"
+                    " AND statement NOT IN (SELECT rowid FROM statements)",
+                    span,
                 )
             ]
 
@@ -143,8 +151,15 @@ class SqliteIndexedSearch:
                     yield from self._docs(keys[start : start + _BATCH])
 
             self.index.write(docs(), gone, new_above=self.index.max_key())
-            conn.execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
+            self._indexed(top)
             return len(keys)
+
+    def _indexed(self, top: int) -> None:
+        """Empty the queue up to `top`, or (read-only) note that it was indexed."""
+        if self.read_only:
+            self._indexed_seq = top
+        else:
+            self._conn().execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
 
     def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
         """Rebuild the index from every statement; returns how many were indexed."""
@@ -176,7 +191,7 @@ class SqliteIndexedSearch:
 
             self.index.write(every(), new_above=-1)
             if top is not None:
-                conn.execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
+                self._indexed(top)
             return done
 
     def _docs(self, keys: list[int]) -> list[IndexDoc]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,8 @@ FACET_FIELDS = {
     "place": "place",
 }
 """Facet name (as `SearchPage.facets` names it) -> index field."""
+_TOTAL = "matches"
+"""The aggregation counting every match (each document has a key), beside the facets."""
 _RAW_FIELDS = (*FACET_FIELDS.values(), "source", "month", "place_key")
 _UNDATED_LAST = 1 << 30
 """Day number above any date's, so that undated statements sort after dated ones."""
@@ -87,12 +91,14 @@ class TantivyIndex:
         [1]
     """
 
-    def __init__(self, path: Path | None, stamp: str = "") -> None:
+    def __init__(self, path: Path | None, stamp: str = "", read_only: bool = False) -> None:
         self.path = path
         self._schema = _schema()
         self._lock = threading.Lock()
         self.fresh = False
         """True when the index was created (or recreated) empty on opening."""
+        self.folder = path
+        """Where tantivy has the index open: `path`, or a read-only index's view of it."""
         meta = {
             "schema": SCHEMA_VERSION,
             "analysis": analysis.ANALYSIS_VERSION,
@@ -102,6 +108,8 @@ class TantivyIndex:
         if path is None:
             self._index = tantivy.Index(self._schema)
             self.fresh = True
+        elif read_only:
+            self._index = self._open_view(path, meta)
         else:
             self._index = self._open_dir(path, meta)
         for name, analyzer in analysis.analyzers().items():
@@ -109,10 +117,7 @@ class TantivyIndex:
 
     def _open_dir(self, path: Path, meta: dict[str, str]) -> Any:
         meta_file = path / "communique.json"
-        try:
-            same = json.loads(meta_file.read_text()) == meta
-        except (OSError, ValueError):
-            same = False
+        same = _holds(path, meta)
         if not same and path.exists():
             shutil.rmtree(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -124,6 +129,27 @@ class TantivyIndex:
             meta_file.write_text(json.dumps(meta))
             self.fresh = True
         return index
+
+    def _open_view(self, path: Path, meta: dict[str, str]) -> Any:
+        """A read-only archive's index, read where it lies.
+
+        tantivy takes a lock file beside an index even to read it, so the index's files are
+        linked (not copied) into a temporary folder that holds the locks; what this process
+        writes (statements queued but not indexed, or a whole index when the archive's is
+        missing or stale) goes there too, and the folder is removed on closing.
+        """
+        view = self.folder = Path(tempfile.mkdtemp(prefix="communique-index-"))
+        weakref.finalize(self, shutil.rmtree, view, True)
+        if _holds(path, meta) and (path / "meta.json").is_file():
+            for file in path.iterdir():
+                if file.is_file() and not file.name.endswith(".lock"):
+                    (view / file.name).symlink_to(file.resolve())
+        else:
+            self.fresh = True
+        try:
+            return tantivy.Index(self._schema, str(view), reuse=True)
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot open search index {path}: {exc}") from exc
 
     # writing
 
@@ -223,22 +249,23 @@ class TantivyIndex:
             raise QueryError("limit must be at least 1", parameter="limit")
         searcher = self._index.searcher()
         compiled = self._compile(query, restriction)
+        total, facets = self._facets(searcher, compiled)  # one pass over every match
+        budgets.current().check()
         order = query.effective_order
         if order is Order.RELEVANCE:
             offset = decode_cursor(cursor, "r") or 0
-            found = searcher.search(compiled, limit + 1, count=True, offset=offset)
-            scored = found.hits[:limit]
+            scored = []
+            if total > offset:  # without counting, the top hits skip what cannot rank
+                scored = searcher.search(compiled, limit + 1, count=False, offset=offset).hits
             keys = [int(v or 0) for v in searcher.fast_field_values("key", [a for _, a in scored])]
-            hits = tuple(IndexHit(k, s) for k, (s, _) in zip(keys, scored, strict=True))
-            more = len(found.hits) > limit
-            next_cursor = encode_cursor("r", offset + limit) if more else None
-            total = _count(found)
-        else:
+            hits = tuple(IndexHit(k, s) for k, (s, _) in zip(keys, scored, strict=True))[:limit]
+            next_cursor = encode_cursor("r", offset + limit) if len(scored) > limit else None
+        elif total:
             hits, next_cursor = self._date_page(searcher, compiled, order, cursor, limit)
-            budgets.current().check()
-            total = _count(searcher.search(compiled, 1, count=True))
+        else:
+            decode_cursor(cursor, "n" if order is Order.NEWEST else "o")
+            hits, next_cursor = (), None
         budgets.current().check()
-        facets = self._facets(searcher, compiled) if total else _empty_facets()
         return IndexPage(hits, total, facets, next_cursor)
 
     def _date_page(
@@ -268,17 +295,19 @@ class TantivyIndex:
         more = len(found.hits) > limit
         return hits, encode_cursor(field[0], int(page[-1][0])) if more else None
 
-    def _facets(self, searcher: Any, compiled: Any) -> dict[str, list[tuple[str, int]]]:
-        spec = {
+    def _facets(self, searcher: Any, compiled: Any) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        """The number of matches and the counts of each facet's top values among them."""
+        spec: dict[str, Any] = {
             name: {"terms": {"field": field, "size": _FACET_SIZE, "segment_size": _SEGMENT_SIZE}}
             for name, field in FACET_FIELDS.items()
         }
+        spec[_TOTAL] = {"value_count": {"field": "key"}}
         result = searcher.aggregate(compiled, spec)
         facets = {}
         for name in FACET_FIELDS:
             buckets = [(str(b["key"]), int(b["doc_count"])) for b in result[name]["buckets"]]
             facets[name] = sorted(buckets, key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
-        return facets
+        return int(result[_TOTAL]["value"] or 0), facets
 
     def keys(self, query: Query, restriction: Restriction, batch: int) -> Iterator[list[int]]:
         compiled = self._compile(query, restriction)
@@ -309,7 +338,9 @@ class TantivyIndex:
         return sorted((str(b["key"]), int(b["doc_count"])) for b in result["t"]["buckets"])
 
     def close(self) -> None:
-        """Nothing to release: writers are opened for each write and dropped after."""
+        """Remove a read-only index's view (writers are opened for each write, dropped after)."""
+        if self.folder is not None and self.folder != self.path:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     # compiling a query
 
@@ -399,6 +430,14 @@ class TantivyIndex:
         return tantivy.Query.phrase_query(self._schema, field, tokens)
 
 
+def _holds(path: Path, meta: dict[str, str]) -> bool:
+    """Whether the index in `path` was built with this schema and analysis, for this store."""
+    try:
+        return bool(json.loads((path / "communique.json").read_text()) == meta)
+    except (OSError, ValueError):
+        return False
+
+
 def _count(result: Any) -> int:
     """The number of matches a search counted (`SearchResult.count`, missing from its stubs)."""
     return int(result.count)
@@ -416,7 +455,3 @@ def _all(queries: list[Any]) -> Any:
 
 def _regex_escape(token: str) -> str:
     return "".join(f"\\{c}" if not c.isalnum() else c for c in token)
-
-
-def _empty_facets() -> dict[str, list[tuple[str, int]]]:
-    return {name: [] for name in FACET_FIELDS}
