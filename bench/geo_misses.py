@@ -10,6 +10,10 @@ Each gold toponym farther than 161 km from the place given for its span is a mis
 - `wrong candidate (not known)`: no feature of the name in the gazetteer lies within 161 km;
 - `unresolved (known)` / `unresolved (not known)`: a span was tried but resolved to nothing;
 - `no span`: no span overlapped the toponym.
+With `--exact`, each gold toponym with a GeoNames id that no place on it has is a miss of one
+cause (`EXACT_CAUSES`): another feature of the same point (a town for its state, a state for
+its capital), another feature of the name the gazetteer knows, an id the gazetteer lacks,
+nothing resolved, no span.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from enrich import geo_parts
 
 from communique.enrich.entities import entities_of
-from communique.enrich.gazetteer import Feature, Gazetteer, distance_km
+from communique.enrich.gazetteer import Feature, Gazetteer, distance_km, name_key
 from communique.enrich.nlp import load_pipeline
 from communique.enrich.places import Span, outermost, resolve_spans, strip_article
 from communique.enrich.places import mentioned_countries as countries_of
@@ -33,6 +37,15 @@ CAUSES = (
     "wrong candidate (not known)",
     "unresolved (known)",
     "unresolved (not known)",
+    "no span",
+)
+EXACT_CAUSES = (
+    "near, other id (same name)",
+    "near, other id (other name)",
+    "far, gold id known",
+    "far, gold id not known",
+    "unresolved, gold id known",
+    "unresolved, gold id not known",
     "no span",
 )
 
@@ -124,6 +137,52 @@ def classify(shared: Path, show: str | None, part: str = "dev") -> dict[str, Cou
     return tables
 
 
+def exact_misses(shared: Path, show: str | None, part: str = "dev") -> dict[str, Counter[str]]:
+    """Gold toponyms with a GeoNames id that no place on them has, by cause."""
+    gazetteer = Gazetteer.load()
+    tables: dict[str, Counter[str]] = {}
+    for name, (dev, held_out) in geo_parts(shared).items():
+        counts: Counter[str] = Counter()
+        for article in dev if part == "dev" else held_out:
+            text = article.text
+            spans, features = located(text)
+            resolved = [(s, f) for s, f in zip(spans, features, strict=True) if f is not None]
+            places = list(outermost(resolved))
+            for toponym in article.gold:
+                if toponym.geonames_id is None:
+                    continue
+                counts["with id"] += 1
+                phrase = text[toponym.start : toponym.end]
+                hits = [f for s, f in places if s.start < toponym.end and toponym.start < s.end]
+                if any(f.geonames_id == toponym.geonames_id for f in hits):
+                    counts["right"] += 1
+                    continue
+                ids = {c.geonames_id for c in gazetteer.by_name(strip_article(phrase))}
+                known = "known" if toponym.geonames_id in ids else "not known"
+                best = hits[0] if hits else None
+                if best is not None:
+                    km = distance_km(best.lat, best.lon, toponym.lat, toponym.lon)
+                    if km <= 161:
+                        same = name_key(best.name) == name_key(strip_article(phrase))
+                        cause = EXACT_CAUSES[0] if same else EXACT_CAUSES[1]
+                    else:
+                        cause = f"far, gold id {known}"
+                    where = f"{best.feature}, {best.country}, {best.population}"
+                    detail = f"→ {best.name} ({where}) {km:.0f} km"
+                elif any(s.start < toponym.end and toponym.start < s.end for s in spans):
+                    cause, detail = f"unresolved, gold id {known}", ""
+                else:
+                    cause, detail = EXACT_CAUSES[-1], ""
+                counts[cause] += 1
+                if show and show in cause:
+                    context = text[max(0, toponym.start - 60) : toponym.end + 60].replace("\n", " ")
+                    gold = f"gold {toponym.geonames_id} {toponym.lat:.2f},{toponym.lon:.2f}"
+                    print(f"{name} | {cause} | {phrase!r} {detail} {gold}")
+                    print(f"    …{context}…")
+        tables[name] = counts
+    return tables
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -131,10 +190,16 @@ def main() -> None:
     )
     parser.add_argument("--show", help="print the misses whose cause contains this text")
     parser.add_argument("--part", choices=("dev", "held-out"), default="dev")
+    parser.add_argument("--exact", action="store_true", help="misses of the exact GeoNames id")
     args = parser.parse_args()
-    tables = classify(args.shared, args.show, args.part)
+    if args.exact:
+        tables = exact_misses(args.shared, args.show, args.part)
+        rows: tuple[str, ...] = ("with id", "right", *EXACT_CAUSES)
+    else:
+        tables = classify(args.shared, args.show, args.part)
+        rows = ("toponyms", "right", *CAUSES)
     print(f"{'cause':40}" + "".join(f"{name:>12}" for name in tables))
-    for cause in ("toponyms", "right", *CAUSES):
+    for cause in rows:
         print(f"{cause:40}" + "".join(f"{counts[cause]:>12}" for counts in tables.values()))
 
 

@@ -71,6 +71,33 @@ def test_bare_month_day_far_from_any_dated_sentence_keeps_the_publication_year()
     assert ("November 10", "2023-11-10", None) in values(found)
 
 
+def test_a_bare_month_takes_the_year_of_the_date_just_before_it() -> None:
+    text = "On May 22, 1995, Farkas was made a general. In December he was cited by police."
+    found = {t.text: t.value for t in tag_times(text, "en", date(1998, 4, 18), "rules")}
+    assert found["December"] == "1995-12"
+
+
+def test_a_relative_year_between_moves_the_story_on_and_drops_the_anchor() -> None:
+    text = (
+        "On May 22, 1995, Farkas was made a general, and the following year he was appointed"
+        " attache. However, cited by police in December, Farkas was ordered home."
+    )
+    found = {t.text: t.value for t in tag_times(text, "en", date(1998, 4, 18), "rules")}
+    assert found["December"] != "1995-12"
+    assert (
+        found["December"]
+        == {
+            t.text: t.value
+            for t in tag_times(
+                "Cited by police in December, Farkas was ordered home.",
+                "en",
+                date(1998, 4, 18),
+                "rules",
+            )
+        }["December"]
+    )
+
+
 def test_languages_without_a_tagger_get_no_times() -> None:
     assert tag_times("Le 8 novembre 2020.", "ru", PUBLISHED, "rules") == []
 

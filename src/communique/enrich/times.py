@@ -61,7 +61,7 @@ MAY_HOLD_TIME = re.compile(
 NEAR_MONTHS = 3
 """A bare month at most this many months ahead of publication is taken as the coming one."""
 NARRATIVE_WINDOW = 400
-"""How far back (characters) an explicitly dated expression anchors a bare month and day."""
+"""How far back (characters) an explicitly dated expression anchors a bare month (and day)."""
 
 
 TAGGERS = ("auto", "heideltime", "rules")
@@ -221,7 +221,14 @@ def with_rule_finds(found: list[TimeExpr], ruled: list[TimeExpr]) -> list[TimeEx
 
 
 def narrative_years(text: str, times: list[TimeExpr], published: date | None) -> list[TimeExpr]:
-    """Give bare month-day dates the year of the explicit date just before them."""
+    """Give bare months and month-day dates the year of the explicit date just before them,
+    unless another date comes between ("the following year" moves the story on).
+
+    Example:
+        >>> text = "On May 22, 1995, he was promoted. In December he moved."
+        >>> [t.value for t in tag_times(text, "en", date(1998, 4, 18), "rules")]
+        ['1995-05-22', '1995-12']
+    """
     result: list[TimeExpr] = []
     anchor: TimeExpr | None = None
     for time in times:
@@ -229,10 +236,11 @@ def narrative_years(text: str, times: list[TimeExpr], published: date | None) ->
         has_year = bool(_EXPLICIT_YEAR.search(time.text))
         if full and has_year and time.type == "date":
             anchor = time
+        elif time.type == "date" and not full:
+            anchor = None
         elif (
             full
             and not has_year
-            and len(full.group(2)) == 6
             and anchor is not None
             and time.start - anchor.end <= NARRATIVE_WINDOW
             and _sentences_apart(text, anchor.end, time.start) <= 1
