@@ -18,7 +18,7 @@ from communique.model import (
     Version,
 )
 from communique.store.dialect import Row, SqlTables
-from communique.store.rows import capture_from_row, insert_capture
+from communique.store.rows import capture_from_row, insert_capture, iso
 
 PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.LISTING: 0, UrlKind.PAGE: 1}
 """Lower first: feeds, sitemaps and listings find new statements before known pages are
@@ -45,7 +45,7 @@ class CrawlTables(SqlTables):
             started = datetime.now(UTC)
             inserted = conn.execute(
                 "INSERT INTO crawl_runs (source, started_at, since) VALUES (?, ?, ?) RETURNING id",
-                (source, started.isoformat(), since.isoformat() if since else None),
+                (source, started.isoformat(), iso(since)),
             ).fetchone()
             run_id = int(inserted["id"]) if inserted else 0
             return CrawlRun(id=run_id, source=source, started_at=started, since=since)
@@ -58,7 +58,7 @@ class CrawlTables(SqlTables):
                 "UPDATE crawl_runs SET counts = ?, finished_at = ? WHERE id = ?",
                 (
                     json.dumps(counts),
-                    run.finished_at.isoformat() if run.finished_at else None,
+                    iso(run.finished_at),
                     run.id,
                 ),
             )
@@ -160,7 +160,7 @@ class CrawlTables(SqlTables):
             conn.execute(
                 "UPDATE frontier SET state = ?, error = ?, published = ?"
                 " WHERE run_id = ? AND url = ?",
-                (state, error, published.isoformat() if published else None, run_id, url),
+                (state, error, iso(published), run_id, url),
             )
 
     def release_held(self, run_id: int, since: date | None) -> int:
@@ -228,7 +228,7 @@ class CrawlTables(SqlTables):
                     state.last_modified,
                     state.status,
                     state.checked_at.isoformat(),
-                    state.removed_at.isoformat() if state.removed_at else None,
+                    iso(state.removed_at),
                 ),
             )
 

@@ -47,22 +47,7 @@ END;
 """
 
 CRAWL_SCHEMA = f"""{SQLITE.ddl(schema.CRAWL_RUNS)}
-CREATE TABLE frontier (
-    run_id INTEGER NOT NULL REFERENCES crawl_runs(id) ON DELETE CASCADE,
-    url TEXT NOT NULL,
-    host TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    parent TEXT,
-    depth INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL,
-    capture_id TEXT,
-    published TEXT,
-    error TEXT,
-    PRIMARY KEY (run_id, url)
-);
-CREATE INDEX frontier_next ON frontier(run_id, state, priority);
-CREATE INDEX frontier_parent ON frontier(run_id, parent);
+{SQLITE.ddl(schema.FRONTIER)}CREATE INDEX frontier_next ON frontier(run_id, state, priority);
 {SQLITE.ddl(schema.URL_CHANGES)}CREATE INDEX versions_capture ON versions(capture_id);
 """
 
@@ -82,29 +67,32 @@ WARNINGS = """
 ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 """
 
-SEARCH_SCHEMA = """
+def _queue_trigger(name: str, event: str, table: str, statement: str) -> str:
+    """A trigger queueing the statement a row of `table` belongs to for the search index."""
+    return (
+        f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN\n"
+        f"    INSERT INTO search_queue (statement) {statement};\nEND;\n"
+    )
+
+
+_BY_ID = "SELECT rowid FROM statements WHERE id = {}.statement_id"
+_SEARCH_QUEUE_TRIGGERS = "".join(
+    _queue_trigger(name, event, table, statement)
+    for name, event, table, statement in (
+        ("search_statements_ai", "INSERT", "statements", "VALUES (new.rowid)"),
+        ("search_statements_au", "UPDATE", "statements", "VALUES (new.rowid)"),
+        ("search_statements_ad", "DELETE", "statements", "VALUES (old.rowid)"),
+        ("search_texts_au", "UPDATE", "statement_texts", "VALUES (new.rowid)"),
+        ("search_enrichments_ai", "INSERT", "enrichments", _BY_ID.format("new")),
+        ("search_enrichments_ad", "DELETE", "enrichments", _BY_ID.format("old")),
+    )
+)
+SEARCH_SCHEMA = f"""
 -- statements whose search index entry is missing or stale (see store/sqlite_index.py)
 CREATE TABLE search_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, statement INTEGER NOT NULL);
 CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO search_meta (key, value) VALUES ('stamp', lower(hex(randomblob(16))));
-CREATE TRIGGER search_statements_ai AFTER INSERT ON statements BEGIN
-    INSERT INTO search_queue (statement) VALUES (new.rowid);
-END;
-CREATE TRIGGER search_statements_au AFTER UPDATE ON statements BEGIN
-    INSERT INTO search_queue (statement) VALUES (new.rowid);
-END;
-CREATE TRIGGER search_statements_ad AFTER DELETE ON statements BEGIN
-    INSERT INTO search_queue (statement) VALUES (old.rowid);
-END;
-CREATE TRIGGER search_texts_au AFTER UPDATE ON statement_texts BEGIN
-    INSERT INTO search_queue (statement) VALUES (new.rowid);
-END;
-CREATE TRIGGER search_enrichments_ai AFTER INSERT ON enrichments BEGIN
-    INSERT INTO search_queue (statement) SELECT rowid FROM statements WHERE id = new.statement_id;
-END;
-CREATE TRIGGER search_enrichments_ad AFTER DELETE ON enrichments BEGIN
-    INSERT INTO search_queue (statement) SELECT rowid FROM statements WHERE id = old.statement_id;
-END;
+{_SEARCH_QUEUE_TRIGGERS}
 -- FTS5 now indexes titles only (for linking references to the statements they name)
 DROP TRIGGER statement_texts_ai;
 DROP TRIGGER statement_texts_ad;

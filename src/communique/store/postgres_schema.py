@@ -128,23 +128,9 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
 """
 
 CRAWL_SCHEMA = f"""{POSTGRES.ddl(schema.CRAWL_RUNS)}
-CREATE TABLE frontier (
-    run_id BIGINT NOT NULL REFERENCES crawl_runs(id) ON DELETE CASCADE,
-    url TEXT NOT NULL,
-    seq BIGINT GENERATED ALWAYS AS IDENTITY,
-    host TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    parent TEXT,
-    depth INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL,
-    capture_id TEXT,
-    published TEXT,
-    error TEXT,
-    PRIMARY KEY (run_id, url)
-);
+{POSTGRES.ddl(schema.FRONTIER)}
+ALTER TABLE frontier ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
 CREATE INDEX frontier_next ON frontier(run_id, state, priority, seq);
-CREATE INDEX frontier_parent ON frontier(run_id, parent);
 {POSTGRES.ddl(schema.URL_CHANGES)}
 CREATE TABLE robots (origin TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_at TEXT NOT NULL);
 {POSTGRES.ddl(schema.SITE_LINES)}"""

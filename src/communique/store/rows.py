@@ -62,7 +62,7 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
         "url": statement.url,
         "title": statement.title,
         "text": statement.text,
-        "published": statement.published.isoformat() if statement.published else None,
+        "published": iso(statement.published),
         "published_source": statement.published_source,
         "issuer": statement.issuer,
         "country": statement.country,
@@ -75,13 +75,14 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
         "published_confidence": statement.published_confidence,
         "paragraph_languages": json.dumps(statement.paragraph_languages),
         "published_precision": statement.published_precision.value,
-        "published_end": _iso(statement.published_end),
-        "modified": _iso(statement.modified),
+        "published_end": iso(statement.published_end),
+        "modified": iso(statement.modified),
         "warnings": json.dumps(statement.warnings),
     }
 
 
-def _iso(value: date | None) -> str | None:
+def iso(value: date | None) -> str | None:
+    """A date or a moment as ISO 8601 text, None for None (how both backends store them)."""
     return value.isoformat() if value else None
 
 

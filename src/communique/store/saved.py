@@ -12,6 +12,7 @@ from datetime import datetime
 from communique.errors import NotFound
 from communique.model import SavedSearch
 from communique.store.dialect import Row, SqlTables
+from communique.store.rows import iso
 
 SAVED_SEARCH_SCHEMA = """
 CREATE TABLE saved_searches (
@@ -37,7 +38,7 @@ class SavedSearchTables(SqlTables):
             db.execute(
                 "INSERT INTO saved_searches (name, query, created_at, last_run_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET query = excluded.query",
-                (saved.name, saved.query, saved.created_at.isoformat(), _iso(saved.last_run_at)),
+                (saved.name, saved.query, saved.created_at.isoformat(), iso(saved.last_run_at)),
             )
 
     def saved_searches(self) -> list[SavedSearch]:
@@ -70,10 +71,6 @@ class SavedSearchTables(SqlTables):
             db.execute(
                 "UPDATE saved_searches SET last_run_at = ? WHERE name = ?", (at.isoformat(), name)
             )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _saved(row: Row) -> SavedSearch:

@@ -88,6 +88,25 @@ CREATE TABLE crawl_runs (
 );
 CREATE INDEX crawl_runs_source ON crawl_runs(source, started_at);
 """
+FRONTIER = """
+CREATE TABLE frontier (
+    run_id {bigint} NOT NULL REFERENCES crawl_runs(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    host TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    parent TEXT,
+    depth INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    capture_id TEXT,
+    published TEXT,
+    error TEXT,
+    PRIMARY KEY (run_id, url)
+);
+CREATE INDEX frontier_parent ON frontier(run_id, parent);
+"""
+"""The URLs a crawl run found and their state; each backend adds how the order they were
+added in is kept (`Dialect.frontier_order`: SQLite's rowid, PostgreSQL's `seq`)."""
 URL_CHANGES = """
 CREATE TABLE url_state (
     url TEXT NOT NULL,
