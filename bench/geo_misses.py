@@ -14,6 +14,9 @@ With `--exact`, each gold toponym with a GeoNames id that no place on it has is 
 cause (`EXACT_CAUSES`): another feature of the same point (a town for its state, a state for
 its capital), another feature of the name the gazetteer knows, an id the gazetteer lacks,
 nothing resolved, no span.
+With `--country-points`, the gold toponyms that are countries, counted within 161 km of each
+way of placing a country: countryinfo's point (the gazetteer's) and the centroid of the
+country's largest polygon in countryinfo's outline (its main territory).
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ from pathlib import Path
 from enrich import geo_parts
 
 from communique.enrich.entities import entities_of
-from communique.enrich.gazetteer import Feature, Gazetteer, distance_km, name_key
+from communique.enrich.gazetteer import (
+    Feature,
+    Gazetteer,
+    country_points,
+    distance_km,
+    name_key,
+)
 from communique.enrich.nlp import load_pipeline
 from communique.enrich.places import Span, outermost, resolve_spans, strip_article
 from communique.enrich.places import mentioned_countries as countries_of
@@ -183,6 +192,64 @@ def exact_misses(shared: Path, show: str | None, part: str = "dev") -> dict[str,
     return tables
 
 
+def country_point_sources(shared: Path, part: str = "dev") -> dict[str, Counter[str]]:
+    """Country toponyms (by gold GeoNames id) within 161 km of each way of placing a country."""
+    points = country_points()
+    code_of = {f.geonames_id: code for code, f in points.items() if f.geonames_id}
+    main_points = main_territory_points()
+    tables: dict[str, Counter[str]] = {}
+    for name, (dev, held_out) in geo_parts(shared).items():
+        counts: Counter[str] = Counter()
+        for article in dev if part == "dev" else held_out:
+            for toponym in article.gold:
+                code = code_of.get(toponym.geonames_id)
+                if code is None:
+                    continue
+                counts["countries"] += 1
+                ways = {
+                    "countryinfo point": (points[code].lat, points[code].lon),
+                    "main polygon centroid": main_points.get(code),
+                }
+                for way, point in ways.items():
+                    if point is not None:
+                        counts[way] += distance_km(*point, toponym.lat, toponym.lon) <= 161
+        tables[name] = counts
+    return tables
+
+
+def main_territory_points() -> dict[str, tuple[float, float]]:
+    """The centroid of each country's largest polygon in countryinfo's GeoJSON outline."""
+    from countryinfo import CountryInfo
+
+    found = {}
+    for info in CountryInfo.all().values():
+        code = (info.get("ISO") or {}).get("alpha2")
+        rings = [
+            polygon[0]
+            for feature in (info.get("geoJSON") or {}).get("features", [])
+            for polygon in (
+                feature["geometry"]["coordinates"]
+                if feature["geometry"]["type"] == "MultiPolygon"
+                else [feature["geometry"]["coordinates"]]
+            )
+        ]
+        if code and rings:
+            _area, lat, lon = max(_ring_centroid(ring) for ring in rings)
+            found[code] = (lat, lon)
+    return found
+
+
+def _ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
+    """(area, lat, lon) of a closed ring of (lon, lat) points, on the plane of the degrees."""
+    area = x = y = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, [*ring[1:], ring[0]], strict=True):
+        cross = x0 * y1 - x1 * y0
+        area, x, y = area + cross, x + (x0 + x1) * cross, y + (y0 + y1) * cross
+    if not area:
+        return 0.0, ring[0][1], ring[0][0]
+    return abs(area) / 2, y / (3 * area), x / (3 * area)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -191,10 +258,16 @@ def main() -> None:
     parser.add_argument("--show", help="print the misses whose cause contains this text")
     parser.add_argument("--part", choices=("dev", "held-out"), default="dev")
     parser.add_argument("--exact", action="store_true", help="misses of the exact GeoNames id")
+    parser.add_argument(
+        "--country-points", action="store_true", help="country toponyms by way of placing"
+    )
     args = parser.parse_args()
-    if args.exact:
+    if args.country_points:
+        tables = country_point_sources(args.shared, args.part)
+        rows: tuple[str, ...] = ("countries", "countryinfo point", "main polygon centroid")
+    elif args.exact:
         tables = exact_misses(args.shared, args.show, args.part)
-        rows: tuple[str, ...] = ("with id", "right", *EXACT_CAUSES)
+        rows = ("with id", "right", *EXACT_CAUSES)
     else:
         tables = classify(args.shared, args.show, args.part)
         rows = ("toponyms", "right", *CAUSES)
