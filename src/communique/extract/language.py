@@ -180,6 +180,8 @@ def _script_languages(text: str) -> tuple[str, ...] | None:
         >>> _script_languages("外務大臣談話"), _script_languages("外務大臣の談話")
         (('zh', 'ja', 'ko'), ('ja',))
     """
+    if text.isascii():
+        return None
     letters = sum(ch.isalpha() for ch in text) or 1
     counts = Counter(str(m.lastgroup) for m in _script_pattern().finditer(text))
     if sum(counts.values()) * 2 <= letters:
