@@ -6,12 +6,11 @@ import functools
 import re
 from collections import Counter
 
-import regex
 from justext import get_stoplist
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from communique.extract.textutil import word_count
-from communique.lang import profile, profiles
+from communique.lang import profile, profiles, script_languages
 
 _SAMPLE = 400
 """Characters of text looked at; lingua's cost grows with the input length."""
@@ -150,48 +149,6 @@ _SHORT_WORDS = 15
 """Below this many words a text is too short for lingua's statistics alone."""
 
 
-@functools.cache
-def _writers() -> dict[str, tuple[str, ...]]:
-    """Each script other than Latin -> the languages whose profiles write in it, first the one
-    a text in it is taken to be in when nothing else tells (`Profile.first_in_scripts`)."""
-    found: dict[str, list[str]] = {}
-    for code, known in profiles().items():
-        for script in known.scripts:
-            if script != "Latin":
-                found.setdefault(script, []).append(code)
-    return {
-        script: tuple(sorted(codes, key=lambda c: script not in profile(c).first_in_scripts))
-        for script, codes in found.items()
-    }
-
-
-@functools.cache
-def _script_pattern() -> regex.Pattern[str]:
-    """One letter of any script in `_writers()`, in a group named after the script."""
-    return regex.compile("|".join(f"(?P<{s}>\\p{{Script={s}}})" for s in _writers()))
-
-
-def _script_languages(text: str) -> tuple[str, ...] | None:
-    """The languages that may have written `text`, when most of its letters are in scripts
-    other than Latin (None otherwise): those whose scripts hold every such script of the
-    text (Japanese for Han with kana), else those writing its most used script.
-
-    Example:
-        >>> _script_languages("外務大臣談話"), _script_languages("外務大臣の談話")
-        (('zh', 'ja', 'ko'), ('ja',))
-    """
-    if text.isascii():
-        return None
-    letters = sum(ch.isalpha() for ch in text) or 1
-    counts = Counter(str(m.lastgroup) for m in _script_pattern().finditer(text))
-    if sum(counts.values()) * 2 <= letters:
-        return None
-    main = max(counts, key=counts.__getitem__)
-    writers = _writers()[main]
-    covering = tuple(c for c in writers if set(counts) <= set(profile(c).scripts))
-    return covering or writers
-
-
 def _telling_hits(text: str) -> dict[str, int]:
     """How many of `text`'s words are each listed language's own stop words.
 
@@ -222,7 +179,7 @@ def short_text(text: str, hints: tuple[str, ...] = ()) -> str | None:
     """
     if len(text.strip()) < 3:
         return hints[0] if hints else None
-    script = _script_languages(text)
+    script = script_languages(text)
     if script is not None:
         allowed = [h for h in hints if h in script]
         return allowed[0] if allowed else script[0]

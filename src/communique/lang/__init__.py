@@ -20,12 +20,23 @@ import functools
 import importlib
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-__all__ = ["DEFAULT", "HeidelTimeOptions", "NerModel", "Profile", "profile", "profiles"]
+import regex
+
+__all__ = [
+    "DEFAULT",
+    "HeidelTimeOptions",
+    "NerModel",
+    "Profile",
+    "profile",
+    "profiles",
+    "script_languages",
+]
 
 DEFAULT = "en"
 """The profile of a text whose language is not known."""
@@ -127,8 +138,9 @@ class Profile:
     first_in_scripts: tuple[str, ...] = ()
     """Scripts shared with other languages in which a text, when nothing else tells, is taken
     to be in this one (Russian for Cyrillic, Chinese for Han)."""
-    spaces_between_words: bool = True
-    """False where words are not separated by spaces (Chinese, Japanese): search segments."""
+    segmenter: str | None = None
+    """Where words are not separated by spaces, what cuts a run of the language's script into
+    words for search: `jieba` (Chinese) or `janome` (Japanese)."""
 
     @property
     def month_numbers(self) -> dict[str, int]:
@@ -189,3 +201,45 @@ def profile(language: str | None) -> Profile:
     """The profile of `language` (None: `DEFAULT`; a language with no module: an empty one)."""
     code = language or DEFAULT
     return profiles().get(code) or Profile(code, code)
+
+
+@functools.cache
+def _writers() -> dict[str, tuple[str, ...]]:
+    """Each script other than Latin -> the languages whose profiles write in it, first the one
+    a text in it is taken to be in when nothing else tells (`Profile.first_in_scripts`)."""
+    found: dict[str, list[str]] = {}
+    for code, known in profiles().items():
+        for script in known.scripts:
+            if script != "Latin":
+                found.setdefault(script, []).append(code)
+    return {
+        script: tuple(sorted(codes, key=lambda c: script not in profile(c).first_in_scripts))
+        for script, codes in found.items()
+    }
+
+
+@functools.cache
+def _script_pattern() -> regex.Pattern[str]:
+    """One letter of any script in `_writers()`, in a group named after the script."""
+    return regex.compile("|".join(f"(?P<{s}>\\p{{Script={s}}})" for s in _writers()))
+
+
+def script_languages(text: str) -> tuple[str, ...] | None:
+    """The languages that may have written `text`, when most of its letters are in scripts
+    other than Latin (None otherwise): those whose scripts hold every such script of the
+    text (Japanese for Han with kana), else those writing its most used script.
+
+    Example:
+        >>> script_languages("外務大臣談話"), script_languages("外務大臣の談話")
+        (('zh', 'ja', 'ko'), ('ja',))
+    """
+    if text.isascii():
+        return None
+    letters = sum(ch.isalpha() for ch in text) or 1
+    counts = Counter(str(m.lastgroup) for m in _script_pattern().finditer(text))
+    if sum(counts.values()) * 2 <= letters:
+        return None
+    main = max(counts, key=counts.__getitem__)
+    writers = _writers()[main]
+    covering = tuple(c for c in writers if set(counts) <= set(profile(c).scripts))
+    return covering or writers

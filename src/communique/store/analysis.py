@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from communique.lang import profiles
+from communique.lang import profile, profiles, script_languages
 
 ANALYSIS_VERSION = "2"
 """Changes whenever the words indexed for a text would change; the index is then rebuilt."""
@@ -54,7 +54,6 @@ _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3
 _CJK_LEADS = (*(bytes([lead]) for lead in range(0xE3, 0xEA)), b"\xef")
 """The UTF-8 lead bytes of every character `_CJK_RUN` matches (U+3000-9FFF, U+F000-FFFF):
 a text without any has none, found by a byte search far quicker than the pattern."""
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
 
 
 def stem_field(language: str) -> str:
@@ -100,14 +99,28 @@ def segment(text: str, language: str | None = None) -> str:
     """
     if not has_cjk(text):
         return text
-    japanese = (language or "").lower().split("-")[0] == "ja"
+    code = (language or "").lower().split("-")[0]
 
     def cut(match: re.Match[str]) -> str:
-        run = match[0]
-        words = _japanese(run) if japanese or _KANA.search(run) else _chinese(run)
+        words = _SEGMENTERS[_segmenter(match[0], code)](match[0])
         return " " + " ".join(w for w in words if w.strip()) + " "
 
     return _CJK_RUN.sub(cut, text)
+
+
+def _segmenter(run: str, language: str) -> str:
+    """The segmenter of the language `run` is in: the text's own `language` where the run's
+    scripts allow it, else the first language they name that has one (Han with kana:
+    Japanese; Han alone: Chinese); a run of no script's letters, the first profile's.
+
+    Example:
+        >>> _segmenter("外交部", ""), _segmenter("外交部", "ja"), _segmenter("アジア", "zh")
+        ('jieba', 'janome', 'janome')
+    """
+    candidates = script_languages(run) or ()
+    ranked = (language, *candidates) if language in candidates else candidates
+    ranked += tuple(profiles())
+    return next(str(p.segmenter) for p in map(profile, ranked) if p.segmenter)
 
 
 def cjk_runs(text: str) -> list[str]:
@@ -121,6 +134,10 @@ def _chinese(run: str) -> list[str]:
 
 def _japanese(run: str) -> list[str]:
     return [str(token) for token in _janome().tokenize(run, wakati=True)]
+
+
+_SEGMENTERS: dict[str, Callable[[str], list[str]]] = {"jieba": _chinese, "janome": _japanese}
+"""The word segmenters a profile may name (`Profile.segmenter`)."""
 
 
 @cache

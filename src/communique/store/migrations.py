@@ -67,6 +67,7 @@ WARNINGS = """
 ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 """
 
+
 def _queue_trigger(name: str, event: str, table: str, statement: str) -> str:
     """A trigger queueing the statement a row of `table` belongs to for the search index."""
     return (
