@@ -7,13 +7,14 @@ statement must rank in the top 3 in semantic mode.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from communique import semantic
+from communique import embeddings, semantic
 from communique.errors import QueryError
 from communique.query import parse_query
-from communique.store.base import Store
+from communique.store.base import Store, open_store
 from tests.conftest import add
 
 STATEMENTS = {
@@ -163,3 +164,28 @@ def test_similar_statements_leave_the_statement_out(store: Store, archive: dict[
 def test_unknown_mode_is_a_query_error(store: Store) -> None:
     with pytest.raises(QueryError, match="unknown mode"):
         semantic.search_mode(store, "peace", "fuzzy")
+
+
+def test_hnsw_index_ranks_as_scoring_every_vector(
+    store: Store, archive: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic, "ANN_FROM", 1)
+    assert semantic.ann_ready(store, wait=None)
+    every = set(archive.values())
+    for query, _ in PARAPHRASES:
+        vector = embeddings.embed([query])[0]
+        indexed = semantic.nearest(store, vector, None, 3)
+        scored = semantic.nearest(store, vector, every, 3)
+        assert [i for i, _ in indexed] == [i for i, _ in scored]
+        assert [x for _, x in indexed] == pytest.approx([x for _, x in scored])
+
+
+def test_worker_processes_store_the_vectors_this_process_makes(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "archive.db")
+    for n, (key, (title, text)) in enumerate(list(STATEMENTS.items())[:5]):
+        add(store, f"https://example.gov/{key}", title, text, published=date(2023, 1, 1 + n))
+    assert semantic.embed_missing(store, batch=2, processes=2) == 5
+    ids, blobs = store.all_vectors(embeddings.MODEL)
+    texts = [embeddings.passage(store.get_statement(i)) for i in ids]
+    assert embeddings.from_bytes(blobs) == pytest.approx(embeddings.embed(texts), abs=1e-5)
+    store.close()

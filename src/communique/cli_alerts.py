@@ -91,10 +91,20 @@ def register_embed(app: typer.Typer) -> None:
     """Add `embed` to `app`."""
 
     @app.command("embed")
-    def embed_command(db: DbOption = None) -> None:
+    def embed_command(
+        db: DbOption = None,
+        processes: Annotated[
+            int,
+            typer.Option(
+                min=1, help="Worker processes embedding at once (one a core; 1: this process)"
+            ),
+        ] = 1,
+    ) -> None:
         """Compute sentence vectors for statements without one (for --mode semantic|hybrid)."""
         from communique import semantic
 
         with cli_store(cli_settings(db)) as store:
-            done = semantic.embed_missing(store, progress=lambda n: err.print(f"embedded {n}"))
+            done = semantic.embed_missing(
+                store, progress=lambda n: err.print(f"embedded {n}"), processes=processes
+            )
         err.print(f"{done} statements embedded")

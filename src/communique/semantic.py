@@ -8,9 +8,13 @@ two rankings by reciprocal rank fusion (each list adds 1 / (60 + rank)).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from multiprocessing import get_context
+from typing import Any
 
 import numpy as np
 
@@ -40,31 +44,72 @@ def parse_mode(value: str) -> Mode:
         ) from None
 
 
+LINK_EVERY = 2048
+"""Statements embedded between two passes of linking by meaning (each pass reads every
+vector: once a batch made embedding 100k statements quadratic)."""
+
+
 def embed_missing(
-    store: Store, batch: int = 64, progress: Callable[[int], None] | None = None
+    store: Store,
+    batch: int = 64,
+    progress: Callable[[int], None] | None = None,
+    processes: int = 1,
 ) -> int:
     """Embed every statement that has no vector of the current model; returns how many.
+
+    With `processes` > 1 the batches are embedded by that many worker processes at once
+    (one BLAS thread each; see `embeddings.THREADS`), the store read and written here.
 
     Example:
         >>> from communique.store.base import open_store
         >>> embed_missing(open_store(":memory:"))
         0
     """
-    done = 0
-    while ids := store.unembedded(embeddings.MODEL, batch):
-        statements = [store.get_statement(i) for i in ids]
-        vectors = embeddings.embed([embeddings.passage(s) for s in statements])
-        store.put_vectors(
-            embeddings.MODEL,
-            [(s.id, embeddings.to_bytes(v)) for s, v in zip(statements, vectors, strict=True)],
-        )
-        from communique.link.archive import link_by_meaning
+    from communique.link.archive import link_by_meaning
 
-        link_by_meaning(store, ids)
-        done += len(ids)
-        if progress is not None:
-            progress(done)
+    done, unlinked = 0, []
+    with _embedder(processes) as embed:
+        while ids := store.unembedded(embeddings.MODEL, batch * processes):
+            statements = [store.get_statement(i) for i in ids]
+            passages = [embeddings.passage(s) for s in statements]
+            chunks = [passages[n : n + batch] for n in range(0, len(passages), batch)]
+            vectors = [v for chunk in embed(chunks) for v in chunk]
+            store.put_vectors(
+                embeddings.MODEL,
+                [(s.id, embeddings.to_bytes(v)) for s, v in zip(statements, vectors, strict=True)],
+            )
+            unlinked += ids
+            if len(unlinked) >= LINK_EVERY:
+                link_by_meaning(store, unlinked)
+                unlinked = []
+            done += len(ids)
+            if progress is not None:
+                progress(done)
+    link_by_meaning(store, unlinked)
     return done
+
+
+@contextmanager
+def _embedder(
+    processes: int,
+) -> Iterator[Callable[[list[list[str]]], Iterable[embeddings.Vectors]]]:
+    """A function embedding chunks of passages: here, or in `processes` worker processes."""
+    if processes <= 1:
+        yield lambda chunks: map(embeddings.embed, chunks)
+        return
+    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        yield lambda chunks: pool.map(embeddings.embed, chunks)
+
+
+ANN_FROM = 20_000
+"""From this many vectors an unfiltered ranking asks an HNSW index (usearch, vectors
+quantised to int8) for candidates instead of scoring every vector; the index is built in a
+background thread when the vectors are read, and every vector is scored until it is ready."""
+ANN_CANDIDATES = 2
+"""Candidates asked of the index per result wanted (at least `ANN_LEAST`), re-scored exactly
+in float32. On 11,800 distinct passages (200 held-out queries) the top 10 of 400 candidates
+were the exact top 10 at recall 0.998; of 20 candidates, 0.973."""
+ANN_LEAST = 100
 
 
 @dataclass
@@ -74,6 +119,10 @@ class _Matrix:
     vectors: embeddings.Vectors
     rows: dict[str, int]
     """Statement id -> its row in `vectors`."""
+    ann: Any = None
+    """The HNSW index over the rows (keys are row numbers) once built, else None."""
+    builder: threading.Thread | None = None
+    """The thread building `ann`, once started."""
 
 
 _cache: dict[int, _Matrix] = {}
@@ -93,6 +142,37 @@ def _matrix(store: Store) -> _Matrix:
         return cached
 
 
+def _indexed(store: Store) -> _Matrix:
+    """The store's matrix, its HNSW index started when it has `ANN_FROM` vectors or more (by
+    searches only: linking during `embed_missing` reads a matrix that grows every chunk)."""
+    matrix = _matrix(store)
+    with _lock:
+        if matrix.builder is None and len(matrix.ids) >= ANN_FROM:
+            matrix.builder = threading.Thread(target=_index, args=(matrix,), daemon=True)
+            matrix.builder.start()
+    return matrix
+
+
+def _index(matrix: _Matrix) -> None:
+    """Build the HNSW index of `matrix` (one thread: the searches go on beside it)."""
+    from usearch.index import Index
+
+    index = Index(
+        ndim=embeddings.DIMENSIONS, metric="ip", dtype="i8", connectivity=16, expansion_add=64
+    )
+    index.add(np.arange(len(matrix.ids), dtype=np.uint64), matrix.vectors, threads=1)
+    matrix.ann = index
+
+
+def ann_ready(store: Store, wait: float | None = 0.0) -> bool:
+    """Whether unfiltered rankings of `store` are served by the HNSW index, after waiting up
+    to `wait` seconds (None: until it is built) for it; False below `ANN_FROM` vectors."""
+    matrix = _indexed(store)
+    if matrix.builder is not None:
+        matrix.builder.join(wait)
+    return matrix.ann is not None
+
+
 def _words(query: Query) -> str:
     return " ".join(t.text for group in query.required for t in group)
 
@@ -110,12 +190,25 @@ def nearest(
 ) -> list[tuple[str, float]]:
     """The `k` statements whose vectors are most similar to `vector` (among `allowed`).
 
-    One matrix product over the normalised vectors, then a partial sort of the best `k`.
+    One matrix product over the normalised vectors, then a partial sort of the best `k`;
+    without `allowed`, once the archive's HNSW index is ready, the product is taken over the
+    candidates it finds (`ANN_CANDIDATES` per result) instead of every vector.
     """
-    matrix = _matrix(store)
+    return _nearest(_indexed(store) if allowed is None else _matrix(store), vector, allowed, k)
+
+
+def _nearest(
+    matrix: _Matrix, vector: embeddings.Vectors, allowed: set[str] | None, k: int
+) -> list[tuple[str, float]]:
     if not matrix.ids:
         return []
-    if allowed is None:
+    if allowed is None and matrix.ann is not None:
+        wanted = min(len(matrix.ids), max(k * ANN_CANDIDATES, ANN_LEAST))
+        found = matrix.ann.search(vector, wanted)
+        keys = np.asarray(found.keys, dtype=np.intp)
+        candidates = np.sort(keys[(keys >= 0) & (keys < len(matrix.ids))])
+        scores = matrix.vectors[candidates] @ vector
+    elif allowed is None:
         candidates = np.arange(len(matrix.ids))
         scores = matrix.vectors @ vector
     else:
@@ -144,11 +237,9 @@ def neighbours(store: Store, statement_id: str, k: int) -> list[tuple[str, float
         []
     """
     matrix = _matrix(store)
-    try:
-        index = matrix.ids.index(statement_id)
-    except ValueError:
+    if statement_id not in matrix.rows:
         return []
-    found = nearest(store, matrix.vectors[index], None, k + 1)
+    found = _nearest(matrix, matrix.vectors[matrix.rows[statement_id]], None, k + 1)
     return [(other, score) for other, score in found if other != statement_id][:k]
 
 
@@ -215,8 +306,8 @@ def search_mode(store: Store, text: str, mode: Mode | str, limit: int = 20) -> S
 
 def similar(store: Store, statement_id: str, k: int = 5) -> list[tuple[str, float]]:
     """The statements most like one statement (by their stored vectors), itself left out."""
-    matrix = _matrix(store)
+    matrix = _indexed(store)
     if statement_id not in matrix.rows:
         return []
     vector = matrix.vectors[matrix.rows[statement_id]]
-    return [(i, s) for i, s in nearest(store, vector, None, k + 1) if i != statement_id][:k]
+    return [(i, s) for i, s in _nearest(matrix, vector, None, k + 1) if i != statement_id][:k]
