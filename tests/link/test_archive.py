@@ -276,3 +276,20 @@ def test_statement_page_shows_the_edits_of_every_copy(tmp_path: Path, store_url:
     assert [v["statement_id"] for v in api["versions"]].count(edited[0].statement_id) == 2
     shown = CliRunner().invoke(app, ["show", first, "--db", store_url]).output
     assert "4 versions across the copies:" in shown and shown.count("(capture ") == 4
+
+
+def test_search_follows_the_canonical_copy_as_copies_arrive(tmp_path: Path, store_url: str) -> None:
+    from communique.search import search
+
+    embassy, ministry, again, _ = write_copies(tmp_path)
+    store = open_store(store_url)
+    settings = Settings(db=str(store_url), workers=0, enrich=False)
+    ingest([str(embassy)], store, settings)
+    assert search(store, "Victory").total == 1
+    ingest([str(again), str(ministry)], store, settings)  # the ministry's page comes later
+    page = search(store, "Victory")
+    every = search(store, "Victory copies:all")
+    assert page.total == 1 and every.total == 3
+    canonical = linked(store, every.hits[0].statement.id).canonical
+    assert [h.statement.id for h in page.hits] == [canonical]
+    store.close()

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import pytest
 
+from communique.model import CopyLink
 from communique.query import parse_query
 from communique.store import sqlite, sqlite_index
 from communique.store.base import Store
@@ -250,3 +251,22 @@ def test_a_read_only_archive_is_searched_in_place(
     assert reader._conn().execute("SELECT count(*) FROM search_queue").fetchone()[0] == 1
     reader.close()
     assert not view.exists()
+
+
+def test_search_follows_the_canonical_copy(sqlite_store: SqliteStore) -> None:
+    embassy = add(sqlite_store, "https://embassy/1", "Victory", "Victory day, republished.")
+    ministry = add(sqlite_store, "https://mfa/1", "Victory", "Victory day, as issued.")
+
+    def link(statement_id: str, group: str, own_site: bool) -> None:
+        copy = CopyLink(statement_id, group, "exact", None, "", "key", "2024-01-01", own_site)
+        sqlite_store.put_copy(copy, b"", [])
+
+    def found(query: str) -> list[str]:
+        return [h.statement.url for h in sqlite_store.search(parse_query(query)).hits]
+
+    link(embassy.id, embassy.id, own_site=False)
+    link(ministry.id, embassy.id, own_site=True)  # the issuer's own page becomes canonical
+    assert found("victory") == ["https://mfa/1"]
+    assert sorted(found("victory copies:all")) == ["https://embassy/1", "https://mfa/1"]
+    link(ministry.id, ministry.id, own_site=True)  # split: each is its own statement again
+    assert sorted(found("victory")) == ["https://embassy/1", "https://mfa/1"]

@@ -63,6 +63,40 @@ INSERT OR IGNORE INTO processed SELECT capture_id, pipeline_version FROM failure
     WHERE capture_id IS NOT NULL;
 {schema.REPROCESS_PENDING}"""
 
+SEARCH_COPIES = """
+-- the index holds whether a statement is another copy than its group's canonical one (left out
+-- of searches unless copies:all): a change of that standing queues the statement
+CREATE TRIGGER search_copies_ai AFTER INSERT ON link_copies BEGIN
+    INSERT INTO search_queue (statement) SELECT s.rowid FROM statements s
+    JOIN statement_groups g ON g.id = new.group_id
+    WHERE s.id = new.statement_id AND g.canonical <> new.statement_id;
+END;
+CREATE TRIGGER search_copies_au AFTER UPDATE OF group_id ON link_copies
+WHEN old.group_id IS NOT new.group_id BEGIN
+    INSERT INTO search_queue (statement) SELECT rowid FROM statements WHERE id = new.statement_id;
+END;
+CREATE TRIGGER search_copies_ad AFTER DELETE ON link_copies BEGIN
+    INSERT INTO search_queue (statement) SELECT s.rowid FROM statements s
+    JOIN statement_groups g ON g.id = old.group_id
+    WHERE s.id = old.statement_id AND g.canonical <> old.statement_id;
+END;
+CREATE TRIGGER search_groups_ai AFTER INSERT ON statement_groups BEGIN
+    INSERT INTO search_queue (statement) SELECT s.rowid FROM link_copies c
+    JOIN statements s ON s.id = c.statement_id
+    WHERE c.group_id = new.id AND c.statement_id <> new.canonical;
+END;
+CREATE TRIGGER search_groups_au AFTER UPDATE OF canonical ON statement_groups
+WHEN old.canonical IS NOT new.canonical BEGIN
+    INSERT INTO search_queue (statement)
+    SELECT rowid FROM statements WHERE id IN (old.canonical, new.canonical);
+END;
+CREATE TRIGGER search_groups_ad AFTER DELETE ON statement_groups BEGIN
+    INSERT INTO search_queue (statement) SELECT s.rowid FROM link_copies c
+    JOIN statements s ON s.id = c.statement_id
+    WHERE c.group_id = old.id AND c.statement_id <> old.canonical;
+END;
+"""
+
 WARNINGS = """
 ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 """
@@ -169,6 +203,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("web-0003-timeline", TIMELINE_SCHEMA),
     ("harden-0001-api-keys", API_KEY_SCHEMA),
     ("web-0004-explore-summaries", schema.EXPLORE_TABLE + EXPLORE_SUMMARIES),
+    ("search-0002-copies", SEARCH_COPIES),
 )
 
 

@@ -44,6 +44,8 @@ class IndexDoc:
     """Names of the places (not countries) the text names, for the place facet."""
     place_keys: tuple[str, ...] = ()
     """Folded names and mentions of every place named, for `place:` filters."""
+    other_copy: bool = False
+    """Another copy of a statement than its canonical one (searched only with `copies:all`)."""
 
 
 @dataclass(frozen=True)

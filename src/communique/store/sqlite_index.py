@@ -205,11 +205,16 @@ class SqliteIndexedSearch:
             keys,
         ).fetchall()
         ids = [r["id"] for r in rows]
+        id_marks = ",".join("?" * len(ids))
+        others = (
+            {r[0] for r in conn.execute(f"{OTHER_COPIES} AND c.statement_id IN ({id_marks})", ids)}
+            if ids
+            else set()
+        )
         mentions: dict[str, list[str]] = defaultdict(list)
         places: dict[str, list[str]] = defaultdict(list)
         place_keys: dict[str, list[str]] = defaultdict(list)
         if ids and self._enriched():
-            id_marks = ",".join("?" * len(ids))
             for sid, country in conn.execute(
                 "SELECT statement_id, country FROM statement_countries"
                 f" WHERE statement_id IN ({id_marks})",
@@ -239,6 +244,7 @@ class SqliteIndexedSearch:
                 mentions=tuple(mentions[r["id"]]),
                 places=tuple(places[r["id"]]),
                 place_keys=tuple(place_keys[r["id"]]),
+                other_copy=r["id"] in others,
             )
             for r in rows
         ]
@@ -317,8 +323,6 @@ class SqliteIndexedSearch:
             nonlocal include
             include = found if include is None else include & found
 
-        if not query.all_copies:
-            exclude |= keys(OTHER_COPIES, [])
         for flag, sql in ((query.edited, EDITED), (query.removed, REMOVED)):
             if flag is True:
                 narrow(keys(sql, []))

@@ -34,7 +34,7 @@ from communique.store.search_index import (
     encode_cursor,
 )
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 TITLE_WEIGHT = 4.0
 FACET_FIELDS = {
     "issuer": "issuer",
@@ -48,7 +48,9 @@ FACET_FIELDS = {
 """Facet name (as `SearchPage.facets` names it) -> index field."""
 _TOTAL = "matches"
 """The aggregation counting every match (each document has a key), beside the facets."""
-_RAW_FIELDS = (*FACET_FIELDS.values(), "source", "month", "place_key")
+_RAW_FIELDS = (*FACET_FIELDS.values(), "source", "month", "place_key", "copy")
+_OTHER_COPY = "other"
+"""The `copy` of a statement that is not its group's canonical copy."""
 _UNDATED_LAST = 1 << 30
 """Day number above any date's, so that undated statements sort after dated ones."""
 _FACET_SIZE = FACET_LIMIT * 4
@@ -72,7 +74,7 @@ def _schema() -> Any:
     for name in analysis.stem_fields():
         builder.add_text_field(name, tokenizer_name=name, index_option="freq")
     for name in _RAW_FIELDS:
-        builder.add_text_field(name, tokenizer_name="raw", fast=name != "place_key")
+        builder.add_text_field(name, tokenizer_name="raw", fast=name not in ("place_key", "copy"))
     builder.add_integer_field("day", indexed=True, fast=True)
     builder.add_integer_field("day_end", indexed=True, fast=True)
     builder.add_integer_field("newest", fast=True)
@@ -222,6 +224,8 @@ class TantivyIndex:
         ):
             for value in dict.fromkeys(values):
                 out.add_text(name, value)
+        if doc.other_copy:
+            out.add_text("copy", _OTHER_COPY)
         day = doc.published.toordinal() if doc.published else None
         if doc.published and day:
             out.add_integer("day", day)
@@ -354,6 +358,8 @@ class TantivyIndex:
         must += filters
         if restriction.exclude:
             must_not.append(self._keys_query(restriction.exclude))
+        if not query.all_copies:
+            must_not.append(tantivy.Query.term_query(self._schema, "copy", _OTHER_COPY))
         if not query.required and not filters:
             must.append(tantivy.Query.all_query())
         clauses = [(tantivy.Occur.Must, q) for q in must]
