@@ -3,6 +3,7 @@ under concurrent clients, on SQLite and on PostgreSQL.
 
 Run: .venv/bin/python bench/scale.py [--statements 20000] [--backends sqlite,postgresql]
      [--clients 8] [--seconds 60] [--shared ../shared]
+     .venv/bin/python bench/scale.py --archive PATH_OR_URL  (search latency only)
 
 Statements are derived from the shared UN General Debate corpus: each speech is cut into parts
 of a few paragraphs, and the parts are copied under new URLs, years and countries until there
@@ -337,8 +338,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--archive",
+        help="only time the searches, on this existing archive (a path or postgresql:// URL)",
+    )
     baselines.add_argument(parser)
     args = parser.parse_args()
+    if args.archive:
+        search_only(args)
+        return
     if not (args.shared / "corpora" / "ungdc_2020_2024.jsonl").exists():
         raise SystemExit(f"needs {args.shared}/corpora/ungdc_2020_2024.jsonl")
     results: dict[str, Result] = {}
@@ -358,6 +366,29 @@ def main() -> None:
                 if server:
                     server.stop()
     show(results, args)
+
+
+def search_only(args: argparse.Namespace) -> None:
+    """Search p50 / p95 per query kind on an existing archive (one warm-up pass first)."""
+    store = open_store(args.archive)
+    try:
+        count = store.stats().statements
+        latencies(store, 1)
+        latency = latencies(store, args.repeats)
+    finally:
+        store.close()
+    kind = "postgresql" if is_postgres(args.archive) else "sqlite"
+    table = Table(title=f"communique search latency, {count} statements ({kind})")
+    for column in ("query kind", "p50 / p95 ms", "target"):
+        table.add_column(column)
+    for name, times in latency.items():
+        p95 = statistics.quantiles(times, n=20)[18] if len(times) > 1 else times[0]
+        target = "< 100 at 1M" if kind == "postgresql" else "< 50 at 1M"
+        table.add_row(f"search {name}", f"{statistics.median(times):.0f} / {p95:.0f}", target)
+    console = Console()
+    console.print(table)
+    console.print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    baselines.report(console, "scale", [table], args.save_baseline)
 
 
 def show(results: dict[str, Result], args: argparse.Namespace) -> None:

@@ -464,6 +464,9 @@ class SearchPage:
     total: int
     facets: dict[str, list[tuple[str, int]]]
     next_cursor: str | None
+    estimated: bool = False
+    """True when `total` and the facet counts are estimates from a sample of the matches
+    (a backend does this only when very many statements match)."""
 
 
 @dataclass(frozen=True)

@@ -191,6 +191,9 @@ class SearchResults(Schema):
 
     total: int
     """Number of statements matching the query (all pages)."""
+    estimated: bool = False
+    """True when `total` and the facet counts are estimated from a sample of the matches
+    (PostgreSQL, when very many statements match)."""
     hits: list[SearchHit]
     facets: dict[str, list[FacetCount]]
     """Top values of each facet over every match: issuer, country, language, type, year,

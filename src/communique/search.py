@@ -115,6 +115,7 @@ def results_record(page: SearchPage) -> schemas.SearchResults:
     """A page of results as the API serves it: hits, facet counts and the next cursor."""
     return schemas.SearchResults(
         total=page.total,
+        estimated=page.estimated,
         hits=[hit_record(h) for h in page.hits],
         facets={
             name: [schemas.FacetCount(value=v, count=n) for v, n in counts]

@@ -6,6 +6,7 @@ import psycopg
 
 from communique.query import parse_query
 from communique.store.postgres import PostgresStore
+from communique.store.postgres_sample import Limits
 from communique.store.postgres_schema import MIGRATIONS, text_config, text_configs
 from tests.conftest import add
 
@@ -46,3 +47,35 @@ def test_each_profile_with_a_stemmer_has_its_configuration(pg_url: str) -> None:
         ).fetchone()
     assert {f"communique_{code}" for code in text_configs()} <= made
     assert stems is not None and stems[0] == "'negoc':1", "Catalan stems, made again"
+
+
+def test_many_matches_are_counted_from_a_sample_and_paged_window_by_window(
+    pg_url: str,
+) -> None:
+    limits = Limits(exact=40, fractions=(1 / 8, 1 / 2), min_sample=20, rank_window=30)
+    store = PostgresStore(pg_url, search_limits=limits)
+    countries = ("FR", "BR", "IN", "NG")
+    try:
+        with store.batch():
+            for i in range(240):
+                words = "peace and security" if i % 2 == 0 else "security"
+                title = "Peace talks" if i % 14 == 0 else f"Statement {i}"
+                extra = " a rare word" if i % 24 == 0 else ""
+                add(store, f"https://mfa.example/{i}", title,
+                    f"On {words} in the region{extra}.", country=countries[i % 4])  # fmt: skip
+        rare = store.search(parse_query("rare"))
+        assert (rare.total, rare.estimated) == (10, False), "few matches: exact"
+        page = store.search(parse_query("peace"), limit=7)
+        assert page.estimated and 90 <= page.total <= 150, page.total
+        shares = dict(page.facets["country"])
+        assert set(shares) == {"FR", "IN"} and abs(sum(shares.values()) - page.total) <= 2
+        assert "Peace" in page.hits[0].statement.title, "title matches rank first"
+        seen = [hit.statement.url for hit in page.hits]
+        while page.next_cursor:
+            page = store.search(parse_query("peace"), cursor=page.next_cursor, limit=7)
+            seen += [hit.statement.url for hit in page.hits]
+        assert len(seen) == len(set(seen)) == 120, "every match once"
+        added = [int(url.rsplit("/", 1)[1]) for url in seen]
+        assert min(added[:7]) > 170 and max(added[-7:]) < 70, "newest window first"
+    finally:
+        store.close()

@@ -23,6 +23,7 @@ from communique.store.dialect import POSTGRES, Db
 from communique.store.explore_tables import ExploreTables
 from communique.store.keys import KeyTables
 from communique.store.link_tables import LinkTables
+from communique.store.postgres_sample import Limits
 from communique.store.postgres_schema import migrate, text_config
 from communique.store.postgres_search import PgSearch, title_phrase_query
 from communique.store.postgres_transfer import PgTransfer
@@ -62,7 +63,9 @@ class PostgresStore(
 
     dialect = POSTGRES
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, search_limits: Limits | None = None) -> None:
+        """`search_limits`: where searches stop counting, faceting and ranking every match
+        (`postgres_sample`; the defaults suit an archive of any size)."""
         self.url = url
         self._local = threading.local()
         self._open: list[Conn] = []
@@ -71,7 +74,7 @@ class PostgresStore(
             migrate(self._conn())
         except psycopg.Error as exc:
             raise StoreError(f"cannot open database {redacted(url)}: {exc}") from exc
-        self._search = PgSearch(self._conn)
+        self._search = PgSearch(self._conn, search_limits)
 
     def _conn(self) -> Conn:
         conn: Conn | None = getattr(self._local, "conn", None)

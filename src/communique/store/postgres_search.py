@@ -20,8 +20,24 @@ from communique.errors import QueryError
 from communique.query import Order, Query, Term
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
 from communique.store.dialect import POSTGRES, Row
+from communique.store.postgres_sample import (
+    Limits,
+    Span,
+    covered,
+    restricted,
+    strata,
+    window_width,
+)
 from communique.store.postgres_schema import SIMPLE_CONFIG, text_configs
-from communique.store.search_sql import Compiled, SqlSearch, best_window, date_sort, filters
+from communique.store.search_sql import (
+    Compiled,
+    SqlSearch,
+    best_window,
+    date_sort,
+    decode_cursor,
+    encode_cursor,
+    filters,
+)
 
 Conn = psycopg.Connection[dict[str, Any]]
 _LANGUAGES = (
@@ -40,8 +56,9 @@ class PgSearch(SqlSearch):
 
     dialect = POSTGRES
 
-    def __init__(self, conn: Callable[[], Conn]) -> None:
+    def __init__(self, conn: Callable[[], Conn], limits: Limits | None = None) -> None:
         self._conn = conn
+        self.limits = limits or Limits()
 
     def matched(self, query: Query, matches: int | None = None) -> tuple[str, list[Any]]:
         """A SELECT of the rowids (as `k`) of the matches of `query` (the first `matches` by
@@ -86,6 +103,94 @@ class PgSearch(SqlSearch):
     def _from(self, compiled: Compiled) -> str:
         return _FROM_TEXT if compiled.match else "statements s"
 
+    def _counted(self, compiled: Compiled) -> tuple[int, dict[str, list[tuple[str, int]]], bool]:
+        """Exact up to `limits.exact` matches, else estimated from a sample (see
+        `postgres_sample`); the estimate of the number of matches is noted for paging."""
+        span, limits = self._span(), self.limits
+        if span is not None and span.size > limits.exact:
+            for fraction in limits.fractions:
+                ranges = strata(span, fraction)
+                sampled = restricted(compiled, ranges)
+                groups = self._groups(sampled)
+                found = sum(int(group["n"]) for group in groups)
+                scale = span.size / covered(ranges)
+                compiled.notes["estimate"] = found * scale
+                if found * scale <= limits.exact:
+                    break
+                if found >= limits.min_sample:
+                    return (*self._facets_of(groups, sampled, scale), True)
+        total, facets = self._facets(compiled)
+        compiled.notes["estimate"] = total
+        return total, facets, False
+
+    def _span(self) -> Span | None:
+        """The rowids the statements occupy (None when there are none)."""
+        row = self._run("SELECT min(rowid) AS low, max(rowid) AS high FROM statements", [])[0]
+        return None if row["low"] is None else Span(int(row["low"]), int(row["high"]))
+
+    def _estimate(self, compiled: Compiled, span: Span) -> float:
+        """The number of matches, estimated from the smallest sample."""
+        if "estimate" not in compiled.notes:
+            ranges = strata(span, self.limits.fractions[0])
+            sampled = restricted(compiled, ranges)
+            row = self._run(
+                f"SELECT count(*) AS n FROM {self._from(sampled)} WHERE {sampled.where}",
+                sampled.params,
+            )[0]
+            compiled.notes["estimate"] = int(row["n"]) * span.size / covered(ranges)
+        return float(compiled.notes["estimate"])
+
+    def _page(
+        self, compiled: Compiled, cursor: str | None, limit: int
+    ) -> tuple[list[Row], list[Any], str | None]:
+        """Ranked matches window by window when very many match (see `postgres_sample`)."""
+        after = decode_cursor(cursor)
+        windowed = after is not None and isinstance(after[0], list)
+        span = self._span() if compiled.notes.get("ranked") and limit >= 1 else None
+        if span is None or (after is not None and not windowed):
+            return super()._page(compiled, cursor, limit)
+        if after is not None:
+            window, top, width, last = _window_cursor(after)
+        else:
+            estimate = self._estimate(compiled, span)
+            if estimate <= self.limits.exact:
+                return super()._page(compiled, cursor, limit)
+            width = window_width(span, estimate, self.limits.rank_window)
+            window, top, last = 0, span.high, None
+        found: list[tuple[int, Row]] = []
+        while len(found) <= limit and top - window * width >= span.low:
+            high = top - window * width
+            rows = self._window(compiled, (high - width + 1, high), last, limit + 1 - len(found))
+            found += [(window, row) for row in rows]
+            window, last = window + 1, None
+        page = found[:limit]
+        next_cursor = None
+        if len(found) > limit:
+            end_window, end = page[-1]
+            next_cursor = encode_cursor([[end_window, end["sortkey"], top, width], end["rowid"]])
+        rows = [row for _, row in page]
+        return self._statement_rows(rows), [row["sortkey"] for row in rows], next_cursor
+
+    def _window(
+        self,
+        compiled: Compiled,
+        bounds: tuple[int, int],
+        after: tuple[float, int] | None,
+        limit: int,
+    ) -> list[Row]:
+        """The best-ranked matches with rowids within `bounds`, after the keyset `after`."""
+        key, key_params, _ = compiled.sort
+        window = restricted(compiled, [bounds])
+        where, params = window.where, window.params
+        if after is not None:
+            where += f" AND ({key}, s.rowid) > (%s, %s)"
+            params += [*key_params, *after]
+        return self._run(
+            f"SELECT s.rowid AS rowid, {key} AS sortkey FROM {self._from(compiled)}"
+            f" WHERE {where} ORDER BY {key}, s.rowid LIMIT %s",
+            [*key_params, *params, *key_params, limit],
+        )
+
     def _snippets(self, compiled: Compiled, rowids: list[int]) -> dict[int, str]:
         if not compiled.match or not rowids:
             return {}
@@ -118,11 +223,13 @@ class PgSearch(SqlSearch):
             )
             params.append(" | ".join(self._terms(query.excluded)))
         more, more_params = filters(query, "%s")
+        ranked = query.effective_order is Order.RELEVANCE and match is not None
         return Compiled(
             " AND ".join([*where, *more]) or "TRUE",
             [*params, *more_params],
             match,
             _sort(query, match),
+            {"ranked": ranked},
         )
 
     def _match(self, query: Query) -> str | None:
@@ -175,6 +282,17 @@ def title_phrase_query(conn: Conn, phrase: str) -> str | None:
         "SELECT phraseto_tsquery(%s::regconfig, %s)::text AS q", (SIMPLE_CONFIG, phrase)
     ).fetchone()
     return str(row["q"]) if row and row["q"] else None
+
+
+def _window_cursor(after: list[Any]) -> tuple[int, int, int, tuple[float, int]]:
+    """(window, top rowid, window width, keyset) of a windowed cursor's keyset `after`."""
+    key = after[0]
+    if len(key) != 4 or not all(isinstance(v, int | float) for v in key):
+        raise QueryError("invalid cursor; start again without one", parameter="cursor")
+    window, sortkey, top, width = key
+    if width < 1:
+        raise QueryError("invalid cursor; start again without one", parameter="cursor")
+    return int(window), int(top), int(width), (float(sortkey), int(after[1]))
 
 
 def _sort(query: Query, match: str | None) -> tuple[str, list[Any], str]:

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from communique.errors import QueryError
@@ -59,6 +59,8 @@ class Compiled:
     """What the statement's words must match (the backend's own expression), if anything."""
     sort: tuple[str, list[Any], str]
     """(sort-key expression, its parameters, direction)"""
+    notes: dict[str, Any] = field(default_factory=dict, compare=False)
+    """What one search learnt about its matches on the way (an estimate of their number)."""
 
 
 class SqlSearch:
@@ -101,6 +103,7 @@ class SqlSearch:
 
     def _search(self, query: Query, cursor: str | None, limit: int) -> SearchPage:
         compiled = self._compile(query)
+        total, facets, estimated = self._counted(compiled)
         rows, sortkeys, next_cursor = self._page(compiled, cursor, limit)
         ranked = compiled.match is not None and query.effective_order is Order.RELEVANCE
         snippets = self._snippets(compiled, [r["rowid"] for r in rows])
@@ -115,8 +118,13 @@ class SqlSearch:
             )
             for row, sortkey in zip(rows, sortkeys, strict=True)
         )
-        total, facets = self._facets(compiled)
-        return SearchPage(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
+        return SearchPage(
+            hits=hits, total=total, facets=facets, next_cursor=next_cursor, estimated=estimated
+        )
+
+    def _counted(self, compiled: Compiled) -> tuple[int, dict[str, list[tuple[str, int]]], bool]:
+        """The number of matches, the facets, and whether both are estimated (from a sample)."""
+        return (*self._facets(compiled), False)
 
     def _page(
         self, compiled: Compiled, cursor: str | None, limit: int
@@ -138,26 +146,41 @@ class SqlSearch:
             [*key_params, *params, *key_params, limit + 1],
         )
         page, more = keys[:limit], len(keys) > limit
-        rows = (
-            self._run(
-                f"{SELECT_STATEMENTS} WHERE s.rowid IN ({', '.join([mark] * len(page))})",
-                [k["rowid"] for k in page],
-            )
-            if page
-            else []
+        next_cursor = encode_cursor([page[-1]["sortkey"], page[-1]["rowid"]]) if more else None
+        return self._statement_rows(page), [k["sortkey"] for k in page], next_cursor
+
+    def _statement_rows(self, page: list[Row]) -> list[Row]:
+        """The statement rows of `page` (rows holding a `rowid`), in its order."""
+        if not page:
+            return []
+        mark = self.dialect.placeholder
+        rows = self._run(
+            f"{SELECT_STATEMENTS} WHERE s.rowid IN ({', '.join([mark] * len(page))})",
+            [k["rowid"] for k in page],
         )
         by_rowid = {r["rowid"]: r for r in rows}
-        next_cursor = encode_cursor([page[-1]["sortkey"], page[-1]["rowid"]]) if more else None
-        return [by_rowid[k["rowid"]] for k in page], [k["sortkey"] for k in page], next_cursor
+        return [by_rowid[k["rowid"]] for k in page]
 
-    def _facets(self, compiled: Compiled) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    def _facets(
+        self, compiled: Compiled, scale: float = 1.0
+    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
         """The number of matches and the top values of each facet, from one grouped pass."""
+        return self._facets_of(self._groups(compiled), compiled, scale)
+
+    def _groups(self, compiled: Compiled) -> list[Row]:
+        """The matches counted by every facet's value at once (`f0`… and `n`)."""
         columns = ", ".join(f"{sql} AS f{i}" for i, sql in enumerate(FACETS.values()))
-        groups = self._run(
+        return self._run(
             f"SELECT {columns}, count(*) AS n FROM {self._from(compiled)}"
             f" WHERE {compiled.where} GROUP BY {', '.join(str(i + 1) for i in range(len(FACETS)))}",
             compiled.params,
         )
+
+    def _facets_of(
+        self, groups: list[Row], compiled: Compiled, scale: float
+    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        """The total and facets of `groups` (of the matches of `compiled`), each count times
+        `scale` (a sample's counts made estimates of the whole)."""
         facets: dict[str, list[tuple[str, int]]] = {}
         for index, name in enumerate(FACETS):
             counts: Counter[str] = Counter()
@@ -165,11 +188,13 @@ class SqlSearch:
                 if group[f"f{index}"] is not None:
                     counts[str(group[f"f{index}"])] += int(group["n"])
             ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-            facets[name] = ranked[:FACET_LIMIT]
-        facets.update(self._enrichment_facets(compiled))
-        return sum(int(group["n"]) for group in groups), facets
+            facets[name] = [(value, round(n * scale)) for value, n in ranked[:FACET_LIMIT]]
+        facets.update(self._enrichment_facets(compiled, scale))
+        return round(sum(int(group["n"]) for group in groups) * scale), facets
 
-    def _enrichment_facets(self, compiled: Compiled) -> dict[str, list[tuple[str, int]]]:
+    def _enrichment_facets(
+        self, compiled: Compiled, scale: float = 1.0
+    ) -> dict[str, list[tuple[str, int]]]:
         """Countries named and places, over the matches computed once (none if never enriched)."""
         facets: dict[str, list[tuple[str, int]]] = {name: [] for name in ENRICH_FACETS}
         if not self._run("SELECT 1 AS found FROM statement_countries LIMIT 1", []):
@@ -186,7 +211,7 @@ class SqlSearch:
             compiled.params,
         )
         for row in rows:
-            facets[row["facet"]].append((str(row["value"]), int(row["n"])))
+            facets[row["facet"]].append((str(row["value"]), round(int(row["n"]) * scale)))
         return facets
 
 

@@ -179,6 +179,8 @@ class Pager:
     next: str | None
     numbers: list[tuple[int | None, str]]
     """(page number, link); None marks a gap."""
+    estimated: bool = False
+    """`total` is an estimate (very many statements match)."""
 
 
 def run(store: Store, form: SearchForm, page_size: int) -> tuple[SearchPage, Pager]:
@@ -190,7 +192,13 @@ def run(store: Store, form: SearchForm, page_size: int) -> tuple[SearchPage, Pag
     else:
         found = search_mode(store, form.full_query, form.mode, limit=page_no * page_size)
     hits = found.hits[(page_no - 1) * page_size :]
-    page = SearchPage(hits=hits, total=found.total, facets=found.facets, next_cursor=None)
+    page = SearchPage(
+        hits=hits,
+        total=found.total,
+        facets=found.facets,
+        next_cursor=None,
+        estimated=found.estimated,
+    )
     pages = min(max_page, max(1, math.ceil(found.total / page_size)))
     first = (page_no - 1) * page_size + 1 if hits else 0
     return page, Pager(
@@ -202,6 +210,7 @@ def run(store: Store, form: SearchForm, page_size: int) -> tuple[SearchPage, Pag
         previous=form.href(page=page_no - 1) if page_no > 1 else None,
         next=form.href(page=page_no + 1) if page_no < pages else None,
         numbers=_numbers(form, page_no, pages),
+        estimated=found.estimated,
     )
 
 
