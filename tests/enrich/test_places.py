@@ -54,6 +54,17 @@ def test_city_after_a_name_asks_for_the_town(gazetteer: Gazetteer) -> None:
     assert province is not None and province.feature == "subdivision"
 
 
+@pytest.mark.parametrize(
+    ("name", "focus", "lat", "lon"),
+    [("Cape Town", (), -33.93, 18.42), ("Sioux City", ("US",), 42.50, -96.40)],
+)
+def test_a_town_whose_own_name_ends_in_a_kind_word_is_that_town(
+    gazetteer: Gazetteer, name: str, focus: tuple[str, ...], lat: float, lon: float
+) -> None:
+    town = resolve(Span(name, 0, len(name), label="GPE"), focus, gazetteer)
+    assert town is not None and town.feature == "city" and near(town, lat, lon, 25)
+
+
 def test_a_national_capital_beats_a_namesake_in_the_main_focus(gazetteer: Gazetteer) -> None:
     ottawa = resolve(Span("Ottawa", 0, 6), ("US", "CA"), gazetteer)
     assert ottawa is not None and ottawa.capital and ottawa.country == "CA"

@@ -63,9 +63,17 @@ def features_named(text: str, name: str, gazetteer: Gazetteer) -> list[Feature]:
     if kind is None:
         return gazetteer.by_name(name)
     word = kind.group(1).lower().rstrip("s")
-    if word in TOWN_KINDS:
-        return [f for f in gazetteer.by_name(name) if f.feature == "city"] or gazetteer.by_name(
-            name
+    if word in TOWN_KINDS:  # the town whose own name is the whole name first: "Sioux City"
+        whole = strip_article(text, kind=False)
+        towns = [
+            f
+            for f in gazetteer.by_name(whole)
+            if f.feature == "city" and name_key(f.name) == name_key(whole)
+        ]
+        return (
+            towns
+            or [f for f in gazetteer.by_name(name) if f.feature == "city"]
+            or (gazetteer.by_name(name))
         )
     kinds = (
         ("subdivision", "region")
