@@ -68,6 +68,8 @@ def test_fast_and_generic_paths_agree(store: Store) -> None:
     for text in ("talks", "talks country:AZ", "-talks", "mentions:RU"):
         query = parse_query(text)
         assert sorted(store.match_ids(query)) == sorted(s.id for s in store.iter_matches(query))
+        keys = dict(store.statement_keys())
+        assert sorted(keys[k] for k in store.match_keys(query)) == sorted(store.match_ids(query))
 
 
 def test_counts_over_time_fill_gaps(store: Store) -> None:

@@ -17,6 +17,7 @@ from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from communique import embeddings
 from communique.errors import QueryError
@@ -123,6 +124,8 @@ class _Matrix:
     """The HNSW index over the rows (keys are row numbers) once built, else None."""
     builder: threading.Thread | None = None
     """The thread building `ann`, once started."""
+    key_rows: dict[int, int] | None = None
+    """Statement key (`ExploreStore.statement_keys`) -> its row, read at the first filter."""
 
 
 _cache: dict[int, _Matrix] = {}
@@ -194,12 +197,23 @@ def nearest(
     without `allowed`, once the archive's HNSW index is ready, the product is taken over the
     candidates it finds (`ANN_CANDIDATES` per result) instead of every vector.
     """
-    return _nearest(_indexed(store) if allowed is None else _matrix(store), vector, allowed, k)
+    if allowed is None:
+        return _nearest(_indexed(store), vector, None, k)
+    matrix = _matrix(store)
+    return _nearest(matrix, vector, _rows_of(matrix, allowed), k)
+
+
+def _rows_of(matrix: _Matrix, ids: set[str]) -> Rows:
+    return np.fromiter(sorted(matrix.rows[i] for i in ids if i in matrix.rows), dtype=np.intp)
+
+
+Rows = npt.NDArray[np.intp]
 
 
 def _nearest(
-    matrix: _Matrix, vector: embeddings.Vectors, allowed: set[str] | None, k: int
+    matrix: _Matrix, vector: embeddings.Vectors, allowed: Rows | None, k: int
 ) -> list[tuple[str, float]]:
+    """The best `k` rows of `matrix` for `vector` (among the `allowed` rows, in order)."""
     if not matrix.ids:
         return []
     if allowed is None and matrix.ann is not None:
@@ -212,9 +226,7 @@ def _nearest(
         candidates = np.arange(len(matrix.ids))
         scores = matrix.vectors @ vector
     else:
-        candidates = np.fromiter(
-            sorted(matrix.rows[i] for i in allowed if i in matrix.rows), dtype=np.intp
-        )
+        candidates = allowed
         scores = matrix.vectors[candidates] @ vector
     if len(candidates) > k:
         best = np.argpartition(-scores, k - 1)[:k]
@@ -248,18 +260,27 @@ def semantic_ranking(store: Store, query: Query, k: int = CANDIDATES) -> list[tu
     words = _words(query)
     if not words:
         return []
-    allowed = None
-    if _has_filters(query) or query.excluded:
-        allowed = _filtered_ids(store, replace(query, required=(), order=Order.NEWEST))
-    return nearest(store, embeddings.embed([words])[0], allowed, k)
+    vector = embeddings.embed([words])[0]
+    if not (_has_filters(query) or query.excluded):
+        return nearest(store, vector, None, k)
+    matrix = _matrix(store)
+    allowed = _filtered_rows(store, matrix, replace(query, required=(), order=Order.NEWEST))
+    return _nearest(matrix, vector, allowed, k)
 
 
-def _filtered_ids(store: Store, query: Query) -> set[str]:
-    """The ids of the statements passing the query's filters: ids alone where the store
-    can (`ExploreStore.match_ids`), else read from every matching statement."""
-    if isinstance(store, ExploreStore):
-        return set(store.match_ids(query))
-    return {s.id for s in store.iter_matches(query)}
+def _filtered_rows(store: Store, matrix: _Matrix, query: Query) -> Rows:
+    """The rows of the statements passing the query's filters: from their keys alone where
+    the store can (`ExploreStore.match_keys`: no statement row is read), else read from
+    every matching statement."""
+    if not isinstance(store, ExploreStore):
+        return _rows_of(matrix, {s.id for s in store.iter_matches(query)})
+    if matrix.key_rows is None:
+        rows = matrix.rows
+        matrix.key_rows = {k: rows[i] for k, i in store.statement_keys() if i in rows}
+    key_rows = matrix.key_rows
+    return np.fromiter(
+        sorted(key_rows[k] for k in store.match_keys(query) if k in key_rows), dtype=np.intp
+    )
 
 
 def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:

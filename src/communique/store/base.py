@@ -440,6 +440,15 @@ class ExploreStore(Protocol):
         """The ids of every match of `query`, in no set order (no statement is read)."""
         ...
 
+    def match_keys(self, query: Query) -> list[int]:
+        """The keys (see `statement_keys`) of every match of `query`, in no set order: no
+        statement row is read."""
+        ...
+
+    def statement_keys(self) -> list[tuple[int, str]]:
+        """(key, id) of every statement: the store's own number of each statement."""
+        ...
+
     def archive_version(self) -> str:
         """A value that changes with every write of a statement, its text or its enrichment
         (what is computed from the archive can be kept under it until it changes)."""

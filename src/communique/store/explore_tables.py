@@ -78,10 +78,14 @@ class ExploreTables(SqlTables):
         return [(r["issuer"], r["named"], int(r["n"])) for r in rows]
 
     def match_ids(self, query: Query) -> list[str]:
-        rows = self._grouped(
-            query, "SELECT s.id FROM matched m JOIN statements s ON s.rowid = m.k", []
-        )
-        return [r["id"] for r in rows]
+        return [r["id"] for r in self._grouped(query, _MATCHED_IDS, [])]
+
+    def match_keys(self, query: Query) -> list[int]:
+        return [int(r["k"]) for r in self._grouped(query, "SELECT m.k FROM matched m", [])]
+
+    def statement_keys(self) -> list[tuple[int, str]]:
+        rows = self._db().all("SELECT rowid AS k, id FROM statements", ())
+        return [(int(r["k"]), str(r["id"])) for r in rows]
 
     def timeline_counts(
         self, query: Query, at: str, width: int, matches: int | None = None
