@@ -19,12 +19,14 @@ import functools
 import gc
 import hashlib
 import itertools
+import multiprocessing
 import random
 import resource
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -39,7 +41,10 @@ from linkset import SHARED, Text, chrome_lines, generate, ungdc, variant
 
 from communique import embeddings
 from communique.link import Linker, signature, signatures
+from communique.link.archive import link_statement, relink
 from communique.link.translations import by_meaning, compare, facts
+from communique.model import PIPELINE_VERSION, Capture, DocType, Statement, statement_id
+from communique.store.base import Store, open_store
 
 
 def pairs(groups: dict[str, str]) -> set[tuple[str, str]]:
@@ -286,6 +291,115 @@ def scale(shared: Path, size: int, add: int, processes: int) -> dict[str, float]
     }
 
 
+SOURCE_DATE = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def put_synthetic(store: Store, key: str, text: str, fetched: datetime) -> Statement:
+    """Store one synthetic statement as ingest does (capture, statement), unlinked."""
+    url = f"https://link.example/{key}"
+    body = text.encode()
+    capture = Capture(
+        url=url,
+        sha256=hashlib.sha256(body + url.encode()).hexdigest(),
+        size=len(body),
+        content_type="text/plain",
+        fetched_at=fetched,
+        status=200,
+        origin="bench",
+    )
+    statement = Statement(
+        id=statement_id(url),
+        url=url,
+        title=text[:60],
+        paragraphs=tuple(text.split("\n\n")),
+        published=None,
+        published_source="bench",
+        issuer="Ministry",
+        country=None,
+        language="en",
+        doc_type=DocType.STATEMENT,
+        capture_ids=(capture.id,),
+    )
+    store.put_capture(capture, body)
+    store.put_statement(statement, capture)
+    store.mark_processed(capture.id, PIPELINE_VERSION)
+    return statement
+
+
+def build_archive(shared: Path, path: Path, size: int) -> None:
+    """A SQLite archive of `size` synthetic statements (and their copies), not linked."""
+    synthetic = Synthetic(shared)
+    store = open_store(str(path))
+    with store.batch():
+        for index, key in enumerate(synthetic.keys(0, size)):
+            put_synthetic(store, key, synthetic.text(key), SOURCE_DATE + timedelta(seconds=index))
+    store.close()
+
+
+def added_keys(size: int, add: int) -> list[str]:
+    """`add` new statements: one in ten a republication of a statement of the archive."""
+    return [
+        f"{(index * 7919) % size}#added{index}" if index % 10 == 0 else str(10_000_000 + index)
+        for index in range(add)
+    ]
+
+
+def store_scale(shared: Path, path: Path, size: int, add: int, processes: int) -> dict[str, float]:
+    """`relink` of a SQLite archive, then `add` statements linked one at a time as on ingest."""
+    if not path.exists():  # built in another process, whose memory is not this bench's
+        builder = multiprocessing.get_context("spawn").Process(
+            target=build_archive, args=(shared, path, size)
+        )
+        builder.start()
+        builder.join()
+    store = open_store(str(path))
+    gc.collect()
+    before = peak_mb(workers=False)
+    start, cpu = time.perf_counter(), cpu_s()
+    copies, statements = relink(store, processes=processes)
+    took, used = time.perf_counter() - start, cpu_s()
+    synthetic = Synthetic(shared)
+    extra = added_keys(size, add)
+    linking = 0.0
+    found = 0
+    for index, key in enumerate(extra):
+        fetched = SOURCE_DATE + timedelta(days=400, seconds=index)
+        statement = put_synthetic(store, key, synthetic.text(key), fetched)
+        started = time.perf_counter()
+        link = link_statement(store, statement, fetched, {})
+        linking += time.perf_counter() - started
+        base = statement_id(f"https://link.example/{key.partition('#')[0]}")
+        found += "#" in key and link is not None and link.group_id == base
+    store.close()
+    return {
+        "statements": copies,
+        "linked into": statements,
+        "relink s": took,
+        "per 1k s": took / copies * 1000,
+        "cpu s": used[1] - cpu[1],
+        "main cpu s": used[0] - cpu[0],
+        "add 1k s": linking / len(extra) * 1000,
+        "peak MB": peak_mb(),
+        "MB over start": peak_mb(workers=False) - before,
+        "added copies found": found / sum("#" in key for key in extra),
+    }
+
+
+STORE_COLUMNS = (
+    "statements",
+    "linked into",
+    "relink s",
+    "per 1k s",
+    "cpu s",
+    "main cpu s",
+    "add 1k s",
+    "peak MB",
+    "MB over start",
+    "added copies found",
+)
+STORE = "relink through the store (SQLite; machine shared with 8 others, noisy)"
+
+
 QUALITY_COLUMNS = ("texts", "true pairs", "precision", "recall", "template merges")
 SPEED_COLUMNS = (
     "statements",
@@ -322,6 +436,11 @@ def main() -> None:
     parser.add_argument("--add", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=2, help="signing workers (0: none)")
     parser.add_argument("--no-scale", action="store_true")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="relink this SQLite archive (built from --sizes' first size when missing)",
+    )
     parser.add_argument("--no-translations", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     baselines.add_argument(parser)
@@ -344,6 +463,12 @@ def main() -> None:
             rows_table(LANGUAGES, "half language", languages),
         ]
         console.print(*tables[-2:])
+    if args.store:
+        size = int(args.sizes.split(",")[0])
+        found = store_scale(args.shared, args.store, size, args.add, args.processes)
+        tables.append(rows_table(STORE, "archive", {args.store.name: found}, STORE_COLUMNS))
+        console.print(tables[-1])
+        console.print("targets: 1M in < 600 s on 2 cores, < 4096 MB; add 1k to 1M < 5 s")
     if not args.no_scale:
         speeds: dict[str, dict[str, float]] = {}
         for size in (int(s) for s in args.sizes.split(",")):

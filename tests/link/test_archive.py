@@ -293,3 +293,29 @@ def test_search_follows_the_canonical_copy_as_copies_arrive(tmp_path: Path, stor
     canonical = linked(store, every.hits[0].statement.id).canonical
     assert [h.statement.id for h in page.hits] == [canonical]
     store.close()
+
+
+@pytest.mark.parametrize("processes", [0, 2])
+def test_relink_in_batches_gives_the_links_of_ingest(
+    tmp_path: Path, store_url: str, processes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from communique.link import archive
+
+    paths = write_copies(tmp_path)
+    for name, text in (("en.txt", ENGLISH), ("fr.txt", FRENCH)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        paths.append(tmp_path / name)
+    store = open_store(store_url)
+    ingest([str(p) for p in paths], store, Settings(db=store_url, workers=0, enrich=False))
+    order = [statement_id for statement_id, _ in store.link_order()]
+
+    def links() -> list[object]:
+        found = [(linked(store, s).canonical, linked(store, s).translations) for s in order]
+        return [store.get_copy(s) for s in order] + found
+
+    before = links()
+    assert sum(len(translations) for _, translations in before[len(order) :]) == 2
+    monkeypatch.setattr(archive, "BATCH", 2)  # candidates' texts read from earlier batches
+    assert relink(store, processes=processes) == (6, 4)
+    assert links() == before
+    store.close()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -19,9 +20,17 @@ import numpy as np
 
 from communique import embeddings, semantic
 from communique.errors import NotFound, StoreError
-from communique.link.duplicates import Candidates, find_copy
-from communique.link.signing import NUM_PERM, Signature, buckets, signature
-from communique.link.translations import MIN_FACTS, by_meaning, compare, fact_buckets, facts
+from communique.link.bulk import FactIndex, Prepared, prepare
+from communique.link.duplicates import MIN_WORDS, Candidates, Link, Linker, find_copy
+from communique.link.signing import NUM_PERM, Signature, buckets, pipelined, signature
+from communique.link.translations import (
+    FACT_SPACE,
+    MIN_FACTS,
+    by_meaning,
+    compare,
+    fact_buckets,
+    facts,
+)
 from communique.model import CopyLink, Source, Statement, Translation, Version
 from communique.store.base import LinkStore, Store
 
@@ -67,13 +76,11 @@ def link_statement(
     statement: Statement,
     seen: datetime,
     sources: dict[str, Source],
-    languages: dict[str, str | None] | None = None,
 ) -> CopyLink | None:
     """Link a stored statement (a copy) to the statement it carries; None without link tables.
 
     A copy already linked keeps its statement when its text is edited (the edit is one of
-    its versions); its signature follows the newest text. `languages` (statement id to
-    language), when given, is read instead of the store and kept up to date (`relink`).
+    its versions); its signature follows the newest text.
     """
     if not isinstance(store, LinkStore):
         return None
@@ -85,63 +92,75 @@ def link_statement(
         link = replace(existing, exact_key=sig.exact, words=sig.words)
     else:
         found = find_copy(statement.id, sig, StoreIndex(store), _text_of(store))
-        link = CopyLink(
-            statement_id=statement.id,
-            group_id=found.statement if found else statement.id,
-            kind=found.kind if found else "first",
-            matched=found.matched if found else None,
-            evidence=found.evidence if found else "",
-            exact_key=sig.exact,
-            seen=seen.isoformat(),
-            own_site=own_site(statement, sources),
-            words=sig.words,
-        )
-    store.put_copy(link, sig.minhash.tobytes(), buckets(sig.minhash) if sig.words else [])
-    if languages is not None:
-        languages[statement.id] = statement.language
+        link = new_link(statement, found, sig, seen.isoformat(), sources)
+    store.put_copy(link, sig.minhash.tobytes(), text_buckets(link, sig))
     if link.kind == "first" and statement.language:
-        link_translations(store, statement, link.group_id, languages)
+        link_translations(store, statement, link.group_id)
     return link
 
 
-def link_translations(
-    store: Store,
-    statement: Statement,
-    group_id: str,
-    languages: dict[str, str | None] | None = None,
-) -> int:
+def new_link(
+    statement: Statement, found: Link | None, sig: Signature, seen: str, sources: dict[str, Source]
+) -> CopyLink:
+    """The link of a copy not linked before: to the statement `found`, or a new statement."""
+    return CopyLink(
+        statement_id=statement.id,
+        group_id=found.statement if found else statement.id,
+        kind=found.kind if found else "first",
+        matched=found.matched if found else None,
+        evidence=found.evidence if found else "",
+        exact_key=sig.exact,
+        seen=seen,
+        own_site=own_site(statement, sources),
+        words=sig.words,
+    )
+
+
+def text_buckets(link: CopyLink, sig: Signature) -> list[bytes]:
+    """The LSH buckets a copy is found by: none for an exact copy (its first copy is found)
+    or a text too short to be linked but exactly (as `Linker` indexes them)."""
+    return buckets(sig.minhash) if link.kind != "exact" and sig.words >= MIN_WORDS else []
+
+
+def link_translations(store: Store, statement: Statement, group_id: str) -> int:
     """Link a new statement to statements in other languages carrying the same facts.
 
-    Statements that share its facts' buckets are read only when their language (from
-    `languages` where it has them) differs from its own.
+    Statements that share its facts' buckets are read only when their language differs.
     """
-    if not isinstance(store, LinkStore):
+    if not isinstance(store, LinkStore) or not statement.language:
         return 0
     sequence = facts(statement.text)
     if len(sequence) < MIN_FACTS:
         return 0
     keys = fact_buckets(sequence)
-    found = 0
-    for other_id in store.bucket_members(keys):
-        if languages is not None and languages.get(other_id, "") == statement.language:
-            continue
+    found: list[Translation] = []
+    for other_id in store.bucket_members(keys, statement.language):
         other = store.get_statement(other_id)
-        if not other.language or other.language == statement.language:
-            continue
         other_link = store.get_copy(other_id)
-        if other_link is None:
-            continue
-        match = compare(sequence, facts(other.text))
-        if match is None:
-            continue
-        found += 1
-        for one, two, language in (
-            (group_id, other_link.group_id, other.language),
-            (other_link.group_id, group_id, statement.language),
-        ):
-            store.put_translation(Translation(one, two, language, match.confidence, match.evidence))
+        if other_link is not None:
+            found += translations_of(statement, group_id, sequence, other, other_link.group_id)
+    store.put_translations(found)
     store.add_buckets(statement.id, keys)
-    return found
+    return len(found) // 2
+
+
+def translations_of(
+    statement: Statement,
+    group_id: str,
+    sequence: tuple[str, ...],
+    other: Statement,
+    other_group: str,
+) -> list[Translation]:
+    """Both directions of the translation link between two statements, if their facts agree."""
+    if not other.language or not statement.language or other.language == statement.language:
+        return []
+    match = compare(sequence, facts(other.text))
+    if match is None:
+        return []
+    return [
+        Translation(group_id, other_group, other.language, match.confidence, match.evidence),
+        Translation(other_group, group_id, statement.language, match.confidence, match.evidence),
+    ]
 
 
 NEIGHBOURS = 10
@@ -214,31 +233,102 @@ def _text_of(store: Store) -> Callable[[str], str]:
     return lambda key: store.get_statement(key).text
 
 
+BATCH = 2000
+"""Statements read, prepared by the workers and written at a time by `relink`."""
+ALONE = 4 * BATCH
+"""Archives with fewer statements than this are relinked without worker processes."""
+
+
 def relink(
-    store: Store, progress: Callable[[int, int, str], None] | None = None
+    store: Store,
+    progress: Callable[[int, int, str], None] | None = None,
+    processes: int | None = None,
 ) -> tuple[int, int]:
     """Rebuild every link from the stored texts, first captured first.
 
-    Returns (copies, statements): how many copies were linked into how many statements.
+    Texts are read a batch at a time, signed by `processes` worker processes (None: one
+    per core, none for a small archive) and linked in memory (`Linker`, `FactIndex`): the
+    links are those linking each copy on ingest gives. Returns (copies, statements): how
+    many copies were linked into how many statements.
     """
     links = links_of(store)
-    links.clear_links()
+    links.start_relink()
     sources = {s.name: s for s in store.sources()}
     order = links.link_order()
-    groups: set[str] = set()
-    languages: dict[str, str | None] = {}
-    for done, (statement_id, seen) in enumerate(order):
-        if progress and done % 100 == 0:
-            progress(done, len(order), statement_id)
-        statement = store.get_statement(statement_id)
-        seen_at = datetime.fromisoformat(seen)
-        link = link_statement(store, statement, seen_at, sources, languages)
-        groups.add(link.group_id if link else statement_id)
+    if processes is None:
+        processes = 0 if len(order) < ALONE else os.cpu_count() or 1
+    relinking = _Relinking(links, sources)
+    batches = _in_order(links, order)
+    for done, (items, prepared) in enumerate(pipelined(prepare, batches, _text, processes)):
+        if progress:
+            progress(done * BATCH, len(order), items[0][0].id)
+        relinking.link_batch(items, prepared)
+    links.finish_relink()
     if store.vector_count(embeddings.MODEL):
         link_by_meaning(store, [statement_id for statement_id, _ in order])
     if progress:
         progress(len(order), len(order), "")
-    return len(order), len(groups)
+    return len(order), len(relinking.groups)
+
+
+Item = tuple[Statement, str]
+"""A statement to link and when it was first captured."""
+
+
+def _in_order(links: LinkStore, order: list[tuple[str, str]]) -> Iterator[list[Item]]:
+    """The statements in `order` with their first capture, a batch (one query) at a time."""
+    for start in range(0, len(order), BATCH):
+        part = order[start : start + BATCH]
+        found = {s.id: s for s in links.get_statements([key for key, _ in part])}
+        yield [(found[key], seen) for key, seen in part if key in found]
+
+
+def _text(item: Item) -> str:
+    return item[0].text
+
+
+class _Relinking:
+    """The state of one `relink`: copies and facts in memory, texts of the recent batches."""
+
+    def __init__(self, links: LinkStore, sources: dict[str, Source]) -> None:
+        self.links, self.sources = links, sources
+        self.recent: dict[str, str] = {}
+        self.linker = Linker(self._text_of)
+        self.facts = FactIndex()
+        self.groups: set[str] = set()
+
+    def _text_of(self, statement_id: str) -> str:
+        text = self.recent.get(statement_id)
+        return text if text is not None else self.links.get_statements([statement_id])[0].text
+
+    def link_batch(self, items: list[Item], prepared: list[Prepared]) -> None:
+        """Link a batch of statements and write their links in one transaction."""
+        self.recent = {statement.id: statement.text for statement, _ in items}
+        signed = (sig for part in prepared for sig in part.signed.signatures())
+        facts_of = (
+            (part.facts[row], part.fact_minhashes[row], part.fact_bands[row])
+            for part in prepared
+            for row in range(len(part.facts))
+        )
+        rows, translations = [], []
+        for (statement, seen), sig, (sequence, fact_minhash, fact_bands) in zip(
+            items, signed, facts_of, strict=True
+        ):
+            found = self.linker.add(statement.id, sig)
+            link = new_link(statement, found, sig, seen, self.sources)
+            self.groups.add(link.group_id)
+            keys = text_buckets(link, sig)
+            if link.kind == "first" and statement.language and len(sequence) >= MIN_FACTS:
+                others = self.facts.members(fact_bands, statement.language)
+                for other in self.links.get_statements(others):
+                    translations += translations_of(
+                        statement, statement.id, sequence, other, other.id
+                    )
+                self.facts.add(statement.id, statement.language, fact_bands)
+                keys += buckets(fact_minhash, FACT_SPACE)
+            rows.append((link, sig.minhash.tobytes(), keys))
+        self.links.put_copies(rows)
+        self.links.put_translations(translations)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ import functools
 import itertools
 import multiprocessing
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,8 @@ SLICE = 1 << 13
 """Shingles whose permuted values are computed in one matrix (SLICE × NUM_PERM × 4 bytes)."""
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -128,11 +131,19 @@ def buckets(minhash: npt.NDArray[np.uint32], space: int = 0) -> list[bytes]:
     """The LSH bucket keys of a MinHash as the store keeps them: band number and values.
 
     `space` keeps the buckets of different signatures (texts, facts) apart.
+
+    Example:
+        >>> m = minhash_of(np.arange(50, dtype=np.uint32))
+        >>> ranges = enumerate(_layout().hashranges)  # datasketch's bands
+        >>> buckets(m, 128) == [bytes([128 + b]) + m[i:j].tobytes() for b, (i, j) in ranges]
+        True
     """
-    return [
-        bytes([space + band]) + minhash[start:end].tobytes()
-        for band, (start, end) in enumerate(_layout().hashranges)
-    ]
+    size = 1 + 4 * ROWS
+    rows = np.empty((BANDS, size), dtype=np.uint8)
+    rows[:, 0] = np.arange(space, space + BANDS, dtype=np.uint8)
+    rows[:, 1:] = np.ascontiguousarray(minhash[: BANDS * ROWS]).view(np.uint8).reshape(BANDS, -1)
+    blob = rows.tobytes()
+    return [blob[start : start + size] for start in range(0, len(blob), size)]
 
 
 @functools.cache
@@ -235,18 +246,35 @@ def signatures(texts: Iterable[str], processes: int = 0, batch: int = 4096) -> I
         [3, 2]
     """
     source = iter(texts)
+    chunks = iter(lambda: list(itertools.islice(source, batch)), [])
+    for _, signed in pipelined(sign_arrays, chunks, str, processes):
+        yield from (s for part in signed for s in part.signatures())
+
+
+def pipelined(
+    work: Callable[[list[str]], R],
+    batches: Iterable[list[T]],
+    text_of: Callable[[T], str],
+    processes: int = 0,
+) -> Iterator[tuple[list[T], list[R]]]:
+    """Each batch with `work` done on its texts (in parts), by `processes` workers (0: here).
+
+    `work` is a module-level function (workers are spawned); each batch is cut into two
+    parts per worker, and the next batch is worked on while the caller reads this one.
+    """
     if processes < 1:
-        while chunk := list(itertools.islice(source, batch)):
-            yield from sign_batch(chunk)
+        for items in batches:
+            yield items, [work([text_of(item) for item in items])]
         return
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pending: AsyncResult[list[SignedBatch]] | None = None
-        while chunk := list(itertools.islice(source, batch)):
-            step = max(1, -(-len(chunk) // (2 * processes)))
-            parts = [chunk[i : i + step] for i in range(0, len(chunk), step)]
-            job = pool.map_async(sign_arrays, parts, chunksize=1)
+        pending: tuple[list[T], AsyncResult[list[R]]] | None = None
+        for items in batches:
+            texts = [text_of(item) for item in items]
+            step = max(1, -(-len(texts) // (2 * processes)))
+            parts = [texts[i : i + step] for i in range(0, len(texts), step)]
+            job = pool.map_async(work, parts, chunksize=1)
             if pending is not None:
-                yield from (s for part in pending.get() for s in part.signatures())
-            pending = job
+                yield pending[0], pending[1].get()
+            pending = items, job
         if pending is not None:
-            yield from (s for part in pending.get() for s in part.signatures())
+            yield pending[0], pending[1].get()

@@ -289,8 +289,8 @@ class LinkStore(Protocol):
         """Add more LSH buckets of a copy (those of its language-independent facts)."""
         ...
 
-    def bucket_members(self, buckets: Sequence[bytes]) -> list[str]:
-        """Copies in any of these LSH buckets."""
+    def bucket_members(self, buckets: Sequence[bytes], language: str) -> list[str]:
+        """Copies in any of these LSH buckets whose language is known and not `language`."""
         ...
 
     def put_copy(self, link: CopyLink, minhash: bytes, buckets: Sequence[bytes]) -> None:
@@ -299,6 +299,25 @@ class LinkStore(Protocol):
 
     def copies(self, group_id: str) -> list[CopyLink]:
         """The copies of a statement, the canonical one first."""
+        ...
+
+    def start_relink(self) -> None:
+        """Delete every link and make ready for `put_copies`."""
+        ...
+
+    def put_copies(self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes]]]) -> None:
+        """Store the links and LSH buckets of many copies not linked yet, in one transaction
+        (between `start_relink` and `finish_relink`)."""
+        ...
+
+    def finish_relink(self) -> None:
+        """Index the buckets `put_copies` stored; rebuild every statement's canonical copy."""
+        ...
+
+    def put_translations(self, translations: Sequence[Translation]) -> None: ...
+
+    def get_statements(self, ids: Sequence[str]) -> list[Statement]:
+        """The statements with these ids, in that order (those not stored left out)."""
         ...
 
     def put_translation(self, translation: Translation) -> None: ...

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from communique.model import CopyLink, Translation
+from communique.model import CopyLink, Statement, Translation
 from communique.store.dialect import Db, Row, SqlTables
+from communique.store.rows import SELECT_STATEMENTS, statement_from_row
 
 LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "translations")
 LINK_SCHEMA = """
@@ -60,6 +61,12 @@ _UPSERT_COPY = (
     " exact_key = excluded.exact_key, seen = excluded.seen, own_site = excluded.own_site,"
     " words = excluded.words, minhash = excluded.minhash"
 )
+_UPSERT_TRANSLATION = (
+    "INSERT INTO translations (group_id, other_group, language, confidence, evidence)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, other_group) DO UPDATE SET"
+    " language = excluded.language, confidence = excluded.confidence,"
+    " evidence = excluded.evidence"
+)
 _ADD_BUCKET = "INSERT INTO link_buckets (bucket, statement_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
@@ -92,14 +99,15 @@ class LinkTables(SqlTables):
         with self._writing() as db:
             db.executemany(_ADD_BUCKET, [(bucket, statement_id) for bucket in buckets])
 
-    def bucket_members(self, buckets: Sequence[bytes]) -> list[str]:
-        """Copies in any of these LSH buckets."""
+    def bucket_members(self, buckets: Sequence[bytes], language: str) -> list[str]:
+        """Copies in any of these LSH buckets whose language is known and not `language`."""
         if not buckets:
             return []
         rows = self._db().all(
-            "SELECT DISTINCT statement_id FROM link_buckets"
-            f" WHERE bucket IN ({self.dialect.marks(len(buckets))}) ORDER BY statement_id",
-            tuple(buckets),
+            "SELECT DISTINCT b.statement_id FROM link_buckets b JOIN statements s"
+            " ON s.id = b.statement_id WHERE s.language <> ?"
+            f" AND b.bucket IN ({self.dialect.marks(len(buckets))}) ORDER BY b.statement_id",
+            (language, *buckets),
         )
         return [str(r["statement_id"]) for r in rows]
 
@@ -115,15 +123,69 @@ class LinkTables(SqlTables):
                 (link.statement_id,),
             )
             db.execute("DELETE FROM link_buckets WHERE statement_id = ?", (link.statement_id,))
-            db.execute(
-                _UPSERT_COPY,
-                (link.statement_id, link.group_id, link.kind, link.matched, link.evidence,
-                 link.exact_key, link.seen, int(link.own_site), link.words, minhash),
-            )  # fmt: skip
+            db.execute(_UPSERT_COPY, _copy_values(link, minhash))
             db.executemany(_ADD_BUCKET, [(bucket, link.statement_id) for bucket in buckets])
             _refresh_group(db, link.group_id)
             if old is not None and old["group_id"] != link.group_id:
                 _refresh_group(db, str(old["group_id"]))
+
+    def start_relink(self) -> None:
+        """Delete every link and make ready for `put_copies` (the LSH buckets are staged
+        and indexed once by `finish_relink`; a killed relink is redone by the next)."""
+        with self._writing() as db:
+            clear_links(db)
+            db.execute("DROP INDEX IF EXISTS link_buckets_statement")
+            db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS relink_buckets"
+                f" (bucket {self.dialect.blob} NOT NULL, statement_id TEXT NOT NULL)"
+            )
+            db.execute("DELETE FROM relink_buckets")
+
+    def put_copies(self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes]]]) -> None:
+        """Store the links and LSH buckets of many copies not linked yet, in one transaction
+        (between `start_relink` and `finish_relink`)."""
+        with self._writing() as db:
+            db.executemany(_UPSERT_COPY, [_copy_values(link, minhash) for link, minhash, _ in rows])
+            db.executemany(
+                "INSERT INTO relink_buckets (bucket, statement_id) VALUES (?, ?)",
+                [(bucket, link.statement_id) for link, _, found in rows for bucket in found],
+            )
+
+    def finish_relink(self) -> None:
+        """Index the staged LSH buckets (in key order), and rebuild every statement's
+        canonical copy and copy count from its copies."""
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO link_buckets (bucket, statement_id) SELECT bucket, statement_id"
+                " FROM relink_buckets ORDER BY bucket, statement_id"
+            )
+            db.execute("DROP TABLE relink_buckets")
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS link_buckets_statement ON link_buckets(statement_id)"
+            )
+            db.execute("DELETE FROM statement_groups")
+            db.execute(
+                "INSERT INTO statement_groups (id, canonical, copies)"
+                " SELECT group_id, statement_id, n FROM (SELECT group_id, statement_id,"
+                " count(*) OVER (PARTITION BY group_id) AS n, row_number() OVER"
+                " (PARTITION BY group_id ORDER BY own_site DESC, seen, statement_id) AS r"
+                " FROM link_copies) AS ranked WHERE r = 1"
+            )
+
+    def put_translations(self, translations: Sequence[Translation]) -> None:
+        """Store many translations (pairs of statements) in one transaction."""
+        with self._writing() as db:
+            db.executemany(_UPSERT_TRANSLATION, [_translation_values(t) for t in translations])
+
+    def get_statements(self, ids: Sequence[str]) -> list[Statement]:
+        """The statements with these ids, in that order (those not stored left out)."""
+        if not ids:
+            return []
+        rows = self._db().all(
+            f"{SELECT_STATEMENTS} WHERE s.id IN ({self.dialect.marks(len(ids))})", tuple(ids)
+        )
+        found = {row["id"]: statement_from_row(row) for row in rows}
+        return [found[key] for key in ids if key in found]
 
     def copies(self, group_id: str) -> list[CopyLink]:
         """The copies of a statement, the canonical one first."""
@@ -136,19 +198,7 @@ class LinkTables(SqlTables):
 
     def put_translation(self, translation: Translation) -> None:
         with self._writing() as db:
-            db.execute(
-                "INSERT INTO translations (group_id, other_group, language, confidence, evidence)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, other_group) DO UPDATE SET"
-                " language = excluded.language, confidence = excluded.confidence,"
-                " evidence = excluded.evidence",
-                (
-                    translation.group_id,
-                    translation.other_group,
-                    translation.language,
-                    translation.confidence,
-                    translation.evidence,
-                ),
-            )
+            db.execute(_UPSERT_TRANSLATION, _translation_values(translation))
 
     def translations(self, group_id: str) -> list[Translation]:
         rows = self._db().all(
@@ -217,6 +267,17 @@ def _refresh_group(db: Db, group_id: str) -> None:
         " copies = excluded.copies",
         (group_id, row["statement_id"], row["n"]),
     )
+
+
+def _copy_values(link: CopyLink, minhash: bytes) -> tuple[object, ...]:
+    return (
+        link.statement_id, link.group_id, link.kind, link.matched, link.evidence,
+        link.exact_key, link.seen, int(link.own_site), link.words, minhash,
+    )  # fmt: skip
+
+
+def _translation_values(t: Translation) -> tuple[object, ...]:
+    return (t.group_id, t.other_group, t.language, t.confidence, t.evidence)
 
 
 def _copy(row: Row) -> CopyLink:
