@@ -26,7 +26,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
-from enrich import geo_parts
+from enrich import Toponym, geo_parts
 
 from communique.enrich.entities import entities_of
 from communique.enrich.gazetteer import (
@@ -136,14 +136,22 @@ def classify(shared: Path, show: str | None, part: str = "dev") -> dict[str, Cou
                 else:
                     cause = CAUSES[5]
                     detail = ""
-                counts[cause] += 1
-                if show and show in cause:
-                    context = text[max(0, toponym.start - 60) : toponym.end + 60].replace("\n", " ")
-                    where = f"gold {toponym.lat:.2f},{toponym.lon:.2f}"
-                    print(f"{name} | {cause} | {phrase!r} {detail} {where}")
-                    print(f"    …{context}…")
+                where = f"gold {toponym.lat:.2f},{toponym.lon:.2f}"
+                line = f"{name} | {cause} | {phrase!r} {detail} {where}"
+                tally(counts, cause, show, line, text, toponym)
         tables[name] = counts
     return tables
+
+
+def tally(
+    counts: Counter[str], cause: str, show: str | None, line: str, text: str, toponym: Toponym
+) -> None:
+    """Count a miss of `cause`; print `line` and the text around the toponym when `show` is
+    part of the cause."""
+    counts[cause] += 1
+    if show and show in cause:
+        context = text[max(0, toponym.start - 60) : toponym.end + 60].replace("\n", " ")
+        print(f"{line}\n    …{context}…")
 
 
 def exact_misses(shared: Path, show: str | None, part: str = "dev") -> dict[str, Counter[str]]:
@@ -168,28 +176,34 @@ def exact_misses(shared: Path, show: str | None, part: str = "dev") -> dict[str,
                     continue
                 ids = {c.geonames_id for c in gazetteer.by_name(strip_article(phrase))}
                 known = "known" if toponym.geonames_id in ids else "not known"
-                best = hits[0] if hits else None
-                if best is not None:
-                    km = distance_km(best.lat, best.lon, toponym.lat, toponym.lon)
-                    if km <= 161:
-                        same = name_key(best.name) == name_key(strip_article(phrase))
-                        cause = EXACT_CAUSES[0] if same else EXACT_CAUSES[1]
-                    else:
-                        cause = f"far, gold id {known}"
-                    where = f"{best.feature}, {best.country}, {best.population}"
-                    detail = f"→ {best.name} ({where}) {km:.0f} km"
-                elif any(s.start < toponym.end and toponym.start < s.end for s in spans):
-                    cause, detail = f"unresolved, gold id {known}", ""
-                else:
-                    cause, detail = EXACT_CAUSES[-1], ""
-                counts[cause] += 1
-                if show and show in cause:
-                    context = text[max(0, toponym.start - 60) : toponym.end + 60].replace("\n", " ")
-                    gold = f"gold {toponym.geonames_id} {toponym.lat:.2f},{toponym.lon:.2f}"
-                    print(f"{name} | {cause} | {phrase!r} {detail} {gold}")
-                    print(f"    …{context}…")
+                cause, detail = _exact_cause(hits, spans, toponym, phrase, known)
+                gold = f"gold {toponym.geonames_id} {toponym.lat:.2f},{toponym.lon:.2f}"
+                tally(
+                    counts,
+                    cause,
+                    show,
+                    f"{name} | {cause} | {phrase!r} {detail} {gold}",
+                    text,
+                    toponym,
+                )
         tables[name] = counts
     return tables
+
+
+def _exact_cause(
+    hits: list[Feature], spans: list[Span], toponym: Toponym, phrase: str, known: str
+) -> tuple[str, str]:
+    """The cause of an exact-id miss (`EXACT_CAUSES`) and what was given instead."""
+    if not hits:
+        tried = any(s.start < toponym.end and toponym.start < s.end for s in spans)
+        return (f"unresolved, gold id {known}" if tried else EXACT_CAUSES[-1]), ""
+    best = hits[0]
+    km = distance_km(best.lat, best.lon, toponym.lat, toponym.lon)
+    detail = f"→ {best.name} ({best.feature}, {best.country}, {best.population}) {km:.0f} km"
+    if km > 161:
+        return f"far, gold id {known}", detail
+    same = name_key(best.name) == name_key(strip_article(phrase))
+    return (EXACT_CAUSES[0] if same else EXACT_CAUSES[1]), detail
 
 
 def country_point_sources(shared: Path, part: str = "dev") -> dict[str, Counter[str]]:
