@@ -107,15 +107,37 @@ def build(source: SqliteStore, target: SqliteStore, n: int) -> list[str]:
     return ids
 
 
-def passage_vectors(corpus: Path, n: int) -> embeddings.Vectors:
-    """Vectors of `n` distinct paragraphs (>= 200 characters) spread over a JSONL corpus."""
-    paragraphs = [
+def paragraphs(corpus: Path, n: int) -> list[str]:
+    """`n` distinct paragraphs (>= 200 characters) spread over a JSONL corpus, cut as
+    passages are."""
+    found = [
         p.strip()[: embeddings.PASSAGE_CHARS]
-        for line in corpus.read_text(encoding="utf-8").splitlines()
+        for line in corpus.read_text(encoding="utf-8").split("\n")
+        if line.strip()
         for p in json.loads(line)["text"].split("\n")
         if len(p.strip()) >= 200
     ]
-    chosen = paragraphs[:: max(1, len(paragraphs) // n)][:n]
+    return found[:: max(1, len(found) // n)][:n]
+
+
+def embed_rates(corpus: Path, n: int, processes: tuple[int, ...] = (1, 2)) -> dict[int, float]:
+    """Seconds a passage with each number of worker processes (as `communique embed
+    --processes`), on `n` corpus paragraphs in batches of 64; workers started beforehand."""
+    passages = paragraphs(corpus, n)
+    chunks = [passages[i : i + 64] for i in range(0, len(passages), 64)]
+    rates = {}
+    for count in processes:
+        with semantic._embedder(count) as embed:
+            list(embed([["warm-up"]] * count))
+            start = time.perf_counter()
+            list(embed(chunks))
+            rates[count] = (time.perf_counter() - start) / len(passages)
+    return rates
+
+
+def passage_vectors(corpus: Path, n: int) -> embeddings.Vectors:
+    """Vectors of `n` distinct corpus paragraphs (see `paragraphs`)."""
+    chosen = paragraphs(corpus, n)
     return numpy.concatenate(
         [embeddings.embed(chosen[i : i + 64]) for i in range(0, len(chosen), 64)]
     )
@@ -188,6 +210,12 @@ def main() -> None:
         help="a .npy of distinct passage vectors (made by --make-recall-vectors N if missing)",
     )
     parser.add_argument("--make-recall-vectors", type=int, default=12_000)
+    parser.add_argument(
+        "--embed-sample",
+        type=int,
+        default=0,
+        help="time embedding this many corpus paragraphs with 1 and 2 worker processes",
+    )
     baselines.add_argument(parser)
     args = parser.parse_args()
     if args.recall_vectors and not Path(args.recall_vectors).exists():
@@ -268,6 +296,14 @@ def main() -> None:
         if args.recall_vectors:
             for name, value in recall(Path(args.recall_vectors)).items():
                 semantic_table.add_row(name, value, "")
+        if args.embed_sample:
+            corpus = Path(args.shared) / "corpora" / "ungdc_2020_2024.jsonl"
+            for count, each in embed_rates(corpus, args.embed_sample).items():
+                semantic_table.add_row(
+                    f"embed 100k passages, {count} process(es) (h, extrapolated)",
+                    f"{each * 100_000 / 3600:.2f}",
+                    "",
+                )
         semantic_table.add_row("embed ms per statement", f"{embed_each * 1000:.1f}", "")
         semantic_table.add_row(
             "embed 100k statements (h, extrapolated)", f"{embed_each * 100_000 / 3600:.2f}", ""
