@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 PIPELINE_VERSION = "core-1+extract-6"
 """Recorded on every derived record; bump when extraction output changes."""
 
-ENRICH_VERSION = "enrich-7"
+ENRICH_VERSION = "enrich-8"
 """Recorded on every enrichment; bump when enrichment output changes."""
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"

@@ -123,9 +123,18 @@ def test_every_member_of_a_curated_region_is_in_the_gazetteer(gazetteer: Gazette
 
 
 def test_known_multi_word_names_are_found_where_ner_may_split_them(gazetteer: Gazetteer) -> None:
-    text = "Crews from British Columbia and New Mexico joined the Red Cross."
+    text = "Crews from British Columbia, New Mexico and East Azerbaijan joined the Red Cross."
     found = [s.text for s in known_name_spans(text, gazetteer.is_known_name)]
-    assert found == ["British Columbia", "New Mexico"]
+    assert found == ["British Columbia", "New Mexico", "East Azerbaijan"]
+
+
+def test_a_state_known_by_its_english_name_is_the_state_not_the_country_inside_it(
+    enricher: Enricher,
+) -> None:
+    text = "The towns of Haris and Varzaqan in East Azerbaijan province were hit."
+    places = enricher.enrich(text, None, "en", None).places
+    named = [p for p in places if text[p.start : p.end].startswith("East Azerbaijan")]
+    assert [(p.feature, p.country) for p in named] == [("subdivision", "IR")]
 
 
 @pytest.fixture(scope="module")

@@ -182,17 +182,17 @@ class Gazetteer:
         return list(found)
 
     def is_known_name(self, name: str) -> bool:
-        """Whether `name` is the main name of a country, state or town of 50,000+, or any name of
-        a region ("Central American").
+        """Whether `name` is the main name of a country, district or town of 50,000+, or any name
+        of a state or region ("East Azerbaijan" for Āz̄ārbāyjān-e Shārqī, "Central American").
 
         Example:
             >>> known = Gazetteer.load().is_known_name
-            >>> known("British Columbia"), known("Central American")
-            (True, True)
+            >>> known("British Columbia"), known("East Azerbaijan"), known("Central American")
+            (True, True, True)
         """
         key = name_key(name)
         return any(
-            f.feature == "region"
+            f.feature in ("region", "subdivision")
             or (
                 name_key(f.name) == key
                 and (f.feature != "city" or f.population >= KNOWN_POPULATION)
