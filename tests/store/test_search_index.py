@@ -270,3 +270,22 @@ def test_search_follows_the_canonical_copy(sqlite_store: SqliteStore) -> None:
     assert sorted(found("victory copies:all")) == ["https://embassy/1", "https://mfa/1"]
     link(ministry.id, ministry.id, own_site=True)  # split: each is its own statement again
     assert sorted(found("victory")) == ["https://embassy/1", "https://mfa/1"]
+
+
+def test_facets_and_counts_leave_out_what_a_statement_lacks(sqlite_store: SqliteStore) -> None:
+    add(
+        sqlite_store,
+        "https://x/1",
+        "Dated",
+        "Facet words.",
+        country="FR",
+        published=date(2024, 1, 2),
+    )
+    add(sqlite_store, "https://x/2", "Undated", "Facet words.", country=None, issuer=None)
+    page = sqlite_store.search(parse_query("facet"))
+    assert page.total == 2
+    assert page.facets["country"] == [("FR", 1)]
+    assert page.facets["issuer"] == [("Ministry of Foreign Affairs", 1)]
+    assert page.facets["year"] == [("2024", 1)]
+    assert sqlite_store.counts_over_time(parse_query("facet"), "month") == [("2024-01", 1)]
+    assert sqlite_store.search(parse_query("facet country:FR")).total == 1
