@@ -63,39 +63,36 @@ INSERT OR IGNORE INTO processed SELECT capture_id, pipeline_version FROM failure
     WHERE capture_id IS NOT NULL;
 {schema.REPROCESS_PENDING}"""
 
-SEARCH_COPIES = """
--- the index holds whether a statement is another copy than its group's canonical one (left out
--- of searches unless copies:all): a change of that standing queues the statement
-CREATE TRIGGER search_copies_ai AFTER INSERT ON link_copies BEGIN
+_QUEUE_IF_OTHER_COPY = """CREATE TRIGGER search_copies_{name} AFTER {event} ON link_copies BEGIN
     INSERT INTO search_queue (statement) SELECT s.rowid FROM statements s
-    JOIN statement_groups g ON g.id = new.group_id
-    WHERE s.id = new.statement_id AND g.canonical <> new.statement_id;
-END;
-CREATE TRIGGER search_copies_au AFTER UPDATE OF group_id ON link_copies
-WHEN old.group_id IS NOT new.group_id BEGIN
-    INSERT INTO search_queue (statement) SELECT rowid FROM statements WHERE id = new.statement_id;
-END;
-CREATE TRIGGER search_copies_ad AFTER DELETE ON link_copies BEGIN
-    INSERT INTO search_queue (statement) SELECT s.rowid FROM statements s
-    JOIN statement_groups g ON g.id = old.group_id
-    WHERE s.id = old.statement_id AND g.canonical <> old.statement_id;
-END;
-CREATE TRIGGER search_groups_ai AFTER INSERT ON statement_groups BEGIN
+    JOIN statement_groups g ON g.id = {row}.group_id
+    WHERE s.id = {row}.statement_id AND g.canonical <> {row}.statement_id;
+END;"""
+_QUEUE_OTHER_COPIES = """CREATE TRIGGER search_groups_{name} AFTER {event} ON statement_groups BEGIN
     INSERT INTO search_queue (statement) SELECT s.rowid FROM link_copies c
     JOIN statements s ON s.id = c.statement_id
-    WHERE c.group_id = new.id AND c.statement_id <> new.canonical;
+    WHERE c.group_id = {row}.id AND c.statement_id <> {row}.canonical;
+END;"""
+SEARCH_COPIES = "\n".join(
+    [
+        "-- the index holds whether a statement is another copy than its group's canonical one"
+        " (left out of searches unless copies:all): a change of that standing queues it",
+        *(
+            template.format(name=name, event=event, row=row)
+            for template in (_QUEUE_IF_OTHER_COPY, _QUEUE_OTHER_COPIES)
+            for name, event, row in (("ai", "INSERT", "new"), ("ad", "DELETE", "old"))
+        ),
+        """CREATE TRIGGER search_copies_au AFTER UPDATE OF group_id ON link_copies
+WHEN old.group_id IS NOT new.group_id BEGIN
+    INSERT INTO search_queue (statement) SELECT rowid FROM statements WHERE id = new.statement_id;
 END;
 CREATE TRIGGER search_groups_au AFTER UPDATE OF canonical ON statement_groups
 WHEN old.canonical IS NOT new.canonical BEGIN
     INSERT INTO search_queue (statement)
     SELECT rowid FROM statements WHERE id IN (old.canonical, new.canonical);
-END;
-CREATE TRIGGER search_groups_ad AFTER DELETE ON statement_groups BEGIN
-    INSERT INTO search_queue (statement) SELECT s.rowid FROM link_copies c
-    JOIN statements s ON s.id = c.statement_id
-    WHERE c.group_id = old.id AND c.statement_id <> old.canonical;
-END;
-"""
+END;""",
+    ]
+)
 
 WARNINGS = """
 ALTER TABLE statements ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
