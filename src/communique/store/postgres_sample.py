@@ -33,12 +33,13 @@ STRATA = 64
 class Limits:
     """Where exact work stops (the module docstring gives the policy)."""
 
-    exact: int = 5_000
+    exact: int = 2_000
     """Up to this many matches are counted, faceted and ranked exactly."""
-    fractions: tuple[float, ...] = (1 / 64, 1 / 8)
-    """Sample sizes tried in turn (fractions of the archive's rowids) until one holds enough."""
-    min_sample: int = 500
-    """Fewest sampled matches an estimate is made from (a facet share to about ±2%)."""
+    first_fraction: float = 1 / 64
+    """The first sample's share of the archive's rowids; when it holds too few matches for
+    an estimate, the second is made as large as the first's count says it must be."""
+    min_sample: int = 300
+    """Fewest sampled matches an estimate is made from (a facet share to about ±3%)."""
     rank_window: int = 1_000
     """Matches ranked against each other in one window of a large result."""
 
@@ -69,6 +70,17 @@ def strata(span: Span, fraction: float) -> list[tuple[int, int]]:
         start = span.low + math.floor(index * step)
         ranges.append((start, min(span.high, start + width - 1)))
     return ranges
+
+
+def next_fraction(fraction: float, found: int, wanted: int) -> float:
+    """A sample fraction expected to hold `wanted` matches (a quarter more, for chance), when
+    `fraction` held `found`; 1 for the whole archive.
+
+    Example:
+        >>> next_fraction(1 / 64, 100, 300)
+        0.05859375
+    """
+    return min(1.0, fraction * wanted * 1.25 / max(found, 1))
 
 
 def covered(ranges: list[tuple[int, int]]) -> int:

@@ -24,6 +24,7 @@ from communique.store.postgres_sample import (
     Limits,
     Span,
     covered,
+    next_fraction,
     restricted,
     strata,
     window_width,
@@ -107,18 +108,21 @@ class PgSearch(SqlSearch):
         """Exact up to `limits.exact` matches, else estimated from a sample (see
         `postgres_sample`); the estimate of the number of matches is noted for paging."""
         span, limits = self._span(), self.limits
-        if span is not None and span.size > limits.exact:
-            for fraction in limits.fractions:
-                ranges = strata(span, fraction)
-                sampled = restricted(compiled, ranges)
-                groups = self._groups(sampled)
-                found = sum(int(group["n"]) for group in groups)
-                scale = span.size / covered(ranges)
-                compiled.notes["estimate"] = found * scale
-                if found * scale <= limits.exact:
-                    break
-                if found >= limits.min_sample:
-                    return (*self._facets_of(groups, sampled, scale), True)
+        fraction = limits.first_fraction
+        while span is not None and span.size > limits.exact and fraction < 1:
+            ranges = strata(span, fraction)
+            sampled = restricted(compiled, ranges)
+            groups = self._groups(sampled)
+            found = sum(int(group["n"]) for group in groups)
+            scale = span.size / covered(ranges)
+            compiled.notes["estimate"] = found * scale
+            if found * scale <= limits.exact:
+                break
+            if found >= limits.min_sample:
+                return (*self._facets_of(groups, sampled, scale), True)
+            if fraction > limits.first_fraction:
+                break  # the second sample came short by chance: count them all
+            fraction = next_fraction(fraction, found, limits.min_sample)
         total, facets = self._facets(compiled)
         compiled.notes["estimate"] = total
         return total, facets, False
@@ -131,7 +135,7 @@ class PgSearch(SqlSearch):
     def _estimate(self, compiled: Compiled, span: Span) -> float:
         """The number of matches, estimated from the smallest sample."""
         if "estimate" not in compiled.notes:
-            ranges = strata(span, self.limits.fractions[0])
+            ranges = strata(span, self.limits.first_fraction)
             sampled = restricted(compiled, ranges)
             row = self._run(
                 f"SELECT count(*) AS n FROM {self._from(sampled)} WHERE {sampled.where}",
