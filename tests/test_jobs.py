@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -131,13 +132,23 @@ def test_a_worker_killed_mid_run_then_rerun_leaves_the_same_archive(
     queued, direct = archives
     pages = shared_path("pages")
     enqueue(queued, pages)
-    victim = worker(queued)
-    while victim.poll() is None and sum(archive(queued)["processed"]) < 8:
-        time.sleep(0.05)
-    assert jobs.live_workers(queued) == 1, "the running worker's heartbeat is recent"
-    victim.send_signal(signal.SIGKILL)
-    victim.wait(timeout=60)
-    assert sum(archive(queued)["processed"]) < 32, "killed before the end"
+    with psycopg.connect(jobs.queue_url(queued)) as held:
+        # the ninth store job, locked: store jobs run in order, so the worker stops after
+        # eight statements (extracting ahead) and waits there, however fast it runs
+        held.execute(  # the row alone: FOR UPDATE beside OFFSET locks the rows skipped too
+            "SELECT id FROM procrastinate_jobs WHERE id = (SELECT id FROM procrastinate_jobs"
+            " WHERE task_name = 'store' ORDER BY id OFFSET 8 LIMIT 1) FOR UPDATE"
+        )
+        victim = worker(queued)
+        deadline = time.monotonic() + 900
+        while sum(archive(queued)["processed"]) < 8:
+            assert victim.poll() is None and time.monotonic() < deadline, "the worker stopped"
+            time.sleep(0.2)
+        assert jobs.live_workers(queued) == 1, "the waiting worker's heartbeat is recent"
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=60)
+        assert sum(archive(queued)["processed"]) == 8, "killed mid-run"
+        held.rollback()
     finish(worker(queued))
     assert archive(queued) == direct_archive(direct, pages)
 

@@ -88,6 +88,12 @@ extract ahead of the one store job running."""
 JOB_LOGGER = "procrastinate"
 """The logger of each job's start and end, and of a job that failed for good (ERROR)."""
 
+FORGET_WORKER_AFTER = 3600.0
+"""Seconds of silence after which a worker is struck off the list of workers (procrastinate
+prunes them as each worker starts). Its running jobs are retried much sooner, after three
+missed heartbeats; striking off a worker that is only slow (a loaded machine) would make its
+next job fail on the dangling worker id, so only long-dead workers are struck off."""
+
 OPTIONS = ("enrich", "time_tagger", "site_chrome_pages", "max_error_chars")
 """The settings that change what a job writes: the enqueuer's travel with each job."""
 
@@ -591,7 +597,7 @@ async def _serve(settings: Settings, once: bool) -> None:
             fetch_job_polling_interval=min(1.0, beat),
             delete_jobs="successful",
             update_heartbeat_interval=beat,
-            stalled_worker_timeout=3 * beat,
+            stalled_worker_timeout=max(3 * beat, FORGET_WORKER_AFTER),
             install_signal_handlers=True,
         )
         running = asyncio.create_task(worker.run())  # type: ignore[no-untyped-call]
