@@ -62,6 +62,8 @@ class Run:
     captures: int
     seconds: float
     cpu_seconds: float
+    server_seconds: float
+    """CPU of the PostgreSQL server (all its processes) over the run."""
     load_before: float
     load_after: float
 
@@ -103,8 +105,28 @@ def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes
 
 def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
     """User and system CPU time of a live process (Linux /proc)."""
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return _cpu(process.pid)
+
+
+def _cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(data: Path) -> float:
+    """CPU seconds of the PostgreSQL server: the postmaster, the live backends, and (as the
+    postmaster's children's time) those that have exited."""
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    total = sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def queue_jobs(settings: Settings, task: str, captures: list[str]) -> None:
@@ -135,7 +157,12 @@ def drain(tables: QueueTables, timeout: float = 3600.0) -> None:
 
 
 def timed_run(
-    settings: Settings, count: int, warm: list[str], timed: list[str], task: str = "extract"
+    settings: Settings,
+    count: int,
+    warm: list[str],
+    timed: list[str],
+    data: Path,
+    task: str = "extract",
 ) -> Run:
     """Start `count` workers, warm them up, then time one `task` job per timed capture.
     Store jobs write the outcomes the last extract run kept."""
@@ -151,13 +178,15 @@ def timed_run(
         queue_jobs(settings, "extract", warm[: WARM_UP * count])
         drain(tables)
         cpu = sum(cpu_seconds(p) for p in processes)
+        server = server_cpu(data)
         load = os.getloadavg()[0]
         start = time.perf_counter()
         queue_jobs(settings, task, timed)
         drain(tables)
         seconds = time.perf_counter() - start
         cpu = sum(cpu_seconds(p) for p in processes) - cpu
-        return Run(count, len(timed), seconds, cpu, load, os.getloadavg()[0])
+        server = server_cpu(data) - server
+        return Run(count, len(timed), seconds, cpu, server, load, os.getloadavg()[0])
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -170,7 +199,8 @@ def table(runs: list[Run], title: str = EXTRACTION) -> Table:
     one = next((r.rate for r in runs if r.workers == 1), None)
     result = Table(title=title)
     for column in ("workers", "captures", "seconds", "captures/s", "vs 1 worker",
-                   "CPU s/capture", "load before", "load after"):  # fmt: skip
+                   "CPU s/capture", "server CPU s/capture", "load before",
+                   "load after"):  # fmt: skip
         result.add_column(column, justify="right")
     for run in runs:
         result.add_row(
@@ -180,6 +210,7 @@ def table(runs: list[Run], title: str = EXTRACTION) -> Table:
             f"{run.rate:.2f}",
             f"{run.rate / one:.2f}" if one else "",
             f"{run.cpu_seconds / run.captures:.3f}",
+            f"{run.server_seconds / run.captures:.3f}",
             f"{run.load_before:.1f}",
             f"{run.load_after:.1f}",
         )
@@ -214,16 +245,15 @@ def main() -> None:
         )
         runs: list[Run] = []
         for count in (int(n) for n in args.workers.split(",")):
-            runs.append(timed_run(settings, count, warm, timed))
+            runs.append(timed_run(settings, count, warm, timed, server.data))
             console.print(table(runs))
         console.print(f"target: 2 workers >= {TARGET}x one ({BASELINE}) on extraction")
         tables = [table(runs)]
         if not args.no_store:
-            stored = timed_run(settings, 2, warm, timed, task="store")
+            stored = timed_run(settings, 2, warm, timed, server.data, task="store")
             tables.append(table([stored], STORING))
             console.print(tables[-1])
-            console.print("CPU s/capture: of the worker processes; with a PostgreSQL archive")
-            console.print("the database server's own CPU is not counted")
+            console.print("CPU s/capture: of the worker processes; server CPU: PostgreSQL's")
         baselines.report(console, "workers", tables, save=args.save_baseline)
     finally:
         server.stop()
