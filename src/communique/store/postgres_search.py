@@ -153,6 +153,8 @@ class PgSearch(SqlSearch):
         span = self._span() if compiled.notes.get("ranked") and limit >= 1 else None
         if span is None or (after is not None and not windowed):
             return super()._page(compiled, cursor, limit)
+        if after is None and span.size <= self.limits.exact:  # so few statements, so few matches
+            return super()._page(compiled, cursor, limit)
         if after is not None:
             window, top, width, last = _window_cursor(after)
         else:
