@@ -1,25 +1,33 @@
 """Time budgets of searches: a deadline, and a flag a server sets when the client went away.
 
 A caller runs a search inside `limited(Budget(seconds))`; the store checks `current()` as it
-works (SQLite's progress handler between virtual-machine steps, and between the steps of an
-index search) and stops with `QueryTimeout` past the deadline or `QueryCancelled` once
-`cancel()` was called. Outside `limited`, a search gets the default budget of the settings.
+works (SQLite's progress handler between virtual-machine steps, PostgreSQL's statement timeout,
+and between the steps of an index search) and stops with `QueryTimeout` past the deadline or
+`QueryCancelled` once `cancel()` was called. A call that cannot be stopped from inside (a
+tantivy search) runs through `interruptible`: the search stops waiting for it at the deadline.
+Outside `limited`, a search gets the default budget of the settings.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 from communique.errors import QueryCancelled, QueryTimeout
 from communique.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 stopped: Counter[str] = Counter()
 """Searches stopped in this process, by reason: `timeout` or `cancelled`."""
@@ -50,6 +58,10 @@ class Budget:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    def remaining(self) -> float:
+        """Seconds left before the deadline (0 once past it)."""
+        return max(0.0, self.deadline - time.monotonic())
+
     def over(self) -> bool:
         """True once the search should stop: cancelled or past its deadline."""
         return self.cancelled or time.monotonic() > self.deadline
@@ -61,12 +73,16 @@ class Budget:
             log.info("search stopped: its client went away")
             raise QueryCancelled("the search was stopped: its client went away")
         if time.monotonic() > self.deadline:
-            stopped["timeout"] += 1
-            log.info("search stopped after %g s", self.seconds)
-            raise QueryTimeout(
-                f"the search took longer than {self.seconds:g} s (query_seconds) and was"
-                " stopped; narrow it (fewer words, a filter)"
-            )
+            raise self.timed_out()
+
+    def timed_out(self) -> QueryTimeout:
+        """The error of a search stopped at this budget's deadline (counted and logged)."""
+        stopped["timeout"] += 1
+        log.info("search stopped after %g s", self.seconds)
+        return QueryTimeout(
+            f"the search took longer than {self.seconds:g} s (query_seconds) and was"
+            " stopped; narrow it (fewer words, a filter)"
+        )
 
 
 _CURRENT: ContextVar[Budget | None] = ContextVar("communique_budget", default=None)
@@ -96,3 +112,47 @@ def limited(budget: Budget) -> Iterator[Budget]:
         yield budget
     finally:
         _CURRENT.reset(token)
+
+
+_POLL_SECONDS = 0.05
+"""How often a search waiting in `interruptible` looks whether its client went away."""
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _search_threads() -> ThreadPoolExecutor:
+    """The threads that run uninterruptible search calls, made on first use (not at import,
+    not before a fork). A few: calls abandoned at their deadline finish there and new ones
+    queue behind them, within their own budget, instead of piling up."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            workers = max(4, os.cpu_count() or 1)
+            _pool = ThreadPoolExecutor(workers, thread_name_prefix="communique-search")
+        return _pool
+
+
+def interruptible(work: Callable[[], T]) -> T:
+    """`work()` run in a search thread; the caller waits for it only while the running
+    search's budget lasts.
+
+    For calls the budget cannot stop from inside, such as a tantivy search (which releases
+    the GIL while it runs): past the deadline, or once the client went away, the caller gets
+    `QueryTimeout` (or `QueryCancelled`) at once, and the abandoned call finishes in its
+    thread with its result dropped.
+
+    Example:
+        >>> with limited(Budget(5.0)):
+        ...     interruptible(lambda: 6 * 7)
+        42
+    """
+    with active() as budget:
+        budget.check()
+        future = _search_threads().submit(contextvars.copy_context().run, work)
+        while True:
+            try:
+                return future.result(timeout=min(_POLL_SECONDS, budget.remaining()))
+            except FutureTimeout:
+                if budget.over():
+                    future.cancel()
+                    budget.check()

@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
+from itertools import chain
 from typing import Any
 
 from communique import schemas
@@ -148,10 +149,16 @@ def export(
 
 
 def export_chunks(store: Store, text: str, fmt: str, order: str = "oldest") -> Iterator[bytes]:
-    """The export as a stream of byte chunks (for HTTP responses); jsonl and csv only."""
+    """The export as a stream of byte chunks (for HTTP responses); jsonl and csv only.
+
+    The first match is read here, so that a query that fails (past its time budget) fails
+    before a response starts.
+    """
     if fmt not in ("jsonl", "csv"):
         raise QueryError(f"streamed export supports jsonl and csv, not {fmt!r}", parameter="format")
-    return _encode(_records(store, text, order), fmt)
+    records = _records(store, text, order)
+    first = next(records, None)
+    return _encode(records if first is None else chain([first], records), fmt)
 
 
 def _records(store: Store, text: str, order: str) -> Iterator[dict[str, Any]]:

@@ -39,7 +39,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
 
 @pytest.fixture(scope="module")
 def client(archive: SqliteStore) -> TestClient:
-    return TestClient(create_app(Settings(db=archive.path), archive))
+    return TestClient(create_app(Settings(db=archive.path), archive), base_url="http://localhost")
 
 
 def test_repeated_terms_are_collapsed() -> None:
@@ -76,11 +76,35 @@ def test_a_search_past_its_budget_is_stopped(
     monkeypatch.setattr(sqlite_search, "_CHECK_EVERY", 10)
     with limited(Budget(-1.0)), pytest.raises(QueryTimeout, match="longer than -1 s"):
         search(archive, "peace")  # the budget is spent before it starts
-    spent = TestClient(create_app(Settings(db=archive.path, query_seconds=-1.0), archive))
+    spent = TestClient(
+        create_app(Settings(db=archive.path, query_seconds=-1.0), archive),
+        base_url="http://localhost",
+    )
     response = spent.get("/api/v1/search", params={"q": "peace talks"})
     assert response.status_code == 503 and response.json()["code"] == "query_timeout"
     assert spent.get("/", params={"q": "peace talks"}).status_code == 503
     assert search(archive, "peace").total == 60
+
+
+@pytest.mark.parametrize(
+    "path", ["/map", "/timeline", "/network", "/trends", "/api/v1/export", "/api/export"]
+)
+def test_explore_views_and_exports_stop_at_the_budget(archive: SqliteStore, path: str) -> None:
+    spent = TestClient(
+        create_app(Settings(db=archive.path, query_seconds=-1.0), archive),
+        base_url="http://localhost",
+    )
+    response = spent.get(path, params={"q": "peace talks"})
+    assert response.status_code == 503
+    message = "longer than -1 s (query_seconds) and was stopped"
+    if path.startswith("/api/"):
+        assert response.json()["code"] == "query_timeout" and message in response.json()["message"]
+    else:
+        assert message in response.text and "<html" in response.text
+    healthy = TestClient(
+        create_app(Settings(db=archive.path), archive), base_url="http://localhost"
+    )
+    assert healthy.get(path, params={"q": "peace talks"}).status_code == 200
 
 
 def _free_port() -> int:

@@ -237,20 +237,22 @@ def download_capture(
             },
             "description": "One statement per line (JSON Lines: a `Statement` each) or CSV.",
         },
-        **errors(400, 422),
+        **errors(400, 422, 503),
     },
     response_class=StreamingResponse,
 )
-def export(
+async def export(
     request: Request,
     q: Annotated[str, Query(description="The search query; empty exports everything.")] = "",
     format: Annotated[ExportFormat, Query(description="jsonl or csv.")] = ExportFormat.JSONL,
 ) -> StreamingResponse:
     """Export every matching statement.
 
-    Streamed oldest first, with no cap; each JSON line has the fields of a `Statement`.
+    Streamed oldest first, with no cap; each JSON line has the fields of a `Statement`. The
+    first batch of matches is read under the time budget (`query_seconds`) before the
+    response starts, so a query past it gets a 503; each later batch has a budget of its own.
     """
-    chunks = export_chunks(_store(request), q, format.value)
+    chunks = await cancellable(request, lambda: export_chunks(_store(request), q, format.value))
     return StreamingResponse(
         chunks,
         media_type=EXPORT_MEDIA[format.value],

@@ -13,6 +13,7 @@ index.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Literal
 
 from communique.query import Query
@@ -42,9 +43,16 @@ class ExploreTables(SqlTables):
     def _grouped(
         self, query: Query, sql: str, params: list[Any], matches: int | None = None
     ) -> list[Row]:
-        """The rows of `sql` (in shared SQL) over the (first `matches`) matches of `query`."""
-        db, with_matched, before = self._matched(query, matches)
-        return db.native(with_matched + self.dialect.sql(sql), [*before, *params])
+        """The rows of `sql` (in shared SQL) over the (first `matches`) matches of `query`,
+        stopped at the search's time budget."""
+        with self._budgeted():
+            db, with_matched, before = self._matched(query, matches)
+            return db.native(with_matched + self.dialect.sql(sql), [*before, *params])
+
+    def _budgeted(self) -> AbstractContextManager[Any]:
+        """Held while an aggregate runs: the backend stops its statements once the running
+        search's budget is spent (`communique.budget`)."""
+        return nullcontext()
 
     def _summaries(self, query: Query, column: Summary, matches: int | None) -> list[Row]:
         """(id, summary) of each match: its `column` of `statement_explore`."""

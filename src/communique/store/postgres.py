@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -25,7 +25,7 @@ from communique.store.keys import KeyTables
 from communique.store.link_tables import LinkTables
 from communique.store.postgres_sample import Limits
 from communique.store.postgres_schema import migrate, text_config
-from communique.store.postgres_search import PgSearch, title_phrase_query
+from communique.store.postgres_search import PgSearch, deadline, title_phrase_query
 from communique.store.postgres_transfer import PgTransfer
 from communique.store.rows import statement_from_row
 from communique.store.saved import SavedSearchTables
@@ -124,6 +124,9 @@ class PostgresStore(
         """The database's snapshot (the transactions it sees as done): it changes with
         every write anywhere in the database, and two reads under one snapshot agree."""
         return str(self._db().native("SELECT pg_current_snapshot()::text AS v", [])[0]["v"])
+
+    def _budgeted(self) -> AbstractContextManager[Any]:
+        return deadline(self._conn())
 
     def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
         """The connection, and the WITH clause of the rowids of the (first `matches`)

@@ -86,20 +86,17 @@ class PgSearch(SqlSearch):
 
     @contextmanager
     def _guard(self, query: Query) -> Iterator[None]:
-        """A search for words reads the matches through the GIN index, never a scan of every
-        statement's words: a scan unpacks each large tsvector, which the planner does not cost
-        (a common word matches half the archive). Only the search's own statements are affected."""
-        if not query.required:
-            yield
-            return
+        """The search's statements stop at its time budget (`deadline`). A search for words
+        reads the matches through the GIN index, never a scan of every statement's words: a
+        scan unpacks each large tsvector, which the planner does not cost (a common word
+        matches half the archive). Only the search's own statements are affected."""
         conn = self._conn()
-        with conn.transaction():
-            row = conn.execute(
-                "SELECT current_setting('enable_seqscan') AS was,"
-                " set_config('enable_seqscan', 'off', true)"
-            ).fetchone()
+        with deadline(conn):
+            if not query.required:
+                yield
+                return
+            conn.execute("SELECT set_config('enable_seqscan', 'off', true)")
             yield
-            conn.execute("SELECT set_config('enable_seqscan', %s, true)", [row["was"]])
 
     def _from(self, compiled: Compiled) -> str:
         return _FROM_TEXT if compiled.match else "statements s"
@@ -305,3 +302,29 @@ def _sort(query: Query, match: str | None) -> tuple[str, list[Any], str]:
     if query.effective_order is Order.RELEVANCE and match:
         return f"-{_RANK}", [match], "ASC"
     return date_sort(query)
+
+
+@contextmanager
+def deadline(conn: Conn) -> Iterator[None]:
+    """A transaction whose statements PostgreSQL stops at the running search's deadline
+    (`statement_timeout`, local to it), raised as `QueryTimeout`; `enable_seqscan` set
+    inside is restored with it."""
+    with budgets.active() as budget:
+        budget.check()
+        milliseconds = max(1, int(budget.remaining() * 1000))
+        try:
+            with conn.transaction():
+                was = conn.execute(
+                    "SELECT current_setting('statement_timeout') AS timeout,"
+                    " current_setting('enable_seqscan') AS seqscan,"
+                    " set_config('statement_timeout', %s, true)",
+                    [f"{milliseconds}ms"],
+                ).fetchall()[0]
+                yield
+                conn.execute(  # inside a caller's transaction the settings would outlive this
+                    "SELECT set_config('statement_timeout', %s, true),"
+                    " set_config('enable_seqscan', %s, true)",
+                    [was["timeout"], was["seqscan"]],
+                )
+        except psycopg.errors.QueryCanceled as exc:
+            raise budget.timed_out() from exc

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -26,6 +26,7 @@ from communique.store.migrations import MIGRATIONS, migrate
 from communique.store.saved import SavedSearchTables
 from communique.store.search_index import Interval
 from communique.store.sqlite_index import SqliteIndexedSearch
+from communique.store.sqlite_search import budgeted
 from communique.store.sqlite_transfer import SqliteTransfer
 from communique.store.statement_tables import StatementTables
 from communique.store.vectors import VectorTables
@@ -168,6 +169,10 @@ class SqliteStore(
             .fetchone()
         )
         return str(row[0] if row else 0)
+
+    def _budgeted(self) -> AbstractContextManager[Any]:
+        self._search.sync_before_search()  # indexing what was just written is not the search
+        return budgeted(self._conn())
 
     def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
         """The connection, with the rowids of the (first `matches`) matches of `query` in

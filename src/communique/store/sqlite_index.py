@@ -258,12 +258,7 @@ class SqliteIndexedSearch:
         """One page; the budget is checked by SQLite and between the index's steps."""
         self.sync_before_search()
         with budgeted(self._conn()) as budget:
-            try:
-                return self._search(query, cursor, limit, budget)
-            except sqlite3.OperationalError:
-                if budget.over():
-                    budget.check()
-                raise
+            return self._search(query, cursor, limit, budget)
 
     def _search(self, query: Query, cursor: str | None, limit: int, budget: Budget) -> SearchPage:
         page = self.index.search(query, self.restriction(query), cursor, limit)

@@ -23,11 +23,16 @@ _CHECK_EVERY = 10_000
 @contextmanager
 def budgeted(conn: sqlite3.Connection) -> Iterator[budgets.Budget]:
     """Stop the statements run on `conn` inside once the search's budget is spent or cancelled
-    (SQLite's progress handler; the statement fails with "interrupted")."""
+    (SQLite's progress handler: the statement fails with "interrupted", raised here as
+    `QueryTimeout` or `QueryCancelled`)."""
     with budgets.active() as budget:
         conn.set_progress_handler(budget.over, _CHECK_EVERY)
         try:
             yield budget
+        except sqlite3.OperationalError:
+            if budget.over():
+                budget.check()
+            raise
         finally:
             conn.set_progress_handler(None, 0)
 

@@ -266,7 +266,9 @@ class TantivyIndex:
             offset = decode_cursor(cursor, "r") or 0
             scored = []
             if total > offset:  # without counting, the top hits skip what cannot rank
-                scored = searcher.search(compiled, limit + 1, count=False, offset=offset).hits
+                scored = budgets.interruptible(
+                    lambda: searcher.search(compiled, limit + 1, count=False, offset=offset)
+                ).hits
             keys = [int(v or 0) for v in searcher.fast_field_values("key", [a for _, a in scored])]
             hits = tuple(IndexHit(k, s) for k, (s, _) in zip(keys, scored, strict=True))[:limit]
             next_cursor = encode_cursor("r", offset + limit) if len(scored) > limit else None
@@ -297,8 +299,10 @@ class TantivyIndex:
             )
             compiled = _all([compiled, after_query])
         direction = tantivy.Order.Desc if order is Order.NEWEST else tantivy.Order.Asc
-        found = searcher.search(
-            compiled, limit + 1, count=False, order_by_field=field, order=direction
+        found = budgets.interruptible(
+            lambda: searcher.search(
+                compiled, limit + 1, count=False, order_by_field=field, order=direction
+            )
         )
         page = found.hits[:limit]
         hits = tuple(IndexHit(int(key) & 0xFFFFFFFF, None) for key, _ in page)
@@ -312,7 +316,7 @@ class TantivyIndex:
             for name, field in FACET_FIELDS.items()
         }
         spec[_TOTAL] = {"value_count": {"field": "key"}}
-        result = searcher.aggregate(compiled, spec)
+        result = budgets.interruptible(lambda: searcher.aggregate(compiled, spec))
         facets = {}
         for name in FACET_FIELDS:
             buckets = _buckets(result[name])
@@ -324,8 +328,10 @@ class TantivyIndex:
         searcher = self._index.searcher()
         order = query.effective_order
         if order is Order.RELEVANCE:
-            total = _count(searcher.search(compiled, 1, count=True))
-            found = searcher.search(compiled, max(total, 1), count=False)
+            total = _count(budgets.interruptible(lambda: searcher.search(compiled, 1, count=True)))
+            found = budgets.interruptible(
+                lambda: searcher.search(compiled, max(total, 1), count=False)
+            )
             addresses = [address for _, address in found.hits]
             for start in range(0, len(addresses), batch):
                 values = searcher.fast_field_values("key", addresses[start : start + batch])
@@ -344,7 +350,8 @@ class TantivyIndex:
         if interval not in ("month", "year"):
             raise QueryError(f"interval must be month or year, not {interval!r}")
         spec = {"t": {"terms": {"field": interval, "size": 100_000, "segment_size": 100_000}}}
-        result = self._index.searcher().aggregate(self._compile(query, restriction), spec)
+        compiled, searcher = self._compile(query, restriction), self._index.searcher()
+        result = budgets.interruptible(lambda: searcher.aggregate(compiled, spec))
         return sorted(_buckets(result["t"]))
 
     def close(self) -> None:

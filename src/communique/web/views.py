@@ -175,10 +175,18 @@ def _coverage_note(c: explore.Coverage) -> str:
 
 
 @router.get("/map", response_class=HTMLResponse)
-def map_page(request: Request, q: str = "", date_from: DateFrom = "", date_to: DateTo = "") -> str:
-    """The places named by the matches, clustered; a cluster opens the search with near:."""
+async def map_page(
+    request: Request, q: str = "", date_from: DateFrom = "", date_to: DateTo = ""
+) -> str:
+    """The places named by the matches, clustered; a cluster opens the search with near:.
+
+    Like every explore view, it reads under the search's time budget and stops when the
+    browser goes away.
+    """
     form = _form(q, date_from, date_to)
-    places, coverage = explore.map_places(_store(request), form.full_query)
+    places, coverage = await cancellable(
+        request, lambda: explore.map_places(_store(request), form.full_query)
+    )
     data = {
         "places": [
             {
@@ -205,14 +213,16 @@ def map_page(request: Request, q: str = "", date_from: DateFrom = "", date_to: D
 
 
 @router.get("/timeline", response_class=HTMLResponse)
-def timeline_page(
+async def timeline_page(
     request: Request, q: str = "", at: str = "", date_from: DateFrom = "", date_to: DateTo = ""
 ) -> str:
     """The dated events of the matches by event date, from decades down to days."""
     form = _form(q, date_from, date_to)
     window, width = explorepage.window(at)
     limit = 300 if window else 100
-    found = explore.timeline(_store(request), form.full_query, window, width, limit)
+    found = await cancellable(
+        request, lambda: explore.timeline(_store(request), form.full_query, window, width, limit)
+    )
     buckets, trail = explorepage.zoom(found.counts, window)
     most = max((b.count for b in buckets), default=1)
     return render(
@@ -232,12 +242,14 @@ def timeline_page(
 
 
 @router.get("/network", response_class=HTMLResponse)
-def network_page(
+async def network_page(
     request: Request, q: str = "", date_from: DateFrom = "", date_to: DateTo = ""
 ) -> str:
     """Which issuer countries name which countries in the matches: a graph and a table."""
     form = _form(q, date_from, date_to)
-    pairs, coverage = explore.network(_store(request), form.full_query)
+    pairs, coverage = await cancellable(
+        request, lambda: explore.network(_store(request), form.full_query)
+    )
     nodes, edges = explorepage.network_drawing(pairs)
     return render(
         "network.html",
@@ -253,12 +265,15 @@ def network_page(
 
 
 @router.get("/trends", response_class=HTMLResponse)
-def trends_page(request: Request, q: str = "", q2: str = "", unit: str = "year") -> str:
+async def trends_page(request: Request, q: str = "", q2: str = "", unit: str = "year") -> str:
     """Matches per month or year of one query, or two on one chart."""
     store = _store(request)
     unit = unit if unit in ("month", "year") else "year"
     texts = [q, q2] if q2.strip() else [q]
-    series = [(text, dict(explore.counts_over_time(store, text, unit))) for text in texts]
+    series = await cancellable(
+        request,
+        lambda: [(text, dict(explore.counts_over_time(store, text, unit))) for text in texts],
+    )
     periods = sorted({p for _, counts in series for p in counts})
     data = {
         "periods": periods,

@@ -1,0 +1,101 @@
+"""Time budgets: a call that cannot be stopped from inside (a tantivy search) is waited for
+only while the budget lasts, and each backend stops its own statements at the deadline."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from communique.budget import Budget, interruptible, limited
+from communique.errors import QueryCancelled, QueryTimeout
+from communique.query import parse_query
+from communique.store.base import Store
+from communique.store.search_index import IndexDoc, Restriction
+from communique.store.tantivy_index import TantivyIndex
+
+WAIT = 120.0
+"""A bound for a loaded machine, so that a regression fails instead of hanging."""
+
+
+def _blocked(release: threading.Event, finished: threading.Event) -> Any:
+    def work() -> str:
+        release.wait(WAIT)
+        finished.set()
+        return "late"
+
+    return work
+
+
+def test_a_call_past_the_deadline_is_abandoned_not_waited_for() -> None:
+    release, finished = threading.Event(), threading.Event()
+    with limited(Budget(0.2)), pytest.raises(QueryTimeout, match=r"0\.2 s \(query_seconds\)"):
+        interruptible(_blocked(release, finished))
+    assert not finished.is_set()  # the caller got its answer while the call still ran
+    release.set()
+    assert finished.wait(WAIT)  # ... and the abandoned call ends on its own
+
+
+def test_a_call_is_abandoned_when_its_client_goes_away() -> None:
+    release, finished = threading.Event(), threading.Event()
+    budget = Budget(WAIT)
+    threading.Timer(0.1, budget.cancel).start()
+    with limited(budget), pytest.raises(QueryCancelled):
+        interruptible(_blocked(release, finished))
+    assert not finished.is_set()
+    release.set()
+
+
+class _SlowSearcher:
+    """A real tantivy searcher whose searches wait for `release` first (a search too slow
+    for its budget)."""
+
+    def __init__(self, searcher: Any, release: threading.Event) -> None:
+        self._searcher, self._release = searcher, release
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        self._release.wait(WAIT)
+        return self._searcher.search(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._searcher, name)
+
+
+class _SlowIndex:
+    def __init__(self, index: Any, release: threading.Event) -> None:
+        self._index, self._release = index, release
+
+    def searcher(self) -> _SlowSearcher:
+        return _SlowSearcher(self._index.searcher(), self._release)
+
+
+@pytest.mark.parametrize("order", ["relevance", "newest"])
+def test_a_tantivy_search_past_its_budget_answers_with_a_timeout(order: str) -> None:
+    index = TantivyIndex(None)
+    index.write([IndexDoc(k, f"Statement {k}", "Shusha was liberated.") for k in range(1, 50)])
+    query = parse_query("liberated", order)
+    release = threading.Event()
+    index._index = _SlowIndex(index._index, release)
+    with limited(Budget(0.2)), pytest.raises(QueryTimeout):
+        index.search(query, Restriction(), None, 5)
+    with limited(Budget(0.2)), pytest.raises(QueryTimeout):
+        next(index.keys(query, Restriction(), 10))
+    release.set()
+    assert index.search(query, Restriction(), None, 5).total == 49
+
+
+_ENDLESS = (
+    "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1000000000)"
+    " SELECT count(*) AS n FROM c"
+)
+"""A statement that runs for minutes (a billion rows), unless stopped."""
+
+
+def test_each_backend_stops_an_aggregate_statement_at_the_deadline(store: Store) -> None:
+    budgeted = store._budgeted  # type: ignore[attr-defined]
+    db = store._db()  # type: ignore[attr-defined]
+    with limited(Budget(0.3)), pytest.raises(QueryTimeout, match="query_seconds"), budgeted():
+        db.native(_ENDLESS)
+    with limited(Budget(WAIT)), budgeted():
+        assert db.native("SELECT count(*) AS n FROM statements")[0]["n"] == 0
