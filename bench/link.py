@@ -357,13 +357,14 @@ def store_scale(shared: Path, path: Path, size: int, add: int, processes: int) -
     start, cpu = time.perf_counter(), cpu_s()
     copies, statements = relink(store, processes=processes)
     took, used = time.perf_counter() - start, cpu_s()
-    linking, found, republished = 0.0, 0, 0
+    linking, linking_cpu, found, republished = 0.0, 0.0, 0, 0
     for index, (key, text, original) in enumerate(additions(store, Synthetic(shared), add)):
         fetched = SOURCE_DATE + timedelta(days=10_000, seconds=index)
         statement = put_synthetic(store, key, text, fetched)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         link = link_statement(store, statement, fetched, {})
         linking += time.perf_counter() - started
+        linking_cpu += time.process_time() - started_cpu
         if original is not None:
             group = store.get_copy(original)
             republished += 1
@@ -377,6 +378,7 @@ def store_scale(shared: Path, path: Path, size: int, add: int, processes: int) -
         "cpu s": used[1] - cpu[1],
         "main cpu s": used[0] - cpu[0],
         "add 1k s": linking / add * 1000,
+        "add 1k cpu s": linking_cpu / add * 1000,
         "peak MB": peak_mb(),
         "MB over start": peak_mb(workers=False) - before,
         "added copies found": found / republished if republished else 1.0,
