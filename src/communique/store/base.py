@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -373,6 +373,33 @@ class Batch:
             return False
         self._count, self._since = 0, time.monotonic()
         return True
+
+
+class Batching:
+    """`batch()` written once for both backends: the outermost call of a thread opens its
+    `Batch` (read by each write) and the backend's transaction (`_batched`); calls inside it
+    join it. `_after_batch` runs once the batch is over."""
+
+    _local: Any
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        if getattr(self._local, "batch", None) is not None:
+            yield
+            return
+        self._local.batch = Batch()
+        try:
+            with self._batched():
+                yield
+        finally:
+            self._local.batch = None
+        self._after_batch()
+
+    def _batched(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _after_batch(self) -> None:
+        """What follows a batch (nothing unless a backend says)."""
 
 
 class SavedSearchStore(Protocol):

@@ -16,7 +16,7 @@ from communique.model import (
     Statement,
 )
 from communique.query import Query
-from communique.store.base import Batch, redacted
+from communique.store.base import Batch, Batching, redacted
 from communique.store.core_tables import CoreTables
 from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import POSTGRES, Db
@@ -54,6 +54,7 @@ class PostgresStore(
     VectorTables,
     LinkTables,
     ExploreTables,
+    Batching,
 ):
     """`Store` on a PostgreSQL database; each thread gets its own connection.
 
@@ -100,17 +101,12 @@ class PostgresStore(
             conn.execute("BEGIN")
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
-        if getattr(self._local, "batch", None) is not None:
-            yield
-            return
+    def _batched(self) -> Iterator[None]:
         conn = self._conn()
         conn.execute("BEGIN")
-        self._local.batch = Batch()
         try:
             yield
         finally:
-            self._local.batch = None
             conn.execute("COMMIT")  # each write in it is whole (a savepoint): keep them
 
     def close(self) -> None:

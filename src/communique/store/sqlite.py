@@ -15,7 +15,7 @@ from communique.errors import StoreError
 from communique.geo import distance_km
 from communique.model import Capture, SearchPage, Statement
 from communique.query import Query
-from communique.store.base import Batch
+from communique.store.base import Batch, Batching
 from communique.store.core_tables import CoreTables
 from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import SQLITE, Db
@@ -42,6 +42,7 @@ class SqliteStore(
     LinkTables,
     VectorTables,
     ExploreTables,
+    Batching,
 ):
     """`Store` on one SQLite file; each thread gets its own connection.
 
@@ -132,23 +133,20 @@ class SqliteStore(
             raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
-        if getattr(self._local, "batch", None) is not None:
-            yield
-            return
+    def _batched(self) -> Iterator[None]:
         conn = self._conn()
         self._begin(conn)
-        self._local.batch = Batch()
         try:
             with self._search.held():  # indexed after the load, in one pass
                 yield
         finally:
-            self._local.batch = None
             try:
                 if conn.in_transaction:  # each write in it is whole (a savepoint): keep them
                     conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
                 raise _store_error(self.path, exc) from exc
+
+    def _after_batch(self) -> None:
         self._search.try_sync()
 
     def close(self) -> None:
