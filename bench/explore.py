@@ -245,7 +245,7 @@ def main() -> None:
         ids = build(source, target, args.statements) if fresh else _ids(target)
         built = time.perf_counter() - start
         console.print(f"{len(ids)} statements, {'built' if fresh else 'reused'} in {built:.0f} s")
-        client = TestClient(create_app(Settings(db=str(db)), target))
+        client = TestClient(create_app(Settings(db=str(db)), target), base_url="http://localhost")
         pages = {
             "search": "/?q=peace",
             "search, facet + dates": "/?q=peace+mentions:AM&from=2000-01-01&to=2020-12-31",

@@ -173,7 +173,7 @@ def test_a_failing_job_goes_to_the_dead_letter_list_after_its_retries(
     assert shown["workers"] == 0, "a worker that stopped is gone from the queue"
     assert shown["jobs"][0]["error"] == dead.error
     assert api.post("/api/v1/jobs/retry", json={"ids": [dead.id + 1]}).json()["retried"] == 0
-    anonymous = TestClient(api.app)
+    anonymous = TestClient(api.app, base_url="http://localhost")
     assert anonymous.post("/api/v1/jobs/retry", json={}).status_code == 401
     assert jobs.job_counts(settings)["failed"] == 1, "a refused write retried nothing"
     assert api.post("/api/v1/jobs/retry", json={}).json() == {"retried": 1}
@@ -190,7 +190,11 @@ def keyed_client(settings: Settings) -> TestClient:
         token = add_key(store, "jobs tests")[1]
     finally:
         store.close()
-    return TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"})
+    return TestClient(
+        create_app(settings),
+        base_url="http://localhost",
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def test_a_job_whose_error_is_final_goes_to_the_dead_letter_list_at_once(pg_url: str) -> None:

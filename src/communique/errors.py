@@ -21,6 +21,7 @@
         ├── Conflict              a write that clashes with what is stored (a name in use)
         ├── Unauthorized          a write without a valid API key (401)
         ├── Forbidden             a request the server's settings do not allow (403)
+        ├── UnknownHost           a request for a host name the server does not answer to
         └── StoreError            the database refused an operation
 """
 
@@ -161,6 +162,13 @@ class Forbidden(Permanent):
     """A request the server's settings do not allow (a cross-site form, writes turned off)."""
 
     status = 403
+
+
+class UnknownHost(Permanent):
+    """A request whose Host header names a host the server does not answer to (400): a page of
+    another site reaching this server through DNS rebinding, or a missing `allowed_hosts`."""
+
+    status = 400
 
 
 class NotFound(Permanent):

@@ -69,12 +69,24 @@ class Settings:
     )
     query_seconds: float = _setting(
         10.0,
-        "Time budget of one search in seconds; a search that takes longer is stopped (HTTP"
-        " 503), and the API and web UI also stop a search whose client went away.",
+        "Time budget of one search in seconds (a map, timeline, network or trends view; each"
+        " batch of an export); a search that takes longer is stopped (HTTP 503), and the API"
+        " and web UI also stop a search whose client went away.",
     )
     page_size: int = _setting(20, "Search hits per page in the web UI and API by default.")
     host: str = _setting("127.0.0.1", "Address `communique serve` binds to.")
     port: int = _setting(8000, "Port `communique serve` listens on.")
+    public_url: str = _setting(
+        "",
+        "The address users reach the server by when it is not `host` (behind a proxy:"
+        " https://archive.example.org): its host is answered and its pages may send web forms.",
+    )
+    allowed_hosts: str = _setting(
+        "",
+        "More host names the server answers to, comma-separated (`*.example.org` for a domain's"
+        " subdomains, `*` for any). Other Host headers get 400, which stops DNS rebinding;"
+        " loopback names, IP addresses, `host` and the host of `public_url` are always answered.",
+    )
     write_rate: float = _setting(
         1.0,
         "API writes per second allowed per API key and per client address (after `rate_burst`"

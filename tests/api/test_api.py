@@ -22,7 +22,11 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     store = SqliteStore(db)
     ingest([str(shared_path("seeds")), str(shared_path("pages"))], store, settings)
     token = add_key(store, "api tests")[1]  # writes need a key (api/guard.py)
-    return TestClient(create_app(settings, store), headers={"Authorization": f"Bearer {token}"})
+    return TestClient(
+        create_app(settings, store),
+        base_url="http://localhost",
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def test_search_returns_hits_facets_and_cursor(client: TestClient) -> None:
@@ -53,7 +57,9 @@ def test_cursor_paging_reaches_every_statement(client: TestClient) -> None:
 def test_page_size_setting_is_the_default_limit(client: TestClient) -> None:
     app = client.app
     assert len(client.get("/api/search").json()["hits"]) == Settings.page_size
-    small = TestClient(create_app(Settings(page_size=3), app.state.store))  # type: ignore[attr-defined]
+    small = TestClient(
+        create_app(Settings(page_size=3), app.state.store), base_url="http://localhost"
+    )  # type: ignore[attr-defined]
     assert len(small.get("/api/search").json()["hits"]) == 3
     assert len(small.get("/api/search", params={"limit": 5}).json()["hits"]) == 5
 
@@ -214,7 +220,7 @@ def test_statements_carry_their_warnings(tmp_path: Path) -> None:
     settings = Settings(db=str(tmp_path / "w.db"), enrich=False)
     store = SqliteStore(tmp_path / "w.db")
     ingest([str(page)], store, settings)
-    api = TestClient(create_app(settings, store))
+    api = TestClient(create_app(settings, store), base_url="http://localhost")
     (hit,) = api.get("/api/v1/search").json()["hits"]
     statement = api.get(f"/api/v1/statements/{hit['id']}").json()
     assert statement["warnings"] == ["1 invalid UTF-8 byte sequences replaced by U+FFFD"]

@@ -169,3 +169,41 @@ def test_web_forms_write_only_from_the_servers_own_pages(
     with serve(web_writes=False) as url, httpx.Client(base_url=url, timeout=WAIT) as http:
         off = http.post("/saved", data=form, headers={"Origin": url})
         assert off.status_code == 403 and "web_writes" in off.text
+
+
+REBOUND = "rebind.attacker.example"
+"""A name an attacker's DNS points at 127.0.0.1 after the victim's browser loaded its page."""
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stats", "/", "/map", "/static/style.css"])
+def test_a_foreign_host_header_is_refused(serve: Serve, path: str) -> None:
+    with serve() as url, httpx.Client(base_url=url, timeout=WAIT) as http:
+        rebound = http.get(path, headers={"Host": f"{REBOUND}:{url.rsplit(':', 1)[1]}"})
+        assert rebound.status_code == 400 and REBOUND in rebound.text
+        if path.startswith("/api/"):
+            assert rebound.json()["code"] == "unknown_host"
+        for host in ("localhost", "LOCALHOST:8000", "127.0.0.1", "[::1]:8000", "10.1.2.3"):
+            assert http.get(path, headers={"Host": host}).status_code == 200, host
+        assert http.get(path, headers={"Host": "bad host:x"}).status_code == 400
+
+
+def test_allowed_hosts_and_public_url_add_names(archive: SqliteStore, serve: Serve) -> None:
+    settings = {
+        "public_url": "https://archive.example.org",
+        "allowed_hosts": "*.gov.example, b.test",
+    }
+    with serve(**settings) as url, httpx.Client(base_url=url, timeout=WAIT) as http:
+        for host in ("archive.example.org", "mfa.gov.example", "B.test:443"):
+            assert http.get("/api/v1/stats", headers={"Host": host}).status_code == 200, host
+        for host in ("gov.example", REBOUND, "archive.example.org.attacker.example"):
+            assert http.get("/api/v1/stats", headers={"Host": host}).status_code == 400, host
+        # a form sent from public_url's pages through a proxy that passes another Host on
+        form = {"name": "peace", "q": "peace"}
+        proxied = http.post("/saved", data=form, headers={"Origin": "https://archive.example.org"})
+        assert proxied.status_code == 303 and [s.name for s in archive.saved_searches()] == [
+            "peace"
+        ]
+        foreign = http.post("/saved", data=form, headers={"Origin": "https://mfa.gov.example"})
+        assert foreign.status_code == 403
+    with serve(allowed_hosts="*") as url, httpx.Client(base_url=url, timeout=WAIT) as http:
+        assert http.get("/api/v1/stats", headers={"Host": REBOUND}).status_code == 200

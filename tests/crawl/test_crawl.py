@@ -173,7 +173,7 @@ def test_changes_from_the_cli_the_api_and_the_web(history: History) -> None:
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert sorted(c["kind"] for c in lines) == ["edited", "removed"]
     assert all({"statement_id", "url", "kind", "detected_at"} <= set(c) for c in lines)
-    client = TestClient(create_app(history.settings, history.store))
+    client = TestClient(create_app(history.settings, history.store), base_url="http://localhost")
     assert len(client.get("/api/changes", params={"since": today}).json()) == 2
     assert client.get("/api/changes", params={"since": "2999-01-01"}).json() == []
     page = client.get("/changes").text

@@ -98,7 +98,7 @@ def test_search_gives_one_hit_per_statement_unless_all_copies(
     assert sorted(hit.copies for hit in page.hits) == [1, 3]
     assert search(store, "Victory copies:all").total == 4
     store.close()
-    client = TestClient(create_app(Settings(db=str(db))))
+    client = TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
     assert client.get("/api/v1/search", params={"q": "Victory"}).json()["total"] == 2
     assert (
         client.get("/api/v1/search", params={"q": "Victory", "copies": "all"}).json()["total"] == 4
@@ -143,7 +143,11 @@ def test_statement_page_lists_the_copies(tmp_path: Path, store_url: str) -> None
     ingest([str(p) for p in paths], store, Settings(db=str(db), workers=0, enrich=False))
     first = store.link_order()[0][0]
     store.close()
-    page = TestClient(create_app(Settings(db=str(db)))).get(f"/statements/{first}").text
+    page = (
+        TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
+        .get(f"/statements/{first}")
+        .text
+    )
     assert "Copies and translations" in page
     assert "ministry.txt" in page and "(canonical)" in page
     also = page.split('class="meta alsoat">')[1].split("</p>")[0]
@@ -194,7 +198,7 @@ def test_a_translation_is_linked_not_merged(tmp_path: Path, store_url: str) -> N
     assert [t.language for t in linked(store, french).translations] == ["en"]
     assert found[0].title == "Déclaration conjointe sur les entretiens de Moscou"
     store.close()
-    client = TestClient(create_app(Settings(db=str(db))))
+    client = TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
     page = client.get(f"/statements/{english}").text
     assert f'<a href="/statements/{english}/beside/{french}" title="side by side">fr</a>' in page
     beside = client.get(f"/statements/{english}/beside/{french}").text
@@ -267,7 +271,7 @@ def test_statement_page_shows_the_edits_of_every_copy(tmp_path: Path, store_url:
     edited = [c for c in linked(store, first).copies if c.versions > 1]
     assert [c.url for c in edited] == [ministry.as_uri()]
     store.close()
-    client = TestClient(create_app(Settings(db=store_url)))
+    client = TestClient(create_app(Settings(db=store_url)), base_url="http://localhost")
     page = client.get(f"/statements/{first}").text
     versions = page.split("<h2>Versions</h2>")[1].split("</section>")[0]
     assert f'Copy at <a href="/statements/{edited[0].statement_id}">' in versions
