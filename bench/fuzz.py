@@ -1,7 +1,7 @@
 """Fuzz the HTML, PDF, WARC, feed, JSONL and query parsers (issue 11: >= 100k cases each).
 
 Run: .venv/bin/python bench/fuzz.py [--cases 100000] [--seconds S] [--parsers html,pdf,...]
-        [--seed 0] [--jobs 2] [--log cases.csv] [--crashes DIR]
+        [--seed 0] [--jobs 2] [--log cases.csv] [--crashes DIR] [--from-logs]
 Each case is a small valid seed mutated (bytes flipped, cut, repeated, hostile tokens spliced
 in) or up to 2 KB of random bytes; a parser must answer or refuse with a CommuniqueError.
 Each parser runs in its own process (`--jobs` at a time), so its peak memory is its own. The
@@ -9,8 +9,10 @@ table gives, per parser, the cases run (fewer than `--cases` when `--seconds` ra
 (any other exception; the input is saved under `--crashes`), hangs (a case over 5 s; one over
 60 s is stopped), the time per case (median, 99th percentile, slowest, mean), the largest rise
 of the peak resident memory during one case and the peak itself. `--log` writes one CSV line
-per case (parser, case, bytes, ms, resident MB after it, peak rise KB). Times depend on the
-load of this shared machine; crashes, hangs and memory are what the targets are about.
+per case (parser, case, bytes, ms, resident MB after it, peak rise KB, the crash if any);
+each parser's row is recorded (`--save-baseline`) as soon as it ends, and `--from-logs`
+makes the rows of a run stopped before its end from its logs. Times depend on the load of
+this shared machine; crashes, hangs and memory are what the targets are about.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import statistics
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 from types import FrameType
@@ -96,6 +98,7 @@ def run(
         if seconds and time.monotonic() - started > seconds:
             break
         data = case(rng, name)
+        crashed = ""
         peak_before = _peak_kb()
         begin = time.perf_counter()
         signal.alarm(STOP)
@@ -106,6 +109,7 @@ def run(
             hangs += 1
         except Exception:
             crashes.append(traceback.format_exc(limit=-2).strip().splitlines()[-1])
+            crashed = crashes[-1]
             if crashes_dir:
                 Path(crashes_dir, f"{name}-{number}.bin").write_bytes(data)
         finally:
@@ -119,10 +123,24 @@ def run(
         hangs += spent > HANG
         if writer:
             resident = f"{_resident_mb():.0f}"
-            writer.writerow([name, number, len(data), f"{spent * 1000:.2f}", resident, rise])
+            row = [name, number, len(data), f"{spent * 1000:.2f}", resident, rise, crashed]
+            writer.writerow(row)
     if out:
         out.close()
     total = time.monotonic() - started
+    return _row(name, spent_ms, crashes, hangs, total, largest_rise, _peak_kb() / 1024)
+
+
+def _row(
+    name: str,
+    spent_ms: list[float],
+    crashes: list[str],
+    hangs: int,
+    total: float,
+    largest_rise_kb: float,
+    peak_mb: float,
+) -> list[str]:
+    """One parser's row of the table."""
     cases = len(spent_ms)
     centiles = statistics.quantiles(spent_ms, n=100) if len(spent_ms) > 1 else spent_ms * 99
     return [
@@ -134,10 +152,28 @@ def run(
         f"{centiles[98]:.1f}",
         f"{max(spent_ms):.0f}",
         f"{total / cases * 1000:.2f}",
-        f"{largest_rise / 1024:.1f}",
-        f"{_peak_kb() / 1024:.0f}",
+        f"{largest_rise_kb / 1024:.1f}",
+        f"{peak_mb:.0f}",
         (crashes[0][:80] if crashes else ""),
     ]
+
+
+def from_log(name: str, log: str) -> list[str]:
+    """The row of a run that was stopped before its end, from its `--log` lines: the mean is
+    of the parse times (without making the cases) and the peak is the largest resident size
+    after a case."""
+    with Path(f"{log}.{name}").open(newline="") as lines:
+        rows = list(csv.reader(lines))
+    spent = [float(row[3]) for row in rows]
+    return _row(
+        name,
+        spent,
+        [row[6] for row in rows if len(row) > 6 and row[6]],
+        sum(ms > HANG * 1000 for ms in spent),
+        sum(spent) / 1000,
+        max(float(row[5]) for row in rows),
+        max(float(row[4]) for row in rows),
+    )
 
 
 def main() -> None:
@@ -151,29 +187,39 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="parsers fuzzed at the same time")
     parser.add_argument("--log", help="write one CSV line per case to LOG.<parser>")
     parser.add_argument("--crashes", help="save each crashing input in this folder")
+    parser.add_argument(
+        "--from-logs",
+        action="store_true",
+        help="no fuzzing: the table of an interrupted run, from its --log files",
+    )
     baselines.add_argument(parser)
     args = parser.parse_args()
     if args.crashes:
         Path(args.crashes).mkdir(parents=True, exist_ok=True)
     names = args.parsers.split(",")
+    console = Console(width=200)
+    if args.from_logs:
+        rows = [from_log(name, args.log) for name in names]
+        _report(console, rows, args.save_baseline)
+        return
+    with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+        started = [
+            pool.submit(run, name, args.cases, args.seconds, args.seed, args.log, args.crashes)
+            for name in names
+        ]
+        for done in as_completed(started):  # each parser is recorded as soon as it ends
+            _report(console, [done.result()], args.save_baseline)
+
+
+def _report(console: Console, rows: list[list[str]], save: bool) -> None:
     table = Table(title="fuzzing (target: 0 crashes, 0 hangs)")
     columns = ("parser", "cases", "crashes", "hangs > 5 s", "p50 ms", "p99 ms", "slowest ms")
     for column in (*columns, "mean ms", "largest rise MB", "peak RSS MB", "first crash"):
         table.add_column(column)
-    with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
-        rows = pool.map(
-            run,
-            names,
-            *zip(
-                *[(args.cases, args.seconds, args.seed, args.log, args.crashes)] * len(names),
-                strict=True,
-            ),
-        )
-        for row in rows:
-            table.add_row(*row)
-    console = Console(width=200)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
-    baselines.report(console, "fuzz", [table], args.save_baseline)
+    baselines.report(console, "fuzz", [table], save)
 
 
 if __name__ == "__main__":
