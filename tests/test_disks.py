@@ -83,3 +83,24 @@ def test_exit_status_tells_all_some_or_none_failed(corpus: Path, tmp_path: Path)
     assert run("ingest", str(bad), "--db", str(tmp_path / "a.db"))[0] == 1
     assert run("ingest", str(mixed), "--db", str(tmp_path / "b.db"))[0] == 3
     assert run("ingest", str(corpus), "--db", str(tmp_path / "c.db"))[0] == 0
+
+
+def test_each_failure_is_one_line_however_long(corpus: Path, tmp_path: Path) -> None:
+    """A failure's message stays on one line when stderr is a pipe (rich would wrap it at 80
+    columns), so that `grep` and scripts read it whole."""
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 3)
+    deep.mkdir()
+    speech = corpus.read_bytes().splitlines(keepends=True)[0]
+    long_line = deep / "long.jsonl"
+    long_line.write_bytes(speech + speech.rstrip(b"\n") * 3 + b"\n")
+    status, errors = run(
+        "ingest",
+        str(long_line),
+        "--db",
+        str(tmp_path / "a.db"),
+        "--max-bytes",
+        str(len(speech) * 2),
+    )
+    failures = [line for line in errors.splitlines() if "✗" in line]
+    assert status == 3 and len(failures) == 1, errors
+    assert f"{long_line}:2" in failures[0] and "COMMUNIQUE_MAX_BYTES" in failures[0], errors

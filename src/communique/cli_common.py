@@ -14,7 +14,7 @@ from communique.settings import Settings, load_settings
 from communique.store.base import Store, open_store
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line
 
 DbOption = Annotated[
     str | None,

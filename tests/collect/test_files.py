@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from communique.collect.files import expand_paths, read_file
+from communique.extract.record import extract_record
 from communique.model import RECORD_CONTENT_TYPE, ExtractionFailure, RawInput
 from communique.settings import Settings
 from tests.conftest import shared_path
@@ -51,6 +52,28 @@ def test_jsonl_lines_become_records_and_bad_lines_are_named(tmp_path: Path) -> N
     assert isinstance(items[1], ExtractionFailure) and items[1].origin.endswith("s.jsonl:3")
     assert "invalid JSON" in items[1].reason
     assert isinstance(items[2], ExtractionFailure) and "JSON object" in items[2].reason
+
+
+def test_an_invalid_byte_in_a_jsonl_line_is_replaced_where_it_stands(tmp_path: Path) -> None:
+    """A JSONL line holding a byte that is not UTF-8 is kept: the byte becomes U+FFFD, every
+    other character stays as written, and the statement carries a warning."""
+    source = shared_path("corpora", "kremlin_ru_2025_sample.jsonl")
+    with source.open("rb") as lines:
+        line = next(lines)
+    start, end = line.index(b'"text_raw"'), line.index(b'"supplement_url"')
+    middle = (start + end) // 2  # a word in the middle of the speech, far from any chrome
+    words = line[middle:end].decode("utf-8", errors="ignore").split()[1:]
+    word = next(w for w in words if len(w) > 6 and w.isalpha() and not w.isascii())
+    cut = line.index(word.encode(), middle) + len(word[:3].encode())
+    path = tmp_path / "bad-byte.jsonl"
+    path.write_bytes(line[:cut] + b"\xff" + line[cut:])
+    (item,) = read_file(path, Settings())
+    assert isinstance(item, RawInput), item
+    extraction = extract_record(item)
+    body = "\n".join(extraction.paragraphs)
+    assert word[:3] + "\ufffd" + word[3:] in body
+    assert body.count("\ufffd") == 1
+    assert extraction.warnings == ("1 invalid UTF-8 byte sequences replaced by U+FFFD",)
 
 
 def test_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:

@@ -150,7 +150,7 @@ def _record(
 ) -> Item:
     try:
         check_depth(line, max_depth)
-        record = json.loads(line)
+        record = json.loads(line.decode("utf-8", errors="replace"))  # bad bytes: see extract
     except OverLimit as exc:
         return _line_failure(base, path, line_no, str(exc))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -11,6 +11,7 @@ from communique.errors import ExtractionError, InputError
 from communique.extract import language
 from communique.extract.countries import alpha2_from_alpha3, country_name, normalise_alpha2
 from communique.extract.dates import date_confidence, inferred_year, parse_partial
+from communique.extract.decode import REPLACED, decoding_warnings
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type
 from communique.extract.textutil import clean, ends_sentence, fold
@@ -86,8 +87,9 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
     """Map one JSON record (a JSONL line) to an `Extraction`."""
     if not raw.body.strip():
         raise InputError("empty file")
+    decoded, codec = _decoded(raw.body)
     try:
-        record = json.loads(raw.body.decode("utf-8", errors="replace"))
+        record = json.loads(decoded)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"record is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -164,7 +166,21 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
         country=country,
         language=lang,
         doc_type=kind,
+        warnings=decoding_warnings(decoded, codec),
     )
+
+
+def _decoded(body: bytes) -> tuple[str, str]:
+    """The record's text, with any invalid UTF-8 byte replaced where it stands (U+FFFD).
+
+    Example:
+        >>> _decoded(b'{"text": "Minsk"}'), _decoded(b'{"text": "Min\\xffsk"}')
+        (('{"text": "Minsk"}', 'utf-8'), ('{"text": "Min\ufffdsk"}', 'utf-8-replaced'))
+    """
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return body.decode("utf-8", errors="replace"), REPLACED
 
 
 def _doc_type(hint: str | None, title: str, opening: str, url: str) -> DocType:
