@@ -66,6 +66,7 @@ class Site:
     inflight: int = 0
     max_inflight: int = 0
     robots: bytes = b"User-agent: *\nDisallow: /private/\n"
+    feed_type: str = "application/rss+xml"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -245,7 +246,7 @@ class Handler(BaseHTTPRequestHandler):
             page = int(path.rsplit("=", 1)[1]) if "=" in path else 1
             return self._send(entry, 200, site.listing(page), "text/html; charset=utf-8")
         if path == "/feed.xml":
-            return self._send(entry, 200, site.feed(), "application/rss+xml")
+            return self._send(entry, 200, site.feed(), site.feed_type)
         if path == "/sitemap-archive.xml.gz":
             packed = gzip.compress(site.sitemap("archive"))
             return self._send(entry, 200, packed, "application/x-gzip")

@@ -320,7 +320,11 @@ def test_one_request_at_a_time_per_host_across_sources(site: Site, settings: Set
     store.close()
 
 
-def test_a_feed_announced_by_the_listing_is_read(site: Site, settings: Settings) -> None:
+@pytest.mark.parametrize("feed_type", ["application/rss+xml", "application/x-rss+xml"])
+def test_a_feed_announced_by_the_listing_is_read(
+    site: Site, settings: Settings, feed_type: str
+) -> None:
+    site.feed_type = feed_type  # the second: .rss in Debian's /etc/mime.types
     store = SqliteStore(settings.db)
     crawler.crawl(store, settings, [ministry(site, feeds=(), sitemaps=())])
     assert site.requests_for("/feed.xml")

@@ -29,6 +29,7 @@ from communique.settings import Settings
 
 FEED_TYPES = (
     "application/rss+xml",
+    "application/x-rss+xml",  # .rss in Debian's /etc/mime.types (Apache, python -m http.server)
     "application/atom+xml",
     "application/xml",
     "text/xml",
