@@ -27,6 +27,26 @@ def test_binary_junk_named_html() -> None:
         extract(raw(junk, "text/html"))
 
 
+@pytest.mark.parametrize("kind", ["text/html", "text/plain"])
+def test_a_stray_nul_byte_is_replaced_not_fatal(kind: str) -> None:
+    """A NUL byte near the top of a real page does not make it "binary data"; it is shown as
+    U+FFFD, as a browser shows it, and no NUL reaches the statement (PostgreSQL refuses it)."""
+    page = shared("pages", "001_by-mfa_statement-countermeasures.html").read_bytes()
+    if kind == "text/plain":
+        html = extract(raw(page, "text/html"))
+        page = "\n\n".join((html.title, *html.paragraphs)).encode()
+    clean = extract(raw(page, kind))
+    cut = page.index(b"Ministry") + 3
+    assert cut < 8192  # where a NUL used to make the whole page "binary"
+    result = extract(raw(page[:cut] + b"\x00" + page[cut:], kind))
+    told, said = (
+        "\n".join((result.title, *result.paragraphs)),
+        "\n".join((clean.title, *clean.paragraphs)),
+    )
+    assert "\x00" not in told and told.replace("\ufffd", "") == said
+    assert told.count("\ufffd") == (kind == "text/plain")  # the page's NUL is in <title>
+
+
 def test_unsupported_type() -> None:
     with pytest.raises(InputError, match="unsupported content type image/png"):
         extract(raw(b"\x89PNG", "image/png"))

@@ -39,12 +39,11 @@ def _codec(name: str | None) -> str | None:
 
 
 def looks_binary(body: bytes) -> bool:
-    """Return True if `body` is evidently not text (NUL bytes or many control bytes)."""
+    """Return True if `body` is evidently not text: many NUL or other control bytes (a
+    stray NUL, which a browser shows as U+FFFD, does not make a page binary)."""
     head = body[:8192]
     if any(head.startswith(bom) for bom, _ in _BOMS[1:]):
         return False
-    if b"\x00" in head:
-        return True
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > max(2, len(head) // 20)
 
@@ -132,4 +131,4 @@ def decode_checked_named(body: bytes, declared: str | None, kind: str) -> tuple[
     text, codec = decode_named(body, declared, html=kind == "HTML")
     if control_ratio(text[:20000]) > 0.1:
         raise InputError(f"not {kind}: looks like binary data")
-    return text, codec
+    return text.replace("\x00", "\ufffd"), codec  # as a browser shows it; no NUL is stored
