@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -82,22 +83,51 @@ def parts(corpus: Path, paragraphs: int = 6) -> list[tuple[str, str, int, str]]:
     return found
 
 
+def russian_paragraphs(corpus: Path) -> list[str]:
+    """Paragraphs of three sentences of the Kremlin sample (its texts are one line each)."""
+    found: list[str] = []
+    for line in corpus.open(encoding="utf-8"):
+        sentences = (json.loads(line).get("text_raw") or "").split(". ")
+        for start in range(0, len(sentences), 3):
+            paragraph = ". ".join(sentences[start : start + 3]).strip()
+            found += [paragraph] if len(paragraph) > 80 else []
+    return found
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What statements are derived from: the parts of UN speeches, and Russian paragraphs."""
+
+    base: list[tuple[str, str, int, str]]
+    russian: list[str]
+
+    @classmethod
+    def read(cls, shared: Path) -> Corpus:
+        corpora = shared / "corpora"
+        return cls(
+            parts(corpora / "ungdc_2020_2024.jsonl"),
+            russian_paragraphs(corpora / "kremlin_ru_2025_sample.jsonl"),
+        )
+
+
 def _alpha2(alpha3: str) -> str:
     country = pycountry.countries.get(alpha_3=alpha3)
     return country.alpha_2 if country else "ZZ"
 
 
 def statements(
-    base: list[tuple[str, str, int, str]], n: int
+    corpus: Corpus, n: int, start: int = 0
 ) -> Iterator[tuple[Statement, Capture, bytes]]:
-    """`n` statements with their captures, copies of `base` under new URLs, years, countries."""
+    """Statements `start` to `n` with their captures. The first are the speech parts as they
+    are; later ones mix 3-8 paragraphs of a few parts (one in ten: Russian paragraphs), and one
+    in ten republishes an earlier statement's text under an embassy. Statement i depends on i
+    alone, so a load cut short is topped up to the same set."""
     fetched = datetime(2025, 1, 1, tzinfo=UTC)
-    for i in range(n):
-        country, text, year, title = base[i % len(base)]
-        copy = i // len(base)
-        if copy:
-            country = COUNTRIES[(i + copy) % len(COUNTRIES)]
-            year -= copy % 15
+    for i in range(start, n):
+        language, country, text, title, issuer = _content(corpus, i)
+        year = corpus.base[i % len(corpus.base)][2]
+        if i >= len(corpus.base):
+            year = random.Random(i).randint(2005, 2024)
         url = f"https://un.example/{i}"
         body = text.encode()
         capture = Capture(
@@ -117,9 +147,9 @@ def statements(
                 paragraphs=tuple(text.split("\n\n")),
                 published=date(year, 1 + i % 12, 1 + i % 28),
                 published_source="bench",
-                issuer=f"Mission of {country}",
+                issuer=issuer,
                 country=country,
-                language="en",
+                language=language,
                 doc_type=DocType.SPEECH,
                 capture_ids=(capture.id,),
             ),
@@ -128,15 +158,37 @@ def statements(
         )
 
 
-def load(store: Store, base: list[tuple[str, str, int, str]], n: int) -> float:
-    """Write `n` statements as ingest does; returns statements/s."""
+def _content(corpus: Corpus, i: int) -> tuple[str, str, str, str, str]:
+    """(language, country, text, title, issuer) of statement i, from its own seed."""
+    country, text, _, title = corpus.base[i % len(corpus.base)]
+    if i < len(corpus.base):
+        return "en", country, text, title, f"Mission of {country}"
+    rng = random.Random(i)
+    if i > len(corpus.base) + 1 and rng.random() < 0.1:  # republished by an embassy
+        language, country, text, title, _ = _content(corpus, rng.randrange(len(corpus.base), i))
+        return language, country, text, title, f"Embassy of {country}"
+    country = rng.choice(COUNTRIES) if rng.random() < 0.5 else country
+    count = rng.randint(3, 8)
+    if rng.random() < 0.1 and corpus.russian:
+        chosen, language = [rng.choice(corpus.russian) for _ in range(count)], "ru"
+    else:
+        pool = [rng.choice(corpus.base)[1].split("\n\n") for _ in range(3)]
+        chosen, language = [rng.choice(rng.choice(pool)) for _ in range(count)], "en"
+    words = rng.choice(chosen).split()
+    title = " ".join(words[: rng.randint(5, 12)]).rstrip(",.;:")
+    issuer = "Ministry of Foreign Affairs" if rng.random() < 0.5 else "Permanent Mission"
+    return language, country, "\n\n".join(chosen), title, f"{issuer} of {country}"
+
+
+def load(store: Store, corpus: Corpus, n: int, start: int = 0) -> float:
+    """Write statements `start` to `n` as ingest does; returns statements/s."""
     started = time.perf_counter()
     with store.batch():
-        for statement, capture, body in statements(base, n):
+        for statement, capture, body in statements(corpus, n, start):
             store.put_capture(capture, body)
             store.put_statement(statement, capture)
             store.mark_processed(capture.id, PIPELINE_VERSION)
-    return n / (time.perf_counter() - started)
+    return (n - start) / (time.perf_counter() - started)
 
 
 def latencies(store: Store, repeats: int) -> dict[str, list[float]]:
@@ -220,10 +272,10 @@ def disk_mb(location: str) -> float:
     )
 
 
-def records(base: list[tuple[str, str, int, str]], n: int, path: Path) -> Path:
+def records(corpus: Corpus, n: int, path: Path) -> Path:
     """A JSONL file of `n` plain-text statements (url, title, text, date, country)."""
     with path.open("w", encoding="utf-8") as out:
-        for statement, _, _ in statements(base, n):
+        for statement, _, _ in statements(corpus, n):
             record = {
                 "url": statement.url,
                 "title": statement.title,
@@ -233,6 +285,26 @@ def records(base: list[tuple[str, str, int, str]], n: int, path: Path) -> Path:
             }
             out.write(json.dumps(record) + "\n")
     return path
+
+
+def build(folder: Path, corpus: Corpus, n: int, chunk: int = 20_000) -> None:
+    """The shared archive: `statements.jsonl` (the records) and `archive.db` (written through
+    the store, search index included) in `folder`, topped up where an earlier build stopped."""
+    jsonl = folder / "statements.jsonl"
+    if not jsonl.exists():
+        records(corpus, n, folder / "statements.jsonl.part").rename(jsonl)
+        print(f"{time.strftime('%H:%M:%S')} wrote {jsonl}", flush=True)
+    store = open_store(str(folder / "archive.db"))
+    try:
+        # a capture is written before its statement: redo the last one a kill may have cut
+        start = max(store.count_captures() - 1, 0)
+        while start < n:
+            end = min(start + chunk, n)
+            rate = load(store, corpus, end, start)
+            print(f"{time.strftime('%H:%M:%S')} {end} statements, {rate:.0f}/s", flush=True)
+            start = end
+    finally:
+        store.close()
 
 
 @dataclass(frozen=True)
@@ -305,15 +377,14 @@ def run_backend(args: argparse.Namespace, work: Path, server: PgServer | None) -
     def location(name: str) -> str:
         return server.database() if server else str(work / f"{name}.db")
 
-    corpus = args.shared / "corpora" / "ungdc_2020_2024.jsonl"
-    base = parts(corpus)
-    jsonl = records(base, args.pipeline_statements, work / "records.jsonl")
+    corpus = Corpus.read(args.shared)
+    jsonl = records(corpus, args.pipeline_statements, work / "records.jsonl")
     pipeline = pipeline_rate(jsonl, location("pipeline"), link=True)
     bulk = pipeline_rate(jsonl, location("bulk"), link=False)
     where = location("scale")
     store = open_store(where)
     try:
-        rate = load(store, base, args.statements)
+        rate = load(store, corpus, args.statements)
         disk = disk_mb(where)
         latency = latencies(store, args.repeats)
     finally:
@@ -342,6 +413,11 @@ def main() -> None:
         "--archive",
         help="only time the searches, on this existing archive (a path or postgresql:// URL)",
     )
+    parser.add_argument(
+        "--build",
+        type=Path,
+        help="only build (or top up) an archive of --statements in this folder and keep it",
+    )
     baselines.add_argument(parser)
     args = parser.parse_args()
     if args.archive:
@@ -349,6 +425,9 @@ def main() -> None:
         return
     if not (args.shared / "corpora" / "ungdc_2020_2024.jsonl").exists():
         raise SystemExit(f"needs {args.shared}/corpora/ungdc_2020_2024.jsonl")
+    if args.build:
+        build(args.build, Corpus.read(args.shared), args.statements)
+        return
     results: dict[str, Result] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
