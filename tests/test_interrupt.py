@@ -123,6 +123,19 @@ def test_an_ingest_killed_then_rerun_gives_the_clean_archive(
     assert archive(db) == archive(clean)
 
 
+@pytest.mark.parametrize("table", ["captures", "statements", "processed"])
+def test_a_bulk_load_killed_then_rerun_gives_the_clean_archive(
+    corpus: Path, clean: Path, tmp_path: Path, table: str
+) -> None:
+    """Without linking, captures, statements and marks are each written a chunk at a time."""
+    db = tmp_path / "b.db"
+    bulk = {"COMMUNIQUE_LINK": "off"}
+    load = communique("ingest", str(corpus), "--db", str(db), env=bulk)
+    kill_when(load, db, table, 1, signal.SIGKILL)
+    finish(communique("ingest", str(corpus), "--db", str(db), env=bulk))
+    assert archive(db) == archive(clean)
+
+
 @pytest.mark.parametrize("rows", [1, RECORDS // 2])
 def test_a_killed_reprocess_is_resumed_by_the_next(clean: Path, tmp_path: Path, rows: int) -> None:
     db = tmp_path / "r.db"

@@ -6,6 +6,7 @@ Raw input becomes a `Capture` (immutable evidence), extraction turns a capture i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -124,7 +125,7 @@ class Capture:
     """Where the bytes were read from: a file path, a WARC record, a URL."""
     source: str | None = None
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         return capture_id(self.url, self.sha256)
 
@@ -152,7 +153,7 @@ class RawInput:
     headers: tuple[tuple[str, str], ...] = ()
     source: str | None = None
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.body).hexdigest()
 

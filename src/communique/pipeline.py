@@ -607,9 +607,14 @@ def stored_inputs(
     progress: Progress | None = None,
 ) -> Iterator[tuple[RawInput, Capture, Source | None]]:
     """Each input stored as a capture, with its source, when this pipeline has still to make
-    its statement; counted in `report`. An input that cannot be read goes to `fail`."""
+    its statement; counted in `report`. An input that cannot be read goes to `fail`.
+
+    Inputs are stored a few at a time (`INPUT_CHUNK`, at most `INPUT_CHUNK_BYTES`): one write
+    and one look-up of the processed marks for all of them."""
     sources = {s.name: s for s in store.sources()}
     version = processed_version(settings)
+    chunk: list[RawInput] = []
+    size = 0
     for item in read_targets(targets, settings, progress):
         report.inputs += 1
         if isinstance(item, ExtractionFailure):
@@ -618,10 +623,36 @@ def stored_inputs(
         if item.source in CORPORA and item.source not in sources:
             sources[item.source] = CORPORA[item.source]
             store.put_source(CORPORA[item.source])
-        capture = item.to_capture()
-        if store.put_capture(capture, item.body):
+        chunk.append(item)
+        size += len(item.body)
+        if len(chunk) >= INPUT_CHUNK or size >= INPUT_CHUNK_BYTES:
+            yield from _stored(chunk, store, version, report, sources)
+            chunk, size = [], 0
+    yield from _stored(chunk, store, version, report, sources)
+
+
+INPUT_CHUNK = 256
+"""Inputs stored as captures in one write."""
+INPUT_CHUNK_BYTES = 16 << 20
+"""Bytes of input held before they are stored, whatever their number."""
+
+
+def _stored(
+    items: list[RawInput],
+    store: Store,
+    version: str,
+    report: IngestReport,
+    sources: dict[str, Source],
+) -> Iterator[tuple[RawInput, Capture, Source | None]]:
+    """`items` stored as captures; those `version` has still to process, with their source."""
+    captures = [item.to_capture() for item in items]
+    new = store.put_captures([(c, item.body) for c, item in zip(captures, items, strict=True)])
+    known = [c.id for c, fresh in zip(captures, new, strict=True) if not fresh]
+    done = store.processed_among(known, version) if known else set()
+    for item, capture, fresh in zip(items, captures, new, strict=True):
+        if fresh:
             report.new_captures += 1
-        elif store.is_processed(capture.id, version):
+        elif capture.id in done:
             report.unchanged += 1
             continue
         else:  # stored by a run cut short before its statement, or by an older pipeline
@@ -724,14 +755,18 @@ class _Writer:
         self.link = settings.link
         self.version = processed_version(settings)
         self.pending: deque[_Pending] = deque()
+        self.done: list[tuple[Document, Capture]] = []
+        """Documents through every stage, stored together (`STORE_CHUNK`) when not linking."""
         self.sources = {s.name: s for s in store.sources()}
 
     def __enter__(self) -> _Writer:
         return self
 
     def __exit__(self, error: type[BaseException] | None, *details: object) -> None:
-        while self.pending and error is None:  # after an interrupt, reprocess redoes them
-            self._store_first()
+        if error is None:  # after an interrupt, the next run redoes what is left
+            while self.pending:
+                self._store_first()
+            self._store_done()
 
     def fail(self, failure: ExtractionFailure) -> None:
         """Record an input that yielded no document, and why (the reason cut to a line)."""
@@ -792,24 +827,40 @@ class _Writer:
             self.fail(first.failure)
             if first.final:
                 self.store.mark_processed(first.capture.id, self.version)
-        else:
-            self._store(first.run.doc, first.capture)
-            self.store.mark_processed(first.capture.id, self.version)
-
-    def _store(self, doc: Document, capture: Capture) -> None:
-        """Store what `doc` yielded; `mark_processed` follows, so a cut leaves it to be redone."""
-        extraction = doc.extraction
-        assert extraction is not None
-        if extraction.is_listing:
-            self.report.listings += 1
             return
-        statement = Statement.from_extraction(extraction, capture)
-        store_statement(self.store, extraction, capture, self.sources, link=self.link)
-        if doc.enrichment is not None:
-            self.store.put_enrichment(
-                statement.id, doc.enrichment, statement.country, capture.fetched_at
-            )
-        self.report.statements += 1
+        self.done.append((first.run.doc, first.capture))
+        if self.link or len(self.done) >= STORE_CHUNK:
+            self._store_done()
+
+    def _store_done(self) -> None:
+        """Store what the finished documents yielded, then mark them processed (last, so a
+        cut leaves them to be redone). Linking reads what was stored before each statement,
+        so it stores them one by one; a bulk load (no linking) writes them together."""
+        done, self.done = self.done, []
+        stored: list[tuple[Statement, Capture, Enrichment | None]] = []
+        for doc, capture in done:
+            extraction = doc.extraction
+            assert extraction is not None
+            if extraction.is_listing:
+                self.report.listings += 1
+                continue
+            if self.link:
+                store_statement(self.store, extraction, capture, self.sources)
+            statement = Statement.from_extraction(extraction, capture)
+            stored.append((statement, capture, doc.enrichment))
+        if not self.link:
+            self.store.put_statements([(statement, capture) for statement, capture, _ in stored])
+        for statement, capture, enrichment in stored:
+            if enrichment is not None:
+                self.store.put_enrichment(
+                    statement.id, enrichment, statement.country, capture.fetched_at
+                )
+        self.report.statements += len(stored)
+        self.store.mark_all_processed([capture.id for _, capture in done], self.version)
+
+
+STORE_CHUNK = 256
+"""Finished documents a bulk load (no linking) stores in one write."""
 
 
 def store_statement(

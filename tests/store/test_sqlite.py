@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from communique.errors import NotFound, QueryError, StoreError
-from communique.model import Enrichment, Event, ExtractionFailure
+from communique.model import Enrichment, Event, ExtractionFailure, statement_id
 from communique.query import parse_query
 from communique.store.base import Store, is_postgres
 from communique.store.migrations import MIGRATIONS
@@ -146,6 +146,50 @@ def test_processed_marks_and_a_resumed_reprocess(store: Store) -> None:
     assert store.start_reprocess() is True, "an unfinished reprocess is resumed"
     store.finish_reprocess()
     assert store.start_reprocess() is False
+
+
+def test_bulk_writes_store_what_one_by_one_writes_store(store: Store) -> None:
+    def dated(day: int) -> datetime:
+        return datetime(2024, 1, day, tzinfo=UTC)
+
+    body = b"Joint statement on the ceasefire."
+    first = make_capture("https://mfa.example/1", body, dated(1))
+    same_bytes = make_capture("https://embassy.example/1", body, dated(1))
+    edited = make_capture("https://mfa.example/1", b"Joint statement, edited.", dated(3))
+    older = make_capture("https://mfa.example/1", b"Joint statement, draft.", dated(2))
+    known = make_capture("https://mfa.example/2", b"Stored before.", dated(1))
+    store.put_capture(known, b"Stored before.")
+    store.put_statement(make_statement(known.url, "Before", ("Old text.",), known), known)
+    later = make_capture("https://mfa.example/2", b"Stored after.", dated(5))
+    captures = [first, first, same_bytes, edited, older, later]
+    bodies = [body, body, body, b"Joint statement, edited.", b"Joint statement, draft.", b"x"]
+    assert store.put_captures(list(zip(captures, bodies, strict=True))) == [
+        True, False, True, True, True, True,
+    ]  # fmt: skip
+    assert store.put_captures([(first, body)]) == [False] and store.put_captures([]) == []
+    store.put_statements(
+        [
+            (make_statement(first.url, "One", ("First text.",), first), first),
+            (make_statement(same_bytes.url, "Copy", ("First text.",), same_bytes), same_bytes),
+            (make_statement(edited.url, "One", ("Edited text.",), edited), edited),
+            (make_statement(older.url, "One", ("Draft text.",), older), older),
+            (make_statement(later.url, "After", ("New text.",), later), later),
+        ]
+    )
+    one = store.get_statement(statement_id(first.url))
+    assert one.text == "Edited text.", "the newest capture's content wins"
+    assert set(one.capture_ids) == {first.id, edited.id, older.id}
+    texts = [version.text for version in store.versions(one.id)]
+    assert texts == ["First text.", "Draft text.", "Edited text."]
+    assert store.get_statement(statement_id(later.url)).text == "New text."
+    assert store.get_statement(statement_id(same_bytes.url)).title == "Copy"
+    assert store.stats().statements == 3
+    store.mark_all_processed([first.id, edited.id], "v1")
+    store.mark_all_processed([], "v1")
+    assert store.processed_among([first.id, edited.id, older.id], "v1") == {first.id, edited.id}
+    assert store.processed_among([first.id], "v2") == set()
+    page = store.search(parse_query("edited"))
+    assert [hit.statement.id for hit in page.hits] == [one.id]
 
 
 def test_a_failed_write_in_a_batch_is_undone_alone(store: Store) -> None:

@@ -46,6 +46,10 @@ class CaptureStore(Protocol):
         """Store a capture and its bytes; False when this exact capture was already stored."""
         ...
 
+    def put_captures(self, captures: Sequence[tuple[Capture, bytes]]) -> list[bool]:
+        """`put_capture` of each, in order, in one write (a bulk load)."""
+        ...
+
     def has_capture(self, capture_id: str) -> bool: ...
 
     def get_capture(self, capture_id: str) -> Capture: ...
@@ -80,6 +84,10 @@ class StatementStore(Protocol):
         """Add `capture` as a version of `statement`; the newest capture's content wins."""
         ...
 
+    def put_statements(self, statements: Sequence[tuple[Statement, Capture]]) -> None:
+        """`put_statement` of each, in order, in one write (a bulk load)."""
+        ...
+
     def get_statement(self, statement_id: str) -> Statement: ...
 
     def captures_of(self, statement_id: str) -> list[Capture]: ...
@@ -102,6 +110,14 @@ class StatementStore(Protocol):
 
     def mark_processed(self, capture_id: str, version: str) -> None:
         """Record that everything derived from the capture is stored (written last)."""
+        ...
+
+    def processed_among(self, capture_ids: Collection[str], version: str) -> set[str]:
+        """Those of `capture_ids` that `is_processed` by `version`."""
+        ...
+
+    def mark_all_processed(self, capture_ids: Sequence[str], version: str) -> None:
+        """`mark_processed` of each, in one write."""
         ...
 
     def start_reprocess(self) -> bool:

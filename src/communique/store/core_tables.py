@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 
 from communique.errors import NotFound
@@ -21,7 +21,7 @@ from communique.model import (
     Statement,
     Stats,
 )
-from communique.store.dialect import Db, SqlTables
+from communique.store.dialect import IN_LIST, Db, SqlTables
 from communique.store.enrich_rows import ENRICH_TABLES, read_enrichment
 from communique.store.link_tables import clear_links
 from communique.store.rows import (
@@ -29,11 +29,9 @@ from communique.store.rows import (
     capture_from_row,
     failure_from_row,
     insert_capture,
+    insert_captures,
     statement_from_row,
 )
-
-_CHUNK = 500
-"""Values in one `IN (…)` list."""
 
 
 class CoreTables(SqlTables):
@@ -44,6 +42,12 @@ class CoreTables(SqlTables):
     def put_capture(self, capture: Capture, body: bytes) -> bool:
         with self._writing() as db:
             return insert_capture(db, capture, body)
+
+    def put_captures(self, captures: Sequence[tuple[Capture, bytes]]) -> list[bool]:
+        if not captures:
+            return []
+        with self._writing() as db:
+            return insert_captures(db, captures)
 
     def has_capture(self, capture_id: str) -> bool:
         return (
@@ -212,8 +216,8 @@ class CoreTables(SqlTables):
                     [(host, key) for key in keys],
                 )
             counts: dict[str, int] = {}
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
+            for start in range(0, len(keys), IN_LIST):
+                chunk = keys[start : start + IN_LIST]
                 rows = db.all(
                     "SELECT line, pages FROM site_lines WHERE host = ?"
                     f" AND line IN ({db.dialect.marks(len(chunk))})",
@@ -234,13 +238,31 @@ class CoreTables(SqlTables):
         )
         return row is not None
 
+    def processed_among(self, capture_ids: Collection[str], version: str) -> set[str]:
+        ids = list(capture_ids)
+        found: set[str] = set()
+        for start in range(0, len(ids), IN_LIST):
+            chunk = ids[start : start + IN_LIST]
+            rows = self._db().all(
+                "SELECT capture_id FROM processed WHERE pipeline_version = ?"
+                f" AND capture_id IN ({self.dialect.marks(len(chunk))})",
+                (version, *chunk),
+            )
+            found.update(row["capture_id"] for row in rows)
+        return found
+
     def mark_processed(self, capture_id: str, version: str) -> None:
+        self.mark_all_processed([capture_id], version)
+
+    def mark_all_processed(self, capture_ids: Sequence[str], version: str) -> None:
+        if not capture_ids:
+            return
         with self._writing() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO processed (capture_id, pipeline_version) VALUES (?, ?)"
                 " ON CONFLICT (capture_id)"
                 " DO UPDATE SET pipeline_version = excluded.pipeline_version",
-                (capture_id, version),
+                [(capture_id, version) for capture_id in capture_ids],
             )
 
     def start_reprocess(self) -> bool:

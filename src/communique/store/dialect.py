@@ -127,6 +127,10 @@ def _to_format(text: str, named: bool) -> str:
     return "".join(parts)
 
 
+IN_LIST = 500
+"""Values in one `IN (…)` list."""
+
+
 class Db:
     """A backend's connection seen through its dialect: the same calls on both."""
 
@@ -138,9 +142,13 @@ class Db:
         """Run one statement; returns the backend's cursor (fetchone, fetchall, rowcount)."""
         return self.conn.execute(self.dialect.sql(sql, isinstance(params, dict)), params)
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def executemany(
+        self, sql: str, rows: Sequence[Sequence[Any]] | Sequence[dict[str, Any]]
+    ) -> None:
+        """Run one statement for each row of parameters (all positional or all named)."""
         if rows:
-            self.conn.cursor().executemany(self.dialect.sql(sql), rows)
+            named = isinstance(rows[0], dict)
+            self.conn.cursor().executemany(self.dialect.sql(sql, named), rows)
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
         row: Row | None = self.execute(sql, params).fetchone()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from communique.model import Capture, DatePrecision, DocType, ExtractionFailure, Statement
-from communique.store.dialect import Db, Row
+from communique.store.dialect import IN_LIST, Db, Row
 
 _META_COLUMNS = (
     "url",
@@ -31,7 +32,7 @@ _META_COLUMNS = (
 )
 INSERT_STATEMENT = (
     f"INSERT INTO statements (id, {', '.join(_META_COLUMNS)}) "
-    f"VALUES (:id, {', '.join(':' + c for c in _META_COLUMNS)}) RETURNING rowid"
+    f"VALUES (:id, {', '.join(':' + c for c in _META_COLUMNS)})"
 )
 UPDATE_STATEMENT = (
     f"UPDATE statements SET {', '.join(f'{c} = :{c}' for c in _META_COLUMNS)} WHERE id = :id"
@@ -151,18 +152,45 @@ def failure_from_row(row: Row) -> ExtractionFailure:
     )
 
 
+INSERT_BLOB = "INSERT INTO blobs (sha256, size, zbody) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+INSERT_CAPTURE = (
+    "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at, status,"
+    " headers, origin, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (id) DO NOTHING"
+)
+
+
+def insert_captures(db: Db, captures: Sequence[tuple[Capture, bytes]]) -> list[bool]:
+    """`insert_capture` of each, in order, with one statement per table; True where new."""
+    ids = list(dict.fromkeys(capture.id for capture, _ in captures))
+    known = {
+        row["id"]
+        for start in range(0, len(ids), IN_LIST)
+        for row in db.all(
+            "SELECT id FROM captures WHERE id IN"
+            f" ({db.dialect.marks(len(ids[start : start + IN_LIST]))})",
+            ids[start : start + IN_LIST],
+        )
+    }
+    new: list[bool] = []
+    blobs: dict[str, tuple[Any, ...]] = {}
+    rows: list[tuple[Any, ...]] = []
+    for capture, body in captures:
+        new.append(capture.id not in known)
+        if new[-1]:
+            known.add(capture.id)
+            if capture.sha256 not in blobs:
+                blobs[capture.sha256] = (capture.sha256, len(body), zlib.compress(body, 6))
+            rows.append(capture_values(capture))
+    db.executemany(INSERT_BLOB, list(blobs.values()))
+    db.executemany(INSERT_CAPTURE, rows)
+    return new
+
+
 def insert_capture(db: Db, capture: Capture, body: bytes) -> bool:
     """Insert a capture and its compressed blob inside the caller's transaction; False if known."""
     if db.one("SELECT 1 AS known FROM captures WHERE id = ?", (capture.id,)):
         return False
-    db.execute(
-        "INSERT INTO blobs (sha256, size, zbody) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        (capture.sha256, len(body), zlib.compress(body, 6)),
-    )
-    inserted = db.execute(
-        "INSERT INTO captures (id, url, sha256, size, content_type, fetched_at, status,"
-        " headers, origin, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (id) DO NOTHING",
-        capture_values(capture),
-    )
+    db.execute(INSERT_BLOB, (capture.sha256, len(body), zlib.compress(body, 6)))
+    inserted = db.execute(INSERT_CAPTURE, capture_values(capture))
     return bool(inserted.rowcount == 1)

@@ -7,11 +7,12 @@ and how it finds a statement by words of its title (`_titled`); the rest is the 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from communique.model import Capture, Enrichment, Statement
-from communique.store.dialect import Db, SqlTables
+from communique.store.dialect import IN_LIST, Db, SqlTables
 from communique.store.enrich_rows import write_enrichment
 from communique.store.rows import (
     INSERT_STATEMENT,
@@ -37,40 +38,70 @@ class StatementTables(SqlTables):
         raise NotImplementedError
 
     def put_statement(self, statement: Statement, capture: Capture) -> None:
-        fetched = capture.fetched_at.isoformat()
+        self.put_statements([(statement, capture)])
+
+    def put_statements(self, statements: Sequence[tuple[Statement, Capture]]) -> None:
+        if not statements:
+            return
         with self._writing() as db:
-            db.execute(
+            db.executemany(
                 UPSERT_VERSION,
-                (
-                    statement.id,
-                    capture.id,
-                    fetched,
-                    statement.title,
-                    statement.text,
-                    statement.pipeline_version,
-                ),
+                [
+                    (s.id, c.id, c.fetched_at.isoformat(), s.title, s.text, s.pipeline_version)
+                    for s, c in statements
+                ],
             )
-            row = db.one(
-                "SELECT rowid, capture_ids, latest_fetched_at FROM statements WHERE id = ?"
-                + db.dialect.for_update,
-                (statement.id,),
+            stored = self._rowids(db, [s.id for s, _ in statements])
+            fresh: dict[str, dict[str, Any]] = {}
+            for statement, capture in statements:
+                if statement.id in stored or statement.id in fresh:
+                    continue
+                fetched = capture.fetched_at.isoformat()
+                fresh[statement.id] = {
+                    **statement_values(statement, fetched),
+                    **self._text_values(statement),
+                }
+            db.executemany(INSERT_STATEMENT, list(fresh.values()))
+            for statement_id, rowid in self._rowids(db, list(fresh)).items():
+                fresh[statement_id]["rowid"] = rowid
+            db.executemany(self._text_upsert, list(fresh.values()))
+            for statement, capture in statements:  # a later capture of a stored statement
+                if fresh.pop(statement.id, None) is None:
+                    self._add_version(db, statement, capture)
+
+    def _rowids(self, db: Db, statement_ids: list[str]) -> dict[str, int]:
+        """The rowids of those of `statement_ids` that are stored."""
+        found: dict[str, int] = {}
+        for start in range(0, len(statement_ids), IN_LIST):
+            chunk = statement_ids[start : start + IN_LIST]
+            rows = db.all(
+                f"SELECT id, rowid FROM statements WHERE id IN ({db.dialect.marks(len(chunk))})",
+                chunk,
             )
+            found.update((row["id"], int(row["rowid"])) for row in rows)
+        return found
+
+    def _add_version(self, db: Db, statement: Statement, capture: Capture) -> None:
+        """Add `capture` to a stored statement; its content wins when it is the newest."""
+        fetched = capture.fetched_at.isoformat()
+        row = db.one(
+            "SELECT rowid, capture_ids, latest_fetched_at FROM statements WHERE id = ?"
+            + db.dialect.for_update,
+            (statement.id,),
+        )
+        assert row is not None
+        ids = list(dict.fromkeys([*json.loads(row["capture_ids"]), *statement.capture_ids]))
+        if fetched >= row["latest_fetched_at"]:
             values = {**statement_values(statement, fetched), **self._text_values(statement)}
-            if row is None:
-                values["rowid"] = db.all(INSERT_STATEMENT, values)[0]["rowid"]
-                db.execute(self._text_upsert, values)
-                return
-            ids = list(dict.fromkeys([*json.loads(row["capture_ids"]), *statement.capture_ids]))
-            if fetched >= row["latest_fetched_at"]:
-                values["capture_ids"] = json.dumps(ids)
-                values["rowid"] = row["rowid"]
-                db.execute(UPDATE_STATEMENT, values)
-                db.execute(self._text_upsert, values)
-            else:
-                db.execute(
-                    "UPDATE statements SET capture_ids = ? WHERE id = ?",
-                    (json.dumps(ids), statement.id),
-                )
+            values["capture_ids"] = json.dumps(ids)
+            values["rowid"] = row["rowid"]
+            db.execute(UPDATE_STATEMENT, values)
+            db.execute(self._text_upsert, values)
+        else:
+            db.execute(
+                "UPDATE statements SET capture_ids = ? WHERE id = ?",
+                (json.dumps(ids), statement.id),
+            )
 
     def put_enrichment(
         self,
