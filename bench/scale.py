@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -47,7 +48,7 @@ from tests.pgserver import PgServer, server_bin
 
 from communique.api.app import create_app
 from communique.model import PIPELINE_VERSION, Capture, DocType, Statement, statement_id
-from communique.pipeline import ingest
+from communique.pipeline import STORE_CHUNK, ingest
 from communique.query import parse_query
 from communique.settings import Settings
 from communique.store.base import Store, is_postgres, open_store
@@ -181,13 +182,15 @@ def _content(corpus: Corpus, i: int) -> tuple[str, str, str, str, str]:
 
 
 def load(store: Store, corpus: Corpus, n: int, start: int = 0) -> float:
-    """Write statements `start` to `n` as ingest does; returns statements/s."""
+    """Write statements `start` to `n` as a bulk ingest does (captures, statements, then
+    processed marks, `STORE_CHUNK` at a time); returns statements/s."""
     started = time.perf_counter()
+    made = statements(corpus, n, start)
     with store.batch():
-        for statement, capture, body in statements(corpus, n, start):
-            store.put_capture(capture, body)
-            store.put_statement(statement, capture)
-            store.mark_processed(capture.id, PIPELINE_VERSION)
+        while chunk := list(itertools.islice(made, STORE_CHUNK)):
+            store.put_captures([(capture, body) for _, capture, body in chunk])
+            store.put_statements([(statement, capture) for statement, capture, _ in chunk])
+            store.mark_all_processed([capture.id for _, capture, _ in chunk], PIPELINE_VERSION)
     return (n - start) / (time.perf_counter() - started)
 
 
@@ -296,8 +299,8 @@ def build(folder: Path, corpus: Corpus, n: int, chunk: int = 20_000) -> None:
         print(f"{time.strftime('%H:%M:%S')} wrote {jsonl}", flush=True)
     store = open_store(str(folder / "archive.db"))
     try:
-        # a capture is written before its statement: redo the last one a kill may have cut
-        start = max(store.count_captures() - 1, 0)
+        # captures are written before their statements: redo the last chunk a kill may have cut
+        start = max(store.count_captures() - STORE_CHUNK, 0)
         while start < n:
             end = min(start + chunk, n)
             rate = load(store, corpus, end, start)
