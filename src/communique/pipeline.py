@@ -609,12 +609,13 @@ def stored_inputs(
     """Each input stored as a capture, with its source, when this pipeline has still to make
     its statement; counted in `report`. An input that cannot be read goes to `fail`.
 
-    Inputs are stored a few at a time (`INPUT_CHUNK`, at most `INPUT_CHUNK_BYTES`): one write
-    and one look-up of the processed marks for all of them."""
+    Inputs are stored a few at a time: one write and one look-up of the processed marks for
+    all of them. The first chunk is one input, so work starts at once, and each next one is
+    twice as long, up to `INPUT_CHUNK` (and at most `INPUT_CHUNK_BYTES`)."""
     sources = {s.name: s for s in store.sources()}
     version = processed_version(settings)
     chunk: list[RawInput] = []
-    size = 0
+    size, limit = 0, 1
     for item in read_targets(targets, settings, progress):
         report.inputs += 1
         if isinstance(item, ExtractionFailure):
@@ -625,9 +626,9 @@ def stored_inputs(
             store.put_source(CORPORA[item.source])
         chunk.append(item)
         size += len(item.body)
-        if len(chunk) >= INPUT_CHUNK or size >= INPUT_CHUNK_BYTES:
+        if len(chunk) >= limit or size >= INPUT_CHUNK_BYTES:
             yield from _stored(chunk, store, version, report, sources)
-            chunk, size = [], 0
+            chunk, size, limit = [], 0, min(limit * 2, INPUT_CHUNK)
     yield from _stored(chunk, store, version, report, sources)
 
 
