@@ -20,6 +20,8 @@ from communique.budget import Budget, limited
 from communique.cli_alerts import register as register_alerts
 from communique.cli_alerts import register_embed
 from communique.cli_common import (
+    EXIT_FAILED,
+    EXIT_SOME_FAILED,
     ConfigOption,
     DbOption,
     JsonOption,
@@ -465,12 +467,6 @@ def serve(
     settings = _settings(db, host=host, port=port)
     err.print(f"communique: http://{settings.host}:{settings.port}/ (database {settings.db})")
     run_server(settings)
-
-
-EXIT_FAILED = 1
-"""Exit status of a command that failed, or of an ingest in which every input failed."""
-EXIT_SOME_FAILED = 3
-"""Exit status of an ingest or reprocess in which some inputs failed (`communique errors`)."""
 
 
 def exit_status(report: IngestReport) -> int:

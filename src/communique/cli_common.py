@@ -16,6 +16,11 @@ from communique.store.base import Store, open_store
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line
 
+EXIT_FAILED = 1
+"""Exit status of a command that failed, or in which every input or fetch failed."""
+EXIT_SOME_FAILED = 3
+"""Exit status of an ingest, reprocess or crawl in which some inputs or fetches failed."""
+
 DbOption = Annotated[
     str | None,
     typer.Option(

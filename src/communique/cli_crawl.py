@@ -21,7 +21,16 @@ from rich.progress import (
 from rich.table import Table
 
 from communique import jobs
-from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store, err, out
+from communique.cli_common import (
+    EXIT_FAILED,
+    EXIT_SOME_FAILED,
+    DbOption,
+    JsonOption,
+    cli_settings,
+    cli_store,
+    err,
+    out,
+)
 from communique.crawl import crawler, registry
 from communique.crawl.report import export_warc, health_dict, list_changes, source_health
 from communique.errors import InputError
@@ -211,6 +220,25 @@ def crawl_command(
         runs = crawler.crawl(store, settings, chosen(), start, progress)
     for run in runs:
         _print_run(run)
+    raise typer.Exit(crawl_exit_status(runs))
+
+
+def crawl_exit_status(runs: list[CrawlRun]) -> int:
+    """0 when no fetch failed, 1 when pages failed and none was read, 3 when some failed.
+
+    Example:
+        >>> now = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> crawl_exit_status([CrawlRun(1, "a", now, fetched=5, statements=4)])
+        0
+        >>> crawl_exit_status([CrawlRun(1, "a", now, fetched=5, statements=4, failed=1)])
+        3
+        >>> crawl_exit_status([CrawlRun(1, "a", now, failed=2)])
+        1
+    """
+    if not any(run.failed for run in runs):
+        return 0
+    read = sum(run.statements + run.not_modified + run.no_text + run.removed for run in runs)
+    return EXIT_SOME_FAILED if read else EXIT_FAILED
 
 
 def _since(value: str | None) -> date | None:

@@ -636,6 +636,8 @@ class CrawlRun:
     edited: int = 0
     removed: int = 0
     no_text: int = 0
+    failed: int = 0
+    """Pages that could not be fetched or read; robots.txt and address-guard refusals are not."""
     errors: dict[str, int] = field(default_factory=dict)
 
 

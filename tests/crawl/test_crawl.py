@@ -270,8 +270,10 @@ def test_the_crawl_commands_from_a_fresh_database(
     crawled = runner.invoke(
         cli_app, ["crawl", "--source", "ministry", "--delay", "0", *db], env=env
     )
-    assert crawled.exit_code == 0, crawled.output
-    assert "ministry:" in crawled.stderr and "private-address 3" in crawled.stderr
+    # the site's oversized page failed; refusals (robots.txt, private addresses) are not failures
+    assert crawled.exit_code == 3, crawled.output
+    assert "ministry:" in crawled.stderr and "too-large 1" in crawled.stderr
+    assert "private-address 3" in crawled.stderr
     health = runner.invoke(cli_app, ["sources", "health", "--json", *db], env=env)
     (record,) = [json.loads(line) for line in health.stdout.splitlines()]
     assert record["errors"]["robots"] == 1 and record["last_success"]
@@ -292,6 +294,23 @@ def test_an_unreachable_site_is_a_network_error_in_source_health(settings: Setti
     (health,) = source_health(store, [source])
     assert health.last_success is None and health.errors == {"network": 1}
     store.close()
+
+
+def test_a_crawl_that_reads_nothing_exits_1_and_says_why(settings: Settings) -> None:
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    runner, db = CliRunner(), ["--db", settings.db]
+    start = f"http://127.0.0.1:{closed}/press/"
+    added = runner.invoke(
+        cli_app, ["sources", "add", "down", "--start", start, "--allow-private", *db]
+    )
+    assert added.exit_code == 0, added.output
+    crawled = runner.invoke(cli_app, ["crawl", "--delay", "0", *db])
+    assert crawled.exit_code == 1, crawled.output
+    assert "down: 0 fetched" in crawled.stderr and "network 1" in crawled.stderr
+    (run,) = SqliteStore(settings.db).runs("down")
+    assert run.failed == 1  # kept with the run's counts
 
 
 def test_a_body_selector_extracts_what_generic_extraction_cannot(

@@ -418,6 +418,8 @@ class SourceCrawl:
 
     def _fail(self, entry: FrontierEntry, kind: str, message: str, state: str = "failed") -> None:
         self._error(kind)
+        if state == "failed":
+            self.run_.failed += 1
         self.store.finish_entry(self.run_.id, entry.url, state, message)
         if kind not in ("http-404", "http-410"):
             self.store.record_failure(

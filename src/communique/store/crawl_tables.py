@@ -24,7 +24,7 @@ PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.LISTING: 0, UrlKind.PAG
 """Lower first: feeds, sitemaps and listings find new statements before known pages are
 revisited. A listing's next page is held until the items of the page before it are done."""
 _COUNTS = ("fetched", "not_modified", "bytes", "statements", "new_statements", "edited")
-_COUNTS_MORE = ("removed", "no_text")
+_COUNTS_MORE = ("removed", "no_text", "failed")
 
 
 class CrawlTables(SqlTables):
