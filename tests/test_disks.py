@@ -85,6 +85,22 @@ def test_exit_status_tells_all_some_or_none_failed(corpus: Path, tmp_path: Path)
     assert run("ingest", str(corpus), "--db", str(tmp_path / "c.db"))[0] == 0
 
 
+def test_a_rerun_reports_the_inputs_that_failed_before(corpus: Path, tmp_path: Path) -> None:
+    """A page kept as evidence but without a statement fails on every run, not just the first."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(corpus, inputs / corpus.name)
+    (inputs / "menu-only.html").write_text(
+        "<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a></nav></body></html>"
+    )
+    db = str(tmp_path / "a.db")
+    first, _ = run("ingest", str(inputs), "--db", db)
+    again, again_errors = run("ingest", str(inputs), "--db", db)
+    assert first == again == 3, again_errors
+    assert "0 new captures" in again_errors and "1 errors" in again_errors
+    assert "menu-only.html" in again_errors
+
+
 def test_each_failure_is_one_line_however_long(corpus: Path, tmp_path: Path) -> None:
     """A failure's message stays on one line when stderr is a pipe (rich would wrap it at 80
     columns), so that `grep` and scripts read it whole."""

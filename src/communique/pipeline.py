@@ -650,6 +650,8 @@ def _stored(
     new = store.put_captures([(c, item.body) for c, item in zip(captures, items, strict=True)])
     known = [c.id for c, fresh in zip(captures, new, strict=True) if not fresh]
     done = store.processed_among(known, version) if known else set()
+    if done:  # an unchanged input that failed before fails again, without being redone
+        report.failures.extend(store.failures(done))
     for item, capture, fresh in zip(items, captures, new, strict=True):
         if fresh:
             report.new_captures += 1

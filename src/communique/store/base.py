@@ -74,7 +74,9 @@ class CaptureStore(Protocol):
 
     def clear_failure(self, capture_id: str) -> None: ...
 
-    def failures(self) -> list[ExtractionFailure]: ...
+    def failures(self, capture_ids: Collection[str] | None = None) -> list[ExtractionFailure]:
+        """Every recorded failure, or those of `capture_ids`."""
+        ...
 
 
 class StatementStore(Protocol):

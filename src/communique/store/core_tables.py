@@ -160,10 +160,20 @@ class CoreTables(SqlTables):
         with self._writing() as db:
             db.execute("DELETE FROM failures WHERE capture_id = ?", (capture_id,))
 
-    def failures(self) -> list[ExtractionFailure]:
-        return [
-            failure_from_row(r) for r in self._db().all("SELECT * FROM failures ORDER BY at, key")
-        ]
+    def failures(self, capture_ids: Collection[str] | None = None) -> list[ExtractionFailure]:
+        if capture_ids is None:
+            rows = self._db().all("SELECT * FROM failures ORDER BY at, key")
+            return [failure_from_row(r) for r in rows]
+        ids, found = list(capture_ids), list[ExtractionFailure]()
+        for start in range(0, len(ids), IN_LIST):
+            chunk = ids[start : start + IN_LIST]
+            rows = self._db().all(
+                "SELECT * FROM failures"
+                f" WHERE capture_id IN ({self.dialect.marks(len(chunk))}) ORDER BY at, key",
+                tuple(chunk),
+            )
+            found.extend(failure_from_row(r) for r in rows)
+        return found
 
     # sources
 
