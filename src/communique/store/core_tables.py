@@ -21,7 +21,7 @@ from communique.model import (
     Statement,
     Stats,
 )
-from communique.store.dialect import IN_LIST, Db, SqlTables
+from communique.store.dialect import Db, SqlTables
 from communique.store.enrich_rows import ENRICH_TABLES, read_enrichment
 from communique.store.link_tables import clear_links
 from communique.store.rows import (
@@ -162,18 +162,13 @@ class CoreTables(SqlTables):
 
     def failures(self, capture_ids: Collection[str] | None = None) -> list[ExtractionFailure]:
         if capture_ids is None:
-            rows = self._db().all("SELECT * FROM failures ORDER BY at, key")
-            return [failure_from_row(r) for r in rows]
-        ids, found = list(capture_ids), list[ExtractionFailure]()
-        for start in range(0, len(ids), IN_LIST):
-            chunk = ids[start : start + IN_LIST]
-            rows = self._db().all(
-                "SELECT * FROM failures"
-                f" WHERE capture_id IN ({self.dialect.marks(len(chunk))}) ORDER BY at, key",
-                tuple(chunk),
-            )
-            found.extend(failure_from_row(r) for r in rows)
-        return found
+            every = self._db().all("SELECT * FROM failures ORDER BY at, key")
+            return [failure_from_row(r) for r in every]
+        rows = self._db().all_in(
+            "SELECT * FROM failures WHERE capture_id IN ({marks}) ORDER BY at, key",
+            list(capture_ids),
+        )
+        return [failure_from_row(r) for r in rows]
 
     # sources
 
@@ -225,15 +220,12 @@ class CoreTables(SqlTables):
                     " ON CONFLICT (host, line) DO UPDATE SET pages = site_lines.pages + 1",
                     [(host, key) for key in keys],
                 )
-            counts: dict[str, int] = {}
-            for start in range(0, len(keys), IN_LIST):
-                chunk = keys[start : start + IN_LIST]
-                rows = db.all(
-                    "SELECT line, pages FROM site_lines WHERE host = ?"
-                    f" AND line IN ({db.dialect.marks(len(chunk))})",
-                    (host, *chunk),
-                )
-                counts.update({row["line"]: int(row["pages"]) - 1 for row in rows})
+            rows = db.all_in(
+                "SELECT line, pages FROM site_lines WHERE host = ? AND line IN ({marks})",
+                keys,
+                (host,),
+            )
+            counts = {row["line"]: int(row["pages"]) - 1 for row in rows}
         return {key: counts.get(key, 0) for key in keys}
 
     def site_page_count(self, host: str) -> int:
@@ -249,17 +241,13 @@ class CoreTables(SqlTables):
         return row is not None
 
     def processed_among(self, capture_ids: Collection[str], version: str) -> set[str]:
-        ids = list(capture_ids)
-        found: set[str] = set()
-        for start in range(0, len(ids), IN_LIST):
-            chunk = ids[start : start + IN_LIST]
-            rows = self._db().all(
-                "SELECT capture_id FROM processed WHERE pipeline_version = ?"
-                f" AND capture_id IN ({self.dialect.marks(len(chunk))})",
-                (version, *chunk),
-            )
-            found.update(row["capture_id"] for row in rows)
-        return found
+        rows = self._db().all_in(
+            "SELECT capture_id FROM processed"
+            " WHERE pipeline_version = ? AND capture_id IN ({marks})",
+            list(capture_ids),
+            (version,),
+        )
+        return {row["capture_id"] for row in rows}
 
     def mark_processed(self, capture_id: str, version: str) -> None:
         self.mark_all_processed([capture_id], version)

@@ -157,6 +157,14 @@ class Db:
     def all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         return list(self.execute(sql, params).fetchall())
 
+    def all_in(self, sql: str, values: Sequence[Any], leading: Sequence[Any] = ()) -> Iterator[Row]:
+        """The rows of `sql` run once per `IN_LIST` of `values`, whose placeholders fill its
+        `{marks}`; `leading` parameters come before them."""
+        for start in range(0, len(values), IN_LIST):
+            chunk = values[start : start + IN_LIST]
+            marks = self.dialect.marks(len(chunk))
+            yield from self.all(sql.format(marks=marks), (*leading, *chunk))
+
     def native(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """The rows of SQL already in this dialect."""
         return list(self.conn.execute(sql, params).fetchall())

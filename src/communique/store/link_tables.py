@@ -197,8 +197,7 @@ class LinkTables(SqlTables):
         return [_copy(r) for r in rows]
 
     def put_translation(self, translation: Translation) -> None:
-        with self._writing() as db:
-            db.execute(_UPSERT_TRANSLATION, _translation_values(translation))
+        self.put_translations([translation])
 
     def translations(self, group_id: str) -> list[Translation]:
         rows = self._db().all(

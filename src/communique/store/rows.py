@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from communique.model import Capture, DatePrecision, DocType, ExtractionFailure, Statement
-from communique.store.dialect import IN_LIST, Db, Row
+from communique.store.dialect import Db, Row
 
 _META_COLUMNS = (
     "url",
@@ -163,15 +163,7 @@ INSERT_CAPTURE = (
 def insert_captures(db: Db, captures: Sequence[tuple[Capture, bytes]]) -> list[bool]:
     """`insert_capture` of each, in order, with one statement per table; True where new."""
     ids = list(dict.fromkeys(capture.id for capture, _ in captures))
-    known = {
-        row["id"]
-        for start in range(0, len(ids), IN_LIST)
-        for row in db.all(
-            "SELECT id FROM captures WHERE id IN"
-            f" ({db.dialect.marks(len(ids[start : start + IN_LIST]))})",
-            ids[start : start + IN_LIST],
-        )
-    }
+    known = {row["id"] for row in db.all_in("SELECT id FROM captures WHERE id IN ({marks})", ids)}
     new: list[bool] = []
     blobs: dict[str, tuple[Any, ...]] = {}
     rows: list[tuple[Any, ...]] = []

@@ -174,8 +174,8 @@ class SqliteStore(
 
     def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
         """The connection, with the rowids of the (first `matches`) matches of `query` in
-        `temp.matched`; filled once for several aggregates of one query (and archive)."""
-        self._search.sync_before_search()
+        `temp.matched`; filled once for several aggregates of one query (and archive).
+        Called inside `_budgeted`, which has already brought the index up to date."""
         conn = self._conn()
         filled = (query, matches, self.archive_version())
         state = self._memory_state if self.path == ":memory:" else self._local

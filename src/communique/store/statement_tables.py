@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from communique.model import Capture, Enrichment, Statement
-from communique.store.dialect import IN_LIST, Db, SqlTables
+from communique.store.dialect import Db, SqlTables
 from communique.store.enrich_rows import write_enrichment
 from communique.store.rows import (
     INSERT_STATEMENT,
@@ -71,15 +71,8 @@ class StatementTables(SqlTables):
 
     def _rowids(self, db: Db, statement_ids: list[str]) -> dict[str, int]:
         """The rowids of those of `statement_ids` that are stored."""
-        found: dict[str, int] = {}
-        for start in range(0, len(statement_ids), IN_LIST):
-            chunk = statement_ids[start : start + IN_LIST]
-            rows = db.all(
-                f"SELECT id, rowid FROM statements WHERE id IN ({db.dialect.marks(len(chunk))})",
-                chunk,
-            )
-            found.update((row["id"], int(row["rowid"])) for row in rows)
-        return found
+        rows = db.all_in("SELECT id, rowid FROM statements WHERE id IN ({marks})", statement_ids)
+        return {row["id"]: int(row["rowid"]) for row in rows}
 
     def _add_version(self, db: Db, statement: Statement, capture: Capture) -> None:
         """Add `capture` to a stored statement; its content wins when it is the newest."""
