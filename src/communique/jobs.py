@@ -66,6 +66,7 @@ from communique.pipeline import (
     SiteChromeStage,
     failed,
     processed_version,
+    record_failure,
     source_of,
     stale_captures,
     store_statement,
@@ -184,13 +185,7 @@ def enqueue_ingest(
     a capture already processed by this pipeline is left alone.
     """
     report = IngestReport()
-
-    def fail(failure: ExtractionFailure) -> None:
-        failure = replace(failure, reason=clip(failure.reason, settings.max_error_chars))
-        store.record_failure(failure)
-        report.failures.append(failure)
-
-    inputs = stored_inputs(targets, store, settings, report, fail, progress)
+    inputs = stored_inputs(targets, store, settings, report, progress)
     return _queue_captures(settings, report, (capture.id for _, capture, _ in inputs))
 
 
@@ -431,9 +426,7 @@ def store_job(
     outcome = _outcome(ctx, capture, extract_job)
     if outcome.failure is not None or outcome.extraction is None:
         assert outcome.failure is not None
-        store.record_failure(
-            replace(outcome.failure, reason=clip(outcome.failure.reason, settings.max_error_chars))
-        )
+        record_failure(store, outcome.failure, settings.max_error_chars)
         if outcome.final:
             _processed(ctx, capture, version)
         else:

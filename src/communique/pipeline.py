@@ -160,21 +160,19 @@ class LineKeysStage(_Switched):
         return cls(settings.site_chrome_pages >= 1)
 
     def process(self, doc: Document) -> Document:
-        extraction = doc.extraction
-        host = _chrome_host(doc) if self.active else None
-        if extraction is None or host is None:
-            return doc
-        keys = sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type, host)
-        return replace(doc, line_keys=keys)
+        keys = _line_keys(doc) if self.active else None
+        return doc if keys is None else replace(doc, line_keys=keys)
 
 
-def _chrome_host(doc: Document) -> str | None:
-    """The site whose chrome `doc` is checked against (None: nothing to check)."""
+def _line_keys(doc: Document) -> sitechrome.LineKeys | None:
+    """The keys of `doc`'s lines on its site (None: nothing to check against a site)."""
     extraction = doc.extraction
     if extraction is None or extraction.is_listing or not extraction.paragraphs:
         return None
     host = sitechrome.site_of(doc.raw.url) or sitechrome.site_of(extraction.url)
-    return host or None  # a local file with no web address: its site is unknown
+    if not host:  # a local file with no web address: its site is unknown
+        return None
+    return sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type, host)
 
 
 class SiteChromeStage:
@@ -203,13 +201,12 @@ class SiteChromeStage:
             return doc
         keys = doc.line_keys
         if keys is None:  # not worked out in a worker (a pipeline without the line-keys stage)
-            host = _chrome_host(doc)
-            if host is None:
-                return doc
-            keys = sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type, host)
+            keys = _line_keys(doc)
+        if keys is None:
+            return doc
         capture = capture_id(doc.raw.url, doc.raw.sha256)
         others = self.store.observe_site_lines(keys.host, capture, keys.every)
-        cleaned = sitechrome.apply(extraction, others, self.min_others, keys)
+        cleaned = sitechrome.apply(extraction, others, keys, self.min_others)
         return replace(doc, extraction=cleaned, line_keys=None)
 
 
@@ -592,7 +589,7 @@ def ingest(
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
     with store.batch(), _Writer(store, report, settings) as writer:
-        inputs = stored_inputs(targets, store, settings, report, writer.fail, progress)
+        inputs = stored_inputs(targets, store, settings, report, progress)
         for item, capture, source in inputs:
             writer.submit(pipeline, item, capture, source)
     return report
@@ -603,11 +600,10 @@ def stored_inputs(
     store: Store,
     settings: Settings,
     report: IngestReport,
-    fail: Callable[[ExtractionFailure], None],
     progress: Progress | None = None,
 ) -> Iterator[tuple[RawInput, Capture, Source | None]]:
     """Each input stored as a capture, with its source, when this pipeline has still to make
-    its statement; counted in `report`. An input that cannot be read goes to `fail`.
+    its statement; counted in `report`. An input that cannot be read is recorded as a failure.
 
     Inputs are stored a few at a time: one write and one look-up of the processed marks for
     all of them. The first chunk is one input, so work starts at once, and each next one is
@@ -619,7 +615,7 @@ def stored_inputs(
     for item in read_targets(targets, settings, progress):
         report.inputs += 1
         if isinstance(item, ExtractionFailure):
-            fail(item)
+            record_failure(store, item, settings.max_error_chars, report)
             continue
         if item.source in CORPORA and item.source not in sources:
             sources[item.source] = CORPORA[item.source]
@@ -771,12 +767,6 @@ class _Writer:
                 self._store_first()
             self._store_done()
 
-    def fail(self, failure: ExtractionFailure) -> None:
-        """Record an input that yielded no document, and why (the reason cut to a line)."""
-        failure = replace(failure, reason=clip(failure.reason, self.max_error_chars))
-        self.store.record_failure(failure)
-        self.report.failures.append(failure)
-
     def submit(
         self, pipeline: Pipeline, raw: RawInput, capture: Capture, source: Source | None
     ) -> None:
@@ -827,7 +817,7 @@ class _Writer:
             self._advance()
         self.pending.popleft()
         if first.failure is not None:
-            self.fail(first.failure)
+            record_failure(self.store, first.failure, self.max_error_chars, self.report)
             if first.final:
                 self.store.mark_processed(first.capture.id, self.version)
             return
@@ -871,16 +861,13 @@ def store_statement(
     extraction: Extraction,
     capture: Capture,
     sources: dict[str, Source],
-    link: bool = True,
 ) -> str | None:
-    """Store the statement `extraction` of `capture` is, and link it unless `link` is off (a
-    bulk load, linked later by `communique relink`); its id (None: a listing)."""
+    """Store and link the statement `extraction` of `capture` is; its id (None: a listing)."""
     if extraction.is_listing:
         return None
     statement = Statement.from_extraction(extraction, capture)
     store.put_statement(statement, capture)
-    if link:
-        link_statement(store, store.get_statement(statement.id), capture.fetched_at, sources)
+    link_statement(store, store.get_statement(statement.id), capture.fetched_at, sources)
     return statement.id
 
 
@@ -891,6 +878,17 @@ def source_of(raw: RawInput, sources: dict[str, Source] | None) -> Source | None
     if sources and raw.source in sources:
         return sources[raw.source]
     return CORPORA.get(raw.source)
+
+
+def record_failure(
+    store: Store, failure: ExtractionFailure, max_chars: int, report: IngestReport | None = None
+) -> None:
+    """Record an input that yielded no document, and why (the reason cut to `max_chars`);
+    counted in `report` when given."""
+    failure = replace(failure, reason=clip(failure.reason, max_chars))
+    store.record_failure(failure)
+    if report is not None:
+        report.failures.append(failure)
 
 
 def failed(capture: Capture, origin: str, exc: Exception, with_capture: bool) -> ExtractionFailure:

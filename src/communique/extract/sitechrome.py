@@ -146,15 +146,11 @@ def drop_recurring_affix(title: str, others: Mapping[str, int], min_others: int 
 
 
 def apply(
-    extraction: Extraction,
-    others: Mapping[str, int],
-    min_others: int = 1,
-    keys: LineKeys | None = None,
+    extraction: Extraction, others: Mapping[str, int], keys: LineKeys, min_others: int = 1
 ) -> Extraction:
     """Return `extraction` without its site-recurring paragraphs and title affix (`keys`: its
-    `line_keys`, when already known)."""
-    paragraph_keys = keys.paragraphs if keys is not None else None
-    kept = drop_recurring(extraction.paragraphs, others, min_others, paragraph_keys)
+    `line_keys`)."""
+    kept = drop_recurring(extraction.paragraphs, others, min_others, keys.paragraphs)
     title = drop_recurring_affix(extraction.title, others, min_others)
     if kept == extraction.paragraphs and title == extraction.title:
         return extraction
