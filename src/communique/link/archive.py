@@ -26,6 +26,7 @@ from communique.link.signing import NUM_PERM, Signature, buckets, pipelined, sig
 from communique.link.translations import (
     FACT_SPACE,
     MIN_FACTS,
+    Match,
     by_meaning,
     compare,
     fact_buckets,
@@ -157,9 +158,14 @@ def translations_of(
     match = compare(sequence, facts(other.text))
     if match is None:
         return []
+    return both_ways((group_id, statement.language), (other_group, other.language), match)
+
+
+def both_ways(mine: tuple[str, str], theirs: tuple[str, str], match: Match) -> list[Translation]:
+    """The translation link between two (group, language) statements, each way."""
     return [
-        Translation(group_id, other_group, other.language, match.confidence, match.evidence),
-        Translation(other_group, group_id, statement.language, match.confidence, match.evidence),
+        Translation(mine[0], theirs[0], theirs[1], match.confidence, match.evidence),
+        Translation(theirs[0], mine[0], mine[1], match.confidence, match.evidence),
     ]
 
 
@@ -192,13 +198,7 @@ def link_by_meaning(store: Store, ids: list[str]) -> int:
             if match is None:
                 continue
             found += 1
-            for one, two, language in (
-                (mine[0], theirs[0], theirs[1]),
-                (theirs[0], mine[0], mine[1]),
-            ):
-                store.put_translation(
-                    Translation(one, two, language, match.confidence, match.evidence)
-                )
+            store.put_translations(both_ways(mine, theirs, match))
     return found
 
 

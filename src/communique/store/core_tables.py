@@ -28,7 +28,6 @@ from communique.store.rows import (
     SELECT_STATEMENTS,
     capture_from_row,
     failure_from_row,
-    insert_capture,
     insert_captures,
     statement_from_row,
 )
@@ -40,8 +39,7 @@ class CoreTables(SqlTables):
     # captures
 
     def put_capture(self, capture: Capture, body: bytes) -> bool:
-        with self._writing() as db:
-            return insert_capture(db, capture, body)
+        return self.put_captures([(capture, body)])[0]
 
     def put_captures(self, captures: Sequence[tuple[Capture, bytes]]) -> list[bool]:
         if not captures:

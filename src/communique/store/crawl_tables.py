@@ -18,7 +18,7 @@ from communique.model import (
     Version,
 )
 from communique.store.dialect import Row, SqlTables
-from communique.store.rows import capture_from_row, insert_capture, iso
+from communique.store.rows import capture_from_row, insert_captures, iso
 
 PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.LISTING: 0, UrlKind.PAGE: 1}
 """Lower first: feeds, sitemaps and listings find new statements before known pages are
@@ -140,7 +140,7 @@ class CrawlTables(SqlTables):
     def put_fetched_capture(self, run_id: int, url: str, capture: Capture, body: bytes) -> bool:
         """Store a fetched capture and mark its frontier entry fetched, in one transaction."""
         with self._writing() as conn:
-            new = insert_capture(conn, capture, body)
+            new = insert_captures(conn, [(capture, body)])[0]
             conn.execute(
                 "UPDATE frontier SET state = 'fetched', capture_id = ?"
                 " WHERE run_id = ? AND url = ?",

@@ -67,6 +67,11 @@ _UPSERT_TRANSLATION = (
     " language = excluded.language, confidence = excluded.confidence,"
     " evidence = excluded.evidence"
 )
+CANONICAL_FIRST = "own_site DESC, seen, statement_id"
+"""The order of a group's copies, its canonical one first: on the issuer's own site, then the
+first seen."""
+
+
 _ADD_BUCKET = "INSERT INTO link_buckets (bucket, statement_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
@@ -168,7 +173,7 @@ class LinkTables(SqlTables):
                 "INSERT INTO statement_groups (id, canonical, copies)"
                 " SELECT group_id, statement_id, n FROM (SELECT group_id, statement_id,"
                 " count(*) OVER (PARTITION BY group_id) AS n, row_number() OVER"
-                " (PARTITION BY group_id ORDER BY own_site DESC, seen, statement_id) AS r"
+                f" (PARTITION BY group_id ORDER BY {CANONICAL_FIRST}) AS r"
                 " FROM link_copies) AS ranked WHERE r = 1"
             )
 
@@ -190,14 +195,10 @@ class LinkTables(SqlTables):
     def copies(self, group_id: str) -> list[CopyLink]:
         """The copies of a statement, the canonical one first."""
         rows = self._db().all(
-            "SELECT * FROM link_copies WHERE group_id = ?"
-            " ORDER BY own_site DESC, seen, statement_id",
+            f"SELECT * FROM link_copies WHERE group_id = ? ORDER BY {CANONICAL_FIRST}",
             (group_id,),
         )
         return [_copy(r) for r in rows]
-
-    def put_translation(self, translation: Translation) -> None:
-        self.put_translations([translation])
 
     def translations(self, group_id: str) -> list[Translation]:
         rows = self._db().all(
@@ -218,10 +219,6 @@ class LinkTables(SqlTables):
             " GROUP BY statement_id ORDER BY seen, statement_id"
         )
         return [(str(r["statement_id"]), str(r["seen"])) for r in rows]
-
-    def clear_links(self) -> None:
-        with self._writing() as db:
-            clear_links(db)
 
 
 def hit_links(db: Db, ids: Sequence[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
@@ -254,7 +251,7 @@ def clear_links(db: Db) -> None:
 def _refresh_group(db: Db, group_id: str) -> None:
     row = db.one(
         "SELECT statement_id, count(*) OVER () AS n FROM link_copies WHERE group_id = ?"
-        " ORDER BY own_site DESC, seen, statement_id LIMIT 1",
+        f" ORDER BY {CANONICAL_FIRST} LIMIT 1",
         (group_id,),
     )
     if row is None:

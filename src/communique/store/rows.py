@@ -161,7 +161,8 @@ INSERT_CAPTURE = (
 
 
 def insert_captures(db: Db, captures: Sequence[tuple[Capture, bytes]]) -> list[bool]:
-    """`insert_capture` of each, in order, with one statement per table; True where new."""
+    """Insert captures and their compressed blobs inside the caller's transaction, with one
+    statement per table; True where new (not yet stored, nor earlier in `captures`)."""
     ids = list(dict.fromkeys(capture.id for capture, _ in captures))
     known = {row["id"] for row in db.all_in("SELECT id FROM captures WHERE id IN ({marks})", ids)}
     new: list[bool] = []
@@ -177,12 +178,3 @@ def insert_captures(db: Db, captures: Sequence[tuple[Capture, bytes]]) -> list[b
     db.executemany(INSERT_BLOB, list(blobs.values()))
     db.executemany(INSERT_CAPTURE, rows)
     return new
-
-
-def insert_capture(db: Db, capture: Capture, body: bytes) -> bool:
-    """Insert a capture and its compressed blob inside the caller's transaction; False if known."""
-    if db.one("SELECT 1 AS known FROM captures WHERE id = ?", (capture.id,)):
-        return False
-    db.execute(INSERT_BLOB, (capture.sha256, len(body), zlib.compress(body, 6)))
-    inserted = db.execute(INSERT_CAPTURE, capture_values(capture))
-    return bool(inserted.rowcount == 1)
