@@ -168,19 +168,17 @@ def _year_link(form: SearchForm, year: str, count: int) -> FacetLink:
 
 @dataclass(frozen=True)
 class Pager:
-    """Where this page sits: `first`–`last` of `total`, and links to pages around it."""
+    """Where this page sits: `first`–`last` of the search page's `total`, and links to pages
+    around it."""
 
     first: int
     last: int
-    total: int
     page: int
     pages: int
     previous: str | None
     next: str | None
     numbers: list[tuple[int | None, str]]
     """(page number, link); None marks a gap."""
-    estimated: bool = False
-    """`total` is an estimate (very many statements match)."""
 
 
 def run(store: Store, form: SearchForm, page_size: int) -> tuple[SearchPage, Pager]:
@@ -204,13 +202,11 @@ def run(store: Store, form: SearchForm, page_size: int) -> tuple[SearchPage, Pag
     return page, Pager(
         first=first,
         last=first + len(hits) - 1 if hits else 0,
-        total=found.total,
         page=page_no,
         pages=pages,
         previous=form.href(page=page_no - 1) if page_no > 1 else None,
         next=form.href(page=page_no + 1) if page_no < pages else None,
         numbers=_numbers(form, page_no, pages),
-        estimated=found.estimated,
     )
 
 
