@@ -58,7 +58,7 @@ class Guard:
         burst = settings.rate_burst
         self.requests = TokenBuckets(settings.read_rate, burst, "requests")
         self.writes = TokenBuckets(settings.write_rate, burst, "writes")
-        self.key_writes = TokenBuckets(settings.write_rate, burst, "writes")
+        """Buckets of client addresses and of API keys (named `key <id>`) alike."""
         self.hosts = allowed_hosts(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,23 +78,23 @@ class Guard:
             return
         await self.app(scope, receive, send)
 
-    def admit(self, request: Request) -> ApiKey | None:
-        """Return (with the key used, if any) when `request` may go ahead; raise when not."""
+    def admit(self, request: Request) -> None:
+        """Return when `request` may go ahead; raise when not."""
         check_host(request.headers.get("host", ""), self.hosts)
         address = request.client.host if request.client else "unknown"
         api = self.is_api(request.url.path)
         if request.method in SAFE_METHODS:
             self.requests.take(address)
-            return self.key(request) if api and self.settings.keys_for_reads else None
+            if api and self.settings.keys_for_reads:
+                self.key(request)
+            return
         self.writes.take(address)
         if api:
-            key = self.key(request)
-            self.key_writes.take(f"key {key.id}")
-            return key
+            self.writes.take(f"key {self.key(request).id}")
+            return
         if not self.settings.web_writes:
             raise Forbidden("this server's web forms do not write (web_writes is off)")
         same_origin(request, self.settings.public_url)
-        return None
 
     def key(self, request: Request) -> ApiKey:
         """The active key the request's `Authorization: Bearer` header carries."""
