@@ -216,18 +216,15 @@ def _nearest(
     """The best `k` rows of `matrix` for `vector` (among the `allowed` rows, in order)."""
     if not matrix.ids:
         return []
-    if allowed is None and matrix.ann is not None:
+    candidates = allowed
+    if candidates is None and matrix.ann is not None:
         wanted = min(len(matrix.ids), max(k * ANN_CANDIDATES, ANN_LEAST))
-        found = matrix.ann.search(vector, wanted)
-        keys = np.asarray(found.keys, dtype=np.intp)
+        keys = np.asarray(matrix.ann.search(vector, wanted).keys, dtype=np.intp)
         candidates = np.sort(keys[(keys >= 0) & (keys < len(matrix.ids))])
-        scores = matrix.vectors[candidates] @ vector
-    elif allowed is None:
+    vectors = matrix.vectors if candidates is None else matrix.vectors[candidates]
+    scores = vectors @ vector  # every row when there are no candidates: no copy of the matrix
+    if candidates is None:
         candidates = np.arange(len(matrix.ids))
-        scores = matrix.vectors @ vector
-    else:
-        candidates = allowed
-        scores = matrix.vectors[candidates] @ vector
     if len(candidates) > k:
         best = np.argpartition(-scores, k - 1)[:k]
         candidates, scores = candidates[best], scores[best]

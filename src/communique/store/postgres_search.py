@@ -104,7 +104,7 @@ class PgSearch(SqlSearch):
     def _counted(self, compiled: Compiled) -> tuple[int, dict[str, list[tuple[str, int]]], bool]:
         """Exact up to `limits.exact` matches, else estimated from a sample (see
         `postgres_sample`); the estimate of the number of matches is noted for paging."""
-        span, limits = self._span(), self.limits
+        span, limits = self._span(compiled), self.limits
         fraction = limits.first_fraction
         while span is not None and span.size > limits.exact and fraction < 1:
             ranges = strata(span, fraction)
@@ -124,10 +124,14 @@ class PgSearch(SqlSearch):
         compiled.notes["estimate"] = total
         return total, facets, False
 
-    def _span(self) -> Span | None:
-        """The rowids the statements occupy (None when there are none)."""
-        row = self._run("SELECT min(rowid) AS low, max(rowid) AS high FROM statements", [])[0]
-        return None if row["low"] is None else Span(int(row["low"]), int(row["high"]))
+    def _span(self, compiled: Compiled) -> Span | None:
+        """The rowids the statements occupy (None when there are none), read once a search."""
+        if "span" not in compiled.notes:
+            row = self._run("SELECT min(rowid) AS low, max(rowid) AS high FROM statements", [])[0]
+            low, high = row["low"], row["high"]
+            compiled.notes["span"] = None if low is None else Span(int(low), int(high))
+        span: Span | None = compiled.notes["span"]
+        return span
 
     def _estimate(self, compiled: Compiled, span: Span) -> float:
         """The number of matches, estimated from the smallest sample."""
@@ -147,7 +151,7 @@ class PgSearch(SqlSearch):
         """Ranked matches window by window when very many match (see `postgres_sample`)."""
         after = decode_cursor(cursor)
         windowed = after is not None and isinstance(after[0], list)
-        span = self._span() if compiled.notes.get("ranked") and limit >= 1 else None
+        span = self._span(compiled) if compiled.notes.get("ranked") and limit >= 1 else None
         if span is None or (after is not None and not windowed):
             return super()._page(compiled, cursor, limit)
         if after is None and span.size <= self.limits.exact:  # so few statements, so few matches

@@ -161,11 +161,9 @@ class SqlSearch:
         by_rowid = {r["rowid"]: r for r in rows}
         return [by_rowid[k["rowid"]] for k in page]
 
-    def _facets(
-        self, compiled: Compiled, scale: float = 1.0
-    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    def _facets(self, compiled: Compiled) -> tuple[int, dict[str, list[tuple[str, int]]]]:
         """The number of matches and the top values of each facet, from one grouped pass."""
-        return self._facets_of(self._groups(compiled), compiled, scale)
+        return self._facets_of(self._groups(compiled), compiled, 1.0)
 
     def _groups(self, compiled: Compiled) -> list[Row]:
         """The matches counted by every facet's value at once (`f0`… and `n`)."""
@@ -193,9 +191,10 @@ class SqlSearch:
         return round(sum(int(group["n"]) for group in groups) * scale), facets
 
     def _enrichment_facets(
-        self, compiled: Compiled, scale: float = 1.0
+        self, compiled: Compiled, scale: float
     ) -> dict[str, list[tuple[str, int]]]:
-        """Countries named and places, over the matches computed once (none if never enriched)."""
+        """Countries named and places, over the matches computed once (none if never enriched),
+        each count times `scale`."""
         facets: dict[str, list[tuple[str, int]]] = {name: [] for name in ENRICH_FACETS}
         if not self._run("SELECT 1 AS found FROM statement_countries LIMIT 1", []):
             return facets

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,8 @@ class TantivyIndex:
         """True when the index was created (or recreated) empty on opening."""
         self.folder = path
         """Where tantivy has the index open: `path`, or a read-only index's view of it."""
+        self._remove_view: Callable[[], object] | None = None
+        """Removes a read-only index's view, on closing or when the index is collected."""
         meta = {
             "schema": SCHEMA_VERSION,
             "analysis": analysis.ANALYSIS_VERSION,
@@ -128,10 +130,7 @@ class TantivyIndex:
         if not same and path.exists():
             shutil.rmtree(path)
         path.mkdir(parents=True, exist_ok=True)
-        try:
-            index = tantivy.Index(self._schema, str(path), reuse=True)
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"cannot open search index {path}: {exc}") from exc
+        index = self._open(path, path)
         if not same:
             meta_file.write_text(json.dumps(meta))
             self.fresh = True
@@ -146,15 +145,19 @@ class TantivyIndex:
         missing or stale) goes there too, and the folder is removed on closing.
         """
         view = self.folder = Path(tempfile.mkdtemp(prefix="communique-index-"))
-        weakref.finalize(self, shutil.rmtree, view, True)
+        self._remove_view = weakref.finalize(self, shutil.rmtree, view, True)
         if _holds(path, meta) and (path / "meta.json").is_file():
             for file in path.iterdir():
                 if file.is_file() and not file.name.endswith(".lock"):
                     (view / file.name).symlink_to(file.resolve())
         else:
             self.fresh = True
+        return self._open(view, path)
+
+    def _open(self, folder: Path, path: Path) -> Any:
+        """The tantivy index in `folder` (`path`'s, as errors name it)."""
         try:
-            return tantivy.Index(self._schema, str(view), reuse=True)
+            return tantivy.Index(self._schema, str(folder), reuse=True)
         except (OSError, ValueError) as exc:
             raise StoreError(f"cannot open search index {path}: {exc}") from exc
 
@@ -356,8 +359,8 @@ class TantivyIndex:
 
     def close(self) -> None:
         """Remove a read-only index's view (writers are opened for each write, dropped after)."""
-        if self.folder is not None and self.folder != self.path:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        if self._remove_view is not None:
+            self._remove_view()
 
     # compiling a query
 
