@@ -54,18 +54,19 @@ class ExploreTables(SqlTables):
         search's budget is spent (`communique.budget`)."""
         return nullcontext()
 
-    def _summaries(self, query: Query, column: Summary, matches: int | None) -> list[Row]:
-        """(id, summary) of each match: its `column` of `statement_explore`."""
-        return self._grouped(query, _SUMMARIES.format(column), [], matches)
+    def _records(self, query: Query, column: Summary, matches: int | None) -> Counter[str]:
+        """The records of every match's `column` of `statement_explore`, counted."""
+        records: Counter[str] = Counter()
+        for row in self._grouped(query, _SUMMARIES.format(column), [], matches):
+            records.update(explore_records(row["summary"]))
+        return records
 
     def place_counts(
         self, query: Query, limit: int = 2000, matches: int | None = None
     ) -> list[tuple[str, float, float, str | None, int]]:
-        records: Counter[str] = Counter()
-        for row in self._summaries(query, "places", matches):
-            records.update(explore_records(row["summary"]))
+        # one parse a distinct place, not one a mention
         counts: Counter[tuple[str, float, float, str | None]] = Counter()
-        for record, n in records.items():  # one parse a distinct place, not one a mention
+        for record, n in self._records(query, "places", matches).items():
             counts[explore_place(record)] += n
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], *kv[0][1:3]))
         return [(name, lat, lon, country, n) for (name, lat, lon, country), n in ranked[:limit]]
@@ -98,11 +99,8 @@ class ExploreTables(SqlTables):
     def timeline_counts(
         self, query: Query, at: str, width: int, matches: int | None = None
     ) -> list[tuple[str, int]]:
-        dates: Counter[str] = Counter()
-        for row in self._summaries(query, "dates", matches):
-            dates.update(explore_records(row["summary"]))
-        counts: Counter[str] = Counter()
-        for day, n in dates.items():  # one slice a distinct date, not one an event
+        counts: Counter[str] = Counter()  # one slice a distinct date, not one an event
+        for day, n in self._records(query, "dates", matches).items():
             if day.startswith(at):
                 counts[day[:width]] += n
         return sorted(counts.items())
