@@ -116,6 +116,7 @@ def urls(store: Store, text: str) -> set[str]:
         ('"провести переговоры"', set()),
         ("الخارجية", {"ar/1"}),  # Arabic
         ("السلام", {"ar/1"}),
+        ("سلام", {"ar/1"}),  # Arabic stems, indexed: the word without its article
         ("negotiate", {"en/1"}),  # English stems: negotiated, negotiations
         ("negotiat*", {"en/1"}),
     ],
@@ -289,3 +290,23 @@ def test_facets_and_counts_leave_out_what_a_statement_lacks(sqlite_store: Sqlite
     assert page.facets["year"] == [("2024", 1)]
     assert sqlite_store.counts_over_time(parse_query("facet"), "month") == [("2024-01", 1)]
     assert sqlite_store.search(parse_query("facet country:FR")).total == 1
+
+
+def test_a_word_finds_the_forms_of_its_stem_in_each_statements_language(
+    sqlite_store: SqliteStore,
+) -> None:
+    add(sqlite_store, "https://x.example/en", "Aid", "Aid reached the countries.", language="en")
+    add(
+        sqlite_store,
+        "https://x.example/ru",
+        "Заметка",
+        "Слово countries в русском тексте, и переговоров не было.",
+        language="ru",
+    )
+    assert urls(sqlite_store, "country") == {"en"}  # English 'countri': not in a Russian text
+    assert urls(sqlite_store, "countries") == {"en", "ru"}  # the word as written: anywhere
+    assert urls(sqlite_store, "переговоры") == {"ru"}
+    add(sqlite_store, "https://x.example/en2", "Help", "Help for a country.", language="en")
+    assert urls(sqlite_store, "countries") == {"en", "en2", "ru"}  # a form indexed later
+    hit = next(h for h in sqlite_store.search(parse_query("country")).hits if "Aid" in h.snippet)
+    assert "\x02countries\x03" in hit.snippet  # marked as it was matched

@@ -132,6 +132,10 @@ class Profile:
     stemmer: str | None = None
     """The Snowball stemmer's name for the language: PostgreSQL's text-search configuration,
     and the search index's stems where tantivy has the stemmer (`store.analysis`)."""
+    stems_indexed: bool = False
+    """The search index keeps the stems of the language's statements: its stemmer changes more
+    of a word than its end (Arabic prefixes, Greek accents, Dutch vowels, Finnish consonants),
+    so a query word's forms cannot be found by how they begin (`store.analysis.stem_prefix`)."""
     scripts: tuple[str, ...] = ("Latin",)
     """The Unicode scripts the language is written in (`Cyrillic`; Japanese: `Han`, `Hiragana`,
     `Katakana`): a short text in a script other than Latin is in a language written in it."""

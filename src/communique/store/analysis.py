@@ -1,11 +1,14 @@
 """How text is cut into searchable words; what varies by language comes from its profile.
 
-Every text is indexed three ways: its words (lower case, diacritics folded: the forms that
-phrases and prefixes match), the stems of those words in the statement's language (Snowball,
-for the languages that have a stemmer), and, for Chinese and Japanese, each character (so that
-a name inside a sentence is found whatever the word segmenter made of it). Chinese runs are cut
-into words by jieba and Japanese by Janome before the words are indexed. The same functions cut
-the words of a query, so a query and a text are always analysed alike.
+Every text is indexed two ways: its words (lower case, diacritics folded: the forms that words,
+phrases and prefixes match) and, for Chinese and Japanese, each character (so that a name inside
+a sentence is found whatever the word segmenter made of it). Chinese runs are cut into words by
+jieba and Japanese by Janome before the words are indexed. The same functions cut the words of a
+query, so a query and a text are always analysed alike. Stems (Snowball, for the languages that
+have a stemmer) are mostly not indexed: a query word is expanded to the indexed forms that share
+its stem in a statement's language (`stems`, `stem_words`), which costs a search a few lookups in
+the index's word list instead of costing every statement a second pass of its text. Languages
+whose forms do not share a beginning (their profile's `stems_indexed`) keep their stems indexed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 from communique.lang import profile, profiles, script_languages
 
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
 """Changes whenever the words indexed for a text would change; the index is then rebuilt."""
 
 
@@ -56,21 +59,35 @@ _CJK_LEADS = (*(bytes([lead]) for lead in range(0xE3, 0xEA)), b"\xef")
 a text without any has none, found by a byte search far quicker than the pattern."""
 
 
-def stem_field(language: str) -> str:
-    """The index field holding the stems of texts in `language` (one of `stemmers()`)."""
-    return f"stem_{stemmers()[language]}"
+@cache
+def indexed_stemmers() -> frozenset[str]:
+    """The stemmers whose stems the index keeps (a profile's `stems_indexed`), in a field each.
+
+    Example:
+        >>> sorted(indexed_stemmers())[:2], "english" in indexed_stemmers()
+        (['arabic', 'dutch'], False)
+    """
+    known = set(stemmers().values())
+    return frozenset(str(p.stemmer) for p in profiles().values() if p.stems_indexed) & known
 
 
-def stem_fields() -> list[str]:
-    return sorted({stem_field(code) for code in stemmers()})
+def stem_field(stemmer: str) -> str:
+    """The index field holding the stems of the texts of one of `indexed_stemmers()`."""
+    return f"stem_{stemmer}"
 
 
-def stem_language(language: str | None) -> str | None:
-    """The `stemmers()` key for a statement's language tag ('en', 'pt-BR', 'nb'), or None."""
+def stemmer_of(language: str | None) -> str | None:
+    """The stemmer (one of `stemmers()`'s values) for a statement's language tag ('en',
+    'pt-BR', 'nb'), or None.
+
+    Example:
+        >>> stemmer_of("pt-BR"), stemmer_of("nb"), stemmer_of("zh"), stemmer_of(None)
+        ('portuguese', 'norwegian', None, None)
+    """
     if not language:
         return None
     code = language.lower().split("-")[0].split("_")[0]
-    return code if code in stemmers() else None
+    return stemmers().get(code)
 
 
 def has_cjk(text: str) -> bool:
@@ -160,7 +177,8 @@ def _janome() -> Any:
 
 @cache
 def analyzers() -> dict[str, Any]:
-    """The tantivy analyzers by name: 'words', 'cjk' and one 'stem_<language>' per stemmer."""
+    """The tantivy analyzers by name: 'words', 'cjk' and one 'stem_<stemmer>' per stemmer
+    (the analyzer of the stem field of an indexed stemmer too)."""
     import tantivy
 
     def words() -> Any:
@@ -174,10 +192,9 @@ def analyzers() -> dict[str, Any]:
         "words": words().filter(tantivy.Filter.ascii_fold()).build(),
         "cjk": tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(CJK_CHAR_PATTERN)).build(),
     }
-    for name in set(stemmers().values()):
-        built[f"stem_{name}"] = (
-            words().filter(tantivy.Filter.stemmer(name)).filter(tantivy.Filter.ascii_fold()).build()
-        )
+    for name in set(stemmers().values()):  # folded first, as the forms in the index are
+        stemmer = tantivy.Filter.stemmer(name)
+        built[f"stem_{name}"] = words().filter(tantivy.Filter.ascii_fold()).filter(stemmer).build()
     return built
 
 
@@ -192,10 +209,48 @@ def words(text: str) -> list[str]:
 
 
 def stems(word: str) -> dict[str, str]:
-    """Stem field -> the stem of `word` in that field's language (one stem a language)."""
-    found: dict[str, str] = {}
-    for field in stem_fields():
-        tokens = analyzers()[field].analyze(normalize(word))
-        if len(tokens) == 1:
-            found[field] = str(tokens[0])
-    return found
+    """Stemmer -> the stem of `word` (as indexed: one word form) in that stemmer's language.
+
+    Stems are taken of the folded form, as `stem_words` takes them of the forms in the index,
+    so that a word and the forms it is expanded to are stemmed alike.
+
+    Example:
+        >>> stems("Negotiations")["english"], stems("переговорах")["russian"]
+        ('negoti', 'переговор')
+    """
+    forms = words(word)
+    if len(forms) != 1:
+        return {}
+    return {name: stem_words(name, forms)[0] for name in sorted(set(stemmers().values()))}
+
+
+def stem_prefix(stem: str) -> str | None:
+    """What every form of a stem begins with: the stem save its last letter (English
+    'countri': country, countries; French 'different': différence), but three letters at
+    least; None for a stem of one or two letters ('a', 'un', Russian 'мо'), whose forms are
+    not looked for: the words beginning with it would be too many to stem at each search.
+
+    Example:
+        >>> stem_prefix("countri"), stem_prefix("die"), stem_prefix("un")
+        ('countr', 'die', None)
+    """
+    if len(stem) < _SHORTEST_PREFIX:
+        return None
+    return stem[: max(len(stem) - 1, _SHORTEST_PREFIX)]
+
+
+_SHORTEST_PREFIX = 3
+
+
+def stem_words(stemmer: str, forms: list[str]) -> list[str]:
+    """The stem of each indexed word form (lower case, folded) in `stemmer`'s language.
+
+    Example:
+        >>> stem_words("english", ["negotiated", "negotiations", "country", "countries"])
+        ['negoti', 'negoti', 'countri', 'countri']
+    """
+    analyzer = analyzers()[f"stem_{stemmer}"]
+    tokens = analyzer.analyze(" ".join(forms))  # one call for all: each form is one token
+    if len(tokens) == len(forms):
+        return [str(t) for t in tokens]
+    return ["".join(str(t) for t in analyzer.analyze(form)) for form in forms]

@@ -370,8 +370,9 @@ def _day(value: str | None) -> date | None:
 class _Highlighter:
     """Marks the words of a query in a text the way the index matched them.
 
-    One scan of the text (diacritics folded) for the query's words, prefixes and stems as
-    substrings; only the words around what it finds are analysed, so long texts stay cheap.
+    One scan of the text (diacritics folded) for the query's words, prefixes and what the
+    forms of their stems begin with (`analysis.stem_prefix`) as substrings; only the words
+    around what it finds are analysed, so long texts stay cheap.
     """
 
     def __init__(self, query: Query) -> None:
@@ -381,10 +382,12 @@ class _Highlighter:
         self.stems: dict[str, set[str]] = {}
         for term in terms:
             if not term.phrase and not term.prefix:
-                for field, stem in analysis.stems(term.text).items():
-                    self.stems.setdefault(field, set()).add(stem)
+                for stemmer, stem in analysis.stems(term.text).items():
+                    if analysis.stem_prefix(stem):  # as the index expands them
+                        self.stems.setdefault(stemmer, set()).add(stem)
         self.cjk = {run for t in terms for run in analysis.cjk_runs(analysis.normalize(t.text))}
-        needles = self.words | set(self.prefixes) | {s for v in self.stems.values() for s in v}
+        stemmed = {analysis.stem_prefix(s) or s for v in self.stems.values() for s in v}
+        needles = self.words | set(self.prefixes) | stemmed
         needles = {n for n in needles if not analysis.has_cjk(n)}
         alternatives = "|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True))
         self.pattern = re.compile(alternatives, re.IGNORECASE) if needles else None
@@ -398,11 +401,10 @@ class _Highlighter:
         spans: set[tuple[int, int]] = set()
         if self.pattern is not None:
             folded = text if text.isascii() else _ACCENTED.sub(_fold, text)
-            stem = analysis.stem_language(language)
-            field = analysis.stem_field(stem) if stem else None
+            stemmer = analysis.stemmer_of(language)
             for match in self.pattern.finditer(folded):
                 span = _word_at(folded, match.start(), match.end())
-                if span not in spans and self._matches(folded[span[0] : span[1]], field):
+                if span not in spans and self._matches(folded[span[0] : span[1]], stemmer):
                     spans.add(span)
         for run in self.cjk:
             start = text.find(run)
@@ -411,17 +413,16 @@ class _Highlighter:
                 start = text.find(run, start + len(run))
         return best_window(_mark(text, sorted(spans)))
 
-    def _matches(self, word: str, field: str | None) -> bool:
+    def _matches(self, word: str, stemmer: str | None) -> bool:
         word = word.lower()
         if word in self.words or (self.prefixes and word.startswith(self.prefixes)):
             return True
-        if field is None or field not in self.stems:
+        if stemmer is None or stemmer not in self.stems:
             return False
-        key = (field, word)
+        key = (stemmer, word)
         if key not in self._stem_of:
-            tokens = analysis.analyzers()[field].analyze(word)
-            self._stem_of[key] = str(tokens[0]) if len(tokens) == 1 else ""
-        return self._stem_of[key] in self.stems[field]
+            self._stem_of[key] = analysis.stem_words(stemmer, [word])[0]
+        return self._stem_of[key] in self.stems[stemmer]
 
 
 def _word_at(text: str, start: int, end: int) -> tuple[int, int]:

@@ -1,9 +1,11 @@
-"""`SearchIndex` on tantivy: BM25 over words and stems, fast fields for filters, facets, dates.
+"""`SearchIndex` on tantivy: BM25 over words, fast fields for filters, facets, dates.
 
 One document a statement: `title` and `text` as words (phrases, prefixes; the title weighted),
-`stem_<language>` for the statement's language, `cjk` with one token a Chinese or Japanese
-character, raw fields for filters and facets, and two integer keys that order by date with the
-store's key as tie-break, so that a date-ordered cursor is one number.
+`cjk` with one token a Chinese or Japanese character, raw fields for filters and facets, and two
+integer keys that order by date with the store's key as tie-break, so that a date-ordered cursor
+is one number. A query word also matches the other forms of its stem in each statement's
+language: the forms are found in the index's word list when the query is compiled, or, for
+the few languages whose forms do not share a beginning, in a `stem_<stemmer>` field of stems.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from communique.store.search_index import (
     encode_cursor,
 )
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 TITLE_WEIGHT = 4.0
 FACET_FIELDS = {
     "issuer": "issuer",
@@ -64,6 +66,9 @@ _HEAP = 512_000_000
 rebuild then makes few large segments, and merging them costs less."""
 _SEGMENT_SIZE = 1_000_000
 """Terms counted per segment before merging: above any facet's number of values, so exact."""
+_WORD_FIELDS = (("title", TITLE_WEIGHT), ("text", 1.0))
+_LONGEST_SUFFIX = 12
+"""Letters a Snowball stemmer removes from a word at most (Russian 'ованиями' has 8)."""
 
 
 class IndexBusy(StoreError):
@@ -76,7 +81,8 @@ def _schema() -> Any:
     builder.add_text_field("title", tokenizer_name="words")
     builder.add_text_field("text", tokenizer_name="words")
     builder.add_text_field("cjk", tokenizer_name="cjk")
-    for name in analysis.stem_fields():
+    for stemmer in sorted(analysis.indexed_stemmers()):
+        name = analysis.stem_field(stemmer)
         builder.add_text_field(name, tokenizer_name=name, index_option="freq")
     for name in _RAW_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", fast=name not in ("place_key", "copy"))
@@ -111,8 +117,8 @@ class TantivyIndex:
         meta = {
             "schema": SCHEMA_VERSION,
             "analysis": analysis.ANALYSIS_VERSION,
-            "stems": " ".join(analysis.stem_fields()),
             "store": stamp,
+            "stems": " ".join(sorted(analysis.indexed_stemmers())),
         }
         if path is None:
             self._index = tantivy.Index(self._schema)
@@ -213,9 +219,9 @@ class TantivyIndex:
             out.add_text("cjk", f"{title}\n{text}")
         out.add_text("title", title)
         out.add_text("text", text)
-        stem = analysis.stem_language(doc.language)
-        if stem:
-            out.add_text(analysis.stem_field(stem), f"{title}\n{text}")
+        stemmer = analysis.stemmer_of(doc.language)
+        if stemmer in analysis.indexed_stemmers():
+            out.add_text(analysis.stem_field(stemmer), f"{title}\n{text}")
         published = doc.published
         year = f"{published.year:04d}" if published else None
         for name, value in (
@@ -261,7 +267,7 @@ class TantivyIndex:
         if limit < 1:
             raise QueryError("limit must be at least 1", parameter="limit")
         searcher = self._index.searcher()
-        compiled = self._compile(query, restriction)
+        compiled = self._compile(searcher, query, restriction)
         total, facets = self._facets(searcher, compiled)  # one pass over every match
         budgets.current().check()
         order = query.effective_order
@@ -327,8 +333,8 @@ class TantivyIndex:
         return int(result[_TOTAL]["value"] or 0), facets
 
     def keys(self, query: Query, restriction: Restriction, batch: int) -> Iterator[list[int]]:
-        compiled = self._compile(query, restriction)
         searcher = self._index.searcher()
+        compiled = self._compile(searcher, query, restriction)
         order = query.effective_order
         if order is Order.RELEVANCE:
             total = _count(budgets.interruptible(lambda: searcher.search(compiled, 1, count=True)))
@@ -353,7 +359,8 @@ class TantivyIndex:
         if interval not in ("month", "year"):
             raise QueryError(f"interval must be month or year, not {interval!r}")
         spec = {"t": {"terms": {"field": interval, "size": 100_000, "segment_size": 100_000}}}
-        compiled, searcher = self._compile(query, restriction), self._index.searcher()
+        searcher = self._index.searcher()
+        compiled = self._compile(searcher, query, restriction)
         result = budgets.interruptible(lambda: searcher.aggregate(compiled, spec))
         return sorted(_buckets(result["t"]))
 
@@ -364,12 +371,13 @@ class TantivyIndex:
 
     # compiling a query
 
-    def _compile(self, query: Query, restriction: Restriction) -> Any:
+    def _compile(self, searcher: Any, query: Query, restriction: Restriction) -> Any:
         must: list[Any] = []
         must_not: list[Any] = []
+        forms = _Forms(searcher)
         for group in query.required:
-            must.append(_any([self._term(term) for term in group]))
-        must_not += [self._term(term) for term in query.excluded]
+            must.append(_any([self._term(term, forms) for term in group]))
+        must_not += [self._term(term, forms) for term in query.excluded]
         filters = self._filters(query, restriction)
         must += filters
         if restriction.exclude:
@@ -422,17 +430,17 @@ class TantivyIndex:
             return tantivy.Query.empty_query()
         return tantivy.Query.term_set_query(self._schema, "key", sorted(keys))
 
-    def _term(self, term: Term) -> Any:
-        """A word (its forms and stems), a phrase or a prefix, in the title or the text."""
+    def _term(self, term: Term, forms: _Forms) -> Any:
+        """A word (its forms and the other forms of its stems), a phrase or a prefix, in the
+        title or the text."""
         tokens: list[Any] = list(analysis.words(term.text))
         if not tokens:
             return tantivy.Query.empty_query()
         options: list[Any] = []
-        for field, weight in (("title", TITLE_WEIGHT), ("text", 1.0)):
+        for field, weight in _WORD_FIELDS:
             options.append(tantivy.Query.boost_query(self._words(field, tokens, term), weight))
         if not term.phrase and not term.prefix and len(tokens) == 1:
-            for field, stem in analysis.stems(term.text).items():
-                options.append(tantivy.Query.term_query(self._schema, field, stem, "freq"))
+            options += self._other_forms(tokens[0], forms)
         chars: list[Any] = [str(c) for c in analysis.analyzers()["cjk"].analyze(term.text)]
         if chars and not term.prefix:
             options.append(
@@ -442,6 +450,33 @@ class TantivyIndex:
             )
         return _any(options)
 
+    def _other_forms(self, word: str, forms: _Forms) -> list[Any]:
+        """For each stemmer of a language the index holds: its statements with a form of
+        `word`'s stem other than `word` (scored as the word itself would be), or with the stem
+        in its field where the stems are indexed."""
+        options = []
+        for stemmer, tags in forms.languages().items():
+            if stemmer in analysis.indexed_stemmers():
+                stem = analysis.stem_words(stemmer, [word])[0]
+                field = analysis.stem_field(stemmer)
+                options.append(tantivy.Query.term_query(self._schema, field, stem, "freq"))
+                continue
+            others = forms.sharing_stem(stemmer, word) - {word}
+            if not others:
+                continue
+            words = _any(
+                [
+                    tantivy.Query.boost_query(
+                        tantivy.Query.term_query(self._schema, field, other), weight
+                    )
+                    for other in sorted(others)
+                    for field, weight in _WORD_FIELDS
+                ]
+            )
+            language = tantivy.Query.term_set_query(self._schema, "language", tags)
+            options.append(_all([tantivy.Query.const_score_query(language, 0.0), words]))
+        return options
+
     def _words(self, field: str, tokens: list[Any], term: Term) -> Any:
         if term.prefix and len(tokens) == 1:
             return tantivy.Query.regex_query(self._schema, field, _regex_escape(tokens[0]) + ".*")
@@ -450,6 +485,48 @@ class TantivyIndex:
         if len(tokens) == 1:
             return tantivy.Query.term_query(self._schema, field, tokens[0])
         return tantivy.Query.phrase_query(self._schema, field, tokens)
+
+
+class _Forms:
+    """What a searcher's word list holds that a query's words are expanded with: the
+    languages of the statements (by stemmer) and the indexed forms that share a stem."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+        self._languages: dict[str, list[str]] | None = None
+
+    def languages(self) -> dict[str, list[str]]:
+        """Stemmer -> the language tags of the indexed statements that it stems."""
+        if self._languages is None:
+            found: dict[str, list[str]] = {}
+            for tag, _ in self._searcher.terms_with_prefix("language", ""):
+                stemmer = analysis.stemmer_of(str(tag))
+                if stemmer:
+                    found.setdefault(stemmer, []).append(str(tag))
+            self._languages = found
+        return self._languages
+
+    def sharing_stem(self, stemmer: str, word: str) -> set[str]:
+        """The indexed forms (in titles or texts) whose stem is `word`'s in the language:
+        of the words beginning with `analysis.stem_prefix`, those no longer than the stem
+        with a suffix are stemmed."""
+        stem = analysis.stem_words(stemmer, [word])[0]
+        prefix = analysis.stem_prefix(stem)
+        if prefix is None:
+            return set()
+        longest = len(stem) + _LONGEST_SUFFIX
+        candidates = sorted(
+            {
+                str(form)
+                for field, _ in _WORD_FIELDS
+                for form, _ in self._searcher.terms_with_prefix(field, prefix)
+                if len(form) <= longest
+            }
+        )
+        if not candidates:
+            return set()
+        stems = analysis.stem_words(stemmer, candidates)
+        return {form for form, found in zip(candidates, stems, strict=True) if found == stem}
 
 
 def _buckets(aggregation: dict[str, Any]) -> list[tuple[str, int]]:
