@@ -229,6 +229,18 @@ def test_urls_are_fetched_from_a_real_local_server(web_root: str, tmp_path: Path
     assert "over the 1000 byte limit" in stderr
 
 
+def test_a_malformed_url_fails_alone(tmp_path: Path) -> None:
+    """One input URL that httpx cannot parse fails with one line; the other inputs are stored."""
+    page = tmp_path / "statement.txt"
+    page.write_text("Statement on Shusha\nThe Ministry welcomes the agreement on Shusha.\n")
+    db = tmp_path / "bad-url.db"
+    code, _, stderr = cli("ingest", str(page), "http://0177.0.0.1/x", "--db", str(db))
+    assert code == 3, stderr  # some inputs failed
+    assert "Traceback" not in stderr
+    assert "http://0177.0.0.1/x" in stderr
+    assert len(json_lines(cli("search", "Shusha", "--db", str(db), "--json")[1])) == 1
+
+
 def test_enrich_prints_one_json_object_per_input_without_storing(tmp_path: Path) -> None:
     seed = shared_path("seeds", "000_ac6ea3ae84a41b15.txt")
     missing = tmp_path / "missing.html"

@@ -94,6 +94,21 @@ def test_host_names_are_checked_after_dns_resolution(
 
 
 @pytest.mark.parametrize(
+    "url", ["http://0177.0.0.1/press/", "http://999.0.0.1/press/", "http://127.0.0.01/press/"]
+)
+def test_a_host_httpx_cannot_parse_is_refused_not_raised(
+    settings: Settings, connections: list[Any], url: str
+) -> None:
+    """An IPv4 spelling that the literal check does not read (octal, out of range, a leading
+    zero) used to escape as `httpx.InvalidURL` and end the whole ingest with a traceback."""
+    with pytest.raises(Refused) as refused:
+        Fetcher(settings).fetch(url)
+    assert refused.value.kind == "invalid-url"
+    assert url in str(refused.value)
+    assert connections == []
+
+
+@pytest.mark.parametrize(
     "url",
     ["ftp://127.0.0.1/a", "file:///etc/passwd", "http://user:pw@127.0.0.1/", "gopher://x/"],
 )
