@@ -69,6 +69,10 @@ def check_url(url: str, allowed: frozenset[HostPort] = frozenset()) -> None:
     if not host:
         raise Refused(f"{url}: no host", "invalid-url")
     try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:  # "0177.0.0.1", "999.0.0.1": not a host httpx will fetch
+        raise Refused(f"{url}: {exc}", "invalid-url") from exc
+    try:
         literal = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return
