@@ -9,6 +9,13 @@ extracts a few captures, so models and caches are loaded), then one `extract` jo
 capture is queued and timed until the queue is empty. Each worker process is its own
 `communique worker`, as on separate machines. Then 2 workers run one `store` job per capture
 (statement, site chrome, links: one at a time, in order), the part no worker count speeds up.
+After each queued run, as many plain processes extract the same captures with no queue
+(each a share, warmed up before the clock): the ratio the machine itself gives that many
+processes at that moment, the ceiling of the queued ratio on a shared machine.
+Each worker and each plain process runs in a session of its own, as a worker on its own
+machine or started as a service does: where the kernel groups processes by session for CPU
+time (`/proc/sys/kernel/sched_autogroup_enabled`, on here), workers that shared the bench's
+session would share one group's CPU time, and two could never get more than one did.
 Reported: captures/s, the ratio to one worker
 (issue 12's target: 2 workers >= 1.8x one, on extraction), CPU seconds per capture of the
 workers, and the load average around each run. On a machine shared with other work the
@@ -19,6 +26,7 @@ with the load average.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -26,6 +34,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -49,6 +58,7 @@ TARGET = 1.8
 """Issue 12: two workers extract at least 1.8 times as fast as one."""
 BASELINE = "1 worker"
 EXTRACTION = "queued extraction (PostgreSQL archive and queue, enrichment off)"
+DIRECT = "the same extraction in plain processes, no queue (what the machine gives)"
 STORING = "queued store jobs (one at a time, in input order: the serial part of an ingest)"
 WARM_UP = 4
 """Captures each worker extracts before the timed run."""
@@ -98,7 +108,13 @@ def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes
     }
     command = [sys.executable, "-m", "communique", "worker"]
     return [
-        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own scheduling group (see the module docstring)
+        )
         for _ in range(count)
     ]
 
@@ -195,6 +211,59 @@ def timed_run(
         tables.close()
 
 
+def _direct_share(
+    settings: Settings,
+    warm: list[str],
+    share: list[str],
+    start: Any,
+    results: Any,
+) -> None:
+    """One plain process: warm up, wait for the others at `start`, extract `share` as an
+    extract job does (read the capture, extract), no queue; put its CPU seconds in `results`."""
+    os.setsid()  # its own scheduling group, as each queued worker
+    context = jobs._Context(settings)
+    try:
+        for capture in warm:
+            jobs._extract(context, capture)
+        start.wait()
+        cpu = time.process_time()
+        for capture in share:
+            jobs._extract(context, capture)
+        results.put(time.process_time() - cpu)
+    finally:
+        context.close()
+
+
+def direct_run(
+    settings: Settings, count: int, warm: list[str], timed: list[str], data: Path
+) -> Run:
+    """The same extraction in `count` plain processes, each a share of the captures, with no
+    queue: what this machine gives `count` processes at this moment, the ceiling of the
+    queued ratio. Started and warmed up before the clock."""
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(count + 1)
+    results = spawn.Queue()
+    processes = [
+        spawn.Process(
+            target=_direct_share,
+            args=(settings, warm[i * WARM_UP : (i + 1) * WARM_UP], timed[i::count], start, results),
+        )
+        for i in range(count)
+    ]
+    for process in processes:
+        process.start()
+    start.wait(timeout=600)
+    server = server_cpu(data)
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    cpu = sum(results.get(timeout=3600) for _ in processes)
+    seconds = time.perf_counter() - started
+    server = server_cpu(data) - server
+    for process in processes:
+        process.join(timeout=60)
+    return Run(count, len(timed), seconds, cpu, server, load, os.getloadavg()[0])
+
+
 def table(runs: list[Run], title: str = EXTRACTION) -> Table:
     one = next((r.rate for r in runs if r.workers == 1), None)
     result = Table(title=title)
@@ -225,6 +294,9 @@ def main() -> None:
         "--copies", type=int, default=8, help="URLs each shared page is stored under"
     )
     parser.add_argument("--no-store", action="store_true", help="skip the store jobs' run")
+    parser.add_argument(
+        "--no-direct", action="store_true", help="skip the plain processes' runs (no queue)"
+    )
     baselines.add_argument(parser)
     args = parser.parse_args()
     console = Console(width=160)
@@ -244,11 +316,15 @@ def main() -> None:
             f" {os.cpu_count()} cores"
         )
         runs: list[Run] = []
+        direct: list[Run] = []
         for count in (int(n) for n in args.workers.split(",")):
             runs.append(timed_run(settings, count, warm, timed, server.data))
             console.print(table(runs))
+            if not args.no_direct:
+                direct.append(direct_run(settings, count, warm, timed, server.data))
+                console.print(table(direct, DIRECT))
         console.print(f"target: 2 workers >= {TARGET}x one ({BASELINE}) on extraction")
-        tables = [table(runs)]
+        tables = [table(runs)] + ([table(direct, DIRECT)] if direct else [])
         if not args.no_store:
             stored = timed_run(settings, 2, warm, timed, server.data, task="store")
             tables.append(table([stored], STORING))
