@@ -48,7 +48,7 @@ from tests.pgserver import PgServer, server_bin
 
 from communique.api.app import create_app
 from communique.model import PIPELINE_VERSION, Capture, DocType, Statement, statement_id
-from communique.pipeline import STORE_CHUNK, ingest
+from communique.pipeline import STORE_CHUNK, ingest, worker_pool
 from communique.query import parse_query
 from communique.settings import Settings
 from communique.store.base import Store, is_postgres, open_store
@@ -336,6 +336,8 @@ def pipeline_rate(corpus: Path, location: str, link: bool) -> Rate:
         scratch = open_store(str(Path(tmp, "warm.db")))
         ingest([str(warm)], scratch, replace(settings, db=str(Path(tmp, "warm.db"))))
         scratch.close()
+    if settings.workers > 1:  # one record starts one worker: start them all
+        worker_pool(settings).warm_up()
     store = open_store(location)
     try:
         workers = _workers_cpu()

@@ -16,6 +16,7 @@ import os
 import pickle
 import signal
 import sys
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -98,8 +99,11 @@ def _portable(error: Exception) -> Exception:
     return error
 
 
-def _ready() -> bool:
-    return bool(_STAGES)
+def _ready_pid() -> int:
+    """This worker's process id, once its stages are built (the initializer has run); it
+    takes a moment, so that a worker still starting gets some of these tasks too."""
+    time.sleep(0.02)
+    return os.getpid()
 
 
 class WorkerPool:
@@ -175,9 +179,16 @@ class WorkerPool:
             return self._executor.submit(function, *args)
 
     def warm_up(self) -> None:
-        """Start every worker and wait until each has built its stages and loaded its models."""
-        for future in [self._executor.submit(_ready) for _ in range(self.workers * 2)]:
-            future.result()
+        """Start every worker and wait until each has built its stages and loaded its models.
+
+        The executor starts a worker only when none is idle, and counts one idle worker for
+        each task ever finished: short tasks are sent until every worker has answered (or a
+        minute has passed)."""
+        answered: set[int] = set()
+        deadline = time.monotonic() + 60
+        while len(answered) < self.workers and time.monotonic() < deadline:
+            tasks = [self._executor.submit(_ready_pid) for _ in range(self.workers * 4)]
+            answered |= {task.result() for task in tasks}
 
     def pids(self) -> list[int]:
         """The process ids of the running workers (none before the first `submit`)."""

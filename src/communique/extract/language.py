@@ -59,17 +59,39 @@ def _stoplists() -> dict[str, frozenset[str]]:
     }
 
 
+@functools.cache
+def _stop_word_languages() -> dict[str, tuple[str, ...]]:
+    """Each stop word of `_stoplists`, with the languages whose list holds it (in list order)."""
+    found: dict[str, list[str]] = {}
+    for code, stop in _stoplists().items():
+        for word in stop:
+            found.setdefault(word, []).append(code)
+    return {word: tuple(codes) for word, codes in found.items()}
+
+
 @functools.lru_cache(maxsize=64)
 def _shares(sample: str) -> dict[str, float]:
-    """Share of each listed language's stop words among the words of `sample` (cached)."""
-    words = Counter(w.lower() for w in _WORD.findall(sample))
+    """Share of each listed language's stop words among the words of `sample` (cached).
+
+    Each distinct word is looked up once, in one table of every list's words.
+
+    Example:
+        >>> shares = _shares("We call on all parties to respect the ceasefire and to return"
+        ...                  " to the negotiating table without any delay and in good faith.")
+        >>> max(shares, key=shares.__getitem__)
+        'en'
+    """
+    found = _WORD.findall(sample.lower() if sample.isascii() else sample)
+    words = Counter(found if sample.isascii() else [w.lower() for w in found])
     total = words.total()
     if total < 15:
         return {}
-    return {
-        code: sum(words[w] for w in stop.intersection(words)) / total
-        for code, stop in _stoplists().items()
-    }
+    hits = dict.fromkeys(_stoplists(), 0)
+    languages = _stop_word_languages()
+    for word, count in words.items():
+        for code in languages.get(word, ()):
+            hits[code] += count
+    return {code: count / total for code, count in hits.items()}
 
 
 def guess(sample: str) -> str | None:

@@ -1,0 +1,87 @@
+"""Faster ways to the same answers: each is checked against the plain way on generated texts."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from communique.extract import language, metadata
+
+_WORDS = [
+    "Joint",
+    "STATEMENT",
+    "statements",
+    "press-release",
+    "Press Room",
+    "Remarks",
+    "addressed",
+    "news",
+    "Kommuniqué",
+    "communique",
+    "Interview",
+    "comment",
+    "erklärung",
+    "Заявление",
+    "the",
+    "and",
+    "der",
+    "de",
+    "la",
+    "и",
+    "peace",
+    "İstanbul",
+    "ſtatement",
+    "talks",
+    "_",
+    "/",
+    "-",
+    "—",
+    ".",
+    "“",
+]
+_TEXTS = st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join)
+
+
+def _doc_type_plain(*texts: str) -> metadata.DocType:
+    """`metadata.doc_type` as first written: every pattern, case-blind, on every text."""
+    if len(texts) > 1 and metadata._SALUTATION.match(texts[1].strip()):
+        return metadata.DocType.SPEECH
+    for text in texts:
+        probe = text.replace("_", " ").replace("/", " / ")
+        for kind, pattern in metadata._DOCTYPE_PATTERNS:
+            if text and pattern.search(probe):
+                return kind
+    return metadata.DocType.OTHER
+
+
+def test_the_type_rules_are_lowercase() -> None:
+    """The lowercase-text patterns are exact only while the rules are written in lowercase."""
+    assert all(rule == rule.lower() for _, rule in metadata._DOCTYPE_RULES)
+
+
+@settings(max_examples=400)
+@given(_TEXTS, _TEXTS, st.sampled_from(["", "https://mfa.example/press_release/1", "/news/"]))
+def test_doc_type_is_the_plain_rules_answer(title: str, opening: str, url: str) -> None:
+    assert metadata.doc_type(title, opening, url) == _doc_type_plain(title, opening, url)
+
+
+def _shares_plain(sample: str) -> dict[str, float]:
+    """Stop-word shares as first written: one set intersection per language."""
+    words = Counter(w.lower() for w in language._WORD.findall(sample))
+    total = words.total()
+    if total < 15:
+        return {}
+    return {
+        code: sum(words[w] for w in stop.intersection(words)) / total
+        for code, stop in language._stoplists().items()
+    }
+
+
+@settings(max_examples=300)
+@given(_TEXTS)
+def test_stop_word_shares_are_the_plain_counts(sample: str) -> None:
+    found = language._shares(sample)
+    assert found == _shares_plain(sample)
+    assert list(found) == list(_shares_plain(sample))  # the same order: ties break alike
