@@ -331,7 +331,7 @@ def _print_linked(copies: Linked) -> None:
             markup=False,
         )
     if len(copies.versions) > len(copies.copies):
-        urls = {c.statement_id: c.url for c in copies.copies}
+        urls = {c.id: c.url for c in copies.copies}
         out.print(f"  {len(copies.versions)} versions across the copies:")
         for v in copies.versions:
             out.print(

@@ -700,6 +700,26 @@ class CopyLink:
 
 
 @dataclass(frozen=True)
+class StatementCopy:
+    """One page or file carrying a statement."""
+
+    id: str
+    """The copy's own id (as a statement at one URL)."""
+    url: str
+    source: str | None
+    seen: str
+    """When the copy was first captured (ISO 8601)."""
+    kind: str
+    """first, exact (same words) or republication (verified near-copy)."""
+    canonical: bool
+    """The issuer's own copy where known, else the earliest."""
+    own_site: bool
+    differs: str
+    """What differs from the canonical copy."""
+    versions: int
+
+
+@dataclass(frozen=True)
 class Translation:
     """Two statements in different languages that carry the same text (linked, not merged)."""
 

@@ -3,8 +3,9 @@ OpenAPI document, the CLI's `--json` output and the Python client.
 
 Each model is built from a record of `communique.model` by its `of()` classmethod, which reads
 the fields of the same names (`Schema.from_record`) and gives only what differs. Records whose
-JSON is exactly their fields (entities, places, times, events, references, an enrichment,
-the stats) are used as they are: pydantic reads their fields and docstrings.
+JSON is exactly their fields (entities, places, times, events, references, a statement's
+copies, an enrichment, the stats) are used as they are: pydantic reads their fields and
+docstrings.
 
 To add a typed route: define its model here (fields with a docstring each, an example in
 `json_schema_extra`), return it from the route, and list the errors the route can give with
@@ -13,6 +14,7 @@ To add a typed route: define its model here (fields with a docstring each, an ex
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, Self
 from urllib.parse import urlencode
@@ -271,25 +273,6 @@ class Version(Schema):
         return cls.from_record(version)
 
 
-class StatementCopy(Schema):
-    """One page or file carrying a statement."""
-
-    id: str
-    """The copy's own id (as a statement at one URL)."""
-    url: str
-    source: str | None
-    seen: str
-    """When the copy was first captured (ISO 8601)."""
-    kind: str
-    """first, exact (same words) or republication (verified near-copy)."""
-    canonical: bool
-    """The issuer's own copy where known, else the earliest."""
-    own_site: bool
-    differs: str
-    """What differs from the canonical copy."""
-    versions: int
-
-
 class StatementTranslation(Schema):
     """A statement in another language carrying the same text (linked, never merged)."""
 
@@ -360,7 +343,7 @@ class StatementCopies(Schema):
     statement_id: str
     """The statement's id: the id of its first linked copy."""
     canonical: str
-    copies: list[StatementCopy]
+    copies: list[model.StatementCopy]
     translations: list[StatementTranslation]
     versions: list[Version]
 
@@ -369,7 +352,7 @@ class StatementCopies(Schema):
         """From `communique.link.archive.Linked`."""
         return cls.from_record(
             found,
-            copies=[StatementCopy.from_record(c, id=c.statement_id) for c in found.copies],
+            copies=[replace(c, url=model.public_url(c.url)) for c in found.copies],
             translations=[
                 StatementTranslation.from_record(t, statement_id=t.other_group)
                 for t in found.translations
@@ -662,7 +645,14 @@ def _as_is(record: type[Any], example: dict[str, Any] | None = None) -> None:
     setattr(record, "__pydantic_config__", config)  # noqa: B010
 
 
-for _record in (model.Entity, model.Place, model.TimeExpr, model.Event, model.Reference):
+for _record in (
+    model.Entity,
+    model.Place,
+    model.TimeExpr,
+    model.Event,
+    model.Reference,
+    model.StatementCopy,
+):
     _as_is(_record)
 _as_is(
     model.Enrichment,

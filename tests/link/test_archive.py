@@ -274,10 +274,10 @@ def test_statement_page_shows_the_edits_of_every_copy(tmp_path: Path, store_url:
     client = TestClient(create_app(Settings(db=store_url)), base_url="http://localhost")
     page = client.get(f"/statements/{first}").text
     versions = page.split("<h2>Versions</h2>")[1].split("</section>")[0]
-    assert f'Copy at <a href="/statements/{edited[0].statement_id}">' in versions
+    assert f'Copy at <a href="/statements/{edited[0].id}">' in versions
     assert "Changes from the version before" in versions and "+Updated." in versions
     api = client.get(f"/api/v1/statements/{first}/copies").json()
-    assert [v["statement_id"] for v in api["versions"]].count(edited[0].statement_id) == 2
+    assert [v["statement_id"] for v in api["versions"]].count(edited[0].id) == 2
     shown = CliRunner().invoke(app, ["show", first, "--db", store_url]).output
     assert "4 versions across the copies:" in shown and shown.count("(capture ") == 4
 

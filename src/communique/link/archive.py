@@ -32,7 +32,7 @@ from communique.link.translations import (
     fact_buckets,
     facts,
 )
-from communique.model import CopyLink, Source, Statement, Translation, Version
+from communique.model import CopyLink, Source, Statement, StatementCopy, Translation, Version
 from communique.store.base import LinkStore, Store
 
 
@@ -332,22 +332,6 @@ class _Relinking:
 
 
 @dataclass(frozen=True)
-class CopyView:
-    """One copy of a statement as `show` and the statement page list it."""
-
-    statement_id: str
-    url: str
-    source: str | None
-    seen: str
-    kind: str
-    canonical: bool
-    own_site: bool
-    differs: str
-    """What differs from the canonical copy (lines added or missing, evidence)."""
-    versions: int
-
-
-@dataclass(frozen=True)
 class TranslationView:
     """A statement in another language linked to this one, as `show` and the page list it."""
 
@@ -367,13 +351,13 @@ class Linked:
 
     statement_id: str
     canonical: str
-    copies: tuple[CopyView, ...]
+    copies: tuple[StatementCopy, ...]
     translations: tuple[TranslationView, ...]
     versions: tuple[Version, ...]
 
     def also_at(self, statement_id: str) -> tuple[str, ...]:
         """The sites (host names) of the copies other than `statement_id`, each once."""
-        others = (c.url for c in self.copies if c.statement_id != statement_id)
+        others = (c.url for c in self.copies if c.id != statement_id)
         return tuple(dict.fromkeys(map(_host, others)))
 
 
@@ -392,7 +376,7 @@ def linked(store: Store, statement_id: str) -> Linked:
     link = links.get_copy(statement_id) if links else None
     if links is None or link is None:
         versions = tuple(store.versions(statement_id))
-        view = CopyView(
+        view = StatementCopy(
             statement.id,
             statement.url,
             statement.source,
@@ -406,7 +390,7 @@ def linked(store: Store, statement_id: str) -> Linked:
         return Linked(statement.id, statement.id, (view,), (), versions)
     copies = links.copies(link.group_id)
     canonical = store.get_statement(copies[0].statement_id)
-    views: list[CopyView] = []
+    views: list[StatementCopy] = []
     edits: list[Version] = []
     for copy in copies:
         text = (
@@ -417,7 +401,7 @@ def linked(store: Store, statement_id: str) -> Linked:
         own = tuple(store.versions(copy.statement_id))
         edits.extend(own)
         views.append(
-            CopyView(
+            StatementCopy(
                 copy.statement_id,
                 text.url,
                 text.source,

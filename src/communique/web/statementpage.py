@@ -10,8 +10,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from communique.crawl.report import readable_diff
-from communique.link.archive import CopyView, Linked
-from communique.model import Enrichment, Statement, Version
+from communique.link.archive import Linked
+from communique.model import Enrichment, Statement, StatementCopy, Version
 from communique.web.render import country_label, quoted, search_href
 
 ENTITY_LABELS = {"PERSON", "ORG", "NORP", "EVENT", "LAW", "FAC"}
@@ -163,15 +163,15 @@ def version_diffs(versions: list[Version]) -> list[tuple[Version, str | None]]:
 
 def copy_versions(
     found: Linked, viewed: str
-) -> list[tuple[CopyView, list[tuple[Version, str | None]]]]:
+) -> list[tuple[StatementCopy, list[tuple[Version, str | None]]]]:
     """Every copy of the statement that was edited, the viewed one first, with its diffs.
 
     Each copy's versions are compared with that copy's version before (never with
     another copy's, whose chrome differs).
     """
     edited = []
-    for copy in sorted(found.copies, key=lambda c: c.statement_id != viewed):
-        own = [v for v in found.versions if v.statement_id == copy.statement_id]
+    for copy in sorted(found.copies, key=lambda c: c.id != viewed):
+        own = [v for v in found.versions if v.statement_id == copy.id]
         if len(own) > 1:
             edited.append((copy, version_diffs(own)))
     return edited
