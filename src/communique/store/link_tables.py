@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from communique.model import CopyLink, Statement, Translation
 from communique.store.dialect import Db, Row, SqlTables
-from communique.store.rows import SELECT_STATEMENTS, statement_from_row
+from communique.store.rows import SELECT_STATEMENTS, record_from_row, statement_from_row
 
 LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "translations")
 LINK_SCHEMA = """
@@ -205,12 +205,7 @@ class LinkTables(SqlTables):
             "SELECT * FROM translations WHERE group_id = ? ORDER BY confidence DESC, other_group",
             (group_id,),
         )
-        return [
-            Translation(
-                r["group_id"], r["other_group"], r["language"], r["confidence"], r["evidence"]
-            )
-            for r in rows
-        ]
+        return [record_from_row(Translation, r) for r in rows]
 
     def link_order(self) -> list[tuple[str, str]]:
         """(statement id, first captured) of every statement, in the order `relink` links."""
@@ -277,14 +272,4 @@ def _translation_values(t: Translation) -> tuple[object, ...]:
 
 
 def _copy(row: Row) -> CopyLink:
-    return CopyLink(
-        statement_id=row["statement_id"],
-        group_id=row["group_id"],
-        kind=row["kind"],
-        matched=row["matched"],
-        evidence=row["evidence"],
-        exact_key=row["exact_key"],
-        seen=row["seen"],
-        own_site=bool(row["own_site"]),
-        words=row["words"],
-    )
+    return record_from_row(CopyLink, row, own_site=bool(row["own_site"]))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zlib
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from communique.model import Capture, DatePrecision, DocType, ExtractionFailure, Statement
 from communique.store.dialect import Db, Row
@@ -87,23 +88,39 @@ def iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+R = TypeVar("R")
+
+
+def record_from_row(record: type[R], row: Row, **converted: Any) -> R:
+    """A `record` (a dataclass) with each field from the row's column of its name, but those
+    `converted` gives (parsed, computed or from another column).
+
+    Example:
+        >>> from communique.model import Translation
+        >>> row = {"group_id": "a", "other_group": "b", "language": "fr", "evidence": "facts"}
+        >>> record_from_row(Translation, row, confidence=0.9).other_group
+        'b'
+    """
+    names = _FIELD_NAMES.get(record)
+    if names is None:
+        fields = dataclasses.fields(record)  # type: ignore[arg-type]
+        names = _FIELD_NAMES[record] = tuple(f.name for f in fields if f.init)
+    return record(**{name: row[name] for name in names if name not in converted}, **converted)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+"""The fields of each record type read from rows."""
+
+
 def statement_from_row(row: Row) -> Statement:
     """Rebuild a `Statement` from a row of SELECT_STATEMENTS."""
-    return Statement(
-        id=row["id"],
-        url=row["url"],
-        title=row["title"],
+    return record_from_row(
+        Statement,
+        row,
         paragraphs=tuple(row["text"].split("\n\n")) if row["text"] else (),
         published=date.fromisoformat(row["published"]) if row["published"] else None,
-        published_source=row["published_source"],
-        issuer=row["issuer"],
-        country=row["country"],
-        language=row["language"],
         doc_type=DocType(row["doc_type"]),
         capture_ids=tuple(json.loads(row["capture_ids"])),
-        source=row["source"],
-        pipeline_version=row["pipeline_version"],
-        published_confidence=row["published_confidence"],
         paragraph_languages=tuple(json.loads(row["paragraph_languages"])),
         published_precision=DatePrecision(row["published_precision"]),
         modified=date.fromisoformat(row["modified"]) if row["modified"] else None,
@@ -112,16 +129,11 @@ def statement_from_row(row: Row) -> Statement:
 
 
 def capture_from_row(row: Row) -> Capture:
-    return Capture(
-        url=row["url"],
-        sha256=row["sha256"],
-        size=row["size"],
-        content_type=row["content_type"],
+    return record_from_row(
+        Capture,
+        row,
         fetched_at=datetime.fromisoformat(row["fetched_at"]),
-        status=row["status"],
         headers=tuple(tuple(h) for h in json.loads(row["headers"])),
-        origin=row["origin"],
-        source=row["source"],
     )
 
 
@@ -142,13 +154,11 @@ def capture_values(capture: Capture) -> tuple[Any, ...]:
 
 
 def failure_from_row(row: Row) -> ExtractionFailure:
-    return ExtractionFailure(
+    return record_from_row(
+        ExtractionFailure,
+        row,
         capture_id=row["capture_id"] or "",
-        url=row["url"],
-        origin=row["origin"],
-        reason=row["reason"],
         at=datetime.fromisoformat(row["at"]),
-        pipeline_version=row["pipeline_version"],
     )
 
 
