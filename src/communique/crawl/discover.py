@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Iterable
@@ -13,18 +14,22 @@ from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 import feedparser
 from lxml import etree
 
+from communique import lang
 from communique.errors import InputError
 from communique.extract.dates import parse_iso
 from communique.extract.listing import _in_chrome
 from communique.extract.selectors import parse_html, select
 from communique.model import Selectors
 
-_NEXT_WORDS = re.compile(
-    r"^(?:next|next page|older|older posts|older entries|suivant|suivante|page suivante"
-    r"|siguiente|weiter|nächste|nächste seite|vor|следующая|далее|вперед|вперёд|下一页|التالي"
-    r"|›|»|>|→|>>|next ›|next »|›|→)$",
-    re.I,
-)
+
+@functools.cache
+def _next_words() -> re.Pattern[str]:
+    """A pager's link to the next page: its words in any language (`next_page_words` of the
+    language profiles), an arrow, or both."""
+    words = lang.any_language("next_page_words")
+    return re.compile(rf"^(?:(?:{words})(?:\s*[›»→])?|[›»→]|>>?)$", re.I)
+
+
 _GOOD_PATH = re.compile(
     r"statement|press|news|speech|communiq|release|article|detail|story|remarks|briefing"
     r"|declaration|interview|/node/|/view/|/content/|\d{4}/\d{1,2}/|\d{5,}|[a-z]+-[a-z]+-[a-z]+",
@@ -146,7 +151,7 @@ def link_score(url: str, text: str, repeats: int) -> int:
         score += 1
     words = len(text.split())
     score += 2 if words >= 5 else 1 if words >= 3 else 0
-    if text.strip().isdigit() or _NEXT_WORDS.match(" ".join(text.split())):
+    if text.strip().isdigit() or _next_words().match(" ".join(text.split())):
         score -= 3  # a pager
     if repeats >= 4:
         score += 1
@@ -177,7 +182,7 @@ def _next_page(tree: Any, url: str, hosts: frozenset[str]) -> str | None:
     ]
     for a in tree.iter("a"):
         label = " ".join((a.text_content() or a.get("aria-label") or a.get("title") or "").split())
-        if a.get("href") and _NEXT_WORDS.match(label):
+        if a.get("href") and _next_words().match(label):
             candidates.append(a.get("href"))
     candidates.extend(_numbered_next(tree, url))
     for href in candidates:

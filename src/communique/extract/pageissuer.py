@@ -6,28 +6,34 @@ CSS still names the issuer), before the main-text extractor prunes anything.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
+from communique import lang
 from communique.extract.textutil import clean
 
-_SOURCE_LABEL = re.compile(
-    r"^\s*(?:source|quelle|herausgeber|issued by|publisher|fuente|источник|来源|來源|出典"
-    r"|المصدر)\s*[:：]\s*(?P<name>.*)$",
-    re.I,
-)
 _PHOTO = re.compile(r"©|\b(?:photo|foto|bild|image|picture|getty|reuters|afp|dpa|ap)\b", re.I)
-_GENERIC = re.compile(
-    r"^(?:home(?:page)?|start(?:seite)?|zur startseite|to the homepage"
-    r"|back to (?:the )?home(?:page)?"
-    r"|accueil|inicio|página (?:de )?inicio|главная(?: страница)?|首页|主页|logo|menu|menü"
-    r"|الرئيسية|الصفحة الرئيسية|ホーム|トップページ|홈|início|startpagina|strona główna"
-    r"|skip .*|go to .*|zum inhalt.*|sitemap|search|suche|en|de|fr|es|ru)$",
-    re.I,
-)
+
+
+@functools.cache
+def _source_label() -> re.Pattern[str]:
+    """A "Source: name" field, its label in any language (`source_labels` of the profiles)."""
+    labels = lang.any_language("source_labels")
+    return re.compile(rf"^\s*(?:{labels})\s*[:：]\s*(?P<name>.*)$", re.I)
+
+
+@functools.cache
+def _generic() -> re.Pattern[str]:
+    """A link's text that names no issuer: a home page, a menu or search in any language
+    (`home_words` of the profiles), or a language code (a language switch)."""
+    words = "|".join((lang.any_language("home_words"), *lang.profiles()))
+    return re.compile(rf"^(?:{words})$", re.I)
+
+
 _LINK_NOISE = re.compile(
     r"^(?:logo(?: of| des| der)?|link to|zur startseite(?: von)?|startseite|homepage)\s*[:\-–]?\s*"
     r"|\s*[\-–|:]\s*(?:zur )?(?:startseite|homepage|home|logo)$|\s+logo$",
@@ -47,7 +53,7 @@ _ORG_WORD = re.compile(
 def _name(text: str) -> str | None:
     text = clean(_LINK_NOISE.sub("", clean(text)))
     words = text.split()
-    if not 1 <= len(words) <= 12 or _GENERIC.match(text) or "." in text.replace(". ", ""):
+    if not 1 <= len(words) <= 12 or _generic().match(text) or "." in text.replace(". ", ""):
         return None
     return text
 
@@ -68,7 +74,7 @@ def source_field(tree: lxml_html.HtmlElement) -> str | None:
         value = str(text)
         if len(value) > 120:
             continue
-        match = _SOURCE_LABEL.match(value)
+        match = _source_label().match(value)
         if match is None or _PHOTO.search(value):
             continue
         element = text.getparent()

@@ -33,6 +33,7 @@ __all__ = [
     "HeidelTimeOptions",
     "NerModel",
     "Profile",
+    "any_language",
     "profile",
     "profiles",
     "script_languages",
@@ -120,6 +121,14 @@ class Profile:
     """Words that introduce a page's publication date ("published", "publié le")."""
     title_cues: tuple[str, ...] = ()
     """Words that open the title of an official statement ("statement", "communiqué")."""
+    next_page_words: tuple[str, ...] = ()
+    """Texts of a listing's link to its next (older) page ("next", "suivant"): patterns,
+    matched whole and ignoring case."""
+    source_labels: tuple[str, ...] = ()
+    """Labels before a colon that name who published a page ("source", "Quelle"): patterns."""
+    home_words: tuple[str, ...] = ()
+    """Texts of a site's links and logos that name its home page, menus or search, never who
+    issued a page ("home", "accueil"): patterns, matched whole and ignoring case."""
     stoplist: str | None = None
     """jusText's name for its stop-word list of the language: a declared language is confirmed
     by its stop words (`extract.language`)."""
@@ -198,6 +207,19 @@ def _from_data(data: dict[str, Any]) -> Profile:
         if isinstance(values.get(f.name), list):
             values[f.name] = tuple(values[f.name])
     return Profile(**values)
+
+
+@functools.cache
+def any_language(patterns: str) -> str:
+    """One regular-expression alternation of the `patterns` field of every profile, for text
+    whose language is not known yet.
+
+    Example:
+        >>> re.fullmatch(any_language("next_page_words"), "page suivante") is not None
+        True
+    """
+    found = {p for known in profiles().values() for p in getattr(known, patterns)}
+    return "|".join(sorted(found, key=lambda p: (-len(p), p)))
 
 
 @functools.cache
