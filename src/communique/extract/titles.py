@@ -11,11 +11,13 @@ only a short segment after a site separator is dropped, as trafilatura does.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from unidecode import unidecode
 
+from communique import lang
 from communique.extract.textutil import clean, fold, word_count
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
@@ -28,17 +30,28 @@ _SITE_SEPARATOR = re.compile(
 _HEAD_SEPARATOR = re.compile(r":\s+|：")
 """A colon also splits headlines themselves ("Venezuela: …"): only a proven name goes."""
 _HOST_NOISE = frozenset(
-    ("www", "www2", "m", "en", "de", "fr", "es", "ru", "ar", "zh", "cn", "jp", "gov", "go",
-     "gob", "gouv", "govt", "gv", "mil", "int", "org", "com", "net", "edu", "ac")
+    ("www", "www2", "m", "cn", "jp", "gov", "go", "gob", "gouv", "govt", "gv", "mil", "int",
+     "org", "com", "net", "edu", "ac")
 )  # fmt: skip
-_SMALL_WORDS = frozenset(
-    ("of", "the", "and", "for", "to", "in", "on", "at", "de", "du", "des", "la", "le", "les",
-     "et", "y", "del", "el", "los", "las", "für", "der", "die", "das", "und", "von")
-)  # fmt: skip
-_ORG_TAIL = re.compile(
-    r"(?:部|院|省|厅|局|署|委员会|办公室|政府|大使馆|领事馆|使馆|代表团|总统府|官邸|庁|政府網|网|網)$"
-)
-_ORG_HEAD = re.compile(r"^(?:ال)?(?:وزارة|سفارة|حكومة|رئاسة|مجلس|بعثة|ديوان|الأمم)")
+"""Host labels that are no part of a site's name (besides a language code: `_host_noise`)."""
+
+
+@functools.cache
+def _host_noise() -> frozenset[str]:
+    return _HOST_NOISE | frozenset(lang.profiles())
+
+
+@functools.cache
+def _small_words() -> frozenset[str]:
+    """Words a name's initials leave out, in every language, as `spells_host` compares them."""
+    return frozenset(unidecode(w).lower() for w in lang.every_language("name_small_words"))
+
+
+@functools.cache
+def _office_name() -> re.Pattern[str]:
+    """The ending or opening of an office's name (a ministry's, an embassy's), any language."""
+    endings, openings = lang.any_language("office_endings"), lang.any_language("office_openings")
+    return re.compile(rf"(?:{endings})$|^(?:{openings})")
 
 
 @dataclass(frozen=True)
@@ -73,7 +86,7 @@ def _skeleton(text: str) -> str:
 
 def _host_words(host: str) -> list[str]:
     labels = re.split(r"[.\-]", host.lower())
-    return [label for label in labels if label and label not in _HOST_NOISE]
+    return [label for label in labels if label and label not in _host_noise()]
 
 
 def spells_host(segment: str, host: str) -> bool:
@@ -97,7 +110,7 @@ def spells_host(segment: str, host: str) -> bool:
     if not words or not labels:
         return False
     initials = "".join(w[0] for w in words)
-    capitals = "".join(w[0] for w in words if w not in _SMALL_WORDS)
+    capitals = "".join(w[0] for w in words if w not in _small_words())
     joined = _skeleton("".join(words))
     for label in labels:
         if len(label) >= 3 and label in (initials, capitals, initials[: len(label)]):
@@ -130,7 +143,7 @@ def is_site_name(segment: str, evidence: SiteEvidence) -> bool:
 def looks_like_institution(segment: str) -> bool:
     """True for a name shaped like an institution's in scripts without capital letters."""
     text = clean(segment)
-    return bool(_ORG_TAIL.search(text) or _ORG_HEAD.match(text))
+    return bool(_office_name().search(text))
 
 
 def _removable(

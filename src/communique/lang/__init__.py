@@ -34,6 +34,7 @@ __all__ = [
     "NerModel",
     "Profile",
     "any_language",
+    "every_language",
     "profile",
     "profiles",
     "script_languages",
@@ -129,6 +130,13 @@ class Profile:
     home_words: tuple[str, ...] = ()
     """Texts of a site's links and logos that name its home page, menus or search, never who
     issued a page ("home", "accueil"): patterns, matched whole and ignoring case."""
+    name_small_words: tuple[str, ...] = ()
+    """Words a name's initials leave out ("of", "für"): MFA is the Ministry of Foreign Affairs."""
+    office_endings: tuple[str, ...] = ()
+    """Endings of the names of ministries, embassies and other offices, where the script has
+    no capitals to tell a name by ("外交部"): patterns."""
+    office_openings: tuple[str, ...] = ()
+    """Openings of such names ("وزارة"): patterns."""
     stoplist: str | None = None
     """jusText's name for its stop-word list of the language: a declared language is confirmed
     by its stop words (`extract.language`)."""
@@ -210,16 +218,27 @@ def _from_data(data: dict[str, Any]) -> Profile:
 
 
 @functools.cache
+def every_language(words: str) -> tuple[str, ...]:
+    """The entries of the field `words` of every profile, each once, the longest first: for
+    text whose language is not known yet.
+
+    Example:
+        >>> every_language("next_page_words")[-2:]
+        ('vor', '下一页')
+    """
+    found = {w for known in profiles().values() for w in getattr(known, words)}
+    return tuple(sorted(found, key=lambda w: (-len(w), w)))
+
+
 def any_language(patterns: str) -> str:
-    """One regular-expression alternation of the `patterns` field of every profile, for text
-    whose language is not known yet.
+    """One regular-expression alternation of the field `patterns` of every profile (one that
+    matches nothing when no profile has any).
 
     Example:
         >>> re.fullmatch(any_language("next_page_words"), "page suivante") is not None
         True
     """
-    found = {p for known in profiles().values() for p in getattr(known, patterns)}
-    return "|".join(sorted(found, key=lambda p: (-len(p), p)))
+    return "|".join(every_language(patterns)) or "(?!)"
 
 
 @functools.cache
