@@ -87,6 +87,18 @@ class Query:
             return Order.NEWEST
         return self.order
 
+    @property
+    def field_filters(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(statement field, the values it may have) of each filter on a field's value: a
+        column of the statements and a field of the search index alike."""
+        return (
+            ("issuer", self.issuers),
+            ("country", self.countries),
+            ("language", self.languages),
+            ("doc_type", self.doc_types),
+            ("source", self.sources),
+        )
+
 
 FILTERS = (
     "issuer",

@@ -218,15 +218,9 @@ def filters(query: Query, mark: str) -> tuple[list[str], list[Any]]:
     """WHERE conditions (with `mark` placeholders) for every filter of `query` but its words."""
     where: list[str] = []
     params: list[Any] = []
-    for column, values in (
-        ("s.issuer", query.issuers),
-        ("s.country", query.countries),
-        ("s.language", query.languages),
-        ("s.doc_type", query.doc_types),
-        ("s.source", query.sources),
-    ):
+    for name, values in query.field_filters:
         if values:
-            where.append(f"{column} IN ({', '.join([mark] * len(values))})")
+            where.append(f"s.{name} IN ({', '.join([mark] * len(values))})")
             params.extend(values)
     if query.date_from:
         lower = "s.published_end" if query.approximate else "s.published"

@@ -392,14 +392,7 @@ class TantivyIndex:
 
     def _filters(self, query: Query, restriction: Restriction) -> list[Any]:
         filters = []
-        for field, values in (
-            ("issuer", query.issuers),
-            ("country", query.countries),
-            ("language", query.languages),
-            ("doc_type", query.doc_types),
-            ("source", query.sources),
-            ("mentions", query.mentions),
-        ):
+        for field, values in (*query.field_filters, ("mentions", query.mentions)):
             if values:
                 filters.append(tantivy.Query.term_set_query(self._schema, field, list(values)))
         from communique.geo import name_key
