@@ -21,7 +21,7 @@ from communique.model import (
     Statement,
     Stats,
 )
-from communique.store.dialect import Db, SqlTables
+from communique.store.dialect import Db, SqlTables, upsert
 from communique.store.enrich_rows import ENRICH_TABLES, read_enrichment
 from communique.store.link_tables import clear_links
 from communique.store.rows import (
@@ -138,11 +138,7 @@ class CoreTables(SqlTables):
         key = failure.capture_id or f"origin:{failure.origin}"
         with self._writing() as db:
             db.execute(
-                "INSERT INTO failures (key, capture_id, url, origin, reason, at,"
-                " pipeline_version) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET capture_id = excluded.capture_id,"
-                " url = excluded.url, origin = excluded.origin, reason = excluded.reason,"
-                " at = excluded.at, pipeline_version = excluded.pipeline_version",
+                upsert("failures", "key capture_id url origin reason at pipeline_version", "key"),
                 (
                     key,
                     failure.capture_id or None,
@@ -173,11 +169,7 @@ class CoreTables(SqlTables):
     def put_source(self, source: Source) -> None:
         with self._writing() as db:
             db.execute(
-                "INSERT INTO sources (name, homepage, issuer, country, languages, selectors)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
-                " homepage = excluded.homepage, issuer = excluded.issuer,"
-                " country = excluded.country, languages = excluded.languages,"
-                " selectors = excluded.selectors",
+                upsert("sources", "name homepage issuer country languages selectors", "name"),
                 (
                     source.name,
                     source.homepage,
@@ -255,9 +247,7 @@ class CoreTables(SqlTables):
             return
         with self._writing() as db:
             db.executemany(
-                "INSERT INTO processed (capture_id, pipeline_version) VALUES (?, ?)"
-                " ON CONFLICT (capture_id)"
-                " DO UPDATE SET pipeline_version = excluded.pipeline_version",
+                upsert("processed", "capture_id pipeline_version", "capture_id"),
                 [(capture_id, version) for capture_id in capture_ids],
             )
 

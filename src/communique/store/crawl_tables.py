@@ -17,7 +17,7 @@ from communique.model import (
     UrlState,
     Version,
 )
-from communique.store.dialect import Row, SqlTables
+from communique.store.dialect import Row, SqlTables, upsert
 from communique.store.rows import capture_from_row, insert_captures, iso
 
 PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.LISTING: 0, UrlKind.PAGE: 1}
@@ -214,12 +214,11 @@ class CrawlTables(SqlTables):
     def put_url_state(self, state: UrlState) -> None:
         with self._writing() as conn:
             conn.execute(
-                "INSERT INTO url_state (url, source, kind, etag, last_modified,"
-                " status, checked_at, removed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (source, url) DO UPDATE SET kind = excluded.kind,"
-                " etag = excluded.etag, last_modified = excluded.last_modified,"
-                " status = excluded.status, checked_at = excluded.checked_at,"
-                " removed_at = excluded.removed_at",
+                upsert(
+                    "url_state",
+                    "url source kind etag last_modified status checked_at removed_at",
+                    "source url",
+                ),
                 (
                     state.url,
                     state.source,
@@ -264,9 +263,7 @@ class CrawlTables(SqlTables):
     def put_robots(self, origin: str, body: str, fetched_at: datetime) -> None:
         with self._writing() as conn:
             conn.execute(
-                "INSERT INTO robots (origin, body, fetched_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (origin) DO UPDATE SET body = excluded.body,"
-                " fetched_at = excluded.fetched_at",
+                upsert("robots", "origin body fetched_at", "origin"),
                 (origin, body, fetched_at.isoformat()),
             )
 

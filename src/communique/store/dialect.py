@@ -14,6 +14,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar, Protocol
 
+
+def upsert(table: str, columns: str, key: str) -> str:
+    """An INSERT of `columns` (names separated by spaces) into `table` that sets the other
+    columns of the row already stored under the same `key` columns instead.
+
+    Example:
+        >>> upsert("robots", "origin body fetched_at", "origin")  # doctest: +NORMALIZE_WHITESPACE
+        'INSERT INTO robots (origin, body, fetched_at) VALUES (?, ?, ?) ON CONFLICT (origin)
+        DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at'
+    """
+    names, keys = columns.split(), key.split()
+    updates = ", ".join(f"{name} = excluded.{name}" for name in names if name not in keys)
+    return (
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['?'] * len(names))})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+
+
 _QUOTED = re.compile(r"('(?:[^']|'')*')")
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 """A named parameter `:name` (not the `::type` of a cast)."""

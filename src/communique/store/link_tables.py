@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from communique.model import CopyLink, Statement, Translation
-from communique.store.dialect import Db, Row, SqlTables
+from communique.store.dialect import Db, Row, SqlTables, upsert
 from communique.store.rows import SELECT_STATEMENTS, record_from_row, statement_from_row
 
 LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "translations")
@@ -53,19 +53,13 @@ OTHER_COPIES = (
     " WHERE g.canonical <> c.statement_id"
 )
 """Copies that are not their statement's canonical copy (left out unless `copies:all`)."""
-_UPSERT_COPY = (
-    "INSERT INTO link_copies (statement_id, group_id, kind, matched, evidence, exact_key,"
-    " seen, own_site, words, minhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (statement_id) DO UPDATE SET group_id = excluded.group_id,"
-    " kind = excluded.kind, matched = excluded.matched, evidence = excluded.evidence,"
-    " exact_key = excluded.exact_key, seen = excluded.seen, own_site = excluded.own_site,"
-    " words = excluded.words, minhash = excluded.minhash"
+_UPSERT_COPY = upsert(
+    "link_copies",
+    "statement_id group_id kind matched evidence exact_key seen own_site words minhash",
+    "statement_id",
 )
-_UPSERT_TRANSLATION = (
-    "INSERT INTO translations (group_id, other_group, language, confidence, evidence)"
-    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, other_group) DO UPDATE SET"
-    " language = excluded.language, confidence = excluded.confidence,"
-    " evidence = excluded.evidence"
+_UPSERT_TRANSLATION = upsert(
+    "translations", "group_id other_group language confidence evidence", "group_id other_group"
 )
 CANONICAL_FIRST = "own_site DESC, seen, statement_id"
 """The order of a group's copies, its canonical one first: on the issuer's own site, then the
@@ -253,9 +247,7 @@ def _refresh_group(db: Db, group_id: str) -> None:
         db.execute("DELETE FROM statement_groups WHERE id = ?", (group_id,))
         return
     db.execute(
-        "INSERT INTO statement_groups (id, canonical, copies) VALUES (?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET canonical = excluded.canonical,"
-        " copies = excluded.copies",
+        upsert("statement_groups", "id canonical copies", "id"),
         (group_id, row["statement_id"], row["n"]),
     )
 

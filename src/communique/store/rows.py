@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from communique.model import Capture, DatePrecision, DocType, ExtractionFailure, Statement
-from communique.store.dialect import Db, Row
+from communique.store.dialect import Db, Row, upsert
 
 _META_COLUMNS = (
     "url",
@@ -43,12 +43,10 @@ UPSERT_TEXT = (
     " ON CONFLICT (rowid) DO UPDATE SET title = excluded.title, text = excluded.text"
     " WHERE statement_texts.title != excluded.title OR statement_texts.text != excluded.text"
 )
-UPSERT_VERSION = (
-    "INSERT INTO versions (statement_id, capture_id, fetched_at, title, text,"
-    " pipeline_version) VALUES (?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (statement_id, capture_id) DO UPDATE SET"
-    " fetched_at = excluded.fetched_at, title = excluded.title,"
-    " text = excluded.text, pipeline_version = excluded.pipeline_version"
+UPSERT_VERSION = upsert(
+    "versions",
+    "statement_id capture_id fetched_at title text pipeline_version",
+    "statement_id capture_id",
 )
 
 
