@@ -99,3 +99,32 @@ def test_each_backend_stops_an_aggregate_statement_at_the_deadline(store: Store)
         db.native(_ENDLESS)
     with limited(Budget(WAIT)), budgeted():
         assert db.native("SELECT count(*) AS n FROM statements")[0]["n"] == 0
+
+
+@pytest.mark.parametrize("way", ["cancel", "deadline"])
+def test_work_registered_with_stopping_is_stopped_once(way: str) -> None:
+    budget = Budget(WAIT if way == "cancel" else 0.05)
+    stopped = threading.Event()
+    calls: list[str] = []
+
+    def stop() -> None:
+        calls.append(threading.current_thread().name)
+        stopped.set()
+
+    with budget.stopping(stop):
+        if way == "cancel":
+            budget.cancel()
+        assert stopped.wait(WAIT)
+        budget.cancel()  # a second cancel does not call it again
+    assert len(calls) == 1 and calls[0] != threading.current_thread().name
+
+
+def test_stopping_never_calls_after_its_block() -> None:
+    budget = Budget(WAIT)
+    calls: list[int] = []
+    with budget.stopping(lambda: calls.append(1)):
+        pass
+    budget.cancel()
+    with budget.stopping(lambda: calls.append(2)):  # stopped on the cancel to come only
+        pass
+    assert calls == []

@@ -3,8 +3,11 @@
 A caller runs a search inside `limited(Budget(seconds))`; the store checks `current()` as it
 works (SQLite's progress handler between virtual-machine steps, PostgreSQL's statement timeout,
 and between the steps of an index search) and stops with `QueryTimeout` past the deadline or
-`QueryCancelled` once `cancel()` was called. A call that cannot be stopped from inside (a
-tantivy search) runs through `interruptible`: the search stops waiting for it at the deadline.
+`QueryCancelled` once `cancel()` was called. Work that another thread can stop registers it
+with `stopping`: a PostgreSQL statement is cancelled (`Connection.cancel_safe`) and a SQLite one
+interrupted the moment the client goes away or the deadline passes. A call that cannot be
+stopped from inside (a tantivy search) runs through `interruptible`: the search stops waiting
+for it at the deadline.
 Outside `limited`, a search gets the default budget of the settings.
 """
 
@@ -49,10 +52,57 @@ class Budget:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self._cancelled = threading.Event()
+        self._stoppers: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
 
     def cancel(self) -> None:
-        """Stop the search at its next check (its client went away)."""
+        """Stop the search at its next check (its client went away), and what runs under
+        `stopping` at once (in a thread of its own: the caller may be an event loop)."""
         self._cancelled.set()
+        with self._lock:
+            stoppers = list(self._stoppers)
+        for stop in stoppers:
+            threading.Thread(target=stop, name="communique-stop", daemon=True).start()
+
+    @contextmanager
+    def stopping(self, stop: Callable[[], None]) -> Iterator[None]:
+        """Inside, `stop()` is called once, from another thread, when the budget is cancelled
+        or its deadline passes; never after the block has ended (its end waits for a running
+        `stop()`). For work that can only be stopped from outside, such as a PostgreSQL
+        statement (`Connection.cancel_safe`).
+
+        Example:
+            >>> budget, stopped = Budget(60.0), threading.Event()
+            >>> with budget.stopping(stopped.set):
+            ...     budget.cancel()
+            ...     stopped.wait(60.0)
+            True
+        """
+        lock, state = threading.Lock(), {"open": True}
+
+        def fire() -> None:
+            with lock:
+                if not state["open"]:
+                    return
+                state["open"] = False
+                try:
+                    stop()
+                except Exception:  # a stop that failed leaves the deadline checks to stop it
+                    log.warning("could not stop a search from outside", exc_info=True)
+
+        timer = threading.Timer(self.remaining(), fire)
+        timer.daemon = True
+        with self._lock:
+            self._stoppers.append(fire)
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            with self._lock:
+                self._stoppers.remove(fire)
+            with lock:
+                state["open"] = False
 
     @property
     def cancelled(self) -> bool:
@@ -69,11 +119,15 @@ class Budget:
     def check(self) -> None:
         """Raise `QueryCancelled` or `QueryTimeout` when the search should stop."""
         if self.cancelled:
-            stopped["cancelled"] += 1
-            log.info("search stopped: its client went away")
-            raise QueryCancelled("the search was stopped: its client went away")
+            raise self.stopped_error()
         if time.monotonic() > self.deadline:
             raise self.timed_out()
+
+    def stopped_error(self) -> QueryCancelled:
+        """The error of a search stopped because its client went away (counted and logged)."""
+        stopped["cancelled"] += 1
+        log.info("search stopped: its client went away")
+        return QueryCancelled("the search was stopped: its client went away")
 
     def timed_out(self) -> QueryTimeout:
         """The error of a search stopped at this budget's deadline (counted and logged)."""

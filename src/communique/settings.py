@@ -69,8 +69,9 @@ class Settings:
     )
     query_seconds: float = _setting(
         10.0,
-        "Time budget of one search in seconds (a map, timeline, network or trends view; each"
-        " batch of an export); a search that takes longer is stopped (HTTP 503), and the API"
+        "Time budget of one search in seconds (a map, timeline, network or trends view; a"
+        " web Parquet export as a whole; each batch of a streamed API export); a search that"
+        " takes longer is stopped (HTTP 503), and the API"
         " and web UI also stop a search whose client went away.",
     )
     page_size: int = _setting(20, "Search hits per page in the web UI and API by default.")

@@ -310,14 +310,16 @@ def _sort(query: Query, match: str | None) -> tuple[str, list[Any], str]:
 
 @contextmanager
 def deadline(conn: Conn) -> Iterator[None]:
-    """A transaction whose statements PostgreSQL stops at the running search's deadline
-    (`statement_timeout`, local to it), raised as `QueryTimeout`; `enable_seqscan` set
-    inside is restored with it."""
+    """A transaction whose statements stop at the running search's deadline, or the moment
+    its client goes away: the server's `statement_timeout` (local to it), and a cancel request
+    (`Connection.cancel_safe`) sent when the budget is cancelled or runs out, which also
+    stops a statement begun late in the budget. Raised as `QueryCancelled` or `QueryTimeout`;
+    `enable_seqscan` set inside is restored with it."""
     with budgets.active() as budget:
         budget.check()
         milliseconds = max(1, int(budget.remaining() * 1000))
         try:
-            with conn.transaction():
+            with budget.stopping(conn.cancel_safe), conn.transaction():
                 was = conn.execute(
                     "SELECT current_setting('statement_timeout') AS timeout,"
                     " current_setting('enable_seqscan') AS seqscan,"
@@ -331,4 +333,6 @@ def deadline(conn: Conn) -> Iterator[None]:
                     [was["timeout"], was["seqscan"]],
                 )
         except psycopg.errors.QueryCanceled as exc:
+            if budget.cancelled:
+                raise budget.stopped_error() from exc
             raise budget.timed_out() from exc

@@ -23,9 +23,11 @@ _CHECK_EVERY = 10_000
 @contextmanager
 def budgeted(conn: sqlite3.Connection) -> Iterator[budgets.Budget]:
     """Stop the statements run on `conn` inside once the search's budget is spent or cancelled
-    (SQLite's progress handler: the statement fails with "interrupted", raised here as
-    `QueryTimeout` or `QueryCancelled`)."""
-    with budgets.active() as budget:
+    (SQLite's progress handler, and `Connection.interrupt` the moment the client goes away or
+    the deadline passes, which also stops a long step of FTS5 between two progress checks:
+    the statement fails with "interrupted", raised here as `QueryTimeout` or
+    `QueryCancelled`)."""
+    with budgets.active() as budget, budget.stopping(conn.interrupt):
         conn.set_progress_handler(budget.over, _CHECK_EVERY)
         try:
             yield budget

@@ -130,10 +130,14 @@ def beside_page(request: Request, statement_id: str, other_id: str) -> str:
 
 
 @router.get("/export.parquet")
-def export_parquet(request: Request, q: str = "") -> Response:
-    """Every statement matching `q` as one Parquet file."""
+async def export_parquet(request: Request, q: str = "") -> Response:
+    """Every statement matching `q` as one Parquet file.
+
+    The whole export runs under one time budget (`query_seconds`) and stops when the browser
+    goes away: an export past it is stopped and answered with a 503 naming the budget.
+    """
     out = io.BytesIO()
-    export(_store(request), q, "parquet", out)
+    await cancellable(request, lambda: export(_store(request), q, "parquet", out))
     return Response(
         out.getvalue(),
         media_type="application/vnd.apache.parquet",
