@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from communique.collect.warc import read_warc, write_warc
 from communique.model import ExtractionFailure, RawInput
@@ -80,3 +84,76 @@ def test_export_warc_round_trips_every_kind_of_capture(tmp_path: Path) -> None:
     report = ingest([str(tmp_path / "out.warc.gz")], second, settings)
     assert (report.statements, report.failures) == (3, [])
     assert archived(second) == archived(first) and len(archived(first)) == 3
+
+
+def _record(url: str, status: str, headers: list[tuple[str, str]], page: bytes) -> bytes:
+    """One response record as warcio writes it, uncompressed."""
+    buffer = BytesIO()
+    writer = WARCWriter(buffer, gzip=False)
+    http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+    writer.write_record(
+        writer.create_warc_record(url, "response", payload=BytesIO(page), http_headers=http)
+    )
+    return buffer.getvalue()
+
+
+def _warc(path: Path, records: list[bytes]) -> Path:
+    """`records` as one WARC file; each its own gzip member when `path` ends in .gz."""
+    if path.name.endswith(".gz"):
+        records = [gzip.compress(r) for r in records]
+    path.write_bytes(b"".join(records))
+    return path
+
+
+PAGE = b"<html><body><h1>Statement</h1><p>The Ministry welcomes the talks.</p></body></html>"
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+@pytest.mark.parametrize("name", ["garbled.warc", "garbled.warc.gz"])
+def test_a_garbled_record_is_an_error_naming_file_and_record(tmp_path: Path, name: str) -> None:
+    garbled = _record("https://mfa.example/2", "200 OK", HTML, PAGE).replace(
+        b"HTTP/1.1 200 OK\r\nContent-Type:", b"\x00\xffTP/1.1 2\x00 OK\r\nContent-Tipo:"
+    )
+    path = _warc(
+        tmp_path / name,
+        [
+            _record("https://mfa.example/1", "200 OK", HTML, PAGE),
+            garbled,
+            _record("https://mfa.example/3", "200 OK", [("Server", "x")], PAGE),
+            _record("https://mfa.example/4", "301 Moved", [("Location", "/5")], b""),
+            _record("https://mfa.example/5", "200 OK", HTML, PAGE),
+        ],
+    )
+    items = list(read_warc(path, Settings()))
+    read = [i.url for i in items if isinstance(i, RawInput)]
+    failed = {i.origin: i.reason for i in items if isinstance(i, ExtractionFailure)}
+    assert read == ["https://mfa.example/1", "https://mfa.example/5"]  # the redirect passed over
+    assert sorted(failed) == [f"{path}#record2", f"{path}#record3"]
+    assert all("cannot be read" in r and "Content-Type" in r for r in failed.values())
+
+    from communique.pipeline import ingest
+    from communique.store.sqlite import SqliteStore
+
+    report = ingest([str(path)], SqliteStore(tmp_path / "g.db"), Settings(workers=1, enrich=False))
+    assert report.inputs == 4 and set(failed) <= {f.origin for f in report.failures}
+
+
+@pytest.mark.parametrize("name", ["cut.warc", "cut.warc.gz"])
+@pytest.mark.parametrize("where", ["body", "headers"])
+def test_a_cut_warc_names_the_record_it_is_cut_in(tmp_path: Path, name: str, where: str) -> None:
+    records = [
+        _record(f"https://mfa.example/{i}", "200 OK", HTML, PAGE + b"<p>x</p>" * 200 * i)
+        for i in range(1, 7)
+    ]
+    members = [gzip.compress(r) for r in records] if name.endswith(".gz") else records
+    before = sum(len(m) for m in members[:3])  # records 1-3 whole, the cut falls in record 4
+    keep = before + (len(members[3]) // 2 if where == "body" else 20)
+    path = tmp_path / name
+    path.write_bytes(b"".join(members)[:keep])
+    items = list(read_warc(path, Settings()))
+    assert [i.url for i in items if isinstance(i, RawInput)] == [
+        f"https://mfa.example/{i}" for i in (1, 2, 3)
+    ]
+    last = items[-1]
+    assert isinstance(last, ExtractionFailure) and last.origin == f"{path}#record4"
+    assert "at record 4" in last.reason

@@ -40,16 +40,19 @@ def read_warc(path: Path, settings: Settings) -> Iterator[RawInput | ExtractionF
     The file is streamed: a record over `max_bytes` is skipped unread, and header lines,
     header blocks and the bytes unpacked are capped (`max_header_bytes`, `max_unpacked_bytes`).
     """
-    number = 0
+    whole = 0  # records read to their end: the damage is in the next one
     try:
         with path.open("rb") as handle:
             records = _Archive(handle, settings)
             for number, record in enumerate(records, start=1):
+                if record.rec_type not in _WARC_TYPES:
+                    raise EOFError("its WARC headers are cut short or garbled")
                 item = _record_input(record, path, number, settings.max_bytes)
                 while record.raw_stream.read(_CHUNK):
                     pass
                 if getattr(record.raw_stream, "limit", 0) > 0:
-                    raise EOFError(f"record {number} is cut short")
+                    raise EOFError("its body is cut short")
+                whole = number
                 if item is not None:
                     yield item
             if records.offset < path.stat().st_size:
@@ -57,24 +60,29 @@ def read_warc(path: Path, settings: Settings) -> Iterator[RawInput | ExtractionF
                     f"{path.stat().st_size - records.offset} bytes after the last record"
                 )
     except OverLimit as exc:
-        yield _damaged(path, number, clip(str(exc), settings.max_error_chars))
+        yield _damaged(path, whole, clip(str(exc), settings.max_error_chars))
     except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
-        reason = f"WARC is truncated or damaged after record {number}: {exc}"
-        yield _damaged(path, number, clip(reason, settings.max_error_chars))
+        reason = f"WARC is truncated or damaged at record {whole + 1}: {exc}"
+        yield _damaged(path, whole, clip(reason, settings.max_error_chars))
     except (AttributeError, TypeError, IndexError, KeyError) as exc:  # warcio on bad headers
-        reason = f"WARC is damaged after record {number}: unreadable headers ({exc!r})"
-        yield _damaged(path, number, clip(reason, settings.max_error_chars))
+        reason = f"WARC is damaged at record {whole + 1}: unreadable headers ({exc!r})"
+        yield _damaged(path, whole, clip(reason, settings.max_error_chars))
 
 
+_WARC_TYPES = frozenset(
+    ("warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion",
+     "continuation")
+)  # fmt: skip
+"""The record types of WARC 1.1; a record of none has headers cut short or garbled."""
 _HTTP_BLOCK = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
 _CHUNK = 1 << 20
 """Bytes read at a time when a record's body is passed over."""
 
 
-def _damaged(path: Path, number: int, reason: str) -> ExtractionFailure:
-    """The failure that ends the reading of a WARC after record `number`."""
+def _damaged(path: Path, whole: int, reason: str) -> ExtractionFailure:
+    """The failure that ends the reading of a WARC at the record after the first `whole`."""
     return ExtractionFailure(
-        "", path.resolve().as_uri(), f"{path}#record{number + 1}", reason, datetime.now(UTC)
+        "", path.resolve().as_uri(), f"{path}#record{whole + 1}", reason, datetime.now(UTC)
     )
 
 
@@ -136,11 +144,13 @@ def _record_input(
         # export-warc keeps its own, read here
         try:
             http = _HTTP_BLOCK.parse(record.raw_stream)
-        except StatusAndHeadersParserException:
-            return None
+        except StatusAndHeadersParserException as exc:
+            return _garbled(url, origin, f"its HTTP headers are unreadable ({exc.statusline!r})")
     content_type = (
         http.get_header("Content-Type") if http else record.rec_headers.get_header("Content-Type")
     ) or ""
+    if not content_type.strip() and _is_page(http):
+        return _garbled(url, origin, "it has no Content-Type (its headers are missing or garbled)")
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):  # records: from export-warc
         return None
@@ -159,6 +169,23 @@ def _record_input(
         status=int(http.get_statuscode()) if http else None,
         headers=tuple(http.headers) if http else (("Content-Type", content_type),),
     )
+
+
+def _is_page(http: StatusAndHeaders | None) -> bool:
+    """True unless `record` says it holds no document: a response whose status line is
+    readable and not a 2xx with content (a redirect or an error page without a Content-Type
+    is passed over, as a crawl writes many)."""
+    if http is None:
+        return True
+    status = http.get_statuscode() or ""
+    readable = len(status) == 3 and status.isdigit()
+    return not readable or (status.startswith("2") and status != "204")
+
+
+def _garbled(url: str, origin: str, why: str) -> ExtractionFailure:
+    """The failure of a response or resource record that cannot be read as a document."""
+    reason = f"WARC record {origin.rsplit('#record', 1)[1]} cannot be read: {why}"
+    return ExtractionFailure("", url, origin, reason, datetime.now(UTC))
 
 
 def _too_large(url: str, origin: str, max_bytes: int) -> ExtractionFailure:
