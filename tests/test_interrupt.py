@@ -8,6 +8,7 @@ a given number of captures; the counts and ids of the rerun are compared with a 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -144,6 +145,27 @@ def test_a_killed_reprocess_is_resumed_by_the_next(clean: Path, tmp_path: Path, 
     kill_when(reprocess, db, "processed", rows, signal.SIGKILL, running="reprocess_pending")
     assert count(db, "reprocess_pending") == 1 and count(db, "statements") < RECORDS
     finish(communique("reprocess", "--db", str(db)))
+    assert archive(db) == archive(clean)
+
+
+@pytest.mark.parametrize("command", ["ingest", "reprocess"])
+def test_sigterm_says_what_was_stored_and_exits_non_zero(
+    corpus: Path, clean: Path, tmp_path: Path, command: str
+) -> None:
+    db = tmp_path / "t.db"
+    args = [command, str(corpus)] if command == "ingest" else [command]
+    if command == "reprocess":
+        shutil.copy(clean, db)
+    process = communique(*args, "--db", str(db), workers=2)
+    running = "reprocess_pending" if command == "reprocess" else ""
+    kill_when(process, db, "processed", 2, signal.SIGTERM, running=running)
+    errors = process.stderr.read().decode() if process.stderr else ""
+    assert process.returncode == 130, errors
+    last = errors.strip().splitlines()[-1]
+    match = re.fullmatch(r"interrupted: (\d+) inputs stored, rerun the same command to \w+", last)
+    assert match, errors
+    assert 0 < int(match[1]) < RECORDS and 0 < count(db, "processed") < RECORDS
+    finish(communique(*args, "--db", str(db)))
     assert archive(db) == archive(clean)
 
 

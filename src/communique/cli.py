@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from communique.cli_alerts import register as register_alerts
 from communique.cli_alerts import register_embed
 from communique.cli_common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_SOME_FAILED,
     ConfigOption,
     DbOption,
@@ -35,7 +37,7 @@ from communique.cli_crawl import register
 from communique.cli_jobs import register as register_jobs
 from communique.cli_keys import register as register_keys
 from communique.cli_store import register as register_store
-from communique.errors import CommuniqueError
+from communique.errors import CommuniqueError, Interrupted
 from communique.link.archive import Linked, linked, linked_dict
 from communique.link.archive import relink as relink_archive
 from communique.model import Enrichment, Extraction, ExtractionFailure, IngestReport, date_label
@@ -58,6 +60,9 @@ class _Group(TyperGroup):
     def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
+        except Interrupted as exc:  # Ctrl-C or SIGTERM during an ingest or reprocess
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except CommuniqueError as exc:
             _fail(str(exc))
         except OSError as exc:  # a full disk or a read-only folder while writing a file
@@ -503,4 +508,11 @@ register_keys(app)
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     app()
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM stops a command as Ctrl-C does (an ingest says what it stored, a server that
+    installs its own handler shuts down); without this, Python would end at once."""
+    raise KeyboardInterrupt

@@ -18,6 +18,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one 
 
 EXIT_FAILED = 1
 """Exit status of a command that failed, or in which every input or fetch failed."""
+EXIT_INTERRUPTED = 130
+"""Exit status of an ingest or reprocess stopped by Ctrl-C or SIGTERM (128 + SIGINT)."""
 EXIT_SOME_FAILED = 3
 """Exit status of an ingest, reprocess or crawl in which some inputs or fetches failed."""
 

@@ -7,6 +7,7 @@
     ├── Retryable                 worth another try later (network, locked database)
     │   ├── FetchError            (RateLimited: the server asked to wait)
     │   ├── WorkerError           a worker process died (`reprocess` redoes its inputs)
+    │   ├── Interrupted           an ingest or reprocess stopped by Ctrl-C or SIGTERM
     │   └── TooManyRequests       a client past its rate limit (429, `retry_after` seconds)
     └── Permanent                 retrying changes nothing; the input is quarantined
         ├── InputError            a file or URL that cannot be read as what it claims
@@ -82,6 +83,20 @@ class FetchError(Retryable):
 
 class WorkerError(Retryable):
     """A worker process (extraction, enrichment) stopped before it finished a statement."""
+
+
+class Interrupted(Retryable):
+    """An ingest or reprocess stopped by Ctrl-C or SIGTERM: what it stored is kept, and the
+    same command run again finishes the rest.
+
+    Example:
+        >>> str(Interrupted(12))
+        'interrupted: 12 inputs stored, rerun the same command to finish'
+    """
+
+    def __init__(self, stored: int) -> None:
+        super().__init__(f"interrupted: {stored} inputs stored, rerun the same command to finish")
+        self.stored = stored
 
 
 class TooManyRequests(Retryable):

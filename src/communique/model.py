@@ -499,6 +499,12 @@ class IngestReport:
     listings: int = 0
     failures: list[ExtractionFailure] = field(default_factory=list)
 
+    @property
+    def stored(self) -> int:
+        """Inputs this run took to the end: a statement or listing stored, a failure recorded,
+        or found done by an earlier run."""
+        return self.statements + self.listings + len(self.failures) + self.unchanged
+
 
 @dataclass(frozen=True)
 class Fetched:

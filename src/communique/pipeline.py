@@ -28,6 +28,7 @@ from communique.errors import (
     CommuniqueError,
     ExtractionError,
     InputError,
+    Interrupted,
     PdfStub,
     Permanent,
     WorkerError,
@@ -588,7 +589,7 @@ def ingest(
     """
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
-    with store.batch(), _Writer(store, report, settings) as writer:
+    with _interrupts(report), store.batch(), _Writer(store, report, settings) as writer:
         inputs = stored_inputs(targets, store, settings, report, progress)
         for item, capture, source in inputs:
             writer.submit(pipeline, item, capture, source)
@@ -685,7 +686,7 @@ def reprocess(
     sources = {s.name: s for s in store.sources()}
     version = processed_version(settings)
     resuming = stale or store.start_reprocess()
-    with _Writer(store, report, settings) as writer:
+    with _interrupts(report), _Writer(store, report, settings) as writer:
         for capture in stale_captures(store, version, report, progress, resuming):
             if stale:
                 report.redone += 1
@@ -695,6 +696,16 @@ def reprocess(
     if not stale:
         store.finish_reprocess()
     return report
+
+
+@contextlib.contextmanager
+def _interrupts(report: IngestReport) -> Iterator[None]:
+    """A Ctrl-C (or SIGTERM, which the CLI turns into one) raised as `Interrupted`, naming the
+    inputs stored; what is left half done is redone by the next run."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(report.stored) from None
 
 
 def stale_captures(
