@@ -35,16 +35,19 @@ def archive(pg_url: str) -> Iterator[PostgresStore]:
     store.close()
 
 
-def _slowed(seconds: float, timeout_off: bool) -> Callable[..., Any]:
+def _slowed(seconds: float, timeout_off: bool, skip: int = 0) -> Callable[..., Any]:
     """`Connection.execute` that, each time a search opens its budgeted transaction (it sets
-    `statement_timeout`), then runs `pg_sleep(seconds)`; with `timeout_off` the server's own
-    timeout is switched off first, so only a cancel from the client can stop the sleep."""
+    `statement_timeout`) after the first `skip`, then runs `pg_sleep(seconds)`; with
+    `timeout_off` the server's own timeout is switched off first, so only a cancel from the
+    client can stop the sleep."""
     original = _EXECUTE
+    opened = iter(range(skip))
 
     def execute(self: psycopg.Connection[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
         cursor = original(self, query, *args, **kwargs)
         text = query.decode() if isinstance(query, bytes) else str(query)
-        if "set_config('statement_timeout'" in text and "current_setting" in text:
+        budgeted = "set_config('statement_timeout'" in text and "current_setting" in text
+        if budgeted and next(opened, None) is None:
             rows = cursor.fetchall()
             if timeout_off:
                 original(self, "SET LOCAL statement_timeout = 0")
@@ -79,12 +82,17 @@ def _until(condition: Callable[[], bool]) -> bool:
 PATHS = ["/api/v1/search?q=", "/api/v1/export?q=", "/map?q=", "/export.parquet?q="]
 
 
-@pytest.mark.parametrize("path", [p + "peace" for p in PATHS])
+@pytest.mark.parametrize(
+    ("path", "skip"), [(p + "peace", 0) for p in PATHS] + [("/api/v1/export?q=peace", 1)]
+)
 def test_a_statement_is_cancelled_when_its_client_goes_away(
-    archive: PostgresStore, pg_url: str, monkeypatch: pytest.MonkeyPatch, path: str
+    archive: PostgresStore, pg_url: str, monkeypatch: pytest.MonkeyPatch, path: str, skip: int
 ) -> None:
-    # the budget outlasts the test's wait: only the hang-up can stop the statement in time
-    monkeypatch.setattr(psycopg.Connection, "execute", _slowed(10 * WAIT, timeout_off=False))
+    # the budget outlasts the test's wait: only the hang-up can stop the statement in time;
+    # with `skip`, the slow statement is the streamed export's second batch
+    monkeypatch.setattr(PostgresStore.iter_matches, "__defaults__", (10,))
+    slowed = _slowed(10 * WAIT, timeout_off=False, skip=skip)
+    monkeypatch.setattr(psycopg.Connection, "execute", slowed)
     settings = Settings(db=pg_url, query_seconds=4 * WAIT)
     cancelled = budgets.stopped["cancelled"]
     with live_server(create_app(settings, archive)) as base:

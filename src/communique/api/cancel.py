@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from itertools import islice
 from typing import TypeVar
 
 import anyio
@@ -32,7 +33,10 @@ async def cancellable(request: Request, work: Callable[[], T]) -> T:
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(watch)
         try:
-            result = await anyio.to_thread.run_sync(run)
+            result = await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():  # the server saw the hang-up first
+            budget.cancel()
+            raise
         except Exception as exc:  # raised as itself, not inside the task group's ExceptionGroup
             failed = exc
         finally:
@@ -40,3 +44,16 @@ async def cancellable(request: Request, work: Callable[[], T]) -> T:
     if failed is not None:
         raise failed
     return result
+
+
+async def cancellable_stream(
+    request: Request, chunks: Iterator[bytes], per_step: int = 500
+) -> AsyncIterator[bytes]:
+    """`chunks` read in a worker thread, `per_step` at a time (about one batch of matches),
+    each step under a time budget of its own and stopped when the client goes away."""
+
+    def step() -> bytes:
+        return b"".join(islice(chunks, per_step))
+
+    while data := await cancellable(request, step):
+        yield data

@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from communique import schemas
 from communique.alerts import save_search, saved_search
 from communique.api.access import write_access
-from communique.api.cancel import cancellable
+from communique.api.cancel import cancellable, cancellable_stream
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_records, source_health
 from communique.errors import QueryError
@@ -250,11 +250,12 @@ async def export(
 
     Streamed oldest first, with no cap; each JSON line has the fields of a `Statement`. The
     first batch of matches is read under the time budget (`query_seconds`) before the
-    response starts, so a query past it gets a 503; each later batch has a budget of its own.
+    response starts, so a query past it gets a 503; each later batch has a budget of its own,
+    and the export stops when the client goes away.
     """
     chunks = await cancellable(request, lambda: export_chunks(_store(request), q, format.value))
     return StreamingResponse(
-        chunks,
+        cancellable_stream(request, chunks),
         media_type=EXPORT_MEDIA[format.value],
         headers={"Content-Disposition": f'attachment; filename="communique-export.{format}"'},
     )
