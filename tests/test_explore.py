@@ -72,6 +72,32 @@ def test_fast_and_generic_paths_agree(store: Store) -> None:
         assert sorted(keys[k] for k in store.match_keys(query)) == sorted(store.match_ids(query))
 
 
+def test_first_events_agree_where_many_statements_share_a_date(store: Store) -> None:
+    days = ("1945", "1945-05", "1945-05-08", "2020-11-10", "2020-11-10", "2021-01")
+    for n in range(14):  # every statement names a few of the same dates, some twice
+        s = add(store, f"https://example.gov/d{n}", f"Dated {n}", "Talks on the past.")
+        named = [days[(n * k + k) % len(days)] for k in range(1, 4)]
+        events = tuple(
+            Event(f"Event {k} of {n}.", k * 10, k * 10 + 8, d, None) for k, d in enumerate(named)
+        )
+        store.put_enrichment(
+            s.id, Enrichment(events=events), None, datetime(2024, 1, 1, tzinfo=UTC)
+        )
+    generic = explore.timeline_events(explore.explore(store, "talks"))
+    assert len(generic) == 42
+    for at, width, limit in (
+        ("", 4, 5),
+        ("", 4, 100),
+        ("1945", 7, 3),
+        ("2020-11", 10, 4),
+        ("19", 4, 1),
+    ):
+        found = explore.timeline(store, "talks", at, width, limit)
+        inside = [e for e in generic if e.date.startswith(at)]
+        assert found.events == inside[:limit], (at, limit)
+        assert found.inside == len(inside)
+
+
 def test_counts_over_time_fill_gaps(store: Store) -> None:
     _archive(store)
     add(store, "https://example.gov/late", "Late talks", "Talks again.", published=date(2021, 4, 2))

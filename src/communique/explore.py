@@ -279,6 +279,5 @@ def timeline(
 def _timeline(store: _Explorable, text: str, at: str, width: int, limit: int) -> TimelineWindow:
     query = parse_query(text, Order.NEWEST)
     total = store.search(query, None, 1).total
-    counts = store.timeline_counts(query, at, width, EXPLORE_LIMIT)
-    rows = store.timeline_events(query, at, limit, EXPLORE_LIMIT)
+    counts, rows = store.timeline_window(query, at, width, limit, EXPLORE_LIMIT)
     return TimelineWindow(counts, [TimelineEvent(*row) for row in rows], _read(total))

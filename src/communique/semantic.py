@@ -113,9 +113,13 @@ were the exact top 10 at recall 0.998; of 20 candidates, 0.973."""
 ANN_LEAST = 100
 
 
+Rows = npt.NDArray[np.intp]
+
+
 @dataclass
 class _Matrix:
-    count: int
+    version: str
+    """The store's `vectors_version` when the vectors were read."""
     ids: list[str]
     vectors: embeddings.Vectors
     rows: dict[str, int]
@@ -124,8 +128,9 @@ class _Matrix:
     """The HNSW index over the rows (keys are row numbers) once built, else None."""
     builder: threading.Thread | None = None
     """The thread building `ann`, once started."""
-    key_rows: dict[int, int] | None = None
-    """Statement key (`ExploreStore.statement_keys`) -> its row, read at the first filter."""
+    key_rows: Rows | None = None
+    """Statement key (`ExploreStore.statement_keys`) -> its row (-1: none), read at the
+    first filter."""
 
 
 _cache: dict[int, _Matrix] = {}
@@ -133,14 +138,14 @@ _lock = threading.Lock()
 
 
 def _matrix(store: Store) -> _Matrix:
-    """The store's vectors as one matrix, read again only when their number changed."""
-    count = store.vector_count(embeddings.MODEL)
+    """The store's vectors as one matrix, read again only when they changed."""
+    version = store.vectors_version(embeddings.MODEL)
     with _lock:
         cached = _cache.get(id(store))
-        if cached is None or cached.count != count:
+        if cached is None or cached.version != version:
             ids, blobs = store.all_vectors(embeddings.MODEL)
             vectors = embeddings.from_bytes(blobs)
-            cached = _Matrix(len(ids), ids, vectors, {i: n for n, i in enumerate(ids)})
+            cached = _Matrix(version, ids, vectors, {i: n for n, i in enumerate(ids)})
             _cache[id(store)] = cached
         return cached
 
@@ -207,9 +212,6 @@ def _rows_of(matrix: _Matrix, ids: set[str]) -> Rows:
     return np.fromiter(sorted(matrix.rows[i] for i in ids if i in matrix.rows), dtype=np.intp)
 
 
-Rows = npt.NDArray[np.intp]
-
-
 def _nearest(
     matrix: _Matrix, vector: embeddings.Vectors, allowed: Rows | None, k: int
 ) -> list[tuple[str, float]]:
@@ -272,12 +274,19 @@ def _filtered_rows(store: Store, matrix: _Matrix, query: Query) -> Rows:
     if not isinstance(store, ExploreStore):
         return _rows_of(matrix, {s.id for s in store.iter_matches(query)})
     if matrix.key_rows is None:
-        rows = matrix.rows
-        matrix.key_rows = {k: rows[i] for k, i in store.statement_keys() if i in rows}
+        matrix.key_rows = _key_rows(matrix, store.statement_keys())
     key_rows = matrix.key_rows
-    return np.fromiter(
-        sorted(key_rows[k] for k in store.match_keys(query) if k in key_rows), dtype=np.intp
-    )
+    keys = np.asarray(store.match_keys(query), dtype=np.intp)
+    rows = key_rows[keys[keys < len(key_rows)]]
+    return np.sort(rows[rows >= 0])
+
+
+def _key_rows(matrix: _Matrix, keys: list[tuple[int, str]]) -> Rows:
+    """An array from each statement key to its row of `matrix` (-1 when it has none)."""
+    table = np.full(max((k for k, _ in keys), default=-1) + 1, -1, dtype=np.intp)
+    for key, statement_id in keys:
+        table[key] = matrix.rows.get(statement_id, -1)
+    return table
 
 
 def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:

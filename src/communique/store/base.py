@@ -471,6 +471,11 @@ class VectorStore(Protocol):
 
     def vector_count(self, model: str) -> int: ...
 
+    def vectors_version(self, model: str) -> str:
+        """A value that changes when vectors of `model` are added or removed (what is read
+        from them can be kept under it)."""
+        ...
+
     def all_vectors(self, model: str) -> tuple[list[str], list[bytes]]:
         """Every statement id with a vector of `model`, and the vectors' bytes."""
         ...
@@ -514,18 +519,13 @@ class ExploreStore(Protocol):
         (what is computed from the archive can be kept under it until it changes)."""
         ...
 
-    def timeline_counts(
-        self, query: Query, at: str, width: int, matches: int | None = None
-    ) -> list[tuple[str, int]]:
-        """Dated events of the matches whose date starts with `at`, counted per first `width`
-        characters of their date (shorter dates under their own key), in key order."""
-        ...
-
-    def timeline_events(
-        self, query: Query, at: str, limit: int = 300, matches: int | None = None
-    ) -> list[tuple[str, str | None, str, str, str, int]]:
-        """(date, end date, sentence, statement id, title, start) of the first `limit` dated
-        events of the matches whose date starts with `at`, by event date."""
+    def timeline_window(
+        self, query: Query, at: str, width: int, limit: int = 300, matches: int | None = None
+    ) -> tuple[list[tuple[str, int]], list[tuple[str, str | None, str, str, str, int]]]:
+        """The dated events of the matches whose date starts with `at`: their counts per
+        first `width` characters of their date (shorter dates under their own key), in key
+        order, and (date, end date, sentence, statement id, title, start) of the first
+        `limit` of them by event date (then statement id and start)."""
         ...
 
 

@@ -30,9 +30,14 @@ TitleSearch = Callable[[Db, str, str], "str | None"]
 phrase (the oldest), or None: each backend's own text search."""
 
 
+_BY_KEY = {"statement_explore": "statement_key IN (SELECT rowid FROM statements WHERE id = ?)"}
+"""Enrichment tables under the statement's integer key instead of its id."""
+
+
 def delete_enrichment(db: Db, statement_id: str) -> None:
     for table in ENRICH_TABLES:
-        db.execute(f"DELETE FROM {table} WHERE statement_id = ?", (statement_id,))
+        where = _BY_KEY.get(table, "statement_id = ?")
+        db.execute(f"DELETE FROM {table} WHERE {where}", (statement_id,))
 
 
 def write_enrichment(
@@ -79,8 +84,9 @@ def write_enrichment(
         timeline,
     )
     db.execute(
-        "INSERT INTO statement_explore (statement_id, places, dates) VALUES (?, ?, ?)",
-        (statement_id, *explore_summary(enrichment, [row[1] for row in timeline])),
+        "INSERT INTO statement_explore (statement_key, places, dates, countries)"
+        " SELECT rowid, ?, ?, ? FROM statements WHERE id = ?",
+        (*explore_summary(enrichment, [row[1] for row in timeline]), statement_id),
     )
 
 
@@ -91,9 +97,9 @@ FIELD = "\x1f"
 _SEPARATORS = str.maketrans({RECORD: " ", FIELD: " "})
 
 
-def explore_summary(enrichment: Enrichment, dates: list[str]) -> tuple[str, str]:
+def explore_summary(enrichment: Enrichment, dates: list[str]) -> tuple[str, str, str]:
     """The `statement_explore` columns of a statement: what the explore views add up (its
-    places but countries, each once; its timeline's `dates`).
+    places but countries, each once; its timeline's `dates`; the countries it names).
 
     Plain joined text, not JSON: counting splits it and counts the records as they are
     (in C), and only the distinct places are parsed (`explore_place`).
@@ -103,7 +109,8 @@ def explore_summary(enrichment: Enrichment, dates: list[str]) -> tuple[str, str]
         for p in enrichment.places
         if p.feature != "country"
     }
-    return RECORD.join(sorted(places)), RECORD.join(sorted(dates))
+    countries = RECORD.join(sorted(set(enrichment.countries)))
+    return RECORD.join(sorted(places)), RECORD.join(sorted(dates)), countries
 
 
 def explore_records(column: str) -> list[str]:

@@ -2,12 +2,11 @@
 
 Each backend puts the keys (statement rowids) of a query's matches (all, or the first
 `matches` by date) in a relation `matched(k)`:
-SQLite in a per-connection temporary table filled from its search index, PostgreSQL in a
-WITH clause of the query's own conditions. The place and date counts add up each match's
-row of `statement_explore` (written with its enrichment: one row a match instead of one a
-place or event, halving the time of a map at 100k statements); who names whom is grouped
-from the countries' primary key; the timeline's events are read in date order from their
-index.
+SQLite from a JSON list of the keys its search index answered (kept per query and archive
+version), PostgreSQL in a WITH clause of the query's own conditions. The map, network and timeline add up each match's
+row of `statement_explore` (written with its enrichment under the statement's integer key:
+one primary-key lookup a match instead of one a place, country or event); the timeline's
+first events are then read for the few statements that hold them.
 """
 
 from __future__ import annotations
@@ -21,14 +20,14 @@ from communique.store.dialect import Db, Row, SqlTables
 from communique.store.enrich_rows import explore_place, explore_records
 
 _MATCHED_IDS = "SELECT s.id FROM matched m CROSS JOIN statements s WHERE s.rowid = m.k"
-"""The ids of the matches (the matches first: SQLite otherwise scans every statement id).
-Aggregates ask `statement_id IN (...)` of it so that the planner looks each match up in
-the per-statement index, never scans a whole enrichment table."""
+"""The ids of the matches (the matches first: SQLite otherwise scans every statement id)."""
 _SUMMARIES = (
-    "SELECT s.id, x.{0} AS summary FROM matched m CROSS JOIN statements s"
-    " CROSS JOIN statement_explore x WHERE s.rowid = m.k AND x.statement_id = s.id"
+    "SELECT m.k, x.{0} AS summary FROM matched m CROSS JOIN statement_explore x"
+    " WHERE x.statement_key = m.k"
 )
 Summary = Literal["places", "dates"]
+TimelineRow = tuple[str, "str | None", str, str, str, int]
+"""(date, end date, sentence, statement id, title, start) of one dated event."""
 
 
 class ExploreTables(SqlTables):
@@ -54,19 +53,18 @@ class ExploreTables(SqlTables):
         search's budget is spent (`communique.budget`)."""
         return nullcontext()
 
-    def _records(self, query: Query, column: Summary, matches: int | None) -> Counter[str]:
-        """The records of every match's `column` of `statement_explore`, counted."""
-        records: Counter[str] = Counter()
-        for row in self._grouped(query, _SUMMARIES.format(column), [], matches):
-            records.update(explore_records(row["summary"]))
-        return records
+    def _summaries(self, query: Query, column: Summary, matches: int | None) -> list[Row]:
+        """(k, summary) of each match: its key and its `column` of `statement_explore`."""
+        return self._grouped(query, _SUMMARIES.format(column), [], matches)
 
     def place_counts(
         self, query: Query, limit: int = 2000, matches: int | None = None
     ) -> list[tuple[str, float, float, str | None, int]]:
-        # one parse a distinct place, not one a mention
+        records: Counter[str] = Counter()
+        for row in self._summaries(query, "places", matches):
+            records.update(explore_records(row["summary"]))
         counts: Counter[tuple[str, float, float, str | None]] = Counter()
-        for record, n in self._records(query, "places", matches).items():
+        for record, n in records.items():  # one parse a distinct place, not one a mention
             counts[explore_place(record)] += n
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], *kv[0][1:3]))
         return [(name, lat, lon, country, n) for (name, lat, lon, country), n in ranked[:limit]]
@@ -76,15 +74,18 @@ class ExploreTables(SqlTables):
     ) -> list[tuple[str, str, int]]:
         rows = self._grouped(
             query,
-            "SELECT s.country AS issuer, c.country AS named, count(*) AS n"
-            " FROM matched m CROSS JOIN statements s CROSS JOIN statement_countries c"
-            " WHERE s.rowid = m.k AND c.statement_id = s.id"
-            " AND s.country IS NOT NULL AND s.country != c.country"
-            " GROUP BY s.country, c.country ORDER BY n DESC, 1, 2",
+            "SELECT s.country AS issuer, x.countries AS named FROM matched m"
+            " CROSS JOIN statements s CROSS JOIN statement_explore x"
+            " WHERE s.rowid = m.k AND x.statement_key = m.k AND s.country IS NOT NULL",
             [],
             matches,
         )
-        return [(r["issuer"], r["named"], int(r["n"])) for r in rows]
+        pairs: Counter[tuple[str, str]] = Counter()
+        for row in rows:
+            issuer, named = row["issuer"], explore_records(row["named"])
+            pairs.update((issuer, country) for country in named if country != issuer)
+        ranked = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [(issuer, named, n) for (issuer, named), n in ranked]
 
     def match_ids(self, query: Query) -> list[str]:
         return [r["id"] for r in self._grouped(query, _MATCHED_IDS, [])]
@@ -96,32 +97,65 @@ class ExploreTables(SqlTables):
         rows = self._db().all("SELECT rowid AS k, id FROM statements", ())
         return [(int(r["k"]), str(r["id"])) for r in rows]
 
-    def timeline_counts(
-        self, query: Query, at: str, width: int, matches: int | None = None
-    ) -> list[tuple[str, int]]:
-        counts: Counter[str] = Counter()  # one slice a distinct date, not one an event
-        for day, n in self._records(query, "dates", matches).items():
-            if day.startswith(at):
-                counts[day[:width]] += n
-        return sorted(counts.items())
+    def timeline_window(
+        self, query: Query, at: str, width: int, limit: int = 300, matches: int | None = None
+    ) -> tuple[list[tuple[str, int]], list[TimelineRow]]:
+        days: Counter[str] = Counter()
+        held: list[tuple[int, list[str]]] = []
+        for row in self._summaries(query, "dates", matches):
+            inside = [day for day in explore_records(row["summary"]) if day.startswith(at)]
+            if inside:
+                days.update(inside)
+                held.append((int(row["k"]), inside))
+        counts: Counter[str] = Counter()
+        for day, n in days.items():  # one slice a distinct date, not one an event
+            counts[day[:width]] += n
+        last = _last_of_first(days, limit)
+        keys = [key for key, inside in held if inside[0] <= last]  # each `inside` is sorted
+        return sorted(counts.items()), self._events(keys, at, last, limit)
 
-    def timeline_events(
-        self, query: Query, at: str, limit: int = 300, matches: int | None = None
-    ) -> list[tuple[str, str | None, str, str, str, int]]:
-        rows = self._grouped(
-            query,
-            "SELECT t.date, t.date_end, t.sentence, t.statement_id AS id, x.title, t.start"
-            " FROM (SELECT DISTINCT t.statement_id AS id, t.date AS day, t.start AS at"
-            f" FROM statement_timeline t WHERE t.statement_id IN ({_MATCHED_IDS})"
-            " AND substr(t.date, 1, ?) = ? ORDER BY t.date, t.statement_id, t.start LIMIT ?"
-            ") e CROSS JOIN statement_timeline t CROSS JOIN statements s"
-            " CROSS JOIN statement_texts x WHERE t.statement_id = e.id AND t.date = e.day"
-            " AND t.start = e.at AND s.id = e.id AND x.rowid = s.rowid"
-            " ORDER BY t.date, t.statement_id, t.start",
-            [len(at), at, limit],
-            matches,
-        )
-        return [
-            (r["date"], r["date_end"], r["sentence"], r["id"], r["title"], r["start"])
-            for r in rows[:limit]
-        ]
+    def _events(self, keys: list[int], at: str, last: str, limit: int) -> list[TimelineRow]:
+        """The first `limit` events by date (then statement id, start) of the statements with
+        `keys`, dated `at`… up to `last`: chosen from the timeline's index alone, then only
+        the chosen are read whole (many statements may share the `limit`-th date)."""
+        if not keys or limit < 1:
+            return []
+        with self._budgeted():
+            db = self._db()
+            chosen = sorted(
+                (r["date"], r["id"], int(r["start"]))
+                for r in db.all_in(
+                    "SELECT t.date, t.statement_id AS id, t.start"
+                    " FROM statements s CROSS JOIN statement_timeline t"
+                    " WHERE t.date >= ? AND t.date <= ? AND s.rowid IN ({marks})"
+                    " AND t.statement_id = s.id",
+                    keys,
+                    [at, last],
+                )
+                if r["date"].startswith(at) and r["date"] <= last
+            )[:limit]
+            ids = sorted({statement_id for _, statement_id, _ in chosen})
+            rows = db.all_in(
+                "SELECT t.date, t.date_end, t.sentence, s.id, x.title, t.start"
+                " FROM statements s CROSS JOIN statement_timeline t"
+                " CROSS JOIN statement_texts x WHERE t.date >= ? AND t.date <= ?"
+                " AND s.id IN ({marks}) AND t.statement_id = s.id AND x.rowid = s.rowid",
+                ids,
+                [at, chosen[-1][0] if chosen else last],
+            )
+            events = [
+                (r["date"], r["date_end"], r["sentence"], r["id"], r["title"], int(r["start"]))
+                for r in rows
+                if r["date"].startswith(at)
+            ]
+        return sorted(events, key=lambda e: (e[0], e[3], e[5]))[:limit]
+
+
+def _last_of_first(days: Counter[str], limit: int) -> str:
+    """The date of the `limit`-th event in date order (the last date when there are fewer)."""
+    seen = 0
+    for day in sorted(days):
+        seen += days[day]
+        if seen >= limit:
+            return day
+    return max(days, default="")

@@ -160,8 +160,8 @@ INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
 """
 
 EXPLORE_SUMMARIES = """
-INSERT INTO statement_explore (statement_id, places, dates)
-    SELECT e.statement_id,
+INSERT INTO statement_explore (statement_key, places, dates, countries)
+    SELECT s.rowid,
         coalesce((SELECT group_concat(place, char(30)) FROM (
             SELECT DISTINCT replace(replace(name, char(30), ' '), char(31), ' ')
                 || char(31) || lat || char(31) || lon || char(31)
@@ -169,8 +169,10 @@ INSERT INTO statement_explore (statement_id, places, dates)
             FROM statement_places p
             WHERE p.statement_id = e.statement_id AND p.feature != 'country' ORDER BY 1)), ''),
         coalesce((SELECT group_concat(date, char(30)) FROM (SELECT date
-            FROM statement_timeline t WHERE t.statement_id = e.statement_id ORDER BY 1)), '')
-    FROM enrichments e;
+            FROM statement_timeline t WHERE t.statement_id = e.statement_id ORDER BY 1)), ''),
+        coalesce((SELECT group_concat(country, char(30)) FROM (SELECT country
+            FROM statement_countries c WHERE c.statement_id = e.statement_id ORDER BY 1)), '')
+    FROM enrichments e CROSS JOIN statements s WHERE s.id = e.statement_id;
 """
 """`statement_explore` rows from the enrichment tables, for an archive enriched before it."""
 
@@ -199,8 +201,9 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("search-0001-index-queue", SEARCH_SCHEMA),
     ("web-0003-timeline", TIMELINE_SCHEMA),
     ("harden-0001-api-keys", API_KEY_SCHEMA),
-    ("web-0004-explore-summaries", schema.EXPLORE_TABLE + EXPLORE_SUMMARIES),
+    ("web-0004-explore-summaries", schema.EXPLORE_TABLE),  # filled by web-0005
     ("search-0002-copies", SEARCH_COPIES),
+    ("web-0005-explore-keys", SQLITE.ddl(schema.EXPLORE_KEYED) + EXPLORE_SUMMARIES),
 )
 
 

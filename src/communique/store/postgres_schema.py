@@ -153,8 +153,8 @@ INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
 )
 
 EXPLORE_SUMMARIES = """
-INSERT INTO statement_explore (statement_id, places, dates)
-    SELECT e.statement_id,
+INSERT INTO statement_explore (statement_key, places, dates, countries)
+    SELECT s.rowid,
         coalesce((SELECT string_agg(place, chr(30) ORDER BY place) FROM (
             SELECT DISTINCT replace(replace(name, chr(30), ' '), chr(31), ' ')
                 || chr(31) || lat::text || chr(31) || lon::text || chr(31)
@@ -162,8 +162,10 @@ INSERT INTO statement_explore (statement_id, places, dates)
             FROM statement_places p
             WHERE p.statement_id = e.statement_id AND p.feature != 'country') x), ''),
         coalesce((SELECT string_agg(date, chr(30) ORDER BY date) FROM statement_timeline t
-            WHERE t.statement_id = e.statement_id), '')
-    FROM enrichments e;
+            WHERE t.statement_id = e.statement_id), ''),
+        coalesce((SELECT string_agg(country, chr(30) ORDER BY country) FROM statement_countries c
+            WHERE c.statement_id = e.statement_id), '')
+    FROM enrichments e JOIN statements s ON s.id = e.statement_id;
 """
 """`statement_explore` rows from the enrichment tables, for an archive enriched before it."""
 
@@ -212,7 +214,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("harden-0001-api-keys", API_KEY_SCHEMA),
     ("pg-0012-cjk-words", CJK_WORDS),
     ("pg-0013-rank-words", RANK_WORDS),
-    ("pg-0014-explore-summaries", schema.EXPLORE_TABLE + EXPLORE_SUMMARIES),
+    ("pg-0014-explore-summaries", schema.EXPLORE_TABLE),  # filled by pg-0015
+    ("pg-0015-explore-keys", POSTGRES.ddl(schema.EXPLORE_KEYED) + EXPLORE_SUMMARIES),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

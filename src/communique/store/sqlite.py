@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from communique.errors import StoreError
@@ -19,6 +19,7 @@ from communique.store.base import Batch, Batching
 from communique.store.core_tables import CoreTables
 from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import SQLITE, Db
+from communique.store.explore_keys import KeptKeys
 from communique.store.explore_tables import ExploreTables
 from communique.store.keys import KeyTables
 from communique.store.link_tables import LinkTables
@@ -30,6 +31,9 @@ from communique.store.sqlite_search import budgeted
 from communique.store.sqlite_transfer import SqliteTransfer
 from communique.store.statement_tables import StatementTables
 from communique.store.vectors import VectorTables
+
+_MATCHED = "WITH matched(k) AS (SELECT value FROM json_each(?)) "
+"""The matches' keys as a relation, from a JSON list (no temporary table to fill)."""
 
 
 class SqliteStore(
@@ -55,8 +59,8 @@ class SqliteStore(
         self.path = str(path)
         self._local = threading.local()
         self._memory: sqlite3.Connection | None = None
-        self._memory_state = SimpleNamespace()
-        """What `_matched` last put in the in-memory database's one connection."""
+        self.kept_keys = KeptKeys()
+        """The keys of recent queries' matches (`_matched`)."""
         self.read_only = False
         """True for an archive on read-only media or without write permission: it is
         opened for reading (searching, exporting) and every write is refused."""
@@ -156,7 +160,7 @@ class SqliteStore(
             conn.close()
         self._local = threading.local()
         self._memory = None
-        self._memory_state = SimpleNamespace()
+        self.kept_keys.clear()
 
     def archive_version(self) -> str:
         """The last number of the search queue, which a trigger takes on every write of a
@@ -168,33 +172,40 @@ class SqliteStore(
         )
         return str(row[0] if row else 0)
 
+    def vectors_version(self, model: str) -> str:
+        """The last vector row: a vector added takes a new one (counting the vectors, as
+        PostgreSQL does, reads all of them). Vectors are removed only with every statement
+        (`clear_derived`), and embedding the same statements again gives the same vectors."""
+        row = self._conn().execute("SELECT max(rowid) FROM statement_vectors").fetchone()
+        return str(row[0] if row else None)
+
     def _budgeted(self) -> AbstractContextManager[Any]:
         self._search.sync_before_search()  # indexing what was just written is not the search
         return budgeted(self._conn())
 
     def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
-        """The connection, with the rowids of the (first `matches`) matches of `query` in
-        `temp.matched`; filled once for several aggregates of one query (and archive).
+        """The connection and a WITH clause reading the keys of the (first `matches`)
+        matches of `query` from one JSON parameter (`json_each`): asked of the search index
+        once per query and archive version for every thread (`KeptKeys`).
         Called inside `_budgeted`, which has already brought the index up to date."""
-        conn = self._conn()
-        filled = (query, matches, self.archive_version())
-        state = self._memory_state if self.path == ":memory:" else self._local
-        if getattr(state, "matched", None) == filled:
-            return Db(conn, SQLITE), "", []
-        state.matched = None
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS matched (k INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.matched")
-        restriction = self._search.restriction(query)
-        left = matches
-        for keys in self._search.index.keys(query, restriction, min(5000, matches or 5000)):
-            taken = keys if left is None else keys[:left]
-            conn.executemany("INSERT OR IGNORE INTO temp.matched VALUES (?)", [(k,) for k in taken])
-            if left is not None:
-                left -= len(taken)
-                if left <= 0:
-                    break
-        state.matched = filled
-        return Db(conn, SQLITE), "", []
+        keys = self._match_keys(query, matches)
+        return Db(self._conn(), SQLITE), _MATCHED, [json.dumps(keys)]
+
+    def _match_keys(self, query: Query, matches: int | None) -> list[int]:
+        def ask() -> list[int]:
+            restriction = self._search.restriction(query)
+            taken: list[int] = []
+            for keys in self._search.index.keys(query, restriction, min(5000, matches or 5000)):
+                taken += keys
+                if matches is not None and len(taken) >= matches:
+                    return taken[:matches]
+            return taken
+
+        return self.kept_keys.get((query, matches), self.archive_version(), ask)
+
+    def match_keys(self, query: Query) -> list[int]:
+        with self._budgeted():
+            return list(self._match_keys(query, None))
 
     # statements
 

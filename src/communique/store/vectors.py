@@ -45,6 +45,9 @@ class VectorTables(SqlTables):
             "SELECT count(*) AS n FROM statement_vectors WHERE model = ?", (model,)
         )
 
+    def vectors_version(self, model: str) -> str:
+        return str(self.vector_count(model))
+
     def all_vectors(self, model: str) -> tuple[list[str], list[bytes]]:
         rows = self._db().all(
             "SELECT statement_id, vector FROM statement_vectors WHERE model = ?"
