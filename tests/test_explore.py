@@ -70,6 +70,7 @@ def test_fast_and_generic_paths_agree(store: Store) -> None:
         assert sorted(store.match_ids(query)) == sorted(s.id for s in store.iter_matches(query))
         keys = dict(store.statement_keys())
         assert sorted(keys[k] for k in store.match_keys(query)) == sorted(store.match_ids(query))
+        assert store.match_total(query) == len(store.match_ids(query))
 
 
 def test_first_events_agree_where_many_statements_share_a_date(store: Store) -> None:

@@ -216,7 +216,7 @@ def map_places(store: Store, text: str) -> tuple[list[PlaceCount], Coverage]:
 
 def _map_places(store: _Explorable, text: str) -> tuple[list[PlaceCount], Coverage]:
     query = parse_query(text, Order.NEWEST)
-    total = store.search(query, None, 1).total
+    total = store.match_total(query)
     rows = store.place_counts(query, matches=EXPLORE_LIMIT)
     return [PlaceCount(*row) for row in rows], _read(total)
 
@@ -232,7 +232,7 @@ def network(store: Store, text: str) -> tuple[list[tuple[str, str, int]], Covera
 
 def _network(store: _Explorable, text: str) -> tuple[list[tuple[str, str, int]], Coverage]:
     query = parse_query(text, Order.NEWEST)
-    total = store.search(query, None, 1).total
+    total = store.match_total(query)
     return store.mention_pairs_of(query, EXPLORE_LIMIT), _read(total)
 
 
@@ -278,6 +278,6 @@ def timeline(
 
 def _timeline(store: _Explorable, text: str, at: str, width: int, limit: int) -> TimelineWindow:
     query = parse_query(text, Order.NEWEST)
-    total = store.search(query, None, 1).total
+    total = store.match_total(query)
     counts, rows = store.timeline_window(query, at, width, limit, EXPLORE_LIMIT)
     return TimelineWindow(counts, [TimelineEvent(*row) for row in rows], _read(total))

@@ -501,6 +501,10 @@ class ExploreStore(Protocol):
         """(issuer country, named country, statements) over the matches, self-mentions left out."""
         ...
 
+    def match_total(self, query: Query) -> int:
+        """How many statements match `query` (what a search page says), without facets."""
+        ...
+
     def match_ids(self, query: Query) -> list[str]:
         """The ids of every match of `query`, in no set order (no statement is read)."""
         ...

@@ -1,12 +1,12 @@
 """Aggregates over the matches of a query: places named, who names whom, events.
 
 Each backend puts the keys (statement rowids) of a query's matches (all, or the first
-`matches` by date) in a relation `matched(k)`:
-SQLite from a JSON list of the keys its search index answered (kept per query and archive
-version), PostgreSQL in a WITH clause of the query's own conditions. The map, network and timeline add up each match's
-row of `statement_explore` (written with its enrichment under the statement's integer key:
-one primary-key lookup a match instead of one a place, country or event); the timeline's
-first events are then read for the few statements that hold them.
+`matches` by date) in a relation `matched(k)`: SQLite from a JSON list of the keys its
+search index answered (kept per query and archive version), PostgreSQL in a WITH clause of
+the query's own conditions. The map, network and timeline add up each match's row of
+`statement_explore` (written with its enrichment under the statement's integer key: one
+primary-key lookup a match instead of one a place, country or event); the timeline's first
+events are then read for the few statements that hold them.
 """
 
 from __future__ import annotations

@@ -130,6 +130,9 @@ class PostgresStore(
         sql, params = self._search.matched(query, matches)
         return self._db(), f"WITH matched AS MATERIALIZED ({sql}) ", params
 
+    def match_total(self, query: Query) -> int:
+        return self.search(query, None, 1).total  # exact, or estimated as the search page does
+
     # statements
 
     _text_upsert = UPSERT_TEXT

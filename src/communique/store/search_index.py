@@ -96,6 +96,10 @@ class SearchIndex(Protocol):
         """One page of matches in the query's order, with the total and facets of all matches."""
         ...
 
+    def total(self, query: Query, restriction: Restriction) -> int:
+        """How many statements match (no facets or hits computed)."""
+        ...
+
     def keys(self, query: Query, restriction: Restriction, batch: int) -> Iterator[list[int]]:
         """The keys of every match in the query's order, in batches."""
         ...

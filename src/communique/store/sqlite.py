@@ -203,6 +203,10 @@ class SqliteStore(
 
         return self.kept_keys.get((query, matches), self.archive_version(), ask)
 
+    def match_total(self, query: Query) -> int:
+        with self._budgeted():
+            return self._search.index.total(query, self._search.restriction(query))
+
     def match_keys(self, query: Query) -> list[int]:
         with self._budgeted():
             return list(self._match_keys(query, None))

@@ -332,12 +332,19 @@ class TantivyIndex:
             facets[name] = sorted(buckets, key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
         return int(result[_TOTAL]["value"] or 0), facets
 
+    def total(self, query: Query, restriction: Restriction) -> int:
+        searcher = self._index.searcher()
+        return self._total(searcher, self._compile(searcher, query, restriction))
+
+    def _total(self, searcher: Any, compiled: Any) -> int:
+        return _count(budgets.interruptible(lambda: searcher.search(compiled, 1, count=True)))
+
     def keys(self, query: Query, restriction: Restriction, batch: int) -> Iterator[list[int]]:
         searcher = self._index.searcher()
         compiled = self._compile(searcher, query, restriction)
         order = query.effective_order
         if order is Order.RELEVANCE:
-            total = _count(budgets.interruptible(lambda: searcher.search(compiled, 1, count=True)))
+            total = self._total(searcher, compiled)
             found = budgets.interruptible(
                 lambda: searcher.search(compiled, max(total, 1), count=False)
             )
