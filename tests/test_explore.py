@@ -73,6 +73,23 @@ def test_fast_and_generic_paths_agree(store: Store) -> None:
         assert store.match_total(query) == len(store.match_ids(query))
 
 
+def test_network_follows_an_issuer_changed_after_enrichment(store: Store) -> None:
+    _archive(store)
+    assert ("AZ", "AM", 2) in explore.network(store, "talks")[0]
+    add(  # a later capture of statement 0 gives its country as Russia; no new enrichment
+        store,
+        "https://example.gov/0",
+        "Statement 0",
+        "Shusha and Yerevan talks.",
+        published=date(2021, 1, 1),
+        country="RU",
+        fetched_at=datetime(2024, 2, 1, tzinfo=UTC),
+    )
+    pairs, _ = explore.network(store, "talks")
+    assert sorted(pairs) == sorted(explore.mention_network(explore.explore(store, "talks")))
+    assert ("RU", "AM", 1) in pairs and ("AZ", "AM", 1) in pairs
+
+
 def test_first_events_agree_where_many_statements_share_a_date(store: Store) -> None:
     days = ("1945", "1945-05", "1945-05-08", "2020-11-10", "2020-11-10", "2021-01")
     for n in range(14):  # every statement names a few of the same dates, some twice

@@ -84,8 +84,8 @@ def write_enrichment(
         timeline,
     )
     db.execute(
-        "INSERT INTO statement_explore (statement_key, places, dates, countries)"
-        " SELECT rowid, ?, ?, ? FROM statements WHERE id = ?",
+        "INSERT INTO statement_explore (statement_key, issuer, places, dates, countries)"
+        " SELECT rowid, country, ?, ?, ? FROM statements WHERE id = ?",
         (*explore_summary(enrichment, [row[1] for row in timeline]), statement_id),
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
+from itertools import chain
 from typing import Any, Literal
 
 from communique.query import Query
@@ -74,9 +75,8 @@ class ExploreTables(SqlTables):
     ) -> list[tuple[str, str, int]]:
         rows = self._grouped(
             query,
-            "SELECT s.country AS issuer, x.countries AS named FROM matched m"
-            " CROSS JOIN statements s CROSS JOIN statement_explore x"
-            " WHERE s.rowid = m.k AND x.statement_key = m.k AND s.country IS NOT NULL",
+            "SELECT x.issuer, x.countries AS named FROM matched m"
+            " CROSS JOIN statement_explore x WHERE x.statement_key = m.k AND x.issuer IS NOT NULL",
             [],
             matches,
         )
@@ -100,13 +100,13 @@ class ExploreTables(SqlTables):
     def timeline_window(
         self, query: Query, at: str, width: int, limit: int = 300, matches: int | None = None
     ) -> tuple[list[tuple[str, int]], list[TimelineRow]]:
-        days: Counter[str] = Counter()
-        held: list[tuple[int, list[str]]] = []
+        held: list[tuple[int, list[str]]] = []  # (key, dates inside the window) of matches
         for row in self._summaries(query, "dates", matches):
-            inside = [day for day in explore_records(row["summary"]) if day.startswith(at)]
+            records = explore_records(row["summary"])
+            inside = [day for day in records if day.startswith(at)] if at else records
             if inside:
-                days.update(inside)
-                held.append((int(row["k"]), inside))
+                held.append((row["k"], inside))
+        days = Counter(chain.from_iterable(inside for _, inside in held))
         counts: Counter[str] = Counter()
         for day, n in days.items():  # one slice a distinct date, not one an event
             counts[day[:width]] += n

@@ -160,8 +160,8 @@ INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
 """
 
 EXPLORE_SUMMARIES = """
-INSERT INTO statement_explore (statement_key, places, dates, countries)
-    SELECT s.rowid,
+INSERT INTO statement_explore (statement_key, issuer, places, dates, countries)
+    SELECT s.rowid, s.country,
         coalesce((SELECT group_concat(place, char(30)) FROM (
             SELECT DISTINCT replace(replace(name, char(30), ' '), char(31), ' ')
                 || char(31) || lat || char(31) || lon || char(31)
@@ -175,6 +175,13 @@ INSERT INTO statement_explore (statement_key, places, dates, countries)
     FROM enrichments e CROSS JOIN statements s WHERE s.id = e.statement_id;
 """
 """`statement_explore` rows from the enrichment tables, for an archive enriched before it."""
+EXPLORE_ISSUER = """
+CREATE TRIGGER statement_explore_issuer AFTER UPDATE OF country ON statements
+WHEN old.country IS NOT new.country BEGIN
+    UPDATE statement_explore SET issuer = new.country WHERE statement_key = new.rowid;
+END;
+"""
+"""A statement's country changed is its explore row's issuer too."""
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
@@ -203,7 +210,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("harden-0001-api-keys", API_KEY_SCHEMA),
     ("web-0004-explore-summaries", schema.EXPLORE_TABLE),  # filled by web-0005
     ("search-0002-copies", SEARCH_COPIES),
-    ("web-0005-explore-keys", SQLITE.ddl(schema.EXPLORE_KEYED) + EXPLORE_SUMMARIES),
+    (
+        "web-0005-explore-keys",
+        SQLITE.ddl(schema.EXPLORE_KEYED) + EXPLORE_SUMMARIES + EXPLORE_ISSUER,
+    ),
 )
 
 

@@ -153,8 +153,8 @@ INSERT INTO statement_timeline (statement_id, date, date_end, start, sentence)
 )
 
 EXPLORE_SUMMARIES = """
-INSERT INTO statement_explore (statement_key, places, dates, countries)
-    SELECT s.rowid,
+INSERT INTO statement_explore (statement_key, issuer, places, dates, countries)
+    SELECT s.rowid, s.country,
         coalesce((SELECT string_agg(place, chr(30) ORDER BY place) FROM (
             SELECT DISTINCT replace(replace(name, chr(30), ' '), chr(31), ' ')
                 || chr(31) || lat::text || chr(31) || lon::text || chr(31)
@@ -168,6 +168,16 @@ INSERT INTO statement_explore (statement_key, places, dates, countries)
     FROM enrichments e JOIN statements s ON s.id = e.statement_id;
 """
 """`statement_explore` rows from the enrichment tables, for an archive enriched before it."""
+EXPLORE_ISSUER = """
+CREATE FUNCTION communique_explore_issuer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE statement_explore SET issuer = NEW.country WHERE statement_key = NEW.rowid;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER statement_explore_issuer AFTER UPDATE OF country ON statements FOR EACH ROW
+    WHEN (OLD.country IS DISTINCT FROM NEW.country) EXECUTE FUNCTION communique_explore_issuer();
+"""
+"""A statement's country changed is its explore row's issuer too."""
 
 CJK_CLASS = "\\u3040-\\u30ff\\u31f0-\\u31ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff"
 """The Chinese and Japanese characters (kana, CJK ideographs), as `analysis` cuts them."""
@@ -215,7 +225,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0012-cjk-words", CJK_WORDS),
     ("pg-0013-rank-words", RANK_WORDS),
     ("pg-0014-explore-summaries", schema.EXPLORE_TABLE),  # filled by pg-0015
-    ("pg-0015-explore-keys", POSTGRES.ddl(schema.EXPLORE_KEYED) + EXPLORE_SUMMARIES),
+    (
+        "pg-0015-explore-keys",
+        POSTGRES.ddl(schema.EXPLORE_KEYED) + EXPLORE_SUMMARIES + EXPLORE_ISSUER,
+    ),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -249,10 +249,12 @@ CREATE INDEX statement_timeline_statement ON statement_timeline(statement_id, da
 EXPLORE_KEYED = """
 -- statement_explore under the statement's own integer key (statements.rowid, which the search
 -- index answers with), not its id: a match's row is one lookup, no statement row or id index
--- read; with the countries it names (records joined by char 30) for who-names-whom
+-- read; with the statement's country (kept in step by a trigger on statements) and the
+-- countries it names (records joined by char 30) for who-names-whom
 DROP TABLE statement_explore;
 CREATE TABLE statement_explore (
     statement_key {bigint} PRIMARY KEY REFERENCES statements(rowid) ON DELETE CASCADE,
+    issuer TEXT,
     places TEXT NOT NULL,
     dates TEXT NOT NULL,
     countries TEXT NOT NULL
