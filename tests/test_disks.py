@@ -11,9 +11,15 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
+from communique.cli_common import cli_store
+from communique.errors import StoreError
+from communique.settings import Settings
+from communique.store.search_index import IndexDoc
+from communique.store.tantivy_index import TantivyIndex
 from tests.test_interrupt import archive, clean, communique, corpus, finish
 
 __all__ = ["clean", "corpus"]  # fixtures shared with test_interrupt
@@ -56,9 +62,33 @@ def test_a_full_disk_is_one_line_and_the_rerun_loses_nothing(
     moved = tmp_path / "moved"
     moved.mkdir()
     for part in tmpfs.glob("k.db*"):  # the same archive, given room
-        shutil.copy(part, moved / part.name)
+        (shutil.copytree if part.is_dir() else shutil.copy)(part, moved / part.name)
     finish(communique("ingest", str(corpus), "--db", str(moved / "k.db")))
     assert archive(moved / "k.db") == archive(clean)
+
+
+def test_a_search_index_on_a_full_disk_is_a_store_error(tmpfs: Path) -> None:
+    """tantivy says a full disk with a ValueError; it used to end ingest with a traceback
+    (the statements were stored; the index is written when a batch ends or on closing)."""
+    index = TantivyIndex(tmpfs / "k.db.index")
+    words = " ".join(f"word{n}" for n in range(60_000))  # an index larger than the disk
+    with pytest.raises(StoreError, match="the disk is full"):
+        index.write([IndexDoc(key, f"Statement {key}", words) for key in range(1, 40)])
+
+
+def test_closing_a_store_after_an_error_keeps_that_error(tmp_path: Path) -> None:
+    """A command that failed on a full disk closes its archive on the way out, and writing
+    the search index then fails too: the user sees the first error, in one line."""
+
+    class FailingClose:
+        def close(self) -> None:
+            raise ValueError("An IO error occurred: 'No space left on device (os error 28)'")
+
+    with patch("communique.cli_common.open_store", return_value=FailingClose()):
+        with pytest.raises(StoreError, match="first"), cli_store(Settings()):
+            raise StoreError("first")
+        with pytest.raises(ValueError, match="No space left"), cli_store(Settings()):
+            pass  # a close that fails after a command that did not is not hidden
 
 
 def test_a_read_only_archive_is_searched_and_not_written(
