@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,5 +52,8 @@ def cli_store(settings: Settings) -> Iterator[Store]:
     store = open_store(settings.db)
     try:
         yield store
-    finally:
-        store.close()
+    except BaseException:
+        with suppress(Exception):  # closing a full disk fails again: keep the first error
+            store.close()
+        raise
+    store.close()

@@ -183,8 +183,10 @@ class TantivyIndex:
                         writer.delete_documents_by_term("key", doc.key)
                     writer.add_document(self._document(doc))
                 writer.commit()
-            except BaseException:
+            except BaseException as exc:
                 writer.rollback()
+                if isinstance(exc, (OSError, ValueError)):  # tantivy's IO errors
+                    raise _write_error(self.path, exc) from exc
                 raise
             finally:
                 writer.wait_merging_threads()
@@ -560,3 +562,15 @@ def _all(queries: list[Any]) -> Any:
 
 def _regex_escape(token: str) -> str:
     return "".join(f"\\{c}" if not c.isalnum() else c for c in token)
+
+
+def _write_error(path: Path | None, exc: Exception) -> StoreError:
+    """A one-line `StoreError` for a failed index write; the statements stay queued, so the
+    same command run again indexes them."""
+    said = str(exc)
+    if "No space left" in said or "StorageFull" in said:
+        return StoreError(
+            f"{path}: the disk is full; free some space and run the same command again"
+            " (the statements are stored; the search index catches up then)"
+        )
+    return StoreError(f"cannot write search index {path}: {said}")
