@@ -475,7 +475,9 @@ class TantivyIndex:
                     for field, weight in _WORD_FIELDS
                 ]
             )
-            language = tantivy.Query.term_set_query(self._schema, "language", tags)
+            # term queries, not a term set: a set of a common language's statements is built
+            # whole at each search (at 100,000: 3.1 against 2.4 ms for 'peace')
+            language = _any([tantivy.Query.term_query(self._schema, "language", t) for t in tags])
             options.append(_all([tantivy.Query.const_score_query(language, 0.0), words]))
         return options
 
