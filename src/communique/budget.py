@@ -20,11 +20,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from communique.errors import QueryCancelled, QueryTimeout
 from communique.settings import Settings
@@ -200,13 +200,35 @@ def interruptible(work: Callable[[], T]) -> T:
         ...     interruptible(lambda: 6 * 7)
         42
     """
+    result: T = interruptible_all(work)[0]
+    return result
+
+
+def interruptible_all(*works: Callable[[], Any]) -> list[Any]:
+    """Each of `works` run at once in its own search thread, as `interruptible` runs one;
+    their results in order. Calls that each keep a core busy (tantivy's) take the longest's
+    time instead of their sum where cores are free.
+
+    Example:
+        >>> with limited(Budget(5.0)):
+        ...     interruptible_all(lambda: 6 * 7, lambda: "page")
+        [42, 'page']
+    """
     with active() as budget:
         budget.check()
-        future = _search_threads().submit(contextvars.copy_context().run, work)
-        while True:
-            try:
-                return future.result(timeout=min(_POLL_SECONDS, budget.remaining()))
-            except FutureTimeout:
-                if budget.over():
-                    future.cancel()
-                    budget.check()
+        context = contextvars.copy_context
+        futures = [_search_threads().submit(context().run, work) for work in works]
+        return [_result(future, budget, futures) for future in futures]
+
+
+def _result(future: Future[T], budget: Budget, others: list[Future[Any]]) -> T:
+    """The result of `future` once it is done, while `budget` lasts (past it, every one of
+    `others` not started yet is cancelled)."""
+    while True:
+        try:
+            return future.result(timeout=min(_POLL_SECONDS, budget.remaining()))
+        except FutureTimeout:
+            if budget.over():
+                for other in others:
+                    other.cancel()
+                budget.check()

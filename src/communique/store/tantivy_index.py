@@ -16,6 +16,7 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -270,24 +271,26 @@ class TantivyIndex:
             raise QueryError("limit must be at least 1", parameter="limit")
         searcher = self._index.searcher()
         compiled = self._compile(searcher, query, restriction)
-        total, facets = self._facets(searcher, compiled)  # one pass over every match
-        budgets.current().check()
         order = query.effective_order
         if order is Order.RELEVANCE:
             offset = decode_cursor(cursor, "r") or 0
-            scored = []
-            if total > offset:  # without counting, the top hits skip what cannot rank
-                scored = budgets.interruptible(
-                    lambda: searcher.search(compiled, limit + 1, count=False, offset=offset)
-                ).hits
+            page: Callable[[], Any] = partial(
+                searcher.search, compiled, limit + 1, count=False, offset=offset
+            )
+        else:
+            page = self._date_search(searcher, compiled, order, cursor, limit)
+        # the pass over every match (total, facets) and the page's search, each on a core
+        aggregated, found = budgets.interruptible_all(
+            partial(searcher.aggregate, compiled, _facet_spec()), page
+        )
+        total, facets = _facet_counts(aggregated)
+        if order is Order.RELEVANCE:
+            scored = found.hits
             keys = [int(v or 0) for v in searcher.fast_field_values("key", [a for _, a in scored])]
             hits = tuple(IndexHit(k, s) for k, (s, _) in zip(keys, scored, strict=True))[:limit]
             next_cursor = encode_cursor("r", offset + limit) if len(scored) > limit else None
-        elif total:
-            hits, next_cursor = self._date_page(searcher, compiled, order, cursor, limit)
         else:
-            decode_cursor(cursor, "n" if order is Order.NEWEST else "o")
-            hits, next_cursor = (), None
+            hits, next_cursor = self._date_hits(found, order, limit)
         budgets.current().check()
         return IndexPage(hits, total, facets, next_cursor)
 
@@ -295,6 +298,13 @@ class TantivyIndex:
         self, searcher: Any, compiled: Any, order: Order, cursor: str | None, limit: int
     ) -> tuple[tuple[IndexHit, ...], str | None]:
         """A page in date order; the cursor is the date key of the last hit (keyset paging)."""
+        search = self._date_search(searcher, compiled, order, cursor, limit)
+        return self._date_hits(budgets.interruptible(search), order, limit)
+
+    def _date_search(
+        self, searcher: Any, compiled: Any, order: Order, cursor: str | None, limit: int
+    ) -> Callable[[], Any]:
+        """The search of a page in date order after `cursor` (to run in a search thread)."""
         field = "newest" if order is Order.NEWEST else "oldest"
         after = decode_cursor(cursor, field[0])
         if after is not None:
@@ -310,29 +320,19 @@ class TantivyIndex:
             )
             compiled = _all([compiled, after_query])
         direction = tantivy.Order.Desc if order is Order.NEWEST else tantivy.Order.Asc
-        found = budgets.interruptible(
-            lambda: searcher.search(
-                compiled, limit + 1, count=False, order_by_field=field, order=direction
-            )
+        return partial(
+            searcher.search, compiled, limit + 1, count=False, order_by_field=field, order=direction
         )
+
+    def _date_hits(
+        self, found: Any, order: Order, limit: int
+    ) -> tuple[tuple[IndexHit, ...], str | None]:
+        """The hits of a date-ordered search's result, and the cursor after them."""
         page = found.hits[:limit]
         hits = tuple(IndexHit(int(key) & 0xFFFFFFFF, None) for key, _ in page)
         more = len(found.hits) > limit
-        return hits, encode_cursor(field[0], int(page[-1][0])) if more else None
-
-    def _facets(self, searcher: Any, compiled: Any) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        """The number of matches and the counts of each facet's top values among them."""
-        spec: dict[str, Any] = {
-            name: {"terms": {"field": field, "size": _FACET_SIZE, "segment_size": _SEGMENT_SIZE}}
-            for name, field in FACET_FIELDS.items()
-        }
-        spec[_TOTAL] = {"value_count": {"field": "key"}}
-        result = budgets.interruptible(lambda: searcher.aggregate(compiled, spec))
-        facets = {}
-        for name in FACET_FIELDS:
-            buckets = _buckets(result[name])
-            facets[name] = sorted(buckets, key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
-        return int(result[_TOTAL]["value"] or 0), facets
+        field = "n" if order is Order.NEWEST else "o"
+        return hits, encode_cursor(field, int(page[-1][0])) if more else None
 
     def total(self, query: Query, restriction: Restriction) -> int:
         searcher = self._index.searcher()
@@ -531,6 +531,25 @@ class _Forms:
             return set()
         stems = analysis.stem_words(stemmer, candidates)
         return {form for form, found in zip(candidates, stems, strict=True) if found == stem}
+
+
+def _facet_spec() -> dict[str, Any]:
+    """The aggregations of one pass over every match: each facet's values, and the count."""
+    spec: dict[str, Any] = {
+        name: {"terms": {"field": field, "size": _FACET_SIZE, "segment_size": _SEGMENT_SIZE}}
+        for name, field in FACET_FIELDS.items()
+    }
+    spec[_TOTAL] = {"value_count": {"field": "key"}}
+    return spec
+
+
+def _facet_counts(result: dict[str, Any]) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """The number of matches and the counts of each facet's top values among them."""
+    facets = {}
+    for name in FACET_FIELDS:
+        buckets = _buckets(result[name])
+        facets[name] = sorted(buckets, key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+    return int(result[_TOTAL]["value"] or 0), facets
 
 
 def _buckets(aggregation: dict[str, Any]) -> list[tuple[str, int]]:
