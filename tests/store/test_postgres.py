@@ -52,7 +52,7 @@ def test_each_profile_with_a_stemmer_has_its_configuration(pg_url: str) -> None:
 def test_many_matches_are_counted_from_a_sample_and_paged_window_by_window(
     pg_url: str,
 ) -> None:
-    limits = Limits(exact=40, first_fraction=1 / 8, min_sample=20, rank_window=30)
+    limits = Limits(exact=40, block=4, every=8, widest=4, min_sample=20, rank_window=30)
     store = PostgresStore(pg_url, search_limits=limits)
     countries = ("FR", "BR", "IN", "NG")
     try:

@@ -2,15 +2,21 @@
 
 Counting, faceting and ranking every match costs time in proportion to the matches: a common
 word matches half the archive, and each match is a heap row to read. So a search first counts
-its matches in a sample of the archive: `STRATA` evenly spaced ranges of rowids (statements
-in ingest order), found through the text index and the primary key together (a BitmapAnd), so
-only the sampled rows are read. The policy, stated once:
+its matches in a sample of the archive: the statements whose rowid lies in one block of
+`Limits.block` consecutive rowids out of every `Limits.every` (statements in ingest order,
+so the sample is spread over the whole archive and each block's rows sit together on disk).
+The sample is a fixed set of rows, so it has indexes of its own (partial indexes, migration
+`pg-0016-sample-indexes`): the text index of the sampled rows is a 64th of the whole, and a
+common word's sampled matches are read without reading its whole entry in the full index.
+The policy, stated once:
 
 - up to `Limits.exact` matches (as the sample estimates them), the total, the facets and the
   ranking are exact;
 - above it, the total and the facet counts are the sample's counts scaled to the whole
   archive, and the page says so (`SearchPage.estimated`); the sample holds at least
-  `Limits.min_sample` matches;
+  `Limits.min_sample` matches (a second sample of the first few blocks of every
+  `Limits.every`, sized from the first, when that holds too few, up to an eighth of the
+  archive; every match counted when that would not do);
 - ranking by relevance then goes window by window, newest additions first: the matches in
   the newest rowids holding about `Limits.rank_window` of them are ranked against each other, then
   the next window, and so on. Every match is still reached by paging, each exactly once; a
@@ -25,9 +31,6 @@ from typing import Any
 
 from communique.store.search_sql import Compiled
 
-STRATA = 64
-"""Rowid ranges a sample is spread over."""
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -35,9 +38,14 @@ class Limits:
 
     exact: int = 2_000
     """Up to this many matches are counted, faceted and ranked exactly."""
-    first_fraction: float = 1 / 64
-    """The first sample's share of the archive's rowids; when it holds too few matches for
-    an estimate, the second is made as large as the first's count says it must be."""
+    block: int = 64
+    """Consecutive rowids a sample takes together."""
+    every: int = 64
+    """The first sample is one block in every `every` (a 64th of the archive)."""
+    widest: int = 8
+    """A second sample takes the first `k` blocks of every `every`, `k` sized from the first
+    sample's count, up to `widest` (an 8th); when even that would come short, every match is
+    counted. The sample indexes are made for these values; other values work without them."""
     min_sample: int = 300
     """Fewest sampled matches an estimate is made from (a facet share to about ±3%)."""
     rank_window: int = 1_000
@@ -56,36 +64,55 @@ class Span:
         return self.high - self.low + 1
 
 
-def strata(span: Span, fraction: float) -> list[tuple[int, int]]:
-    """`STRATA` rowid ranges, evenly spaced over `span`, covering about `fraction` of it.
+def in_sample(column: str, limits: Limits, blocks: int = 1) -> str:
+    """The SQL condition that `column` (a rowid) is in the sample of the first `blocks` blocks
+    of every `limits.every`: constants, not parameters, so that the planner can prove that a
+    partial index of the sample (`blocks` 1, or up to `limits.widest`) holds its rows.
 
     Example:
-        >>> strata(Span(1, 10_000), 1 / 8)[:2]
-        [(1, 19), (157, 175)]
+        >>> in_sample("t.rowid", Limits()), in_sample("t.rowid", Limits(), 3)
+        ('mod(t.rowid / 64, 64) = 0', 'mod(t.rowid / 64, 64) < 3')
     """
-    step = span.size / STRATA
-    width = max(1, math.floor(span.size * fraction / STRATA))
-    ranges = []
-    for index in range(STRATA):
-        start = span.low + math.floor(index * step)
-        ranges.append((start, min(span.high, start + width - 1)))
-    return ranges
+    cycle = f"mod({column} / {int(limits.block)}, {int(limits.every)})"
+    return f"{cycle} = 0" if blocks <= 1 else f"{cycle} < {int(blocks)}"
 
 
-def next_fraction(fraction: float, found: int, wanted: int) -> float:
-    """A sample fraction expected to hold `wanted` matches (a quarter more, for chance), when
-    `fraction` held `found`; 1 for the whole archive.
+def sample_size(span: Span, limits: Limits, blocks: int = 1) -> int:
+    """How many rowids of `span` the sample of the first `blocks` blocks of every
+    `limits.every` holds.
 
     Example:
-        >>> next_fraction(1 / 64, 100, 300)
-        0.05859375
+        >>> sample_size(Span(1, 1_000), Limits(every=8)), sample_size(Span(1, 1_000_000), Limits())
+        (127, 15679)
     """
-    return min(1.0, fraction * wanted * 1.25 / max(found, 1))
+    period, taken = limits.block * limits.every, limits.block * blocks
+
+    def upto(n: int) -> int:  # sampled rowids in 0..n-1
+        whole, rest = divmod(n, period)
+        return whole * taken + min(rest, taken)
+
+    return upto(span.high + 1) - upto(span.low)
 
 
-def covered(ranges: list[tuple[int, int]]) -> int:
-    """How many rowids `ranges` hold."""
-    return sum(high - low + 1 for low, high in ranges)
+def second_sample(found: int, limits: Limits) -> int | None:
+    """Blocks of every `limits.every` a second sample takes to hold `limits.min_sample`
+    matches (a quarter more, for chance) when the first held `found`; None when that is more
+    than `limits.widest` (count every match instead).
+
+    Example:
+        >>> second_sample(100, Limits()), second_sample(10, Limits())
+        (4, None)
+    """
+    blocks = math.ceil(limits.min_sample * 1.25 / max(found, 1))
+    return blocks if blocks <= limits.widest else None
+
+
+def sampled(compiled: Compiled, limits: Limits, blocks: int = 1) -> Compiled:
+    """`compiled` with its matches limited to the sample of `blocks` blocks of every
+    `limits.every`, stated on each table read (the planner does not carry it across the join)."""
+    columns = ("t.rowid", "s.rowid") if compiled.match else ("s.rowid",)
+    conditions = " AND ".join(in_sample(column, limits, blocks) for column in columns)
+    return replace(compiled, where=f"({compiled.where}) AND {conditions}", notes={})
 
 
 def restricted(compiled: Compiled, ranges: list[tuple[int, int]]) -> Compiled:

@@ -17,6 +17,7 @@ from communique.store import schema
 from communique.store.dialect import POSTGRES
 from communique.store.keys import API_KEY_SCHEMA
 from communique.store.link_tables import LINK_SCHEMA
+from communique.store.postgres_sample import Limits, in_sample
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
 
@@ -209,6 +210,39 @@ ALTER TABLE statement_texts ADD COLUMN rank_tsv TSVECTOR GENERATED ALWAYS AS (
 ALTER TABLE statement_texts ALTER COLUMN rank_tsv SET STORAGE MAIN;
 """
 
+DATE_ORDER = """
+-- the sort keys of a search by date (`search_sql.date_sort`), newest or oldest first: a page
+-- of a filter's matches walks one of these instead of sorting every match
+CREATE INDEX statements_newest ON statements ((coalesce(published, '')), rowid);
+CREATE INDEX statements_oldest ON statements ((coalesce(published, '9999-99-99')), rowid);
+"""
+
+
+def sample_indexes(limits: Limits | None = None) -> str:
+    """The partial indexes of the samples a search counts from (`postgres_sample`): the text
+    index and the rowids of the first sample (one block in every `limits.every`) and of the
+    widest second sample (the first `limits.widest` blocks of every `limits.every`).
+
+    Example:
+        >>> print(sample_indexes(Limits(widest=4)))  # doctest: +NORMALIZE_WHITESPACE
+        CREATE INDEX statement_texts_sample ON statement_texts USING GIN (tsv)
+            WHERE mod(rowid / 64, 64) = 0;
+        CREATE INDEX statements_sample ON statements (rowid) WHERE mod(rowid / 64, 64) = 0;
+        CREATE INDEX statement_texts_sample_wide ON statement_texts USING GIN (tsv)
+            WHERE mod(rowid / 64, 64) < 4;
+        CREATE INDEX statements_sample_wide ON statements (rowid) WHERE mod(rowid / 64, 64) < 4;
+    """
+    limits = limits or Limits()
+    lines = []
+    for name, blocks in (("sample", 1), ("sample_wide", limits.widest)):
+        where = f"WHERE {in_sample('rowid', limits, blocks)}"
+        lines.append(
+            f"CREATE INDEX statement_texts_{name} ON statement_texts USING GIN (tsv)\n    {where};"
+        )
+        lines.append(f"CREATE INDEX statements_{name} ON statements (rowid) {where};")
+    return "\n".join(lines)
+
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0001-text-configs", SIMPLE_CONFIG_SCRIPT),
     ("pg-0002-core", CORE_SCHEMA),
@@ -229,6 +263,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "pg-0015-explore-keys",
         POSTGRES.ddl(schema.EXPLORE_KEYED) + EXPLORE_SUMMARIES + EXPLORE_ISSUER,
     ),
+    ("pg-0016-sample-indexes", sample_indexes()),
+    ("pg-0017-date-order", DATE_ORDER),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -23,10 +23,10 @@ from communique.store.dialect import POSTGRES, Row
 from communique.store.postgres_sample import (
     Limits,
     Span,
-    covered,
-    next_fraction,
     restricted,
-    strata,
+    sample_size,
+    sampled,
+    second_sample,
     window_width,
 )
 from communique.store.postgres_schema import SIMPLE_CONFIG, text_configs
@@ -105,21 +105,20 @@ class PgSearch(SqlSearch):
         """Exact up to `limits.exact` matches, else estimated from a sample (see
         `postgres_sample`); the estimate of the number of matches is noted for paging."""
         span, limits = self._span(compiled), self.limits
-        fraction = limits.first_fraction
-        while span is not None and span.size > limits.exact and fraction < 1:
-            ranges = strata(span, fraction)
-            sampled = restricted(compiled, ranges)
-            groups = self._groups(sampled)
+        blocks: int | None = 1
+        while span is not None and span.size > limits.exact and blocks is not None:
+            sample = sampled(compiled, limits, blocks)
+            groups = self._groups(sample)
             found = sum(int(group["n"]) for group in groups)
-            scale = span.size / covered(ranges)
+            scale = span.size / max(1, sample_size(span, limits, blocks))
             compiled.notes["estimate"] = found * scale
             if found * scale <= limits.exact:
                 break
             if found >= limits.min_sample:
-                return (*self._facets_of(groups, sampled, scale), True)
-            if fraction > limits.first_fraction:
+                return (*self._facets_of(groups, sample, scale), True)
+            if blocks > 1:
                 break  # the second sample came short by chance: count them all
-            fraction = next_fraction(fraction, found, limits.min_sample)
+            blocks = second_sample(found, limits)
         total, facets = self._facets(compiled)
         compiled.notes["estimate"] = total
         return total, facets, False
@@ -136,13 +135,13 @@ class PgSearch(SqlSearch):
     def _estimate(self, compiled: Compiled, span: Span) -> float:
         """The number of matches, estimated from the smallest sample."""
         if "estimate" not in compiled.notes:
-            ranges = strata(span, self.limits.first_fraction)
-            sampled = restricted(compiled, ranges)
+            sample = sampled(compiled, self.limits)
             row = self._run(
-                f"SELECT count(*) AS n FROM {self._from(sampled)} WHERE {sampled.where}",
-                sampled.params,
+                f"SELECT count(*) AS n FROM {self._from(sample)} WHERE {sample.where}",
+                sample.params,
             )[0]
-            compiled.notes["estimate"] = int(row["n"]) * span.size / covered(ranges)
+            size = max(1, sample_size(span, self.limits))
+            compiled.notes["estimate"] = int(row["n"]) * span.size / size
         return float(compiled.notes["estimate"])
 
     def _page(
@@ -314,7 +313,9 @@ def deadline(conn: Conn) -> Iterator[None]:
     its client goes away: the server's `statement_timeout` (local to it), and a cancel request
     (`Connection.cancel_safe`) sent when the budget is cancelled or runs out, which also
     stops a statement begun late in the budget. Raised as `QueryCancelled` or `QueryTimeout`;
-    `enable_seqscan` set inside is restored with it."""
+    `enable_seqscan` set inside is restored with it. JIT compilation is off for it: a search's
+    statements run for milliseconds, and compiling a plan that reads many rows costs more than
+    it saves."""
     with budgets.active() as budget:
         budget.check()
         milliseconds = max(1, int(budget.remaining() * 1000))
@@ -323,14 +324,15 @@ def deadline(conn: Conn) -> Iterator[None]:
                 was = conn.execute(
                     "SELECT current_setting('statement_timeout') AS timeout,"
                     " current_setting('enable_seqscan') AS seqscan,"
-                    " set_config('statement_timeout', %s, true)",
+                    " current_setting('jit') AS jit,"
+                    " set_config('statement_timeout', %s, true), set_config('jit', 'off', true)",
                     [f"{milliseconds}ms"],
                 ).fetchall()[0]
                 yield
                 conn.execute(  # inside a caller's transaction the settings would outlive this
                     "SELECT set_config('statement_timeout', %s, true),"
-                    " set_config('enable_seqscan', %s, true)",
-                    [was["timeout"], was["seqscan"]],
+                    " set_config('enable_seqscan', %s, true), set_config('jit', %s, true)",
+                    [was["timeout"], was["seqscan"], was["jit"]],
                 )
         except psycopg.errors.QueryCanceled as exc:
             if budget.cancelled:
