@@ -169,6 +169,24 @@ def test_sigterm_says_what_was_stored_and_exits_non_zero(
     assert archive(db) == archive(clean)
 
 
+def test_two_ingests_at_once_give_what_one_after_the_other_gives(
+    corpus: Path, tmp_path: Path
+) -> None:
+    lines = corpus.read_bytes().splitlines(keepends=True)
+    halves = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    for i, half in enumerate(halves):
+        half.write_bytes(b"".join(lines[i::2]))
+    one_by_one = tmp_path / "one.db"
+    for half in halves:
+        finish(communique("ingest", str(half), "--db", str(one_by_one)))
+    db = tmp_path / "two.db"
+    both = [communique("ingest", str(half), "--db", str(db)) for half in halves]
+    for process in both:
+        _, errors = process.communicate(timeout=600)
+        assert process.returncode == 0 and b"locked" not in errors, errors.decode()
+    assert archive(db) == archive(one_by_one)
+
+
 def children(pid: int) -> list[int]:
     """The processes whose parent is `pid`."""
     found = []

@@ -10,12 +10,14 @@ the few languages whose forms do not share a beginning, in a `stem_<stemmer>` fi
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -133,14 +135,15 @@ class TantivyIndex:
 
     def _open_dir(self, path: Path, meta: dict[str, str]) -> Any:
         meta_file = path / "communique.json"
-        same = _holds(path, meta)
-        if not same and path.exists():
-            shutil.rmtree(path)
-        path.mkdir(parents=True, exist_ok=True)
-        index = self._open(path, path)
-        if not same:
-            meta_file.write_text(json.dumps(meta))
-            self.fresh = True
+        with _exclusive(path.with_name(path.name + ".lock")):
+            same = _holds(path, meta)
+            if not same and path.exists():
+                shutil.rmtree(path)
+            path.mkdir(parents=True, exist_ok=True)
+            index = self._open(path, path)
+            if not same:
+                meta_file.write_text(json.dumps(meta))
+                self.fresh = True
         return index
 
     def _open_view(self, path: Path, meta: dict[str, str]) -> Any:
@@ -556,6 +559,18 @@ def _buckets(aggregation: dict[str, Any]) -> list[tuple[str, int]]:
     """(value, matches) of a terms aggregation, without the statements that have no value."""
     found = ((str(b["key"]), int(b["doc_count"])) for b in aggregation["buckets"])
     return [(key, count) for key, count in found if key != _NONE]
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Held by one process at a time while it checks, clears or creates an index folder: two
+    ingests opening a new archive at once would otherwise remove each other's files."""
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _holds(path: Path, meta: dict[str, str]) -> bool:
