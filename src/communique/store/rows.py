@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -99,26 +100,45 @@ def record_from_row(record: type[R], row: Row, **converted: Any) -> R:
         >>> record_from_row(Translation, row, confidence=0.9).other_group
         'b'
     """
-    names = _FIELD_NAMES.get(record)
-    if names is None:
+    key = (record, tuple(converted))
+    reader = _READERS.get(key)
+    if reader is None:
         fields = dataclasses.fields(record)  # type: ignore[arg-type]
-        names = _FIELD_NAMES[record] = tuple(f.name for f in fields if f.init)
-    return record(**{name: row[name] for name in names if name not in converted}, **converted)
+        names = tuple(f.name for f in fields if f.init and f.name not in converted)
+        reader = _READERS[key] = (names, _columns(names))
+    names, columns = reader
+    return record(**dict(zip(names, columns(row), strict=True)), **converted)
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-"""The fields of each record type read from rows."""
+def _columns(names: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    """The values of the columns `names` of a row, in that order."""
+    if len(names) == 1:
+        return lambda row: (row[names[0]],)
+    return operator.itemgetter(*names) if names else lambda row: ()
+
+
+_READERS: dict[tuple[type, tuple[str, ...]], tuple[tuple[str, ...], Callable[[Row], Any]]] = {}
+"""The fields of each record type read from columns, by the fields a caller converts itself."""
 
 
 def statement_from_row(row: Row) -> Statement:
-    """Rebuild a `Statement` from a row of SELECT_STATEMENTS."""
-    return record_from_row(
-        Statement,
-        row,
+    """Rebuild a `Statement` from a row of SELECT_STATEMENTS (field by field: the hot path of
+    search, export and reprocessing, where `record_from_row` costs about a fifth more)."""
+    return Statement(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
         paragraphs=tuple(row["text"].split("\n\n")) if row["text"] else (),
         published=date.fromisoformat(row["published"]) if row["published"] else None,
+        published_source=row["published_source"],
+        issuer=row["issuer"],
+        country=row["country"],
+        language=row["language"],
         doc_type=DocType(row["doc_type"]),
         capture_ids=tuple(json.loads(row["capture_ids"])),
+        source=row["source"],
+        pipeline_version=row["pipeline_version"],
+        published_confidence=row["published_confidence"],
         paragraph_languages=tuple(json.loads(row["paragraph_languages"])),
         published_precision=DatePrecision(row["published_precision"]),
         modified=date.fromisoformat(row["modified"]) if row["modified"] else None,
