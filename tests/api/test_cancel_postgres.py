@@ -52,8 +52,9 @@ def _slowed(seconds: float, timeout_off: bool, skip: int = 0) -> Callable[..., A
             if timeout_off:
                 original(self, "SET LOCAL statement_timeout = 0")
             original(self, f"SELECT pg_sleep({seconds}) /* {MARK} */")
-            was = [rows[0]["timeout"], rows[0]["seqscan"]]
-            cursor = original(self, "SELECT %s AS timeout, %s AS seqscan", was)
+            names = list(rows[0])  # the settings the search restores after it
+            select = ", ".join(f"%s AS {name}" for name in names)
+            cursor = original(self, f"SELECT {select}", [rows[0][name] for name in names])
         return cursor
 
     return execute
