@@ -13,8 +13,10 @@ from communique.model import CopyLink
 from communique.query import parse_query
 from communique.store import sqlite, sqlite_index
 from communique.store.base import Store
+from communique.store.search_index import FACET_LIMIT, IndexDoc, Restriction
 from communique.store.sqlite import SqliteStore
 from communique.store.sqlite_index import SYNC_EVERY
+from communique.store.tantivy_index import TantivyIndex
 from tests.conftest import add
 
 S = TypeVar("S", bound=Store)
@@ -310,3 +312,21 @@ def test_a_word_finds_the_forms_of_its_stem_in_each_statements_language(
     assert urls(sqlite_store, "countries") == {"en", "en2", "ru"}  # a form indexed later
     hit = next(h for h in sqlite_store.search(parse_query("country")).hits if "Aid" in h.snippet)
     assert "\x02countries\x03" in hit.snippet  # marked as it was matched
+
+
+def test_totals_count_every_type_and_facets_follow_the_first_mention() -> None:
+    """The total is the type facet's sum: more types than its buckets, and none, still count."""
+    index = TantivyIndex(None)
+    types = [f"type {n:03d}" for n in range(FACET_LIMIT * 5)] + [None, None]
+    index.write(
+        [IndexDoc(key, "Note", "Peace talks.", doc_type=t) for key, t in enumerate(types, 1)]
+    )
+    page = index.search(parse_query("peace"), Restriction(), None, 5)
+    assert page.total == len(types) == index.total(parse_query("peace"), Restriction())
+    assert len(page.facets["type"]) == FACET_LIMIT
+    assert page.facets["mentions"] == page.facets["place"] == []
+    index.write([IndexDoc(1000, "Note", "Peace in Kyiv.", mentions=("UA",), places=("Kyiv",))])
+    page = index.search(parse_query("peace"), Restriction(), None, 5)
+    assert page.total == len(types) + 1
+    assert page.facets["mentions"] == [("UA", 1)]
+    assert page.facets["place"] == [("Kyiv", 1)]
