@@ -4,6 +4,7 @@ under concurrent clients, on SQLite and on PostgreSQL.
 Run: .venv/bin/python bench/scale.py [--statements 20000] [--backends sqlite,postgresql]
      [--clients 8] [--seconds 60] [--shared ../shared]
      .venv/bin/python bench/scale.py --archive PATH_OR_URL  (search latency only)
+     .venv/bin/python bench/scale.py --ingest-only [--pipeline-statements 20000]  (bulk load only)
 
 Statements are derived from the shared UN General Debate corpus: each speech is cut into parts
 of a few paragraphs, and the parts are copied under new URLs, years and countries until there
@@ -419,6 +420,12 @@ def main() -> None:
         help="only time the searches, on this existing archive (a path or postgresql:// URL)",
     )
     parser.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="only the bulk load rate (JSONL ingest, enrichment and linking off) of"
+        " --pipeline-statements records, on each backend",
+    )
+    parser.add_argument(
         "--build",
         type=Path,
         help="only build (or top up) an archive of --statements in this folder and keep it",
@@ -432,6 +439,9 @@ def main() -> None:
         raise SystemExit(f"needs {args.shared}/corpora/ungdc_2020_2024.jsonl")
     if args.build:
         build(args.build, Corpus.read(args.shared), args.statements)
+        return
+    if args.ingest_only:
+        ingest_only(args)
         return
     results: dict[str, Result] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -450,6 +460,44 @@ def main() -> None:
                 if server:
                     server.stop()
     show(results, args)
+
+
+def ingest_only(args: argparse.Namespace) -> None:
+    """The bulk load rows of the full table, alone: wall and CPU rates of `communique ingest`
+    of --pipeline-statements JSONL records, enrichment and linking off, per backend."""
+    rates: dict[str, Rate] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        jsonl = records(Corpus.read(args.shared), args.pipeline_statements, Path(tmp, "r.jsonl"))
+        for backend in args.backends.split(","):
+            server = PgServer(server_bin()) if backend == "postgresql" and server_bin() else None
+            if backend == "postgresql" and server is None:
+                print("PostgreSQL server binaries absent: skipping postgresql", file=sys.stderr)
+                continue
+            if server:
+                server.start()
+            try:
+                where = server.database() if server else str(Path(tmp, f"{backend}.db"))
+                rates[backend] = pipeline_rate(jsonl, where, link=False)
+            finally:
+                if server:
+                    server.stop()
+    title = f"communique bulk load, {args.pipeline_statements} JSONL records"
+    table = Table(title=f"{title} (enrichment and linking off)")
+    for column in ("measure", *rates, "target / baseline"):
+        table.add_column(column)
+    rows = list(rates.values())
+    table.add_row("wall clock, statements/s", *(f"{r.per_s:.0f}" for r in rows), "shared machine")
+    table.add_row("CPU ms a statement, main", *(f"{r.main_ms:.2f}" for r in rows), "<= 0.5")
+    table.add_row("CPU ms a statement, workers", *(f"{r.workers_ms:.2f}" for r in rows), "")
+    table.add_row(
+        "on 2 idle cores (from CPU), statements/s",
+        *(f"{r.idle_bound:.0f}" for r in rows),
+        f">= 2000; issue baseline {BASELINE_PIPELINE:.0f}/s",
+    )
+    console = Console()
+    console.print(table)
+    console.print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    baselines.report(console, "scale", [table], args.save_baseline)
 
 
 def search_only(args: argparse.Namespace) -> None:

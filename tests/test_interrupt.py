@@ -63,9 +63,10 @@ def kill_when(
     process: subprocess.Popen[bytes], db: Path, table: str, rows: int, sig: int, running: str = ""
 ) -> None:
     """Send `sig` once `table` holds `rows` rows (and `running` one, if named), or the
-    process ended on its own."""
+    process ended on its own. `running` is read first: the rows read after it are those of
+    the run it names (a reprocess clears `processed` as it marks itself running)."""
     while process.poll() is None and (
-        count(db, table) < rows or (running and count(db, running) == 0)
+        (running and count(db, running) == 0) or count(db, table) < rows
     ):
         time.sleep(0.01)
     process.send_signal(sig)

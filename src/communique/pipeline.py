@@ -197,18 +197,34 @@ class SiteChromeStage:
         self.min_others = min_others
 
     def process(self, doc: Document) -> Document:
-        extraction = doc.extraction
-        if self.store is None or self.min_others < 1 or extraction is None:
-            return doc
-        keys = doc.line_keys
-        if keys is None:  # not worked out in a worker (a pipeline without the line-keys stage)
-            keys = _line_keys(doc)
-        if keys is None:
-            return doc
-        capture = capture_id(doc.raw.url, doc.raw.sha256)
-        others = self.store.observe_site_lines(keys.host, capture, keys.every)
-        cleaned = sitechrome.apply(extraction, others, keys, self.min_others)
-        return replace(doc, extraction=cleaned, line_keys=None)
+        return self.process_many([doc])[0]
+
+    def process_many(self, docs: list[Document]) -> list[Document]:
+        """`process` of each of `docs` in turn, with one store write for all of them."""
+        if self.store is None or self.min_others < 1:
+            return docs
+        checked = [(i, keys) for i, doc in enumerate(docs) if (keys := _keys(doc)) is not None]
+        observed = self.store.observe_many_site_lines(
+            [
+                (keys.host, capture_id(docs[i].raw.url, docs[i].raw.sha256), keys.every)
+                for i, keys in checked
+            ]
+        )
+        cleaned = list(docs)
+        for (i, keys), others in zip(checked, observed, strict=True):
+            extraction = docs[i].extraction
+            assert extraction is not None
+            kept = sitechrome.apply(extraction, others, keys, self.min_others)
+            cleaned[i] = replace(docs[i], extraction=kept, line_keys=None)
+        return cleaned
+
+
+def _keys(doc: Document) -> sitechrome.LineKeys | None:
+    """The line keys `doc` is checked with (None: nothing to check): worked out in a worker
+    (the line-keys stage), else here."""
+    if doc.extraction is None:
+        return None
+    return doc.line_keys if doc.line_keys is not None else _line_keys(doc)
 
 
 @dataclass(frozen=True)
@@ -354,6 +370,7 @@ class Pipeline:
         self.pool = pool
         """Where portable stages run when `start` is used (None: in this process)."""
         self._workers: WorkerPool | None = None
+        self._segments: tuple[Segment, ...] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Pipeline:
@@ -384,19 +401,46 @@ class Pipeline:
 
     def segments(self) -> list[Segment]:
         """The stages grouped by where they run: portable ones in workers when there is a pool."""
-        groups: list[Segment] = []
-        for stage in self.stages:
-            idle = getattr(stage, "idle", False)  # nothing to do: not worth sending
-            remote = self.pool is not None and stage.portable and not idle
-            if groups and groups[-1][0] == remote:
-                groups[-1] = (remote, (*groups[-1][1], stage))
-            else:
-                groups.append((remote, (stage,)))
-        return groups
+        if self._segments is None:
+            groups: list[Segment] = []
+            for stage in self.stages:
+                idle = getattr(stage, "idle", False)  # nothing to do: not worth sending
+                remote = self.pool is not None and stage.portable and not idle
+                if groups and groups[-1][0] == remote:
+                    groups[-1] = (remote, (*groups[-1][1], stage))
+                else:
+                    groups.append((remote, (stage,)))
+            self._segments = tuple(groups)
+        return list(self._segments)
+
+    def held(self) -> tuple[Stage, ...]:
+        """The stages a writer runs on several finished documents at once (`finish`), as it
+        stores them: the last segment, when it runs in this process after workers and each
+        of its stages that has work takes several documents (`process_many`)."""
+        segments = self.segments()
+        remote, stages = segments[-1]
+        if remote or len(segments) < 2:
+            return ()
+        working = [stage for stage in stages if not getattr(stage, "idle", False)]
+        return stages if all(hasattr(stage, "process_many") for stage in working) else ()
 
     def start(self, raw: RawInput, source: Source | None = None) -> Run:
-        """`raw` on its way through the stages (see `Run`)."""
+        """`raw` on its way through the stages but the held ones (see `Run`, `held`)."""
         return Run(self, Document(raw, source))
+
+    def finish(self, docs: list[Document]) -> list[Document | Exception]:
+        """`docs` (finished runs, in input order) through the held stages; a document that
+        fails has its error in its place. Each stage takes them all at once, and only if that
+        fails one by one."""
+        stages = self.held()
+        done = docs
+        try:
+            for stage in stages:
+                many = getattr(stage, "process_many", None)
+                done = many(done) if many else [stage.process(doc) for doc in done]
+            return [_extracted(doc) for doc in done]
+        except Exception:
+            return [_finished(stages, doc) for doc in docs]
 
     def workers(self) -> WorkerPool:
         """The pool portable stages run in (made on first use)."""
@@ -425,6 +469,8 @@ class Run:
         self.pipeline = pipeline
         self.doc = doc
         self.segments = pipeline.segments()
+        if pipeline.held():
+            self.segments.pop()  # run by the writer on several documents (`Pipeline.finish`)
         self.passed = 0
         """How many segments have run on `doc`."""
         self.running: list[Future[Any]] = []
@@ -493,6 +539,14 @@ def _through(stages: Iterable[Stage], doc: Document) -> Document:
     for stage in stages:
         doc = stage.process(doc)
     return doc
+
+
+def _finished(stages: Iterable[Stage], doc: Document) -> Document | Exception:
+    """`doc` after each of `stages`, or the error one of them raised."""
+    try:
+        return _extracted(_through(stages, doc))
+    except Exception as exc:  # a bug in one document must not stop a long ingest
+        return exc
 
 
 def _extracted(doc: Document) -> Document:
@@ -766,7 +820,9 @@ class _Writer:
         self.version = processed_version(settings)
         self.pending: deque[_Pending] = deque()
         self.done: list[tuple[Document, Capture]] = []
-        """Documents through every stage, stored together (`STORE_CHUNK`) when not linking."""
+        """Documents through every stage but the held ones (`Pipeline.held`), stored together
+        (`STORE_CHUNK`) when not linking."""
+        self.pipeline: Pipeline | None = None
         self.sources = {s.name: s for s in store.sources()}
 
     def __enter__(self) -> _Writer:
@@ -782,6 +838,7 @@ class _Writer:
         self, pipeline: Pipeline, raw: RawInput, capture: Capture, source: Source | None
     ) -> None:
         """Start the stages on `raw` and store what is done, in input order."""
+        self.pipeline = pipeline
         item = _Pending(capture, pipeline.start(raw, source))
         self.pending.append(item)
         self._since_pass += 1
@@ -841,9 +898,18 @@ class _Writer:
         cut leaves them to be redone). Linking reads what was stored before each statement,
         so it stores them one by one; a bulk load (no linking) writes them together."""
         done, self.done = self.done, []
+        finished = self.pipeline.finish([doc for doc, _ in done]) if self.pipeline else []
         stored: list[tuple[Statement, Capture, Enrichment | None]] = []
-        for doc, capture in done:
-            extraction = doc.extraction
+        marked: list[str] = []
+        for (doc, capture), result in zip(done, finished, strict=True):
+            if isinstance(result, Exception):
+                failure = failed(capture, doc.raw.origin, result, with_capture=True)
+                record_failure(self.store, failure, self.max_error_chars, self.report)
+                if isinstance(result, Permanent):
+                    marked.append(capture.id)
+                continue
+            marked.append(capture.id)
+            extraction = result.extraction
             assert extraction is not None
             if extraction.is_listing:
                 self.report.listings += 1
@@ -851,7 +917,7 @@ class _Writer:
             if self.link:
                 store_statement(self.store, extraction, capture, self.sources)
             statement = Statement.from_extraction(extraction, capture)
-            stored.append((statement, capture, doc.enrichment))
+            stored.append((statement, capture, result.enrichment))
         if not self.link:
             self.store.put_statements([(statement, capture) for statement, capture, _ in stored])
         for statement, capture, enrichment in stored:
@@ -860,7 +926,7 @@ class _Writer:
                     statement.id, enrichment, statement.country, capture.fetched_at
                 )
         self.report.statements += len(stored)
-        self.store.mark_all_processed([capture.id for _, capture in done], self.version)
+        self.store.mark_all_processed(marked, self.version)
 
 
 STORE_CHUNK = 256

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from communique.pipeline import ingest
 from communique.search import search
 from communique.settings import Settings
+from communique.store.base import Store
 from communique.store.sqlite import SqliteStore
 
 BANNER = "This is historical material frozen in time and no longer updated by the ministry."
@@ -72,6 +75,44 @@ def test_observe_site_lines_counts_each_capture_once(store: SqliteStore) -> None
     assert store.site_page_count("mfa.example") == 2
 
 
+def _observed_one_by_one(
+    pages: list[tuple[str, str, list[str]]],
+) -> list[dict[str, int]]:
+    """What `observe_site_lines` returns for each page in turn, worked out in plain Python."""
+    seen: set[tuple[str, str]] = set()
+    pages_with: dict[tuple[str, str], int] = {}
+    found = []
+    for host, capture, lines in pages:
+        if (host, capture) not in seen:
+            seen.add((host, capture))
+            for line in set(lines):
+                pages_with[host, line] = pages_with.get((host, line), 0) + 1
+        found.append({line: max(pages_with.get((host, line), 1) - 1, 0) for line in set(lines)})
+    return found
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 50])
+def test_observing_pages_together_counts_as_one_by_one(store: Store, chunk: int) -> None:
+    rng = random.Random(chunk)
+    pages = [
+        (
+            rng.choice(["mfa.example", "gov.example"]),
+            f"c{rng.randrange(25)}",  # some captures come more than once
+            rng.sample(
+                ["Home", "Next steps", "Contact", "Press", "Talks", "Menu"], rng.randint(1, 4)
+            ),
+        )
+        for _ in range(60)
+    ]
+    found = []
+    for start in range(0, len(pages), chunk):
+        found += store.observe_many_site_lines(pages[start : start + chunk])
+    assert found == _observed_one_by_one(pages)
+    assert store.observe_many_site_lines([]) == []
+    counted = {(h, c) for h, c, _ in pages if h == "mfa.example"}
+    assert store.site_page_count("mfa.example") == len(counted)
+
+
 @pytest.mark.parametrize("min_others", [1, 0])
 def test_recurring_lines_are_learned_per_site(tmp_path: Path, min_others: int) -> None:
     paths = write_site(tmp_path)
@@ -95,6 +136,29 @@ def test_recurring_lines_are_learned_per_site(tmp_path: Path, min_others: int) -
         assert (BANNER in text) is not learned
     finally:
         store.close()
+
+
+def test_a_bulk_load_in_workers_drops_what_one_process_drops(tmp_path: Path) -> None:
+    """With workers and enrichment off, chrome is learned a chunk of captures at a time as
+    they are stored (`Pipeline.held`): the statements are those of a load in one process."""
+    paths = [str(p) for p in write_site(tmp_path)]
+    found = []
+    for workers in (1, 2):
+        settings = Settings(db=str(tmp_path / f"{workers}.db"), workers=workers, enrich=False)
+        store = SqliteStore(settings.db)
+        try:
+            assert ingest(paths, store, replace(settings, link=False)).statements == 3
+            found.append(
+                sorted((s.title, s.paragraphs) for s in map(store.get_statement, _ids(store)))
+            )
+        finally:
+            store.close()
+    assert found[0] == found[1]
+    assert not any("Next steps" in paragraphs for _, paragraphs in found[1][1:])
+
+
+def _ids(store: SqliteStore) -> list[str]:
+    return [hit.statement.id for hit in search(store, "Ruritania").hits]
 
 
 def test_local_files_without_a_web_address_learn_nothing(tmp_path: Path) -> None:

@@ -190,6 +190,13 @@ class SiteChromeStore(Protocol):
         """
         ...
 
+    def observe_many_site_lines(
+        self, pages: Sequence[tuple[str, str, Collection[str]]]
+    ) -> list[dict[str, int]]:
+        """`observe_site_lines` of each (host, capture id, lines) in turn, in one write: the
+        counts returned for a capture include the captures before it in `pages`."""
+        ...
+
     def site_page_count(self, host: str) -> int:
         """Return how many captures of `host` have had their lines counted."""
         ...

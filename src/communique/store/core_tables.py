@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -198,25 +199,35 @@ class CoreTables(SqlTables):
     def observe_site_lines(
         self, host: str, capture_id: str, lines: Collection[str]
     ) -> dict[str, int]:
-        keys = sorted(set(lines))
+        return self.observe_many_site_lines([(host, capture_id, lines)])[0]
+
+    def observe_many_site_lines(
+        self, pages: Sequence[tuple[str, str, Collection[str]]]
+    ) -> list[dict[str, int]]:
+        if not pages:
+            return []
         with self._writing() as db:
-            new = db.execute(
+            known, counts = _site_state(db, pages)
+            added: Counter[tuple[str, str]] = Counter()
+            found = []
+            for host, capture_id, lines in pages:
+                keys = sorted(set(lines))
+                if (host, capture_id) not in known:  # counted once, however often it comes
+                    known.add((host, capture_id))
+                    for key in keys:
+                        counts[host, key] = counts.get((host, key), 0) + 1
+                        added[host, key] += 1
+                found.append({key: counts.get((host, key), 1) - 1 for key in keys})
+            db.executemany(
                 "INSERT INTO site_pages (host, capture_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (host, capture_id),
-            ).rowcount
-            if new:
-                db.executemany(
-                    "INSERT INTO site_lines (host, line, pages) VALUES (?, ?, 1)"
-                    " ON CONFLICT (host, line) DO UPDATE SET pages = site_lines.pages + 1",
-                    [(host, key) for key in keys],
-                )
-            rows = db.all_in(
-                "SELECT line, pages FROM site_lines WHERE host = ? AND line IN ({marks})",
-                keys,
-                (host,),
+                sorted({(host, capture_id) for host, capture_id, _ in pages}),
             )
-            counts = {row["line"]: int(row["pages"]) - 1 for row in rows}
-        return {key: counts.get(key, 0) for key in keys}
+            db.executemany(
+                "INSERT INTO site_lines (host, line, pages) VALUES (?, ?, ?)"
+                " ON CONFLICT (host, line) DO UPDATE SET pages = site_lines.pages + excluded.pages",
+                [(host, key, n) for (host, key), n in sorted(added.items())],
+            )
+        return found
 
     def site_page_count(self, host: str) -> int:
         return self._db().count("SELECT count(*) AS n FROM site_pages WHERE host = ?", (host,))
@@ -284,3 +295,31 @@ def clear_derived(db: Db) -> None:
     db.execute("DELETE FROM statement_vectors")
     for table in ENRICH_TABLES:
         db.execute(f"DELETE FROM {table}")
+
+
+def _site_state(
+    db: Db, pages: Sequence[tuple[str, str, Collection[str]]]
+) -> tuple[set[tuple[str, str]], dict[tuple[str, str], int]]:
+    """The (host, capture) pairs of `pages` already counted, and the stored count of each of
+    their (host, line) pairs."""
+    captures: dict[str, set[str]] = {}
+    lines: dict[str, set[str]] = {}
+    for host, capture_id, keys in pages:
+        captures.setdefault(host, set()).add(capture_id)
+        lines.setdefault(host, set()).update(keys)
+    known: set[tuple[str, str]] = set()
+    counts: dict[tuple[str, str], int] = {}
+    for host in captures:
+        for row in db.all_in(
+            "SELECT capture_id FROM site_pages WHERE host = ? AND capture_id IN ({marks})",
+            sorted(captures[host]),
+            (host,),
+        ):
+            known.add((host, row["capture_id"]))
+        for row in db.all_in(
+            "SELECT line, pages FROM site_lines WHERE host = ? AND line IN ({marks})",
+            sorted(lines[host]),
+            (host,),
+        ):
+            counts[host, row["line"]] = int(row["pages"])
+    return known, counts
