@@ -27,6 +27,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baselines
 import numpy as np
+import scale as scale_bench
 import transset
 from linkset import SHARED, Base, Text, chrome_lines, generate, ungdc, variant
 
@@ -44,7 +46,14 @@ from communique import embeddings
 from communique.link import Linker, signature, signatures
 from communique.link.archive import link_statement, relink
 from communique.link.translations import by_meaning, compare, facts
-from communique.model import PIPELINE_VERSION, DocType, RawInput, Statement, statement_id
+from communique.model import (
+    PIPELINE_VERSION,
+    Capture,
+    DocType,
+    RawInput,
+    Statement,
+    statement_id,
+)
 from communique.store.base import Store, open_store
 
 
@@ -295,6 +304,15 @@ SOURCE_DATE = datetime(2025, 1, 1, tzinfo=UTC)
 
 def put_synthetic(store: Store, key: str, text: str, fetched: datetime) -> Statement:
     """Store one synthetic statement as ingest does (capture, statement), unlinked."""
+    statement, capture, body = synthetic_statement(key, text, fetched)
+    store.put_capture(capture, body)
+    store.put_statement(statement, capture)
+    store.mark_processed(capture.id, PIPELINE_VERSION)
+    return statement
+
+
+def synthetic_statement(key: str, text: str, fetched: datetime) -> tuple[Statement, Capture, bytes]:
+    """One synthetic statement with its capture (not stored)."""
     url = f"https://link.example/{key}"
     body = text.encode()
     capture = RawInput(url, body, "text/plain", "bench", fetched, 200).to_capture()
@@ -311,10 +329,7 @@ def put_synthetic(store: Store, key: str, text: str, fetched: datetime) -> State
         doc_type=DocType.STATEMENT,
         capture_ids=(capture.id,),
     )
-    store.put_capture(capture, body)
-    store.put_statement(statement, capture)
-    store.mark_processed(capture.id, PIPELINE_VERSION)
-    return statement
+    return statement, capture, body
 
 
 def build_archive(shared: Path, path: Path, size: int) -> None:
@@ -343,8 +358,63 @@ def additions(store: Store, synthetic: Synthetic, add: int) -> list[tuple[str, s
     return found
 
 
-def store_scale(shared: Path, path: Path, size: int, add: int, processes: int) -> dict[str, float]:
-    """`relink` of a SQLite archive, then `add` statements linked one at a time as on ingest."""
+Addition = tuple[Statement, Capture, bytes, str | None]
+"""A statement to add (with its capture) and the archive statement it republishes, if any."""
+
+
+def synthetic_additions(store: Store, shared: Path, add: int) -> list[Addition]:
+    """`additions` stored as `put_synthetic` stores them, seen after the archive."""
+    found: list[Addition] = []
+    for index, (key, text, original) in enumerate(additions(store, Synthetic(shared), add)):
+        fetched = SOURCE_DATE + timedelta(days=10_000, seconds=index)
+        statement, capture, body = synthetic_statement(key, text, fetched)
+        found.append((statement, capture, body, original))
+    return found
+
+
+def scale_additions(store: Store, shared: Path, add: int) -> list[Addition]:
+    """The next `add` statements of bench/scale.py's generator after the archive's own (an
+    archive it built: statement i is https://un.example/i), one in ten a republication."""
+    corpus = scale_bench.Corpus.read(shared)
+    start = store.count_captures()
+    found: list[Addition] = []
+    for offset, (statement, capture, body) in enumerate(
+        scale_bench.statements(corpus, start + add, start)
+    ):
+        fetched = capture.fetched_at + timedelta(days=10_000, seconds=offset)
+        original = _republished(corpus, start + offset)
+        source = statement_id(f"https://un.example/{original}") if original is not None else None
+        found.append((statement, replace(capture, fetched_at=fetched), body, source))
+    return found
+
+
+def _republished(corpus: scale_bench.Corpus, index: int) -> int | None:
+    """The earlier statement bench/scale.py's statement `index` republishes (as its
+    `_content` draws it), or None."""
+    rng = random.Random(index)
+    if index > len(corpus.base) + 1 and rng.random() < 0.1:
+        return rng.randrange(len(corpus.base), index)
+    return None
+
+
+def _progress(done: int, total: int, _: str) -> None:
+    """A line on stderr every 50,000 statements relinked."""
+    if done % 50_000 < 2_000 or done == total:
+        print(f"{time.strftime('%H:%M:%S')} relinked {done:,} of {total:,}", file=sys.stderr)
+
+
+def store_scale(
+    shared: Path,
+    path: Path,
+    size: int,
+    add: int,
+    processes: int,
+    from_scale: bool = False,
+    relinking: bool = True,
+) -> dict[str, float]:
+    """`relink` of a SQLite archive (unless not `relinking`: linked before), then `add`
+    statements linked one at a time as on ingest (new synthetic ones, or with `from_scale`
+    the next ones of bench/scale.py's generator)."""
     if not path.exists():  # built in another process, whose memory is not this bench's
         builder = multiprocessing.get_context("spawn").Process(
             target=build_archive, args=(shared, path, size)
@@ -355,14 +425,16 @@ def store_scale(shared: Path, path: Path, size: int, add: int, processes: int) -
     gc.collect()
     before = peak_mb(workers=False)
     start, cpu = time.perf_counter(), cpu_s()
-    copies, statements = relink(store, processes=processes)
+    copies, statements = relink(store, _progress, processes) if relinking else (0, 0)
     took, used = time.perf_counter() - start, cpu_s()
     linking, linking_cpu, found, republished = 0.0, 0.0, 0, 0
-    for index, (key, text, original) in enumerate(additions(store, Synthetic(shared), add)):
-        fetched = SOURCE_DATE + timedelta(days=10_000, seconds=index)
-        statement = put_synthetic(store, key, text, fetched)
+    made = (scale_additions if from_scale else synthetic_additions)(store, shared, add)
+    for statement, capture, body, original in made:
+        store.put_capture(capture, body)
+        store.put_statement(statement, capture)
+        store.mark_processed(capture.id, PIPELINE_VERSION)
         started, started_cpu = time.perf_counter(), time.process_time()
-        link = link_statement(store, statement, fetched, {})
+        link = link_statement(store, statement, capture.fetched_at, {})
         linking += time.perf_counter() - started
         linking_cpu += time.process_time() - started_cpu
         if original is not None:
@@ -370,6 +442,13 @@ def store_scale(shared: Path, path: Path, size: int, add: int, processes: int) -
             republished += 1
             found += link is not None and group is not None and link.group_id == group.group_id
     store.close()
+    added = {
+        "add 1k s": linking / add * 1000,
+        "add 1k cpu s": linking_cpu / add * 1000,
+        "added copies found": found / republished if republished else 1.0,
+    }
+    if not relinking:
+        return added | {"peak MB": peak_mb(workers=False)}
     return {
         "statements": copies,
         "linked into": statements,
@@ -377,12 +456,9 @@ def store_scale(shared: Path, path: Path, size: int, add: int, processes: int) -
         "per 1k s": took / copies * 1000,
         "cpu s": used[1] - cpu[1],
         "main cpu s": used[0] - cpu[0],
-        "add 1k s": linking / add * 1000,
-        "add 1k cpu s": linking_cpu / add * 1000,
         "peak MB": peak_mb(),
         "MB over start": peak_mb(workers=False) - before,
-        "added copies found": found / republished if republished else 1.0,
-    }
+    } | added
 
 
 STORE = "relink through the store (SQLite; machine shared with 8 others, noisy)"
@@ -429,6 +505,14 @@ def main() -> None:
         type=Path,
         help="relink this SQLite archive (built from --sizes' first size when missing)",
     )
+    parser.add_argument(
+        "--scale-archive",
+        action="store_true",
+        help="--store was built by bench/scale.py: add the next statements of its generator",
+    )
+    parser.add_argument(
+        "--no-relink", action="store_true", help="--store is linked: only add statements to it"
+    )
     parser.add_argument("--no-translations", action="store_true")
     parser.add_argument("--no-quality", action="store_true", help="skip the copies' quality")
     parser.add_argument("--verbose", action="store_true")
@@ -456,7 +540,15 @@ def main() -> None:
         console.print(*tables[-2:])
     if args.store:
         size = int(args.sizes.split(",")[0])
-        found = store_scale(args.shared, args.store, size, args.add, args.processes)
+        found = store_scale(
+            args.shared,
+            args.store,
+            size,
+            args.add,
+            args.processes,
+            args.scale_archive,
+            not args.no_relink,
+        )
         tables.append(rows_table(STORE, "archive", {args.store.name: found}))
         console.print(tables[-1], f"load average {os.getloadavg()}")
         console.print("targets: 1M in < 600 s on 2 cores, < 4096 MB; add 1k to 1M < 5 s")

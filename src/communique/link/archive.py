@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import os
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,7 +21,7 @@ import numpy as np
 
 from communique import embeddings, semantic
 from communique.errors import NotFound, StoreError
-from communique.link.bulk import FactIndex, Prepared, prepare
+from communique.link.bulk import FactIndex, Prepared, fact_codes, maybe, prepare
 from communique.link.duplicates import MIN_WORDS, Candidates, Link, Linker, find_copy
 from communique.link.signing import NUM_PERM, Signature, buckets, pipelined, signature
 from communique.link.translations import (
@@ -133,15 +134,17 @@ def link_translations(store: Store, statement: Statement, group_id: str) -> int:
     sequence = facts(statement.text)
     if len(sequence) < MIN_FACTS:
         return 0
-    keys = fact_buckets(sequence)
+    keys, codes = fact_buckets(sequence), fact_codes(sequence)
     found: list[Translation] = []
-    for other_id in store.bucket_members(keys, statement.language):
+    for other_id, other_codes in store.bucket_members(keys, statement.language):
+        if other_codes is not None and not maybe(codes, array("I", other_codes)):
+            continue
         other = store.get_statement(other_id)
         other_link = store.get_copy(other_id)
         if other_link is not None:
             found += translations_of(statement, group_id, sequence, other, other_link.group_id)
     store.put_translations(found)
-    store.add_buckets(statement.id, keys)
+    store.add_buckets(statement.id, keys, codes.tobytes())
     return len(found) // 2
 
 
@@ -293,7 +296,7 @@ class _Relinking:
     def __init__(self, links: LinkStore, sources: dict[str, Source]) -> None:
         self.links, self.sources = links, sources
         self.recent: dict[str, str] = {}
-        self.linker = Linker(self._text_of)
+        self.linker = Linker(self._text_of, self._texts_of)
         self.facts = FactIndex()
         self.groups: set[str] = set()
 
@@ -301,17 +304,23 @@ class _Relinking:
         text = self.recent.get(statement_id)
         return text if text is not None else self.links.get_statements([statement_id])[0].text
 
+    def _texts_of(self, keys: list[str]) -> list[str]:
+        """Texts of many statements: of the recent batch from memory, others in one read."""
+        missing = [key for key in keys if key not in self.recent]
+        read = {s.id: s.text for s in self.links.get_statements(missing)} if missing else {}
+        return [self.recent[key] if key in self.recent else read[key] for key in keys]
+
     def link_batch(self, items: list[Item], prepared: list[Prepared]) -> None:
         """Link a batch of statements and write their links in one transaction."""
         self.recent = {statement.id: statement.text for statement, _ in items}
         signed = (sig for part in prepared for sig in part.signed.signatures())
         facts_of = (
-            (part.facts[row], part.fact_minhashes[row], part.fact_bands[row])
+            (part.facts[row], part.fact_minhashes[row], part.fact_bands[row], part.fact_codes[row])
             for part in prepared
             for row in range(len(part.facts))
         )
         rows, translations = [], []
-        for (statement, seen), sig, (sequence, fact_minhash, fact_bands) in zip(
+        for (statement, seen), sig, (sequence, fact_minhash, fact_bands, codes) in zip(
             items, signed, facts_of, strict=True
         ):
             found = self.linker.add(statement.id, sig)
@@ -319,14 +328,17 @@ class _Relinking:
             self.groups.add(link.group_id)
             keys = text_buckets(link, sig)
             if link.kind == "first" and statement.language and len(sequence) >= MIN_FACTS:
-                others = self.facts.members(fact_bands, statement.language)
+                others = self.facts.members(fact_bands, statement.language, codes)
                 for other in self.links.get_statements(others):
                     translations += translations_of(
                         statement, statement.id, sequence, other, other.id
                     )
-                self.facts.add(statement.id, statement.language, fact_bands)
+                self.facts.add(statement.id, statement.language, fact_bands, codes)
                 keys += buckets(fact_minhash, FACT_SPACE)
-            rows.append((link, sig.minhash.tobytes(), keys))
+                fact_blob: bytes | None = codes.tobytes()
+            else:
+                fact_blob = None
+            rows.append((link, sig.minhash.tobytes(), keys, fact_blob))
         self.links.put_copies(rows)
         self.links.put_translations(translations)
 

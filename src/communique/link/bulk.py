@@ -9,15 +9,24 @@ of candidates it verifies.
 
 from __future__ import annotations
 
+import zlib
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz.distance import Indel
 
 from communique.link.duplicates import Buckets
 from communique.link.signing import SignedBatch, band_keys, minhashes, sign_arrays
 from communique.link.text import shingle_hashes
-from communique.link.translations import FACT_SHINGLE, facts
+from communique.link.translations import (
+    FACT_SHINGLE,
+    MIN_CONFIDENCE,
+    MIN_FACTS,
+    MIN_NUMBERS,
+    facts,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,8 @@ class Prepared:
     """The MinHash of each text's facts (as `translations.fact_buckets` makes it)."""
     fact_bands: npt.NDArray[np.uint64]
     """Their LSH band keys (`signing.band_keys`)."""
+    fact_codes: list[array[int]]
+    """Each text's facts as `fact_codes` numbers (compact, for `FactIndex`)."""
 
 
 def prepare(texts: list[str]) -> Prepared:
@@ -42,34 +53,91 @@ def prepare(texts: list[str]) -> Prepared:
     """
     found = [facts(text) for text in texts]
     values = minhashes([shingle_hashes(sequence, FACT_SHINGLE) for sequence in found])
-    return Prepared(sign_arrays(texts), found, values, band_keys(values))
+    codes = [fact_codes(sequence) for sequence in found]
+    return Prepared(sign_arrays(texts), found, values, band_keys(values), codes)
+
+
+_NUMBER = 1 << 31
+
+
+def fact_codes(sequence: tuple[str, ...]) -> array[int]:
+    """Facts as 32-bit numbers: a hash of each, its top bit set for a number.
+
+    Equal facts always share a code, so that codes agree at least as much as the facts
+    do (`maybe` relies on it); two facts that differ share one only by a hash collision.
+
+    Example:
+        >>> codes = fact_codes(("8", "2020", "arme"))
+        >>> [code >= 1 << 31 for code in codes]
+        [True, True, False]
+    """
+    return array(
+        "I",
+        (
+            zlib.crc32(fact.encode()) | _NUMBER
+            if fact.isdigit()
+            else zlib.crc32(fact.encode()) & ~_NUMBER
+            for fact in sequence
+        ),
+    )
 
 
 class FactIndex:
-    """Statements' fact signatures in memory, in LSH `Buckets` kept apart by language.
+    """Statements' fact signatures in memory, in LSH `Buckets` kept apart by language, and
+    their facts as codes (`fact_codes`, 4 bytes a fact).
 
     Example:
-        >>> found = prepare(["On 8 May 2020 Armenia and Azerbaijan met in Moscow."])
+        >>> found = prepare(["On 8 May 2020 Armenia and Azerbaijan met in Moscow on 10 May."])
         >>> index = FactIndex()
-        >>> index.add("a", "en", found.fact_bands[0])
-        >>> bands = found.fact_bands[0]
-        >>> index.members(bands, "fr"), index.members(bands, "en")
+        >>> index.add("a", "en", found.fact_bands[0], found.fact_codes[0])
+        >>> bands, codes = found.fact_bands[0], found.fact_codes[0]
+        >>> index.members(bands, "fr", codes), index.members(bands, "en", codes)
         (['a'], [])
     """
 
     def __init__(self) -> None:
-        self.languages: dict[str, tuple[Buckets, list[str]]] = {}
+        self.languages: dict[str, tuple[Buckets, list[str], array[int], array[int]]] = {}
+        """Per language: buckets, ids, all codes one after another, where each starts."""
 
-    def members(self, bands: npt.NDArray[np.uint64], language: str) -> list[str]:
-        """The statements in other languages than `language` sharing a band key, by id."""
-        return sorted(
-            ids[row]
-            for other, (buckets, ids) in self.languages.items()
-            if other != language
-            for row in buckets.query(bands).tolist()
+    def members(self, bands: npt.NDArray[np.uint64], language: str, codes: array[int]) -> list[str]:
+        """The statements in other languages than `language` sharing a band key whose facts
+        may be those of `codes` in another language (`maybe`), by id."""
+        found = []
+        for other, (buckets, ids, flat, starts) in self.languages.items():
+            if other == language:
+                continue
+            for row in buckets.query(bands).tolist():
+                end = starts[row + 1] if row + 1 < len(starts) else len(flat)
+                if maybe(codes, flat[starts[row] : end]):
+                    found.append(ids[row])
+        return sorted(found)
+
+    def add(
+        self, statement_id: str, language: str, bands: npt.NDArray[np.uint64], codes: array[int]
+    ) -> None:
+        buckets, ids, flat, starts = self.languages.setdefault(
+            language, (Buckets(), [], array("I"), array("q"))
         )
-
-    def add(self, statement_id: str, language: str, bands: npt.NDArray[np.uint64]) -> None:
-        buckets, ids = self.languages.setdefault(language, (Buckets(), []))
         buckets.insert(len(ids), bands)
         ids.append(statement_id)
+        starts.append(len(flat))
+        flat.extend(codes)
+
+
+def maybe(first: array[int], second: array[int]) -> bool:
+    """False when the facts these codes stand for cannot be translations (`compare`): too
+    few, too few numbers shared, or too little agreement in order. Codes agree at least as
+    much as the facts, so that no pair `compare` links is left out.
+
+    Example:
+        >>> one = fact_codes(("8", "2020", "arme", "azer", "mosc", "10", "9"))
+        >>> maybe(one, one), maybe(one, fact_codes(("7", "2021", "arme", "azer", "mosc", "1")))
+        (True, False)
+    """
+    if min(len(first), len(second)) < MIN_FACTS:
+        return False
+    numbers = {code for code in first if code & _NUMBER}
+    if len(numbers.intersection(code for code in second if code & _NUMBER)) < MIN_NUMBERS:
+        return False
+    similarity = Indel.normalized_similarity(first, second, score_cutoff=MIN_CONFIDENCE)
+    return bool(similarity >= MIN_CONFIDENCE)

@@ -22,7 +22,7 @@ from communique.link.signing import (
     Signature,
     signatures,
 )
-from communique.link.text import is_name, is_number, words
+from communique.link.text import Words, is_name, is_number, words
 
 MIN_ESTIMATE = 0.25
 """Candidates whose estimated shingle overlap is below this are not verified."""
@@ -67,7 +67,11 @@ def verify(first: str, second: str) -> Verdict:
         >>> verify(one, one.replace("30th", "31st").replace("2023", "2024")).swaps
         ('30th→31st', '2023→2024')
     """
-    a, b = words(first), words(second)
+    return verify_words(words(first), words(second))
+
+
+def verify_words(a: Words, b: Words) -> Verdict:
+    """`verify` on texts split into words already."""
     if not a.folded or not b.folded:
         return Verdict(a.folded == b.folded, float(a.folded == b.folded), 0.0)
     ops = Levenshtein.opcodes(list(a.folded), list(b.folded))
@@ -132,6 +136,8 @@ class Link:
 
 
 TextOf = Callable[[str], str]
+TextsOf = Callable[[list[str]], list[str]]
+"""Texts of many linked texts at once, in the order asked (one read of a store)."""
 
 
 Candidates = tuple[list[str], npt.NDArray[np.uint32]]
@@ -154,11 +160,14 @@ class Index(Protocol):
         ...
 
 
-def find_copy(item: str, sig: Signature, index: Index, text_of: TextOf) -> Link | None:
+def find_copy(
+    item: str, sig: Signature, index: Index, text_of: TextOf, texts_of: TextsOf | None = None
+) -> Link | None:
     """The statement `item` is a copy of, verified on the texts, or None.
 
     Candidates are verified best estimated overlap first (ties by id), at most
-    `MAX_VERIFIED` of them, none estimated below `MIN_ESTIMATE`.
+    `MAX_VERIFIED` of them, none estimated below `MIN_ESTIMATE`; with `texts_of`, their
+    texts are read at once.
     """
     same = index.exact(sig.exact)
     if same is not None and same != item:
@@ -171,10 +180,13 @@ def find_copy(item: str, sig: Signature, index: Index, text_of: TextOf) -> Link 
     shared = np.count_nonzero(values == sig.minhash, axis=1)
     close = np.flatnonzero(shared / NUM_PERM >= MIN_ESTIMATE).tolist()
     ranked = sorted((-int(shared[row]), keys[row]) for row in close if keys[row] != item)
-    text: str | None = None
-    for _, key in ranked[:MAX_VERIFIED]:
-        text = text_of(item) if text is None else text
-        verdict = verify(text_of(key), text)
+    chosen = [key for _, key in ranked[:MAX_VERIFIED]]
+    if not chosen:
+        return None
+    mine = words(text_of(item))
+    texts = texts_of(chosen) if texts_of else map(text_of, chosen)
+    for key, text in zip(chosen, texts, strict=True):
+        verdict = verify_words(words(text), mine)
         if verdict.same:
             return Link(index.group(key), key, "republication", verdict.evidence)
     return None
@@ -276,8 +288,8 @@ class Linker:
     BLOCK = 1 << SHIFT
     """MinHashes a block holds."""
 
-    def __init__(self, text_of: TextOf) -> None:
-        self.text_of = text_of
+    def __init__(self, text_of: TextOf, texts_of: TextsOf | None = None) -> None:
+        self.text_of, self.texts_of = text_of, texts_of
         self.buckets = Buckets()
         self.groups: dict[str, str] = {}
         self.by_exact: dict[str, str] = {}
@@ -304,7 +316,7 @@ class Linker:
 
     def add(self, item: str, sig: Signature) -> Link | None:
         """Link `item` to a statement already seen, or start a new statement with it."""
-        link = find_copy(item, sig, self, self.text_of)
+        link = find_copy(item, sig, self, self.text_of, self.texts_of)
         self.groups[item] = link.statement if link else item
         if link is None or link.kind != "exact":
             self.by_exact.setdefault(sig.exact, item)

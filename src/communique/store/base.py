@@ -310,12 +310,18 @@ class LinkStore(Protocol):
 
     def get_copy(self, statement_id: str) -> CopyLink | None: ...
 
-    def add_buckets(self, statement_id: str, buckets: Sequence[bytes]) -> None:
-        """Add more LSH buckets of a copy (those of its language-independent facts)."""
+    def add_buckets(
+        self, statement_id: str, buckets: Sequence[bytes], fact_codes: bytes | None = None
+    ) -> None:
+        """Add more LSH buckets of a copy (those of its language-independent facts), and
+        the codes of those facts."""
         ...
 
-    def bucket_members(self, buckets: Sequence[bytes], language: str) -> list[str]:
-        """Copies in any of these LSH buckets whose language is known and not `language`."""
+    def bucket_members(
+        self, buckets: Sequence[bytes], language: str
+    ) -> list[tuple[str, bytes | None]]:
+        """Copies in any of these LSH buckets whose language is known and not `language`,
+        with the codes of their facts (None: not known)."""
         ...
 
     def put_copy(self, link: CopyLink, minhash: bytes, buckets: Sequence[bytes]) -> None:
@@ -330,9 +336,11 @@ class LinkStore(Protocol):
         """Delete every link and make ready for `put_copies`."""
         ...
 
-    def put_copies(self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes]]]) -> None:
-        """Store the links and LSH buckets of many copies not linked yet, in one transaction
-        (between `start_relink` and `finish_relink`)."""
+    def put_copies(
+        self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes], bytes | None]]
+    ) -> None:
+        """Store the links, LSH buckets and fact codes of many copies not linked yet, in one
+        transaction (between `start_relink` and `finish_relink`)."""
         ...
 
     def finish_relink(self) -> None:

@@ -48,6 +48,10 @@ CREATE TABLE translations (
 ){without_rowid};
 """
 """The link tables; `{blob}`, `{real}` and `{without_rowid}` name each backend's own."""
+LINK_FACT_CODES = "ALTER TABLE link_copies ADD COLUMN fact_codes {blob};"
+"""A statement's language-independent facts as 32-bit codes (`link.bulk.fact_codes`), so
+that a new statement's translation candidates are mostly ruled out without their texts
+(NULL: not known, the text is read)."""
 OTHER_COPIES = (
     "SELECT c.statement_id FROM link_copies c JOIN statement_groups g ON g.id = c.group_id"
     " WHERE g.canonical <> c.statement_id"
@@ -93,22 +97,37 @@ class LinkTables(SqlTables):
         )
         return [(str(r["statement_id"]), bytes(r["minhash"])) for r in rows]
 
-    def add_buckets(self, statement_id: str, buckets: Sequence[bytes]) -> None:
-        """Add more LSH buckets of a copy (those of its language-independent facts)."""
+    def add_buckets(
+        self, statement_id: str, buckets: Sequence[bytes], fact_codes: bytes | None = None
+    ) -> None:
+        """Add more LSH buckets of a copy (those of its language-independent facts), and
+        the codes of those facts."""
         with self._writing() as db:
             db.executemany(_ADD_BUCKET, [(bucket, statement_id) for bucket in buckets])
+            if fact_codes is not None:
+                db.execute(
+                    "UPDATE link_copies SET fact_codes = ? WHERE statement_id = ?",
+                    (fact_codes, statement_id),
+                )
 
-    def bucket_members(self, buckets: Sequence[bytes], language: str) -> list[str]:
-        """Copies in any of these LSH buckets whose language is known and not `language`."""
+    def bucket_members(
+        self, buckets: Sequence[bytes], language: str
+    ) -> list[tuple[str, bytes | None]]:
+        """Copies in any of these LSH buckets whose language is known and not `language`,
+        with the codes of their facts (None: not known)."""
         if not buckets:
             return []
         rows = self._db().all(
-            "SELECT DISTINCT b.statement_id FROM link_buckets b JOIN statements s"
-            " ON s.id = b.statement_id WHERE s.language <> ?"
-            f" AND b.bucket IN ({self.dialect.marks(len(buckets))}) ORDER BY b.statement_id",
+            "SELECT DISTINCT b.statement_id, c.fact_codes FROM link_buckets b JOIN statements s"
+            " ON s.id = b.statement_id LEFT JOIN link_copies c ON c.statement_id = b.statement_id"
+            f" WHERE s.language <> ? AND b.bucket IN ({self.dialect.marks(len(buckets))})"
+            " ORDER BY b.statement_id",
             (language, *buckets),
         )
-        return [str(r["statement_id"]) for r in rows]
+        return [
+            (str(r["statement_id"]), None if r["fact_codes"] is None else bytes(r["fact_codes"]))
+            for r in rows
+        ]
 
     def get_copy(self, statement_id: str) -> CopyLink | None:
         row = self._db().one("SELECT * FROM link_copies WHERE statement_id = ?", (statement_id,))
@@ -140,14 +159,22 @@ class LinkTables(SqlTables):
             )
             db.execute("DELETE FROM relink_buckets")
 
-    def put_copies(self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes]]]) -> None:
-        """Store the links and LSH buckets of many copies not linked yet, in one transaction
-        (between `start_relink` and `finish_relink`)."""
+    def put_copies(
+        self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes], bytes | None]]
+    ) -> None:
+        """Store the links, LSH buckets and fact codes of many copies not linked yet, in one
+        transaction (between `start_relink` and `finish_relink`)."""
         with self._writing() as db:
-            db.executemany(_UPSERT_COPY, [_copy_values(link, minhash) for link, minhash, _ in rows])
+            db.executemany(
+                _UPSERT_COPY, [_copy_values(link, minhash) for link, minhash, _, _ in rows]
+            )
+            db.executemany(
+                "UPDATE link_copies SET fact_codes = ? WHERE statement_id = ?",
+                [(codes, link.statement_id) for link, _, _, codes in rows if codes is not None],
+            )
             db.executemany(
                 "INSERT INTO relink_buckets (bucket, statement_id) VALUES (?, ?)",
-                [(bucket, link.statement_id) for link, _, found in rows for bucket in found],
+                [(bucket, link.statement_id) for link, _, found, _ in rows for bucket in found],
             )
 
     def finish_relink(self) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from communique.store import schema
 from communique.store.dialect import SQLITE
 from communique.store.keys import API_KEY_SCHEMA
-from communique.store.link_tables import LINK_SCHEMA
+from communique.store.link_tables import LINK_FACT_CODES, LINK_SCHEMA
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
 
@@ -214,6 +214,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "web-0005-explore-keys",
         SQLITE.ddl(schema.EXPLORE_KEYED) + EXPLORE_SUMMARIES + EXPLORE_ISSUER,
     ),
+    ("link-0002-fact-codes", SQLITE.ddl(LINK_FACT_CODES)),
 )
 
 

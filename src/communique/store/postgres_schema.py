@@ -16,7 +16,7 @@ from communique.lang import profiles
 from communique.store import schema
 from communique.store.dialect import POSTGRES
 from communique.store.keys import API_KEY_SCHEMA
-from communique.store.link_tables import LINK_SCHEMA
+from communique.store.link_tables import LINK_FACT_CODES, LINK_SCHEMA
 from communique.store.postgres_sample import Limits, in_sample
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
@@ -265,6 +265,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ),
     ("pg-0016-sample-indexes", sample_indexes()),
     ("pg-0017-date-order", DATE_ORDER),
+    ("pg-0018-link-fact-codes", POSTGRES.ddl(LINK_FACT_CODES)),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 
