@@ -225,3 +225,42 @@ def test_timeline_migration_fills_rows_from_stored_enrichment(tmp_path: Path) ->
         "SELECT statement_id, date, date_end, start, sentence FROM statement_timeline"
     )
     assert rows.fetchall() == [(s.id, "2020-11-08", None, 0, events[0].sentence)]
+
+
+def _in_thread(work: Any) -> Any:
+    """`work()` run on a new thread that ends before this returns."""
+    import threading
+
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(work()))
+    thread.start()
+    thread.join()
+    return out[0]
+
+
+def test_a_new_thread_reuses_the_connection_of_one_that_ended(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "a.db")
+    add(store, "https://mfa.example/pooled", "Talks", "Talks on peace.")
+    first = _in_thread(lambda: (store._conn(), store.count_captures())[0])
+    second = _in_thread(store._conn)
+    assert second is first  # warm, not opened again
+    assert _in_thread(lambda: store.search(parse_query("peace")).total) == 1
+    store.close()
+    with pytest.raises(sqlite3.ProgrammingError):  # closed with the store
+        first.execute("SELECT 1")
+    assert store.count_captures() == 1  # a closed store opens again on use
+
+
+def test_a_thread_that_ends_inside_a_write_leaves_no_transaction_behind(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "a.db")
+
+    def begin() -> sqlite3.Connection:
+        conn = store._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        return conn
+
+    left = _in_thread(begin)
+    with pytest.raises(sqlite3.ProgrammingError):  # closed (rolled back), never reused
+        left.execute("SELECT 1")
+    add(store, "https://mfa.example/after", "After", "Written after.")
+    assert _in_thread(store.count_captures) == 1

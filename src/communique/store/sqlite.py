@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -48,7 +49,7 @@ class SqliteStore(
     ExploreTables,
     Batching,
 ):
-    """`Store` on one SQLite file; each thread gets its own connection.
+    """`Store` on one SQLite file; each thread gets its own connection (`_Connections`).
 
     Example:
         >>> SqliteStore(":memory:").count_captures()
@@ -59,6 +60,7 @@ class SqliteStore(
         self.path = str(path)
         self._local = threading.local()
         self._memory: sqlite3.Connection | None = None
+        self._connections = _Connections(self._open)
         self.kept_keys = KeptKeys()
         """The keys of recent queries' matches (`_matched`)."""
         self.read_only = False
@@ -85,11 +87,10 @@ class SqliteStore(
             if self._memory is None:
                 self._memory = _connect(self.path, check_same_thread=False)
             return self._memory
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = _connect(self.path, read_only=self.read_only)
-            self._local.conn = conn
-        return conn
+        return self._connections.get()
+
+    def _open(self) -> sqlite3.Connection:
+        return _connect(self.path, check_same_thread=False, read_only=self.read_only)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -154,10 +155,11 @@ class SqliteStore(
         self._search.try_sync()
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None) or self._memory
-        if conn is not None:
+        if self._memory is not None or self._connections.opened():
             self._search.close()
-            conn.close()
+        if self._memory is not None:
+            self._memory.close()
+        self._connections.close()
         self._local = threading.local()
         self._memory = None
         self.kept_keys.clear()
@@ -238,6 +240,74 @@ class SqliteStore(
 
     def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
         return self._search.reindex(progress)
+
+
+class _Connections:
+    """A file's connections. A thread keeps one while it lives (its write transactions and
+    batch stay on it); when the thread ends, its connection waits, up to `keep` of them, for
+    the next thread. A web server's worker threads come and go (one per request in tests,
+    idle ones retire after seconds), and a new connection starts with a cold page cache:
+    a reused one does not pay that again on every request."""
+
+    def __init__(self, open_: Callable[[], sqlite3.Connection], keep: int = 8) -> None:
+        self._open = open_
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._current: set[sqlite3.Connection] = set()
+        """Opened since the last `close` and not closed: kept idle or used by a live thread."""
+        self._local = threading.local()
+
+    def get(self) -> sqlite3.Connection:
+        """The calling thread's connection: its own, an idle one, or a new one."""
+        lease: _Lease | None = getattr(self._local, "lease", None)
+        if lease is None:
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                conn = self._open()
+                with self._lock:
+                    self._current.add(conn)
+            lease = self._local.lease = _Lease(self, conn)
+        return lease.conn
+
+    def opened(self) -> bool:
+        return bool(self._current)
+
+    def give_back(self, conn: sqlite3.Connection) -> None:
+        """The connection of a thread that ended: kept idle, or closed when `keep` are idle
+        already, when the store was closed meanwhile or the thread left a transaction open."""
+        with self._lock:
+            if conn in self._current and not conn.in_transaction and len(self._idle) < self._keep:
+                self._idle.append(conn)
+                return
+            self._current.discard(conn)
+        conn.close()
+
+    def close(self) -> None:
+        """Close the idle connections and the calling thread's; another live thread's is
+        closed when that thread ends (closing it under a running statement is not safe)."""
+        with self._lock:
+            idle, self._idle, self._current = self._idle, [], set()
+        for conn in idle:
+            conn.close()
+        if getattr(self._local, "lease", None) is not None:
+            del self._local.lease  # given back, and closed (`_current` no longer has it)
+
+
+class _Lease:
+    """A thread's connection, given back when the thread ends (its thread-local goes).
+    It holds its `_Connections` weakly: a thread that outlives a store does not keep the
+    store alive, and the connection then goes with the store, as any unreferenced one."""
+
+    def __init__(self, connections: _Connections, conn: sqlite3.Connection) -> None:
+        self.connections = weakref.ref(connections)
+        self.conn = conn
+
+    def __del__(self) -> None:
+        connections = self.connections()
+        if connections is not None:
+            connections.give_back(self.conn)
 
 
 def _writable(path: Path) -> bool:
