@@ -683,6 +683,10 @@ def stored_inputs(
     yield from _stored(chunk, store, version, report, sources)
 
 
+PATIENCE = 0.05
+"""Seconds the writer waits on its workers before it commits, leaving the archive's write
+lock to another writer (a second ingest) while it waits on."""
+
 INPUT_CHUNK = 256
 """Inputs stored as captures in one write."""
 INPUT_CHUNK_BYTES = 16 << 20
@@ -881,7 +885,9 @@ class _Writer:
             ]
             if running:
                 first.run.pipeline.flush()
-                wait(running, return_when=FIRST_COMPLETED)
+                if not wait(running, PATIENCE, FIRST_COMPLETED).done:
+                    self.store.pause()  # waiting long: other writers may go meanwhile
+                    wait(running, return_when=FIRST_COMPLETED)
             self._advance()
         self.pending.popleft()
         if first.failure is not None:

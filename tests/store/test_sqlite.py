@@ -206,6 +206,34 @@ def test_a_failed_write_in_a_batch_is_undone_alone(store: Store) -> None:
         store.get_statement(orphan.id)
 
 
+def test_a_paused_batch_leaves_the_archive_to_other_writers(tmp_path: Path) -> None:
+    """An ingest waiting on its workers between two writes pauses its batch; it must not hold
+    SQLite's write lock meanwhile, or a second ingest into the same archive fails with
+    "database is locked" after the busy timeout (found: two ingests at load 27, the second
+    failed after 33 s while the first waited on slow workers)."""
+    path = tmp_path / "two.db"
+    first = SqliteStore(path)
+    with first.batch():
+        add(first, "https://a", "A", "Text a.")
+        first.pause()
+        with closing(sqlite3.connect(path, timeout=0.5)) as other:
+            other.execute("BEGIN IMMEDIATE")  # another ingest starting a write
+            other.execute("ROLLBACK")
+        add(first, "https://b", "B", "Text b.")  # the batch writes on after the pause
+    assert first.stats().statements == 2
+
+
+def test_a_batch_takes_the_write_lock_only_when_it_writes(tmp_path: Path) -> None:
+    path = tmp_path / "lazy.db"
+    first = SqliteStore(path)
+    with first.batch():
+        with closing(sqlite3.connect(path, timeout=0.5)) as other:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        add(first, "https://a", "A", "Text a.")
+    assert first.stats().statements == 1
+
+
 def test_timeline_migration_fills_rows_from_stored_enrichment(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
     store = SqliteStore(path)

@@ -424,8 +424,17 @@ class Batching:
             self._local.batch = None
         self._after_batch()
 
+    def pause(self) -> None:
+        """Commit what this thread's batch wrote so far, for a caller about to wait: another
+        writer may go meanwhile, and the batch takes the write lock again at its next write."""
+        if getattr(self._local, "batch", None) is not None:
+            self._commit_batch()
+
     def _batched(self) -> AbstractContextManager[None]:
         raise NotImplementedError
+
+    def _commit_batch(self) -> None:
+        """Commit the open batch transaction (nothing unless a backend's writes wait on it)."""
 
     def _after_batch(self) -> None:
         """What follows a batch (nothing unless a backend says)."""
@@ -570,6 +579,10 @@ class Store(
         rerun redoes (captures not marked processed are processed again). The search index may
         catch up only when the batch ends (a search, or the next open, indexes what is queued).
         """
+        ...
+
+    def pause(self) -> None:
+        """Commit what this thread's batch wrote so far: its caller is about to wait."""
         ...
 
     def close(self) -> None: ...

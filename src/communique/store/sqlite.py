@@ -109,6 +109,8 @@ class SqliteStore(
         conn = self._conn()
         batch: Batch | None = getattr(self._local, "batch", None)
         if batch is not None:  # one savepoint inside the batch's transaction
+            if not conn.in_transaction:  # begun at its first write, not while it waits
+                self._begin(conn)
             conn.execute("SAVEPOINT write")
             try:
                 yield conn
@@ -120,7 +122,6 @@ class SqliteStore(
             conn.execute("RELEASE write")
             if batch.due():
                 conn.execute("COMMIT")
-                self._begin(conn)
             return
         self._begin(conn)
         try:
@@ -139,17 +140,21 @@ class SqliteStore(
 
     @contextmanager
     def _batched(self) -> Iterator[None]:
-        conn = self._conn()
-        self._begin(conn)
+        """The batch's transaction begins at its first write (`_transaction`), so a batch
+        holds SQLite's one write lock only between a write and the next commit."""
         try:
             with self._search.held():  # indexed after the load, in one pass
                 yield
         finally:
-            try:
-                if conn.in_transaction:  # each write in it is whole (a savepoint): keep them
-                    conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                raise _store_error(self.path, exc) from exc
+            self._commit_batch()
+
+    def _commit_batch(self) -> None:
+        conn = self._conn()
+        try:
+            if conn.in_transaction:  # each write in it is whole (a savepoint): keep them
+                conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise _store_error(self.path, exc) from exc
 
     def _after_batch(self) -> None:
         self._search.try_sync()
