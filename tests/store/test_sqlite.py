@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import zlib
 from contextlib import closing
 from dataclasses import replace
@@ -15,7 +16,7 @@ from communique.errors import NotFound, QueryError, StoreError
 from communique.model import Enrichment, Event, ExtractionFailure, statement_id
 from communique.query import parse_query
 from communique.store.base import Store, is_postgres
-from communique.store.migrations import MIGRATIONS
+from communique.store.migrations import MIGRATIONS, migrate
 from communique.store.sqlite import SqliteStore
 from tests.conftest import add, make_capture, make_statement
 
@@ -119,6 +120,36 @@ def test_schema_is_migrated_once(tmp_path: Path) -> None:
     ]
     assert names == [name for name, _ in MIGRATIONS]
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_archives_opened_at_once_are_migrated_once(tmp_path: Path) -> None:
+    """Two processes opening a new archive together both find it unmigrated; the one that
+    waits for the other's migration must take it as done, not fail on "already exists"."""
+    paths = [tmp_path / f"race{n}.db" for n in range(4)]
+    errors: list[BaseException] = []
+
+    def open_at(path: Path, ready: threading.Barrier) -> None:
+        conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+        try:
+            ready.wait()
+            migrate(conn)
+        except BaseException as exc:  # collected: an error in a thread must fail the test
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    for path in paths:
+        ready = threading.Barrier(3)
+        threads = [threading.Thread(target=open_at, args=(path, ready)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    for path in paths:
+        with closing(sqlite3.connect(path)) as conn:
+            names = [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
+        assert names == [name for name, _ in MIGRATIONS]
 
 
 def test_reprocess_clear_keeps_captures(store: Store) -> None:

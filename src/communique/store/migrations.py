@@ -227,9 +227,20 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
         if name in done:
             continue
         stamp = datetime.now(UTC).isoformat()
-        conn.executescript(
-            f"BEGIN IMMEDIATE;\n{script}\n"
-            f"INSERT INTO migrations (name, applied_at) VALUES ('{name}', '{stamp}');\nCOMMIT;"
-        )
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\n"
+                f"INSERT INTO migrations (name, applied_at) VALUES ('{name}', '{stamp}');\nCOMMIT;"
+            )
+        except sqlite3.DatabaseError:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if _applied(conn, name):  # another process opening the archive applied it first
+                continue
+            raise
         applied.append(name)
     return applied
+
+
+def _applied(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone() is not None
