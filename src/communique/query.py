@@ -132,6 +132,8 @@ MAX_QUERY_CHARS = 2000
 MAX_QUERY_TERMS = 50
 """Most words, phrases and filter values in one query (after repeats are collapsed)."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNDECODED = "\ufffd"
+"""What a URL's or form's bytes that were not UTF-8 are decoded to: their words are lost."""
 
 _DOC_TYPE_ALIASES = (
     {t.value.replace(" ", "-"): t.value for t in DocType}
@@ -182,6 +184,9 @@ def _check_text(text: str) -> None:
         raise QueryError(
             f"query holds control character U+{ord(bad.group()):04X} at position {bad.start() + 1}"
         )
+    undecoded = text.find(_UNDECODED)
+    if undecoded >= 0:
+        raise QueryError(f"query holds bytes that are not UTF-8 at position {undecoded + 1}")
 
 
 def _collapsed(groups: list[list[Term]]) -> tuple[tuple[Term, ...], ...]:

@@ -55,6 +55,7 @@ def test_repeated_terms_are_collapsed() -> None:
         (" ".join(f"w{i}" for i in range(MAX_QUERY_TERMS + 1)), f"limit is {MAX_QUERY_TERMS}"),
         ("peace\x00", "control character U+0000 at position 6"),
         ("peace \x1b[31m", "control character U+001B"),
+        (b"peace \xff\xfe".decode("utf-8", "replace"), "not UTF-8 at position 7"),
     ],
 )
 def test_oversized_and_control_queries_are_refused(text: str, message: str) -> None:
@@ -68,6 +69,16 @@ def test_bad_queries_are_a_400_on_search_and_export(client: TestClient, path: st
     response = client.get(path, params={"q": q})
     assert response.status_code == 400
     assert response.json()["code"] == "query_error" and response.json()["parameter"] == "q"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/search", "/api/v1/export", "/"])
+def test_a_query_of_bytes_that_are_not_utf8_is_refused(client: TestClient, path: str) -> None:
+    """`q=%FF%FE` decodes to replacement characters only: searched, it would match everything."""
+    response = client.get(f"{path}?q=%FF%FE")
+    assert response.status_code == 400
+    if path != "/":
+        assert response.json()["parameter"] == "q"
+        assert "not UTF-8" in response.json()["message"]
 
 
 def test_a_search_past_its_budget_is_stopped(
