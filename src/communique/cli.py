@@ -84,6 +84,18 @@ app = typer.Typer(
 )
 
 
+def at_fault(origin: str, reason: str) -> str:
+    """`origin: reason`, naming the origin once (a reason may already start with it).
+
+    Example:
+        >>> at_fault("http://a.example/x", "http://a.example/x: refused")
+        'http://a.example/x: refused'
+        >>> at_fault("k.jsonl", "line 3: not JSON")
+        'k.jsonl: line 3: not JSON'
+    """
+    return reason if reason.startswith(f"{origin}:") else f"{origin}: {reason}"
+
+
 @contextmanager
 def _progress(label: str) -> Iterator[pipeline.Progress]:
     columns = (
@@ -148,7 +160,7 @@ def extract(
         if as_json:
             out.print(json.dumps(_extraction_dict(result), ensure_ascii=False), markup=False)
         elif isinstance(result, ExtractionFailure):
-            err.print(f"[red]✗[/] {result.origin}: {result.reason}", markup=True)
+            err.print(f"[red]✗[/] {at_fault(result.origin, result.reason)}", markup=True)
         else:
             kind = "listing" if result.is_listing else result.doc_type.value
             day = result.published_label
@@ -178,7 +190,7 @@ def enrich_command(
             if as_json:
                 out.print(json.dumps(_extraction_dict(result), ensure_ascii=False), markup=False)
             else:
-                err.print(f"[red]✗[/] {result.origin}: {result.reason}", markup=True)
+                err.print(f"[red]✗[/] {at_fault(result.origin, result.reason)}", markup=True)
             continue
         extraction, enrichment = result
         record = {
@@ -494,7 +506,7 @@ def _print_report(report: IngestReport) -> None:
         f" {len(report.failures)} errors"
     )
     for failure in report.failures[:20]:
-        err.print(f"  [red]✗[/] {failure.origin}: {failure.reason}", markup=True)
+        err.print(f"  [red]✗[/] {at_fault(failure.origin, failure.reason)}", markup=True)
     if len(report.failures) > 20:
         err.print(f"  … and {len(report.failures) - 20} more: communique errors")
 
