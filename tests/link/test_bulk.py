@@ -3,7 +3,7 @@ never one that the facts themselves would link."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from communique.link.bulk import FactIndex, fact_codes, maybe, prepare
@@ -17,6 +17,7 @@ FACTS = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(FACTS, FACTS)
+@example(["8"] * 13 + ["2020"], ["8"] * 5 + ["2020"])  # similarity exactly MIN_CONFIDENCE
 def test_codes_never_rule_out_a_pair_the_facts_link(first: list[str], second: list[str]) -> None:
     linked = compare(tuple(first), tuple(second)) is not None
     kept = maybe(fact_codes(tuple(first)), fact_codes(tuple(second)))

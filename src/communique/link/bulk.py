@@ -139,5 +139,6 @@ def maybe(first: array[int], second: array[int]) -> bool:
     numbers = {code for code in first if code & _NUMBER}
     if len(numbers.intersection(code for code in second if code & _NUMBER)) < MIN_NUMBERS:
         return False
-    similarity = Indel.normalized_similarity(first, second, score_cutoff=MIN_CONFIDENCE)
-    return bool(similarity >= MIN_CONFIDENCE)
+    # no score_cutoff: rapidfuzz's cutoff drops a similarity of exactly MIN_CONFIDENCE,
+    # which `compare` keeps
+    return bool(Indel.normalized_similarity(first, second) >= MIN_CONFIDENCE)
