@@ -413,7 +413,7 @@ def errors(db: DbOption = None, as_json: JsonOption = False) -> None:
             }
             out.print(json.dumps(record, ensure_ascii=False), markup=False)
         else:
-            out.print(f"{f.origin}: {f.reason}", markup=False)
+            out.print(at_fault(f.origin, f.reason), markup=False)
     if not as_json:
         err.print(f"{len(failures)} errors")
 
