@@ -5,6 +5,7 @@ Run: .venv/bin/python bench/scale.py [--statements 20000] [--backends sqlite,pos
      [--clients 8] [--seconds 60] [--shared ../shared]
      .venv/bin/python bench/scale.py --archive PATH_OR_URL  (search latency only)
      .venv/bin/python bench/scale.py --ingest-only [--pipeline-statements 20000]  (bulk load only)
+     .venv/bin/python bench/scale.py --copy ARCHIVE --to postgresql://...  (copy-store rate only)
 
 Statements are derived from the shared UN General Debate corpus: each speech is cut into parts
 of a few paragraphs, and the parts are copied under new URLs, years and countries until there
@@ -53,6 +54,7 @@ from communique.pipeline import STORE_CHUNK, ingest, worker_pool
 from communique.query import parse_query
 from communique.settings import Settings
 from communique.store.base import Store, is_postgres, open_store
+from communique.store.transfer import copy_location
 
 QUERY_KINDS = {
     "common word": ["peace", "development", "security", "people"],
@@ -68,6 +70,8 @@ type, year, mentions, place)."""
 COUNTRIES = ("FR", "BR", "IN", "NG", "JP", "MX", "EG", "DE", "ID", "KE")
 BASELINE_PIPELINE = 170.0
 """Statements/s of JSONL ingest (enrichment off) the issue measured before this work."""
+BASELINE_COPY = 83.0
+"""Statements/s of `copy-store` into PostgreSQL before COPY (session 14: 300k in about 1 h)."""
 
 
 def parts(corpus: Path, paragraphs: int = 6) -> list[tuple[str, str, int, str]]:
@@ -426,6 +430,10 @@ def main() -> None:
         " --pipeline-statements records, on each backend",
     )
     parser.add_argument(
+        "--copy", help="only time `copy-store` of this archive into the empty database --to"
+    )
+    parser.add_argument("--to", help="the postgresql:// URL --copy fills")
+    parser.add_argument(
         "--build",
         type=Path,
         help="only build (or top up) an archive of --statements in this folder and keep it",
@@ -434,6 +442,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.archive:
         search_only(args)
+        return
+    if args.copy:
+        copy_only(args)
         return
     if not (args.shared / "corpora" / "ungdc_2020_2024.jsonl").exists():
         raise SystemExit(f"needs {args.shared}/corpora/ungdc_2020_2024.jsonl")
@@ -498,6 +509,76 @@ def ingest_only(args: argparse.Namespace) -> None:
     console.print(table)
     console.print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     baselines.report(console, "scale", [table], args.save_baseline)
+
+
+def copy_only(args: argparse.Namespace) -> None:
+    """`copy-store` of an existing archive into an empty PostgreSQL database: wall time by
+    table (a table's time ends when the next one's first batch is sent), statements/s, disk."""
+    if not args.to:
+        raise SystemExit("--copy needs --to postgresql://...")
+    marks: dict[str, float] = {}
+    server = _server_cpu(args.to)
+    cpu, started = time.process_time(), time.perf_counter()
+
+    def tell(table: str, rows: int, total: int) -> None:
+        marks.setdefault(table, time.perf_counter())
+        if rows == total or rows % 100_000 < 5000:
+            print(f"{time.strftime('%H:%M:%S')} {table} {rows}/{total}", flush=True)
+
+    counts = copy_location(args.copy, args.to, tell)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    server = _server_cpu(args.to) - server
+    rate = counts["statements"] / seconds
+    table = Table(title=f"communique copy-store into PostgreSQL, {counts['statements']} statements")
+    for column in ("measure", "value", "baseline"):
+        table.add_column(column)
+    names = list(marks)
+    ends = [*(marks[n] for n in names[1:]), started + seconds]
+    for name, begun, end in zip(names, (marks[n] for n in names), ends, strict=True):
+        table.add_row(f"{name}, s", f"{end - begun:.0f}", "")
+    table.add_row("whole copy, s", f"{seconds:.0f}", "target: 1M well under 1800")
+    table.add_row(
+        "statements/s", f"{rate:.0f}", f"{BASELINE_COPY:.0f} (ratio {rate / BASELINE_COPY:.1f})"
+    )
+    per = 1000 / counts["statements"]
+    table.add_row(
+        "CPU ms a statement: copy-store / server", f"{cpu * per:.2f} / {server * per:.2f}"
+    )
+    table.add_row(
+        "on 2 idle cores (from CPU), statements/s",
+        f"{min(1000 / (server * per), 2000 / ((cpu + server) * per)):.0f}",
+        "the server's work spread on both cores",
+    )
+    table.add_row("disk, MB", f"{disk_mb(args.to):.0f}", "")
+    console = Console()
+    console.print(table)
+    console.print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    baselines.report(console, "scale", [table], args.save_baseline)
+
+
+def _server_cpu(url: str) -> float:
+    """CPU seconds of the local PostgreSQL server at `url` so far: its postmaster with the
+    backends it reaped, and the live ones (Linux /proc; 0 for a server elsewhere)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{row[0] if row else 0}/stat").read_text().rsplit(")", 1)[1].split()
+        postmaster = int(fields[1])
+        own = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    total = sum(int(own[i]) for i in (11, 12, 13, 14))
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stat = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[1]) == postmaster:
+            total += int(stat[11]) + int(stat[12])
+    return total / tick
 
 
 def search_only(args: argparse.Namespace) -> None:

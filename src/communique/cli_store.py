@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store, err, out
 from communique.store import transfer
@@ -18,13 +25,15 @@ from communique.store.base import Store, redacted
 
 @contextmanager
 def _progress() -> Iterator[transfer.Progress]:
-    with Progress(
-        TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
-    ) as bar:
-        task = bar.add_task("copying")
+    """A bar per table (rows copied of rows held), then one while the indexes are built."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
 
-        def tell(table: str, rows: int) -> None:
-            bar.update(task, description=f"{table}: {rows} rows")
+        def tell(table: str, rows: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(table, total=total or None)
+            bar.update(tasks[table], completed=rows)
 
         yield tell
 

@@ -13,9 +13,11 @@ from communique.cli import app
 from communique.errors import StoreError
 from communique.model import Change, FrontierEntry, UrlKind, statement_id
 from communique.query import parse_query
+from communique.store import transfer
 from communique.store.base import Store, is_postgres, open_store
 from communique.store.transfer import backup, copy_store, restore
 from tests.conftest import add
+from tests.pgserver import PgServer
 from tests.store.test_enrichment import EARLY, karabakh_enrichment
 
 LATER = datetime(2024, 7, 1, tzinfo=UTC)
@@ -130,3 +132,73 @@ def test_cli_copies_sqlite_to_postgresql_and_backs_up(tmp_path: Path, pg_url: st
         assert summary(copy) == expected
     finally:
         copy.close()
+
+
+def _indexes(url: str) -> set[tuple[str, str]]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        ).fetchall()
+    return {(str(name), str(definition)) for name, definition in rows}
+
+
+def fill_more(store: Store) -> None:
+    """`fill`, and nine statements, long and short (a text longer than its lead ranks on it)."""
+    long_text = " ".join(["Shusha was liberated and the negotiations went on."] * 60)
+    for i in range(9):
+        add(store, f"https://mid.ru/{i}", f"Statement {i}", long_text if i % 2 else "Peace.")
+    fill(store)
+
+
+def test_bulk_copy_into_postgresql_equals_a_direct_load(
+    tmp_path: Path, pg_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 2 rows, written by two connections at once, the indexes built at the end:
+    the copy finds what the same statements stored one by one find, ranked alike, with the
+    same texts and indexes; the source file is not touched."""
+    monkeypatch.setattr(transfer, "BATCH", 2)
+    source_path = tmp_path / "a.db"
+    source = open_store(source_path)
+    fill_more(source)
+    source.close()
+    before = source_path.read_bytes()
+    direct_url, target = pg_server.database(), pg_server.database()
+    direct, copy = open_store(direct_url), None
+    try:
+        fill_more(direct)
+        copied = transfer.copy_location(str(source_path), target)
+        assert copied["statements"] == 11 and source_path.read_bytes() == before
+        assert _indexes(target) == _indexes(direct_url)
+        copy = open_store(target)
+        for text in ("shusha OR peace", '"negotiations went"', "negotiat*"):
+            query = parse_query(text)
+            assert copy.search(query).hits == direct.search(query).hits
+            assert [s.text for s in copy.iter_matches(query)] == [
+                s.text for s in direct.iter_matches(query)
+            ]
+        assert summary(copy) == summary(direct)
+    finally:
+        for store in (direct, copy):
+            if store is not None:
+                store.close()
+        pg_server.drop(direct_url)
+        pg_server.drop(target)
+
+
+def test_a_failed_batch_fails_the_copy_with_the_database_error(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfer, "BATCH", 2)
+    source = open_store(tmp_path / "a.db")
+    fill(source)
+    target = open_store(pg_url)
+    try:
+        target.begin_import(["statements"])
+        target.import_rows("statements", [{"rowid": 1, "id": "x"}])  # NOT NULL columns absent
+        with pytest.raises(Exception, match="null value"):
+            target.finish_import()
+    finally:
+        target.close()
+        source.close()

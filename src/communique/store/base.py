@@ -373,12 +373,17 @@ class TransferStore(Protocol):
         """Every row of `tables`, in batches by column name, read from one snapshot."""
         ...
 
+    def begin_import(self, tables: Sequence[str]) -> None:
+        """Ready the empty store for a bulk load of `tables` (e.g. defer their indexes)."""
+        ...
+
     def import_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
         """Insert rows of `table` as exported by any backend (unknown columns are dropped)."""
         ...
 
     def finish_import(self) -> None:
-        """Make the store ready after `import_rows` (counters past the imported ids)."""
+        """Make the store ready after `import_rows` (counters past the imported ids, indexes
+        built)."""
         ...
 
 
@@ -605,8 +610,9 @@ def is_postgres(location: str) -> bool:
     return location.startswith(POSTGRES_SCHEMES)
 
 
-def open_store(location: str | Path) -> Store:
+def open_store(location: str | Path, read_only: bool = False) -> Store:
     """Open the store at `location`: a `postgresql://` URL, or a SQLite file path (the default).
+    `read_only`: a SQLite file is opened for reading only (never migrated, never written).
 
     This is the one place that chooses a backend; `sqlite:///path` names a SQLite file too.
 
@@ -622,7 +628,7 @@ def open_store(location: str | Path) -> Store:
         location = location.removeprefix("sqlite://") or ":memory:"
     from communique.store.sqlite import SqliteStore
 
-    return SqliteStore(location)
+    return SqliteStore(location, read_only=read_only)
 
 
 def _open_postgres(url: str) -> Store:

@@ -4,7 +4,8 @@ A word matches a statement when any language's stem of it, or the word itself wi
 folded, is among the statement's words; a prefix (`word*`) and a phrase match words as written
 (accents folded), like the SQLite store. Ranking is `ts_rank` with title words weighted above
 text words, over the title and the lead of the text (`rank_tsv`, small enough to stay in the
-row), so a common word neither ranks nor counts by unpacking every match's full tsvector.
+row; NULL for a text no longer than its lead, which ranks on its `tsv`), so a common word
+neither ranks nor counts by unpacking every match's full tsvector.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ _LANGUAGES = (
     " WHERE v IS NOT NULL)"
 )
 """The distinct languages of the archive, one index probe each (a loose index scan)."""
-_RANK = "ts_rank('{0.1, 0.2, 0.25, 1.0}', t.rank_tsv, %s::tsquery, 1)::float8"
+_RANK = "ts_rank('{0.1, 0.2, 0.25, 1.0}', coalesce(t.rank_tsv, t.tsv), %s::tsquery, 1)::float8"
 _HEADLINE = f"StartSel={SNIPPET_OPEN}, StopSel={SNIPPET_CLOSE}, HighlightAll=true"
 _FROM_TEXT = "statement_texts t JOIN statements s ON s.rowid = t.rowid"
 

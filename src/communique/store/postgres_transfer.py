@@ -1,8 +1,16 @@
-"""Whole tables in and out of the PostgreSQL store, for copies and backups between backends."""
+"""Whole tables in and out of the PostgreSQL store, for copies and backups between backends.
+
+An import is a bulk load: the tables' secondary indexes are dropped first (their definitions
+kept in `deferred_indexes`) and built once at the end, each batch of rows goes in by `COPY` in
+a transaction of its own, and two writer connections take turns, so that the server parses the
+texts into their search vectors on both cores while this process reads the next batch.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +24,16 @@ from communique.store.postgres_schema import text_config
 if TYPE_CHECKING:
     from communique.store.postgres import Conn
 
-_INTERNAL = ("migrations", *LINK_TABLES)
-"""Not copied: migration records and the links (rebuilt from the texts by `relink`)."""
+DEFERRED = "deferred_indexes"
+"""The indexes an import dropped, by name and definition, until `finish_import` builds them."""
+_INTERNAL = ("migrations", DEFERRED, *LINK_TABLES)
+"""Not copied: migration records, deferred indexes and the links (rebuilt from the texts by
+`relink`)."""
 _IDENTITIES = (("statements", "rowid"), ("crawl_runs", "id"), ("changes", "id"))
+WRITERS = 2
+"""Connections writing an import's batches at once (one per core of a small server)."""
+INDEX_MEMORY = "512MB"
+"""`maintenance_work_mem` of the index builds after an import (a GIN index builds in memory)."""
 
 
 class PgTransfer:
@@ -27,6 +42,7 @@ class PgTransfer:
     url: str
     _conn: Callable[[], Conn]
     _write: Callable[[], AbstractContextManager[Conn]]
+    _import: _Import | None = None
 
     def table_counts(self) -> dict[str, int]:
         conn = self._conn()
@@ -59,27 +75,120 @@ class PgTransfer:
                         yield table, rows
             conn.rollback()
 
+    def begin_import(self, tables: Sequence[str]) -> None:
+        """Drop the secondary indexes of `tables` (not those of keys and constraints), noting
+        their definitions in `deferred_indexes` in the same transaction."""
+        with self._write() as conn:
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {DEFERRED} (name TEXT PRIMARY KEY,"
+                " definition TEXT NOT NULL)".encode()
+            )
+            for row in conn.execute(
+                "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition"
+                " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_class t ON t.oid = i.indrelid"
+                " WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+                (list(tables),),
+            ).fetchall():
+                conn.execute(
+                    f"INSERT INTO {DEFERRED} (name, definition) VALUES (%s, %s)".encode(),
+                    (row["name"], row["definition"]),
+                )
+                conn.execute(f'DROP INDEX "{row["name"]}"'.encode())
+        self._import = _Import(self._write)
+
     def import_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        with self._write() as conn:
-            columns = [c for c in _columns(conn, table) if c in rows[0]]
-            values = [[row[c] for c in columns] for row in rows]
-            marks = ["%s"] * len(columns)
-            if table == "statement_texts":
-                columns, marks = _with_configs(conn, rows, columns, marks, values)
-            names = ", ".join(f'"{c}"' for c in columns)
-            sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(marks)})'
-            with conn.cursor() as cursor:
-                cursor.executemany(sql.encode(), values)
+        if self._import is None:  # not begun: rows go in at once, the indexes kept
+            _copy(self._write, table, rows)
+            return
+        self._import.add(table, rows)
 
     def finish_import(self) -> None:
+        if self._import is not None:
+            self._import.close()
+            self._import = None
         with self._write() as conn:
             for table, column in _IDENTITIES:
                 conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
                     f" coalesce(max({column}), 0) + 1, false) FROM {table}".encode()
                 )
+        build_deferred_indexes(self._conn())
+
+
+def build_deferred_indexes(conn: Conn) -> list[str]:
+    """Build the indexes an import deferred (one at a time, each committed with its removal
+    from `deferred_indexes`), then refresh the planner's statistics; returns their names."""
+    found = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (DEFERRED,)).fetchone()
+    if not found or not found["found"]:
+        return []
+    built = []
+    conn.execute(f"SET maintenance_work_mem = '{INDEX_MEMORY}'".encode())
+    for row in conn.execute(f"SELECT name, definition FROM {DEFERRED} ORDER BY name".encode()):
+        with conn.transaction():
+            conn.execute(row["definition"].encode())
+            conn.execute(f"DELETE FROM {DEFERRED} WHERE name = %s".encode(), (row["name"],))
+        built.append(str(row["name"]))
+    conn.execute("RESET maintenance_work_mem")
+    conn.execute(f"DROP TABLE {DEFERRED}".encode())
+    conn.execute("ANALYZE")
+    return built
+
+
+class _Import:
+    """The batches of an import, written by `WRITERS` threads (each with its own connection,
+    each batch its own transaction). A table's batches all commit before the next table's
+    first, so that rows referring to another table's rows find them."""
+
+    def __init__(self, write: Callable[[], AbstractContextManager[Conn]]) -> None:
+        self._write = write
+        self._pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="import")
+        self._pending: list[Future[None]] = []
+        self._table = ""
+        self._slots = threading.BoundedSemaphore(WRITERS * 2)
+
+    def add(self, table: str, rows: list[dict[str, Any]]) -> None:
+        if table != self._table:
+            self.wait()
+            self._table = table
+        self._slots.acquire()  # at most two batches queued per writer: memory stays bounded
+        future = self._pool.submit(_copy, self._write, table, rows)
+        future.add_done_callback(lambda _: self._slots.release())
+        pending, self._pending = [*self._pending, future], []
+        for queued in pending:
+            if queued.done():
+                queued.result()  # a failed batch fails the import now
+            else:
+                self._pending.append(queued)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _copy(
+    write: Callable[[], AbstractContextManager[Conn]], table: str, rows: list[dict[str, Any]]
+) -> None:
+    """`rows` of `table` by one `COPY`, in one transaction."""
+    with write() as conn:
+        columns = [c for c in _columns(conn, table) if c in rows[0]]
+        values = [[row[c] for c in columns] for row in rows]
+        if table == "statement_texts":
+            columns = _with_configs(conn, rows, columns, values)
+        names = ", ".join(f'"{c}"' for c in columns)
+        with conn.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN'.encode()) as copy:
+            for value in values:
+                copy.write_row(value)
 
 
 def _columns(conn: Conn, table: str) -> list[str]:
@@ -94,12 +203,8 @@ def _columns(conn: Conn, table: str) -> list[str]:
 
 
 def _with_configs(
-    conn: Conn,
-    rows: list[dict[str, Any]],
-    columns: list[str],
-    marks: list[str],
-    values: list[list[Any]],
-) -> tuple[list[str], list[str]]:
+    conn: Conn, rows: list[dict[str, Any]], columns: list[str], values: list[list[Any]]
+) -> list[str]:
     """Texts get the search configuration of their statement's language, whatever came in."""
     languages = {
         r["rowid"]: r["language"]
@@ -110,9 +215,9 @@ def _with_configs(
     }
     if "config" in columns:
         index = columns.index("config")
-        columns, marks = columns[:index] + columns[index + 1 :], marks[:index] + marks[index + 1 :]
+        columns = columns[:index] + columns[index + 1 :]
         for value in values:
             del value[index]
     for row, value in zip(rows, values, strict=True):
         value.append(text_config(languages.get(row["rowid"])))
-    return [*columns, "config"], [*marks, "%s::regconfig"]
+    return [*columns, "config"]

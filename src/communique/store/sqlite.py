@@ -56,7 +56,7 @@ class SqliteStore(
         0
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = str(path)
         self._local = threading.local()
         self._memory: sqlite3.Connection | None = None
@@ -65,14 +65,17 @@ class SqliteStore(
         """The keys of recent queries' matches (`_matched`)."""
         self.read_only = False
         """True for an archive on read-only media or without write permission: it is
-        opened for reading (searching, exporting) and every write is refused."""
+        opened for reading (searching, exporting) and every write is refused; or when the
+        caller asks (a copy's source)."""
         if self.path != ":memory:":
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.is_dir():
                 raise StoreError(
                     f"cannot open database {self.path}: folder {parent} does not exist"
                 )
-            self.read_only = Path(self.path).exists() and not _writable(Path(self.path))
+            self.read_only = Path(self.path).exists() and (
+                read_only or not _writable(Path(self.path))
+            )
         try:
             if self.read_only:
                 _check_migrated(self._conn(), self.path)

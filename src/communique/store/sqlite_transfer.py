@@ -27,6 +27,7 @@ class SqliteTransfer:
     """Mixed into `SqliteStore`: the `TransferStore` protocol."""
 
     path: str
+    read_only: bool
     _conn: Callable[[], sqlite3.Connection]
     _write: Callable[[], AbstractContextManager[sqlite3.Connection]]
     _search: SqliteIndexedSearch
@@ -52,12 +53,15 @@ class SqliteTransfer:
             return
         from communique.store.sqlite import _connect
 
-        with closing(_connect(self.path)) as conn:
+        with closing(_connect(self.path, read_only=self.read_only)) as conn:
             conn.execute("BEGIN")  # one read transaction: one snapshot of every table
             try:
                 yield from _export(conn, tables, batch)
             finally:
                 conn.execute("COMMIT")
+
+    def begin_import(self, tables: Sequence[str]) -> None:
+        """Nothing to ready: the search index is built from the queue at the end."""
 
     def import_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
         if not rows:

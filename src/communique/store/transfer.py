@@ -13,8 +13,10 @@ from pathlib import Path
 from communique.errors import StoreError
 from communique.store.base import Store, open_store
 
-Progress = Callable[[str, int], None]
-"""Told (table, rows copied so far in it) after each batch."""
+Progress = Callable[[str, int, int], None]
+"""Told (table, rows copied so far in it, rows it holds in the source) after each batch."""
+BATCH = 5000
+"""Rows read, sent and committed at a time."""
 
 
 def copy_store(
@@ -40,11 +42,14 @@ def copy_store(
     if missing:
         raise StoreError(f"the destination has no table {', '.join(missing)}: upgrade it first")
     copied: Counter[str] = Counter({table: 0 for table in counts if table in wanted})
-    for table, rows in source.export_tables(list(copied)):
+    destination.begin_import([table for table in copied if counts[table]])
+    for table, rows in source.export_tables(list(copied), BATCH):
         destination.import_rows(table, rows)
         copied[table] += len(rows)
         if progress is not None:
-            progress(table, copied[table])
+            progress(table, copied[table], counts[table])
+    if progress is not None:
+        progress("building indexes", 0, 0)
     destination.finish_import()
     after = destination.table_counts()
     wrong = [
@@ -60,8 +65,9 @@ def copy_store(
 def copy_location(
     source: str, destination: str, progress: Progress | None = None
 ) -> dict[str, int]:
-    """`copy_store` between two locations (SQLite paths or postgresql:// URLs)."""
-    src = open_store(source)
+    """`copy_store` between two locations (SQLite paths or postgresql:// URLs); the source is
+    opened read-only."""
+    src = open_store(source, read_only=True)
     try:
         dst = open_store(destination)
         try:
@@ -98,7 +104,7 @@ def restore(path: str | Path, store: Store, progress: Progress | None = None) ->
         raise StoreError(f"{source}: no such backup file")
     from communique.store.sqlite import SqliteStore
 
-    backup_store = SqliteStore(source)
+    backup_store = SqliteStore(source, read_only=True)
     try:
         return copy_store(backup_store, store, progress)
     finally:
