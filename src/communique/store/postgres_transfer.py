@@ -1,7 +1,9 @@
 """Whole tables in and out of the PostgreSQL store, for copies and backups between backends.
 
-An import is a bulk load: the tables' secondary indexes are dropped first (their definitions
-kept in `deferred_indexes`) and built once at the end, each batch of rows goes in by `COPY` in
+An import is a bulk load: the tables' secondary indexes are dropped and their autovacuum is
+paused first (what undoes both is kept in `import_deferred`), the indexes are built once at
+the end and the tables vacuumed (their visibility map set for index-only scans), each batch of
+rows goes in by `COPY` in
 a transaction of its own, and two writer connections take turns, so that the server parses the
 texts into their search vectors on both cores while this process reads the next batch.
 """
@@ -24,10 +26,11 @@ from communique.store.postgres_schema import text_config
 if TYPE_CHECKING:
     from communique.store.postgres import Conn
 
-DEFERRED = "deferred_indexes"
-"""The indexes an import dropped, by name and definition, until `finish_import` builds them."""
+DEFERRED = "import_deferred"
+"""What an import put off, as statements `finish_import` runs in the order of their names:
+`index <name>` builds a dropped index, `table <name>` resumes a table's autovacuum."""
 _INTERNAL = ("migrations", DEFERRED, *LINK_TABLES)
-"""Not copied: migration records, deferred indexes and the links (rebuilt from the texts by
+"""Not copied: migration records, an import's deferred work and the links (rebuilt from the texts by
 `relink`)."""
 _IDENTITIES = (("statements", "rowid"), ("crawl_runs", "id"), ("changes", "id"))
 WRITERS = 2
@@ -76,13 +79,18 @@ class PgTransfer:
             conn.rollback()
 
     def begin_import(self, tables: Sequence[str]) -> None:
-        """Drop the secondary indexes of `tables` (not those of keys and constraints), noting
-        their definitions in `deferred_indexes` in the same transaction."""
+        """Drop the secondary indexes of `tables` (not those of keys and constraints) and
+        pause their autovacuum, noting what undoes both in `import_deferred` in the same
+        transaction."""
         with self._write() as conn:
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {DEFERRED} (name TEXT PRIMARY KEY,"
-                " definition TEXT NOT NULL)".encode()
+                " statement TEXT NOT NULL)".encode()
             )
+            deferred = [
+                (f"table {table}", f'ALTER TABLE "{table}" RESET (autovacuum_enabled)')
+                for table in tables
+            ]
             for row in conn.execute(
                 "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition"
                 " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
@@ -91,11 +99,16 @@ class PgTransfer:
                 " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
                 (list(tables),),
             ).fetchall():
-                conn.execute(
-                    f"INSERT INTO {DEFERRED} (name, definition) VALUES (%s, %s)".encode(),
-                    (row["name"], row["definition"]),
-                )
+                deferred.append((f"index {row['name']}", row["definition"]))
                 conn.execute(f'DROP INDEX "{row["name"]}"'.encode())
+            for table in tables:
+                conn.execute(f'ALTER TABLE "{table}" SET (autovacuum_enabled = false)'.encode())
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {DEFERRED} (name, statement) VALUES (%s, %s)"
+                    " ON CONFLICT (name) DO NOTHING".encode(),
+                    deferred,
+                )
         self._import = _Import(self._write)
 
     def import_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
@@ -116,26 +129,29 @@ class PgTransfer:
                     f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
                     f" coalesce(max({column}), 0) + 1, false) FROM {table}".encode()
                 )
-        build_deferred_indexes(self._conn())
+        finish_deferred(self._conn())
 
 
-def build_deferred_indexes(conn: Conn) -> list[str]:
-    """Build the indexes an import deferred (one at a time, each committed with its removal
-    from `deferred_indexes`), then refresh the planner's statistics; returns their names."""
+def finish_deferred(conn: Conn) -> list[str]:
+    """Do what an import put off (one statement at a time, each committed with its removal
+    from `import_deferred`), then vacuum and analyze the imported tables; returns what was
+    done."""
     found = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (DEFERRED,)).fetchone()
     if not found or not found["found"]:
         return []
-    built = []
+    done = []
     conn.execute(f"SET maintenance_work_mem = '{INDEX_MEMORY}'".encode())
-    for row in conn.execute(f"SELECT name, definition FROM {DEFERRED} ORDER BY name".encode()):
+    for row in conn.execute(f"SELECT name, statement FROM {DEFERRED} ORDER BY name".encode()):
         with conn.transaction():
-            conn.execute(row["definition"].encode())
+            conn.execute(row["statement"].encode())
             conn.execute(f"DELETE FROM {DEFERRED} WHERE name = %s".encode(), (row["name"],))
-        built.append(str(row["name"]))
-    conn.execute("RESET maintenance_work_mem")
+        done.append(str(row["name"]))
     conn.execute(f"DROP TABLE {DEFERRED}".encode())
-    conn.execute("ANALYZE")
-    return built
+    tables = [f'"{name.removeprefix("table ")}"' for name in done if name.startswith("table ")]
+    if tables:
+        conn.execute(f"VACUUM (ANALYZE) {', '.join(tables)}".encode())
+    conn.execute("RESET maintenance_work_mem")
+    return done
 
 
 class _Import:
