@@ -330,3 +330,39 @@ def test_totals_count_every_type_and_facets_follow_the_first_mention() -> None:
     assert page.total == len(types) + 1
     assert page.facets["mentions"] == [("UA", 1)]
     assert page.facets["place"] == [("Kyiv", 1)]
+
+
+def test_cursor_pages_by_relevance_follow_one_ranking_past_its_windows() -> None:
+    """Cursor pages reuse the first page's counts and rank windows of hits ahead; paging
+    through 450 matches (ties included) gives the order of one search for all of them."""
+    index = TantivyIndex(None)
+    index.write(
+        [
+            IndexDoc(key, f"Note {key}", "peace " * (key % 9 + 1) + "talks", doc_type=f"t{key % 4}")
+            for key in range(1, 451)
+        ]
+    )
+    query = parse_query("peace")
+    everything = [h.key for h in index.search(query, Restriction(), None, 1000).hits]
+    first = index.search(query, Restriction(), None, 40)
+    paged, cursor = [h.key for h in first.hits], first.next_cursor
+    while cursor:
+        page = index.search(query, Restriction(), cursor, 40)
+        assert (page.total, page.facets) == (first.total, first.facets) == (450, first.facets)
+        paged += [h.key for h in page.hits]
+        cursor = page.next_cursor
+    assert paged == everything and len(everything) == 450
+    assert sorted(first.facets["type"]) == [("t0", 112), ("t1", 113), ("t2", 113), ("t3", 112)]
+
+
+def test_a_cursor_page_counts_what_another_writer_committed_since(tmp_path: Path) -> None:
+    folder = tmp_path / "a.db.index"
+    reader = TantivyIndex(folder)
+    reader.write([IndexDoc(key, "Note", "Peace talks.") for key in range(1, 8)])
+    for order in ("relevance", "newest"):
+        first = reader.search(parse_query("peace", order), Restriction(), None, 3)
+        assert first.total == 7 + (order == "newest")
+        writer = TantivyIndex(folder)  # as another process opens it
+        writer.write([IndexDoc(100 + len(order), "Note", "Peace again.")])
+        page = reader.search(parse_query("peace", order), Restriction(), first.next_cursor, 3)
+        assert page.total == first.total + 1

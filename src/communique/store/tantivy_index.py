@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 import tempfile
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -77,6 +80,11 @@ _SEGMENT_SIZE = 1_000_000
 _WORD_FIELDS = (("title", TITLE_WEIGHT), ("text", 1.0))
 _LONGEST_SUFFIX = 12
 """Letters a Snowball stemmer removes from a word at most (Russian 'ованиями' has 8)."""
+_RECENT_QUERIES = 64
+"""Queries whose counts and ranking the index keeps for their cursor pages."""
+_FIRST_WINDOW = 200
+"""Hits ranked at once for the first cursor page of a query by relevance; a page past the
+window ranks twice as many as it needs, so paging to hit n ranks about log2(n / 200) times."""
 
 
 class IndexBusy(StoreError):
@@ -124,6 +132,10 @@ class TantivyIndex:
         """Where tantivy has the index open: `path`, or a read-only index's view of it."""
         self._remove_view: Callable[[], object] | None = None
         """Removes a read-only index's view, on closing or when the index is collected."""
+        self._generation = 0
+        """Commits made by this process (another process's show in the index's meta file)."""
+        self._state: tuple[int, tuple[int, ...]] = (0, ())
+        self._recent = _Recent(_RECENT_QUERIES)
         meta = {
             "schema": SCHEMA_VERSION,
             "analysis": analysis.ANALYSIS_VERSION,
@@ -201,7 +213,7 @@ class TantivyIndex:
                 raise
             finally:
                 writer.wait_merging_threads()
-            self._index.reload()
+            self._reload()
 
     def clear(self) -> None:
         with self._lock:
@@ -209,7 +221,13 @@ class TantivyIndex:
             writer.delete_all_documents()
             writer.commit()
             writer.wait_merging_threads()
-            self._index.reload()
+            self._reload()
+
+    def _reload(self) -> None:
+        """Search what was just committed; what was counted or ranked before is stale."""
+        self._generation += 1
+        self._index.reload()
+        self._state = (self._generation, self._meta_state())
 
     def _writer(self) -> Any:
         try:
@@ -266,44 +284,89 @@ class TantivyIndex:
 
     # reading
 
+    def _searcher(self) -> tuple[Any, tuple[int, tuple[int, ...]]]:
+        """The searcher of the index's last commit and a stamp of that commit (what is kept
+        for cursor pages is valid while the stamp stays the same).
+
+        A commit of another process changes the index's meta file: the reader is reloaded at
+        once then (it would otherwise notice only when it next polls the file).
+        """
+        state = (self._generation, self._meta_state())
+        if state != self._state:
+            self._index.reload()
+            self._state = state
+        return self._index.searcher(), state
+
+    def _meta_state(self) -> tuple[int, ...]:
+        """Inode, time and size of the meta file tantivy replaces at each commit (none for an
+        index in memory or a read-only view, which only this process writes)."""
+        if self.path is None or self._remove_view is not None:
+            return ()
+        try:
+            meta = os.stat(self.path / "meta.json")
+        except OSError:
+            return ()
+        return (meta.st_ino, meta.st_mtime_ns, meta.st_size)
+
     def count(self) -> int:
-        return int(self._index.searcher().num_docs)
+        return int(self._searcher()[0].num_docs)
 
     def max_key(self) -> int:
         spec = {"top": {"max": {"field": "key"}}}
-        value = self._index.searcher().aggregate(tantivy.Query.all_query(), spec)["top"]["value"]
+        searcher = self._searcher()[0]
+        value = searcher.aggregate(tantivy.Query.all_query(), spec)["top"]["value"]
         return -1 if value is None else int(value)
 
     def search(
         self, query: Query, restriction: Restriction, cursor: str | None, limit: int
     ) -> IndexPage:
+        """One page with the total and facets of every match.
+
+        While the index is unchanged, a cursor page takes the total and facets its first page
+        counted, and a page by relevance its hits from a window of them ranked for an earlier
+        cursor page: a deep page costs what a first page does, or less.
+        """
         if limit < 1:
             raise QueryError("limit must be at least 1", parameter="limit")
-        searcher = self._index.searcher()
-        compiled = self._compile(searcher, query, restriction)
+        searcher, state = self._searcher()
         order = query.effective_order
+        counting = (state, "counted", replace(query, order=Order.RELEVANCE), restriction)
+        counted: _Counted | None = self._recent.get(counting) if cursor else None
+        compiled = _Compiled(partial(self._compile, searcher, query, restriction))
+        ranking: _Ranking | None = None
+        page: Callable[[], Any] | None = None
         if order is Order.RELEVANCE:
             offset = decode_cursor(cursor, "r") or 0
-            page: Callable[[], Any] = partial(
-                searcher.search, compiled, limit + 1, count=False, offset=offset
-            )
+            ranking_key = (state, "ranked", query, restriction)
+            ranking = self._recent.get(ranking_key) if cursor else None
+            if ranking and not ranking.covers(offset + limit + 1):
+                ranking = None
+            if ranking is None:
+                # a first page ranks what it shows; a cursor page, a window ahead
+                wanted = limit + 1 if cursor is None else max(_FIRST_WINDOW, 2 * (offset + limit))
+                page = partial(searcher.search, compiled(), wanted, count=False)
         else:
-            page = self._date_search(searcher, compiled, order, cursor, limit)
+            page = self._date_search(searcher, compiled(), order, cursor, limit)
         # the pass over every match (total, facets) and the page's search, each on a core
-        names = self._facet_names(searcher)
-        aggregated, found = budgets.interruptible_all(
-            partial(searcher.aggregate, compiled, _facet_spec(names)), page
-        )
-        total, facets = _facet_counts(aggregated)
-        if order is Order.RELEVANCE:
-            scored = found.hits
-            keys = [int(v or 0) for v in searcher.fast_field_values("key", [a for _, a in scored])]
-            hits = tuple(IndexHit(k, s) for k, (s, _) in zip(keys, scored, strict=True))[:limit]
-            next_cursor = encode_cursor("r", offset + limit) if len(scored) > limit else None
+        works = [] if page is None else [page]
+        if counted is None:
+            spec = _facet_spec(self._facet_names(searcher))
+            works.insert(0, partial(searcher.aggregate, compiled(), spec))
+        results = budgets.interruptible_all(*works) if works else []
+        if counted is None:
+            counted = _Counted(*_facet_counts(results.pop(0)))
+            self._recent.put(counting, counted)
+        if order is not Order.RELEVANCE:
+            hits, next_cursor = self._date_hits(results[0], order, limit)
         else:
-            hits, next_cursor = self._date_hits(found, order, limit)
+            if ranking is None:
+                found = results[0].hits
+                ranking = _Ranking(searcher, found, complete=len(found) < wanted)
+                if cursor:
+                    self._recent.put(ranking_key, ranking)
+            hits, next_cursor = ranking.page(offset, limit)
         budgets.current().check()
-        return IndexPage(hits, total, facets, next_cursor)
+        return IndexPage(hits, counted.total, counted.facets, next_cursor)
 
     def _date_page(
         self, searcher: Any, compiled: Any, order: Order, cursor: str | None, limit: int
@@ -346,7 +409,7 @@ class TantivyIndex:
         return hits, encode_cursor(field, int(page[-1][0])) if more else None
 
     def total(self, query: Query, restriction: Restriction) -> int:
-        searcher = self._index.searcher()
+        searcher = self._searcher()[0]
         return self._total(searcher, self._compile(searcher, query, restriction))
 
     def _total(self, searcher: Any, compiled: Any) -> int:
@@ -367,7 +430,7 @@ class TantivyIndex:
         ]
 
     def keys(self, query: Query, restriction: Restriction, batch: int) -> Iterator[list[int]]:
-        searcher = self._index.searcher()
+        searcher = self._searcher()[0]
         compiled = self._compile(searcher, query, restriction)
         order = query.effective_order
         if order is Order.RELEVANCE:
@@ -393,7 +456,7 @@ class TantivyIndex:
         if interval not in ("month", "year"):
             raise QueryError(f"interval must be month or year, not {interval!r}")
         spec = {"t": {"terms": {"field": interval, "size": 100_000, "segment_size": 100_000}}}
-        searcher = self._index.searcher()
+        searcher = self._searcher()[0]
         compiled = self._compile(searcher, query, restriction)
         result = budgets.interruptible(lambda: searcher.aggregate(compiled, spec))
         return sorted(_buckets(result["t"]))
@@ -556,6 +619,76 @@ class _Forms:
             return set()
         stems = analysis.stem_words(stemmer, candidates)
         return {form for form, found in zip(candidates, stems, strict=True) if found == stem}
+
+
+class _Compiled:
+    """A query compiled once, when first needed (a cursor page may need it not at all)."""
+
+    def __init__(self, compile: Callable[[], Any]) -> None:
+        self._compile = compile
+        self._compiled: Any = None
+
+    def __call__(self) -> Any:
+        if self._compiled is None:
+            self._compiled = self._compile()
+        return self._compiled
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """The number of a query's matches and its facets' counts."""
+
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """The best hits of a query by relevance, (score, address) in `searcher`."""
+
+    searcher: Any
+    hits: list[tuple[float, Any]]
+    complete: bool
+    """Every match is among `hits`."""
+
+    def covers(self, end: int) -> bool:
+        return self.complete or len(self.hits) >= end
+
+    def page(self, offset: int, limit: int) -> tuple[tuple[IndexHit, ...], str | None]:
+        """The hits from `offset` on (at most `limit`), and the cursor after them."""
+        scored = self.hits[offset : offset + limit]
+        keys = self.searcher.fast_field_values("key", [address for _, address in scored])
+        hits = tuple(IndexHit(int(k or 0), s) for k, (s, _) in zip(keys, scored, strict=True))
+        more = len(self.hits) > offset + limit
+        return hits, encode_cursor("r", offset + limit) if more else None
+
+
+class _Recent:
+    """The counts and rankings of the last queries searched, for their cursor pages (a
+    least-recently-used map; entries of an older commit are dropped as a new one is seen)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        state = key[0]
+        with self._lock:
+            if self._entries and next(iter(self._entries))[0] != state:
+                self._entries = OrderedDict(
+                    (k, v) for k, v in self._entries.items() if k[0] == state
+                )
+            self._entries[key] = value
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
 
 
 def _facet_spec(names: Iterable[str]) -> dict[str, Any]:
