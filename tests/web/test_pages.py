@@ -172,9 +172,57 @@ def test_unknown_page_gets_the_html_error_page(client: TestClient) -> None:
     assert client.get("/api/no-such-route").headers["content-type"] == "application/json"
 
 
+def test_errors_on_pages_are_html_pages_that_name_the_error_in_words(client: TestClient) -> None:
+    for path, status, heading, says in (
+        ("/statements/0000000000000000", 404, "Not found", "no statement 0000000000000000"),
+        ("/?q=%FF%FE", 400, "Query error", "UTF-8"),
+        ("/?q=peace&page=two", 422, "Invalid parameter", "page"),
+        ("/timeline?q=peace&from=x", 400, "Query error", "from"),
+    ):
+        response = client.get(path)
+        assert response.status_code == status, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        assert f"<h1>{heading}</h1>" in response.text, path
+        assert says in response.text and "Back to search" in response.text, path
+    api = client.get("/api/v1/search", params={"q": "peace", "limit": "ten"})
+    assert api.status_code == 422 and api.json()["parameter"] == "limit"
+
+
+def test_a_page_past_the_last_shows_the_last(client: TestClient) -> None:
+    page = client.get("/", params={"q": "peace", "page": 9}).text
+    assert "21–28 of 28 statements" in page and 'rel="next"' not in page
+    assert '<span aria-current="page" class="current">2</span>' in page
+
+
+def test_explore_links_keep_the_dates_and_never_repeat_a_filter(client: TestClient) -> None:
+    dates = {"from": "2019-01-01", "to": "2022-12-31"}
+    network = parsed(client.get("/network", params={"q": "country:AZ"} | dates).text).hrefs
+    searches = [h for h in network if "mentions%3AAM" in h]
+    assert searches, "links from the network to its searches"
+    for href in searches:
+        assert "from=2019-01-01" in href and "to=2022-12-31" in href, href
+        assert href.count("country%3AAZ") == 1 and href.count("mentions%3AAM") == 1, href
+    map_page = client.get("/map", params={"q": "place:Shusha"} | dates).text
+    places = [h for h in parsed(map_page).hrefs if "place%3AShusha" in h]
+    assert places and all(h.count("place%3AShusha") == 1 for h in places)
+    assert all("from=2019-01-01" in h for h in places)
+    views = [h for h in parsed(map_page).hrefs if h.startswith(("/timeline?", "/network?"))]
+    assert len(views) == 2 and all("from=2019-01-01&to=2022-12-31" in h for h in views)
+
+
+def test_empty_result_names_filters_that_empty_it_together(client: TestClient) -> None:
+    page = client.get("/", params={"q": "peace country:AZ type:speech", "to": "2019-12-31"}).text
+    assert "No statements match" in page
+    found = re.search(r'without <strong>([^<]+)</strong>: <a href="([^"]+)">(\d+) statement', page)
+    assert found is not None
+    assert found.group(1) == "country:AZ, type:speech, to: 2019-12-31"
+    assert found.group(2) == "/?q=peace" and found.group(3) == "28"
+
+
 def test_docs_work_offline(client: TestClient) -> None:
     page = client.get("/docs").text
-    sources = [s for s in re.findall(r'(?:src|href)="([^"]+)"', page) if s not in ("/", "data:,")]
+    found = re.findall(r'(?:src|href)="([^"]+)"', page)
+    sources = [s for s in found if s not in ("/", "data:,") and not s.startswith("#")]
     assert sources and all(s.startswith("/static/") for s in sources)
     for path in sources:
         assert client.get(path).status_code == 200

@@ -11,7 +11,6 @@ from importlib.metadata import version
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -29,7 +28,7 @@ from communique.errors import CommuniqueError, NotFound, QueryError
 from communique.settings import Settings
 from communique.store.base import Store, open_store
 from communique.web.render import SECURITY_HEADERS, render
-from communique.web.views import STATIC_DIR, render_error
+from communique.web.views import STATIC_DIR, render_error, render_invalid
 from communique.web.views import router as web_router
 
 API_VERSION = "v1"
@@ -227,11 +226,12 @@ async def _handle_error(request: Request, exc: CommuniqueError) -> Response:
 
 
 async def _handle_invalid(request: Request, exc: RequestValidationError) -> Response:
-    if not is_api(request.url.path):
-        return await request_validation_exception_handler(request, exc)
     first = exc.errors()[0] if exc.errors() else {}
     location = [str(part) for part in first.get("loc", ())]
     parameter = location[-1] if len(location) > 1 else None
+    if not is_api(request.url.path):
+        page = render_invalid(request, parameter, str(first.get("msg", "invalid value")))
+        return HTMLResponse(page, status_code=422)
     message = f"{parameter}: {first.get('msg', 'invalid value')}" if parameter else "invalid"
     error = schemas.Error(
         status=422, code="invalid_parameter", message=message, parameter=parameter

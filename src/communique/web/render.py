@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,16 @@ def country_label(code: str | None) -> str:
     """
     name = country_name(code)
     return name if name == (code or "") else f"{name} ({code})"
+
+
+def in_words(kind: type[Exception]) -> str:
+    """An error class's name as a heading.
+
+    Example:
+        >>> in_words(KeyError)
+        'Key error'
+    """
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind.__name__).capitalize()
 
 
 def search_href(path: str = "/", **params: Any) -> str:

@@ -100,6 +100,10 @@ class SearchForm:
         return replace(self, q=" ".join(kept), page=1)
 
     def with_clause(self, clause: str) -> SearchForm:
+        """This form narrowed by `clause` (a filter already in the query is not repeated)."""
+        parsed = filter_clause(clause)
+        if parsed is not None and any(_is(c, *parsed) for c in self.clauses()):
+            return replace(self, page=1)
         return replace(self, q=f"{self.q.strip()} {clause}".strip(), page=1)
 
 
@@ -182,14 +186,16 @@ class Pager:
 
 
 def run(store: Store, form: SearchForm, page_size: int) -> tuple[SearchPage, Pager]:
-    """The hits of the form's page (pages beyond the cap show the last reachable one)."""
+    """The hits of the form's page (a page past the last, or beyond the cap, shows the last)."""
     max_page = max(1, MAX_RESULTS // page_size)
     page_no = max(1, min(form.page, max_page))
     if form.mode == "keyword":
         found = search(store, form.full_query, limit=page_no * page_size, order=form.order)
     else:
         found = search_mode(store, form.full_query, form.mode, limit=page_no * page_size)
-    hits = found.hits[(page_no - 1) * page_size :]
+    pages = min(max_page, max(1, math.ceil(found.total / page_size)))
+    page_no = min(page_no, pages)
+    hits = found.hits[(page_no - 1) * page_size : page_no * page_size]
     page = SearchPage(
         hits=hits,
         total=found.total,
@@ -197,7 +203,6 @@ def run(store: Store, form: SearchForm, page_size: int) -> tuple[SearchPage, Pag
         next_cursor=None,
         estimated=found.estimated,
     )
-    pages = min(max_page, max(1, math.ceil(found.total / page_size)))
     first = (page_no - 1) * page_size + 1 if hits else 0
     return page, Pager(
         first=first,
@@ -221,7 +226,8 @@ def _numbers(form: SearchForm, page: int, pages: int) -> list[tuple[int | None, 
 
 
 def empty_hints(store: Store, form: SearchForm) -> list[tuple[str, int, str]]:
-    """For an empty result: each filter whose removal alone would give matches, and how many."""
+    """For an empty result: each filter whose removal alone would give matches, and how many;
+    when no single one does, all the filters together (the words alone)."""
     hints = []
     candidates = [(c, form.without(c)) for c in form.clauses() if filter_clause(c) is not None]
     if form.date_from:
@@ -232,4 +238,9 @@ def empty_hints(store: Store, form: SearchForm) -> list[tuple[str, int, str]]:
         total = search(store, relaxed.full_query, limit=1, order=form.order).total
         if total:
             hints.append((label, total, relaxed.href()))
-    return hints
+    if hints or len(candidates) < 2:
+        return hints
+    words = [c for c in form.clauses() if filter_clause(c) is None]
+    relaxed = replace(form, q=" ".join(words), date_from="", date_to="", page=1)
+    total = search(store, relaxed.full_query, limit=1, order=form.order).total
+    return [(", ".join(label for label, _ in candidates), total, relaxed.href())] if total else []

@@ -19,10 +19,10 @@ from communique.model import Enrichment
 from communique.search import export, search
 from communique.store.base import Store
 from communique.web import explorepage, searchpage, statementpage
-from communique.web.render import STATIC_DIR, quoted, render, search_href
+from communique.web.render import STATIC_DIR, in_words, quoted, render, search_href
 from communique.web.searchpage import FACET_TITLES, SearchForm
 
-__all__ = ["STATIC_DIR", "render_error", "router"]
+__all__ = ["STATIC_DIR", "render_error", "render_invalid", "router"]
 
 router = APIRouter(include_in_schema=False)
 DateFrom = Annotated[str, Query(alias="from")]
@@ -167,8 +167,22 @@ def sources_page(request: Request) -> str:
 
 
 def render_error(request: Request, exc: CommuniqueError) -> str:
+    """The HTML error page of a page's error, headed by its kind in words (`Query error`)."""
     return render(
-        "error.html", message=str(exc), kind=type(exc).__name__, q=request.query_params.get("q", "")
+        "error.html",
+        message=str(exc),
+        kind=in_words(type(exc)),
+        q=request.query_params.get("q", ""),
+    )
+
+
+def render_invalid(request: Request, parameter: str | None, message: str) -> str:
+    """The HTML error page of a page's parameter that is not of its type (`page=two`)."""
+    return render(
+        "error.html",
+        message=f"{parameter}: {message}" if parameter else message,
+        kind="Invalid parameter",
+        q=request.query_params.get("q", ""),
     )
 
 
