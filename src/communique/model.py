@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
-PIPELINE_VERSION = "core-1+extract-6"
+PIPELINE_VERSION = "core-1+extract-7"
 """Recorded on every derived record; bump when extraction output changes."""
 
 ENRICH_VERSION = "enrich-8"

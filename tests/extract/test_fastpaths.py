@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +19,12 @@ _WORDS = [
     "Press Room",
     "Remarks",
     "addressed",
+    "address",
+    "speeches",
+    "general debate",
+    "remarkable",
+    "newsletter",
+    "blogs",
     "news",
     "Kommuniqué",
     "communique",
@@ -44,13 +52,20 @@ _WORDS = [
 _TEXTS = st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join)
 
 
+_PLAIN_TYPES = tuple(
+    (kind, re.compile(rf"(?<!\w)(?:{rx})(?!\w)", re.I)) for kind, rx in metadata._DOCTYPE_RULES
+)
+"""Each type's rule on its own, every alternative a whole word."""
+
+
 def _doc_type_plain(*texts: str) -> metadata.DocType:
-    """`metadata.doc_type` as first written: every pattern, case-blind, on every text."""
+    """`metadata.doc_type` the plain way: each type's pattern in turn, case-blind, on every
+    text."""
     if len(texts) > 1 and metadata._SALUTATION.match(texts[1].strip()):
         return metadata.DocType.SPEECH
     for text in texts:
         probe = text.replace("_", " ").replace("/", " / ")
-        for kind, pattern in metadata._DOCTYPE_PATTERNS:
+        for kind, pattern in _PLAIN_TYPES:
             if text and pattern.search(probe):
                 return kind
     return metadata.DocType.OTHER
@@ -85,3 +100,19 @@ def test_stop_word_shares_are_the_plain_counts(sample: str) -> None:
     found = language._shares(sample)
     assert found == _shares_plain(sample)
     assert list(found) == list(_shares_plain(sample))  # the same order: ties break alike
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("The Minister addressed the conference", metadata.DocType.OTHER),
+        ("Address by the Minister", metadata.DocType.SPEECH),
+        ("A remarkable agreement: statement of the Ministry", metadata.DocType.STATEMENT),
+        ("Newsletter of the Embassy", metadata.DocType.OTHER),
+        ("Joint statement and press release", metadata.DocType.JOINT_STATEMENT),
+    ],
+)
+def test_every_alternative_of_a_type_rule_is_a_whole_word(
+    title: str, kind: metadata.DocType
+) -> None:
+    assert metadata.doc_type(title, "", "") == kind

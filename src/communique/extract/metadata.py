@@ -35,12 +35,34 @@ _DOCTYPE_RULES: tuple[tuple[DocType, str], ...] = (
     ),
     (DocType.NEWS, r"news|nachrichten|meldung(?:en)?|aktuelles|actualités|noticias|новости|blog"),
 )
-_DOCTYPE_PATTERNS = tuple(
-    (kind, re.compile(rf"(?<![\w]){rx}(?![\w])", re.I)) for kind, rx in _DOCTYPE_RULES
-)
-_DOCTYPE_LOWER = tuple((kind, re.compile(rf"(?<![\w]){rx}(?![\w])")) for kind, rx in _DOCTYPE_RULES)
-"""The same patterns for a lowercased ASCII text, where they match exactly where the
-case-blind ones match in the text itself (the rules are lowercase) and scan much faster."""
+
+
+def _type_pattern(flags: int = 0) -> re.Pattern[str]:
+    """One pattern for every type rule, each alternative a whole word (or words): a match
+    is zero-width at the start of a word where some rule matches, and names the first
+    such rule (the most trusted type) in its group; the text is scanned once."""
+    rules = "|".join(f"(?P<{kind.name}>(?:{rx})(?!\\w))" for kind, rx in _DOCTYPE_RULES)
+    return re.compile(rf"(?<!\w)(?=(?:{rules}))", flags)
+
+
+_DOCTYPE_PATTERN = _type_pattern(re.I)
+_DOCTYPE_LOWER = _type_pattern()
+"""The same pattern for a lowercased ASCII text, where it matches exactly where the
+case-blind one matches in the text itself (the rules are lowercase) and scans much faster."""
+_DOCTYPE_RANK = {kind.name: rank for rank, (kind, _) in enumerate(_DOCTYPE_RULES)}
+
+
+def _first_type(pattern: re.Pattern[str], text: str) -> DocType | None:
+    """The first type of `_DOCTYPE_RULES` whose rule matches anywhere in `text`."""
+    best: str | None = None
+    for match in pattern.finditer(text):
+        name = match.lastgroup
+        if name is not None and (best is None or _DOCTYPE_RANK[name] < _DOCTYPE_RANK[best]):
+            best = name
+            if _DOCTYPE_RANK[name] == 0:
+                break
+    return DocType[best] if best is not None else None
+
 
 _ORG_HEAD = (
     r"(?:Ministry|Foreign Ministry|Embassy|Permanent Mission|Mission|Consulate(?: General)?|Office"
@@ -107,12 +129,12 @@ def doc_type(*texts: str) -> DocType:
         if not text:
             continue
         probe = text.replace("_", " ").replace("/", " / ")
-        patterns = _DOCTYPE_PATTERNS
+        pattern = _DOCTYPE_PATTERN
         if probe.isascii():
-            probe, patterns = probe.lower(), _DOCTYPE_LOWER
-        for kind, pattern in patterns:
-            if pattern.search(probe):
-                return kind
+            probe, pattern = probe.lower(), _DOCTYPE_LOWER
+        kind = _first_type(pattern, probe)
+        if kind is not None:
+            return kind
     return DocType.OTHER
 
 
