@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from communique.query import parse_query
+from communique.store.dialect import Row
 from communique.store.postgres import PostgresStore
 from communique.store.postgres_sample import Limits
 from communique.store.postgres_schema import MIGRATIONS, text_config, text_configs
+from communique.store.search_sql import Compiled
 from tests.conftest import add
 
 
@@ -77,5 +80,40 @@ def test_many_matches_are_counted_from_a_sample_and_paged_window_by_window(
         assert len(seen) == len(set(seen)) == 120, "every match once"
         added = [int(url.rsplit("/", 1)[1]) for url in seen]
         assert min(added[:7]) > 170 and max(added[-7:]) < 70, "newest window first"
+    finally:
+        store.close()
+
+
+def test_a_common_word_is_counted_in_the_sparsest_sample_that_holds_enough(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits = Limits(exact=40, block=4, every=8, min_sample=20, rank_window=30, sparse=(32, 16))
+    store = PostgresStore(pg_url, search_limits=limits)
+    read: list[str] = []
+    groups = store._search._groups
+
+    def recorded(compiled: Compiled) -> list[Row]:
+        read.append(compiled.where)
+        return groups(compiled)
+
+    monkeypatch.setattr(store._search, "_groups", recorded)
+    try:
+        with store.batch():
+            for i in range(480):
+                words = "peace and security" if i % 2 == 0 else "security"
+                add(store, f"https://mfa.example/{i}", f"Statement {i}",
+                    f"On {words} in the region.", country=("FR", "BR")[i % 2])  # fmt: skip
+        page = store.search(parse_query("security"))
+        assert page.estimated and page.total == 480, "every statement matches, so does each sampled"
+        shares = dict(page.facets["country"])
+        assert sum(shares.values()) == 480 and abs(shares["FR"] - 240) <= 30, shares
+        assert ["mod(t.rowid / 4, 32) = 0" in w for w in read] == [True, False]
+        assert "mod(t.rowid / 4, 16) = 0" in read[1], "the 32-sample held too few: the 16 one"
+        read.clear()
+        peace = store.search(parse_query("peace"))
+        assert peace.estimated and 180 <= peace.total <= 300, peace.total
+        assert len(read) == 3 and "mod(t.rowid / 4, 8) = 0" in read[2], "both sparse held few"
+        newest = [int(h.statement.url.rsplit("/", 1)[1]) for h in peace.hits]
+        assert min(newest) > 400, "ranked in the newest window first"
     finally:
         store.close()

@@ -12,6 +12,10 @@ The policy, stated once:
 
 - up to `Limits.exact` matches (as the sample estimates them), the total, the facets and the
   ranking are exact;
+- a common word is first counted in sparser samples (`Limits.sparse`: one block in every 1024,
+  then one in every 256, each with its partial indexes, migration `pg-0020-sparse-samples`):
+  when one holds `Limits.min_sample` matches, its counts are the estimate, and the work is that
+  of a few hundred matches however large the archive;
 - above it, the total and the facet counts are the sample's counts scaled to the whole
   archive, and the page says so (`SearchPage.estimated`); the sample holds at least
   `Limits.min_sample` matches (a second sample of the first few blocks of every
@@ -50,6 +54,9 @@ class Limits:
     """Fewest sampled matches an estimate is made from (a facet share to about ±3%)."""
     rank_window: int = 1_000
     """Matches ranked against each other in one window of a large result."""
+    sparse: tuple[int, ...] = (1024, 256)
+    """Sparser samples tried first, sparsest first: one block in every `n` (multiples of
+    `every`); a common word's estimate comes from the first holding `min_sample` matches."""
 
 
 @dataclass(frozen=True)
@@ -64,28 +71,32 @@ class Span:
         return self.high - self.low + 1
 
 
-def in_sample(column: str, limits: Limits, blocks: int = 1) -> str:
+def in_sample(column: str, limits: Limits, blocks: int = 1, every: int | None = None) -> str:
     """The SQL condition that `column` (a rowid) is in the sample of the first `blocks` blocks
-    of every `limits.every`: constants, not parameters, so that the planner can prove that a
-    partial index of the sample (`blocks` 1, or up to `limits.widest`) holds its rows.
+    of every `every` (`limits.every` unless given): constants, not parameters, so that the
+    planner can prove that a partial index of the sample holds its rows.
 
     Example:
         >>> in_sample("t.rowid", Limits()), in_sample("t.rowid", Limits(), 3)
         ('mod(t.rowid / 64, 64) = 0', 'mod(t.rowid / 64, 64) < 3')
+        >>> in_sample("t.rowid", Limits(), every=1024)
+        'mod(t.rowid / 64, 1024) = 0'
     """
-    cycle = f"mod({column} / {int(limits.block)}, {int(limits.every)})"
+    cycle = f"mod({column} / {int(limits.block)}, {int(every or limits.every)})"
     return f"{cycle} = 0" if blocks <= 1 else f"{cycle} < {int(blocks)}"
 
 
-def sample_size(span: Span, limits: Limits, blocks: int = 1) -> int:
-    """How many rowids of `span` the sample of the first `blocks` blocks of every
-    `limits.every` holds.
+def sample_size(span: Span, limits: Limits, blocks: int = 1, every: int | None = None) -> int:
+    """How many rowids of `span` the sample of the first `blocks` blocks of every `every`
+    (`limits.every` unless given) holds.
 
     Example:
         >>> sample_size(Span(1, 1_000), Limits(every=8)), sample_size(Span(1, 1_000_000), Limits())
         (127, 15679)
+        >>> sample_size(Span(1, 1_000_000), Limits(), every=1024)
+        1023
     """
-    period, taken = limits.block * limits.every, limits.block * blocks
+    period, taken = limits.block * (every or limits.every), limits.block * blocks
 
     def upto(n: int) -> int:  # sampled rowids in 0..n-1
         whole, rest = divmod(n, period)
@@ -107,11 +118,14 @@ def second_sample(found: int, limits: Limits) -> int | None:
     return blocks if blocks <= limits.widest else None
 
 
-def sampled(compiled: Compiled, limits: Limits, blocks: int = 1) -> Compiled:
-    """`compiled` with its matches limited to the sample of `blocks` blocks of every
-    `limits.every`, stated on each table read (the planner does not carry it across the join)."""
+def sampled(
+    compiled: Compiled, limits: Limits, blocks: int = 1, every: int | None = None
+) -> Compiled:
+    """`compiled` with its matches limited to the sample of `blocks` blocks of every `every`
+    (`limits.every` unless given), stated on each table read (the planner does not carry it
+    across the join)."""
     columns = ("t.rowid", "s.rowid") if compiled.match else ("s.rowid",)
-    conditions = " AND ".join(in_sample(column, limits, blocks) for column in columns)
+    conditions = " AND ".join(in_sample(column, limits, blocks, every) for column in columns)
     return replace(compiled, where=f"({compiled.where}) AND {conditions}", notes={})
 
 

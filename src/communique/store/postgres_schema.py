@@ -258,6 +258,47 @@ def sample_indexes(limits: Limits | None = None) -> str:
     return "\n".join(lines)
 
 
+FACET_COLUMNS = "id, issuer, country, language, doc_type, published"
+"""What a sample's facets read of a statement (`search_sql.FACETS`, and the id that tells
+a copy): the sample indexes of `statements` include them, for an index-only scan."""
+
+
+def sparse_sample_indexes(limits: Limits | None = None) -> str:
+    """The partial indexes of the sparse samples (`Limits.sparse`) and a covering index of
+    the first sample's statements, so that a sample's facets are read from indexes alone.
+
+    Example:
+        >>> print(sparse_sample_indexes(Limits(sparse=(256,))))  # doctest: +NORMALIZE_WHITESPACE
+        CREATE INDEX statement_texts_sparse_256 ON statement_texts USING GIN (tsv)
+            WHERE mod(rowid / 64, 256) = 0;
+        CREATE INDEX statements_sparse_256 ON statements (rowid)
+            INCLUDE (id, issuer, country, language, doc_type, published)
+            WHERE mod(rowid / 64, 256) = 0;
+        DROP INDEX statements_sample;
+        CREATE INDEX statements_sample ON statements (rowid)
+            INCLUDE (id, issuer, country, language, doc_type, published)
+            WHERE mod(rowid / 64, 64) = 0;
+    """
+    limits = limits or Limits()
+    lines = []
+    for every in limits.sparse:
+        where = f"WHERE {in_sample('rowid', limits, every=every)}"
+        lines.append(
+            f"CREATE INDEX statement_texts_sparse_{every} ON statement_texts USING GIN (tsv)\n"
+            f"    {where};"
+        )
+        lines.append(
+            f"CREATE INDEX statements_sparse_{every} ON statements (rowid)\n"
+            f"    INCLUDE ({FACET_COLUMNS})\n    {where};"
+        )
+    lines.append("DROP INDEX statements_sample;")
+    lines.append(
+        f"CREATE INDEX statements_sample ON statements (rowid)\n    INCLUDE ({FACET_COLUMNS})\n"
+        f"    WHERE {in_sample('rowid', limits)};"
+    )
+    return "\n".join(lines)
+
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0001-text-configs", SIMPLE_CONFIG_SCRIPT),
     ("pg-0002-core", CORE_SCHEMA),
@@ -282,6 +323,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0017-date-order", DATE_ORDER),
     ("pg-0018-link-fact-codes", POSTGRES.ddl(LINK_FACT_CODES)),
     ("pg-0019-short-rank", SHORT_RANK),
+    ("pg-0020-sparse-samples", sparse_sample_indexes()),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 
