@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer._click.core import Context
 from typer.core import TyperGroup
@@ -30,6 +29,7 @@ from communique.cli_common import (
     WorkersOption,
     err,
     out,
+    progress_bars,
 )
 from communique.cli_common import cli_settings as _settings
 from communique.cli_common import cli_store as _store
@@ -98,14 +98,7 @@ def at_fault(origin: str, reason: str) -> str:
 
 @contextmanager
 def _progress(label: str) -> Iterator[pipeline.Progress]:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[item]}", style="dim"),
-    )
-    with Progress(*columns, console=err, transient=False) as bar:
+    with progress_bars(transient=False) as bar:
         task = bar.add_task(label, total=None, item="")
 
         def update(done: int, total: int, item: str) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from communique.settings import Settings, load_settings
 from communique.store.base import Store, open_store
@@ -57,3 +58,16 @@ def cli_store(settings: Settings) -> Iterator[Store]:
             store.close()
         raise
     store.close()
+
+
+def progress_bars(**options: Any) -> Progress:
+    """Progress bars on stderr: what is being done, how far, for how long, and the item at hand
+    (each task's `item` field)."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[item]}", style="dim"),
+    )
+    return Progress(*columns, console=err, **options)

@@ -11,12 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 from rich.table import Table
 
@@ -30,6 +25,7 @@ from communique.cli_common import (
     cli_store,
     err,
     out,
+    progress_bars,
 )
 from communique.crawl import crawler, registry
 from communique.crawl.report import export_warc, health_dict, list_changes, source_health
@@ -163,14 +159,7 @@ def sources_health(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @contextmanager
 def _source_progress() -> Iterator[crawler.SourceProgress]:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[item]}", style="dim"),
-    )
-    with Progress(*columns, console=err) as bar:
+    with progress_bars() as bar:
         tasks: dict[str, TaskID] = {}
 
         def update(source: str, done: int, total: int, url: str) -> None:

@@ -64,21 +64,25 @@ def _rebuilt(
 
 
 class Retryable(CommuniqueError):
-    """A failure that may go away on a later try."""
+    """A failure that may go away on a later try; `retry_after`, when known, is how many
+    seconds to wait first (as the server that refused asked, or as the limit allows)."""
 
-    status = 503
+    retry_after: float | None = None
+
+    def __init__(
+        self, *args: object, retry_after: float | None = None, parameter: str | None = None
+    ) -> None:
+        super().__init__(*args, parameter=parameter)
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class Permanent(CommuniqueError):
     """A failure that will happen again for the same input."""
 
-    status = 422
-
 
 class FetchError(Retryable):
     """A URL could not be fetched."""
-
-    status = 502
 
 
 class WorkerError(Retryable):
@@ -102,23 +106,13 @@ class Interrupted(Retryable):
 class TooManyRequests(Retryable):
     """A client past its rate limit; it may try again after `retry_after` seconds."""
 
-    status = 429
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
 
 class InputError(Permanent):
     """An input file or URL cannot be read as the format it claims."""
 
-    status = 400
-
 
 class OverLimit(InputError):
     """An input past one of the limits of the settings; the message names the setting."""
-
-    status = 413
 
 
 class ExtractionError(Permanent):
@@ -136,8 +130,6 @@ class PdfStub(ExtractionError):
 class Refused(InputError):
     """A URL that communique will not fetch: a private address, a scheme, robots.txt."""
 
-    status = 403
-
     def __init__(self, message: str, kind: str) -> None:
         super().__init__(message)
         self.kind = kind
@@ -146,21 +138,13 @@ class Refused(InputError):
 class RateLimited(FetchError):
     """The server answered 429 or 503; `retry_after` is how many seconds it asked to wait."""
 
-    def __init__(self, message: str, retry_after: float | None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
 
 class QueryError(Permanent):
     """A search query that cannot be parsed; the message says why in one line."""
 
-    status = 400
-
 
 class QueryTimeout(QueryError):
     """A search that ran past its time budget and was stopped."""
-
-    status = 503
 
 
 class QueryCancelled(QueryTimeout):
@@ -170,35 +154,47 @@ class QueryCancelled(QueryTimeout):
 class Unauthorized(Permanent):
     """A request that needs an API key came without one, or with an unknown or revoked one."""
 
-    status = 401
-
 
 class Forbidden(Permanent):
     """A request the server's settings do not allow (a cross-site form, writes turned off)."""
-
-    status = 403
 
 
 class UnknownHost(Permanent):
     """A request whose Host header names a host the server does not answer to (400): a page of
     another site reaching this server through DNS rebinding, or a missing `allowed_hosts`."""
 
-    status = 400
-
 
 class NotFound(Permanent):
     """No record with the requested id."""
-
-    status = 404
 
 
 class Conflict(Permanent):
     """A write that clashes with what the archive holds, such as a name already in use."""
 
-    status = 409
-
 
 class StoreError(Permanent):
     """The store refused an operation."""
 
-    status = 500
+
+HTTP_STATUS: dict[type[CommuniqueError], int] = {
+    Retryable: 503,
+    FetchError: 502,
+    TooManyRequests: 429,
+    Permanent: 422,
+    InputError: 400,
+    OverLimit: 413,
+    Refused: 403,
+    QueryError: 400,
+    QueryTimeout: 503,
+    Unauthorized: 401,
+    Forbidden: 403,
+    UnknownHost: 400,
+    NotFound: 404,
+    Conflict: 409,
+    StoreError: 500,
+}
+"""The HTTP status the API answers each kind of error with (its `status`); a kind not listed
+answers with its parent's, and `CommuniqueError` with 500."""
+
+for _kind, _status in HTTP_STATUS.items():
+    _kind.status = _status

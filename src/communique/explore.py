@@ -12,13 +12,14 @@ import threading
 import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import islice
 from typing import Any, Protocol, TypeVar
 
 from communique.errors import NotFound, QueryError
 from communique.model import Enrichment, Statement
 from communique.query import Order, parse_query
+from communique.records import record
 from communique.store.base import ExploreStore, Store
 from communique.store.search_index import Interval
 
@@ -67,7 +68,7 @@ def clear_cache() -> None:
         _results.clear()
 
 
-@dataclass(frozen=True)
+@record
 class Coverage:
     """How many statements matched and how many of them were read."""
 
@@ -79,7 +80,7 @@ class Coverage:
         return self.read < self.total
 
 
-@dataclass(frozen=True)
+@record
 class PlaceCount:
     name: str
     lat: float
@@ -88,7 +89,7 @@ class PlaceCount:
     statements: int
 
 
-@dataclass(frozen=True)
+@record
 class TimelineEvent:
     """A dated sentence of a matching statement."""
 
@@ -100,7 +101,7 @@ class TimelineEvent:
     start: int
 
 
-@dataclass(frozen=True)
+@record
 class Explored:
     """The matches of one query with their enrichment, newest first."""
 
@@ -236,7 +237,7 @@ def _network(store: _Explorable, text: str) -> tuple[list[tuple[str, str, int]],
     return store.mention_pairs_of(query, EXPLORE_LIMIT), _read(total)
 
 
-@dataclass(frozen=True)
+@record
 class TimelineWindow:
     """The dated events of a query's matches inside one window of the calendar."""
 

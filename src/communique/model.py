@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
+from communique.records import carried, record
+
 PIPELINE_VERSION = "core-1+extract-7"
 """Recorded on every derived record; bump when extraction output changes."""
 
@@ -80,7 +82,7 @@ class DocType(StrEnum):
     OTHER = "other"
 
 
-@dataclass(frozen=True)
+@record
 class Selectors:
     """Per-source XPath (starting with / or () or CSS selectors for when generic rules fail."""
 
@@ -92,7 +94,7 @@ class Selectors:
     body: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """A publisher of statements: a ministry, an embassy, a mission, a corpus."""
 
@@ -106,7 +108,7 @@ class Source:
     """The site's own selectors, for pages where generic extraction finds no text."""
 
 
-@dataclass(frozen=True)
+@record
 class Capture:
     """One raw observation of a document; its bytes never change once stored.
 
@@ -140,7 +142,7 @@ def statement_id(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@record
 class RawInput:
     """Bytes read from a file, a WARC record or a URL, before they are stored."""
 
@@ -160,32 +162,13 @@ class RawInput:
     @classmethod
     def from_capture(cls, capture: Capture, body: bytes) -> RawInput:
         """The raw input a stored capture was made from (for reprocessing)."""
-        return cls(
-            url=capture.url,
-            body=body,
-            content_type=capture.content_type,
-            origin=capture.origin,
-            fetched_at=capture.fetched_at,
-            status=capture.status,
-            headers=capture.headers,
-            source=capture.source,
-        )
+        return carried(capture, cls, body=body)
 
     def to_capture(self) -> Capture:
-        return Capture(
-            url=self.url,
-            sha256=self.sha256,
-            size=len(self.body),
-            content_type=self.content_type,
-            fetched_at=self.fetched_at,
-            status=self.status,
-            headers=self.headers,
-            origin=self.origin,
-            source=self.source,
-        )
+        return carried(self, Capture, size=len(self.body))
 
 
-@dataclass(frozen=True)
+@record
 class Extraction:
     """What extraction found in one capture: clean text and metadata."""
 
@@ -223,7 +206,7 @@ class Extraction:
         return "\n\n".join(self.paragraphs)
 
 
-@dataclass(frozen=True)
+@record
 class Statement:
     """A statement as the archive keeps it: the latest extraction of its captures."""
 
@@ -274,22 +257,11 @@ class Statement:
         cls, extraction: Extraction, capture: Capture, earlier_captures: tuple[str, ...] = ()
     ) -> Statement:
         ids = tuple(dict.fromkeys((*earlier_captures, capture.id)))
-        return cls(
+        return carried(
+            extraction,
+            cls,
             id=statement_id(extraction.url),
-            url=extraction.url,
-            title=extraction.title,
-            paragraphs=extraction.paragraphs,
-            published=extraction.published,
-            published_source=extraction.published_source,
-            published_confidence=extraction.published_confidence,
-            published_precision=extraction.published_precision,
-            modified=extraction.modified,
-            paragraph_languages=extraction.paragraph_languages,
             warnings=extraction.warnings + url_warnings(extraction.url),
-            issuer=extraction.issuer,
-            country=extraction.country,
-            language=extraction.language,
-            doc_type=extraction.doc_type,
             capture_ids=ids,
             source=capture.source,
         )
@@ -325,7 +297,7 @@ def public_url(url: str) -> str:
     return name + (f"#{parts.fragment}" if parts.fragment else "")
 
 
-@dataclass(frozen=True)
+@record
 class ExtractionFailure:
     """A capture that produced no statement, and why."""
 
@@ -337,7 +309,7 @@ class ExtractionFailure:
     pipeline_version: str = PIPELINE_VERSION
 
 
-@dataclass(frozen=True)
+@record
 class Entity:
     """A named entity found in a statement's text; `start`/`end` are character offsets."""
 
@@ -347,7 +319,7 @@ class Entity:
     end: int
 
 
-@dataclass(frozen=True)
+@record
 class Parse:
     """What a language model found in a text: its entities and sentences (character offsets)."""
 
@@ -371,7 +343,7 @@ class Parse:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """A toponym resolved to a point: a GeoNames feature, a country or a subdivision."""
 
@@ -388,7 +360,7 @@ class Place:
     """The words of the text, when they differ from the gazetteer name."""
 
 
-@dataclass(frozen=True)
+@record
 class TimeExpr:
     """A temporal expression normalised to a TimeML value (`2020-11-08`, `P44D`, `XXXX-WXX-1`)."""
 
@@ -401,7 +373,7 @@ class TimeExpr:
     end_value: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Event:
     """A sentence that ties a date or a range to something that happened."""
 
@@ -414,7 +386,7 @@ class Event:
     actors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Reference:
     """A document a statement invokes: a UN resolution, a named agreement or statement."""
 
@@ -428,7 +400,7 @@ class Reference:
     """The archived statement it names, when the archive holds it."""
 
 
-@dataclass(frozen=True)
+@record
 class Enrichment:
     """Everything the enrichment stage found in one statement's text."""
 
@@ -444,7 +416,7 @@ class Enrichment:
     """Which analyses ran (e.g. `ner:en_core_web_md`, `time:heidelTime`)."""
 
 
-@dataclass(frozen=True)
+@record
 class Hit:
     """One search result."""
 
@@ -457,7 +429,7 @@ class Hit:
     """Languages the statement is linked to translations in."""
 
 
-@dataclass(frozen=True)
+@record
 class SearchPage:
     """One page of search results with facet counts over all matches."""
 
@@ -470,7 +442,7 @@ class SearchPage:
     (a backend does this only when very many statements match)."""
 
 
-@dataclass(frozen=True)
+@record
 class Stats:
     """How much the archive holds."""
 
@@ -506,7 +478,7 @@ class IngestReport:
         return self.statements + self.listings + len(self.failures) + self.unchanged
 
 
-@dataclass(frozen=True)
+@record
 class Fetched:
     """One HTTP response as the fetcher received it (a 304 or a 404 too)."""
 
@@ -530,19 +502,11 @@ class Fetched:
         return next((v for k, v in self.headers if k.lower() == wanted), None)
 
     def to_raw(self, source: str | None) -> RawInput:
-        return RawInput(
-            url=self.final_url,
-            body=self.body,
-            content_type=self.content_type,
-            origin=self.warc or self.final_url,
-            fetched_at=self.fetched_at,
-            status=self.status,
-            headers=self.headers,
-            source=source,
-        )
+        origin = self.warc or self.final_url
+        return carried(self, RawInput, url=self.final_url, origin=origin, source=source)
 
 
-@dataclass(frozen=True)
+@record
 class CrawlSource:
     """A site to crawl: where its listings, feeds and sitemaps are, and how often to look."""
 
@@ -573,7 +537,7 @@ class UrlKind(StrEnum):
     SITEMAP = "sitemap"
 
 
-@dataclass(frozen=True)
+@record
 class FrontierEntry:
     """A URL waiting in (or done with) one crawl run."""
 
@@ -586,7 +550,7 @@ class FrontierEntry:
     depth: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class UrlState:
     """What the last fetch of a URL returned, for conditional requests and removals."""
 
@@ -600,7 +564,7 @@ class UrlState:
     removed_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Version:
     """One stored text of a statement, as extracted from one capture."""
 
@@ -611,7 +575,7 @@ class Version:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     """A statement edited or removed on its site, as seen by a recrawl."""
 
@@ -647,7 +611,7 @@ class CrawlRun:
     errors: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class SourceHealth:
     """How a source's crawls have gone: the numbers `communique sources health` shows."""
 
@@ -663,7 +627,7 @@ class SourceHealth:
     """(URL, reason) of fetched pages that yielded no statement text."""
 
 
-@dataclass(frozen=True)
+@record
 class SavedSearch:
     """A query kept under a name, for its feed and its alerts."""
 
@@ -673,7 +637,7 @@ class SavedSearch:
     last_run_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ApiKey:
     """A key that lets its holder write through the API; only a hash of its token is kept."""
 
@@ -683,7 +647,7 @@ class ApiKey:
     revoked_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@record
 class CopyLink:
     """A copy (a statement at one URL) linked to the statement it carries.
 
@@ -705,7 +669,7 @@ class CopyLink:
     words: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class StatementCopy:
     """One page or file carrying a statement."""
 
@@ -725,7 +689,7 @@ class StatementCopy:
     versions: int
 
 
-@dataclass(frozen=True)
+@record
 class Translation:
     """Two statements in different languages that carry the same text (linked, not merged)."""
 

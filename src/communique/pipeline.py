@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, cast
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from communique.collect.corpora import CORPORA, read_corpus
 from communique.collect.fetch import fetch_url, is_url
@@ -56,6 +56,7 @@ from communique.settings import Settings, clip
 from communique.store.base import Store
 from communique.workers import WorkerPool, shared_pool
 
+T = TypeVar("T")
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, label) while inputs are read."""
 
@@ -84,6 +85,28 @@ class Stage(Protocol):
     def process(self, doc: Document) -> Document: ...
 
 
+class Declared:
+    """Base of the built-in stages, which declare in their class line what `Stage` asks:
+    `class S(Declared, name="s", requires=("raw",), assigns=("extraction",), portable=True)`."""
+
+    name: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]]
+    assigns: ClassVar[tuple[str, ...]]
+    portable: ClassVar[bool]
+
+    def __init_subclass__(
+        cls,
+        name: str = "",
+        requires: tuple[str, ...] = (),
+        assigns: tuple[str, ...] = (),
+        portable: bool = False,
+        **options: Any,
+    ) -> None:
+        super().__init_subclass__(**options)
+        if name:  # a stage, not a base of stages
+            cls.name, cls.requires, cls.assigns, cls.portable = name, requires, assigns, portable
+
+
 class SplitStage(Stage, Protocol):
     """A portable stage whose work on one document can be shared out, part by part, among
     the workers; `process(doc)` is `join(doc, [process_part(p) for p in split(doc)])`."""
@@ -95,17 +118,14 @@ class SplitStage(Stage, Protocol):
     def join(self, doc: Document, results: list[Any]) -> Document: ...
 
 
-class ExtractStage:
+class ExtractStage(
+    Declared, name="extract", requires=("raw",), assigns=("extraction",), portable=True
+):
     """Clean text and metadata from the raw bytes (see `communique.extract`).
 
     When generic extraction finds no text in an HTML page and the source has its own body
     selector (a crawl source's registry entry), the selectors extract it instead.
     """
-
-    name: ClassVar[str] = "extract"
-    requires: ClassVar[tuple[str, ...]] = ("raw",)
-    assigns: ClassVar[tuple[str, ...]] = ("extraction",)
-    portable: ClassVar[bool] = True
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> ExtractStage:
@@ -136,7 +156,7 @@ class ExtractStage:
             self.process(Document(raw, None))
 
 
-class _Switched:
+class _Switched(Declared):
     """A stage a setting turns on or off; off, it is idle (and not sent to the workers)."""
 
     def __init__(self, active: bool) -> None:
@@ -147,14 +167,11 @@ class _Switched:
         return not self.active
 
 
-class LineKeysStage(_Switched):
+class LineKeysStage(
+    _Switched, name="line-keys", requires=("extraction",), assigns=("line_keys",), portable=True
+):
     """The keys of a capture's lines, which `SiteChromeStage` counts per site: hashing every
     line is the costly part of learning chrome and needs no store, so it runs in a worker."""
-
-    name: ClassVar[str] = "line-keys"
-    requires: ClassVar[tuple[str, ...]] = ("extraction",)
-    assigns: ClassVar[tuple[str, ...]] = ("line_keys",)
-    portable: ClassVar[bool] = True
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> LineKeysStage:
@@ -176,17 +193,14 @@ def _line_keys(doc: Document) -> sitechrome.LineKeys | None:
     return sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type, host)
 
 
-class SiteChromeStage:
+class SiteChromeStage(
+    Declared, name="site-chrome", requires=("extraction",), assigns=("extraction",), portable=False
+):
     """Drop lines that recur across the captures of one site (learned, see `extract.sitechrome`).
 
     Without a store (plain `extract`) it does nothing: the single-page rules of
     `extract.chrome` have already run.
     """
-
-    name: ClassVar[str] = "site-chrome"
-    requires: ClassVar[tuple[str, ...]] = ("extraction",)
-    assigns: ClassVar[tuple[str, ...]] = ("extraction",)
-    portable: ClassVar[bool] = False
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> SiteChromeStage:
@@ -236,16 +250,13 @@ class TextPiece:
     language: str
 
 
-class ParseStage(_Switched):
+class ParseStage(
+    _Switched, name="parse", requires=("extraction",), assigns=("parse",), portable=True
+):
     """Entities and sentences from the language model: the costliest part of enrichment.
 
     A long text is parsed in pieces, which workers share (`SplitStage`).
     """
-
-    name: ClassVar[str] = "parse"
-    requires: ClassVar[tuple[str, ...]] = ("extraction",)
-    assigns: ClassVar[tuple[str, ...]] = ("parse",)
-    portable: ClassVar[bool] = True
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> ParseStage:
@@ -274,15 +285,16 @@ class ParseStage(_Switched):
         return self.join(doc, [self.process_part(piece) for piece in self.split(doc)])
 
 
-class EnrichStage:
+class EnrichStage(
+    Declared,
+    name="enrich",
+    requires=("extraction",),
+    assigns=("enrichment", "parse"),
+    portable=True,
+):
     """Entities, countries, places, times, events and references (see `communique.enrich`),
     from the parse when there is one (which it then drops: the enrichment holds what it
     found)."""
-
-    name: ClassVar[str] = "enrich"
-    requires: ClassVar[tuple[str, ...]] = ("extraction",)
-    assigns: ClassVar[tuple[str, ...]] = ("enrichment", "parse")
-    portable: ClassVar[bool] = True
 
     def __init__(self, enricher: Enricher | None) -> None:
         self.enricher = enricher
@@ -596,14 +608,9 @@ def extract_targets(
 ) -> Iterator[Extraction | ExtractionFailure]:
     """Extract every input without storing anything, in input order."""
     pipeline = Pipeline.from_settings(replace(settings, enrich=False))
-    for item in read_targets(targets, settings):
-        if isinstance(item, ExtractionFailure):
-            yield item
-            continue
-        try:
-            yield pipeline.run(item, source_of(item, None))
-        except CommuniqueError as exc:
-            yield failed(item.to_capture(), item.origin, exc, with_capture=False)
+    yield from _each_target(
+        targets, settings, lambda item: pipeline.run(item, source_of(item, None))
+    )
 
 
 def enrich_targets(
@@ -616,21 +623,34 @@ def enrich_targets(
     """
     extract_stage = ExtractStage()
     enrich_stage = EnrichStage.from_settings(replace(settings, enrich=True))
+
+    def enriched(item: RawInput) -> tuple[Extraction, Enrichment]:
+        doc = extract_stage.process(Document(item, source_of(item, None)))
+        assert doc.extraction is not None
+        if published is not None:
+            doc = replace(doc, extraction=replace(doc.extraction, published=published))
+        doc = enrich_stage.process(doc)
+        assert doc.extraction is not None
+        return doc.extraction, doc.enrichment or Enrichment()
+
+    yield from _each_target(targets, settings, enriched)
+
+
+def _each_target(
+    targets: Iterable[str], settings: Settings, work: Callable[[RawInput], T]
+) -> Iterator[T | ExtractionFailure]:
+    """`work` done on every input in input order; an input that cannot be read, or that `work`
+    fails on, gives its failure instead."""
     for item in read_targets(targets, settings):
         if isinstance(item, ExtractionFailure):
             yield item
             continue
         try:
-            doc = extract_stage.process(Document(item, source_of(item, None)))
-            assert doc.extraction is not None
-            if published is not None:
-                doc = replace(doc, extraction=replace(doc.extraction, published=published))
-            doc = enrich_stage.process(doc)
+            done = work(item)
         except CommuniqueError as exc:
             yield failed(item.to_capture(), item.origin, exc, with_capture=False)
             continue
-        assert doc.extraction is not None
-        yield doc.extraction, doc.enrichment or Enrichment()
+        yield done
 
 
 def ingest(

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from enum import StrEnum
 
 from communique.errors import QueryError
 from communique.model import DocType
+from communique.records import record
 
 
 class Order(StrEnum):
@@ -31,7 +32,7 @@ class Order(StrEnum):
     OLDEST = "oldest"
 
 
-@dataclass(frozen=True)
+@record
 class Term:
     """A word or a phrase; `prefix` matches every word that starts with it."""
 
@@ -40,7 +41,7 @@ class Term:
     prefix: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Near:
     """A circle on the map: statements naming a place within `km` of (`lat`, `lon`)."""
 
@@ -49,7 +50,7 @@ class Near:
     km: float
 
 
-@dataclass(frozen=True)
+@record
 class Query:
     """A parsed query: AND of OR-groups of terms, excluded terms, and metadata filters."""
 

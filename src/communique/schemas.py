@@ -66,6 +66,17 @@ class Schema(BaseModel):
         return cls(**own, **fields)
 
 
+def examples(*shown: dict[str, Any]) -> ConfigDict:
+    """A response model's configuration giving these examples of its JSON (in the OpenAPI
+    document and the docs).
+
+    Example:
+        >>> examples({"retried": 1})["json_schema_extra"]
+        {'examples': [{'retried': 1}]}
+    """
+    return ConfigDict(json_schema_extra={"examples": list(shown)})
+
+
 STATEMENT_EXAMPLE: dict[str, Any] = {
     "id": "5d7e3f0a9c1b2e44",
     "url": "https://mfa.gov.az/en/news/statement-on-shusha",
@@ -120,12 +131,8 @@ class StatementMeta(Schema):
 class Statement(StatementMeta):
     """One statement: its clean text and metadata."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                STATEMENT_EXAMPLE | {"text": "Today Azerbaijan liberated Shusha…", "warnings": []}
-            ]
-        }
+    model_config = examples(
+        STATEMENT_EXAMPLE | {"text": "Today Azerbaijan liberated Shusha…", "warnings": []}
     )
 
     text: str
@@ -175,19 +182,14 @@ class FacetCount(Schema):
 class SearchResults(Schema):
     """One page of search results, the facet counts over every match, and the next cursor."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "total": 40,
-                    "hits": [
-                        STATEMENT_EXAMPLE
-                        | {"snippet": "… liberated <mark>Shusha</mark> …", "score": 7.1}
-                    ],
-                    "facets": {"language": [{"value": "en", "count": 40}]},
-                    "next_cursor": "WzcuMSwgMTJd",
-                }
-            ]
+    model_config = examples(
+        {
+            "total": 40,
+            "hits": [
+                STATEMENT_EXAMPLE | {"snippet": "… liberated <mark>Shusha</mark> …", "score": 7.1}
+            ],
+            "facets": {"language": [{"value": "en", "count": 40}]},
+            "next_cursor": "WzcuMSwgMTJd",
         }
     )
 
@@ -207,21 +209,17 @@ class SearchResults(Schema):
 class Capture(Schema):
     """One raw observation of a page or file; its bytes never change once stored."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0f3c9a1e2b7d4c5a6e8f",
-                    "url": "https://mfa.gov.az/en/news/statement-on-shusha",
-                    "fetched_at": "2024-01-01T00:00:00+00:00",
-                    "status": 200,
-                    "content_type": "text/html",
-                    "sha256": "9b2c…",
-                    "size": 48213,
-                    "origin": "seeds/az-shusha.html",
-                    "download": "/api/v1/captures/0f3c9a1e2b7d4c5a6e8f/raw",
-                }
-            ]
+    model_config = examples(
+        {
+            "id": "0f3c9a1e2b7d4c5a6e8f",
+            "url": "https://mfa.gov.az/en/news/statement-on-shusha",
+            "fetched_at": "2024-01-01T00:00:00+00:00",
+            "status": 200,
+            "content_type": "text/html",
+            "sha256": "9b2c…",
+            "size": 48213,
+            "origin": "seeds/az-shusha.html",
+            "download": "/api/v1/captures/0f3c9a1e2b7d4c5a6e8f/raw",
         }
     )
 
@@ -248,16 +246,12 @@ class Capture(Schema):
 class Version(Schema):
     """One stored text of a statement, as extracted from one capture."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "capture_id": "0f3c9a1e2b7d4c5a6e8f",
-                    "fetched_at": "2024-01-01T00:00:00+00:00",
-                    "title": "Statement on the occasion of 8 November – Victory Day",
-                    "text": "November 8 is a Victory Day…",
-                }
-            ]
+    model_config = examples(
+        {
+            "capture_id": "0f3c9a1e2b7d4c5a6e8f",
+            "fetched_at": "2024-01-01T00:00:00+00:00",
+            "title": "Statement on the occasion of 8 November – Victory Day",
+            "text": "November 8 is a Victory Day…",
         }
     )
 
@@ -289,54 +283,50 @@ class StatementTranslation(Schema):
 class StatementCopies(Schema):
     """A statement's copies, translations and the versions of all its copies."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "statement_id": "5d7e3f0a9c1b2e44",
+            "canonical": "5d7e3f0a9c1b2e44",
+            "copies": [
                 {
-                    "statement_id": "5d7e3f0a9c1b2e44",
-                    "canonical": "5d7e3f0a9c1b2e44",
-                    "copies": [
-                        {
-                            "id": "5d7e3f0a9c1b2e44",
-                            "url": "https://mfa.gov.az/en/news/statement-on-shusha",
-                            "source": "mfa-az",
-                            "seen": "2024-01-01T00:00:00+00:00",
-                            "kind": "first",
-                            "canonical": True,
-                            "own_site": True,
-                            "differs": "",
-                            "versions": 1,
-                        },
-                        {
-                            "id": "a41c07b2d9e3f815",
-                            "url": "https://un.mfa.gov.az/news/statement-on-shusha",
-                            "source": "az-un-mission",
-                            "seen": "2024-01-02T08:00:00+00:00",
-                            "kind": "exact",
-                            "canonical": False,
-                            "own_site": False,
-                            "differs": "headline",
-                            "versions": 1,
-                        },
-                    ],
-                    "translations": [
-                        {
-                            "statement_id": "77e0b1c2d3f4a596",
-                            "language": "ru",
-                            "confidence": 0.93,
-                            "evidence": "same numbers, names and dates in the same order",
-                        }
-                    ],
-                    "versions": [
-                        {
-                            "capture_id": "0f3c9a1e2b7d4c5a6e8f",
-                            "fetched_at": "2024-01-01T00:00:00+00:00",
-                            "title": "Statement on the occasion of 8 November – Victory Day",
-                            "text": "November 8 is a Victory Day…",
-                        }
-                    ],
+                    "id": "5d7e3f0a9c1b2e44",
+                    "url": "https://mfa.gov.az/en/news/statement-on-shusha",
+                    "source": "mfa-az",
+                    "seen": "2024-01-01T00:00:00+00:00",
+                    "kind": "first",
+                    "canonical": True,
+                    "own_site": True,
+                    "differs": "",
+                    "versions": 1,
+                },
+                {
+                    "id": "a41c07b2d9e3f815",
+                    "url": "https://un.mfa.gov.az/news/statement-on-shusha",
+                    "source": "az-un-mission",
+                    "seen": "2024-01-02T08:00:00+00:00",
+                    "kind": "exact",
+                    "canonical": False,
+                    "own_site": False,
+                    "differs": "headline",
+                    "versions": 1,
+                },
+            ],
+            "translations": [
+                {
+                    "statement_id": "77e0b1c2d3f4a596",
+                    "language": "ru",
+                    "confidence": 0.93,
+                    "evidence": "same numbers, names and dates in the same order",
                 }
-            ]
+            ],
+            "versions": [
+                {
+                    "capture_id": "0f3c9a1e2b7d4c5a6e8f",
+                    "fetched_at": "2024-01-01T00:00:00+00:00",
+                    "title": "Statement on the occasion of 8 November – Victory Day",
+                    "text": "November 8 is a Victory Day…",
+                }
+            ],
         }
     )
 
@@ -364,20 +354,16 @@ class StatementCopies(Schema):
 class Change(Schema):
     """A statement edited, removed or restored on its site, as a recrawl saw it."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "statement_id": "5d7e3f0a9c1b2e44",
-                    "url": "https://mfa.gov.az/en/news/statement-on-shusha",
-                    "kind": "edited",
-                    "detected_at": "2025-03-02T06:00:00+00:00",
-                    "source": "mfa-az",
-                    "before_capture": "0f3c9a1e2b7d4c5a6e8f",
-                    "after_capture": "77aa0c3e51d2b9f01c44",
-                    "diff": "--- …\n+++ …\n-We call for talks.\n+We call for peace.",
-                }
-            ]
+    model_config = examples(
+        {
+            "statement_id": "5d7e3f0a9c1b2e44",
+            "url": "https://mfa.gov.az/en/news/statement-on-shusha",
+            "kind": "edited",
+            "detected_at": "2025-03-02T06:00:00+00:00",
+            "source": "mfa-az",
+            "before_capture": "0f3c9a1e2b7d4c5a6e8f",
+            "after_capture": "77aa0c3e51d2b9f01c44",
+            "diff": "--- …\n+++ …\n-We call for talks.\n+We call for peace.",
         }
     )
 
@@ -402,11 +388,7 @@ class Change(Schema):
 class Mention(Schema):
     """How many statements issued by one country name another."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"issuer_country": "AZ", "country": "AM", "statements": 12}]
-        }
-    )
+    model_config = examples({"issuer_country": "AZ", "country": "AM", "statements": 12})
 
     issuer_country: str | None
     """ISO 3166-1 alpha-2 code of the issuer's country (null when unknown)."""
@@ -418,17 +400,13 @@ class Mention(Schema):
 class SavedSearch(Schema):
     """A query kept under a name, with its Atom feed."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "shusha",
-                    "query": "shusha country:AZ",
-                    "created_at": "2025-03-02T06:00:00+00:00",
-                    "last_run_at": "2025-03-09T06:00:00+00:00",
-                    "feed": "/feed?q=shusha+country%3AAZ",
-                }
-            ]
+    model_config = examples(
+        {
+            "name": "shusha",
+            "query": "shusha country:AZ",
+            "created_at": "2025-03-02T06:00:00+00:00",
+            "last_run_at": "2025-03-09T06:00:00+00:00",
+            "feed": "/feed?q=shusha+country%3AAZ",
         }
     )
 
@@ -449,9 +427,7 @@ class SavedSearch(Schema):
 class NewSavedSearch(Schema):
     """A query to keep under a name: its matches so far count as reported."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"name": "shusha", "query": "shusha country:AZ"}]}
-    )
+    model_config = examples({"name": "shusha", "query": "shusha country:AZ"})
 
     name: str
     """1-80 letters, digits, spaces, `.`, `-` or `_`, starting with a letter or digit."""
@@ -469,20 +445,14 @@ class NoText(Schema):
 class SourceHealth(Schema):
     """How a registered source's crawls have gone."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "source": "mfa-az",
-                    "last_run": "2025-03-02T06:00:00+00:00",
-                    "last_success": "2025-03-02T06:04:10+00:00",
-                    "statements_per_run": [3, 0, 5],
-                    "errors": {"http-500": 1},
-                    "no_text": [
-                        {"url": "https://mfa.gov.az/en/news/photo-gallery", "reason": "no text"}
-                    ],
-                }
-            ]
+    model_config = examples(
+        {
+            "source": "mfa-az",
+            "last_run": "2025-03-02T06:00:00+00:00",
+            "last_success": "2025-03-02T06:04:10+00:00",
+            "statements_per_run": [3, 0, 5],
+            "errors": {"http-500": 1},
+            "no_text": [{"url": "https://mfa.gov.az/en/news/photo-gallery", "reason": "no text"}],
         }
     )
 
@@ -506,18 +476,14 @@ class SourceHealth(Schema):
 class Failure(Schema):
     """A capture that produced no statement, and why."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "capture_id": "c69886b4d5c936d321e7",
-                    "url": "https://www.spm.gov.cm/discours.html",
-                    "origin": "pages/009_speech-programme.html",
-                    "reason": "page body is only a link to a PDF: https://www.spm.gov.cm/discours.pdf",
-                    "at": "2025-03-02T06:00:00+00:00",
-                    "pipeline_version": model.PIPELINE_VERSION,
-                }
-            ]
+    model_config = examples(
+        {
+            "capture_id": "c69886b4d5c936d321e7",
+            "url": "https://www.spm.gov.cm/discours.html",
+            "origin": "pages/009_speech-programme.html",
+            "reason": "page body is only a link to a PDF: https://www.spm.gov.cm/discours.pdf",
+            "at": "2025-03-02T06:00:00+00:00",
+            "pipeline_version": model.PIPELINE_VERSION,
         }
     )
 
@@ -534,24 +500,21 @@ class Failure(Schema):
         return cls.from_record(failure)
 
 
+JOB_EXAMPLE: dict[str, Any] = {
+    "id": 812,
+    "task": "extract",
+    "status": "failed",
+    "attempts": 4,
+    "args": {"capture": "c69886b4d5c936d321e7"},
+    "scheduled_at": "2025-03-02T06:00:14+00:00",
+    "error": "no capture c69886b4d5c936d321e7",
+}
+
+
 class Job(Schema):
     """One job of the queue that workers on many machines drain (`communique worker`)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 812,
-                    "task": "extract",
-                    "status": "failed",
-                    "attempts": 4,
-                    "args": {"capture": "c69886b4d5c936d321e7"},
-                    "scheduled_at": "2025-03-02T06:00:14+00:00",
-                    "error": "no capture c69886b4d5c936d321e7",
-                }
-            ]
-        }
-    )
+    model_config = examples(JOB_EXAMPLE)
 
     id: int
     task: str
@@ -571,16 +534,12 @@ class Job(Schema):
 class JobQueue(Schema):
     """The job queue: how many jobs have each status, and the newest jobs."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "queue": True,
-                    "workers": 2,
-                    "counts": {"todo": 120, "doing": 2, "failed": 1},
-                    "jobs": [Job.model_config["json_schema_extra"]["examples"][0]],  # type: ignore[index]
-                }
-            ]
+    model_config = examples(
+        {
+            "queue": True,
+            "workers": 2,
+            "counts": {"todo": 120, "doing": 2, "failed": 1},
+            "jobs": [JOB_EXAMPLE],
         }
     )
 
@@ -597,7 +556,7 @@ class JobQueue(Schema):
 class RetryJobs(Schema):
     """Which failed jobs to queue again."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"ids": [812]}, {}]})
+    model_config = examples({"ids": [812]}, {})
 
     ids: list[int] | None = None
     """Job ids; left out: every job of the dead-letter list."""
@@ -606,7 +565,7 @@ class RetryJobs(Schema):
 class RetriedJobs(Schema):
     """How many failed jobs were queued again, their retries restored."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"retried": 1}]})
+    model_config = examples({"retried": 1})
 
     retried: int
 
@@ -614,16 +573,12 @@ class RetriedJobs(Schema):
 class Error(Schema):
     """Every error the API answers with (4xx and 5xx) has this shape."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "status": 400,
-                    "code": "query_error",
-                    "message": "unclosed quote at position 1",
-                    "parameter": "q",
-                }
-            ]
+    model_config = examples(
+        {
+            "status": 400,
+            "code": "query_error",
+            "message": "unclosed quote at position 1",
+            "parameter": "q",
         }
     )
 
@@ -639,9 +594,7 @@ class Error(Schema):
 
 def _as_is(record: type[Any], example: dict[str, Any] | None = None) -> None:
     """Let pydantic describe a `model.py` record like the models above, with an example."""
-    config = Schema.model_config.copy()
-    if example is not None:
-        config["json_schema_extra"] = {"examples": [example]}
+    config = Schema.model_config | (examples(example) if example is not None else {})
     setattr(record, "__pydantic_config__", config)  # noqa: B010
 
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import anyio
 import httpx
@@ -35,15 +35,9 @@ class AsyncClient(core.ClientBase[httpx.AsyncBaseTransport, "AsyncResults"]):
         return AsyncResults(self, first)
 
     async def search_page(
-        self,
-        q: str = "",
-        *,
-        cursor: str | None = None,
-        limit: int = 20,
-        order: str = "relevance",
-        mode: str = "keyword",
+        self, q: str = "", **options: Unpack[core.PageOptions]
     ) -> schemas.SearchResults:
-        return await self._call(core.search_page(q, cursor, limit, order, mode))
+        return await self._call(core.search_page(q, **options))
 
     async def statement(self, statement_id: str) -> schemas.Statement:
         return await self._call(core.statement(statement_id))
@@ -107,21 +101,21 @@ class AsyncClient(core.ClientBase[httpx.AsyncBaseTransport, "AsyncResults"]):
         return call.parse(await self._send(call.request))
 
     async def _send(self, request: core.Request, stream: bool = False) -> httpx.Response:
-        attempt = 1
-        while True:
-            try:
-                response = await self._http.send(request.to_httpx(self._http), stream=stream)
-            except httpx.TransportError as error:
-                wait = self.retry.delay(attempt, None, request.idempotent, error)
-                if wait is None:
-                    raise
-            else:
-                wait = self.retry.delay(attempt, response, request.idempotent)
-                if wait is None:
-                    return response
-                await response.aclose()
+        attempt, outcome = 1, await self._try(request, stream)
+        while (wait := self.retry.after(attempt, request, outcome)) is not None:
+            if isinstance(outcome, httpx.Response):
+                await outcome.aclose()
             await anyio.sleep(wait)
-            attempt += 1
+            attempt, outcome = attempt + 1, await self._try(request, stream)
+        return core.answer(outcome)
+
+    async def _try(
+        self, request: core.Request, stream: bool
+    ) -> httpx.Response | httpx.TransportError:
+        try:
+            return await self._http.send(request.to_httpx(self._http), stream=stream)
+        except httpx.TransportError as error:
+            return error
 
     async def aclose(self) -> None:
         await self._http.aclose()

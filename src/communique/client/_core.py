@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -111,8 +111,24 @@ class Retry:
         wait = asked if asked is not None else self.backoff * 2 ** (attempt - 1)
         return min(self.cap, wait) + random.uniform(0, self.jitter)
 
+    def after(
+        self, attempt: int, request: Request, outcome: httpx.Response | httpx.TransportError
+    ) -> float | None:
+        """Seconds to wait before sending `request` again after try `attempt` ended in
+        `outcome` (an answer or a network error), or None: `answer(outcome)` is final."""
+        if isinstance(outcome, httpx.Response):
+            return self.delay(attempt, outcome, request.idempotent)
+        return self.delay(attempt, None, request.idempotent, outcome)
+
 
 DEFAULT_RETRY = Retry()
+
+
+def answer(outcome: httpx.Response | httpx.TransportError) -> httpx.Response:
+    """The answer of a request's last try, or its network error raised."""
+    if isinstance(outcome, httpx.TransportError):
+        raise outcome
+    return outcome
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -182,13 +198,27 @@ def _id(value: str) -> str:
     return quote(value, safe="")
 
 
+class PageOptions(TypedDict, total=False):
+    """How a page of search results is asked for (the keywords of `search_page`)."""
+
+    cursor: str | None
+    limit: int
+    order: str
+    mode: str
+
+
 def search_page(
-    q: str, cursor: str | None, limit: int, order: str, mode: str = "keyword"
+    q: str = "",
+    *,
+    cursor: str | None = None,
+    limit: int = 20,
+    order: str = "relevance",
+    mode: str = "keyword",
 ) -> Call[schemas.SearchResults]:
     """One page of search results; `mode` semantic or hybrid ranks by meaning (one page).
 
     Example:
-        >>> dict(search_page("Shusha", None, 5, "newest", "hybrid").request.params)
+        >>> dict(search_page("Shusha", limit=5, order="newest", mode="hybrid").request.params)
         {'q': 'Shusha', 'limit': 5, 'order': 'newest', 'mode': 'hybrid'}
     """
     params: dict[str, str | int] = {"q": q, "limit": limit, "order": order}
@@ -353,7 +383,8 @@ class ClientBase(Generic[TransportT, ResultsT]):
     ) -> ResultsT:
         """Every statement matching `q` and the filters (`country="AZ"`, `from_=2020`…),
         fetched page by page as the results are iterated."""
-        return self._results(search_page(query_text(q, filters), None, page_size, order, mode))
+        first = search_page(query_text(q, filters), limit=page_size, order=order, mode=mode)
+        return self._results(first)
 
     def _results(self, first: Call[schemas.SearchResults]) -> ResultsT:
         raise NotImplementedError

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
@@ -36,16 +36,10 @@ class Client(core.ClientBase[httpx.BaseTransport, "Results"]):
         return Results(self, first)
 
     def search_page(
-        self,
-        q: str = "",
-        *,
-        cursor: str | None = None,
-        limit: int = 20,
-        order: str = "relevance",
-        mode: str = "keyword",
+        self, q: str = "", **options: Unpack[core.PageOptions]
     ) -> schemas.SearchResults:
         """One page of results with the total and the facet counts over every match."""
-        return self._call(core.search_page(q, cursor, limit, order, mode))
+        return self._call(core.search_page(q, **options))
 
     def statement(self, statement_id: str) -> schemas.Statement:
         return self._call(core.statement(statement_id))
@@ -112,21 +106,19 @@ class Client(core.ClientBase[httpx.BaseTransport, "Results"]):
         return call.parse(self._send(call.request))
 
     def _send(self, request: core.Request, stream: bool = False) -> httpx.Response:
-        attempt = 1
-        while True:
-            try:
-                response = self._http.send(request.to_httpx(self._http), stream=stream)
-            except httpx.TransportError as error:
-                wait = self.retry.delay(attempt, None, request.idempotent, error)
-                if wait is None:
-                    raise
-            else:
-                wait = self.retry.delay(attempt, response, request.idempotent)
-                if wait is None:
-                    return response
-                response.close()
+        attempt, outcome = 1, self._try(request, stream)
+        while (wait := self.retry.after(attempt, request, outcome)) is not None:
+            if isinstance(outcome, httpx.Response):
+                outcome.close()
             time.sleep(wait)
-            attempt += 1
+            attempt, outcome = attempt + 1, self._try(request, stream)
+        return core.answer(outcome)
+
+    def _try(self, request: core.Request, stream: bool) -> httpx.Response | httpx.TransportError:
+        try:
+            return self._http.send(request.to_httpx(self._http), stream=stream)
+        except httpx.TransportError as error:
+            return error
 
     def close(self) -> None:
         self._http.close()

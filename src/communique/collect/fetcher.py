@@ -89,7 +89,7 @@ class HostGate:
         host = host_port(url)[0]
         left = self.closed_until.get(host, 0.0) - self.clock()
         if left > 0:
-            raise RateLimited(f"{url}: {host} asked to wait {left:.0f} s more", left)
+            raise RateLimited(f"{url}: {host} asked to wait {left:.0f} s more", retry_after=left)
 
     def defer(self, host: str, seconds: float) -> None:
         """Ask nothing of `host` for `seconds` (after a 429 or a 5xx)."""
@@ -183,11 +183,12 @@ class Fetcher:
                     return fetched
                 retry_after = _retry_after(fetched.header("retry-after"))
                 wait = retry_after or self.settings.crawl_backoff * 2**attempt
-                error = RateLimited(f"{current}: HTTP {fetched.status}", retry_after)
+                error = RateLimited(f"{current}: HTTP {fetched.status}", retry_after=retry_after)
                 if wait > self.settings.max_retry_after:
                     self.gate.close_until(host_port(current)[0], wait)
                     raise RateLimited(
-                        f"{current}: HTTP {fetched.status}, asked to wait {wait:g} s", wait
+                        f"{current}: HTTP {fetched.status}, asked to wait {wait:g} s",
+                        retry_after=wait,
                     )
                 if attempt + 1 == attempts:
                     raise error

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from datetime import date, datetime
 
 from communique.lang import profiles
-from communique.model import INFERRED, DatePrecision
+from communique.model import INFERRED, DatePrecision, Extraction
+from communique.records import record
 
 _MONTHS = {
     name: number for known in profiles().values() for name, number in known.month_numbers.items()
@@ -61,6 +63,41 @@ def is_update_line(line: str) -> bool:
 
 INFERRED_CONFIDENCE = 0.2
 """A year read from what the text tells is a guess: never shown as certain."""
+
+
+@record
+class Published:
+    """A publication date as extraction found it: the date, where it came from, how far it can
+    be trusted and how much of it is known (an `Extraction`'s `published_*` fields).
+
+    Example:
+        >>> found = Published(None).or_inferred("Signed on 19 May 2023.", date(2024, 1, 1))
+        >>> found.value, found.source, found.precision.value
+        (datetime.date(2023, 1, 1), 'inferred', 'year')
+    """
+
+    value: date | None
+    source: str = "none"
+    confidence: float = 0.0
+    precision: DatePrecision = DatePrecision.DAY
+
+    def or_inferred(self, text: str, before: date) -> Published:
+        """This date when there is one, else the year of the latest date `text` mentions up to
+        `before` (see `inferred_year`)."""
+        if self.value is not None:
+            return self
+        value, how, confidence = inferred_year(text, before)
+        return Published(value, how, confidence, DatePrecision.YEAR if value else DatePrecision.DAY)
+
+    def stamped(self, extraction: Extraction) -> Extraction:
+        """`extraction` published on this date."""
+        return replace(
+            extraction,
+            published=self.value,
+            published_source=self.source,
+            published_confidence=self.confidence,
+            published_precision=self.precision,
+        )
 
 
 def inferred_year(text: str, before: date) -> tuple[date | None, str, float]:

@@ -20,12 +20,12 @@ from communique.extract import chrome, htmlmeta, language, listing, pageissuer
 from communique.extract.blocks import Block, from_trafilatura, page_links
 from communique.extract.countries import country_from_host, find_country
 from communique.extract.dates import (
+    Published,
     date_confidence,
     date_in_opening,
     date_in_title,
     date_in_url,
     dateline,
-    inferred_year,
     is_update_line,
 )
 from communique.extract.decode import charset_param, decode_checked_named, decoding_warnings
@@ -40,7 +40,7 @@ from communique.extract.textutil import (
     text_size,
     word_count,
 )
-from communique.model import DatePrecision, Extraction, RawInput, Source
+from communique.model import Extraction, RawInput, Source
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "canvas")
@@ -416,14 +416,8 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         b.text for b in blocks
     )
     lang, mixed = language.detect_mixed(prose_text, hint, expected)
-    published, published_source, confidence = _published(
-        tree, meta, [*dump, *blocks], title, replace(raw, url=url)
-    )
-    precision = DatePrecision.DAY
-    if published is None:
-        text = " ".join(b.text for b in blocks)
-        published, published_source, confidence = inferred_year(text, raw.fetched_at.date())
-        precision = DatePrecision.YEAR if published else DatePrecision.DAY
+    published = Published(*_published(tree, meta, [*dump, *blocks], title, replace(raw, url=url)))
+    published = published.or_inferred(" ".join(b.text for b in blocks), raw.fetched_at.date())
     kept = chrome.trim(blocks, title, lang, before)
     prose = _own_prose(kept)
     if pdf and prose < 200:
@@ -443,14 +437,10 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
             lang = language.main_language(paragraphs, per_paragraph) or lang
         else:
             per_paragraph = ()
-    return Extraction(
+    extraction = Extraction(
         url=url,
         title=clean(title),
         paragraphs=paragraphs,
-        published=published,
-        published_source=published_source,
-        published_confidence=confidence,
-        published_precision=precision,
         modified=_modified(meta, blocks),
         issuer=issuer,
         country=_country(source, issuer, url),
@@ -460,3 +450,4 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
         paragraph_languages=per_paragraph,
         warnings=decoding_warnings(text, codec),
     )
+    return published.stamped(extraction)

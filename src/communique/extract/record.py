@@ -10,7 +10,7 @@ from typing import Any
 from communique.errors import ExtractionError, InputError
 from communique.extract import language
 from communique.extract.countries import alpha2_from_alpha3, country_name, normalise_alpha2
-from communique.extract.dates import date_confidence, inferred_year, parse_partial
+from communique.extract.dates import Published, date_confidence, parse_partial
 from communique.extract.decode import REPLACED, decoding_warnings
 from communique.extract.issuers import issuer_for_url
 from communique.extract.metadata import doc_type
@@ -138,13 +138,9 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
     if title is None:
         title = paragraphs[0][:200]
 
-    dated = _published(record)
-    published, precision = dated if dated else (None, DatePrecision.DAY)
-    how, confidence = "record", date_confidence("record", published, [])
-    if published is None:
-        told = _field(record, "text_raw") or text
-        published, how, confidence = inferred_year(told, raw.fetched_at.date())
-        precision = DatePrecision.YEAR if published else DatePrecision.DAY
+    value, precision = _published(record) or (None, DatePrecision.DAY)
+    published = Published(value, "record", date_confidence("record", value, []), precision)
+    published = published.or_inferred(_field(record, "text_raw") or text, raw.fetched_at.date())
     issuer = (source.issuer if source is not None else None) or (known[0] if known else None)
     issuer = issuer or _field(record, "issuer")
     if issuer is None and country and session:
@@ -154,20 +150,17 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
     declared = _field(record, "language")
     lang = language.detect(" ".join(paragraphs)[:5000], declared, expected)
     kind = _doc_type(kind_hint, title, paragraphs[0], url or "")
-    return Extraction(
+    extraction = Extraction(
         url=url or raw.url,
         title=clean(title),
         paragraphs=tuple(paragraphs),
-        published=published,
-        published_source=how if published else "none",
-        published_confidence=confidence,
-        published_precision=precision,
         issuer=issuer,
         country=country,
         language=lang,
         doc_type=kind,
         warnings=decoding_warnings(decoded, codec),
     )
+    return published.stamped(extraction)
 
 
 def _decoded(body: bytes) -> tuple[str, str]:

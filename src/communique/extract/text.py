@@ -10,16 +10,16 @@ from communique.extract import chrome, language
 from communique.extract.blocks import Block
 from communique.extract.countries import find_country
 from communique.extract.dates import (
+    Published,
     date_confidence,
     date_in_url,
     dateline,
     find_dates,
-    inferred_year,
 )
 from communique.extract.decode import charset_param, decode_checked_named, decoding_warnings
 from communique.extract.metadata import doc_type, issuer_from_opening
 from communique.extract.textutil import clean, split_paragraphs
-from communique.model import DatePrecision, Extraction, RawInput, Source
+from communique.model import Extraction, RawInput, Source
 
 
 def extract_text(raw: RawInput, source: Source | None = None) -> Extraction:
@@ -56,27 +56,21 @@ def build(
         dates = find_dates(title)
         if len(dates) == 1:
             published, how = dates[0][0], "headline"
-    precision = DatePrecision.DAY
     confidence = date_confidence(how, published, [date_in_url(url)])
-    if published is None:
-        published, how, confidence = inferred_year(" ".join(kept), date.today())
-        precision = DatePrecision.YEAR if published else DatePrecision.DAY
+    dated = Published(published, how, confidence).or_inferred(" ".join(kept), date.today())
     issuer = (
         source.issuer if source and source.issuer else issuer_from_opening(f"{title} {kept[0]}")
     )
     country = (
         source.country if source and source.country else (find_country(issuer) if issuer else None)
     )
-    return Extraction(
+    extraction = Extraction(
         url=url,
         title=title,
         paragraphs=tuple(kept),
-        published=published,
-        published_source=how,
-        published_confidence=confidence,
-        published_precision=precision,
         issuer=issuer,
         country=country,
         language=lang,
         doc_type=doc_type(title, kept[0], url),
     )
+    return dated.stamped(extraction)

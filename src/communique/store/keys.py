@@ -1,8 +1,5 @@
-"""API keys (their hashes, never their tokens), for both backends.
-
-One mixin serves both backends through `Db`; the table comes from each backend's
-migrations (`API_KEY_SCHEMA`).
-"""
+"""API keys, their hashes kept and never their tokens: the `KeyStore` mixin and its table
+(`API_KEY_SCHEMA`, created by each backend's migrations)."""
 
 from __future__ import annotations
 

@@ -30,13 +30,14 @@ The policy, stated once:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
+from communique.records import record
 from communique.store.search_sql import Compiled
 
 
-@dataclass(frozen=True)
+@record
 class Limits:
     """Where exact work stops (the module docstring gives the policy)."""
 
@@ -59,7 +60,7 @@ class Limits:
     `every`); a common word's estimate comes from the first holding `min_sample` matches."""
 
 
-@dataclass(frozen=True)
+@record
 class Span:
     """The rowids the statements occupy."""
 

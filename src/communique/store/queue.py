@@ -10,12 +10,14 @@ queue needs in SQL is here, so nothing above `store/` writes SQL.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 from procrastinate.schema import SchemaManager
+from psycopg import Cursor
 from psycopg.rows import dict_row
 
 from communique.errors import StoreError
@@ -64,6 +66,11 @@ class QueueTables:
     def close(self) -> None:
         self.conn.close()
 
+    def _run(self, sql: LiteralString, params: Sequence[object] = ()) -> Cursor[dict[str, Any]]:
+        """`sql` run while holding the connection's lock (its rows are read after)."""
+        with self._lock:
+            return self.conn.execute(sql, params)
+
     def install(self) -> None:
         """Create procrastinate's schema and the documents table unless they exist."""
         with self._lock, self.conn.transaction():
@@ -75,92 +82,77 @@ class QueueTables:
 
     def installed(self) -> bool:
         """Whether the queue's tables are there (a queue nothing was queued on has none)."""
-        with self._lock:
-            row = self.conn.execute(
-                "SELECT to_regclass('communique_job_errors') IS NOT NULL AS t"
-            ).fetchone()
+        row = self._run("SELECT to_regclass('communique_job_errors') IS NOT NULL AS t").fetchone()
         return bool(row and row["t"])
 
     def put_document(self, capture_id: str, document: bytes) -> None:
         """Keep `document` for the capture (replacing what an earlier job kept)."""
-        with self._lock:
-            self.conn.execute(
-                "INSERT INTO communique_job_documents (capture_id, document) VALUES (%s, %s)"
-                " ON CONFLICT (capture_id) DO UPDATE SET document = EXCLUDED.document, at = now()",
-                (capture_id, document),
-            )
+        self._run(
+            "INSERT INTO communique_job_documents (capture_id, document) VALUES (%s, %s)"
+            " ON CONFLICT (capture_id) DO UPDATE SET document = EXCLUDED.document, at = now()",
+            (capture_id, document),
+        )
 
     def get_document(self, capture_id: str) -> bytes | None:
-        with self._lock:
-            row = self.conn.execute(
-                "SELECT document FROM communique_job_documents WHERE capture_id = %s",
-                (capture_id,),
-            ).fetchone()
+        row = self._run(
+            "SELECT document FROM communique_job_documents WHERE capture_id = %s",
+            (capture_id,),
+        ).fetchone()
         return bytes(row["document"]) if row else None
 
     def delete_document(self, capture_id: str) -> None:
-        with self._lock:
-            self.conn.execute(
-                "DELETE FROM communique_job_documents WHERE capture_id = %s", (capture_id,)
-            )
+        self._run("DELETE FROM communique_job_documents WHERE capture_id = %s", (capture_id,))
 
     def clear_documents(self) -> None:
         """Drop every kept document (left by jobs whose work another job did)."""
-        with self._lock:
-            self.conn.execute("DELETE FROM communique_job_documents")
+        self._run("DELETE FROM communique_job_documents")
 
     def job_status(self, job_id: int) -> str | None:
         """The job's status, or None when it is gone (succeeded jobs are deleted)."""
-        with self._lock:
-            row = self.conn.execute(
-                "SELECT status::text AS status FROM procrastinate_jobs WHERE id = %s", (job_id,)
-            ).fetchone()
+        row = self._run(
+            "SELECT status::text AS status FROM procrastinate_jobs WHERE id = %s", (job_id,)
+        ).fetchone()
         return str(row["status"]) if row else None
 
     def unfinished(self, worker_id: int | None) -> int:
         """Jobs that still need a worker: waiting ones (due or not), ones this worker runs, and
         ones whose worker is gone or silent (see `stalled_seconds`), which will be retried.
         Jobs that other live workers run are theirs to finish."""
-        with self._lock:
-            row = self.conn.execute(
-                """
-                SELECT count(*) AS n FROM procrastinate_jobs j
-                LEFT JOIN procrastinate_workers w ON w.id = j.worker_id
-                WHERE j.status = 'todo'
-                   OR (j.status = 'doing' AND (j.worker_id IS NULL OR j.worker_id = %s
-                       OR w.id IS NULL))
-                """,
-                (worker_id,),
-            ).fetchone()
+        row = self._run(
+            """
+            SELECT count(*) AS n FROM procrastinate_jobs j
+            LEFT JOIN procrastinate_workers w ON w.id = j.worker_id
+            WHERE j.status = 'todo'
+               OR (j.status = 'doing' AND (j.worker_id IS NULL OR j.worker_id = %s
+                   OR w.id IS NULL))
+            """,
+            (worker_id,),
+        ).fetchone()
         return int(row["n"]) if row else 0
 
     def live_workers(self, seconds: float) -> int:
         """Workers whose last heartbeat is at most `seconds` old."""
-        with self._lock:
-            row = self.conn.execute(
-                "SELECT count(*) AS n FROM procrastinate_workers"
-                " WHERE last_heartbeat > now() - make_interval(secs => %s)",
-                (seconds,),
-            ).fetchone()
+        row = self._run(
+            "SELECT count(*) AS n FROM procrastinate_workers"
+            " WHERE last_heartbeat > now() - make_interval(secs => %s)",
+            (seconds,),
+        ).fetchone()
         return int(row["n"]) if row else 0
 
     def counts(self) -> dict[str, int]:
         """How many jobs have each status (every status, zeros included)."""
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT status::text AS status, count(*) AS n FROM procrastinate_jobs"
-                " GROUP BY status"
-            ).fetchall()
+        rows = self._run(
+            "SELECT status::text AS status, count(*) AS n FROM procrastinate_jobs GROUP BY status"
+        ).fetchall()
         found = {str(r["status"]): int(r["n"]) for r in rows}
         return {status: found.get(status, 0) for status in STATUSES}
 
     def counts_by_task(self) -> dict[tuple[str, str], int]:
         """How many jobs of each task have each status."""
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT task_name, status::text AS status, count(*) AS n"
-                " FROM procrastinate_jobs GROUP BY task_name, status ORDER BY task_name, status"
-            ).fetchall()
+        rows = self._run(
+            "SELECT task_name, status::text AS status, count(*) AS n"
+            " FROM procrastinate_jobs GROUP BY task_name, status ORDER BY task_name, status"
+        ).fetchall()
         return {(str(r["task_name"]), str(r["status"])): int(r["n"]) for r in rows}
 
     def jobs(self, status: str | None = None, limit: int = 50) -> list[JobRow]:
@@ -202,20 +194,18 @@ class QueueTables:
 
     def record_error(self, job_id: int, error: str) -> None:
         """Keep the last error of a job (procrastinate logs it but does not store it)."""
-        with self._lock:
-            self.conn.execute(
-                "INSERT INTO communique_job_errors (job_id, error) VALUES (%s, %s)"
-                " ON CONFLICT (job_id) DO UPDATE SET error = EXCLUDED.error",
-                (job_id, error),
-            )
+        self._run(
+            "INSERT INTO communique_job_errors (job_id, error) VALUES (%s, %s)"
+            " ON CONFLICT (job_id) DO UPDATE SET error = EXCLUDED.error",
+            (job_id, error),
+        )
 
     def retry_failed(self, job_ids: list[int] | None = None) -> int:
         """Put failed jobs (all of them, or those given) back in the queue, due now."""
-        with self._lock:
-            cur = self.conn.execute(
-                "UPDATE procrastinate_jobs SET status = 'todo', attempts = 0,"
-                " scheduled_at = NULL, worker_id = NULL, queueing_lock = NULL"
-                " WHERE status = 'failed' AND (%s::bigint[] IS NULL OR id = ANY(%s))",
-                (job_ids, job_ids),
-            )
+        cur = self._run(
+            "UPDATE procrastinate_jobs SET status = 'todo', attempts = 0,"
+            " scheduled_at = NULL, worker_id = NULL, queueing_lock = NULL"
+            " WHERE status = 'failed' AND (%s::bigint[] IS NULL OR id = ANY(%s))",
+            (job_ids, job_ids),
+        )
         return cur.rowcount

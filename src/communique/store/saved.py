@@ -1,8 +1,5 @@
-"""Saved searches and the matches their alerts reported, for both backends.
-
-One mixin serves both backends through `Db`; the tables come from each backend's
-migrations (`SAVED_SEARCH_SCHEMA`).
-"""
+"""Saved searches and the matches their alerts reported: the `SavedSearchStore` mixin and
+its tables (`SAVED_SEARCH_SCHEMA`, created by each backend's migrations)."""
 
 from __future__ import annotations
 

@@ -11,18 +11,19 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from typing import Any, Literal, Protocol
 
 from communique.errors import QueryError
 from communique.query import Query
+from communique.records import record
 
 Interval = Literal["month", "year"]
 FACET_LIMIT = 15
 
 
-@dataclass(frozen=True)
+@record
 class IndexDoc:
     """What the index holds of one statement."""
 
@@ -48,7 +49,7 @@ class IndexDoc:
     """Another copy of a statement than its canonical one (searched only with `copies:all`)."""
 
 
-@dataclass(frozen=True)
+@record
 class Restriction:
     """Keys computed by the record store for filters the index does not hold (near:, edited:…)."""
 
@@ -56,13 +57,13 @@ class Restriction:
     exclude: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True)
+@record
 class IndexHit:
     key: int
     score: float | None
 
 
-@dataclass(frozen=True)
+@record
 class IndexPage:
     hits: tuple[IndexHit, ...]
     total: int

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from communique.model import SearchPage
 from communique.query import FILTERS
+from communique.records import record
 from communique.search import search
 from communique.semantic import search_mode
 from communique.store.base import Store
@@ -42,7 +43,7 @@ _FILTER = re.compile(r'(?P<name>[A-Za-z_]+):(?:"(?P<quoted>[^"]*)"|(?P<value>[^\
 _UPPER = ("country", "mentions")
 
 
-@dataclass(frozen=True)
+@record
 class Chip:
     """An active filter and the link that removes it."""
 
@@ -51,7 +52,7 @@ class Chip:
     remove: str
 
 
-@dataclass(frozen=True)
+@record
 class FacetLink:
     value: str
     label: str
@@ -60,7 +61,7 @@ class FacetLink:
     active: bool
 
 
-@dataclass(frozen=True)
+@record
 class SearchForm:
     """What the user asked: the query text, the form's dates, the order and the page."""
 
@@ -170,7 +171,7 @@ def _year_link(form: SearchForm, year: str, count: int) -> FacetLink:
     return FacetLink(year, year, count, href, on)
 
 
-@dataclass(frozen=True)
+@record
 class Pager:
     """Where this page sits: `first`–`last` of the search page's `total`, and links to pages
     around it."""
