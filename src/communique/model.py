@@ -19,7 +19,7 @@ from communique.records import carried, record
 PIPELINE_VERSION = "core-1+extract-7"
 """Recorded on every derived record; bump when extraction output changes."""
 
-ENRICH_VERSION = "enrich-8"
+ENRICH_VERSION = "enrich-9"
 """Recorded on every enrichment; bump when enrichment output changes."""
 
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"

@@ -29,6 +29,7 @@ TEXTS = {
     "de": "Die Bundesregierung verurteilt Russlands Angriff auf die Ukraine vom 24. Februar 2022.",
     "es": "El canciller de España viajó a Alemania y a los EE. UU. el 8 de noviembre de 2020.",
     "ru": "Министр обсудил с коллегой из Китая отношения России и США.",
+    "ta": "அமைச்சர் 8 நவம்பர் 2020 அன்று இலங்கைக்கு சென்று ஜப்பானுடன் பேசினார்.",
 }
 
 

@@ -189,6 +189,7 @@ def localized_names(language: str | None) -> dict[str, str]:
         >>> names["Frankreich"], names["Russland"], names["Russlands"]
         ('FR', 'RU', 'RU')
     """
+    from babel import Locale
     from countryinfo import CountryInfo
 
     known = profile(language)
@@ -210,6 +211,10 @@ def localized_names(language: str | None) -> dict[str, str]:
             name = name or _without_accents(info.get("nativeName") or "")
         if code and name:
             names.setdefault(name, code)
+    if known.cldr_country_names:
+        for code, name in Locale(known.code).territories.items():
+            if len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code):
+                names.setdefault(name, code)
     names = {name: code for name, code in names.items() if "," not in name and len(name) > 3}
     names |= known.irregular_countries
     forms = known.country_name_forms

@@ -96,6 +96,10 @@ class Profile:
     country_names: bool = False
     """Country names as written in the language are known (pycountry's and countryinfo's
     translations of ISO 3166), matched as written."""
+    cldr_country_names: bool = False
+    """Country names as CLDR writes them in the language (Babel's territory names) are known
+    too: where pycountry's translations keep purist or dated spellings (Tamil `செர்மனி` for
+    the everyday `ஜெர்மனி`)."""
     irregular_countries: Mapping[str, str] = field(default_factory=dict)
     """Country names in everyday use that neither package gives → ISO alpha-2 (the default
     profile's are known in a text of any language: `extract.countries`)."""
