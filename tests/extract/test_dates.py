@@ -9,6 +9,7 @@ import pytest
 
 from communique.extract import extract
 from communique.extract.dates import dateline, find_dates, is_update_line, parse_partial
+from communique.lang import every_language
 from communique.model import INFERRED, RECORD_CONTENT_TYPE, DatePrecision
 from tests.extract.conftest import raw, shared
 
@@ -119,3 +120,9 @@ def test_a_dateline_is_a_date_with_few_other_words_in_any_script(
     line: str, expected: date | None
 ) -> None:
     assert dateline(line) == expected
+
+
+@pytest.mark.parametrize("cue", every_language("date_cues"))
+def test_a_profiles_date_cue_is_read_beside_a_dateline(cue: str) -> None:
+    assert dateline(f"{cue} Geneva Vienna Rome Paris, 8 November 2020") == date(2020, 11, 8)
+    assert dateline(f"{cue} Geneva Vienna Rome Paris Bern, 8 November 2020") is None

@@ -29,7 +29,7 @@ def test_profile_is_well_formed(known: Profile) -> None:
     assert len(known.months) in (0, 12)
     assert sorted(set(known.month_numbers.values())) == (list(range(1, 13)) if known.months else [])
     assert all(name == name.lower() for name in known.month_numbers)
-    assert all(cue == cue.lower() for cue in (*known.date_cues, *known.title_cues))
+    assert all(cue == cue.lower() for cue in known.date_cues)
     assert all(len(code) == 2 and code.isupper() for code in known.irregular_countries.values())
     words = (*known.generic_place_words, *known.facility_words)
     assert all(word == name_key(word) for word in words), "written as name_key folds names"

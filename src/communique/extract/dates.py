@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from datetime import date, datetime
 
-from communique.lang import profiles
+from communique.lang import every_language, profiles
 from communique.model import INFERRED, DatePrecision, Extraction
 from communique.records import record
 
@@ -133,9 +133,15 @@ def _words(token: str) -> int:
     return max(1, len(_NO_SPACES.findall(token)) // 2)
 
 
+_DATE_CUE_WORDS = "|".join(
+    re.escape(word) for cue in every_language("date_cues") for word in cue.split()
+)
+"""Each word of every profile's `date_cues` ("published", "publié le"): words a dateline may
+hold beside its date."""
+
 _DATELINE_FILLER = re.compile(
-    r"^(?:datum|date|dated|stand|ort|published|posted|updated|on|le|am|vom|du|den|de|"
-    r"date signature|дата|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    rf"^(?:{_DATE_CUE_WORDS}|ort|on|le|am|vom|du|den|de|"
+    r"date signature|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|"
     r"vendredi|samedi|dimanche|года|г|at|um|\d{1,2}:\d\d|h|uhr|am|pm|et|cet|cest|[-–—|/,:;()]+)$",
     re.I,

@@ -125,9 +125,8 @@ class Profile:
     """Twelve entries, January first: each month's names and abbreviations, separated by
     spaces, a name of several words written with `_` for its spaces (see `month_numbers`)."""
     date_cues: tuple[str, ...] = ()
-    """Words that introduce a page's publication date ("published", "publié le")."""
-    title_cues: tuple[str, ...] = ()
-    """Words that open the title of an official statement ("statement", "communiqué")."""
+    """Words that introduce a page's publication date ("published", "publié le"): a dateline
+    may hold them beside its date (`extract.dates.dateline`)."""
     next_page_words: tuple[str, ...] = ()
     """Texts of a listing's link to its next (older) page ("next", "suivant"): patterns,
     matched whole and ignoring case."""
