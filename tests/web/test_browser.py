@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from communique.api.app import create_app
+from communique.geo import distance_km
 from communique.pipeline import ingest
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
@@ -51,6 +52,31 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ingest([str(hostile)], store, settings)
     with live_server(create_app(settings, store)) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def linked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """Copies of one statement (one of them at a long URL, edited once), and a translation pair.
+
+    Yields the server's URL, the copied statement's id and the English statement's id."""
+    from tests.link.test_archive import ENGLISH, FRENCH, write_copies
+
+    folder = tmp_path_factory.mktemp("linked")
+    paths = write_copies(folder)
+    long = folder / ("press-service-statement-on-the-occasion-of-victory-day-" + "x" * 160 + ".txt")
+    long.write_text(paths[1].read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "en.txt").write_text(ENGLISH, encoding="utf-8")
+    (folder / "fr.txt").write_text(FRENCH, encoding="utf-8")
+    db = folder / "linked.db"
+    settings = Settings(db=str(db), workers=0, enrich=False)
+    store = SqliteStore(db)
+    ingest([str(p) for p in (*paths, long, folder / "en.txt", folder / "fr.txt")], store, settings)
+    edit = " ".join(["A sentence added later, long enough to run past a phone's width."] * 3)
+    long.write_text(long.read_text(encoding="utf-8") + "\n\n" + edit, encoding="utf-8")
+    ingest([str(long)], store, settings)
+    ids = {store.get_statement(s).url: s for s, _ in store.link_order()}
+    with live_server(create_app(settings, store)) as url:
+        yield url, ids[paths[0].as_uri()], ids[(folder / "en.txt").as_uri()]
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +208,14 @@ def test_search_facet_chip_statement_and_every_view(browser: Any, server: str, w
     page.locator("#search-map .cluster").first.click()
     page.wait_for_url("**/?q=*near*")
     assert page.locator("#q").input_value().startswith("near:")
+    assert page.locator(".hit").count() >= 1
+    page.go_back()
+    page.wait_for_selector("#search-map .cluster")
+    spread = [(0.0, 10.0), (60.0, 10.0), (60.0, 40.0), (-30.0, 150.0)]
+    for points in (spread[:2], spread[:3], spread):
+        clause = page.evaluate("window.communiqueNear", [list(p) for p in points])
+        lat, lon, km = (float(v) for v in clause.removeprefix("near:").split(","))
+        assert all(distance_km(lat, lon, *p) <= km for p in points), (clause, points)
 
     for view, ready in (
         ("timeline", ".events li a"),
@@ -202,9 +236,53 @@ def test_search_facet_chip_statement_and_every_view(browser: Any, server: str, w
     page.goto(server + "/docs")
     page.wait_for_selector(".swagger-ui .opblock")
     visit.shot("docs")
+    visit.axe("docs")
+    page.locator(".opblock-summary-control").first.click()
+    page.locator(".try-out__btn").first.click()
+    page.locator(".execute").first.click()
+    page.wait_for_selector(".live-responses-table")
+    visit.axe("docs after a request")
     page.goto(server + "/no-such-page")
     assert page.locator("h1").inner_text() == "Page not found"
     visit.shot("not-found")
+    visit.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_copies_versions_translations_and_the_other_pages(
+    browser: Any, linked_server: tuple[str, str, str], width: int
+) -> None:
+    server, copied, english = linked_server
+    visit = Visit(browser, server, width)
+    page = visit.page
+    page.goto(f"{server}/statements/{copied}")
+    assert page.locator("#copies tr").count() >= 5
+    page.locator(".versions summary").first.click()
+    page.wait_for_selector(".versions pre.diff")
+    assert "A sentence added later" in page.locator(".versions pre.diff").first.inner_text()
+    visit.shot("statement-copies")
+    visit.axe("statement-copies")
+    page.goto(f"{server}/statements/{english}")
+    page.click(".alsoat a[title='side by side']")
+    page.wait_for_selector("h1")
+    assert "Déclaration conjointe" in page.content()
+    visit.shot("beside")
+    visit.axe("beside")
+    page.goto(server + "/?q=Moscow")
+    page.fill(".save-search input[name=name]", "moscow talks")
+    page.click(".save-search button")
+    page.wait_for_selector("table.saved")
+    assert "moscow talks" in page.locator("table.saved").inner_text()
+    for name, path in (
+        ("saved", "/saved"),
+        ("changes", "/changes"),
+        ("sources", "/sources"),
+        ("bad-parameter", "/?q=Moscow&page=two"),
+        ("no-statement", "/statements/0000000000000000"),
+    ):
+        page.goto(server + path)
+        visit.shot(name)
+        visit.axe(name)
     visit.close()
 
 

@@ -340,3 +340,33 @@ def test_dates_show_only_as_precisely_as_known(tmp_path: Path) -> None:
     assert '<div class="meta">2020 ·' in listing
     assert "<td>2020</td>" in page and "<td>2020-01-01</td>" not in page
     assert api["published_precision"] == "year"
+
+
+def test_similar_statements_leave_out_the_statements_own_copies(tmp_path: Path) -> None:
+    from communique import semantic
+    from communique.link.archive import linked
+    from communique.pipeline import ingest
+    from tests.link.test_archive import ENGLISH, FRENCH, write_copies
+
+    paths = write_copies(tmp_path)
+    (tmp_path / "en.txt").write_text(ENGLISH, encoding="utf-8")
+    (tmp_path / "fr.txt").write_text(FRENCH, encoding="utf-8")
+    db = str(tmp_path / "copies.db")
+    store = open_store(db)
+    settings = Settings(db=db, workers=0, enrich=False)
+    ingest(
+        [str(p) for p in paths] + [str(tmp_path / "en.txt"), str(tmp_path / "fr.txt")],
+        store,
+        settings,
+    )
+    semantic.embed_missing(store)
+    first = store.link_order()[0][0]
+    copies = {c.id for c in linked(store, first).copies}
+    assert len(copies) >= 3
+    with TestClient(create_app(settings, store), base_url="http://localhost") as client:
+        page = client.get(f"/statements/{first}").text
+    similar = page.split("<h2>Similar statements</h2>")[1].split("</section>")[0]
+    shown = re.findall(r'href="/statements/([0-9a-f]+)"', similar)
+    store.close()
+    assert shown, "the other statements are listed"
+    assert not copies & set(shown), "a copy of the statement itself is not 'similar'"

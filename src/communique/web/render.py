@@ -32,8 +32,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
 }
+"""`same-origin`: other sites get no referrer, while the app's own forms keep their `Origin`
+(under `no-referrer` a browser sends `Origin: null`, and the CSRF guard refuses the form)."""
 
 
 def link_url(url: str | None) -> str | None:

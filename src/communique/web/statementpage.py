@@ -9,9 +9,11 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from communique import semantic
 from communique.crawl.report import readable_diff
 from communique.link.archive import Linked
 from communique.model import Enrichment, Statement, StatementCopy, Version
+from communique.store.base import LinkStore, Store
 from communique.web.render import country_label, quoted, search_href
 
 ENTITY_LABELS = {"PERSON", "ORG", "NORP", "EVENT", "LAW", "FAC"}
@@ -187,3 +189,30 @@ def safe_back(back: str) -> str | None:
     if back.startswith("/") and not back.startswith("//") and "\\" not in back:
         return back
     return None
+
+
+def similar_statements(
+    store: Store, statement_id: str, found: Linked, k: int = 5
+) -> list[tuple[Statement, float]]:
+    """The `k` statements most like `statement_id` (`found`: its links), one entry per statement.
+
+    Its own copies and translations are left out (the page lists them as such), and the copies
+    of another statement count once, by the closest of them.
+    """
+    links = store if isinstance(store, LinkStore) else None
+
+    def group(statement_id: str) -> str:
+        link = links.get_copy(statement_id) if links else None
+        return link.group_id if link else statement_id
+
+    seen = {c.id for c in found.copies} | {t.other_group for t in found.translations}
+    seen |= {statement_id, found.statement_id}
+    picked: list[tuple[str, float]] = []
+    for other, score in semantic.similar(store, statement_id, 3 * k + len(seen)):
+        if other in seen or group(other) in seen:
+            continue
+        seen.add(group(other))
+        picked.append((other, score))
+        if len(picked) == k:
+            break
+    return [(store.get_statement(i), score) for i, score in picked]

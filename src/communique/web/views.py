@@ -112,9 +112,7 @@ def statement_page(request: Request, statement_id: str, back: str = "") -> str:
         references=enrichment.references if enrichment else (),
         mentions=enrichment.countries if enrichment else (),
         persons=statementpage.people(enrichment) if enrichment else [],
-        similar=[
-            (store.get_statement(i), score) for i, score in semantic.similar(store, statement_id)
-        ],
+        similar=statementpage.similar_statements(store, statement_id, copies),
         captures=captures,
         versions=statementpage.copy_versions(copies, statement_id),
         changes=changes,

@@ -36,6 +36,16 @@
       }
     }));
   }
+  // The near: filter of a cluster: the centre of its places' bounds and the distance to the
+  // farthest of them (not to a corner: on a sphere the corners are not equally far), plus 10 km.
+  function nearClause(latlngs) {
+    const centre = L.latLngBounds(latlngs).getCenter();
+    const farthest = Math.max(0, ...latlngs.map((p) => centre.distanceTo(p)));
+    const km = Math.ceil(farthest / 1000) + 10;
+    return "near:" + centre.lat.toFixed(3) + "," + centre.lng.toFixed(3) + "," + km;
+  }
+  window.communiqueNear = (points) => nearClause(points.map((p) => L.latLng(p[0], p[1])));
+
   function radius(count) {
     return 5 + Math.min(18, Math.sqrt(count) * 3);
   }
@@ -67,11 +77,8 @@
       },
     });
     layer.on("clusterclick", function (event) {
-      const bounds = event.layer.getBounds();
-      const centre = bounds.getCenter();
-      const km = Math.max(10, Math.ceil(centre.distanceTo(bounds.getNorthEast()) / 1000) + 10);
-      const near = "near:" + centre.lat.toFixed(3) + "," + centre.lng.toFixed(3) + "," + km;
-      window.location.href = data.clusterSearch + encodeURIComponent(" " + near);
+      const places = event.layer.getAllChildMarkers().map((m) => m.getLatLng());
+      window.location.href = data.clusterSearch + encodeURIComponent(" " + nearClause(places));
     });
     data.places.forEach((p) => layer.addLayer(marker(p)));
   } else {
