@@ -42,11 +42,20 @@ def test_partial_dates_keep_their_precision() -> None:
 
 
 @pytest.mark.parametrize(
-    "line",
-    ["Last updated: 15 January 2025", "Aktualisiert am 3. März 2024", "更新时间：2024年3月3日"],
+    ("line", "update"),
+    [
+        ("Last updated: 15 January 2025", True),
+        ("Aktualisiert am 3. März 2024", True),
+        ("更新时间：2024年3月3日", True),
+        ("Mis à jour le 5 mai 2020", True),
+        ("Обновлена 5 мая 2020", True),
+        ("آخر تحديث: 5 مايو 2020", True),
+        ("Published 5 May 2020, with updates to follow", False),  # a whole word only
+        ("Unrevised transcript, 5 May 2020", False),
+    ],
 )
-def test_update_lines(line: str) -> None:
-    assert is_update_line(line)
+def test_update_lines(line: str, update: bool) -> None:
+    assert is_update_line(line) is update
 
 
 def test_a_year_only_record_is_dated_to_its_year() -> None:

@@ -30,6 +30,8 @@ def test_profile_is_well_formed(known: Profile) -> None:
     assert sorted(set(known.month_numbers.values())) == (list(range(1, 13)) if known.months else [])
     assert all(name == name.lower() for name in known.month_numbers)
     assert all(cue == cue.lower() for cue in known.date_cues)
+    for cue in known.update_cues:
+        regex.compile(cue)  # a malformed pattern raises
     assert all(len(code) == 2 and code.isupper() for code in known.irregular_countries.values())
     words = (*known.generic_place_words, *known.facility_words)
     assert all(word == name_key(word) for word in words), "written as name_key folds names"

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from datetime import date, datetime
 
-from communique.lang import every_language, profiles
+from communique.lang import any_language, every_language, profiles
 from communique.model import INFERRED, DatePrecision, Extraction
 from communique.records import record
 
@@ -44,11 +44,8 @@ _PATTERNS = [
         rf"(?<![\w.]){_DAY}\s*(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+|of\s+)?{_YEAR}(?!\d)", re.I
     ),
 ]
-_UPDATE_LABEL = re.compile(
-    r"\b(?:(?:last\s+)?(?:updated|modified|revised)|aktualisiert|geändert|mis à jour|modifié"
-    r"|actualizado|modificado|aggiornato|обновлено|изменено|обновлен[оа]?)\b|更新|آخر تحديث|تحديث",
-    re.I,
-)
+_UPDATE_LABEL = re.compile(any_language("update_cues"), re.I)
+"""Every profile's `update_cues`."""
 
 
 def is_update_line(line: str) -> bool:

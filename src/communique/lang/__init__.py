@@ -127,6 +127,10 @@ class Profile:
     date_cues: tuple[str, ...] = ()
     """Words that introduce a page's publication date ("published", "publié le"): a dateline
     may hold them beside its date (`extract.dates.dateline`)."""
+    update_cues: tuple[str, ...] = ()
+    """Words that label a date as the page's last update, not its publication ("updated",
+    "mis à jour"): patterns searched in a line (`\\b` where the word must stand alone, left
+    out where words take affixes or spaces are not written: "تحديث", "更新")."""
     next_page_words: tuple[str, ...] = ()
     """Texts of a listing's link to its next (older) page ("next", "suivant"): patterns,
     matched whole and ignoring case."""
