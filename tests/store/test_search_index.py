@@ -366,3 +366,34 @@ def test_a_cursor_page_counts_what_another_writer_committed_since(tmp_path: Path
         writer.write([IndexDoc(100 + len(order), "Note", "Peace again.")])
         page = reader.search(parse_query("peace", order), Restriction(), first.next_cursor, 3)
         assert page.total == first.total + 1
+
+
+def test_yo_and_ye_find_each_other_and_the_snippet_keeps_what_was_written(
+    sqlite_store: SqliteStore,
+) -> None:
+    """Russian ё is mostly written е: a word is found whichever was written or typed."""
+    add(sqlite_store, "https://x.example/yo", "Заявление", "Её позиция учтена.", language="ru")
+    add(sqlite_store, "https://x.example/ye", "Заявление", "Ее позиция учтена.", language="ru")
+    add(sqlite_store, "https://x.example/other", "Заявление", "Их позиция учтена.", language="ru")
+    assert urls(sqlite_store, "ее") == urls(sqlite_store, "её") == {"yo", "ye"}
+    assert urls(sqlite_store, '"её позиция"') == {"yo", "ye"}
+    hit = next(h for h in sqlite_store.search(parse_query("ее")).hits if "yo" in h.statement.url)
+    assert "\x02Её\x03 позиция" in hit.snippet  # marked, and as the statement wrote it
+
+
+def test_a_word_finds_its_forms_only_in_its_language_however_the_index_excludes(
+    sqlite_store: SqliteStore,
+) -> None:
+    """Forms of a stem are searched in the statements of its language, whether the others are
+    left out (fewer) or its own kept (fewer)."""
+    for n in range(3):
+        add(
+            sqlite_store, f"https://x.example/en{n}", "Note", "Talks on development.", language="en"
+        )
+    add(sqlite_store, "https://x.example/ru", "Заметка", "Слово developments.", language="ru")
+    add(sqlite_store, "https://x.example/none", "Note", "More developments.", language=None)
+    add(sqlite_store, "https://x.example/en-forms", "Note", "New developments.", language="en")
+    assert urls(sqlite_store, "development") == {"en0", "en1", "en2", "en-forms"}
+    for n in range(5):
+        add(sqlite_store, f"https://x.example/ru{n}", "Заметка", "Переговоры.", language="ru")
+    assert urls(sqlite_store, "development") == {"en0", "en1", "en2", "en-forms"}

@@ -158,6 +158,10 @@ class Profile:
     stemmer: str | None = None
     """The Snowball stemmer's name for the language: PostgreSQL's text-search configuration,
     and the search index's stems where tantivy has the stemmer (`store.analysis`)."""
+    search_folds: Mapping[str, str] = field(default_factory=dict)
+    """Letters a search finds as another, in a text of any language: where the language's
+    writers use either (Russian ё written е), a word is found whichever was written or typed
+    (`store.analysis.fold`)."""
     stems_indexed: bool = False
     """The search index keeps the stems of the language's statements: its stemmer changes more
     of a word than its end (Arabic prefixes, Greek accents, Dutch vowels, Finnish consonants),

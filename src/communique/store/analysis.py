@@ -1,14 +1,15 @@
 """How text is cut into searchable words; what varies by language comes from its profile.
 
-Every text is indexed two ways: its words (lower case, diacritics folded: the forms that words,
-phrases and prefixes match) and, for Chinese and Japanese, each character (so that a name inside
-a sentence is found whatever the word segmenter made of it). Chinese runs are cut into words by
-jieba and Japanese by Janome before the words are indexed. The same functions cut the words of a
-query, so a query and a text are always analysed alike. Stems (Snowball, for the languages that
-have a stemmer) are mostly not indexed: a query word is expanded to the indexed forms that share
-its stem in a statement's language (`stems`, `stem_words`), which costs a search a few lookups in
-the index's word list instead of costing every statement a second pass of its text. Languages
-whose forms do not share a beginning (their profile's `stems_indexed`) keep their stems indexed.
+Every text is indexed two ways: its words (lower case, diacritics and the letters of the
+profiles' `search_folds` folded: the forms that words, phrases and prefixes match) and, for
+Chinese and Japanese, each character (so that a name inside a sentence is found whatever the
+word segmenter made of it). Chinese runs are cut into words by jieba and Japanese by Janome
+before the words are indexed. The same functions cut the words of a query, so a query and a text
+are always analysed alike. Stems (Snowball, for the languages that have a stemmer) are mostly
+not indexed: a query word is expanded to the indexed forms that share its stem in a statement's
+language (`stems`, `stem_words`), which costs a search a few lookups in the index's word list
+instead of costing every statement a second pass of its text. Languages whose forms do not share
+a beginning (their profile's `stems_indexed`) keep their stems indexed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from communique.lang import profile, profiles, script_languages
 
-ANALYSIS_VERSION = "3"
+ANALYSIS_VERSION = "4"
 """Changes whenever the words indexed for a text would change; the index is then rebuilt."""
 
 
@@ -103,6 +104,29 @@ def normalize(text: str) -> str:
     if text.isascii() or unicodedata.is_normalized("NFC", text):
         return text
     return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """`text` (NFC) with the letters the language profiles' `search_folds` name replaced, one
+    character for one, as the index holds it and a query is looked up.
+
+    Example:
+        >>> fold("Её приём")
+        'Ее прием'
+    """
+    text = normalize(text)
+    if text.isascii():
+        return text
+    for letter, base in letter_folds().items():
+        if letter in text:  # a search in C, where `str.translate` looks up every character
+            text = text.replace(letter, base)
+    return text
+
+
+@cache
+def letter_folds() -> dict[str, str]:
+    """Every profile's `search_folds`: letter -> the letter it is searched as."""
+    return {k: v for p in profiles().values() for k, v in p.search_folds.items()}
 
 
 def segment(text: str, language: str | None = None) -> str:
@@ -205,7 +229,7 @@ def words(text: str) -> list[str]:
         >>> words("Şuşa, Россия")
         ['susa', 'россия']
     """
-    return [str(t) for t in analyzers()["words"].analyze(segment(normalize(text)))]
+    return [str(t) for t in analyzers()["words"].analyze(segment(fold(text)))]
 
 
 def stems(word: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -400,7 +401,7 @@ class _Highlighter:
         text = analysis.normalize(text)
         spans: set[tuple[int, int]] = set()
         if self.pattern is not None:
-            folded = text if text.isascii() else _ACCENTED.sub(_fold, text)
+            folded = text if text.isascii() else _folded_letters().sub(_fold, text)
             stemmer = analysis.stemmer_of(language)
             for match in self.pattern.finditer(folded):
                 span = _word_at(folded, match.start(), match.end())
@@ -434,22 +435,25 @@ def _word_at(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+@cache
 def _fold_table() -> dict[int, str]:
-    """Latin letters with diacritics -> the base letter (one character for one: offsets hold)."""
+    """Latin letters with diacritics -> the base letter, and the profiles' `search_folds` (one
+    character for one: offsets hold)."""
     table = {}
     for code in range(0xC0, 0x250):
         base = unicodedata.normalize("NFKD", chr(code))[0]
         if base.isascii() and base.isalpha() and base != chr(code):
             table[code] = base
-    return table
+    return table | {ord(k): v for k, v in analysis.letter_folds().items()}
 
 
-_FOLD = _fold_table()
-_ACCENTED = re.compile("[\u00c0-\u024f]")
+@cache
+def _folded_letters() -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in _fold_table()) + "]")
 
 
 def _fold(match: re.Match[str]) -> str:
-    return _FOLD.get(ord(match[0]), match[0])
+    return _fold_table().get(ord(match[0]), match[0])
 
 
 def _mark(text: str, spans: list[tuple[int, int]]) -> str:
