@@ -27,6 +27,8 @@ def test_every_data_file_is_a_profile_under_its_own_code() -> None:
 @pytest.mark.parametrize("known", list(profiles().values()), ids=list(profiles()))
 def test_profile_is_well_formed(known: Profile) -> None:
     assert len(known.months) in (0, 12)
+    assert len(known.weekdays) in (0, 7)
+    assert all(day == day.lower() for day in known.weekdays)
     assert sorted(set(known.month_numbers.values())) == (list(range(1, 13)) if known.months else [])
     assert all(name == name.lower() for name in known.month_numbers)
     assert all(cue == cue.lower() for cue in known.date_cues)

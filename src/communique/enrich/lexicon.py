@@ -12,7 +12,8 @@ from communique.lang import profile
 
 MONTHS = profile("en").month_numbers
 """English month names and abbreviations → their numbers (the English profile's `months`)."""
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = tuple(day.split()[0] for day in profile("en").weekdays)
+"""English weekday names, Monday first (the English profile's `weekdays`)."""
 ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 """1 to 9."""
 TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",

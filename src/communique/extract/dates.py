@@ -136,11 +136,15 @@ _DATE_CUE_WORDS = "|".join(
 """Each word of every profile's `date_cues` ("published", "publié le"): words a dateline may
 hold beside its date."""
 
+_WEEKDAY_WORDS = "|".join(
+    re.escape(word) for day in every_language("weekdays") for word in day.split()
+)
+"""Every profile's weekday names: a dateline may name the day beside its date."""
+
 _DATELINE_FILLER = re.compile(
     rf"^(?:{_DATE_CUE_WORDS}|ort|on|le|am|vom|du|den|de|"
-    r"date signature|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|"
-    r"vendredi|samedi|dimanche|года|г|at|um|\d{1,2}:\d\d|h|uhr|am|pm|et|cet|cest|[-–—|/,:;()]+)$",
+    rf"date signature|{_WEEKDAY_WORDS}|года|г|at|um|"
+    r"\d{1,2}:\d\d|h|uhr|am|pm|et|cet|cest|[-–—|/,:;()]+)$",
     re.I,
 )
 

@@ -124,6 +124,8 @@ class Profile:
     months: tuple[str, ...] = ()
     """Twelve entries, January first: each month's names and abbreviations, separated by
     spaces, a name of several words written with `_` for its spaces (see `month_numbers`)."""
+    weekdays: tuple[str, ...] = ()
+    """Seven entries, Monday first: each day's names, separated by spaces."""
     date_cues: tuple[str, ...] = ()
     """Words that introduce a page's publication date ("published", "publié le"): a dateline
     may hold them beside its date (`extract.dates.dateline`)."""
