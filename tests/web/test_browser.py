@@ -216,6 +216,9 @@ def test_search_facet_chip_statement_and_every_view(browser: Any, server: str, w
         clause = page.evaluate("window.communiqueNear", [list(p) for p in points])
         lat, lon, km = (float(v) for v in clause.removeprefix("near:").split(","))
         assert all(distance_km(lat, lon, *p) <= km for p in points), (clause, points)
+    page.locator("#search-map .cluster").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?q=*near*")
 
     for view, ready in (
         ("timeline", ".events li a"),

@@ -307,6 +307,10 @@ def test_semantic_mode_and_similar_statements(client: TestClient) -> None:
     assert semantic.embed_missing(store) == 29
     page = client.get("/", params={"q": "liberation of a city", "mode": "hybrid"}).text
     assert '<option value="hybrid" selected>' in page
+    assert "1–20 of the 29 statements ranked by words and meaning" in page
+    assert "Download all" not in page
+    semantic_page = client.get("/", params={"q": "liberation of a city", "mode": "semantic"}).text
+    assert "of the 29 statements closest in meaning" in semantic_page
     assert "Statement on the occasion of Victory Day" in page
     shusha = client.get("/api/v1/search", params={"q": "Shusha"}).json()["hits"][0]["id"]
     assert "<h2>Similar statements</h2>" in client.get(f"/statements/{shusha}").text

@@ -71,14 +71,23 @@
         const total = cluster.getAllChildMarkers().reduce((n, m) => n + (m.options.count || 1), 0);
         const size = 28 + Math.min(36, Math.round(Math.sqrt(total) * 3));
         return L.divIcon({
-          html: "<span>" + total + "</span>", className: "cluster",
+          html: "<span>" + total + '</span><span class="sr-only"> places named: search near them</span>',
+          className: "cluster",
           iconSize: L.point(size, size),
         });
       },
     });
-    layer.on("clusterclick", function (event) {
-      const places = event.layer.getAllChildMarkers().map((m) => m.getLatLng());
+    function openCluster(cluster) {
+      const places = cluster.getAllChildMarkers().map((m) => m.getLatLng());
       window.location.href = data.clusterSearch + encodeURIComponent(" " + nearClause(places));
+    }
+    layer.on("clusterclick", (event) => openCluster(event.layer));
+    // A cluster has the focus as any marker does; Enter or Space opens it as a click does.
+    layer.on("clusterkeypress", function (event) {
+      if (event.originalEvent.key === "Enter" || event.originalEvent.key === " ") {
+        event.originalEvent.preventDefault();
+        openCluster(event.layer);
+      }
     });
     data.places.forEach((p) => layer.addLayer(marker(p)));
   } else {
