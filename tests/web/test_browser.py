@@ -286,6 +286,9 @@ def test_copies_versions_translations_and_the_other_pages(
         page.goto(server + path)
         visit.shot(name)
         visit.axe(name)
+    page.goto(server + "/saved")
+    page.click("button[aria-label='Remove moscow talks']")
+    page.wait_for_selector("text=No saved searches yet")
     visit.close()
 
 
