@@ -4,12 +4,14 @@ Run: .venv/bin/python bench/search.py [--statements 100000] [--shared ../shared]
 
 Builds an archive of synthetic statements from the shared corpora by perturbation (4–12
 paragraphs drawn from UN General Debate speeches and Kremlin texts, random issuers, countries,
-types, sources and dates, 5% undated), then prints: the text size, the index size, indexing
-rate and CPU per statement (all threads: on a shared machine the rate waits for cores, the
-CPU does not) of both engines, and p50/p95/p99 per query kind (common and rare words, phrases,
-OR, NOT, prefixes, filters, facets, date orders, deep cursor pages) for both engines side by side.
-Every search returns a page of 20, the exact total and every facet. With `--api` the same
-queries also go through the HTTP API (a `communique serve` on a free loopback port). Each
+types, sources and dates, 5% undated), then prints: the text size, the index size, indexing rate
+and CPU per statement (all threads: on a shared machine the rate waits for cores, the CPU does
+not) of both engines, and p50/p95/p99 per query kind (common and rare words, phrases, OR, NOT,
+prefixes, filters, facets, date orders, deep cursor pages) for both engines side by side. Every
+search returns a page of 20, the exact total and every facet. A deep cursor page is reached as a
+user reaches it, by following the cursors of the pages before it: it takes their total and
+facets, and by relevance its hits from the window of ranked hits they left. With `--api` the
+same queries also go through the HTTP API (a `communique serve` on a free loopback port). Each
 kind also shows the mean CPU ms a search took of the process that ran it (the server's through
 the API): unlike the percentiles, it does not grow while the search waits for a core.
 Targets (issue 16): p95 < 50 ms for every kind at 1M through the API, indexing >= 5,000/s,
