@@ -80,6 +80,16 @@ def test_many_matches_are_counted_from_a_sample_and_paged_window_by_window(
         assert len(seen) == len(set(seen)) == 120, "every match once"
         added = [int(url.rsplit("/", 1)[1]) for url in seen]
         assert min(added[:7]) > 170 and max(added[-7:]) < 70, "newest window first"
+        filtered, seen = store.search(parse_query("security country:FR"), limit=7), []
+        assert filtered.estimated, "a filtered search pages window by window too"
+        while True:
+            seen += [hit.statement.url for hit in filtered.hits]
+            if not filtered.next_cursor:
+                break
+            filtered = store.search(
+                parse_query("security country:FR"), cursor=filtered.next_cursor, limit=7
+            )
+        assert sorted(seen) == sorted(f"https://mfa.example/{i}" for i in range(0, 240, 4))
     finally:
         store.close()
 

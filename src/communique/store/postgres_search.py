@@ -21,6 +21,7 @@ from communique.errors import QueryError
 from communique.query import Order, Query, Term
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
 from communique.store.dialect import POSTGRES, Row
+from communique.store.link_tables import OTHER_COPIES
 from communique.store.postgres_sample import (
     Limits,
     Span,
@@ -194,18 +195,26 @@ class PgSearch(SqlSearch):
         after: tuple[float, int] | None,
         limit: int,
     ) -> list[Row]:
-        """The best-ranked matches with rowids within `bounds`, after the keyset `after`."""
+        """The best-ranked matches with rowids within `bounds`, after the keyset `after`.
+
+        When the statements are filtered too (a country, dates), the window's statements are
+        read first and only the texts of those that pass are tested: the planner, which does
+        not cost unpacking a text's words, would rather test every text of the window (at 1M,
+        `climate from:2022-01-01`: 21,000 texts instead of 3,200, 3x the time)."""
         key, key_params, _ = compiled.sort
         window = restricted(compiled, [bounds])
         where, params = window.where, window.params
         if after is not None:
             where += f" AND ({key}, s.rowid) > (%s, %s)"
             params += [*key_params, *after]
-        return self._run(
+        sql = (
             f"SELECT s.rowid AS rowid, {key} AS sortkey FROM {self._from(compiled)}"
-            f" WHERE {where} ORDER BY {key}, s.rowid LIMIT %s",
-            [*key_params, *params, *key_params, limit],
+            f" WHERE {where} ORDER BY {key}, s.rowid LIMIT %s"
         )
+        if not compiled.notes.get("filtered"):
+            return self._run(sql, [*key_params, *params, *key_params, limit])
+        with _settings(self._conn(), enable_hashjoin="off", enable_mergejoin="off"):
+            return self._run(sql, [*key_params, *params, *key_params, limit])
 
     def _snippets(self, compiled: Compiled, rowids: list[int]) -> dict[int, str]:
         if not compiled.match or not rowids:
@@ -240,12 +249,13 @@ class PgSearch(SqlSearch):
             params.append(" | ".join(self._terms(query.excluded)))
         more, more_params = filters(query, "%s")
         ranked = query.effective_order is Order.RELEVANCE and match is not None
+        filtered = any(OTHER_COPIES not in condition for condition in more)
         return Compiled(
             " AND ".join([*where, *more]) or "TRUE",
             [*params, *more_params],
             match,
             _sort(query, match),
-            {"ranked": ranked},
+            {"ranked": ranked, "filtered": filtered},
         )
 
     def _match(self, query: Query) -> str | None:
@@ -315,6 +325,27 @@ def _sort(query: Query, match: str | None) -> tuple[str, list[Any], str]:
     if query.effective_order is Order.RELEVANCE and match:
         return f"-{_RANK}", [match], "ASC"
     return date_sort(query)
+
+
+@contextmanager
+def _settings(conn: Conn, **values: str) -> Iterator[None]:
+    """Planner settings for the statements run inside, local to the search's transaction and
+    restored after them (one round trip each way)."""
+    names = list(values)
+    was = conn.execute(
+        "SELECT "
+        + ", ".join(
+            f"current_setting(%s) AS s{i}, set_config(%s, %s, true)" for i in range(len(names))
+        ),
+        [p for name, value in values.items() for p in (name, name, value)],
+    ).fetchall()[0]
+    try:
+        yield
+    finally:
+        conn.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+            [p for i, name in enumerate(names) for p in (name, was[f"s{i}"])],
+        )
 
 
 @contextmanager
