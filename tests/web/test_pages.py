@@ -278,6 +278,25 @@ def test_atom_feed_of_a_search_reads_back_with_feedparser(client: TestClient) ->
     )
 
 
+def test_every_view_of_a_search_and_every_saved_search_advertises_its_feed(
+    client: TestClient,
+) -> None:
+    feed = re.compile(
+        r'<link rel="alternate" type="application/atom\+xml" title="([^"]+)" href="([^"]+)">'
+    )
+    for path in ("/", "/map", "/timeline", "/network"):
+        page = client.get(path, params={"q": "peace", "from": "2020-01-01"}).text
+        assert [h for _, h in feed.findall(page)] == ["/feed?q=peace&amp;from=2020-01-01"], path
+    own = {"Origin": "http://localhost"}
+    client.post("/saved", data={"name": "treaty", "q": "treaty country:AM"}, headers=own)
+    client.post("/saved", data={"name": "peace", "q": "peace"}, headers=own)
+    saved = feed.findall(client.get("/saved").text)
+    assert saved == [
+        ("Atom feed of the saved search peace", "/feed?q=peace"),
+        ("Atom feed of the saved search treaty", "/feed?q=treaty+country%3AAM"),
+    ]
+
+
 def test_hostile_record_in_the_feed_is_escaped(client: TestClient) -> None:
     import feedparser
 
