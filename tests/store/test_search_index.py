@@ -397,3 +397,15 @@ def test_a_word_finds_its_forms_only_in_its_language_however_the_index_excludes(
     for n in range(5):
         add(sqlite_store, f"https://x.example/ru{n}", "Заметка", "Переговоры.", language="ru")
     assert urls(sqlite_store, "development") == {"en0", "en1", "en2", "en-forms"}
+
+
+def test_a_long_text_gets_a_snippet_from_its_first_matches_or_its_only_late_one(
+    sqlite_store: SqliteStore,
+) -> None:
+    filler = "The delegation spoke at length about the agenda of the session. " * 800
+    text = f"We speak for peace today. {filler}\n\nWe call for a ceasefire and for peace."
+    add(sqlite_store, "https://x.example/long", "Speech", text)
+    (early,) = sqlite_store.search(parse_query("peace")).hits
+    assert early.snippet.startswith("We speak for \x02peace\x03") and early.snippet.endswith("…")
+    (late,) = sqlite_store.search(parse_query("ceasefire")).hits
+    assert "call for a \x02ceasefire\x03 and for peace." in late.snippet

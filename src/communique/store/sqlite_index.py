@@ -396,9 +396,23 @@ class _Highlighter:
         self._stem_of: dict[tuple[str, str], str] = {}
 
     def snippet(self, text: str, language: str | None) -> str:
+        """The best window of `text` with the query's words marked: of its first
+        `_SCANNED` characters when they have any (a long speech is not read to its end for
+        a snippet: at 200,000 characters, 'the' took 12 ms a text), else of all of it."""
         if not self.active:
             return text[:240]
         text = analysis.normalize(text)
+        cut = text.find(" ", _SCANNED)
+        if cut > 0:
+            head = text[:cut]
+            spans = self._spans(head, language)
+            if spans:
+                window = best_window(_mark(text[: cut + _MARGIN], sorted(spans)))
+                return window if window.endswith(" …") else window + " …"
+        return best_window(_mark(text, sorted(self._spans(text, language))))
+
+    def _spans(self, text: str, language: str | None) -> set[tuple[int, int]]:
+        """Where the query's words (their forms, prefixes, Chinese or Japanese runs) are."""
         spans: set[tuple[int, int]] = set()
         if self.pattern is not None:
             folded = text if text.isascii() else _folded_letters().sub(_fold, text)
@@ -412,7 +426,7 @@ class _Highlighter:
             while start >= 0:
                 spans.add((start, start + len(run)))
                 start = text.find(run, start + len(run))
-        return best_window(_mark(text, sorted(spans)))
+        return spans
 
     def _matches(self, word: str, stemmer: str | None) -> bool:
         word = word.lower()
@@ -424,6 +438,12 @@ class _Highlighter:
         if key not in self._stem_of:
             self._stem_of[key] = analysis.stem_words(stemmer, [word])[0]
         return self._stem_of[key] in self.stems[stemmer]
+
+
+_SCANNED = 30_000
+"""Characters of a text (to the end of a word) searched for a snippet when they hold a match."""
+_MARGIN = 1000
+"""Characters after them marked too, so that a window near their end is whole."""
 
 
 def _word_at(text: str, start: int, end: int) -> tuple[int, int]:
