@@ -6,9 +6,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from communique.link import Linker, link_all, signature, verify
+from communique.link.duplicates import may_be_copies
+from communique.link.signing import NUM_PERM
 from tests.conftest import shared_path
 
 SEED = "000_ac6ea3ae84a41b15.txt"
@@ -122,3 +125,22 @@ def test_evaluation_set_meets_the_targets() -> None:
         assert row["precision"] >= 0.99, (half, row)
         assert row["recall"] >= 0.95, (half, row)
         assert row["template merges"] == 0, (half, row)
+
+
+@pytest.mark.parametrize(
+    ("chrome_lines", "copies"),
+    [(2, True), (40, True), (400, False)],
+)
+def test_candidates_are_verified_only_when_verify_may_accept_them(
+    chrome_lines: int, copies: bool
+) -> None:
+    """A republication with a little or much chrome passes the cheap filter as `verify`
+    accepts it; one whose chrome outweighs the statement is refused by both."""
+    text = seed_text()
+    menu = "\n".join(f"Menu item {n} of the embassy site" for n in range(chrome_lines))
+    copy = text + "\n\n" + menu
+    first, second = signature(text), signature(copy)
+    estimate = np.count_nonzero(first.minhash == second.minhash) / NUM_PERM
+    kept = may_be_copies(np.array([estimate]), first.words, np.array([second.words]))
+    assert verify(text, copy).same is copies
+    assert bool(kept[0]) is copies

@@ -48,8 +48,9 @@ class StoreIndex:
 
     def candidates(self, sig: Signature) -> Candidates:
         found = self.store.link_candidates(buckets(sig.minhash))
-        values = np.frombuffer(b"".join(blob for _, blob in found), dtype=np.uint32)
-        return [key for key, _ in found], values.reshape(len(found), NUM_PERM)
+        values = np.frombuffer(b"".join(blob for _, blob, _ in found), dtype=np.uint32)
+        counts = np.array([count for _, _, count in found], dtype=np.uint32)
+        return [key for key, _, _ in found], values.reshape(len(found), NUM_PERM), counts
 
     def group(self, item: str) -> str:
         link = self.store.get_copy(item)
@@ -301,13 +302,12 @@ class _Relinking:
         self.groups: set[str] = set()
 
     def _text_of(self, statement_id: str) -> str:
-        text = self.recent.get(statement_id)
-        return text if text is not None else self.links.get_statements([statement_id])[0].text
+        return self._texts_of([statement_id])[0]
 
     def _texts_of(self, keys: list[str]) -> list[str]:
         """Texts of many statements: of the recent batch from memory, others in one read."""
         missing = [key for key in keys if key not in self.recent]
-        read = {s.id: s.text for s in self.links.get_statements(missing)} if missing else {}
+        read = self.links.statement_texts(missing) if missing else {}
         return [self.recent[key] if key in self.recent else read[key] for key in keys]
 
     def link_batch(self, items: list[Item], prepared: list[Prepared]) -> None:

@@ -11,22 +11,16 @@ from __future__ import annotations
 
 import zlib
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import Indel
 
 from communique.link.duplicates import Buckets
 from communique.link.signing import SignedBatch, band_keys, minhashes, sign_arrays
 from communique.link.text import shingle_hashes
-from communique.link.translations import (
-    FACT_SHINGLE,
-    MIN_CONFIDENCE,
-    MIN_FACTS,
-    MIN_NUMBERS,
-    facts,
-)
+from communique.link.translations import FACT_SHINGLE, agreement, facts
 
 
 @dataclass(frozen=True)
@@ -125,20 +119,18 @@ class FactIndex:
 
 
 def maybe(first: array[int], second: array[int]) -> bool:
-    """False when the facts these codes stand for cannot be translations (`compare`): too
-    few, too few numbers shared, or too little agreement in order. Codes agree at least as
-    much as the facts, so that no pair `compare` links is left out.
+    """False when the facts these codes stand for cannot be translations (`compare`'s own
+    `agreement`). Codes agree at least as much as the facts, so that no pair `compare`
+    links is left out.
 
     Example:
         >>> one = fact_codes(("8", "2020", "arme", "azer", "mosc", "10", "9"))
         >>> maybe(one, one), maybe(one, fact_codes(("7", "2021", "arme", "azer", "mosc", "1")))
         (True, False)
     """
-    if min(len(first), len(second)) < MIN_FACTS:
-        return False
-    numbers = {code for code in first if code & _NUMBER}
-    if len(numbers.intersection(code for code in second if code & _NUMBER)) < MIN_NUMBERS:
-        return False
-    # no score_cutoff: rapidfuzz's cutoff drops a similarity of exactly MIN_CONFIDENCE,
-    # which `compare` keeps
-    return bool(Indel.normalized_similarity(first, second) >= MIN_CONFIDENCE)
+    return agreement(first, second, _numbers) is not None
+
+
+def _numbers(codes: Sequence[int]) -> set[int]:
+    """The codes of numbers among fact codes."""
+    return {code for code in codes if code & _NUMBER}

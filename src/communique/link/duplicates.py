@@ -8,6 +8,7 @@ of two items written from one template about different events).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,6 +27,10 @@ from communique.link.text import Words, is_name, is_number, words
 
 MIN_ESTIMATE = 0.25
 """Candidates whose estimated shingle overlap is below this are not verified."""
+ESTIMATE_MARGIN = 0.15
+"""How far below the least overlap `verify` can accept a candidate's estimate may be and
+the candidate still be verified (MinHash's error over 64 values is about 0.06 at an overlap
+of a half; an edit spoils a few shingles more than words)."""
 MIN_CONTAINMENT = 0.8
 """Share of the shorter text's words found, in order, in the longer one."""
 MIN_COVERAGE = 0.5
@@ -140,8 +145,8 @@ TextsOf = Callable[[list[str]], list[str]]
 """Texts of many linked texts at once, in the order asked (one read of a store)."""
 
 
-Candidates = tuple[list[str], npt.NDArray[np.uint32]]
-"""Linked texts, and their MinHash values one row each."""
+Candidates = tuple[list[str], npt.NDArray[np.uint32], npt.NDArray[np.uint32]]
+"""Linked texts, their MinHash values one row each, and their numbers of words."""
 
 
 class Index(Protocol):
@@ -152,7 +157,7 @@ class Index(Protocol):
         ...
 
     def candidates(self, sig: Signature) -> Candidates:
-        """Linked texts sharing an LSH bucket with `sig`, and their MinHash values."""
+        """Linked texts sharing an LSH bucket with `sig`, their MinHash values and words."""
         ...
 
     def group(self, item: str) -> str:
@@ -166,19 +171,19 @@ def find_copy(
     """The statement `item` is a copy of, verified on the texts, or None.
 
     Candidates are verified best estimated overlap first (ties by id), at most
-    `MAX_VERIFIED` of them, none estimated below `MIN_ESTIMATE`; with `texts_of`, their
-    texts are read at once.
+    `MAX_VERIFIED` of them, only those that `may_be_copies` judges on their estimated
+    overlap and lengths; with `texts_of`, their texts are read at once.
     """
     same = index.exact(sig.exact)
     if same is not None and same != item:
         return Link(index.group(same), same, "exact")
     if sig.words < MIN_WORDS:
         return None
-    keys, values = index.candidates(sig)
+    keys, values, counts = index.candidates(sig)
     if not keys:
         return None
     shared = np.count_nonzero(values == sig.minhash, axis=1)
-    close = np.flatnonzero(shared / NUM_PERM >= MIN_ESTIMATE).tolist()
+    close = np.flatnonzero(may_be_copies(shared / NUM_PERM, sig.words, counts)).tolist()
     ranked = sorted((-int(shared[row]), keys[row]) for row in close if keys[row] != item)
     chosen = [key for _, key in ranked[:MAX_VERIFIED]]
     if not chosen:
@@ -190,6 +195,30 @@ def find_copy(
         if verdict.same:
             return Link(index.group(key), key, "republication", verdict.evidence)
     return None
+
+
+def may_be_copies(
+    estimates: npt.NDArray[np.floating], words: int, others: npt.NDArray[np.integer]
+) -> npt.NDArray[np.bool_]:
+    """Which candidates `verify` may accept, judged on their estimated shingle overlap
+    (Jaccard, from MinHash) with a text of `words` words and their own numbers of words.
+
+    `verify` needs shared words of at least `MIN_CONTAINMENT` of the shorter text and
+    `MIN_COVERAGE` of the longer: so the shorter must have `MIN_COVERAGE` of the longer's
+    words (always rejected otherwise), and the overlap be at least that of texts sharing
+    just those words, less `ESTIMATE_MARGIN` for MinHash's error.
+
+    Example:
+        >>> may_be_copies(np.array([0.9, 0.9, 0.4, 0.3]), 100, np.array([100, 300, 100, 160]))
+        array([ True, False, False,  True])
+    """
+    shorter = np.minimum(others, words).astype(np.float64)
+    longer = np.maximum(others, words).astype(np.float64)
+    shared = np.maximum(MIN_CONTAINMENT * shorter, MIN_COVERAGE * longer)
+    least = shared / np.maximum(shorter + longer - shared, 1.0)
+    wanted = np.maximum(least - ESTIMATE_MARGIN, MIN_ESTIMATE)
+    result: npt.NDArray[np.bool_] = (shorter >= MIN_COVERAGE * longer) & (estimates >= wanted)
+    return result
 
 
 class Buckets:
@@ -226,8 +255,8 @@ class Buckets:
         """The rows sharing at least one bucket with these band keys, in increasing order."""
         found: list[npt.NDArray[np.uint32]] = []
         for run_keys, run_rows in self.runs:
-            left = np.searchsorted(run_keys, keys, side="left").tolist()
-            right = np.searchsorted(run_keys, keys, side="right").tolist()
+            left = run_keys.searchsorted(keys, side="left").tolist()
+            right = run_keys.searchsorted(keys, side="right").tolist()
             found.extend(run_rows[a:b] for a, b in zip(left, right, strict=True) if b > a)
         extra = [row for key in keys.tolist() for row in self.pending.get(key, ())]
         if extra:
@@ -295,6 +324,8 @@ class Linker:
         self.by_exact: dict[str, str] = {}
         self.indexed: list[str] = []
         self.blocks: list[npt.NDArray[np.uint32]] = []
+        self.counts = array("I")
+        """Words of each indexed text, by row."""
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -309,7 +340,8 @@ class Linker:
         for number in np.unique(block).tolist():
             inside = block == number
             values[inside] = self.blocks[number][rows[inside] & (self.BLOCK - 1)]
-        return [self.indexed[row] for row in rows.tolist()], values
+        counts = np.frombuffer(self.counts, dtype=np.uint32)[rows]
+        return [self.indexed[row] for row in rows.tolist()], values, counts
 
     def group(self, item: str) -> str:
         return self.groups[item]
@@ -330,6 +362,7 @@ class Linker:
             self.blocks.append(np.zeros((self.BLOCK, NUM_PERM), dtype=np.uint32))
         self.blocks[-1][row % self.BLOCK] = sig.minhash
         self.indexed.append(item)
+        self.counts.append(sig.words)
         self.buckets.insert(row, sig.bands)
 
 

@@ -41,6 +41,9 @@ def words(text: str) -> Words:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     written = tuple(_WORD.findall(text))
+    joined = " ".join(written).casefold()
+    if not _NOT_WORD.search(joined):  # each word folds to one word (one regex pass)
+        return Words(written, tuple(joined.split(" ")) if written else ())
     folded = tuple(_WORD.findall(text.casefold()))
     if len(folded) != len(written):  # a letter whose folded form splits words
         folded = tuple(w.casefold() for w in written)

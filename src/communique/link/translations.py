@@ -10,7 +10,9 @@ when their fact sequences agree in order; the confidence is that agreement.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rapidfuzz.distance import Indel
 from unidecode import unidecode
@@ -82,17 +84,47 @@ def compare(first: tuple[str, ...], second: tuple[str, ...]) -> Match | None:
         >>> compare(a, b).confidence > 0.8
         True
     """
-    if min(len(first), len(second)) < MIN_FACTS:
+    found = agreement(first, second, number_facts)
+    if found is None:
         return None
-    numbers = set(f for f in first if f.isdigit()) & set(f for f in second if f.isdigit())
-    if len(numbers) < MIN_NUMBERS:
-        return None
-    confidence = float(Indel.normalized_similarity(list(first), list(second)))
-    if confidence < MIN_CONFIDENCE:
-        return None
+    confidence, numbers = found
     shared = sorted(numbers, key=lambda n: (len(n), n))[-5:]
     evidence = f"facts in the same order {confidence:.2f}; shared numbers {', '.join(shared)}"
     return Match(confidence, evidence)
+
+
+F = TypeVar("F", bound=Hashable)
+
+
+def number_facts(sequence: Sequence[str]) -> set[str]:
+    """The numbers among facts."""
+    return {fact for fact in sequence if fact.isdigit()}
+
+
+def agreement(
+    first: Sequence[F], second: Sequence[F], numbers_of: Callable[[Sequence[F]], set[F]]
+) -> tuple[float, set[F]] | None:
+    """How much two sequences of facts (strings, or their codes) agree in order, and the
+    numbers they share; None when they cannot be translations: too few facts, too few
+    numbers shared, or an agreement below `MIN_CONFIDENCE`.
+
+    Example:
+        >>> agreement(list("12ab34"), list("12ab34"), number_facts)[0]
+        1.0
+        >>> agreement(list("12ab34"), list("56ab78"), number_facts) is None
+        True
+    """
+    shorter, longer = sorted((len(first), len(second)))
+    # the agreement is at best that of the shorter inside the longer (computed as rapidfuzz
+    # computes it, so that a pair exactly at MIN_CONFIDENCE is kept)
+    if shorter < MIN_FACTS or 1.0 - (longer - shorter) / (shorter + longer) < MIN_CONFIDENCE:
+        return None
+    numbers = numbers_of(first) & numbers_of(second)
+    if len(numbers) < MIN_NUMBERS:
+        return None
+    # no score_cutoff: rapidfuzz's cutoff drops a similarity of exactly MIN_CONFIDENCE
+    confidence = float(Indel.normalized_similarity(first, second))
+    return (confidence, numbers) if confidence >= MIN_CONFIDENCE else None
 
 
 def by_meaning(cosine: float, mutual: bool, model: str) -> Match | None:

@@ -304,8 +304,8 @@ class LinkStore(Protocol):
         """The first linked copy whose words are exactly these."""
         ...
 
-    def link_candidates(self, buckets: Sequence[bytes]) -> list[tuple[str, bytes]]:
-        """Copies sharing one of these LSH buckets, with their MinHash values."""
+    def link_candidates(self, buckets: Sequence[bytes]) -> list[tuple[str, bytes, int]]:
+        """Copies sharing one of these LSH buckets, with their MinHash values and words."""
         ...
 
     def get_copy(self, statement_id: str) -> CopyLink | None: ...
@@ -351,6 +351,10 @@ class LinkStore(Protocol):
 
     def get_statements(self, ids: Sequence[str]) -> list[Statement]:
         """The statements with these ids, in that order (those not stored left out)."""
+        ...
+
+    def statement_texts(self, ids: Sequence[str]) -> dict[str, str]:
+        """The texts alone of the statements with these ids, by id."""
         ...
 
     def translations(self, group_id: str) -> list[Translation]: ...

@@ -62,6 +62,11 @@ _UPSERT_COPY = upsert(
     "statement_id group_id kind matched evidence exact_key seen own_site words minhash",
     "statement_id",
 )
+_UPSERT_COPY_FACTS = upsert(
+    "link_copies",
+    "statement_id group_id kind matched evidence exact_key seen own_site words minhash fact_codes",
+    "statement_id",
+)
 _UPSERT_TRANSLATION = upsert(
     "translations", "group_id other_group language confidence evidence", "group_id other_group"
 )
@@ -85,17 +90,17 @@ class LinkTables(SqlTables):
         )
         return None if row is None else str(row["statement_id"])
 
-    def link_candidates(self, buckets: Sequence[bytes]) -> list[tuple[str, bytes]]:
-        """Copies sharing an LSH bucket, with their MinHash values."""
+    def link_candidates(self, buckets: Sequence[bytes]) -> list[tuple[str, bytes, int]]:
+        """Copies sharing an LSH bucket, with their MinHash values and words."""
         if not buckets:
             return []
         rows = self._db().all(
-            "SELECT DISTINCT c.statement_id, c.minhash FROM link_buckets b JOIN link_copies c"
-            " ON c.statement_id = b.statement_id"
+            "SELECT DISTINCT c.statement_id, c.minhash, c.words FROM link_buckets b"
+            " JOIN link_copies c ON c.statement_id = b.statement_id"
             f" WHERE b.bucket IN ({self.dialect.marks(len(buckets))})",
             tuple(buckets),
         )
-        return [(str(r["statement_id"]), bytes(r["minhash"])) for r in rows]
+        return [(str(r["statement_id"]), bytes(r["minhash"]), int(r["words"])) for r in rows]
 
     def add_buckets(
         self, statement_id: str, buckets: Sequence[bytes], fact_codes: bytes | None = None
@@ -166,11 +171,8 @@ class LinkTables(SqlTables):
         transaction (between `start_relink` and `finish_relink`)."""
         with self._writing() as db:
             db.executemany(
-                _UPSERT_COPY, [_copy_values(link, minhash) for link, minhash, _, _ in rows]
-            )
-            db.executemany(
-                "UPDATE link_copies SET fact_codes = ? WHERE statement_id = ?",
-                [(codes, link.statement_id) for link, _, _, codes in rows if codes is not None],
+                _UPSERT_COPY_FACTS,
+                [(*_copy_values(link, minhash), codes) for link, minhash, _, codes in rows],
             )
             db.executemany(
                 "INSERT INTO relink_buckets (bucket, statement_id) VALUES (?, ?)",
@@ -212,6 +214,18 @@ class LinkTables(SqlTables):
         )
         found = {row["id"]: statement_from_row(row) for row in rows}
         return [found[key] for key in ids if key in found]
+
+    def statement_texts(self, ids: Sequence[str]) -> dict[str, str]:
+        """The texts of the statements with these ids, by id (those not stored left out):
+        the text alone, not the whole statement."""
+        if not ids:
+            return {}
+        rows = self._db().all(
+            "SELECT s.id, t.text FROM statements s JOIN statement_texts t ON t.rowid = s.rowid"
+            f" WHERE s.id IN ({self.dialect.marks(len(ids))})",
+            tuple(ids),
+        )
+        return {str(row["id"]): row["text"] or "" for row in rows}
 
     def copies(self, group_id: str) -> list[CopyLink]:
         """The copies of a statement, the canonical one first."""
