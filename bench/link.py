@@ -398,9 +398,29 @@ def _republished(corpus: scale_bench.Corpus, index: int) -> int | None:
 
 
 def _progress(done: int, total: int, _: str) -> None:
-    """A line on stderr every 50,000 statements relinked."""
+    """A line on stderr every 50,000 statements relinked: CPU so far of this process and of
+    its live workers, per statement (does it stay flat as the archive grows?)."""
     if done % 50_000 < 2_000 or done == total:
-        print(f"{time.strftime('%H:%M:%S')} relinked {done:,} of {total:,}", file=sys.stderr)
+        main, workers = cpu_s()[0], _workers_cpu_s()
+        each = (main + workers) / max(done, 1) * 1000
+        print(
+            f"{time.strftime('%H:%M:%S')} relinked {done:,} of {total:,}; CPU main {main:.0f} s,"
+            f" workers {workers:.0f} s: {each:.2f} ms a statement; load {os.getloadavg()[0]:.1f}",
+            file=sys.stderr,
+        )
+
+
+def _workers_cpu_s() -> float:
+    """CPU seconds of this process's live children (the relink's workers), from /proc."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def store_scale(
