@@ -189,3 +189,35 @@ def test_worker_processes_store_the_vectors_this_process_makes(tmp_path: Path) -
     texts = [embeddings.passage(store.get_statement(i)) for i in ids]
     assert embeddings.from_bytes(blobs) == pytest.approx(embeddings.embed(texts), abs=1e-5)
     store.close()
+
+
+PAGE_PARAPHRASES = [
+    ("Azerbaijan celebrates the anniversary of winning the war", "Victory Day"),
+    ("Belarus retaliates against Western restrictions", "countermeasures"),
+    ("charging points for electric cars along motorways", "Car-recharging stations"),
+    ("map of radioactive gas in homes", "Radon im Boden"),
+    ("holiday message from the American president", "Merry Christmas"),
+    ("telegram messenger criminal investigation", "Messengerdienste"),
+    ("Georgia government not legitimate says parliament", "no legitimacy"),
+    ("warning for travellers going to Italy", "Italien: Reise"),
+]
+"""Paraphrases of real official pages (../shared), half of them answered in another language:
+written after the labelled set above, on statements no rule of the code was written from."""
+
+
+def test_paraphrases_of_real_pages_find_them_in_the_top_3(tmp_path: Path) -> None:
+    from communique.pipeline import ingest
+    from communique.settings import Settings
+    from tests.conftest import shared_path
+
+    store = open_store(tmp_path / "pages.db")
+    inputs = [str(shared_path("seeds")), str(shared_path("pages"))]
+    ingest(inputs, store, Settings(db=str(tmp_path / "pages.db"), workers=0, enrich=False))
+    semantic.embed_missing(store)
+    missed = []
+    for query, title in PAGE_PARAPHRASES:
+        hits = semantic.search_mode(store, query, "semantic", limit=3).hits
+        if not any(title in h.statement.title for h in hits):
+            missed.append((query, [h.statement.title[:40] for h in hits]))
+    store.close()
+    assert not missed, f"not in the top 3: {missed}"
