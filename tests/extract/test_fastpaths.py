@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from communique.extract import language, metadata
+from communique.extract import dates, language, metadata, textutil
 
 _WORDS = [
     "Joint",
@@ -116,3 +117,27 @@ def test_every_alternative_of_a_type_rule_is_a_whole_word(
     title: str, kind: metadata.DocType
 ) -> None:
     assert metadata.doc_type(title, "", "") == kind
+
+
+def _fold_plain(text: str) -> str:
+    """`textutil.fold` the plain way, for every script."""
+    text = unicodedata.normalize("NFKC", text).translate(textutil._QUOTES)
+    return textutil.clean(text).casefold()
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | _TEXTS)
+def test_fold_is_the_plain_key(text: str) -> None:
+    assert textutil.fold(text) == _fold_plain(text)
+
+
+@settings(max_examples=300)
+@given(
+    st.integers(0, 9999).map("{:04d}".format),
+    st.integers(0, 99).map("{:02d}".format),
+    st.integers(0, 99).map("{:02d}".format),
+)
+def test_an_iso_day_reads_as_find_dates_reads_it(year: str, month: str, day: str) -> None:
+    value = f"{year}-{month}-{day}"
+    found = dates.find_dates(value)
+    assert dates.parse_iso(value) == (found[0][0] if found else None)

@@ -203,8 +203,14 @@ def parse_iso(value: str) -> date | None:
             return datetime.fromtimestamp(int(value)).date()
         except (OverflowError, OSError, ValueError):
             return None
+    day = _ISO_DAY.fullmatch(value)
+    if day is not None:  # the common metadata value: find_dates would read just this
+        return make_date(int(day[1]), int(day[2]), int(day[3]))
     dates = find_dates(value[:40])
     return dates[0][0] if dates else None
+
+
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 _PARTIAL = re.compile(r"^\s*(?P<year>\d{4})(?:-(?P<month>[01]?\d))?\s*$")

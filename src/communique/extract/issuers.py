@@ -12,7 +12,15 @@ HOST_ISSUERS: dict[str, tuple[str, str]] = {
 
 
 def issuer_for_url(url: str) -> tuple[str, str | None] | None:
-    """Return (issuer, country) for a URL whose host (or parent domain) is in the table."""
+    """Return (issuer, country) for a URL whose host (or parent domain) is in the table.
+
+    Example:
+        >>> issuer_for_url("http://en.Kremlin.ru/events/1"), issuer_for_url("https://mfa.example/")
+        (('President of Russia', 'RU'), None)
+    """
+    lowered = url.lower()
+    if not any(known in lowered for known in HOST_ISSUERS):  # a host is in its URL as it is
+        return None
     host = (urlsplit(url).hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]

@@ -88,8 +88,9 @@ def _shares(sample: str) -> dict[str, float]:
         return {}
     hits = dict.fromkeys(_stoplists(), 0)
     languages = _stop_word_languages()
-    for word, count in words.items():
-        for code in languages.get(word, ()):
+    for word in words.keys() & languages.keys():  # most words are no list's stop word
+        count = words[word]
+        for code in languages[word]:
             hits[code] += count
     return {code: count / total for code, count in hits.items()}
 

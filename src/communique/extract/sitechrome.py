@@ -150,7 +150,7 @@ def apply(
 ) -> Extraction:
     """Return `extraction` without its site-recurring paragraphs and title affix (`keys`: its
     `line_keys`)."""
-    if min_others >= 1 and all(seen < min_others for seen in others.values()):
+    if min_others >= 1 and max(others.values(), default=0) < min_others:
         return extraction  # nothing recurs (most captures): no line to look up
     kept = drop_recurring(extraction.paragraphs, others, min_others, keys.paragraphs)
     title = drop_recurring_affix(extraction.title, others, min_others)

@@ -20,14 +20,21 @@ _QUOTES_RE = re.compile("[“”„«»‘’‚]")
 
 def clean(text: str) -> str:
     """Return `text` with invisible characters removed and whitespace collapsed."""
-    if _INVISIBLE_RE.search(text):
+    if not text.isascii() and _INVISIBLE_RE.search(text):  # isascii: O(1)
         text = text.translate(_INVISIBLE)
     return " ".join(text.split())  # str.split's whitespace is exactly regex `\s`
 
 
 @functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """Return a comparison key: NFKC, quotes unified, whitespace collapsed, casefolded."""
+    """Return a comparison key: NFKC, quotes unified, whitespace collapsed, casefolded.
+
+    Example:
+        >>> fold("  The  “Talks”\u00a0Resume "), fold("NEXT\tsteps")
+        ('the "talks" resume', 'next steps')
+    """
+    if text.isascii():  # NFKC, the quotes and casefold change nothing else in ASCII
+        return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKC", text)
     if _QUOTES_RE.search(text):
         text = text.translate(_QUOTES)
