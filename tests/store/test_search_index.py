@@ -11,7 +11,7 @@ import pytest
 
 from communique.model import CopyLink
 from communique.query import parse_query
-from communique.store import sqlite, sqlite_index
+from communique.store import sqlite, sqlite_index, tantivy_index
 from communique.store.base import Store
 from communique.store.search_index import FACET_LIMIT, IndexDoc, Restriction
 from communique.store.sqlite import SqliteStore
@@ -332,9 +332,13 @@ def test_totals_count_every_type_and_facets_follow_the_first_mention() -> None:
     assert page.facets["place"] == [("Kyiv", 1)]
 
 
-def test_cursor_pages_by_relevance_follow_one_ranking_past_its_windows() -> None:
+@pytest.mark.parametrize("longest", [5_000, 100])
+def test_cursor_pages_by_relevance_follow_one_ranking_past_its_windows(
+    monkeypatch: pytest.MonkeyPatch, longest: int
+) -> None:
     """Cursor pages reuse the first page's counts and rank windows of hits ahead; paging
     through 450 matches (ties included) gives the order of one search for all of them."""
+    monkeypatch.setattr(tantivy_index, "_LONGEST_WINDOW", longest)  # past it: pages alone
     index = TantivyIndex(None)
     index.write(
         [

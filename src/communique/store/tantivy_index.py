@@ -84,6 +84,9 @@ _RECENT_QUERIES = 64
 """Queries whose counts and ranking the index keeps for their cursor pages."""
 _RECENT_WORDS = 1024
 """Query words whose indexed forms the index keeps while it is unchanged."""
+_LONGEST_WINDOW = 5_000
+"""Ranked hits kept for a query at most (a page past them is ranked alone, as a first page is
+but deeper: the windows of 64 queries hold some 50 MB at most)."""
 _FIRST_WINDOW = 200
 """Hits ranked at once for the first cursor page of a query by relevance; a page past the
 window ranks twice as many as it needs, so paging to hit n ranks about log2(n / 200) times."""
@@ -345,9 +348,14 @@ class TantivyIndex:
             if ranking and not ranking.covers(offset + limit + 1):
                 ranking = None
             if ranking is None:
-                # a first page ranks what it shows; a cursor page, a window ahead
-                wanted = limit + 1 if cursor is None else max(_FIRST_WINDOW, 2 * (offset + limit))
-                page = partial(searcher.search, compiled(), wanted, count=False)
+                # a first page ranks what it shows; a cursor page, a window ahead; a page
+                # deeper than a window is kept for, itself alone (tantivy ranks up to it)
+                wanted, skip = limit + 1, 0
+                if cursor and 2 * (offset + limit) <= _LONGEST_WINDOW:
+                    wanted = max(_FIRST_WINDOW, 2 * (offset + limit))
+                elif cursor:
+                    skip = offset
+                page = partial(searcher.search, compiled(), wanted, count=False, offset=skip)
         else:
             page = self._date_search(searcher, compiled(), order, cursor, limit)
         # the pass over every match (total, facets) and the page's search, each on a core
@@ -364,8 +372,8 @@ class TantivyIndex:
         else:
             if ranking is None:
                 found = results[0].hits
-                ranking = _Ranking(searcher, found, complete=len(found) < wanted)
-                if cursor:
+                ranking = _Ranking(searcher, found, complete=len(found) < wanted, start=skip)
+                if cursor and not skip:
                     self._recent.put(ranking_key, ranking)
             hits, next_cursor = ranking.page(offset, limit)
         budgets.current().check()
@@ -698,17 +706,19 @@ class _Ranking:
     searcher: Any
     hits: list[tuple[float, Any]]
     complete: bool
-    """Every match is among `hits`."""
+    """Every match from `start` on is among `hits`."""
+    start: int = 0
+    """The rank of the first of `hits`."""
 
     def covers(self, end: int) -> bool:
-        return self.complete or len(self.hits) >= end
+        return self.complete or self.start + len(self.hits) >= end
 
     def page(self, offset: int, limit: int) -> tuple[tuple[IndexHit, ...], str | None]:
         """The hits from `offset` on (at most `limit`), and the cursor after them."""
-        scored = self.hits[offset : offset + limit]
+        scored = self.hits[offset - self.start : offset - self.start + limit]
         keys = self.searcher.fast_field_values("key", [address for _, address in scored])
         hits = tuple(IndexHit(int(k or 0), s) for k, (s, _) in zip(keys, scored, strict=True))
-        more = len(self.hits) > offset + limit
+        more = self.start + len(self.hits) > offset + limit
         return hits, encode_cursor("r", offset + limit) if more else None
 
 
