@@ -43,6 +43,7 @@ import pycountry
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from workers import postmaster_cpu, process_cpu
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -207,15 +208,23 @@ def latencies(
     found: dict[str, list[float]] = {}
     backend = _backend_pid(store)
     for kind, queries in QUERY_KINDS.items():
-        cpu = _process_cpu(backend)
+        cpu = _cpu_of(backend)
         for _ in range(repeats):
             for text in queries:
                 started = time.perf_counter()
                 store.search(parse_query(text))
                 found.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
         if server is not None and backend:
-            server[kind] = (_process_cpu(backend) - cpu) * 1000
+            server[kind] = (_cpu_of(backend) - cpu) * 1000
     return found
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds of process `pid` so far (0 when unknown)."""
+    try:
+        return process_cpu(pid) if pid else 0.0
+    except OSError:
+        return 0.0
 
 
 def _backend_pid(store: Store) -> int:
@@ -224,15 +233,6 @@ def _backend_pid(store: Store) -> int:
     if not is_postgres(getattr(store, "url", "")) or connection is None:
         return 0
     return int(connection().info.backend_pid)
-
-
-def _process_cpu(pid: int) -> float:
-    """CPU seconds of process `pid` so far (Linux /proc; 0 when unknown)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def api_load(location: str, clients: int, seconds: float) -> dict[str, float]:
@@ -584,28 +584,16 @@ def copy_only(args: argparse.Namespace) -> None:
 
 
 def _server_cpu(url: str) -> float:
-    """CPU seconds of the local PostgreSQL server at `url` so far: its postmaster with the
-    backends it reaped, and the live ones (Linux /proc; 0 for a server elsewhere)."""
+    """CPU seconds of the local PostgreSQL server at `url` so far (0 for a server elsewhere)."""
     import psycopg
 
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    tick = os.sysconf("SC_CLK_TCK")
     try:
         fields = Path(f"/proc/{row[0] if row else 0}/stat").read_text().rsplit(")", 1)[1].split()
-        postmaster = int(fields[1])
-        own = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+        return postmaster_cpu(int(fields[1]))
     except OSError:
         return 0.0
-    total = sum(int(own[i]) for i in (11, 12, 13, 14))
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            stat = entry.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat[1]) == postmaster:
-            total += int(stat[11]) + int(stat[12])
-    return total / tick
 
 
 def search_only(args: argparse.Namespace) -> None:
@@ -621,23 +609,31 @@ def search_only(args: argparse.Namespace) -> None:
         store.close()
     kind = "postgresql" if is_postgres(args.archive) else "sqlite"
     table = Table(title=f"communique search latency, {count} statements ({kind})")
-    for column in ("query kind", "p50 / p95 ms", "server CPU ms a search", "target"):
+    for column in ("query kind", "p50 ms", "p95 ms", "server CPU ms a search", "target"):
         table.add_column(column)
     for name, times in latency.items():
         p95 = statistics.quantiles(times, n=20)[18] if len(times) > 1 else times[0]
-        target = "< 100 at 1M" if kind == "postgresql" else "< 50 at 1M"
+        target = "p95 < 100 at 1M" if kind == "postgresql" else "p95 < 50 at 1M"
         cpu = f"{server[name] / len(times):.0f}" if name in server else ""
-        table.add_row(f"search {name}", f"{statistics.median(times):.0f} / {p95:.0f}", cpu, target)
+        table.add_row(
+            f"search {name}", f"{statistics.median(times):.0f}", f"{p95:.0f}", cpu, target
+        )
+    tables = [table]
     if args.api:
         api = api_load(args.archive, args.clients, args.seconds)
-        for key, label in (("rps", "requests/s"), ("p50", "p50 ms"), ("p99", "p99 ms")):
-            table.add_row(f"API {args.clients} clients, {label}", f"{api[key]:.0f}", "", "")
-        errors = f"{api['errors']:.0f} of {api['requests']:.0f}"
-        table.add_row(f"API errors in {args.seconds:.0f} s", errors, "", "0")
+        load = Table(title=f"communique API under load, {count} statements ({kind})")
+        for column in ("clients", "requests/s", "p50 ms", "p99 ms", "errors", "requests"):
+            load.add_column(column)
+        load.add_row(
+            f"{args.clients} clients, {args.seconds:.0f} s",
+            *(f"{api[key]:.0f}" for key in ("rps", "p50", "p99", "errors", "requests")),
+        )
+        tables.append(load)
     console = Console()
-    console.print(table)
+    for shown in tables:
+        console.print(shown)
     console.print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    baselines.report(console, "scale", [table], args.save_baseline)
+    baselines.report(console, "scale", tables, args.save_baseline)
 
 
 def show(results: dict[str, Result], args: argparse.Namespace) -> None:

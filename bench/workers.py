@@ -121,18 +121,23 @@ def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes
 
 def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
     """User and system CPU time of a live process (Linux /proc)."""
-    return _cpu(process.pid)
+    return process_cpu(process.pid)
 
 
-def _cpu(pid: int) -> float:
+def process_cpu(pid: int) -> float:
+    """User and system CPU seconds of the live process `pid` (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu(data: Path) -> float:
-    """CPU seconds of the PostgreSQL server: the postmaster, the live backends, and (as the
+    """CPU seconds of the PostgreSQL server whose data folder is `data`."""
+    return postmaster_cpu(int((data / "postmaster.pid").read_text().split()[0]))
+
+
+def postmaster_cpu(postmaster: int) -> float:
+    """CPU seconds of a PostgreSQL server: the postmaster, the live backends, and (as the
     postmaster's children's time) those that have exited."""
-    postmaster = int((data / "postmaster.pid").read_text().split()[0])
     fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
     total = sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").glob("[0-9]*/stat"):
