@@ -26,6 +26,7 @@ from communique.cli_common import (
     ConfigOption,
     DbOption,
     JsonOption,
+    MaxBytesOption,
     WorkersOption,
     err,
     out,
@@ -52,6 +53,15 @@ from communique.search import (
     snippet_plain,
     statement_dict,
 )
+
+StatementIdArgument = Annotated[str, typer.Argument(help="Statement id, as printed by search.")]
+AllowPrivateOption = Annotated[
+    bool | None,
+    typer.Option("--allow-private", help="URLs given may be on a private or loopback host."),
+]
+QueueOption = Annotated[
+    bool, typer.Option("--queue", help="Store the captures and queue their jobs for workers.")
+]
 
 
 class _Group(TyperGroup):
@@ -114,16 +124,10 @@ def ingest(
     ],
     db: DbOption = None,
     config: ConfigOption = None,
-    max_bytes: Annotated[int | None, typer.Option(help="Largest input accepted, in bytes.")] = None,
-    allow_private: Annotated[
-        bool | None,
-        typer.Option("--allow-private", help="URLs given may be on a private or loopback host."),
-    ] = None,
+    max_bytes: MaxBytesOption = None,
+    allow_private: AllowPrivateOption = None,
     workers: WorkersOption = None,
-    queue: Annotated[
-        bool,
-        typer.Option("--queue", help="Store the captures and queue their jobs for workers."),
-    ] = False,
+    queue: QueueOption = False,
 ) -> None:
     """Store each input as a capture and the statements extracted from it."""
     settings = _settings(
@@ -145,7 +149,7 @@ def ingest(
 def extract(
     targets: Annotated[list[str], typer.Argument(help="Files, folders or http(s) URLs.")],
     as_json: JsonOption = False,
-    max_bytes: Annotated[int | None, typer.Option(help="Largest input accepted, in bytes.")] = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Extract statements and print them, storing nothing (one JSON line per input with --json)."""
     settings = _settings(None, max_bytes=max_bytes)
@@ -285,9 +289,7 @@ def search_command(
 
 @app.command()
 def show(
-    statement_id: Annotated[str, typer.Argument(help="Statement id, as printed by search.")],
-    db: DbOption = None,
-    as_json: JsonOption = False,
+    statement_id: StatementIdArgument, db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """Print one statement with its metadata and captures."""
     settings = _settings(db)

@@ -36,6 +36,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML settings file.", exists=True, dir_okay=False)
 ]
+MaxBytesOption = Annotated[int | None, typer.Option(help="Largest input accepted, in bytes.")]
 WorkersOption = Annotated[
     int | None,
     typer.Option(min=1, help="Processes that extract and enrich [default: one per CPU core]."),

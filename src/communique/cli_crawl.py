@@ -248,10 +248,11 @@ def _print_run(run: CrawlRun) -> None:
     )
 
 
+ChangesSinceOption = Annotated[str, typer.Option(help="Changes detected on or after YYYY-MM-DD.")]
+
+
 def changes_command(
-    since: Annotated[str, typer.Option(help="Changes detected on or after YYYY-MM-DD.")],
-    db: DbOption = None,
-    as_json: JsonOption = False,
+    since: ChangesSinceOption, db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """List statements edited or removed on their sites (with readable diffs)."""
     start = _since(since)

@@ -22,6 +22,9 @@ from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store,
 from communique.store import transfer
 from communique.store.base import Store, redacted
 
+NewBackupFile = Annotated[Path, typer.Argument(help="New SQLite file to write the archive to.")]
+BackupFile = Annotated[Path, typer.Argument(help="Backup file written by `communique backup`.")]
+
 
 @contextmanager
 def _progress() -> Iterator[transfer.Progress]:
@@ -73,19 +76,11 @@ def register(app: typer.Typer) -> None:
         _report(counts, as_json)
 
     @app.command("backup")
-    def backup(
-        file: Annotated[Path, typer.Argument(help="New SQLite file to write the archive to.")],
-        db: DbOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
+    def backup(file: NewBackupFile, db: DbOption = None, as_json: JsonOption = False) -> None:
         """Write the archive (SQLite or PostgreSQL) to a new SQLite file that --db can open."""
         _with_store(db, as_json, lambda store, tell: transfer.backup(store, file, tell))
 
     @app.command("restore")
-    def restore(
-        file: Annotated[Path, typer.Argument(help="Backup file written by `communique backup`.")],
-        db: DbOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
+    def restore(file: BackupFile, db: DbOption = None, as_json: JsonOption = False) -> None:
         """Load a backup into an empty archive (SQLite or PostgreSQL)."""
         _with_store(db, as_json, lambda store, tell: transfer.restore(file, store, tell))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import InitVar, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -132,24 +133,23 @@ def _seconds_to_next(store: Store, sources: list[CrawlSource]) -> float:
     return min(waits)
 
 
+@dataclass(eq=False)
 class SourceCrawl:
     """One run over one source's frontier."""
 
-    def __init__(
-        self,
-        store: Store,
-        settings: Settings,
-        source: CrawlSource,
-        pipeline: Pipeline,
-        recorder: WarcRotator,
-        gate: HostGate,
-        progress: SourceProgress | None = None,
-    ) -> None:
-        self.store = store
-        self.settings = settings
-        self.source = source
-        self.pipeline = pipeline
-        self.progress = progress
+    store: Store
+    settings: Settings
+    source: CrawlSource
+    pipeline: Pipeline
+    recorder: InitVar[WarcRotator]
+    gate: InitVar[HostGate]
+    progress: SourceProgress | None = None
+    hosts: frozenset[str] = field(init=False)
+    fetcher: Fetcher = field(init=False)
+    run_record: CrawlRun | None = field(init=False, default=None)
+
+    def __post_init__(self, recorder: WarcRotator, gate: HostGate) -> None:
+        source = self.source
         seeds = (*source.start_urls, *source.feeds, *source.sitemaps)
         self.hosts = frozenset(host_port(u)[0] for u in seeds)
         allowed: frozenset[HostPort] = (
@@ -157,8 +157,9 @@ class SourceCrawl:
             if source.allow_private
             else frozenset()  # the start hosts only, as the README says: not feeds elsewhere
         )
-        self.fetcher = Fetcher(settings, allowed, recorder.write, gate=gate, robots_cache=store)
-        self.run_record: CrawlRun | None = None
+        self.fetcher = Fetcher(
+            self.settings, allowed, recorder.write, gate=gate, robots_cache=self.store
+        )
 
     @property
     def run_(self) -> CrawlRun:
