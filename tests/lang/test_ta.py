@@ -42,3 +42,21 @@ def test_tamil_months_are_cldrs_and_the_script_tells_the_language() -> None:
             [cldr["abbreviated"][number]] if short else [],
         )
     assert detect("வெளியுறவு அமைச்சகத்தின் அறிக்கை") == detect(TEXT, "en") == "ta"
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("கொழும்பு, 2021 மே 19: வெளியுறவு அமைச்சின் அறிக்கை", date(2021, 5, 19)),
+        ("அமைச்சர் 2020 நவம்பர் 8 அன்று இலங்கைக்கு சென்றார்.", date(2020, 11, 8)),
+        ("வெளியிடப்பட்டது: 2019 டிச. 3", date(2019, 12, 3)),
+    ],
+)
+def test_tamil_dates_written_year_first(text: str, day: date) -> None:
+    assert [d for d, _, _ in find_dates(text)] == [day]
+
+
+def test_dates_are_read_year_first_only_where_the_profile_says_so() -> None:
+    assert profile("ta").year_first and not profile("en").year_first
+    assert find_dates("the 2020 November 8 session") == []
+    assert find_dates("le 2020 novembre 8") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -16,11 +17,18 @@ _MONTHS = {
 }
 """Month names and abbreviations of every language profile → their numbers."""
 
-_MONTH = (
-    "(?P<month>"
-    + "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
-    + r")\.?"
+
+def _month_pattern(names: Iterable[str]) -> str:
+    """A group `month` of `names`, longest first (none: a group that never matches)."""
+    spelt = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    return f"(?P<month>{spelt or '(?!)'})" + r"\.?"
+
+
+_MONTH = _month_pattern(_MONTHS)
+_YEAR_FIRST_MONTH = _month_pattern(
+    name for known in profiles().values() if known.year_first for name in known.month_numbers
 )
+"""Month names of the languages that may write a date year first (`Profile.year_first`)."""
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|º|\.)?"
 _YEAR = r"(?P<year>(?:1\d|20)\d\d)"
 _PATTERNS = [
@@ -43,6 +51,7 @@ _PATTERNS = [
     re.compile(
         rf"(?<![\w.]){_DAY}\s*(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+|of\s+)?{_YEAR}(?!\d)", re.I
     ),
+    re.compile(rf"(?<![\w.]){_YEAR}\.?\s+{_YEAR_FIRST_MONTH}\s+{_DAY}(?!\d)", re.I),
 ]
 _UPDATE_LABEL = re.compile(any_language("update_cues"), re.I)
 """Every profile's `update_cues`."""

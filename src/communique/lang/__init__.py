@@ -124,6 +124,9 @@ class Profile:
     months: tuple[str, ...] = ()
     """Twelve entries, January first: each month's names and abbreviations, separated by
     spaces, a name of several words written with `_` for its spaces (see `month_numbers`)."""
+    year_first: bool = False
+    """Dates with a month name may be written year first, as the ISO order ("2020 நவம்பர் 8"):
+    read so for this language's month names only (`extract.dates`)."""
     weekdays: tuple[str, ...] = ()
     """Seven entries, Monday first: each day's names, separated by spaces."""
     date_cues: tuple[str, ...] = ()
