@@ -252,6 +252,9 @@ def test_explore_views_show_the_matches(any_client: TestClient) -> None:
     assert "Shusha" in client.get("/map", params={"q": "Shusha"}).text
     timeline = client.get("/timeline", params={"q": "Shusha", "at": "2020"}).text
     assert "#event-0" in timeline and "2020-11" in timeline
+    event = next(h for h in parsed(timeline).hrefs if h.endswith("#event-0"))
+    statement = client.get(event.split("#")[0]).text
+    assert 'href="/timeline?q=Shusha&amp;at=2020">← Back to results' in statement
     network = client.get("/network").text
     assert "Azerbaijan (AZ)</td><td>Armenia (AM)" in network
     trends = client.get("/trends", params={"q": "peace", "q2": "treaty", "unit": "year"}).text
