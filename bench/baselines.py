@@ -35,13 +35,13 @@ def add_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def number(cell: str) -> float | None:
-    """The value a table cell states: a number, a percentage or a fraction ("30/31").
+    """The value a table cell states: a number, a signed change, a percentage or a fraction.
 
     Example:
-        >>> [number(c) for c in ("0.775", "97%", "30/31 (97%)", "1,275", "rules")]
-        [0.775, 97.0, 0.967741935483871, 1275.0, None]
+        >>> [number(c) for c in ("0.775", "+0.003", "97%", "30/31 (97%)", "1,275", "rules")]
+        [0.775, 0.003, 97.0, 0.967741935483871, 1275.0, None]
     """
-    text = cell.strip().replace(",", "").removesuffix("%")
+    text = cell.strip().replace(",", "").removesuffix("%").removeprefix("+")
     if _NUMBER.fullmatch(text):
         return float(text)
     fraction = _FRACTION.fullmatch(text)

@@ -17,6 +17,8 @@ nothing resolved, no span.
 With `--country-points`, the gold toponyms that are countries, counted within 161 km of each
 way of placing a country: countryinfo's point (the gazetteer's) and the centroid of the
 country's largest polygon in countryinfo's outline (its main territory).
+The counts do not depend on the machine's load: run it niced; `--save-baseline` stores them
+(each mode and part under its own title) and every run prints its change (bench/baselines.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import baselines
 from enrich import Toponym, geo_parts
+from rich.console import Console
+from rich.table import Table
 
 from communique.enrich.entities import entities_of
 from communique.enrich.gazetteer import (
@@ -275,19 +280,29 @@ def main() -> None:
     parser.add_argument(
         "--country-points", action="store_true", help="country toponyms by way of placing"
     )
+    baselines.add_argument(parser)
     args = parser.parse_args()
     if args.country_points:
         tables = country_point_sources(args.shared, args.part)
         rows: tuple[str, ...] = ("countries", "countryinfo point", "main polygon centroid")
+        title = "country toponyms within 161 km, by way of placing"
     elif args.exact:
         tables = exact_misses(args.shared, args.show, args.part)
         rows = ("with id", "right", *EXACT_CAUSES)
+        title = "misses of the exact GeoNames id, by cause"
     else:
         tables = classify(args.shared, args.show, args.part)
         rows = ("toponyms", "right", *CAUSES)
-    print(f"{'cause':40}" + "".join(f"{name:>12}" for name in tables))
+        title = "misses at 161 km, by cause"
+    table = Table(title=f"{title} ({args.part})")
+    table.add_column("cause")
+    for name in tables:
+        table.add_column(name, justify="right")
     for cause in rows:
-        print(f"{cause:40}" + "".join(f"{counts[cause]:>12}" for counts in tables.values()))
+        table.add_row(cause, *(str(counts[cause]) for counts in tables.values()))
+    console = Console(width=160)
+    console.print(table)
+    baselines.report(console, "geo_misses", [table], args.save_baseline)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Documents are ranked by the hash of the seed and their name and cut into parts of equal size,
 so the split does not depend on the order of the files or on the machine. Rules are written from the
-misses of the development part only; the held-out part is only measured.
+misses of the development part only; the held-out part is only measured. A helper of the
+benches, not a bench: it measures nothing.
 
 Example:
     >>> parts = split([f"doc{i}" for i in range(9)], 3)

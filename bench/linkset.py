@@ -10,6 +10,7 @@ statements with their numbers and names swapped, and a news report quoting a spe
 
 Each text carries the id of its true statement (`group`), whether it is a template-alike
 negative (`template`), and its half: `dev` (thresholds were tuned on it) or `holdout`.
+A data set, not a bench: `bench/link.py` measures on it and compares with its stored baseline.
 """
 
 from __future__ import annotations

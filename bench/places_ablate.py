@@ -9,7 +9,8 @@ exact GeoNames-id accuracy, and the share of the places given that lie on a gold
 proxy of precision: a filter that only drops wrong places moves no other score). A weight is off
 at 0; a threshold is tried at half and at twice its value; a filter or context step is off when
 it lets everything through or changes nothing. A rule whose removal raises the held-out scores
-does not help on data it was not written for.
+does not help on data it was not written for. Accuracy does not depend on the machine's load:
+run it niced; `--save-baseline` stores the scores and each rule's changes (bench/baselines.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+import baselines
 from enrich import Article, Located, geo_parts, geo_scores, score_places
 from rich.console import Console
 from rich.table import Table
@@ -160,8 +162,9 @@ def main() -> None:
     )
     parser.add_argument("--part", choices=("held-out", "dev", "both"), default="held-out")
     parser.add_argument("--only", help="only the rules whose name contains this")
+    baselines.add_argument(parser)
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=250)
     sets: dict[str, Parsed] = {}
     for name, (dev, held_out) in geo_parts(args.shared).items():
         if args.part in ("dev", "both"):
@@ -170,13 +173,17 @@ def main() -> None:
             sets[f"{name} held-out"] = parsed(held_out)
     console.log("parsed")
     full = measure(sets)
-    table = Table(
-        title="place rules ablated: change of acc@161 / exact GeoNames id / places on a"
-        " toponym (precision) when off"
-    )
+    scores = Table(title="place rules all on")
+    for column in ("set", "acc@161", "exact", "on a toponym"):
+        scores.add_column(column, justify="left" if column == "set" else "right")
+    for name, values in full.items():
+        scores.add_row(name, *(f"{v:.3f}" for v in values))
+    console.print(scores)
+    table = Table(title="place rules off: change against all on")
     table.add_column("rule off")
-    for name, scores in full.items():
-        table.add_column(f"{name} ({' / '.join(f'{v:.3f}' for v in scores)})", justify="right")
+    for name in full:
+        for measure_name in ("acc@161", "exact", "on a toponym"):
+            table.add_column(f"{name} {measure_name}", justify="right")
     table.add_column("verdict")
     for rule, patches in ablations().items():
         if args.only and args.only not in rule:
@@ -187,11 +194,10 @@ def main() -> None:
         hurts = any(c > NOISE for change in changes for c in change)
         helps = any(c < -NOISE for change in changes for c in change)
         verdict = "mixed" if hurts and helps else "hurts" if hurts else "helps" if helps else "-"
-        table.add_row(
-            rule, *(" / ".join(f"{c:+.3f}" for c in change) for change in changes), verdict
-        )
+        table.add_row(rule, *(f"{c:+.3f}" for change in changes for c in change), verdict)
         console.log(rule, verdict, changes)
     console.print(table)
+    baselines.report(console, "places_ablate", [scores, table], args.save_baseline)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-from itertools import islice
 from pathlib import Path
 
 from rich.console import Console
@@ -29,7 +28,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import baselines
-from bench.scale import QUERY_KINDS, latencies, parts, statements
+from bench.scale import QUERY_KINDS, Corpus, latencies, statements
 from tests.pgserver import PgServer, server_bin
 
 from communique.model import PIPELINE_VERSION
@@ -38,11 +37,11 @@ from communique.store.base import Store, open_store
 console = Console()
 
 
-def grow(store: Store, base: list[tuple[str, str, int, str]], start: int, end: int) -> float:
+def grow(store: Store, corpus: Corpus, start: int, end: int) -> float:
     """Add statements `start` to `end` of the derived set; returns statements/s."""
     started = time.perf_counter()
     with store.batch():
-        for statement, capture, body in islice(statements(base, end), start, None):
+        for statement, capture, body in statements(corpus, end, start):
             store.put_capture(capture, body)
             store.put_statement(statement, capture)
             store.mark_processed(capture.id, PIPELINE_VERSION)
@@ -65,7 +64,7 @@ def main() -> None:
     baselines.add_argument(parser)
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    base = parts(args.shared / "corpora" / "ungdc_2020_2024.jsonl")
+    corpus = Corpus.read(args.shared)
     stop = time.monotonic() + args.minutes * 60
     measured: dict[int, tuple[float, dict[str, list[float]]]] = {}
     server: PgServer | None = None
@@ -84,7 +83,7 @@ def main() -> None:
                     if time.monotonic() > stop:
                         console.print(f"time is up: {size} statements not built")
                         break
-                    rate = grow(store, base, done, size)
+                    rate = grow(store, corpus, done, size)
                     done = size
                     measured[size] = (rate, latencies(store, args.repeats))
                     console.print(f"{size} statements measured ({time.strftime('%H:%M:%S')})")

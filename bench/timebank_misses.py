@@ -9,6 +9,8 @@ expressions no prediction overlaps (recall); `spurious`, predictions overlapping
 expression (precision); `wrong`, gold expressions found with no overlapping prediction of the
 gold value (value accuracy). Each line shows the gold value, the surface, the predictions and
 the words around it; `--json` keeps them all to compare two taggers or two versions.
+A diagnostic listing, not a bench: its counts are the complements of `bench/timex.py`'s recall,
+precision and value accuracy, which that bench compares with its stored baseline.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ statement-sized texts: the UN document's agenda annotations, the first verses of
 chapters, book chapters. Texts with the same `group` in different languages are a
 translation pair; every other pair is a negative (many share a source, a style and names).
 Each group's half, `dev` (thresholds were tuned on it) or `holdout`, is fixed by its hash.
+A data set, not a bench: run as a script it prints the texts per source, language and half;
+`bench/link.py` measures on it and compares with its stored baseline.
 """
 
 from __future__ import annotations

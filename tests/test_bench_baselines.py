@@ -45,22 +45,54 @@ def test_a_bench_prints_its_change_against_the_saved_baseline(baselines: ModuleT
     assert "+0.005 (+0.6%)" in console.export_text()
 
 
-DIAGNOSTICS = {"geo_misses", "places_ablate", "timebank_misses", "transset"}
-"""Scripts that list misses, ablations or a data set to read: they take no baseline."""
+DIAGNOSTICS = {"timebank_misses", "transset"}
+"""Scripts that list misses or a data set to read, measuring nothing of their own: no baseline."""
 
 
-def test_every_bench_reports_against_the_baseline() -> None:
-    scripts = {
+def _scripts() -> dict[str, str]:
+    return {
         path.stem: path.read_text()
         for path in BENCH.glob("*.py")
         if 'if __name__ == "__main__":' in path.read_text()
     }
+
+
+def test_every_bench_reports_against_the_baseline() -> None:
+    scripts = _scripts()
     assert scripts.keys() >= DIAGNOSTICS
     assert {"core", "crawl", "extraction", "search", "scale"} <= scripts.keys()
     for name, source in scripts.items():
         if name not in DIAGNOSTICS:
             assert "baselines.report(" in source, f"bench/{name}.py prints no change"
             assert "baselines.add_argument(" in source, f"bench/{name}.py has no --save-baseline"
+
+
+NOT_YET_MEASURED = {
+    "search_curve": "broken on main until this change (bench/scale's Corpus); its first timed"
+    " run waits for the bench lock",
+}
+"""Benches whose first baseline is still to be stored, and why: an entry fails once it has one."""
+
+
+def test_every_bench_has_a_stored_baseline() -> None:
+    stored = json.loads((BENCH / "baselines.json").read_text())
+    for name in _scripts().keys() - DIAGNOSTICS:
+        entries = [e for key, e in stored.items() if key == name or key.startswith(f"{name}_")]
+        has_one = any(e.get("measures") for e in entries)
+        if name in NOT_YET_MEASURED:
+            assert not has_one, f"bench/{name}.py has its baseline: drop it from NOT_YET_MEASURED"
+        else:
+            assert has_one, f"bench/{name}.py: no stored baseline (bench/baselines.py)"
+
+
+def test_every_script_in_bench_is_in_the_readme_and_a_diagnostic_says_so() -> None:
+    readme = (BENCH.parent / "README.md").read_text()
+    benchmarks = readme[readme.index("## Benchmarks") :]
+    for path in BENCH.glob("*.py"):
+        assert f"`bench/{path.name}`" in benchmarks, f"bench/{path.name} is not in the README"
+    for name in DIAGNOSTICS:
+        docstring = (BENCH / f"{name}.py").read_text().split('"""')[1]
+        assert "not a bench" in docstring, f"bench/{name}.py does not say it measures nothing"
 
 
 def test_held_out_parts_are_fixed_by_the_seed_not_by_the_order() -> None:
