@@ -587,13 +587,13 @@ def _server_cpu(url: str) -> float:
     """CPU seconds of the local PostgreSQL server at `url` so far (0 for a server elsewhere)."""
     import psycopg
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn:  # its backend's parent, read while it lives
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    try:
-        fields = Path(f"/proc/{row[0] if row else 0}/stat").read_text().rsplit(")", 1)[1].split()
-        return postmaster_cpu(int(fields[1]))
-    except OSError:
-        return 0.0
+        try:
+            stat = Path(f"/proc/{row[0] if row else 0}/stat").read_text()
+        except OSError:
+            return 0.0
+    return postmaster_cpu(int(stat.rsplit(")", 1)[1].split()[1]))
 
 
 def search_only(args: argparse.Namespace) -> None:

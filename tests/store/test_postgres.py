@@ -127,3 +127,36 @@ def test_a_common_word_is_counted_in_the_sparsest_sample_that_holds_enough(
         assert min(newest) > 400, "ranked in the newest window first"
     finally:
         store.close()
+
+
+def test_a_long_text_is_found_by_every_word_around_its_lead(pg_url: str) -> None:
+    """The words of a text are parsed once, its lead and the rest apart (`pg-0021`): a word or
+    a phrase across the lead's end is found, and only a text longer than its lead has a
+    ranking vector of its own."""
+    store = PostgresStore(pg_url)
+    filler = "Delegations met in Geneva. " * 80  # 2,160 characters
+    cut = len(filler[:2000].rsplit(" ", 1)[0])
+    text = filler[:cut] + " extraordinary plenipotentiaries" + filler[cut:]
+    word = "talks " * 332 + "and negotiations resumed at dawn"  # across character 2,000
+    try:
+        add(store, "https://mfa.example/1", "Long", text)
+        add(store, "https://mfa.example/2", "Straddling", word)
+        add(store, "https://mfa.example/3", "Short", "Negotiations resumed.")
+        for query, urls in (
+            ('"extraordinary plenipotentiaries"', {"https://mfa.example/1"}),
+            ("plenipotentiary", {"https://mfa.example/1"}),
+            ('"negotiations resumed at dawn"', {"https://mfa.example/2"}),
+            ("negotiation", {"https://mfa.example/2", "https://mfa.example/3"}),
+        ):
+            assert {h.statement.url for h in store.search(parse_query(query)).hits} == urls
+        with psycopg.connect(pg_url) as conn:
+            ranked = conn.execute(
+                "SELECT title, rank_tsv IS NOT NULL FROM statement_texts ORDER BY rowid"
+            ).fetchall()
+        assert [(title, has) for title, has in ranked] == [
+            ("Long", True),
+            ("Straddling", True),
+            ("Short", False),
+        ]
+    finally:
+        store.close()

@@ -258,6 +258,45 @@ def sample_indexes(limits: Limits | None = None) -> str:
     return "\n".join(lines)
 
 
+TEXT_VECTORS = rf"""
+-- the search vectors computed by a trigger that parses each text once: the lead (up to
+-- {RANK_CHARS} characters, cut at a space) and the rest, joined for `tsv`; the lead alone is
+-- the ranking vector of a longer text (generated columns parsed a long text's lead twice more)
+ALTER TABLE statement_texts ALTER COLUMN tsv DROP EXPRESSION;
+ALTER TABLE statement_texts ALTER COLUMN rank_tsv DROP EXPRESSION;
+CREATE FUNCTION communique_text_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    simple CONSTANT regconfig := 'communique_simple';
+    lead TEXT := NEW.text;
+    rest TEXT := '';
+    title_words TSVECTOR;
+    lead_stems TSVECTOR;
+    lead_words TSVECTOR;
+BEGIN
+    IF length(NEW.text) > {RANK_CHARS} THEN
+        lead := coalesce(substring(left(NEW.text, {RANK_CHARS + 1}) FROM '^(.*)\s'),
+                         left(NEW.text, {RANK_CHARS}));
+        rest := substr(NEW.text, length(lead) + 1);
+    END IF;
+    title_words := setweight(to_tsvector(NEW.config, communique_cjk(NEW.title)), 'A')
+        || setweight(to_tsvector(simple, communique_cjk(NEW.title)), 'A');
+    lead_stems := to_tsvector(NEW.config, communique_cjk(lead));
+    lead_words := to_tsvector(simple, communique_cjk(lead));
+    IF rest = '' THEN
+        NEW.tsv := title_words || setweight(lead_stems, 'B') || setweight(lead_words, 'B');
+        NEW.rank_tsv := NULL;
+    ELSE
+        NEW.tsv := title_words
+            || setweight(lead_stems || to_tsvector(NEW.config, communique_cjk(rest)), 'B')
+            || setweight(lead_words || to_tsvector(simple, communique_cjk(rest)), 'B');
+        NEW.rank_tsv := title_words || setweight(lead_stems, 'B') || setweight(lead_words, 'B');
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER statement_texts_vectors BEFORE INSERT OR UPDATE OF title, text, config
+    ON statement_texts FOR EACH ROW EXECUTE FUNCTION communique_text_vectors();
+"""
+
 FACET_COLUMNS = "id, issuer, country, language, doc_type, published"
 """What a sample's facets read of a statement (`search_sql.FACETS`, and the id that tells
 a copy): the sample indexes of `statements` include them, for an index-only scan."""
@@ -324,6 +363,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0018-link-fact-codes", POSTGRES.ddl(LINK_FACT_CODES)),
     ("pg-0019-short-rank", SHORT_RANK),
     ("pg-0020-sparse-samples", sparse_sample_indexes()),
+    ("pg-0021-text-vectors-once", TEXT_VECTORS),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

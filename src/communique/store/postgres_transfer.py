@@ -207,15 +207,19 @@ def _copy(
                 copy.write_row(value)
 
 
+_DERIVED = ("tsv", "rank_tsv")
+"""Columns a trigger computes from the row (the search vectors): neither read nor written."""
+
+
 def _columns(conn: Conn, table: str) -> list[str]:
-    """The columns of `table` one can write: not generated, not an always-identity."""
+    """The columns of `table` one can write: not generated or derived, not an always-identity."""
     rows = conn.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema ="
         " current_schema() AND table_name = %s AND is_generated = 'NEVER'"
         " AND coalesce(identity_generation, '') != 'ALWAYS' ORDER BY ordinal_position",
         (table,),
     )
-    return [r["column_name"] for r in rows]
+    return [r["column_name"] for r in rows if r["column_name"] not in _DERIVED]
 
 
 def _with_configs(
