@@ -323,3 +323,35 @@ def test_relink_in_batches_gives_the_links_of_ingest(
     assert relink(store, processes=processes) == (6, 4)
     assert links() == before
     store.close()
+
+
+def test_fact_buckets_an_older_archive_kept_with_the_text_buckets_move(
+    tmp_path: Path, store_url: str
+) -> None:
+    """Archives linked before fact buckets had their own table kept them in `link_buckets`:
+    the migration moves them under their copy's language, and translations are still found."""
+    (tmp_path / "en.txt").write_text(ENGLISH, encoding="utf-8")
+    (tmp_path / "fr.txt").write_text(FRENCH, encoding="utf-8")
+    store = open_store(store_url)
+    ingest([str(tmp_path / "en.txt")], store, Settings(db=store_url, workers=0, enrich=False))
+    db = store._db()  # type: ignore[attr-defined]
+    kept = {(bytes(r["bucket"]), r["language"]) for r in db.all("SELECT * FROM fact_buckets")}
+    assert kept and {language for _, language in kept} == {"en"}
+    for sql in (  # the layout before the migration
+        "INSERT INTO link_buckets (bucket, statement_id) SELECT bucket, statement_id"
+        " FROM fact_buckets",
+        "DROP TABLE fact_buckets",
+        "DELETE FROM migrations WHERE name IN ('link-0003-fact-buckets', 'pg-0022-fact-buckets')",
+    ):
+        db.execute(sql)
+    store.close()
+    store = open_store(store_url)
+    db = store._db()  # type: ignore[attr-defined]
+    moved = {(bytes(r["bucket"]), r["language"]) for r in db.all("SELECT * FROM fact_buckets")}
+    assert moved == kept
+    text_buckets = db.all("SELECT bucket FROM link_buckets")
+    assert text_buckets and all(bytes(r["bucket"])[0] < 128 for r in text_buckets)
+    ingest([str(tmp_path / "fr.txt")], store, Settings(db=store_url, workers=0, enrich=False))
+    (english, _), (french, _) = store.link_order()
+    assert [t.other_group for t in linked(store, english).translations] == [french]
+    store.close()

@@ -9,12 +9,14 @@ the copies were first captured, so that it always gives the same links.
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import os
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import cast
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -34,7 +36,7 @@ from communique.link.translations import (
     facts,
 )
 from communique.model import CopyLink, Source, Statement, StatementCopy, Translation, Version
-from communique.store.base import LinkStore, Store
+from communique.store.base import FactRow, LinkStore, Store
 
 
 class StoreIndex:
@@ -59,9 +61,21 @@ class StoreIndex:
 
 def links_of(store: Store) -> LinkStore:
     """The store's link tables (StoreError when its backend has none yet)."""
-    if not isinstance(store, LinkStore):
+    links = links_or_none(store)
+    if links is None:
         raise StoreError(f"{type(store).__name__} does not keep links between copies yet")
-    return store
+    return links
+
+
+def links_or_none(store: Store) -> LinkStore | None:
+    """The store's link tables, or None when its backend has none (asked once per backend:
+    an `isinstance` of a protocol tests each of its methods)."""
+    return cast(LinkStore, store) if _keeps_links(type(store)) else None
+
+
+@functools.cache
+def _keeps_links(backend: type) -> bool:
+    return issubclass(backend, LinkStore)
 
 
 def own_site(statement: Statement, sources: dict[str, Source]) -> bool:
@@ -85,18 +99,19 @@ def link_statement(
     A copy already linked keeps its statement when its text is edited (the edit is one of
     its versions); its signature follows the newest text.
     """
-    if not isinstance(store, LinkStore):
+    links = links_or_none(store)
+    if links is None:
         return None
     sig = signature(statement.text)
-    existing = store.get_copy(statement.id)
+    existing = links.get_copy(statement.id)
     if existing is not None:
         if existing.exact_key == sig.exact:
             return existing
         link = replace(existing, exact_key=sig.exact, words=sig.words)
     else:
-        found = find_copy(statement.id, sig, StoreIndex(store), _text_of(store))
+        found = find_copy(statement.id, sig, StoreIndex(links), _text_of(store))
         link = new_link(statement, found, sig, seen.isoformat(), sources)
-    store.put_copy(link, sig.minhash.tobytes(), text_buckets(link, sig))
+    links.put_copy(link, sig.minhash.tobytes(), text_buckets(link, sig))
     if link.kind == "first" and statement.language:
         link_translations(store, statement, link.group_id)
     return link
@@ -130,22 +145,23 @@ def link_translations(store: Store, statement: Statement, group_id: str) -> int:
 
     Statements that share its facts' buckets are read only when their language differs.
     """
-    if not isinstance(store, LinkStore) or not statement.language:
+    links = links_or_none(store)
+    if links is None or not statement.language:
         return 0
     sequence = facts(statement.text)
     if len(sequence) < MIN_FACTS:
         return 0
     keys, codes = fact_buckets(sequence), fact_codes(sequence)
     found: list[Translation] = []
-    for other_id, other_codes in store.bucket_members(keys, statement.language):
+    for other_id, other_codes in links.bucket_members(keys, statement.language):
         if other_codes is not None and not maybe(codes, array("I", other_codes)):
             continue
         other = store.get_statement(other_id)
-        other_link = store.get_copy(other_id)
+        other_link = links.get_copy(other_id)
         if other_link is not None:
             found += translations_of(statement, group_id, sequence, other, other_link.group_id)
-    store.put_translations(found)
-    store.add_buckets(statement.id, keys, codes.tobytes())
+    links.put_translations(found)
+    links.add_fact_buckets(statement.id, (statement.language, keys, codes.tobytes()))
     return len(found) // 2
 
 
@@ -326,7 +342,7 @@ class _Relinking:
             found = self.linker.add(statement.id, sig)
             link = new_link(statement, found, sig, seen, self.sources)
             self.groups.add(link.group_id)
-            keys = text_buckets(link, sig)
+            fact_row: FactRow | None = None
             if link.kind == "first" and statement.language and len(sequence) >= MIN_FACTS:
                 others = self.facts.members(fact_bands, statement.language, codes)
                 for other in self.links.get_statements(others):
@@ -334,11 +350,9 @@ class _Relinking:
                         statement, statement.id, sequence, other, other.id
                     )
                 self.facts.add(statement.id, statement.language, fact_bands, codes)
-                keys += buckets(fact_minhash, FACT_SPACE)
-                fact_blob: bytes | None = codes.tobytes()
-            else:
-                fact_blob = None
-            rows.append((link, sig.minhash.tobytes(), keys, fact_blob))
+                fact_keys = buckets(fact_minhash, FACT_SPACE)
+                fact_row = (statement.language, fact_keys, codes.tobytes())
+            rows.append((link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row))
         self.links.put_copies(rows)
         self.links.put_translations(translations)
 

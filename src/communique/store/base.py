@@ -296,6 +296,10 @@ TABLES = (
 added later are copied after these."""
 
 
+FactRow = tuple[str, Sequence[bytes], bytes]
+"""A copy's language, the LSH buckets of its facts and their codes (`link.bulk.fact_codes`)."""
+
+
 @runtime_checkable
 class LinkStore(Protocol):
     """Copies of one statement (statements at several URLs) and translations between them."""
@@ -310,18 +314,16 @@ class LinkStore(Protocol):
 
     def get_copy(self, statement_id: str) -> CopyLink | None: ...
 
-    def add_buckets(
-        self, statement_id: str, buckets: Sequence[bytes], fact_codes: bytes | None = None
-    ) -> None:
-        """Add more LSH buckets of a copy (those of its language-independent facts), and
-        the codes of those facts."""
+    def add_fact_buckets(self, statement_id: str, facts: FactRow) -> None:
+        """Store the LSH buckets of a copy's language-independent facts (under its
+        language), and the codes of those facts."""
         ...
 
     def bucket_members(
         self, buckets: Sequence[bytes], language: str
     ) -> list[tuple[str, bytes | None]]:
-        """Copies in any of these LSH buckets whose language is known and not `language`,
-        with the codes of their facts (None: not known)."""
+        """Copies in any of these fact buckets whose language is not `language`, with the
+        codes of their facts (None: not known)."""
         ...
 
     def put_copy(self, link: CopyLink, minhash: bytes, buckets: Sequence[bytes]) -> None:
@@ -337,9 +339,9 @@ class LinkStore(Protocol):
         ...
 
     def put_copies(
-        self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes], bytes | None]]
+        self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes], FactRow | None]]
     ) -> None:
-        """Store the links, LSH buckets and fact codes of many copies not linked yet, in one
+        """Store the links, LSH buckets and facts of many copies not linked yet, in one
         transaction (between `start_relink` and `finish_relink`)."""
         ...
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from communique.model import CopyLink, Statement, Translation
-from communique.store.dialect import Db, Row, SqlTables, upsert
+from communique.store.dialect import Db, Dialect, Row, SqlTables, upsert
 from communique.store.rows import SELECT_STATEMENTS, record_from_row, statement_from_row
 
-LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "translations")
+if TYPE_CHECKING:
+    from communique.store.base import FactRow
+
+LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "fact_buckets", "translations")
 LINK_SCHEMA = """
 -- a statement carried by one or more copies (statements at one URL); id = its first copy
 CREATE TABLE statement_groups (
@@ -52,6 +56,38 @@ LINK_FACT_CODES = "ALTER TABLE link_copies ADD COLUMN fact_codes {blob};"
 """A statement's language-independent facts as 32-bit codes (`link.bulk.fact_codes`), so
 that a new statement's translation candidates are mostly ruled out without their texts
 (NULL: not known, the text is read)."""
+LINK_FACT_BUCKETS = """
+-- LSH buckets of copies' language-independent facts, under each copy's language, so that a
+-- new copy's translation candidates are read without the copies in its own language
+CREATE TABLE fact_buckets (
+    bucket {blob} NOT NULL,
+    language TEXT NOT NULL,
+    statement_id TEXT NOT NULL,
+    PRIMARY KEY (bucket, language, statement_id)
+){without_rowid};
+CREATE INDEX fact_buckets_statement ON fact_buckets(statement_id);
+"""
+"""The fact buckets, apart from those of texts (which `link_buckets` keeps)."""
+
+
+def move_fact_buckets(dialect: Dialect) -> str:
+    """The statements that move the fact buckets `link_buckets` used to keep (band numbers
+    from `translations.FACT_SPACE` on) to `fact_buckets`, under their copy's language."""
+    is_fact = (
+        "get_byte(b.bucket, 0) >= 128"
+        if dialect.name == "postgresql"
+        else "substr(b.bucket, 1, 1) >= x'80'"
+    )
+    return (
+        "INSERT INTO fact_buckets (bucket, language, statement_id)"
+        " SELECT b.bucket, s.language, b.statement_id FROM link_buckets b"
+        " JOIN statements s ON s.id = b.statement_id"
+        f" WHERE {is_fact} AND s.language IS NOT NULL AND s.language <> ''"
+        " ON CONFLICT DO NOTHING;\n"
+        f"DELETE FROM link_buckets AS b WHERE {is_fact};\n"
+    )
+
+
 OTHER_COPIES = (
     "SELECT c.statement_id FROM link_copies c JOIN statement_groups g ON g.id = c.group_id"
     " WHERE g.canonical <> c.statement_id"
@@ -76,6 +112,10 @@ first seen."""
 
 
 _ADD_BUCKET = "INSERT INTO link_buckets (bucket, statement_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_ADD_FACT_BUCKET = (
+    "INSERT INTO fact_buckets (bucket, language, statement_id) VALUES (?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
 
 
 class LinkTables(SqlTables):
@@ -102,31 +142,30 @@ class LinkTables(SqlTables):
         )
         return [(str(r["statement_id"]), bytes(r["minhash"]), int(r["words"])) for r in rows]
 
-    def add_buckets(
-        self, statement_id: str, buckets: Sequence[bytes], fact_codes: bytes | None = None
-    ) -> None:
-        """Add more LSH buckets of a copy (those of its language-independent facts), and
-        the codes of those facts."""
+    def add_fact_buckets(self, statement_id: str, facts: FactRow) -> None:
+        """Store the LSH buckets of a copy's facts under its language, and their codes."""
+        language, buckets, codes = facts
         with self._writing() as db:
-            db.executemany(_ADD_BUCKET, [(bucket, statement_id) for bucket in buckets])
-            if fact_codes is not None:
-                db.execute(
-                    "UPDATE link_copies SET fact_codes = ? WHERE statement_id = ?",
-                    (fact_codes, statement_id),
-                )
+            db.executemany(
+                _ADD_FACT_BUCKET, [(bucket, language, statement_id) for bucket in buckets]
+            )
+            db.execute(
+                "UPDATE link_copies SET fact_codes = ? WHERE statement_id = ?",
+                (codes, statement_id),
+            )
 
     def bucket_members(
         self, buckets: Sequence[bytes], language: str
     ) -> list[tuple[str, bytes | None]]:
-        """Copies in any of these LSH buckets whose language is known and not `language`,
-        with the codes of their facts (None: not known)."""
+        """Copies in any of these fact buckets whose language is not `language`, with the
+        codes of their facts (None: not known); read from the buckets' index alone."""
         if not buckets:
             return []
         rows = self._db().all(
-            "SELECT DISTINCT b.statement_id, c.fact_codes FROM link_buckets b JOIN statements s"
-            " ON s.id = b.statement_id LEFT JOIN link_copies c ON c.statement_id = b.statement_id"
-            f" WHERE s.language <> ? AND b.bucket IN ({self.dialect.marks(len(buckets))})"
-            " ORDER BY b.statement_id",
+            "SELECT DISTINCT f.statement_id, c.fact_codes FROM fact_buckets f"
+            " LEFT JOIN link_copies c ON c.statement_id = f.statement_id"
+            f" WHERE f.language <> ? AND f.bucket IN ({self.dialect.marks(len(buckets))})"
+            " ORDER BY f.statement_id",
             (language, *buckets),
         )
         return [
@@ -146,6 +185,7 @@ class LinkTables(SqlTables):
                 (link.statement_id,),
             )
             db.execute("DELETE FROM link_buckets WHERE statement_id = ?", (link.statement_id,))
+            db.execute("DELETE FROM fact_buckets WHERE statement_id = ?", (link.statement_id,))
             db.execute(_UPSERT_COPY, _copy_values(link, minhash))
             db.executemany(_ADD_BUCKET, [(bucket, link.statement_id) for bucket in buckets])
             _refresh_group(db, link.group_id)
@@ -158,25 +198,44 @@ class LinkTables(SqlTables):
         with self._writing() as db:
             clear_links(db)
             db.execute("DROP INDEX IF EXISTS link_buckets_statement")
+            db.execute("DROP INDEX IF EXISTS fact_buckets_statement")
             db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS relink_buckets"
                 f" (bucket {self.dialect.blob} NOT NULL, statement_id TEXT NOT NULL)"
             )
+            db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS relink_fact_buckets (bucket"
+                f" {self.dialect.blob} NOT NULL, language TEXT NOT NULL,"
+                " statement_id TEXT NOT NULL)"
+            )
             db.execute("DELETE FROM relink_buckets")
+            db.execute("DELETE FROM relink_fact_buckets")
 
     def put_copies(
-        self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes], bytes | None]]
+        self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes], FactRow | None]]
     ) -> None:
-        """Store the links, LSH buckets and fact codes of many copies not linked yet, in one
+        """Store the links, LSH buckets and facts of many copies not linked yet, in one
         transaction (between `start_relink` and `finish_relink`)."""
         with self._writing() as db:
             db.executemany(
                 _UPSERT_COPY_FACTS,
-                [(*_copy_values(link, minhash), codes) for link, minhash, _, codes in rows],
+                [
+                    (*_copy_values(link, minhash), facts[2] if facts else None)
+                    for link, minhash, _, facts in rows
+                ],
             )
             db.executemany(
                 "INSERT INTO relink_buckets (bucket, statement_id) VALUES (?, ?)",
                 [(bucket, link.statement_id) for link, _, found, _ in rows for bucket in found],
+            )
+            db.executemany(
+                "INSERT INTO relink_fact_buckets (bucket, language, statement_id) VALUES (?, ?, ?)",
+                [
+                    (bucket, facts[0], link.statement_id)
+                    for link, _, _, facts in rows
+                    if facts
+                    for bucket in facts[1]
+                ],
             )
 
     def finish_relink(self) -> None:
@@ -190,6 +249,15 @@ class LinkTables(SqlTables):
             db.execute("DROP TABLE relink_buckets")
             db.execute(
                 "CREATE INDEX IF NOT EXISTS link_buckets_statement ON link_buckets(statement_id)"
+            )
+            db.execute(
+                "INSERT INTO fact_buckets (bucket, language, statement_id) SELECT bucket,"
+                " language, statement_id FROM relink_fact_buckets"
+                " ORDER BY bucket, language, statement_id"
+            )
+            db.execute("DROP TABLE relink_fact_buckets")
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS fact_buckets_statement ON fact_buckets(statement_id)"
             )
             db.execute("DELETE FROM statement_groups")
             db.execute(

@@ -13,7 +13,12 @@ from datetime import UTC, datetime
 from communique.store import schema
 from communique.store.dialect import SQLITE
 from communique.store.keys import API_KEY_SCHEMA
-from communique.store.link_tables import LINK_FACT_CODES, LINK_SCHEMA
+from communique.store.link_tables import (
+    LINK_FACT_BUCKETS,
+    LINK_FACT_CODES,
+    LINK_SCHEMA,
+    move_fact_buckets,
+)
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
 
@@ -215,6 +220,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         SQLITE.ddl(schema.EXPLORE_KEYED) + EXPLORE_SUMMARIES + EXPLORE_ISSUER,
     ),
     ("link-0002-fact-codes", SQLITE.ddl(LINK_FACT_CODES)),
+    (
+        "link-0003-fact-buckets",
+        SQLITE.ddl(LINK_FACT_BUCKETS) + move_fact_buckets(SQLITE),
+    ),
 )
 
 

@@ -16,7 +16,12 @@ from communique.lang import profiles
 from communique.store import schema
 from communique.store.dialect import POSTGRES
 from communique.store.keys import API_KEY_SCHEMA
-from communique.store.link_tables import LINK_FACT_CODES, LINK_SCHEMA
+from communique.store.link_tables import (
+    LINK_FACT_BUCKETS,
+    LINK_FACT_CODES,
+    LINK_SCHEMA,
+    move_fact_buckets,
+)
 from communique.store.postgres_sample import Limits, in_sample
 from communique.store.saved import SAVED_SEARCH_SCHEMA
 from communique.store.vectors import VECTOR_SCHEMA
@@ -364,6 +369,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0019-short-rank", SHORT_RANK),
     ("pg-0020-sparse-samples", sparse_sample_indexes()),
     ("pg-0021-text-vectors-once", TEXT_VECTORS),
+    (
+        "pg-0022-fact-buckets",
+        POSTGRES.ddl(LINK_FACT_BUCKETS) + move_fact_buckets(POSTGRES),
+    ),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

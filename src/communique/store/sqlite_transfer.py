@@ -15,6 +15,7 @@ _INTERNAL = (
     "statement_groups",
     "link_copies",
     "link_buckets",
+    "fact_buckets",
     "translations",
     "search_queue",
     "search_meta",
