@@ -70,7 +70,6 @@ def test_every_bench_reports_against_the_baseline() -> None:
 NOT_YET_MEASURED = {
     "search_curve": "broken on main until this change (bench/scale's Corpus); its first timed"
     " run waits for the bench lock",
-    "search_threads": "new; its first run under the bench lock waits for a machine below load 4",
 }
 """Benches whose first baseline is still to be stored, and why: an entry fails once it has one."""
 
