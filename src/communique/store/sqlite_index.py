@@ -415,7 +415,7 @@ class _Highlighter:
         """Where the query's words (their forms, prefixes, Chinese or Japanese runs) are."""
         spans: set[tuple[int, int]] = set()
         if self.pattern is not None:
-            folded = text if text.isascii() else _folded_letters().sub(_fold, text)
+            folded = text if text.isascii() else text.translate(_fold_table())
             stemmer = analysis.stemmer_of(language)
             for match in self.pattern.finditer(folded):
                 span = _word_at(folded, match.start(), match.end())
@@ -465,15 +465,6 @@ def _fold_table() -> dict[int, str]:
         if base.isascii() and base.isalpha() and base != chr(code):
             table[code] = base
     return table | {ord(k): v for k, v in analysis.letter_folds().items()}
-
-
-@cache
-def _folded_letters() -> re.Pattern[str]:
-    return re.compile("[" + "".join(re.escape(chr(code)) for code in _fold_table()) + "]")
-
-
-def _fold(match: re.Match[str]) -> str:
-    return _fold_table().get(ord(match[0]), match[0])
 
 
 def _mark(text: str, spans: list[tuple[int, int]]) -> str:

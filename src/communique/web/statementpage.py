@@ -209,9 +209,12 @@ def similar_statements(
     seen |= {statement_id, found.statement_id}
     picked: list[tuple[str, float]] = []
     for other, score in semantic.similar(store, statement_id, 3 * k + len(seen)):
-        if other in seen or group(other) in seen:
+        if other in seen:
             continue
-        seen.add(group(other))
+        its_group = group(other)
+        if its_group in seen:
+            continue
+        seen.add(its_group)
         picked.append((other, score))
         if len(picked) == k:
             break
