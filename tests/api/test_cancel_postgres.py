@@ -46,7 +46,7 @@ def _slowed(seconds: float, timeout_off: bool, skip: int = 0) -> Callable[..., A
     def execute(self: psycopg.Connection[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
         cursor = original(self, query, *args, **kwargs)
         text = query.decode() if isinstance(query, bytes) else str(query)
-        budgeted = "set_config('statement_timeout'" in text and "current_setting" in text
+        budgeted = "current_setting" in text and "statement_timeout" in repr(args[:1])
         if budgeted and next(opened, None) is None:
             rows = cursor.fetchall()
             if timeout_off:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 
+from communique import budget as budgets
+from communique.errors import QueryTimeout
 from communique.query import parse_query
 from communique.store.dialect import Row
 from communique.store.postgres import PostgresStore
@@ -158,5 +162,38 @@ def test_a_long_text_is_found_by_every_word_around_its_lead(pg_url: str) -> None
             ("Straddling", True),
             ("Short", False),
         ]
+    finally:
+        store.close()
+
+
+def test_a_filtered_ranking_window_stopped_at_the_deadline_is_a_timeout(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The filtered window's statement runs under planner settings of its own (`_settings`):
+    stopped by the server's statement timeout, the search says it timed out (the API's 503),
+    not that its transaction was aborted, and the next search on the connection works."""
+    limits = Limits(exact=40, block=4, every=8, widest=4, min_sample=20, rank_window=30)
+    store = PostgresStore(pg_url, search_limits=limits)
+    execute = psycopg.Connection.execute
+    slowed: list[str] = []
+
+    def slow_window(self: psycopg.Connection[Any], query: Any, *args: Any, **kw: Any) -> Any:
+        text = query.decode() if isinstance(query, bytes) else str(query)
+        if text.startswith("SELECT s.rowid AS rowid") and " BETWEEN " in text:
+            slowed.append(text)
+            execute(self, "SELECT pg_sleep(60)")  # past the budget: the server cancels it
+        return execute(self, query, *args, **kw)
+
+    try:
+        with store.batch():
+            for i in range(240):
+                text, country = "On peace and security in the region.", ("FR", "BR")[i % 2]
+                add(store, f"https://mfa.example/{i}", f"Statement {i}", text, country=country)
+        monkeypatch.setattr(psycopg.Connection, "execute", slow_window)
+        with budgets.limited(budgets.Budget(2.0)), pytest.raises(QueryTimeout):
+            store.search(parse_query("security country:FR"))
+        assert slowed, "the filtered search ranked window by window"
+        monkeypatch.setattr(psycopg.Connection, "execute", execute)
+        assert store.search(parse_query("security country:FR")).total > 40
     finally:
         store.close()

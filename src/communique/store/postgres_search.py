@@ -97,8 +97,8 @@ class PgSearch(SqlSearch):
             if not query.required:
                 yield
                 return
-            conn.execute("SELECT set_config('enable_seqscan', 'off', true)")
-            yield
+            with _settings(conn, enable_seqscan="off"):
+                yield
 
     def _from(self, compiled: Compiled) -> str:
         return _FROM_TEXT if compiled.match else "statements s"
@@ -330,7 +330,8 @@ def _sort(query: Query, match: str | None) -> tuple[str, list[Any], str]:
 @contextmanager
 def _settings(conn: Conn, **values: str) -> Iterator[None]:
     """Planner settings for the statements run inside, local to the search's transaction and
-    restored after them (one round trip each way)."""
+    restored after them (one round trip each way). Not restored when a statement inside fails:
+    its transaction is aborted then, and the rollback undoes local settings."""
     names = list(values)
     was = conn.execute(
         "SELECT "
@@ -339,13 +340,11 @@ def _settings(conn: Conn, **values: str) -> Iterator[None]:
         ),
         [p for name, value in values.items() for p in (name, name, value)],
     ).fetchall()[0]
-    try:
-        yield
-    finally:
-        conn.execute(
-            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
-            [p for i, name in enumerate(names) for p in (name, was[f"s{i}"])],
-        )
+    yield
+    conn.execute(  # inside a caller's transaction the settings would outlive the block
+        "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+        [p for i, name in enumerate(names) for p in (name, was[f"s{i}"])],
+    )
 
 
 @contextmanager
@@ -353,32 +352,23 @@ def deadline(conn: Conn) -> Iterator[None]:
     """A transaction whose statements stop at the running search's deadline, or the moment
     its client goes away: the server's `statement_timeout` (local to it), and a cancel request
     (`Connection.cancel_safe`) sent when the budget is cancelled or runs out, which also
-    stops a statement begun late in the budget. Raised as `QueryCancelled` or `QueryTimeout`;
-    `enable_seqscan` set inside is restored with it. JIT compilation is off for it: a search's
-    statements run for milliseconds, and compiling a plan that reads many rows costs more than
-    it saves. Each statement is planned for its own words (`force_custom_plan`): psycopg
-    prepares a statement run five times, and the generic plan the server then chooses cannot
-    tell a common word from a rare one (at 1M it read every window's texts: 4x the CPU)."""
+    stops a statement begun late in the budget. Raised as `QueryCancelled` or `QueryTimeout`.
+    JIT compilation is off for it: a search's statements run for milliseconds, and compiling a
+    plan that reads many rows costs more than it saves. Each statement is planned for its own
+    words (`force_custom_plan`): psycopg prepares a statement run five times, and the generic
+    plan the server then chooses cannot tell a common word from a rare one (at 1M it read
+    every window's texts: 4x the CPU)."""
     with budgets.active() as budget:
         budget.check()
         milliseconds = max(1, int(budget.remaining() * 1000))
+        planned = {"jit": "off", "plan_cache_mode": "force_custom_plan"}
         try:
-            with budget.stopping(conn.cancel_safe), conn.transaction():
-                was = conn.execute(
-                    "SELECT current_setting('statement_timeout') AS timeout,"
-                    " current_setting('enable_seqscan') AS seqscan,"
-                    " current_setting('jit') AS jit, current_setting('plan_cache_mode') AS plans,"
-                    " set_config('statement_timeout', %s, true), set_config('jit', 'off', true),"
-                    " set_config('plan_cache_mode', 'force_custom_plan', true)",
-                    [f"{milliseconds}ms"],
-                ).fetchall()[0]
+            with (
+                budget.stopping(conn.cancel_safe),
+                conn.transaction(),
+                _settings(conn, statement_timeout=f"{milliseconds}ms", **planned),
+            ):
                 yield
-                conn.execute(  # inside a caller's transaction the settings would outlive this
-                    "SELECT set_config('statement_timeout', %s, true),"
-                    " set_config('enable_seqscan', %s, true), set_config('jit', %s, true),"
-                    " set_config('plan_cache_mode', %s, true)",
-                    [was["timeout"], was["seqscan"], was["jit"], was["plans"]],
-                )
         except psycopg.errors.QueryCanceled as exc:
             if budget.cancelled:
                 raise budget.stopped_error() from exc
