@@ -97,7 +97,8 @@ def link_statement(
     """Link a stored statement (a copy) to the statement it carries; None without link tables.
 
     A copy already linked keeps its statement when its text is edited (the edit is one of
-    its versions); its signature follows the newest text.
+    its versions); its signature follows the newest text, and its kind and evidence are
+    verified again on it, as `relink` verifies them.
     """
     links = links_or_none(store)
     if links is None:
@@ -107,7 +108,7 @@ def link_statement(
     if existing is not None:
         if existing.exact_key == sig.exact:
             return existing
-        link = replace(existing, exact_key=sig.exact, words=sig.words)
+        link = _edited(existing, store, links, sig)
     else:
         found = find_copy(statement.id, sig, StoreIndex(links), _text_of(store))
         link = new_link(statement, found, sig, seen.isoformat(), sources)
@@ -115,6 +116,17 @@ def link_statement(
     if link.kind == "first" and statement.language:
         link_translations(store, statement, link.group_id)
     return link
+
+
+def _edited(existing: CopyLink, store: Store, links: LinkStore, sig: Signature) -> CopyLink:
+    """The link of a copy whose text was edited: verified again against its statement."""
+    link = replace(existing, exact_key=sig.exact, words=sig.words)
+    if existing.kind == "first":
+        return link
+    found = find_copy(existing.statement_id, sig, StoreIndex(links), _text_of(store))
+    if found is None or found.statement != existing.group_id:
+        return link
+    return replace(link, kind=found.kind, matched=found.matched, evidence=found.evidence)
 
 
 def new_link(

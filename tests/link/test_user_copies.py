@@ -1,0 +1,74 @@
+"""An outside tester's cases: real statements republished by hand the way embassies do it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from communique.link.archive import linked, links_of, relink
+from communique.model import CopyLink
+from communique.pipeline import ingest
+from communique.settings import Settings
+from communique.store.base import Store, open_store
+from tests.link.user_cases import write_cases
+
+
+def _ingest(store: Store, paths: list[Path]) -> None:
+    ingest([str(p) for p in paths], store, Settings(db="", workers=0, enrich=False))
+
+
+def _links(store: Store) -> list[CopyLink | None]:
+    links = links_of(store)
+    return [links.get_copy(statement_id) for statement_id, _ in links.link_order()]
+
+
+@pytest.fixture
+def cases(tmp_path: Path) -> dict[str, Path]:
+    return write_cases(tmp_path / "cases")
+
+
+def test_embassy_text_and_pdf_copies_are_one_statement(
+    cases: dict[str, Path], store_url: str
+) -> None:
+    store = open_store(store_url)
+    _ingest(store, list(cases.values()))
+    links = links_of(store)
+    ids = [statement_id for statement_id, _ in links.link_order()]
+    by_name = {Path(s.url).name: s.id for s in links.get_statements(ids)}
+    found = linked(store, by_name["by-mfa.html"])
+    kinds = {Path(c.url).name: c.kind for c in found.copies}
+    assert kinds == {
+        "by-mfa.html": "first",
+        "embassy-pl.html": "republication",
+        "statement.txt": "exact",
+        "statement.pdf": "exact",
+    }
+    alone = [name for name in by_name if name.startswith(("reception", "kremlin"))]
+    assert len(alone) == 6
+    assert all(len(linked(store, by_name[name]).copies) == 1 for name in alone)
+    assert (store.stats().statements, store.stats().copies) == (7, 10)
+    store.close()
+
+
+def test_an_edited_copy_is_linked_as_relink_links_it(
+    cases: dict[str, Path], tmp_path: Path, store_url: str
+) -> None:
+    """The same file ingested again with one sentence edited: on ingest its link is what
+    `relink` gives (a republication with evidence, findable by its buckets), not the
+    stale "exact" of its first version."""
+    store = open_store(store_url)
+    again = tmp_path / "again.html"
+    shutil.copy(cases["by-mfa.html"], again)
+    _ingest(store, [cases["by-mfa.html"], again])
+    page = again.read_bytes()
+    edited = page.replace(b"will be signed as soon as possible", b"was signed on 6 December")
+    assert edited != page
+    again.write_bytes(edited)
+    _ingest(store, [again])
+    on_ingest = _links(store)
+    assert [link.kind if link else None for link in on_ingest] == ["first", "republication"]
+    relink(store)
+    assert _links(store) == on_ingest
+    store.close()
