@@ -128,3 +128,24 @@ def test_stopping_never_calls_after_its_block() -> None:
     with budget.stopping(lambda: calls.append(2)):  # stopped on the cancel to come only
         pass
     assert calls == []
+
+
+def test_a_budget_has_one_deadline_timer_for_all_its_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[threading.Timer] = []
+
+    class Counted(threading.Timer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(threading, "Timer", Counted)
+    budget, calls, fired = Budget(WAIT), [], threading.Event()
+    with limited(budget):
+        for i in range(5):  # a search's statements, one after another
+            with budget.stopping(lambda i=i: calls.append(i)):
+                pass
+        with budget.stopping(fired.set):
+            budget.cancel()
+            assert fired.wait(WAIT)
+    assert calls == [], "only the work running at the cancel is stopped"
+    assert len(made) == 1 and made[0].finished.is_set(), "ended with the budget's block"

@@ -54,15 +54,22 @@ class Budget:
         self._cancelled = threading.Event()
         self._stoppers: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        """Stops what runs under `stopping` at the deadline: one for the budget, started
+        when the first work registers (`stopping`), ended with its `limited` block."""
 
     def cancel(self) -> None:
         """Stop the search at its next check (its client went away), and what runs under
         `stopping` at once (in a thread of its own: the caller may be an event loop)."""
         self._cancelled.set()
+        threading.Thread(target=self._stop_all, name="communique-stop", daemon=True).start()
+
+    def _stop_all(self) -> None:
+        """Stop everything running under `stopping` now (from the timer or `cancel`)."""
         with self._lock:
             stoppers = list(self._stoppers)
         for stop in stoppers:
-            threading.Thread(target=stop, name="communique-stop", daemon=True).start()
+            stop()
 
     @contextmanager
     def stopping(self, stop: Callable[[], None]) -> Iterator[None]:
@@ -90,19 +97,27 @@ class Budget:
                 except Exception:  # a stop that failed leaves the deadline checks to stop it
                     log.warning("could not stop a search from outside", exc_info=True)
 
-        timer = threading.Timer(self.remaining(), fire)
-        timer.daemon = True
         with self._lock:
             self._stoppers.append(fire)
-        timer.start()
+            if self._timer is None:
+                self._timer = threading.Timer(self.remaining(), self._stop_all)
+                self._timer.daemon = True
+                self._timer.start()
         try:
             yield
         finally:
-            timer.cancel()
             with self._lock:
                 self._stoppers.remove(fire)
             with lock:
                 state["open"] = False
+
+    def close(self) -> None:
+        """End the deadline's timer, unless work still runs under `stopping` (a later
+        `stopping` starts it again)."""
+        with self._lock:
+            if self._timer is not None and not self._stoppers:
+                self._timer.cancel()
+                self._timer = None
 
     @property
     def cancelled(self) -> bool:
@@ -166,6 +181,7 @@ def limited(budget: Budget) -> Iterator[Budget]:
         yield budget
     finally:
         _CURRENT.reset(token)
+        budget.close()
 
 
 _POLL_SECONDS = 0.05

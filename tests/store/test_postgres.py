@@ -197,3 +197,33 @@ def test_a_filtered_ranking_window_stopped_at_the_deadline_is_a_timeout(
         assert store.search(parse_query("security country:FR")).total > 40
     finally:
         store.close()
+
+
+def test_match_total_is_the_search_pages_total_counted_alone(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The map, timeline and network views ask for the total alone: the same number as the
+    search page (exact, or estimated from the same sample), without facets, a page or
+    snippets."""
+    limits = Limits(exact=40, block=4, every=8, widest=4, min_sample=20, rank_window=30)
+    store = PostgresStore(pg_url, search_limits=limits)
+    try:
+        with store.batch():
+            for i in range(480):
+                words = "peace and security" if i % 3 == 0 else "security"
+                extra = " a rare word" if i % 40 == 0 else ""
+                text, country = f"On {words} in the region{extra}.", ("FR", "BR")[i % 2]
+                add(store, f"https://mfa.example/{i}", f"Statement {i}", text, country=country)
+        queries = ["security", "peace", "rare", "peace country:FR", "security NOT peace", "war"]
+        pages = {text: store.search(parse_query(text)) for text in queries}
+        assert [pages[text].estimated for text in queries] == [True, True, False, True, True, False]
+        assert [pages[text].total for text in ("rare", "war")] == [12, 0]
+        read: list[str] = []
+        for name in ("_groups", "_page", "_snippets", "_enrichment_facets"):
+            monkeypatch.setattr(store._search, name, lambda *a, name=name: read.append(name))
+        assert {text: store.match_total(parse_query(text)) for text in queries} == {
+            text: page.total for text, page in pages.items()
+        }
+        assert read == [], "counted without facets, rows or snippets"
+    finally:
+        store.close()

@@ -131,7 +131,7 @@ class PostgresStore(
         return self._db(), f"WITH matched AS MATERIALIZED ({sql}) ", params
 
     def match_total(self, query: Query) -> int:
-        return self.search(query, None, 1).total  # exact, or estimated as the search page does
+        return self._search.total(query)  # exact, or estimated as the search page does
 
     # statements
 

@@ -21,7 +21,6 @@ from communique.errors import QueryError
 from communique.query import Order, Query, Term
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
 from communique.store.dialect import POSTGRES, Row
-from communique.store.link_tables import OTHER_COPIES
 from communique.store.postgres_sample import (
     Limits,
     Span,
@@ -106,33 +105,51 @@ class PgSearch(SqlSearch):
     def _counted(self, compiled: Compiled) -> tuple[int, dict[str, list[tuple[str, int]]], bool]:
         """Exact up to `limits.exact` matches, else estimated from a sample (see
         `postgres_sample`); the estimate of the number of matches is noted for paging."""
-        span, limits = self._span(compiled), self.limits
-        if span is not None and span.size > limits.exact:
-            for every in limits.sparse:  # a common word: a few hundred matches tell
-                sample = sampled(compiled, limits, every=every)
-                groups = self._groups(sample)
-                found = sum(int(group["n"]) for group in groups)
-                if found >= limits.min_sample:
-                    scale = span.size / max(1, sample_size(span, limits, every=every))
-                    compiled.notes["estimate"] = found * scale
-                    return (*self._facets_of(groups, sample, scale), True)
-        blocks: int | None = 1
-        while span is not None and span.size > limits.exact and blocks is not None:
-            sample = sampled(compiled, limits, blocks)
-            groups = self._groups(sample)
-            found = sum(int(group["n"]) for group in groups)
-            scale = span.size / max(1, sample_size(span, limits, blocks))
-            compiled.notes["estimate"] = found * scale
-            if found * scale <= limits.exact:
-                break
-            if found >= limits.min_sample:
-                return (*self._facets_of(groups, sample, scale), True)
-            if blocks > 1:
-                break  # the second sample came short by chance: count them all
-            blocks = second_sample(found, limits)
+        found = self._sampled(compiled, self._groups)
+        if found is not None:
+            sample, groups, scale = found
+            return (*self._facets_of(groups, sample, scale), True)
         total, facets = self._facets(compiled)
         compiled.notes["estimate"] = total
         return total, facets, False
+
+    def _total(self, compiled: Compiled) -> int:
+        """The number of matches `_counted` gives, counted without facets."""
+        found = self._sampled(compiled, self._count)
+        if found is not None:
+            _, rows, scale = found
+            return round(int(rows[0]["n"]) * scale)
+        return super()._total(compiled)
+
+    def _sampled(
+        self, compiled: Compiled, read: Callable[[Compiled], list[Row]]
+    ) -> tuple[Compiled, list[Row], float] | None:
+        """The first sample holding `limits.min_sample` matches: (the sample, what `read`
+        gives of it: rows with counts `n`, the scale to the whole archive); None when every
+        match is to be counted. Sparse samples first (a common word), then one block in every
+        `limits.every`, then a second, wider sample sized from it."""
+        span, limits = self._span(compiled), self.limits
+        if span is None or span.size <= limits.exact:
+            return None
+        samples = [(1, every) for every in limits.sparse] + [(1, limits.every)]
+        while samples:
+            blocks, every = samples.pop(0)
+            sample = sampled(compiled, limits, blocks, every)
+            rows = read(sample)
+            found = sum(int(row["n"]) for row in rows)
+            scale = span.size / max(1, sample_size(span, limits, blocks, every))
+            dense = every == limits.every
+            if dense:
+                compiled.notes["estimate"] = found * scale
+                if found * scale <= limits.exact:
+                    return None
+            if found >= limits.min_sample:
+                compiled.notes["estimate"] = found * scale
+                return sample, rows, scale
+            if dense and blocks == 1:
+                wider = second_sample(found, limits)  # None: even the widest would come short
+                samples += [] if wider is None else [(wider, every)]
+        return None
 
     def _span(self, compiled: Compiled) -> Span | None:
         """The rowids the statements occupy (None when there are none), read once a search."""
@@ -146,13 +163,9 @@ class PgSearch(SqlSearch):
     def _estimate(self, compiled: Compiled, span: Span) -> float:
         """The number of matches, estimated from the smallest sample."""
         if "estimate" not in compiled.notes:
-            sample = sampled(compiled, self.limits)
-            row = self._run(
-                f"SELECT count(*) AS n FROM {self._from(sample)} WHERE {sample.where}",
-                sample.params,
-            )[0]
+            found = int(self._count(sampled(compiled, self.limits))[0]["n"])
             size = max(1, sample_size(span, self.limits))
-            compiled.notes["estimate"] = int(row["n"]) * span.size / size
+            compiled.notes["estimate"] = found * span.size / size
         return float(compiled.notes["estimate"])
 
     def _page(
@@ -249,7 +262,7 @@ class PgSearch(SqlSearch):
             params.append(" | ".join(self._terms(query.excluded)))
         more, more_params = filters(query, "%s")
         ranked = query.effective_order is Order.RELEVANCE and match is not None
-        filtered = any(OTHER_COPIES not in condition for condition in more)
+        filtered = len(more) > (0 if query.all_copies else 1)  # more than other copies left out
         return Compiled(
             " AND ".join([*where, *more]) or "TRUE",
             [*params, *more_params],

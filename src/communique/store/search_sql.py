@@ -74,6 +74,11 @@ class SqlSearch:
         with self._guard(query):
             return self._search(query, cursor, limit)
 
+    def total(self, query: Query) -> int:
+        """How many statements match `query`, as `search` counts them, without facets."""
+        with self._guard(query):
+            return self._total(self._compile(query))
+
     def page_rows(
         self, query: Query, cursor: str | None, limit: int
     ) -> tuple[list[Row], str | None]:
@@ -125,6 +130,17 @@ class SqlSearch:
     def _counted(self, compiled: Compiled) -> tuple[int, dict[str, list[tuple[str, int]]], bool]:
         """The number of matches, the facets, and whether both are estimated (from a sample)."""
         return (*self._facets(compiled), False)
+
+    def _total(self, compiled: Compiled) -> int:
+        """The number of matches of `compiled`."""
+        return int(self._count(compiled)[0]["n"])
+
+    def _count(self, compiled: Compiled) -> list[Row]:
+        """One row: the number of matches of `compiled` (as `n`)."""
+        return self._run(
+            f"SELECT count(*) AS n FROM {self._from(compiled)} WHERE {compiled.where}",
+            compiled.params,
+        )
 
     def _page(
         self, compiled: Compiled, cursor: str | None, limit: int
