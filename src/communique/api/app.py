@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from communique import schemas
 from communique.api.access import open_gate
 from communique.api.guard import SAFE_METHODS, Guard
+from communique.api.routes import TAGS
 from communique.api.routes import router as api_router
 from communique.errors import CommuniqueError, NotFound, QueryError
 from communique.settings import Settings
@@ -49,14 +50,6 @@ rate limit get 429 with `Retry-After` seconds.
 
 From Python: `communique.client.Client` (sync) and `AsyncClient`.
 """
-
-TAGS = [
-    {"name": "search", "description": "Find statements, count them by facet, export them."},
-    {"name": "statements", "description": "One statement: text, enrichment, captures, versions."},
-    {"name": "archive", "description": "What the archive holds: counts, mentions, failures."},
-    {"name": "crawls", "description": "What recrawls saw: edits, removals, source health."},
-    {"name": "saved searches", "description": "Queries kept by name, with feeds and alerts."},
-]
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:

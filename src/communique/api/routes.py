@@ -55,7 +55,28 @@ def _described(response: Any) -> str:
     return inspect.cleandoc(response.__doc__ or "").split("\n")[0] or "Successful Response"
 
 
-router = APIRouter(route_class=DocumentedRoute)
+TAGS = [
+    {"name": "search", "description": "Find statements, count them by facet, export them."},
+    {"name": "statements", "description": "One statement: text, enrichment, captures, versions."},
+    {"name": "archive", "description": "What the archive holds: counts, mentions, failures."},
+    {"name": "crawls", "description": "What recrawls saw: edits, removals, source health."},
+    {"name": "saved searches", "description": "Queries kept by name, with feeds and alerts."},
+]
+"""The groups of routes, in the order the API documentation shows them."""
+
+
+def _group(tag: str) -> APIRouter:
+    """The router of the routes tagged `tag` (one of `TAGS`)."""
+    if tag not in {t["name"] for t in TAGS}:
+        raise ValueError(f"{tag!r} is not one of the API's TAGS")
+    return APIRouter(route_class=DocumentedRoute, tags=[tag])
+
+
+search_routes = _group("search")
+statement_routes = _group("statements")
+archive_routes = _group("archive")
+crawl_routes = _group("crawls")
+saved_search_routes = _group("saved searches")
 
 EXPORT_MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
@@ -91,9 +112,13 @@ class ExportFormat(StrEnum):
 StatementId = Annotated[str, Path(description="The statement's id.", examples=["5d7e3f0a9c1b2e44"])]
 
 
-def _store(request: Request) -> Store:
+def archive(request: Request) -> Store:
+    """The app's store: the dependency of every route that reads or writes the archive."""
     store: Store = request.app.state.store
     return store
+
+
+Archive = Annotated[Store, Depends(archive)]
 
 
 def _download(request: Request, capture_id: str) -> str:
@@ -102,9 +127,10 @@ def _download(request: Request, capture_id: str) -> str:
     return f"{prefix}/captures/{capture_id}/raw"
 
 
-@router.get("/search", tags=["search"], responses=errors(400, 422, 503))
+@search_routes.get("/search", responses=errors(400, 422, 503))
 async def search(
     request: Request,
+    store: Archive,
     q: Annotated[
         str,
         Query(
@@ -144,7 +170,6 @@ async def search(
     """
     limit = limit or request.app.state.settings.page_size
     q = f"{q} copies:all" if copies == "all" else q
-    store = _store(request)
 
     def work() -> schemas.SearchResults:
         if mode != "keyword":
@@ -154,45 +179,45 @@ async def search(
     return await cancellable(request, work)
 
 
-@router.get("/statements/{statement_id}", tags=["statements"], responses=errors(404))
-def get_statement(request: Request, statement_id: StatementId) -> schemas.Statement:
+@statement_routes.get("/statements/{statement_id}", responses=errors(404))
+def get_statement(store: Archive, statement_id: StatementId) -> schemas.Statement:
     """Read a statement: its clean text and metadata."""
-    return schemas.Statement.of(_store(request).get_statement(statement_id))
+    return schemas.Statement.of(store.get_statement(statement_id))
 
 
-@router.get("/statements/{statement_id}/enrichment", tags=["statements"], responses=errors(404))
-def get_enrichment(request: Request, statement_id: StatementId) -> schemas.Enrichment:
+@statement_routes.get("/statements/{statement_id}/enrichment", responses=errors(404))
+def get_enrichment(store: Archive, statement_id: StatementId) -> schemas.Enrichment:
     """What the text names: entities, countries, places, times, dated events and references.
 
     Character offsets (`start`, `end`) are into the statement's `text`.
     """
-    return _store(request).get_enrichment(statement_id)
+    return store.get_enrichment(statement_id)
 
 
-@router.get("/statements/{statement_id}/captures", tags=["statements"])
-def list_captures(request: Request, statement_id: StatementId) -> list[schemas.Capture]:
+@statement_routes.get("/statements/{statement_id}/captures")
+def list_captures(
+    request: Request, store: Archive, statement_id: StatementId
+) -> list[schemas.Capture]:
     """List the raw captures a statement was extracted from, oldest first."""
-    captures = sorted(_store(request).captures_of(statement_id), key=lambda c: c.fetched_at)
+    captures = sorted(store.captures_of(statement_id), key=lambda c: c.fetched_at)
     return [schemas.Capture.of(c, _download(request, c.id)) for c in captures]
 
 
-@router.get("/statements/{statement_id}/versions", tags=["statements"], responses=errors(404))
-def list_versions(request: Request, statement_id: StatementId) -> list[schemas.Version]:
+@statement_routes.get("/statements/{statement_id}/versions", responses=errors(404))
+def list_versions(store: Archive, statement_id: StatementId) -> list[schemas.Version]:
     """List every stored text of a statement, oldest first."""
-    store = _store(request)
     store.get_statement(statement_id)
     return [schemas.Version.of(v) for v in store.versions(statement_id)]
 
 
-@router.get("/statements/{statement_id}/copies", tags=["statements"], responses=errors(404))
-def list_copies(request: Request, statement_id: StatementId) -> schemas.StatementCopies:
+@statement_routes.get("/statements/{statement_id}/copies", responses=errors(404))
+def list_copies(store: Archive, statement_id: StatementId) -> schemas.StatementCopies:
     """The statement this copy carries: every copy, the translations, the versions of all."""
-    return schemas.StatementCopies.of(linked(_store(request), statement_id))
+    return schemas.StatementCopies.of(linked(store, statement_id))
 
 
-@router.get(
+@statement_routes.get(
     "/captures/{capture_id}/raw",
-    tags=["statements"],
     responses={
         200: {
             "content": {"application/octet-stream": {"schema": {"type": "string"}}},
@@ -203,7 +228,7 @@ def list_copies(request: Request, statement_id: StatementId) -> schemas.Statemen
     response_class=Response,
 )
 def download_capture(
-    request: Request,
+    store: Archive,
     capture_id: Annotated[str, Path(description="The capture's id.")],
 ) -> Response:
     """Download the captured bytes.
@@ -211,7 +236,6 @@ def download_capture(
     Served as an inert attachment, never rendered as a live page; the original content type
     is in `X-Original-Content-Type`.
     """
-    store = _store(request)
     capture = store.get_capture(capture_id)
     body = store.capture_body(capture_id)
     return Response(
@@ -226,9 +250,8 @@ def download_capture(
     )
 
 
-@router.get(
+@search_routes.get(
     "/export",
-    tags=["search"],
     responses={
         200: {
             "content": {
@@ -243,6 +266,7 @@ def download_capture(
 )
 async def export(
     request: Request,
+    store: Archive,
     q: Annotated[str, Query(description="The search query; empty exports everything.")] = "",
     format: Annotated[ExportFormat, Query(description="jsonl or csv.")] = ExportFormat.JSONL,
 ) -> StreamingResponse:
@@ -253,7 +277,7 @@ async def export(
     response starts, so a query past it gets a 503; each later batch has a budget of its own,
     and the export stops when the client goes away.
     """
-    chunks = await cancellable(request, lambda: export_chunks(_store(request), q, format.value))
+    chunks = await cancellable(request, lambda: export_chunks(store, q, format.value))
     return StreamingResponse(
         cancellable_stream(request, chunks),
         media_type=EXPORT_MEDIA[format.value],
@@ -261,73 +285,71 @@ async def export(
     )
 
 
-@router.get("/stats", tags=["archive"])
-def get_stats(request: Request) -> schemas.Stats:
+@archive_routes.get("/stats")
+def get_stats(store: Archive) -> schemas.Stats:
     """Count statements, captures, sources and extraction failures."""
-    return _store(request).stats()
+    return store.stats()
 
 
-@router.get("/failures", tags=["archive"])
-def list_failures(request: Request) -> list[schemas.Failure]:
+@archive_routes.get("/failures")
+def list_failures(store: Archive) -> list[schemas.Failure]:
     """List the captures that yielded no statement, and why."""
-    return [schemas.Failure.of(f) for f in _store(request).failures()]
+    return [schemas.Failure.of(f) for f in store.failures()]
 
 
-@router.get("/mentions", tags=["archive"])
-def list_mentions(request: Request) -> list[schemas.Mention]:
+@archive_routes.get("/mentions")
+def list_mentions(store: Archive) -> list[schemas.Mention]:
     """Who mentions whom: statements by issuer country and country named, most first."""
     return [
         schemas.Mention(issuer_country=issuer, country=country, statements=count)
-        for issuer, country, count in _store(request).mention_pairs()
+        for issuer, country, count in store.mention_pairs()
     ]
 
 
-@router.get("/saved-searches", tags=["saved searches"])
-def list_saved_searches(request: Request) -> list[schemas.SavedSearch]:
+@saved_search_routes.get("/saved-searches")
+def list_saved_searches(store: Archive) -> list[schemas.SavedSearch]:
     """List the saved searches by name, each with its feed."""
-    return [schemas.SavedSearch.of(s) for s in _store(request).saved_searches()]
+    return [schemas.SavedSearch.of(s) for s in store.saved_searches()]
 
 
 SearchName = Annotated[str, Path(description="The saved search's name.", examples=["shusha"])]
 
 
-@router.post(
+@saved_search_routes.post(
     "/saved-searches",
-    tags=["saved searches"],
     status_code=201,
     dependencies=[Depends(write_access)],
     responses=errors(400, 401, 403, 409, 422),
 )
 def create_saved_search(
-    request: Request, response: Response, search: schemas.NewSavedSearch
+    request: Request, store: Archive, response: Response, search: schemas.NewSavedSearch
 ) -> schemas.SavedSearch:
     """Save a query under a name, for its feed and `communique alerts`.
 
     Its current matches count as already reported: its first alert brings only statements
     the archive gains afterwards. A name already in use is a conflict (409); delete it first.
     """
-    saved = save_search(_store(request), search.name, search.query, replace=False)
+    saved = save_search(store, search.name, search.query, replace=False)
     location = request.url_for("get_saved_search", name=quote(saved.name, safe=""))
     response.headers["Location"] = location.path
     return schemas.SavedSearch.of(saved)
 
 
-@router.get("/saved-searches/{name}", tags=["saved searches"], responses=errors(404))
-def get_saved_search(request: Request, name: SearchName) -> schemas.SavedSearch:
+@saved_search_routes.get("/saved-searches/{name}", responses=errors(404))
+def get_saved_search(store: Archive, name: SearchName) -> schemas.SavedSearch:
     """One saved search, with its feed."""
-    return schemas.SavedSearch.of(saved_search(_store(request), name))
+    return schemas.SavedSearch.of(saved_search(store, name))
 
 
-@router.delete(
+@saved_search_routes.delete(
     "/saved-searches/{name}",
-    tags=["saved searches"],
     status_code=204,
     dependencies=[Depends(write_access)],
     responses=errors(401, 403, 404),
 )
-def delete_saved_search(request: Request, name: SearchName) -> Response:
+def delete_saved_search(store: Archive, name: SearchName) -> Response:
     """Forget a saved search and which matches its alerts reported."""
-    _store(request).delete_search(name)
+    store.delete_search(name)
     return Response(status_code=204)
 
 
@@ -342,27 +364,27 @@ def since_datetime(value: str) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-@router.get("/changes", tags=["crawls"], responses=errors(400))
+@crawl_routes.get("/changes", responses=errors(400))
 def list_changes(
-    request: Request,
+    store: Archive,
     since: Annotated[
         str,
         Query(description="YYYY[-MM[-DD]]: changes detected on or after.", examples=["2025-01"]),
     ] = "",
 ) -> list[schemas.Change]:
     """List statements edited or removed on their sites, oldest first, with readable diffs."""
-    return change_records(_store(request), since_datetime(since))
+    return change_records(store, since_datetime(since))
 
 
-@router.get("/sources/health", tags=["crawls"])
-def sources_health(request: Request) -> list[schemas.SourceHealth]:
+@crawl_routes.get("/sources/health")
+def sources_health(request: Request, store: Archive) -> list[schemas.SourceHealth]:
     """How each registered source's crawls went: last success, statements, errors by kind."""
     db = request.app.state.settings.db
     sources = list(load_registry(registry_path(db)).values())
-    return [schemas.SourceHealth.of(h) for h in source_health(_store(request), sources)]
+    return [schemas.SourceHealth.of(h) for h in source_health(store, sources)]
 
 
-@router.get("/jobs", tags=["archive"], responses=errors(422))
+@archive_routes.get("/jobs", responses=errors(422))
 def list_jobs(
     request: Request,
     status: Annotated[
@@ -378,9 +400,8 @@ def list_jobs(
     return jobs_view(request.app.state.settings, status, limit)
 
 
-@router.post(
+@archive_routes.post(
     "/jobs/retry",
-    tags=["archive"],
     dependencies=[Depends(write_access)],
     responses=errors(400, 401, 403, 422),
 )
@@ -391,3 +412,9 @@ def retry_jobs(request: Request, retry: schemas.RetryJobs) -> schemas.RetriedJob
     with no job queue answers 400.
     """
     return schemas.RetriedJobs(retried=retry_failed(request.app.state.settings, retry.ids))
+
+
+router = APIRouter()
+"""Every route above, each under its group's tag."""
+for group in (search_routes, statement_routes, archive_routes, crawl_routes, saved_search_routes):
+    router.include_router(group)
