@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,7 +40,7 @@ from communique.cli_jobs import register as register_jobs
 from communique.cli_keys import register as register_keys
 from communique.cli_store import register as register_store
 from communique.errors import CommuniqueError, Interrupted
-from communique.link.archive import Linked, linked, linked_dict
+from communique.link.archive import Linked, copy_versions, linked, linked_dict
 from communique.link.archive import relink as relink_archive
 from communique.model import Enrichment, Extraction, ExtractionFailure, IngestReport, date_label
 from communique.query import parse_date_bound
@@ -351,6 +352,11 @@ def _print_linked(copies: Linked) -> None:
                 f" {v.title!r} (capture {v.capture_id})",
                 markup=False,
             )
+        for copy, edits in copy_versions(copies, copies.statement_id):
+            out.print(f"  edits of {copy.url}:")
+            for _, diff in edits:
+                if diff:
+                    out.print(textwrap.indent(diff, "    "), markup=False)
 
 
 @app.command("export")

@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from communique.cli import app
 from communique.link.archive import linked, links_of, relink
 from communique.model import CopyLink
 from communique.pipeline import ingest
@@ -72,3 +74,30 @@ def test_an_edited_copy_is_linked_as_relink_links_it(
     relink(store)
     assert _links(store) == on_ingest
     store.close()
+
+
+def test_show_gives_the_diff_of_an_edited_copy(
+    cases: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`communique show` lists the versions of every copy with what each edit changed, as
+    the statement page does (issue 13, item 4: versions stay, with diffs)."""
+    monkeypatch.setenv("COMMUNIQUE_ENRICH", "off")
+    db = str(tmp_path / "archive.db")
+    page = tmp_path / "statement.html"
+    shutil.copy(cases["by-mfa.html"], page)
+    runner = CliRunner()
+    for edit in (b"", b"was signed on 6 December"):
+        if edit:
+            page.write_bytes(page.read_bytes().replace(b"will be signed as soon as possible", edit))
+        result = runner.invoke(app, ["ingest", str(page), "--db", db, "--workers", "1"])
+        assert result.exit_code == 0, result.output
+    store = open_store(db)
+    statement_id = links_of(store).link_order()[0][0]
+    store.close()
+    result = runner.invoke(app, ["show", statement_id, "--db", db])
+    assert result.exit_code == 0, result.output
+    removed = "-The corresponding decree will be signed as soon as possible."
+    assert removed in result.output
+    assert "+The corresponding decree was signed on 6 December." in result.output
+    assert result.output.index("2 versions") < result.output.index(removed)
+

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from communique import embeddings, semantic
+from communique.crawl.report import readable_diff
 from communique.errors import NotFound, StoreError
 from communique.link.bulk import FactIndex, Prepared, fact_codes, maybe, prepare
 from communique.link.duplicates import MIN_WORDS, Candidates, Link, Linker, find_copy
@@ -515,6 +516,27 @@ def side_by_side(store: Store, statement_id: str, other_id: str) -> SideBySide:
     )
     rows = itertools.zip_longest(left.paragraphs, right.paragraphs, fillvalue="")
     return SideBySide(left, right, link, tuple(rows))
+
+
+def version_diffs(versions: list[Version]) -> list[tuple[Version, str | None]]:
+    """Each version with the diff from the one before it (None for the first)."""
+    return [(v, readable_diff(versions[i - 1], v) if i else None) for i, v in enumerate(versions)]
+
+
+def copy_versions(
+    found: Linked, viewed: str
+) -> list[tuple[StatementCopy, list[tuple[Version, str | None]]]]:
+    """Every copy of the statement that was edited, the viewed one first, with its diffs.
+
+    Each copy's versions are compared with that copy's version before (never with
+    another copy's, whose chrome differs).
+    """
+    edited = []
+    for copy in sorted(found.copies, key=lambda c: c.id != viewed):
+        own = [v for v in found.versions if v.statement_id == copy.id]
+        if len(own) > 1:
+            edited.append((copy, version_diffs(own)))
+    return edited
 
 
 def linked_dict(found: Linked) -> dict[str, object]:

@@ -10,9 +10,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from communique import semantic
-from communique.crawl.report import readable_diff
 from communique.link.archive import Linked
-from communique.model import Enrichment, Statement, StatementCopy, Version
+from communique.model import Enrichment, Statement
 from communique.store.base import LinkStore, Store
 from communique.web.render import country_label, quoted, search_href
 
@@ -156,27 +155,6 @@ def events(enrichment: Enrichment) -> list[dict[str, Any]]:
             }
         )
     return result
-
-
-def version_diffs(versions: list[Version]) -> list[tuple[Version, str | None]]:
-    """Each version with the diff from the one before it (None for the first)."""
-    return [(v, readable_diff(versions[i - 1], v) if i else None) for i, v in enumerate(versions)]
-
-
-def copy_versions(
-    found: Linked, viewed: str
-) -> list[tuple[StatementCopy, list[tuple[Version, str | None]]]]:
-    """Every copy of the statement that was edited, the viewed one first, with its diffs.
-
-    Each copy's versions are compared with that copy's version before (never with
-    another copy's, whose chrome differs).
-    """
-    edited = []
-    for copy in sorted(found.copies, key=lambda c: c.id != viewed):
-        own = [v for v in found.versions if v.statement_id == copy.id]
-        if len(own) > 1:
-            edited.append((copy, version_diffs(own)))
-    return edited
 
 
 def safe_back(back: str) -> str | None:

@@ -14,7 +14,7 @@ from communique.api.routes import since_datetime
 from communique.crawl.registry import load_registry, registry_path
 from communique.crawl.report import change_dict, list_changes, source_health
 from communique.errors import CommuniqueError, NotFound
-from communique.link.archive import linked, side_by_side
+from communique.link.archive import copy_versions, linked, side_by_side
 from communique.model import Enrichment
 from communique.search import export, search
 from communique.store.base import Store
@@ -114,7 +114,7 @@ def statement_page(request: Request, statement_id: str, back: str = "") -> str:
         persons=statementpage.people(enrichment) if enrichment else [],
         similar=statementpage.similar_statements(store, statement_id, copies),
         captures=captures,
-        versions=statementpage.copy_versions(copies, statement_id),
+        versions=copy_versions(copies, statement_id),
         changes=changes,
         linked=copies,
         back=statementpage.safe_back(back),
