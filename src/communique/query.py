@@ -318,11 +318,13 @@ def _copies(values: list[str]) -> bool:
         >>> _copies(["all"]), _copies([])
         (True, False)
     """
-    if not values:
-        return False
-    if len(values) > 1 or values[0].lower() not in ("all", "one"):
-        raise QueryError(f"copies:{values[-1]} must be copies:all or copies:one")
-    return values[0].lower() == "all"
+    chosen = {value.lower() for value in values}
+    for value in values:
+        if value.lower() not in ("all", "one"):
+            raise QueryError(f"copies:{value} must be copies:all or copies:one")
+    if len(chosen) > 1:
+        raise QueryError("copies:one and copies:all contradict each other")
+    return chosen == {"all"}
 
 
 def _flag(values: list[str], name: str) -> bool | None:

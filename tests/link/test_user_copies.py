@@ -9,9 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from communique.cli import app
+from communique.errors import QueryError
 from communique.link.archive import linked, links_of, relink
 from communique.model import CopyLink
 from communique.pipeline import ingest
+from communique.query import parse_query
 from communique.settings import Settings
 from communique.store.base import Store, open_store
 from tests.link.user_cases import write_cases
@@ -101,3 +103,17 @@ def test_show_gives_the_diff_of_an_edited_copy(
     assert "+The corresponding decree was signed on 6 December." in result.output
     assert result.output.index("2 versions") < result.output.index(removed)
 
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("peace copies:one copies:all", "copies:one and copies:all contradict each other"),
+        ("peace copies:every", "copies:every must be copies:all or copies:one"),
+    ],
+)
+def test_copies_filter_errors_name_the_fault(query: str, message: str) -> None:
+    """`--all-copies` (CLI) and `copies=all` (API) add `copies:all` to the query: with a
+    typed `copies:one` the error said "copies:all must be copies:all or copies:one"."""
+    with pytest.raises(QueryError, match=message):
+        parse_query(query)
+    assert parse_query("peace copies:all copies:ALL").all_copies
