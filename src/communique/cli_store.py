@@ -9,15 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import TaskID
 
+from communique import cli_common
 from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store, err, out
 from communique.store import transfer
 from communique.store.base import Store, redacted
@@ -29,13 +23,12 @@ BackupFile = Annotated[Path, typer.Argument(help="Backup file written by `commun
 @contextmanager
 def _progress() -> Iterator[transfer.Progress]:
     """A bar per table (rows copied of rows held), then one while the indexes are built."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+    with cli_common.progress_bars(transient=True) as bar:
         tasks: dict[str, TaskID] = {}
 
         def tell(table: str, rows: int, total: int) -> None:
             if table not in tasks:
-                tasks[table] = bar.add_task(table, total=total or None)
+                tasks[table] = bar.add_task(table, total=total or None, item="")
             bar.update(tasks[table], completed=rows)
 
         yield tell

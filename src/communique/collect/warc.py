@@ -145,12 +145,16 @@ def _record_input(
         try:
             http = _HTTP_BLOCK.parse(record.raw_stream)
         except StatusAndHeadersParserException as exc:
-            return _garbled(url, origin, f"its HTTP headers are unreadable ({exc.statusline!r})")
+            return _garbled(
+                url, origin, number, f"its HTTP headers are unreadable ({exc.statusline!r})"
+            )
     content_type = (
         http.get_header("Content-Type") if http else record.rec_headers.get_header("Content-Type")
     ) or ""
     if not content_type.strip() and _is_page(http):
-        return _garbled(url, origin, "it has no Content-Type (its headers are missing or garbled)")
+        return _garbled(
+            url, origin, number, "it has no Content-Type (its headers are missing or garbled)"
+        )
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in (*EXTRACTABLE, RECORD_CONTENT_TYPE):  # records: from export-warc
         return None
@@ -182,9 +186,9 @@ def _is_page(http: StatusAndHeaders | None) -> bool:
     return not readable or (status.startswith("2") and status != "204")
 
 
-def _garbled(url: str, origin: str, why: str) -> ExtractionFailure:
-    """The failure of a response or resource record that cannot be read as a document."""
-    reason = f"WARC record {origin.rsplit('#record', 1)[1]} cannot be read: {why}"
+def _garbled(url: str, origin: str, number: int, why: str) -> ExtractionFailure:
+    """The failure of response or resource record `number` that cannot be read as a document."""
+    reason = f"WARC record {number} cannot be read: {why}"
     return ExtractionFailure("", url, origin, reason, datetime.now(UTC))
 
 

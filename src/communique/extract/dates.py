@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -77,7 +77,7 @@ class Published:
     be trusted and how much of it is known (an `Extraction`'s `published_*` fields).
 
     Example:
-        >>> found = Published(None).or_inferred("Signed on 19 May 2023.", date(2024, 1, 1))
+        >>> found = Published(None).or_inferred(lambda: "Signed on 19 May 2023.", date(2024, 1, 1))
         >>> found.value, found.source, found.precision.value
         (datetime.date(2023, 1, 1), 'inferred', 'year')
     """
@@ -87,12 +87,12 @@ class Published:
     confidence: float = 0.0
     precision: DatePrecision = DatePrecision.DAY
 
-    def or_inferred(self, text: str, before: date) -> Published:
-        """This date when there is one, else the year of the latest date `text` mentions up to
-        `before` (see `inferred_year`)."""
+    def or_inferred(self, text: Callable[[], str], before: date) -> Published:
+        """This date when there is one, else the year of the latest date the text mentions up
+        to `before` (see `inferred_year`); `text` gives the text, asked only when needed."""
         if self.value is not None:
             return self
-        value, how, confidence = inferred_year(text, before)
+        value, how, confidence = inferred_year(text(), before)
         return Published(value, how, confidence, DatePrecision.YEAR if value else DatePrecision.DAY)
 
     def stamped(self, extraction: Extraction) -> Extraction:

@@ -417,7 +417,9 @@ def extract_html(raw: RawInput, source: Source | None = None) -> Extraction:
     )
     lang, mixed = language.detect_mixed(prose_text, hint, expected)
     published = Published(*_published(tree, meta, [*dump, *blocks], title, replace(raw, url=url)))
-    published = published.or_inferred(" ".join(b.text for b in blocks), raw.fetched_at.date())
+    published = published.or_inferred(
+        lambda: " ".join(b.text for b in blocks), raw.fetched_at.date()
+    )
     kept = chrome.trim(blocks, title, lang, before)
     prose = _own_prose(kept)
     if pdf and prose < 200:

@@ -140,7 +140,9 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
 
     value, precision = _published(record) or (None, DatePrecision.DAY)
     published = Published(value, "record", date_confidence("record", value, []), precision)
-    published = published.or_inferred(_field(record, "text_raw") or text, raw.fetched_at.date())
+    published = published.or_inferred(
+        lambda: _field(record, "text_raw") or text, raw.fetched_at.date()
+    )
     issuer = (source.issuer if source is not None else None) or (known[0] if known else None)
     issuer = issuer or _field(record, "issuer")
     if issuer is None and country and session:

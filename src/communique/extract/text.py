@@ -57,7 +57,7 @@ def build(
         if len(dates) == 1:
             published, how = dates[0][0], "headline"
     confidence = date_confidence(how, published, [date_in_url(url)])
-    dated = Published(published, how, confidence).or_inferred(" ".join(kept), date.today())
+    dated = Published(published, how, confidence).or_inferred(lambda: " ".join(kept), date.today())
     issuer = (
         source.issuer if source and source.issuer else issuer_from_opening(f"{title} {kept[0]}")
     )
