@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import field
 from itertools import islice
@@ -21,6 +21,7 @@ from communique.model import Enrichment, Statement
 from communique.query import Order, parse_query
 from communique.records import record
 from communique.store.base import ExploreStore, Store
+from communique.store.kept import Kept
 from communique.store.search_index import Interval
 
 EXPLORE_LIMIT = 5000
@@ -38,9 +39,7 @@ CACHED_RESULTS = 64
 """Map, timeline and network results kept per store (the most recently asked), each under
 the archive version it was computed at: a write to the archive makes them all stale."""
 _T = TypeVar("_T")
-_results: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, tuple[str, Any]]] = (
-    weakref.WeakKeyDictionary()
-)
+_results: weakref.WeakKeyDictionary[Any, Kept[Any]] = weakref.WeakKeyDictionary()
 _results_lock = threading.Lock()
 
 
@@ -48,18 +47,8 @@ def _cached(store: _Explorable, key: Hashable, compute: Callable[[], _T]) -> _T:
     """`compute()`, or what it returned for `key` at the store's current archive version."""
     version = store.archive_version()
     with _results_lock:
-        kept = _results.setdefault(store, OrderedDict())
-        hit = kept.get(key)
-        if hit is not None and hit[0] == version:
-            kept.move_to_end(key)
-            return hit[1]  # type: ignore[no-any-return]
-    result = compute()
-    with _results_lock:
-        kept[key] = (version, result)
-        kept.move_to_end(key)
-        while len(kept) > CACHED_RESULTS:
-            kept.popitem(last=False)
-    return result
+        kept = _results.setdefault(store, Kept(CACHED_RESULTS))
+    return kept.computed(key, version, compute)  # type: ignore[no-any-return]
 
 
 def clear_cache() -> None:

@@ -20,8 +20,8 @@ from communique.store.base import Batch, Batching
 from communique.store.core_tables import CoreTables
 from communique.store.crawl_tables import CrawlTables
 from communique.store.dialect import SQLITE, Db
-from communique.store.explore_keys import KeptKeys
 from communique.store.explore_tables import ExploreTables
+from communique.store.kept import Kept
 from communique.store.keys import KeyTables
 from communique.store.link_tables import LinkTables
 from communique.store.migrations import MIGRATIONS, migrate
@@ -35,6 +35,12 @@ from communique.store.vectors import VectorTables
 
 _MATCHED = "WITH matched(k) AS (SELECT value FROM json_each(?)) "
 """The matches' keys as a relation, from a JSON list (no temporary table to fill)."""
+
+
+KEPT_QUERIES = 32
+"""The match keys of this many queries are kept per store (the most recently asked)."""
+KEPT_MOST = 200_000
+"""Longer key lists are not kept (a query matching most of a large archive)."""
 
 
 class SqliteStore(
@@ -61,7 +67,7 @@ class SqliteStore(
         self._local = threading.local()
         self._memory: sqlite3.Connection | None = None
         self._connections = _Connections(self._open)
-        self.kept_keys = KeptKeys()
+        self.kept_keys: Kept[list[int]] = Kept(KEPT_QUERIES, lambda keys: len(keys) <= KEPT_MOST)
         """The keys of recent queries' matches (`_matched`)."""
         self.read_only = False
         """True for an archive on read-only media or without write permission: it is
@@ -196,7 +202,7 @@ class SqliteStore(
     def _matched(self, query: Query, matches: int | None) -> tuple[Db, str, list[Any]]:
         """The connection and a WITH clause reading the keys of the (first `matches`)
         matches of `query` from one JSON parameter (`json_each`): asked of the search index
-        once per query and archive version for every thread (`KeptKeys`).
+        once per query and archive version for every thread (`kept_keys`).
         Called inside `_budgeted`, which has already brought the index up to date."""
         keys = self._match_keys(query, matches)
         return Db(self._conn(), SQLITE), _MATCHED, [json.dumps(keys)]
@@ -211,7 +217,7 @@ class SqliteStore(
                     return taken[:matches]
             return taken
 
-        return self.kept_keys.get((query, matches), self.archive_version(), ask)
+        return self.kept_keys.computed((query, matches), self.archive_version(), ask)
 
     def match_total(self, query: Query) -> int:
         with self._budgeted():

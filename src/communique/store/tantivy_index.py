@@ -17,11 +17,10 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from communique import budget as budgets
 from communique.errors import QueryError, StoreError
 from communique.query import Order, Query, Term
 from communique.store import analysis
+from communique.store.kept import Kept
 from communique.store.search_index import (
     FACET_LIMIT,
     IndexDoc,
@@ -140,8 +140,8 @@ class TantivyIndex:
         self._generation = 0
         """Commits made by this process (another process's show in the index's meta file)."""
         self._state: tuple[int, tuple[int, ...]] = (0, ())
-        self._recent = _Recent(_RECENT_QUERIES)
-        self._forms = _Recent(_RECENT_WORDS)
+        self._recent: Kept[Any] = Kept(_RECENT_QUERIES)
+        self._forms: Kept[frozenset[str]] = Kept(_RECENT_WORDS)
         meta = {
             "schema": SCHEMA_VERSION,
             "analysis": analysis.ANALYSIS_VERSION,
@@ -336,15 +336,15 @@ class TantivyIndex:
             raise QueryError("limit must be at least 1", parameter="limit")
         searcher, state = self._searcher()
         order = query.effective_order
-        counting = (state, "counted", replace(query, order=Order.RELEVANCE), restriction)
-        counted: _Counted | None = self._recent.get(counting) if cursor else None
-        compiled = _Compiled(partial(self._compile, searcher, query, restriction, state))
+        counting = ("counted", replace(query, order=Order.RELEVANCE), restriction)
+        counted: _Counted | None = self._recent.get(counting, state) if cursor else None
+        compiled = cache(partial(self._compile, searcher, query, restriction, state))
         ranking: _Ranking | None = None
         page: Callable[[], Any] | None = None
         if order is Order.RELEVANCE:
             offset = decode_cursor(cursor, "r") or 0
-            ranking_key = (state, "ranked", query, restriction)
-            ranking = self._recent.get(ranking_key) if cursor else None
+            ranking_key = ("ranked", query, restriction)
+            ranking = self._recent.get(ranking_key, state) if cursor else None
             if ranking and not ranking.covers(offset + limit + 1):
                 ranking = None
             if ranking is None:
@@ -366,7 +366,7 @@ class TantivyIndex:
         results = budgets.interruptible_all(*works) if works else []
         if counted is None:
             counted = _Counted(*_facet_counts(results.pop(0)))
-            self._recent.put(counting, counted)
+            self._recent.put(counting, state, counted)
         if order is not Order.RELEVANCE:
             hits, next_cursor = self._date_hits(results[0], order, limit)
         else:
@@ -374,7 +374,7 @@ class TantivyIndex:
                 found = results[0].hits
                 ranking = _Ranking(searcher, found, complete=len(found) < wanted, start=skip)
                 if cursor and not skip:
-                    self._recent.put(ranking_key, ranking)
+                    self._recent.put(ranking_key, state, ranking)
             hits, next_cursor = ranking.page(offset, limit)
         budgets.current().check()
         return IndexPage(hits, counted.total, counted.facets, next_cursor)
@@ -613,7 +613,7 @@ class _Forms:
     """What a searcher's word list holds that a query's words are expanded with: the
     languages of the statements (by stemmer) and the indexed forms that share a stem."""
 
-    def __init__(self, searcher: Any, recent: _Recent, state: tuple[Any, ...]) -> None:
+    def __init__(self, searcher: Any, recent: Kept[frozenset[str]], state: tuple[Any, ...]) -> None:
         self._searcher = searcher
         self._recent = recent
         self._state = state
@@ -651,18 +651,14 @@ class _Forms:
         of the words beginning with `analysis.stem_prefix`, those no longer than the stem
         with a suffix are stemmed. Kept while the index is unchanged: a stem of three
         letters has many candidates (at 1M statements, 'con' 781: 3.2 ms)."""
-        key = (self._state, stemmer, word)
-        found: frozenset[str] | None = self._recent.get(key)
-        if found is None:
-            found = frozenset(self._sharing_stem(stemmer, word))
-            self._recent.put(key, found)
-        return found
+        compute = partial(self._sharing_stem, stemmer, word)
+        return self._recent.computed((stemmer, word), self._state, compute)
 
-    def _sharing_stem(self, stemmer: str, word: str) -> set[str]:
+    def _sharing_stem(self, stemmer: str, word: str) -> frozenset[str]:
         stem = analysis.stem_words(stemmer, [word])[0]
         prefix = analysis.stem_prefix(stem)
         if prefix is None:
-            return set()
+            return frozenset()
         longest = len(stem) + _LONGEST_SUFFIX
         candidates = sorted(
             {
@@ -673,22 +669,9 @@ class _Forms:
             }
         )
         if not candidates:
-            return set()
+            return frozenset()
         stems = analysis.stem_words(stemmer, candidates)
-        return {form for form, found in zip(candidates, stems, strict=True) if found == stem}
-
-
-class _Compiled:
-    """A query compiled once, when first needed (a cursor page may need it not at all)."""
-
-    def __init__(self, compile: Callable[[], Any]) -> None:
-        self._compile = compile
-        self._compiled: Any = None
-
-    def __call__(self) -> Any:
-        if self._compiled is None:
-            self._compiled = self._compile()
-        return self._compiled
+        return frozenset(f for f, found in zip(candidates, stems, strict=True) if found == stem)
 
 
 @dataclass(frozen=True)
@@ -720,34 +703,6 @@ class _Ranking:
         hits = tuple(IndexHit(int(k or 0), s) for k, (s, _) in zip(keys, scored, strict=True))
         more = self.start + len(self.hits) > offset + limit
         return hits, encode_cursor("r", offset + limit) if more else None
-
-
-class _Recent:
-    """The counts and rankings of the last queries searched, for their cursor pages (a
-    least-recently-used map; entries of an older commit are dropped as a new one is seen)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> Any:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[Any, ...], value: Any) -> None:
-        state = key[0]
-        with self._lock:
-            if self._entries and next(iter(self._entries))[0] != state:
-                self._entries = OrderedDict(
-                    (k, v) for k, v in self._entries.items() if k[0] == state
-                )
-            self._entries[key] = value
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
 
 
 def _facet_spec(names: Iterable[str]) -> dict[str, Any]:
