@@ -525,7 +525,7 @@ class CrawlSource:
     def to_source(self) -> Source:
         homepage = self.start_urls[0] if self.start_urls else None
         chosen = self.selectors if any(vars(self.selectors).values()) else None
-        return Source(self.name, homepage, self.issuer, self.country, self.languages, chosen)
+        return carried(self, Source, homepage=homepage, selectors=chosen)
 
 
 class UrlKind(StrEnum):
