@@ -28,7 +28,7 @@ import unicodedata
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -260,28 +260,17 @@ def issuer_matches(found: str | None, gold: str) -> bool:
     return False
 
 
-@dataclass
-class SiteScore:
-    pages: int = 0
-    statements: int = 0
-    first: int = 0
-    last: int = 0
-    chrome: int = 0
-    title: int = 0
-    date: int = 0
-    dated: int = 0
-    language: int = 0
-    issuer: int = 0
-    doc_type: int = 0
-    typed: int = 0
-    listings: int = 0
-    listings_found: int = 0
-    misses: list[str] = field(default_factory=list)
+class SiteScore(Counter[str]):
+    """What one site's pages (or all of them) scored: `pages`, `statements`, `first`, `last`,
+    `chrome`, `title`, `date`, `language`, `issuer`, `typed`, `doc_type`, `listings`,
+    `listings_found` (an absent count is 0), and the misses to show."""
+
+    def __init__(self, **counts: int) -> None:
+        super().__init__(counts)
+        self.misses: list[str] = []
 
     def add(self, other: SiteScore) -> None:
-        for name, value in vars(other).items():
-            if name != "misses":
-                setattr(self, name, getattr(self, name) + value)
+        self.update(other)
         self.misses.extend(other.misses)
 
 
@@ -311,32 +300,32 @@ def score_page(
     s = SiteScore(pages=1)
     kind = gold["page_type"]
     if kind == "listing":
-        s.listings = 1
-        s.listings_found = int(result is not None and result.is_listing)
+        s["listings"] = 1
+        s["listings_found"] = int(result is not None and result.is_listing)
         return s
     if kind == "pdf_stub":
         return s
-    s.statements = 1
+    s["statements"] = 1
     if result is None or result.is_listing:
         s.misses.append(f"{name}: no statement")
         return s
     text = norm(result.text)
-    s.first = int(norm(str(gold["gold_text_first_sentence"])) in text)
-    s.last = int(norm(str(gold["gold_text_last_sentence"])) in text)
+    s["first"] = int(norm(str(gold["gold_text_first_sentence"])) in text)
+    s["last"] = int(norm(str(gold["gold_text_last_sentence"])) in text)
     chrome = [p for p in result.paragraphs if norm(p) in others]
-    s.chrome = len(chrome)
-    s.title = int(result.title == gold["title"])
+    s["chrome"] = len(chrome)
+    s["title"] = int(result.title == gold["title"])
     published = result.published.isoformat() if result.published else None
-    s.date = int(published == gold["date"])
-    s.language = int(result.language == gold["language"])
-    s.issuer = int(issuer_matches(result.issuer, str(gold["issuer"])))
+    s["date"] = int(published == gold["date"])
+    s["language"] = int(result.language == gold["language"])
+    s["issuer"] = int(issuer_matches(result.issuer, str(gold["issuer"])))
     expected = GOLD_TYPES.get(str(kind))
-    s.typed = int(expected is not None)
-    s.doc_type = int(expected is not None and result.doc_type.value == expected)
-    for flag, label in ((s.first, "first"), (s.last, "last"), (s.title, "title")):
+    s["typed"] = int(expected is not None)
+    s["doc_type"] = int(expected is not None and result.doc_type.value == expected)
+    for flag, label in ((s["first"], "first"), (s["last"], "last"), (s["title"], "title")):
         if not flag:
             s.misses.append(f"{name}: {label}")
-    if not s.date:
+    if not s["date"]:
         s.misses.append(f"{name}: date {published} ≠ {gold['date']}")
     s.misses.extend(f"{name}: chrome {line[:60]!r}" for line in chrome)
     return s
@@ -387,7 +376,7 @@ def bench_pages(folder: Path) -> tuple[Table, list[str], dict[str, int]]:
                 if other != name and other.split("_")[1] == site and not same_group:
                     others |= lines[other]
             sites[site].add(score_page(name, gold, results[name], others))
-        chrome_by_run[label] = sum(s.chrome for s in sites.values())
+        chrome_by_run[label] = sum(s["chrome"] for s in sites.values())
     table = Table(title=f"official pages ({len(names)}), after reprocess with learned site chrome")
     for column in (
         "site",
@@ -412,18 +401,18 @@ def bench_pages(folder: Path) -> tuple[Table, list[str], dict[str, int]]:
 
 
 def _cells(s: SiteScore) -> list[str]:
-    n = s.statements
+    n = s["statements"]
     return [
-        str(s.pages),
-        f"{s.first}/{n}",
-        f"{s.last}/{n}",
-        str(s.chrome),
-        f"{s.title}/{n}",
-        f"{s.date}/{n}",
-        f"{s.language}/{n}",
-        f"{s.issuer}/{n}",
-        f"{s.doc_type}/{s.typed}",
-        f"{s.listings_found}/{s.listings}",
+        str(s["pages"]),
+        f"{s['first']}/{n}",
+        f"{s['last']}/{n}",
+        str(s["chrome"]),
+        f"{s['title']}/{n}",
+        f"{s['date']}/{n}",
+        f"{s['language']}/{n}",
+        f"{s['issuer']}/{n}",
+        f"{s['doc_type']}/{s['typed']}",
+        f"{s['listings_found']}/{s['listings']}",
     ]
 
 
@@ -444,30 +433,21 @@ def _traf_title(html: bytes, url: str) -> str | None:
     return getattr(document, "title", None) if document is not None else None
 
 
-@dataclass
-class Tally:
-    pages: int = 0
-    title: int = 0
-    title_trafilatura: int = 0
-    date: int = 0
-    language: int = 0
-
-
 def _tally(
-    tally: Tally,
+    tally: Counter[str],
     result: Extraction | None,
     title: str,
     day: str | None,
     lang: str,
     traf: str | None,
 ) -> None:
-    tally.pages += 1
-    tally.title_trafilatura += int(traf == title)
+    tally["pages"] += 1
+    tally["title_trafilatura"] += int(traf == title)
     if result is None:
         return
-    tally.title += int(result.title == title)
-    tally.date += int((result.published.isoformat() if result.published else None) == day)
-    tally.language += int(result.language == lang)
+    tally["title"] += int(result.title == title)
+    tally["date"] += int((result.published.isoformat() if result.published else None) == day)
+    tally["language"] += int(result.language == lang)
 
 
 def bench_titles_dates(folder: Path) -> tuple[Table, list[str]]:
@@ -475,7 +455,7 @@ def bench_titles_dates(folder: Path) -> tuple[Table, list[str]]:
     sys.path.insert(0, str(ROOT))
     from tests.extract.sitepages import pages
 
-    rows: dict[str, Tally] = defaultdict(Tally)
+    rows: dict[str, Counter[str]] = defaultdict(Counter)
     misses: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -502,8 +482,8 @@ def bench_titles_dates(folder: Path) -> tuple[Table, list[str]]:
     for column in ("set", "pages", "title", "title (trafilatura)", "date", "language"):
         table.add_column(column, justify="left" if column == "set" else "right")
     for name, t in sorted(rows.items()):
-        n = t.pages
-        cells = [t.title, t.title_trafilatura, t.date, t.language]
+        n = t["pages"]
+        cells = [t["title"], t["title_trafilatura"], t["date"], t["language"]]
         table.add_row(name, str(n), *(f"{c}/{n} ({c / n:.0%})" for c in cells))
     return table, misses
 
