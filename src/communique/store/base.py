@@ -2,6 +2,13 @@
 
 Nothing above `store/` writes SQL. `Store` combines the small protocols; a caller that needs
 only one part (crawl state, search) may ask for that protocol alone.
+
+A method is stated here, with its documentation, and implemented once: by a mixin both
+backends share (`statement_tables`, `crawl_tables`, `core_tables`, ...) or by each backend.
+The implementation restates the signature, and mypy checks that the two agree (`open_store`
+returns each backend as a `Store`): change both, or mypy fails. The mixins do not subclass
+these protocols: a protocol's `...` bodies would then be inherited methods, and one could
+shadow a sibling mixin's implementation that comes later in a backend's bases.
 """
 
 from __future__ import annotations
