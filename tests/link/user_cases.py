@@ -141,9 +141,7 @@ RECEPTIONS = {
 
 def kremlin_calls(counterpart: str) -> list[dict[str, str]]:
     """The Kremlin's notes of telephone calls with one counterpart (same opening sentence)."""
-    path = shared_path("corpora", "kremlin_ru_2025_sample.jsonl")
-    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    return [i for i in items if i["title"] == f"Телефонный разговор с {counterpart}"]
+    return kremlin_calls_titled(f"Телефонный разговор с {counterpart}")
 
 
 def kremlin_page(item: dict[str, str]) -> str:
@@ -190,3 +188,25 @@ def write_cases(folder: Path) -> dict[str, Path]:
         for item in kremlin_calls(counterpart):
             put(f"kremlin-{short}-{item['date']}.html", kremlin_page(item))
     return files
+
+
+SECURITY_COUNCIL = "Совещание с постоянными членами Совета Безопасности"
+"""Weekly Kremlin meetings: one headline, one list of participants, another topic each."""
+
+
+def write_meetings(folder: Path) -> list[Path]:
+    """Every Security Council meeting of the Kremlin sample as a page (10 statements)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for item in kremlin_calls_titled(SECURITY_COUNCIL):
+        path = folder / f"security-council-{item['date']}.html"
+        path.write_text(kremlin_page(item), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def kremlin_calls_titled(title: str) -> list[dict[str, str]]:
+    """The Kremlin sample's items with this headline."""
+    path = shared_path("corpora", "kremlin_ru_2025_sample.jsonl")
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [i for i in items if i["title"] == title]
