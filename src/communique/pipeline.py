@@ -665,10 +665,10 @@ def ingest(
     """
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
-    with _interrupts(report), store.batch(), _Writer(store, report, settings) as writer:
-        inputs = stored_inputs(targets, store, settings, report, progress)
-        for item, capture, source in inputs:
-            writer.submit(pipeline, item, capture, source)
+    writer = _Writer(pipeline, store, report, settings)
+    with _interrupts(report), store.batch(), writer:
+        for item, capture, source in stored_inputs(targets, store, settings, report, progress):
+            writer.submit(item, capture, source)
     return report
 
 
@@ -766,13 +766,13 @@ def reprocess(
     sources = {s.name: s for s in store.sources()}
     version = processed_version(settings)
     resuming = stale or store.start_reprocess()
-    with _interrupts(report), _Writer(store, report, settings) as writer:
+    with _interrupts(report), _Writer(pipeline, store, report, settings) as writer:
         for capture in stale_captures(store, version, report, progress, resuming):
             if stale:
                 report.redone += 1
                 store.clear_failure(capture.id)
             raw = RawInput.from_capture(capture, store.capture_body(capture.id))
-            writer.submit(pipeline, raw, capture, source_of(raw, sources))
+            writer.submit(raw, capture, source_of(raw, sources))
     if not stale:
         store.finish_reprocess()
     return report
@@ -819,9 +819,8 @@ class _Pending:
 
     capture: Capture
     run: Run
-    failure: ExtractionFailure | None = None
-    final: bool = True
-    """False when the failure may go away on a rerun (a worker died, an internal error)."""
+    error: Exception | None = None
+    """What stopped a stage on this document (recorded when its turn to be stored comes)."""
 
 
 class _Writer:
@@ -831,7 +830,10 @@ class _Writer:
     any stage (in a worker too) is recorded against its input and the run goes on.
     """
 
-    def __init__(self, store: Store, report: IngestReport, settings: Settings) -> None:
+    def __init__(
+        self, pipeline: Pipeline, store: Store, report: IngestReport, settings: Settings
+    ) -> None:
+        self.pipeline = pipeline
         self.store = store
         self.report = report
         self.window = max(settings.workers, 1) * 3 * chunk_size(settings)
@@ -848,7 +850,6 @@ class _Writer:
         self.done: list[tuple[Document, Capture]] = []
         """Documents through every stage but the held ones (`Pipeline.held`), stored together
         (`STORE_CHUNK`) when not linking."""
-        self.pipeline: Pipeline | None = None
         self.sources = {s.name: s for s in store.sources()}
 
     def __enter__(self) -> _Writer:
@@ -860,12 +861,9 @@ class _Writer:
                 self._store_first()
             self._store_done()
 
-    def submit(
-        self, pipeline: Pipeline, raw: RawInput, capture: Capture, source: Source | None
-    ) -> None:
+    def submit(self, raw: RawInput, capture: Capture, source: Source | None) -> None:
         """Start the stages on `raw` and store what is done, in input order."""
-        self.pipeline = pipeline
-        item = _Pending(capture, pipeline.start(raw, source))
+        item = _Pending(capture, self.pipeline.start(raw, source))
         self.pending.append(item)
         self._since_pass += 1
         if self._since_pass >= self.every:
@@ -884,26 +882,20 @@ class _Writer:
 
     def _step(self, item: _Pending, allowed: int) -> None:
         """Move `item` on as far as it goes (main-process segments only below `allowed`)."""
-        if item.failure is None:
+        if item.error is None:
             try:
                 item.run.advance(allowed)
             except Exception as exc:  # a bug in one document must not stop a long ingest
-                origin = item.run.doc.raw.origin
-                item.failure = failed(item.capture, origin, exc, with_capture=True)
-                item.final = isinstance(exc, Permanent)
-        if item.failure is None:
+                item.error = exc
+        if item.error is None:
             self._allowed = min(self._allowed, item.run.passed)
 
     def _store_first(self) -> None:
         """Wait until the oldest document is through every stage, then store it."""
         first = self.pending[0]
-        while first.failure is None and not first.run.finished:
+        while first.error is None and not first.run.finished:
             running = [
-                job
-                for p in self.pending
-                if not p.failure
-                for job in p.run.running
-                if not job.done()
+                job for p in self.pending if not p.error for job in p.run.running if not job.done()
             ]
             if running:
                 first.run.pipeline.flush()
@@ -912,9 +904,8 @@ class _Writer:
                     wait(running, return_when=FIRST_COMPLETED)
             self._advance()
         self.pending.popleft()
-        if first.failure is not None:
-            record_failure(self.store, first.failure, self.max_error_chars, self.report)
-            if first.final:
+        if first.error is not None:
+            if self._failed(first.capture, first.run.doc.raw.origin, first.error):
                 self.store.mark_processed(first.capture.id, self.version)
             return
         self.done.append((first.run.doc, first.capture))
@@ -926,14 +917,12 @@ class _Writer:
         cut leaves them to be redone). Linking reads what was stored before each statement,
         so it stores them one by one; a bulk load (no linking) writes them together."""
         done, self.done = self.done, []
-        finished = self.pipeline.finish([doc for doc, _ in done]) if self.pipeline else []
+        finished = self.pipeline.finish([doc for doc, _ in done])
         stored: list[tuple[Statement, Capture, Enrichment | None]] = []
         marked: list[str] = []
         for (doc, capture), result in zip(done, finished, strict=True):
             if isinstance(result, Exception):
-                failure = failed(capture, doc.raw.origin, result, with_capture=True)
-                record_failure(self.store, failure, self.max_error_chars, self.report)
-                if isinstance(result, Permanent):
+                if self._failed(capture, doc.raw.origin, result):
                     marked.append(capture.id)
                 continue
             marked.append(capture.id)
@@ -955,6 +944,14 @@ class _Writer:
                 )
         self.report.statements += len(stored)
         self.store.mark_all_processed(marked, self.version)
+
+    def _failed(self, capture: Capture, origin: str, error: Exception) -> bool:
+        """Record why `capture` yielded no statement; True when it is to be marked processed:
+        a `Permanent` error, which a rerun would meet again (a worker that died or an internal
+        error may go away, so the capture is left for the next run)."""
+        failure = failed(capture, origin, error, with_capture=True)
+        record_failure(self.store, failure, self.max_error_chars, self.report)
+        return isinstance(error, Permanent)
 
 
 STORE_CHUNK = 256
