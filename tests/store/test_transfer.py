@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +17,7 @@ from communique.model import Change, FrontierEntry, UrlKind, statement_id
 from communique.query import parse_query
 from communique.store import transfer
 from communique.store.base import Store, is_postgres, open_store
+from communique.store.sqlite_index import SqliteIndexedSearch
 from communique.store.transfer import backup, copy_store, restore
 from tests.conftest import add
 from tests.pgserver import PgServer
@@ -202,3 +205,33 @@ def test_a_failed_batch_fails_the_copy_with_the_database_error(
     finally:
         target.close()
         source.close()
+
+
+def test_a_copy_reads_no_search_index_of_its_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The source is opened read-only: its search index (here missing, as a stale one would
+    be) is neither rebuilt nor read, while a search of the same read-only archive builds it."""
+    source = tmp_path / "a.db"
+    store = open_store(source)
+    fill_more(store)
+    store.close()
+    shutil.rmtree(f"{source}.index")
+    rebuilt: list[bool] = []
+    reindex = SqliteIndexedSearch.reindex
+
+    def recorded(self: SqliteIndexedSearch, *args: Any) -> int:
+        rebuilt.append(self.read_only)
+        return reindex(self, *args)
+
+    monkeypatch.setattr(SqliteIndexedSearch, "reindex", recorded)
+    copied = transfer.copy_location(str(source), str(tmp_path / "b.db"))
+    assert copied["statements"] == 11 and True not in rebuilt
+    reader, copy = open_store(source, read_only=True), open_store(tmp_path / "b.db")
+    try:
+        peace = parse_query("peace")
+        assert reader.search(peace).total == copy.search(peace).total > 0
+    finally:
+        reader.close()
+        copy.close()
+    assert rebuilt.count(True) == 1 and not Path(f"{source}.index").exists()

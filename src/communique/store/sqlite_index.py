@@ -49,16 +49,42 @@ class SqliteIndexedSearch:
         self, conn: Callable[[], sqlite3.Connection], path: str, read_only: bool = False
     ) -> None:
         self._conn = conn
-        stamp = conn().execute("SELECT value FROM search_meta WHERE key = 'stamp'").fetchone()[0]
-        folder = None if path == ":memory:" else Path(path + ".index")
-        self.index = TantivyIndex(folder, stamp, read_only=read_only)
+        self._path = path
         self.read_only = read_only
         """A read-only archive's queue cannot be emptied: what is indexed of it is noted."""
         self._indexed_seq = 0
         self._writes = 0
         self._held = False
         self._lock = threading.Lock()
-        self._open_sync()
+        self._index: TantivyIndex | None = None
+        self._ready = False
+        self._opening = threading.RLock()
+        if not read_only:
+            self._open_index()
+
+    @property
+    def index(self) -> TantivyIndex:
+        """The search index, in step with the store. A read-only archive's is opened at its
+        first use (a stale one is rebuilt in a temporary folder then): a copy or a backup of
+        it reads no index."""
+        if not self._ready:
+            self._open_index()
+        assert self._index is not None
+        return self._index
+
+    def _open_index(self) -> None:
+        with self._opening:
+            if self._index is not None:
+                return  # open, or being synced by this thread (`_open_sync` reads it)
+            stamp = (
+                self._conn()
+                .execute("SELECT value FROM search_meta WHERE key = 'stamp'")
+                .fetchone()[0]
+            )
+            folder = None if self._path == ":memory:" else Path(self._path + ".index")
+            self._index = TantivyIndex(folder, stamp, read_only=self.read_only)
+            self._open_sync()
+            self._ready = True
 
     def _open_sync(self) -> None:
         """Index what the store has and the index lacks; rebuild when they disagree.
@@ -352,8 +378,10 @@ class SqliteIndexedSearch:
         return Restriction(None if include is None else frozenset(include), frozenset(exclude))
 
     def close(self) -> None:
+        if self._index is None:
+            return
         self.try_sync()
-        self.index.close()
+        self._index.close()
 
 
 def _day(value: str | None) -> date | None:
