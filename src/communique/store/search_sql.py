@@ -230,8 +230,12 @@ class SqlSearch:
         return facets
 
 
-def filters(query: Query, mark: str) -> tuple[list[str], list[Any]]:
-    """WHERE conditions (with `mark` placeholders) for every filter of `query` but its words."""
+def filters(
+    query: Query, mark: str, canonical: str = f"s.id NOT IN ({OTHER_COPIES})"
+) -> tuple[list[str], list[Any]]:
+    """WHERE conditions (with `mark` placeholders) for every filter of `query` but its words;
+    `canonical` leaves out the copies that are not their statement's canonical one (unless
+    `copies:all`)."""
     where: list[str] = []
     params: list[Any] = []
     for name, values in query.field_filters:
@@ -251,7 +255,7 @@ def filters(query: Query, mark: str) -> tuple[list[str], list[Any]]:
             where.append(f"s.id {'IN' if flag else 'NOT IN'} ({subquery})")
     _enrichment_filters(query, mark, where, params)
     if not query.all_copies:
-        where.append(f"s.id NOT IN ({OTHER_COPIES})")
+        where.append(canonical)
     return where, params
 
 
