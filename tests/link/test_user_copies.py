@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,13 +12,14 @@ from typer.testing import CliRunner
 
 from communique.cli import app
 from communique.errors import QueryError
-from communique.link.archive import linked, links_of, relink
-from communique.model import CopyLink
+from communique.link.archive import link_statement, linked, links_of, relink
+from communique.model import CopyLink, Source
 from communique.pipeline import ingest
 from communique.query import parse_query
 from communique.settings import Settings
 from communique.store.base import Store, open_store
-from tests.link.user_cases import write_cases, write_meetings
+from tests.conftest import add
+from tests.link.user_cases import issuer_statement, write_cases, write_meetings
 
 
 def _ingest(store: Store, paths: list[Path]) -> None:
@@ -131,4 +134,43 @@ def test_weekly_meetings_with_one_participant_list_stay_apart(tmp_path: Path) ->
     store = open_store(str(tmp_path / "archive.db"))
     _ingest(store, write_meetings(tmp_path / "meetings"))
     assert store.stats().statements == 10
+    store.close()
+
+
+def test_the_ministry_page_is_canonical_though_the_embassy_was_crawled_first(
+    cases: dict[str, Path], store_url: str
+) -> None:
+    """Both copies come from registry sources whose issuer is their page's issuer (so each
+    is "on its issuer's own site"); the embassy's, published a day later, was crawled
+    first. The statement is the ministry's: its page is the canonical copy, on ingest and
+    after `relink` (it was the embassy's, the earliest seen)."""
+    store = open_store(store_url)
+    ministry = add(
+        store,
+        "https://mfa.gov.by/en/press/statements/b7b71aff55bfca76.html",
+        "Statement by the Foreign Ministry on countermeasures",
+        "\n\n".join(issuer_statement().paragraphs),
+        published=date(2021, 12, 6),
+        issuer="Ministry of Foreign Affairs of the Republic of Belarus",
+    )
+    embassy = add(
+        store,
+        "https://poland.mfa.gov.by/pl/aktualnosci/oswiadczenie-msz.html",
+        "Oświadczenie MSZ Białorusi",
+        "\n\n".join(issuer_statement().paragraphs[:-1]),
+        published=date(2021, 12, 7),
+        issuer="Embassy of the Republic of Belarus in Poland",
+    )
+    sources = {
+        "by-mfa": Source("by-mfa", issuer=ministry.issuer),
+        "by-embassy-pl": Source("by-embassy-pl", issuer=embassy.issuer),
+    }
+    first_seen = datetime(2026, 12, 5, 9, tzinfo=UTC)
+    link_statement(store, replace(embassy, source="by-embassy-pl"), first_seen, sources)
+    link_statement(
+        store, replace(ministry, source="by-mfa"), first_seen + timedelta(hours=1), sources
+    )
+    assert linked(store, embassy.id).canonical == ministry.id
+    relink(store)
+    assert linked(store, embassy.id).canonical == ministry.id
     store.close()

@@ -106,9 +106,13 @@ _UPSERT_COPY_FACTS = upsert(
 _UPSERT_TRANSLATION = upsert(
     "translations", "group_id other_group language confidence evidence", "group_id other_group"
 )
-CANONICAL_FIRST = "own_site DESC, seen, statement_id"
-"""The order of a group's copies, its canonical one first: on the issuer's own site, then the
-first seen."""
+CANONICAL_FIRST = "c.own_site DESC, s.published IS NULL, s.published, c.seen, c.statement_id"
+"""The order of a group's copies (`c`, with their statements `s`), its canonical one first: on
+the issuer's own site, then the first published (a republication is never published before
+the original: an embassy's page on its own site, crawled first, is not the ministry's), then
+the first seen."""
+WITH_STATEMENTS = "link_copies c LEFT JOIN statements s ON s.id = c.statement_id"
+"""The copies joined with their statements, for `CANONICAL_FIRST`."""
 
 
 _ADD_BUCKET = "INSERT INTO link_buckets (bucket, statement_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
@@ -262,10 +266,10 @@ class LinkTables(SqlTables):
             db.execute("DELETE FROM statement_groups")
             db.execute(
                 "INSERT INTO statement_groups (id, canonical, copies)"
-                " SELECT group_id, statement_id, n FROM (SELECT group_id, statement_id,"
-                " count(*) OVER (PARTITION BY group_id) AS n, row_number() OVER"
-                f" (PARTITION BY group_id ORDER BY {CANONICAL_FIRST}) AS r"
-                " FROM link_copies) AS ranked WHERE r = 1"
+                " SELECT group_id, statement_id, n FROM (SELECT c.group_id, c.statement_id,"
+                " count(*) OVER (PARTITION BY c.group_id) AS n, row_number() OVER"
+                f" (PARTITION BY c.group_id ORDER BY {CANONICAL_FIRST}) AS r"
+                f" FROM {WITH_STATEMENTS}) AS ranked WHERE r = 1"
             )
 
     def put_translations(self, translations: Sequence[Translation]) -> None:
@@ -298,7 +302,7 @@ class LinkTables(SqlTables):
     def copies(self, group_id: str) -> list[CopyLink]:
         """The copies of a statement, the canonical one first."""
         rows = self._db().all(
-            f"SELECT * FROM link_copies WHERE group_id = ? ORDER BY {CANONICAL_FIRST}",
+            f"SELECT c.* FROM {WITH_STATEMENTS} WHERE c.group_id = ? ORDER BY {CANONICAL_FIRST}",
             (group_id,),
         )
         return [_copy(r) for r in rows]
@@ -348,8 +352,8 @@ def clear_links(db: Db) -> None:
 
 def _refresh_group(db: Db, group_id: str) -> None:
     row = db.one(
-        "SELECT statement_id, count(*) OVER () AS n FROM link_copies WHERE group_id = ?"
-        f" ORDER BY {CANONICAL_FIRST} LIMIT 1",
+        f"SELECT c.statement_id, count(*) OVER () AS n FROM {WITH_STATEMENTS}"
+        f" WHERE c.group_id = ? ORDER BY {CANONICAL_FIRST} LIMIT 1",
         (group_id,),
     )
     if row is None:
