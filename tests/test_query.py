@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from communique.errors import QueryError
-from communique.query import Near, Order, Term, parse_query
+from communique.query import DateRange, Near, Order, Term, parse_query
 
 
 def test_words_phrases_or_and_not() -> None:
@@ -29,8 +29,7 @@ def test_filters_are_normalised() -> None:
     assert q.languages == ("en",)
     assert q.doc_types == ("press release",)
     assert q.sources == ("sotu",)
-    assert q.date_from == date(2020, 1, 1)
-    assert q.date_to == date(2021, 2, 28)
+    assert q.published == DateRange(date(2020, 1, 1), date(2021, 2, 28))
 
 
 def test_enrichment_filters_are_parsed() -> None:
@@ -38,8 +37,8 @@ def test_enrichment_filters_are_parsed() -> None:
     assert q.mentions == ("AM",)
     assert q.places == ("Nagorno Karabakh",)
     assert q.near == (Near(39.76, 46.75, 25.0),)
-    assert q.event_from == date(2020, 11, 1) and q.event_to is None
-    assert parse_query("event_to:2023").event_to == date(2023, 12, 31)
+    assert q.event_dates == DateRange(first=date(2020, 11, 1))
+    assert parse_query("event_to:2023").event_dates == DateRange(last=date(2023, 12, 31))
 
 
 def test_prefix_and_order_without_words() -> None:

@@ -51,6 +51,29 @@ class Near:
 
 
 @record
+class DateRange:
+    """The days from `first` to `last`, both included; None leaves that end open."""
+
+    first: date | None = None
+    last: date | None = None
+
+    @property
+    def bounded(self) -> bool:
+        """True when either end is set (an open range filters nothing)."""
+        return self.first is not None or self.last is not None
+
+    def iso_days(self) -> tuple[str, str]:
+        """Both ends as ISO days, an open end as the first or last day there is.
+
+        Example:
+            >>> DateRange(last=date(2020, 11, 30)).iso_days()
+            ('0000-01-01', '2020-11-30')
+        """
+        first = self.first.isoformat() if self.first else "0000-01-01"
+        return first, self.last.isoformat() if self.last else "9999-12-31"
+
+
+@record
 class Query:
     """A parsed query: AND of OR-groups of terms, excluded terms, and metadata filters."""
 
@@ -61,17 +84,17 @@ class Query:
     languages: tuple[str, ...] = ()
     doc_types: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
+    published: DateRange = DateRange()
+    """`from:` / `to:`, on the statement's date of publication."""
     approximate: bool = False
-    """Match a month- or year-precision date that overlaps from/to (default: lies inside)."""
+    """Match a month- or year-precision date that overlaps `published` (default: lies inside)."""
     edited: bool | None = None
     removed: bool | None = None
     mentions: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     near: tuple[Near, ...] = ()
-    event_from: date | None = None
-    event_to: date | None = None
+    event_dates: DateRange = DateRange()
+    """`event_from:` / `event_to:`, on the dates of the events a statement tells."""
     all_copies: bool = False
     """Every copy of each statement (`copies:all`); by default one hit per statement."""
     order: Order = Order.RELEVANCE
@@ -295,16 +318,14 @@ class _QueryBuilder:
             languages=tuple(v.lower() for v in f["lang"]),
             doc_types=tuple(_doc_type(v) for v in f["type"]),
             sources=tuple(f["source"]),
-            date_from=_bound(f["from"], "from", last=False),
-            date_to=_bound(f["to"], "to", last=True),
+            published=_range(f, "from", "to"),
             approximate=bool(_flag(f["approx"], "approx")),
             edited=_flag(f["edited"], "edited"),
             removed=_flag(f["removed"], "removed"),
             mentions=tuple(_country(v, "mentions") for v in f["mentions"]),
             places=tuple(f["place"]),
             near=tuple(_near(v) for v in f["near"]),
-            event_from=_bound(f["event_from"], "event_from", last=False),
-            event_to=_bound(f["event_to"], "event_to", last=True),
+            event_dates=_range(f, "event_from", "event_to"),
             all_copies=_copies(f["copies"]),
             order=order,
             raw=self.raw,
@@ -381,6 +402,11 @@ def _doc_type(value: str) -> str:
         known = ", ".join(sorted({t.value.replace(" ", "-") for t in DocType}))
         raise QueryError(f"type:{value} is not a document type (known: {known})")
     return _DOC_TYPE_ALIASES[key]
+
+
+def _range(filters: dict[str, list[str]], first: str, last: str) -> DateRange:
+    """The range the filters named `first` and `last` give (each at most once)."""
+    return DateRange(_bound(filters[first], first, False), _bound(filters[last], last, True))
 
 
 def _bound(values: list[str], name: str, last: bool) -> date | None:

@@ -242,14 +242,14 @@ def filters(
         if values:
             where.append(f"s.{name} IN ({', '.join([mark] * len(values))})")
             params.extend(values)
-    if query.date_from:
+    if query.published.first:
         lower = "s.published_end" if query.approximate else "s.published"
         where.append(f"{lower} >= {mark}")
-        params.append(query.date_from.isoformat())
-    if query.date_to:
+        params.append(query.published.first.isoformat())
+    if query.published.last:
         upper = "s.published" if query.approximate else "s.published_end"
         where.append(f"{upper} <= {mark}")  # a year-only 2020 is not "to:2020-06"
-        params.append(query.date_to.isoformat())
+        params.append(query.published.last.isoformat())
     for flag, subquery in ((query.edited, EDITED), (query.removed, REMOVED)):
         if flag is not None:
             where.append(f"s.id {'IN' if flag else 'NOT IN'} ({subquery})")
@@ -286,13 +286,12 @@ def _enrichment_filters(query: Query, mark: str, where: list[str], params: list[
         if lon_range:
             params.extend([near.lon - dlon, near.lon + dlon])
         params.extend([near.lat, near.lon, near.km])
-    if query.event_from or query.event_to:
+    if query.event_dates.bounded:
         where.append(
             "s.id IN (SELECT statement_id FROM statement_events"
             f" WHERE last_day >= {mark} AND first_day <= {mark})"
         )
-        params.append(query.event_from.isoformat() if query.event_from else "0000-01-01")
-        params.append(query.event_to.isoformat() if query.event_to else "9999-12-31")
+        params.extend(query.event_dates.iso_days())
 
 
 def date_sort(query: Query) -> tuple[str, list[Any], str]:

@@ -364,15 +364,12 @@ class SqliteIndexedSearch:
                     [*params, near.lat, near.lon, near.km],
                 )
             )
-        if query.event_from or query.event_to:
+        if query.event_dates.bounded:
             narrow(
                 keys(
                     "SELECT statement_id FROM statement_events WHERE last_day >= ?"
                     " AND first_day <= ?",
-                    [
-                        query.event_from.isoformat() if query.event_from else "0000-01-01",
-                        query.event_to.isoformat() if query.event_to else "9999-12-31",
-                    ],
+                    list(query.event_dates.iso_days()),
                 )
             )
         return Restriction(None if include is None else frozenset(include), frozenset(exclude))

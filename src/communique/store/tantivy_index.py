@@ -512,12 +512,12 @@ class TantivyIndex:
         for place in query.places:
             filters.append(tantivy.Query.term_query(self._schema, "place_key", name_key(place)))
         # a statement dated only 2020 is not `to:2020-06`, unless `approx:yes` (by overlap)
-        if query.date_from:
+        if query.published.first:
             lower = "day_end" if query.approximate else "day"
-            filters.append(self._at_least(lower, query.date_from.toordinal()))
-        if query.date_to:
+            filters.append(self._at_least(lower, query.published.first.toordinal()))
+        if query.published.last:
             upper = "day" if query.approximate else "day_end"
-            filters.append(self._at_most(upper, query.date_to.toordinal()))
+            filters.append(self._at_most(upper, query.published.last.toordinal()))
         if restriction.include is not None:
             filters.append(self._keys_query(restriction.include))
         return [tantivy.Query.const_score_query(f, 0.0) for f in filters]
