@@ -87,11 +87,15 @@ class Selectors:
     """Per-source XPath (starting with / or () or CSS selectors for when generic rules fail."""
 
     item: str | None = None
-    """Each listing entry (the links, titles and dates below are looked up inside it)."""
+    """Each entry of a listing page; `link` is looked up inside it (default: the whole page)."""
     link: str | None = None
+    """On a listing page: the links to statements (`a` elements or `href` values)."""
     title: str | None = None
+    """On a statement's page: its title (default: the page's `<title>`)."""
     date: str | None = None
+    """On a statement's page: the text its date is read from."""
     body: str | None = None
+    """On a statement's page: its text's paragraphs; without it the generic rules extract."""
 
 
 @record
@@ -463,12 +467,17 @@ class IngestReport:
     """What one ingest or reprocess run did."""
 
     inputs: int = 0
+    """Documents read: files, records, WARC responses (reprocess: stored captures)."""
     new_captures: int = 0
+    """Inputs whose bytes the archive did not hold yet."""
     unchanged: int = 0
+    """Inputs already processed by this pipeline version: skipped, not processed again."""
     redone: int = 0
     """Captures stored before but not fully processed (a run cut short, an older pipeline)."""
     statements: int = 0
+    """Statements stored (new, or a new capture of one the archive holds)."""
     listings: int = 0
+    """Pages that list other statements (an index page), kept as captures only."""
     failures: list[ExtractionFailure] = field(default_factory=list)
 
     @property
@@ -597,15 +606,24 @@ class CrawlRun:
     source: str
     started_at: datetime
     since: date | None = None
+    """How far back the crawl reaches (`--since`): listing pages and sitemaps whose entries
+    are all older are not followed."""
     finished_at: datetime | None = None
     fetched: int = 0
+    """HTTP responses received, a 304 or a 404 too."""
     not_modified: int = 0
+    """304 answers to conditional requests: the page is as it was."""
     bytes: int = 0
+    """Bytes received: status lines, headers and bodies (`Fetched.wire_bytes`)."""
     statements: int = 0
+    """Statements extracted and stored, new ones and new captures of known ones."""
     new_statements: int = 0
     edited: int = 0
+    """Statements whose text or title differs from their previous version."""
     removed: int = 0
+    """Statements whose page now answers 404 or 410."""
     no_text: int = 0
+    """Pages fetched that yielded no statement (recorded as extraction failures)."""
     failed: int = 0
     """Pages that could not be fetched or read; robots.txt and address-guard refusals are not."""
     errors: dict[str, int] = field(default_factory=dict)
