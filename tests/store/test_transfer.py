@@ -235,3 +235,32 @@ def test_a_copy_reads_no_search_index_of_its_source(
         reader.close()
         copy.close()
     assert rebuilt.count(True) == 1 and not Path(f"{source}.index").exists()
+
+
+def test_a_first_search_cut_short_leaves_no_unsynced_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only archive's index is built at its first search; when that build fails (a
+    deadline, a full disk), the next search builds it again instead of reading half of it."""
+    source = tmp_path / "a.db"
+    store = open_store(source)
+    fill_more(store)
+    expected = store.search(parse_query("peace")).total
+    store.close()
+    shutil.rmtree(f"{source}.index")
+    reindex = SqliteIndexedSearch.reindex
+    failures = [RuntimeError("disk full")]
+
+    def failing_once(self: SqliteIndexedSearch, *args: Any) -> int:
+        if failures:
+            raise failures.pop()
+        return reindex(self, *args)
+
+    monkeypatch.setattr(SqliteIndexedSearch, "reindex", failing_once)
+    reader = open_store(source, read_only=True)
+    try:
+        with pytest.raises(RuntimeError, match="disk full"):
+            reader.search(parse_query("peace"))
+        assert reader.search(parse_query("peace")).total == expected > 0
+    finally:
+        reader.close()

@@ -83,7 +83,12 @@ class SqliteIndexedSearch:
             )
             folder = None if self._path == ":memory:" else Path(self._path + ".index")
             self._index = TantivyIndex(folder, stamp, read_only=self.read_only)
-            self._open_sync()
+            try:
+                self._open_sync()
+            except BaseException:  # the next use opens and syncs it again, never unsynced
+                index, self._index = self._index, None
+                index.close()
+                raise
             self._ready = True
 
     def _open_sync(self) -> None:
