@@ -76,7 +76,7 @@ def quality(texts: list[Text], half: str, verbose: bool) -> dict[str, float]:
     chosen = [t for t in texts if t.half == half]
     random.Random(7).shuffle(chosen)
     by_id = {t.id: t for t in chosen}
-    linker = Linker(lambda key: by_id[key].text)
+    linker = Linker(lambda keys: [by_id[key].text for key in keys])
     for text in chosen:
         linker.add(text.id, signature(text.text))
     predicted = pairs(linker.groups)
@@ -272,7 +272,7 @@ def scale(shared: Path, size: int, add: int, processes: int) -> dict[str, float]
     synthetic = Synthetic(shared)
     gc.collect()
     before = peak_mb(workers=False)
-    linker = Linker(synthetic.text)
+    linker = Linker(lambda keys: list(map(synthetic.text, keys)))
     start, cpu = time.perf_counter(), cpu_s()
     keys = synthetic.keys(0, size)
     texts = (synthetic.text(key) for key in keys)

@@ -25,11 +25,10 @@ from communique.api.app import create_app
 from communique.cli import app as cli_app
 from communique.errors import InputError
 from communique.keys import add_key
-from communique.link.archive import links_of
 from communique.model import Enrichment, RawInput, Statement
 from communique.pipeline import ingest, processed_version, read_targets
 from communique.settings import Settings
-from communique.store.base import open_store
+from communique.store.base import links_of, open_store
 from tests.conftest import shared_path
 from tests.pgserver import PgServer
 from tests.test_interrupt import communique, finish

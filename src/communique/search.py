@@ -16,7 +16,7 @@ from communique.errors import QueryError
 from communique.model import Enrichment, Hit, SearchPage, Statement
 from communique.query import Order, parse_query
 from communique.settings import Settings
-from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN, LinkStore, Store
+from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN, Store, links_or_none
 from communique.store.search_index import Interval
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
@@ -172,7 +172,7 @@ def _records(store: Store, text: str, order: str) -> Iterator[dict[str, Any]]:
 
 
 def _with_statement_ids(store: Store, statements: Iterator[Statement]) -> Iterator[dict[str, Any]]:
-    links = store if isinstance(store, LinkStore) else None
+    links = links_or_none(store)
     for statement in statements:
         link = links.get_copy(statement.id) if links else None
         record = statement_dict(statement)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from communique.link import Linker, link_all, signature, verify
-from communique.link.duplicates import may_be_copies
-from communique.link.signing import NUM_PERM
+from communique.link.duplicates import Plan, may_be_copies
+from communique.link.signing import NUM_PERM, SignedBatch, sign_arrays
 from tests.conftest import shared_path
 
 SEED = "000_ac6ea3ae84a41b15.txt"
@@ -106,7 +106,7 @@ def test_linking_order_decides_the_statement_id_only() -> None:
     text = seed_text()
     copy = "Embassy news\n" + text
     texts = {"a": text, "b": copy}
-    linker = Linker(texts.__getitem__)
+    linker = Linker(lambda keys: [texts[key] for key in keys])
     assert linker.add("b", signature(copy)) is None
     link = linker.add("a", signature(text))
     assert link is not None and link.statement == "b"
@@ -144,3 +144,34 @@ def test_candidates_are_verified_only_when_verify_may_accept_them(
     kept = may_be_copies(np.array([estimate]), first.words, np.array([second.words]))
     assert verify(text, copy).same is copies
     assert bool(kept[0]) is copies
+
+
+def test_a_batch_is_planned_as_one_text_at_a_time() -> None:
+    """Candidates found for a whole batch (relink) are those found text by text, on the
+    generated set (republications, template-alikes) in batches of 40."""
+    shared_path("corpora", "kremlin_ru_2025_sample.jsonl")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from linkset import generate
+
+    texts = generate(corpora=("kremlin", "pages"))[:600]
+    texts = texts[:21] + texts[20:] + texts[:50]  # exact copies in the same batch and later
+    ids = [f"{n}" for n in range(len(texts))]
+    signed = sign_arrays([t.text for t in texts])
+    one, batched = Linker(lambda keys: []), Linker(lambda keys: [])
+    single = [one.plan(key, sig) for key, sig in zip(ids, signed.signatures(), strict=True)]
+    planned: list[Plan] = []
+    for start in range(0, len(ids), 40):
+        part = SignedBatch.joined([_part(signed, start, start + 40)])
+        planned += batched.plan_batch(ids[start : start + 40], part)
+    assert planned == single
+    assert sum(bool(plan.chosen) for plan in single) > 100
+    assert sum(plan.exact is not None for plan in single) >= 51
+
+
+def _part(signed: SignedBatch, start: int, end: int) -> SignedBatch:
+    return SignedBatch(
+        signed.exact[start:end],
+        signed.words[start:end],
+        signed.minhashes[start:end],
+        signed.bands[start:end],
+    )

@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 from communique.cli import app
 from communique.errors import QueryError
-from communique.link.archive import link_statement, linked, links_of, relink
+from communique.link.archive import link_statement, linked, relink
 from communique.model import CopyLink, Source
 from communique.pipeline import ingest
 from communique.query import parse_query
 from communique.settings import Settings
-from communique.store.base import Store, open_store
+from communique.store.base import Store, links_of, open_store
 from tests.conftest import add
 from tests.link.user_cases import issuer_statement, write_cases, write_meetings
 

@@ -9,24 +9,40 @@ the copies were first captured, so that it always gives the same links.
 from __future__ import annotations
 
 import difflib
-import functools
 import itertools
 import os
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import cast
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from communique import embeddings, semantic
 from communique.crawl.report import readable_diff
-from communique.errors import NotFound, StoreError
+from communique.errors import NotFound
 from communique.link.bulk import FactIndex, Prepared, fact_codes, maybe, prepare
-from communique.link.duplicates import MIN_WORDS, Candidates, Link, Linker, find_copy
-from communique.link.signing import NUM_PERM, Signature, buckets, pipelined, signature
+from communique.link.duplicates import (
+    MIN_WORDS,
+    Candidates,
+    Found,
+    Link,
+    Linker,
+    Plan,
+    TextsOf,
+    find_copy,
+    first_copies,
+)
+from communique.link.signing import (
+    NUM_PERM,
+    Signature,
+    SignedBatch,
+    Workers,
+    buckets,
+    pipelined,
+    signature,
+)
 from communique.link.translations import (
     FACT_SPACE,
     MIN_FACTS,
@@ -37,7 +53,7 @@ from communique.link.translations import (
     facts,
 )
 from communique.model import CopyLink, Source, Statement, StatementCopy, Translation, Version
-from communique.store.base import FactRow, LinkStore, Store
+from communique.store.base import FactRow, LinkStore, Store, links_of, links_or_none
 
 
 class StoreIndex:
@@ -58,25 +74,6 @@ class StoreIndex:
     def group(self, item: str) -> str:
         link = self.store.get_copy(item)
         return link.group_id if link else item
-
-
-def links_of(store: Store) -> LinkStore:
-    """The store's link tables (StoreError when its backend has none yet)."""
-    links = links_or_none(store)
-    if links is None:
-        raise StoreError(f"{type(store).__name__} does not keep links between copies yet")
-    return links
-
-
-def links_or_none(store: Store) -> LinkStore | None:
-    """The store's link tables, or None when its backend has none (asked once per backend:
-    an `isinstance` of a protocol tests each of its methods)."""
-    return cast(LinkStore, store) if _keeps_links(type(store)) else None
-
-
-@functools.cache
-def _keeps_links(backend: type) -> bool:
-    return issubclass(backend, LinkStore)
 
 
 def own_site(statement: Statement, sources: dict[str, Source]) -> bool:
@@ -109,22 +106,25 @@ def link_statement(
     if existing is not None:
         if existing.exact_key == sig.exact:
             return existing
-        link = _edited(existing, store, links, sig)
+        link = _edited(existing, statement, links, sig)
     else:
-        found = find_copy(statement.id, sig, StoreIndex(links), _text_of(store))
+        found = find_copy(statement.id, sig, StoreIndex(links), _texts_of(links, statement))
         link = new_link(statement, found, sig, seen.isoformat(), sources)
-    links.put_copy(link, sig.minhash.tobytes(), text_buckets(link, sig))
-    if link.kind == "first" and statement.language:
-        link_translations(store, statement, link.group_id)
+    fact_row, translations = (
+        translations_found(store, links, statement, link.group_id)
+        if link.kind == "first"
+        else (None, [])
+    )
+    links.put_copy(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row, translations)
     return link
 
 
-def _edited(existing: CopyLink, store: Store, links: LinkStore, sig: Signature) -> CopyLink:
+def _edited(existing: CopyLink, statement: Statement, links: LinkStore, sig: Signature) -> CopyLink:
     """The link of a copy whose text was edited: verified again against its statement."""
     link = replace(existing, exact_key=sig.exact, words=sig.words)
     if existing.kind == "first":
         return link
-    found = find_copy(existing.statement_id, sig, StoreIndex(links), _text_of(store))
+    found = find_copy(existing.statement_id, sig, StoreIndex(links), _texts_of(links, statement))
     if found is None or found.statement != existing.group_id:
         return link
     return replace(link, kind=found.kind, matched=found.matched, evidence=found.evidence)
@@ -153,17 +153,20 @@ def text_buckets(link: CopyLink, sig: Signature) -> list[bytes]:
     return buckets(sig.minhash) if link.kind != "exact" and sig.words >= MIN_WORDS else []
 
 
-def link_translations(store: Store, statement: Statement, group_id: str) -> int:
-    """Link a new statement to statements in other languages carrying the same facts.
+def translations_found(
+    store: Store, links: LinkStore, statement: Statement, group_id: str
+) -> tuple[FactRow | None, list[Translation]]:
+    """A new statement's facts (to store) and its translations: the statements in other
+    languages carrying the same facts (none without a language or with too few facts).
 
-    Statements that share its facts' buckets are read only when their language differs.
+    Statements that share its facts' buckets are read only when their language differs and
+    their fact codes may be those of a translation (`bulk.maybe`).
     """
-    links = links_or_none(store)
-    if links is None or not statement.language:
-        return 0
+    if not statement.language:
+        return None, []
     sequence = facts(statement.text)
     if len(sequence) < MIN_FACTS:
-        return 0
+        return None, []
     keys, codes = fact_buckets(sequence), fact_codes(sequence)
     found: list[Translation] = []
     for other_id, other_codes in links.bucket_members(keys, statement.language):
@@ -173,9 +176,7 @@ def link_translations(store: Store, statement: Statement, group_id: str) -> int:
         other_link = links.get_copy(other_id)
         if other_link is not None:
             found += translations_of(statement, group_id, sequence, other, other_link.group_id)
-    links.put_translations(found)
-    links.add_fact_buckets(statement.id, (statement.language, keys, codes.tobytes()))
-    return len(found) // 2
+    return (statement.language, keys, codes.tobytes()), found
 
 
 def translations_of(
@@ -214,7 +215,8 @@ def link_by_meaning(store: Store, ids: list[str]) -> int:
     and their vectors are similar enough (`translations.by_meaning`). Pairs already linked
     by their facts keep that evidence.
     """
-    if not isinstance(store, LinkStore):
+    links = links_or_none(store)
+    if links is None:
         return 0
     found = 0
     for statement_id in ids:
@@ -223,7 +225,7 @@ def link_by_meaning(store: Store, ids: list[str]) -> int:
             continue
         for other_id, cosine in _best_per_language(store, statement_id, mine):
             theirs = _first_copy(store, other_id)
-            if theirs is None or theirs[0] in {t.other_group for t in store.translations(mine[0])}:
+            if theirs is None or theirs[0] in {t.other_group for t in links.translations(mine[0])}:
                 continue
             back = dict(_best_per_language(store, other_id, theirs))
             mutual = any(_group(store, i) == mine[0] for i in back if i == statement_id)
@@ -231,7 +233,7 @@ def link_by_meaning(store: Store, ids: list[str]) -> int:
             if match is None:
                 continue
             found += 1
-            store.put_translations(both_ways(mine, theirs, match))
+            links.put_translations(both_ways(mine, theirs, match))
     return found
 
 
@@ -262,8 +264,14 @@ def _best_per_language(
     return list(best.values())
 
 
-def _text_of(store: Store) -> Callable[[str], str]:
-    return lambda key: store.get_statement(key).text
+def _texts_of(links: LinkStore, statement: Statement) -> TextsOf:
+    """Texts of stored statements read at once; `statement`'s own from memory."""
+
+    def texts_of(keys: list[str]) -> list[str]:
+        found = links.statement_texts([key for key in keys if key != statement.id])
+        return [statement.text if key == statement.id else found[key] for key in keys]
+
+    return texts_of
 
 
 BATCH = 2000
@@ -279,10 +287,11 @@ def relink(
 ) -> tuple[int, int]:
     """Rebuild every link from the stored texts, first captured first.
 
-    Texts are read a batch at a time, signed by `processes` worker processes (None: one
-    per core, none for a small archive) and linked in memory (`Linker`, `FactIndex`): the
-    links are those linking each copy on ingest gives. Returns (copies, statements): how
-    many copies were linked into how many statements.
+    Texts are read a batch at a time. `processes` worker processes (None: one per core, none
+    for a small archive) sign them and take their facts, then verify each text against its
+    candidates, which this process finds in memory (`Linker`, `FactIndex`); it applies the
+    verdicts in order, so that the links are those linking each copy on ingest gives.
+    Returns (copies, statements): how many copies were linked into how many statements.
     """
     links = links_of(store)
     links.start_relink()
@@ -290,12 +299,14 @@ def relink(
     order = links.link_order()
     if processes is None:
         processes = 0 if len(order) < ALONE else os.cpu_count() or 1
-    relinking = _Relinking(links, sources)
-    batches = _in_order(links, order)
-    for done, (items, prepared) in enumerate(pipelined(prepare, batches, _text, processes)):
-        if progress:
-            progress(done * BATCH, len(order), items[0][0].id)
-        relinking.link_batch(items, prepared)
+    with Workers(processes) as workers:
+        relinking = _Relinking(links, sources, workers)
+        batches = _in_order(links, order)
+        for done, (items, prepared) in enumerate(pipelined(prepare, batches, _text, workers)):
+            if progress:
+                progress(done * BATCH, len(order), items[0][0].id)
+            relinking.link_batch(items, prepared)
+        relinking.finish()
     links.finish_relink()
     if store.vector_count(embeddings.MODEL):
         link_by_meaning(store, [statement_id for statement_id, _ in order])
@@ -320,39 +331,75 @@ def _text(item: Item) -> str:
     return item[0].text
 
 
-class _Relinking:
-    """The state of one `relink`: copies and facts in memory, texts of the recent batches."""
+READ = 500
+"""Texts read from the store in one query."""
 
-    def __init__(self, links: LinkStore, sources: dict[str, Source]) -> None:
-        self.links, self.sources = links, sources
-        self.recent: dict[str, str] = {}
-        self.linker = Linker(self._text_of, self._texts_of)
+
+@dataclass
+class _Planned:
+    """A batch whose candidates are found, waiting for the workers' verdicts."""
+
+    items: list[Item]
+    prepared: list[Prepared]
+    plans: list[Plan]
+    verdicts: Callable[[], list[list[Found]]]
+
+
+class _Relinking:
+    """The state of one `relink`: copies and facts in memory, the batch being verified."""
+
+    def __init__(self, links: LinkStore, sources: dict[str, Source], workers: Workers) -> None:
+        self.links, self.sources, self.workers = links, sources, workers
+        self.linker = Linker(self._texts_of)
         self.facts = FactIndex()
         self.groups: set[str] = set()
-
-    def _text_of(self, statement_id: str) -> str:
-        return self._texts_of([statement_id])[0]
+        self.pending: _Planned | None = None
 
     def _texts_of(self, keys: list[str]) -> list[str]:
-        """Texts of many statements: of the recent batch from memory, others in one read."""
-        missing = [key for key in keys if key not in self.recent]
-        read = self.links.statement_texts(missing) if missing else {}
-        return [self.recent[key] if key in self.recent else read[key] for key in keys]
+        """Texts of many statements, read from the store (a query per `READ`)."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), READ):
+            found |= self.links.statement_texts(unique[start : start + READ])
+        return [found[key] for key in keys]
 
     def link_batch(self, items: list[Item], prepared: list[Prepared]) -> None:
-        """Link a batch of statements and write their links in one transaction."""
-        self.recent = {statement.id: statement.text for statement, _ in items}
-        signed = (sig for part in prepared for sig in part.signed.signatures())
+        """Find the batch's candidates and start verifying them, then link the batch before
+        (its verdicts were worked out meanwhile)."""
+        signed = SignedBatch.joined([part.signed for part in prepared])
+        plans = self.linker.plan_batch([statement.id for statement, _ in items], signed)
+        recent = {statement.id: statement.text for statement, _ in items}
+        wanted = {key for plan in plans for key in plan.chosen if key not in recent}
+        recent |= dict(zip(wanted, self._texts_of(sorted(wanted)), strict=True))
+        work = [
+            (statement.text, [recent[key] for key in plan.chosen])
+            for (statement, _), plan in zip(items, plans, strict=True)
+            if plan.chosen
+        ]
+        verdicts = self.workers.start(first_copies, work)
+        self.finish()
+        self.pending = _Planned(items, prepared, plans, verdicts)
+
+    def finish(self) -> None:
+        """Link the batch being verified, if any."""
+        if self.pending is not None:
+            self._apply(self.pending)
+            self.pending = None
+
+    def _apply(self, batch: _Planned) -> None:
+        """Link a verified batch in order and write its links in one transaction."""
+        verdicts = iter(found for part in batch.verdicts() for found in part)
+        signed = (sig for part in batch.prepared for sig in part.signed.signatures())
         facts_of = (
             (part.facts[row], part.fact_minhashes[row], part.fact_bands[row], part.fact_codes[row])
-            for part in prepared
+            for part in batch.prepared
             for row in range(len(part.facts))
         )
         rows, translations = [], []
-        for (statement, seen), sig, (sequence, fact_minhash, fact_bands, codes) in zip(
-            items, signed, facts_of, strict=True
+        for (statement, seen), plan, sig, (sequence, fact_minhash, fact_bands, codes) in zip(
+            batch.items, batch.plans, signed, facts_of, strict=True
         ):
-            found = self.linker.add(statement.id, sig)
+            found = self.linker.apply(plan, next(verdicts) if plan.chosen else None)
             link = new_link(statement, found, sig, seen, self.sources)
             self.groups.add(link.group_id)
             fact_row: FactRow | None = None
@@ -411,7 +458,7 @@ def linked(store: Store, statement_id: str) -> Linked:
         communique.errors.NotFound: no statement 0000000000000000
     """
     statement = store.get_statement(statement_id)
-    links = store if isinstance(store, LinkStore) else None
+    links = links_or_none(store)
     link = links.get_copy(statement_id) if links else None
     if links is None or link is None:
         versions = tuple(store.versions(statement_id))
@@ -509,7 +556,7 @@ def side_by_side(store: Store, statement_id: str, other_id: str) -> SideBySide:
         communique.errors.NotFound: no statement 0000000000000000
     """
     left, right = store.get_statement(statement_id), store.get_statement(other_id)
-    other_group = _group(store, other_id) if isinstance(store, LinkStore) else other_id
+    other_group = _group(store, other_id) if links_or_none(store) else other_id
     link = next(
         (t for t in linked(store, statement_id).translations if t.other_group == other_group),
         None,

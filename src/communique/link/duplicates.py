@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 from communique.link.signing import (
     NUM_PERM,
     Signature,
+    SignedBatch,
     signatures,
 )
 from communique.link.text import Words, is_name, is_number, words
@@ -140,7 +141,6 @@ class Link:
     evidence: str = ""
 
 
-TextOf = Callable[[str], str]
 TextsOf = Callable[[list[str]], list[str]]
 """Texts of many linked texts at once, in the order asked (one read of a store)."""
 
@@ -165,40 +165,88 @@ class Index(Protocol):
         ...
 
 
-def find_copy(
-    item: str, sig: Signature, index: Index, text_of: TextOf, texts_of: TextsOf | None = None
-) -> Link | None:
-    """The statement `item` is a copy of, verified on the texts, or None.
+@dataclass(frozen=True)
+class Plan:
+    """What linking a text takes: the first text with its words (an exact copy), or the
+    candidates to verify on the texts, best estimated first (none: a new statement)."""
 
-    Candidates are verified best estimated overlap first (ties by id), at most
-    `MAX_VERIFIED` of them, only those that `may_be_copies` judges on their estimated
-    overlap and lengths; with `texts_of`, their texts are read at once.
+    item: str
+    exact: str | None
+    chosen: tuple[str, ...] = ()
+
+
+def plan_copy(item: str, sig: Signature, index: Index) -> Plan:
+    """The exact copy `item` is, or the candidates it may be a copy of, judged without texts.
+
+    Candidates are those `may_be_copies` keeps on their estimated overlap and lengths, at
+    most `MAX_VERIFIED` of them, best estimated overlap first (ties by id). Which of them
+    `item` copies (`first_copy`) depends on the texts alone, not on what others copy.
     """
     same = index.exact(sig.exact)
     if same is not None and same != item:
-        return Link(index.group(same), same, "exact")
+        return Plan(item, same)
     if sig.words < MIN_WORDS:
-        return None
+        return Plan(item, None)
     keys, values, counts = index.candidates(sig)
     if not keys:
-        return None
+        return Plan(item, None)
     shared = np.count_nonzero(values == sig.minhash, axis=1)
     close = np.flatnonzero(may_be_copies(shared / NUM_PERM, sig.words, counts)).tolist()
     ranked = sorted((-int(shared[row]), keys[row]) for row in close if keys[row] != item)
-    chosen = [key for _, key in ranked[:MAX_VERIFIED]]
-    if not chosen:
-        return None
-    mine = words(text_of(item))
-    texts = texts_of(chosen) if texts_of else map(text_of, chosen)
-    for key, text in zip(chosen, texts, strict=True):
-        verdict = verify_words(words(text), mine)
+    return Plan(item, None, tuple(key for _, key in ranked[:MAX_VERIFIED]))
+
+
+Found = tuple[int, str] | None
+"""The first candidate a text copies (its place among the candidates) and the evidence."""
+
+
+def first_copy(text: str, candidates: Sequence[str]) -> Found:
+    """The first of the candidates' texts that `text` is a copy of (`verify`), or None.
+
+    Example:
+        >>> one = "Statement on the talks held in Baku on 8 November 2024 today."
+        >>> first_copy(one + " Menu", ["Another text entirely, about other things.", one])
+        (1, 'containment 1.00, coverage 0.92')
+    """
+    mine = words(text)
+    for row, other in enumerate(candidates):
+        verdict = verify_words(words(other), mine)
         if verdict.same:
-            return Link(index.group(key), key, "republication", verdict.evidence)
+            return row, verdict.evidence
     return None
 
 
+def first_copies(work: Sequence[tuple[str, Sequence[str]]]) -> list[Found]:
+    """`first_copy` of many texts (run in worker processes by `relink`)."""
+    return [first_copy(text, candidates) for text, candidates in work]
+
+
+def link_of(plan: Plan, found: Found, group: Callable[[str], str]) -> Link | None:
+    """The link a plan and its verdict give: `group` is the statement of a linked text."""
+    if plan.exact is not None:
+        return Link(group(plan.exact), plan.exact, "exact")
+    if found is None:
+        return None
+    key = plan.chosen[found[0]]
+    return Link(group(key), key, "republication", found[1])
+
+
+def find_copy(item: str, sig: Signature, index: Index, texts_of: TextsOf) -> Link | None:
+    """The statement `item` is a copy of, verified on the texts, or None.
+
+    Its text and its candidates' (`plan_copy`) are read in one call of `texts_of`.
+    """
+    plan = plan_copy(item, sig, index)
+    if not plan.chosen:
+        return link_of(plan, None, index.group)
+    mine, *theirs = texts_of([item, *plan.chosen])
+    return link_of(plan, first_copy(mine, theirs), index.group)
+
+
 def may_be_copies(
-    estimates: npt.NDArray[np.floating], words: int, others: npt.NDArray[np.integer]
+    estimates: npt.NDArray[np.floating],
+    words: int | npt.NDArray[np.integer],
+    others: npt.NDArray[np.integer],
 ) -> npt.NDArray[np.bool_]:
     """Which candidates `verify` may accept, judged on their estimated shingle overlap
     (Jaccard, from MinHash) with a text of `words` words and their own numbers of words.
@@ -265,6 +313,51 @@ class Buckets:
             return np.zeros(0, dtype=np.uint32)
         return np.unique(np.concatenate(found))
 
+    def add_run(self, rows: npt.NDArray[np.uint32], keys: npt.NDArray[np.uint64]) -> None:
+        """Put each of `rows` in the buckets of its row of band keys, as one run."""
+        flat = keys.ravel()
+        order = np.argsort(flat, kind="stable")
+        self._add((flat[order], np.repeat(rows, keys.shape[1])[order]))
+
+    def pairs(
+        self, keys: npt.NDArray[np.uint64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
+        """(owner, row) of the rows sharing a bucket with each row `owner` of `keys` (band
+        keys of many MinHashes), each pair once, in increasing order."""
+        flat = keys.ravel()
+        owner_of = np.repeat(np.arange(len(keys), dtype=np.int64), keys.shape[1])
+        owners: list[npt.NDArray[np.int64]] = []
+        found: list[npt.NDArray[np.uint32]] = []
+        for run_keys, run_rows in self.runs:
+            left = run_keys.searchsorted(flat, side="left")
+            counts = run_keys.searchsorted(flat, side="right") - left
+            hit = np.flatnonzero(counts)
+            owners.append(np.repeat(owner_of[hit], counts[hit]))
+            found.append(run_rows[_ranges(left[hit], counts[hit])])
+        if self.pending:
+            extra = [
+                (owner, row)
+                for owner, key in zip(owner_of.tolist(), flat.tolist(), strict=True)
+                for row in self.pending.get(key, ())
+            ]
+            owners.append(np.array([o for o, _ in extra], dtype=np.int64))
+            found.append(np.array([r for _, r in extra], dtype=np.uint32))
+        if not owners:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
+        both = np.unique(
+            (np.concatenate(owners).astype(np.uint64) << np.uint64(32))
+            | np.concatenate(found).astype(np.uint64)
+        )
+        return (both >> np.uint64(32)).astype(np.int64), (both & np.uint64(0xFFFFFFFF)).astype(
+            np.uint32
+        )
+
+    def _add(self, run: Run) -> None:
+        self.runs.append(run)
+        while len(self.runs) > 1 and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0]):
+            newer = self.runs.pop()
+            self.runs.append(_merge(self.runs.pop(), newer))
+
     def _flush(self) -> None:
         count = sum(len(rows) for rows in self.pending.values())
         keys = np.fromiter(
@@ -275,13 +368,44 @@ class Buckets:
         )
         self.pending = {}
         order = np.argsort(keys, kind="stable")
-        self.runs.append((keys[order], rows[order]))
-        while len(self.runs) > 1 and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0]):
-            newer = self.runs.pop()
-            self.runs.append(_merge(self.runs.pop(), newer))
+        self._add((keys[order], rows[order]))
 
 
 Run = tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]
+
+
+def _ranges(starts: npt.NDArray[np.intp], counts: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """The positions start, start + 1, ... of each (start, count), one after another.
+
+    Example:
+        >>> _ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+        [5, 6, 0, 1, 2]
+    """
+    ends = np.cumsum(counts)
+    return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - ends + counts, counts)
+
+
+def _earlier(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(later, earlier): each pair of rows of `keys` that share a key, the earlier row first.
+
+    Example:
+        >>> _earlier(np.array([[1, 2], [3, 4], [2, 5]], dtype=np.uint64))
+        (array([2]), array([0]))
+    """
+    flat = keys.ravel()
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), keys.shape[1])
+    order = np.lexsort((owner, flat))
+    flat, owner = flat[order], owner[order]
+    first = np.ones(len(flat), dtype=bool)
+    first[1:] = flat[1:] != flat[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(flat)), 0))
+    before = np.arange(len(flat)) - start
+    later = np.repeat(owner, before)
+    earlier = owner[_ranges(start, before)]
+    both = np.unique((later << 32) | earlier)
+    later, earlier = both >> 32, both & 0xFFFFFFFF
+    keep = later > earlier
+    return later[keep], earlier[keep]
 
 
 def _merge(older: Run, newer: Run) -> Run:
@@ -306,7 +430,7 @@ class Linker:
         >>> texts = {"a": "Statement on the talks held in Baku on 8 November 2024 " * 3,
         ...          "b": "Statement on the talks held in Baku on 8 November 2024 " * 3 + "Menu"}
         >>> from communique.link.signing import signature
-        >>> linker = Linker(texts.__getitem__)
+        >>> linker = Linker(lambda keys: [texts[key] for key in keys])
         >>> linker.add("a", signature(texts["a"])) is None
         True
         >>> linker.add("b", signature(texts["b"])).kind
@@ -317,8 +441,8 @@ class Linker:
     BLOCK = 1 << SHIFT
     """MinHashes a block holds."""
 
-    def __init__(self, text_of: TextOf, texts_of: TextsOf | None = None) -> None:
-        self.text_of, self.texts_of = text_of, texts_of
+    def __init__(self, texts_of: TextsOf) -> None:
+        self.texts_of = texts_of
         self.buckets = Buckets()
         self.groups: dict[str, str] = {}
         self.by_exact: dict[str, str] = {}
@@ -335,35 +459,111 @@ class Linker:
 
     def candidates(self, sig: Signature) -> Candidates:
         rows = self.buckets.query(sig.bands)
-        values = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
-        block = rows >> self.SHIFT
-        for number in np.unique(block).tolist():
-            inside = block == number
-            values[inside] = self.blocks[number][rows[inside] & (self.BLOCK - 1)]
         counts = np.frombuffer(self.counts, dtype=np.uint32)[rows]
-        return [self.indexed[row] for row in rows.tolist()], values, counts
+        return [self.indexed[row] for row in rows.tolist()], self._values(rows), counts
 
     def group(self, item: str) -> str:
         return self.groups[item]
 
     def add(self, item: str, sig: Signature) -> Link | None:
         """Link `item` to a statement already seen, or start a new statement with it."""
-        link = find_copy(item, sig, self, self.text_of, self.texts_of)
-        self.groups[item] = link.statement if link else item
-        if link is None or link.kind != "exact":
+        plan = self.plan(item, sig)
+        found = None
+        if plan.chosen:
+            mine, *theirs = self.texts_of([item, *plan.chosen])
+            found = first_copy(mine, theirs)
+        return self.apply(plan, found)
+
+    def plan(self, item: str, sig: Signature) -> Plan:
+        """`plan_copy` of `item`, which later texts then find (whatever its verdict)."""
+        plan = plan_copy(item, sig, self)
+        if plan.exact is None:
             self.by_exact.setdefault(sig.exact, item)
             if sig.words >= MIN_WORDS:
                 self._index(item, sig)
+        return plan
+
+    def plan_batch(self, items: Sequence[str], signed: SignedBatch) -> list[Plan]:
+        """`plan` of many texts in order (the same plans), their candidates found together.
+
+        A text is found by the texts of the batch after it, as one at a time: candidates
+        are the texts indexed before the batch sharing a bucket with it, and those of the
+        batch before it sharing one (`_earlier`).
+        """
+        plans: list[Plan | None] = [None] * len(items)
+        indexed: list[int] = []
+        for position, (item, key, count) in enumerate(
+            zip(items, signed.exact, signed.words, strict=True)
+        ):
+            same = self.by_exact.get(key)
+            if same is not None and same != item:
+                plans[position] = Plan(item, same)
+                continue
+            self.by_exact.setdefault(key, item)
+            if count < MIN_WORDS:
+                plans[position] = Plan(item, None)
+            else:
+                indexed.append(position)
+        positions = np.array(indexed, dtype=np.intp)
+        chosen = self._chosen_batch([items[p] for p in indexed], signed, positions)
+        for position, keys in zip(indexed, chosen, strict=True):
+            plans[position] = Plan(items[position], None, keys)
+        return [plan for plan in plans if plan is not None]
+
+    def _chosen_batch(
+        self, items: list[str], signed: SignedBatch, positions: npt.NDArray[np.intp]
+    ) -> list[tuple[str, ...]]:
+        """Index texts of a batch (`positions` of `signed`) and choose their candidates."""
+        if not items:
+            return []
+        bands = signed.bands[positions]
+        owner, rows = self.buckets.pairs(bands)
+        base = len(self.indexed)
+        later, earlier = _earlier(bands)
+        owner = np.concatenate([owner, later])
+        rows = np.concatenate([rows.astype(np.int64), base + earlier])
+        numbers = np.arange(base, base + len(items), dtype=np.uint32)
+        for item, row in zip(items, positions.tolist(), strict=True):
+            self._index_values(item, signed.minhashes[row], signed.words[row])
+        self.buckets.add_run(numbers, bands)
+        minhashes = signed.minhashes[positions]
+        shared = np.count_nonzero(self._values(rows) == minhashes[owner], axis=1)
+        words = np.asarray(signed.words, dtype=np.int64)[positions]
+        counts = np.frombuffer(self.counts, dtype=np.uint32)[rows]
+        close = np.flatnonzero(may_be_copies(shared / NUM_PERM, words[owner], counts))
+        ranked: list[list[tuple[int, str]]] = [[] for _ in items]
+        for index in close.tolist():
+            mine, key = int(owner[index]), self.indexed[int(rows[index])]
+            if key != items[mine]:
+                ranked[mine].append((-int(shared[index]), key))
+        return [tuple(key for _, key in sorted(found)[:MAX_VERIFIED]) for found in ranked]
+
+    def _values(self, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.uint32]:
+        """The MinHash values of indexed rows, one row each."""
+        values = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
+        block = rows >> self.SHIFT
+        for number in np.unique(block).tolist():
+            inside = block == number
+            values[inside] = self.blocks[number][rows[inside] & (self.BLOCK - 1)]
+        return values
+
+    def apply(self, plan: Plan, found: Found) -> Link | None:
+        """Link a planned text by its verdict (texts planned before it applied first)."""
+        link = link_of(plan, found, self.group)
+        self.groups[plan.item] = link.statement if link else plan.item
         return link
 
     def _index(self, item: str, sig: Signature) -> None:
+        self.buckets.insert(len(self.indexed), sig.bands)
+        self._index_values(item, sig.minhash, sig.words)
+
+    def _index_values(self, item: str, minhash: npt.NDArray[np.uint32], words: int) -> None:
         row = len(self.indexed)
         if row % self.BLOCK == 0:
             self.blocks.append(np.zeros((self.BLOCK, NUM_PERM), dtype=np.uint32))
-        self.blocks[-1][row % self.BLOCK] = sig.minhash
+        self.blocks[-1][row % self.BLOCK] = minhash
         self.indexed.append(item)
-        self.counts.append(sig.words)
-        self.buckets.insert(row, sig.bands)
+        self.counts.append(words)
 
 
 def link_all(items: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -374,7 +574,7 @@ def link_all(items: Iterable[tuple[str, str]]) -> dict[str, str]:
         {'a': 'a', 'b': 'a', 'c': 'c'}
     """
     texts = dict(items)
-    linker = Linker(texts.__getitem__)
+    linker = Linker(lambda keys: [texts[key] for key in keys])
     for key, sig in zip(texts, signatures(texts.values()), strict=True):
         linker.add(key, sig)
     return dict(linker.groups)

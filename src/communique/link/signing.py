@@ -15,7 +15,7 @@ import multiprocessing
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.pool import AsyncResult
+from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
 
 import numpy as np
@@ -196,6 +196,16 @@ class SignedBatch:
     minhashes: npt.NDArray[np.uint32]
     bands: npt.NDArray[np.uint64]
 
+    @staticmethod
+    def joined(parts: Sequence[SignedBatch]) -> SignedBatch:
+        """The signatures of several batches as one batch, in order."""
+        return SignedBatch(
+            [key for part in parts for key in part.exact],
+            [count for part in parts for count in part.words],
+            np.concatenate([part.minhashes for part in parts]),
+            np.concatenate([part.bands for part in parts]),
+        )
+
     def signatures(self) -> list[Signature]:
         return [
             Signature(key, self.minhashes[row], count, self.bands[row])
@@ -247,34 +257,61 @@ def signatures(texts: Iterable[str], processes: int = 0, batch: int = 4096) -> I
     """
     source = iter(texts)
     chunks = iter(lambda: list(itertools.islice(source, batch)), [])
-    for _, signed in pipelined(sign_arrays, chunks, str, processes):
-        yield from (s for part in signed for s in part.signatures())
+    with Workers(processes) as workers:
+        for _, signed in pipelined(sign_arrays, chunks, str, workers):
+            yield from (s for part in signed for s in part.signatures())
+
+
+class Workers:
+    """Spawned worker processes that run a module-level function on the parts of a batch,
+    or this process itself (`processes` 0: each batch is worked on when it is given).
+
+    Example:
+        >>> with Workers(0) as workers:
+        ...     workers.start(sorted, [3, 1, 2])()
+        [[1, 2, 3]]
+    """
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.pool: Pool | None = None
+
+    def __enter__(self) -> Workers:
+        if self.processes > 0:
+            self.pool = multiprocessing.get_context("spawn").Pool(self.processes)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    def start(self, work: Callable[[list[T]], R], items: list[T]) -> Callable[[], list[R]]:
+        """Start `work` on `items` cut in parts (two per worker); the function returned
+        waits for each part's result, in order."""
+        if self.pool is None:
+            done = [work(items)]
+            return lambda: done
+        step = max(1, -(-len(items) // (2 * self.processes)))
+        parts = [items[i : i + step] for i in range(0, len(items), step)]
+        job: AsyncResult[list[R]] = self.pool.map_async(work, parts, chunksize=1)
+        return job.get
 
 
 def pipelined(
     work: Callable[[list[str]], R],
     batches: Iterable[list[T]],
     text_of: Callable[[T], str],
-    processes: int = 0,
+    workers: Workers,
 ) -> Iterator[tuple[list[T], list[R]]]:
-    """Each batch with `work` done on its texts (in parts), by `processes` workers (0: here).
-
-    `work` is a module-level function (workers are spawned); each batch is cut into two
-    parts per worker, and the next batch is worked on while the caller reads this one.
-    """
-    if processes < 1:
-        for items in batches:
-            yield items, [work([text_of(item) for item in items])]
-        return
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pending: tuple[list[T], AsyncResult[list[R]]] | None = None
-        for items in batches:
-            texts = [text_of(item) for item in items]
-            step = max(1, -(-len(texts) // (2 * processes)))
-            parts = [texts[i : i + step] for i in range(0, len(texts), step)]
-            job = pool.map_async(work, parts, chunksize=1)
-            if pending is not None:
-                yield pending[0], pending[1].get()
-            pending = items, job
+    """Each batch with `work` done on its texts (in parts) by `workers`; the next batch is
+    worked on while the caller reads this one (`work` is a module-level function)."""
+    pending: tuple[list[T], Callable[[], list[R]]] | None = None
+    for items in batches:
+        job = workers.start(work, [text_of(item) for item in items])
         if pending is not None:
-            yield pending[0], pending[1].get()
+            yield pending[0], pending[1]()
+        pending = items, job
+    if pending is not None:
+        yield pending[0], pending[1]()

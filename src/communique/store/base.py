@@ -13,12 +13,13 @@ shadow a sibling mixin's implementation that comes later in a backend's bases.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from communique.errors import StoreError
@@ -321,11 +322,6 @@ class LinkStore(Protocol):
 
     def get_copy(self, statement_id: str) -> CopyLink | None: ...
 
-    def add_fact_buckets(self, statement_id: str, facts: FactRow) -> None:
-        """Store the LSH buckets of a copy's language-independent facts (under its
-        language), and the codes of those facts."""
-        ...
-
     def bucket_members(
         self, buckets: Sequence[bytes], language: str
     ) -> list[tuple[str, bytes | None]]:
@@ -333,8 +329,16 @@ class LinkStore(Protocol):
         codes of their facts (None: not known)."""
         ...
 
-    def put_copy(self, link: CopyLink, minhash: bytes, buckets: Sequence[bytes]) -> None:
-        """Store a copy's link and buckets, and its statement's canonical copy and count."""
+    def put_copy(
+        self,
+        link: CopyLink,
+        minhash: bytes,
+        buckets: Sequence[bytes],
+        facts: FactRow | None = None,
+        translations: Sequence[Translation] = (),
+    ) -> None:
+        """Store a copy's link, buckets, facts and translations, and its statement's
+        canonical copy and count, in one transaction."""
         ...
 
     def copies(self, group_id: str) -> list[CopyLink]:
@@ -371,6 +375,31 @@ class LinkStore(Protocol):
     def link_order(self) -> list[tuple[str, str]]:
         """(statement id, first captured) of every statement, in the order `relink` links."""
         ...
+
+
+def links_or_none(store: Store) -> LinkStore | None:
+    """The store's link tables, or None when its backend has none.
+
+    Asked once per backend: an `isinstance` of a protocol tests each of its methods.
+
+    Example:
+        >>> links_or_none(open_store(":memory:")) is not None
+        True
+    """
+    return cast(LinkStore, store) if _keeps_links(type(store)) else None
+
+
+def links_of(store: Store) -> LinkStore:
+    """The store's link tables (StoreError when its backend has none yet)."""
+    links = links_or_none(store)
+    if links is None:
+        raise StoreError(f"{type(store).__name__} does not keep links between copies yet")
+    return links
+
+
+@functools.cache
+def _keeps_links(backend: type) -> bool:
+    return issubclass(backend, LinkStore)
 
 
 class TransferStore(Protocol):

@@ -93,11 +93,6 @@ OTHER_COPIES = (
     " WHERE g.canonical <> c.statement_id"
 )
 """Copies that are not their statement's canonical copy (left out unless `copies:all`)."""
-_UPSERT_COPY = upsert(
-    "link_copies",
-    "statement_id group_id kind matched evidence exact_key seen own_site words minhash",
-    "statement_id",
-)
 _UPSERT_COPY_FACTS = upsert(
     "link_copies",
     "statement_id group_id kind matched evidence exact_key seen own_site words minhash fact_codes",
@@ -146,18 +141,6 @@ class LinkTables(SqlTables):
         )
         return [(str(r["statement_id"]), bytes(r["minhash"]), int(r["words"])) for r in rows]
 
-    def add_fact_buckets(self, statement_id: str, facts: FactRow) -> None:
-        """Store the LSH buckets of a copy's facts under its language, and their codes."""
-        language, buckets, codes = facts
-        with self._writing() as db:
-            db.executemany(
-                _ADD_FACT_BUCKET, [(bucket, language, statement_id) for bucket in buckets]
-            )
-            db.execute(
-                "UPDATE link_copies SET fact_codes = ? WHERE statement_id = ?",
-                (codes, statement_id),
-            )
-
     def bucket_members(
         self, buckets: Sequence[bytes], language: str
     ) -> list[tuple[str, bytes | None]]:
@@ -181,8 +164,17 @@ class LinkTables(SqlTables):
         row = self._db().one("SELECT * FROM link_copies WHERE statement_id = ?", (statement_id,))
         return None if row is None else _copy(row)
 
-    def put_copy(self, link: CopyLink, minhash: bytes, buckets: Sequence[bytes]) -> None:
-        """Store a copy's link and LSH buckets, and its statement's canonical copy."""
+    def put_copy(
+        self,
+        link: CopyLink,
+        minhash: bytes,
+        buckets: Sequence[bytes],
+        facts: FactRow | None = None,
+        translations: Sequence[Translation] = (),
+    ) -> None:
+        """Store a copy's link, LSH buckets, facts (their buckets under its language, and
+        their codes) and translations, and its statement's canonical copy, in one
+        transaction."""
         with self._writing() as db:
             old = db.one(
                 "SELECT group_id FROM link_copies WHERE statement_id = ?" + self.dialect.for_update,
@@ -190,8 +182,15 @@ class LinkTables(SqlTables):
             )
             db.execute("DELETE FROM link_buckets WHERE statement_id = ?", (link.statement_id,))
             db.execute("DELETE FROM fact_buckets WHERE statement_id = ?", (link.statement_id,))
-            db.execute(_UPSERT_COPY, _copy_values(link, minhash))
+            db.execute(
+                _UPSERT_COPY_FACTS, (*_copy_values(link, minhash), facts[2] if facts else None)
+            )
             db.executemany(_ADD_BUCKET, [(bucket, link.statement_id) for bucket in buckets])
+            if facts:
+                db.executemany(
+                    _ADD_FACT_BUCKET, [(bucket, facts[0], link.statement_id) for bucket in facts[1]]
+                )
+            db.executemany(_UPSERT_TRANSLATION, [_translation_values(t) for t in translations])
             _refresh_group(db, link.group_id)
             if old is not None and old["group_id"] != link.group_id:
                 _refresh_group(db, str(old["group_id"]))

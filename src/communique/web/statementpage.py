@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from communique import semantic
 from communique.link.archive import Linked
 from communique.model import Enrichment, Statement
-from communique.store.base import LinkStore, Store
+from communique.store.base import Store, links_or_none
 from communique.web.render import country_label, quoted, search_href
 
 ENTITY_LABELS = {"PERSON", "ORG", "NORP", "EVENT", "LAW", "FAC"}
@@ -177,7 +177,7 @@ def similar_statements(
     Its own copies and translations are left out (the page lists them as such), and the copies
     of another statement count once, by the closest of them.
     """
-    links = store if isinstance(store, LinkStore) else None
+    links = links_or_none(store)
 
     def group(statement_id: str) -> str:
         link = links.get_copy(statement_id) if links else None
