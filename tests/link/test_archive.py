@@ -355,3 +355,32 @@ def test_fact_buckets_an_older_archive_kept_with_the_text_buckets_move(
     (english, _), (french, _) = store.link_order()
     assert [t.other_group for t in linked(store, english).translations] == [french]
     store.close()
+
+
+def test_relink_verifies_republications_against_texts_of_earlier_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight UN speeches, then their embassy republications in the next batch: each is
+    verified against its own original's text, read back from the store."""
+    from datetime import UTC, datetime, timedelta
+
+    from communique.link import archive
+    from tests.conftest import add
+
+    corpus = shared_path("corpora", "ungdc_2020_2024.jsonl").read_text(encoding="utf-8")
+    speeches = [json.loads(line) for line in corpus.splitlines()[:8]]
+    store = open_store(str(tmp_path / "a.db"))
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    originals, copies = [], []
+    for n, speech in enumerate(speeches):
+        text = "\n\n".join(speech["text"].split("\n")[:6])
+        originals.append(add(store, f"https://un.example/{n}", "Speech", text, fetched_at=start))
+        copy = f"Embassy news\n\n{text}\n\nShare this page"
+        later = start + timedelta(days=1, seconds=n)
+        copies.append(add(store, f"https://embassy.example/{n}", "Speech", copy, fetched_at=later))
+    monkeypatch.setattr(archive, "BATCH", 8)
+    assert relink(store, processes=0) == (16, 8)
+    for original, copy in zip(originals, copies, strict=True):
+        link = store.get_copy(copy.id)
+        assert link is not None and (link.group_id, link.kind) == (original.id, "republication")
+    store.close()

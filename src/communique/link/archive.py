@@ -369,8 +369,8 @@ class _Relinking:
         signed = SignedBatch.joined([part.signed for part in prepared])
         plans = self.linker.plan_batch([statement.id for statement, _ in items], signed)
         recent = {statement.id: statement.text for statement, _ in items}
-        wanted = {key for plan in plans for key in plan.chosen if key not in recent}
-        recent |= dict(zip(wanted, self._texts_of(sorted(wanted)), strict=True))
+        wanted = sorted({key for plan in plans for key in plan.chosen if key not in recent})
+        recent |= dict(zip(wanted, self._texts_of(wanted), strict=True))
         work = [
             (statement.text, [recent[key] for key in plan.chosen])
             for (statement, _), plan in zip(items, plans, strict=True)
