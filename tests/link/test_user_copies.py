@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from communique.cli import app
 from communique.errors import QueryError
 from communique.link.archive import link_statement, linked, relink
-from communique.model import CopyLink, Source
+from communique.model import CopyLink, Source, statement_id
 from communique.pipeline import ingest
 from communique.query import parse_query
 from communique.settings import Settings
@@ -173,4 +174,33 @@ def test_the_ministry_page_is_canonical_though_the_embassy_was_crawled_first(
     assert linked(store, embassy.id).canonical == ministry.id
     relink(store)
     assert linked(store, embassy.id).canonical == ministry.id
+    store.close()
+
+
+def test_relink_links_the_records_of_one_file_as_ingest_did(tmp_path: Path, store_url: str) -> None:
+    """The records of one JSONL file share one capture, so one "first seen": relink took
+    them by id (here the embassy's first), ingest in the file's order (the ministry's
+    first), so relink made the other copy the first one."""
+    ministry_url = "https://mfa.gov.by/en/press/1"
+    embassy_url = "https://poland.mfa.gov.by/pl/1"
+    assert statement_id(embassy_url) < statement_id(ministry_url)
+    statement = issuer_statement()
+    records = [
+        {"title": statement.title, "text": "\n\n".join(statement.paragraphs), "url": ministry_url},
+        {
+            "title": "Oświadczenie MSZ Białorusi",
+            "text": "\n\n".join(["Strona główna | Aktualności", *statement.paragraphs[:-1]]),
+            "url": embassy_url,
+        },
+    ]
+    jsonl = tmp_path / "statements.jsonl"
+    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    store = open_store(store_url)
+    _ingest(store, [jsonl])
+    on_ingest = {
+        statement_id(r["url"]): links_of(store).get_copy(statement_id(r["url"])) for r in records
+    }
+    assert on_ingest[statement_id(ministry_url)].kind == "first"  # type: ignore[union-attr]
+    relink(store)
+    assert {key: links_of(store).get_copy(key) for key in on_ingest} == on_ingest
     store.close()

@@ -314,10 +314,13 @@ class LinkTables(SqlTables):
         return [record_from_row(Translation, r) for r in rows]
 
     def link_order(self) -> list[tuple[str, str]]:
-        """(statement id, first captured) of every statement, in the order `relink` links."""
+        """(statement id, first captured) of every statement, in the order `relink` links:
+        first captured first, then in the order they were stored (the statements of one
+        capture, a JSONL or WARC file, as ingest linked them)."""
         rows = self._db().all(
-            "SELECT statement_id, min(fetched_at) AS seen FROM versions"
-            " GROUP BY statement_id ORDER BY seen, statement_id"
+            "SELECT v.statement_id, min(v.fetched_at) AS seen FROM versions v"
+            " JOIN statements s ON s.id = v.statement_id"
+            " GROUP BY v.statement_id, s.rowid ORDER BY seen, s.rowid"
         )
         return [(str(r["statement_id"]), str(r["seen"])) for r in rows]
 
