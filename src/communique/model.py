@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from communique.records import carried, record
@@ -584,14 +585,18 @@ class Version:
     text: str
 
 
+ChangeKind = Literal["edited", "removed", "restored"]
+"""What a recrawl saw happen to a statement's page: its text changed, it answered 404 or
+410, or it answered again after that."""
+
+
 @record
 class Change:
-    """A statement edited or removed on its site, as seen by a recrawl."""
+    """A statement edited, removed or restored on its site, as seen by a recrawl."""
 
     statement_id: str
     url: str
-    kind: str
-    """edited or removed"""
+    kind: ChangeKind
     detected_at: datetime
     source: str | None = None
     before_capture: str | None = None

@@ -34,6 +34,7 @@ from communique.link.archive import link_statement
 from communique.model import (
     Capture,
     Change,
+    ChangeKind,
     CrawlRun,
     CrawlSource,
     ExtractionFailure,
@@ -406,7 +407,7 @@ class SourceCrawl:
     def _change(
         self,
         url: str,
-        kind: str,
+        kind: ChangeKind,
         sid: str | None,
         before: str | None = None,
         after: str | None = None,
