@@ -18,6 +18,8 @@ from pathlib import Path
 
 from lxml import html
 
+from communique.settings import Settings
+from communique.store.base import Store, open_store
 from tests.conftest import shared_path
 from tests.extract.pdfs import Line, write_pdf
 
@@ -210,3 +212,19 @@ def kremlin_calls_titled(title: str) -> list[dict[str, str]]:
     path = shared_path("corpora", "kremlin_ru_2025_sample.jsonl")
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     return [i for i in items if i["title"] == title]
+
+
+def copies_and_translation(folder: Path) -> tuple[Store, Settings]:
+    """An archive of `tests/link/test_archive.py`'s copies and its English-French pair,
+    ingested with linking on and enrichment off; returns the open store and settings."""
+    from communique.pipeline import ingest
+    from tests.link.test_archive import ENGLISH, FRENCH, write_copies
+
+    paths = [*write_copies(folder), folder / "en.txt", folder / "fr.txt"]
+    paths[-2].write_text(ENGLISH, encoding="utf-8")
+    paths[-1].write_text(FRENCH, encoding="utf-8")
+    db = str(folder / "copies.db")
+    store = open_store(db)
+    settings = Settings(db=db, workers=0, enrich=False)
+    ingest([str(p) for p in paths], store, settings)
+    return store, settings

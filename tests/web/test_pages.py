@@ -371,20 +371,9 @@ def test_dates_show_only_as_precisely_as_known(tmp_path: Path) -> None:
 def test_similar_statements_leave_out_the_statements_own_copies(tmp_path: Path) -> None:
     from communique import semantic
     from communique.link.archive import linked
-    from communique.pipeline import ingest
-    from tests.link.test_archive import ENGLISH, FRENCH, write_copies
+    from tests.link.user_cases import copies_and_translation
 
-    paths = write_copies(tmp_path)
-    (tmp_path / "en.txt").write_text(ENGLISH, encoding="utf-8")
-    (tmp_path / "fr.txt").write_text(FRENCH, encoding="utf-8")
-    db = str(tmp_path / "copies.db")
-    store = open_store(db)
-    settings = Settings(db=db, workers=0, enrich=False)
-    ingest(
-        [str(p) for p in paths] + [str(tmp_path / "en.txt"), str(tmp_path / "fr.txt")],
-        store,
-        settings,
-    )
+    store, settings = copies_and_translation(tmp_path)
     semantic.embed_missing(store)
     first = store.link_order()[0][0]
     copies = {c.id for c in linked(store, first).copies}
