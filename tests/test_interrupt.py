@@ -7,6 +7,8 @@ a given number of captures; the counts and ids of the rerun are compared with a 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -19,6 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from communique.model import IngestReport
+from communique.pipeline import ingest
+from communique.settings import Settings
+from communique.store.base import Store, open_store
 from tests.conftest import shared_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,6 +142,72 @@ def test_a_bulk_load_killed_then_rerun_gives_the_clean_archive(
     kill_when(load, db, table, 1, signal.SIGKILL)
     finish(communique("ingest", str(corpus), "--db", str(db), env=bulk))
     assert archive(db) == archive(clean)
+
+
+class Cut(Exception):
+    """Stands for a crash at one write of a load (what was written before it is kept)."""
+
+
+def cut_at(store: Store, write: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `store`'s method `write` fail: the load stops there, with every earlier write
+    committed (a batch commits what it holds as it ends)."""
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise Cut(write)
+
+    monkeypatch.setattr(store, write, fail)
+
+
+def loaded(corpus: Path, db: Path, workers: int = 2, store: Store | None = None) -> IngestReport:
+    """A bulk load of `corpus` into `db` (linking and enrichment off), in this process."""
+    settings = Settings(db=str(db), enrich=False, link=False, workers=workers)
+    opened = store or open_store(str(db))
+    try:
+        return ingest([str(corpus)], opened, settings)
+    finally:
+        opened.close()
+
+
+@pytest.mark.parametrize("write", ["put_captures", "put_statements", "mark_all_processed"])
+def test_a_load_cut_at_any_of_its_writes_is_completed_by_the_rerun(
+    corpus: Path, clean: Path, tmp_path: Path, write: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The captures (packed by the workers) are written with what is derived from them, and
+    the processed marks last: a load cut at any of these writes leaves nothing a rerun skips."""
+    db = tmp_path / "cut.db"
+    store = open_store(str(db))
+    cut_at(store, write, monkeypatch)
+    with pytest.raises(Cut):
+        loaded(corpus, db, store=store)
+    assert count(db, "processed") == 0 and count(db, "statements") <= RECORDS
+    loaded(corpus, db)
+    assert archive(db) == archive(clean)
+    store = open_store(str(db))
+    try:  # the bodies packed in the workers are the bytes read
+        for capture in store.iter_captures():
+            assert hashlib.sha256(store.capture_body(capture.id)).hexdigest() == capture.sha256
+    finally:
+        store.close()
+
+
+def test_a_record_twice_in_one_load_is_one_capture_written_once(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A repeat of an input read before its capture is written is not new: stored once."""
+    record = json.loads(corpus.read_bytes().splitlines()[0])
+    first = (json.dumps({**record, "url": "https://un.example/debate/75/afg"}) + "\n").encode()
+    twice = tmp_path / "twice.jsonl"
+    twice.write_bytes(first + first)
+    db = tmp_path / "twice.db"
+    report = loaded(twice, db, workers=1)
+    assert (report.new_captures, report.redone, report.statements) == (1, 1, 2)
+    assert count(db, "captures") == 1 and count(db, "statements") == 1
+    store = open_store(str(db))
+    try:
+        [capture] = list(store.iter_captures())
+        assert store.capture_body(capture.id) == first.strip()
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("rows", [1, RECORDS // 2])

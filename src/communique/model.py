@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -171,6 +172,28 @@ class RawInput:
 
     def to_capture(self) -> Capture:
         return carried(self, Capture, size=len(self.body))
+
+
+@dataclass(frozen=True)
+class PackedBody:
+    """A capture's bytes compressed as the store keeps them, with their length: packed where
+    the work is (an ingest worker), so that the writer only stores them."""
+
+    size: int
+    zbody: bytes = field(repr=False)
+
+    @classmethod
+    def of(cls, body: bytes) -> PackedBody:
+        """`body` packed.
+
+        Example:
+            >>> PackedBody.of(b"statement " * 100).unpacked() == b"statement " * 100
+            True
+        """
+        return cls(len(body), zlib.compress(body, 6))
+
+    def unpacked(self) -> bytes:
+        return zlib.decompress(self.zbody)
 
 
 @record

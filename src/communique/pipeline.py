@@ -46,6 +46,7 @@ from communique.model import (
     Extraction,
     ExtractionFailure,
     IngestReport,
+    PackedBody,
     Parse,
     RawInput,
     Source,
@@ -72,6 +73,10 @@ class Document:
     """The keys site chrome is learned from (None: not worked out yet, or no site)."""
     parse: Parse | None = None
     enrichment: Enrichment | None = None
+    fresh: bool = False
+    """True when the capture is not stored yet: the writer stores it with its statement."""
+    packed: PackedBody | None = None
+    """The bytes of a fresh capture packed as the store keeps them (by `PackStage`)."""
 
 
 class Stage(Protocol):
@@ -191,6 +196,20 @@ def _line_keys(doc: Document) -> sitechrome.LineKeys | None:
     if not host:  # a local file with no web address: its site is unknown
         return None
     return sitechrome.line_keys(extraction, doc.raw.body, doc.raw.content_type, host)
+
+
+class PackStage(Declared, name="pack", requires=("raw",), assigns=("packed",), portable=True):
+    """A fresh capture's bytes compressed as the store keeps them: in a worker, so that the
+    writer only stores them (a stored capture is left as it is)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> PackStage:
+        return cls()
+
+    def process(self, doc: Document) -> Document:
+        if not doc.fresh or doc.packed is not None:
+            return doc
+        return replace(doc, packed=PackedBody.of(doc.raw.body))
 
 
 class SiteChromeStage(
@@ -334,6 +353,7 @@ WARM_UP = "Talks in Paris on 8 May 2020 and again on Tuesday, two weeks later."
 STAGES: tuple[Callable[[Settings, Store | None], Stage], ...] = (
     ExtractStage.from_settings,
     LineKeysStage.from_settings,
+    PackStage.from_settings,
     SiteChromeStage.from_settings,
     ParseStage.from_settings,
     EnrichStage.from_settings,
@@ -438,9 +458,10 @@ class Pipeline:
         working = [stage for stage in stages if not getattr(stage, "idle", False)]
         return stages if all(hasattr(stage, "process_many") for stage in working) else ()
 
-    def start(self, raw: RawInput, source: Source | None = None) -> Run:
-        """`raw` on its way through the stages but the held ones (see `Run`, `held`)."""
-        return Run(self, Document(raw, source))
+    def start(self, raw: RawInput, source: Source | None = None, fresh: bool = False) -> Run:
+        """`raw` on its way through the stages but the held ones (see `Run`, `held`); `fresh`:
+        its capture is not stored yet (see `Document.fresh`)."""
+        return Run(self, Document(raw, source, fresh=fresh))
 
     def finish(self, docs: list[Document]) -> list[Document | Exception]:
         """`docs` (finished runs, in input order) through the held stages; a document that
@@ -667,8 +688,9 @@ def ingest(
     pipeline = Pipeline.from_settings(settings, store)
     writer = _Writer(pipeline, store, report, settings)
     with _interrupts(report), store.batch(), writer:
-        for item, capture, source in stored_inputs(targets, store, settings, report, progress):
-            writer.submit(item, capture, source)
+        inputs = read_inputs(targets, store, settings, report, progress, writer.unwritten)
+        for item, capture, source, fresh in inputs:
+            writer.submit(item, capture, source, fresh)
     return report
 
 
@@ -683,8 +705,34 @@ def stored_inputs(
     its statement; counted in `report`. An input that cannot be read is recorded as a failure.
 
     Inputs are stored a few at a time: one write and one look-up of the processed marks for
-    all of them. The first chunk is one input, so work starts at once, and each next one is
-    twice as long, up to `INPUT_CHUNK` (and at most `INPUT_CHUNK_BYTES`)."""
+    all of them (see `read_inputs`)."""
+    for item, capture, source, _ in read_inputs(targets, store, settings, report, progress):
+        yield item, capture, source
+
+
+Input = tuple[RawInput, Capture, Source | None, bool]
+"""An input, its capture, its source, and whether the capture is still to be stored (fresh)."""
+
+
+def read_inputs(
+    targets: Iterable[str],
+    store: Store,
+    settings: Settings,
+    report: IngestReport,
+    progress: Progress | None = None,
+    unwritten: set[str] | None = None,
+) -> Iterator[Input]:
+    """Each input with its capture and source, when this pipeline has still to make its
+    statement; counted in `report`. An input that cannot be read is recorded as a failure.
+
+    The captures are stored here, unless `unwritten` is given: then a new capture is yielded
+    as fresh and its id added to `unwritten` until its writer stores it (with what is derived
+    from it); a repeat of it meanwhile is not fresh.
+
+    Inputs are taken a few at a time: one write (or look-up of the stored captures) and one
+    look-up of the processed marks for all of them. The first chunk is one input, so work
+    starts at once, and each next one is twice as long, up to `INPUT_CHUNK` (and at most
+    `INPUT_CHUNK_BYTES`)."""
     sources = {s.name: s for s in store.sources()}
     version = processed_version(settings)
     chunk: list[RawInput] = []
@@ -700,9 +748,9 @@ def stored_inputs(
         chunk.append(item)
         size += len(item.body)
         if len(chunk) >= limit or size >= INPUT_CHUNK_BYTES:
-            yield from _stored(chunk, store, version, report, sources)
+            yield from _taken(chunk, store, version, report, sources, unwritten)
             chunk, size, limit = [], 0, min(limit * 2, INPUT_CHUNK)
-    yield from _stored(chunk, store, version, report, sources)
+    yield from _taken(chunk, store, version, report, sources, unwritten)
 
 
 PATIENCE = 0.05
@@ -715,16 +763,21 @@ INPUT_CHUNK_BYTES = 16 << 20
 """Bytes of input held before they are stored, whatever their number."""
 
 
-def _stored(
+def _taken(
     items: list[RawInput],
     store: Store,
     version: str,
     report: IngestReport,
     sources: dict[str, Source],
-) -> Iterator[tuple[RawInput, Capture, Source | None]]:
-    """`items` stored as captures; those `version` has still to process, with their source."""
+    unwritten: set[str] | None,
+) -> Iterator[Input]:
+    """`items` with their captures (stored here unless `unwritten` is given, see
+    `read_inputs`); those `version` has still to process, with their source."""
     captures = [item.to_capture() for item in items]
-    new = store.put_captures([(c, item.body) for c, item in zip(captures, items, strict=True)])
+    if unwritten is None:
+        new = store.put_captures([(c, item.body) for c, item in zip(captures, items, strict=True)])
+    else:
+        new = _unstored(captures, store, unwritten)
     known = [c.id for c, fresh in zip(captures, new, strict=True) if not fresh]
     done = store.processed_among(known, version) if known else set()
     if done:  # an unchanged input that failed before fails again, without being redone
@@ -738,7 +791,19 @@ def _stored(
         else:  # stored by a run cut short before its statement, or by an older pipeline
             report.redone += 1
             store.clear_failure(capture.id)
-        yield item, capture, source_of(item, sources)
+        yield item, capture, source_of(item, sources), fresh and unwritten is not None
+
+
+def _unstored(captures: list[Capture], store: Store, unwritten: set[str]) -> list[bool]:
+    """For each of `captures`, True where it is new: neither stored nor still to be written
+    (in `unwritten`, where the new ones are added)."""
+    stored = store.stored_captures([c.id for c in captures])
+    new: list[bool] = []
+    for capture in captures:
+        new.append(capture.id not in stored and capture.id not in unwritten)
+        if new[-1]:
+            unwritten.add(capture.id)
+    return new
 
 
 def processed_version(settings: Settings) -> str:
@@ -851,6 +916,8 @@ class _Writer:
         """Documents through every stage but the held ones (`Pipeline.held`), stored together
         (`STORE_CHUNK`) when not linking."""
         self.sources = {s.name: s for s in store.sources()}
+        self.unwritten: set[str] = set()
+        """Ids of the fresh captures submitted and not yet stored (see `read_inputs`)."""
 
     def __enter__(self) -> _Writer:
         return self
@@ -861,9 +928,12 @@ class _Writer:
                 self._store_first()
             self._store_done()
 
-    def submit(self, raw: RawInput, capture: Capture, source: Source | None) -> None:
-        """Start the stages on `raw` and store what is done, in input order."""
-        item = _Pending(capture, self.pipeline.start(raw, source))
+    def submit(
+        self, raw: RawInput, capture: Capture, source: Source | None, fresh: bool = False
+    ) -> None:
+        """Start the stages on `raw` and store what is done, in input order; a `fresh` capture
+        is stored first, with what is derived from it."""
+        item = _Pending(capture, self.pipeline.start(raw, source, fresh))
         self.pending.append(item)
         self._since_pass += 1
         if self._since_pass >= self.every:
@@ -905,6 +975,7 @@ class _Writer:
             self._advance()
         self.pending.popleft()
         if first.error is not None:
+            self._store_captures([(first.run.doc, first.capture)])
             if self._failed(first.capture, first.run.doc.raw.origin, first.error):
                 self.store.mark_processed(first.capture.id, self.version)
             return
@@ -917,6 +988,7 @@ class _Writer:
         cut leaves them to be redone). Linking reads what was stored before each statement,
         so it stores them one by one; a bulk load (no linking) writes them together."""
         done, self.done = self.done, []
+        self._store_captures(done)
         finished = self.pipeline.finish([doc for doc, _ in done])
         stored: list[tuple[Statement, Capture, Enrichment | None]] = []
         marked: list[str] = []
@@ -952,6 +1024,14 @@ class _Writer:
         failure = failed(capture, origin, error, with_capture=True)
         record_failure(self.store, failure, self.max_error_chars, self.report)
         return isinstance(error, Permanent)
+
+    def _store_captures(self, docs: list[tuple[Document, Capture]]) -> None:
+        """Store the fresh captures of `docs` (packed in the workers where they could be),
+        before anything derived from them."""
+        fresh = [(capture, doc.packed or doc.raw.body) for doc, capture in docs if doc.fresh]
+        if fresh:
+            self.store.put_captures(fresh)
+            self.unwritten.difference_update(capture.id for capture, _ in fresh)
 
 
 STORE_CHUNK = 256

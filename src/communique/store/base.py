@@ -32,6 +32,7 @@ from communique.model import (
     Enrichment,
     ExtractionFailure,
     FrontierEntry,
+    PackedBody,
     SavedSearch,
     SearchPage,
     Source,
@@ -54,8 +55,13 @@ class CaptureStore(Protocol):
         """Store a capture and its bytes; False when this exact capture was already stored."""
         ...
 
-    def put_captures(self, captures: Sequence[tuple[Capture, bytes]]) -> list[bool]:
-        """`put_capture` of each, in order, in one write (a bulk load)."""
+    def put_captures(self, captures: Sequence[tuple[Capture, bytes | PackedBody]]) -> list[bool]:
+        """`put_capture` of each, in order, in one write (a bulk load); a body may come packed
+        already (by an ingest worker)."""
+        ...
+
+    def stored_captures(self, capture_ids: Collection[str]) -> set[str]:
+        """Those of `capture_ids` that are stored."""
         ...
 
     def has_capture(self, capture_id: str) -> bool: ...

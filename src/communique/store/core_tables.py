@@ -17,6 +17,7 @@ from communique.model import (
     Capture,
     Enrichment,
     ExtractionFailure,
+    PackedBody,
     Selectors,
     Source,
     Statement,
@@ -42,11 +43,15 @@ class CoreTables(SqlTables):
     def put_capture(self, capture: Capture, body: bytes) -> bool:
         return self.put_captures([(capture, body)])[0]
 
-    def put_captures(self, captures: Sequence[tuple[Capture, bytes]]) -> list[bool]:
+    def put_captures(self, captures: Sequence[tuple[Capture, bytes | PackedBody]]) -> list[bool]:
         if not captures:
             return []
         with self._writing() as db:
             return insert_captures(db, captures)
+
+    def stored_captures(self, capture_ids: Collection[str]) -> set[str]:
+        rows = self._db().all_in("SELECT id FROM captures WHERE id IN ({marks})", list(capture_ids))
+        return {row["id"] for row in rows}
 
     def has_capture(self, capture_id: str) -> bool:
         return (

@@ -5,12 +5,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import operator
-import zlib
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from communique.model import Capture, DatePrecision, DocType, ExtractionFailure, Statement
+from communique.model import (
+    Capture,
+    DatePrecision,
+    DocType,
+    ExtractionFailure,
+    PackedBody,
+    Statement,
+)
 from communique.store.dialect import Db, Row, upsert
 
 _META_COLUMNS = (
@@ -188,9 +194,10 @@ INSERT_CAPTURE = (
 )
 
 
-def insert_captures(db: Db, captures: Sequence[tuple[Capture, bytes]]) -> list[bool]:
-    """Insert captures and their compressed blobs inside the caller's transaction, with one
-    statement per table; True where new (not yet stored, nor earlier in `captures`)."""
+def insert_captures(db: Db, captures: Sequence[tuple[Capture, bytes | PackedBody]]) -> list[bool]:
+    """Insert captures and their compressed blobs (packed here unless packed already) inside
+    the caller's transaction, with one statement per table; True where new (not yet stored,
+    nor earlier in `captures`)."""
     ids = list(dict.fromkeys(capture.id for capture, _ in captures))
     known = {row["id"] for row in db.all_in("SELECT id FROM captures WHERE id IN ({marks})", ids)}
     new: list[bool] = []
@@ -201,7 +208,8 @@ def insert_captures(db: Db, captures: Sequence[tuple[Capture, bytes]]) -> list[b
         if new[-1]:
             known.add(capture.id)
             if capture.sha256 not in blobs:
-                blobs[capture.sha256] = (capture.sha256, len(body), zlib.compress(body, 6))
+                packed = body if isinstance(body, PackedBody) else PackedBody.of(body)
+                blobs[capture.sha256] = (capture.sha256, packed.size, packed.zbody)
             rows.append(capture_values(capture))
     db.executemany(INSERT_BLOB, list(blobs.values()))
     db.executemany(INSERT_CAPTURE, rows)
