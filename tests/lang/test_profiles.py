@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import regex
-from justext import get_stoplist
 
 from communique.enrich.countries import country_code, localized_names
 from communique.enrich.gazetteer import name_key
 from communique.enrich.nlp import load_pipeline, parses
 from communique.enrich.times import tagger_name
+from communique.extract.language import stop_words
 from communique.lang import DEFAULT, Profile, profile, profiles
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "communique"
@@ -40,7 +40,10 @@ def test_profile_is_well_formed(known: Profile) -> None:
     if known.country_names:
         assert len(localized_names(known.code)) > 150, known.code
     if known.stoplist:
-        assert len(get_stoplist(known.stoplist)) > 50, "a jusText stop-word list"
+        assert len(stop_words(known.stoplist)) > 50, "a jusText or spaCy stop-word list"
+    if known.alphabet:  # the language's own stop words are written in its alphabet
+        letters = {c for word in stop_words(known.stoplist or "") for c in word if c.isalpha()}
+        assert {c for c in letters if not c.isascii()} <= set(known.alphabet), known.code
     assert known.stoplist or not known.guess_by_stop_words, "guessed by a list it has not"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 from collections import Counter
 
@@ -53,10 +54,16 @@ def _stoplists() -> dict[str, frozenset[str]]:
     """jusText's stop-word lists of the languages whose profiles name one (compact lists only:
     its lists of thousands of words carry much foreign vocabulary)."""
     return {
-        code: frozenset(get_stoplist(known.stoplist))
-        for code, known in profiles().items()
-        if known.stoplist
+        code: stop_words(known.stoplist) for code, known in profiles().items() if known.stoplist
     }
+
+
+def stop_words(name: str) -> frozenset[str]:
+    """The stop-word list a profile names: jusText's by its name, or spaCy's (`spacy:CODE`)."""
+    if name.startswith("spacy:"):
+        module = importlib.import_module(f"spacy.lang.{name.removeprefix('spacy:')}.stop_words")
+        return frozenset(module.STOP_WORDS)
+    return frozenset(get_stoplist(name))
 
 
 @functools.cache
@@ -107,7 +114,8 @@ def guess(sample: str) -> str | None:
     if not share:
         return None
     best = max(share, key=share.__getitem__)
-    return best if profile(best).guess_by_stop_words and _clearly(share, best) else None
+    named = profile(best).guess_by_stop_words and _clearly(share, best)
+    return best if named and _in_alphabet(sample, best) else None
 
 
 def confirms(sample: str, hint: str | None) -> bool:
@@ -130,7 +138,21 @@ def confirms(sample: str, hint: str | None) -> bool:
     share = _shares(sample)
     if not share:
         return False
-    return _clearly(share, hint)
+    return _clearly(share, hint) and _in_alphabet(sample, hint)
+
+
+def _in_alphabet(sample: str, code: str) -> bool:
+    """Whether every letter of `sample` beyond ASCII is one of the alphabet of `code`'s
+    profile (when it names one).
+
+    Example:
+        >>> _in_alphabet("Заявление МИД России", "ru"), _in_alphabet("Заява МЗС України", "ru")
+        (True, False)
+    """
+    alphabet = profile(code).alphabet
+    if not alphabet or sample.isascii():
+        return True
+    return all(c in alphabet for c in set(sample.lower()) if c.isalpha() and not c.isascii())
 
 
 def _clearly(share: dict[str, float], code: str) -> bool:

@@ -152,8 +152,13 @@ class Profile:
     office_openings: tuple[str, ...] = ()
     """Openings of such names ("وزارة"): patterns."""
     stoplist: str | None = None
-    """jusText's name for its stop-word list of the language: a declared language is confirmed
-    by its stop words (`extract.language`)."""
+    """jusText's name for its stop-word list of the language, or `spacy:CODE` for spaCy's
+    (compact, where jusText's list of thousands of words carries much foreign vocabulary): a
+    declared language is confirmed by its stop words (`extract.language`)."""
+    alphabet: str = ""
+    """The letters of the language's alphabet, in lower case, where its script also writes
+    languages with letters it lacks (Cyrillic: Ukrainian і, Kazakh қ): a text with another
+    letter than these (or ASCII) is never named this language by its stop words alone."""
     guess_by_stop_words: bool = False
     """The stop words alone may name the language of an undeclared text (a large list, with
     clear margins over the other languages' lists)."""
