@@ -80,7 +80,8 @@ def test_a_dead_worker_fails_its_inputs_by_name_and_loses_nothing(tmp_path: Path
     assert died, "the worker was killed while statements were waiting for it"
     files = {*pages, *(str(p) for p in shared_path("seeds").iterdir())}
     assert all(f.origin in files and store.has_capture(f.capture_id) for f in died)
-    assert report.statements + len(died) == expected
+    # an input that died may have been a listing page, which makes no statement
+    assert report.statements <= expected <= report.statements + len(died)
     assert reprocess(store, settings).statements == expected
     assert enrichments(store) == enrichments(reference)
 
