@@ -12,7 +12,7 @@ import pytest
 from communique.model import CopyLink
 from communique.query import parse_query
 from communique.store import sqlite, sqlite_index, tantivy_index
-from communique.store.base import Store
+from communique.store.base import CopyRow, Store
 from communique.store.search_index import FACET_LIMIT, IndexDoc, Restriction
 from communique.store.sqlite import SqliteStore
 from communique.store.sqlite_index import SYNC_EVERY
@@ -262,7 +262,7 @@ def test_search_follows_the_canonical_copy(sqlite_store: SqliteStore) -> None:
 
     def link(statement_id: str, group: str, own_site: bool) -> None:
         copy = CopyLink(statement_id, group, "exact", None, "", "key", "2024-01-01", own_site)
-        sqlite_store.put_copy(copy, b"", [])
+        sqlite_store.put_copy(CopyRow(copy, b"", []))
 
     def found(query: str) -> list[str]:
         return [h.statement.url for h in sqlite_store.search(parse_query(query)).hits]

@@ -53,7 +53,14 @@ from communique.link.translations import (
     facts,
 )
 from communique.model import CopyLink, Source, Statement, StatementCopy, Translation, Version
-from communique.store.base import FactRow, LinkStore, Store, links_of, links_or_none
+from communique.store.base import (
+    CopyRow,
+    FactRow,
+    LinkStore,
+    Store,
+    links_of,
+    links_or_none,
+)
 
 
 class StoreIndex:
@@ -115,7 +122,8 @@ def link_statement(
         if link.kind == "first"
         else (None, [])
     )
-    links.put_copy(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row, translations)
+    row = CopyRow(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row)
+    links.put_copy(row, translations)
     return link
 
 
@@ -412,7 +420,7 @@ class _Relinking:
                 self.facts.add(statement.id, statement.language, fact_bands, codes)
                 fact_keys = buckets(fact_minhash, FACT_SPACE)
                 fact_row = (statement.language, fact_keys, codes.tobytes())
-            rows.append((link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row))
+            rows.append(CopyRow(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row))
         self.links.put_copies(rows)
         self.links.put_translations(translations)
 

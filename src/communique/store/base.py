@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, NamedTuple, Protocol, cast, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from communique.errors import StoreError
@@ -314,6 +314,15 @@ FactRow = tuple[str, Sequence[bytes], bytes]
 """A copy's language, the LSH buckets of its facts and their codes (`link.bulk.fact_codes`)."""
 
 
+class CopyRow(NamedTuple):
+    """What linking stores for one copy: its link, MinHash values, LSH buckets and facts."""
+
+    link: CopyLink
+    minhash: bytes
+    buckets: Sequence[bytes]
+    facts: FactRow | None = None
+
+
 @runtime_checkable
 class LinkStore(Protocol):
     """Copies of one statement (statements at several URLs) and translations between them."""
@@ -335,16 +344,9 @@ class LinkStore(Protocol):
         codes of their facts (None: not known)."""
         ...
 
-    def put_copy(
-        self,
-        link: CopyLink,
-        minhash: bytes,
-        buckets: Sequence[bytes],
-        facts: FactRow | None = None,
-        translations: Sequence[Translation] = (),
-    ) -> None:
-        """Store a copy's link, buckets, facts and translations, and its statement's
-        canonical copy and count, in one transaction."""
+    def put_copy(self, row: CopyRow, translations: Sequence[Translation] = ()) -> None:
+        """Store a copy's row and translations, and its statement's canonical copy and
+        count, in one transaction."""
         ...
 
     def copies(self, group_id: str) -> list[CopyLink]:
@@ -355,9 +357,7 @@ class LinkStore(Protocol):
         """Delete every link and make ready for `put_copies`."""
         ...
 
-    def put_copies(
-        self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes], FactRow | None]]
-    ) -> None:
+    def put_copies(self, rows: Sequence[CopyRow]) -> None:
         """Store the links, LSH buckets and facts of many copies not linked yet, in one
         transaction (between `start_relink` and `finish_relink`)."""
         ...

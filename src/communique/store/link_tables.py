@@ -10,7 +10,7 @@ from communique.store.dialect import Db, Dialect, Row, SqlTables, upsert
 from communique.store.rows import SELECT_STATEMENTS, record_from_row, statement_from_row
 
 if TYPE_CHECKING:
-    from communique.store.base import FactRow
+    from communique.store.base import CopyRow
 
 LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "fact_buckets", "translations")
 LINK_SCHEMA = """
@@ -164,17 +164,11 @@ class LinkTables(SqlTables):
         row = self._db().one("SELECT * FROM link_copies WHERE statement_id = ?", (statement_id,))
         return None if row is None else _copy(row)
 
-    def put_copy(
-        self,
-        link: CopyLink,
-        minhash: bytes,
-        buckets: Sequence[bytes],
-        facts: FactRow | None = None,
-        translations: Sequence[Translation] = (),
-    ) -> None:
+    def put_copy(self, row: CopyRow, translations: Sequence[Translation] = ()) -> None:
         """Store a copy's link, LSH buckets, facts (their buckets under its language, and
         their codes) and translations, and its statement's canonical copy, in one
         transaction."""
+        link, minhash, buckets, facts = row
         with self._writing() as db:
             old = db.one(
                 "SELECT group_id FROM link_copies WHERE statement_id = ?" + self.dialect.for_update,
@@ -214,9 +208,7 @@ class LinkTables(SqlTables):
             db.execute("DELETE FROM relink_buckets")
             db.execute("DELETE FROM relink_fact_buckets")
 
-    def put_copies(
-        self, rows: Sequence[tuple[CopyLink, bytes, Sequence[bytes], FactRow | None]]
-    ) -> None:
+    def put_copies(self, rows: Sequence[CopyRow]) -> None:
         """Store the links, LSH buckets and facts of many copies not linked yet, in one
         transaction (between `start_relink` and `finish_relink`)."""
         with self._writing() as db:
