@@ -20,6 +20,7 @@ from communique.errors import StoreError
 from communique.settings import Settings
 from communique.store.search_index import IndexDoc
 from communique.store.tantivy_index import TantivyIndex
+from tests.conftest import shared_path
 from tests.test_interrupt import archive, clean, communique, corpus, finish
 
 __all__ = ["clean", "corpus"]  # fixtures shared with test_interrupt
@@ -101,8 +102,12 @@ def test_a_read_only_archive_is_searched_and_not_written(
     process = communique("search", "peace", "--db", str(db))
     _, errors = process.communicate(timeout=600)
     assert process.returncode == 0 and "statements match" in errors.decode(), errors.decode()
-    status, errors = run("ingest", str(corpus), "--db", str(db))
+    before = db.read_bytes()
+    status, errors = run("ingest", str(shared_path("seeds")), "--db", str(db))
     assert status == 1 and "read-only" in errors and "Traceback" not in errors
+    status, errors = run("ingest", str(corpus), "--db", str(db))  # all unchanged: nothing to write
+    assert status == 0 and "unchanged" in errors and "Traceback" not in errors
+    assert db.read_bytes() == before
 
 
 def test_exit_status_tells_all_some_or_none_failed(corpus: Path, tmp_path: Path) -> None:
