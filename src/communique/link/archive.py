@@ -273,13 +273,26 @@ def _best_per_language(
 
 
 def _texts_of(links: LinkStore, statement: Statement) -> TextsOf:
-    """Texts of stored statements read at once; `statement`'s own from memory."""
+    """Texts of stored statements read from the store; `statement`'s own from memory."""
 
     def texts_of(keys: list[str]) -> list[str]:
-        found = links.statement_texts([key for key in keys if key != statement.id])
+        found = _read_texts(links, [key for key in keys if key != statement.id])
         return [statement.text if key == statement.id else found[key] for key in keys]
 
     return texts_of
+
+
+READ = 500
+"""Texts read from the store in one query."""
+
+
+def _read_texts(links: LinkStore, keys: list[str]) -> dict[str, str]:
+    """The texts of these statements by id, a query per `READ` of them."""
+    found: dict[str, str] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), READ):
+        found |= links.statement_texts(unique[start : start + READ])
+    return found
 
 
 BATCH = 2000
@@ -339,10 +352,6 @@ def _text(item: Item) -> str:
     return item[0].text
 
 
-READ = 500
-"""Texts read from the store in one query."""
-
-
 @dataclass
 class _Planned:
     """A batch whose candidates are found, waiting for the workers' verdicts."""
@@ -364,11 +373,8 @@ class _Relinking:
         self.pending: _Planned | None = None
 
     def _texts_of(self, keys: list[str]) -> list[str]:
-        """Texts of many statements, read from the store (a query per `READ`)."""
-        found: dict[str, str] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), READ):
-            found |= self.links.statement_texts(unique[start : start + READ])
+        """Texts of many statements, read from the store."""
+        found = _read_texts(self.links, keys)
         return [found[key] for key in keys]
 
     def link_batch(self, items: list[Item], prepared: list[Prepared]) -> None:
