@@ -90,7 +90,7 @@ def build(source: SqliteStore, target: SqliteStore, n: int) -> list[str]:
             )
             target.put_capture(capture, source.capture_body(capture.id))
             target.put_statement(copy, capture)
-            target.put_enrichment(copy.id, enrichment, copy.country, fetched)
+            target.put_enrichment(copy, enrichment, fetched)
             ids.append(copy.id)
             if (i + 1) % 10_000 == 0:
                 console.print(f"built {i + 1} of {n} ({time.strftime('%H:%M:%S')})")

@@ -37,7 +37,7 @@ def _archive(store: Store) -> None:
             places=places[: 1 + n % 2] + places[2:],
             events=(Event("Shusha and Yerevan talks.", 0, 25, f"2020-11-0{n + 1}", None),),
         )
-        store.put_enrichment(s.id, enrichment, country, datetime(2024, 1, 1, tzinfo=UTC))
+        store.put_enrichment(s, enrichment, datetime(2024, 1, 1, tzinfo=UTC))
 
 
 def test_fast_and_generic_paths_agree(store: Store) -> None:
@@ -98,9 +98,7 @@ def test_first_events_agree_where_many_statements_share_a_date(store: Store) -> 
         events = tuple(
             Event(f"Event {k} of {n}.", k * 10, k * 10 + 8, d, None) for k, d in enumerate(named)
         )
-        store.put_enrichment(
-            s.id, Enrichment(events=events), None, datetime(2024, 1, 1, tzinfo=UTC)
-        )
+        store.put_enrichment(s, Enrichment(events=events), datetime(2024, 1, 1, tzinfo=UTC))
     generic = explore.timeline_events(explore.explore(store, "talks"))
     assert len(generic) == 42
     for at, width, limit in (
@@ -177,12 +175,12 @@ def test_kept_results_follow_every_write(store: Store) -> None:
     s = add(store, "https://example.gov/later", "Later", "More talks.", country="AZ")
     fetched = datetime(2024, 1, 1, tzinfo=UTC)
     shusha = Place("Shusha", 0, 6, 39.76, 46.75, 585103, "AZ")
-    store.put_enrichment(s.id, Enrichment(countries=("AM",), places=(shusha,)), "AZ", fetched)
+    store.put_enrichment(s, Enrichment(countries=("AM",), places=(shusha,)), fetched)
     places, coverage = explore.map_places(store, "talks")
     assert coverage.total == 4
     assert [(p.name, p.statements) for p in places] == [("Shusha", 4), ("Yerevan", 1)]
     assert ("AZ", "AM", 3) in explore.network(store, "talks")[0]
-    store.put_enrichment(s.id, Enrichment(), "AZ", fetched.replace(year=2025))
+    store.put_enrichment(s, Enrichment(), fetched.replace(year=2025))
     places, _ = explore.map_places(store, "talks")
     assert [(p.name, p.statements) for p in places] == [("Shusha", 3), ("Yerevan", 1)]
     assert ("AZ", "AM", 2) in explore.network(store, "talks")[0]

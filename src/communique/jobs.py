@@ -56,6 +56,7 @@ from communique.model import (
     IngestReport,
     RawInput,
     Source,
+    Statement,
 )
 from communique.pipeline import (
     Document,
@@ -472,8 +473,8 @@ def enrich_job(context: JobContext, capture: str, statement: str, options: dict[
     raw = RawInput(record.url, b"", record.content_type, record.origin, record.fetched_at)
     doc = enrich.process(parse.process(Document(raw, None, extraction=outcome.extraction)))
     if doc.enrichment is not None:
-        country = outcome.extraction.country
-        store.put_enrichment(statement, doc.enrichment, country, record.fetched_at)
+        enriched = Statement.from_extraction(outcome.extraction, record)
+        store.put_enrichment(enriched, doc.enrichment, record.fetched_at)
     _processed(ctx, capture, version)
 
 

@@ -570,6 +570,12 @@ class UrlKind(StrEnum):
     SITEMAP = "sitemap"
 
 
+EntryState = Literal["pending", "held", "fetched", "done", "failed", "refused", "skipped"]
+"""Where a frontier URL stands: waiting (pending; held: a next listing page waits for the
+items of the page before it), fetched but not processed, or ended (done, failed, refused by
+robots.txt or the address guard, skipped)."""
+
+
 @record
 class FrontierEntry:
     """A URL waiting in (or done with) one crawl run."""
@@ -578,9 +584,13 @@ class FrontierEntry:
     kind: UrlKind
     parent: str | None = None
     """The listing that linked here (pagination waits for its items), or None."""
-    state: str = "pending"
-    """pending, held (a next listing page), fetched, done, failed, skipped."""
+    state: EntryState = "pending"
     depth: int = 0
+    error: str | None = None
+    """Why an ended entry failed, was refused or skipped, or gave no text."""
+    published: date | None = None
+    """The published date of the statement a done entry gave: a held listing page is skipped
+    once the items of the page before it are done and all older than the crawl's `since`."""
 
 
 @record

@@ -1011,9 +1011,7 @@ class _Writer:
             self.store.put_statements([(statement, capture) for statement, capture, _ in stored])
         for statement, capture, enrichment in stored:
             if enrichment is not None:
-                self.store.put_enrichment(
-                    statement.id, enrichment, statement.country, capture.fetched_at
-                )
+                self.store.put_enrichment(statement, enrichment, capture.fetched_at)
         self.report.statements += len(stored)
         self.store.mark_all_processed(marked, self.version)
 

@@ -32,8 +32,8 @@ def test_a_killed_run_is_resumed_and_a_finished_one_drops_its_frontier(store: St
     assert store.put_fetched_capture(run.id, page.url, capture, body) is True
     entry, capture_id = store.next_entry(run.id) or (None, None)
     assert entry is not None and entry.url == page.url and capture_id == capture.id
-    store.finish_entry(run.id, page.url, "done", published=date(2024, 2, 1))
-    store.finish_entry(run.id, feed.url, "done")
+    store.finish_entry(run.id, replace(page, state="done", published=date(2024, 2, 1)))
+    store.finish_entry(run.id, replace(feed, state="done"))
     assert store.frontier_counts(run.id) == {"done": 2}
     assert store.next_entry(run.id) is None
     run.fetched, run.errors = 1, {"timeout": 2}
@@ -48,15 +48,11 @@ def test_a_killed_run_is_resumed_and_a_finished_one_drops_its_frontier(store: St
 def test_held_listing_pages_are_released_while_items_are_recent(store: Store) -> None:
     run = store.start_run("mfa", date(2024, 1, 1))
     listing = "https://mfa.example/news"
-    store.enqueue(
-        run.id,
-        [
-            FrontierEntry(listing + "?page=2", UrlKind.LISTING, parent=listing, state="held"),
-            FrontierEntry("https://mfa.example/1", UrlKind.PAGE, parent=listing),
-        ],
-    )
+    item = FrontierEntry("https://mfa.example/1", UrlKind.PAGE, parent=listing)
+    held = FrontierEntry(listing + "?page=2", UrlKind.LISTING, parent=listing, state="held")
+    store.enqueue(run.id, [held, item])
     assert store.release_held(run.id, date(2024, 1, 1)) == 0, "its items are not done yet"
-    store.finish_entry(run.id, "https://mfa.example/1", "done", published=date(2024, 3, 1))
+    store.finish_entry(run.id, replace(item, state="done", published=date(2024, 3, 1)))
     assert store.release_held(run.id, date(2024, 1, 1)) == 1
     assert store.frontier_counts(run.id) == {"pending": 1, "done": 1}
 

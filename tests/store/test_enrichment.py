@@ -43,9 +43,9 @@ def paris_enrichment() -> Enrichment:
 @pytest.fixture
 def enriched(store: Store) -> Store:
     baku = add(store, "https://mfa.gov.az/1", "Victory Day", "Shusha text", fetched_at=EARLY)
-    store.put_enrichment(baku.id, karabakh_enrichment(), "AZ", EARLY)
+    store.put_enrichment(baku, karabakh_enrichment(), EARLY)
     paris = add(store, "https://diplomatie.gouv.fr/1", "Climate", "Paris text", country="FR")
-    store.put_enrichment(paris.id, paris_enrichment(), "FR", EARLY)
+    store.put_enrichment(paris, paris_enrichment(), EARLY)
     return store
 
 
@@ -97,19 +97,17 @@ def test_who_mentions_whom(enriched: Store) -> None:
 
 
 def test_an_older_capture_does_not_replace_a_newer_enrichment(enriched: Store) -> None:
-    statement_id = enriched.search(parse_query("place:Shusha")).hits[0].statement.id
-    enriched.put_enrichment(
-        statement_id, paris_enrichment(), "AZ", datetime(2023, 1, 1, tzinfo=UTC)
-    )
-    assert enriched.get_enrichment(statement_id) == karabakh_enrichment()
-    enriched.put_enrichment(statement_id, paris_enrichment(), "AZ", LATE)
+    statement = enriched.search(parse_query("place:Shusha")).hits[0].statement
+    enriched.put_enrichment(statement, paris_enrichment(), datetime(2023, 1, 1, tzinfo=UTC))
+    assert enriched.get_enrichment(statement.id) == karabakh_enrichment()
+    enriched.put_enrichment(statement, paris_enrichment(), LATE)
     assert titles(enriched, "place:Shusha") == []
 
 
 def test_references_link_to_the_archived_statement_they_name(store: Store) -> None:
     target = add(store, "https://kremlin.ru/1", "Trilateral Statement of the leaders", "Text")
     citing = add(store, "https://mfa.gov.az/2", "Anniversary", "We recall the statement")
-    store.put_enrichment(citing.id, karabakh_enrichment(), "AZ", EARLY)
+    store.put_enrichment(citing, karabakh_enrichment(), EARLY)
     (reference,) = store.get_enrichment(citing.id).references
     assert reference.statement_id == target.id
 

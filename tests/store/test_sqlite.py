@@ -273,7 +273,7 @@ def test_timeline_migration_fills_rows_from_stored_enrichment(tmp_path: Path) ->
         Event("Shusha was liberated on November 8, 2020.", 0, 40, "2020-11-08", None),
         Event("Talks in spring.", 41, 57, "XXXX-SP", None),
     )
-    store.put_enrichment(s.id, Enrichment(events=events), None, datetime(2024, 1, 1, tzinfo=UTC))
+    store.put_enrichment(s, Enrichment(events=events), datetime(2024, 1, 1, tzinfo=UTC))
     store.close()
     conn = sqlite3.connect(path)
     with conn:

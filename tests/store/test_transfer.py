@@ -33,7 +33,7 @@ def fill(store: Store) -> None:
     add(store, "https://mfa.gov.az/1", "Victory Day", "Shusha was liberated in 2020.",
         published=date(2023, 11, 8), fetched_at=LATER)  # fmt: skip
     add(store, "https://kremlin.ru/2", "Заявление", "Россия призывает к миру.", language="ru")
-    store.put_enrichment(first.id, karabakh_enrichment(), "AZ", EARLY)
+    store.put_enrichment(first, karabakh_enrichment(), EARLY)
     run = store.start_run("mfa", date(2024, 1, 1))
     pages = [FrontierEntry(f"https://mfa.gov.az/{i}", UrlKind.PAGE) for i in range(3)]
     store.enqueue(run.id, pages)

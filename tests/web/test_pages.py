@@ -75,7 +75,7 @@ def _client(location: str) -> Iterator[TestClient]:
         times=(TimeExpr("November 8, 2020", 34, 50, "date", "2020-11-08"),),
         events=(Event(SHUSHA_TEXT.split("\n\n")[0], 0, 88, "2020-11-08", None, ("Shusha",)),),
     )
-    store.put_enrichment(shusha.id, enrichment, "AZ", datetime(2024, 1, 1, tzinfo=UTC))
+    store.put_enrichment(shusha, enrichment, datetime(2024, 1, 1, tzinfo=UTC))
     for year in (2019, 2020, 2021):
         for n in range(9):
             add(

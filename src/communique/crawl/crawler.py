@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from communique.model import (
     ChangeKind,
     CrawlRun,
     CrawlSource,
+    EntryState,
     ExtractionFailure,
     Fetched,
     FrontierEntry,
@@ -211,7 +212,8 @@ class SourceCrawl:
             if item is not None:
                 if run.fetched >= self.settings.crawl_max_pages and item[1] is None:
                     self._error("page-limit")
-                    self.store.finish_entry(run.id, item[0].url, "skipped", "page limit reached")
+                    skipped = replace(item[0], state="skipped", error="page limit reached")
+                    self.store.finish_entry(run.id, skipped)
                     continue
                 return item
             if not self.store.release_held(run.id, run.since):
@@ -252,7 +254,8 @@ class SourceCrawl:
         if fetched.status == 304:
             run.not_modified += 1
             self._remember(entry, fetched, previous, removed=None)
-            self.store.finish_entry(run.id, entry.url, "done", published=self._published(entry.url))
+            published = self._published(entry.url)
+            self.store.finish_entry(run.id, replace(entry, state="done", published=published))
         elif fetched.status in (404, 410):
             self._removed(entry, fetched, previous)
         elif fetched.status >= 300:
@@ -313,12 +316,12 @@ class SourceCrawl:
         except ExtractionError as exc:
             run.no_text += 1
             self.store.record_failure(_failure(capture, raw, str(exc)))
-            self.store.finish_entry(run.id, entry.url, "done", str(exc))
+            self.store.finish_entry(run.id, replace(entry, state="done", error=str(exc)))
             return
         except CommuniqueError as exc:
             self._fail(entry, "unreadable", str(exc))
             return
-        self.store.finish_entry(run.id, entry.url, "done", published=published)
+        self.store.finish_entry(run.id, replace(entry, state="done", published=published))
 
     def _discover_or_extract(
         self, entry: FrontierEntry, raw: RawInput, capture: Capture
@@ -418,11 +421,13 @@ class SourceCrawl:
                 Change(one, url, kind, datetime.now(UTC), self.source.name, before, after)
             )
 
-    def _fail(self, entry: FrontierEntry, kind: str, message: str, state: str = "failed") -> None:
+    def _fail(
+        self, entry: FrontierEntry, kind: str, message: str, state: EntryState = "failed"
+    ) -> None:
         self._error(kind)
         if state == "failed":
             self.run_.failed += 1
-        self.store.finish_entry(self.run_.id, entry.url, state, message)
+        self.store.finish_entry(self.run_.id, replace(entry, state=state, error=message))
         if kind not in ("http-404", "http-410"):
             self.store.record_failure(
                 ExtractionFailure("", entry.url, entry.url, message, datetime.now(UTC))

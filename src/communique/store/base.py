@@ -149,13 +149,10 @@ class EnrichmentStore(Protocol):
     """What enrichment found in statements: entities, places, events, references."""
 
     def put_enrichment(
-        self,
-        statement_id: str,
-        enrichment: Enrichment,
-        issuer_country: str | None,
-        fetched_at: datetime,
+        self, statement: Statement, enrichment: Enrichment, fetched_at: datetime
     ) -> None:
-        """Store what enrichment found in the capture fetched at `fetched_at`.
+        """Store what enrichment found in `statement` as captured at `fetched_at`; its country
+        is the issuer's in who-mentions-whom.
 
         Ignored when the statement already holds the enrichment of a newer capture; named
         agreements and resolutions are linked to archived statements whose title names them.
@@ -245,14 +242,9 @@ class CrawlStore(Protocol):
         """Store a fetched capture and mark its frontier entry fetched, atomically."""
         ...
 
-    def finish_entry(
-        self,
-        run_id: int,
-        url: str,
-        state: str,
-        error: str | None = None,
-        published: date | None = None,
-    ) -> None: ...
+    def finish_entry(self, run_id: int, entry: FrontierEntry) -> None:
+        """Store the state an entry of the run ended in, with its error and published date."""
+        ...
 
     def release_held(self, run_id: int, since: date | None) -> int:
         """Release next listing pages whose previous page had items on or after `since`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from communique.model import (
     Capture,
     Change,
     CrawlRun,
+    EntryState,
     FrontierEntry,
     UrlKind,
     UrlState,
@@ -121,14 +123,7 @@ class CrawlTables(SqlTables):
                 break
         if row is None:
             return None
-        entry = FrontierEntry(
-            url=row["url"],
-            kind=UrlKind(row["kind"]),
-            parent=row["parent"],
-            state=row["state"],
-            depth=row["depth"],
-        )
-        return entry, row["capture_id"]
+        return _entry_from_row(row), row["capture_id"]
 
     def frontier_counts(self, run_id: int) -> dict[str, int]:
         rows = self._db().execute(
@@ -148,19 +143,12 @@ class CrawlTables(SqlTables):
             )
             return new
 
-    def finish_entry(
-        self,
-        run_id: int,
-        url: str,
-        state: str,
-        error: str | None = None,
-        published: date | None = None,
-    ) -> None:
+    def finish_entry(self, run_id: int, entry: FrontierEntry) -> None:
         with self._writing() as conn:
             conn.execute(
                 "UPDATE frontier SET state = ?, error = ?, published = ?"
                 " WHERE run_id = ? AND url = ?",
-                (state, error, iso(published), run_id, url),
+                (entry.state, entry.error, iso(entry.published), run_id, entry.url),
             )
 
     def release_held(self, run_id: int, since: date | None) -> int:
@@ -171,7 +159,7 @@ class CrawlTables(SqlTables):
         """
         conn = self._db()
         held = conn.execute(
-            "SELECT url, parent FROM frontier WHERE run_id = ? AND state = 'held'", (run_id,)
+            "SELECT * FROM frontier WHERE run_id = ? AND state = 'held'", (run_id,)
         ).fetchall()
         released = 0
         for row in held:
@@ -185,8 +173,8 @@ class CrawlTables(SqlTables):
             dated = [c["published"] for c in children if c["published"]]
             recent = any(since is None or d >= since.isoformat() for d in dated)
             undated = not dated and any(c["state"] == "done" for c in children)
-            state = "pending" if recent or undated else "skipped"
-            self.finish_entry(run_id, row["url"], state)
+            state: EntryState = "pending" if recent or undated else "skipped"
+            self.finish_entry(run_id, replace(_entry_from_row(row), state=state))
             released += state == "pending"
         return released
 
@@ -358,6 +346,19 @@ class CrawlTables(SqlTables):
             for row in rows:
                 yield capture_from_row(row), zlib.decompress(row["zbody"])
             after = (rows[-1]["fetched_at"], rows[-1]["id"])
+
+
+def _entry_from_row(row: Row) -> FrontierEntry:
+    published = row["published"]
+    return FrontierEntry(
+        url=row["url"],
+        kind=UrlKind(row["kind"]),
+        parent=row["parent"],
+        state=row["state"],
+        depth=row["depth"],
+        error=row["error"],
+        published=date.fromisoformat(published) if published else None,
+    )
 
 
 def _run_from_row(row: Row) -> CrawlRun:

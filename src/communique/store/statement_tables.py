@@ -97,18 +97,14 @@ class StatementTables(SqlTables):
             )
 
     def put_enrichment(
-        self,
-        statement_id: str,
-        enrichment: Enrichment,
-        issuer_country: str | None,
-        fetched_at: datetime,
+        self, statement: Statement, enrichment: Enrichment, fetched_at: datetime
     ) -> None:
         stamp = fetched_at.isoformat()
         with self._writing() as db:
             row = db.one(
                 "SELECT fetched_at FROM enrichments WHERE statement_id = ?" + db.dialect.for_update,
-                (statement_id,),
+                (statement.id,),
             )
             if row is not None and row["fetched_at"] > stamp:
                 return
-            write_enrichment(db, statement_id, enrichment, issuer_country, stamp, self._titled)
+            write_enrichment(db, statement.id, enrichment, statement.country, stamp, self._titled)
