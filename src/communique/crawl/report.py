@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from communique import schemas
 from communique.collect.warc import write_warc
-from communique.model import Change, CrawlSource, SourceHealth, Version
+from communique.diffs import readable_diff
+from communique.model import Change, CrawlSource, SourceHealth
 from communique.store.base import Store
 
 HEALTH_RUNS = 10
-
-
-def readable_diff(before: Version, after: Version) -> str:
-    """A unified diff of two versions, one paragraph per line.
-
-    Example:
-        >>> from datetime import UTC, datetime
-        >>> a = Version("s", "c1", datetime(2025, 1, 1, tzinfo=UTC), "T", "We call for talks.")
-        >>> b = Version("s", "c2", datetime(2025, 1, 2, tzinfo=UTC), "T", "We call for peace.")
-        >>> print(readable_diff(a, b).splitlines()[-2:])
-        ['-We call for talks.', '+We call for peace.']
-    """
-    lines_before = [f"# {before.title}", *before.text.split("\n\n")]
-    lines_after = [f"# {after.title}", *after.text.split("\n\n")]
-    return "\n".join(
-        difflib.unified_diff(
-            lines_before,
-            lines_after,
-            f"{before.capture_id} {before.fetched_at:%Y-%m-%d %H:%M:%S}",
-            f"{after.capture_id} {after.fetched_at:%Y-%m-%d %H:%M:%S}",
-            lineterm="",
-            n=1,
-        )
-    )
 
 
 def change_dict(store: Store, change: Change, with_diff: bool = True) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from communique import embeddings, semantic
-from communique.crawl.report import readable_diff
+from communique.diffs import version_diffs
 from communique.errors import NotFound
 from communique.link.bulk import FactIndex, Prepared, fact_codes, maybe, prepare
 from communique.link.duplicates import (
@@ -577,11 +577,6 @@ def side_by_side(store: Store, statement_id: str, other_id: str) -> SideBySide:
     )
     rows = itertools.zip_longest(left.paragraphs, right.paragraphs, fillvalue="")
     return SideBySide(left, right, link, tuple(rows))
-
-
-def version_diffs(versions: list[Version]) -> list[tuple[Version, str | None]]:
-    """Each version with the diff from the one before it (None for the first)."""
-    return [(v, readable_diff(versions[i - 1], v) if i else None) for i, v in enumerate(versions)]
 
 
 def copy_versions(
