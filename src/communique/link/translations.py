@@ -29,7 +29,9 @@ MIN_CONFIDENCE = 0.6
 MIN_COSINE = 0.5
 """Sentence-embedding similarity two texts' vectors need, besides being mutual nearest."""
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_FACT_WORD = re.compile(r"(?<!\w)(?![a-z]+(?!\w))\w+", re.UNICODE)
+"""The words (runs of `\\w`) that may be facts: all but those of ASCII small letters alone,
+which carry neither a digit nor a capital (most words of a Latin-script text)."""
 _SENTENCE_END = re.compile(r"[.!?:;…]\s*$")
 
 
@@ -41,7 +43,7 @@ def facts(text: str) -> tuple[str, ...]:
         ('8', 'nove', '2020', 'arme')
     """
     found: list[str] = []
-    for match in _TOKEN.finditer(text):
+    for match in _FACT_WORD.finditer(text):
         word = match.group()
         if not word.isalpha() and any(c.isdigit() for c in word):  # letters are no digits
             digits = "".join(c for c in word if c.isdigit()).lstrip("0") or "0"
