@@ -45,5 +45,5 @@ def test_fact_index_gives_other_languages_whose_facts_may_match() -> None:
     for key, row in (("en", 0), ("other", 1)):
         index.add(key, "en", found.fact_bands[row], found.fact_codes[row])
     assert facts(FRENCH)[:3] == ("8", "2020", "arme")
-    assert index.members(found.fact_bands[2], "fr", found.fact_codes[2]) == ["en"]
+    assert index.members(found.fact_bands[2], "fr", found.fact_codes[2]) == [("en", "en")]
     assert index.members(found.fact_bands[2], "en", found.fact_codes[2]) == []

@@ -18,6 +18,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import numpy as np
+import numpy.typing as npt
 
 from communique import embeddings, semantic
 from communique.diffs import version_diffs
@@ -409,7 +410,7 @@ class _Relinking:
             for part in batch.prepared
             for row in range(len(part.facts))
         )
-        rows, translations = [], []
+        rows, new = [], []
         for (statement, seen), plan, sig, (sequence, fact_minhash, fact_bands, codes) in zip(
             batch.items, batch.plans, signed, facts_of, strict=True
         ):
@@ -418,17 +419,40 @@ class _Relinking:
             self.groups.add(link.group_id)
             fact_row: FactRow | None = None
             if link.kind == "first" and statement.language and len(sequence) >= MIN_FACTS:
-                others = self.facts.members(fact_bands, statement.language, codes)
-                for other in self.links.get_statements(others):
-                    translations += translations_of(
-                        statement, statement.id, sequence, other, other.id
-                    )
-                self.facts.add(statement.id, statement.language, fact_bands, codes)
-                fact_keys = buckets(fact_minhash, FACT_SPACE)
-                fact_row = (statement.language, fact_keys, codes.tobytes())
+                new.append(_NewFacts(statement.id, statement.language, sequence, fact_bands, codes))
+                fact_row = (statement.language, buckets(fact_minhash, FACT_SPACE), codes.tobytes())
             rows.append(CopyRow(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row))
         self.links.put_copies(rows)
-        self.links.put_translations(translations)
+        self.links.put_translations(self._translations(new))
+
+    def _translations(self, new: list[_NewFacts]) -> list[Translation]:
+        """The translations of a batch's new statements (in order, each finding those before
+        it): their candidates' texts are read in one query and their facts taken once."""
+        wanted = []
+        for mine in new:
+            wanted.append(self.facts.members(mine.bands, mine.language, mine.codes))
+            self.facts.add(mine.id, mine.language, mine.bands, mine.codes)
+        sequences = {mine.id: mine.sequence for mine in new}
+        outside = sorted({key for found in wanted for key, _ in found} - sequences.keys())
+        sequences |= {key: facts(text) for key, text in _read_texts(self.links, outside).items()}
+        translations = []
+        for mine, found in zip(new, wanted, strict=True):
+            for key, language in found:
+                match = compare(mine.sequence, sequences[key]) if key in sequences else None
+                if match is not None:
+                    translations += both_ways((mine.id, mine.language), (key, language), match)
+        return translations
+
+
+@dataclass(frozen=True)
+class _NewFacts:
+    """A new statement's facts, which its translations are found by."""
+
+    id: str
+    language: str
+    sequence: tuple[str, ...]
+    bands: npt.NDArray[np.uint64]
+    codes: array[int]
 
 
 @dataclass(frozen=True)

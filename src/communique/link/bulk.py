@@ -86,16 +86,18 @@ class FactIndex:
         >>> index.add("a", "en", found.fact_bands[0], found.fact_codes[0])
         >>> bands, codes = found.fact_bands[0], found.fact_codes[0]
         >>> index.members(bands, "fr", codes), index.members(bands, "en", codes)
-        (['a'], [])
+        ([('a', 'en')], [])
     """
 
     def __init__(self) -> None:
         self.languages: dict[str, tuple[Buckets, list[str], array[int], array[int]]] = {}
         """Per language: buckets, ids, all codes one after another, where each starts."""
 
-    def members(self, bands: npt.NDArray[np.uint64], language: str, codes: array[int]) -> list[str]:
+    def members(
+        self, bands: npt.NDArray[np.uint64], language: str, codes: array[int]
+    ) -> list[tuple[str, str]]:
         """The statements in other languages than `language` sharing a band key whose facts
-        may be those of `codes` in another language (`maybe`), by id."""
+        may be those of `codes` in another language (`maybe`): (id, language), by id."""
         found = []
         for other, (buckets, ids, flat, starts) in self.languages.items():
             if other == language:
@@ -103,7 +105,7 @@ class FactIndex:
             for row in buckets.query(bands).tolist():
                 end = starts[row + 1] if row + 1 < len(starts) else len(flat)
                 if maybe(codes, flat[starts[row] : end]):
-                    found.append(ids[row])
+                    found.append((ids[row], other))
         return sorted(found)
 
     def add(
