@@ -27,6 +27,20 @@ def test_a_value_holds_only_at_its_version_and_a_new_version_forgets_the_old() -
     assert kept.get("b", "v2") == "new"
 
 
+def test_a_value_of_an_older_version_is_not_kept_and_the_newer_ones_stay() -> None:
+    """A slow reader computed its value at the version before the last write: keeping it
+    would forget what the others kept at the newer version."""
+    kept: Kept[str] = Kept(8)
+    kept.put("a", (2,), "new")
+    kept.put("b", (1,), "slow")
+    assert kept.get("a", (2,)) == "new"
+    assert kept.get("b", (1,)) is None and kept.get("b", (2,)) is None
+    assert kept.computed("b", (1,), lambda: "again") == "again"
+    assert kept.get("a", (2,)) == "new"
+    kept.put("c", (10,), "newest")  # ordered as numbers, not as text ("10" < "2")
+    assert kept.get("a", (2,)) is None and kept.get("c", (10,)) == "newest"
+
+
 def test_computed_computes_once_per_key_and_version() -> None:
     kept: Kept[list[int]] = Kept(8)
     calls: list[str] = []

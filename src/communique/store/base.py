@@ -587,9 +587,10 @@ class ExploreStore(Protocol):
         """(key, id) of every statement: the store's own number of each statement."""
         ...
 
-    def archive_version(self) -> str:
-        """A value that changes with every write of a statement, its text or its enrichment
-        (what is computed from the archive can be kept under it until it changes)."""
+    def archive_version(self) -> tuple[int, ...]:
+        """A value that grows with every write of a statement, its text or its enrichment
+        (what is computed from the archive can be kept under it until it changes, and what
+        was computed under an older one is stale)."""
         ...
 
     def timeline_window(

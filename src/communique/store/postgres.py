@@ -116,10 +116,13 @@ class PostgresStore(
             self._open.clear()
         self._local = threading.local()
 
-    def archive_version(self) -> str:
-        """The database's snapshot (the transactions it sees as done): it changes with
-        every write anywhere in the database, and two reads under one snapshot agree."""
-        return str(self._db().native("SELECT pg_current_snapshot()::text AS v", [])[0]["v"])
+    def archive_version(self) -> tuple[int, ...]:
+        """The database's snapshot (the transactions it sees as done) in `snapshot_order`:
+        it grows with every write anywhere in the database, and two reads under one snapshot
+        agree."""
+        return snapshot_order(
+            self._db().native("SELECT pg_current_snapshot()::text AS v", [])[0]["v"]
+        )
 
     def _budgeted(self) -> AbstractContextManager[Any]:
         return deadline(self._conn())
@@ -173,3 +176,18 @@ class PostgresStore(
     def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
         """PostgreSQL keeps its text index in the statements' own transactions: nothing to do."""
         return self.stats().statements
+
+
+def snapshot_order(snapshot: str) -> tuple[int, int, int]:
+    """A snapshot (`xmin:xmax:in-progress,...`) as a value that grows with time: a later
+    snapshot has a greater or equal `xmax`, then `xmin`, and with both equal fewer
+    transactions in progress (those still running were running before).
+
+    Example:
+        >>> snapshot_order("740:742:740,741") < snapshot_order("740:742:741")
+        True
+        >>> snapshot_order("741:745:") > snapshot_order("740:742:")
+        True
+    """
+    first, following, running = snapshot.split(":")
+    return int(following), int(first), -len([t for t in running.split(",") if t])

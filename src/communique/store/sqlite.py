@@ -178,7 +178,7 @@ class SqliteStore(
         self._memory = None
         self.kept_keys.clear()
 
-    def archive_version(self) -> str:
+    def archive_version(self) -> tuple[int, ...]:
         """The last number of the search queue, which a trigger takes on every write of a
         statement, its text or its enrichment (the queue's numbers are never reused)."""
         row = (
@@ -186,7 +186,7 @@ class SqliteStore(
             .execute("SELECT seq FROM sqlite_sequence WHERE name = 'search_queue'")
             .fetchone()
         )
-        return str(row[0] if row else 0)
+        return (int(row[0]) if row else 0,)
 
     def vectors_version(self, model: str) -> str:
         """The last vector row: a vector added takes a new one (counting the vectors, as

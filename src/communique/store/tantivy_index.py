@@ -139,7 +139,7 @@ class TantivyIndex:
         """Removes a read-only index's view, on closing or when the index is collected."""
         self._generation = 0
         """Commits made by this process (another process's show in the index's meta file)."""
-        self._state: tuple[int, tuple[int, ...]] = (0, ())
+        self._state: tuple[int, ...] = (0,)
         self._recent: Kept[Any] = Kept(_RECENT_QUERIES)
         self._forms: Kept[frozenset[str]] = Kept(_RECENT_WORDS)
         meta = {
@@ -233,7 +233,7 @@ class TantivyIndex:
         """Search what was just committed; what was counted or ranked before is stale."""
         self._generation += 1
         self._index.reload()
-        self._state = (self._generation, self._meta_state())
+        self._state = (self._generation, *self._meta_state())
 
     def _writer(self) -> Any:
         try:
@@ -290,21 +290,22 @@ class TantivyIndex:
 
     # reading
 
-    def _searcher(self) -> tuple[Any, tuple[int, tuple[int, ...]]]:
+    def _searcher(self) -> tuple[Any, tuple[int, ...]]:
         """The searcher of the index's last commit and a stamp of that commit (what is kept
-        for cursor pages is valid while the stamp stays the same).
+        for cursor pages is valid while the stamp stays the same; a later commit's is greater:
+        this process's commits count first, then the meta file's time).
 
         A commit of another process changes the index's meta file: the reader is reloaded at
         once then (it would otherwise notice only when it next polls the file).
         """
-        state = (self._generation, self._meta_state())
+        state = (self._generation, *self._meta_state())
         if state != self._state:
             self._index.reload()
             self._state = state
         return self._index.searcher(), state
 
     def _meta_state(self) -> tuple[int, ...]:
-        """Inode, time and size of the meta file tantivy replaces at each commit (none for an
+        """Time, inode and size of the meta file tantivy replaces at each commit (none for an
         index in memory or a read-only view, which only this process writes)."""
         if self.path is None or self._remove_view is not None:
             return ()
@@ -312,7 +313,7 @@ class TantivyIndex:
             meta = os.stat(self.path / "meta.json")
         except OSError:
             return ()
-        return (meta.st_ino, meta.st_mtime_ns, meta.st_size)
+        return (meta.st_mtime_ns, meta.st_ino, meta.st_size)
 
     def count(self) -> int:
         return int(self._searcher()[0].num_docs)
