@@ -29,9 +29,11 @@ from communique.cli_common import (
     JsonOption,
     MaxBytesOption,
     WorkersOption,
+    counted,
     err,
     out,
     progress_bars,
+    warn_unfinished,
 )
 from communique.cli_common import cli_settings as _settings
 from communique.cli_common import cli_store as _store
@@ -43,7 +45,7 @@ from communique.errors import CommuniqueError, Interrupted
 from communique.link.archive import Linked, copy_versions, linked, linked_dict
 from communique.link.archive import relink as relink_archive
 from communique.model import Enrichment, Extraction, ExtractionFailure, IngestReport, date_label
-from communique.query import parse_date_bound
+from communique.query import parse_date_bound, parse_query
 from communique.search import (
     EXPORT_FORMATS,
     enrichment_dict,
@@ -265,6 +267,7 @@ def search_command(
         query = f"{query} copies:all"
     size = limit or settings.page_size
     with _store(settings) as store, limited(Budget(settings.query_seconds)):
+        warn_unfinished(store)
         if mode == "keyword":
             page = search(store, query, cursor=cursor, limit=size, order=order)
         else:
@@ -273,7 +276,9 @@ def search_command(
         for hit in page.hits:
             out.print(json.dumps(hit_dict(hit), ensure_ascii=False), markup=False)
     else:
-        err.print(f"{page.total} statements match")
+        noun = ("copy", "copies") if parse_query(query).all_copies else ("statement",)
+        about = "about " if page.estimated else ""
+        err.print(f"{about}{counted(page.total, *noun)} match{'es' if page.total == 1 else ''}")
         for hit in page.hits:
             s = hit.statement
             out.print(f"[bold]{s.title}[/]  [dim]{s.id}[/]")
@@ -387,8 +392,9 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     settings = _settings(db)
     with _store(settings) as store:
         numbers = store.stats()
+        unfinished = warn_unfinished(store)
     if as_json:
-        out.print(json.dumps(numbers.__dict__), markup=False)
+        out.print(json.dumps({**numbers.__dict__, "unfinished": unfinished}), markup=False)
         return
     table = Table(show_header=False)
     for name in ("statements", "copies", "captures", "sources", "errors"):
@@ -468,9 +474,12 @@ def relink(
         queued = jobs.enqueue_relink(settings)
         err.print(f"{queued} link jobs queued on {jobs.describe_queue(settings)}")
         return
-    with _store(settings) as store, _progress("relink") as progress:
-        copies, statements = relink_archive(store, progress)
-    err.print(f"{copies} copies linked into {statements} statements")
+    with _store(settings) as store:
+        warn_unfinished(store, running="relink")
+        with _progress("relink") as progress:
+            copies, statements = relink_archive(store, progress)
+    linked_copies = counted(copies, "copy", "copies")
+    err.print(f"{linked_copies} linked into {counted(statements, 'statement')}")
 
 
 @app.command()

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from communique.model import Work
 from communique.settings import Settings, load_settings
 from communique.store.base import Store, open_store
 
@@ -59,6 +60,28 @@ def cli_store(settings: Settings) -> Iterator[Store]:
             store.close()
         raise
     store.close()
+
+
+def counted(number: int, noun: str, nouns: str | None = None) -> str:
+    """`number` with `noun` in the number's form (`nouns`, by default the noun and an s).
+
+    Example:
+        >>> counted(1, "statement"), counted(3, "copy", "copies"), counted(0, "error")
+        ('1 statement', '3 copies', '0 errors')
+    """
+    return f"{number} {noun if number == 1 else nouns or noun + 's'}"
+
+
+def warn_unfinished(store: Store, running: Work | None = None) -> list[Work]:
+    """Say on stderr which whole-archive jobs were cut short and the command that finishes
+    each (`running`: the command now running, which does); returns those jobs."""
+    unfinished = store.unfinished_work()
+    for work in unfinished:
+        if work == running:
+            err.print(f"warning: the last {work} was interrupted; this one redoes it all")
+        else:
+            err.print(f"warning: {work} was interrupted; run `communique {work}`", markup=False)
+    return unfinished
 
 
 def progress_bars(**options: Any) -> Progress:

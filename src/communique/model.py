@@ -444,6 +444,11 @@ class Enrichment:
     """Which analyses ran (e.g. `ner:en_core_web_md`, `time:heidelTime`)."""
 
 
+Work = Literal["relink", "reprocess"]
+"""A job over the whole archive that leaves it half done when it is cut short (its command
+finishes it when run again)."""
+
+
 @record
 class Hit:
     """One search result."""

@@ -384,3 +384,75 @@ def test_relink_verifies_republications_against_texts_of_earlier_batches(
         link = store.get_copy(copy.id)
         assert link is not None and (link.group_id, link.kind) == (original.id, "republication")
     store.close()
+
+
+def test_cli_search_counts_statements_or_copies_in_their_number(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMMUNIQUE_ENRICH", "off")
+    db = store_url
+    runner = CliRunner()
+    paths = [str(p) for p in write_copies(tmp_path)]
+    assert runner.invoke(app, ["ingest", *paths, "--db", db, "--workers", "1"]).exit_code == 0
+    said = {
+        args: runner.invoke(app, ["search", *args, "--db", db]).stderr.strip()
+        for args in (("Victory",), ("Victory", "--all-copies"), ("Victory copies:all",),
+                     ('"31 years"',), ('"31 years"', "--all-copies"), ("nothingmatches",))
+    }  # fmt: skip
+    assert said == {
+        ("Victory",): "2 statements match",
+        ("Victory", "--all-copies"): "4 copies match",
+        ("Victory copies:all",): "4 copies match",
+        ('"31 years"',): "1 statement matches",
+        ('"31 years"', "--all-copies"): "1 copy matches",
+        ("nothingmatches",): "0 statements match",
+    }
+
+
+class Killed(BaseException):
+    """What a kill -9 leaves: nothing after it runs (no `except Exception` catches it)."""
+
+
+def test_an_interrupted_relink_is_named_until_a_relink_finishes(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after its batches and before the links are indexed and counted, a relink
+    leaves the archive half linked: stats, search and relink say so; the next relink
+    finishes it and the warning goes."""
+    from communique.link import archive
+
+    paths = write_copies(tmp_path)
+    db = store_url
+    store = open_store(db)
+    ingest([str(p) for p in paths], store, Settings(db=str(db), workers=0, enrich=False))
+    clean = [store.get_copy(s) for s, _ in store.link_order()]
+    assert store.unfinished_work() == []
+
+    def killed(self: object) -> None:
+        raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(archive._Relinking, "finish", killed)
+        with pytest.raises(Killed):
+            relink(store)
+    assert store.unfinished_work() == ["relink"]
+    store.close()
+    runner = CliRunner()
+    warning = "warning: relink was interrupted; run `communique relink`"
+    for command in (["stats"], ["stats", "--json"], ["search", "Victory"]):
+        result = runner.invoke(app, [*command, "--db", db])
+        assert result.exit_code == 0, result.output
+        assert warning in result.stderr.splitlines()
+    assert json.loads(runner.invoke(app, ["stats", "--json", "--db", db]).stdout)["unfinished"] == [
+        "relink"
+    ]
+    result = runner.invoke(app, ["relink", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "the last relink was interrupted" in result.stderr
+    assert "4 copies linked into 2 statements" in result.stderr
+    result = runner.invoke(app, ["stats", "--db", db])
+    assert "interrupted" not in result.stderr
+    store = open_store(db)
+    assert store.unfinished_work() == []
+    assert [store.get_copy(s) for s, _ in store.link_order()] == clean
+    store.close()

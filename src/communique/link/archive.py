@@ -314,8 +314,11 @@ def relink(
     candidates, which this process finds in memory (`Linker`, `FactIndex`); it applies the
     verdicts in order, so that the links are those linking each copy on ingest gives.
     Returns (copies, statements): how many copies were linked into how many statements.
+    Until it returns the store holds it unfinished (`Store.unfinished_work`): a relink cut
+    short leaves the archive half linked, and the next one links it all again.
     """
     links = links_of(store)
+    store.start_work("relink")
     links.start_relink()
     sources = {s.name: s for s in store.sources()}
     order = links.link_order()
@@ -332,6 +335,7 @@ def relink(
     links.finish_relink()
     if store.vector_count(embeddings.MODEL):
         link_by_meaning(store, [statement_id for statement_id, _ in order])
+    store.finish_work("relink")
     if progress:
         progress(len(order), len(order), "")
     return len(order), len(relinking.groups)

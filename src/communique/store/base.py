@@ -42,6 +42,7 @@ from communique.model import (
     UrlKind,
     UrlState,
     Version,
+    Work,
 )
 from communique.query import Query
 from communique.store.enrich_rows import ENRICH_TABLES
@@ -142,6 +143,17 @@ class StatementStore(Protocol):
 
     def finish_reprocess(self) -> None:
         """Record that the running reprocess has rebuilt every capture."""
+        ...
+
+    def start_work(self, work: Work) -> None:
+        """Record that `work` has begun: it is unfinished until `finish_work`."""
+        ...
+
+    def finish_work(self, work: Work) -> None: ...
+
+    def unfinished_work(self) -> list[Work]:
+        """The whole-archive jobs begun and not finished (cut short), oldest first; an
+        unfinished `start_reprocess` too."""
         ...
 
 

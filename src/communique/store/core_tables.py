@@ -22,6 +22,7 @@ from communique.model import (
     Source,
     Statement,
     Stats,
+    Work,
 )
 from communique.store.dialect import Db, SqlTables, upsert
 from communique.store.enrich_rows import ENRICH_TABLES, read_enrichment
@@ -283,6 +284,25 @@ class CoreTables(SqlTables):
     def finish_reprocess(self) -> None:
         with self._writing() as db:
             db.execute("DELETE FROM reprocess_pending")
+
+    def start_work(self, work: Work) -> None:
+        with self._writing() as db:
+            db.execute(
+                upsert("unfinished_work", "work started_at", "work"),
+                (work, datetime.now(UTC).isoformat()),
+            )
+
+    def finish_work(self, work: Work) -> None:
+        with self._writing() as db:
+            db.execute("DELETE FROM unfinished_work WHERE work = ?", (work,))
+
+    def unfinished_work(self) -> list[Work]:
+        db = self._db()
+        rows = db.all("SELECT work FROM unfinished_work ORDER BY started_at, work")
+        found: list[Work] = [row["work"] for row in rows]
+        if db.one("SELECT 1 AS pending FROM reprocess_pending") is not None:
+            found.append("reprocess")
+        return found
 
     def clear_derived(self) -> None:
         with self._writing() as db:

@@ -224,6 +224,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "link-0003-fact-buckets",
         SQLITE.ddl(LINK_FACT_BUCKETS) + move_fact_buckets(SQLITE),
     ),
+    ("core-0003-unfinished-work", schema.UNFINISHED_WORK),
 )
 
 

@@ -373,6 +373,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "pg-0022-fact-buckets",
         POSTGRES.ddl(LINK_FACT_BUCKETS) + move_fact_buckets(POSTGRES),
     ),
+    ("pg-0023-unfinished-work", schema.UNFINISHED_WORK),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -219,6 +219,11 @@ REPROCESS_PENDING = """
 -- a row while a `reprocess` is unfinished: the next one resumes it instead of starting over
 CREATE TABLE reprocess_pending (started_at TEXT NOT NULL);
 """
+UNFINISHED_WORK = """
+-- a row per whole-archive job begun and not finished (a `relink` killed half way leaves the
+-- archive half linked): the CLI says so until the job is run again to its end
+CREATE TABLE unfinished_work (work TEXT PRIMARY KEY, started_at TEXT NOT NULL);
+"""
 
 TIMELINE_TABLE = """
 -- each dated event of a statement (its date a day, month or year), for the timeline view
