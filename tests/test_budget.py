@@ -149,3 +149,15 @@ def test_a_budget_has_one_deadline_timer_for_all_its_work(monkeypatch: pytest.Mo
             assert fired.wait(WAIT)
     assert calls == [], "only the work running at the cancel is stopped"
     assert len(made) == 1 and made[0].finished.is_set(), "ended with the budget's block"
+
+
+def test_one_slow_stop_does_not_delay_the_others() -> None:
+    """Each stop runs in a thread of its own: a cancel request waiting on the network (here,
+    a stop blocked until released) leaves the other work's stop to run at once."""
+    budget = Budget(WAIT)
+    release, other_stopped = threading.Event(), threading.Event()
+    with budget.stopping(lambda: release.wait(WAIT)), budget.stopping(other_stopped.set):
+        budget.cancel()
+        stopped_while_blocked = other_stopped.wait(WAIT / 4)
+        release.set()
+    assert stopped_while_blocked, "the second stop waited for the first"

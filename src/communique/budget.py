@@ -60,16 +60,18 @@ class Budget:
 
     def cancel(self) -> None:
         """Stop the search at its next check (its client went away), and what runs under
-        `stopping` at once (in a thread of its own: the caller may be an event loop)."""
+        `stopping` at once (each in a thread of its own: the caller may be an event loop)."""
         self._cancelled.set()
-        threading.Thread(target=self._stop_all, name="communique-stop", daemon=True).start()
+        self._stop_all()
 
     def _stop_all(self) -> None:
-        """Stop everything running under `stopping` now (from the timer or `cancel`)."""
+        """Stop everything running under `stopping` now (from the timer or `cancel`), each in
+        a thread of its own: a stop may wait on the network (a PostgreSQL cancel request), and
+        one slow stop must not delay the others."""
         with self._lock:
             stoppers = list(self._stoppers)
         for stop in stoppers:
-            stop()
+            threading.Thread(target=stop, name="communique-stop", daemon=True).start()
 
     @contextmanager
     def stopping(self, stop: Callable[[], None]) -> Iterator[None]:

@@ -9,7 +9,7 @@ import pytest
 
 from communique import budget as budgets
 from communique.errors import QueryTimeout
-from communique.query import parse_query
+from communique.query import FILTERS, parse_query
 from communique.store.dialect import Row
 from communique.store.postgres import PostgresStore
 from communique.store.postgres_sample import Limits
@@ -94,6 +94,43 @@ def test_many_matches_are_counted_from_a_sample_and_paged_window_by_window(
                 parse_query("security country:FR"), cursor=filtered.next_cursor, limit=7
             )
         assert sorted(seen) == sorted(f"https://mfa.example/{i}" for i in range(0, 240, 4))
+    finally:
+        store.close()
+
+
+NARROWING = {
+    "issuer": "issuer:mfa.example",
+    "country": "country:FR",
+    "lang": "lang:fr",
+    "type": "type:speech",
+    "source": "source:https://mfa.example/",
+    "from": "from:2020",
+    "to": "to:2020",
+    "edited": "edited:yes",
+    "removed": "removed:no",
+    "mentions": "mentions:FR",
+    "place": "place:Geneva",
+    "near": "near:46.2,6.1,50",
+    "event_from": "event_from:2020",
+    "event_to": "event_to:2020",
+}
+"""A filter of each kind that narrows the statements by what they are."""
+NOT_NARROWING = {"approx": "approx:yes", "copies": "copies:all"}
+
+
+def test_a_search_is_filtered_by_each_filter_but_copies_and_approx(pg_url: str) -> None:
+    """A filtered ranking window reads the statements first (`PgSearch._window`): the flag
+    comes from the filters the query names, with or without the one-hit-per-statement rule."""
+    assert set(NARROWING) | set(NOT_NARROWING) == set(FILTERS), "a new filter is listed here"
+    store = PostgresStore(pg_url)
+    try:
+        for name, text in [*NARROWING.items(), *NOT_NARROWING.items()]:
+            for copies in ("", " copies:all", " copies:one"):
+                if name == "copies" and copies.endswith("one"):
+                    continue
+                compiled = store._search._compile(parse_query(f"peace {text}{copies}"))
+                assert compiled.notes["filtered"] is (name in NARROWING), (text, copies)
+        assert not store._search._compile(parse_query("peace")).notes["filtered"]
     finally:
         store.close()
 

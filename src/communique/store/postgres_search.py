@@ -38,7 +38,7 @@ from communique.store.search_sql import (
     date_sort,
     decode_cursor,
     encode_cursor,
-    filters,
+    narrowing_filters,
 )
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -269,15 +269,15 @@ class PgSearch(SqlSearch):
                 "s.rowid NOT IN (SELECT rowid FROM statement_texts WHERE tsv @@ %s::tsquery)"
             )
             params.append(" | ".join(self._terms(query.excluded)))
-        more, more_params = filters(query, "%s", _CANONICAL)
+        narrowing, more_params = narrowing_filters(query, "%s")
+        more = narrowing if query.all_copies else [*narrowing, _CANONICAL]
         ranked = query.effective_order is Order.RELEVANCE and match is not None
-        filtered = len(more) > (0 if query.all_copies else 1)  # more than other copies left out
         return Compiled(
             " AND ".join([*where, *more]) or "TRUE",
             [*params, *more_params],
             match,
             _sort(query, match),
-            {"ranked": ranked, "filtered": filtered},
+            {"ranked": ranked, "filtered": bool(narrowing)},
         )
 
     def _match(self, query: Query) -> str | None:

@@ -236,6 +236,14 @@ def filters(
     """WHERE conditions (with `mark` placeholders) for every filter of `query` but its words;
     `canonical` leaves out the copies that are not their statement's canonical one (unless
     `copies:all`)."""
+    where, params = narrowing_filters(query, mark)
+    return (where if query.all_copies else [*where, canonical]), params
+
+
+def narrowing_filters(query: Query, mark: str) -> tuple[list[str], list[Any]]:
+    """The conditions of `filters` that narrow the statements by what they are (a field's
+    value, dates, changes, what enrichment found): all but the one-hit-per-statement rule.
+    Empty when only words (or nothing) limit the search."""
     where: list[str] = []
     params: list[Any] = []
     for name, values in query.field_filters:
@@ -254,8 +262,6 @@ def filters(
         if flag is not None:
             where.append(f"s.id {'IN' if flag else 'NOT IN'} ({subquery})")
     _enrichment_filters(query, mark, where, params)
-    if not query.all_copies:
-        where.append(canonical)
     return where, params
 
 
