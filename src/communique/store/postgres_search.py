@@ -136,18 +136,24 @@ class PgSearch(SqlSearch):
         """The first sample holding `limits.min_sample` matches: (the sample, what `read`
         gives of it: rows with counts `n`, the scale to the whole archive); None when every
         match is to be counted. Sparse samples first (a common word), then one block in every
-        `limits.every`, then a second, wider sample sized from it."""
+        `limits.every`, then a second, wider sample sized from it. A sparse sample that the
+        sparser one before it says holds too few (each holds the sparser ones) is not read:
+        a filter or a rarer word goes on to the first sample at once."""
         span, limits = self._span(compiled), self.limits
         if span is None or span.size <= limits.exact:
             return None
         samples = [(1, every) for every in limits.sparse] + [(1, limits.every)]
+        rate: float | None = None  # matches per sampled rowid in the last sample read
         while samples:
             blocks, every = samples.pop(0)
+            size = max(1, sample_size(span, limits, blocks, every))
+            dense = every == limits.every
+            if not dense and rate is not None and rate * size < limits.min_sample:
+                continue
             sample = sampled(compiled, limits, blocks, every)
             rows = read(sample)
             found = sum(int(row["n"]) for row in rows)
-            scale = span.size / max(1, sample_size(span, limits, blocks, every))
-            dense = every == limits.every
+            rate, scale = found / size, span.size / size
             if dense:
                 compiled.notes["estimate"] = found * scale
                 if found * scale <= limits.exact:
