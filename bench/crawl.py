@@ -129,13 +129,13 @@ def timed_crawl(store: SqliteStore, settings: Settings, source: CrawlSource) -> 
     (run,) = crawler.crawl(store, settings, [source], since=date(1990, 1, 1))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {
-        "urls": run.fetched,
-        "statements": run.statements,
-        "not_modified": run.not_modified,
-        "bytes": run.bytes,
+        "urls": run.counts.fetched,
+        "statements": run.counts.statements,
+        "not_modified": run.counts.not_modified,
+        "bytes": run.counts.bytes,
         "wall": wall,
         "cpu": cpu,
-        "errors": sum(run.errors.values()),
+        "errors": sum(run.counts.errors.values()),
     }
 
 

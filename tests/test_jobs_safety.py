@@ -78,9 +78,9 @@ def test_a_worker_allowing_private_hosts_keeps_each_source_to_its_own(
         finish(communique("worker", "--once", env=env))
         store = SqliteStore(settings.db)
         (rogue_run,) = store.runs("rogue")
-        assert rogue_run.errors == {"private-address": 1} and rogue_run.fetched == 0
+        assert rogue_run.counts.errors == {"private-address": 1} and rogue_run.counts.fetched == 0
         (allowed_run,) = store.runs("allowed")
-        assert allowed_run.errors.get("private-address") == 1  # the feed on the other port
+        assert allowed_run.counts.errors.get("private-address") == 1  # the feed on the other port
         reasons = " ".join(f.reason for f in store.failures())
         assert "127.0.0.1 is a private" in reasons
         store.close()

@@ -217,17 +217,19 @@ def crawl_exit_status(runs: list[CrawlRun]) -> int:
 
     Example:
         >>> now = datetime(2026, 1, 1, tzinfo=UTC)
-        >>> crawl_exit_status([CrawlRun(1, "a", now, fetched=5, statements=4)])
+        >>> from communique.model import CrawlCounts
+        >>> def run(**counts: int) -> CrawlRun:
+        ...     return CrawlRun(1, "a", now, counts=CrawlCounts(**counts))
+        >>> crawl_exit_status([run(fetched=5, statements=4)])
         0
-        >>> crawl_exit_status([CrawlRun(1, "a", now, fetched=5, statements=4, failed=1)])
+        >>> crawl_exit_status([run(fetched=5, statements=4, failed=1)])
         3
-        >>> crawl_exit_status([CrawlRun(1, "a", now, failed=2)])
+        >>> crawl_exit_status([run(failed=2)])
         1
     """
-    if not any(run.failed for run in runs):
+    if not any(run.counts.failed for run in runs):
         return 0
-    read = sum(run.statements + run.not_modified + run.no_text + run.removed for run in runs)
-    return EXIT_SOME_FAILED if read else EXIT_FAILED
+    return EXIT_SOME_FAILED if any(run.counts.read for run in runs) else EXIT_FAILED
 
 
 def _since(value: str | None) -> date | None:
@@ -240,11 +242,12 @@ def _since(value: str | None) -> date | None:
 
 
 def _print_run(run: CrawlRun) -> None:
-    errors = ", ".join(f"{k} {v}" for k, v in sorted(run.errors.items())) or "no errors"
+    n = run.counts
+    errors = ", ".join(f"{k} {v}" for k, v in sorted(n.errors.items())) or "no errors"
     err.print(
-        f"{run.source}: {run.fetched} fetched ({run.not_modified} unchanged, {run.bytes} bytes),"
-        f" {run.statements} statements ({run.new_statements} new, {run.edited} edited),"
-        f" {run.removed} removed, {run.no_text} without text; {errors}"
+        f"{run.source}: {n.fetched} fetched ({n.not_modified} unchanged, {n.bytes} bytes),"
+        f" {n.statements} statements ({n.new_statements} new, {n.edited} edited),"
+        f" {n.removed} removed, {n.no_text} without text; {errors}"
     )
 
 

@@ -642,16 +642,9 @@ class Change:
 
 
 @dataclass
-class CrawlRun:
-    """One crawl of one source, and what it found (the numbers of source health)."""
+class CrawlCounts:
+    """What one crawl run found, counted as it goes (the numbers of source health)."""
 
-    id: int
-    source: str
-    started_at: datetime
-    since: date | None = None
-    """How far back the crawl reaches (`--since`): listing pages and sitemaps whose entries
-    are all older are not followed."""
-    finished_at: datetime | None = None
     fetched: int = 0
     """HTTP responses received, a 304 or a 404 too."""
     not_modified: int = 0
@@ -670,6 +663,26 @@ class CrawlRun:
     failed: int = 0
     """Pages that could not be fetched or read; robots.txt and address-guard refusals are not."""
     errors: dict[str, int] = field(default_factory=dict)
+    """Failures and refusals by kind (robots, private-address, http-500, network, …)."""
+
+    @property
+    def read(self) -> int:
+        """Pages read to an end: a statement, unchanged, without text, or removed."""
+        return self.statements + self.not_modified + self.no_text + self.removed
+
+
+@dataclass
+class CrawlRun:
+    """One crawl of one source, and what it found."""
+
+    id: int
+    source: str
+    started_at: datetime
+    since: date | None = None
+    """How far back the crawl reaches (`--since`): listing pages and sitemaps whose entries
+    are all older are not followed."""
+    finished_at: datetime | None = None
+    counts: CrawlCounts = field(default_factory=CrawlCounts)
 
 
 @record

@@ -94,7 +94,7 @@ def test_listing_feed_and_sitemaps_are_all_discovered(history: History) -> None:
         assert site.statement_path(number) in fetched
     feeds = {"/feed.xml", "/sitemap.xml", "/sitemap-pages.xml", "/sitemap-news.xml"}
     assert feeds | {"/sitemap-archive.xml.gz"} <= fetched
-    assert history.runs[0].statements == len(found) == 14  # 12 pages and 2 PDFs
+    assert history.runs[0].counts.statements == len(found) == 14  # 12 pages and 2 PDFs
     for number in (LISTED[2], FEED_ONLY, SITEMAP_ONLY, NEWS_SITEMAP_ONLY, GZIP_SITEMAP_ONLY):
         assert store.statements_at_url(site.base + site.statement_path(number))
     assert not any(entry.path.startswith("/press/?page=") for entry in history.logs[0])
@@ -113,7 +113,7 @@ def test_pdf_links_and_pdf_stubs_become_statements(history: History) -> None:
 
 def test_refusals_errors_and_retries_of_the_first_crawl(history: History) -> None:
     site, first = history.site, history.runs[0]
-    assert first.errors == {"robots": 1, "private-address": 3, "too-large": 1}
+    assert first.counts.errors == {"robots": 1, "private-address": 3, "too-large": 1}
     assert not any(entry.path.startswith("/private/") for entry in history.logs[0])
     flaky = [e.status for e in history.logs[0] if e.path == site.statement_path(SPECIAL["flaky"])]
     assert flaky == [500, 200]
@@ -131,13 +131,13 @@ def test_an_unchanged_recrawl_costs_only_conditional_requests(history: History) 
     pages = [e for e in history.logs[1] if e.path != "/robots.txt"]
     assert len(pages) >= 15
     assert all("if-none-match" in e.headers and e.status == 304 for e in pages)
-    assert second.not_modified == len(pages) and second.new_statements == 0
-    assert second.bytes < 0.05 * first.bytes
+    assert second.counts.not_modified == len(pages) and second.counts.new_statements == 0
+    assert second.counts.bytes < 0.05 * first.counts.bytes
 
 
 def test_edits_are_kept_as_versions_with_a_readable_diff(history: History) -> None:
     site, store, third = history.site, history.store, history.runs[2]
-    assert third.edited == 1 and third.removed == 1
+    assert third.counts.edited == 1 and third.counts.removed == 1
     changed_url = f"{site.base}{site.statement_path(SPECIAL['changing'])}"
     (sid,) = store.statements_at_url(changed_url)
     versions = store.versions(sid)
@@ -191,12 +191,12 @@ def test_changes_from_the_cli_the_api_and_the_web(history: History) -> None:
 def test_source_health(history: History) -> None:
     (health,) = source_health(history.store, [ministry(history.site)])
     assert health.last_success is not None
-    assert list(health.statements_per_run) == [r.statements for r in history.runs[::-1]]
+    assert list(health.statements_per_run) == [r.counts.statements for r in history.runs[::-1]]
     assert health.errors == {"http-404": 1}
     assert [url for url, _ in health.no_text] == [
         f"{history.site.base}/press/photo-gallery-ministers-visit.html"
     ]
-    assert history.runs[0].no_text == 1
+    assert history.runs[0].counts.no_text == 1
 
 
 def test_every_response_is_kept_in_warc_beside_the_database(history: History) -> None:
@@ -250,7 +250,7 @@ def test_watch_recrawls_each_source_on_its_interval(site: Site, settings: Settin
     crawler.watch(store, settings, lambda: [source], rounds=2)
     runs = store.runs("ministry")
     assert len(runs) == 2 and all(r.finished_at is not None for r in runs)
-    assert runs[0].not_modified >= 15 and runs[0].new_statements == 0
+    assert runs[0].counts.not_modified >= 15 and runs[0].counts.new_statements == 0
     assert runs[0].started_at >= runs[1].finished_at  # type: ignore[operator]
     store.close()
 
@@ -290,7 +290,7 @@ def test_an_unreachable_site_is_a_network_error_in_source_health(settings: Setti
         closed = probe.getsockname()[1]
     source = CrawlSource("down", (f"http://127.0.0.1:{closed}/press/",), allow_private=True)
     (run,) = crawler.crawl(store, settings, [source])
-    assert run.errors == {"network": 1} and run.fetched == 0
+    assert run.counts.errors == {"network": 1} and run.counts.fetched == 0
     (health,) = source_health(store, [source])
     assert health.last_success is None and health.errors == {"network": 1}
     store.close()
@@ -310,7 +310,7 @@ def test_a_crawl_that_reads_nothing_exits_1_and_says_why(settings: Settings) -> 
     assert crawled.exit_code == 1, crawled.output
     assert "down: 0 fetched" in crawled.stderr and "network 1" in crawled.stderr
     (run,) = SqliteStore(settings.db).runs("down")
-    assert run.failed == 1  # kept with the run's counts
+    assert run.counts.failed == 1  # kept with the run's counts
 
 
 def test_a_body_selector_extracts_what_generic_extraction_cannot(
@@ -323,7 +323,7 @@ def test_a_body_selector_extracts_what_generic_extraction_cannot(
     (sid,) = store.statements_at_url(gallery)
     statement = store.get_statement(sid)
     assert statement.title == "Photo gallery" and len(statement.paragraphs) == 12
-    assert run.no_text == 0
+    assert run.counts.no_text == 0
     reprocess(store, settings)  # the selectors are kept with the source, so this is rebuilt
     assert store.get_statement(sid).paragraphs == statement.paragraphs
     store.close()
@@ -334,7 +334,7 @@ def test_one_request_at_a_time_per_host_across_sources(site: Site, settings: Set
     sources = [ministry(site), ministry(site, name="ministry-mirror")]  # the same site twice
     runs = crawler.crawl(store, settings.with_overrides(crawl_concurrency=2), sources)
     assert [r.source for r in runs] == ["ministry", "ministry-mirror"]
-    assert all(r.fetched > 3 for r in runs), runs
+    assert all(r.counts.fetched > 3 for r in runs), runs
     assert site.max_inflight == 1
     store.close()
 

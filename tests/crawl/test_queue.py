@@ -31,7 +31,7 @@ def test_a_queued_crawl_is_run_by_a_worker(site: Site, pg_url: str, tmp_path: Pa
     store = open_store(settings.db)
     try:
         (run,) = store.runs("ministry")
-        assert run.statements == 14  # as tests/crawl/test_crawl.py finds: 12 pages, 2 PDFs
+        assert run.counts.statements == 14  # as tests/crawl/test_crawl.py finds: 12 pages, 2 PDFs
     finally:
         store.close()
 

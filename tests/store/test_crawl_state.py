@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from communique.model import (
     Change,
+    CrawlCounts,
     ExtractionFailure,
     FrontierEntry,
     Source,
@@ -36,11 +37,11 @@ def test_a_killed_run_is_resumed_and_a_finished_one_drops_its_frontier(store: St
     store.finish_entry(run.id, replace(feed, state="done"))
     assert store.frontier_counts(run.id) == {"done": 2}
     assert store.next_entry(run.id) is None
-    run.fetched, run.errors = 1, {"timeout": 2}
+    run.counts.fetched, run.counts.errors = 1, {"timeout": 2}
     run.finished_at = NOW
     store.save_run(run)
     (saved,) = store.runs("mfa")
-    assert (saved.fetched, saved.errors, saved.finished_at) == (1, {"timeout": 2}, NOW)
+    assert (saved.counts, saved.finished_at) == (CrawlCounts(fetched=1, errors={"timeout": 2}), NOW)
     assert store.frontier_counts(run.id) == {}
     assert store.start_run("mfa", None).id != run.id
 

@@ -210,7 +210,7 @@ class SourceCrawl:
         while True:
             item = self.store.next_entry(run.id)
             if item is not None:
-                if run.fetched >= self.settings.crawl_max_pages and item[1] is None:
+                if run.counts.fetched >= self.settings.crawl_max_pages and item[1] is None:
                     self._error("page-limit")
                     skipped = replace(item[0], state="skipped", error="page limit reached")
                     self.store.finish_entry(run.id, skipped)
@@ -245,14 +245,14 @@ class SourceCrawl:
         except InputError as exc:
             self._fail(entry, "invalid", str(exc))
             return
-        self.run_.fetched += 1
-        self.run_.bytes += fetched.wire_bytes
+        self.run_.counts.fetched += 1
+        self.run_.counts.bytes += fetched.wire_bytes
         self._handle(entry, fetched, previous)
 
     def _handle(self, entry: FrontierEntry, fetched: Fetched, previous: UrlState | None) -> None:
         run = self.run_
         if fetched.status == 304:
-            run.not_modified += 1
+            run.counts.not_modified += 1
             self._remember(entry, fetched, previous, removed=None)
             published = self._published(entry.url)
             self.store.finish_entry(run.id, replace(entry, state="done", published=published))
@@ -299,7 +299,7 @@ class SourceCrawl:
         if already is None and previous is not None:
             for sid in self.store.statements_at_url(entry.url):
                 self._change(entry.url, "removed", sid)
-                self.run_.removed += 1
+                self.run_.counts.removed += 1
         if previous is not None:
             self._remember(entry, fetched, previous, removed=already or fetched.fetched_at)
         self._fail(entry, f"http-{fetched.status}", f"{entry.url}: HTTP {fetched.status}")
@@ -314,7 +314,7 @@ class SourceCrawl:
             )
             published = None
         except ExtractionError as exc:
-            run.no_text += 1
+            run.counts.no_text += 1
             self.store.record_failure(_failure(capture, raw, str(exc)))
             self.store.finish_entry(run.id, replace(entry, state="done", error=str(exc)))
             return
@@ -353,11 +353,11 @@ class SourceCrawl:
         link_statement(
             self.store, self.store.get_statement(statement.id), capture.fetched_at, sources
         )
-        run.statements += 1
+        run.counts.statements += 1
         versions = self.store.versions(statement.id)
         index = next(i for i, v in enumerate(versions) if v.capture_id == capture.id)
         if len(versions) == 1:
-            run.new_statements += 1
+            run.counts.new_statements += 1
         if index == 0:
             return
         before, after = versions[index - 1], versions[index]
@@ -365,7 +365,7 @@ class SourceCrawl:
             return
         known = self.store.changes(statement_id=statement.id)
         if not any(c.kind == "edited" and c.after_capture == capture.id for c in known):
-            run.edited += 1
+            run.counts.edited += 1
             self._change(capture.url, "edited", statement.id, before.capture_id, capture.id)
 
     def _read_listing(self, entry: FrontierEntry, raw: RawInput, paginate: bool = True) -> None:
@@ -426,7 +426,7 @@ class SourceCrawl:
     ) -> None:
         self._error(kind)
         if state == "failed":
-            self.run_.failed += 1
+            self.run_.counts.failed += 1
         self.store.finish_entry(self.run_.id, replace(entry, state=state, error=message))
         if kind not in ("http-404", "http-410"):
             self.store.record_failure(
@@ -434,7 +434,7 @@ class SourceCrawl:
             )
 
     def _error(self, kind: str) -> None:
-        errors = self.run_.errors
+        errors = self.run_.counts.errors
         errors[kind] = errors.get(kind, 0) + 1
 
 

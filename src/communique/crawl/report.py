@@ -53,14 +53,14 @@ def source_health(store: Store, sources: list[CrawlSource]) -> list[SourceHealth
     for source in sources:
         runs = store.runs(source.name, limit=HEALTH_RUNS)
         finished = [r for r in runs if r.finished_at is not None]
-        succeeded = [r for r in finished if r.fetched > r.errors.get("network", 0)]
+        succeeded = [r for r in finished if r.counts.fetched > r.counts.errors.get("network", 0)]
         report.append(
             SourceHealth(
                 source=source.name,
                 last_run=runs[0].started_at if runs else None,
                 last_success=succeeded[0].finished_at if succeeded else None,
-                statements_per_run=tuple(r.statements for r in finished),
-                errors=dict(finished[0].errors) if finished else {},
+                statements_per_run=tuple(r.counts.statements for r in finished),
+                errors=dict(finished[0].counts.errors) if finished else {},
                 no_text=tuple(store.no_text(source.name, limit=20)),
             )
         )

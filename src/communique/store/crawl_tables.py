@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import asdict, fields, replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from communique.model import (
     Capture,
     Change,
+    CrawlCounts,
     CrawlRun,
     EntryState,
     FrontierEntry,
@@ -25,8 +26,6 @@ from communique.store.rows import capture_from_row, insert_captures, iso
 PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.LISTING: 0, UrlKind.PAGE: 1}
 """Lower first: feeds, sitemaps and listings find new statements before known pages are
 revisited. A listing's next page is held until the items of the page before it are done."""
-_COUNTS = ("fetched", "not_modified", "bytes", "statements", "new_statements", "edited")
-_COUNTS_MORE = ("removed", "no_text", "failed")
 
 
 class CrawlTables(SqlTables):
@@ -53,16 +52,10 @@ class CrawlTables(SqlTables):
             return CrawlRun(id=run_id, source=source, started_at=started, since=since)
 
     def save_run(self, run: CrawlRun) -> None:
-        counts = {name: getattr(run, name) for name in (*_COUNTS, *_COUNTS_MORE)}
-        counts["errors"] = run.errors
         with self._writing() as conn:
             conn.execute(
                 "UPDATE crawl_runs SET counts = ?, finished_at = ? WHERE id = ?",
-                (
-                    json.dumps(counts),
-                    iso(run.finished_at),
-                    run.id,
-                ),
+                (json.dumps(asdict(run.counts)), iso(run.finished_at), run.id),
             )
             if run.finished_at is not None:
                 conn.execute("DELETE FROM frontier WHERE run_id = ?", (run.id,))
@@ -362,15 +355,13 @@ def _entry_from_row(row: Row) -> FrontierEntry:
 
 
 def _run_from_row(row: Row) -> CrawlRun:
-    counts = json.loads(row["counts"])
-    run = CrawlRun(
+    stored = json.loads(row["counts"])
+    known = {f.name for f in fields(CrawlCounts)}
+    return CrawlRun(
         id=row["id"],
         source=row["source"],
         started_at=datetime.fromisoformat(row["started_at"]),
         since=date.fromisoformat(row["since"]) if row["since"] else None,
         finished_at=datetime.fromisoformat(row["finished_at"]) if row["finished_at"] else None,
-        errors=dict(counts.get("errors", {})),
+        counts=CrawlCounts(**{k: v for k, v in stored.items() if k in known}),
     )
-    for name in (*_COUNTS, *_COUNTS_MORE):
-        setattr(run, name, int(counts.get(name, 0)))
-    return run
