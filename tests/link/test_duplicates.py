@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from communique.link import Linker, link_all, signature, verify
-from communique.link.duplicates import Plan, may_be_copies
+from communique.link.duplicates import Plan, first_copy, may_be_copies
 from communique.link.signing import NUM_PERM, SignedBatch, sign_arrays
 from tests.conftest import shared_path
 
@@ -102,6 +102,57 @@ def test_pages_saved_twice_are_one_statement() -> None:
     assert len(set(link_all(texts).values())) == 1
 
 
+PARTICIPANTS = (
+    "Taking part in the meeting were Prime Minister Mikhail Mishustin, Speaker of the Federation"
+    " Council Valentina Matviyenko, Speaker of the State Duma Vyacheslav Volodin, Deputy Chairman"
+    " of the Security Council Dmitry Medvedev, Chief of Staff of the Presidential Executive Office"
+    " Anton Vaino, Security Council Secretary Sergei Shoigu, Defence Minister Andrei Belousov,"
+    " Interior Minister Vladimir Kolokoltsev, Foreign Minister Sergei Lavrov, Director of the"
+    " Federal Security Service Alexander Bortnikov, Director of the Foreign Intelligence Service"
+    " Sergei Naryshkin and Special Presidential Representative Sergei Ivanov."
+)
+TOPICS = (
+    "The President opened the meeting. Today we will discuss our relations with partners in the"
+    " Asia-Pacific region and the preparations for the summit in the autumn.",
+    "The President opened the meeting. Today we will discuss the protection of the population"
+    " during the spring floods and the forest fires expected in the summer.",
+    "The President opened the meeting. Today we will discuss the development of the defence"
+    " industry, and the Minister of Industry and Trade will report on the orders.",
+    "The President opened the meeting. Today we will discuss the situation in the Kaliningrad"
+    " Region and the transport links between the region and the rest of the country.",
+)
+
+
+def test_a_shared_participant_list_is_boilerplate() -> None:
+    """Weekly meetings of one council: one participant list, another topic. The list alone
+    makes the two texts look like copies (`verify` accepts them); the other meetings, which
+    also carry it and are no copies, show that it is boilerplate, and the distinctive topic
+    differs, so the meeting is another statement."""
+    mine, *others = (f"{PARTICIPANTS}\n\n{topic}" for topic in TOPICS)
+    assert verify(others[0], mine).same
+    assert first_copy(mine, [others[0]]) is not None  # nothing shows the list is boilerplate
+    assert first_copy(mine, [others[0]], others[1:]) is None
+
+
+def test_a_statement_republished_many_times_is_no_boilerplate() -> None:
+    """Many copies of one statement carry all its words: they are copies, not evidence of
+    boilerplate, and a new copy is linked however many there are."""
+    text = seed_text()
+    copies = [f"Embassy {n} news\n\n{text}\n\nContacts of embassy {n}" for n in range(6)]
+    found = first_copy(f"Republished\n\n{text}", copies, [f"{PARTICIPANTS}\n\n{TOPICS[0]}"])
+    assert found == (0, verify(copies[0], f"Republished\n\n{text}").evidence)
+
+
+def test_a_copy_with_boilerplate_is_linked_on_its_distinctive_words() -> None:
+    """A republication of one meeting is still its copy when other meetings show that the
+    participant list is boilerplate: its topic is found in the copy too."""
+    meetings = [f"{PARTICIPANTS}\n\n{topic}" for topic in TOPICS]
+    republished = f"Kremlin news\n\n{meetings[0]}\n\nAll news"
+    found = first_copy(republished, [meetings[1], meetings[0]], meetings[2:])
+    assert found is not None and found[0] == 1
+    assert "; distinctive 0.8" in found[1]  # "Kremlin news", "All news" are its own
+
+
 def test_linking_order_decides_the_statement_id_only() -> None:
     text = seed_text()
     copy = "Embassy news\n" + text
@@ -165,6 +216,7 @@ def test_a_batch_is_planned_as_one_text_at_a_time() -> None:
         planned += batched.plan_batch(ids[start : start + 40], part)
     assert planned == single
     assert sum(bool(plan.chosen) for plan in single) > 100
+    assert sum(bool(plan.apart) for plan in single) > 10
     assert sum(plan.exact is not None for plan in single) >= 51
 
 

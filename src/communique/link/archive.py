@@ -388,10 +388,15 @@ class _Relinking:
         signed = SignedBatch.joined([part.signed for part in prepared])
         plans = self.linker.plan_batch([statement.id for statement, _ in items], signed)
         recent = {statement.id: statement.text for statement, _ in items}
-        wanted = sorted({key for plan in plans for key in plan.chosen if key not in recent})
+        needed = {key for plan in plans for key in (*plan.chosen, *plan.apart)}
+        wanted = sorted(needed - recent.keys())
         recent |= dict(zip(wanted, self._texts_of(wanted), strict=True))
         work = [
-            (statement.text, [recent[key] for key in plan.chosen])
+            (
+                statement.text,
+                [recent[key] for key in plan.chosen],
+                [recent[key] for key in plan.apart],
+            )
             for (statement, _), plan in zip(items, plans, strict=True)
             if plan.chosen
         ]

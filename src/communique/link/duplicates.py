@@ -3,13 +3,18 @@
 Candidates come from MinHash LSH (datasketch) over word shingles; each candidate is then
 verified on the two texts: most of the shorter text must appear in the longer one, and no
 number, date or name may have been swapped for another in the words they share (the mark
-of two items written from one template about different events).
+of two items written from one template about different events), and the words they share
+must not be only boilerplate: a run of words the new text also shares with statements it is
+not a copy of (a participant list, a standard closing paragraph) is no evidence that two
+texts are one statement, so most of the new text's other, distinctive words must be found
+in the copy too.
 """
 
 from __future__ import annotations
 
+import itertools
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,7 +29,7 @@ from communique.link.signing import (
     SignedBatch,
     signatures,
 )
-from communique.link.text import Words, is_name, is_number, words
+from communique.link.text import SHINGLE, Words, is_name, is_number, shingle_starts, words
 
 MIN_ESTIMATE = 0.25
 """Candidates whose estimated shingle overlap is below this are not verified."""
@@ -47,6 +52,15 @@ MIN_WORDS = 8
 """Texts shorter than this are linked only as exact copies."""
 MAX_VERIFIED = 8
 """Candidates verified per new text, best estimated first."""
+APART = 4
+"""Neighbours read as evidence of boilerplate: texts sharing an LSH bucket with the new
+text, of a length a copy could have, whose estimated overlap is too low for a copy (best
+estimated first)."""
+BOILERPLATE = 2
+"""A run of words the new text shares with this many texts it is not a copy of is
+boilerplate."""
+MIN_DISTINCTIVE = 0.5
+"""Share of the new text's words outside boilerplate that must be found in the copy."""
 
 
 @dataclass(frozen=True)
@@ -173,14 +187,17 @@ class Plan:
     item: str
     exact: str | None
     chosen: tuple[str, ...] = ()
+    apart: tuple[str, ...] = ()
+    """Neighbours that cannot be copies (`APART`): evidence of boilerplate."""
 
 
 def plan_copy(item: str, sig: Signature, index: Index) -> Plan:
     """The exact copy `item` is, or the candidates it may be a copy of, judged without texts.
 
     Candidates are those `may_be_copies` keeps on their estimated overlap and lengths, at
-    most `MAX_VERIFIED` of them, best estimated overlap first (ties by id). Which of them
-    `item` copies (`first_copy`) depends on the texts alone, not on what others copy.
+    most `MAX_VERIFIED` of them, best estimated overlap first (ties by id); with them, the
+    `APART` best neighbours it rejects on the overlap alone. Which candidate `item` copies
+    (`first_copy`) depends on the texts alone, not on what others copy.
     """
     same = index.exact(sig.exact)
     if same is not None and same != item:
@@ -191,17 +208,38 @@ def plan_copy(item: str, sig: Signature, index: Index) -> Plan:
     if not keys:
         return Plan(item, None)
     shared = np.count_nonzero(values == sig.minhash, axis=1)
-    close = np.flatnonzero(may_be_copies(shared / NUM_PERM, sig.words, counts)).tolist()
-    ranked = sorted((-int(shared[row]), keys[row]) for row in close if keys[row] != item)
-    return Plan(item, None, tuple(key for _, key in ranked[:MAX_VERIFIED]))
+    close = may_be_copies(shared / NUM_PERM, sig.words, counts)
+    apart = ~close & comparable(sig.words, counts)
+    return Plan(item, None, *_chosen(item, keys, shared, close, apart))
+
+
+def _chosen(
+    item: str,
+    keys: Sequence[str],
+    shared: npt.NDArray[np.integer],
+    close: npt.NDArray[np.bool_],
+    apart: npt.NDArray[np.bool_],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The candidates to verify and the neighbours apart, best estimated first (ties by id)."""
+
+    def best(rows: npt.NDArray[np.bool_], most: int) -> tuple[str, ...]:
+        found = sorted((-int(shared[r]), keys[r]) for r in np.flatnonzero(rows).tolist())
+        return tuple(key for _, key in found if key != item)[:most]
+
+    chosen = best(close, MAX_VERIFIED)
+    return chosen, best(apart, APART) if chosen else ()
 
 
 Found = tuple[int, str] | None
 """The first candidate a text copies (its place among the candidates) and the evidence."""
 
 
-def first_copy(text: str, candidates: Sequence[str]) -> Found:
-    """The first of the candidates' texts that `text` is a copy of (`verify`), or None.
+def first_copy(text: str, candidates: Sequence[str], apart: Sequence[str] = ()) -> Found:
+    """The first of the candidates' texts that `text` is a copy of, or None: `verify` says
+    so, and most of the words of `text` outside boilerplate are found in it too.
+
+    Boilerplate is what `text` shares with `BOILERPLATE` texts it is not a copy of: the
+    candidates `verify` rejects and the neighbours `apart`.
 
     Example:
         >>> one = "Statement on the talks held in Baku on 8 November 2024 today."
@@ -209,16 +247,73 @@ def first_copy(text: str, candidates: Sequence[str]) -> Found:
         (1, 'containment 1.00, coverage 0.92')
     """
     mine = words(text)
-    for row, other in enumerate(candidates):
-        verdict = verify_words(words(other), mine)
-        if verdict.same:
+    theirs = [words(other) for other in candidates]
+    verdicts: dict[int, Verdict] = {}
+
+    def same(row: int) -> bool:
+        if row not in verdicts:
+            verdicts[row] = verify_words(theirs[row], mine)
+        return verdicts[row].same
+
+    for row in range(len(theirs)):
+        if not same(row):
+            continue
+        others = (theirs[i] for i in range(len(theirs)) if i != row and not same(i))
+        common = boilerplate(mine, itertools.chain(others, map(words, apart)))
+        verdict = verdicts[row]
+        if not common.any():
             return row, verdict.evidence
+        share = distinctive_share(theirs[row], mine, common)
+        if share >= MIN_DISTINCTIVE:
+            return row, f"{verdict.evidence}; distinctive {share:.2f}"
     return None
 
 
-def first_copies(work: Sequence[tuple[str, Sequence[str]]]) -> list[Found]:
+def boilerplate(mine: Words, apart: Iterator[Words]) -> npt.NDArray[np.bool_]:
+    """Which words of `mine` lie in a run of `SHINGLE` words that `BOILERPLATE` of the texts
+    `apart` (texts it is not a copy of) also carry.
+
+    Example:
+        >>> closing = "The Ministry avails itself of this opportunity to renew its assurances"
+        >>> mine, *apart = [words(f"{topic} {closing}") for topic in ("Visas.", "Trade.", "Oil.")]
+        >>> boilerplate(mine, iter(apart)).tolist()[:3]
+        [False, True, True]
+    """
+    starts = shingle_starts(mine.folded)
+    carried = np.zeros(len(starts), dtype=np.int32)
+    for other in apart:
+        carried += np.isin(starts, shingle_starts(other.folded))
+        if (carried >= BOILERPLATE).all():
+            break
+    common = np.zeros(len(mine.folded), dtype=bool)
+    hit = carried >= BOILERPLATE
+    for offset in range(min(SHINGLE, len(mine.folded))):
+        common[offset : offset + len(hit)] |= hit
+    return common
+
+
+def distinctive_share(other: Words, mine: Words, common: npt.NDArray[np.bool_]) -> float:
+    """The share of the words of `mine` outside boilerplate (`common`) that `other` has, in
+    order (0 when every word is boilerplate).
+
+    Example:
+        >>> mine = words("a b c d")
+        >>> distinctive_share(words("a b x y"), mine, np.array([True, False, False, False]))
+        0.3333333333333333
+    """
+    distinctive = ~common
+    if not distinctive.any():
+        return 0.0
+    found = np.zeros(len(mine.folded), dtype=bool)
+    for op in Levenshtein.opcodes(list(other.folded), list(mine.folded)):
+        if op.tag == "equal":
+            found[op.dest_start : op.dest_end] = True
+    return float(np.count_nonzero(found & distinctive) / np.count_nonzero(distinctive))
+
+
+def first_copies(work: Sequence[tuple[str, Sequence[str], Sequence[str]]]) -> list[Found]:
     """`first_copy` of many texts (run in worker processes by `relink`)."""
-    return [first_copy(text, candidates) for text, candidates in work]
+    return [first_copy(text, candidates, apart) for text, candidates, apart in work]
 
 
 def link_of(plan: Plan, found: Found, group: Callable[[str], str]) -> Link | None:
@@ -239,8 +334,13 @@ def find_copy(item: str, sig: Signature, index: Index, texts_of: TextsOf) -> Lin
     plan = plan_copy(item, sig, index)
     if not plan.chosen:
         return link_of(plan, None, index.group)
-    mine, *theirs = texts_of([item, *plan.chosen])
-    return link_of(plan, first_copy(mine, theirs), index.group)
+    return link_of(plan, verdict_of(plan, texts_of), index.group)
+
+
+def verdict_of(plan: Plan, texts_of: TextsOf) -> Found:
+    """`first_copy` of a planned text, its candidates' and neighbours' texts read at once."""
+    mine, *theirs = texts_of([plan.item, *plan.chosen, *plan.apart])
+    return first_copy(mine, theirs[: len(plan.chosen)], theirs[len(plan.chosen) :])
 
 
 def may_be_copies(
@@ -265,7 +365,22 @@ def may_be_copies(
     shared = np.maximum(MIN_CONTAINMENT * shorter, MIN_COVERAGE * longer)
     least = shared / np.maximum(shorter + longer - shared, 1.0)
     wanted = np.maximum(least - ESTIMATE_MARGIN, MIN_ESTIMATE)
-    result: npt.NDArray[np.bool_] = (shorter >= MIN_COVERAGE * longer) & (estimates >= wanted)
+    result: npt.NDArray[np.bool_] = comparable(words, others) & (estimates >= wanted)
+    return result
+
+
+def comparable(
+    words: int | npt.NDArray[np.integer], others: npt.NDArray[np.integer]
+) -> npt.NDArray[np.bool_]:
+    """Which texts of `others` words are long enough, or short enough, to be copies of a text
+    of `words` words (the shorter has `MIN_COVERAGE` of the longer's words).
+
+    Example:
+        >>> comparable(100, np.array([40, 60, 200, 250])).tolist()
+        [False, True, True, False]
+    """
+    shorter = np.minimum(others, words)
+    result: npt.NDArray[np.bool_] = shorter >= MIN_COVERAGE * np.maximum(others, words)
     return result
 
 
@@ -468,11 +583,7 @@ class Linker:
     def add(self, item: str, sig: Signature) -> Link | None:
         """Link `item` to a statement already seen, or start a new statement with it."""
         plan = self.plan(item, sig)
-        found = None
-        if plan.chosen:
-            mine, *theirs = self.texts_of([item, *plan.chosen])
-            found = first_copy(mine, theirs)
-        return self.apply(plan, found)
+        return self.apply(plan, verdict_of(plan, self.texts_of) if plan.chosen else None)
 
     def plan(self, item: str, sig: Signature) -> Plan:
         """`plan_copy` of `item`, which later texts then find (whatever its verdict)."""
@@ -506,14 +617,15 @@ class Linker:
                 indexed.append(position)
         positions = np.array(indexed, dtype=np.intp)
         chosen = self._chosen_batch([items[p] for p in indexed], signed, positions)
-        for position, keys in zip(indexed, chosen, strict=True):
-            plans[position] = Plan(items[position], None, keys)
+        for position, (keys, apart) in zip(indexed, chosen, strict=True):
+            plans[position] = Plan(items[position], None, keys, apart)
         return [plan for plan in plans if plan is not None]
 
     def _chosen_batch(
         self, items: list[str], signed: SignedBatch, positions: npt.NDArray[np.intp]
-    ) -> list[tuple[str, ...]]:
-        """Index texts of a batch (`positions` of `signed`) and choose their candidates."""
+    ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Index texts of a batch (`positions` of `signed`) and choose their candidates and
+        neighbours apart (as `plan_copy`)."""
         if not items:
             return []
         bands = signed.bands[positions]
@@ -530,13 +642,17 @@ class Linker:
         shared = np.count_nonzero(self._values(rows) == minhashes[owner], axis=1)
         words = np.asarray(signed.words, dtype=np.int64)[positions]
         counts = np.frombuffer(self.counts, dtype=np.uint32)[rows]
-        close = np.flatnonzero(may_be_copies(shared / NUM_PERM, words[owner], counts))
-        ranked: list[list[tuple[int, str]]] = [[] for _ in items]
-        for index in close.tolist():
-            mine, key = int(owner[index]), self.indexed[int(rows[index])]
-            if key != items[mine]:
-                ranked[mine].append((-int(shared[index]), key))
-        return [tuple(key for _, key in sorted(found)[:MAX_VERIFIED]) for found in ranked]
+        close = may_be_copies(shared / NUM_PERM, words[owner], counts)
+        apart = ~close & comparable(words[owner], counts)
+        wanted = np.flatnonzero(close | apart)
+        wanted = wanted[np.argsort(owner[wanted], kind="stable")]
+        starts = np.searchsorted(owner[wanted], np.arange(len(items) + 1))
+        found: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        for mine, (start, end) in enumerate(itertools.pairwise(starts.tolist())):
+            near = wanted[start:end]
+            keys = [self.indexed[row] for row in rows[near].tolist()]
+            found.append(_chosen(items[mine], keys, shared[near], close[near], apart[near]))
+        return found
 
     def _values(self, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.uint32]:
         """The MinHash values of indexed rows, one row each."""

@@ -77,19 +77,31 @@ def shingle_hashes(folded: tuple[str, ...], size: int = SHINGLE) -> npt.NDArray[
         >>> len(shingle_hashes(words("one two three four").folded))
         2
     """
-    if not folded:
-        return np.zeros(0, dtype=np.uint32)
-    ids = np.fromiter(map(zlib.crc32, map(str.encode, folded)), np.uint64, len(folded))
-    if len(ids) < size:
+    if 0 < len(folded) < size:
         ids = np.array([zlib.crc32(" ".join(folded).encode())], dtype=np.uint64)
         return ids.astype(np.uint32)
+    return np.unique(shingle_starts(folded, size))
+
+
+def shingle_starts(folded: tuple[str, ...], size: int = SHINGLE) -> npt.NDArray[np.uint32]:
+    """The 32-bit hash of the run of `size` words starting at each word (none for the
+    last `size - 1` words, nor for a text shorter than `size`).
+
+    Example:
+        >>> a, b = shingle_starts(words("one two three one two three").folded)[[0, 3]]
+        >>> bool(a == b)
+        True
+    """
+    if len(folded) < size:
+        return np.zeros(0, dtype=np.uint32)
+    ids = np.fromiter(map(zlib.crc32, map(str.encode, folded)), np.uint64, len(folded))
     mixed = np.zeros(len(ids) - size + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(size):
             part = ids[offset : offset + len(mixed)]
             mixed = (mixed ^ part) * np.uint64(0x9E3779B97F4A7C15)
             mixed ^= mixed >> np.uint64(29)
-    return np.unique((mixed >> np.uint64(32)).astype(np.uint32))
+    return (mixed >> np.uint64(32)).astype(np.uint32)
 
 
 def is_number(word: str) -> bool:
