@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -458,10 +459,17 @@ class Pipeline:
         working = [stage for stage in stages if not getattr(stage, "idle", False)]
         return stages if all(hasattr(stage, "process_many") for stage in working) else ()
 
-    def start(self, raw: RawInput, source: Source | None = None, fresh: bool = False) -> Run:
+    def start(
+        self,
+        raw: RawInput,
+        source: Source | None = None,
+        fresh: bool = False,
+        on_done: Callable[[], object] | None = None,
+    ) -> Run:
         """`raw` on its way through the stages but the held ones (see `Run`, `held`); `fresh`:
-        its capture is not stored yet (see `Document.fresh`)."""
-        return Run(self, Document(raw, source, fresh=fresh))
+        its capture is not stored yet (see `Document.fresh`); `on_done` is called (in any
+        thread) whenever a job of it that a worker ran is done."""
+        return Run(self, Document(raw, source, fresh=fresh), on_done)
 
     def finish(self, docs: list[Document]) -> list[Document | Exception]:
         """`docs` (finished runs, in input order) through the held stages; a document that
@@ -500,9 +508,12 @@ class Run:
     that stage runs alone, one job per part, and the rest of the segment after it.
     """
 
-    def __init__(self, pipeline: Pipeline, doc: Document) -> None:
+    def __init__(
+        self, pipeline: Pipeline, doc: Document, on_done: Callable[[], object] | None = None
+    ) -> None:
         self.pipeline = pipeline
         self.doc = doc
+        self.on_done = on_done
         self.segments = pipeline.segments()
         if pipeline.held():
             self.segments.pop()  # run by the writer on several documents (`Pipeline.finish`)
@@ -515,6 +526,11 @@ class Run:
     @property
     def finished(self) -> bool:
         return not self.running and self.passed == len(self.segments)
+
+    @property
+    def waiting(self) -> bool:
+        """True when nothing runs and a main-process segment is next (it waits its turn)."""
+        return not self.running and self.passed < len(self.segments)
 
     def advance(self, allowed: int) -> None:
         """Go as far as possible without waiting; main-process segments only below `allowed`."""
@@ -542,12 +558,20 @@ class Run:
             rest = [(True, stages[1:])] if stages[1:] else []
             self.segments[self.passed : self.passed + 1] = [(True, (split,)), *rest]
             self.joining = split
-            self.running = [pool.submit_part(split.name, part) for part in parts]
+            self._watch([pool.submit_part(split.name, part) for part in parts])
             return
         doc = self.doc
         if not any("raw" in stage.requires for stage in stages):
             doc = replace(doc, raw=replace(doc.raw, body=b""))  # the bytes stay here
-        self.running = [pool.submit(tuple(stage.name for stage in stages), doc)]
+        self._watch([pool.submit(tuple(stage.name for stage in stages), doc)])
+
+    def _watch(self, jobs: list[Future[Any]]) -> None:
+        """Wait on `jobs`; each calls `on_done` when it is done."""
+        self.running = jobs
+        on_done = self.on_done
+        if on_done is not None:
+            for job in jobs:
+                job.add_done_callback(lambda _: on_done())
 
     def _take(self) -> None:
         running, self.running = self.running, []
@@ -892,7 +916,9 @@ class _Writer:
     """Stores documents in input order while the next few are still in the workers.
 
     At most a few documents per worker wait at a time, so memory stays flat; a failure in
-    any stage (in a worker too) is recorded against its input and the run goes on.
+    any stage (in a worker too) is recorded against its input and the run goes on. A document
+    is moved on when one of its worker jobs is done (its run is then in `ready`), not by
+    checking every waiting document in turn.
     """
 
     def __init__(
@@ -902,16 +928,18 @@ class _Writer:
         self.store = store
         self.report = report
         self.window = max(settings.workers, 1) * 3 * chunk_size(settings)
-        self.every = chunk_size(settings)
-        """Submissions between two passes over every pending document (in between, only the
-        new one is started): a pass costs as many steps as the window is long."""
-        self._since_pass = 0
-        self._allowed = sys.maxsize
-        """Segments the documents submitted so far have all passed (at least)."""
         self.max_error_chars = settings.max_error_chars
         self.link = settings.link
         self.version = processed_version(settings)
         self.pending: deque[_Pending] = deque()
+        self.ready: deque[_Pending] = deque()
+        """Documents a worker job of which is done, to be moved on (appended by the thread
+        that settles the job)."""
+        self.woken = threading.Event()
+        """Set whenever a document is added to `ready`."""
+        self.queued = False
+        """True while a document waits for a main-process segment behind an earlier one:
+        then a pass in input order (`_advance`) moves every document on."""
         self.done: list[tuple[Document, Capture]] = []
         """Documents through every stage but the held ones (`Pipeline.held`), stored together
         (`STORE_CHUNK`) when not linking."""
@@ -934,21 +962,43 @@ class _Writer:
         """Start the stages on `raw` and store what is done, in input order; a `fresh` capture
         is stored first, with what is derived from it."""
         item = _Pending(capture, self.pipeline.start(raw, source, fresh))
+        item.run.on_done = functools.partial(self._woke, item)
         self.pending.append(item)
-        self._since_pass += 1
-        if self._since_pass >= self.every:
+        if self.queued:
             self._advance()
-        else:  # the earlier ones have only passed more since the last pass: still in order
-            self._step(item, self._allowed)
+        else:  # every earlier document has passed the main-process segments it reached
+            self._step(item, sys.maxsize)
+        self._move_ready()
         while len(self.pending) > self.window:
             self._store_first()
 
+    def _woke(self, item: _Pending) -> None:
+        """A worker job of `item` is done (called in the thread that settled it)."""
+        self.ready.append(item)
+        self.woken.set()
+
+    def _move_ready(self) -> None:
+        """Move on the documents whose worker jobs are done; a main-process segment runs
+        only on the oldest document here, the others wait for the pass in input order."""
+        moved = False
+        while self.ready:
+            item = self.ready.popleft()
+            first = bool(self.pending) and item is self.pending[0]
+            self._step(item, sys.maxsize if first else 0)
+            moved = True
+        if moved and self.queued:
+            self._advance()
+
     def _advance(self) -> None:
-        """Move every document on as far as it goes without waiting, in input order."""
-        self._since_pass = 0
-        self._allowed = sys.maxsize
+        """Move every document on as far as it goes without waiting, in input order: a
+        main-process segment runs on one once every earlier document has passed it."""
+        allowed, queued = sys.maxsize, False
         for item in self.pending:
-            self._step(item, self._allowed)
+            self._step(item, allowed)
+            if item.error is None:
+                allowed = min(allowed, item.run.passed)
+                queued = queued or item.run.waiting
+        self.queued = queued
 
     def _step(self, item: _Pending, allowed: int) -> None:
         """Move `item` on as far as it goes (main-process segments only below `allowed`)."""
@@ -957,22 +1007,22 @@ class _Writer:
                 item.run.advance(allowed)
             except Exception as exc:  # a bug in one document must not stop a long ingest
                 item.error = exc
-        if item.error is None:
-            self._allowed = min(self._allowed, item.run.passed)
+        if item.error is None and item.run.waiting:
+            self.queued = True
 
     def _store_first(self) -> None:
         """Wait until the oldest document is through every stage, then store it."""
         first = self.pending[0]
         while first.error is None and not first.run.finished:
-            running = [
-                job for p in self.pending if not p.error for job in p.run.running if not job.done()
-            ]
-            if running:
-                first.run.pipeline.flush()
-                if not wait(running, PATIENCE, FIRST_COMPLETED).done:
-                    self.store.pause()  # waiting long: other writers may go meanwhile
-                    wait(running, return_when=FIRST_COMPLETED)
-            self._advance()
+            self._step(first, sys.maxsize)  # nothing is before it
+            if first.error is not None or first.run.finished:
+                break
+            first.run.pipeline.flush()
+            self.woken.clear()
+            if not self.ready and not self.woken.wait(PATIENCE):
+                self.store.pause()  # waiting long: other writers may go meanwhile
+                self.woken.wait()
+            self._move_ready()
         self.pending.popleft()
         if first.error is not None:
             self._store_captures([(first.run.doc, first.capture)])

@@ -46,6 +46,21 @@ def carried(source: object, cls: type[T], /, **given: Any) -> T:
         (Named(name='p', size=3), Named(name='n', size=5))
     """
     dataclass: Any = cls
-    names = _field_names(dataclass) - given.keys()
-    values = {n: getattr(source, n) for n in names if hasattr(source, n)}
+    kind: Any = type(source)
+    shared = _shared_names(kind, dataclass)
+    if shared is None:  # not a dataclass: its attributes are known only on the object
+        names = _field_names(dataclass) - given.keys()
+        values = {n: getattr(source, n) for n in names if hasattr(source, n)}
+    else:
+        values = {n: getattr(source, n) for n in shared if n not in given}
     return cls(**values, **given)
+
+
+@functools.cache
+def _shared_names(source: Any, cls: Any) -> tuple[str, ...] | None:
+    """The fields of `cls` that every `source` has (its own fields, properties and class
+    attributes), when `source` is a dataclass (None: else)."""
+    if not dataclasses.is_dataclass(source):
+        return None
+    own = {f.name for f in dataclasses.fields(source)}
+    return tuple(n for n in sorted(_field_names(cls)) if n in own or hasattr(source, n))
