@@ -392,9 +392,9 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     settings = _settings(db)
     with _store(settings) as store:
         numbers = store.stats()
-        unfinished = warn_unfinished(store)
+        warn_unfinished(store)
     if as_json:
-        out.print(json.dumps({**numbers.__dict__, "unfinished": unfinished}), markup=False)
+        out.print(json.dumps(numbers.__dict__), markup=False)
         return
     table = Table(show_header=False)
     for name in ("statements", "copies", "captures", "sources", "errors"):

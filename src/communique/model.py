@@ -444,11 +444,6 @@ class Enrichment:
     """Which analyses ran (e.g. `ner:en_core_web_md`, `time:heidelTime`)."""
 
 
-Work = Literal["relink", "reprocess"]
-"""A job over the whole archive that leaves it half done when it is cut short (its command
-finishes it when run again)."""
-
-
 @record
 class Hit:
     """One search result."""
@@ -475,6 +470,11 @@ class SearchPage:
     (a backend does this only when very many statements match)."""
 
 
+Work = Literal["relink", "reprocess"]
+"""A job over the whole archive that leaves it half done when it is cut short (its command
+finishes it when run again)."""
+
+
 @record
 class Stats:
     """How much the archive holds."""
@@ -489,6 +489,9 @@ class Stats:
     """Statements per main language (`?` when unknown)."""
     copies: int = 0
     """Pages and files carrying a statement; `statements` counts each linked statement once."""
+    unfinished: tuple[Work, ...] = ()
+    """Whole-archive jobs cut short (`relink`, `reprocess`): until the command named runs to
+    its end, the archive is half done (e.g. half linked: `statements` counts too many)."""
 
 
 @dataclass

@@ -650,6 +650,8 @@ _as_is(
         "sources": 14,
         "errors": 37,
         "languages": {"en": 4200, "ru": 700, "de": 220},
+        "copies": 5210,
+        "unfinished": [],
     },
 )
 Enrichment = model.Enrichment

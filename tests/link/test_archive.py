@@ -443,9 +443,14 @@ def test_an_interrupted_relink_is_named_until_a_relink_finishes(
         result = runner.invoke(app, [*command, "--db", db])
         assert result.exit_code == 0, result.output
         assert warning in result.stderr.splitlines()
-    assert json.loads(runner.invoke(app, ["stats", "--json", "--db", db]).stdout)["unfinished"] == [
-        "relink"
-    ]
+    numbers = json.loads(runner.invoke(app, ["stats", "--json", "--db", db]).stdout)
+    assert numbers["unfinished"] == ["relink"]
+    from fastapi.testclient import TestClient
+
+    from communique.api.app import create_app
+
+    client = TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
+    assert client.get("/api/v1/stats").json()["unfinished"] == ["relink"]
     result = runner.invoke(app, ["relink", "--db", db])
     assert result.exit_code == 0, result.output
     assert "the last relink was interrupted" in result.stderr

@@ -122,6 +122,7 @@ class CoreTables(SqlTables):
             ),
             errors=db.count("SELECT count(*) AS n FROM failures"),
             languages={r["language"]: int(r["n"]) for r in languages},
+            unfinished=tuple(self.unfinished_work()),
         )
 
     # enrichment
