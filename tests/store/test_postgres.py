@@ -266,3 +266,61 @@ def test_match_total_is_the_search_pages_total_counted_alone(
         assert read == [], "counted without facets, rows or snippets"
     finally:
         store.close()
+
+
+_PREFIXES = ("negotiat*", "nego*", "délégat*", "talk*", "genev*", "accord*", "zzz*", "n*")
+
+
+def _hits(store: PostgresStore, text: str) -> list[tuple[str, float | None]]:
+    page = store.search(parse_query(text), limit=100)
+    return [(hit.statement.id, hit.score) for hit in page.hits]
+
+
+def test_a_prefix_of_few_words_finds_and_ranks_what_the_prefix_does(pg_url: str) -> None:
+    expanding, literal = PostgresStore(pg_url), PostgresStore(pg_url, Limits(expand=0))
+    try:
+        add(expanding, "https://mfa.example/1", "Negotiations resume",
+            "The negotiators met in Geneva. Negotiating continues.", language="en")  # fmt: skip
+        add(expanding, "https://diplomatie.example/2", "Négociations à Genève",
+            "Les délégations négocient un accord.", language="fr")  # fmt: skip
+        expanding.reindex()  # the vocabulary as a migration of this archive builds it
+        add(expanding, "https://mfa.example/3", "Talks on the accords",
+            "Negotiability of the accordance was negotiated, talked through.")  # fmt: skip
+        edited = add(expanding, "https://mfa.example/4", "Negotiate", "Talkative negotiant.")
+        again = add(expanding, "https://mfa.example/4", "Statement", "Nothing of the kind.")
+        assert again.id == edited.id, "an edit of the same page"
+        gone = add(expanding, "https://mfa.example/5", "Negotiatory", "Negotiatress accords.")
+        with psycopg.connect(pg_url) as conn:
+            conn.execute("DELETE FROM statements WHERE id = %s", (gone.id,))
+            words = {r[0] for r in conn.execute("SELECT lexeme FROM text_words")}
+        assert {"negotiability", "talkative", "negotiatress"} <= words, "added words kept"
+        for text in [*_PREFIXES, "nego* -accord*", "talk* OR genev*", "accords nego*"]:
+            assert _hits(expanding, text) == _hits(literal, text), text
+        assert len(_hits(expanding, "negotiat*")) == 2, "the first and the third"
+        expanding.reindex()
+        with psycopg.connect(pg_url) as conn:
+            words = {r[0] for r in conn.execute("SELECT lexeme FROM text_words")}
+        assert "negotiatress" not in words and "talkative" not in words
+        assert "negotiability" in words
+        assert _hits(expanding, "nego*") == _hits(literal, "nego*")
+    finally:
+        expanding.close()
+        literal.close()
+
+
+def test_a_prefix_is_written_out_only_up_to_the_bound(pg_url: str) -> None:
+    store = PostgresStore(pg_url, Limits(expand=2))
+    try:
+        add(store, "https://mfa.example/1", "Talks", "Talking of talkers who talked.")
+        add(store, "https://mfa.example/2", "O'Neill's accord", "Accords ratified.")
+
+        def found(text: str) -> str:
+            compiled = store._search._compile(parse_query(text))
+            assert compiled.match is not None and ":*" in compiled.match, "ranked as a prefix"
+            return str(compiled.params[0])
+
+        assert ":*" in found("talk*"), "talks, talking, talkers, talked: four words"
+        assert ":*" not in found("accord*") and "'accords'" in found("accord*")
+        assert store.search(parse_query("o'neill*")).total == 1
+    finally:
+        store.close()

@@ -24,7 +24,7 @@ from communique.store.explore_tables import ExploreTables
 from communique.store.keys import KeyTables
 from communique.store.link_tables import LinkTables
 from communique.store.postgres_sample import Limits
-from communique.store.postgres_schema import migrate, text_config
+from communique.store.postgres_schema import REBUILD_TEXT_WORDS, migrate, text_config
 from communique.store.postgres_search import PgSearch, deadline, title_phrase_query
 from communique.store.postgres_transfer import PgTransfer
 from communique.store.rows import statement_from_row
@@ -174,7 +174,10 @@ class PostgresStore(
         return self._search.counts_over_time(query, interval)
 
     def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
-        """PostgreSQL keeps its text index in the statements' own transactions: nothing to do."""
+        """PostgreSQL keeps its text index in the statements' own transactions; the
+        vocabulary of prefix searches is rebuilt, without the words no text holds any more."""
+        with self._write() as conn:
+            conn.execute(REBUILD_TEXT_WORDS.encode())
         return self.stats().statements
 
 

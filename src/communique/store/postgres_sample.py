@@ -58,6 +58,9 @@ class Limits:
     sparse: tuple[int, ...] = (1024, 256)
     """Sparser samples tried first, sparsest first: one block in every `n` (multiples of
     `every`); a common word's estimate comes from the first holding `min_sample` matches."""
+    expand: int = 64
+    """A prefix of at most this many words in the archive is found as those words (exact
+    index entries), a wider one as the prefix; 0 never expands."""
 
 
 @record

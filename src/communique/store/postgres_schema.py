@@ -343,6 +343,36 @@ def sparse_sample_indexes(limits: Limits | None = None) -> str:
     return "\n".join(lines)
 
 
+TEXT_WORDS = """
+-- the archive's vocabulary: every lexeme of any statement's `tsv` (each configuration's stems
+-- and the words as written), kept in the writing transaction by a statement-level trigger, so
+-- that a prefix (`negotiat*`) is expanded to its words (`postgres_search`). Insert-only and
+-- without counts: a word no statement holds any more only widens an expansion (it matches
+-- nothing), a count per word would make every writer update the rows of common words, and a
+-- race of two writers adding one new word leaves it twice (readers take distinct words).
+-- `reindex` rebuilds it without the words of removed texts.
+CREATE TABLE text_words (lexeme TEXT COLLATE "C" NOT NULL);
+CREATE FUNCTION communique_text_words() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO text_words (lexeme)
+        SELECT DISTINCT w COLLATE "C" FROM changed, unnest(tsvector_to_array(changed.tsv)) w
+        WHERE NOT EXISTS (SELECT 1 FROM text_words v WHERE v.lexeme = w COLLATE "C");
+    RETURN NULL;
+END $$;
+CREATE TRIGGER statement_texts_words_added AFTER INSERT ON statement_texts
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION communique_text_words();
+CREATE TRIGGER statement_texts_words_changed AFTER UPDATE ON statement_texts
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION communique_text_words();
+INSERT INTO text_words (lexeme) SELECT word FROM ts_stat('SELECT tsv FROM statement_texts');
+CREATE INDEX text_words_lexeme ON text_words (lexeme);
+"""
+REBUILD_TEXT_WORDS = (
+    "TRUNCATE text_words;"
+    " INSERT INTO text_words (lexeme) SELECT word FROM ts_stat('SELECT tsv FROM statement_texts')"
+)
+"""The vocabulary again from the texts alone: the words of removed or edited texts go."""
+
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0001-text-configs", SIMPLE_CONFIG_SCRIPT),
     ("pg-0002-core", CORE_SCHEMA),
@@ -374,6 +404,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         POSTGRES.ddl(LINK_FACT_BUCKETS) + move_fact_buckets(POSTGRES),
     ),
     ("pg-0023-unfinished-work", schema.UNFINISHED_WORK),
+    ("pg-0024-text-words", TEXT_WORDS),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -2,17 +2,19 @@
 
 A word matches a statement when any language's stem of it, or the word itself with accents
 folded, is among the statement's words; a prefix (`word*`) and a phrase match words as written
-(accents folded), like the SQLite store. Ranking is `ts_rank` with title words weighted above
-text words, over the title and the lead of the text (`rank_tsv`, small enough to stay in the
-row; NULL for a text no longer than its lead, which ranks on its `tsv`), so a common word
-neither ranks nor counts by unpacking every match's full tsvector.
+(accents folded), like the SQLite store. A prefix of few words in the archive's vocabulary
+(`text_words`) is found as those words, and ranked and marked as the prefix. Ranking is
+`ts_rank` with title words weighted above text words, over the title and the lead of the text
+(`rank_tsv`, small enough to stay in the row; NULL for a text no longer than its lead, which
+ranks on its `tsv`), so a common word neither ranks nor counts by unpacking every match's full
+tsvector.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -266,15 +268,15 @@ class PgSearch(SqlSearch):
     def _compile(self, query: Query) -> Compiled:
         where: list[str] = []
         params: list[Any] = []
-        match = self._match(query)
-        if match:
+        match, found = self._match(query)
+        if found:
             where.append("t.tsv @@ %s::tsquery")
-            params.append(match)
+            params.append(found)
         elif query.excluded:
             where.append(
                 "s.rowid NOT IN (SELECT rowid FROM statement_texts WHERE tsv @@ %s::tsquery)"
             )
-            params.append(" | ".join(self._terms(query.excluded)))
+            params.append(" | ".join(form.found for form in self._terms(query.excluded)))
         narrowing, more_params = narrowing_filters(query, "%s")
         more = narrowing if query.all_copies else [*narrowing, _CANONICAL]
         ranked = query.effective_order is Order.RELEVANCE and match is not None
@@ -286,21 +288,28 @@ class PgSearch(SqlSearch):
             {"ranked": ranked, "filtered": bool(narrowing)},
         )
 
-    def _match(self, query: Query) -> str | None:
+    def _match(self, query: Query) -> tuple[str | None, str | None]:
+        """The tsquery text a match ranks and marks by, and the one it is found by: the same
+        but for each prefix of few words, written out as those words (`_expanded`)."""
         if not query.required:
-            return None
-        terms = self._terms([t for group in query.required for t in group])
-        position = 0
-        groups = []
-        for group in query.required:
-            groups.append("(" + " | ".join(terms[position : position + len(group)]) + ")")
-            position += len(group)
-        expression = " & ".join(groups)
-        for term in self._terms(query.excluded):
-            expression = f"({expression}) & !{term}"
-        return expression
+            return None, None
+        forms = self._terms([t for group in query.required for t in group])
+        excluded = self._terms(query.excluded)
+        expressions = []
+        for side in ("ranked", "found"):
+            position = 0
+            groups = []
+            for group in query.required:
+                words = [getattr(f, side) for f in forms[position : position + len(group)]]
+                groups.append("(" + " | ".join(words) + ")")
+                position += len(group)
+            expression = " & ".join(groups)
+            for form in excluded:
+                expression = f"({expression}) & !{getattr(form, side)}"
+            expressions.append(expression)
+        return expressions[0], expressions[1]
 
-    def _terms(self, terms: list[Term] | tuple[Term, ...]) -> list[str]:
+    def _terms(self, terms: list[Term] | tuple[Term, ...]) -> list[Form]:
         """Each term as tsquery text: the OR of its forms as written and as stemmed in each
         language the archive holds (a stemmer of a language it lacks only adds noise)."""
         if not terms:
@@ -308,11 +317,13 @@ class PgSearch(SqlSearch):
         rows = self._run(
             f"WITH RECURSIVE {_LANGUAGES}, configs AS (SELECT %s AS c UNION"
             " SELECT 'communique_' || v FROM languages WHERE v = ANY(%s))"
-            " SELECT i, c, phraseto_tsquery(c::regconfig, communique_cjk(x))::text AS q"
+            " SELECT i, c, phraseto_tsquery(c::regconfig, communique_cjk(x))::text AS q,"
+            " tsvector_to_array(to_tsvector(c::regconfig, communique_cjk(x))) AS words"
             " FROM unnest(%s::text[]) WITH ORDINALITY AS terms(x, i), configs",
             [SIMPLE_CONFIG, list(text_configs()), [t.text for t in terms]],
         )
         forms: dict[int, dict[str, None]] = {i: {} for i in range(1, len(terms) + 1)}
+        prefixes: dict[int, str] = {}
         for row in rows:
             term = terms[row["i"] - 1]
             if not row["q"]:
@@ -320,14 +331,58 @@ class PgSearch(SqlSearch):
             if term.prefix or term.phrase:
                 if row["c"] != SIMPLE_CONFIG:
                     continue
-                form = f"{row['q']}:*" if term.prefix and "<" not in row["q"] else row["q"]
+                single = term.prefix and "<" not in row["q"]
+                form = f"{row['q']}:*" if single else row["q"]
+                if single and len(row["words"]) == 1:
+                    prefixes[row["i"]] = row["words"][0]
             else:
                 form = row["q"]
             forms[row["i"]][f"({form})"] = None
-        return [
+        expanded = self._expanded(prefixes)
+        ranked = [
             "(" + " | ".join(forms[i]) + ")" if forms[i] else "('\x01')"
             for i in range(1, len(terms) + 1)
         ]
+        return [Form(r, expanded.get(i, r)) for i, r in enumerate(ranked, 1)]
+
+    def _expanded(self, prefixes: dict[int, str]) -> dict[int, str]:
+        """For each prefix (by its term's number) with at most `limits.expand` words in the
+        archive's vocabulary (`text_words`), the tsquery text of those words: the same
+        matches as the prefix, found by one index entry each instead of collecting every
+        match of the prefix before the first is read (at 1M, `negotiat*`: 67,026 matches)."""
+        if not prefixes or self.limits.expand < 1:
+            return {}
+        numbers = list(prefixes)
+        rows = self._run(
+            " UNION ALL ".join(
+                f"SELECT {i} AS i, array(SELECT DISTINCT lexeme FROM text_words"
+                ' WHERE lexeme ^@ (%s COLLATE "C") ORDER BY 1 LIMIT %s) AS words'
+                for i in numbers
+            ),
+            [p for i in numbers for p in (prefixes[i], self.limits.expand + 1)],
+        )
+        return {
+            row["i"]: "(" + " | ".join(tsquery_word(w) for w in row["words"]) + ")"
+            for row in rows
+            if 0 < len(row["words"]) <= self.limits.expand
+        }
+
+
+class Form(NamedTuple):
+    """A term as tsquery text: as it ranks and marks its matches, and as they are found."""
+
+    ranked: str
+    found: str
+
+
+def tsquery_word(word: str) -> str:
+    """`word` as one quoted lexeme of tsquery text.
+
+    Example:
+        >>> print(tsquery_word("l'accord"))
+        'l''accord'
+    """
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def title_phrase_query(conn: Conn, phrase: str) -> str | None:

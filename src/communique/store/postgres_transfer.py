@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 DEFERRED = "import_deferred"
 """What an import put off, as statements `finish_import` runs in the order of their names:
 `index <name>` builds a dropped index, `table <name>` resumes a table's autovacuum."""
-_INTERNAL = ("migrations", DEFERRED, *LINK_TABLES)
-"""Not copied: migration records, an import's deferred work and the links (rebuilt from the texts by
-`relink`)."""
+_INTERNAL = ("migrations", DEFERRED, "text_words", *LINK_TABLES)
+"""Not copied: migration records, an import's deferred work, the vocabulary (kept by a trigger
+as the texts come in) and the links (rebuilt from the texts by `relink`)."""
 _IDENTITIES = (("statements", "rowid"), ("crawl_runs", "id"), ("changes", "id"))
 WRITERS = 2
 """Connections writing an import's batches at once (one per core of a small server)."""
