@@ -407,6 +407,15 @@ def test_cli_search_counts_statements_or_copies_in_their_number(
         ('"31 years"', "--all-copies"): "1 copy matches",
         ("nothingmatches",): "0 statements match",
     }
+    from fastapi.testclient import TestClient
+
+    from communique.api.app import create_app
+
+    client = TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
+    page = client.get("/", params={"q": "Victory copies:all"}).text
+    assert "1–4 of 4 copies" in page and "2 statements in the archive" in page
+    assert "1–2 of 2 statements" in client.get("/", params={"q": "Victory"}).text
+    assert "No copies match" in client.get("/", params={"q": "nothingmatches copies:all"}).text
 
 
 class Killed(BaseException):
@@ -451,12 +460,15 @@ def test_an_interrupted_relink_is_named_until_a_relink_finishes(
 
     client = TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
     assert client.get("/api/v1/stats").json()["unfinished"] == ["relink"]
+    notice = "Relink was interrupted: the archive is half linked until"
+    assert notice in client.get("/", params={"q": "Victory"}).text
     result = runner.invoke(app, ["relink", "--db", db])
     assert result.exit_code == 0, result.output
     assert "the last relink was interrupted" in result.stderr
     assert "4 copies linked into 2 statements" in result.stderr
     result = runner.invoke(app, ["stats", "--db", db])
     assert "interrupted" not in result.stderr
+    assert notice not in client.get("/", params={"q": "Victory"}).text
     store = open_store(db)
     assert store.unfinished_work() == []
     assert [store.get_copy(s) for s, _ in store.link_order()] == clean

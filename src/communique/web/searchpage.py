@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from communique.model import SearchPage
-from communique.query import FILTERS
+from communique.query import FILTERS, parse_query
 from communique.records import record
 from communique.search import search
 from communique.semantic import search_mode
@@ -79,6 +79,11 @@ class SearchForm:
         return " ".join(
             p for p in (self.q.strip(), *(b for b in bounds if not b.endswith(":"))) if p
         )
+
+    @property
+    def all_copies(self) -> bool:
+        """Whether the query asks for every copy (`copies:all`): its hits are copies."""
+        return parse_query(self.full_query).all_copies
 
     def href(self, path: str = "/", **changes: Any) -> str:
         """A link to `path` with this form's values, some changed (page 1 unless given)."""
