@@ -40,10 +40,27 @@ OTHER = (
 
 
 def test_fact_index_gives_other_languages_whose_facts_may_match() -> None:
-    found = prepare([ENGLISH, OTHER, FRENCH])
+    found = prepare([ENGLISH, OTHER, FRENCH, FRENCH])
     index = FactIndex()
-    for key, row in (("en", 0), ("other", 1)):
-        index.add(key, "en", found.fact_bands[row], found.fact_codes[row])
+    assert index.extend(["en", "other"], ["en", "en"], found.fact_bands[:2], found.fact_codes[:2])
     assert facts(FRENCH)[:3] == ("8", "2020", "arme")
-    assert index.members(found.fact_bands[2], "fr", found.fact_codes[2]) == [("en", "en")]
-    assert index.members(found.fact_bands[2], "en", found.fact_codes[2]) == []
+    added = index.extend(["fr", "fr2"], ["fr", "en"], found.fact_bands[2:], found.fact_codes[2:])
+    assert added == [[("en", "en")], [("fr", "fr")]]
+
+
+def test_a_batch_finds_what_adding_one_at_a_time_finds() -> None:
+    texts = [ENGLISH, OTHER, FRENCH, OTHER, ENGLISH, FRENCH, FRENCH, ENGLISH]
+    languages = ["en", "en", "fr", "de", "de", "en", "fr", "fr"]
+    ids = [f"s{n}" for n in range(len(texts))]
+    found = prepare(texts)
+    one_by_one, batched = FactIndex(), FactIndex()
+    single = [
+        one_by_one.extend([ids[row]], [languages[row]], found.fact_bands[row : row + 1], [codes])[0]
+        for row, codes in enumerate(found.fact_codes)
+    ]
+    head = batched.extend(ids[:3], languages[:3], found.fact_bands[:3], found.fact_codes[:3])
+    tail = batched.extend(ids[3:], languages[3:], found.fact_bands[3:], found.fact_codes[3:])
+    assert head + tail == single
+    assert single[3] == [("s1", "en")]  # OTHER's facts, not ENGLISH's
+    assert single[5] == [("s2", "fr"), ("s4", "de")]
+    assert single[7] == [("s0", "en"), ("s4", "de"), ("s5", "en")]

@@ -435,12 +435,16 @@ class _Relinking:
         self.links.put_translations(self._translations(new))
 
     def _translations(self, new: list[_NewFacts]) -> list[Translation]:
-        """The translations of a batch's new statements (in order, each finding those before
-        it): their candidates' texts are read in one query and their facts taken once."""
-        wanted = []
-        for mine in new:
-            wanted.append(self.facts.members(mine.bands, mine.language, mine.codes))
-            self.facts.add(mine.id, mine.language, mine.bands, mine.codes)
+        """The translations of a batch's new statements (each finds those before it), their
+        candidates found at once: texts are read in one query and their facts taken once."""
+        if not new:
+            return []
+        wanted = self.facts.extend(
+            [mine.id for mine in new],
+            [mine.language for mine in new],
+            np.stack([mine.bands for mine in new]),
+            [mine.codes for mine in new],
+        )
         sequences = {mine.id: mine.sequence for mine in new}
         outside = sorted({key for found in wanted for key, _ in found} - sequences.keys())
         sequences |= {key: facts(text) for key, text in _read_texts(self.links, outside).items()}

@@ -81,43 +81,71 @@ class FactIndex:
     their facts as codes (`fact_codes`, 4 bytes a fact).
 
     Example:
-        >>> found = prepare(["On 8 May 2020 Armenia and Azerbaijan met in Moscow on 10 May."])
+        >>> found = prepare(["On 8 May 2020 Armenia and Azerbaijan met in Moscow on 10 May."] * 3)
         >>> index = FactIndex()
-        >>> index.add("a", "en", found.fact_bands[0], found.fact_codes[0])
-        >>> bands, codes = found.fact_bands[0], found.fact_codes[0]
-        >>> index.members(bands, "fr", codes), index.members(bands, "en", codes)
-        ([('a', 'en')], [])
+        >>> index.extend(["a", "b", "c"], ["en", "fr", "en"], found.fact_bands, found.fact_codes)
+        [[], [('a', 'en')], [('b', 'fr')]]
     """
 
     def __init__(self) -> None:
         self.languages: dict[str, tuple[Buckets, list[str], array[int], array[int]]] = {}
         """Per language: buckets, ids, all codes one after another, where each starts."""
 
-    def members(
-        self, bands: npt.NDArray[np.uint64], language: str, codes: array[int]
-    ) -> list[tuple[str, str]]:
-        """The statements in other languages than `language` sharing a band key whose facts
-        may be those of `codes` in another language (`maybe`): (id, language), by id."""
-        found = []
-        for other, (buckets, ids, flat, starts) in self.languages.items():
-            if other == language:
-                continue
-            for row in buckets.query(bands).tolist():
+    def extend(
+        self,
+        ids: Sequence[str],
+        languages: Sequence[str],
+        bands: npt.NDArray[np.uint64],
+        codes: Sequence[array[int]],
+    ) -> list[list[tuple[str, str]]]:
+        """Add statements (their ids, languages, fact band keys and codes) in order, and give
+        each the statements added before it (also earlier in this call) in another language
+        that share a band key and whose facts may be those of its own in another language
+        (`maybe`): (id, language), by id. Candidates of the whole batch are found at once."""
+        found: list[list[tuple[str, str]]] = [[] for _ in ids]
+        if not found:
+            return found
+        spoken = np.array(languages, dtype=object)
+        for language, (buckets, known, flat, starts) in self.languages.items():
+            mine = np.flatnonzero(spoken != language)
+            owners, rows = buckets.pairs(bands[mine])
+            for owner, row in zip(mine[owners].tolist(), rows.tolist(), strict=True):
                 end = starts[row + 1] if row + 1 < len(starts) else len(flat)
-                if maybe(codes, flat[starts[row] : end]):
-                    found.append((ids[row], other))
-        return sorted(found)
+                if maybe(codes[owner], flat[starts[row] : end]):
+                    found[owner].append((known[row], language))
+        batch = Buckets()
+        batch.add_run(np.arange(len(ids), dtype=np.uint32), bands)
+        for owner, row in zip(*(part.tolist() for part in batch.pairs(bands)), strict=True):
+            if row < owner and spoken[row] != spoken[owner] and maybe(codes[owner], codes[row]):
+                found[owner].append((ids[row], languages[row]))
+        for language in dict.fromkeys(languages):
+            self._add(
+                language,
+                [row for row, lang in enumerate(languages) if lang == language],
+                ids,
+                bands,
+                codes,
+            )
+        return [sorted(members) for members in found]
 
-    def add(
-        self, statement_id: str, language: str, bands: npt.NDArray[np.uint64], codes: array[int]
+    def _add(
+        self,
+        language: str,
+        rows: list[int],
+        ids: Sequence[str],
+        bands: npt.NDArray[np.uint64],
+        codes: Sequence[array[int]],
     ) -> None:
-        buckets, ids, flat, starts = self.languages.setdefault(
+        """Index these rows of a batch, all in `language`."""
+        buckets, known, flat, starts = self.languages.setdefault(
             language, (Buckets(), [], array("I"), array("q"))
         )
-        buckets.insert(len(ids), bands)
-        ids.append(statement_id)
-        starts.append(len(flat))
-        flat.extend(codes)
+        numbers = np.arange(len(known), len(known) + len(rows), dtype=np.uint32)
+        buckets.add_run(numbers, bands[rows])
+        for row in rows:
+            known.append(ids[row])
+            starts.append(len(flat))
+            flat.extend(codes[row])
 
 
 def maybe(first: array[int], second: array[int]) -> bool:
