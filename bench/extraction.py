@@ -353,6 +353,7 @@ def learned_runs(folder: Path, names: list[str]) -> dict[str, dict[str, Extracti
         store = SqliteStore(Path(tmp) / "bench.db")
         pipeline = Pipeline.from_settings(Settings(), store)
         runs["incremental ingest"] = _run_pages(folder, names, pipeline)
+        store.clear_derived()  # as `reprocess` does: every page is judged against all others
         runs["after reprocess"] = _run_pages(folder, names, pipeline)
         store.close()
     return runs

@@ -56,6 +56,7 @@ from communique.model import (
 )
 from communique.settings import Settings, clip
 from communique.store.base import Store
+from communique.store.site_lines import SitePage
 from communique.workers import WorkerPool, shared_pool
 
 T = TypeVar("T")
@@ -240,7 +241,13 @@ class SiteChromeStage(
         checked = [(i, keys) for i, doc in enumerate(docs) if (keys := _keys(doc)) is not None]
         observed = self.store.observe_many_site_lines(
             [
-                (keys.host, capture_id(docs[i].raw.url, docs[i].raw.sha256), keys.every)
+                SitePage(
+                    keys.host,
+                    capture_id(docs[i].raw.url, docs[i].raw.sha256),
+                    keys.every,
+                    keys.judged(),
+                    keys.shingles,
+                )
                 for i, keys in checked
             ]
         )

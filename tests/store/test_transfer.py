@@ -17,6 +17,7 @@ from communique.model import Change, FrontierEntry, UrlKind, statement_id
 from communique.query import parse_query
 from communique.store import transfer
 from communique.store.base import Store, is_postgres, open_store
+from communique.store.site_lines import SitePage
 from communique.store.sqlite_index import SqliteIndexedSearch
 from communique.store.transfer import backup, copy_store, restore
 from tests.conftest import add
@@ -38,7 +39,7 @@ def fill(store: Store) -> None:
     pages = [FrontierEntry(f"https://mfa.gov.az/{i}", UrlKind.PAGE) for i in range(3)]
     store.enqueue(run.id, pages)
     store.record_change(Change(first.id, first.url, "edited", LATER, "mfa"))
-    store.observe_site_lines("mfa.gov.az", "c1", ["Home", "Contact"])
+    store.observe_site_lines(SitePage("mfa.gov.az", "c1", ["Home", "Contact"], ["Home"]))
     store.put_robots("https://mfa.gov.az", "User-agent: *", EARLY)
 
 
@@ -54,7 +55,7 @@ def summary(store: Store) -> dict[str, object]:
         "enrichment": store.get_enrichment(first),
         "changes": store.changes(),
         "runs": [(r.source, r.since) for r in store.runs()],
-        "lines": store.observe_site_lines("mfa.gov.az", "c1", ["Home"]),
+        "lines": store.observe_site_lines(SitePage("mfa.gov.az", "c1", ["Home"], ["Home"])),
         "counts": store.table_counts(),
     }
 

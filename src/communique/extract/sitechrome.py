@@ -1,24 +1,31 @@
-"""Learned per-site chrome: lines that recur across a site's captures are not the statement.
+"""Learned per-site chrome: lines a site repeats around different content are not the statement.
 
 Every capture's visible lines (the whole page, parsed fast with resiliparse, plus the
 extracted paragraphs) are counted per host (in the store, incrementally as captures
-arrive); a line also seen on another capture of the same host is page furniture ("Next
-steps", an archive banner, a section label), unless the page shares most of its text with
-another capture (a copy of the same statement), in which case nothing is dropped.
+arrive; see `store.site_lines`). Captures vote by group: a republication of a statement on
+the same site (or a later version, or a page quoting much of it) belongs to the group of the
+statement, so a statement's own paragraphs, however often the site republishes it, are never
+its chrome. A line that another group's capture carried too is page furniture ("Next steps",
+an archive banner, a section label), unless the page shares most of its text with others (a
+copy of the same statement), in which case nothing is dropped. Each capture is judged
+against the captures counted before it, as in a clean run, also when it is redone after a
+killed run.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+import numpy as np
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
 from communique.extract.decode import charset_param, decode
-from communique.extract.textutil import fold
+from communique.extract.textutil import ends_clause, fold
 from communique.extract.titles import rejoin, split_title
 from communique.model import Extraction
 
@@ -61,15 +68,59 @@ def page_line_keys(body: bytes, content_type: str) -> set[str]:
     return {line_key(line) for line in str(text).splitlines() if line.strip()}
 
 
+SHINGLE_WORDS = 5
+"""Words in a shingle of the text sample that tells which statement a page carries."""
+SHINGLE_SAMPLE = 16
+"""Shingles in the sample: those with the smallest hashes (a bottom-k sketch)."""
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def shingle_keys(paragraphs: Sequence[str]) -> frozenset[str]:
+    """Keys of a sample of the text's word shingles: which statement a page carries, however
+    its lines are broken or its chrome differs.
+
+    The sample is the `SHINGLE_SAMPLE` shingles with the smallest hashes (a bottom-k sketch,
+    as MinHash): two pages carrying mostly one text share most of their samples, and the
+    sample stays as small for a long speech as for a short note.
+
+    Example:
+        >>> one = shingle_keys(["We agreed on a plan to resume the talks in Geneva in May,",
+        ...                     "and both delegations will report to their governments."])
+        >>> one == shingle_keys([" ".join(["We agreed on a plan to resume the talks",
+        ...     "in Geneva in May, and both", "delegations will report to their governments."])])
+        True
+        >>> len(one)
+        16
+    """
+    words = fold(" ".join(paragraphs)).split()
+    count = len(words) - SHINGLE_WORDS + 1
+    if count < 1:
+        return frozenset()
+    ids = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    hashes = np.zeros(count, dtype=np.uint64)
+    for offset in range(SHINGLE_WORDS):
+        hashes = hashes * _MIX + ids[offset : offset + count]
+    hashes = (hashes * _MIX) >> np.uint64(32)
+    kept = np.unique(hashes)[:SHINGLE_SAMPLE]
+    return frozenset(f"~{int(h):08x}" for h in kept)
+
+
 @dataclass(frozen=True)
 class LineKeys:
-    """The keys of a capture's lines: of its paragraphs, in order, and of every line counted
-    (paragraphs, the whole page's lines, the title and its end segments)."""
+    """The keys of a capture's lines: of its paragraphs, in order, of its title's segments,
+    of every line counted (those and the whole page's lines), and of a sample of its text's
+    shingles (which statement it carries)."""
 
     paragraphs: tuple[str, ...]
     every: frozenset[str]
     host: str = ""
     """The site they are counted under."""
+    title: frozenset[str] = frozenset()
+    shingles: frozenset[str] = frozenset()
+
+    def judged(self) -> frozenset[str]:
+        """The keys a capture is judged by: its paragraphs' and its title segments'."""
+        return frozenset(self.paragraphs) | self.title
 
 
 def line_keys(extraction: Extraction, body: bytes, content_type: str, host: str = "") -> LineKeys:
@@ -86,8 +137,10 @@ def line_keys(extraction: Extraction, body: bytes, content_type: str, host: str 
         (True, 3)
     """
     paragraphs = tuple(line_key(p) for p in extraction.paragraphs)
-    every = {*paragraphs} | page_line_keys(body, content_type) | title_keys(extraction.title)
-    return LineKeys(paragraphs, frozenset(every), host)
+    title = frozenset(title_keys(extraction.title))
+    every = {*paragraphs} | page_line_keys(body, content_type) | title
+    shingles = shingle_keys(extraction.paragraphs)
+    return LineKeys(paragraphs, frozenset(every), host, title, shingles)
 
 
 def drop_recurring(
@@ -96,22 +149,41 @@ def drop_recurring(
     min_others: int = 1,
     keys: tuple[str, ...] | None = None,
 ) -> tuple[str, ...]:
-    """Drop paragraphs seen on at least `min_others` other captures of the site (`keys`: the
-    paragraphs' `line_key`s, when already known).
+    """Drop the paragraphs around the statement that other captures of the site carry too
+    (`keys`: the paragraphs' `line_key`s, when already known).
+
+    Chrome sits around a statement: between two of the statement's own paragraphs, a
+    recurring line that is part of a sentence ("Ladies and gentlemen," in a speech) is kept,
+    as jusText keeps a short block between good ones; a recurring label there (a section
+    heading the site gives every page, "Next steps") is dropped.
 
     Example:
-        >>> seen = {line_key("Next steps"): 3}
-        >>> drop_recurring(("We agreed on a plan.", "Next steps", "Talks resume in May."), seen)
-        ('We agreed on a plan.', 'Talks resume in May.')
+        >>> seen = {line_key(line): 3 for line in ("Home", "Ladies and gentlemen,", "Quotes")}
+        >>> drop_recurring(("Home", "We agreed on a plan.", "Ladies and gentlemen,", "Quotes",
+        ...                 "Talks resume in May."), seen)
+        ('We agreed on a plan.', 'Ladies and gentlemen,', 'Talks resume in May.')
     """
     if keys is None:
         keys = tuple(line_key(p) for p in paragraphs)
     recurring = [others.get(key, 0) >= min_others for key in keys]
+    own = [i for i, r in enumerate(recurring) if not r]
+    if not own:
+        return paragraphs
+    first, last = own[0], own[-1]
+    chrome = [
+        r and (i < first or i > last or not _in_sentence(p))
+        for i, (p, r) in enumerate(zip(paragraphs, recurring, strict=True))
+    ]
     total = sum(len(p) for p in paragraphs)
     shared = sum(len(p) for p, r in zip(paragraphs, recurring, strict=True) if r)
     if not total or shared > COPY_SHARE * total:
         return paragraphs
-    return tuple(p for p, r in zip(paragraphs, recurring, strict=True) if not r)
+    return tuple(p for p, c in zip(paragraphs, chrome, strict=True) if not c)
+
+
+def _in_sentence(line: str) -> bool:
+    """Whether `line` ends as a sentence or a clause does (a label, a heading does not)."""
+    return ends_clause(line) or line.rstrip().endswith(",")
 
 
 def title_keys(title: str) -> set[str]:

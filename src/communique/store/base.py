@@ -47,6 +47,7 @@ from communique.model import (
 from communique.query import Query
 from communique.store.enrich_rows import ENRICH_TABLES
 from communique.store.search_index import Interval
+from communique.store.site_lines import SitePage
 
 
 class CaptureStore(Protocol):
@@ -204,20 +205,17 @@ class SearchStore(Protocol):
 class SiteChromeStore(Protocol):
     """Line counts per host, to tell site chrome from a statement's text."""
 
-    def observe_site_lines(
-        self, host: str, capture_id: str, lines: Collection[str]
-    ) -> dict[str, int]:
-        """Count `lines` (keys of a capture's text lines) once for `host`, idempotently.
+    def observe_site_lines(self, page: SitePage) -> dict[str, int]:
+        """Count `page`'s lines once for its host, idempotently (see `store.site_lines`).
 
-        Returns, for each line, on how many OTHER captures of `host` it was seen.
+        Returns, for each of its judged keys, how many captures of OTHER content carried
+        it: as when the page was first counted (since the last reprocess).
         """
         ...
 
-    def observe_many_site_lines(
-        self, pages: Sequence[tuple[str, str, Collection[str]]]
-    ) -> list[dict[str, int]]:
-        """`observe_site_lines` of each (host, capture id, lines) in turn, in one write: the
-        counts returned for a capture include the captures before it in `pages`."""
+    def observe_many_site_lines(self, pages: Sequence[SitePage]) -> list[dict[str, int]]:
+        """`observe_site_lines` of each page in turn, in one write: the counts returned for a
+        page include the pages before it in `pages`."""
         ...
 
     def site_page_count(self, host: str) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -34,6 +33,7 @@ from communique.store.rows import (
     insert_captures,
     statement_from_row,
 )
+from communique.store.site_lines import SiteCounts, SitePage, thaw
 
 
 class CoreTables(SqlTables):
@@ -203,37 +203,16 @@ class CoreTables(SqlTables):
 
     # learned site chrome
 
-    def observe_site_lines(
-        self, host: str, capture_id: str, lines: Collection[str]
-    ) -> dict[str, int]:
-        return self.observe_many_site_lines([(host, capture_id, lines)])[0]
+    def observe_site_lines(self, page: SitePage) -> dict[str, int]:
+        return self.observe_many_site_lines([page])[0]
 
-    def observe_many_site_lines(
-        self, pages: Sequence[tuple[str, str, Collection[str]]]
-    ) -> list[dict[str, int]]:
+    def observe_many_site_lines(self, pages: Sequence[SitePage]) -> list[dict[str, int]]:
         if not pages:
             return []
         with self._writing() as db:
-            known, counts = _site_state(db, pages)
-            added: Counter[tuple[str, str]] = Counter()
-            found = []
-            for host, capture_id, lines in pages:
-                keys = sorted(set(lines))
-                if (host, capture_id) not in known:  # counted once, however often it comes
-                    known.add((host, capture_id))
-                    for key in keys:
-                        counts[host, key] = counts.get((host, key), 0) + 1
-                        added[host, key] += 1
-                found.append({key: counts.get((host, key), 1) - 1 for key in keys})
-            db.executemany(
-                "INSERT INTO site_pages (host, capture_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                sorted({(host, capture_id) for host, capture_id, _ in pages}),
-            )
-            db.executemany(
-                "INSERT INTO site_lines (host, line, pages) VALUES (?, ?, ?)"
-                " ON CONFLICT (host, line) DO UPDATE SET pages = site_lines.pages + excluded.pages",
-                [(host, key, n) for (host, key), n in sorted(added.items())],
-            )
+            counts = SiteCounts(db, pages)
+            found = [counts.observe(page) for page in pages]
+            counts.write(db)
         return found
 
     def site_page_count(self, host: str) -> int:
@@ -319,33 +298,6 @@ def clear_derived(db: Db) -> None:
     db.execute("DELETE FROM statements")
     clear_links(db)
     db.execute("DELETE FROM statement_vectors")
+    thaw(db)
     for table in ENRICH_TABLES:
         db.execute(f"DELETE FROM {table}")
-
-
-def _site_state(
-    db: Db, pages: Sequence[tuple[str, str, Collection[str]]]
-) -> tuple[set[tuple[str, str]], dict[tuple[str, str], int]]:
-    """The (host, capture) pairs of `pages` already counted, and the stored count of each of
-    their (host, line) pairs."""
-    captures: dict[str, set[str]] = {}
-    lines: dict[str, set[str]] = {}
-    for host, capture_id, keys in pages:
-        captures.setdefault(host, set()).add(capture_id)
-        lines.setdefault(host, set()).update(keys)
-    known: set[tuple[str, str]] = set()
-    counts: dict[tuple[str, str], int] = {}
-    for host in captures:
-        for row in db.all_in(
-            "SELECT capture_id FROM site_pages WHERE host = ? AND capture_id IN ({marks})",
-            sorted(captures[host]),
-            (host,),
-        ):
-            known.add((host, row["capture_id"]))
-        for row in db.all_in(
-            "SELECT line, pages FROM site_lines WHERE host = ? AND line IN ({marks})",
-            sorted(lines[host]),
-            (host,),
-        ):
-            counts[host, row["line"]] = int(row["pages"])
-    return known, counts

@@ -225,6 +225,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         SQLITE.ddl(LINK_FACT_BUCKETS) + move_fact_buckets(SQLITE),
     ),
     ("core-0003-unfinished-work", schema.UNFINISHED_WORK),
+    ("extract-0006-site-line-groups", SQLITE.ddl(schema.SITE_LINE_GROUPS)),
 )
 
 

@@ -405,6 +405,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ),
     ("pg-0023-unfinished-work", schema.UNFINISHED_WORK),
     ("pg-0024-text-words", TEXT_WORDS),
+    ("pg-0025-site-line-groups", POSTGRES.ddl(schema.SITE_LINE_GROUPS)),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

@@ -149,6 +149,14 @@ CREATE TABLE site_lines (
 ){without_rowid};
 """
 
+SITE_LINE_GROUPS = """
+-- the group a capture joined (its own, or an earlier one whose text it carries) and what it
+-- saw when first counted; the group of a line's first capture
+ALTER TABLE site_pages ADD COLUMN grp {bigint};
+ALTER TABLE site_pages ADD COLUMN seen TEXT;
+ALTER TABLE site_lines ADD COLUMN grp {bigint};
+"""
+
 DATE_PRECISION = """
 ALTER TABLE statements ADD COLUMN published_precision TEXT NOT NULL DEFAULT 'day';
 -- the last day `published` may stand for: itself, or the end of its month or year
