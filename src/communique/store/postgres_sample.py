@@ -58,9 +58,11 @@ class Limits:
     sparse: tuple[int, ...] = (1024, 256)
     """Sparser samples tried first, sparsest first: one block in every `n` (multiples of
     `every`); a common word's estimate comes from the first holding `min_sample` matches."""
-    expand: int = 64
+    expand: int = 16
     """A prefix of at most this many words in the archive is found as those words (exact
-    index entries), a wider one as the prefix; 0 never expands."""
+    index entries), a wider one as the prefix; 0 never expands. At 1M, 32 words made the
+    planner test every text of a window instead of reading the index (3x slower), and a text
+    tested against many words costs more than against the prefix (see docs/scaling.md)."""
 
 
 @record
