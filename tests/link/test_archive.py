@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -472,4 +474,28 @@ def test_an_interrupted_relink_is_named_until_a_relink_finishes(
     store = open_store(db)
     assert store.unfinished_work() == []
     assert [store.get_copy(s) for s, _ in store.link_order()] == clean
+    store.close()
+
+
+def test_the_store_reads_no_candidate_too_long_or_short_to_be_a_copy(tmp_path: Path) -> None:
+    """A speech's opening and a digest carrying it with another speech share LSH buckets;
+    the digest cannot be a copy of the opening (over twice its length), and the store does
+    not read it for the opening."""
+    from communique.link.archive import StoreIndex, link_statement
+    from communique.link.duplicates import comparable
+    from communique.link.signing import buckets, signature
+    from tests.conftest import add
+
+    corpus = shared_path("corpora", "ungdc_2020_2024.jsonl").read_text(encoding="utf-8")
+    lines = [json.loads(line)["text"].split("\n") for line in corpus.splitlines()[:2]]
+    store = open_store(str(tmp_path / "a.db"))
+    digest = add(
+        store, "https://digest.example/1", "Digest", "\n\n".join(lines[0][:4] + lines[1][:9])
+    )
+    link_statement(store, digest, datetime(2024, 1, 1, tzinfo=UTC), {})
+    opening = signature("\n\n".join(lines[0][:4]))
+    found = store.link_candidates(buckets(opening.minhash))
+    assert [key for key, _, _ in found] == [digest.id]
+    assert not comparable(opening.words, np.array([words for _, _, words in found])).any()
+    assert StoreIndex(store).candidates(opening)[0] == []
     store.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import os
 from array import array
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from communique.diffs import version_diffs
 from communique.errors import NotFound
 from communique.link.bulk import FactIndex, Prepared, fact_codes, maybe, prepare
 from communique.link.duplicates import (
+    MIN_COVERAGE,
     MIN_WORDS,
     Candidates,
     Found,
@@ -74,7 +76,11 @@ class StoreIndex:
         return self.store.copy_with_key(key)
 
     def candidates(self, sig: Signature) -> Candidates:
-        found = self.store.link_candidates(buckets(sig.minhash))
+        """Copies sharing a bucket with `sig` whose length a copy of it may have: the store
+        reads no others (`plan_copy` uses those `comparable` keeps, the bounds are wider)."""
+        least = math.floor(MIN_COVERAGE * sig.words) - 1
+        most = math.ceil(sig.words / MIN_COVERAGE) + 1
+        found = self.store.link_candidates(buckets(sig.minhash), range(max(least, 0), most + 1))
         values = np.frombuffer(b"".join(blob for _, blob, _ in found), dtype=np.uint32)
         counts = np.array([count for _, _, count in found], dtype=np.uint32)
         return [key for key, _, _ in found], values.reshape(len(found), NUM_PERM), counts

@@ -333,8 +333,11 @@ class LinkStore(Protocol):
         """The first linked copy whose words are exactly these."""
         ...
 
-    def link_candidates(self, buckets: Sequence[bytes]) -> list[tuple[str, bytes, int]]:
-        """Copies sharing one of these LSH buckets, with their MinHash values and words."""
+    def link_candidates(
+        self, buckets: Sequence[bytes], words: range = range(2**31)
+    ) -> list[tuple[str, bytes, int]]:
+        """Copies sharing one of these LSH buckets whose number of words is in `words`, with
+        their MinHash values and words."""
         ...
 
     def get_copy(self, statement_id: str) -> CopyLink | None: ...

@@ -129,15 +129,19 @@ class LinkTables(SqlTables):
         )
         return None if row is None else str(row["statement_id"])
 
-    def link_candidates(self, buckets: Sequence[bytes]) -> list[tuple[str, bytes, int]]:
-        """Copies sharing an LSH bucket, with their MinHash values and words."""
-        if not buckets:
+    def link_candidates(
+        self, buckets: Sequence[bytes], words: range = range(2**31)
+    ) -> list[tuple[str, bytes, int]]:
+        """Copies sharing an LSH bucket whose number of words is in `words`, with their
+        MinHash values and words."""
+        if not buckets or not words:
             return []
         rows = self._db().all(
             "SELECT DISTINCT c.statement_id, c.minhash, c.words FROM link_buckets b"
             " JOIN link_copies c ON c.statement_id = b.statement_id"
-            f" WHERE b.bucket IN ({self.dialect.marks(len(buckets))})",
-            tuple(buckets),
+            f" WHERE b.bucket IN ({self.dialect.marks(len(buckets))})"
+            " AND c.words >= ? AND c.words < ?",
+            (*buckets, words.start, words.stop),
         )
         return [(str(r["statement_id"]), bytes(r["minhash"]), int(r["words"])) for r in rows]
 
