@@ -132,7 +132,7 @@ def test_a_rerun_reports_the_inputs_that_failed_before(corpus: Path, tmp_path: P
     first, _ = run("ingest", str(inputs), "--db", db)
     again, again_errors = run("ingest", str(inputs), "--db", db)
     assert first == again == 3, again_errors
-    assert "0 new captures" in again_errors and "1 errors" in again_errors
+    assert "0 new captures" in again_errors and "1 error" in again_errors
     assert "menu-only.html" in again_errors
 
 

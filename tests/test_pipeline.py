@@ -107,7 +107,7 @@ def test_new_bytes_at_same_url_become_a_version(tmp_path: Path) -> None:
     cli("ingest", str(page), "--db", str(db))
     page.write_text("Statement on peace\n\nWe call for lasting peace in the region.\n")
     _code, _, stderr = cli("ingest", str(page), "--db", str(db))
-    assert "1 new captures" in stderr
+    assert "1 new capture," in stderr
     (hit,) = json_lines(cli("search", "peace", "--db", str(db), "--json")[1])
     shown = json.loads(cli("show", str(hit["id"]), "--db", str(db), "--json")[1])
     assert "lasting peace" in shown["text"]

@@ -140,7 +140,7 @@ def ingest(
         with _store(settings) as store, _progress("enqueue") as progress:
             queued = jobs.enqueue_ingest(targets, store, settings, progress)
         _print_report(queued.report)
-        err.print(f"{queued.queued} jobs queued on {jobs.describe_queue(settings)}")
+        err.print(f"{counted(queued.queued, 'job')} queued on {jobs.describe_queue(settings)}")
         raise typer.Exit(exit_status(queued.report))
     with _store(settings) as store, _progress("ingest") as progress:
         report = pipeline.ingest(targets, store, settings, progress)
@@ -422,7 +422,7 @@ def errors(db: DbOption = None, as_json: JsonOption = False) -> None:
         else:
             out.print(at_fault(f.origin, f.reason), markup=False)
     if not as_json:
-        err.print(f"{len(failures)} errors")
+        err.print(counted(len(failures), "error"))
 
 
 @app.command()
@@ -446,7 +446,7 @@ def reprocess(
         with _store(settings) as store, _progress("enqueue") as progress:
             queued = jobs.enqueue_reprocess(store, settings, progress)
         _print_report(queued.report)
-        err.print(f"{queued.queued} jobs queued on {jobs.describe_queue(settings)}")
+        err.print(f"{counted(queued.queued, 'job')} queued on {jobs.describe_queue(settings)}")
         raise typer.Exit(exit_status(queued.report))
     with _store(settings) as store, _progress("reprocess") as progress:
         report = pipeline.reprocess(store, settings, progress, stale=stale)
@@ -460,7 +460,7 @@ def reindex_command(db: DbOption = None) -> None:
     settings = _settings(db)
     with _store(settings) as store, _progress("reindex") as progress:
         indexed = reindex(store, progress)
-    err.print(f"{indexed} statements indexed")
+    err.print(f"{counted(indexed, 'statement')} indexed")
 
 
 @app.command()
@@ -472,7 +472,7 @@ def relink(
     settings = _settings(db)
     if queue:
         queued = jobs.enqueue_relink(settings)
-        err.print(f"{queued} link jobs queued on {jobs.describe_queue(settings)}")
+        err.print(f"{counted(queued, 'link job')} queued on {jobs.describe_queue(settings)}")
         return
     with _store(settings) as store:
         warn_unfinished(store, running="relink")
@@ -510,10 +510,11 @@ def exit_status(report: IngestReport) -> int:
 
 def _print_report(report: IngestReport) -> None:
     err.print(
-        f"{report.inputs} inputs: {report.new_captures} new captures, {report.unchanged} unchanged,"
+        f"{counted(report.inputs, 'input')}: {counted(report.new_captures, 'new capture')},"
+        f" {report.unchanged} unchanged,"
         + (f" {report.redone} redone," if report.redone else "")
-        + f" {report.statements} statements, {report.listings} listing pages,"
-        f" {len(report.failures)} errors"
+        + f" {counted(report.statements, 'statement')},"
+        f" {counted(report.listings, 'listing page')}, {counted(len(report.failures), 'error')}"
     )
     for failure in report.failures[:20]:
         err.print(f"  [red]✗[/] {at_fault(failure.origin, failure.reason)}", markup=True)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from communique import alerts
-from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store, err, out
+from communique.cli_common import DbOption, JsonOption, cli_settings, cli_store, counted, err, out
 from communique.errors import InputError
 
 saved_app = typer.Typer(no_args_is_help=True, help="Searches kept by name, for feeds and alerts.")
@@ -84,7 +84,8 @@ def register(app: typer.Typer) -> None:
             deliver = lambda alert: out.print(alerts.alert_text(alert))  # noqa: E731
         with cli_store(cli_settings(db)) as store:
             sent = alerts.run_alerts(store, deliver)
-        err.print(f"{sum(len(a.statements) for a in sent)} new statements in {len(sent)} alerts")
+        found = sum(len(a.statements) for a in sent)
+        err.print(f"{counted(found, 'new statement')} in {counted(len(sent), 'alert')}")
 
 
 def register_embed(app: typer.Typer) -> None:
@@ -107,4 +108,4 @@ def register_embed(app: typer.Typer) -> None:
             done = semantic.embed_missing(
                 store, progress=lambda n: err.print(f"embedded {n}"), processes=processes
             )
-        err.print(f"{done} statements embedded")
+        err.print(f"{counted(done, 'statement')} embedded")

@@ -23,6 +23,7 @@ from communique.cli_common import (
     JsonOption,
     cli_settings,
     cli_store,
+    counted,
     err,
     out,
     progress_bars,
@@ -105,7 +106,7 @@ def sources_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         else:
             out.print(f"{source.name}  {source.issuer or '?'}  {', '.join(source.start_urls)}")
     if not as_json:
-        err.print(f"{len(sources)} sources")
+        err.print(counted(len(sources), "source"))
 
 
 @sources_app.command("show")
@@ -200,7 +201,7 @@ def crawl_command(
     start = _since(since)
     if queue:
         queued = jobs.enqueue_crawl(settings, chosen(), start)
-        err.print(f"{queued} crawl jobs queued on {jobs.describe_queue(settings)}")
+        err.print(f"{counted(queued, 'crawl job')} queued on {jobs.describe_queue(settings)}")
         return
     with cli_store(settings) as store, _source_progress() as progress:
         if watch:
@@ -271,7 +272,7 @@ def changes_command(
         if change.get("diff"):
             out.print(change["diff"], markup=False)
     if not as_json:
-        err.print(f"{len(found)} changes")
+        err.print(counted(len(found), "change"))
 
 
 def export_warc_command(

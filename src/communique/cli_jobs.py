@@ -11,7 +11,15 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from communique import jobs
-from communique.cli_common import ConfigOption, DbOption, JsonOption, cli_settings, err, out
+from communique.cli_common import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    cli_settings,
+    counted,
+    err,
+    out,
+)
 
 QueueUrlOption = Annotated[
     str | None,
@@ -105,7 +113,7 @@ def retry_command(
 ) -> None:
     """Queue failed jobs (the dead-letter list) again, with their retries restored."""
     count = jobs.retry_failed(cli_settings(db, queue=queue_url), ids or None)
-    err.print(f"{count} jobs queued again")
+    err.print(f"{counted(count, 'job')} queued again")
 
 
 def register(app: typer.Typer) -> None:

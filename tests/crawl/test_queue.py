@@ -21,7 +21,7 @@ def test_a_queued_crawl_is_run_by_a_worker(site: Site, pg_url: str, tmp_path: Pa
     env = {"COMMUNIQUE_QUEUE": pg_url, "COMMUNIQUE_ENRICH": "off"}
     result = CliRunner().invoke(app, ["crawl", "--queue", "--db", settings.db], env=env)
     assert result.exit_code == 0, result.output
-    assert "1 crawl jobs queued" in result.stderr
+    assert "1 crawl job queued" in result.stderr
     again = CliRunner().invoke(app, ["crawl", "--queue", "--db", settings.db], env=env)
     assert "0 crawl jobs queued" in again.stderr, "one crawl of a source waits at a time"
     (job,) = jobs.list_jobs(settings)
