@@ -246,7 +246,7 @@ class SiteChromeStage(
                     capture_id(docs[i].raw.url, docs[i].raw.sha256),
                     keys.every,
                     keys.judged(),
-                    keys.shingles,
+                    keys.sample,
                 )
                 for i, keys in checked
             ]

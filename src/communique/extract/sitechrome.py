@@ -15,12 +15,12 @@ killed run.
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-import numpy as np
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
@@ -68,55 +68,45 @@ def page_line_keys(body: bytes, content_type: str) -> set[str]:
     return {line_key(line) for line in str(text).splitlines() if line.strip()}
 
 
-SHINGLE_WORDS = 5
-"""Words in a shingle of the text sample that tells which statement a page carries."""
-SHINGLE_SAMPLE = 16
-"""Shingles in the sample: those with the smallest hashes (a bottom-k sketch)."""
-_MIX = np.uint64(0x9E3779B97F4A7C15)
+SAMPLE_SIZE = 8
+"""Sentences in the sample that tells which statement a page carries."""
+_SENTENCE_END = re.compile(r"(?<=[.!?;。！？])\s+")
 
 
-def shingle_keys(paragraphs: Sequence[str]) -> frozenset[str]:
-    """Keys of a sample of the text's word shingles: which statement a page carries, however
-    its lines are broken or its chrome differs.
+def sentence_keys(paragraphs: Sequence[str]) -> frozenset[str]:
+    """Keys of a sample of the text's sentences: which statement a page carries, however its
+    lines are broken or its chrome differs.
 
-    The sample is the `SHINGLE_SAMPLE` shingles with the smallest hashes (a bottom-k sketch,
-    as MinHash): two pages carrying mostly one text share most of their samples, and the
-    sample stays as small for a long speech as for a short note.
+    The sample is the `SAMPLE_SIZE` sentences with the smallest hashes (a bottom-k sketch, as
+    MinHash): two pages carrying mostly one text share most of their samples, and the sample
+    is as small for a long speech as for a short note (one hash per sentence, not per word).
 
     Example:
-        >>> one = shingle_keys(["We agreed on a plan to resume the talks in Geneva in May,",
-        ...                     "and both delegations will report to their governments."])
-        >>> one == shingle_keys([" ".join(["We agreed on a plan to resume the talks",
-        ...     "in Geneva in May, and both", "delegations will report to their governments."])])
+        >>> one = sentence_keys(["We agreed on a plan. The talks resume in Geneva in May.",
+        ...                     "Both delegations will report to their governments."])
+        >>> one == sentence_keys(["We agreed on a plan. The talks resume", "in Geneva in May.",
+        ...                      "Both delegations will report to their governments."])
         True
         >>> len(one)
-        16
+        3
     """
-    words = fold(" ".join(paragraphs)).split()
-    count = len(words) - SHINGLE_WORDS + 1
-    if count < 1:
-        return frozenset()
-    ids = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
-    hashes = np.zeros(count, dtype=np.uint64)
-    for offset in range(SHINGLE_WORDS):
-        hashes = hashes * _MIX + ids[offset : offset + count]
-    hashes = (hashes * _MIX) >> np.uint64(32)
-    kept = np.unique(hashes)[:SHINGLE_SAMPLE]
-    return frozenset(f"~{int(h):08x}" for h in kept)
+    text = " ".join(" ".join(paragraphs).split()).lower()
+    hashes = {zlib.crc32(sentence.encode()) for sentence in _SENTENCE_END.split(text)}
+    return frozenset(f"~{h:08x}" for h in sorted(hashes)[:SAMPLE_SIZE])
 
 
 @dataclass(frozen=True)
 class LineKeys:
     """The keys of a capture's lines: of its paragraphs, in order, of its title's segments,
     of every line counted (those and the whole page's lines), and of a sample of its text's
-    shingles (which statement it carries)."""
+    sentences (which statement it carries)."""
 
     paragraphs: tuple[str, ...]
     every: frozenset[str]
     host: str = ""
     """The site they are counted under."""
     title: frozenset[str] = frozenset()
-    shingles: frozenset[str] = frozenset()
+    sample: frozenset[str] = frozenset()
 
     def judged(self) -> frozenset[str]:
         """The keys a capture is judged by: its paragraphs' and its title segments'."""
@@ -139,8 +129,8 @@ def line_keys(extraction: Extraction, body: bytes, content_type: str, host: str 
     paragraphs = tuple(line_key(p) for p in extraction.paragraphs)
     title = frozenset(title_keys(extraction.title))
     every = {*paragraphs} | page_line_keys(body, content_type) | title
-    shingles = shingle_keys(extraction.paragraphs)
-    return LineKeys(paragraphs, frozenset(every), host, title, shingles)
+    sample = sentence_keys(extraction.paragraphs)
+    return LineKeys(paragraphs, frozenset(every), host, title, sample)
 
 
 def drop_recurring(

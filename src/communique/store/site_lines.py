@@ -3,7 +3,7 @@
 A line is site chrome when the site repeats it around DIFFERENT content. So captures vote by
 group: a capture that carries at least `GROUP_SHARE` of its text from one earlier group of
 the site (a republication of the same speech, a later version, a report quoting it; measured
-on a sample of word shingles, so however its lines are broken) joins that group, and a line
+on a sample of its sentences, so however its lines are broken) joins that group, and a line
 counts one vote for its first group and one for each capture of another group that carries
 it. A group's own paragraphs, however often it is republished, never count as chrome; a
 footer carried by many different statements does.
@@ -26,7 +26,7 @@ from typing import NamedTuple
 from communique.store.dialect import Db
 
 GROUP_SHARE = 0.5
-"""The share of a capture's text sample (its shingles not yet site-wide) first seen in one
+"""The share of a capture's text sample (its sentences not yet site-wide) first seen in one
 earlier group from which the capture belongs to that group: a copy, not a page with chrome."""
 
 
@@ -40,7 +40,7 @@ class SitePage(NamedTuple):
     judged: Collection[str] = ()
     """The keys the capture is judged by (its paragraphs' and title segments')."""
     content: Collection[str] = ()
-    """Keys of a sample of its text's shingles, which tell the group it belongs to."""
+    """Keys of a sample of its text's sentences, which tell the group it belongs to."""
 
 
 @dataclass
