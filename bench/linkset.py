@@ -20,6 +20,7 @@ import json
 import random
 import re
 import textwrap
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -228,6 +229,44 @@ def report_about(base: Base, rng: random.Random) -> str | None:
 
 
 CORPORA = {"ungdc": ungdc, "kremlin": kremlin, "pages": pages}
+
+
+def undated_kremlin(shared: Path) -> Iterator[Base]:
+    """kremlin.ru items without their page header (headline, lead, date, time and place)
+    and footer (sections, date of publication, link), as ingest extracts them: weekly
+    meetings then differ in their topic alone. The issuer is the headline, so that items
+    of one series (one headline) are template-alike."""
+    for line in (shared / "corpora" / "kremlin_ru_2025_sample.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        text = row["text_raw"]
+        body = text[text.find(row["raw_date"]) + len(row["raw_date"]) :].lstrip()
+        body = re.sub(r"^\d{1,2}:\d{2}\s*", "", body)
+        if row["place"] and body.startswith(row["place"]):
+            body = body[len(row["place"]) :].lstrip()
+        body = body.split(" Статус материала ")[0]  # the page's footer: sections, date, link
+        sentences = _SENTENCE.split(body)
+        paragraphs = tuple(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
+        yield Base(row["url"], row["title"], row["title"], paragraphs)
+
+
+def series(shared: Path = SHARED, seed: int = 13) -> list[Text]:
+    """The series set: every undated kremlin.ru item (`undated_kremlin`) and one or two
+    republications of it. Items of one headline (a series: ten weekly Security Council
+    meetings, two calls with one president) are template-alike negatives; the half is that
+    of the headline, so a held-out series was never looked at."""
+    rng = random.Random(seed)
+    chrome = chrome_lines(shared)
+    bases = list(undated_kremlin(shared))
+    titles = Counter(base.title for base in bases)
+    texts: list[Text] = []
+    for base in bases:
+        half = half_of(base.title)
+        template = base.title if titles[base.title] > 1 else ""
+        texts.append(Text(base.id, base.id, "\n\n".join(base.paragraphs), half, template))
+        for number in range(rng.choice((1, 2))):
+            copy = variant(base, rng, chrome)
+            texts.append(Text(f"{base.id}#copy{number}", base.id, copy, half, template))
+    return texts
 
 
 def generate(

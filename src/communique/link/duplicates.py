@@ -4,17 +4,17 @@ Candidates come from MinHash LSH (datasketch) over word shingles; each candidate
 verified on the two texts: most of the shorter text must appear in the longer one, and no
 number, date or name may have been swapped for another in the words they share (the mark
 of two items written from one template about different events), and the words they share
-must not be only boilerplate: a run of words the new text also shares with statements it is
-not a copy of (a participant list, a standard closing paragraph) is no evidence that two
-texts are one statement, so most of the new text's other, distinctive words must be found
-in the copy too.
+must not be only boilerplate: a run of words the new text shares with texts that are not
+copies of the candidate (a participant list, a standard closing paragraph) is no evidence
+that the two are one statement, so most of the new text's other, distinctive words must be
+found in the candidate too.
 """
 
 from __future__ import annotations
 
 import itertools
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -56,7 +56,7 @@ APART = 4
 """Neighbours read as evidence of boilerplate: texts sharing an LSH bucket with the new
 text, of a length a copy could have, whose estimated overlap is too low for a copy (best
 estimated first)."""
-BOILERPLATE = 2
+BOILERPLATE = 1
 """A run of words the new text shares with this many texts it is not a copy of is
 boilerplate."""
 MIN_DISTINCTIVE = 0.5
@@ -238,8 +238,8 @@ def first_copy(text: str, candidates: Sequence[str], apart: Sequence[str] = ()) 
     """The first of the candidates' texts that `text` is a copy of, or None: `verify` says
     so, and most of the words of `text` outside boilerplate are found in it too.
 
-    Boilerplate is what `text` shares with `BOILERPLATE` texts it is not a copy of: the
-    candidates `verify` rejects and the neighbours `apart`.
+    Boilerplate, for a candidate, is what `text` shares with `BOILERPLATE` texts that are not
+    copies of that candidate (`verify`): other candidates and the neighbours `apart`.
 
     Example:
         >>> one = "Statement on the talks held in Baku on 8 November 2024 today."
@@ -248,35 +248,33 @@ def first_copy(text: str, candidates: Sequence[str], apart: Sequence[str] = ()) 
     """
     mine = words(text)
     theirs = [words(other) for other in candidates]
-    verdicts: dict[int, Verdict] = {}
-
-    def same(row: int) -> bool:
-        if row not in verdicts:
-            verdicts[row] = verify_words(theirs[row], mine)
-        return verdicts[row].same
-
-    for row in range(len(theirs)):
-        if not same(row):
+    others = [*theirs, *map(words, apart)]
+    for row, candidate in enumerate(theirs):
+        verdict = verify_words(candidate, mine)
+        if not verdict.same:
             continue
-        others = (theirs[i] for i in range(len(theirs)) if i != row and not same(i))
-        common = boilerplate(mine, itertools.chain(others, map(words, apart)))
-        verdict = verdicts[row]
-        if not common.any():
+        not_copies = [
+            other
+            for index, other in enumerate(others)
+            if index != row and not verify_words(other, candidate).same
+        ]
+        common = boilerplate(mine, not_copies), boilerplate(candidate, not_copies)
+        if not common[0].any() and not common[1].any():
             return row, verdict.evidence
-        share = distinctive_share(theirs[row], mine, common)
+        share = distinctive_share(candidate, mine, common)
         if share >= MIN_DISTINCTIVE:
             return row, f"{verdict.evidence}; distinctive {share:.2f}"
     return None
 
 
-def boilerplate(mine: Words, apart: Iterator[Words]) -> npt.NDArray[np.bool_]:
+def boilerplate(mine: Words, apart: Sequence[Words]) -> npt.NDArray[np.bool_]:
     """Which words of `mine` lie in a run of `SHINGLE` words that `BOILERPLATE` of the texts
-    `apart` (texts it is not a copy of) also carry.
+    `apart` (texts of other statements) also carry.
 
     Example:
         >>> closing = "The Ministry avails itself of this opportunity to renew its assurances"
         >>> mine, *apart = [words(f"{topic} {closing}") for topic in ("Visas.", "Trade.", "Oil.")]
-        >>> boilerplate(mine, iter(apart)).tolist()[:3]
+        >>> boilerplate(mine, apart).tolist()[:3]
         [False, True, True]
     """
     starts = shingle_starts(mine.folded)
@@ -292,23 +290,27 @@ def boilerplate(mine: Words, apart: Iterator[Words]) -> npt.NDArray[np.bool_]:
     return common
 
 
-def distinctive_share(other: Words, mine: Words, common: npt.NDArray[np.bool_]) -> float:
-    """The share of the words of `mine` outside boilerplate (`common`) that `other` has, in
-    order (0 when every word is boilerplate).
+def distinctive_share(
+    other: Words, mine: Words, common: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]
+) -> float:
+    """The share of the distinctive words (outside boilerplate: `common` of `mine` and of
+    `other`) that the two texts share, in order, of the text with fewer of them (0 when one
+    has none), as containment takes the shorter text.
 
     Example:
-        >>> mine = words("a b c d")
-        >>> distinctive_share(words("a b x y"), mine, np.array([True, False, False, False]))
-        0.3333333333333333
+        >>> mine, other = words("a b c d e"), words("a b c x")
+        >>> distinctive_share(other, mine, (np.array([1, 0, 0, 0, 0], bool), np.zeros(4, bool)))
+        0.5
     """
-    distinctive = ~common
-    if not distinctive.any():
+    distinctive = (np.count_nonzero(~common[0]), np.count_nonzero(~common[1]))
+    if not min(distinctive):
         return 0.0
-    found = np.zeros(len(mine.folded), dtype=bool)
+    shared = 0
     for op in Levenshtein.opcodes(list(other.folded), list(mine.folded)):
         if op.tag == "equal":
-            found[op.dest_start : op.dest_end] = True
-    return float(np.count_nonzero(found & distinctive) / np.count_nonzero(distinctive))
+            both = ~common[1][op.src_start : op.src_end] & ~common[0][op.dest_start : op.dest_end]
+            shared += int(np.count_nonzero(both))
+    return float(shared / min(distinctive))
 
 
 def first_copies(work: Sequence[tuple[str, Sequence[str], Sequence[str]]]) -> list[Found]:
