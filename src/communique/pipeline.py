@@ -567,10 +567,7 @@ class Run:
             self.joining = split
             self._watch([pool.submit_part(split.name, part) for part in parts])
             return
-        doc = self.doc
-        if not any("raw" in stage.requires for stage in stages):
-            doc = replace(doc, raw=replace(doc.raw, body=b""))  # the bytes stay here
-        self._watch([pool.submit(tuple(stage.name for stage in stages), doc)])
+        self._watch([pool.submit(tuple(stage.name for stage in stages), _sent(self.doc, stages))])
 
     def _watch(self, jobs: list[Future[Any]]) -> None:
         """Wait on `jobs`; each calls `on_done` when it is done."""
@@ -593,6 +590,18 @@ class Run:
         else:
             self.doc = replace(self.doc, **results[0])
         self.passed += 1
+
+
+def _sent(doc: Document, stages: tuple[Stage, ...]) -> Document:
+    """`doc` as sent to a worker for `stages`: without the raw bytes or the packed capture
+    when none of them uses these (they stay here; the worker sends back only what the
+    stages assign)."""
+    uses = {field for stage in stages for field in (*stage.requires, *stage.assigns)}
+    if "raw" not in uses and doc.raw.body:
+        doc = replace(doc, raw=replace(doc.raw, body=b""))
+    if "packed" not in uses and doc.packed is not None:
+        doc = replace(doc, packed=None)
+    return doc
 
 
 def _as_split(stage: Stage) -> SplitStage | None:

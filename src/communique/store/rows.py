@@ -80,12 +80,23 @@ def statement_values(statement: Statement, fetched: str) -> dict[str, Any]:
         "latest_fetched_at": fetched,
         "pipeline_version": statement.pipeline_version,
         "published_confidence": statement.published_confidence,
-        "paragraph_languages": json.dumps(statement.paragraph_languages),
+        "paragraph_languages": json_list(statement.paragraph_languages),
         "published_precision": statement.published_precision.value,
         "published_end": iso(statement.published_end),
         "modified": iso(statement.modified),
-        "warnings": json.dumps(statement.warnings),
+        "warnings": json_list(statement.warnings),
     }
+
+
+def json_list(values: Sequence[Any]) -> str:
+    """`values` as a JSON array, as `json.dumps` writes it ("[]" at once when empty: most
+    statements have no warnings nor mixed languages, and a JSONL record no headers).
+
+    Example:
+        >>> json_list(()), json_list((("a", "b"),))
+        ('[]', '[["a", "b"]]')
+    """
+    return json.dumps(values) if values else "[]"
 
 
 def iso(value: date | None) -> str | None:
@@ -171,7 +182,7 @@ def capture_values(capture: Capture) -> tuple[Any, ...]:
         capture.content_type,
         capture.fetched_at.isoformat(),
         capture.status,
-        json.dumps(capture.headers),
+        json_list(capture.headers),
         capture.origin,
         capture.source,
     )
