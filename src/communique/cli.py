@@ -267,7 +267,7 @@ def search_command(
         query = f"{query} copies:all"
     size = limit or settings.page_size
     with _store(settings) as store, limited(Budget(settings.query_seconds)):
-        warn_unfinished(store)
+        warn_unfinished(store.unfinished_work())
         if mode == "keyword":
             page = search(store, query, cursor=cursor, limit=size, order=order)
         else:
@@ -392,7 +392,7 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     settings = _settings(db)
     with _store(settings) as store:
         numbers = store.stats()
-        warn_unfinished(store)
+    warn_unfinished(numbers.unfinished)
     if as_json:
         out.print(json.dumps(numbers.__dict__), markup=False)
         return
@@ -475,7 +475,7 @@ def relink(
         err.print(f"{counted(queued, 'link job')} queued on {jobs.describe_queue(settings)}")
         return
     with _store(settings) as store:
-        warn_unfinished(store, running="relink")
+        warn_unfinished(store.unfinished_work(), running="relink")
         with _progress("relink") as progress:
             copies, statements = relink_archive(store, progress)
     linked_copies = counted(copies, "copy", "copies")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, Any
@@ -72,16 +72,14 @@ def counted(number: int, noun: str, nouns: str | None = None) -> str:
     return f"{number} {noun if number == 1 else nouns or noun + 's'}"
 
 
-def warn_unfinished(store: Store, running: Work | None = None) -> list[Work]:
-    """Say on stderr which whole-archive jobs were cut short and the command that finishes
-    each (`running`: the command now running, which does); returns those jobs."""
-    unfinished = store.unfinished_work()
+def warn_unfinished(unfinished: Sequence[Work], running: Work | None = None) -> None:
+    """Say on stderr which whole-archive jobs were cut short (`Store.unfinished_work`) and
+    the command that finishes each (`running`: the command now running, which does)."""
     for work in unfinished:
         if work == running:
             err.print(f"warning: the last {work} was interrupted; this one redoes it all")
         else:
             err.print(f"warning: {work} was interrupted; run `communique {work}`", markup=False)
-    return unfinished
 
 
 def progress_bars(**options: Any) -> Progress:
