@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import math
 import os
 from array import array
 from collections.abc import Callable, Iterator
@@ -26,7 +25,6 @@ from communique.diffs import version_diffs
 from communique.errors import NotFound
 from communique.link.bulk import FactIndex, Prepared, fact_codes, maybe, prepare
 from communique.link.duplicates import (
-    MIN_COVERAGE,
     MIN_WORDS,
     Candidates,
     Found,
@@ -34,6 +32,7 @@ from communique.link.duplicates import (
     Linker,
     Plan,
     TextsOf,
+    comparable_words,
     find_copy,
     first_copies,
 )
@@ -78,9 +77,7 @@ class StoreIndex:
     def candidates(self, sig: Signature) -> Candidates:
         """Copies sharing a bucket with `sig` whose length a copy of it may have: the store
         reads no others (`plan_copy` uses those `comparable` keeps, the bounds are wider)."""
-        least = math.floor(MIN_COVERAGE * sig.words) - 1
-        most = math.ceil(sig.words / MIN_COVERAGE) + 1
-        found = self.store.link_candidates(buckets(sig.minhash), range(max(least, 0), most + 1))
+        found = self.store.link_candidates(buckets(sig.minhash), comparable_words(sig.words))
         values = np.frombuffer(b"".join(blob for _, blob, _ in found), dtype=np.uint32)
         counts = np.array([count for _, _, count in found], dtype=np.uint32)
         return [key for key, _, _ in found], values.reshape(len(found), NUM_PERM), counts

@@ -13,6 +13,7 @@ found in the candidate too.
 from __future__ import annotations
 
 import itertools
+import math
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -384,6 +385,23 @@ def comparable(
     shorter = np.minimum(others, words)
     result: npt.NDArray[np.bool_] = shorter >= MIN_COVERAGE * np.maximum(others, words)
     return result
+
+
+def comparable_words(words: int) -> range:
+    """The numbers of words a text may have to be `comparable` with one of `words` words,
+    widened by one at either end (a store reads candidates in this range, then `comparable`
+    decides).
+
+    Example:
+        >>> comparable_words(100)
+        range(49, 202)
+        >>> kept = comparable(100, np.arange(400))
+        >>> all(n in comparable_words(100) for n in np.flatnonzero(kept).tolist())
+        True
+    """
+    least = math.floor(MIN_COVERAGE * words) - 1
+    most = math.ceil(words / MIN_COVERAGE) + 1
+    return range(max(least, 0), most + 1)
 
 
 class Buckets:
