@@ -63,6 +63,7 @@ QUERY_KINDS = {
     "OR": ["nuclear OR atomic", "pandemic OR covid"],
     "NOT": ["sanctions -russia", "peace NOT war"],
     "prefix": ["negotiat*", "sustainab*"],
+    "prefix and filter": ["negotiat* country:FR", "sustainab* from:2022-01-01"],
     "filter": ["peace country:FR", "climate from:2022-01-01", "debt to:2021-12-31"],
     "filter only": ["country:BR", "from:2023-01-01"],
 }

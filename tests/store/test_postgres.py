@@ -129,7 +129,7 @@ def test_a_search_is_filtered_by_each_filter_but_copies_and_approx(pg_url: str) 
                 if name == "copies" and copies.endswith("one"):
                     continue
                 compiled = store._search._compile(parse_query(f"peace {text}{copies}"))
-                assert compiled.notes["filtered"] is (name in NARROWING), (text, copies)
+                assert bool(compiled.notes["filtered"]) is (name in NARROWING), (text, copies)
         assert not store._search._compile(parse_query("peace")).notes["filtered"]
     finally:
         store.close()
@@ -168,6 +168,54 @@ def test_a_common_word_is_counted_in_the_sparsest_sample_that_holds_enough(
         )
         newest = [int(h.statement.url.rsplit("/", 1)[1]) for h in peace.hits]
         assert min(newest) > 400, "ranked in the newest window first"
+    finally:
+        store.close()
+
+
+def test_a_word_rare_among_a_filters_statements_reads_a_bounded_share_of_them(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filtered search tests the words of the statements its filter passes: with too few
+    sampled matches for `min_sample`, it is estimated from its first sample rather than
+    counted over every statement of the filter, and its ranking windows hold about
+    `filtered_texts` of them, however few match; paging still reaches every match once."""
+    limits = Limits(exact=40, block=4, every=8, widest=2, min_sample=60, least_sample=10,
+                    filtered_texts=20, rank_window=30, sparse=(16,))  # fmt: skip
+    store = PostgresStore(pg_url, search_limits=limits)
+    counted: list[str] = []
+    windows: list[tuple[int, int]] = []
+    groups, window = store._search._groups, store._search._window
+
+    def recorded_groups(compiled: Compiled) -> list[Row]:
+        counted.append(compiled.where)
+        return groups(compiled)
+
+    def recorded_window(compiled: Compiled, bounds: tuple[int, int], *args: Any) -> list[Row]:
+        windows.append(bounds)
+        return window(compiled, bounds, *args)
+
+    monkeypatch.setattr(store._search, "_groups", recorded_groups)
+    monkeypatch.setattr(store._search, "_window", recorded_window)
+    try:
+        with store.batch():
+            for i in range(480):
+                extra = " on negotiations" if i % 4 == 0 else ""
+                add(store, f"https://mfa.example/{i}", f"Statement {i}",
+                    f"Peace in the region{extra}.", country=("FR", "BR")[i % 2])  # fmt: skip
+        page = store.search(parse_query("negotiat* country:FR"), limit=7)
+        assert page.estimated and 40 <= page.total <= 300, page.total
+        assert counted and all("mod(" in where for where in counted), "no exact count"
+        assert dict(page.facets["country"]).keys() == {"FR"}
+        assert all(high - low + 1 <= 60 for low, high in windows), windows
+        seen = [hit.statement.url for hit in page.hits]
+        while page.next_cursor:
+            page = store.search(
+                parse_query("negotiat* country:FR"), cursor=page.next_cursor, limit=7
+            )
+            seen += [hit.statement.url for hit in page.hits]
+        assert sorted(seen) == sorted(f"https://mfa.example/{i}" for i in range(0, 480, 4))
+        counted.clear()
+        assert store.search(parse_query("negotiat*")).total == 120, "unfiltered: counted"
     finally:
         store.close()
 

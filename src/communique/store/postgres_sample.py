@@ -53,8 +53,19 @@ class Limits:
     counted. The sample indexes are made for these values; other values work without them."""
     min_sample: int = 300
     """Fewest sampled matches an estimate is made from (a facet share to about ±3%)."""
+    least_sample: int = 40
+    """A filtered search (a country, dates) whose first sample holds fewer than `min_sample`
+    matches is estimated from it when it holds at least this many (the total to about ±16%)
+    and the next step (a second sample, or counting every match) would test the words of
+    more than `filtered_texts` statements passing the filter (at 1M, `negotiat* country:FR`:
+    counting its 3,596 matches tested 52,792 texts, 0.8 s)."""
     rank_window: int = 1_000
     """Matches ranked against each other in one window of a large result."""
+    filtered_texts: int = 1_500
+    """Statements passing a search's filters that one step of it may test: a filtered
+    ranking window holds about this many, however few match (each one's words are read,
+    about 10 µs a text, nearly all for fetching its word vector: a window of `rank_window`
+    matches of a word rare among the filter's statements would read tens of thousands)."""
     sparse: tuple[int, ...] = (1024, 256)
     """Sparser samples tried first, sparsest first: one block in every `n` (multiples of
     `every`); a common word's estimate comes from the first holding `min_sample` matches."""
@@ -150,6 +161,15 @@ def restricted(compiled: Compiled, ranges: list[tuple[int, int]]) -> Compiled:
         where=f"({compiled.where}) AND " + " AND ".join(f"({c})" for c in conditions),
         params=[*compiled.params, *bounds],
         notes={},
+    )
+
+
+def filter_sample(where: str, limits: Limits) -> str:
+    """The SQL counting the statements of the sparsest sample (`limits.sparse[0]`, else the
+    first) that pass the conditions `where` (on `statements s`)."""
+    every = limits.sparse[0] if limits.sparse else None
+    return f"SELECT count(*) AS n FROM statements s WHERE ({where}) AND " + in_sample(
+        "s.rowid", limits, every=every
     )
 
 

@@ -12,6 +12,7 @@ tsvector.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -26,6 +27,7 @@ from communique.store.dialect import POSTGRES, Row
 from communique.store.postgres_sample import (
     Limits,
     Span,
+    filter_sample,
     restricted,
     sample_size,
     sampled,
@@ -165,6 +167,11 @@ class PgSearch(SqlSearch):
                 return sample, rows, scale
             if dense and blocks == 1:
                 wider = second_sample(found, limits)  # None: even the widest would come short
+                wide = span.size if wider is None else sample_size(span, limits, wider, every)
+                if found >= limits.least_sample and self._tested(compiled, span, wide) > (
+                    limits.filtered_texts
+                ):
+                    return sample, rows, scale
                 samples += [] if wider is None else [(wider, every)]
         return None
 
@@ -203,6 +210,9 @@ class PgSearch(SqlSearch):
             if estimate <= self.limits.exact:
                 return super()._page(compiled, cursor, limit)
             width = window_width(span, estimate, self.limits.rank_window)
+            share = self._tested(compiled, span, span.size) / span.size
+            if share > 0:
+                width = min(width, math.ceil(self.limits.filtered_texts / share))
             window, top, last = 0, span.high, None
         found: list[tuple[int, Row]] = []
         while len(found) <= limit and top - window * width >= span.low:
@@ -217,6 +227,21 @@ class PgSearch(SqlSearch):
             next_cursor = encode_cursor([[end_window, end["sortkey"], top, width], end["rowid"]])
         rows = [row for _, row in page]
         return self._statement_rows(rows), [row["sortkey"] for row in rows], next_cursor
+
+    def _tested(self, compiled: Compiled, span: Span, rowids: int) -> float:
+        """About how many statements passing the search's filters lie among `rowids` rowids:
+        the texts whose words a filtered search reads there (0 without filters), from the
+        filters' count in the sparsest sample, read once a search."""
+        filtered = compiled.notes.get("filtered")
+        if not filtered:
+            return 0.0
+        if "share" not in compiled.notes:
+            where, params = filtered
+            every = self.limits.sparse[0] if self.limits.sparse else None
+            passing = int(self._run(filter_sample(where, self.limits), params)[0]["n"])
+            size = max(1, sample_size(span, self.limits, every=every))
+            compiled.notes["share"] = passing / size
+        return float(compiled.notes["share"]) * rowids
 
     def _window(
         self,
@@ -285,7 +310,10 @@ class PgSearch(SqlSearch):
             [*params, *more_params],
             match,
             _sort(query, match),
-            {"ranked": ranked, "filtered": bool(narrowing)},
+            {
+                "ranked": ranked,
+                "filtered": (" AND ".join(narrowing), more_params) if narrowing else None,
+            },
         )
 
     def _match(self, query: Query) -> tuple[str | None, str | None]:
