@@ -41,7 +41,18 @@ import baselines
 import numpy as np
 import scale as scale_bench
 import transset
-from linkset import SHARED, Base, Text, chrome_lines, generate, series, ungdc, variant
+from linkset import (
+    SHARED,
+    Base,
+    Text,
+    chrome_lines,
+    generate,
+    half_of,
+    series,
+    undated_kremlin,
+    ungdc,
+    variant,
+)
 
 from communique import embeddings
 from communique.link import Linker, duplicates, signature, signatures
@@ -502,6 +513,25 @@ def store_scale(
     } | added
 
 
+ALONE = "series pairs alone (two kremlin.ru items of one kind, no third text)"
+
+
+def pairs_alone(shared: Path) -> Rows:
+    """Every two undated kremlin.ru items of one kind (the first two words of their
+    headline: weekly meetings, phone calls, meetings with ...) linked with no other text,
+    by half of the kind: how many pairs became one statement (all should stay apart)."""
+    kinds: dict[str, list[str]] = defaultdict(list)
+    for base in undated_kremlin(shared):
+        kinds[" ".join(base.title.split()[:2])].append("\n\n".join(base.paragraphs))
+    rows: Rows = {half: {"pairs": 0, "merged": 0} for half in ("dev", "holdout")}
+    for kind, texts in kinds.items():
+        row = rows[half_of(kind)]
+        for one, other in itertools.combinations(texts, 2):
+            row["pairs"] += 1
+            row["merged"] += len(set(duplicates.link_all([("a", one), ("b", other)]).values())) == 1
+    return rows
+
+
 STORE = "relink through the store (SQLite; machine shared with 8 others, noisy)"
 
 
@@ -571,6 +601,8 @@ def main() -> None:
         texts = series(args.shared)
         halves = {half: quality(texts, half, args.verbose) for half in ("dev", "holdout")}
         tables.append(rows_table(SERIES, "half", halves, QUALITY_COLUMNS))
+        console.print(tables[-1])
+        tables.append(rows_table(ALONE, "half", pairs_alone(args.shared)))
         console.print(tables[-1])
         console.print("targets: precision >= 0.99, recall >= 0.95, template merges 0")
     if not args.no_translations:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from communique.link import Linker, link_all, signature, verify
+from communique.link import Linker, duplicates, link_all, signature, verify
 from communique.link.duplicates import Plan, first_copy, may_be_copies
 from communique.link.signing import NUM_PERM, SignedBatch, sign_arrays
 from tests.conftest import shared_path
@@ -116,16 +117,48 @@ def security_council_meetings() -> dict[str, str]:
     }
 
 
-def test_a_shared_participant_list_is_boilerplate() -> None:
-    """Two weekly meetings of one council: one participant list, another topic. The list
-    alone makes them look like copies (`verify` accepts them); the other meetings, which
-    carry it too and are no copies of the candidate, show it is boilerplate, and the
-    distinctive topics differ, so the meeting is another statement."""
+def test_two_meetings_of_one_series_alone_stay_apart() -> None:
+    """Two weekly meetings of one council with no third text to show their shared
+    participant list is boilerplate: between the list and the closing each has a topic of
+    its own, so they are two statements (five pairs of them were one before)."""
+    meetings = list(security_council_meetings().values())
+    verdicts = [verify(a, b) for a, b in itertools.combinations(meetings, 2)]
+    assert not any(verdict.same for verdict in verdicts)
+    assert sum(verdict.rewritten > 0 for verdict in verdicts) >= 5
+    for one, other in itertools.combinations(meetings, 2):
+        assert first_copy(other, [one]) is None
+
+
+def test_a_shared_participant_list_is_boilerplate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the rewritten-topic rule, the participant list alone makes two meetings look
+    like copies (`verify` accepts them); the other meetings, which carry it too and are no
+    copies of the candidate, show it is boilerplate, and the distinctive topics differ."""
+    monkeypatch.setattr(duplicates, "MIN_REWRITTEN", 1.0)
     meetings = security_council_meetings()
     mine, candidate = meetings.pop("76420"), meetings.pop("76564")
     assert verify(candidate, mine).same
     assert first_copy(mine, [candidate]) is not None  # nothing shows the list is boilerplate
     assert first_copy(mine, [candidate], list(meetings.values())) is None
+
+
+@pytest.mark.parametrize("place", ["middle", "top"])
+def test_a_republication_with_a_sentence_edited_or_a_lead_added_is_a_copy(place: str) -> None:
+    """A few words rewritten inside the statement, or a long lead of the republishing site
+    before it: a copy still (an edit of a few words is no topic of its own, and what a site
+    adds at an edge is never between shared words)."""
+    text = seed_text()
+    sentences = text.split(". ")
+    if place == "middle":
+        middle = len(sentences) // 2
+        sentences[middle] = "In those days the whole nation stood together as one"
+        copy = ". ".join(sentences)
+    else:
+        copy = "Our embassy shares with its readers the statement of the ministry, issued on the"
+        copy += " anniversary and read at the reception held by the ambassador for guests.\n\n"
+        copy += text
+    verdict = verify(text, copy)
+    assert verdict.same, verdict.evidence
+    assert verdict.rewritten == 0
 
 
 def test_a_statement_republished_many_times_is_no_boilerplate() -> None:

@@ -3,11 +3,12 @@
 Candidates come from MinHash LSH (datasketch) over word shingles; each candidate is then
 verified on the two texts: most of the shorter text must appear in the longer one, and no
 number, date or name may have been swapped for another in the words they share (the mark
-of two items written from one template about different events), and the words they share
-must not be only boilerplate: a run of words the new text shares with texts that are not
-copies of the candidate (a participant list, a standard closing paragraph) is no evidence
-that the two are one statement, so most of the new text's other, distinctive words must be
-found in the candidate too.
+of two items written from one template about different events), nor a long stretch between
+shared words rewritten on both sides (items of one series: one frame, another topic); and
+the words they share must not be only boilerplate: a run of words the new text shares with
+texts that are not copies of the candidate (a participant list, a standard closing
+paragraph) is no evidence that the two are one statement, so most of the new text's other,
+distinctive words must be found in the candidate too.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ BOILERPLATE = 1
 boilerplate."""
 MIN_DISTINCTIVE = 0.5
 """Share of the new text's words outside boilerplate that must be found in the copy."""
+MIN_REWRITTEN = 0.05
+"""Share of the shorter text, in stretches longer than a swap where each text has words of
+its own between shared words, that makes two texts items of one series (one frame,
+another topic), not copies."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,13 @@ class Verdict:
     coverage: float
     swaps: tuple[str, ...] = ()
     """Numbers, dates or names one text has where the other has another."""
+    rewritten: int = 0
+    """Words of the shorter side of the stretches `rewritten` finds."""
 
     @property
     def evidence(self) -> str:
         text = f"containment {self.containment:.2f}, coverage {self.coverage:.2f}"
+        text += f"; rewritten: {self.rewritten} words" if self.rewritten else ""
         return text + (f"; swapped: {', '.join(self.swaps)}" if self.swaps else "")
 
 
@@ -99,17 +107,25 @@ def verify_words(a: Words, b: Words) -> Verdict:
     shared = sum(op.src_end - op.src_start for op in ops if op.tag == "equal")
     containment = shared / min(len(a.folded), len(b.folded))
     coverage = shared / max(len(a.folded), len(b.folded))
-    swaps = tuple(_swaps(a.written, b.written, ops))
-    same = containment >= MIN_CONTAINMENT and coverage >= MIN_COVERAGE and not swaps
-    return Verdict(same, containment, coverage, swaps)
+    stretches = interior_stretches(ops)
+    swaps = tuple(_swaps(a.written, b.written, stretches))
+    own = rewritten(stretches)
+    if own < MIN_REWRITTEN * min(len(a.folded), len(b.folded)):
+        own = 0
+    same = containment >= MIN_CONTAINMENT and coverage >= MIN_COVERAGE and not swaps and not own
+    return Verdict(same, containment, coverage, swaps, own)
 
 
-def _swaps(a: Sequence[str], b: Sequence[str], ops: Iterable[Any]) -> list[str]:
-    """Facts replaced by other facts inside stretches both texts share.
+Stretch = tuple[int, int, int, int]
+"""Where two texts differ: words [i1, i2) of the first and [j1, j2) of the second."""
+
+
+def interior_stretches(ops: Iterable[Any]) -> list[Stretch]:
+    """The stretches where two texts differ, between shared words (Levenshtein `ops`).
 
     Differing stretches separated by fewer than `ANCHOR` shared words are one stretch; a
     stretch counts only between `ANCHOR` shared words on each side, so that an edge edit
-    (another headline, a trimmed paragraph) is never read as a swap.
+    (another headline, a trimmed paragraph, other chrome) is never among them.
     """
     spans: list[list[int]] = []  # [i1, i2, j1, j2, shared words before]
     run = 0
@@ -122,12 +138,32 @@ def _swaps(a: Sequence[str], b: Sequence[str], ops: Iterable[Any]) -> list[str]:
         else:
             spans.append([op.src_start, op.src_end, op.dest_start, op.dest_end, run])
         run = 0
-    found: list[str] = []
+    found: list[Stretch] = []
     for index, (i1, i2, j1, j2, before) in enumerate(spans):
         after = run if index == len(spans) - 1 else spans[index + 1][4]
         if before >= ANCHOR and after >= ANCHOR:
-            found.extend(_swap(a[i1:i2], b[j1:j2]))
+            found.append((i1, i2, j1, j2))
     return found
+
+
+def _swaps(a: Sequence[str], b: Sequence[str], stretches: Iterable[Stretch]) -> list[str]:
+    """Facts replaced by other facts inside stretches both texts share."""
+    return [fact for i1, i2, j1, j2 in stretches for fact in _swap(a[i1:i2], b[j1:j2])]
+
+
+def rewritten(stretches: Iterable[Stretch]) -> int:
+    """Words in stretches where each text has more than `SWAP_WORDS` words of its own, on
+    the shorter side: what items of one series have (one frame: an opening, a participant
+    list, a closing; another topic between) and copies lack (a republication adds or trims
+    at its edges, and edits a few words). `verify` compares them with `MIN_REWRITTEN`.
+
+    Example:
+        >>> rewritten([(10, 40, 10, 30), (50, 51, 30, 45)])
+        20
+    """
+    return sum(
+        min(i2 - i1, j2 - j1) for i1, i2, j1, j2 in stretches if min(i2 - i1, j2 - j1) > SWAP_WORDS
+    )
 
 
 def _swap(left: Sequence[str], right: Sequence[str]) -> list[str]:
