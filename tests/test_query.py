@@ -5,8 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from communique.client._core import query_text
 from communique.errors import QueryError
-from communique.query import DateRange, Near, Order, Term, parse_query
+from communique.model import DocType
+from communique.query import DateRange, Filters, Near, Order, Term, parse_query
 
 
 def test_words_phrases_or_and_not() -> None:
@@ -24,21 +26,21 @@ def test_filters_are_normalised() -> None:
         'issuer:"Ministry of Foreign Affairs" country:az lang:EN type:press-release '
         "source:sotu from:2020 to:2021-02"
     )
-    assert q.issuers == ("Ministry of Foreign Affairs",)
-    assert q.countries == ("AZ",)
-    assert q.languages == ("en",)
-    assert q.doc_types == ("press release",)
-    assert q.sources == ("sotu",)
-    assert q.published == DateRange(date(2020, 1, 1), date(2021, 2, 28))
+    assert q.filters.issuers == ("Ministry of Foreign Affairs",)
+    assert q.filters.countries == ("AZ",)
+    assert q.filters.languages == ("en",)
+    assert q.filters.doc_types == ("press release",)
+    assert q.filters.sources == ("sotu",)
+    assert q.filters.published == DateRange(date(2020, 1, 1), date(2021, 2, 28))
 
 
 def test_enrichment_filters_are_parsed() -> None:
     q = parse_query('mentions:am place:"Nagorno Karabakh" near:39.76,46.75,25 event_from:2020-11')
-    assert q.mentions == ("AM",)
-    assert q.places == ("Nagorno Karabakh",)
-    assert q.near == (Near(39.76, 46.75, 25.0),)
-    assert q.event_dates == DateRange(first=date(2020, 11, 1))
-    assert parse_query("event_to:2023").event_dates == DateRange(last=date(2023, 12, 31))
+    assert q.filters.mentions == ("AM",)
+    assert q.filters.places == ("Nagorno Karabakh",)
+    assert q.filters.near == (Near(39.76, 46.75, 25.0),)
+    assert q.filters.event_dates == DateRange(first=date(2020, 11, 1))
+    assert parse_query("event_to:2023").filters.event_dates == DateRange(last=date(2023, 12, 31))
 
 
 def test_prefix_and_order_without_words() -> None:
@@ -78,3 +80,66 @@ def test_unknown_order_is_a_query_error() -> None:
 def test_any_text_parses_or_raises_query_error(text: str) -> None:
     with contextlib.suppress(QueryError):
         parse_query(text)
+
+
+_VALUES = st.text(st.characters(blacklist_categories=("C",), blacklist_characters='"'), min_size=1)
+_NAMES = _VALUES.map(str.strip).filter(bool)
+_CODES = st.text(
+    st.characters(min_codepoint=ord("A"), max_codepoint=ord("Z")), min_size=2, max_size=2
+)
+_DAYS = st.dates(date(1000, 1, 1), date(9999, 12, 31))
+_RANGES = st.builds(DateRange, st.none() | _DAYS, st.none() | _DAYS)
+_CIRCLES = st.builds(
+    Near,
+    st.floats(-90, 90),
+    st.floats(-180, 180),
+    st.floats(0, 20_000, exclude_min=True),
+)
+
+
+def _few(values: st.SearchStrategy[object]) -> st.SearchStrategy[tuple[object, ...]]:
+    return st.lists(values, max_size=2, unique=True).map(tuple)
+
+
+_FILTERS = st.builds(
+    Filters,
+    issuers=_few(_NAMES),
+    countries=_few(_CODES),
+    languages=_few(_NAMES.map(str.lower).filter(lambda v: v == v.lower())),
+    doc_types=_few(st.sampled_from([t.value for t in DocType])),
+    sources=_few(_NAMES),
+    published=_RANGES,
+    approximate=st.booleans(),
+    edited=st.none() | st.booleans(),
+    removed=st.none() | st.booleans(),
+    mentions=_few(_CODES),
+    places=_few(_NAMES),
+    near=_few(_CIRCLES),
+    event_dates=_RANGES,
+    all_copies=st.booleans(),
+)
+
+
+def _printed(chosen: Filters) -> dict[str, object]:
+    """`chosen` as the client's keyword filters (each name of the search language)."""
+    names = "issuer country lang type source edited removed mentions place"
+    fields = "issuers countries languages doc_types sources edited removed mentions places"
+    pairs = zip(names.split(), fields.split(), strict=True)
+    printed = {name: getattr(chosen, field) for name, field in pairs}
+    for first, last, days in (
+        ("from", "to", chosen.published),
+        ("event_from", "event_to", chosen.event_dates),
+    ):
+        printed |= {first: days.first, last: days.last}
+    printed["approx"] = chosen.approximate or None
+    printed["near"] = [f"{c.lat},{c.lon},{c.km}" for c in chosen.near]
+    printed["copies"] = "all" if chosen.all_copies else None
+    return printed
+
+
+@given(_FILTERS)
+def test_filters_printed_in_the_search_language_parse_back_the_same(chosen: Filters) -> None:
+    query = parse_query(query_text("peace", _printed(chosen)))
+    assert query.filters == chosen
+    assert query.required == ((Term("peace"),),)
+    assert parse_query(query_text("", _printed(chosen))).has_text is False

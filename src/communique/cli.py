@@ -276,7 +276,7 @@ def search_command(
         for hit in page.hits:
             out.print(json.dumps(hit_dict(hit), ensure_ascii=False), markup=False)
     else:
-        noun = ("copy", "copies") if parse_query(query).all_copies else ("statement",)
+        noun = ("copy", "copies") if parse_query(query).filters.all_copies else ("statement",)
         about = "about " if page.estimated else ""
         err.print(f"{about}{counted(page.total, *noun)} match{'es' if page.total == 1 else ''}")
         for hit in page.hits:

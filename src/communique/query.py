@@ -74,11 +74,10 @@ class DateRange:
 
 
 @record
-class Query:
-    """A parsed query: AND of OR-groups of terms, excluded terms, and metadata filters."""
+class Filters:
+    """What a statement must be to match, apart from its words: the values of its fields, its
+    dates, its changes on its site, what enrichment found in it, and which of its copies."""
 
-    required: tuple[tuple[Term, ...], ...] = ()
-    excluded: tuple[Term, ...] = ()
     issuers: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
@@ -97,6 +96,28 @@ class Query:
     """`event_from:` / `event_to:`, on the dates of the events a statement tells."""
     all_copies: bool = False
     """Every copy of each statement (`copies:all`); by default one hit per statement."""
+
+    @property
+    def field_filters(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(statement field, the values it may have) of each filter on a field's value: a
+        column of the statements and a field of the search index alike."""
+        return (
+            ("issuer", self.issuers),
+            ("country", self.countries),
+            ("language", self.languages),
+            ("doc_type", self.doc_types),
+            ("source", self.sources),
+        )
+
+
+@record
+class Query:
+    """A parsed query: its words (an AND of OR-groups of terms, and excluded terms), its
+    filters, and the order of its hits."""
+
+    required: tuple[tuple[Term, ...], ...] = ()
+    excluded: tuple[Term, ...] = ()
+    filters: Filters = Filters()
     order: Order = Order.RELEVANCE
     raw: str = field(default="", compare=False)
 
@@ -110,18 +131,6 @@ class Query:
         if self.order is Order.RELEVANCE and not self.required:
             return Order.NEWEST
         return self.order
-
-    @property
-    def field_filters(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """(statement field, the values it may have) of each filter on a field's value: a
-        column of the statements and a field of the search index alike."""
-        return (
-            ("issuer", self.issuers),
-            ("country", self.countries),
-            ("language", self.languages),
-            ("doc_type", self.doc_types),
-            ("source", self.sources),
-        )
 
 
 FILTERS = (
@@ -171,7 +180,7 @@ def parse_query(text: str, order: Order | str = Order.RELEVANCE) -> Query:
 
     Example:
         >>> q = parse_query('shusha "victory day" -armenia country:az')
-        >>> [t.text for group in q.required for t in group], q.countries
+        >>> [t.text for group in q.required for t in group], q.filters.countries
         (['shusha', 'victory day'], ('AZ',))
     """
     try:
@@ -313,23 +322,30 @@ class _QueryBuilder:
         return Query(
             required=required,
             excluded=excluded,
-            issuers=tuple(f["issuer"]),
-            countries=tuple(_country(v) for v in f["country"]),
-            languages=tuple(v.lower() for v in f["lang"]),
-            doc_types=tuple(_doc_type(v) for v in f["type"]),
-            sources=tuple(f["source"]),
-            published=_range(f, "from", "to"),
-            approximate=bool(_flag(f["approx"], "approx")),
-            edited=_flag(f["edited"], "edited"),
-            removed=_flag(f["removed"], "removed"),
-            mentions=tuple(_country(v, "mentions") for v in f["mentions"]),
-            places=tuple(f["place"]),
-            near=tuple(_near(v) for v in f["near"]),
-            event_dates=_range(f, "event_from", "event_to"),
-            all_copies=_copies(f["copies"]),
+            filters=_filters(f),
             order=order,
             raw=self.raw,
         )
+
+
+def _filters(f: dict[str, list[str]]) -> Filters:
+    """The filters of a query from the values given to each filter name (repeats dropped)."""
+    return Filters(
+        issuers=tuple(f["issuer"]),
+        countries=tuple(_country(v) for v in f["country"]),
+        languages=tuple(v.lower() for v in f["lang"]),
+        doc_types=tuple(_doc_type(v) for v in f["type"]),
+        sources=tuple(f["source"]),
+        published=_range(f, "from", "to"),
+        approximate=bool(_flag(f["approx"], "approx")),
+        edited=_flag(f["edited"], "edited"),
+        removed=_flag(f["removed"], "removed"),
+        mentions=tuple(_country(v, "mentions") for v in f["mentions"]),
+        places=tuple(f["place"]),
+        near=tuple(_near(v) for v in f["near"]),
+        event_dates=_range(f, "event_from", "event_to"),
+        all_copies=_copies(f["copies"]),
+    )
 
 
 def _copies(values: list[str]) -> bool:

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from communique import embeddings
 from communique.errors import QueryError
 from communique.model import Hit, SearchPage
-from communique.query import Order, Query, parse_query
+from communique.query import Filters, Order, Query, parse_query
 from communique.store.base import ExploreStore, Store
 
 RRF_K = 60
@@ -185,12 +185,8 @@ def _words(query: Query) -> str:
     return " ".join(t.text for group in query.required for t in group)
 
 
-def _filters_only(query: Query) -> Query:
-    return replace(query, required=(), excluded=(), order=Order.NEWEST)
-
-
 def _has_filters(query: Query) -> bool:
-    return _filters_only(query) != replace(Query(), order=Order.NEWEST)
+    return query.filters != Filters()
 
 
 def nearest(

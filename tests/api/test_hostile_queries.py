@@ -45,7 +45,7 @@ def client(archive: SqliteStore) -> TestClient:
 def test_repeated_terms_are_collapsed() -> None:
     parsed = parse_query("peace " * 300 + "Peace OR peace -war -war country:AZ country:AZ")
     assert [[t.text for t in group] for group in parsed.required] == [["peace"]]
-    assert [t.text for t in parsed.excluded] == ["war"] and parsed.countries == ("AZ",)
+    assert [t.text for t in parsed.excluded] == ["war"] and parsed.filters.countries == ("AZ",)
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ def test_copies_filter_errors_name_the_fault(query: str, message: str) -> None:
     typed `copies:one` the error said "copies:all must be copies:all or copies:one"."""
     with pytest.raises(QueryError, match=message):
         parse_query(query)
-    assert parse_query("peace copies:all copies:ALL").all_copies
+    assert parse_query("peace copies:all copies:ALL").filters.all_copies
 
 
 def test_weekly_meetings_with_one_participant_list_stay_apart(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ from communique.store.search_sql import (
     decode_cursor,
     encode_cursor,
     narrowing_filters,
+    one_copy_each,
 )
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -302,8 +303,8 @@ class PgSearch(SqlSearch):
                 "s.rowid NOT IN (SELECT rowid FROM statement_texts WHERE tsv @@ %s::tsquery)"
             )
             params.append(" | ".join(form.found for form in self._terms(query.excluded)))
-        narrowing, more_params = narrowing_filters(query, "%s")
-        more = narrowing if query.all_copies else [*narrowing, _CANONICAL]
+        narrowing, more_params = narrowing_filters(query.filters, "%s")
+        more = one_copy_each(query.filters, narrowing, _CANONICAL)
         ranked = query.effective_order is Order.RELEVANCE and match is not None
         return Compiled(
             " AND ".join([*where, *more]) or "TRUE",

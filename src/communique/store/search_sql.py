@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from communique.errors import QueryError
 from communique.geo import name_key
 from communique.model import Hit, SearchPage
-from communique.query import Order, Query
+from communique.query import Filters, Order, Query
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
 from communique.store.dialect import Db, Dialect, Row
 from communique.store.link_tables import OTHER_COPIES, hit_links
@@ -231,55 +231,64 @@ class SqlSearch:
 
 
 def filters(
-    query: Query, mark: str, canonical: str = f"s.id NOT IN ({OTHER_COPIES})"
+    chosen: Filters, mark: str, canonical: str = f"s.id NOT IN ({OTHER_COPIES})"
 ) -> tuple[list[str], list[Any]]:
-    """WHERE conditions (with `mark` placeholders) for every filter of `query` but its words;
-    `canonical` leaves out the copies that are not their statement's canonical one (unless
-    `copies:all`)."""
-    where, params = narrowing_filters(query, mark)
-    return (where if query.all_copies else [*where, canonical]), params
+    """WHERE conditions (with `mark` placeholders) for every filter `chosen`; `canonical`
+    leaves out the copies that are not their statement's canonical one (unless `copies:all`)."""
+    where, params = narrowing_filters(chosen, mark)
+    return one_copy_each(chosen, where, canonical), params
 
 
-def narrowing_filters(query: Query, mark: str) -> tuple[list[str], list[Any]]:
+def one_copy_each(chosen: Filters, where: list[str], canonical: str) -> list[str]:
+    """`where`, and `canonical` (a statement's canonical copy only) unless `copies:all`.
+
+    Example:
+        >>> one_copy_each(Filters(), ["a"], "c"), one_copy_each(Filters(all_copies=True), [], "c")
+        (['a', 'c'], [])
+    """
+    return where if chosen.all_copies else [*where, canonical]
+
+
+def narrowing_filters(chosen: Filters, mark: str) -> tuple[list[str], list[Any]]:
     """The conditions of `filters` that narrow the statements by what they are (a field's
     value, dates, changes, what enrichment found): all but the one-hit-per-statement rule.
     Empty when only words (or nothing) limit the search."""
     where: list[str] = []
     params: list[Any] = []
-    for name, values in query.field_filters:
+    for name, values in chosen.field_filters:
         if values:
             where.append(f"s.{name} IN ({', '.join([mark] * len(values))})")
             params.extend(values)
-    if query.published.first:
-        lower = "s.published_end" if query.approximate else "s.published"
+    if chosen.published.first:
+        lower = "s.published_end" if chosen.approximate else "s.published"
         where.append(f"{lower} >= {mark}")
-        params.append(query.published.first.isoformat())
-    if query.published.last:
-        upper = "s.published" if query.approximate else "s.published_end"
+        params.append(chosen.published.first.isoformat())
+    if chosen.published.last:
+        upper = "s.published" if chosen.approximate else "s.published_end"
         where.append(f"{upper} <= {mark}")  # a year-only 2020 is not "to:2020-06"
-        params.append(query.published.last.isoformat())
-    for flag, subquery in ((query.edited, EDITED), (query.removed, REMOVED)):
+        params.append(chosen.published.last.isoformat())
+    for flag, subquery in ((chosen.edited, EDITED), (chosen.removed, REMOVED)):
         if flag is not None:
             where.append(f"s.id {'IN' if flag else 'NOT IN'} ({subquery})")
-    _enrichment_filters(query, mark, where, params)
+    _enrichment_filters(chosen, mark, where, params)
     return where, params
 
 
-def _enrichment_filters(query: Query, mark: str, where: list[str], params: list[Any]) -> None:
+def _enrichment_filters(chosen: Filters, mark: str, where: list[str], params: list[Any]) -> None:
     """Filters on what enrichment found: mentioned countries, places, circles, event dates."""
-    if query.mentions:
+    if chosen.mentions:
         where.append(
             "s.id IN (SELECT statement_id FROM statement_countries"
-            f" WHERE country IN ({', '.join([mark] * len(query.mentions))}))"
+            f" WHERE country IN ({', '.join([mark] * len(chosen.mentions))}))"
         )
-        params.extend(query.mentions)
-    for place in query.places:
+        params.extend(chosen.mentions)
+    for place in chosen.places:
         where.append(
             f"s.id IN (SELECT statement_id FROM statement_places WHERE name_key = {mark}"
             f" UNION SELECT statement_id FROM statement_places WHERE mention_key = {mark})"
         )
         params.extend([name_key(place), name_key(place)])
-    for near in query.near:
+    for near in chosen.near:
         dlat = near.km / 111.0
         dlon = near.km / max(111.0 * math.cos(math.radians(near.lat)), 1e-6)
         lon_range = "" if dlon >= 180 else f" AND lon BETWEEN {mark} AND {mark}"
@@ -292,12 +301,12 @@ def _enrichment_filters(query: Query, mark: str, where: list[str], params: list[
         if lon_range:
             params.extend([near.lon - dlon, near.lon + dlon])
         params.extend([near.lat, near.lon, near.km])
-    if query.event_dates.bounded:
+    if chosen.event_dates.bounded:
         where.append(
             "s.id IN (SELECT statement_id FROM statement_events"
             f" WHERE last_day >= {mark} AND first_day <= {mark})"
         )
-        params.extend(query.event_dates.iso_days())
+        params.extend(chosen.event_dates.iso_days())
 
 
 def date_sort(query: Query) -> tuple[str, list[Any], str]:

@@ -209,7 +209,7 @@ class SqliteStore(
 
     def _match_keys(self, query: Query, matches: int | None) -> list[int]:
         def ask() -> list[int]:
-            restriction = self._search.restriction(query)
+            restriction = self._search.restriction(query.filters)
             taken: list[int] = []
             for keys in self._search.index.keys(query, restriction, min(5000, matches or 5000)):
                 taken += keys
@@ -221,7 +221,7 @@ class SqliteStore(
 
     def match_total(self, query: Query) -> int:
         with self._budgeted():
-            return self._search.index.total(query, self._search.restriction(query))
+            return self._search.index.total(query, self._search.restriction(query.filters))
 
     def match_keys(self, query: Query) -> list[int]:
         with self._budgeted():

@@ -24,7 +24,7 @@ from typing import Any
 
 from communique.budget import Budget
 from communique.model import Hit, SearchPage, Statement
-from communique.query import Query
+from communique.query import Filters, Query
 from communique.store import analysis
 from communique.store.base import SNIPPET_CLOSE, SNIPPET_OPEN
 from communique.store.dialect import SQLITE, Db
@@ -293,7 +293,7 @@ class SqliteIndexedSearch:
             return self._search(query, cursor, limit, budget)
 
     def _search(self, query: Query, cursor: str | None, limit: int, budget: Budget) -> SearchPage:
-        page = self.index.search(query, self.restriction(query), cursor, limit)
+        page = self.index.search(query, self.restriction(query.filters), cursor, limit)
         budget.check()
         rows = self._rows([h.key for h in page.hits])
         highlight = _Highlighter(query)
@@ -317,13 +317,13 @@ class SqliteIndexedSearch:
 
     def iter_matches(self, query: Query, batch: int) -> Iterator[Statement]:
         self.sync_before_search()
-        for keys in self.index.keys(query, self.restriction(query), batch):
+        for keys in self.index.keys(query, self.restriction(query.filters), batch):
             rows = self._rows(keys)
             yield from (statement_from_row(rows[k]) for k in keys if k in rows)
 
     def counts_over_time(self, query: Query, interval: Interval) -> list[tuple[str, int]]:
         self.sync_before_search()
-        return self.index.counts_over_time(query, self.restriction(query), interval)
+        return self.index.counts_over_time(query, self.restriction(query.filters), interval)
 
     def _rows(self, keys: list[int]) -> dict[int, sqlite3.Row]:
         if not keys:
@@ -333,8 +333,9 @@ class SqliteIndexedSearch:
         )
         return {r["rowid"]: r for r in rows}
 
-    def restriction(self, query: Query) -> Restriction:
-        """Keys for filters on the store's own tables: edits, removals, circles, events."""
+    def restriction(self, chosen: Filters) -> Restriction:
+        """Keys for the filters `chosen` on the store's own tables: edits, removals, circles,
+        events."""
         include: set[int] | None = None
         exclude: set[int] = set()
 
@@ -350,12 +351,12 @@ class SqliteIndexedSearch:
             nonlocal include
             include = found if include is None else include & found
 
-        for flag, sql in ((query.edited, EDITED), (query.removed, REMOVED)):
+        for flag, sql in ((chosen.edited, EDITED), (chosen.removed, REMOVED)):
             if flag is True:
                 narrow(keys(sql, []))
             elif flag is False:
                 exclude |= keys(sql, [])
-        for near in query.near:
+        for near in chosen.near:
             dlat = near.km / 111.0
             dlon = near.km / max(111.0 * math.cos(math.radians(near.lat)), 1e-6)
             lon_range = "" if dlon >= 180 else " AND lon BETWEEN ? AND ?"
@@ -369,12 +370,12 @@ class SqliteIndexedSearch:
                     [*params, near.lat, near.lon, near.km],
                 )
             )
-        if query.event_dates.bounded:
+        if chosen.event_dates.bounded:
             narrow(
                 keys(
                     "SELECT statement_id FROM statement_events WHERE last_day >= ?"
                     " AND first_day <= ?",
-                    list(query.event_dates.iso_days()),
+                    list(chosen.event_dates.iso_days()),
                 )
             )
         return Restriction(None if include is None else frozenset(include), frozenset(exclude))

@@ -51,7 +51,7 @@ class SqliteSearch(SqlSearch):
         return budgeted(self._conn())
 
     def _compile(self, query: Query) -> Compiled:
-        where, params = filters(query, "?")
+        where, params = filters(query.filters, "?")
         match = _match_expression(query)
         if match:
             where.insert(0, "statements_fts MATCH ?")

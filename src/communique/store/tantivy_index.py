@@ -28,7 +28,7 @@ import tantivy
 
 from communique import budget as budgets
 from communique.errors import QueryError, StoreError
-from communique.query import Order, Query, Term
+from communique.query import Filters, Order, Query, Term
 from communique.store import analysis
 from communique.store.kept import Kept
 from communique.store.search_index import (
@@ -489,11 +489,11 @@ class TantivyIndex:
         for group in query.required:
             must.append(_any([self._term(term, forms) for term in group]))
         must_not += [self._term(term, forms) for term in query.excluded]
-        filters = self._filters(query, restriction)
+        filters = self._filters(query.filters, restriction)
         must += filters
         if restriction.exclude:
             must_not.append(self._keys_query(restriction.exclude))
-        if not query.all_copies and searcher.doc_freq("copy", _OTHER_COPY):
+        if not query.filters.all_copies and searcher.doc_freq("copy", _OTHER_COPY):
             must_not.append(tantivy.Query.term_query(self._schema, "copy", _OTHER_COPY))
         if not query.required and not filters:
             must.append(tantivy.Query.all_query())
@@ -503,22 +503,22 @@ class TantivyIndex:
         clauses += [(tantivy.Occur.MustNot, q) for q in must_not]
         return tantivy.Query.boolean_query(clauses)
 
-    def _filters(self, query: Query, restriction: Restriction) -> list[Any]:
+    def _filters(self, chosen: Filters, restriction: Restriction) -> list[Any]:
         filters = []
-        for field, values in (*query.field_filters, ("mentions", query.mentions)):
+        for field, values in (*chosen.field_filters, ("mentions", chosen.mentions)):
             if values:
                 filters.append(tantivy.Query.term_set_query(self._schema, field, list(values)))
         from communique.geo import name_key
 
-        for place in query.places:
+        for place in chosen.places:
             filters.append(tantivy.Query.term_query(self._schema, "place_key", name_key(place)))
         # a statement dated only 2020 is not `to:2020-06`, unless `approx:yes` (by overlap)
-        if query.published.first:
-            lower = "day_end" if query.approximate else "day"
-            filters.append(self._at_least(lower, query.published.first.toordinal()))
-        if query.published.last:
-            upper = "day" if query.approximate else "day_end"
-            filters.append(self._at_most(upper, query.published.last.toordinal()))
+        if chosen.published.first:
+            lower = "day_end" if chosen.approximate else "day"
+            filters.append(self._at_least(lower, chosen.published.first.toordinal()))
+        if chosen.published.last:
+            upper = "day" if chosen.approximate else "day_end"
+            filters.append(self._at_most(upper, chosen.published.last.toordinal()))
         if restriction.include is not None:
             filters.append(self._keys_query(restriction.include))
         return [tantivy.Query.const_score_query(f, 0.0) for f in filters]

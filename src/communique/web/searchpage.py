@@ -83,7 +83,7 @@ class SearchForm:
     @property
     def all_copies(self) -> bool:
         """Whether the query asks for every copy (`copies:all`): its hits are copies."""
-        return parse_query(self.full_query).all_copies
+        return parse_query(self.full_query).filters.all_copies
 
     def href(self, path: str = "/", **changes: Any) -> str:
         """A link to `path` with this form's values, some changed (page 1 unless given)."""
