@@ -450,14 +450,15 @@ def store_job(
         f"enrich:{capture}",
         f"statement:{statement}",
         capture=capture,
-        statement=statement,
         options=options,
     )
 
 
 @_recorded
-def enrich_job(context: JobContext, capture: str, statement: str, options: dict[str, Any]) -> None:
-    """Parse and enrich a stored statement's text (its store job kept it), then mark it done."""
+def enrich_job(context: JobContext, capture: str, options: dict[str, Any]) -> None:
+    """Parse and enrich a stored statement's text (its store job kept it), then mark it done.
+    The statement is the one `capture`'s text gives; the job's lock (`statement:<id>`) names
+    it, so that one statement's enrich jobs run in order."""
     begun = _begin(capture, options)
     if begun is None:
         return

@@ -54,12 +54,6 @@ class CoreTables(SqlTables):
         rows = self._db().all_in("SELECT id FROM captures WHERE id IN ({marks})", list(capture_ids))
         return {row["id"] for row in rows}
 
-    def has_capture(self, capture_id: str) -> bool:
-        return (
-            self._db().one("SELECT 1 AS known FROM captures WHERE id = ?", (capture_id,))
-            is not None
-        )
-
     def get_capture(self, capture_id: str) -> Capture:
         row = self._db().one("SELECT * FROM captures WHERE id = ?", (capture_id,))
         if row is None:

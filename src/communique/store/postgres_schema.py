@@ -343,7 +343,11 @@ def sparse_sample_indexes(limits: Limits | None = None) -> str:
     return "\n".join(lines)
 
 
-TEXT_WORDS = """
+FILL_TEXT_WORDS = (
+    "INSERT INTO text_words (lexeme) SELECT word FROM ts_stat('SELECT tsv FROM statement_texts')"
+)
+"""Every lexeme the texts hold now, into the vocabulary (its migration and `reindex`)."""
+TEXT_WORDS = f"""
 -- the archive's vocabulary: every lexeme of any statement's `tsv` (each configuration's stems
 -- and the words as written), kept in the writing transaction by a statement-level trigger, so
 -- that a prefix (`negotiat*`) is expanded to its words (`postgres_search`). Insert-only and
@@ -363,13 +367,10 @@ CREATE TRIGGER statement_texts_words_added AFTER INSERT ON statement_texts
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION communique_text_words();
 CREATE TRIGGER statement_texts_words_changed AFTER UPDATE ON statement_texts
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION communique_text_words();
-INSERT INTO text_words (lexeme) SELECT word FROM ts_stat('SELECT tsv FROM statement_texts');
+{FILL_TEXT_WORDS};
 CREATE INDEX text_words_lexeme ON text_words (lexeme);
 """
-REBUILD_TEXT_WORDS = (
-    "TRUNCATE text_words;"
-    " INSERT INTO text_words (lexeme) SELECT word FROM ts_stat('SELECT tsv FROM statement_texts')"
-)
+REBUILD_TEXT_WORDS = f"TRUNCATE text_words; {FILL_TEXT_WORDS}"
 """The vocabulary again from the texts alone: the words of removed or edited texts go."""
 
 
