@@ -1,0 +1,138 @@
+"""A `communique relink` killed with SIGKILL after some of its batches, then run again, leaves
+the link tables a clean relink leaves (SQLite and PostgreSQL).
+
+The relink runs in its own process, with small batches (`archive.BATCH`) so that a small
+archive takes many; the test polls the store until some batches are written, kills the
+process, and reruns it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from communique.pipeline import ingest
+from communique.settings import Settings
+from communique.store.base import open_store
+from communique.store.link_tables import LINK_TABLES
+from tests.conftest import shared_path
+
+ROOT = Path(__file__).resolve().parents[2]
+BATCH = 10
+"""Statements a relink links at a time here (the archive's are 2,000)."""
+TEXTS = 120
+"""Texts of the evaluation set in the archive: twelve batches, copies among them."""
+RELINK = (
+    "import sys\n"
+    "from communique.link import archive\n"
+    "archive.BATCH = int(sys.argv[1])\n"
+    "from communique.cli import main\n"
+    "sys.argv = ['communique', *sys.argv[2:]]\n"
+    "main()\n"
+)
+
+
+def relink(url: str) -> subprocess.Popen[bytes]:
+    """`communique relink` of the store at `url` in its own process, `BATCH` a batch."""
+    environment = os.environ | {"PYTHONPATH": str(ROOT / "src"), "COMMUNIQUE_WORKERS": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-c", RELINK, str(BATCH), "relink", "--db", url],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(process: subprocess.Popen[bytes]) -> None:
+    _, errors = process.communicate(timeout=600)
+    assert process.returncode == 0, errors.decode()
+
+
+def rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    """The rows `sql` reads from the store at `url`, sorted, without disturbing a writer."""
+    if url.startswith("postgresql"):
+        with psycopg.connect(url, autocommit=True) as conn:
+            return sorted(tuple(row) for row in conn.execute(sql).fetchall())
+    with sqlite3.connect(f"file:{url}?mode=ro", uri=True, timeout=30) as db:
+        return sorted(db.execute(sql).fetchall())
+
+
+INDEXES = {
+    "sqlite": "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index'",
+    "postgresql": "SELECT tablename, indexname, indexdef FROM pg_indexes",
+}
+
+
+def links(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the link tables, the indexes on them and the unfinished work."""
+    found = {table: rows(url, f"SELECT * FROM {table}") for table in LINK_TABLES}
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    found["indexes"] = [row for row in rows(url, INDEXES[backend]) if row[0] in LINK_TABLES]
+    found["unfinished"] = rows(url, "SELECT * FROM unfinished_work")
+    return found
+
+
+def copies_relinked(url: str) -> int:
+    """Rows of `link_copies` once a relink has started and cleared them (0 before)."""
+    try:
+        if not rows(url, "SELECT count(*) FROM unfinished_work")[0][0]:
+            return 0
+        [(found,)] = rows(url, "SELECT count(*) FROM link_copies")
+    except (sqlite3.OperationalError, psycopg.OperationalError):  # the writer holds a lock
+        return 0
+    return found if isinstance(found, int) and found < TEXTS else 0  # not cleared yet: 0
+
+
+@pytest.fixture
+def linked(store_url: str, tmp_path: Path) -> str:
+    """A store of the evaluation set's first texts (kremlin.ru items and their
+    republications), linked on ingest."""
+    shared_path("corpora", "kremlin_ru_2025_sample.jsonl")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from linkset import generate
+
+    records = tmp_path / "texts.jsonl"
+    texts = generate(corpora=("kremlin",))[:TEXTS]
+    records.write_text(
+        "".join(
+            json.dumps({"url": f"https://example.org/{n}", "title": f"Item {n}", "text": t.text})
+            + "\n"
+            for n, t in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
+    store = open_store(store_url)
+    ingest([str(records)], store, Settings(db=store_url, workers=0, enrich=False))
+    assert store.stats().copies == TEXTS
+    assert store.stats().statements < TEXTS  # republications are linked
+    store.close()
+    return store_url
+
+
+def test_a_relink_killed_after_some_batches_is_finished_by_the_next(linked: str) -> None:
+    finish(relink(linked))
+    clean = links(linked)
+    assert clean["unfinished"] == []
+    assert len(clean["link_copies"]) == TEXTS
+
+    process = relink(linked)
+    while process.poll() is None and copies_relinked(linked) < 3 * BATCH:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=600)
+    assert process.returncode == -signal.SIGKILL, "relink ended before it was killed"
+    half = links(linked)
+    assert half["unfinished"] and half != clean
+    assert 3 * BATCH <= len(half["link_copies"]) < TEXTS
+
+    finish(relink(linked))
+    assert links(linked) == clean
