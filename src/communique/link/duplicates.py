@@ -278,30 +278,128 @@ def first_copy(text: str, candidates: Sequence[str], apart: Sequence[str] = ()) 
     Boilerplate, for a candidate, is what `text` shares with `BOILERPLATE` texts that are not
     copies of that candidate (`verify`): other candidates and the neighbours `apart`.
 
+    Each text is split into words once, when first needed (the neighbours only when a
+    candidate passes `verify`); `verify` runs only on pairs whose shared words may reach
+    its thresholds (`may_verify`), and on another text only when it carries a run of words
+    of the two that no other text has shown to be boilerplate.
+
     Example:
         >>> one = "Statement on the talks held in Baku on 8 November 2024 today."
         >>> first_copy(one + " Menu", ["Another text entirely, about other things.", one])
         (1, 'containment 1.00, coverage 0.92')
     """
-    mine = words(text)
-    theirs = [words(other) for other in candidates]
-    others = [*theirs, *map(words, apart)]
-    for row, candidate in enumerate(theirs):
-        verdict = verify_words(candidate, mine)
-        if not verdict.same:
+    read = _Read()
+    mine = read(text)
+    others = [*candidates, *apart]
+    for row, candidate_text in enumerate(candidates):
+        candidate = read(candidate_text)
+        verdict = read.verdict(candidate, mine)
+        if verdict is None or not verdict.same:
             continue
-        not_copies = [
-            other
-            for index, other in enumerate(others)
-            if index != row and not verify_words(other, candidate).same
-        ]
-        common = boilerplate(mine, not_copies), boilerplate(candidate, not_copies)
+        rest = [read(other) for index, other in enumerate(others) if index != row]
+        common = _boilerplate(mine, candidate, rest, read)
         if not common[0].any() and not common[1].any():
             return row, verdict.evidence
-        share = distinctive_share(candidate, mine, common)
+        share = distinctive_share(candidate.words, mine.words, common)
         if share >= MIN_DISTINCTIVE:
             return row, f"{verdict.evidence}; distinctive {share:.2f}"
     return None
+
+
+@dataclass
+class _Text:
+    """A text as `first_copy` compares it: its words, how often each occurs (by word id of
+    one `_Read`) and its shingles (`shingle_starts`), made when first needed."""
+
+    words: Words
+    counts: npt.NDArray[np.intp]
+    starts: npt.NDArray[np.uint32] | None = None
+    distinct: npt.NDArray[np.uint32] | None = None
+
+    def shingles(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+        """The shingle hash at each word, and the distinct ones sorted."""
+        if self.starts is None or self.distinct is None:
+            self.starts = shingle_starts(self.words.folded)
+            self.distinct = np.unique(self.starts)
+        return self.starts, self.distinct
+
+    def carries(self, other: _Text) -> npt.NDArray[np.bool_]:
+        """Which of this text's shingles `other` has too."""
+        starts, _ = self.shingles()
+        _, theirs = other.shingles()
+        if not len(theirs):
+            return np.zeros(len(starts), dtype=bool)
+        at = np.minimum(np.searchsorted(theirs, starts), len(theirs) - 1)
+        found: npt.NDArray[np.bool_] = theirs[at] == starts
+        return found
+
+
+class _Read:
+    """The texts one `first_copy` compares, each split into words once, and the verdicts of
+    `verify` on pairs of them."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, _Text] = {}
+        self.ids: dict[str, int] = {}
+        """An id for each word read (ids need not be consecutive: see `__call__`)."""
+        self.words = 0
+        self.verdicts: dict[tuple[int, int], Verdict | None] = {}
+
+    def __call__(self, text: str) -> _Text:
+        found = self.texts.get(text)
+        if found is None:
+            split = words(text)
+            size = len(split.folded)
+            fresh = itertools.count(self.words)  # a new word's id: its place among all read
+            ids = np.fromiter(map(self.ids.setdefault, split.folded, fresh), np.intp, size)
+            self.words += size
+            found = self.texts[text] = _Text(split, np.bincount(ids))
+        return found
+
+    def verdict(self, first: _Text, second: _Text) -> Verdict | None:
+        """`verify_words` of two texts, or None where `may_verify` says it cannot accept them."""
+        pair = id(first), id(second)
+        if pair not in self.verdicts:
+            maybe = may_verify(first, second)
+            self.verdicts[pair] = verify_words(first.words, second.words) if maybe else None
+        return self.verdicts[pair]
+
+
+def may_verify(first: _Text, second: _Text) -> bool:
+    """False when `verify` cannot accept the two texts: the words it finds shared, in order,
+    are no more than the words the two have in common counted with repeats, which must reach
+    `MIN_CONTAINMENT` of the shorter text and `MIN_COVERAGE` of the longer."""
+    sizes = len(first.words.folded), len(second.words.folded)
+    if not min(sizes):
+        return True  # `verify` decides on empty texts
+    size = min(len(first.counts), len(second.counts))
+    common = int(np.minimum(first.counts[:size], second.counts[:size]).sum())
+    return common / min(sizes) >= MIN_CONTAINMENT and common / max(sizes) >= MIN_COVERAGE
+
+
+def _boilerplate(
+    mine: _Text, candidate: _Text, others: Sequence[_Text], read: _Read
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """`boilerplate` of `mine` and of `candidate`, the texts apart being those of `others`
+    that are not copies of `candidate`. Only a text that carries a shingle of either not yet
+    carried by `BOILERPLATE` such texts is verified: the others change nothing."""
+    carried = (
+        np.zeros(len(mine.shingles()[0]), dtype=np.int32),
+        np.zeros(len(candidate.shingles()[0]), dtype=np.int32),
+    )
+    for other in others:
+        hits = mine.carries(other), candidate.carries(other)
+        fresh = [hit & (count < BOILERPLATE) for hit, count in zip(hits, carried, strict=True)]
+        if not any(part.any() for part in fresh):
+            continue
+        verdict = read.verdict(other, candidate)
+        if verdict is not None and verdict.same:
+            continue
+        for hit, count in zip(hits, carried, strict=True):
+            count += hit
+    return _spread(carried[0], len(mine.words.folded)), _spread(
+        carried[1], len(candidate.words.folded)
+    )
 
 
 def boilerplate(mine: Words, apart: Sequence[Words]) -> npt.NDArray[np.bool_]:
@@ -320,9 +418,14 @@ def boilerplate(mine: Words, apart: Sequence[Words]) -> npt.NDArray[np.bool_]:
         carried += np.isin(starts, shingle_starts(other.folded))
         if (carried >= BOILERPLATE).all():
             break
-    common = np.zeros(len(mine.folded), dtype=bool)
+    return _spread(carried, len(mine.folded))
+
+
+def _spread(carried: npt.NDArray[np.int32], size: int) -> npt.NDArray[np.bool_]:
+    """The words of a text of `size` words inside a shingle carried `BOILERPLATE` times."""
+    common = np.zeros(size, dtype=bool)
     hit = carried >= BOILERPLATE
-    for offset in range(min(SHINGLE, len(mine.folded))):
+    for offset in range(min(SHINGLE, size)):
         common[offset : offset + len(hit)] |= hit
     return common
 
