@@ -10,11 +10,9 @@ import pytest
 from communique import budget as budgets
 from communique.errors import QueryTimeout
 from communique.query import FILTERS, parse_query
-from communique.store.dialect import Row
 from communique.store.postgres import PostgresStore
 from communique.store.postgres_sample import Limits
 from communique.store.postgres_schema import MIGRATIONS, text_config, text_configs
-from communique.store.search_sql import Compiled
 from tests.conftest import add
 
 
@@ -135,25 +133,39 @@ def test_a_search_is_filtered_by_each_filter_but_copies_and_approx(pg_url: str) 
         store.close()
 
 
+def _recorded(monkeypatch: pytest.MonkeyPatch, search: Any, name: str, note: Any) -> list[Any]:
+    """What `note(*args)` says of each call of the search's method `name`, which still runs."""
+    calls: list[Any] = []
+    method = getattr(search, name)
+
+    def recorded(*args: Any) -> Any:
+        calls.append(note(*args))
+        return method(*args)
+
+    monkeypatch.setattr(search, name, recorded)
+    return calls
+
+
+def _add_alternating(store: PostgresStore, count: int, text: Any) -> None:
+    """`count` statements, `text(i)` the i-th one's text, FR and BR by turns."""
+    with store.batch():
+        for i in range(count):
+            add(store, f"https://mfa.example/{i}", f"Statement {i}", text(i),
+                country=("FR", "BR")[i % 2])  # fmt: skip
+
+
 def test_a_common_word_is_counted_in_the_sparsest_sample_that_holds_enough(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     limits = Limits(exact=40, block=4, every=8, min_sample=20, rank_window=30, sparse=(32, 16))
     store = PostgresStore(pg_url, search_limits=limits)
-    read: list[str] = []
-    groups = store._search._groups
-
-    def recorded(compiled: Compiled) -> list[Row]:
-        read.append(compiled.where)
-        return groups(compiled)
-
-    monkeypatch.setattr(store._search, "_groups", recorded)
+    read = _recorded(monkeypatch, store._search, "_groups", lambda compiled: compiled.where)
     try:
-        with store.batch():
-            for i in range(480):
-                words = "peace and security" if i % 2 == 0 else "security"
-                add(store, f"https://mfa.example/{i}", f"Statement {i}",
-                    f"On {words} in the region.", country=("FR", "BR")[i % 2])  # fmt: skip
+        _add_alternating(
+            store,
+            480,
+            lambda i: f"On {'peace and security' if i % 2 == 0 else 'security'} in the region.",
+        )
         page = store.search(parse_query("security"))
         assert page.estimated and page.total == 480, "every statement matches, so does each sampled"
         shares = dict(page.facets["country"])
@@ -182,26 +194,14 @@ def test_a_word_rare_among_a_filters_statements_reads_a_bounded_share_of_them(
     limits = Limits(exact=40, block=4, every=8, widest=2, min_sample=60, least_sample=10,
                     filtered_texts=20, rank_window=30, sparse=(16,))  # fmt: skip
     store = PostgresStore(pg_url, search_limits=limits)
-    counted: list[str] = []
-    windows: list[tuple[int, int]] = []
-    groups, window = store._search._groups, store._search._window
-
-    def recorded_groups(compiled: Compiled) -> list[Row]:
-        counted.append(compiled.where)
-        return groups(compiled)
-
-    def recorded_window(compiled: Compiled, bounds: tuple[int, int], *args: Any) -> list[Row]:
-        windows.append(bounds)
-        return window(compiled, bounds, *args)
-
-    monkeypatch.setattr(store._search, "_groups", recorded_groups)
-    monkeypatch.setattr(store._search, "_window", recorded_window)
+    counted = _recorded(monkeypatch, store._search, "_groups", lambda compiled: compiled.where)
+    windows = _recorded(monkeypatch, store._search, "_window", lambda _, bounds, *rest: bounds)
     try:
-        with store.batch():
-            for i in range(480):
-                extra = " on negotiations" if i % 4 == 0 else ""
-                add(store, f"https://mfa.example/{i}", f"Statement {i}",
-                    f"Peace in the region{extra}.", country=("FR", "BR")[i % 2])  # fmt: skip
+        _add_alternating(
+            store,
+            480,
+            lambda i: "Peace in the region" + (" on negotiations." if i % 4 == 0 else "."),
+        )
         page = store.search(parse_query("negotiat* country:FR"), limit=7)
         assert page.estimated and 40 <= page.total <= 300, page.total
         assert counted and all("mod(" in where for where in counted), "no exact count"
