@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from communique.link.text import words
+from communique.link.text import folded_words, words
 
 WORD = re.compile(r"\w+")
 NOT_WORD = re.compile(r"[^\w ]")
@@ -38,3 +38,4 @@ PIECES = st.sampled_from([*WORDS, *SPACES])
 def test_words_are_the_runs_of_word_characters(text: str) -> None:
     found = words(text)
     assert (found.written, found.folded) == by_regex(text)
+    assert folded_words(text) == found.folded

@@ -31,7 +31,16 @@ from communique.link.signing import (
     SignedBatch,
     signatures,
 )
-from communique.link.text import SHINGLE, Words, is_name, is_number, shingle_starts, words
+from communique.link.text import (
+    SHINGLE,
+    Words,
+    folded_words,
+    is_name,
+    is_number,
+    shingle_keys,
+    shingle_starts,
+    words,
+)
 
 MIN_ESTIMATE = 0.25
 """Candidates whose estimated shingle overlap is below this are not verified."""
@@ -306,22 +315,29 @@ def first_copy(text: str, candidates: Sequence[str], apart: Sequence[str] = ()) 
     return None
 
 
-@dataclass
 class _Text:
-    """A text as `first_copy` compares it: its words, how often each occurs (by word id of
-    one `_Read`) and its shingles (`shingle_starts`), made when first needed."""
+    """A text as `first_copy` compares it: its folded words, their ids (one `_Read`'s), how
+    often each id occurs, and, made when first needed, its `Words` and its shingles."""
 
-    words: Words
-    counts: npt.NDArray[np.intp]
-    starts: npt.NDArray[np.uint32] | None = None
-    distinct: npt.NDArray[np.uint32] | None = None
+    def __init__(self, text: str, folded: tuple[str, ...], ids: npt.NDArray[np.intp]) -> None:
+        self.text, self.folded, self.ids = text, folded, ids
+        self.counts = np.bincount(ids)
+        self._words: Words | None = None
+        self._shingles: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None = None
 
-    def shingles(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-        """The shingle hash at each word, and the distinct ones sorted."""
-        if self.starts is None or self.distinct is None:
-            self.starts = shingle_starts(self.words.folded)
-            self.distinct = np.unique(self.starts)
-        return self.starts, self.distinct
+    @property
+    def words(self) -> Words:
+        if self._words is None:
+            self._words = words(self.text)
+        return self._words
+
+    def shingles(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """The key of the shingle at each word (`shingle_keys` of the word ids, as
+        `shingle_starts` of the words), and the distinct ones sorted."""
+        if self._shingles is None:
+            starts = shingle_keys(self.ids.astype(np.uint64))
+            self._shingles = starts, np.unique(starts)
+        return self._shingles
 
     def carries(self, other: _Text) -> npt.NDArray[np.bool_]:
         """Which of this text's shingles `other` has too."""
@@ -348,12 +364,11 @@ class _Read:
     def __call__(self, text: str) -> _Text:
         found = self.texts.get(text)
         if found is None:
-            split = words(text)
-            size = len(split.folded)
+            folded = folded_words(text)
             fresh = itertools.count(self.words)  # a new word's id: its place among all read
-            ids = np.fromiter(map(self.ids.setdefault, split.folded, fresh), np.intp, size)
-            self.words += size
-            found = self.texts[text] = _Text(split, np.bincount(ids))
+            ids = np.fromiter(map(self.ids.setdefault, folded, fresh), np.intp, len(folded))
+            self.words += len(folded)
+            found = self.texts[text] = _Text(text, folded, ids)
         return found
 
     def verdict(self, first: _Text, second: _Text) -> Verdict | None:
@@ -369,7 +384,7 @@ def may_verify(first: _Text, second: _Text) -> bool:
     """False when `verify` cannot accept the two texts: the words it finds shared, in order,
     are no more than the words the two have in common counted with repeats, which must reach
     `MIN_CONTAINMENT` of the shorter text and `MIN_COVERAGE` of the longer."""
-    sizes = len(first.words.folded), len(second.words.folded)
+    sizes = len(first.folded), len(second.folded)
     if not min(sizes):
         return True  # `verify` decides on empty texts
     size = min(len(first.counts), len(second.counts))
@@ -397,9 +412,7 @@ def _boilerplate(
             continue
         for hit, count in zip(hits, carried, strict=True):
             count += hit
-    return _spread(carried[0], len(mine.words.folded)), _spread(
-        carried[1], len(candidate.words.folded)
-    )
+    return _spread(carried[0], len(mine.folded)), _spread(carried[1], len(candidate.folded))
 
 
 def boilerplate(mine: Words, apart: Sequence[Words]) -> npt.NDArray[np.bool_]:
