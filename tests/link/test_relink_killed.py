@@ -25,6 +25,7 @@ from communique.settings import Settings
 from communique.store.base import open_store
 from communique.store.link_tables import LINK_TABLES
 from tests.conftest import shared_path
+from tests.test_interrupt import alive, children
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 10
@@ -35,17 +36,20 @@ RELINK = (
     "import sys\n"
     "from communique.link import archive\n"
     "archive.BATCH = int(sys.argv[1])\n"
+    "archive.ALONE = int(sys.argv[2])\n"
     "from communique.cli import main\n"
-    "sys.argv = ['communique', *sys.argv[2:]]\n"
+    "sys.argv = ['communique', *sys.argv[3:]]\n"
     "main()\n"
 )
 
 
-def relink(url: str) -> subprocess.Popen[bytes]:
-    """`communique relink` of the store at `url` in its own process, `BATCH` a batch."""
-    environment = os.environ | {"PYTHONPATH": str(ROOT / "src"), "COMMUNIQUE_WORKERS": "1"}
+def relink(url: str, workers: bool = False) -> subprocess.Popen[bytes]:
+    """`communique relink` of the store at `url` in its own process, `BATCH` a batch, with
+    worker processes (one per core) or none however small the archive."""
+    environment = os.environ | {"PYTHONPATH": str(ROOT / "src")}
+    alone = 0 if workers else TEXTS + 1
     return subprocess.Popen(
-        [sys.executable, "-c", RELINK, str(BATCH), "relink", "--db", url],
+        [sys.executable, "-c", RELINK, str(BATCH), str(alone), "relink", "--db", url],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -121,18 +125,43 @@ def linked(store_url: str, tmp_path: Path) -> str:
 def test_a_relink_killed_after_some_batches_is_finished_by_the_next(linked: str) -> None:
     finish(relink(linked))
     clean = links(linked)
+    kill_after_batches(relink(linked), linked, clean)
+    finish(relink(linked))
+    assert links(linked) == clean
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_the_workers_of_a_killed_relink_die_with_it(linked: str) -> None:
+    """Its worker processes (verifying candidates) do not outlive a relink killed by
+    SIGKILL, and the rerun, with workers too, gives the clean links."""
+    finish(relink(linked))
+    clean = links(linked)
+    process = relink(linked, workers=True)
+    started = kill_after_batches(process, linked, clean)
+    assert len(started) >= 2  # the workers and multiprocessing's resource tracker
+    deadline = time.monotonic() + 120  # a bound on the wait, not a speed assertion
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in started if alive(pid)] == []
+    finish(relink(linked, workers=True))
+    assert links(linked) == clean
+
+
+def kill_after_batches(
+    process: subprocess.Popen[bytes], url: str, clean: dict[str, list[tuple[object, ...]]]
+) -> list[int]:
+    """Kill a relink by SIGKILL once it has written three batches; check it left the store
+    half linked and saying so. Returns the processes it had started."""
     assert clean["unfinished"] == []
     assert len(clean["link_copies"]) == TEXTS
-
-    process = relink(linked)
-    while process.poll() is None and copies_relinked(linked) < 3 * BATCH:
+    while process.poll() is None and copies_relinked(url) < 3 * BATCH:
         time.sleep(0.01)
+    started = children(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=600)
     assert process.returncode == -signal.SIGKILL, "relink ended before it was killed"
-    half = links(linked)
+    half = links(url)
     assert half["unfinished"] and half != clean
     assert 3 * BATCH <= len(half["link_copies"]) < TEXTS
-
-    finish(relink(linked))
-    assert links(linked) == clean
+    return started
