@@ -159,7 +159,7 @@ def test_a_common_word_is_counted_in_the_sparsest_sample_that_holds_enough(
 ) -> None:
     limits = Limits(exact=40, block=4, every=8, min_sample=20, rank_window=30, sparse=(32, 16))
     store = PostgresStore(pg_url, search_limits=limits)
-    read = _recorded(monkeypatch, store._search, "_groups", lambda compiled: compiled.where)
+    read = _recorded(monkeypatch, store._search, "_groups", lambda compiled, *_: compiled.where)
     try:
         _add_alternating(
             store,
@@ -194,7 +194,7 @@ def test_a_word_rare_among_a_filters_statements_reads_a_bounded_share_of_them(
     limits = Limits(exact=40, block=4, every=8, widest=2, min_sample=60, least_sample=10,
                     filtered_texts=20, rank_window=30, sparse=(16,))  # fmt: skip
     store = PostgresStore(pg_url, search_limits=limits)
-    counted = _recorded(monkeypatch, store._search, "_groups", lambda compiled: compiled.where)
+    counted = _recorded(monkeypatch, store._search, "_groups", lambda compiled, *_: compiled.where)
     windows = _recorded(monkeypatch, store._search, "_window", lambda _, bounds, *rest: bounds)
     try:
         _add_alternating(
@@ -218,6 +218,61 @@ def test_a_word_rare_among_a_filters_statements_reads_a_bounded_share_of_them(
         assert store.search(parse_query("negotiat*")).total == 120, "unfiltered: counted"
     finally:
         store.close()
+
+
+def _matching_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL of every statement run from now on that tests statements' words (`@@`)."""
+    execute = psycopg.Connection.execute
+    tested: list[str] = []
+
+    def recorded(self: psycopg.Connection[Any], query: Any, *args: Any, **kw: Any) -> Any:
+        text = query.decode() if isinstance(query, bytes) else str(query)
+        if "@@" in text:
+            tested.append(text)
+        return execute(self, query, *args, **kw)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", recorded)
+    return tested
+
+
+def test_a_counted_search_tests_its_filters_statements_once(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search whose matches are all counted keeps their rowids: its page and the pages
+    after it rank those rows, and do not test the words of every statement the filter passes
+    again. Above `Limits.known` matches it ranks by testing them, with the same hits."""
+    store = PostgresStore(pg_url)
+    few = PostgresStore(pg_url, search_limits=Limits(known=10))
+    try:
+        _add_alternating(
+            store,
+            120,
+            lambda i: "On trade." if i % 3 else f"On peace talks, round {i} of the peace process.",
+        )
+        for query in ("peace country:FR", "peace talks", "country:BR"):
+            expected = []
+            page = few.search(parse_query(query), limit=7)
+            while True:
+                expected.append([(h.statement.id, h.score) for h in page.hits])
+                if not page.next_cursor:
+                    break
+                page = few.search(parse_query(query), cursor=page.next_cursor, limit=7)
+            tested = _matching_statements(monkeypatch)
+            cursor, pages = None, []
+            while True:
+                before = len(tested)
+                page = store.search(parse_query(query), cursor=cursor, limit=7)
+                assert not page.estimated
+                assert len(tested) - before == (1 if "peace" in query else 0), tested[before:]
+                pages.append([(h.statement.id, h.score) for h in page.hits])
+                if not (cursor := page.next_cursor):
+                    break
+            monkeypatch.undo()
+            assert pages == expected and len(pages) > 1, query
+        assert sum(len(p) for p in pages) == 60
+    finally:
+        store.close()
+        few.close()
 
 
 def test_a_long_text_is_found_by_every_word_around_its_lead(pg_url: str) -> None:

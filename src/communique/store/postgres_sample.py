@@ -73,6 +73,10 @@ class Limits:
     sparse: tuple[int, ...] = (1024, 256)
     """Sparser samples tried first, sparsest first: one block in every `n` (multiples of
     `every`); a common word's estimate comes from the first holding `min_sample` matches."""
+    known: int = 8_000
+    """A search that counted every match (up to about `exact`, more when the sample's
+    estimate fell short) keeps up to this many of their rowids, and ranks and facets them by
+    rowid instead of testing the words of every statement its filters pass again."""
     expand: int = 16
     """A prefix of at most this many words in the archive is found as those words (exact
     index entries), a wider one as the prefix; 0 never expands. At 1M, 32 words made the

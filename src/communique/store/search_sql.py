@@ -181,11 +181,12 @@ class SqlSearch:
         """The number of matches and the top values of each facet, from one grouped pass."""
         return self._facets_of(self._groups(compiled), compiled, 1.0)
 
-    def _groups(self, compiled: Compiled) -> list[Row]:
-        """The matches counted by every facet's value at once (`f0`… and `n`)."""
+    def _groups(self, compiled: Compiled, more: str = "") -> list[Row]:
+        """The matches counted by every facet's value at once (`f0`… and `n`), and the
+        aggregates `more` (`, sql AS name`…) of each group."""
         columns = ", ".join(f"{sql} AS f{i}" for i, sql in enumerate(FACETS.values()))
         return self._run(
-            f"SELECT {columns}, count(*) AS n FROM {self._from(compiled)}"
+            f"SELECT {columns}, count(*) AS n{more} FROM {self._from(compiled)}"
             f" WHERE {compiled.where} GROUP BY {', '.join(str(i + 1) for i in range(len(FACETS)))}",
             compiled.params,
         )
