@@ -64,7 +64,12 @@ QUERY_KINDS = {
     "NOT": ["sanctions -russia", "peace NOT war"],
     "prefix": ["negotiat*", "sustainab*"],
     "prefix and filter": ["negotiat* country:FR", "sustainab* from:2022-01-01"],
-    "filter": ["peace country:FR", "climate from:2022-01-01", "debt to:2021-12-31"],
+    "filter": [
+        "peace country:FR",
+        "climate from:2022-01-01",
+        "debt to:2021-12-31",
+        "refugees country:FR",
+    ],
     "filter only": ["country:BR", "from:2023-01-01"],
 }
 """Every search also counts the matches and computes the facets (issuer, country, language,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -218,6 +219,46 @@ def test_a_word_rare_among_a_filters_statements_reads_a_bounded_share_of_them(
         assert store.search(parse_query("negotiat*")).total == 120, "unfiltered: counted"
     finally:
         store.close()
+
+
+def test_a_word_common_overall_but_rare_in_a_large_filter_is_estimated_not_counted(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting every match of a filtered search tests the words of every statement its
+    filter passes, or of every statement holding the word: above `Limits.counted_texts`
+    such statements the total comes from the widest sample, and ranking goes window by
+    window even when the estimate is small; paging still reaches every match once. Within
+    the limit, the same search is counted exactly."""
+    bounded = Limits(exact=80, block=4, every=8, widest=4, min_sample=60, least_sample=15,
+                     filtered_texts=20, counted_texts=100, rank_window=30,
+                     sparse=(16,))  # fmt: skip
+    store = PostgresStore(pg_url, search_limits=bounded)
+    exact = PostgresStore(pg_url, search_limits=replace(bounded, counted_texts=10_000))
+    counted = _recorded(monkeypatch, store._search, "_groups", lambda compiled, *_: compiled.where)
+    windows = _recorded(monkeypatch, store._search, "_window", lambda _, bounds, *rest: bounds)
+    try:
+        _add_alternating(
+            store,
+            960,
+            lambda i: "On refugees." if i % 2 or (i * 7919) % 97 < 12 else "On trade.",
+        )
+        matches = {f"https://mfa.example/{i}" for i in range(0, 960, 2) if (i * 7919) % 97 < 12}
+        page = store.search(parse_query("refugees country:FR"), limit=7)
+        assert page.estimated and 0.6 * len(matches) <= page.total <= 1.4 * len(matches)
+        assert counted and all("mod(" in where for where in counted), "no exact count"
+        assert windows and all(high - low + 1 <= 60 for low, high in windows), windows
+        seen = [hit.statement.url for hit in page.hits]
+        while page.next_cursor:
+            page = store.search(
+                parse_query("refugees country:FR"), cursor=page.next_cursor, limit=7
+            )
+            seen += [hit.statement.url for hit in page.hits]
+        assert sorted(seen) == sorted(matches)
+        counted_exactly = exact.search(parse_query("refugees country:FR"))
+        assert not counted_exactly.estimated and counted_exactly.total == len(matches)
+    finally:
+        store.close()
+        exact.close()
 
 
 def _matching_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:

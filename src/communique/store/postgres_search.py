@@ -171,6 +171,7 @@ class PgSearch(SqlSearch):
         span, limits = self._span(compiled), self.limits
         if span is None or span.size <= limits.exact:
             return None
+        costly = self._costly(compiled, span)
         samples = [(1, every) for every in limits.sparse] + [(1, limits.every)]
         rate: float | None = None  # matches per sampled rowid in the last sample read
         while samples:
@@ -185,13 +186,17 @@ class PgSearch(SqlSearch):
             rate, scale = found / size, span.size / size
             if dense:
                 compiled.notes["estimate"] = found * scale
-                if found * scale <= limits.exact:
+                if found * scale <= limits.exact and not costly:
                     return None
-            if found >= limits.min_sample:
+            if found >= limits.min_sample or (
+                dense and blocks > 1 and costly and found >= limits.least_sample
+            ):
                 compiled.notes["estimate"] = found * scale
                 return sample, rows, scale
             if dense and blocks == 1:
                 wider = second_sample(found, limits)  # None: even the widest would come short
+                if wider is None and costly:
+                    wider = limits.widest
                 wide = span.size if wider is None else sample_size(span, limits, wider, every)
                 if found >= limits.least_sample and self._tested(compiled, span, wide) > (
                     limits.filtered_texts
@@ -199,6 +204,11 @@ class PgSearch(SqlSearch):
                     return sample, rows, scale
                 samples += [] if wider is None else [(wider, every)]
         return None
+
+    def _costly(self, compiled: Compiled, span: Span) -> bool:
+        """Whether counting or ranking every match would test the words of more than
+        `limits.counted_texts` statements passing the search's filters."""
+        return self._tested(compiled, span, span.size) > self.limits.counted_texts
 
     def _span(self, compiled: Compiled) -> Span | None:
         """The rowids the statements occupy (None when there are none), read once a search."""
@@ -232,7 +242,8 @@ class PgSearch(SqlSearch):
             window, top, width, last = _window_cursor(after)
         else:
             estimate = self._estimate(compiled, span)
-            if estimate <= self.limits.exact:
+            counted = "matched" in compiled.notes or not self._costly(compiled, span)
+            if estimate <= self.limits.exact and counted:
                 return super()._page(self._known(compiled), cursor, limit)
             width = window_width(span, estimate, self.limits.rank_window)
             share = self._tested(compiled, span, span.size) / span.size
