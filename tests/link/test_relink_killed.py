@@ -25,7 +25,7 @@ from communique.settings import Settings
 from communique.store.base import open_store
 from communique.store.link_tables import LINK_TABLES
 from tests.conftest import shared_path
-from tests.test_interrupt import alive, children
+from tests.test_interrupt import alive, children, finish
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 10
@@ -54,11 +54,6 @@ def relink(url: str, workers: bool = False) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-
-
-def finish(process: subprocess.Popen[bytes]) -> None:
-    _, errors = process.communicate(timeout=600)
-    assert process.returncode == 0, errors.decode()
 
 
 def rows(url: str, sql: str) -> list[tuple[object, ...]]:
