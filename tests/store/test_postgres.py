@@ -10,6 +10,7 @@ import pytest
 
 from communique import budget as budgets
 from communique.errors import QueryTimeout
+from communique.model import SearchPage
 from communique.query import FILTERS, parse_query
 from communique.store.postgres import PostgresStore
 from communique.store.postgres_sample import Limits
@@ -147,6 +148,26 @@ def _recorded(monkeypatch: pytest.MonkeyPatch, search: Any, name: str, note: Any
     return calls
 
 
+def _sample_reads(
+    monkeypatch: pytest.MonkeyPatch, store: PostgresStore
+) -> tuple[list[str], list[Any]]:
+    """The conditions of each facet count (`_groups`) and the rowid bounds of each ranking
+    window (`_window`) the store's searches run from now on."""
+    search = store._search
+    counted = _recorded(monkeypatch, search, "_groups", lambda compiled, *_: compiled.where)
+    return counted, _recorded(monkeypatch, search, "_window", lambda _, bounds, *rest: bounds)
+
+
+def _paged_urls(store: PostgresStore, text: str, limit: int) -> tuple[SearchPage, list[str]]:
+    """The first page of `text`, and the URLs of every hit on it and on the pages after it."""
+    first = page = store.search(parse_query(text), limit=limit)
+    seen = [hit.statement.url for hit in page.hits]
+    while page.next_cursor:
+        page = store.search(parse_query(text), cursor=page.next_cursor, limit=limit)
+        seen += [hit.statement.url for hit in page.hits]
+    return first, seen
+
+
 def _add_alternating(store: PostgresStore, count: int, text: Any) -> None:
     """`count` statements, `text(i)` the i-th one's text, FR and BR by turns."""
     with store.batch():
@@ -195,25 +216,18 @@ def test_a_word_rare_among_a_filters_statements_reads_a_bounded_share_of_them(
     limits = Limits(exact=40, block=4, every=8, widest=2, min_sample=60, least_sample=10,
                     filtered_texts=20, rank_window=30, sparse=(16,))  # fmt: skip
     store = PostgresStore(pg_url, search_limits=limits)
-    counted = _recorded(monkeypatch, store._search, "_groups", lambda compiled, *_: compiled.where)
-    windows = _recorded(monkeypatch, store._search, "_window", lambda _, bounds, *rest: bounds)
+    counted, windows = _sample_reads(monkeypatch, store)
     try:
         _add_alternating(
             store,
             480,
             lambda i: "Peace in the region" + (" on negotiations." if i % 4 == 0 else "."),
         )
-        page = store.search(parse_query("negotiat* country:FR"), limit=7)
+        page, seen = _paged_urls(store, "negotiat* country:FR", 7)
         assert page.estimated and 40 <= page.total <= 300, page.total
         assert counted and all("mod(" in where for where in counted), "no exact count"
         assert dict(page.facets["country"]).keys() == {"FR"}
         assert all(high - low + 1 <= 60 for low, high in windows), windows
-        seen = [hit.statement.url for hit in page.hits]
-        while page.next_cursor:
-            page = store.search(
-                parse_query("negotiat* country:FR"), cursor=page.next_cursor, limit=7
-            )
-            seen += [hit.statement.url for hit in page.hits]
         assert sorted(seen) == sorted(f"https://mfa.example/{i}" for i in range(0, 480, 4))
         counted.clear()
         assert store.search(parse_query("negotiat*")).total == 120, "unfiltered: counted"
@@ -234,25 +248,18 @@ def test_a_word_common_overall_but_rare_in_a_large_filter_is_estimated_not_count
                      sparse=(16,))  # fmt: skip
     store = PostgresStore(pg_url, search_limits=bounded)
     exact = PostgresStore(pg_url, search_limits=replace(bounded, counted_texts=10_000))
-    counted = _recorded(monkeypatch, store._search, "_groups", lambda compiled, *_: compiled.where)
-    windows = _recorded(monkeypatch, store._search, "_window", lambda _, bounds, *rest: bounds)
+    counted, windows = _sample_reads(monkeypatch, store)
+    matches = {f"https://mfa.example/{i}" for i in range(0, 960, 2) if (i * 7919) % 97 < 12}
     try:
         _add_alternating(
             store,
             960,
             lambda i: "On refugees." if i % 2 or (i * 7919) % 97 < 12 else "On trade.",
         )
-        matches = {f"https://mfa.example/{i}" for i in range(0, 960, 2) if (i * 7919) % 97 < 12}
-        page = store.search(parse_query("refugees country:FR"), limit=7)
+        page, seen = _paged_urls(store, "refugees country:FR", 7)
         assert page.estimated and 0.6 * len(matches) <= page.total <= 1.4 * len(matches)
         assert counted and all("mod(" in where for where in counted), "no exact count"
         assert windows and all(high - low + 1 <= 60 for low, high in windows), windows
-        seen = [hit.statement.url for hit in page.hits]
-        while page.next_cursor:
-            page = store.search(
-                parse_query("refugees country:FR"), cursor=page.next_cursor, limit=7
-            )
-            seen += [hit.statement.url for hit in page.hits]
         assert sorted(seen) == sorted(matches)
         counted_exactly = exact.search(parse_query("refugees country:FR"))
         assert not counted_exactly.estimated and counted_exactly.total == len(matches)
