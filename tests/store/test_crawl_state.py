@@ -15,7 +15,7 @@ from communique.model import (
     UrlState,
 )
 from communique.store.base import Store
-from tests.conftest import add, make_capture
+from tests.conftest import add, make_capture, make_statement
 
 NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
 
@@ -89,6 +89,30 @@ def test_changes_versions_and_captures_by_source(store: Store) -> None:
     assert [c.fetched_at for c, _ in bodies] == [NOW, later]
     assert bodies[0][1] == b"TitleFirst text."
     assert list(store.iter_capture_bodies("nobody")) == []
+
+
+def test_versions_keep_each_text_while_the_first_is_stored_once(store: Store) -> None:
+    url = "https://mfa.example/v"
+    first = add(store, url, "Title", "First text.", fetched_at=NOW)
+    stored = {r["capture_id"]: r["text"] for _, rows in store.export_tables(["versions"])
+              for r in rows}  # fmt: skip
+    assert stored == {first.capture_ids[0]: ""}, "the first capture's text is the statement's"
+    assert [(v.title, v.text) for v in store.versions(first.id)] == [("Title", "First text.")]
+    older = add(store, url, "Old title", "Older text.", fetched_at=datetime(2024, 1, 1, tzinfo=UTC))
+    page = b"<p>First text.</p>"  # other bytes, the same text
+    capture = make_capture(url, page, datetime(2024, 5, 2, tzinfo=UTC))
+    store.put_capture(capture, page)
+    same = make_statement(url, "Title", ("First text.",), capture)
+    store.put_statement(same, capture)
+    later = datetime(2024, 6, 1, tzinfo=UTC)
+    newest = add(store, url, "New title", "Edited text.", fetched_at=later)
+    assert [(v.capture_id, v.title, v.text) for v in store.versions(first.id)] == [
+        (older.capture_ids[0], "Old title", "Older text."),
+        (first.capture_ids[0], "Title", "First text."),
+        (same.capture_ids[0], "Title", "First text."),
+        (newest.capture_ids[0], "New title", "Edited text."),
+    ]
+    assert store.get_statement(first.id).text == "Edited text."
 
 
 def test_sources_and_no_text(store: Store) -> None:

@@ -21,7 +21,7 @@ from communique.model import (
     Version,
 )
 from communique.store.dialect import Row, SqlTables, upsert
-from communique.store.rows import capture_from_row, insert_captures, iso
+from communique.store.rows import SELECT_VERSIONS, capture_from_row, insert_captures, iso
 
 PRIORITY = {UrlKind.FEED: 0, UrlKind.SITEMAP: 0, UrlKind.LISTING: 0, UrlKind.PAGE: 1}
 """Lower first: feeds, sitemaps and listings find new statements before known pages are
@@ -295,10 +295,7 @@ class CrawlTables(SqlTables):
 
     def versions(self, statement_id: str) -> list[Version]:
         """Every stored text of a statement, oldest first."""
-        rows = self._db().execute(
-            "SELECT * FROM versions WHERE statement_id = ? ORDER BY fetched_at, capture_id",
-            (statement_id,),
-        )
+        rows = self._db().execute(SELECT_VERSIONS, (statement_id,))
         return [
             Version(
                 statement_id=r["statement_id"],

@@ -55,7 +55,27 @@ UPSERT_VERSION = upsert(
     "statement_id capture_id fetched_at title text pipeline_version",
     "statement_id capture_id",
 )
-
+"""A capture's version of a statement. The first capture's row holds an empty title and text:
+its text is the statement's own (`statement_texts`), not stored twice; a later capture's row
+holds its own, and before a newer capture replaces the statement's text, the rows that
+referred to it are given it (`KEEP_VERSION_TEXTS`). A statement's text is never empty."""
+KEEP_VERSION_TEXTS = (
+    "UPDATE versions SET title = (SELECT title FROM statement_texts WHERE rowid = :rowid),"
+    " text = (SELECT text FROM statement_texts WHERE rowid = :rowid)"
+    " WHERE statement_id = :id AND text = '' AND EXISTS (SELECT 1 FROM statement_texts"
+    " WHERE rowid = :rowid AND (title != :title OR text != :text))"
+)
+"""Gives a statement's stored title and text to its versions that refer to them, when its
+text is about to be replaced by another (named parameters of `statement_values` and rowid)."""
+SELECT_VERSIONS = (
+    "SELECT v.statement_id, v.capture_id, v.fetched_at,"
+    " CASE WHEN v.text = '' THEN t.title ELSE v.title END AS title,"
+    " CASE WHEN v.text = '' THEN t.text ELSE v.text END AS text"
+    " FROM versions v LEFT JOIN statements s ON s.id = v.statement_id"
+    " LEFT JOIN statement_texts t ON t.rowid = s.rowid"
+    " WHERE v.statement_id = ? ORDER BY v.fetched_at, v.capture_id"
+)
+"""A statement's versions, oldest first, each with its title and text (see `UPSERT_VERSION`)."""
 
 SELECT_STATEMENTS = (
     "SELECT s.*, t.title, t.text FROM statements s JOIN statement_texts t ON t.rowid = s.rowid"

@@ -16,6 +16,7 @@ from communique.store.dialect import Db, SqlTables
 from communique.store.enrich_rows import write_enrichment
 from communique.store.rows import (
     INSERT_STATEMENT,
+    KEEP_VERSION_TEXTS,
     UPDATE_STATEMENT,
     UPSERT_TEXT,
     UPSERT_VERSION,
@@ -44,27 +45,26 @@ class StatementTables(SqlTables):
         if not statements:
             return
         with self._writing() as db:
-            db.executemany(
-                UPSERT_VERSION,
-                [
-                    (s.id, c.id, c.fetched_at.isoformat(), s.title, s.text, s.pipeline_version)
-                    for s, c in statements
-                ],
-            )
             stored = self._rowids(db, [s.id for s, _ in statements])
             fresh: dict[str, dict[str, Any]] = {}
+            versions = []
             for statement, capture in statements:
-                if statement.id in stored or statement.id in fresh:
-                    continue
                 fetched = capture.fetched_at.isoformat()
-                fresh[statement.id] = {
-                    **statement_values(statement, fetched),
-                    **self._text_values(statement),
-                }
+                first = statement.id not in stored and statement.id not in fresh
+                if first:
+                    fresh[statement.id] = {
+                        **statement_values(statement, fetched),
+                        **self._text_values(statement),
+                    }
+                title, text = ("", "") if first else (statement.title, statement.text)
+                versions.append(
+                    (statement.id, capture.id, fetched, title, text, statement.pipeline_version)
+                )
             db.executemany(INSERT_STATEMENT, list(fresh.values()))
             for statement_id, rowid in self._rowids(db, list(fresh)).items():
                 fresh[statement_id]["rowid"] = rowid
             db.executemany(self._text_upsert, list(fresh.values()))
+            db.executemany(UPSERT_VERSION, versions)
             for statement, capture in statements:  # a later capture of a stored statement
                 if fresh.pop(statement.id, None) is None:
                     self._add_version(db, statement, capture)
@@ -88,6 +88,7 @@ class StatementTables(SqlTables):
             values = {**statement_values(statement, fetched), **self._text_values(statement)}
             values["capture_ids"] = json.dumps(ids)
             values["rowid"] = row["rowid"]
+            db.execute(KEEP_VERSION_TEXTS, values)
             db.execute(UPDATE_STATEMENT, values)
             db.execute(self._text_upsert, values)
         else:
