@@ -15,7 +15,8 @@ from communique.model import statement_id
 from communique.pipeline import ingest
 from communique.search import search
 from communique.settings import Settings
-from communique.store.base import Store
+from communique.store import site_lines
+from communique.store.base import Store, open_store
 from communique.store.site_lines import SitePage
 from communique.store.sqlite import SqliteStore
 from tests.conftest import shared_path
@@ -342,3 +343,49 @@ def test_a_load_cut_after_counting_is_rerun_into_the_clean_archive(
     assert store.site_page_count("speeches.example") > 0
     store.close()
     assert loaded_texts(jsonl, db) == clean
+
+
+def _stored_lines(store: Store, host: str) -> list[tuple[object, ...]]:
+    """The stored lines of `host`: key, votes, group, stamp."""
+    rows = store._db().all(  # type: ignore[attr-defined]
+        "SELECT line, pages, grp, stamp FROM site_lines WHERE host = ? ORDER BY line", (host,)
+    )
+    return [(row["line"], row["pages"], row["grp"], row["stamp"]) for row in rows]
+
+
+def test_a_site_forgets_lines_without_votes_at_fixed_points(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A footer every capture carries stays; each page's own lines are forgotten once the
+    site has counted `KEEP` more captures, so the table holds about the last `KEEP` pages'
+    lines. Counting in other chunks, or with the store opened again after each chunk (its
+    sites read back from the tables), answers, counts and forgets the same."""
+    monkeypatch.setattr(site_lines, "KEEP", 8)
+    monkeypatch.setattr(site_lines, "FORGET_EVERY", 4)
+    tables, answers = [], []
+    for chunk, reopen in ((1, False), (7, True), (40, False)):
+        host = f"mfa{chunk}.example"
+        pages = [
+            page(host, f"c{i}", ["Home", f"own line {i}", f"other line {i}"], (f"~{i}",))
+            for i in range(40)
+        ]
+        store = open_store(store_url)
+        try:
+            found = []
+            for start in range(0, len(pages), chunk):
+                found += store.observe_many_site_lines(pages[start : start + chunk])
+                if reopen:
+                    store.close()
+                    store = open_store(store_url)
+            answers.append(found)
+            tables.append(_stored_lines(store, host))
+        finally:
+            store.close()
+    assert answers[0] == answers[1] == answers[2]
+    assert tables[0] == tables[1] == tables[2]
+    assert [found["Home"] for found in answers[0][:3]] == [0, 1, 2]
+    kept = {line for line, *_ in tables[0]}
+    assert "Home" in kept and "own line 39" in kept
+    assert "own line 0" not in kept and "own line 30" not in kept
+    assert len(kept) <= 1 + 3 * (8 + 4), "about the last KEEP pages' lines"
+

@@ -304,6 +304,7 @@ TABLES = (
     "robots",
     "site_pages",
     "site_lines",
+    "site_hosts",
     *ENRICH_TABLES,
 )
 """The archive's tables in an order that loads references before what refers to them; tables

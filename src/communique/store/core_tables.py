@@ -33,11 +33,14 @@ from communique.store.rows import (
     insert_captures,
     statement_from_row,
 )
-from communique.store.site_lines import SiteCounts, SitePage, thaw
+from communique.store.site_lines import SiteLines, SitePage, thaw
 
 
 class CoreTables(SqlTables):
     """Mixed into each store: captures, failures, sources, site chrome, processing marks."""
+
+    _site_lines: SiteLines | None = None
+    """The sites whose chrome this store counted last (read again when they changed)."""
 
     # captures
 
@@ -203,11 +206,10 @@ class CoreTables(SqlTables):
     def observe_many_site_lines(self, pages: Sequence[SitePage]) -> list[dict[str, int]]:
         if not pages:
             return []
+        if self._site_lines is None:
+            self._site_lines = SiteLines()
         with self._writing() as db:
-            counts = SiteCounts(db, pages)
-            found = [counts.observe(page) for page in pages]
-            counts.write(db)
-        return found
+            return self._site_lines.observe_many(db, pages)
 
     def site_page_count(self, host: str) -> int:
         return self._db().count("SELECT count(*) AS n FROM site_pages WHERE host = ?", (host,))

@@ -226,6 +226,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ),
     ("core-0003-unfinished-work", schema.UNFINISHED_WORK),
     ("extract-0006-site-line-groups", SQLITE.ddl(schema.SITE_LINE_GROUPS)),
+    ("extract-0007-site-line-stamps", schema.SITE_LINE_STAMPS),
 )
 
 

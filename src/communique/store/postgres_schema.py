@@ -407,6 +407,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0023-unfinished-work", schema.UNFINISHED_WORK),
     ("pg-0024-text-words", TEXT_WORDS),
     ("pg-0025-site-line-groups", POSTGRES.ddl(schema.SITE_LINE_GROUPS)),
+    ("pg-0026-site-line-stamps", schema.SITE_LINE_STAMPS),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

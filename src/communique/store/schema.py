@@ -157,6 +157,20 @@ ALTER TABLE site_pages ADD COLUMN seen TEXT;
 ALTER TABLE site_lines ADD COLUMN grp {bigint};
 """
 
+SITE_LINE_STAMPS = """
+-- how many captures of a site were counted, and for each line the count when it last got a
+-- vote (or appeared): a line with no vote for a while is forgotten (see store.site_lines)
+CREATE TABLE site_hosts (
+    host TEXT PRIMARY KEY,
+    counted INTEGER NOT NULL
+);
+INSERT INTO site_hosts (host, counted) SELECT host, count(*) FROM site_pages GROUP BY host;
+ALTER TABLE site_lines ADD COLUMN stamp INTEGER;
+UPDATE site_lines SET stamp = (
+    SELECT counted FROM site_hosts WHERE site_hosts.host = site_lines.host
+);
+"""
+
 DATE_PRECISION = """
 ALTER TABLE statements ADD COLUMN published_precision TEXT NOT NULL DEFAULT 'day';
 -- the last day `published` may stand for: itself, or the end of its month or year

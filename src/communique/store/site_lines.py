@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -43,14 +43,31 @@ class SitePage(NamedTuple):
     """Keys of a sample of its text's sentences, which tell the group it belongs to."""
 
 
-@dataclass
+KEEP = 2048
+"""Captures of a site after which a line that got no vote since is forgotten: a footer or a
+menu gets a vote from nearly every capture and stays; a statement's own paragraphs and its
+text sample are forgotten, so a site's table holds about its last `KEEP` captures' lines."""
+FORGET_EVERY = 512
+"""Lines are forgotten when a site's count of captures reaches a multiple of this: at fixed
+points of the sequence of captures, so a rerun after a killed run forgets as a clean run."""
+
+
+@dataclass(slots=True)
 class _Line:
     pages: int
     """Votes: one for the line's first group, one for each capture of another group."""
     group: int | None
     """The group of the first capture that carried it (None: counted before groups)."""
-    added: int = 0
-    """Votes added by this batch."""
+    stamp: int
+    """The site's count of captures when the line last got a vote (or appeared)."""
+
+
+@dataclass
+class _Site:
+    counted: int
+    """Captures of the site counted so far (the stored `site_hosts.counted`)."""
+    lines: dict[str, _Line]
+    """Every stored line of the site, by key."""
 
 
 def group_id(capture_id: str) -> int:
@@ -63,20 +80,65 @@ def group_id(capture_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(capture_id.encode(), digest_size=7).digest())
 
 
+class SiteLines:
+    """A store's sites as last read or written: each batch of pages reads only whether its
+    sites changed since (their counts of captures) and reads a site's lines again only then
+    (another process counted captures of it, or a write was rolled back)."""
+
+    def __init__(self, sites: int = 16) -> None:
+        self.limit = sites
+        """Sites kept in memory (the most recently used)."""
+        self.sites: OrderedDict[str, _Site] = OrderedDict()
+
+    def observe_many(self, db: Db, pages: Sequence[SitePage]) -> list[dict[str, int]]:
+        """Count `pages` in turn (see `SiteCounts.observe`) and store the counts, in the
+        caller's write transaction."""
+        try:
+            counts = SiteCounts(db, pages, self)
+            found = [counts.observe(page) for page in pages]
+            counts.write(db)
+        except BaseException:
+            self.sites.clear()  # the write may be undone: read the sites again
+            raise
+        return found
+
+    def site(self, db: Db, host: str) -> _Site:
+        """The site `host` as stored, read again unless the one kept has its stored count;
+        its row is locked (PostgreSQL) until the caller's transaction ends."""
+        row = db.one(
+            "INSERT INTO site_hosts (host, counted) VALUES (?, 0) ON CONFLICT (host)"
+            " DO UPDATE SET counted = site_hosts.counted RETURNING counted",
+            (host,),
+        )
+        counted = int(row["counted"]) if row is not None else 0
+        kept = self.sites.pop(host, None)
+        if kept is None or kept.counted != counted:
+            rows = db.all("SELECT line, pages, grp, stamp FROM site_lines WHERE host = ?", (host,))
+            lines = {
+                r["line"]: _Line(int(r["pages"]), r["grp"], int(r["stamp"] or 0)) for r in rows
+            }
+            kept = _Site(counted, lines)
+        self.sites[host] = kept
+        while len(self.sites) > self.limit:
+            self.sites.popitem(last=False)
+        return kept
+
+
 class SiteCounts:
-    """The stored counts a batch of pages touches, updated as its pages are observed in turn
+    """The sites a batch of pages touches, updated as its pages are observed in turn
     (`observe`), then written at once (`write`)."""
 
-    def __init__(self, db: Db, pages: Sequence[SitePage]) -> None:
+    def __init__(self, db: Db, pages: Sequence[SitePage], kept: SiteLines) -> None:
         captures: dict[str, set[str]] = {}
-        keys: dict[str, set[str]] = {}
         for page in pages:
             captures.setdefault(page.host, set()).add(page.capture_id)
-            keys.setdefault(page.host, set()).update(page.lines, page.judged, page.content)
+        self.sites = {host: kept.site(db, host) for host in sorted(captures)}
         self.known: dict[tuple[str, str], tuple[int | None, dict[str, int] | None]] = {}
-        self.lines: dict[tuple[str, str], _Line] = {}
         self.new_pages: list[tuple[str, str, int, str]] = []
         self.frozen: list[tuple[str, str, str]] = []
+        self.forgotten: list[tuple[str, int]] = []
+        self.changed: dict[str, dict[str, _Line]] = {}
+        """The lines each site's pages changed, by key."""
         for host in captures:
             for row in db.all_in(
                 "SELECT capture_id, grp, seen FROM site_pages WHERE host = ?"
@@ -86,12 +148,6 @@ class SiteCounts:
             ):
                 seen = json.loads(row["seen"]) if row["seen"] is not None else None
                 self.known[host, row["capture_id"]] = (row["grp"], seen)
-            for row in db.all_in(
-                "SELECT line, pages, grp FROM site_lines WHERE host = ? AND line IN ({marks})",
-                sorted(keys[host]),
-                (host,),
-            ):
-                self.lines[host, row["line"]] = _Line(int(row["pages"]), row["grp"])
 
     def observe(self, page: SitePage) -> dict[str, int]:
         """Count `page` (once, however often it comes) and return, for each of its judged
@@ -100,38 +156,56 @@ class SiteCounts:
         if known is not None and known[1] is not None:
             return {key: known[1].get(key, 0) for key in page.judged}
         if known is not None:  # counted, then thawed by a reprocess: judged against all
-            others = {key: max(self._pages(page.host, key) - 1, 0) for key in page.judged}
+            lines = self.sites[page.host].lines
+            others = {
+                key: max(line.pages - 1, 0) if (line := lines.get(key)) else 0
+                for key in page.judged
+            }
             self.frozen.append((page.host, page.capture_id, _frozen(others)))
         else:
             others = self._count(page)
         self.known[page.host, page.capture_id] = (None, {k: n for k, n in others.items() if n})
         return others
 
-    def _pages(self, host: str, key: str) -> int:
-        line = self.lines.get((host, key))
-        return line.pages if line is not None else 0
-
     def _count(self, page: SitePage) -> dict[str, int]:
-        group = self._group(page)
-        others: dict[str, int] = {}
+        site = self.sites[page.host]
+        group = self._group(site, page)
+        site.counted += 1
+        stamp = site.counted
+        seen: dict[str, int] = {}  # the votes of other groups, where there are any
+        lines = site.lines
+        changed = self.changed.setdefault(page.host, {})
         for key in {*page.lines, *page.judged, *page.content}:
-            line = self.lines.setdefault((page.host, key), _Line(0, group))
-            if line.pages and line.group == group:
-                others[key] = line.pages - 1
+            line = lines.get(key)
+            if line is None:
+                lines[key] = changed[key] = _Line(1, group, stamp)
+            elif line.group == group:
+                seen[key] = line.pages - 1
             else:
-                others[key] = line.pages
+                seen[key] = line.pages
                 line.pages += 1
-                line.added += 1
-        judged = {key: others[key] for key in page.judged}
+                line.stamp = stamp
+                changed[key] = line
+        judged = {key: seen.get(key, 0) for key in page.judged}
         self.new_pages.append((page.host, page.capture_id, group, _frozen(judged)))
+        if stamp % FORGET_EVERY == 0:
+            self._forget(page.host, site, stamp - KEEP)
         return judged
 
-    def _group(self, page: SitePage) -> int:
+    def _forget(self, host: str, site: _Site, before: int) -> None:
+        """Forget the lines of `site` that got no vote after its capture `before`."""
+        stale = [key for key, line in site.lines.items() if line.stamp <= before]
+        for key in stale:
+            del site.lines[key]
+        self.forgotten.append((host, before))
+
+    @staticmethod
+    def _group(site: _Site, page: SitePage) -> int:
         """The earlier group whose text `page` carries most of, if enough, else its own."""
         shared: Counter[int] = Counter()
         total = 0
         for key in page.content:
-            line = self.lines.get((page.host, key))
+            line = site.lines.get(key)
             if line is not None and line.pages >= 2:
                 continue  # already carried by several groups: site-wide, tells no group
             total += 1
@@ -144,7 +218,8 @@ class SiteCounts:
         return group_id(page.capture_id)
 
     def write(self, db: Db) -> None:
-        """Store the pages counted and the votes added, and freeze what thawed pages saw."""
+        """Store the pages counted, the sites' lines changed or forgotten and their counts of
+        captures, and freeze what thawed pages saw."""
         db.executemany(
             "INSERT INTO site_pages (host, capture_id, grp, seen) VALUES (?, ?, ?, ?)"
             " ON CONFLICT DO NOTHING",
@@ -154,19 +229,32 @@ class SiteCounts:
             "UPDATE site_pages SET seen = ? WHERE host = ? AND capture_id = ?",
             [(seen, host, capture_id) for host, capture_id, seen in self.frozen],
         )
+        db.executemany("DELETE FROM site_lines WHERE host = ? AND stamp <= ?", self.forgotten)
+        changed = []
+        for host, lines in self.changed.items():
+            kept = self.sites[host].lines
+            changed += [
+                (host, key, line.pages, line.group, line.stamp)
+                for key, line in lines.items()
+                if not self.forgotten or kept.get(key) is line  # not forgotten since
+            ]
+        changed.sort()  # in key order: the fewest index pages touched
         db.executemany(
-            "INSERT INTO site_lines (host, line, pages, grp) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (host, line) DO UPDATE SET pages = site_lines.pages + excluded.pages",
-            [
-                (host, key, line.added, line.group)
-                for (host, key), line in sorted(self.lines.items())
-                if line.added
-            ],
+            "INSERT INTO site_lines (host, line, pages, grp, stamp) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (host, line) DO UPDATE SET pages = excluded.pages,"
+            " grp = excluded.grp, stamp = excluded.stamp",
+            changed,
+        )
+        db.executemany(
+            "UPDATE site_hosts SET counted = ? WHERE host = ?",
+            [(site.counted, host) for host, site in self.sites.items()],
         )
 
 
 def _frozen(others: Mapping[str, int]) -> str:
     """What a capture saw, as stored: its keys other groups carry."""
+    if not any(others.values()):
+        return "{}"
     return json.dumps({key: n for key, n in sorted(others.items()) if n}, separators=(",", ":"))
 
 
