@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from communique.records import carried, record
 
-PIPELINE_VERSION = "core-1+extract-10"
+PIPELINE_VERSION = "core-1+extract-11"
 """Recorded on every derived record; bump when extraction output changes."""
 
 ENRICH_VERSION = "enrich-9"

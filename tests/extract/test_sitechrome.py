@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from communique.extract.sitechrome import speech_edge
 from communique.model import statement_id
 from communique.pipeline import ingest
 from communique.search import search
@@ -389,3 +390,34 @@ def test_a_site_forgets_lines_without_votes_at_fixed_points(
     assert "own line 0" not in kept and "own line 30" not in kept
     assert len(kept) <= 1 + 3 * (8 + 4), "about the last KEEP pages' lines"
 
+
+SITE_HEADER = "Permanent Mission to the United Nations"
+SITE_FOOTER = "Szukaj w archiwum"
+
+
+def test_a_speech_keeps_its_address_and_thanks_that_other_speeches_share(
+    tmp_path: Path,
+) -> None:
+    """UN General Debate speeches published by one site: most open with "Mr. President," and
+    close with "Thank you.", as the site's other speeches do. Those lines are the speeches'
+    (an address and thanks at the edge of the text), the site's header and footer are not."""
+    corpus = shared_path("corpora", "ungdc_2020_2024.jsonl")
+    records = []
+    for line in corpus.read_text(encoding="utf-8").splitlines()[:40]:
+        speech = json.loads(line)
+        paragraphs = [p.strip() for p in speech["text"].split("\n") if p.strip()]
+        text = "\n\n".join([SITE_HEADER, *paragraphs, SITE_FOOTER])
+        url = f"https://mission.example/{speech['country_iso3']}/{speech['session']}"
+        records.append({"url": url, "title": speech["country_iso3"], "text": text})
+    jsonl = tmp_path / "speeches.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    texts = loaded_texts(jsonl, tmp_path / "speeches.db")
+    edges = 0
+    for number, record in enumerate(records):
+        kept = texts[record["url"]]
+        paragraphs = record["text"].split("\n\n")[1:-1]
+        assert _words(paragraphs[0]) in kept and _words(paragraphs[-1]) in kept, record["url"]
+        edges += speech_edge(paragraphs[0], "en", opening=True) + speech_edge(paragraphs[-1], "en")
+        if number:
+            assert SITE_HEADER not in kept and SITE_FOOTER not in kept
+    assert edges >= 40, "most of these speeches open with an address or close with thanks"

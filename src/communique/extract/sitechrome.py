@@ -14,6 +14,7 @@ killed run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import zlib
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
+from communique import lang
 from communique.extract.decode import charset_param, decode
 from communique.extract.textutil import ends_clause, fold
 from communique.extract.titles import rejoin, split_title
@@ -138,20 +140,29 @@ def drop_recurring(
     others: Mapping[str, int],
     min_others: int = 1,
     keys: tuple[str, ...] | None = None,
+    language: str | None = None,
 ) -> tuple[str, ...]:
     """Drop the paragraphs around the statement that other captures of the site carry too
-    (`keys`: the paragraphs' `line_key`s, when already known).
+    (`keys`: the paragraphs' `line_key`s, when already known; `language`: the text's).
 
     Chrome sits around a statement: between two of the statement's own paragraphs, a
-    recurring line that is part of a sentence ("Ladies and gentlemen," in a speech) is kept,
-    as jusText keeps a short block between good ones; a recurring label there (a section
-    heading the site gives every page, "Next steps") is dropped.
+    recurring line that is part of a sentence ("Ladies and gentlemen," in a speech) or an
+    address ("Mr. President") is kept, as jusText keeps a short block between good ones; a
+    recurring label there (a section heading the site gives every page, "Next steps") is
+    dropped. At the edges, the recurring lines that touch the statement's own text and open
+    or close a speech (an address, "Thank you."; see `speech_edge`) are the speech's, as
+    jusText keeps a heading right before good text: other speeches on the site opening
+    alike do not make them the site's.
 
     Example:
         >>> seen = {line_key(line): 3 for line in ("Home", "Ladies and gentlemen,", "Quotes")}
         >>> drop_recurring(("Home", "We agreed on a plan.", "Ladies and gentlemen,", "Quotes",
         ...                 "Talks resume in May."), seen)
         ('We agreed on a plan.', 'Ladies and gentlemen,', 'Talks resume in May.')
+        >>> seen = {line_key(line): 3 for line in ("Home", "Mr. President,", "Thank you.")}
+        >>> speech = "We call on both sides to return to the talks in Geneva."
+        >>> drop_recurring(("Home", "Mr. President,", speech, "Thank you."), seen, language="en")
+        ('Mr. President,', 'We call on both sides to return to the talks in Geneva.', 'Thank you.')
     """
     if keys is None:
         keys = tuple(line_key(p) for p in paragraphs)
@@ -160,8 +171,12 @@ def drop_recurring(
     if not own:
         return paragraphs
     first, last = own[0], own[-1]
+    while first > 0 and speech_edge(paragraphs[first - 1], language, opening=True):
+        first -= 1
+    while last < len(paragraphs) - 1 and speech_edge(paragraphs[last + 1], language):
+        last += 1
     chrome = [
-        r and (i < first or i > last or not _in_sentence(p))
+        r and (i < first or i > last or not _in_speech(p, language))
         for i, (p, r) in enumerate(zip(paragraphs, recurring, strict=True))
     ]
     total = sum(len(p) for p in paragraphs)
@@ -171,9 +186,41 @@ def drop_recurring(
     return tuple(p for p, c in zip(paragraphs, chrome, strict=True) if not c)
 
 
-def _in_sentence(line: str) -> bool:
-    """Whether `line` ends as a sentence or a clause does (a label, a heading does not)."""
-    return ends_clause(line) or line.rstrip().endswith(",")
+SPEECH_EDGE_WORDS = 12
+"""Words at most in a line that opens or closes a speech (an address, thanks)."""
+
+
+def speech_edge(line: str, language: str | None, opening: bool = False) -> bool:
+    """Whether `line` addresses a speech's audience or closes a speech: short, and opening as
+    the language's addresses and closings do (`speech_edges` of its profile), or, where it
+    opens the text (`opening`), ending with a comma: a sentence the text goes on with.
+
+    Example:
+        >>> speech_edge("Excellencies, ladies and gentlemen", "en")
+        True
+        >>> speech_edge("Secretary-General,", "en", opening=True)
+        True
+        >>> speech_edge("Szukaj w archiwum", "pl"), speech_edge("Next steps", "en")
+        (False, False)
+    """
+    if len(line.split()) > SPEECH_EDGE_WORDS:
+        return False
+    if opening and line.rstrip().endswith(","):
+        return True
+    pattern = _speech_edges(language)
+    return pattern is not None and pattern.match(line.strip()) is not None
+
+
+@functools.cache
+def _speech_edges(language: str | None) -> re.Pattern[str] | None:
+    openings = lang.profile(language).speech_edges
+    return re.compile("|".join(f"(?:{p})" for p in openings), re.I) if openings else None
+
+
+def _in_speech(line: str, language: str | None) -> bool:
+    """Whether `line` ends as a sentence or a clause does (a label, a heading does not), or
+    addresses the audience ("Mr. President" between two parts of a speech)."""
+    return ends_clause(line) or line.rstrip().endswith(",") or speech_edge(line, language)
 
 
 def title_keys(title: str) -> set[str]:
@@ -214,7 +261,9 @@ def apply(
     `line_keys`)."""
     if min_others >= 1 and max(others.values(), default=0) < min_others:
         return extraction  # nothing recurs (most captures): no line to look up
-    kept = drop_recurring(extraction.paragraphs, others, min_others, keys.paragraphs)
+    kept = drop_recurring(
+        extraction.paragraphs, others, min_others, keys.paragraphs, extraction.language
+    )
     title = drop_recurring_affix(extraction.title, others, min_others)
     if kept == extraction.paragraphs and title == extraction.title:
         return extraction

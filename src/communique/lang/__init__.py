@@ -144,6 +144,11 @@ class Profile:
     home_words: tuple[str, ...] = ()
     """Texts of a site's links and logos that name its home page, menus or search, never who
     issued a page ("home", "accueil"): patterns, matched whole and ignoring case."""
+    speech_edges: tuple[str, ...] = ()
+    """Openings of a line that addresses a speech's audience or closes a speech ("Mr.
+    President,", "Excellencies", "Thank you."): patterns matched at a line's start, ignoring
+    case. Such a line at the edge of a statement's own text is the speech's, though other
+    speeches on the site open or close alike (`extract.sitechrome.drop_recurring`)."""
     name_small_words: tuple[str, ...] = ()
     """Words a name's initials leave out ("of", "für"): MFA is the Ministry of Foreign Affairs."""
     office_endings: tuple[str, ...] = ()
