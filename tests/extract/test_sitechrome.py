@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from communique.extract.sitechrome import speech_edge
-from communique.model import statement_id
+from communique.extract.sitechrome import (
+    _sentences,
+    line_key,
+    line_keys,
+    sentence_keys,
+    speech_edge,
+)
+from communique.model import Extraction, statement_id
 from communique.pipeline import ingest
 from communique.search import search
 from communique.settings import Settings
@@ -421,3 +430,17 @@ def test_a_speech_keeps_its_address_and_thanks_that_other_speeches_share(
         if number:
             assert SITE_HEADER not in kept and SITE_FOOTER not in kept
     assert edges >= 40, "most of these speeches open with an address or close with thanks"
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab .!?;,\n\t\u00a0“”«»’\u200bДЖ。！é")), max_size=60)
+
+
+@given(st.lists(_TEXT, min_size=1, max_size=5))
+def test_line_keys_sample_the_sentences_as_sentence_keys_does(paragraphs: list[str]) -> None:
+    """The worker's shortcuts (folding once, splitting sentences by replacement) change no
+    key: as `sentence_keys` and a regular-expression split give them."""
+    found = line_keys(Extraction(url="", title="", paragraphs=tuple(paragraphs)), b"", "")
+    assert found.sample == sentence_keys(paragraphs)
+    assert found.paragraphs == tuple(line_key(p) for p in paragraphs)
+    text = " ".join(" ".join(paragraphs).split()).lower()
+    assert _sentences(text) == re.split(r"(?<=[.!?;。！？])\s+", text)

@@ -6,7 +6,6 @@ import functools
 import re
 import unicodedata
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _TERMINAL = re.compile(r"[.!?…。！？:;]['\"”’»)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’»)\]]*$")
 _QUOTES = str.maketrans(
@@ -20,8 +19,8 @@ _QUOTES_RE = re.compile("[“”„«»‘’‚]")
 
 def clean(text: str) -> str:
     """Return `text` with invisible characters removed and whitespace collapsed."""
-    if not text.isascii() and _INVISIBLE_RE.search(text):  # isascii: O(1)
-        text = text.translate(_INVISIBLE)
+    if not text.isascii():  # isascii: O(1)
+        text = _INVISIBLE_RE.sub("", text)  # str.translate: ten times slower past ASCII
     return " ".join(text.split())  # str.split's whitespace is exactly regex `\s`
 
 
@@ -36,9 +35,12 @@ def fold(text: str) -> str:
     if text.isascii():  # NFKC, the quotes and casefold change nothing else in ASCII
         return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKC", text)
-    if _QUOTES_RE.search(text):
-        text = text.translate(_QUOTES)
+    text = _QUOTES_RE.sub(_unified_quote, text)  # str.translate: ten times slower
     return clean(text).casefold()
+
+
+def _unified_quote(match: re.Match[str]) -> str:
+    return str(_QUOTES[ord(match.group())])
 
 
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
