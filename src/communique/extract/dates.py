@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from communique.lang import any_language, every_language, profiles
 from communique.model import INFERRED, DatePrecision, Extraction
@@ -95,15 +96,18 @@ class Published:
         value, how, confidence = inferred_year(text(), before)
         return Published(value, how, confidence, DatePrecision.YEAR if value else DatePrecision.DAY)
 
+    def fields(self) -> dict[str, Any]:
+        """This date as an `Extraction`'s `published_*` fields (to build one in one go)."""
+        return {
+            "published": self.value,
+            "published_source": self.source,
+            "published_confidence": self.confidence,
+            "published_precision": self.precision,
+        }
+
     def stamped(self, extraction: Extraction) -> Extraction:
         """`extraction` published on this date."""
-        return replace(
-            extraction,
-            published=self.value,
-            published_source=self.source,
-            published_confidence=self.confidence,
-            published_precision=self.precision,
-        )
+        return replace(extraction, **self.fields())
 
 
 def inferred_year(text: str, before: date) -> tuple[date | None, str, float]:

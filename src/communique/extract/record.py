@@ -20,6 +20,8 @@ from communique.model import DatePrecision, DocType, Extraction, RawInput, Sourc
 _TEXT_FIELDS = ("text", "text_raw", "body", "content")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…»\"”])\s+")
 _ELISION = re.compile(r"\s*<…>\s*$")
+_LANGUAGE_SAMPLE = 5000
+"""Characters of a record's text its language is told from."""
 
 
 def _ordinal(n: int) -> str:
@@ -30,8 +32,8 @@ def _ordinal(n: int) -> str:
 def _field(record: dict[str, Any], *names: str) -> str | None:
     for name in names:
         value = record.get(name)
-        if isinstance(value, (str, int, float)) and str(value).strip():
-            return str(value).strip()
+        if isinstance(value, (str, int, float)) and (text := str(value).strip()):
+            return text
     return None
 
 
@@ -69,9 +71,29 @@ def _strip_trailing_chrome(text: str) -> str:
 
 
 def _paragraphs(text: str) -> list[str]:
-    if "\n" in text:
-        return [p for p in (clean(line) for line in re.split(r"\n+", text)) if p]
-    return [clean(text)] if clean(text) else []
+    """The non-empty lines of `text`, cleaned (a run of line breaks is one break).
+
+    Example:
+        >>> _paragraphs("We met.\\n\\n\\n  We  agreed.\\n \\n"), _paragraphs("  ")
+        (['We met.', 'We agreed.'], [])
+    """
+    return [p for p in map(clean, text.split("\n")) if p]
+
+
+def _opening(paragraphs: list[str], size: int) -> str:
+    """The first `size` characters of the paragraphs joined by spaces, joining no more of
+    them than these need.
+
+    Example:
+        >>> _opening(["We met.", "We agreed.", "Done."], 12), _opening(["We met."], 50)
+        ('We met. We a', 'We met.')
+    """
+    length = -1
+    for count, paragraph in enumerate(paragraphs, 1):
+        length += len(paragraph) + 1
+        if length >= size:
+            return " ".join(paragraphs[:count])[:size]
+    return " ".join(paragraphs)
 
 
 def _published(record: dict[str, Any]) -> tuple[date, DatePrecision] | None:
@@ -150,9 +172,9 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
 
     expected = source.languages if source is not None else ()
     declared = _field(record, "language")
-    lang = language.detect(" ".join(paragraphs)[:5000], declared, expected)
+    lang = language.detect(_opening(paragraphs, _LANGUAGE_SAMPLE), declared, expected)
     kind = _doc_type(kind_hint, title, paragraphs[0], url or "")
-    extraction = Extraction(
+    return Extraction(
         url=url or raw.url,
         title=clean(title),
         paragraphs=tuple(paragraphs),
@@ -161,8 +183,8 @@ def extract_record(raw: RawInput, source: Source | None = None) -> Extraction:
         language=lang,
         doc_type=kind,
         warnings=decoding_warnings(decoded, codec),
+        **published.fields(),
     )
-    return published.stamped(extraction)
 
 
 def _decoded(body: bytes) -> tuple[str, str]:
