@@ -747,6 +747,19 @@ class CopyLink:
 
 
 @record
+class LinkText:
+    """What linking reads of a stored statement: its text and what says where it was
+    published (a `Statement` without the fields linking never uses)."""
+
+    id: str
+    url: str
+    source: str | None
+    issuer: str | None
+    language: str | None
+    text: str
+
+
+@record
 class StatementCopy:
     """One page or file carrying a statement."""
 

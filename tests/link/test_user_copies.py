@@ -44,7 +44,7 @@ def test_embassy_text_and_pdf_copies_are_one_statement(
     _ingest(store, list(cases.values()))
     links = links_of(store)
     ids = [statement_id for statement_id, _ in links.link_order()]
-    by_name = {Path(s.url).name: s.id for s in links.get_statements(ids)}
+    by_name = {Path(s.url).name: s.id for s in links.link_texts(ids)}
     found = linked(store, by_name["by-mfa.html"])
     kinds = {Path(c.url).name: c.kind for c in found.copies}
     assert kinds == {

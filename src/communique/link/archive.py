@@ -54,7 +54,15 @@ from communique.link.translations import (
     fact_buckets,
     facts,
 )
-from communique.model import CopyLink, Source, Statement, StatementCopy, Translation, Version
+from communique.model import (
+    CopyLink,
+    LinkText,
+    Source,
+    Statement,
+    StatementCopy,
+    Translation,
+    Version,
+)
 from communique.store.base import (
     CopyRow,
     FactRow,
@@ -87,7 +95,7 @@ class StoreIndex:
         return link.group_id if link else item
 
 
-def own_site(statement: Statement, sources: dict[str, Source]) -> bool:
+def own_site(statement: Statement | LinkText, sources: dict[str, Source]) -> bool:
     """True when the copy is on its issuer's own site (its source is the issuer's)."""
     source = sources.get(statement.source or "")
     if source is None or not source.issuer or not statement.issuer:
@@ -143,7 +151,11 @@ def _edited(existing: CopyLink, statement: Statement, links: LinkStore, sig: Sig
 
 
 def new_link(
-    statement: Statement, found: Link | None, sig: Signature, seen: str, sources: dict[str, Source]
+    statement: Statement | LinkText,
+    found: Link | None,
+    sig: Signature,
+    seen: str,
+    sources: dict[str, Source],
 ) -> CopyLink:
     """The link of a copy not linked before: to the statement `found`, or a new statement."""
     return CopyLink(
@@ -344,15 +356,15 @@ def relink(
     return len(order), len(relinking.groups)
 
 
-Item = tuple[Statement, str]
-"""A statement to link and when it was first captured."""
+Item = tuple[LinkText, str]
+"""A statement to link (what linking reads of it) and when it was first captured."""
 
 
 def _in_order(links: LinkStore, order: list[tuple[str, str]]) -> Iterator[list[Item]]:
     """The statements in `order` with their first capture, a batch (one query) at a time."""
     for start in range(0, len(order), BATCH):
         part = order[start : start + BATCH]
-        found = {s.id: s for s in links.get_statements([key for key, _ in part])}
+        found = {s.id: s for s in links.link_texts([key for key, _ in part])}
         yield [(found[key], seen) for key, seen in part if key in found]
 
 

@@ -32,6 +32,7 @@ from communique.model import (
     Enrichment,
     ExtractionFailure,
     FrontierEntry,
+    LinkText,
     PackedBody,
     SavedSearch,
     SearchPage,
@@ -372,8 +373,9 @@ class LinkStore(Protocol):
 
     def put_translations(self, translations: Sequence[Translation]) -> None: ...
 
-    def get_statements(self, ids: Sequence[str]) -> list[Statement]:
-        """The statements with these ids, in that order (those not stored left out)."""
+    def link_texts(self, ids: Sequence[str]) -> list[LinkText]:
+        """What linking reads of the statements with these ids (their texts and where they
+        were published), in that order (those not stored left out)."""
         ...
 
     def statement_texts(self, ids: Sequence[str]) -> dict[str, str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from communique.model import CopyLink, Statement, Translation
+from communique.model import CopyLink, LinkText, Translation
 from communique.store.dialect import Db, Dialect, Row, SqlTables, upsert
-from communique.store.rows import SELECT_STATEMENTS, record_from_row, statement_from_row
+from communique.store.rows import record_from_row
 
 if TYPE_CHECKING:
     from communique.store.base import CopyRow
@@ -272,14 +272,23 @@ class LinkTables(SqlTables):
         with self._writing() as db:
             db.executemany(_UPSERT_TRANSLATION, [_translation_values(t) for t in translations])
 
-    def get_statements(self, ids: Sequence[str]) -> list[Statement]:
-        """The statements with these ids, in that order (those not stored left out)."""
+    def link_texts(self, ids: Sequence[str]) -> list[LinkText]:
+        """What linking reads of the statements with these ids, in that order (those not
+        stored left out): their texts and where they were published, not whole statements."""
         if not ids:
             return []
         rows = self._db().all(
-            f"{SELECT_STATEMENTS} WHERE s.id IN ({self.dialect.marks(len(ids))})", tuple(ids)
+            "SELECT s.id, s.url, s.source, s.issuer, s.language, t.text FROM statements s"
+            " JOIN statement_texts t ON t.rowid = s.rowid"
+            f" WHERE s.id IN ({self.dialect.marks(len(ids))})",
+            tuple(ids),
         )
-        found = {row["id"]: statement_from_row(row) for row in rows}
+        found = {
+            row["id"]: LinkText(
+                row["id"], row["url"], row["source"], row["issuer"], row["language"], row["text"]
+            )
+            for row in rows
+        }
         return [found[key] for key in ids if key in found]
 
     def statement_texts(self, ids: Sequence[str]) -> dict[str, str]:
