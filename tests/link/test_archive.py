@@ -499,3 +499,30 @@ def test_the_store_reads_no_candidate_too_long_or_short_to_be_a_copy(tmp_path: P
     assert not comparable(opening.words, np.array([words for _, _, words in found])).any()
     assert StoreIndex(store).candidates(opening)[0] == []
     store.close()
+
+
+def test_an_edited_copy_is_found_by_its_new_text_only(store_url: str) -> None:
+    """A copy whose text is edited leaves the LSH buckets of its old text (found by band
+    alone, with no index by copy) and is stored in those of the new, as `relink` stores it."""
+    from communique.link.archive import link_statement
+    from communique.link.signing import buckets, signature
+    from tests.conftest import add
+
+    corpus = shared_path("corpora", "ungdc_2020_2024.jsonl").read_text(encoding="utf-8")
+    speeches = [json.loads(line)["text"] for line in corpus.splitlines()[:2]]
+    store = open_store(store_url)
+    seen = datetime(2024, 1, 1, tzinfo=UTC)
+    first = add(store, "https://mfa.example/1", "Speech", speeches[0])
+    link_statement(store, first, seen, {})
+    edited = add(store, "https://mfa.example/1", "Speech", speeches[1])
+    link_statement(store, edited, seen, {})
+
+    def found_by(text: str) -> list[str]:
+        return [key for key, _, _ in store.link_candidates(buckets(signature(text).minhash))]
+
+    assert (found_by(speeches[0]), found_by(speeches[1])) == ([], [first.id])
+    on_ingest = store.copy_minhash(first.id)
+    relink(store)
+    assert (found_by(speeches[0]), found_by(speeches[1])) == ([], [first.id])
+    assert store.copy_minhash(first.id) == on_ingest
+    store.close()

@@ -122,10 +122,12 @@ def link_statement(
         return None
     sig = signature(statement.text)
     existing = links.get_copy(statement.id)
+    replaced: list[bytes] = []
     if existing is not None:
         if existing.exact_key == sig.exact:
             return existing
         link = _edited(existing, statement, links, sig)
+        replaced = _stored_buckets(links, statement.id)
     else:
         found = find_copy(statement.id, sig, StoreIndex(links), _texts_of(links, statement))
         link = new_link(statement, found, sig, seen.isoformat(), sources)
@@ -135,8 +137,14 @@ def link_statement(
         else (None, [])
     )
     row = CopyRow(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row)
-    links.put_copy(row, translations)
+    links.put_copy(row, translations, replaced)
     return link
+
+
+def _stored_buckets(links: LinkStore, statement_id: str) -> list[bytes]:
+    """The LSH buckets a linked copy may be stored in: those of its stored MinHash."""
+    stored = links.copy_minhash(statement_id)
+    return [] if stored is None else buckets(np.frombuffer(stored, dtype=np.uint32))
 
 
 def _edited(existing: CopyLink, statement: Statement, links: LinkStore, sig: Signature) -> CopyLink:

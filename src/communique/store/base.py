@@ -349,9 +349,15 @@ class LinkStore(Protocol):
         codes of their facts (None: not known)."""
         ...
 
-    def put_copy(self, row: CopyRow, translations: Sequence[Translation] = ()) -> None:
+    def copy_minhash(self, statement_id: str) -> bytes | None:
+        """The MinHash values a linked copy was stored with (None: not linked)."""
+        ...
+
+    def put_copy(
+        self, row: CopyRow, translations: Sequence[Translation] = (), replaced: Sequence[bytes] = ()
+    ) -> None:
         """Store a copy's row and translations, and its statement's canonical copy and
-        count, in one transaction."""
+        count, in one transaction; `replaced`: the LSH buckets of its text before, removed."""
         ...
 
     def copies(self, group_id: str) -> list[CopyLink]:

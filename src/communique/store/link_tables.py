@@ -68,6 +68,9 @@ CREATE TABLE fact_buckets (
 CREATE INDEX fact_buckets_statement ON fact_buckets(statement_id);
 """
 """The fact buckets, apart from those of texts (which `link_buckets` keeps)."""
+LINK_BUCKETS_BY_BAND = "DROP INDEX IF EXISTS link_buckets_statement;"
+"""A copy's LSH buckets are found by band alone: an edited copy's old buckets are those of its
+stored MinHash (`put_copy`'s `replaced`), so no index by copy is written for each bucket."""
 
 
 def move_fact_buckets(dialect: Dialect) -> str:
@@ -111,6 +114,7 @@ WITH_STATEMENTS = "link_copies c LEFT JOIN statements s ON s.id = c.statement_id
 
 
 _ADD_BUCKET = "INSERT INTO link_buckets (bucket, statement_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_DROP_BUCKET = "DELETE FROM link_buckets WHERE bucket = ? AND statement_id = ?"
 _ADD_FACT_BUCKET = (
     "INSERT INTO fact_buckets (bucket, language, statement_id) VALUES (?, ?, ?)"
     " ON CONFLICT DO NOTHING"
@@ -168,18 +172,29 @@ class LinkTables(SqlTables):
         row = self._db().one("SELECT * FROM link_copies WHERE statement_id = ?", (statement_id,))
         return None if row is None else _copy(row)
 
-    def put_copy(self, row: CopyRow, translations: Sequence[Translation] = ()) -> None:
+    def copy_minhash(self, statement_id: str) -> bytes | None:
+        """The MinHash values a linked copy was stored with (None: not linked)."""
+        row = self._db().one(
+            "SELECT minhash FROM link_copies WHERE statement_id = ?", (statement_id,)
+        )
+        return None if row is None else bytes(row["minhash"])
+
+    def put_copy(
+        self, row: CopyRow, translations: Sequence[Translation] = (), replaced: Sequence[bytes] = ()
+    ) -> None:
         """Store a copy's link, LSH buckets, facts (their buckets under its language, and
         their codes) and translations, and its statement's canonical copy, in one
-        transaction."""
+        transaction. `replaced`: the LSH buckets of the copy's text before (an edit), which
+        are removed (they are found by band alone: no index by copy is kept)."""
         link, minhash, buckets, facts = row
         with self._writing() as db:
             old = db.one(
                 "SELECT group_id FROM link_copies WHERE statement_id = ?" + self.dialect.for_update,
                 (link.statement_id,),
             )
-            db.execute("DELETE FROM link_buckets WHERE statement_id = ?", (link.statement_id,))
-            db.execute("DELETE FROM fact_buckets WHERE statement_id = ?", (link.statement_id,))
+            if old is not None:  # a copy never linked has no buckets
+                db.executemany(_DROP_BUCKET, [(bucket, link.statement_id) for bucket in replaced])
+                db.execute("DELETE FROM fact_buckets WHERE statement_id = ?", (link.statement_id,))
             db.execute(
                 _UPSERT_COPY_FACTS, (*_copy_values(link, minhash), facts[2] if facts else None)
             )
@@ -198,7 +213,6 @@ class LinkTables(SqlTables):
         and indexed once by `finish_relink`; a killed relink is redone by the next)."""
         with self._writing() as db:
             clear_links(db)
-            db.execute("DROP INDEX IF EXISTS link_buckets_statement")
             db.execute("DROP INDEX IF EXISTS fact_buckets_statement")
             db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS relink_buckets"
@@ -246,9 +260,6 @@ class LinkTables(SqlTables):
                 " FROM relink_buckets ORDER BY bucket, statement_id"
             )
             db.execute("DROP TABLE relink_buckets")
-            db.execute(
-                "CREATE INDEX IF NOT EXISTS link_buckets_statement ON link_buckets(statement_id)"
-            )
             db.execute(
                 "INSERT INTO fact_buckets (bucket, language, statement_id) SELECT bucket,"
                 " language, statement_id FROM relink_fact_buckets"

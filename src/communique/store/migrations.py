@@ -14,6 +14,7 @@ from communique.store import schema
 from communique.store.dialect import SQLITE
 from communique.store.keys import API_KEY_SCHEMA
 from communique.store.link_tables import (
+    LINK_BUCKETS_BY_BAND,
     LINK_FACT_BUCKETS,
     LINK_FACT_CODES,
     LINK_SCHEMA,
@@ -227,6 +228,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0003-unfinished-work", schema.UNFINISHED_WORK),
     ("extract-0006-site-line-groups", SQLITE.ddl(schema.SITE_LINE_GROUPS)),
     ("extract-0007-site-line-stamps", schema.SITE_LINE_STAMPS),
+    ("link-0004-buckets-by-band", LINK_BUCKETS_BY_BAND),
 )
 
 

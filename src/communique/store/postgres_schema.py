@@ -17,6 +17,7 @@ from communique.store import schema
 from communique.store.dialect import POSTGRES
 from communique.store.keys import API_KEY_SCHEMA
 from communique.store.link_tables import (
+    LINK_BUCKETS_BY_BAND,
     LINK_FACT_BUCKETS,
     LINK_FACT_CODES,
     LINK_SCHEMA,
@@ -408,6 +409,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0024-text-words", TEXT_WORDS),
     ("pg-0025-site-line-groups", POSTGRES.ddl(schema.SITE_LINE_GROUPS)),
     ("pg-0026-site-line-stamps", schema.SITE_LINE_STAMPS),
+    ("pg-0027-link-buckets-by-band", LINK_BUCKETS_BY_BAND),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 
