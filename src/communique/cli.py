@@ -267,7 +267,7 @@ def search_command(
         query = f"{query} copies:all"
     size = limit or settings.page_size
     with _store(settings) as store, limited(Budget(settings.query_seconds)):
-        warn_unfinished(store.unfinished_work())
+        warn_unfinished(store.unfinished_work(), old_links=store.old_links())
         if mode == "keyword":
             page = search(store, query, cursor=cursor, limit=size, order=order)
         else:
@@ -392,7 +392,7 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     settings = _settings(db)
     with _store(settings) as store:
         numbers = store.stats()
-    warn_unfinished(numbers.unfinished)
+    warn_unfinished(numbers.unfinished, old_links=numbers.old_links)
     if as_json:
         out.print(json.dumps(numbers.__dict__), markup=False)
         return

@@ -72,14 +72,24 @@ def counted(number: int, noun: str, nouns: str | None = None) -> str:
     return f"{number} {noun if number == 1 else nouns or noun + 's'}"
 
 
-def warn_unfinished(unfinished: Sequence[Work], running: Work | None = None) -> None:
+def warn_unfinished(
+    unfinished: Sequence[Work], running: Work | None = None, old_links: int = 0
+) -> None:
     """Say on stderr which whole-archive jobs were cut short (`Store.unfinished_work`) and
-    the command that finishes each (`running`: the command now running, which does)."""
+    the command that finishes each (`running`: the command now running, which does), and
+    how many copies an older linker linked (`Store.old_links`: `relink` links them again)."""
     for work in unfinished:
         if work == running:
             err.print(f"warning: the last {work} was interrupted; this one redoes it all")
         else:
             err.print(f"warning: {work} was interrupted; run `communique {work}`", markup=False)
+    if old_links and running != "relink":
+        were = "was" if old_links == 1 else "were"
+        err.print(
+            f"warning: {counted(old_links, 'copy', 'copies')} {were} linked by an older linker;"
+            " run `communique relink`",
+            markup=False,
+        )
 
 
 def progress_bars(**options: Any) -> Progress:

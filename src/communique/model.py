@@ -24,6 +24,10 @@ PIPELINE_VERSION = "core-1+extract-11"
 ENRICH_VERSION = "enrich-9"
 """Recorded on every enrichment; bump when enrichment output changes."""
 
+LINK_VERSION = "link-1"
+"""Recorded with every copy's link; bump when linking's groups, evidence or translations
+change (an archive linked before is then told to run `communique relink`)."""
+
 RECORD_CONTENT_TYPE = "application/x-communique-record+json"
 """Content type of a capture holding one structured record (a JSONL line, a corpus item)."""
 
@@ -492,6 +496,9 @@ class Stats:
     unfinished: tuple[Work, ...] = ()
     """Whole-archive jobs cut short (`relink`, `reprocess`): until the command named runs to
     its end, the archive is half done (e.g. half linked: `statements` counts too many)."""
+    old_links: int = 0
+    """Copies linked by an older linker than this one (`LINK_VERSION`), or before links had
+    versions: `relink` links them again."""
 
 
 @dataclass

@@ -652,6 +652,7 @@ _as_is(
         "languages": {"en": 4200, "ru": 700, "de": 220},
         "copies": 5210,
         "unfinished": [],
+        "old_links": 0,
     },
 )
 Enrichment = model.Enrichment

@@ -526,3 +526,69 @@ def test_an_edited_copy_is_found_by_its_new_text_only(store_url: str) -> None:
     assert (found_by(speeches[0]), found_by(speeches[1])) == ([], [first.id])
     assert store.copy_minhash(first.id) == on_ingest
     store.close()
+
+
+def test_copies_linked_by_an_older_linker_are_named_until_a_relink(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Links record the linker's version: copies an older linker linked (or one from before
+    links had versions) make stats and search say how many, until a relink links them again."""
+    from communique.store import link_tables
+
+    paths = write_copies(tmp_path)
+    db = store_url
+    store = open_store(db)
+    settings = Settings(db=str(db), workers=0, enrich=False)
+    with monkeypatch.context() as patched:
+        patched.setattr(link_tables, "LINK_VERSION", "link-0")
+        ingest([str(p) for p in paths[:3]], store, settings)
+    ingest([str(paths[3])], store, settings)
+    assert store.old_links() == 3 and store.stats().old_links == 3
+    store.close()
+    runner = CliRunner()
+    warning = "warning: 3 copies were linked by an older linker; run `communique relink`"
+    for command in (["stats"], ["stats", "--json"], ["search", "Victory"]):
+        result = runner.invoke(app, [*command, "--db", db])
+        assert result.exit_code == 0, result.output
+        assert warning in result.stderr.splitlines()
+    numbers = json.loads(runner.invoke(app, ["stats", "--json", "--db", db]).stdout)
+    assert numbers["old_links"] == 3
+    from fastapi.testclient import TestClient
+
+    from communique.api.app import create_app
+
+    client = TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
+    assert client.get("/api/v1/stats").json()["old_links"] == 3
+    notice = "3 copies were linked by an older linker"
+    assert notice in client.get("/", params={"q": "Victory"}).text
+    result = runner.invoke(app, ["relink", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "older linker" not in result.stderr
+    result = runner.invoke(app, ["stats", "--db", db])
+    assert "older linker" not in result.stderr
+    assert notice not in client.get("/", params={"q": "Victory"}).text
+    store = open_store(db)
+    assert store.old_links() == 0
+    store.close()
+
+
+def test_links_from_before_versions_are_older_after_the_migration(tmp_path: Path) -> None:
+    """An archive linked before links had versions: its migration leaves their version
+    unknown (NULL), which counts as older."""
+    import sqlite3
+
+    paths = write_copies(tmp_path)
+    db = str(tmp_path / "old.db")
+    store = open_store(db)
+    ingest([str(p) for p in paths], store, Settings(db=db, workers=0, enrich=False))
+    store.close()
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            "DROP INDEX link_copies_version; ALTER TABLE link_copies DROP COLUMN link_version;"
+            " DELETE FROM migrations WHERE name = 'link-0005-versions';"
+        )
+    store = open_store(db)
+    assert store.old_links() == 4
+    relink(store)
+    assert store.old_links() == 0
+    store.close()

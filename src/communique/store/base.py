@@ -156,6 +156,10 @@ class StatementStore(Protocol):
         unfinished `start_reprocess` too."""
         ...
 
+    def old_links(self) -> int:
+        """How many copies an older linker than `LINK_VERSION` linked (`relink` redoes them)."""
+        ...
+
 
 class EnrichmentStore(Protocol):
     """What enrichment found in statements: entities, places, events, references."""

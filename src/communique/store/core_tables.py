@@ -25,7 +25,7 @@ from communique.model import (
 )
 from communique.store.dialect import Db, SqlTables, upsert
 from communique.store.enrich_rows import ENRICH_TABLES, read_enrichment
-from communique.store.link_tables import clear_links
+from communique.store.link_tables import clear_links, old_links
 from communique.store.rows import (
     SELECT_STATEMENTS,
     capture_from_row,
@@ -120,6 +120,7 @@ class CoreTables(SqlTables):
             errors=db.count("SELECT count(*) AS n FROM failures"),
             languages={r["language"]: int(r["n"]) for r in languages},
             unfinished=tuple(self.unfinished_work()),
+            old_links=old_links(db),
         )
 
     # enrichment

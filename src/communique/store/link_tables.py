@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from communique.model import CopyLink, LinkText, Translation
+from communique.model import LINK_VERSION, CopyLink, LinkText, Translation
 from communique.store.dialect import Db, Dialect, Row, SqlTables, upsert
 from communique.store.rows import record_from_row
 
@@ -68,6 +68,12 @@ CREATE TABLE fact_buckets (
 CREATE INDEX fact_buckets_statement ON fact_buckets(statement_id);
 """
 """The fact buckets, apart from those of texts (which `link_buckets` keeps)."""
+LINK_VERSIONS = """
+ALTER TABLE link_copies ADD COLUMN link_version TEXT;
+CREATE INDEX link_copies_version ON link_copies(link_version);
+"""
+"""The linker version (`LINK_VERSION`) each copy was linked by (NULL: an older one, from
+before links had versions), indexed so that the copies of another are counted at once."""
 LINK_BUCKETS_BY_BAND = "DROP INDEX IF EXISTS link_buckets_statement;"
 """A copy's LSH buckets are found by band alone: an edited copy's old buckets are those of its
 stored MinHash (`put_copy`'s `replaced`), so no index by copy is written for each bucket."""
@@ -98,7 +104,8 @@ OTHER_COPIES = (
 """Copies that are not their statement's canonical copy (left out unless `copies:all`)."""
 _UPSERT_COPY_FACTS = upsert(
     "link_copies",
-    "statement_id group_id kind matched evidence exact_key seen own_site words minhash fact_codes",
+    "statement_id group_id kind matched evidence exact_key seen own_site words minhash fact_codes"
+    " link_version",
     "statement_id",
 )
 _UPSERT_TRANSLATION = upsert(
@@ -196,7 +203,8 @@ class LinkTables(SqlTables):
                 db.executemany(_DROP_BUCKET, [(bucket, link.statement_id) for bucket in replaced])
                 db.execute("DELETE FROM fact_buckets WHERE statement_id = ?", (link.statement_id,))
             db.execute(
-                _UPSERT_COPY_FACTS, (*_copy_values(link, minhash), facts[2] if facts else None)
+                _UPSERT_COPY_FACTS,
+                (*_copy_values(link, minhash), facts[2] if facts else None, LINK_VERSION),
             )
             db.executemany(_ADD_BUCKET, [(bucket, link.statement_id) for bucket in buckets])
             if facts:
@@ -233,7 +241,7 @@ class LinkTables(SqlTables):
             db.executemany(
                 _UPSERT_COPY_FACTS,
                 [
-                    (*_copy_values(link, minhash), facts[2] if facts else None)
+                    (*_copy_values(link, minhash), facts[2] if facts else None, LINK_VERSION)
                     for link, minhash, _, facts in rows
                 ],
             )
@@ -277,6 +285,10 @@ class LinkTables(SqlTables):
                 f" (PARTITION BY c.group_id ORDER BY {CANONICAL_FIRST}) AS r"
                 f" FROM {WITH_STATEMENTS}) AS ranked WHERE r = 1"
             )
+
+    def old_links(self) -> int:
+        """How many copies an older linker than `LINK_VERSION` linked (`relink` redoes them)."""
+        return old_links(self._db())
 
     def put_translations(self, translations: Sequence[Translation]) -> None:
         """Store many translations (pairs of statements) in one transaction."""
@@ -360,6 +372,16 @@ def hit_links(db: Db, ids: Sequence[str]) -> dict[str, tuple[int, tuple[str, ...
         if row["language"]:
             found.add(row["language"])
     return {key: (count, tuple(sorted(languages[key]))) for key, count in copies.items()}
+
+
+def old_links(db: Db) -> int:
+    """How many copies an older linker than `LINK_VERSION` linked, or one from before links
+    had versions (NULL): read from the index on versions, so nothing is scanned when none is."""
+    return db.count(
+        "SELECT count(*) AS n FROM link_copies WHERE link_version IS NULL"
+        " OR link_version < ? OR link_version > ?",
+        (LINK_VERSION, LINK_VERSION),
+    )
 
 
 def clear_links(db: Db) -> None:

@@ -18,6 +18,7 @@ from communique.store.link_tables import (
     LINK_FACT_BUCKETS,
     LINK_FACT_CODES,
     LINK_SCHEMA,
+    LINK_VERSIONS,
     move_fact_buckets,
 )
 from communique.store.saved import SAVED_SEARCH_SCHEMA
@@ -229,6 +230,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("extract-0006-site-line-groups", SQLITE.ddl(schema.SITE_LINE_GROUPS)),
     ("extract-0007-site-line-stamps", schema.SITE_LINE_STAMPS),
     ("link-0004-buckets-by-band", LINK_BUCKETS_BY_BAND),
+    ("link-0005-versions", LINK_VERSIONS),
 )
 
 

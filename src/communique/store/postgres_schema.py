@@ -21,6 +21,7 @@ from communique.store.link_tables import (
     LINK_FACT_BUCKETS,
     LINK_FACT_CODES,
     LINK_SCHEMA,
+    LINK_VERSIONS,
     move_fact_buckets,
 )
 from communique.store.postgres_sample import Limits, in_sample
@@ -410,6 +411,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0025-site-line-groups", POSTGRES.ddl(schema.SITE_LINE_GROUPS)),
     ("pg-0026-site-line-stamps", schema.SITE_LINE_STAMPS),
     ("pg-0027-link-buckets-by-band", LINK_BUCKETS_BY_BAND),
+    ("pg-0028-link-versions", LINK_VERSIONS),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 
