@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from communique.cli import app
@@ -424,6 +425,26 @@ class Killed(BaseException):
     """What a kill -9 leaves: nothing after it runs (no `except Exception` catches it)."""
 
 
+def warned(db: str, warning: str) -> dict[str, object]:
+    """Check that `stats`, `stats --json` and `search` print `warning`; the stats as JSON."""
+    runner = CliRunner()
+    for command in (["stats"], ["stats", "--json"], ["search", "Victory"]):
+        result = runner.invoke(app, [*command, "--db", db])
+        assert result.exit_code == 0, result.output
+        assert warning in result.stderr.splitlines()
+    numbers: dict[str, object] = json.loads(
+        runner.invoke(app, ["stats", "--json", "--db", db]).stdout
+    )
+    return numbers
+
+
+def web_client(db: str) -> TestClient:
+    """The API and web pages of the archive at `db`."""
+    from communique.api.app import create_app
+
+    return TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
+
+
 def test_an_interrupted_relink_is_named_until_a_relink_finishes(
     tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -449,18 +470,9 @@ def test_an_interrupted_relink_is_named_until_a_relink_finishes(
     assert store.unfinished_work() == ["relink"]
     store.close()
     runner = CliRunner()
-    warning = "warning: relink was interrupted; run `communique relink`"
-    for command in (["stats"], ["stats", "--json"], ["search", "Victory"]):
-        result = runner.invoke(app, [*command, "--db", db])
-        assert result.exit_code == 0, result.output
-        assert warning in result.stderr.splitlines()
-    numbers = json.loads(runner.invoke(app, ["stats", "--json", "--db", db]).stdout)
+    numbers = warned(db, "warning: relink was interrupted; run `communique relink`")
     assert numbers["unfinished"] == ["relink"]
-    from fastapi.testclient import TestClient
-
-    from communique.api.app import create_app
-
-    client = TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
+    client = web_client(db)
     assert client.get("/api/v1/stats").json()["unfinished"] == ["relink"]
     notice = "Relink was interrupted: the archive is half linked until"
     assert notice in client.get("/", params={"q": "Victory"}).text
@@ -546,18 +558,11 @@ def test_copies_linked_by_an_older_linker_are_named_until_a_relink(
     assert store.old_links() == 3 and store.stats().old_links == 3
     store.close()
     runner = CliRunner()
-    warning = "warning: 3 copies were linked by an older linker; run `communique relink`"
-    for command in (["stats"], ["stats", "--json"], ["search", "Victory"]):
-        result = runner.invoke(app, [*command, "--db", db])
-        assert result.exit_code == 0, result.output
-        assert warning in result.stderr.splitlines()
-    numbers = json.loads(runner.invoke(app, ["stats", "--json", "--db", db]).stdout)
+    numbers = warned(
+        db, "warning: 3 copies were linked by an older linker; run `communique relink`"
+    )
     assert numbers["old_links"] == 3
-    from fastapi.testclient import TestClient
-
-    from communique.api.app import create_app
-
-    client = TestClient(create_app(Settings(db=str(db))), base_url="http://localhost")
+    client = web_client(db)
     assert client.get("/api/v1/stats").json()["old_links"] == 3
     notice = "3 copies were linked by an older linker"
     assert notice in client.get("/", params={"q": "Victory"}).text
