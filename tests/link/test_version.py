@@ -61,6 +61,10 @@ INLINE = {
         "Lachin and Aghdam", "Zangelan and Kubadly"
     ),
     **{f"meeting-{n}": _MEETING.format(topic=topic) for n, topic in enumerate(_TOPICS)},
+    "leaders-en": "On 8 May 2020 the leaders of Armenia and Azerbaijan met Putin in Moscow and"
+    " signed, on 10 May 2020, a statement of 9 points.",
+    "leaders-fr": "Le 8 mai 2020, les dirigeants de l'Arménie et de l'Azerbaïdjan ont vu Poutine à"
+    " Moscou et ont signé, le 10 mai 2020, une déclaration en 9 points.",
     "fr": "Le ministère des Affaires étrangères salue l'accord conclu à Genève le 8 novembre"
     " 2023 entre les délégations sur l'échange de détenus et l'ouverture des points de"
     " passage de Lachin et d'Aghdam. Le ministère appelle les deux parties à appliquer"
@@ -118,3 +122,4 @@ def test_every_inline_input_is_in_the_fixture() -> None:
     assert set(INLINE) <= set(stored["outputs"])
     kinds = {output.get("kind") for output in stored["outputs"].values()}
     assert {"exact", "republication", None} <= kinds, "the inputs show each way of linking"
+    assert any("-fr" in pair for pair in stored["outputs"]["translations"])
