@@ -25,3 +25,9 @@ def check_versioned(fixture: Path, constant: str, version: str, outputs: dict[st
             f"{constant} is {version}, the fixture {stored['version']}: store the"
             " outputs again (COMMUNIQUE_UPDATE_FIXTURES=1)"
         )
+
+
+def stored_outputs(fixture: Path) -> dict[str, Any]:
+    """The outputs `fixture` stores, by input name."""
+    outputs: dict[str, Any] = json.loads(fixture.read_text(encoding="utf-8"))["outputs"]
+    return outputs

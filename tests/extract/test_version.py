@@ -18,7 +18,7 @@ from communique.errors import CommuniqueError
 from communique.extract import extract
 from communique.model import PIPELINE_VERSION, RawInput
 from tests.extract.conftest import SHARED
-from tests.versioned import check_versioned
+from tests.versioned import check_versioned, stored_outputs
 
 FIXTURE = Path(__file__).with_name("fixtures") / "extraction_outputs.json"
 FETCHED = datetime(2023, 11, 9, 12, 0, tzinfo=UTC)
@@ -89,5 +89,4 @@ def test_extraction_output_changes_only_with_the_pipeline_version() -> None:
 
 
 def test_every_inline_input_is_in_the_fixture() -> None:
-    stored = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    assert set(INLINE) <= set(stored["outputs"])
+    assert set(INLINE) <= set(stored_outputs(FIXTURE))

@@ -12,7 +12,6 @@ before is then told to relink) and store the new outputs:
 from __future__ import annotations
 
 import itertools
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from communique.link import Linker, signature
 from communique.link.translations import compare, facts
 from communique.model import LINK_VERSION
 from tests.conftest import SHARED
-from tests.versioned import check_versioned
+from tests.versioned import check_versioned, stored_outputs
 
 FIXTURE = Path(__file__).with_name("fixtures") / "link_outputs.json"
 _STATEMENT = (
@@ -118,8 +117,8 @@ def test_link_output_changes_only_with_the_link_version() -> None:
 
 
 def test_every_inline_input_is_in_the_fixture() -> None:
-    stored = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    assert set(INLINE) <= set(stored["outputs"])
-    kinds = {output.get("kind") for output in stored["outputs"].values()}
+    stored = stored_outputs(FIXTURE)
+    assert set(INLINE) <= set(stored)
+    kinds = {output.get("kind") for output in stored.values()}
     assert {"exact", "republication", None} <= kinds, "the inputs show each way of linking"
-    assert any("-fr" in pair for pair in stored["outputs"]["translations"])
+    assert any("-fr" in pair for pair in stored["translations"])
