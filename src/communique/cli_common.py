@@ -83,7 +83,7 @@ def warn_unfinished(
             err.print(f"warning: the last {work} was interrupted; this one redoes it all")
         else:
             err.print(f"warning: {work} was interrupted; run `communique {work}`", markup=False)
-    if old_links and running != "relink":
+    if old_links:
         were = "was" if old_links == 1 else "were"
         err.print(
             f"warning: {counted(old_links, 'copy', 'copies')} {were} linked by an older linker;"
