@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from communique.api.access import open_gate
-from communique.api.app import create_app
+from communique.api.app import create_app, settle
 from communique.keys import add_key
 from communique.pipeline import ingest
 from communique.settings import Settings
@@ -301,3 +303,30 @@ def test_writes_ask_the_apps_write_gate_and_reads_do_not(client: TestClient) -> 
     assert asked == ["POST /api/v1/saved-searches", "DELETE /api/v1/saved-searches/kept"]
     assert [s["name"] for s in listed.json()] == ["kept"]
     store.delete_search("kept")
+
+
+class _Node:
+    """An object that can be in a reference cycle and be watched by a weak reference."""
+
+    other: object = None
+
+
+def test_settle_freezes_what_lives_and_garbage_made_later_is_still_collected(
+    client: TestClient,
+) -> None:
+    kept = _Node()
+    try:
+        settle()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 1000  # the modules, the app and its store
+        assert kept not in gc.get_objects()  # left out of every generation's pass
+        later = _Node()
+        later.other = _Node()
+        later.other.other = later  # a cycle: only the collector frees it
+        alive = weakref.ref(later)
+        del later
+        assert client.get("/api/v1/search", params={"q": "peace"}).status_code == 200
+        gc.collect()
+        assert alive() is None
+    finally:
+        gc.unfreeze()
