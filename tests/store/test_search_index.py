@@ -413,3 +413,28 @@ def test_a_long_text_gets_a_snippet_from_its_first_matches_or_its_only_late_one(
     assert early.snippet.startswith("We speak for \x02peace\x03") and early.snippet.endswith("…")
     (late,) = sqlite_store.search(parse_query("ceasefire")).hits
     assert "call for a \x02ceasefire\x03 and for peace." in late.snippet
+
+
+def test_a_prefix_ranks_its_words_when_few_and_matches_them_all_when_many() -> None:
+    """A prefix of few words is ranked as its words are (a text that says them more often,
+    or in its title, first); one of more than `_PREFIX_WORDS` words still matches every
+    statement with one of them, and a word that only shares the prefix's first letters none."""
+    many = [f"treaty{n:03d}" for n in range(tantivy_index._PREFIX_WORDS + 6)]
+    index = TantivyIndex(None)
+    index.write(
+        [
+            IndexDoc(1, "Note", "The council spoke of sanctions, trade, aid and the budget."),
+            IndexDoc(2, "Note", "Sanctions, new sanctions and who is sanctioned."),
+            IndexDoc(3, "Sanctions", "The council spoke of trade, aid and the budget."),
+            IndexDoc(4, "Note", "A sanctuary."),
+            *(IndexDoc(10 + n, "Note", f"The {word} was signed.") for n, word in enumerate(many)),
+            IndexDoc(9, "Note", "A treat."),
+        ]
+    )
+    ranked = index.search(parse_query("sanction*"), Restriction(), None, 10)
+    assert [h.key for h in ranked.hits] == [3, 2, 1]
+    assert len({h.score for h in ranked.hits}) == 3
+    wide = index.search(parse_query("treaty*"), Restriction(), None, 100)
+    assert wide.total == len(many) == len({h.key for h in wide.hits})
+    assert index.search(parse_query("treaty00*"), Restriction(), None, 10).total == 10
+    assert index.search(parse_query("treatz*"), Restriction(), None, 10).total == 0

@@ -84,6 +84,12 @@ _RECENT_QUERIES = 64
 """Queries whose counts and ranking the index keeps for their cursor pages."""
 _RECENT_WORDS = 1024
 """Query words whose indexed forms the index keeps while it is unchanged."""
+_PREFIX_WORDS = 64
+"""A prefix with at most this many words in a field is matched as those words, each ranked as
+a word is (BM25); a wider one as the set of every statement with one of its words, all ranked
+alike, which costs what its matches do however many words it has: at 300,000 statements,
+`co*` (1,687 words) as its words took 2-3 times as long, `comm*` (140) and `sustain*` (14) as
+long or less (min of 15, load 10-17)."""
 _LONGEST_WINDOW = 5_000
 """Ranked hits kept for a query at most (a page past them is ranked alone, as a first page is
 but deeper: the windows of 64 queries hold some 50 MB at most)."""
@@ -142,6 +148,7 @@ class TantivyIndex:
         self._state: tuple[int, ...] = (0,)
         self._recent: Kept[Any] = Kept(_RECENT_QUERIES)
         self._forms: Kept[frozenset[str]] = Kept(_RECENT_WORDS)
+        self._prefixes: Kept[_Prefixed] = Kept(_RECENT_WORDS)
         meta = {
             "schema": SCHEMA_VERSION,
             "analysis": analysis.ANALYSIS_VERSION,
@@ -485,7 +492,7 @@ class TantivyIndex:
     ) -> Any:
         must: list[Any] = []
         must_not: list[Any] = []
-        forms = _Forms(searcher, self._forms, state)
+        forms = _Forms(searcher, self._forms, state, self._prefixes)
         for group in query.required:
             must.append(_any([self._term(term, forms) for term in group]))
         must_not += [self._term(term, forms) for term in query.excluded]
@@ -544,7 +551,8 @@ class TantivyIndex:
             return tantivy.Query.empty_query()
         options: list[Any] = []
         for field, weight in _WORD_FIELDS:
-            options.append(tantivy.Query.boost_query(self._words(field, tokens, term), weight))
+            words = self._words(field, tokens, term, forms)
+            options += [tantivy.Query.boost_query(q, weight) for q in words]
         if not term.phrase and not term.prefix and len(tokens) == 1:
             options += self._other_forms(tokens[0], forms)
         chars: list[Any] = [str(c) for c in analysis.analyzers()["cjk"].analyze(term.text)]
@@ -554,7 +562,7 @@ class TantivyIndex:
                 if len(chars) > 1
                 else tantivy.Query.term_query(self._schema, "cjk", chars[0])
             )
-        return _any(options)
+        return _any(options) if options else tantivy.Query.empty_query()
 
     def _other_forms(self, word: str, forms: _Forms) -> list[Any]:
         """For each stemmer of a language the index holds: its statements with a form of
@@ -600,24 +608,39 @@ class TantivyIndex:
         language = _any([tantivy.Query.term_query(self._schema, "language", t) for t in tags])
         return _all([tantivy.Query.const_score_query(language, 0.0), words])
 
-    def _words(self, field: str, tokens: list[Any], term: Term) -> Any:
+    def _words(self, field: str, tokens: list[Any], term: Term, forms: _Forms) -> list[Any]:
         if term.prefix and len(tokens) == 1:
-            return tantivy.Query.regex_query(self._schema, field, _regex_escape(tokens[0]) + ".*")
+            return self._prefix(field, tokens[0], forms)
         if term.prefix:
-            return tantivy.Query.phrase_prefix_query(self._schema, field, tokens)
+            return [tantivy.Query.phrase_prefix_query(self._schema, field, tokens)]
         if len(tokens) == 1:
-            return tantivy.Query.term_query(self._schema, field, tokens[0])
-        return tantivy.Query.phrase_query(self._schema, field, tokens)
+            return [tantivy.Query.term_query(self._schema, field, tokens[0])]
+        return [tantivy.Query.phrase_query(self._schema, field, tokens)]
+
+    def _prefix(self, field: str, prefix: str, forms: _Forms) -> list[Any]:
+        """The words of `field` that begin with `prefix`, each a query (see `_PREFIX_WORDS`),
+        or one query of them all when they are more."""
+        found = forms.beginning(field, prefix)
+        if not found.complete:
+            return [tantivy.Query.regex_query(self._schema, field, _regex_escape(prefix) + ".*")]
+        return [tantivy.Query.term_query(self._schema, field, word) for word in found.words]
 
 
 class _Forms:
     """What a searcher's word list holds that a query's words are expanded with: the
     languages of the statements (by stemmer) and the indexed forms that share a stem."""
 
-    def __init__(self, searcher: Any, recent: Kept[frozenset[str]], state: tuple[Any, ...]) -> None:
+    def __init__(
+        self,
+        searcher: Any,
+        recent: Kept[frozenset[str]],
+        state: tuple[Any, ...],
+        prefixes: Kept[_Prefixed],
+    ) -> None:
         self._searcher = searcher
         self._recent = recent
         self._state = state
+        self._prefixes = prefixes
         self._languages: dict[str, list[str]] | None = None
         self._values: dict[str, int] | None = None
 
@@ -647,6 +670,17 @@ class _Forms:
         counts = self.language_values()
         return sum(counts.get(value, 0) for value in values)
 
+    def beginning(self, field: str, prefix: str) -> _Prefixed:
+        """The words of `field` that begin with `prefix`, unless they are more than
+        `_PREFIX_WORDS` (then `complete` is False). Kept while the index is unchanged."""
+        compute = partial(self._beginning, field, prefix)
+        return self._prefixes.computed((field, prefix), self._state, compute)
+
+    def _beginning(self, field: str, prefix: str) -> _Prefixed:
+        found = self._searcher.terms_with_prefix(field, prefix, limit=_PREFIX_WORDS + 1)
+        words = tuple(sorted(str(word) for word, _ in found))
+        return _Prefixed(words[:_PREFIX_WORDS], len(words) <= _PREFIX_WORDS)
+
     def sharing_stem(self, stemmer: str, word: str) -> frozenset[str]:
         """The indexed forms (in titles or texts) whose stem is `word`'s in the language:
         of the words beginning with `analysis.stem_prefix`, those no longer than the stem
@@ -673,6 +707,15 @@ class _Forms:
             return frozenset()
         stems = analysis.stem_words(stemmer, candidates)
         return frozenset(f for f, found in zip(candidates, stems, strict=True) if found == stem)
+
+
+@dataclass(frozen=True)
+class _Prefixed:
+    """The words of a field that begin with a prefix: all of them, or (not `complete`) the
+    first `_PREFIX_WORDS` found."""
+
+    words: tuple[str, ...]
+    complete: bool
 
 
 @dataclass(frozen=True)
