@@ -231,20 +231,46 @@ def report_about(base: Base, rng: random.Random) -> str | None:
 CORPORA = {"ungdc": ungdc, "kremlin": kremlin, "pages": pages}
 
 
+_ANNOUNCED = re.compile(r"Анонс на [^.]{1,40}?\d{4} года")
+"""The dateline of an announcement (kremlin.ru gives it no date, time or place)."""
+_CALENDAR = "Добавить в Календарь Календари Яндекс iCal Google"
+_TAGS = ("Лица", "Темы", "География")
+"""The page's tag lists, last first, as its footer has them."""
+_MONTH = r"(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)"
+_SIDEBAR = re.compile(
+    rf"(?<=[.!?…»>);*]) (?:Смотрите также|Дополнительно)"
+    rf"(?: (?:\S+ ){{1,30}}?(?:\d{{1,2}} {_MONTH} \d{{4}} года|pdf, [\d.,]+ кБ)(?= |$))+"
+)
+"""A "see also" box: its label, then linked items each ending in a date (or a file's size)."""
+_SIDEBAR_END = re.compile(r"(?<=[.!?…»>)]) (?:Смотрите также|Дополнительно) [^.!?]*$")
+
+
+def page_text(row: dict[str, str]) -> str:
+    """A kremlin.ru item's own text: without the page's header (section, headline, lead,
+    dateline: date, time and place, or an announcement's "Анонс на ..." and calendar
+    links), its footer (tags, sections, date of publication, link) and its "see also"
+    boxes (titles and dates of other items, in the text or after it)."""
+    text = row["text_raw"].split(" Статус материала ")[0]
+    dateline = row["raw_date"] or (found.group() if (found := _ANNOUNCED.search(text)) else "")
+    body = text[text.find(dateline) + len(dateline) :].lstrip() if dateline else text
+    body = re.sub(r"^\d{1,2}:\d{2}\s*", "", body)
+    if row["place"] and body.startswith(row["place"]):
+        body = body[len(row["place"]) :].lstrip()
+    body = body.removeprefix(_CALENDAR).lstrip()
+    for label in _TAGS:
+        at = body.rfind(f" {label} ")
+        if at >= 0 and not re.search(r"[.!?…]", body[at:]):
+            body = body[:at]
+    return _SIDEBAR_END.sub("", _SIDEBAR.sub("", body))
+
+
 def undated_kremlin(shared: Path) -> Iterator[Base]:
-    """kremlin.ru items without their page header (headline, lead, date, time and place)
-    and footer (sections, date of publication, link), as ingest extracts them: weekly
-    meetings then differ in their topic alone. The issuer is the headline, so that items
-    of one series (one headline) are template-alike."""
+    """kremlin.ru items as their own text (`page_text`), without the page's header and
+    footer: weekly meetings then differ in their topic alone. The issuer is the headline, so
+    that items of one series (one headline) are template-alike."""
     for line in (shared / "corpora" / "kremlin_ru_2025_sample.jsonl").open(encoding="utf-8"):
         row = json.loads(line)
-        text = row["text_raw"]
-        body = text[text.find(row["raw_date"]) + len(row["raw_date"]) :].lstrip()
-        body = re.sub(r"^\d{1,2}:\d{2}\s*", "", body)
-        if row["place"] and body.startswith(row["place"]):
-            body = body[len(row["place"]) :].lstrip()
-        body = body.split(" Статус материала ")[0]  # the page's footer: sections, date, link
-        sentences = _SENTENCE.split(body)
+        sentences = _SENTENCE.split(page_text(row))
         paragraphs = tuple(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
         yield Base(row["url"], row["title"], row["title"], paragraphs)
 
