@@ -51,6 +51,7 @@ from linkset import (
     series,
     undated_kremlin,
     ungdc,
+    ungdc_series,
     variant,
 )
 
@@ -532,6 +533,35 @@ def pairs_alone(shared: Path) -> Rows:
     return rows
 
 
+UNGDC_ALONE = (
+    "series pairs alone (UN General Debate, no rule written on it: one country's speeches,"
+    " one year's; one frame around another topic, or with it last)"
+)
+
+
+def ungdc_alone(shared: Path) -> Rows:
+    """`ungdc_series` pairs linked with no other text, by kind and half: how many became
+    one statement (all should stay apart), and how many `verify` kept apart by the series
+    rule alone (`MIN_REWRITTEN`: they pass containment and coverage, with no swap)."""
+    rows: Rows = {}
+    for pair in ungdc_series(shared):
+        row = rows.setdefault(
+            f"{pair.kind} {pair.half}", {"pairs": 0, "merged": 0, "series rule": 0}
+        )
+        row["pairs"] += 1
+        linked = duplicates.link_all([("a", pair.first), ("b", pair.second)])
+        row["merged"] += len(set(linked.values())) == 1
+        verdict = duplicates.verify(pair.first, pair.second)
+        row["series rule"] += (
+            not verdict.same
+            and verdict.rewritten > 0
+            and not verdict.swaps
+            and verdict.containment >= duplicates.MIN_CONTAINMENT
+            and verdict.coverage >= duplicates.MIN_COVERAGE
+        )
+    return dict(sorted(rows.items()))
+
+
 STORE = "relink through the store (SQLite; machine shared with 8 others, noisy)"
 
 
@@ -603,6 +633,8 @@ def main() -> None:
         tables.append(rows_table(SERIES, "half", halves, QUALITY_COLUMNS))
         console.print(tables[-1])
         tables.append(rows_table(ALONE, "half", pairs_alone(args.shared)))
+        console.print(tables[-1])
+        tables.append(rows_table(UNGDC_ALONE, "kind half", ungdc_alone(args.shared)))
         console.print(tables[-1])
         console.print("targets: precision >= 0.99, recall >= 0.95, template merges 0")
     if not args.no_translations:

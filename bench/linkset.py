@@ -16,12 +16,13 @@ A data set, not a bench: `bench/link.py` measures on it and compares with its st
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 import re
 import textwrap
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -293,6 +294,104 @@ def series(shared: Path = SHARED, seed: int = 13) -> list[Text]:
             copy = variant(base, rng, chrome)
             texts.append(Text(f"{base.id}#copy{number}", base.id, copy, half, template))
     return texts
+
+
+@dataclass(frozen=True)
+class SeriesPair:
+    """Two statements of one series (or sharing one body's boilerplate) that must stay apart."""
+
+    kind: str
+    half: str
+    first: str
+    second: str
+
+
+FRAME_WORDS = 60
+"""Words of whole paragraphs a framed item takes from each end of a speech (at least)."""
+TOPIC_WORDS = 30
+"""Words of whole sentences a framed item takes from the middle of a speech (at least): a
+topic, as a weekly meeting's (29 to 50 words in the kremlin.ru sample); the corpus's
+lines are often a few words of a wrapped sentence, no topic."""
+
+
+def ungdc_series(shared: Path = SHARED, seed: int = 13, per_year: int = 3) -> list[SeriesPair]:
+    """Pairs of UN General Debate speeches that are not one statement, none of them used
+    to write a rule. `years`: every two speeches of one country (one speaker office, one
+    occasion, another year). `one year`: each speech with `per_year` speeches of other
+    countries that year (the UN's salutations and session numbers in common). `framed`:
+    items written here from one country's frame, the opening and closing paragraphs
+    (`FRAME_WORDS` each at least) of its first speech, around sentences from the middle of
+    each year's speech (`TOPIC_WORDS`): one frame, another topic; `topic last`: the same
+    with the topic after the frame, at the text's edge. The half is the
+    country's (both countries' for `one year`; a pair across halves is left out), so one
+    half stays held out."""
+    rng = random.Random(seed)
+    by_country: dict[str, dict[str, Base]] = {}
+    for base in ungdc(shared):
+        _, country, year = base.id.split(":")
+        by_country.setdefault(country, {})[year] = base
+    pairs: list[SeriesPair] = []
+    for country, speeches in sorted(by_country.items()):
+        texts = ["\n\n".join(speeches[year].paragraphs) for year in sorted(speeches)]
+        half = half_of(country)
+        pairs += [SeriesPair("years", half, a, b) for a, b in itertools.combinations(texts, 2)]
+        for kind, last in (("framed", False), ("topic last", True)):
+            items = framed([speeches[year] for year in sorted(speeches)], last)
+            pairs += [SeriesPair(kind, half, a, b) for a, b in itertools.combinations(items, 2)]
+    for year in sorted({y for speeches in by_country.values() for y in speeches}):
+        held = sorted(c for c, speeches in by_country.items() if year in speeches)
+        for country in held:
+            for other in rng.sample([c for c in held if c != country], per_year):
+                if half_of(country) == half_of(other):
+                    first, second = by_country[country][year], by_country[other][year]
+                    pairs.append(
+                        SeriesPair(
+                            "one year",
+                            half_of(country),
+                            "\n\n".join(first.paragraphs),
+                            "\n\n".join(second.paragraphs),
+                        )
+                    )
+    return pairs
+
+
+def framed(speeches: list[Base], last: bool = False) -> list[str]:
+    """One item a year: the frame of the first speech (whole opening and closing
+    paragraphs of `FRAME_WORDS` words or more each) around that year's `topic` (or, if
+    `last`, followed by it: a topic at the text's edge); none when the first speech is too
+    short to hold a frame and a topic apart."""
+    paragraphs = speeches[0].paragraphs
+    opening = _paragraphs_of(paragraphs, FRAME_WORDS)
+    closing = _paragraphs_of(paragraphs[::-1], FRAME_WORDS)[::-1]
+    inside = paragraphs[len(opening) : len(paragraphs) - len(closing)]
+    if not inside:
+        return []
+    topics = [topic(inside), *(topic(speech.paragraphs) for speech in speeches[1:])]
+    if last:
+        return ["\n\n".join([*opening, *closing, middle]) for middle in topics]
+    return ["\n\n".join([*opening, middle, *closing]) for middle in topics]
+
+
+def topic(paragraphs: Sequence[str]) -> str:
+    """Whole sentences from the middle of the paragraphs, `TOPIC_WORDS` words at least (or
+    all they have)."""
+    sentences = _SENTENCE.split(" ".join(paragraphs))
+    taken: list[str] = []
+    for sentence in sentences[len(sentences) // 2 :]:
+        taken.append(sentence)
+        if sum(len(s.split()) for s in taken) >= TOPIC_WORDS:
+            break
+    return " ".join(taken)
+
+
+def _paragraphs_of(paragraphs: Sequence[str], least: int) -> list[str]:
+    """The first paragraphs that hold `least` words together."""
+    taken: list[str] = []
+    for paragraph in paragraphs:
+        if sum(len(p.split()) for p in taken) >= least:
+            break
+        taken.append(paragraph)
+    return taken
 
 
 def generate(
