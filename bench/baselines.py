@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 PATH = Path(__file__).with_name("baselines.json")
@@ -78,7 +79,7 @@ def report(console: Console, bench: str, tables: Iterable[Table], save: bool = F
         table.add_column(column, justify="left" if column == "measure" else "right")
     for name, value in now.items():
         old = before.get(name)
-        table.add_row(name, _shown(old), _shown(value), _change(old, value))
+        table.add_row(escape(name), _shown(old), _shown(value), _change(old, value))
     console.print(table)
     if save:
         stored[bench] = {

@@ -42,7 +42,9 @@ def test_a_bench_prints_its_change_against_the_saved_baseline(baselines: ModuleT
         "geo: seed / places right [value]": 1.0,
     }
     baselines.report(console, "enrich", [_table("0.780")])
-    assert "+0.005 (+0.6%)" in console.export_text()
+    printed = console.export_text()
+    assert "+0.005 (+0.6%)" in printed
+    assert "geo: TR-News / acc@161km [value]" in printed  # the column, not taken for markup
 
 
 DIAGNOSTICS = {"timebank_misses", "transset"}
