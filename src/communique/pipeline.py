@@ -35,6 +35,7 @@ from communique.errors import (
     WorkerError,
 )
 from communique.extract import extract, sitechrome
+from communique.extract.language import load_models
 from communique.extract.selected import extract_selected
 from communique.lang import profile
 from communique.link.archive import link_statement
@@ -161,6 +162,7 @@ class ExtractStage(
         )
         with contextlib.suppress(CommuniqueError):  # too short a statement: models loaded
             self.process(Document(raw, None))
+        load_models(WARM_UP)  # its stop words name it: lingua has not run yet
 
 
 class _Switched(Declared):

@@ -141,3 +141,14 @@ def test_an_iso_day_reads_as_find_dates_reads_it(year: str, month: str, day: str
     value = f"{year}-{month}-{day}"
     found = dates.find_dates(value)
     assert dates.parse_iso(value) == (found[0][0] if found else None)
+
+
+_SPACED = st.lists(
+    st.sampled_from([*_WORDS, "日本政府は", "平和", "\u3000", "\n", "  "]), max_size=40
+)
+
+
+@settings(max_examples=300)
+@given(_SPACED.map(" ".join) | _SPACED.map("".join), st.integers(0, 20))
+def test_has_words_is_a_word_count_at_least(text: str, n: int) -> None:
+    assert textutil.has_words(text, n) == (textutil.word_count(text) >= n)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from lingua import Language
 
+from communique.extract import language
 from communique.extract.language import detect
+from communique.pipeline import ExtractStage
 
 
 @pytest.mark.parametrize(
@@ -34,3 +37,19 @@ def test_short_text(text: str, hint: str | None, expected: tuple[str, ...], lang
 def test_a_short_text_is_never_given_a_guessed_language() -> None:
     for text in ("Joint communiqué on the visit", "Remarks at the signing ceremony"):
         assert detect(text) in (None, "en")
+
+
+def test_a_worker_warm_up_runs_lingua_on_a_latin_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its stop words name the warm-up text, so extracting it loads no lingua model: the
+    warm-up detects it with lingua too, or the first text that needs lingua loads them."""
+    asked: list[str] = []
+    real = language.detector()
+
+    class Spy:
+        def detect_language_of(self, text: str) -> Language | None:
+            asked.append(text)
+            return real.detect_language_of(text)
+
+    monkeypatch.setattr(language, "detector", Spy)
+    ExtractStage().warm_up()
+    assert any(text.isascii() and len(text.split()) >= 10 for text in asked)

@@ -10,7 +10,7 @@ from collections import Counter
 from justext import get_stoplist
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-from communique.extract.textutil import word_count
+from communique.extract.textutil import has_words
 from communique.lang import profile, profiles, script_languages
 
 _SAMPLE = 400
@@ -25,6 +25,17 @@ def detector() -> LanguageDetector:
     lingua, as their own stop words confirm the language first (see `confirms`, `guess`).
     """
     return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
+
+
+def load_models(sample: str) -> None:
+    """Load the models lingua needs for texts written as `sample` is (their script and
+    letters), as its first detection of such a text would: a worker does it before its
+    first real text (most texts never reach lingua, so this happens at an unknown point).
+
+    Example:
+        >>> load_models("We call on all parties to respect the ceasefire.")
+    """
+    detector().detect_language_of(sample)
 
 
 _MIXED_MIN = 800
@@ -177,7 +188,7 @@ def detect(text: str, hint: str | None = None, expected: tuple[str, ...] = ()) -
         'ru'
     """
     hints = tuple(dict.fromkeys(c for c in (_hint_code(hint), *map(_hint_code, expected)) if c))
-    if word_count(text) < _SHORT_WORDS:
+    if not has_words(text, _SHORT_WORDS):
         return short_text(text, hints)
     hint_code = hints[0] if hints else None
     sample = _sample(text)

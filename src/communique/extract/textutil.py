@@ -62,6 +62,19 @@ def word_count(text: str) -> int:
     return len(text.split()) + unspaced // 2
 
 
+def has_words(text: str, n: int) -> bool:
+    """Whether `text` has at least `n` words (as `word_count` counts them), counting no more
+    of a long text than that needs.
+
+    Example:
+        >>> has_words("We call for peace.", 4), has_words("We call for peace.", 5)
+        (True, False)
+    """
+    if len(text.split(None, n)) >= n:  # n whitespace-separated words: enough whatever the script
+        return True
+    return word_count(text) >= n
+
+
 def text_size(text: str) -> int:
     """Length in Latin-script characters: a CJK character carries about three of them.
 
