@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import sys
 from concurrent.futures import wait
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,15 @@ from communique.collect.files import read_file
 from communique.enrich import nlp
 from communique.errors import PdfStub
 from communique.link.archive import relink
-from communique.model import Enrichment, IngestReport, RawInput
-from communique.pipeline import Pipeline, ingest, reprocess, worker_pool
+from communique.model import RECORD_CONTENT_TYPE, Enrichment, IngestReport, RawInput
+from communique.pipeline import (
+    Document,
+    ExtractStage,
+    Pipeline,
+    ingest,
+    reprocess,
+    worker_pool,
+)
 from communique.settings import Settings
 from communique.store.sqlite import SqliteStore
 from communique.workers import _portable
@@ -162,3 +171,20 @@ def test_a_load_without_linking_is_linked_by_relink(tmp_path: Path) -> None:
     assert relink(store) == (40, 30)
     one, two = store.get_copy(copy), store.get_copy(original)
     assert one is not None and two is not None and one.group_id == two.group_id
+
+
+def test_an_evolved_document_is_the_replaced_one_and_travels_alike() -> None:
+    """`Document.evolve` (the fast `replace` the stages use) makes the same document, which
+    pickles to the same bytes; a field it does not have is refused."""
+    body = b'{"url": "https://mfa.example/1", "text": "We met in Geneva and agreed on a plan."}'
+    raw = RawInput("https://mfa.example/1", body, RECORD_CONTENT_TYPE, "a.jsonl", datetime.now(UTC))
+    doc = Document(raw, None)
+    extraction = ExtractStage().process(doc).extraction
+    assert extraction is not None
+    for changes in ({"fresh": True}, {"extraction": extraction, "line_keys": None}):
+        evolved = doc.evolve(**changes)
+        assert evolved == replace(doc, **changes)
+        assert pickle.dumps(evolved) == pickle.dumps(replace(doc, **changes))
+    assert doc.fresh is False and doc.extraction is None
+    with pytest.raises(TypeError, match="extracted"):
+        doc.evolve(extracted=None)

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, cast
@@ -81,6 +81,26 @@ class Document:
     packed: PackedBody | None = None
     """The bytes of a fresh capture packed as the store keeps them (by `PackStage`)."""
 
+    def evolve(self, **changes: Any) -> Document:
+        """This document with `changes`, as `dataclasses.replace` makes it but five times
+        faster (about 1 µs against 5: a worker's stages and the writer make several a
+        document).
+
+        Example:
+            >>> from communique.model import RawInput
+            >>> doc = Document(RawInput("u", b"", "text/plain", "o", datetime.now(UTC)), None)
+            >>> doc.evolve(fresh=True) == replace(doc, fresh=True), doc.fresh
+            (True, False)
+        """
+        if not _DOCUMENT_FIELDS.issuperset(changes):
+            raise TypeError(f"Document has no field {sorted(set(changes) - _DOCUMENT_FIELDS)}")
+        evolved = object.__new__(Document)
+        evolved.__dict__.update(self.__dict__, **changes)
+        return evolved
+
+
+_DOCUMENT_FIELDS = frozenset(f.name for f in fields(Document))
+
 
 class Stage(Protocol):
     name: ClassVar[str]
@@ -141,14 +161,14 @@ class ExtractStage(
 
     def process(self, doc: Document) -> Document:
         try:
-            return replace(doc, extraction=extract(doc.raw, doc.source))
+            return doc.evolve(extraction=extract(doc.raw, doc.source))
         except PdfStub:
             raise
         except ExtractionError:
             selectors = doc.source.selectors if doc.source else None
             if selectors is None or not selectors.body or "html" not in doc.raw.content_type:
                 raise
-            return replace(doc, extraction=extract_selected(doc.raw, selectors, doc.source))
+            return doc.evolve(extraction=extract_selected(doc.raw, selectors, doc.source))
 
     def warm_up(self) -> None:
         """Load what extraction loads on first use (language models, date parsers)."""
@@ -188,7 +208,7 @@ class LineKeysStage(
 
     def process(self, doc: Document) -> Document:
         keys = _line_keys(doc) if self.active else None
-        return doc if keys is None else replace(doc, line_keys=keys)
+        return doc if keys is None else doc.evolve(line_keys=keys)
 
 
 def _line_keys(doc: Document) -> sitechrome.LineKeys | None:
@@ -213,7 +233,7 @@ class PackStage(Declared, name="pack", requires=("raw",), assigns=("packed",), p
     def process(self, doc: Document) -> Document:
         if not doc.fresh or doc.packed is not None:
             return doc
-        return replace(doc, packed=PackedBody.of(doc.raw.body))
+        return doc.evolve(packed=PackedBody.of(doc.raw.body))
 
 
 class SiteChromeStage(
@@ -258,7 +278,7 @@ class SiteChromeStage(
             extraction = docs[i].extraction
             assert extraction is not None
             kept = sitechrome.apply(extraction, others, keys, self.min_others)
-            cleaned[i] = replace(docs[i], extraction=kept, line_keys=None)
+            cleaned[i] = docs[i].evolve(extraction=kept, line_keys=None)
         return cleaned
 
 
@@ -590,7 +610,7 @@ class Run:
         if joining is not None:
             self.doc = joining.join(self.doc, results)
         else:
-            self.doc = replace(self.doc, **results[0])
+            self.doc = self.doc.evolve(**results[0])
         self.passed += 1
 
 
