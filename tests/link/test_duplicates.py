@@ -17,10 +17,12 @@ from communique.link.duplicates import (
     MIN_DISTINCTIVE,
     Found,
     Plan,
+    _Read,
     boilerplate,
     distinctive_share,
     first_copy,
     may_be_copies,
+    may_verify,
     verify_words,
 )
 from communique.link.signing import NUM_PERM, SignedBatch, sign_arrays
@@ -266,6 +268,28 @@ def test_first_copy_finds_what_its_definition_finds(
     theirs, others = [text(m) for m in candidates], [text(m) for m in apart]
     expected = first_copy_by_its_definition(text(mine), theirs, others)
     assert first_copy(text(mine), theirs, others) == expected
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MIXTURE, MIXTURE)
+def test_may_verify_never_rules_out_what_verify_accepts(one: list[int], other: list[int]) -> None:
+    """`may_verify` is an upper bound: texts mixed from shared paragraphs, in any order."""
+    pool = paragraphs()
+    first, second = ("\n\n".join(pool[index] for index in mix) for mix in (one, other))
+    read = _Read()
+    if verify(first, second).same:
+        assert may_verify(read(first), read(second))
+
+
+def test_may_verify_rules_out_the_same_paragraphs_in_another_order() -> None:
+    """Words in common counted with repeats are not enough: `verify` shares words in order."""
+    pool = paragraphs()[:4]
+    first, second = "\n\n".join(pool), "\n\n".join(reversed(pool))
+    read = _Read()
+    a, b = read(first), read(second)
+    assert int(np.minimum(a.counts, b.counts).sum()) == len(a.folded) == len(b.folded)
+    assert not may_verify(a, b)
+    assert not verify(first, second).same
 
 
 def test_linking_order_decides_the_statement_id_only() -> None:

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import LCSseq, Levenshtein
 
 from communique.link.signing import (
     NUM_PERM,
@@ -34,7 +34,7 @@ from communique.link.signing import (
 from communique.link.text import (
     SHINGLE,
     Words,
-    folded_words,
+    folded_first,
     is_name,
     is_number,
     shingle_keys,
@@ -319,24 +319,36 @@ class _Text:
     """A text as `first_copy` compares it: its folded words, their ids (one `_Read`'s), how
     often each id occurs, and, made when first needed, its `Words` and its shingles."""
 
-    def __init__(self, text: str, folded: tuple[str, ...], ids: npt.NDArray[np.intp]) -> None:
-        self.text, self.folded, self.ids = text, folded, ids
+    def __init__(
+        self,
+        folded: tuple[str, ...],
+        ids: npt.NDArray[np.intp],
+        split: Callable[[], Words],
+    ) -> None:
+        self.folded, self.ids, self.split = folded, ids, split
         self.counts = np.bincount(ids)
         self._words: Words | None = None
+        self._id_list: list[int] | None = None
         self._shingles: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None = None
+
+    def id_list(self) -> list[int]:
+        """The word ids as a list (what rapidfuzz compares fastest)."""
+        if self._id_list is None:
+            self._id_list = self.ids.tolist()
+        return self._id_list
 
     @property
     def words(self) -> Words:
         if self._words is None:
-            self._words = words(self.text)
+            self._words = self.split()
         return self._words
 
     def shingles(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
         """The key of the shingle at each word (`shingle_keys` of the word ids, as
-        `shingle_starts` of the words), and the distinct ones sorted."""
+        `shingle_starts` of the words), and the same sorted (for `carries`)."""
         if self._shingles is None:
             starts = shingle_keys(self.ids.astype(np.uint64))
-            self._shingles = starts, np.unique(starts)
+            self._shingles = starts, np.sort(starts)
         return self._shingles
 
     def carries(self, other: _Text) -> npt.NDArray[np.bool_]:
@@ -364,11 +376,11 @@ class _Read:
     def __call__(self, text: str) -> _Text:
         found = self.texts.get(text)
         if found is None:
-            folded = folded_words(text)
+            folded, split = folded_first(text)
             fresh = itertools.count(self.words)  # a new word's id: its place among all read
             ids = np.fromiter(map(self.ids.setdefault, folded, fresh), np.intp, len(folded))
             self.words += len(folded)
-            found = self.texts[text] = _Text(text, folded, ids)
+            found = self.texts[text] = _Text(folded, ids, split)
         return found
 
     def verdict(self, first: _Text, second: _Text) -> Verdict | None:
@@ -382,14 +394,23 @@ class _Read:
 
 def may_verify(first: _Text, second: _Text) -> bool:
     """False when `verify` cannot accept the two texts: the words it finds shared, in order,
-    are no more than the words the two have in common counted with repeats, which must reach
-    `MIN_CONTAINMENT` of the shorter text and `MIN_COVERAGE` of the longer."""
+    are no more than the longest run of words the two have in the same order (a common
+    subsequence), itself no more than the words they have in common counted with repeats;
+    either must reach `MIN_CONTAINMENT` of the shorter text and `MIN_COVERAGE` of the longer.
+    The count with repeats is checked first (a few array operations), the order only then."""
     sizes = len(first.folded), len(second.folded)
     if not min(sizes):
         return True  # `verify` decides on empty texts
     size = min(len(first.counts), len(second.counts))
     common = int(np.minimum(first.counts[:size], second.counts[:size]).sum())
-    return common / min(sizes) >= MIN_CONTAINMENT and common / max(sizes) >= MIN_COVERAGE
+    if not _reaches(common, sizes):
+        return False
+    return _reaches(LCSseq.similarity(first.id_list(), second.id_list()), sizes)
+
+
+def _reaches(shared: int, sizes: tuple[int, int]) -> bool:
+    """Whether `shared` words reach `verify`'s thresholds for texts of these sizes."""
+    return shared / min(sizes) >= MIN_CONTAINMENT and shared / max(sizes) >= MIN_COVERAGE
 
 
 def _boilerplate(

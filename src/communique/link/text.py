@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,6 +91,24 @@ def folded_words(text: str) -> tuple[str, ...]:
     """
     _, spaced, apart = _spaced(text)
     return words(text).folded if apart else tuple(spaced.casefold().split())
+
+
+def folded_first(text: str) -> tuple[tuple[str, ...], Callable[[], Words]]:
+    """The folded words of `text`, and a function that makes its `Words` when needed (the
+    written words split from the same spaced text, not made again).
+
+    Example:
+        >>> texts = ["İstanbul, the  Minister", "The  Minister said: 'No.'"]
+        >>> found = [(t, *folded_first(t)) for t in texts]
+        >>> [(f == folded_words(t), split() == words(t)) for t, f, split in found]
+        [(True, True), (True, True)]
+    """
+    _, spaced, apart = _spaced(text)
+    if apart:
+        found = words(text)
+        return found.folded, lambda: found
+    folded = tuple(spaced.casefold().split())
+    return folded, lambda: Words(tuple(spaced.split()), folded)
 
 
 def exact_key(folded: tuple[str, ...]) -> str:
