@@ -100,15 +100,19 @@ def pages(shared: Path) -> Iterator[Base]:
 
 
 def chrome_lines(shared: Path) -> dict[str, list[str]]:
-    """Short navigation and footer lines of each site's real pages."""
+    """Short navigation and footer lines of each site's real pages, as extraction cleans a
+    line (soft hyphens and zero-width characters out: "Ge\xadbär\xadden\xadspra\xadche"
+    is one word on the page, not four)."""
     import lxml.html
+
+    from communique.extract.textutil import clean
 
     lines: dict[str, list[str]] = {}
     for path in sorted((shared / "pages").glob("*.html")):
         site = path.name.split("_")[1]
         doc = lxml.html.fromstring(path.read_bytes())
         for el in doc.xpath("//nav//a|//footer//a|//header//a|//li/a|//footer//p"):
-            text = " ".join(el.text_content().split())
+            text = clean(el.text_content())
             if 1 <= len(text.split()) <= 12 and text not in lines.setdefault(site, []):
                 lines[site].append(text)
     return {site: found for site, found in lines.items() if len(found) >= 5}
