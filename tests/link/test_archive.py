@@ -214,6 +214,42 @@ def test_a_translation_is_linked_not_merged(tmp_path: Path, store_url: str) -> N
     assert client.get(f"/statements/{english}/beside/{'0' * 16}").status_code == 404
 
 
+def test_translation_candidates_are_read_in_every_other_language_only(store_url: str) -> None:
+    """A new statement's translation candidates are the statements sharing its facts' buckets
+    in the languages before and after its own (each read as a range of the buckets' index),
+    never those in its own; each is linked to it."""
+    import re
+
+    from communique.link.archive import link_statement
+    from communique.link.translations import fact_buckets, facts
+    from tests.conftest import add
+
+    def other_words(text: str) -> str:  # the same facts in other (made-up) words
+        return re.sub(r"\b[a-z]+\b", lambda word: word.group()[::-1] + "q", text)
+
+    texts = {
+        "de": other_words(ENGLISH),
+        "fr": FRENCH,
+        "ru": other_words(FRENCH),
+        "en": ENGLISH,
+    }
+    store = open_store(store_url)
+    ids = {}
+    for number, (language, text) in enumerate(texts.items()):
+        title, body = text.split("\n\n", 1)
+        statement = add(store, f"https://mfa.example/{number}", title, body, language=language)
+        link = link_statement(store, statement, datetime(2024, 1, 1, tzinfo=UTC), {})
+        assert link is not None and link.kind == "first"
+        ids[language] = statement.id
+    for language in ("de", "en", "fr", "ru"):
+        keys = fact_buckets(facts(store.get_statement(ids[language]).text))
+        found = {key for key, _, _ in store.bucket_members(keys, language)}
+        assert found == {ids[other] for other in texts if other != language}
+    languages = [t.language for t in linked(store, ids["en"]).translations]
+    assert sorted(languages) == ["de", "fr", "ru"]
+    store.close()
+
+
 MEANING = {
     "en.txt": "Statement on the river basin agreement\n\n"
     "The Ministry of Foreign Affairs welcomes the agreement reached by the parties"

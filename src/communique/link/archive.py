@@ -132,9 +132,7 @@ def link_statement(
         found = find_copy(statement.id, sig, StoreIndex(links), _texts_of(links, statement))
         link = new_link(statement, found, sig, seen.isoformat(), sources)
     fact_row, translations = (
-        translations_found(store, links, statement, link.group_id)
-        if link.kind == "first"
-        else (None, [])
+        translations_found(links, statement, link.group_id) if link.kind == "first" else (None, [])
     )
     row = CopyRow(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row)
     links.put_copy(row, translations, replaced)
@@ -186,13 +184,14 @@ def text_buckets(link: CopyLink, sig: Signature) -> list[bytes]:
 
 
 def translations_found(
-    store: Store, links: LinkStore, statement: Statement, group_id: str
+    links: LinkStore, statement: Statement, group_id: str
 ) -> tuple[FactRow | None, list[Translation]]:
     """A new statement's facts (to store) and its translations: the statements in other
     languages carrying the same facts (none without a language or with too few facts).
 
-    Statements that share its facts' buckets are read only when their language differs and
-    their fact codes may be those of a translation (`bulk.maybe`).
+    Statements that share its facts' buckets are read (a query per `READ` of them) only
+    when linked, their language differs and their fact codes may be those of a
+    translation (`bulk.maybe`).
     """
     if not statement.language:
         return None, []
@@ -200,14 +199,15 @@ def translations_found(
     if len(sequence) < MIN_FACTS:
         return None, []
     keys, codes = fact_buckets(sequence), fact_codes(sequence)
+    groups = {
+        other_id: other_group
+        for other_id, other_group, other_codes in links.bucket_members(keys, statement.language)
+        if other_group is not None
+        and (other_codes is None or maybe(codes, array("I", other_codes)))
+    }
     found: list[Translation] = []
-    for other_id, other_codes in links.bucket_members(keys, statement.language):
-        if other_codes is not None and not maybe(codes, array("I", other_codes)):
-            continue
-        other = store.get_statement(other_id)
-        other_link = links.get_copy(other_id)
-        if other_link is not None:
-            found += translations_of(statement, group_id, sequence, other, other_link.group_id)
+    for other in _read_link_texts(links, list(groups)):
+        found += translations_of(statement, group_id, sequence, other, groups[other.id])
     return (statement.language, keys, codes.tobytes()), found
 
 
@@ -215,7 +215,7 @@ def translations_of(
     statement: Statement,
     group_id: str,
     sequence: tuple[str, ...],
-    other: Statement,
+    other: Statement | LinkText,
     other_group: str,
 ) -> list[Translation]:
     """Both directions of the translation link between two statements, if their facts agree."""
@@ -317,6 +317,15 @@ def _read_texts(links: LinkStore, keys: list[str]) -> dict[str, str]:
     for start in range(0, len(unique), READ):
         found |= links.statement_texts(unique[start : start + READ])
     return found
+
+
+def _read_link_texts(links: LinkStore, keys: list[str]) -> list[LinkText]:
+    """What linking reads of these statements, in order, a query per `READ` of them."""
+    return [
+        text
+        for start in range(0, len(keys), READ)
+        for text in links.link_texts(keys[start : start + READ])
+    ]
 
 
 BATCH = 2000

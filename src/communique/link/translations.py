@@ -17,7 +17,7 @@ from typing import TypeVar
 from rapidfuzz.distance import Indel
 from unidecode import unidecode
 
-from communique.link.signing import buckets, minhash_of
+from communique.link.signing import buckets, minhashes
 from communique.link.text import shingle_hashes
 
 NAME_LETTERS = 4
@@ -62,8 +62,9 @@ FACT_SPACE = 128
 
 
 def fact_buckets(sequence: tuple[str, ...]) -> list[bytes]:
-    """The LSH buckets of a fact sequence, apart from those of texts."""
-    return buckets(minhash_of(shingle_hashes(sequence, FACT_SHINGLE)), FACT_SPACE)
+    """The LSH buckets of a fact sequence, apart from those of texts (its MinHash computed
+    as a batch of one: `minhash_of`'s values without a datasketch object)."""
+    return buckets(minhashes([shingle_hashes(sequence, FACT_SHINGLE)])[0], FACT_SPACE)
 
 
 @dataclass(frozen=True)

@@ -348,9 +348,9 @@ class LinkStore(Protocol):
 
     def bucket_members(
         self, buckets: Sequence[bytes], language: str
-    ) -> list[tuple[str, bytes | None]]:
-        """Copies in any of these fact buckets whose language is not `language`, with the
-        codes of their facts (None: not known)."""
+    ) -> list[tuple[str, str | None, bytes | None]]:
+        """Copies in any of these fact buckets whose language is not `language`, with their
+        statement (None: not linked) and the codes of their facts (None: not known)."""
         ...
 
     def copy_minhash(self, statement_id: str) -> bytes | None:

@@ -158,20 +158,30 @@ class LinkTables(SqlTables):
 
     def bucket_members(
         self, buckets: Sequence[bytes], language: str
-    ) -> list[tuple[str, bytes | None]]:
-        """Copies in any of these fact buckets whose language is not `language`, with the
-        codes of their facts (None: not known); read from the buckets' index alone."""
+    ) -> list[tuple[str, str | None, bytes | None]]:
+        """Copies in any of these fact buckets whose language is not `language`, with their
+        statement (None: not linked) and the codes of their facts (None: not known); read
+        from the buckets' index alone, the languages before `language` and after it each a
+        range of it (a bucket's members in `language` itself, most of a big bucket's, are
+        never read)."""
         if not buckets:
             return []
+        marks = self.dialect.marks(len(buckets))
         rows = self._db().all(
-            "SELECT DISTINCT f.statement_id, c.fact_codes FROM fact_buckets f"
-            " LEFT JOIN link_copies c ON c.statement_id = f.statement_id"
-            f" WHERE f.language <> ? AND f.bucket IN ({self.dialect.marks(len(buckets))})"
+            "SELECT DISTINCT f.statement_id, c.group_id, c.fact_codes FROM ("
+            f" SELECT statement_id FROM fact_buckets WHERE bucket IN ({marks}) AND language < ?"
+            " UNION ALL"
+            f" SELECT statement_id FROM fact_buckets WHERE bucket IN ({marks}) AND language > ?"
+            ") AS f LEFT JOIN link_copies c ON c.statement_id = f.statement_id"
             " ORDER BY f.statement_id",
-            (language, *buckets),
+            (*buckets, language, *buckets, language),
         )
         return [
-            (str(r["statement_id"]), None if r["fact_codes"] is None else bytes(r["fact_codes"]))
+            (
+                str(r["statement_id"]),
+                None if r["group_id"] is None else str(r["group_id"]),
+                None if r["fact_codes"] is None else bytes(r["fact_codes"]),
+            )
             for r in rows
         ]
 
