@@ -94,7 +94,7 @@ class Document:
         """
         if not _DOCUMENT_FIELDS.issuperset(changes):
             raise TypeError(f"Document has no field {sorted(set(changes) - _DOCUMENT_FIELDS)}")
-        evolved = object.__new__(Document)
+        evolved = object.__new__(type(self))
         evolved.__dict__.update(self.__dict__, **changes)
         return evolved
 
