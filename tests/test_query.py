@@ -48,6 +48,8 @@ def test_prefix_and_order_without_words() -> None:
     assert q.required == ((Term("liberat", prefix=True),),)
     assert q.order is Order.OLDEST
     assert parse_query("country:AZ").effective_order is Order.NEWEST
+    assert parse_query("con*").required == ((Term("con", prefix=True),),)
+    assert parse_query('"co*" x*y').required == ((Term("co*", phrase=True),), (Term("x*y"),))
 
 
 @pytest.mark.parametrize(
@@ -63,6 +65,9 @@ def test_prefix_and_order_without_words() -> None:
         ("from:yesterday", "not a date"),
         ("type:poem", "not a document type"),
         ("issuer:", "needs a value"),
+        ("s*", "prefix s\\* is too short: write 3 letters"),
+        ("peace OR co*", "prefix co\\* is too short"),
+        ("treaty -co*", "prefix co\\* is too short"),
     ],
 )
 def test_malformed_queries_explain_themselves(text: str, message: str) -> None:

@@ -120,6 +120,7 @@ def test_export_streams_all_matches(client: TestClient) -> None:
     [
         ("/api/v1/search?q=%22unclosed", 400, "query_error", "q", "unclosed quote"),
         ("/api/v1/search?q=country:Azerbaijan", 400, "query_error", "q", "alpha-2"),
+        ("/api/v1/search?q=co*", 400, "query_error", "q", "prefix co* is too short"),
         ("/api/v1/search?cursor=garbage", 400, "query_error", "cursor", "invalid cursor"),
         ("/api/v1/search?limit=0", 422, "invalid_parameter", "limit", "greater than"),
         ("/api/v1/search?order=random", 422, "invalid_parameter", "order", "relevance"),

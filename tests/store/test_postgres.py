@@ -419,7 +419,7 @@ def test_match_total_is_the_search_pages_total_counted_alone(
         store.close()
 
 
-_PREFIXES = ("negotiat*", "nego*", "délégat*", "talk*", "genev*", "accord*", "zzz*", "n*")
+_PREFIXES = ("negotiat*", "nego*", "délégat*", "talk*", "genev*", "accord*", "zzz*", "neg*")
 
 
 def _hits(store: PostgresStore, text: str) -> list[tuple[str, float | None]]:

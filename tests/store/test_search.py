@@ -4,8 +4,10 @@ from datetime import date
 
 import pytest
 
+from communique.errors import QueryError
 from communique.model import DatePrecision, DocType
 from communique.query import parse_query
+from communique.search import search
 from communique.store.base import Store
 from tests.conftest import add
 
@@ -202,3 +204,15 @@ def test_partial_dates_round_trip_and_show_as_known(partly_dated: Store) -> None
     assert hits["year"].published_label == "2020"
     assert hits["month"].published_label == "2020-06"
     assert hits["1790"].published_label == "1790-01-08"
+
+
+def test_a_short_prefix_is_refused_and_a_three_letter_one_found_by_each_backend(
+    store: Store,
+) -> None:
+    add(store, "https://mfa.example/1", "Concord", "The conference concluded a contract.")
+    add(store, "https://mfa.example/2", "Cooperation", "Co-operation goes on.")
+    for text in ("c*", "co*", "treaty -co*"):
+        with pytest.raises(QueryError, match="too short: write 3 letters"):
+            search(store, text)
+    assert search(store, "con*").total == 1
+    assert search(store, "coo*").total == 1

@@ -178,6 +178,7 @@ def test_errors_on_pages_are_html_pages_that_name_the_error_in_words(client: Tes
         ("/?q=%FF%FE", 400, "Query error", "UTF-8"),
         ("/?q=peace&page=two", 422, "Invalid parameter", "page"),
         ("/timeline?q=peace&from=x", 400, "Query error", "from"),
+        ("/?q=s*", 400, "Query error", "prefix s* is too short"),
     ):
         response = client.get(path)
         assert response.status_code == status, path
