@@ -22,6 +22,7 @@ Numbers on a shared 2-core machine are noisy: read them with the load average pr
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import itertools
 import json
@@ -49,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.pgserver import PgServer, server_bin
 
-from communique.api.app import create_app
+from communique.api.app import create_app, settle
 from communique.model import PIPELINE_VERSION, Capture, DocType, Statement, statement_id
 from communique.pipeline import STORE_CHUNK, ingest, worker_pool
 from communique.query import parse_query
@@ -62,7 +63,7 @@ QUERY_KINDS = {
     "phrase": ['"united nations"', '"climate change"', '"security council"'],
     "OR": ["nuclear OR atomic", "pandemic OR covid"],
     "NOT": ["sanctions -russia", "peace NOT war"],
-    "prefix": ["negotiat*", "sustainab*"],
+    "prefix": ["negotiat*", "sustainab*", "con*"],
     "prefix and filter": ["negotiat* country:FR", "sustainab* from:2022-01-01"],
     "filter": [
         "peace country:FR",
@@ -249,6 +250,7 @@ def api_load(location: str, clients: int, seconds: float) -> dict[str, float]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     app = create_app(Settings(db=location))
+    settle()  # as `communique serve` does (undone below: the bench process goes on)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -284,6 +286,7 @@ def api_load(location: str, clients: int, seconds: float) -> dict[str, float]:
     elapsed = time.perf_counter() - started
     server.should_exit = True
     thread.join(timeout=10)
+    gc.unfreeze()
     return {
         "rps": len(times) / elapsed,
         "p50": statistics.median(times),

@@ -54,7 +54,7 @@ KINDS: dict[str, list[tuple[str, str]]] = {
     "phrase": [('"security council"', "relevance"), ('"climate change"', "relevance")],
     "OR": [("nuclear OR atomic", "relevance"), ("ukraine OR syria", "relevance")],
     "NOT": [("sanctions -russia", "relevance"), ("peace NOT war", "relevance")],
-    "prefix": [("sustain*", "relevance"), ("vaccin*", "relevance")],
+    "prefix": [("sustain*", "relevance"), ("vaccin*", "relevance"), ("con*", "relevance")],
     "filter": [
         ("peace country:FR", "relevance"),
         ("climate from:2010 to:2015", "relevance"),
