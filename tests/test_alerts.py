@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from communique import alerts
 from communique.cli import app
 from communique.errors import Conflict, InputError, NotFound
+from communique.model import SavedSearch
 from communique.store.sqlite import SqliteStore
 from tests.conftest import add
 
@@ -62,6 +63,18 @@ def test_first_alert_reports_only_what_arrived_after_saving(store: SqliteStore) 
     assert [s.title for a in got for s in a.statements] == ["New talks on the peace treaty"]
     assert alerts.run_alerts(store, got.append) == [] and len(got) == 1
     assert store.saved_searches()[0].last_run_at is not None
+
+
+def test_a_search_saved_before_the_language_refused_it_is_skipped_not_fatal(
+    store: SqliteStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    _seed(store)
+    store.save_search(SavedSearch(name="short", query="tr*", created_at=datetime.now(UTC)))
+    alerts.save_search(store, "treaty", "treaty")
+    _later(store)
+    got = alerts.run_alerts(store, lambda a: None)
+    assert [a.search.name for a in got] == ["treaty"]
+    assert "saved search 'short' skipped: prefix tr* is too short" in caplog.text
 
 
 def test_a_failed_delivery_is_retried_next_run(store: SqliteStore) -> None:

@@ -8,6 +8,7 @@ failed delivery is retried by the next run.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import smtplib
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from communique.search import statement_dict
 from communique.store.base import Store
 
 _NAME = re.compile(r"[\w][\w .-]{0,79}")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,11 +95,17 @@ def _match_ids(store: Store, query: str) -> list[str]:
 
 
 def run_alerts(store: Store, deliver: Deliver, now: datetime | None = None) -> list[Alert]:
-    """Deliver the new matches of every saved search (none when nothing is new)."""
+    """Deliver the new matches of every saved search (none when nothing is new); a search
+    saved before the language refused it (a prefix of one letter) is skipped with a warning."""
     now = now or datetime.now(UTC)
     sent = []
     for saved in store.saved_searches():
-        new_ids = store.unreported(saved.name, _match_ids(store, saved.query))
+        try:
+            matched = _match_ids(store, saved.query)
+        except QueryError as error:
+            log.warning("saved search %r skipped: %s", saved.name, error)
+            continue
+        new_ids = store.unreported(saved.name, matched)
         if new_ids:
             alert = Alert(saved, tuple(store.get_statement(i) for i in new_ids))
             deliver(alert)
