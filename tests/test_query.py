@@ -1,10 +1,13 @@
 import contextlib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from communique.cli import app
 from communique.client._core import query_text
 from communique.errors import QueryError
 from communique.model import DocType
@@ -148,3 +151,10 @@ def test_filters_printed_in_the_search_language_parse_back_the_same(chosen: Filt
     assert query.filters == chosen
     assert query.required == ((Term("peace"),),)
     assert parse_query(query_text("", _printed(chosen))).has_text is False
+
+
+def test_the_cli_says_why_a_short_prefix_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["search", "--db", str(tmp_path / "a.db"), "co*"])
+    assert result.exit_code == 1
+    assert "prefix co* is too short: write 3 letters or more" in result.output
+    assert "Traceback" not in result.output
