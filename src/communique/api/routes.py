@@ -134,9 +134,9 @@ async def search(
     q: Annotated[
         str,
         Query(
-            description='Words, "phrases", OR, -word, prefix*, and filters such as country:AZ,'
-            " lang:en, type:statement, from:2020 to:2021-06, mentions:AM, place:Shusha;"
-            " empty matches everything.",
+            description='Words, "phrases", OR, -word, prefix* (3 letters or more), and filters'
+            " such as country:AZ, lang:en, type:statement, from:2020 to:2021-06, mentions:AM,"
+            " place:Shusha; empty matches everything.",
             examples=["Shusha country:AZ"],
         ),
     ] = "",
