@@ -10,7 +10,7 @@ from communique.store.dialect import Db, Dialect, Row, SqlTables, upsert
 from communique.store.rows import record_from_row
 
 if TYPE_CHECKING:
-    from communique.store.base import CopyRow
+    from communique.store.base import CopyRow, FactRow
 
 LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "fact_buckets", "translations")
 LINK_SCHEMA = """
@@ -128,6 +128,37 @@ _ADD_FACT_BUCKET = (
 )
 
 
+def _unstaged(prefix: str, table: str, columns: str, most: int) -> str:
+    """The statement that fills `table` with the buckets `relink_staged` holds (`prefix`: ""
+    for texts', "fact_" for facts'), one a row: each `width` bytes of its copy's row, the
+    copy's `columns` with it, at most `most` a copy, in key order."""
+    return (
+        "WITH RECURSIVE place (n) AS"
+        f" (SELECT 0 UNION ALL SELECT n + 1 FROM place WHERE n < {most - 1})"
+        f" INSERT INTO {table} (bucket, {columns})"
+        f" SELECT substr(s.{prefix}buckets, p.n * s.{prefix}width + 1, s.{prefix}width) AS b,"
+        f" {', '.join(f's.{c}' for c in columns.split(', '))}"
+        f" FROM relink_staged s JOIN place p ON p.n * s.{prefix}width < length(s.{prefix}buckets)"
+        f" ORDER BY b, {columns}"
+    )
+
+
+def _staged(
+    statement_id: str, buckets: Sequence[bytes], facts: FactRow | None
+) -> tuple[object, ...]:
+    """A copy's row of `relink_staged`: its buckets, and its facts' with their language, each
+    joined in one value (every bucket of a copy has one length)."""
+    fact_buckets = facts[1] if facts else ()
+    return (
+        statement_id,
+        len(buckets[0]) if buckets else 1,
+        b"".join(buckets),
+        facts[0] if facts else None,
+        len(fact_buckets[0]) if fact_buckets else None,
+        b"".join(fact_buckets) if facts else None,
+    )
+
+
 class LinkTables(SqlTables):
     """Mixed into each store: the `LinkStore` protocol."""
 
@@ -227,26 +258,23 @@ class LinkTables(SqlTables):
                 _refresh_group(db, str(old["group_id"]))
 
     def start_relink(self) -> None:
-        """Delete every link and make ready for `put_copies` (the LSH buckets are staged
-        and indexed once by `finish_relink`; a killed relink is redone by the next)."""
+        """Delete every link and make ready for `put_copies` (the LSH buckets are staged, a
+        row a copy, and indexed once by `finish_relink`; a killed relink is redone by the
+        next)."""
         with self._writing() as db:
             clear_links(db)
             db.execute("DROP INDEX IF EXISTS fact_buckets_statement")
             db.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS relink_buckets"
-                f" (bucket {self.dialect.blob} NOT NULL, statement_id TEXT NOT NULL)"
+                "CREATE TEMP TABLE IF NOT EXISTS relink_staged (statement_id TEXT NOT NULL,"
+                f" width INTEGER NOT NULL, buckets {self.dialect.blob} NOT NULL,"
+                f" language TEXT, fact_width INTEGER, fact_buckets {self.dialect.blob})"
             )
-            db.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS relink_fact_buckets (bucket"
-                f" {self.dialect.blob} NOT NULL, language TEXT NOT NULL,"
-                " statement_id TEXT NOT NULL)"
-            )
-            db.execute("DELETE FROM relink_buckets")
-            db.execute("DELETE FROM relink_fact_buckets")
+            db.execute("DELETE FROM relink_staged")
 
     def put_copies(self, rows: Sequence[CopyRow]) -> None:
-        """Store the links, LSH buckets and facts of many copies not linked yet, in one
-        transaction (between `start_relink` and `finish_relink`)."""
+        """Store the links of many copies not linked yet, and stage their LSH buckets and
+        facts' buckets (all of a copy in one row), in one transaction (between
+        `start_relink` and `finish_relink`)."""
         with self._writing() as db:
             db.executemany(
                 _UPSERT_COPY_FACTS,
@@ -256,34 +284,26 @@ class LinkTables(SqlTables):
                 ],
             )
             db.executemany(
-                "INSERT INTO relink_buckets (bucket, statement_id) VALUES (?, ?)",
-                [(bucket, link.statement_id) for link, _, found, _ in rows for bucket in found],
-            )
-            db.executemany(
-                "INSERT INTO relink_fact_buckets (bucket, language, statement_id) VALUES (?, ?, ?)",
-                [
-                    (bucket, facts[0], link.statement_id)
-                    for link, _, _, facts in rows
-                    if facts
-                    for bucket in facts[1]
-                ],
+                "INSERT INTO relink_staged (statement_id, width, buckets, language, fact_width,"
+                " fact_buckets) VALUES (?, ?, ?, ?, ?, ?)",
+                [_staged(link.statement_id, found, facts) for link, _, found, facts in rows],
             )
 
     def finish_relink(self) -> None:
         """Index the staged LSH buckets (in key order), and rebuild every statement's
         canonical copy and copy count from its copies."""
         with self._writing() as db:
-            db.execute(
-                "INSERT INTO link_buckets (bucket, statement_id) SELECT bucket, statement_id"
-                " FROM relink_buckets ORDER BY bucket, statement_id"
-            )
-            db.execute("DROP TABLE relink_buckets")
-            db.execute(
-                "INSERT INTO fact_buckets (bucket, language, statement_id) SELECT bucket,"
-                " language, statement_id FROM relink_fact_buckets"
-                " ORDER BY bucket, language, statement_id"
-            )
-            db.execute("DROP TABLE relink_fact_buckets")
+            for prefix, table, columns in (
+                ("", "link_buckets", "statement_id"),
+                ("fact_", "fact_buckets", "language, statement_id"),
+            ):
+                most = db.count(
+                    f"SELECT coalesce(max(length({prefix}buckets) / {prefix}width), 0) AS n"
+                    " FROM relink_staged"
+                )
+                if most:
+                    db.execute(_unstaged(prefix, table, columns, most))
+            db.execute("DROP TABLE relink_staged")
             db.execute(
                 "CREATE INDEX IF NOT EXISTS fact_buckets_statement ON fact_buckets(statement_id)"
             )
