@@ -78,6 +78,16 @@ LINK_BUCKETS_BY_BAND = "DROP INDEX IF EXISTS link_buckets_statement;"
 """A copy's LSH buckets are found by band alone: an edited copy's old buckets are those of its
 stored MinHash (`put_copy`'s `replaced`), so no index by copy is written for each bucket."""
 
+RELINK_INDEXES = (
+    ("fact_buckets_statement", "fact_buckets(statement_id)"),
+    ("link_copies_group", "link_copies(group_id)"),
+    ("link_copies_exact", "link_copies(exact_key)"),
+    ("link_copies_version", "link_copies(link_version)"),
+)
+"""Indexes (name, table and columns, as the migrations make them) that `relink` drops while
+it writes and makes again, in one pass over each table, at its end: a killed relink leaves
+them out until the next finishes (the archive names it unfinished meanwhile)."""
+
 
 def move_fact_buckets(dialect: Dialect) -> str:
     """The statements that move the fact buckets `link_buckets` used to keep (band numbers
@@ -258,12 +268,13 @@ class LinkTables(SqlTables):
                 _refresh_group(db, str(old["group_id"]))
 
     def start_relink(self) -> None:
-        """Delete every link and make ready for `put_copies` (the LSH buckets are staged, a
-        row a copy, and indexed once by `finish_relink`; a killed relink is redone by the
-        next)."""
+        """Delete every link and make ready for `put_copies`: the LSH buckets are staged, a
+        row a copy, and `RELINK_INDEXES` dropped, both made once by `finish_relink` (a killed
+        relink is redone by the next)."""
         with self._writing() as db:
+            for name, _ in RELINK_INDEXES:
+                db.execute(f"DROP INDEX IF EXISTS {name}")
             clear_links(db)
-            db.execute("DROP INDEX IF EXISTS fact_buckets_statement")
             db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS relink_staged (statement_id TEXT NOT NULL,"
                 f" width INTEGER NOT NULL, buckets {self.dialect.blob} NOT NULL,"
@@ -290,8 +301,8 @@ class LinkTables(SqlTables):
             )
 
     def finish_relink(self) -> None:
-        """Index the staged LSH buckets (in key order), and rebuild every statement's
-        canonical copy and copy count from its copies."""
+        """Index the staged LSH buckets (in key order), make `RELINK_INDEXES` again, and
+        rebuild every statement's canonical copy and copy count from its copies."""
         with self._writing() as db:
             for prefix, table, columns in (
                 ("", "link_buckets", "statement_id"),
@@ -304,9 +315,8 @@ class LinkTables(SqlTables):
                 if most:
                     db.execute(_unstaged(prefix, table, columns, most))
             db.execute("DROP TABLE relink_staged")
-            db.execute(
-                "CREATE INDEX IF NOT EXISTS fact_buckets_statement ON fact_buckets(statement_id)"
-            )
+            for name, columns in RELINK_INDEXES:
+                db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}")
             db.execute("DELETE FROM statement_groups")
             db.execute(
                 "INSERT INTO statement_groups (id, canonical, copies)"
