@@ -20,7 +20,14 @@ import numpy.typing as npt
 from communique.link.duplicates import Buckets
 from communique.link.signing import SignedBatch, band_keys, minhashes, sign_arrays
 from communique.link.text import shingle_hashes
-from communique.link.translations import FACT_SHINGLE, agreement, facts
+from communique.link.translations import (
+    FACT_SHINGLE,
+    MIN_CONFIDENCE,
+    MIN_FACTS,
+    MIN_NUMBERS,
+    agreement,
+    facts,
+)
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,7 @@ class FactIndex:
     """
 
     def __init__(self) -> None:
-        self.languages: dict[str, tuple[Buckets, list[str], array[int], array[int]]] = {}
-        """Per language: buckets, ids, all codes one after another, where each starts."""
+        self.languages: dict[str, _Language] = {}
 
     def extend(
         self,
@@ -101,51 +107,104 @@ class FactIndex:
         """Add statements (their ids, languages, fact band keys and codes) in order, and give
         each the statements added before it (also earlier in this call) in another language
         that share a band key and whose facts may be those of its own in another language
-        (`maybe`): (id, language), by id. Candidates of the whole batch are found at once."""
+        (`maybe`): (id, language), by id. Candidates of the whole batch are found at once,
+        and those whose numbers of facts rule them out (`_may_agree`) are not compared."""
         found: list[list[tuple[str, str]]] = [[] for _ in ids]
         if not found:
             return found
         spoken = np.array(languages, dtype=object)
-        for language, (buckets, known, flat, starts) in self.languages.items():
+        sizes, numbered = _sizes(codes)
+        for language, known in self.languages.items():
             mine = np.flatnonzero(spoken != language)
-            owners, rows = buckets.pairs(bands[mine])
-            for owner, row in zip(mine[owners].tolist(), rows.tolist(), strict=True):
-                end = starts[row + 1] if row + 1 < len(starts) else len(flat)
-                if maybe(codes[owner], flat[starts[row] : end]):
-                    found[owner].append((known[row], language))
+            owners, rows = known.buckets.pairs(bands[mine])
+            owners = mine[owners]
+            kept = _may_agree(
+                (sizes[owners], numbered[owners]),
+                (np.frombuffer(known.sizes, np.uint32)[rows], known.numbered_of(rows)),
+            )
+            for owner, row in zip(owners[kept].tolist(), rows[kept].tolist(), strict=True):
+                start = known.starts[row]
+                if maybe(codes[owner], known.flat[start : start + known.sizes[row]]):
+                    found[owner].append((known.ids[row], language))
         batch = Buckets()
         batch.add_run(np.arange(len(ids), dtype=np.uint32), bands)
-        for owner, row in zip(*(part.tolist() for part in batch.pairs(bands)), strict=True):
-            if row < owner and spoken[row] != spoken[owner] and maybe(codes[owner], codes[row]):
+        owners, rows = batch.pairs(bands)
+        kept = (rows < owners) & _may_agree(
+            (sizes[owners], numbered[owners]), (sizes[rows], numbered[rows])
+        )
+        for owner, row in zip(owners[kept].tolist(), rows[kept].tolist(), strict=True):
+            if spoken[row] != spoken[owner] and maybe(codes[owner], codes[row]):
                 found[owner].append((ids[row], languages[row]))
         for language in dict.fromkeys(languages):
-            self._add(
-                language,
-                [row for row, lang in enumerate(languages) if lang == language],
-                ids,
-                bands,
-                codes,
-            )
+            rows_of = [row for row, lang in enumerate(languages) if lang == language]
+            known = self.languages.setdefault(language, _Language())
+            known.add(rows_of, ids, bands, codes, numbered)
         return [sorted(members) for members in found]
 
-    def _add(
+
+class _Language:
+    """`FactIndex`'s statements of one language: their buckets, ids, all their codes one
+    after another, where each statement's start and how many they are, and how many
+    distinct numbers each has."""
+
+    def __init__(self) -> None:
+        self.buckets = Buckets()
+        self.ids: list[str] = []
+        self.flat = array("I")
+        self.starts = array("q")
+        self.sizes = array("I")
+        self.numbered = array("I")
+
+    def numbered_of(self, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.uint32]:
+        found: npt.NDArray[np.uint32] = np.frombuffer(self.numbered, np.uint32)[rows]
+        return found
+
+    def add(
         self,
-        language: str,
         rows: list[int],
         ids: Sequence[str],
         bands: npt.NDArray[np.uint64],
         codes: Sequence[array[int]],
+        numbered: npt.NDArray[np.int64],
     ) -> None:
-        """Index these rows of a batch, all in `language`."""
-        buckets, known, flat, starts = self.languages.setdefault(
-            language, (Buckets(), [], array("I"), array("q"))
-        )
-        numbers = np.arange(len(known), len(known) + len(rows), dtype=np.uint32)
-        buckets.add_run(numbers, bands[rows])
+        """Index these rows of a batch (all in this language)."""
+        numbers = np.arange(len(self.ids), len(self.ids) + len(rows), dtype=np.uint32)
+        self.buckets.add_run(numbers, bands[rows])
         for row in rows:
-            known.append(ids[row])
-            starts.append(len(flat))
-            flat.extend(codes[row])
+            self.ids.append(ids[row])
+            self.starts.append(len(self.flat))
+            self.sizes.append(len(codes[row]))
+            self.numbered.append(int(numbered[row]))
+            self.flat.extend(codes[row])
+
+
+def _sizes(codes: Sequence[array[int]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """How many facts each of these statements has, and how many distinct numbers."""
+    sizes = np.fromiter(map(len, codes), np.int64, len(codes))
+    numbered = np.fromiter((len(_numbers(c)) for c in codes), np.int64, len(codes))
+    return sizes, numbered
+
+
+Counts = tuple[npt.NDArray[np.integer], npt.NDArray[np.integer]]
+"""Statements' numbers of facts, and of distinct numbers among them."""
+
+
+def _may_agree(first: Counts, second: Counts) -> npt.NDArray[np.bool_]:
+    """Which pairs `translations.agreement` may accept, judged on their numbers of facts and
+    of distinct numbers alone (its first two tests: enough facts, lengths close enough,
+    each with the numbers they must share), so that `maybe` is asked only of those.
+
+    Example:
+        >>> counts = np.array([6, 20, 7]), np.array([2, 5, 1])
+        >>> _may_agree(counts, (np.array([7, 7, 7]), np.array([3, 3, 3]))).tolist()
+        [True, False, False]
+    """
+    shorter = np.minimum(first[0], second[0]).astype(np.int64)
+    longer = np.maximum(first[0], second[0]).astype(np.int64)
+    close = 1.0 - (longer - shorter) / np.maximum(shorter + longer, 1) >= MIN_CONFIDENCE
+    numbers = np.minimum(first[1], second[1]) >= MIN_NUMBERS
+    result: npt.NDArray[np.bool_] = (shorter >= MIN_FACTS) & close & numbers
+    return result
 
 
 def maybe(first: array[int], second: array[int]) -> bool:
