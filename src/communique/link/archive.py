@@ -42,6 +42,7 @@ from communique.link.signing import (
     SignedBatch,
     Workers,
     buckets,
+    buckets_of,
     pipelined,
     signature,
 )
@@ -180,7 +181,12 @@ def new_link(
 def text_buckets(link: CopyLink, sig: Signature) -> list[bytes]:
     """The LSH buckets a copy is found by: none for an exact copy (its first copy is found)
     or a text too short to be linked but exactly (as `Linker` indexes them)."""
-    return buckets(sig.minhash) if link.kind != "exact" and sig.words >= MIN_WORDS else []
+    return buckets(sig.minhash) if has_buckets(link) else []
+
+
+def has_buckets(link: CopyLink) -> bool:
+    """Whether a copy is stored in LSH buckets (`text_buckets`)."""
+    return link.kind != "exact" and link.words >= MIN_WORDS
 
 
 def translations_found(
@@ -446,14 +452,21 @@ class _Relinking:
         """Link a verified batch in order and write its links in one transaction."""
         verdicts = iter(found for part in batch.verdicts() for found in part)
         signed = (sig for part in batch.prepared for sig in part.signed.signatures())
+        made = zip(
+            buckets_of(np.concatenate([part.signed.minhashes for part in batch.prepared])),
+            buckets_of(
+                np.concatenate([part.fact_minhashes for part in batch.prepared]), FACT_SPACE
+            ),
+            strict=True,
+        )
         facts_of = (
-            (part.facts[row], part.fact_minhashes[row], part.fact_bands[row], part.fact_codes[row])
+            (part.facts[row], part.fact_bands[row], part.fact_codes[row])
             for part in batch.prepared
             for row in range(len(part.facts))
         )
         rows, new = [], []
-        for (statement, seen), plan, sig, (sequence, fact_minhash, fact_bands, codes) in zip(
-            batch.items, batch.plans, signed, facts_of, strict=True
+        for (statement, seen), plan, sig, (sequence, fact_bands, codes), (keys, fact_keys) in zip(
+            batch.items, batch.plans, signed, facts_of, made, strict=True
         ):
             found = self.linker.apply(plan, next(verdicts) if plan.chosen else None)
             link = new_link(statement, found, sig, seen, self.sources)
@@ -461,8 +474,10 @@ class _Relinking:
             fact_row: FactRow | None = None
             if link.kind == "first" and statement.language and len(sequence) >= MIN_FACTS:
                 new.append(_NewFacts(statement.id, statement.language, sequence, fact_bands, codes))
-                fact_row = (statement.language, buckets(fact_minhash, FACT_SPACE), codes.tobytes())
-            rows.append(CopyRow(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row))
+                fact_row = (statement.language, fact_keys, codes.tobytes())
+            rows.append(
+                CopyRow(link, sig.minhash.tobytes(), keys if has_buckets(link) else [], fact_row)
+            )
         self.links.put_copies(rows)
         self.links.put_translations(self._translations(new))
 

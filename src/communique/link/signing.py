@@ -138,12 +138,27 @@ def buckets(minhash: npt.NDArray[np.uint32], space: int = 0) -> list[bytes]:
         >>> buckets(m, 128) == [bytes([128 + b]) + m[i:j].tobytes() for b, (i, j) in ranges]
         True
     """
-    size = 1 + 4 * ROWS
-    rows = np.empty((BANDS, size), dtype=np.uint8)
-    rows[:, 0] = np.arange(space, space + BANDS, dtype=np.uint8)
-    rows[:, 1:] = np.ascontiguousarray(minhash[: BANDS * ROWS]).view(np.uint8).reshape(BANDS, -1)
-    blob = rows.tobytes()
-    return [blob[start : start + size] for start in range(0, len(blob), size)]
+    return buckets_of(minhash[None], space)[0]
+
+
+def buckets_of(minhashes: npt.NDArray[np.uint32], space: int = 0) -> list[list[bytes]]:
+    """`buckets` of each row of many MinHashes, made in one array operation.
+
+    Example:
+        >>> m = minhashes([np.arange(50), np.arange(20, 90)])
+        >>> buckets_of(m, 128) == [buckets(m[0], 128), buckets(m[1], 128)]
+        True
+    """
+    size, count = 1 + 4 * ROWS, len(minhashes)
+    rows = np.empty((count, BANDS, size), dtype=np.uint8)
+    rows[:, :, 0] = np.arange(space, space + BANDS, dtype=np.uint8)
+    values = np.ascontiguousarray(minhashes[:, : BANDS * ROWS]).view(np.uint8)
+    rows[:, :, 1:] = values.reshape(count, BANDS, -1)
+    blob, step = rows.tobytes(), BANDS * size
+    return [
+        [blob[at : at + size] for at in range(start, start + step, size)]
+        for start in range(0, len(blob), step)
+    ]
 
 
 @functools.cache
