@@ -631,9 +631,12 @@ class Buckets:
         self, keys: npt.NDArray[np.uint64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
         """(owner, row) of the rows sharing a bucket with each row `owner` of `keys` (band
-        keys of many MinHashes), each pair once, in increasing order."""
-        flat = keys.ravel()
-        owner_of = np.repeat(np.arange(len(keys), dtype=np.int64), keys.shape[1])
+        keys of many MinHashes), each pair once, in increasing order. The keys are looked up
+        in key order (a sorted search moves forward through each run: several times faster
+        on runs of millions than keys in random order)."""
+        order = np.argsort(keys.ravel())
+        flat = keys.ravel()[order]
+        owner_of = np.repeat(np.arange(len(keys), dtype=np.int64), keys.shape[1])[order]
         owners: list[npt.NDArray[np.int64]] = []
         found: list[npt.NDArray[np.uint32]] = []
         for run_keys, run_rows in self.runs:
