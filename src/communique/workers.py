@@ -16,11 +16,12 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from communique.settings import Settings
 
@@ -106,6 +107,62 @@ def _ready_pid() -> int:
     return os.getpid()
 
 
+class Job(Protocol):
+    """A job sent to the workers: a `Future`, or a `Held` one sent with others as one task."""
+
+    def done(self) -> bool: ...
+
+    def result(self) -> Any: ...
+
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None: ...
+
+
+class Held:
+    """A job held back and sent with others as one task (`WorkerPool.flush`): what a `Future`
+    offers `pipeline.Run`, without a lock and a condition of its own for each job (a pool's
+    jobs share one lock, taken only to add a callback or to settle a task's jobs)."""
+
+    __slots__ = ("_callbacks", "_lock", "_outcome")
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self._lock = lock
+        self._outcome: tuple[bool, Any] | None = None
+        self._callbacks: list[Callable[[Held], object]] = []
+
+    def done(self) -> bool:
+        return self._outcome is not None
+
+    def result(self) -> Any:
+        """What the job returned (it is done); raises what it raised."""
+        assert self._outcome is not None, "a held job's result is asked before it is done"
+        ok, value = self._outcome
+        if not ok:
+            raise value
+        return value
+
+    def add_done_callback(self, fn: Callable[[Held], object]) -> None:
+        """Call `fn(job)` when it is done (at once, in this thread, when it is already)."""
+        with self._lock:
+            if self._outcome is None:
+                self._callbacks.append(fn)
+                return
+        fn(self)
+
+    @staticmethod
+    def settle(lock: threading.Lock, jobs: list[Held], outcomes: list[tuple[bool, Any]]) -> None:
+        """Give each of `jobs` its outcome (True and the result, or False and the error),
+        then call their callbacks."""
+        with lock:
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                job._outcome = outcome
+            callbacks = [(job, job._callbacks) for job in jobs]
+            for job in jobs:
+                job._callbacks = []
+        for job, waiting in callbacks:
+            for fn in waiting:
+                fn(job)
+
+
 class WorkerPool:
     """Worker processes running pipeline stages; `submit` returns the fields they assign.
 
@@ -120,7 +177,9 @@ class WorkerPool:
         self.settings = settings
         self.build = build
         self.chunk = chunk
-        self._held: list[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]] = []
+        self._held: list[tuple[Callable[..., Any], tuple[Any, ...], Held]] = []
+        self._settling = threading.Lock()
+        """Taken while the jobs of a task are settled or a callback is added to one."""
         self._executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -131,22 +190,22 @@ class WorkerPool:
             initargs=(self.build, self.settings, os.getpid()),
         )
 
-    def submit(self, names: tuple[str, ...], doc: Document) -> Future[dict[str, Any]]:
+    def submit(self, names: tuple[str, ...], doc: Document) -> Job:
         """Run the stages `names` on `doc` in a worker."""
         return self._submit(_run, names, doc)
 
-    def submit_part(self, name: str, part: Any) -> Future[Any]:
+    def submit_part(self, name: str, part: Any) -> Job:
         """Run one part of the split stage `name` in a worker."""
         return self._submit(_run_part, name, part)
 
-    def _submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+    def _submit(self, function: Callable[..., Any], *args: Any) -> Job:
         if self.chunk <= 1:
             return self._send(function, *args)
-        future: Future[Any] = Future()
-        self._held.append((function, args, future))
+        job = Held(self._settling)
+        self._held.append((function, args, job))
         if len(self._held) >= self.chunk:
             self.flush()
-        return future
+        return job
 
     def flush(self) -> None:
         """Send the jobs held back, as one task."""
@@ -154,19 +213,14 @@ class WorkerPool:
             return
         held, self._held = self._held, []
         task = self._send(_run_many, [(function, args) for function, args, _ in held])
+        jobs = [job for *_, job in held]
 
         def settle(done: Future[list[tuple[bool, Any]]]) -> None:
             try:
                 outcomes = done.result()
             except BaseException as exc:  # the worker died: every job in the task fails
-                for *_, future in held:
-                    future.set_exception(exc)
-                return
-            for (*_, future), (ok, value) in zip(held, outcomes, strict=True):
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
+                outcomes = [(False, exc)] * len(jobs)
+            Held.settle(self._settling, jobs, outcomes)
 
         task.add_done_callback(settle)
 

@@ -77,6 +77,7 @@ def stem_field(stemmer: str) -> str:
     return f"stem_{stemmer}"
 
 
+@cache  # a few language tags, asked once for every statement indexed
 def stemmer_of(language: str | None) -> str | None:
     """The stemmer (one of `stemmers()`'s values) for a statement's language tag ('en',
     'pt-BR', 'nb'), or None.

@@ -9,6 +9,7 @@ another database or of another analysis version, it is rebuilt from the statemen
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import sqlite3
@@ -391,6 +392,9 @@ def _day(value: str | None) -> date | None:
     """A stored published date (YYYY-MM-DD, or YYYY-MM / YYYY when only that is known)."""
     if not value:
         return None
+    if len(value) == 10 and value[4] == value[7] == "-":  # YYYY-MM-DD, as nearly every one
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(value)
     parts = value[:10].split("-")
     try:
         numbers = [int(p) for p in parts] + [1, 1]
