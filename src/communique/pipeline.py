@@ -435,6 +435,7 @@ class Pipeline:
         """Where portable stages run when `start` is used (None: in this process)."""
         self._workers: WorkerPool | None = None
         self._segments: tuple[Segment, ...] | None = None
+        self._held: tuple[Stage, ...] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Pipeline:
@@ -481,6 +482,11 @@ class Pipeline:
         """The stages a writer runs on several finished documents at once (`finish`), as it
         stores them: the last segment, when it runs in this process after workers and each
         of its stages that has work takes several documents (`process_many`)."""
+        if self._held is None:  # asked for every document: worked out once, as `segments`
+            self._held = self._held_stages()
+        return self._held
+
+    def _held_stages(self) -> tuple[Stage, ...]:
         segments = self.segments()
         remote, stages = segments[-1]
         if remote or len(segments) < 2:
@@ -589,7 +595,7 @@ class Run:
             self.joining = split
             self._watch([pool.submit_part(split.name, part) for part in parts])
             return
-        self._watch([pool.submit(tuple(stage.name for stage in stages), _sent(self.doc, stages))])
+        self._watch([pool.submit(_names(stages), _sent(self.doc, stages))])
 
     def _watch(self, jobs: list[Job]) -> None:
         """Wait on `jobs`; each calls `on_done` when it is done."""
@@ -618,12 +624,24 @@ def _sent(doc: Document, stages: tuple[Stage, ...]) -> Document:
     """`doc` as sent to a worker for `stages`: without the raw bytes or the packed capture
     when none of them uses these (they stay here; the worker sends back only what the
     stages assign)."""
-    uses = {field for stage in stages for field in (*stage.requires, *stage.assigns)}
+    uses = _fields(stages)
     if "raw" not in uses and doc.raw.body:
         doc = replace(doc, raw=replace(doc.raw, body=b""))
     if "packed" not in uses and doc.packed is not None:
         doc = replace(doc, packed=None)
     return doc
+
+
+@functools.lru_cache(maxsize=16)  # the segments of the pipelines in use, asked per document
+def _names(stages: tuple[Stage, ...]) -> tuple[str, ...]:
+    """The names of `stages`, in order."""
+    return tuple(stage.name for stage in stages)
+
+
+@functools.lru_cache(maxsize=16)
+def _fields(stages: tuple[Stage, ...]) -> frozenset[str]:
+    """The document fields `stages` require or assign."""
+    return frozenset(field for stage in stages for field in (*stage.requires, *stage.assigns))
 
 
 def _as_split(stage: Stage) -> SplitStage | None:
@@ -1013,7 +1031,8 @@ class _Writer:
     def _woke(self, item: _Pending) -> None:
         """A worker job of `item` is done (called in the thread that settled it)."""
         self.ready.append(item)
-        self.woken.set()
+        if not self.woken.is_set():  # cleared before the writer looks at `ready` and waits
+            self.woken.set()
 
     def _move_ready(self) -> None:
         """Move on the documents whose worker jobs are done; a main-process segment runs

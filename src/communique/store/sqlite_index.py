@@ -9,7 +9,6 @@ another database or of another analysis version, it is rebuilt from the statemen
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 import sqlite3
@@ -231,13 +230,15 @@ class SqliteIndexedSearch:
         """What the index holds of the statements with these keys (those still stored)."""
         conn = self._conn()
         marks = ",".join("?" * len(keys))
-        rows = conn.execute(
+        read = conn.cursor()
+        read.row_factory = None  # plain tuples: named columns cost more than the rest here
+        rows = read.execute(
             "SELECT s.rowid, s.id, s.published, s.published_end, s.language, s.issuer,"
             " s.country, s.doc_type, s.source, t.title, t.text FROM statements s"
             f" JOIN statement_texts t ON t.rowid = s.rowid WHERE s.rowid IN ({marks})",
             keys,
         ).fetchall()
-        ids = [r["id"] for r in rows]
+        ids = [r[1] for r in rows]
         id_marks = ",".join("?" * len(ids))
         others = (
             {r[0] for r in conn.execute(f"{OTHER_COPIES} AND c.statement_id IN ({id_marks})", ids)}
@@ -262,24 +263,24 @@ class SqliteIndexedSearch:
                 if feature != "country":
                     places[sid].append(name)
                 place_keys[sid] += [name_key, mention_key]
-        return [
+        return [  # the columns of the SELECT above, in its order
             IndexDoc(
-                key=r["rowid"],
-                title=r["title"],
-                text=r["text"],
-                published=_day(r["published"]),
-                published_end=_day(r["published_end"]),
-                language=r["language"],
-                issuer=r["issuer"],
-                country=r["country"],
-                doc_type=r["doc_type"],
-                source=r["source"],
-                mentions=tuple(mentions[r["id"]]),
-                places=tuple(places[r["id"]]),
-                place_keys=tuple(place_keys[r["id"]]),
-                other_copy=r["id"] in others,
+                key=row[0],
+                title=row[9],
+                text=row[10],
+                published=_day(row[2]),
+                published_end=_day(row[3]),
+                language=row[4],
+                issuer=row[5],
+                country=row[6],
+                doc_type=row[7],
+                source=row[8],
+                mentions=tuple(mentions.get(row[1], ())),
+                places=tuple(places.get(row[1], ())),
+                place_keys=tuple(place_keys.get(row[1], ())),
+                other_copy=row[1] in others,
             )
-            for r in rows
+            for row in rows
         ]
 
     def _enriched(self) -> bool:
@@ -393,8 +394,10 @@ def _day(value: str | None) -> date | None:
     if not value:
         return None
     if len(value) == 10 and value[4] == value[7] == "-":  # YYYY-MM-DD, as nearly every one
-        with contextlib.suppress(ValueError):
+        try:
             return date.fromisoformat(value)
+        except ValueError:
+            pass  # read by parts below, as any other
     parts = value[:10].split("-")
     try:
         numbers = [int(p) for p in parts] + [1, 1]
