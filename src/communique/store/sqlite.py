@@ -233,6 +233,16 @@ class SqliteStore(
         super().put_statement(statement, capture)
         self._search.touched()
 
+    def _inserted_rowids(self, db: Db, statement_ids: list[str]) -> dict[str, int]:
+        # rowid INTEGER PRIMARY KEY without AUTOINCREMENT: each insert takes max(rowid) + 1,
+        # so the rows just inserted in this transaction hold the last len(statement_ids)
+        if not statement_ids:
+            return {}
+        row = db.one("SELECT max(rowid) AS last FROM statements")
+        assert row is not None
+        first = int(row["last"]) - len(statement_ids) + 1
+        return dict(zip(statement_ids, range(first, first + len(statement_ids)), strict=True))
+
     def _titled(self, db: Db, phrase: str, statement_id: str) -> str | None:
         row = db.one(
             "SELECT s.id FROM statements_fts f JOIN statements s ON s.rowid = f.rowid"

@@ -61,7 +61,7 @@ class StatementTables(SqlTables):
                     (statement.id, capture.id, fetched, title, text, statement.pipeline_version)
                 )
             db.executemany(INSERT_STATEMENT, list(fresh.values()))
-            for statement_id, rowid in self._rowids(db, list(fresh)).items():
+            for statement_id, rowid in self._inserted_rowids(db, list(fresh)).items():
                 fresh[statement_id]["rowid"] = rowid
             db.executemany(self._text_upsert, list(fresh.values()))
             db.executemany(UPSERT_VERSION, versions)
@@ -73,6 +73,10 @@ class StatementTables(SqlTables):
         """The rowids of those of `statement_ids` that are stored."""
         rows = db.all_in("SELECT id, rowid FROM statements WHERE id IN ({marks})", statement_ids)
         return {row["id"]: int(row["rowid"]) for row in rows}
+
+    def _inserted_rowids(self, db: Db, statement_ids: list[str]) -> dict[str, int]:
+        """The rowids of `statement_ids`, inserted just now in this order."""
+        return self._rowids(db, statement_ids)
 
     def _add_version(self, db: Db, statement: Statement, capture: Capture) -> None:
         """Add `capture` to a stored statement; its content wins when it is the newest."""
