@@ -625,11 +625,12 @@ def _sent(doc: Document, stages: tuple[Stage, ...]) -> Document:
     when none of them uses these (they stay here; the worker sends back only what the
     stages assign)."""
     uses = _fields(stages)
+    changes: dict[str, Any] = {}
     if "raw" not in uses and doc.raw.body:
-        doc = replace(doc, raw=replace(doc.raw, body=b""))
+        changes["raw"] = replace(doc.raw, body=b"")
     if "packed" not in uses and doc.packed is not None:
-        doc = replace(doc, packed=None)
-    return doc
+        changes["packed"] = None
+    return doc.evolve(**changes) if changes else doc
 
 
 @functools.lru_cache(maxsize=16)  # the segments of the pipelines in use, asked per document
