@@ -9,6 +9,7 @@ of candidates it verifies.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from array import array
 from collections.abc import Sequence
@@ -18,8 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from communique.link.duplicates import Buckets
-from communique.link.signing import SignedBatch, band_keys, minhashes, sign_arrays
-from communique.link.text import shingle_hashes
+from communique.link.signing import SignedBatch, band_keys, shingle_minhashes, sign_arrays
 from communique.link.translations import (
     FACT_SHINGLE,
     MIN_CONFIDENCE,
@@ -53,7 +53,7 @@ def prepare(texts: list[str]) -> Prepared:
         ([10], [('8', '2020', 'arme', 'azer', 'mosc')])
     """
     found = [facts(text) for text in texts]
-    values = minhashes([shingle_hashes(sequence, FACT_SHINGLE) for sequence in found])
+    values = shingle_minhashes(found, FACT_SHINGLE)
     codes = [fact_codes(sequence) for sequence in found]
     return Prepared(sign_arrays(texts), found, values, band_keys(values), codes)
 
@@ -72,15 +72,14 @@ def fact_codes(sequence: tuple[str, ...]) -> array[int]:
         >>> [code >= 1 << 31 for code in codes]
         [True, True, False]
     """
-    return array(
-        "I",
-        (
-            zlib.crc32(fact.encode()) | _NUMBER
-            if fact.isdigit()
-            else zlib.crc32(fact.encode()) & ~_NUMBER
-            for fact in sequence
-        ),
-    )
+    return array("I", map(_fact_code, sequence))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fact_code(fact: str) -> int:
+    """The code of one fact (facts recur: years, names)."""
+    code = zlib.crc32(fact.encode())
+    return code | _NUMBER if fact.isdigit() else code & ~_NUMBER
 
 
 class FactIndex:

@@ -9,6 +9,7 @@ when their fact sequences agree in order; the confidence is that agreement.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -29,10 +30,11 @@ MIN_CONFIDENCE = 0.6
 MIN_COSINE = 0.5
 """Sentence-embedding similarity two texts' vectors need, besides being mutual nearest."""
 
-_FACT_WORD = re.compile(r"(?<!\w)(?![a-z]+(?!\w))\w+", re.UNICODE)
-"""The words (runs of `\\w`) that may be facts: all but those of ASCII small letters alone,
-which carry neither a digit nor a capital (most words of a Latin-script text)."""
-_SENTENCE_END = re.compile(r"[.!?:;…]\s*$")
+_FACT_WORD = re.compile(r"[^\Wa-z]\w*")
+"""The words (runs of `\\w`) that may be facts, each from its first character that is not an
+ASCII small letter: words of those alone carry neither a digit nor a capital (most words of
+a Latin-script text), and a search skips them without a step in Python."""
+_SENTENCE_ENDS = ".!?:;…"
 
 
 def facts(text: str) -> tuple[str, ...]:
@@ -44,15 +46,43 @@ def facts(text: str) -> tuple[str, ...]:
     """
     found: list[str] = []
     for match in _FACT_WORD.finditer(text):
-        word = match.group()
-        if not word.isalpha() and any(c.isdigit() for c in word):  # letters are no digits
-            digits = "".join(c for c in word if c.isdigit()).lstrip("0") or "0"
-            found.append(digits)
-        elif word[:1].isupper() and len(word) > 3 and not word.isupper():
-            before = text[max(0, match.start() - 3) : match.start()]
-            if match.start() and not _SENTENCE_END.search(before):
-                found.append(unidecode(word).casefold()[:NAME_LETTERS])
+        fact = _fact_of(match.group())
+        if fact is None:
+            continue
+        value, name = fact  # (a part of a word after small letters has its digits)
+        if not name or _is_name(text, match.start()):
+            found.append(value)
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fact_of(word: str) -> tuple[str, bool] | None:
+    """The fact a word gives and whether it is a name: its digits (a number), or the first
+    letters of its Latin transliteration if it is capitalised (a name), or None.
+
+    Example:
+        >>> _fact_of("No2020a"), _fact_of("Arménie"), _fact_of("NATO"), _fact_of("Ali")
+        (('2020', False), ('arme', True), None, None)
+    """
+    if not word.isalpha() and any(c.isdigit() for c in word):  # letters are no digits
+        return "".join(c for c in word if c.isdigit()).lstrip("0") or "0", False
+    if word[:1].isupper() and len(word) > 3 and not word.isupper():
+        return unidecode(word).casefold()[:NAME_LETTERS], True
+    return None
+
+
+def _is_name(text: str, start: int) -> bool:
+    """Whether the capitalised word at `start` is a name: it starts a word (no small letter
+    before it), but neither the text nor a sentence (`.!?:;…` and at most two spaces before).
+
+    Example:
+        >>> [_is_name(t, 4) for t in ("Ab, Cd", "Ab  Cd", "Ab. Cd", "Ab.\\nCd", "An iPad")]
+        [True, True, False, False, False]
+    """
+    if not start or "a" <= text[start - 1] <= "z":
+        return False
+    tail = text[max(0, start - 3) : start].rstrip()  # (`str.isspace`: the spaces `\s` matches)
+    return not tail or tail[-1] not in _SENTENCE_ENDS
 
 
 FACT_SHINGLE = 1
