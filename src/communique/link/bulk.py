@@ -22,11 +22,11 @@ from communique.link.duplicates import Buckets
 from communique.link.signing import SignedBatch, band_keys, shingle_minhashes, sign_arrays
 from communique.link.translations import (
     FACT_SHINGLE,
-    MIN_CONFIDENCE,
     MIN_FACTS,
     MIN_NUMBERS,
     agreement,
     facts,
+    lengths_may_agree,
 )
 
 
@@ -200,7 +200,7 @@ def _may_agree(first: Counts, second: Counts) -> npt.NDArray[np.bool_]:
     """
     shorter = np.minimum(first[0], second[0]).astype(np.int64)
     longer = np.maximum(first[0], second[0]).astype(np.int64)
-    close = 1.0 - (longer - shorter) / np.maximum(shorter + longer, 1) >= MIN_CONFIDENCE
+    close = lengths_may_agree(shorter, np.maximum(longer, 1))  # (both empty: not close)
     numbers = np.minimum(first[1], second[1]) >= MIN_NUMBERS
     result: npt.NDArray[np.bool_] = (shorter >= MIN_FACTS) & close & numbers
     return result

@@ -13,8 +13,10 @@ import functools
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz.distance import Indel
 from unidecode import unidecode
 
@@ -148,9 +150,7 @@ def agreement(
         True
     """
     shorter, longer = sorted((len(first), len(second)))
-    # the agreement is at best that of the shorter inside the longer (computed as rapidfuzz
-    # computes it, so that a pair exactly at MIN_CONFIDENCE is kept)
-    if shorter < MIN_FACTS or 1.0 - (longer - shorter) / (shorter + longer) < MIN_CONFIDENCE:
+    if shorter < MIN_FACTS or not lengths_may_agree(shorter, longer):
         return None
     numbers = numbers_of(first) & numbers_of(second)
     if len(numbers) < MIN_NUMBERS:
@@ -158,6 +158,21 @@ def agreement(
     # no score_cutoff: rapidfuzz's cutoff drops a similarity of exactly MIN_CONFIDENCE
     confidence = float(Indel.normalized_similarity(first, second))
     return (confidence, numbers) if confidence >= MIN_CONFIDENCE else None
+
+
+N = TypeVar("N", int, "npt.NDArray[np.int64]")
+
+
+def lengths_may_agree(shorter: N, longer: N) -> Any:
+    """Whether sequences of these lengths (the longer not empty) may reach `MIN_CONFIDENCE`:
+    their agreement is at best that of the shorter inside the longer, computed as rapidfuzz
+    computes it, so that a pair exactly at `MIN_CONFIDENCE` is kept. For numbers or arrays.
+
+    Example:
+        >>> lengths_may_agree(6, 14), lengths_may_agree(6, 15)
+        (True, False)
+    """
+    return 1.0 - (longer - shorter) / (shorter + longer) >= MIN_CONFIDENCE
 
 
 def by_meaning(cosine: float, mutual: bool, model: str) -> Match | None:
