@@ -117,10 +117,7 @@ class FactIndex:
             mine = np.flatnonzero(spoken != language)
             owners, rows = known.buckets.pairs(bands[mine])
             owners = mine[owners]
-            kept = _may_agree(
-                (sizes[owners], numbered[owners]),
-                (np.frombuffer(known.sizes, np.uint32)[rows], known.numbered_of(rows)),
-            )
+            kept = _may_agree((sizes[owners], numbered[owners]), known.counts_of(rows))
             for owner, row in zip(owners[kept].tolist(), rows[kept].tolist(), strict=True):
                 start = known.starts[row]
                 if maybe(codes[owner], known.flat[start : start + known.sizes[row]]):
@@ -154,9 +151,12 @@ class _Language:
         self.sizes = array("I")
         self.numbered = array("I")
 
-    def numbered_of(self, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.uint32]:
-        found: npt.NDArray[np.uint32] = np.frombuffer(self.numbered, np.uint32)[rows]
-        return found
+    def counts_of(self, rows: npt.NDArray[np.integer]) -> Counts:
+        """The numbers of facts and of distinct numbers of these statements (`_may_agree`)."""
+        return (
+            np.frombuffer(self.sizes, np.uint32)[rows],
+            np.frombuffer(self.numbered, np.uint32)[rows],
+        )
 
     def add(
         self,
