@@ -9,6 +9,7 @@ the copies were first captured, so that it always gives the same links.
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import os
 from array import array
@@ -71,6 +72,7 @@ from communique.store.base import (
     Store,
     links_of,
     links_or_none,
+    open_store,
 )
 
 
@@ -363,7 +365,7 @@ def relink(
     if processes is None:
         processes = 0 if len(order) < ALONE else os.cpu_count() or 1
     with Workers(processes) as workers:
-        relinking = _Relinking(links, sources, workers)
+        relinking = _Relinking(links, sources, workers, links.location() if processes else None)
         batches = _in_order(links, order)
         for done, (items, prepared) in enumerate(pipelined(prepare, batches, _text, workers)):
             if progress:
@@ -406,10 +408,21 @@ class _Planned:
 
 
 class _Relinking:
-    """The state of one `relink`: copies and facts in memory, the batch being verified."""
+    """The state of one `relink`: copies and facts in memory, the batch being verified.
 
-    def __init__(self, links: LinkStore, sources: dict[str, Source], workers: Workers) -> None:
+    With worker processes and a store they can open (`location`), the workers read the
+    candidates' texts themselves: this process sends each text's candidates by id.
+    """
+
+    def __init__(
+        self,
+        links: LinkStore,
+        sources: dict[str, Source],
+        workers: Workers,
+        location: str | None = None,
+    ) -> None:
         self.links, self.sources, self.workers = links, sources, workers
+        self.location = location
         self.linker = Linker(self._texts_of)
         self.facts = FactIndex()
         self.groups: set[str] = set()
@@ -425,22 +438,28 @@ class _Relinking:
         (its verdicts were worked out meanwhile)."""
         signed = SignedBatch.joined([part.signed for part in prepared])
         plans = self.linker.plan_batch([statement.id for statement, _ in items], signed)
+        verdicts = self._verify(items, plans)
+        self.finish()
+        self.pending = _Planned(items, prepared, plans, verdicts)
+
+    def _verify(self, items: list[Item], plans: list[Plan]) -> Callable[[], list[list[Found]]]:
+        """Start verifying each text that has candidates against them (`first_copies`)."""
+        planned = [
+            (statement.text, plan) for (statement, _), plan in zip(items, plans, strict=True)
+        ]
+        if self.location is not None:
+            keyed = [(text, plan.chosen, plan.apart) for text, plan in planned if plan.chosen]
+            return self.workers.start(functools.partial(verify_stored, self.location), keyed)
         recent = {statement.id: statement.text for statement, _ in items}
         needed = {key for plan in plans for key in (*plan.chosen, *plan.apart)}
         wanted = sorted(needed - recent.keys())
         recent |= dict(zip(wanted, self._texts_of(wanted), strict=True))
         work = [
-            (
-                statement.text,
-                [recent[key] for key in plan.chosen],
-                [recent[key] for key in plan.apart],
-            )
-            for (statement, _), plan in zip(items, plans, strict=True)
+            (text, [recent[key] for key in plan.chosen], [recent[key] for key in plan.apart])
+            for text, plan in planned
             if plan.chosen
         ]
-        verdicts = self.workers.start(first_copies, work)
-        self.finish()
-        self.pending = _Planned(items, prepared, plans, verdicts)
+        return self.workers.start(first_copies, work)
 
     def finish(self) -> None:
         """Link the batch being verified, if any."""
@@ -502,6 +521,28 @@ class _Relinking:
                 if match is not None:
                     translations += both_ways((mine.id, mine.language), (key, language), match)
         return translations
+
+
+_READERS: dict[str, LinkStore] = {}
+"""The stores a worker process has opened to read texts, by location."""
+
+
+def verify_stored(
+    location: str, work: list[tuple[str, tuple[str, ...], tuple[str, ...]]]
+) -> list[Found]:
+    """`first_copies` of texts (each with its candidates and neighbours apart by id), their
+    texts read from the store at `location`, opened once for reading (run in worker
+    processes by `relink`)."""
+    links = _READERS.get(location)
+    if links is None:
+        links = _READERS[location] = links_of(open_store(location, read_only=True))
+    texts = _read_texts(links, sorted({key for _, *near in work for key in itertools.chain(*near)}))
+    return first_copies(
+        [
+            (text, [texts[k] for k in chosen], [texts[k] for k in apart])
+            for text, chosen, apart in work
+        ]
+    )
 
 
 @dataclass(frozen=True)

@@ -392,6 +392,11 @@ class LinkStore(Protocol):
         """The texts alone of the statements with these ids, by id."""
         ...
 
+    def location(self) -> str | None:
+        """Where another process opens this store (`open_store`), None where none can: an
+        archive in memory."""
+        ...
+
     def translations(self, group_id: str) -> list[Translation]: ...
 
     def link_order(self) -> list[tuple[str, str]]:

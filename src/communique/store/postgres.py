@@ -77,6 +77,10 @@ class PostgresStore(
             raise StoreError(f"cannot open database {redacted(url)}: {exc}") from exc
         self._search = PgSearch(self._conn, search_limits)
 
+    def location(self) -> str | None:
+        """This archive's URL."""
+        return self.url
+
     def _conn(self) -> Conn:
         conn: Conn | None = getattr(self._local, "conn", None)
         if conn is None or conn.closed:

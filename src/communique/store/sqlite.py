@@ -91,6 +91,10 @@ class SqliteStore(
             raise _store_error(f"cannot open database {self.path}", exc) from exc
         self._search = SqliteIndexedSearch(self._conn, self.path, read_only=self.read_only)
 
+    def location(self) -> str | None:
+        """This archive's file (None: an archive in memory)."""
+        return None if self.path == ":memory:" else self.path
+
     def _conn(self) -> sqlite3.Connection:
         if self.path == ":memory:":
             if self._memory is None:
