@@ -153,14 +153,19 @@ def _unstaged(prefix: str, table: str, columns: str, most: int) -> str:
     )
 
 
-def _staged(
-    statement_id: str, buckets: Sequence[bytes], facts: FactRow | None
-) -> tuple[object, ...]:
-    """A copy's row of `relink_staged`: its buckets, and its facts' with their language, each
-    joined in one value (every bucket of a copy has one length)."""
+_COPY_COLUMNS = (
+    "statement_id, group_id, kind, matched, evidence, exact_key, seen, own_site, words, minhash,"
+    " fact_codes"
+)
+"""The columns of `link_copies` that `relink_staged` holds (all but the linker's version)."""
+_STAGED_COLUMNS = f"{_COPY_COLUMNS}, width, buckets, language, fact_width, fact_buckets"
+
+
+def _staged(buckets: Sequence[bytes], facts: FactRow | None) -> tuple[object, ...]:
+    """A copy's buckets as `relink_staged` holds them, and its facts' with their language,
+    each joined in one value (every bucket of a copy has one length)."""
     fact_buckets = facts[1] if facts else ()
     return (
-        statement_id,
         len(buckets[0]) if buckets else 1,
         b"".join(buckets),
         facts[0] if facts else None,
@@ -268,42 +273,53 @@ class LinkTables(SqlTables):
                 _refresh_group(db, str(old["group_id"]))
 
     def start_relink(self) -> None:
-        """Delete every link and make ready for `put_copies`: the LSH buckets are staged, a
-        row a copy, and `RELINK_INDEXES` dropped, both made once by `finish_relink` (a killed
-        relink is redone by the next)."""
+        """Delete every link and make ready for `put_copies`: the copies' links and LSH
+        buckets are staged, a row a copy, and `RELINK_INDEXES` dropped, all made once by
+        `finish_relink` (a killed relink is redone by the next)."""
         with self._writing() as db:
             for name, _ in RELINK_INDEXES:
                 db.execute(f"DROP INDEX IF EXISTS {name}")
             clear_links(db)
+            blob = self.dialect.blob
             db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS relink_staged (statement_id TEXT NOT NULL,"
-                f" width INTEGER NOT NULL, buckets {self.dialect.blob} NOT NULL,"
-                f" language TEXT, fact_width INTEGER, fact_buckets {self.dialect.blob})"
+                " group_id TEXT NOT NULL, kind TEXT NOT NULL, matched TEXT,"
+                " evidence TEXT NOT NULL, exact_key TEXT NOT NULL, seen TEXT NOT NULL,"
+                f" own_site INTEGER NOT NULL, words INTEGER NOT NULL, minhash {blob} NOT NULL,"
+                f" fact_codes {blob}, width INTEGER NOT NULL, buckets {blob} NOT NULL,"
+                f" language TEXT, fact_width INTEGER, fact_buckets {blob})"
             )
             db.execute("DELETE FROM relink_staged")
 
     def put_copies(self, rows: Sequence[CopyRow]) -> None:
-        """Store the links of many copies not linked yet, and stage their LSH buckets and
-        facts' buckets (all of a copy in one row), in one transaction (between
-        `start_relink` and `finish_relink`)."""
+        """Stage the links of many copies not linked yet, their LSH buckets and facts'
+        buckets (all of a copy in one row), in one transaction (between `start_relink` and
+        `finish_relink`): appended, where `link_copies`, kept in id order, would take each
+        at a random place."""
         with self._writing() as db:
             db.executemany(
-                _UPSERT_COPY_FACTS,
+                f"INSERT INTO relink_staged ({_STAGED_COLUMNS}) VALUES"
+                f" ({', '.join('?' * len(_STAGED_COLUMNS.split(', ')))})",
                 [
-                    (*_copy_values(link, minhash), facts[2] if facts else None, LINK_VERSION)
-                    for link, minhash, _, facts in rows
+                    (
+                        *_copy_values(link, minhash),
+                        facts[2] if facts else None,
+                        *_staged(found, facts),
+                    )
+                    for link, minhash, found, facts in rows
                 ],
-            )
-            db.executemany(
-                "INSERT INTO relink_staged (statement_id, width, buckets, language, fact_width,"
-                " fact_buckets) VALUES (?, ?, ?, ?, ?, ?)",
-                [_staged(link.statement_id, found, facts) for link, _, found, facts in rows],
             )
 
     def finish_relink(self) -> None:
-        """Index the staged LSH buckets (in key order), make `RELINK_INDEXES` again, and
-        rebuild every statement's canonical copy and copy count from its copies."""
+        """Write the staged links in id order and index the staged LSH buckets (in key
+        order), make `RELINK_INDEXES` again, and rebuild every statement's canonical copy
+        and copy count from its copies."""
         with self._writing() as db:
+            db.execute(
+                f"INSERT INTO link_copies ({_COPY_COLUMNS}, link_version)"
+                f" SELECT {_COPY_COLUMNS}, ? FROM relink_staged ORDER BY statement_id",
+                (LINK_VERSION,),
+            )
             for prefix, table, columns in (
                 ("", "link_buckets", "statement_id"),
                 ("fact_", "fact_buckets", "language, statement_id"),
