@@ -68,6 +68,34 @@ def test_new_content_at_same_url_is_a_version_and_newest_wins(store: Store) -> N
     assert len(store.get_statement(new.id).capture_ids) == 3
 
 
+def test_a_statement_written_again_from_its_capture_keeps_the_rows_of_one_write(
+    store: Store, store_url: str
+) -> None:
+    """A rerun after a kill (or `reprocess`) writes a statement again from the capture it was
+    stored from: the version rows are those a single write leaves, and a new extraction's
+    text replaces the statement's without being stored twice."""
+    first = make_capture("https://mfa.example/once", b"once", datetime(2024, 1, 1, tzinfo=UTC))
+    later = make_capture("https://mfa.example/once", b"later", datetime(2024, 3, 1, tzinfo=UTC))
+    store.put_captures([(first, b"once"), (later, b"later")])
+    once = make_statement(first.url, "Statement", ("Said once.",), first)
+    versions = "SELECT capture_id, title, text FROM versions ORDER BY capture_id"
+    store.put_statement(once, first)
+    written_once = raw_rows(store_url, versions)
+    assert written_once == [(first.id, "", "")]
+    store.put_statements([(once, first)])
+    assert raw_rows(store_url, versions) == written_once
+    reextracted = make_statement(first.url, "Statement", ("Said once, read better.",), first)
+    store.put_statement(reextracted, first)
+    assert raw_rows(store_url, versions) == written_once
+    assert [v.text for v in store.versions(once.id)] == ["Said once, read better."]
+    edited = make_statement(later.url, "Statement", ("Said twice.",), later)
+    store.put_statement(edited, later)
+    assert [v.text for v in store.versions(once.id)] == ["Said once, read better.", "Said twice."]
+    store.put_statement(reextracted, first)  # the first capture again, now one of two
+    assert [v.text for v in store.versions(once.id)] == ["Said once, read better.", "Said twice."]
+    assert store.get_statement(once.id).text == "Said twice."
+
+
 def test_statement_round_trip_keeps_every_field(store: Store) -> None:
     capture = make_capture("https://mfa.example/x", b"x")
     store.put_capture(capture, b"x")

@@ -62,11 +62,13 @@ referred to it are given it (`KEEP_VERSION_TEXTS`). A statement's text is never 
 KEEP_VERSION_TEXTS = (
     "UPDATE versions SET title = (SELECT title FROM statement_texts WHERE rowid = :rowid),"
     " text = (SELECT text FROM statement_texts WHERE rowid = :rowid)"
-    " WHERE statement_id = :id AND text = '' AND EXISTS (SELECT 1 FROM statement_texts"
+    " WHERE statement_id = :id AND capture_id != :capture_id AND text = ''"
+    " AND EXISTS (SELECT 1 FROM statement_texts"
     " WHERE rowid = :rowid AND (title != :title OR text != :text))"
 )
 """Gives a statement's stored title and text to its versions that refer to them, when its
-text is about to be replaced by another (named parameters of `statement_values` and rowid)."""
+text is about to be replaced by another (named parameters of `statement_values`, rowid and the
+capture_id of the capture replacing it, whose own row stays as it is)."""
 SELECT_VERSIONS = (
     "SELECT v.statement_id, v.capture_id, v.fetched_at,"
     " CASE WHEN v.text = '' THEN t.title ELSE v.title END AS title,"

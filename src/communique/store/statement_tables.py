@@ -45,7 +45,7 @@ class StatementTables(SqlTables):
         if not statements:
             return
         with self._writing() as db:
-            stored = self._rowids(db, [s.id for s, _ in statements])
+            stored = self._captured(db, [s.id for s, _ in statements])
             fresh: dict[str, dict[str, Any]] = {}
             versions = []
             for statement, capture in statements:
@@ -56,7 +56,8 @@ class StatementTables(SqlTables):
                         **statement_values(statement, fetched),
                         **self._text_values(statement),
                     }
-                title, text = ("", "") if first else (statement.title, statement.text)
+                own = first or stored.get(statement.id) == [capture.id]
+                title, text = ("", "") if own else (statement.title, statement.text)
                 versions.append(
                     (statement.id, capture.id, fetched, title, text, statement.pipeline_version)
                 )
@@ -68,6 +69,17 @@ class StatementTables(SqlTables):
             for statement, capture in statements:  # a later capture of a stored statement
                 if fresh.pop(statement.id, None) is None:
                     self._add_version(db, statement, capture)
+
+    def _captured(self, db: Db, statement_ids: list[str]) -> dict[str, list[str]]:
+        """The capture ids of those of `statement_ids` that are stored.
+
+        A statement stored from one capture only and written from it again (a rerun after a
+        kill, or `reprocess`) keeps that capture's version row empty, as its first write left it.
+        """
+        rows = db.all_in(
+            "SELECT id, capture_ids FROM statements WHERE id IN ({marks})", statement_ids
+        )
+        return {row["id"]: json.loads(row["capture_ids"]) for row in rows}
 
     def _rowids(self, db: Db, statement_ids: list[str]) -> dict[str, int]:
         """The rowids of those of `statement_ids` that are stored."""
@@ -92,6 +104,7 @@ class StatementTables(SqlTables):
             values = {**statement_values(statement, fetched), **self._text_values(statement)}
             values["capture_ids"] = json.dumps(ids)
             values["rowid"] = row["rowid"]
+            values["capture_id"] = capture.id
             db.execute(KEEP_VERSION_TEXTS, values)
             db.execute(UPDATE_STATEMENT, values)
             db.execute(self._text_upsert, values)
