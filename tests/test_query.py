@@ -71,12 +71,29 @@ def test_prefix_and_order_without_words() -> None:
         ("s*", "prefix s\\* is too short: write 3 letters"),
         ("peace OR co*", "prefix co\\* is too short"),
         ("treaty -co*", "prefix co\\* is too short"),
+        ("대*", "prefix 대\\* is too short"),  # one Korean syllable: two letters
     ],
 )
 def test_malformed_queries_explain_themselves(text: str, message: str) -> None:
     with pytest.raises(QueryError, match=message) as info:
         parse_query(text)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("中国*", Term("中国")),  # Chinese: searched as its characters, each one indexed
+        ("王*", Term("王")),
+        ("外務*", Term("外務")),  # Japanese
+        ("アジア*", Term("アジア")),
+        ("G7峰*", Term("G7峰")),  # ending in Chinese
+        ("대한*", Term("대한", prefix=True)),  # Korean words are spaced: a prefix still
+        ("con*", Term("con", prefix=True)),
+    ],
+)
+def test_a_prefix_ending_in_chinese_or_japanese_is_its_characters(text: str, term: Term) -> None:
+    assert parse_query(text).required == ((term,),)
 
 
 def test_unknown_order_is_a_query_error() -> None:

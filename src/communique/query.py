@@ -1,7 +1,8 @@
 """Parse the search language into a `Query` that any store can compile.
 
 Words are ANDed; ``"a phrase"``; ``a OR b``; ``NOT word`` or ``-word``; ``word*`` for a prefix
-(3 letters or more);
+(3 letters or more, a Korean syllable counting two; ``中国*``, ending in Chinese or Japanese,
+is searched as its characters);
 filters ``issuer: country: lang: type: source: from:YYYY[-MM[-DD]] to:YYYY[-MM[-DD]]``,
 ``approx:yes`` (a date known only to the month or year also matches when it overlaps
 ``from:``/``to:`` rather than lies inside them),
@@ -23,6 +24,7 @@ from enum import StrEnum
 from communique.errors import QueryError
 from communique.model import DocType
 from communique.records import record
+from communique.store.analysis import has_cjk
 
 
 class Order(StrEnum):
@@ -392,15 +394,35 @@ def _phrase(text: str) -> Term | None:
 
 
 def _word_term(word: str) -> Term | None:
+    """A word, or a prefix (`word*`) of `MIN_PREFIX_CHARS` letters or more; a prefix ending in
+    a Chinese or Japanese character is searched as its characters, without the star.
+
+    Both backends index such text one character a token (besides its words), and where a
+    word ends is only the segmenter's guess: the characters find every word that starts
+    with them (and the words that hold them further in), whatever their number.
+
+    Example:
+        >>> _word_term("中国*"), _word_term("대한*").prefix
+        (Term(text='中国', phrase=False, prefix=False), True)
+    """
     prefix = word.endswith("*")
     core = word.rstrip("*")
-    if not any(ch.isalnum() for ch in core):
+    letters = [ch for ch in core if ch.isalnum()]
+    if not letters:
         return None
-    if prefix and sum(ch.isalnum() for ch in core) < MIN_PREFIX_CHARS:
+    if prefix and has_cjk(letters[-1]):
+        return Term(core)
+    if prefix and sum(map(_letters_in, letters)) < MIN_PREFIX_CHARS:
         raise QueryError(
             f"prefix {word} is too short: write {MIN_PREFIX_CHARS} letters or more before the *"
         )
     return Term(core, prefix=prefix)
+
+
+def _letters_in(char: str) -> int:
+    """Letters a character counts for in a prefix: a Korean syllable block writes two or
+    three (its jamo), so `대한*` is as long as `dae*`; any other letter or digit, one."""
+    return 2 if "\uac00" <= char <= "\ud7a3" else 1
 
 
 def _country(value: str, name: str = "country") -> str:

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import pytest
 
+from communique.errors import QueryError
 from communique.model import CopyLink
 from communique.query import parse_query
 from communique.store import sqlite, sqlite_index, tantivy_index
@@ -136,12 +137,37 @@ def test_search_in_every_script(scripts: SqliteStore, query: str, expected: set[
         ("外務大臣", {"ja/1"}),
         ("上川", {"ja/1"}),
         ("肯尼亚 -王毅", set()),
+        ("王*", {"zh/1", "zh/2"}),  # a prefix of Chinese or Japanese: its characters
+        ("肯尼*", {"zh/1"}),
+        ("王毅部*", {"zh/2"}),  # 王毅部长: jieba's two words, 王毅 and 部长
+        ("外務*", {"ja/1"}),
+        ("気候*", {"ja/1"}),
+        ("乌克兰危* -肯尼*", {"zh/2"}),
     ],
 )
 def test_chinese_and_japanese_words_inside_sentences_on_every_backend(
     scripts_everywhere: Store, query: str, expected: set[str]
 ) -> None:
     assert urls(scripts_everywhere, query) == expected
+
+
+def test_a_korean_prefix_of_two_syllables_finds_its_words_on_every_backend(
+    store: Store,
+) -> None:
+    add(
+        store,
+        "https://mofa.example/ko/1",
+        "외교부 대변인 정례브리핑",
+        "대한민국 정부는 한반도의 평화와 안정을 위해 관련국들과 긴밀히 협의해 나갈 것입니다.",
+        language="ko",
+        country="KR",
+    )
+    assert urls(store, "대한*") == {"ko/1"}  # 대한민국
+    assert urls(store, "한반*") == {"ko/1"}  # 한반도의
+    assert urls(store, "평화*") == {"ko/1"}  # 평화와
+    assert urls(store, "대한") == set()  # the word itself is not in the text
+    with pytest.raises(QueryError, match="prefix 대\\* is too short"):
+        urls(store, "대*")
 
 
 def test_snippet_marks_a_name_inside_chinese_text(scripts: SqliteStore) -> None:
