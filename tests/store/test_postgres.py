@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -321,6 +322,90 @@ def test_a_counted_search_tests_its_filters_statements_once(
     finally:
         store.close()
         few.close()
+
+
+_OUT_OF_STEP = (
+    "SELECT count(*) FROM statement_texts t JOIN statements s ON s.rowid = t.rowid"
+    " WHERE t.filter_country IS DISTINCT FROM s.country"
+    " OR t.filter_published IS DISTINCT FROM s.published"
+    " OR t.filter_published_end IS DISTINCT FROM s.published_end"
+)
+"""Texts whose copies of their statement's country and dates differ from it (`pg-0029`)."""
+
+
+def _out_of_step(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(_OUT_OF_STEP).fetchone()
+    return int(row[0]) if row else -1
+
+
+def test_a_counted_filtered_search_reads_the_texts_copies_of_its_filters(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each text keeps its statement's country and dates beside its words, in step when the
+    statement changes (`pg-0029`): an exact count finds the word's matches that pass them
+    from the text index, with the same total and hits as the statements' own filters give."""
+    store = PostgresStore(pg_url)
+    try:
+        with store.batch():
+            for i in range(60):
+                add(store, f"https://mfa.example/{i}", f"Statement {i}",
+                    "On refugees." if i % 3 == 0 else "On trade.",
+                    country=("FR", "BR", "IN")[i % 3 if i % 5 else 1],
+                    published=date(2020 + i % 4, 1 + i % 12, 1))  # fmt: skip
+        moved = add(store, "https://mfa.example/0", "Statement 0", "On refugees.",
+                    country="DE", published=date(2019, 5, 4))  # fmt: skip
+        assert moved.country == "DE" and _out_of_step(pg_url) == 0
+        tested = _matching_statements(monkeypatch)
+        for query, expected in (
+            ("refugees country:FR", {i for i in range(3, 60, 3) if i % 5}),
+            ("refugees country:DE", {0}),
+            ("refugees from:2022-01-01", {i for i in range(3, 60, 3) if i % 4 >= 2}),
+            ("refugees to:2019-12-31", {0}),
+        ):
+            page = store.search(parse_query(query), limit=100)
+            assert not page.estimated and page.total == len(expected), query
+            assert {h.statement.url for h in page.hits} == {
+                f"https://mfa.example/{i}" for i in expected
+            }, query
+        assert sum("t.filter_country IN" in sql for sql in tested) == 2, tested
+        assert sum("t.filter_published" in sql for sql in tested) == 2, tested
+    finally:
+        store.close()
+
+
+def _text_indexes(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'statement_texts'")
+        return {row[0] for row in rows}
+
+
+def test_the_migration_copies_the_filters_of_texts_stored_before_it(pg_url: str) -> None:
+    store = PostgresStore(pg_url)
+    for i in range(200):
+        add(store, f"https://mfa.example/{i}", f"Statement {i}", "On refugees.",
+            country=("FR", "BR")[i % 2], published=date(2021, 1 + i % 6, 1))  # fmt: skip
+    store.close()
+    indexes = _text_indexes(pg_url)
+    with psycopg.connect(pg_url) as conn:  # the layout before `pg-0029-text-filters`
+        conn.execute(
+            "DROP TRIGGER statements_filters ON statements;"
+            " DROP TRIGGER statement_texts_filters ON statement_texts;"
+            " DROP FUNCTION communique_statement_filters, communique_text_filters;"
+            " ALTER TABLE statement_texts DROP COLUMN filter_country,"
+            " DROP COLUMN filter_published, DROP COLUMN filter_published_end;"
+            " DELETE FROM migrations WHERE name = 'pg-0029-text-filters'"
+        )
+    store = PostgresStore(pg_url)
+    try:
+        assert _out_of_step(pg_url) == 0
+        assert _text_indexes(pg_url) == indexes, "dropped while rewritten, then built again"
+        with psycopg.connect(pg_url) as conn:
+            stored = [r[0] for r in conn.execute("SELECT rowid FROM statement_texts ORDER BY ctid")]
+        assert stored == sorted(stored), "the texts stay in rowid order, as ranking windows read"
+        assert store.search(parse_query("refugees country:BR from:2021-03-01")).total == 66
+    finally:
+        store.close()
 
 
 def test_a_long_text_is_found_by_every_word_around_its_lead(pg_url: str) -> None:

@@ -21,7 +21,7 @@ from psycopg.rows import dict_row
 
 from communique.store.base import TABLES
 from communique.store.link_tables import LINK_TABLES
-from communique.store.postgres_schema import text_config
+from communique.store.postgres_schema import TEXT_FILTER_COLUMNS, text_config
 
 if TYPE_CHECKING:
     from communique.store.postgres import Conn
@@ -207,8 +207,9 @@ def _copy(
                 copy.write_row(value)
 
 
-_DERIVED = ("tsv", "rank_tsv")
-"""Columns a trigger computes from the row (the search vectors): neither read nor written."""
+_DERIVED = ("tsv", "rank_tsv", *TEXT_FILTER_COLUMNS)
+"""Columns a trigger computes (the search vectors, the texts' copies of their statements'
+filters): neither read nor written."""
 
 
 def _columns(conn: Conn, table: str) -> list[str]:
