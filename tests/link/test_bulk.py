@@ -3,10 +3,11 @@ never one that the facts themselves would link."""
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from communique.link.bulk import FactIndex, fact_codes, maybe, prepare
+from communique.link.bulk import FactIndex, _Flat, _may_share, fact_codes, maybe, prepare
 from communique.link.translations import compare, facts
 
 FACTS = st.lists(
@@ -23,6 +24,19 @@ def test_codes_never_rule_out_a_pair_the_facts_link(first: list[str], second: li
     kept = maybe(fact_codes(tuple(first)), fact_codes(tuple(second)))
     assert kept or not linked
     assert kept == linked  # no hash collision among these few facts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(FACTS, min_size=2, max_size=6))
+@example([["8"] * 13 + ["2020"], ["8"] * 5 + ["2020"]])  # similarity exactly MIN_CONFIDENCE
+def test_shared_codes_never_rule_out_a_pair_maybe_keeps(sequences: list[list[str]]) -> None:
+    """`_may_share` (codes shared, with repeats, and numbers) keeps every pair `maybe` keeps."""
+    codes = [fact_codes(tuple(sequence)) for sequence in sequences]
+    flat = _Flat.of(codes)
+    pairs = [(a, b) for a in range(len(codes)) for b in range(len(codes)) if a != b]
+    owners, rows = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+    kept = _may_share(flat, owners, flat, rows).tolist()
+    assert all(kept[i] or not maybe(codes[a], codes[b]) for i, (a, b) in enumerate(pairs))
 
 
 ENGLISH = (

@@ -355,7 +355,8 @@ def relink(
     verdicts in order, so that the links are those linking each copy on ingest gives.
     Returns (copies, statements): how many copies were linked into how many statements.
     Until it returns the store holds it unfinished (`Store.unfinished_work`): a relink cut
-    short leaves the archive half linked, and the next one links it all again.
+    short leaves the archive unlinked (the copies' links are written at its end), and the
+    next one links it all again.
     """
     links = links_of(store)
     store.start_work("relink")

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from communique.link.duplicates import Buckets
+from communique.link.duplicates import Buckets, _ranges
 from communique.link.signing import SignedBatch, band_keys, shingle_minhashes, sign_arrays
 from communique.link.translations import (
     FACT_SHINGLE,
+    MIN_CONFIDENCE,
     MIN_FACTS,
     MIN_NUMBERS,
     agreement,
@@ -113,14 +114,16 @@ class FactIndex:
             return found
         spoken = np.array(languages, dtype=object)
         sizes, numbered = _sizes(codes)
+        mine = _Flat.of(codes)
         for language, known in self.languages.items():
-            mine = np.flatnonzero(spoken != language)
-            owners, rows = known.buckets.pairs(bands[mine])
-            owners = mine[owners]
+            others = np.flatnonzero(spoken != language)
+            owners, rows = known.buckets.pairs(bands[others])
+            owners = others[owners]
             kept = _may_agree((sizes[owners], numbered[owners]), known.counts_of(rows))
+            owners, rows = owners[kept], rows[kept]
+            kept = _may_share(mine, owners, known.flat, rows)
             for owner, row in zip(owners[kept].tolist(), rows[kept].tolist(), strict=True):
-                start = known.starts[row]
-                if maybe(codes[owner], known.flat[start : start + known.sizes[row]]):
+                if maybe(codes[owner], known.flat.codes_of(row)):
                     found[owner].append((known.ids[row], language))
         batch = Buckets()
         batch.add_run(np.arange(len(ids), dtype=np.uint32), bands)
@@ -128,33 +131,143 @@ class FactIndex:
         kept = (rows < owners) & _may_agree(
             (sizes[owners], numbered[owners]), (sizes[rows], numbered[rows])
         )
+        owners, rows = owners[kept], rows[kept]
+        kept = _may_share(mine, owners, mine, rows)
         for owner, row in zip(owners[kept].tolist(), rows[kept].tolist(), strict=True):
             if spoken[row] != spoken[owner] and maybe(codes[owner], codes[row]):
                 found[owner].append((ids[row], languages[row]))
         for language in dict.fromkeys(languages):
             rows_of = [row for row, lang in enumerate(languages) if lang == language]
             known = self.languages.setdefault(language, _Language())
-            known.add(rows_of, ids, bands, codes, numbered)
+            known.add(rows_of, ids, bands, mine, numbered)
         return [sorted(members) for members in found]
 
 
+class _Flat:
+    """Statements' fact codes one after another, with each code's occurrence (0 for its
+    first in its statement, 1 for the next...), where each statement starts and how many
+    codes it has; appended to in place (`extend`)."""
+
+    def __init__(self) -> None:
+        self.codes = array("I")
+        self.seen = array("H")
+        """Each code's occurrence in its statement (at most `_SEEN`)."""
+        self.starts = array("q")
+        self.sizes = array("I")
+
+    @classmethod
+    def of(cls, codes: Sequence[array[int]]) -> _Flat:
+        """The codes of these statements, in order."""
+        flat = cls()
+        for sequence in codes:
+            flat.starts.append(len(flat.codes))
+            flat.sizes.append(len(sequence))
+            flat.codes.extend(sequence)
+        flat.seen = _occurrences(flat.codes, flat.sizes)
+        return flat
+
+    def extend(self, other: _Flat, rows: Sequence[int]) -> None:
+        """Append these statements of `other`."""
+        for row in rows:
+            start, size = other.starts[row], other.sizes[row]
+            self.starts.append(len(self.codes))
+            self.sizes.append(size)
+            self.codes.extend(other.codes[start : start + size])
+            self.seen.extend(other.seen[start : start + size])
+
+    def codes_of(self, row: int) -> array[int]:
+        start = self.starts[row]
+        return self.codes[start : start + self.sizes[row]]
+
+
+_SEEN = (1 << 16) - 1
+"""The last occurrence of one code in a statement that `_Flat` counts apart."""
+
+
+def _occurrences(codes: array[int], sizes: array[int]) -> array[int]:
+    """Each code's occurrence in its statement (codes one statement after another)."""
+    flat = np.frombuffer(codes, np.uint32)
+    owner = np.repeat(np.arange(len(sizes)), np.frombuffer(sizes, np.uint32))
+    order = np.lexsort((flat, owner))
+    first = np.ones(len(flat), dtype=bool)
+    first[1:] = (flat[order][1:] != flat[order][:-1]) | (owner[order][1:] != owner[order][:-1])
+    places = np.arange(len(flat))
+    seen = np.empty(len(flat), dtype=np.uint16)
+    seen[order] = np.minimum(places - np.maximum.accumulate(np.where(first, places, 0)), _SEEN)
+    return array("H", seen.tobytes())
+
+
+_PAIRS = 1 << 16
+"""Pairs `_may_share` compares at a time (their numbers take 16 bits of a key)."""
+
+
+def _may_share(
+    first: _Flat,
+    owners: npt.NDArray[np.integer],
+    second: _Flat,
+    rows: npt.NDArray[np.integer],
+) -> npt.NDArray[np.bool_]:
+    """Which pairs (statement `owners[i]` of `first`, `rows[i]` of `second`) `maybe` may
+    accept, judged on the codes they share: at least `MIN_NUMBERS` distinct numbers, and,
+    counted with repeats, enough for `MIN_CONFIDENCE` (the facts in order that `agreement`
+    measures are at most the facts shared). A pair with a code repeated more than `_SEEN`
+    times is kept."""
+    kept = np.zeros(len(owners), dtype=bool)
+    for begin in range(0, len(owners), _PAIRS):
+        mine, theirs = owners[begin : begin + _PAIRS], rows[begin : begin + _PAIRS]
+        shared, numbers = _shared(_keys(first, mine), _keys(second, theirs), len(mine))
+        total = _sizes_of(first, mine) + _sizes_of(second, theirs)
+        close = 1.0 - (total - 2 * shared) / np.maximum(total, 1) >= MIN_CONFIDENCE - 1e-9
+        kept[begin : begin + _PAIRS] = (close & (numbers >= MIN_NUMBERS)) | (
+            np.maximum(_sizes_of(first, mine), _sizes_of(second, theirs)) > _SEEN
+        )
+    return kept
+
+
+def _sizes_of(flat: _Flat, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
+    sizes: npt.NDArray[np.int64] = np.frombuffer(flat.sizes, np.uint32)[rows].astype(np.int64)
+    return sizes
+
+
+def _keys(flat: _Flat, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.uint64]:
+    """A key for each code of these statements: the pair's number, the code, its occurrence."""
+    sizes = _sizes_of(flat, rows)
+    places = _ranges(np.frombuffer(flat.starts, np.int64)[rows], sizes)
+    pair = np.repeat(np.arange(len(rows), dtype=np.uint64), sizes)
+    codes = np.frombuffer(flat.codes, np.uint32)[places].astype(np.uint64)
+    seen = np.frombuffer(flat.seen, np.uint16)[places].astype(np.uint64)
+    return (pair << np.uint64(48)) | (codes << np.uint64(16)) | seen
+
+
+def _shared(
+    first: npt.NDArray[np.uint64], second: npt.NDArray[np.uint64], pairs: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Of each pair: the codes both sides have, counted with repeats, and the distinct
+    numbers both have (keys of `_keys`)."""
+    common = np.intersect1d(first, second, assume_unique=True)  # (a key is never repeated)
+    pair = (common >> np.uint64(48)).astype(np.int64)
+    number = ((common >> np.uint64(16)) & np.uint64(_NUMBER)) != 0
+    first_seen = (common & np.uint64(_SEEN)) == 0
+    return (
+        np.bincount(pair, minlength=pairs),
+        np.bincount(pair[number & first_seen], minlength=pairs),
+    )
+
+
 class _Language:
-    """`FactIndex`'s statements of one language: their buckets, ids, all their codes one
-    after another, where each statement's start and how many they are, and how many
-    distinct numbers each has."""
+    """`FactIndex`'s statements of one language: their buckets, ids, their codes (`_Flat`),
+    and how many distinct numbers each has."""
 
     def __init__(self) -> None:
         self.buckets = Buckets()
         self.ids: list[str] = []
-        self.flat = array("I")
-        self.starts = array("q")
-        self.sizes = array("I")
+        self.flat = _Flat()
         self.numbered = array("I")
 
     def counts_of(self, rows: npt.NDArray[np.integer]) -> Counts:
         """The numbers of facts and of distinct numbers of these statements (`_may_agree`)."""
         return (
-            np.frombuffer(self.sizes, np.uint32)[rows],
+            np.frombuffer(self.flat.sizes, np.uint32)[rows],
             np.frombuffer(self.numbered, np.uint32)[rows],
         )
 
@@ -163,18 +276,15 @@ class _Language:
         rows: list[int],
         ids: Sequence[str],
         bands: npt.NDArray[np.uint64],
-        codes: Sequence[array[int]],
+        codes: _Flat,
         numbered: npt.NDArray[np.int64],
     ) -> None:
         """Index these rows of a batch (all in this language)."""
         numbers = np.arange(len(self.ids), len(self.ids) + len(rows), dtype=np.uint32)
         self.buckets.add_run(numbers, bands[rows])
-        for row in rows:
-            self.ids.append(ids[row])
-            self.starts.append(len(self.flat))
-            self.sizes.append(len(codes[row]))
-            self.numbered.append(int(numbered[row]))
-            self.flat.extend(codes[row])
+        self.ids.extend(ids[row] for row in rows)
+        self.numbered.extend(int(numbered[row]) for row in rows)
+        self.flat.extend(codes, rows)
 
 
 def _sizes(codes: Sequence[array[int]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

@@ -619,7 +619,7 @@ class Buckets:
             found.append(np.array(extra, dtype=np.uint32))
         if not found:
             return np.zeros(0, dtype=np.uint32)
-        return np.unique(np.concatenate(found))
+        return distinct(np.concatenate(found))
 
     def add_run(self, rows: npt.NDArray[np.uint32], keys: npt.NDArray[np.uint64]) -> None:
         """Put each of `rows` in the buckets of its row of band keys, as one run."""
@@ -655,7 +655,7 @@ class Buckets:
             found.append(np.array([r for _, r in extra], dtype=np.uint32))
         if not owners:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
-        both = np.unique(
+        both = distinct(
             (np.concatenate(owners).astype(np.uint64) << np.uint64(32))
             | np.concatenate(found).astype(np.uint64)
         )
@@ -683,6 +683,20 @@ class Buckets:
 
 
 Run = tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]
+
+
+def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The distinct values of a 1-d array in increasing order, as `np.unique` gives them, by
+    a sort: numpy 2's `np.unique` hashes first, 10-25 times slower on integer arrays.
+
+    Example:
+        >>> distinct(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
+        [1, 2, 3]
+    """
+    ordered = np.sort(values)
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return ordered[first]
 
 
 def _ranges(starts: npt.NDArray[np.intp], counts: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
@@ -713,7 +727,7 @@ def _earlier(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.N
     before = np.arange(len(flat)) - start
     later = np.repeat(owner, before)
     earlier = owner[_ranges(start, before)]
-    both = np.unique((later << 32) | earlier)
+    both = distinct((later << 32) | earlier)
     later, earlier = both >> 32, both & 0xFFFFFFFF
     keep = later > earlier
     return later[keep], earlier[keep]
