@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from communique import pipeline
 from communique.collect.files import read_file
 from communique.enrich import nlp
 from communique.errors import PdfStub
@@ -158,6 +159,46 @@ def test_documents_sent_in_chunks_store_what_one_process_stores(tmp_path: Path) 
         stored[workers] = _statements(store)
         store.close()
     assert stored[1] == stored[2]
+
+
+def test_a_worker_dead_in_a_bulk_load_fails_its_task_and_a_rerun_repairs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents sent a whole task at a time: a worker that dies with the first task out
+    fails that task's documents by name; their captures are kept, and a rerun gives what a
+    clean load gives."""
+    monkeypatch.setattr(pipeline, "CHUNK", 16)
+    lines = shared_path("corpora", "ungdc_2020_2024.jsonl").read_text().splitlines()[:40]
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"{n}.jsonl").write_text("\n".join(lines[n * 10 : n * 10 + 10]) + "\n")
+    clean = Settings(db=str(tmp_path / "clean.db"), workers=1, enrich=False)
+    reference = SqliteStore(clean.db)
+    assert ingest([str(folder)], reference, clean).statements == 40
+    settings = replace(clean, db=str(tmp_path / "two.db"), workers=2)
+    pool = worker_pool(settings)
+    pool.warm_up()
+    pids = pool.pids()
+
+    def stop_then_kill(done: int, total: int, item: str) -> None:
+        if done == 0:  # the first task waits in the workers until one of them dies
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+        elif done == 3:
+            os.kill(pids[0], signal.SIGKILL)
+            os.kill(pids[1], signal.SIGCONT)
+
+    store = SqliteStore(settings.db)
+    report = ingest([str(folder)], store, settings, stop_then_kill)
+    died = [f for f in report.failures if "worker process died during extract" in f.reason]
+    origins = [f"{folder / f'{n // 10}.jsonl'}:{n % 10 + 1}" for n in range(40)]
+    # the first task's documents, and those sent before the pool saw the worker die
+    assert len(died) >= 16 and [f.origin for f in died] == origins[: len(died)]
+    assert report.statements == 40 - len(died)
+    assert store.stored_captures([f.capture_id for f in died]) == {f.capture_id for f in died}
+    assert ingest([str(folder)], store, settings).statements == len(died)
+    assert _statements(store) == _statements(reference)
 
 
 def test_a_load_without_linking_is_linked_by_relink(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
@@ -494,6 +495,16 @@ class Pipeline:
         working = [stage for stage in stages if not getattr(stage, "idle", False)]
         return stages if all(hasattr(stage, "process_many") for stage in working) else ()
 
+    def batched(self) -> tuple[Stage, ...]:
+        """The worker stages a writer sends whole tasks of documents through at once (a bulk
+        load, see `_Writer`): those of a run that is one worker segment, none of them split;
+        else none."""
+        segments = self.segments()[: -1 if self.held() else None]
+        if len(segments) != 1 or not segments[0][0]:
+            return ()
+        stages = segments[0][1]
+        return () if any(_as_split(stage) for stage in stages) else stages
+
     def start(
         self,
         raw: RawInput,
@@ -620,6 +631,12 @@ class Run:
         self.passed += 1
 
 
+def _strips(stages: tuple[Stage, ...]) -> bool:
+    """True when a document sent for `stages` goes without its raw bytes or its packed
+    capture (see `_sent`)."""
+    return not {"raw", "packed"} <= _fields(stages)
+
+
 def _sent(doc: Document, stages: tuple[Stage, ...]) -> Document:
     """`doc` as sent to a worker for `stages`: without the raw bytes or the packed capture
     when none of them uses these (they stay here; the worker sends back only what the
@@ -637,6 +654,12 @@ def _sent(doc: Document, stages: tuple[Stage, ...]) -> Document:
 def _names(stages: tuple[Stage, ...]) -> tuple[str, ...]:
     """The names of `stages`, in order."""
     return tuple(stage.name for stage in stages)
+
+
+@functools.lru_cache(maxsize=16)
+def _assigned(stages: tuple[Stage, ...]) -> tuple[str, ...]:
+    """The document fields `stages` assign, each once, in order."""
+    return tuple(dict.fromkeys(field for stage in stages for field in stage.assigns))
 
 
 @functools.lru_cache(maxsize=16)
@@ -973,8 +996,10 @@ class _Writer:
     """Stores documents in input order while the next few are still in the workers.
 
     At most a few documents per worker wait at a time, so memory stays flat; a failure in
-    any stage (in a worker too) is recorded against its input and the run goes on. A document
-    is moved on when one of its worker jobs is done (its run is then in `ready`), not by
+    any stage (in a worker too) is recorded against its input and the run goes on. In a bulk
+    load (`Pipeline.batched`) documents go to the workers a whole task at a time, and come
+    back as one answer that is taken in input order; otherwise each goes its own way (`Run`)
+    and is moved on when one of its worker jobs is done (its run is then in `ready`), not by
     checking every waiting document in turn.
     """
 
@@ -1003,12 +1028,25 @@ class _Writer:
         self.sources = {s.name: s for s in store.sources()}
         self.unwritten: set[str] = set()
         """Ids of the fresh captures submitted and not yet stored (see `read_inputs`)."""
+        self.chunk = chunk_size(settings)
+        self.batched = pipeline.batched() if self.chunk > 1 else ()
+        """The worker stages whole tasks of documents are sent through (none: one by one)."""
+        self.filling: list[tuple[Document, Capture]] = []
+        """Documents for the next task."""
+        self.tasks: deque[tuple[list[tuple[Document, Capture]], Future[list[Any]]]] = deque()
+        """Tasks sent, oldest first, with their documents."""
+        self.sending = 0
+        """Documents in `tasks`."""
 
     def __enter__(self) -> _Writer:
         return self
 
     def __exit__(self, error: type[BaseException] | None, *details: object) -> None:
         if error is None:  # after an interrupt, the next run redoes what is left
+            if self.filling:
+                self._send_task()
+            while self.tasks:
+                self._take_task()
             while self.pending:
                 self._store_first()
             self._store_done()
@@ -1018,6 +1056,11 @@ class _Writer:
     ) -> None:
         """Start the stages on `raw` and store what is done, in input order; a `fresh` capture
         is stored first, with what is derived from it."""
+        if self.batched:
+            self.filling.append((Document(raw, source, fresh=fresh), capture))
+            if len(self.filling) >= self.chunk:
+                self._send_task()
+            return
         item = _Pending(capture, self.pipeline.start(raw, source, fresh))
         item.run.on_done = functools.partial(self._woke, item)
         self.pending.append(item)
@@ -1028,6 +1071,48 @@ class _Writer:
         self._move_ready()
         while len(self.pending) > self.window:
             self._store_first()
+
+    def _send_task(self) -> None:
+        """Send the documents gathered as one task; take the oldest tasks' answers while
+        more than `window` documents are out."""
+        docs, self.filling = self.filling, []
+        stages = self.batched
+        sent = [_sent(doc, stages) for doc, _ in docs] if _strips(stages) else [d for d, _ in docs]
+        task = self.pipeline.workers().run_each(_names(stages), _assigned(stages), sent)
+        self.tasks.append((docs, task))
+        self.sending += len(docs)
+        while self.sending > self.window:
+            self._take_task()
+
+    def _take_task(self) -> None:
+        """Wait for the oldest task, then take its documents on in input order."""
+        docs, task = self.tasks.popleft()
+        self.sending -= len(docs)
+        fields = _assigned(self.batched)
+        for (doc, capture), outcome in zip(docs, self._answer(task, len(docs)), strict=True):
+            if not isinstance(outcome, Exception):
+                try:
+                    doc = _extracted(doc.evolve(**dict(zip(fields, outcome, strict=True))))
+                except Exception as exc:  # a bug in one document must not stop a long ingest
+                    outcome = exc
+            if isinstance(outcome, Exception):
+                self._store_failed(doc, capture, outcome)
+                continue
+            self.done.append((doc, capture))
+            if self.link or len(self.done) >= STORE_CHUNK:
+                self._store_done()
+
+    def _answer(self, task: Future[list[Any]], size: int) -> list[Any]:
+        """What `task` answered for its `size` documents (each fails when the task does)."""
+        if not task.done() and not wait([task], PATIENCE).done:
+            self.store.pause()  # waiting long: other writers may go meanwhile
+        try:
+            return task.result()
+        except BrokenProcessPool as exc:
+            names = ", ".join(_names(self.batched))
+            return [WorkerError(f"worker process died during {names}: {exc}")] * size
+        except Exception as exc:
+            return [exc] * size
 
     def _woke(self, item: _Pending) -> None:
         """A worker job of `item` is done (called in the thread that settled it)."""
@@ -1083,9 +1168,7 @@ class _Writer:
             self._move_ready()
         self.pending.popleft()
         if first.error is not None:
-            self._store_captures([(first.run.doc, first.capture)])
-            if self._failed(first.capture, first.run.doc.raw.origin, first.error):
-                self.store.mark_processed(first.capture.id, self.version)
+            self._store_failed(first.run.doc, first.capture, first.error)
             return
         self.done.append((first.run.doc, first.capture))
         if self.link or len(self.done) >= STORE_CHUNK:
@@ -1122,6 +1205,12 @@ class _Writer:
                 self.store.put_enrichment(statement, enrichment, capture.fetched_at)
         self.report.statements += len(stored)
         self.store.mark_all_processed(marked, self.version)
+
+    def _store_failed(self, doc: Document, capture: Capture, error: Exception) -> None:
+        """Store the capture of `doc`, which `error` stopped, and record why."""
+        self._store_captures([(doc, capture)])
+        if self._failed(capture, doc.raw.origin, error):
+            self.store.mark_processed(capture.id, self.version)
 
     def _failed(self, capture: Capture, origin: str, error: Exception) -> bool:
         """Record why `capture` yielded no statement; True when it is to be marked processed:

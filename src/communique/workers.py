@@ -71,6 +71,21 @@ def _run(names: tuple[str, ...], doc: Document) -> dict[str, Any]:
     return {field: getattr(doc, field) for name in names for field in _STAGES[name].assigns}
 
 
+def _run_each(names: tuple[str, ...], fields: tuple[str, ...], docs: list[Document]) -> list[Any]:
+    """The stages `names` run on each of `docs`: for each, in order, the tuple of its `fields`
+    after them, or the error that stopped them (one task, one compact answer for all)."""
+    outcomes: list[Any] = []
+    for doc in docs:
+        try:
+            for name in names:
+                doc = _STAGES[name].process(doc)
+        except Exception as exc:
+            outcomes.append(_portable(exc))
+            continue
+        outcomes.append(tuple([getattr(doc, field) for field in fields]))
+    return outcomes
+
+
 def _run_many(jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
     """Several jobs sent as one task: (True, result) or (False, error) for each, in order."""
     outcomes: list[tuple[bool, Any]] = []
@@ -193,6 +208,13 @@ class WorkerPool:
     def submit(self, names: tuple[str, ...], doc: Document) -> Job:
         """Run the stages `names` on `doc` in a worker."""
         return self._submit(_run, names, doc)
+
+    def run_each(
+        self, names: tuple[str, ...], fields: tuple[str, ...], docs: list[Document]
+    ) -> Future[list[Any]]:
+        """Run the stages `names` on every one of `docs` as one task: its result holds, for
+        each document in order, the tuple of its `fields` after them or the error it met."""
+        return self._send(_run_each, names, fields, docs)
 
     def submit_part(self, name: str, part: Any) -> Job:
         """Run one part of the split stage `name` in a worker."""
