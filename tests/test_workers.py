@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -161,12 +162,12 @@ def test_documents_sent_in_chunks_store_what_one_process_stores(tmp_path: Path) 
     assert stored[1] == stored[2]
 
 
-def test_a_worker_dead_in_a_bulk_load_fails_its_task_and_a_rerun_repairs_it(
+def test_workers_dead_in_a_bulk_load_fail_their_task_and_a_rerun_repairs_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Documents sent a whole task at a time: a worker that dies with the first task out
-    fails that task's documents by name; their captures are kept, and a rerun gives what a
-    clean load gives."""
+    """Documents sent a whole task at a time: workers that die with the first task out fail
+    the documents out by name; their captures are kept, and a rerun gives what a clean load
+    gives."""
     monkeypatch.setattr(pipeline, "CHUNK", 16)
     lines = shared_path("corpora", "ungdc_2020_2024.jsonl").read_text().splitlines()[:40]
     folder = tmp_path / "records"
@@ -185,9 +186,9 @@ def test_a_worker_dead_in_a_bulk_load_fails_its_task_and_a_rerun_repairs_it(
         if done == 0:  # the first task waits in the workers until one of them dies
             for pid in pids:
                 os.kill(pid, signal.SIGSTOP)
-        elif done == 3:
-            os.kill(pids[0], signal.SIGKILL)
-            os.kill(pids[1], signal.SIGCONT)
+        elif done == 3:  # stopped, neither can answer before the pool sees them die
+            for pid in pids:
+                os.kill(pid, signal.SIGKILL)
 
     store = SqliteStore(settings.db)
     report = ingest([str(folder)], store, settings, stop_then_kill)
@@ -199,6 +200,34 @@ def test_a_worker_dead_in_a_bulk_load_fails_its_task_and_a_rerun_repairs_it(
     assert store.stored_captures([f.capture_id for f in died]) == {f.capture_id for f in died}
     assert ingest([str(folder)], store, settings).statements == len(died)
     assert _statements(store) == _statements(reference)
+
+
+def test_a_run_freezes_the_heap_it_finds_and_gives_it_back(tmp_path: Path) -> None:
+    """The objects alive before an ingest or a reprocess stay out of the collector's passes
+    while it runs, and are its again afterwards; a process frozen already stays so."""
+    settled = gc.get_freeze_count()
+    gc.unfreeze()
+    try:
+        corpus = _records(tmp_path / "records.jsonl")
+        settings = Settings(db=str(tmp_path / "a.db"), workers=1, enrich=False)
+        store = SqliteStore(settings.db)
+        frozen: list[int] = []
+
+        def seen(done: int, total: int, label: str) -> None:
+            frozen.append(gc.get_freeze_count())
+
+        assert ingest([str(corpus)], store, settings, seen).statements == 40
+        assert frozen and min(frozen) > 10_000 and gc.get_freeze_count() == 0
+        gc.freeze()  # as a server settles
+        before, frozen[:] = gc.get_freeze_count(), []
+        assert reprocess(store, settings, seen).statements == 40
+        frozen.append(gc.get_freeze_count())  # frozen objects may be freed, none are added
+        assert all(before - 1_000 < count <= before for count in frozen)
+        store.close()
+    finally:
+        gc.unfreeze()
+        if settled:
+            gc.freeze()
 
 
 def test_a_load_without_linking_is_linked_by_relink(tmp_path: Path) -> None:

