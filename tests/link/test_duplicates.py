@@ -17,6 +17,7 @@ from communique.link.duplicates import (
     MIN_DISTINCTIVE,
     Found,
     Plan,
+    _boilerplate,
     _Read,
     boilerplate,
     distinctive_share,
@@ -316,6 +317,32 @@ def test_may_verify_never_rules_out_what_verify_accepts(one: list[int], other: l
     read = _Read()
     if verify(first, second).same:
         assert may_verify(read(first), read(second))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MIXTURE, MIXTURE, st.lists(MIXTURE, min_size=1, max_size=4))
+def test_boilerplate_of_first_copy_is_boilerplate_by_its_definition(
+    mine: list[int], candidate: list[int], others: list[list[int]]
+) -> None:
+    """The words `first_copy` takes for boilerplate (shingles searched in sorted order, the
+    new text's shingles searched once for every candidate) are those `boilerplate` finds:
+    texts mixed from shared paragraphs, a paragraph repeated within a text included."""
+    pool = paragraphs()
+    mine_text, candidate_text, *other_texts = (
+        "\n\n".join(pool[index] for index in mix) for mix in (mine, candidate, *others)
+    )
+    read = _Read()
+    first, second = read(mine_text), read(candidate_text)
+    rest = [read(text) for text in other_texts]
+    not_copies = [
+        words(text)
+        for text in other_texts
+        if not verify_words(words(text), words(candidate_text)).same
+    ]
+    for _ in range(2):  # the second time from what the first kept
+        found = _boilerplate(first, second, rest, read)
+        assert found[0].tolist() == boilerplate(words(mine_text), not_copies).tolist()
+        assert found[1].tolist() == boilerplate(words(candidate_text), not_copies).tolist()
 
 
 def test_may_verify_rules_out_the_same_paragraphs_in_another_order() -> None:

@@ -329,7 +329,7 @@ class _Text:
         self.counts = np.bincount(ids)
         self._words: Words | None = None
         self._id_list: list[int] | None = None
-        self._shingles: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None = None
+        self._shingles: tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]] | None = None
 
     def id_list(self) -> list[int]:
         """The word ids as a list (what rapidfuzz compares fastest)."""
@@ -343,22 +343,24 @@ class _Text:
             self._words = self.split()
         return self._words
 
-    def shingles(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
-        """The key of the shingle at each word (`shingle_keys` of the word ids, as
-        `shingle_starts` of the words), and the same sorted (for `carries`)."""
+    def shingles(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
+        """The keys of the text's shingles (`shingle_keys` of the word ids, as
+        `shingle_starts` of the words) sorted, and the word each sorted key starts at."""
         if self._shingles is None:
             starts = shingle_keys(self.ids.astype(np.uint64))
-            self._shingles = starts, np.sort(starts)
+            order = np.argsort(starts, kind="stable")
+            self._shingles = order, starts[order]
         return self._shingles
 
     def carries(self, other: _Text) -> npt.NDArray[np.bool_]:
-        """Which of this text's shingles `other` has too."""
-        starts, _ = self.shingles()
+        """Which of this text's shingles `other` has too, in the order of `shingles`' keys
+        (sorted keys are searched several times faster than keys in text order)."""
+        _, keys = self.shingles()
         _, theirs = other.shingles()
         if not len(theirs):
-            return np.zeros(len(starts), dtype=bool)
-        at = np.minimum(np.searchsorted(theirs, starts), len(theirs) - 1)
-        found: npt.NDArray[np.bool_] = theirs[at] == starts
+            return np.zeros(len(keys), dtype=bool)
+        at = np.minimum(np.searchsorted(theirs, keys), len(theirs) - 1)
+        found: npt.NDArray[np.bool_] = theirs[at] == keys
         return found
 
 
@@ -372,6 +374,7 @@ class _Read:
         """An id for each word read (ids need not be consecutive: see `__call__`)."""
         self.words = 0
         self.verdicts: dict[tuple[int, int], Verdict | None] = {}
+        self.carrying: dict[tuple[int, int], npt.NDArray[np.bool_]] = {}
 
     def __call__(self, text: str) -> _Text:
         found = self.texts.get(text)
@@ -381,6 +384,14 @@ class _Read:
             ids = np.fromiter(map(self.ids.setdefault, folded, fresh), np.intp, len(folded))
             self.words += len(folded)
             found = self.texts[text] = _Text(folded, ids, split)
+        return found
+
+    def carried(self, text: _Text, other: _Text) -> npt.NDArray[np.bool_]:
+        """`text.carries(other)`, worked out once (the new text's, for each candidate)."""
+        pair = id(text), id(other)
+        found = self.carrying.get(pair)
+        if found is None:
+            found = self.carrying[pair] = text.carries(other)
         return found
 
     def verdict(self, first: _Text, second: _Text) -> Verdict | None:
@@ -420,11 +431,11 @@ def _boilerplate(
     that are not copies of `candidate`. Only a text that carries a shingle of either not yet
     carried by `BOILERPLATE` such texts is verified: the others change nothing."""
     carried = (
-        np.zeros(len(mine.shingles()[0]), dtype=np.int32),
-        np.zeros(len(candidate.shingles()[0]), dtype=np.int32),
+        np.zeros(len(mine.shingles()[1]), dtype=np.int32),
+        np.zeros(len(candidate.shingles()[1]), dtype=np.int32),
     )
     for other in others:
-        hits = mine.carries(other), candidate.carries(other)
+        hits = read.carried(mine, other), candidate.carries(other)
         fresh = [hit & (count < BOILERPLATE) for hit, count in zip(hits, carried, strict=True)]
         if not any(part.any() for part in fresh):
             continue
@@ -433,7 +444,15 @@ def _boilerplate(
             continue
         for hit, count in zip(hits, carried, strict=True):
             count += hit
-    return _spread(carried[0], len(mine.folded)), _spread(carried[1], len(candidate.folded))
+    return _spread_sorted(carried[0], mine), _spread_sorted(carried[1], candidate)
+
+
+def _spread_sorted(carried: npt.NDArray[np.int32], text: _Text) -> npt.NDArray[np.bool_]:
+    """`_spread` of counts kept in the order of the text's sorted shingles."""
+    order, _ = text.shingles()
+    by_word = np.empty(len(carried), dtype=np.int32)
+    by_word[order] = carried
+    return _spread(by_word, len(text.folded))
 
 
 def boilerplate(mine: Words, apart: Sequence[Words]) -> npt.NDArray[np.bool_]:
