@@ -58,6 +58,8 @@ def words(text: str) -> Words:
 def _spaced(text: str) -> tuple[str, str, bool]:
     """The text (NFKC), the same with each character that is neither part of a word nor a
     space replaced by a space, and whether a letter of it folds into more than one word."""
+    if text.isascii():  # NFKC already, and no ASCII letter folds into more than one
+        return text, text.translate(_ascii_spaces()), False
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     spaced, apart = text, False
@@ -80,6 +82,14 @@ def _kind(char: str) -> tuple[str, bool, bool]:
     word = char.isalnum() or char == "_"
     apart = word and _NOT_WORD.search(char.casefold()) is not None
     return char, word or char.isspace(), apart
+
+
+@functools.cache
+def _ascii_spaces() -> dict[int, str]:
+    """`str.translate`'s table replacing each ASCII character `_kind` does not keep by a
+    space (an ASCII text is translated in one pass: several times faster than finding its
+    characters and replacing them one by one)."""
+    return {code: " " for code in range(128) if not _kind(chr(code))[1]}
 
 
 def folded_words(text: str) -> tuple[str, ...]:
