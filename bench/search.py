@@ -46,6 +46,7 @@ from rich.table import Table
 from communique.model import SearchPage
 from communique.query import parse_query
 from communique.store.sqlite import SqliteStore
+from communique.store.sqlite_index import INDEX_TITLES
 from communique.store.sqlite_search import SqliteSearch
 
 KINDS: dict[str, list[tuple[str, str]]] = {
@@ -328,6 +329,7 @@ def _build(db: Path, shared: Path, count: int, seed: int = 16) -> int:
             "INSERT INTO statement_texts (rowid, title, text) VALUES (?, ?, ?)",
             (rowid, title, "\n\n".join(paragraphs)),
         )
+        conn.execute(INDEX_TITLES, (rowid, title))  # as the store indexes a fresh title
         if n % 10_000 == 9_999:
             conn.execute("COMMIT")
             conn.execute("BEGIN")

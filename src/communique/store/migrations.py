@@ -190,6 +190,14 @@ END;
 """
 """A statement's country changed is its explore row's issuer too."""
 
+WRITER_INDEXES = """
+-- a fresh statement is indexed by title and queued for the search index by its writer, once
+-- for a whole batch (`SqliteStore._inserted`): an insert trigger made FTS5 flush its pending
+-- terms to a new segment at every row
+DROP TRIGGER statement_texts_ai;
+DROP TRIGGER search_statements_ai;
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core-0001-schema", CORE_SCHEMA),
     ("crawl-0001-frontier", CRAWL_SCHEMA),
@@ -231,6 +239,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("extract-0007-site-line-stamps", schema.SITE_LINE_STAMPS),
     ("link-0004-buckets-by-band", LINK_BUCKETS_BY_BAND),
     ("link-0005-versions", LINK_VERSIONS),
+    ("search-0003-writer-indexes", WRITER_INDEXES),
 )
 
 

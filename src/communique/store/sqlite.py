@@ -27,7 +27,7 @@ from communique.store.link_tables import LinkTables
 from communique.store.migrations import MIGRATIONS, migrate
 from communique.store.saved import SavedSearchTables
 from communique.store.search_index import Interval
-from communique.store.sqlite_index import SqliteIndexedSearch
+from communique.store.sqlite_index import INDEX_TITLES, QUEUE_STATEMENTS, SqliteIndexedSearch
 from communique.store.sqlite_search import budgeted
 from communique.store.sqlite_transfer import SqliteTransfer
 from communique.store.statement_tables import StatementTables
@@ -236,6 +236,11 @@ class SqliteStore(
     def put_statement(self, statement: Statement, capture: Capture) -> None:
         super().put_statement(statement, capture)
         self._search.touched()
+
+    def _inserted(self, db: Db, values: list[dict[str, Any]]) -> None:
+        # one statement a batch: a per-row trigger made FTS5 write a segment at every row
+        db.executemany(INDEX_TITLES, [(v["rowid"], v["title"]) for v in values])
+        db.executemany(QUEUE_STATEMENTS, [(v["rowid"],) for v in values])
 
     def _inserted_rowids(self, db: Db, statement_ids: list[str]) -> dict[str, int]:
         # rowid INTEGER PRIMARY KEY without AUTOINCREMENT: each insert takes max(rowid) + 1,

@@ -35,6 +35,11 @@ from communique.store.search_sql import EDITED, REMOVED, best_window
 from communique.store.sqlite_search import budgeted
 from communique.store.tantivy_index import IndexBusy, TantivyIndex
 
+INDEX_TITLES = "INSERT INTO statements_fts (rowid, title) VALUES (?, ?)"
+"""A fresh statement's title in the FTS5 index (which finds statements by title words)."""
+QUEUE_STATEMENTS = "INSERT INTO search_queue (statement) VALUES (?)"
+"""A fresh statement queued for the search index (its other writes queue it by trigger)."""
+
 SYNC_EVERY = 2000
 """Statement writes between two syncs during a long ingest (searches sync first anyway)."""
 SEARCH_SYNC_LIMIT = 1000

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, closing
 from typing import Any
 
 from communique.store.base import TABLES
-from communique.store.sqlite_index import SqliteIndexedSearch
+from communique.store.sqlite_index import INDEX_TITLES, QUEUE_STATEMENTS, SqliteIndexedSearch
 
 _INTERNAL = (
     "migrations",
@@ -74,6 +74,10 @@ class SqliteTransfer:
         )
         with self._write() as conn:
             conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+            if table == "statements":  # as `SqliteStore._inserted` does for a fresh statement
+                conn.executemany(QUEUE_STATEMENTS, [(row["rowid"],) for row in rows])
+            elif table == "statement_texts":
+                conn.executemany(INDEX_TITLES, [(row["rowid"], row["title"]) for row in rows])
 
     def finish_import(self) -> None:
         """Index the statements just imported (they were queued as they came in)."""

@@ -65,6 +65,7 @@ class StatementTables(SqlTables):
             for statement_id, rowid in self._inserted_rowids(db, list(fresh)).items():
                 fresh[statement_id]["rowid"] = rowid
             db.executemany(self._text_upsert, list(fresh.values()))
+            self._inserted(db, list(fresh.values()))
             db.executemany(UPSERT_VERSION, versions)
             for statement, capture in statements:  # a later capture of a stored statement
                 if fresh.pop(statement.id, None) is None:
@@ -80,6 +81,10 @@ class StatementTables(SqlTables):
             "SELECT id, capture_ids FROM statements WHERE id IN ({marks})", statement_ids
         )
         return {row["id"]: json.loads(row["capture_ids"]) for row in rows}
+
+    def _inserted(self, db: Db, values: list[dict[str, Any]]) -> None:
+        """What a backend derives from fresh statements just inserted (`statement_values`
+        with their rowids), in the same transaction."""
 
     def _rowids(self, db: Db, statement_ids: list[str]) -> dict[str, int]:
         """The rowids of those of `statement_ids` that are stored."""
