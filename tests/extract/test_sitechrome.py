@@ -357,10 +357,8 @@ def test_a_load_cut_after_counting_is_rerun_into_the_clean_archive(
 
 def _stored_lines(store: Store, host: str) -> list[tuple[object, ...]]:
     """The stored lines of `host`: key, votes, group, stamp."""
-    rows = store._db().all(  # type: ignore[attr-defined]
-        "SELECT line, pages, grp, stamp FROM site_lines WHERE host = ? ORDER BY line", (host,)
-    )
-    return [(row["line"], row["pages"], row["grp"], row["stamp"]) for row in rows]
+    lines = site_lines.stored_lines(store._db(), host)  # type: ignore[attr-defined]
+    return sorted((key, line.pages, line.group, line.stamp) for key, line in lines.items())
 
 
 def test_a_site_forgets_lines_without_votes_at_fixed_points(

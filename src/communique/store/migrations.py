@@ -240,6 +240,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("link-0004-buckets-by-band", LINK_BUCKETS_BY_BAND),
     ("link-0005-versions", LINK_VERSIONS),
     ("search-0003-writer-indexes", WRITER_INDEXES),
+    ("extract-0008-site-line-bundles", schema.SITE_LINE_BUNDLES),
 )
 
 

@@ -468,6 +468,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0027-link-buckets-by-band", LINK_BUCKETS_BY_BAND),
     ("pg-0028-link-versions", LINK_VERSIONS),
     ("pg-0029-text-filters", TEXT_FILTERS),
+    ("pg-0030-site-line-bundles", schema.SITE_LINE_BUNDLES),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

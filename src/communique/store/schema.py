@@ -171,6 +171,12 @@ UPDATE site_lines SET stamp = (
 );
 """
 
+SITE_LINE_BUNDLES = """
+-- the lines a capture brought that the site had not stored, as one row of site_lines
+-- (see store.site_lines): `line` names it, `pages` is 0, `bundled` holds their keys
+ALTER TABLE site_lines ADD COLUMN bundled TEXT;
+"""
+
 DATE_PRECISION = """
 ALTER TABLE statements ADD COLUMN published_precision TEXT NOT NULL DEFAULT 'day';
 -- the last day `published` may stand for: itself, or the end of its month or year

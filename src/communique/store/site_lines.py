@@ -12,6 +12,11 @@ What a capture saw is frozen when it is first counted (`site_pages.seen`): a cap
 a run that was then killed is judged on the rerun exactly as in a clean run, against the
 captures before it, not against the whole run's counts. `clear_derived` (reprocess) thaws
 every capture, so a reprocess judges each against all the others.
+
+Most lines a capture brings are new to the site (its own paragraphs and text sample) and most
+are forgotten without a second vote: a capture's new lines are stored as one row (a bundle,
+`BUNDLE` and the capture's stamp, their keys in `bundled`), and a line gets a row of its own
+once it has a second vote. A line's own row, where there is one, overrides its bundle's.
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ text sample are forgotten, so a site's table holds about its last `KEEP` capture
 FORGET_EVERY = 512
 """Lines are forgotten when a site's count of captures reaches a multiple of this: at fixed
 points of the sequence of captures, so a rerun after a killed run forgets as a clean run."""
+
+
+BUNDLE = "\x1fnew "
+"""How the `line` of a bundle row starts (then the capture's stamp): no line key does."""
 
 
 @dataclass(slots=True)
@@ -113,15 +122,25 @@ class SiteLines:
         counted = int(row["counted"]) if row is not None else 0
         kept = self.sites.pop(host, None)
         if kept is None or kept.counted != counted:
-            rows = db.all("SELECT line, pages, grp, stamp FROM site_lines WHERE host = ?", (host,))
-            lines = {
-                r["line"]: _Line(int(r["pages"]), r["grp"], int(r["stamp"] or 0)) for r in rows
-            }
-            kept = _Site(counted, lines)
+            kept = _Site(counted, stored_lines(db, host))
         self.sites[host] = kept
         while len(self.sites) > self.limit:
             self.sites.popitem(last=False)
         return kept
+
+
+def stored_lines(db: Db, host: str) -> dict[str, _Line]:
+    """The stored lines of `host` by key, bundles read out (see the module's note)."""
+    rows = db.all("SELECT line, pages, grp, stamp, bundled FROM site_lines WHERE host = ?", (host,))
+    lines: dict[str, _Line] = {}
+    for row in rows:
+        if row["bundled"] is not None:
+            for key in json.loads(row["bundled"]):
+                lines.setdefault(key, _Line(1, row["grp"], int(row["stamp"])))
+    for row in rows:
+        if row["bundled"] is None:
+            lines[row["line"]] = _Line(int(row["pages"]), row["grp"], int(row["stamp"] or 0))
+    return lines
 
 
 class SiteCounts:
@@ -138,7 +157,9 @@ class SiteCounts:
         self.frozen: list[tuple[str, str, str]] = []
         self.forgotten: list[tuple[str, int]] = []
         self.changed: dict[str, dict[str, _Line]] = {}
-        """The lines each site's pages changed, by key."""
+        """The lines each site's pages voted for, by key."""
+        self.bundles: list[tuple[str, int, int, list[str]]] = []
+        """Each page's new lines: host, stamp, group, keys."""
         for host in captures:
             for row in db.all_in(
                 "SELECT capture_id, grp, seen FROM site_pages WHERE host = ?"
@@ -175,10 +196,12 @@ class SiteCounts:
         seen: dict[str, int] = {}  # the votes of other groups, where there are any
         lines = site.lines
         changed = self.changed.setdefault(page.host, {})
+        new: list[str] = []
         for key in {*page.lines, *page.judged, *page.content}:
             line = lines.get(key)
             if line is None:
-                lines[key] = changed[key] = _Line(1, group, stamp)
+                lines[key] = _Line(1, group, stamp)
+                new.append(key)
             elif line.group == group:
                 seen[key] = line.pages - 1
             else:
@@ -186,6 +209,8 @@ class SiteCounts:
                 line.pages += 1
                 line.stamp = stamp
                 changed[key] = line
+        if new:
+            self.bundles.append((page.host, stamp, group, new))
         judged = {key: seen.get(key, 0) for key in page.judged}
         self.new_pages.append((page.host, page.capture_id, group, _frozen(judged)))
         if stamp % FORGET_EVERY == 0:
@@ -230,20 +255,26 @@ class SiteCounts:
             [(seen, host, capture_id) for host, capture_id, seen in self.frozen],
         )
         db.executemany("DELETE FROM site_lines WHERE host = ? AND stamp <= ?", self.forgotten)
-        changed = []
+        forgotten = dict(self.forgotten)  # each host's last: they grow
+        rows: list[tuple[str, str, int, int | None, int, str | None]] = [
+            (host, f"{BUNDLE}{stamp:012d}", 0, group, stamp, json.dumps(sorted(keys)))
+            for host, stamp, group, keys in self.bundles
+            if stamp > forgotten.get(host, 0)
+        ]
         for host, lines in self.changed.items():
             kept = self.sites[host].lines
-            changed += [
-                (host, key, line.pages, line.group, line.stamp)
+            rows += [
+                (host, key, line.pages, line.group, line.stamp, None)
                 for key, line in lines.items()
                 if not self.forgotten or kept.get(key) is line  # not forgotten since
             ]
-        changed.sort()  # in key order: the fewest index pages touched
+        rows.sort()  # in key order: the fewest index pages touched
         db.executemany(
-            "INSERT INTO site_lines (host, line, pages, grp, stamp) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (host, line) DO UPDATE SET pages = excluded.pages,"
-            " grp = excluded.grp, stamp = excluded.stamp",
-            changed,
+            "INSERT INTO site_lines (host, line, pages, grp, stamp, bundled)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (host, line) DO UPDATE SET"
+            " pages = excluded.pages, grp = excluded.grp, stamp = excluded.stamp,"
+            " bundled = excluded.bundled",
+            rows,
         )
         db.executemany(
             "UPDATE site_hosts SET counted = ? WHERE host = ?",
