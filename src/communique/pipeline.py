@@ -39,7 +39,7 @@ from communique.extract import extract, sitechrome
 from communique.extract.language import load_models
 from communique.extract.selected import extract_selected
 from communique.lang import profile
-from communique.link.archive import link_statement
+from communique.link.archive import link_statement, link_statements
 from communique.model import (
     ENRICH_VERSION,
     PIPELINE_VERSION,
@@ -57,7 +57,7 @@ from communique.model import (
     capture_id,
 )
 from communique.settings import Settings, clip
-from communique.store.base import Store
+from communique.store.base import Store, links_or_none
 from communique.store.site_lines import SitePage
 from communique.workers import Job, WorkerPool, shared_pool
 
@@ -1208,8 +1208,8 @@ class _Writer:
 
     def _store_done(self) -> None:
         """Store what the finished documents yielded, then mark them processed (last, so a
-        cut leaves them to be redone). Linking reads what was stored before each statement,
-        so it stores them one by one; a bulk load (no linking) writes them together."""
+        cut leaves them to be redone). Linking links them in order (`store_linked`); a
+        bulk load (no linking) writes them together."""
         done, self.done = self.done, []
         self._store_captures(done)
         finished = self.pipeline.finish([doc for doc, _ in done])
@@ -1226,11 +1226,11 @@ class _Writer:
             if extraction.is_listing:
                 self.report.listings += 1
                 continue
-            if self.link:
-                store_statement(self.store, extraction, capture, self.sources)
             statement = Statement.from_extraction(extraction, capture)
             stored.append((statement, capture, result.enrichment))
-        if not self.link:
+        if self.link:
+            store_linked(self.store, [(s, capture) for s, capture, _ in stored], self.sources)
+        else:
             self.store.put_statements([(statement, capture) for statement, capture, _ in stored])
         for statement, capture, enrichment in stored:
             if enrichment is not None:
@@ -1263,6 +1263,33 @@ class _Writer:
 
 STORE_CHUNK = 256
 """Finished documents a bulk load (no linking) stores in one write."""
+
+
+def store_linked(
+    store: Store, statements: list[tuple[Statement, Capture]], sources: dict[str, Source]
+) -> None:
+    """Store statements and link them in order (`link_statements`), as `store_statement` of
+    each in turn: a statement linked before or met again (an edit, whose new text the linking
+    of others may read) is stored once those before it are linked."""
+    links = links_or_none(store)
+    run: list[tuple[Statement, Capture]] = []
+    for statement, capture in statements:
+        if any(statement.id == other.id for other, _ in run) or (
+            links is not None and links.get_copy(statement.id) is not None
+        ):
+            _link_run(store, run, sources)
+            run = []
+        store.put_statement(statement, capture)
+        run.append((statement, capture))
+    _link_run(store, run, sources)
+
+
+def _link_run(
+    store: Store, run: list[tuple[Statement, Capture]], sources: dict[str, Source]
+) -> None:
+    """Link stored statements, each once, as they were stored."""
+    linked = [(store.get_statement(statement.id), capture.fetched_at) for statement, capture in run]
+    link_statements(store, linked, sources)
 
 
 def store_statement(

@@ -243,7 +243,7 @@ def test_translation_candidates_are_read_in_every_other_language_only(store_url:
         ids[language] = statement.id
     for language in ("de", "en", "fr", "ru"):
         keys = fact_buckets(facts(store.get_statement(ids[language]).text))
-        found = {key for key, _, _ in store.bucket_members(keys, language)}
+        found = {key for _, key in store.fact_bucket_rows(keys, language)}
         assert found == {ids[other] for other in texts if other != language}
     languages = [t.language for t in linked(store, ids["en"]).translations]
     assert sorted(languages) == ["de", "fr", "ru"]
@@ -633,3 +633,63 @@ def test_links_from_before_versions_are_older_after_the_migration(tmp_path: Path
     relink(store)
     assert store.old_links() == 0
     store.close()
+
+
+def test_a_batch_is_linked_as_each_statement_in_turn(tmp_path: Path, store_url: str) -> None:
+    """Ingest links a batch of statements at once (`store_linked`): the links (copies, their
+    kinds and evidence, canonical copies, translations) are those of storing and linking each
+    in turn, with copies and translations found among the batch and in the archive, and a
+    statement met twice (an edit) linked again on its new text."""
+    import re
+
+    from communique.link.archive import link_statement
+    from communique.pipeline import store_linked
+    from tests.conftest import make_capture, make_statement
+
+    seed = shared_path("seeds", SEED).read_text(encoding="utf-8")
+    body = seed.rsplit("\n", 1)[0]
+    english = ENGLISH.replace("Moscow", "Baku")
+    pages = [  # (url, text, language): the archive's first, then the batch
+        ("https://embassy.example/1", seed, "en"),
+        ("https://mfa.example/fr", FRENCH, "fr"),
+        ("https://mfa.example/1", "Press service\n\n" + body + "\n\nContacts", "en"),
+        ("https://again.example/1", seed, "en"),
+        ("https://mfa.example/en", ENGLISH, "en"),
+        ("https://embassy.example/1", seed.replace("44-day", "45-day"), "en"),
+        ("https://mfa.example/de", re.sub(r"\b[a-z]+\b", lambda w: w.group()[::-1], english), "de"),
+        ("https://mfa.example/en", english, "en"),
+        ("https://other.example/en", ENGLISH, "en"),
+    ]
+    made = []
+    for number, (url, text, language) in enumerate(pages):
+        capture = make_capture(url, text.encode(), datetime(2024, 1, 1 + number, tzinfo=UTC))
+        title, rest = text.split("\n\n", 1)
+        statement = make_statement(
+            url, title, tuple(rest.split("\n\n")), capture, language=language
+        )
+        made.append((statement, capture))
+
+    def linked_store(path: str, batched: bool) -> list[object]:
+        store = open_store(path)
+        for statement, capture in made:
+            store.put_capture(capture, statement.text.encode())
+        if batched:
+            store_linked(store, made[:2], {})
+            store_linked(store, made[2:], {})
+        for statement, capture in made if not batched else ():
+            store.put_statement(statement, capture)
+            link_statement(store, store.get_statement(statement.id), capture.fetched_at, {})
+        ids = dict.fromkeys(statement.id for statement, _ in made)
+        found = [
+            (store.get_copy(key), linked(store, key).canonical, linked(store, key).translations)
+            for key in ids
+        ]
+        store.close()
+        return found
+
+    batched = linked_store(store_url, batched=True)
+    assert batched == linked_store(str(tmp_path / "in-turn.db"), batched=False)
+    kinds = sorted(str(link.kind) for link, _, _ in batched)  # type: ignore[attr-defined]
+    assert kinds == ["exact", "exact", "first", "first", "first", "first", "republication"]
+    german = batched[5][2]  # found in the batch (English) and in the archive (French)
+    assert sorted(str(t.language) for t in german) == ["en", "fr"]  # type: ignore[attr-defined]

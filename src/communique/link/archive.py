@@ -13,7 +13,7 @@ import functools
 import itertools
 import os
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -123,23 +123,201 @@ def link_statement(
     links = links_or_none(store)
     if links is None:
         return None
-    sig = signature(statement.text)
     existing = links.get_copy(statement.id)
-    replaced: list[bytes] = []
-    if existing is not None:
-        if existing.exact_key == sig.exact:
-            return existing
-        link = _edited(existing, statement, links, sig)
-        replaced = _stored_buckets(links, statement.id)
-    else:
-        found = find_copy(statement.id, sig, StoreIndex(links), _texts_of(links, statement))
-        link = new_link(statement, found, sig, seen.isoformat(), sources)
+    if existing is None:
+        return _link_new(links, [(statement, seen)], sources)[0]
+    sig = signature(statement.text)
+    if existing.exact_key == sig.exact:
+        return existing
+    link = _edited(existing, statement, links, sig)
     fact_row, translations = (
-        translations_found(links, statement, link.group_id) if link.kind == "first" else (None, [])
+        _Facts(links, [statement]).found(statement, link.group_id)
+        if link.kind == "first"
+        else (None, [])
     )
     row = CopyRow(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row)
-    links.put_copy(row, translations, replaced)
+    links.put_copy(row, translations, _stored_buckets(links, statement.id))
     return link
+
+
+def link_statements(
+    store: Store, items: Sequence[tuple[Statement, datetime]], sources: dict[str, Source]
+) -> list[CopyLink | None]:
+    """`link_statement` of stored statements (each with when it was seen) in order, each
+    linked as if those before it were linked first, the store read for the batch at once.
+
+    The LSH and fact buckets of all the new copies' texts are read in a few queries, in key
+    order (`_BatchIndex`, `_Facts`), and each copy's link written as `link_statement` writes
+    it; a copy linked before (an edit) or a statement given twice is linked on its own.
+    """
+    links = links_or_none(store)
+    if links is None:
+        return [None] * len(items)
+    linked_before = {s.id for s, _ in items if links.get_copy(s.id) is not None}
+    found: list[CopyLink | None] = []
+    run: list[tuple[Statement, datetime]] = []
+    given: set[str] = set()
+    for statement, seen in items:
+        if statement.id in linked_before or statement.id in given:
+            found += _link_new(links, run, sources)
+            run = []
+            found.append(link_statement(store, statement, seen, sources))
+        else:
+            run.append((statement, seen))
+        given.add(statement.id)
+    return found + _link_new(links, run, sources)
+
+
+def _link_new(
+    links: LinkStore, items: Sequence[tuple[Statement, datetime]], sources: dict[str, Source]
+) -> list[CopyLink]:
+    """Link statements never linked before (each once), in order, and write their links at
+    once (linking reads no link the batch writes: `_BatchIndex` and `_Facts` hold them)."""
+    if not items:
+        return []
+    sigs = [signature(statement.text) for statement, _ in items]
+    index = _BatchIndex(links, sigs)
+    facts_of = _Facts(links, [statement for statement, _ in items])
+    made: list[tuple[CopyRow, list[Translation]]] = []
+    for (statement, seen), sig in zip(items, sigs, strict=True):
+        found = find_copy(statement.id, sig, index, _texts_of(links, statement))
+        link = new_link(statement, found, sig, seen.isoformat(), sources)
+        fact_row, translations = (
+            facts_of.found(statement, link.group_id) if link.kind == "first" else (None, [])
+        )
+        row = CopyRow(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row)
+        index.add(link, sig, row.buckets)
+        facts_of.add(link, fact_row)
+        made.append((row, translations))
+    links.put_new_copies(made)
+    return [row.link for row, _ in made]
+
+
+class _BatchIndex:
+    """The linker's `Index` while a batch of new copies is linked: the copies the store held
+    before the batch that share an LSH bucket with any of them (read at once), and the
+    batch's copies linked so far."""
+
+    def __init__(self, links: LinkStore, sigs: Sequence[Signature]) -> None:
+        self.links = links
+        self.first = links.first_with_keys([sig.exact for sig in sigs])
+        """The first stored copy with each exact key: (seen, id) by key."""
+        self.members: dict[bytes, list[str]] = {}
+        self.rows: dict[str, tuple[str, npt.NDArray[np.uint32], int]] = {}
+        """Each copy's statement, MinHash values and words."""
+        signed = [sig for sig in sigs if sig.words >= MIN_WORDS]
+        if not signed:
+            return
+        ranges = [comparable_words(sig.words) for sig in signed]
+        words = range(min(r.start for r in ranges), max(r.stop for r in ranges))
+        wanted = [bucket for sig in signed for bucket in buckets(sig.minhash)]
+        for bucket, key, group, minhash, count in links.bucket_rows(wanted, words):
+            self.members.setdefault(bucket, []).append(key)
+            if key not in self.rows:
+                self.rows[key] = (group, np.frombuffer(minhash, dtype=np.uint32), count)
+
+    def exact(self, key: str) -> str | None:
+        found = self.first.get(key)
+        return None if found is None else found[1]
+
+    def candidates(self, sig: Signature) -> Candidates:
+        """Copies sharing a bucket with `sig` whose length a copy of it may have (as
+        `StoreIndex.candidates` reads them)."""
+        wanted = comparable_words(sig.words)
+        keys = list(
+            dict.fromkeys(
+                key
+                for bucket in buckets(sig.minhash)
+                for key in self.members.get(bucket, ())
+                if self.rows[key][2] in wanted
+            )
+        )
+        if not keys:
+            return [], np.zeros((0, NUM_PERM), dtype=np.uint32), np.zeros(0, dtype=np.uint32)
+        values = np.stack([self.rows[key][1] for key in keys])
+        counts = np.array([self.rows[key][2] for key in keys], dtype=np.uint32)
+        return keys, values, counts
+
+    def group(self, item: str) -> str:
+        row = self.rows.get(item)
+        return row[0] if row is not None else StoreIndex(self.links).group(item)
+
+    def add(self, link: CopyLink, sig: Signature, found: Sequence[bytes]) -> None:
+        """A copy of the batch just linked (`found`: the LSH buckets it is stored in)."""
+        here = (link.seen, link.statement_id)
+        self.first[link.exact_key] = min(self.first.get(link.exact_key, here), here)
+        self.rows[link.statement_id] = (link.group_id, sig.minhash, link.words)
+        for bucket in found:
+            self.members.setdefault(bucket, []).append(link.statement_id)
+
+
+class _Facts:
+    """The translations of a batch of new statements: the statements the store held before
+    the batch that share a fact bucket with any of them, in another language (read at once,
+    with their statements and fact codes), and the batch's statements linked so far."""
+
+    def __init__(self, links: LinkStore, statements: Sequence[Statement]) -> None:
+        self.links = links
+        self.sequences: dict[str, tuple[str, ...]] = {}
+        self.keys: dict[str, list[bytes]] = {}
+        by_language: dict[str, list[bytes]] = {}
+        for statement in statements:
+            sequence = facts(statement.text) if statement.language else ()
+            if len(sequence) >= MIN_FACTS and statement.language:
+                self.sequences[statement.id] = sequence
+                self.keys[statement.id] = fact_buckets(sequence)
+                by_language.setdefault(statement.language, []).extend(self.keys[statement.id])
+        self.members: dict[tuple[str, bytes], list[str]] = {}
+        """Stored statements in a fact bucket, under (the language they are not in, bucket)."""
+        for language, keys in by_language.items():
+            for bucket, key in links.fact_bucket_rows(keys, language):
+                self.members.setdefault((language, bucket), []).append(key)
+        self.known = links.linked_facts(sorted({k for m in self.members.values() for k in m}))
+        """The statement and fact codes of each linked statement met."""
+        self.batch: dict[bytes, list[tuple[str, str]]] = {}
+        """The batch's statements linked so far in each fact bucket, with their language."""
+
+    def found(
+        self, statement: Statement, group_id: str
+    ) -> tuple[FactRow | None, list[Translation]]:
+        """A new statement's facts (to store) and its translations: the statements in other
+        languages carrying the same facts (none without a language or with too few facts).
+
+        Statements that share its facts' buckets are read (a query per `READ` of them) only
+        when linked, their language differs and their fact codes may be those of a
+        translation (`bulk.maybe`).
+        """
+        sequence = self.sequences.get(statement.id)
+        if sequence is None or not statement.language:
+            return None, []
+        language, keys, codes = statement.language, self.keys[statement.id], fact_codes(sequence)
+        members = {key for bucket in keys for key in self.members.get((language, bucket), ())}
+        members.update(
+            key
+            for bucket in keys
+            for key, theirs in self.batch.get(bucket, ())
+            if theirs != language
+        )
+        groups: dict[str, str] = {}
+        for other_id in sorted(members):
+            other_group, other_codes = self.known.get(other_id, (None, None))
+            if other_group is not None and (
+                other_codes is None or maybe(codes, array("I", other_codes))
+            ):
+                groups[other_id] = other_group
+        found: list[Translation] = []
+        for other in _read_link_texts(self.links, list(groups)):
+            found += translations_of(statement, group_id, sequence, other, groups[other.id])
+        return (language, keys, codes.tobytes()), found
+
+    def add(self, link: CopyLink, fact_row: FactRow | None) -> None:
+        """A statement of the batch just linked, with the facts stored for it."""
+        if fact_row is None:
+            return
+        language, keys, codes = fact_row
+        for bucket in keys:
+            self.batch.setdefault(bucket, []).append((link.statement_id, language))
+        self.known[link.statement_id] = (link.group_id, codes)
 
 
 def _stored_buckets(links: LinkStore, statement_id: str) -> list[bytes]:
@@ -189,34 +367,6 @@ def text_buckets(link: CopyLink, sig: Signature) -> list[bytes]:
 def has_buckets(link: CopyLink) -> bool:
     """Whether a copy is stored in LSH buckets (`text_buckets`)."""
     return link.kind != "exact" and link.words >= MIN_WORDS
-
-
-def translations_found(
-    links: LinkStore, statement: Statement, group_id: str
-) -> tuple[FactRow | None, list[Translation]]:
-    """A new statement's facts (to store) and its translations: the statements in other
-    languages carrying the same facts (none without a language or with too few facts).
-
-    Statements that share its facts' buckets are read (a query per `READ` of them) only
-    when linked, their language differs and their fact codes may be those of a
-    translation (`bulk.maybe`).
-    """
-    if not statement.language:
-        return None, []
-    sequence = facts(statement.text)
-    if len(sequence) < MIN_FACTS:
-        return None, []
-    keys, codes = fact_buckets(sequence), fact_codes(sequence)
-    groups = {
-        other_id: other_group
-        for other_id, other_group, other_codes in links.bucket_members(keys, statement.language)
-        if other_group is not None
-        and (other_codes is None or maybe(codes, array("I", other_codes)))
-    }
-    found: list[Translation] = []
-    for other in _read_link_texts(links, list(groups)):
-        found += translations_of(statement, group_id, sequence, other, groups[other.id])
-    return (statement.language, keys, codes.tobytes()), found
 
 
 def translations_of(

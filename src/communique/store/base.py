@@ -346,11 +346,23 @@ class LinkStore(Protocol):
 
     def get_copy(self, statement_id: str) -> CopyLink | None: ...
 
-    def bucket_members(
-        self, buckets: Sequence[bytes], language: str
-    ) -> list[tuple[str, str | None, bytes | None]]:
-        """Copies in any of these fact buckets whose language is not `language`, with their
-        statement (None: not linked) and the codes of their facts (None: not known)."""
+    def first_with_keys(self, exact_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The first linked copy with each of these exact keys: (seen, its id) by key."""
+        ...
+
+    def bucket_rows(
+        self, buckets: Sequence[bytes], words: range
+    ) -> list[tuple[bytes, str, str, bytes, int]]:
+        """(bucket, copy, statement, MinHash values, words) of the copies in these LSH buckets
+        whose number of words is in `words`."""
+        ...
+
+    def fact_bucket_rows(self, buckets: Sequence[bytes], language: str) -> list[tuple[bytes, str]]:
+        """(bucket, copy) of the copies in these fact buckets whose language is not `language`."""
+        ...
+
+    def linked_facts(self, ids: Sequence[str]) -> dict[str, tuple[str, bytes | None]]:
+        """The statement and fact codes (None: not known) of each of these copies linked."""
         ...
 
     def copy_minhash(self, statement_id: str) -> bytes | None:
@@ -362,6 +374,11 @@ class LinkStore(Protocol):
     ) -> None:
         """Store a copy's row and translations, and its statement's canonical copy and
         count, in one transaction; `replaced`: the LSH buckets of its text before, removed."""
+        ...
+
+    def put_new_copies(self, rows: Sequence[tuple[CopyRow, Sequence[Translation]]]) -> None:
+        """Store the links of copies never linked before, as `put_copy` of each in turn does,
+        in one transaction."""
         ...
 
     def copies(self, group_id: str) -> list[CopyLink]:

@@ -202,34 +202,75 @@ class LinkTables(SqlTables):
         )
         return [(str(r["statement_id"]), bytes(r["minhash"]), int(r["words"])) for r in rows]
 
-    def bucket_members(
-        self, buckets: Sequence[bytes], language: str
-    ) -> list[tuple[str, str | None, bytes | None]]:
-        """Copies in any of these fact buckets whose language is not `language`, with their
-        statement (None: not linked) and the codes of their facts (None: not known); read
-        from the buckets' index alone, the languages before `language` and after it each a
-        range of it (a bucket's members in `language` itself, most of a big bucket's, are
-        never read)."""
-        if not buckets:
-            return []
-        marks = self.dialect.marks(len(buckets))
-        rows = self._db().all(
-            "SELECT DISTINCT f.statement_id, c.group_id, c.fact_codes FROM ("
-            f" SELECT statement_id FROM fact_buckets WHERE bucket IN ({marks}) AND language < ?"
-            " UNION ALL"
-            f" SELECT statement_id FROM fact_buckets WHERE bucket IN ({marks}) AND language > ?"
-            ") AS f LEFT JOIN link_copies c ON c.statement_id = f.statement_id"
-            " ORDER BY f.statement_id",
-            (*buckets, language, *buckets, language),
-        )
-        return [
-            (
-                str(r["statement_id"]),
-                None if r["group_id"] is None else str(r["group_id"]),
+    def first_with_keys(self, exact_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The first linked copy with each of these exact keys (those with none left out):
+        (when it was seen, its id) by key, as `copy_with_key` orders them."""
+        found: dict[str, tuple[str, str]] = {}
+        for row in self._db().all_in(
+            "SELECT exact_key, seen, statement_id FROM link_copies WHERE exact_key IN ({marks})",
+            sorted(set(exact_keys)),
+        ):
+            here = (str(row["seen"]), str(row["statement_id"]))
+            found[row["exact_key"]] = min(found.get(row["exact_key"], here), here)
+        return found
+
+    def bucket_rows(
+        self, buckets: Sequence[bytes], words: range
+    ) -> list[tuple[bytes, str, str, bytes, int]]:
+        """The copies in each of these LSH buckets whose number of words is in `words`: (bucket,
+        copy, its statement, its MinHash values, its words). The buckets are read from their
+        index, then each copy once, both in key order."""
+        db = self._db()
+        members = [
+            (bytes(r["bucket"]), str(r["statement_id"]))
+            for r in db.all_in(
+                "SELECT bucket, statement_id FROM link_buckets WHERE bucket IN ({marks})",
+                sorted(set(buckets)),
+            )
+        ]
+        copies = {
+            str(r["statement_id"]): (str(r["group_id"]), bytes(r["minhash"]), int(r["words"]))
+            for r in db.all_in(
+                "SELECT statement_id, group_id, minhash, words FROM link_copies"
+                " WHERE words >= ? AND words < ? AND statement_id IN ({marks})",
+                sorted({key for _, key in members}),
+                (words.start, words.stop),
+            )
+        }
+        return [(bucket, key, *copies[key]) for bucket, key in members if key in copies]
+
+    def fact_bucket_rows(self, buckets: Sequence[bytes], language: str) -> list[tuple[bytes, str]]:
+        """(bucket, copy) of the copies in these fact buckets whose language is not `language`,
+        read from the buckets' index alone as two ranges of it, the languages before `language`
+        and after it (a bucket's members in `language` itself, most of a big bucket's, are never
+        read), in key order."""
+        found: list[tuple[bytes, str]] = []
+        for op in ("<", ">"):
+            found += [
+                (bytes(r["bucket"]), str(r["statement_id"]))
+                for r in self._db().all_in(
+                    f"SELECT bucket, statement_id FROM fact_buckets WHERE language {op} ?"
+                    " AND bucket IN ({marks})",
+                    sorted(set(buckets)),
+                    (language,),
+                )
+            ]
+        return found
+
+    def linked_facts(self, ids: Sequence[str]) -> dict[str, tuple[str, bytes | None]]:
+        """The statement and fact codes (None: not known) of each of these copies that is
+        linked, by copy, read in key order."""
+        return {
+            str(r["statement_id"]): (
+                str(r["group_id"]),
                 None if r["fact_codes"] is None else bytes(r["fact_codes"]),
             )
-            for r in rows
-        ]
+            for r in self._db().all_in(
+                "SELECT statement_id, group_id, fact_codes FROM link_copies"
+                " WHERE statement_id IN ({marks})",
+                sorted(set(ids)),
+            )
+        }
 
     def get_copy(self, statement_id: str) -> CopyLink | None:
         row = self._db().one("SELECT * FROM link_copies WHERE statement_id = ?", (statement_id,))
@@ -271,6 +312,39 @@ class LinkTables(SqlTables):
             _refresh_group(db, link.group_id)
             if old is not None and old["group_id"] != link.group_id:
                 _refresh_group(db, str(old["group_id"]))
+
+    def put_new_copies(self, rows: Sequence[tuple[CopyRow, Sequence[Translation]]]) -> None:
+        """Store the links of copies never linked before (each once), with their LSH and fact
+        buckets and translations, as `put_copy` of each in turn stores them, in one
+        transaction: buckets written in key order, each statement's canonical copy once."""
+        with self._writing() as db:
+            db.executemany(
+                _UPSERT_COPY_FACTS,
+                [
+                    (*_copy_values(link, minhash), facts[2] if facts else None, LINK_VERSION)
+                    for (link, minhash, _, facts), _ in rows
+                ],
+            )
+            db.executemany(
+                _ADD_BUCKET,
+                sorted(
+                    (bucket, row.link.statement_id) for row, _ in rows for bucket in row.buckets
+                ),
+            )
+            db.executemany(
+                _ADD_FACT_BUCKET,
+                sorted(
+                    (bucket, row.facts[0], row.link.statement_id)
+                    for row, _ in rows
+                    if row.facts
+                    for bucket in row.facts[1]
+                ),
+            )
+            db.executemany(
+                _UPSERT_TRANSLATION, [_translation_values(t) for _, found in rows for t in found]
+            )
+            for group_id in dict.fromkeys(row.link.group_id for row, _ in rows):
+                _refresh_group(db, group_id)
 
     def start_relink(self) -> None:
         """Delete every link and make ready for `put_copies`: the copies' links and LSH
