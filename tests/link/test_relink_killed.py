@@ -24,7 +24,7 @@ import pytest
 from communique.pipeline import ingest
 from communique.settings import Settings
 from communique.store.base import open_store
-from communique.store.link_tables import LINK_TABLES
+from communique.store.link_tables import LINK_TABLES, RELINK_INDEXES
 from tests.conftest import shared_path
 from tests.test_interrupt import alive, children, finish
 
@@ -117,8 +117,24 @@ def test_a_relink_killed_after_some_batches_is_finished_by_the_next(linked: str)
     finish(relink(linked))
     clean = links(linked)
     kill_after_batches(relink(linked), linked, clean)
+    open_store(linked).close()  # as the next ingest does: the dropped indexes made again
+    assert links(linked)["indexes"] == clean["indexes"]
     finish(relink(linked))
     assert links(linked) == clean
+
+
+def test_a_store_opened_while_a_relink_runs_leaves_its_indexes_out(linked: str) -> None:
+    """A relink holds a lock while it runs: a store opened meanwhile (an ingest) does not
+    make the indexes it dropped; once the relink's process is gone, the next open does."""
+    clean = links(linked)["indexes"]
+    running = open_store(linked)
+    running.start_relink()
+    open_store(linked).close()
+    dropped = links(linked)["indexes"]
+    assert len(dropped) == len(clean) - len(RELINK_INDEXES)
+    running.close()  # as when its process is killed: the lock is freed
+    open_store(linked).close()
+    assert links(linked)["indexes"] == clean
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

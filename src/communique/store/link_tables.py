@@ -86,7 +86,13 @@ RELINK_INDEXES = (
 )
 """Indexes (name, table and columns, as the migrations make them) that `relink` drops while
 it writes and makes again, in one pass over each table, at its end: a killed relink leaves
-them out until the next finishes (the archive names it unfinished meanwhile)."""
+them out while it runs (the archive names it unfinished meanwhile); after a killed relink,
+opening the store makes them again (`restore_link_indexes`)."""
+INDEX_NAMES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index'",
+    "postgresql": "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()",
+}
+"""The names of the indexes of the store's tables, by backend."""
 
 
 def move_fact_buckets(dialect: Dialect) -> str:
@@ -148,7 +154,8 @@ def _unstaged(prefix: str, table: str, columns: str, most: int) -> str:
         f" INSERT INTO {table} (bucket, {columns})"
         f" SELECT substr(s.{prefix}buckets, p.n * s.{prefix}width + 1, s.{prefix}width) AS b,"
         f" {', '.join(f's.{c}' for c in columns.split(', '))}"
-        f" FROM relink_staged s JOIN place p ON p.n * s.{prefix}width < length(s.{prefix}buckets)"
+        f" FROM relink_staged s CROSS JOIN place p"  # (SQLite: the staged rows read once)
+        f" WHERE p.n * s.{prefix}width < length(s.{prefix}buckets)"
         f" ORDER BY b, {columns}"
     )
 
@@ -346,10 +353,36 @@ class LinkTables(SqlTables):
             for group_id in dict.fromkeys(row.link.group_id for row, _ in rows):
                 _refresh_group(db, group_id)
 
+    def _relink_lock(self, wait: bool) -> bool:
+        """Take the lock a relink holds while it runs (each backend its own, freed when the
+        process dies); without `wait`, False at once if another process holds it."""
+        raise NotImplementedError
+
+    def _relink_unlock(self) -> None:
+        """Free the lock `_relink_lock` took."""
+        raise NotImplementedError
+
+    def restore_link_indexes(self) -> None:
+        """Make `RELINK_INDEXES` again where a killed relink left them out, unless a relink
+        runs (it makes them at its end), so that ingest meanwhile reads through them."""
+        present = {str(row["name"]) for row in self._db().all(INDEX_NAMES[self.dialect.name])}
+        if all(name in present for name, _ in RELINK_INDEXES):
+            return
+        if not self._relink_lock(wait=False):
+            return
+        try:
+            with self._writing() as db:
+                for name, columns in RELINK_INDEXES:
+                    db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}")
+        finally:
+            self._relink_unlock()
+
     def start_relink(self) -> None:
         """Delete every link and make ready for `put_copies`: the copies' links and LSH
         buckets are staged, a row a copy, and `RELINK_INDEXES` dropped, all made once by
-        `finish_relink` (a killed relink is redone by the next)."""
+        `finish_relink` (a killed relink is redone by the next). The relink lock is held
+        until `finish_relink`."""
+        self._relink_lock(wait=True)
         with self._writing() as db:
             for name, _ in RELINK_INDEXES:
                 db.execute(f"DROP INDEX IF EXISTS {name}")
@@ -415,6 +448,7 @@ class LinkTables(SqlTables):
                 f" (PARTITION BY c.group_id ORDER BY {CANONICAL_FIRST}) AS r"
                 f" FROM {WITH_STATEMENTS}) AS ranked WHERE r = 1"
             )
+        self._relink_unlock()
 
     def old_links(self) -> int:
         """How many copies an older linker than `LINK_VERSION` linked (`relink` redoes them)."""

@@ -43,6 +43,9 @@ UPSERT_TEXT = (
 )
 """The statement's words with its language's text-search configuration (see `tsv`)."""
 
+_RELINK_LOCK = "hashtext('communique relink ' || current_schema())"
+"""The advisory lock a relink holds while it runs (`PostgresStore._relink_lock`)."""
+
 
 class PostgresStore(
     StatementTables,
@@ -75,6 +78,9 @@ class PostgresStore(
             migrate(self._conn())
         except psycopg.Error as exc:
             raise StoreError(f"cannot open database {redacted(url)}: {exc}") from exc
+        self._relinking = False
+        """Whether this store holds the relink lock (`_relink_lock`)."""
+        self.restore_link_indexes()
         self._search = PgSearch(self._conn, search_limits)
 
     def location(self) -> str | None:
@@ -93,6 +99,24 @@ class PostgresStore(
             with self._lock:
                 self._open.append(conn)
         return conn
+
+    def _relink_lock(self, wait: bool) -> bool:
+        """A session advisory lock of this thread's connection, one for each schema
+        (PostgreSQL frees it when the connection ends)."""
+        if self._relinking:
+            return True
+        if wait:
+            self._conn().execute(f"SELECT pg_advisory_lock({_RELINK_LOCK})")
+            self._relinking = True
+            return True
+        row = self._conn().execute(f"SELECT pg_try_advisory_lock({_RELINK_LOCK}) AS got").fetchone()
+        self._relinking = bool(row and row["got"])
+        return self._relinking
+
+    def _relink_unlock(self) -> None:
+        if self._relinking:
+            self._conn().execute(f"SELECT pg_advisory_unlock({_RELINK_LOCK})")
+            self._relinking = False
 
     @contextmanager
     def _write(self) -> Iterator[Conn]:

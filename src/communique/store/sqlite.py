@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -10,7 +11,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from communique.errors import StoreError
 from communique.geo import distance_km
@@ -89,6 +90,10 @@ class SqliteStore(
                 migrate(self._conn())
         except sqlite3.DatabaseError as exc:
             raise _store_error(f"cannot open database {self.path}", exc) from exc
+        self._relinking: IO[bytes] | None = None
+        """The lock file a relink holds while it runs (`_relink_lock`)."""
+        if not self.read_only:
+            self.restore_link_indexes()
         self._search = SqliteIndexedSearch(self._conn, self.path, read_only=self.read_only)
 
     def location(self) -> str | None:
@@ -101,6 +106,24 @@ class SqliteStore(
                 self._memory = _connect(self.path, check_same_thread=False)
             return self._memory
         return self._connections.get()
+
+    def _relink_lock(self, wait: bool) -> bool:
+        """A lock (flock) on a file beside the archive (none in memory: one process)."""
+        if self.path == ":memory:" or self._relinking is not None:
+            return True
+        file = open(f"{self.path}.relink.lock", "ab")  # noqa: SIM115 (held until unlocked)
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.close()
+            return False
+        self._relinking = file
+        return True
+
+    def _relink_unlock(self) -> None:
+        if self._relinking is not None:
+            self._relinking.close()  # which frees the flock
+            self._relinking = None
 
     def _open(self) -> sqlite3.Connection:
         return _connect(self.path, check_same_thread=False, read_only=self.read_only)
@@ -173,6 +196,7 @@ class SqliteStore(
         self._search.try_sync()
 
     def close(self) -> None:
+        self._relink_unlock()
         if self._memory is not None or self._connections.opened():
             self._search.close()
         if self._memory is not None:
