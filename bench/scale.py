@@ -606,15 +606,18 @@ def _server_cpu(url: str) -> float:
 
 
 def search_only(args: argparse.Namespace) -> None:
-    """Search p50 / p95 per query kind on an existing archive (one warm-up pass first), the
-    CPU a search costs a local PostgreSQL server, and with `--api` the API under load."""
+    """Search p50 / p95 per query kind on an existing archive (one warm-up pass first, then
+    the process settled as a server settles), the CPU a search costs a local PostgreSQL
+    server, and with `--api` the API under load."""
     store = open_store(args.archive)
     try:
         count = store.stats().statements
         latencies(store, 1)
+        settle()  # as `communique serve` does: a full collection walked the bench's heap
         server: dict[str, float] = {}
         latency = latencies(store, args.repeats, server)
     finally:
+        gc.unfreeze()
         store.close()
     kind = "postgresql" if is_postgres(args.archive) else "sqlite"
     table = Table(title=f"communique search latency, {count} statements ({kind})")
