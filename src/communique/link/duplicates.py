@@ -34,6 +34,7 @@ from communique.link.signing import (
 from communique.link.text import (
     SHINGLE,
     Words,
+    distinct,
     folded_first,
     is_name,
     is_number,
@@ -702,20 +703,6 @@ class Buckets:
 
 
 Run = tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]
-
-
-def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """The distinct values of a 1-d array in increasing order, as `np.unique` gives them, by
-    a sort: numpy 2's `np.unique` hashes first, 10-25 times slower on integer arrays.
-
-    Example:
-        >>> distinct(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
-        [1, 2, 3]
-    """
-    ordered = np.sort(values)
-    first = np.ones(len(ordered), dtype=bool)
-    first[1:] = ordered[1:] != ordered[:-1]
-    return ordered[first]
 
 
 def _ranges(starts: npt.NDArray[np.intp], counts: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:

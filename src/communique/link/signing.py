@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash, MinHashLSH
 
-from communique.link.text import SHINGLE, exact_key, folded_words
+from communique.link.text import SHINGLE, distinct, exact_key, folded_words
 
 NUM_PERM = 64
 BANDS, ROWS = 20, 3
@@ -212,12 +212,9 @@ def _shingles(
     if len(short):
         whole = [zlib.crc32(" ".join(folded[i]).encode()) for i in short.tolist()]
         keys.append((short.astype(np.uint64) << np.uint64(32)) | np.array(whole, np.uint64))
-    ordered = np.sort(np.concatenate(keys))  # (np.unique is slower on large uint64 arrays)
-    first = np.ones(len(ordered), dtype=bool)
-    first[1:] = ordered[1:] != ordered[:-1]
-    distinct = ordered[first]
-    counts = np.bincount((distinct >> np.uint64(32)).astype(np.int64), minlength=len(folded))
-    return (distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts
+    found = distinct(np.concatenate(keys))
+    counts = np.bincount((found >> np.uint64(32)).astype(np.int64), minlength=len(folded))
+    return (found & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -131,6 +132,20 @@ def exact_key(folded: tuple[str, ...]) -> str:
     return hashlib.blake2b(" ".join(folded).encode(), digest_size=16).hexdigest()
 
 
+def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The distinct values of a 1-d array in increasing order, as `np.unique` gives them, by
+    a sort: numpy 2's `np.unique` hashes first, 10-25 times slower on integer arrays.
+
+    Example:
+        >>> distinct(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
+        [1, 2, 3]
+    """
+    ordered = np.sort(values)
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return ordered[first]
+
+
 def shingle_hashes(folded: tuple[str, ...], size: int = SHINGLE) -> npt.NDArray[np.uint32]:
     """The distinct 32-bit hashes of the text's runs of `size` words.
 
@@ -141,7 +156,7 @@ def shingle_hashes(folded: tuple[str, ...], size: int = SHINGLE) -> npt.NDArray[
     if 0 < len(folded) < size:
         ids = np.array([zlib.crc32(" ".join(folded).encode())], dtype=np.uint64)
         return ids.astype(np.uint32)
-    return np.unique(shingle_starts(folded, size))
+    return distinct(shingle_starts(folded, size))
 
 
 def shingle_starts(folded: tuple[str, ...], size: int = SHINGLE) -> npt.NDArray[np.uint32]:
