@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import psycopg
 import pytest
 
 from communique.budget import Budget, interruptible, limited
 from communique.errors import QueryCancelled, QueryTimeout
 from communique.query import parse_query
-from communique.store.base import Store
+from communique.store.base import Store, open_store
 from communique.store.search_index import IndexDoc, Restriction
 from communique.store.tantivy_index import TantivyIndex
 
@@ -99,6 +100,22 @@ def test_each_backend_stops_an_aggregate_statement_at_the_deadline(store: Store)
         db.native(_ENDLESS)
     with limited(Budget(WAIT)), budgeted():
         assert db.native("SELECT count(*) AS n FROM statements")[0]["n"] == 0
+
+
+def test_a_search_after_a_rollback_a_late_cancel_stopped_runs(pg_url: str) -> None:
+    """The cancel sent at the deadline can land on the rollback after the server's own
+    timeout, leaving the connection's transaction aborted; the next search must not fail."""
+    store: Any = open_store(pg_url)
+    try:
+        conn = store._conn()
+        conn.execute("BEGIN")
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            conn.execute("SELECT 1 / 0")
+        with limited(Budget(WAIT)), store._budgeted():
+            assert store._db().native("SELECT count(*) AS n FROM statements")[0]["n"] == 0
+        assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("way", ["cancel", "deadline"])

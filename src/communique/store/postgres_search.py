@@ -12,6 +12,7 @@ tsvector.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -534,6 +535,7 @@ def deadline(conn: Conn) -> Iterator[None]:
         budget.check()
         milliseconds = max(1, int(budget.remaining() * 1000))
         planned = {"jit": "off", "plan_cache_mode": "force_custom_plan"}
+        _end_aborted(conn)
         try:
             with (
                 budget.stopping(conn.cancel_safe),
@@ -545,3 +547,16 @@ def deadline(conn: Conn) -> Iterator[None]:
             if budget.cancelled:
                 raise budget.stopped_error() from exc
             raise budget.timed_out() from exc
+        finally:
+            _end_aborted(conn)
+
+
+def _end_aborted(conn: Conn) -> None:
+    """Roll back a transaction left aborted outside any transaction block. The cancel request
+    sent at the deadline races the server's own `statement_timeout`: when it lands on the
+    rollback that follows the timeout, that rollback fails (psycopg logs and ignores it), and
+    every later statement on the connection would fail with `InFailedSqlTransaction`. Once
+    `stopping` has ended, the cancel has been delivered and cannot hit this rollback."""
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+        with contextlib.suppress(psycopg.ProgrammingError):  # inside a caller's block: its own
+            conn.rollback()
