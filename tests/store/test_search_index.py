@@ -18,7 +18,7 @@ from communique.store.search_index import FACET_LIMIT, IndexDoc, Restriction
 from communique.store.sqlite import SqliteStore
 from communique.store.sqlite_index import SYNC_EVERY
 from communique.store.tantivy_index import TantivyIndex
-from tests.conftest import add
+from tests.conftest import add, shared_path
 
 S = TypeVar("S", bound=Store)
 
@@ -464,3 +464,67 @@ def test_a_prefix_ranks_its_words_when_few_and_matches_them_all_when_many() -> N
     assert wide.total == len(many) == len({h.key for h in wide.hits})
     assert index.search(parse_query("treaty00*"), Restriction(), None, 10).total == 10
     assert index.search(parse_query("treatz*"), Restriction(), None, 10).total == 0
+
+
+@pytest.fixture(scope="module")
+def speeches() -> TantivyIndex:
+    """Paragraphs of UN General Debate speeches, a few of them written twice (the first
+    copies deleted, as a replaced statement's are) and with a title from their words."""
+    import json
+
+    corpus = shared_path("corpora", "ungdc_2020_2024.jsonl")
+    paragraphs: list[str] = []
+    with corpus.open(encoding="utf-8") as lines:
+        for line in lines:
+            paragraphs += [p for p in json.loads(line)["text"].split("\n") if len(p) > 200]
+            if len(paragraphs) > 3000:
+                break
+    index = TantivyIndex(None)
+    docs = [
+        IndexDoc(
+            key, " ".join(text.split()[:8]), text, doc_type=("speech", "statement", "news")[key % 3]
+        )
+        for key, text in enumerate(paragraphs, 1)
+    ]
+    index.write(docs[:2000])
+    index.write(docs[2000:] + docs[:300:7])
+    return index
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"united nations"',
+        '"of the"',
+        '"climate change"',
+        '"the international community" peace',
+        '"security council" OR "general assembly"',
+        '"united nations" -"security council" type:speech',
+        '"sustainable development" development',
+    ],
+)
+def test_phrases_ranked_by_their_bounds_rank_as_tantivy_ranks_them(
+    speeches: TantivyIndex, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """A phrase ranked from its bounds, a small batch at a time, gives the hits and scores
+    (ties in order) that scoring every statement holding it gives, on real speeches."""
+    query = parse_query(text)
+    limits = (1, 20, 300)
+    plain = [speeches.search(query, Restriction(), None, n).hits for n in limits]
+    assert plain[-1]
+    monkeypatch.setattr(tantivy_index, "_BOUNDED_PHRASE", 0)
+    monkeypatch.setattr(tantivy_index, "_BOUND_BATCH", 4)
+    monkeypatch.setattr(tantivy_index, "_BOUND_TRIED", 10_000)
+    searcher = speeches._searcher()[0]
+    assert speeches._costly_phrase(searcher, query)
+    assert [speeches.search(query, Restriction(), None, n).hits for n in limits] == plain
+
+
+def test_a_phrase_with_loose_bounds_is_ranked_by_the_phrase(
+    speeches: TantivyIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = parse_query('"of the"')
+    plain = speeches.search(query, Restriction(), None, 50).hits
+    monkeypatch.setattr(tantivy_index, "_BOUNDED_PHRASE", 0)
+    monkeypatch.setattr(tantivy_index, "_BOUND_TRIED", 8)
+    assert speeches.search(query, Restriction(), None, 50).hits == plain
