@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
+import time
 import zlib
 from contextlib import closing
 from dataclasses import replace
@@ -15,7 +17,7 @@ import pytest
 from communique.errors import NotFound, QueryError, StoreError
 from communique.model import Enrichment, Event, ExtractionFailure, statement_id
 from communique.query import parse_query
-from communique.store.base import Store, is_postgres
+from communique.store.base import Batch, Store, is_postgres
 from communique.store.migrations import MIGRATIONS, migrate
 from communique.store.sqlite import SqliteStore
 from tests.conftest import add, make_capture, make_statement
@@ -280,6 +282,44 @@ def test_a_paused_batch_leaves_the_archive_to_other_writers(tmp_path: Path) -> N
             other.execute("ROLLBACK")
         add(first, "https://b", "B", "Text b.")  # the batch writes on after the pause
     assert first.stats().statements == 2
+
+
+def test_a_batch_writing_on_lets_a_waiting_writer_go_at_its_commit(tmp_path: Path) -> None:
+    """A bulk load whose workers are ahead never pauses its batch: it commits every second
+    and takes the write lock again at its next write. A writer that waits meanwhile (a second
+    ingest) must go at that commit; SQLite's busy handler alone retried every 100 ms and
+    found the lock free only by chance, so the second ingest waited write after write and
+    failed with "database is locked" at load 20 (test_two_ingests_at_once...)."""
+    path = tmp_path / "turns.db"
+    first, second = SqliteStore(path), SqliteStore(path)
+    body = b"<p>A statement.</p>"
+    waiting = threading.Thread(
+        target=lambda: second.put_capture(make_capture("https://second", body), body)
+    )
+    with first.batch():
+        first.put_capture(make_capture("https://first/1", body), body)  # holds the lock
+        waiting.start()
+        _until_waiting(tmp_path / "turns.db.writers")
+        time.sleep(Batch().seconds)  # the batch is due at its next write
+        first.put_capture(make_capture("https://first/2", body), body)  # commits
+        first.put_capture(make_capture("https://first/3", body), body)  # writes on
+    waiting.join()
+    urls = [row[0] for row in raw_rows(str(path), "SELECT url FROM captures ORDER BY rowid")]
+    assert urls == ["https://first/1", "https://first/2", "https://second", "https://first/3"]
+
+
+def _until_waiting(marker: Path, bound: float = 20.0) -> None:
+    """Return once a writer waits for the write lock (it holds a shared flock on `marker`),
+    or after `bound` seconds (a bound on the wait, not a speed assertion)."""
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        if marker.exists():
+            with marker.open("ab") as file:
+                try:
+                    fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return
+        time.sleep(0.01)
 
 
 def test_a_batch_takes_the_write_lock_only_when_it_writes(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from communique.store.search_index import Interval
 from communique.store.sqlite_index import INDEX_TITLES, QUEUE_STATEMENTS, SqliteIndexedSearch
 from communique.store.sqlite_search import budgeted
 from communique.store.sqlite_transfer import SqliteTransfer
+from communique.store.sqlite_turns import BUSY_TIMEOUT, WriteTurns
 from communique.store.statement_tables import StatementTables
 from communique.store.vectors import VectorTables
 
@@ -68,6 +69,8 @@ class SqliteStore(
         self._local = threading.local()
         self._memory: sqlite3.Connection | None = None
         self._connections = _Connections(self._open)
+        self._turns = WriteTurns(None if self.path == ":memory:" else self.path)
+        """Who writes next when writers wait for SQLite's write lock."""
         self.kept_keys: Kept[list[int]] = Kept(KEPT_QUERIES, lambda keys: len(keys) <= KEPT_MOST)
         """The keys of recent queries' matches (`_matched`)."""
         self.read_only = False
@@ -94,7 +97,9 @@ class SqliteStore(
         """The lock file a relink holds while it runs (`_relink_lock`)."""
         if not self.read_only:
             self.restore_link_indexes()
-        self._search = SqliteIndexedSearch(self._conn, self.path, read_only=self.read_only)
+        self._search = SqliteIndexedSearch(
+            self._conn, self._write, self.path, read_only=self.read_only
+        )
 
     def location(self) -> str | None:
         """This archive's file (None: an archive in memory)."""
@@ -158,6 +163,7 @@ class SqliteStore(
             conn.execute("RELEASE write")
             if batch.due():
                 conn.execute("COMMIT")
+                self._turns.hand_over()  # it writes on at once: a waiting writer goes first
             return
         self._begin(conn)
         try:
@@ -170,7 +176,7 @@ class SqliteStore(
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self._turns.begin(conn)
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
 
@@ -405,7 +411,11 @@ def _connect(
         mode = "mode=ro" if os.access(folder, os.W_OK) else "immutable=1"
         target, uri = f"{Path(path).resolve().as_uri()}?{mode}", True
     conn = sqlite3.connect(
-        target, isolation_level=None, check_same_thread=check_same_thread, timeout=30.0, uri=uri
+        target,
+        isolation_level=None,
+        check_same_thread=check_same_thread,
+        timeout=BUSY_TIMEOUT,
+        uri=uri,
     )
     conn.row_factory = sqlite3.Row
     conn.create_function("geo_km", 4, distance_km, deterministic=True)

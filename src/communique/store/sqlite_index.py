@@ -16,7 +16,7 @@ import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -51,9 +51,16 @@ class SqliteIndexedSearch:
     """Search over a SQLite store's statements through a tantivy index beside it."""
 
     def __init__(
-        self, conn: Callable[[], sqlite3.Connection], path: str, read_only: bool = False
+        self,
+        conn: Callable[[], sqlite3.Connection],
+        write: Callable[[], AbstractContextManager[sqlite3.Connection]],
+        path: str,
+        read_only: bool = False,
     ) -> None:
         self._conn = conn
+        self._write = write
+        """The store's write transaction: the queue is emptied as any other write, taking
+        its turn at the write lock (`WriteTurns`)."""
         self._path = path
         self.read_only = read_only
         """A read-only archive's queue cannot be emptied: what is indexed of it is noted."""
@@ -196,7 +203,8 @@ class SqliteIndexedSearch:
         if self.read_only:
             self._indexed_seq = top
         else:
-            self._conn().execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
+            with self._write() as conn:
+                conn.execute("DELETE FROM search_queue WHERE seq <= ?", (top,))
 
     def reindex(self, progress: Callable[[int, int, str], None] | None = None) -> int:
         """Rebuild the index from every statement; returns how many were indexed."""
