@@ -114,13 +114,23 @@ def verify_words(a: Words, b: Words) -> Verdict:
     if not a.folded or not b.folded:
         return Verdict(a.folded == b.folded, float(a.folded == b.folded), 0.0)
     ops = Levenshtein.opcodes(list(a.folded), list(b.folded))
+    return judged(ops, (len(a.folded), len(b.folded)), lambda: (a.written, b.written))
+
+
+Written = Callable[[], tuple[Sequence[str], Sequence[str]]]
+"""The two texts' words as written (asked for only where they differ between shared words)."""
+
+
+def judged(ops: Iterable[Any], sizes: tuple[int, int], written: Written) -> Verdict:
+    """`verify`'s verdict on two texts of `sizes` words from their alignment (Levenshtein
+    `ops`, on their folded words or on any ids standing one for one for them)."""
     shared = sum(op.src_end - op.src_start for op in ops if op.tag == "equal")
-    containment = shared / min(len(a.folded), len(b.folded))
-    coverage = shared / max(len(a.folded), len(b.folded))
+    containment = shared / min(sizes)
+    coverage = shared / max(sizes)
     stretches = interior_stretches(ops)
-    swaps = tuple(_swaps(a.written, b.written, stretches))
+    swaps = tuple(_swaps(*written(), stretches)) if stretches else ()
     own = rewritten(stretches)
-    if own < MIN_REWRITTEN * min(len(a.folded), len(b.folded)):
+    if own < MIN_REWRITTEN * min(sizes):
         own = 0
     same = containment >= MIN_CONTAINMENT and coverage >= MIN_COVERAGE and not swaps and not own
     return Verdict(same, containment, coverage, swaps, own)
@@ -310,7 +320,7 @@ def first_copy(text: str, candidates: Sequence[str], apart: Sequence[str] = ()) 
         common = _boilerplate(mine, candidate, rest, read)
         if not common[0].any() and not common[1].any():
             return row, verdict.evidence
-        share = distinctive_share(candidate.words, mine.words, common)
+        share = _distinctive_share(read.alignment(candidate, mine), common)
         if share >= MIN_DISTINCTIVE:
             return row, f"{verdict.evidence}; distinctive {share:.2f}"
     return None
@@ -375,6 +385,7 @@ class _Read:
         """An id for each word read (ids need not be consecutive: see `__call__`)."""
         self.words = 0
         self.verdicts: dict[tuple[int, int], Verdict | None] = {}
+        self.alignments: dict[tuple[int, int], list[Any]] = {}
         self.carrying: dict[tuple[int, int], npt.NDArray[np.bool_]] = {}
 
     def __call__(self, text: str) -> _Text:
@@ -396,12 +407,34 @@ class _Read:
         return found
 
     def verdict(self, first: _Text, second: _Text) -> Verdict | None:
-        """`verify_words` of two texts, or None where `may_verify` says it cannot accept them."""
+        """`verify_words` of two texts, or None where `may_verify` says it cannot accept them.
+
+        The texts are aligned on their word ids (the same alignment as on their words: ids
+        stand one for one for words, and integers are compared faster), and the written
+        words split only where the two differ between shared words."""
         pair = id(first), id(second)
         if pair not in self.verdicts:
-            maybe = may_verify(first, second)
-            self.verdicts[pair] = verify_words(first.words, second.words) if maybe else None
+            verdict = None
+            if not first.folded or not second.folded:
+                verdict = verify_words(first.words, second.words)
+            elif may_verify(first, second):
+                verdict = judged(
+                    self.alignment(first, second),
+                    (len(first.folded), len(second.folded)),
+                    lambda: (first.words.written, second.words.written),
+                )
+            self.verdicts[pair] = verdict
         return self.verdicts[pair]
+
+    def alignment(self, first: _Text, second: _Text) -> list[Any]:
+        """The Levenshtein opcodes of two texts' word ids, worked out once."""
+        pair = id(first), id(second)
+        found = self.alignments.get(pair)
+        if found is None:
+            found = self.alignments[pair] = list(
+                Levenshtein.opcodes(first.id_list(), second.id_list())
+            )
+        return found
 
 
 def may_verify(first: _Text, second: _Text) -> bool:
@@ -409,7 +442,8 @@ def may_verify(first: _Text, second: _Text) -> bool:
     are no more than the longest run of words the two have in the same order (a common
     subsequence), itself no more than the words they have in common counted with repeats;
     either must reach `MIN_CONTAINMENT` of the shorter text and `MIN_COVERAGE` of the longer.
-    The count with repeats is checked first (a few array operations), the order only then."""
+    The count with repeats is checked first (a few array operations), the order only then,
+    told the least that may reach (rapidfuzz then stops early on pairs that fall short)."""
     sizes = len(first.folded), len(second.folded)
     if not min(sizes):
         return True  # `verify` decides on empty texts
@@ -417,12 +451,25 @@ def may_verify(first: _Text, second: _Text) -> bool:
     common = int(np.minimum(first.counts[:size], second.counts[:size]).sum())
     if not _reaches(common, sizes):
         return False
-    return _reaches(LCSseq.similarity(first.id_list(), second.id_list()), sizes)
+    least = _least(sizes)
+    return _reaches(LCSseq.similarity(first.id_list(), second.id_list(), score_cutoff=least), sizes)
 
 
 def _reaches(shared: int, sizes: tuple[int, int]) -> bool:
     """Whether `shared` words reach `verify`'s thresholds for texts of these sizes."""
     return shared / min(sizes) >= MIN_CONTAINMENT and shared / max(sizes) >= MIN_COVERAGE
+
+
+def _least(sizes: tuple[int, int]) -> int:
+    """A number of shared words below any that `_reaches` accepts for texts of these sizes
+    (by a word, clear of rounding), so that a count cut off below it is never accepted.
+
+    Example:
+        >>> sizes = (100, 150)
+        >>> _least(sizes), min(n for n in range(200) if _reaches(n, sizes))
+        (79, 80)
+    """
+    return max(math.floor(max(MIN_CONTAINMENT * min(sizes), MIN_COVERAGE * max(sizes))) - 1, 0)
 
 
 def _boilerplate(
@@ -496,11 +543,18 @@ def distinctive_share(
         >>> distinctive_share(other, mine, (np.array([1, 0, 0, 0, 0], bool), np.zeros(4, bool)))
         0.5
     """
+    return _distinctive_share(Levenshtein.opcodes(list(other.folded), list(mine.folded)), common)
+
+
+def _distinctive_share(
+    ops: Iterable[Any], common: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]
+) -> float:
+    """`distinctive_share` from the alignment (`ops`) of the other text to the new one."""
     distinctive = (np.count_nonzero(~common[0]), np.count_nonzero(~common[1]))
     if not min(distinctive):
         return 0.0
     shared = 0
-    for op in Levenshtein.opcodes(list(other.folded), list(mine.folded)):
+    for op in ops:
         if op.tag == "equal":
             both = ~common[1][op.src_start : op.src_end] & ~common[0][op.dest_start : op.dest_end]
             shared += int(np.count_nonzero(both))
