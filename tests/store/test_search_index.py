@@ -528,3 +528,57 @@ def test_a_phrase_with_loose_bounds_is_ranked_by_the_phrase(
     monkeypatch.setattr(tantivy_index, "_BOUNDED_PHRASE", 0)
     monkeypatch.setattr(tantivy_index, "_BOUND_TRIED", 8)
     assert speeches.search(query, Restriction(), None, 50).hits == plain
+
+
+def test_a_phrase_in_very_many_statements_is_counted_in_a_sample(
+    speeches: TantivyIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its total and facets are a sample's counts scaled to the archive, and say so; the page
+    is the same as when every match is counted, and so is the page after it."""
+    query = parse_query('"united nations"')
+    exact = speeches.search(query, Restriction(), None, 20)
+    assert not exact.estimated and exact.total > 400
+    monkeypatch.setattr(tantivy_index, "_SAMPLED_PHRASE", 0)
+    monkeypatch.setattr(tantivy_index, "_SAMPLE_TEXTS", 300)
+    monkeypatch.setattr(tantivy_index, "_MIN_SAMPLED", 40)
+    sampled = speeches.search(query, Restriction(), None, 20)
+    assert sampled.estimated and sampled.hits == exact.hits
+    assert abs(sampled.total - exact.total) < 0.2 * exact.total
+    counts = dict(exact.facets["type"])
+    for value, n in sampled.facets["type"]:
+        assert abs(n - counts[value]) < 0.3 * counts[value]
+    after = speeches.search(query, Restriction(), sampled.next_cursor, 20)
+    assert (after.total, after.estimated) == (sampled.total, True)
+    assert after.hits == speeches.search(query, Restriction(), exact.next_cursor, 20).hits
+
+
+def test_a_sample_with_too_few_matches_is_followed_by_counting_them_all(
+    speeches: TantivyIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = parse_query('"united nations" type:news')
+    exact = speeches.search(query, Restriction(), None, 20)
+    monkeypatch.setattr(tantivy_index, "_SAMPLED_PHRASE", 0)
+    monkeypatch.setattr(tantivy_index, "_SAMPLE_TEXTS", 300)
+    monkeypatch.setattr(tantivy_index, "_MIN_SAMPLED", exact.total)
+    again = speeches.search(query, Restriction(), None, 20)
+    assert (again.total, again.facets, again.estimated) == (exact.total, exact.facets, False)
+
+
+def test_samples_spread_consecutive_keys_evenly() -> None:
+    sizes = [0] * tantivy_index._SAMPLES
+    for key in range(1, 64 * 200 + 1):
+        sizes[tantivy_index._sample_of(key)] += 1
+    assert 150 < min(sizes) <= max(sizes) < 250
+
+
+def test_a_store_page_says_its_counts_are_estimated(
+    sqlite_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(60):
+        add(sqlite_store, f"https://x.example/{n}", "Note", f"The United Nations met, {n}.")
+    assert not sqlite_store.search(parse_query('"united nations"')).estimated
+    monkeypatch.setattr(tantivy_index, "_SAMPLED_PHRASE", 0)
+    monkeypatch.setattr(tantivy_index, "_SAMPLE_TEXTS", 10)
+    monkeypatch.setattr(tantivy_index, "_MIN_SAMPLED", 1)
+    page = sqlite_store.search(parse_query('"united nations" met'))
+    assert page.estimated and len(page.hits) == 20

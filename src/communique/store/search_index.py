@@ -69,6 +69,8 @@ class IndexPage:
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     next_cursor: str | None = None
+    estimated: bool = False
+    """The total and the facets' counts are scaled from a sample of the archive."""
 
 
 class SearchIndex(Protocol):

@@ -328,7 +328,9 @@ class SqliteIndexedSearch:
                     translations=linked.get(row["id"], (1, ()))[1],
                 )
             )
-        return SearchPage(tuple(hits), page.total, page.facets, page.next_cursor)
+        return SearchPage(
+            tuple(hits), page.total, page.facets, page.next_cursor, estimated=page.estimated
+        )
 
     def iter_matches(self, query: Query, batch: int) -> Iterator[Statement]:
         self.sync_before_search()
