@@ -405,7 +405,8 @@ class TantivyIndex:
         works = [] if page is None else [page]
         if counted is None:
             spec = _facet_spec(self._facet_names(searcher))
-            works.insert(0, partial(self._count, searcher, query, compiled(), spec))
+            count = partial(self._count, searcher, query, restriction, state, compiled(), spec)
+            works.insert(0, count)
         results = budgets.interruptible_all(*works) if works else []
         if counted is None:
             counted = results.pop(0)
@@ -422,10 +423,20 @@ class TantivyIndex:
         budgets.current().check()
         return IndexPage(hits, counted.total, counted.facets, next_cursor, counted.estimated)
 
-    def _count(self, searcher: Any, query: Query, compiled: Any, spec: dict[str, Any]) -> _Counted:
-        """The total and facets of `compiled`'s matches: exact, or scaled from a sample's when
-        a phrase's words are in very many statements (`_SAMPLED_PHRASE`) and the sample holds
-        at least `_MIN_SAMPLED` matches."""
+    def _count(
+        self,
+        searcher: Any,
+        query: Query,
+        restriction: Restriction,
+        state: tuple[Any, ...],
+        compiled: Any,
+        spec: dict[str, Any],
+    ) -> _Counted:
+        """The total and facets of `compiled` (`query`'s) matches: exact, or scaled from a
+        sample's when a phrase's words are in very many statements (`_SAMPLED_PHRASE`) and the
+        sample holds at least `_MIN_SAMPLED` matches. The sample is intersected with each
+        phrase (`_Shape.within`): intersected with the union of a phrase's fields, tantivy
+        would check the phrase in every statement near each sampled one."""
         texts = self._phrase_texts(searcher, query)
         samples = math.ceil(_SAMPLES * _SAMPLE_TEXTS / max(texts, 1))
         if texts > _SAMPLED_PHRASE and samples < _SAMPLES:
@@ -433,7 +444,8 @@ class TantivyIndex:
             sample = tantivy.Query.const_score_query(
                 _any([tantivy.Query.term_query(self._schema, "sample", n) for n in names]), 0.0
             )
-            total, facets = _facet_counts(searcher.aggregate(_all([compiled, sample]), spec))
+            sampled = self._compile(searcher, query, restriction, state, _Shape(within=sample))
+            total, facets = _facet_counts(searcher.aggregate(sampled, spec))
             if total >= _MIN_SAMPLED:
                 every = {str(n): int(f) for n, f in searcher.terms_with_prefix("sample", "")}
                 scale = sum(every.values()) / max(1, sum(every.get(n, 0) for n in names))
