@@ -683,14 +683,23 @@ def verify_stored(
 ) -> list[Found]:
     """`first_copies` of texts (each with its candidates and neighbours apart by id), their
     texts read from the store at `location`, opened once for reading (run in worker
-    processes by `relink`)."""
+    processes by `relink`).
+
+    The neighbours' texts are read only for a text with a candidate that passes `verify`
+    (about a fifth of them), in one query each.
+    """
     links = _READERS.get(location)
     if links is None:
         links = _READERS[location] = links_of(open_store(location, read_only=True))
-    texts = _read_texts(links, sorted({key for _, *near in work for key in itertools.chain(*near)}))
+    texts = _read_texts(links, sorted({key for _, chosen, _ in work for key in chosen}))
+
+    def texts_of(keys: tuple[str, ...]) -> list[str]:
+        texts.update(_read_texts(links, [key for key in keys if key not in texts]))
+        return [texts[key] for key in keys]
+
     return first_copies(
         [
-            (text, [texts[k] for k in chosen], [texts[k] for k in apart])
+            (text, [texts[k] for k in chosen], functools.partial(texts_of, apart))
             for text, chosen, apart in work
         ]
     )

@@ -291,17 +291,22 @@ Found = tuple[int, str] | None
 """The first candidate a text copies (its place among the candidates) and the evidence."""
 
 
-def first_copy(text: str, candidates: Sequence[str], apart: Sequence[str] = ()) -> Found:
+Apart = Sequence[str] | Callable[[], Sequence[str]]
+"""The neighbours' texts, or a function reading them (called only if they are needed)."""
+
+
+def first_copy(text: str, candidates: Sequence[str], apart: Apart = ()) -> Found:
     """The first of the candidates' texts that `text` is a copy of, or None: `verify` says
     so, and most of the words of `text` outside boilerplate are found in it too.
 
     Boilerplate, for a candidate, is what `text` shares with `BOILERPLATE` texts that are not
     copies of that candidate (`verify`): other candidates and the neighbours `apart`.
 
-    Each text is split into words once, when first needed (the neighbours only when a
-    candidate passes `verify`); `verify` runs only on pairs whose shared words may reach
-    its thresholds (`may_verify`), and on another text only when it carries a run of words
-    of the two that no other text has shown to be boilerplate.
+    Each text is split into words once, when first needed (the neighbours, read only then
+    when `apart` is a function, only when a candidate passes `verify`); `verify` runs only
+    on pairs whose shared words may reach its thresholds (`may_verify`), and on another text
+    only when it carries a run of words of the two that no other text has shown to be
+    boilerplate.
 
     Example:
         >>> one = "Statement on the talks held in Baku on 8 November 2024 today."
@@ -310,12 +315,14 @@ def first_copy(text: str, candidates: Sequence[str], apart: Sequence[str] = ()) 
     """
     read = _Read()
     mine = read(text)
-    others = [*candidates, *apart]
     for row, candidate_text in enumerate(candidates):
         candidate = read(candidate_text)
         verdict = read.verdict(candidate, mine)
         if verdict is None or not verdict.same:
             continue
+        if callable(apart):
+            apart = apart()
+        others = [*candidates, *apart]
         rest = [read(other) for index, other in enumerate(others) if index != row]
         common = _boilerplate(mine, candidate, rest, read)
         if not common[0].any() and not common[1].any():
@@ -561,7 +568,7 @@ def _distinctive_share(
     return float(shared / min(distinctive))
 
 
-def first_copies(work: Sequence[tuple[str, Sequence[str], Sequence[str]]]) -> list[Found]:
+def first_copies(work: Sequence[tuple[str, Sequence[str], Apart]]) -> list[Found]:
     """`first_copy` of many texts (run in worker processes by `relink`)."""
     return [first_copy(text, candidates, apart) for text, candidates, apart in work]
 
