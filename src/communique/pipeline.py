@@ -1055,8 +1055,10 @@ class _Writer:
         """True while a document waits for a main-process segment behind an earlier one:
         then a pass in input order (`_advance`) moves every document on."""
         self.done: list[tuple[Document, Capture]] = []
-        """Documents through every stage but the held ones (`Pipeline.held`), stored together
-        (`STORE_CHUNK`) when not linking."""
+        """Documents through every stage but the held ones (`Pipeline.held`), stored together:
+        `STORE_CHUNK` of them, or `link_batch` when linking (fewer when the writer would
+        otherwise wait on its workers)."""
+        self.store_every = max(settings.link_batch, 1) if self.link else STORE_CHUNK
         self.sources = {s.name: s for s in store.sources()}
         self.unwritten: set[str] = set()
         """Ids of the fresh captures submitted and not yet stored (see `read_inputs`)."""
@@ -1120,6 +1122,8 @@ class _Writer:
         """Wait for the oldest task, then take its documents on in input order."""
         docs, task = self.tasks.popleft()
         self.sending -= len(docs)
+        if not task.done():
+            self._store_while_waiting()
         fields = _assigned(self.batched)
         for (doc, capture), outcome in zip(docs, self._answer(task, len(docs)), strict=True):
             if not isinstance(outcome, Exception):
@@ -1130,9 +1134,7 @@ class _Writer:
             if isinstance(outcome, Exception):
                 self._store_failed(doc, capture, outcome)
                 continue
-            self.done.append((doc, capture))
-            if self.link or len(self.done) >= STORE_CHUNK:
-                self._store_done()
+            self._finished(doc, capture)
 
     def _answer(self, task: Future[list[Any]], size: int) -> list[Any]:
         """What `task` answered for its `size` documents (each fails when the task does)."""
@@ -1193,6 +1195,7 @@ class _Writer:
             if first.error is not None or first.run.finished:
                 break
             first.run.pipeline.flush()
+            self._store_while_waiting()
             self.woken.clear()
             if not self.ready and not self.woken.wait(PATIENCE):
                 self.store.pause()  # waiting long: other writers may go meanwhile
@@ -1202,8 +1205,18 @@ class _Writer:
         if first.error is not None:
             self._store_failed(first.run.doc, first.capture, first.error)
             return
-        self.done.append((first.run.doc, first.capture))
-        if self.link or len(self.done) >= STORE_CHUNK:
+        self._finished(first.run.doc, first.capture)
+
+    def _finished(self, doc: Document, capture: Capture) -> None:
+        """`doc` is through every stage: stored with those before it once they are enough."""
+        self.done.append((doc, capture))
+        if len(self.done) >= self.store_every:
+            self._store_done()
+
+    def _store_while_waiting(self) -> None:
+        """Store (and link) the finished documents before waiting on the workers: the
+        writer would sit idle with them meanwhile (a bulk load waits for its full chunks)."""
+        if self.link and self.done:
             self._store_done()
 
     def _store_done(self) -> None:

@@ -122,6 +122,12 @@ class Settings:
         "Link each new statement to its copies and translations on ingest/reprocess; off for a"
         " bulk load, then `communique relink` links the whole archive in one pass.",
     )
+    link_batch: int = _setting(
+        256,
+        "Statements ingest and reprocess store and link together, with one read of the link"
+        " tables (fewer when the workers are slower); a kill loses at most these, which the"
+        " rerun redoes.",
+    )
     time_tagger: str = _setting(
         "auto",
         "`auto` (English by the rules, other languages by HeidelTime), `heideltime` (every"
