@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, overload
 from urllib.parse import unquote, urlsplit
 
 from communique.records import carried, record
@@ -751,6 +751,43 @@ class CopyLink:
     """When the copy was first captured (ISO 8601)."""
     own_site: bool = False
     words: int = 0
+
+
+class JoinedKeys(Sequence[bytes]):
+    """A copy's LSH bucket keys, each `width` bytes, held joined in one bytes object (as
+    relink stages them: no object made for each key).
+
+    Example:
+        >>> keys = JoinedKeys(b"\\x00ab\\x01cd", 3)
+        >>> len(keys), keys[1], list(keys)
+        (2, b'\\x01cd', [b'\\x00ab', b'\\x01cd'])
+    """
+
+    __slots__ = ("joined", "width")
+
+    def __init__(self, joined: bytes, width: int) -> None:
+        self.joined, self.width = joined, width
+
+    def __len__(self) -> int:
+        return len(self.joined) // self.width
+
+    def __iter__(self) -> Iterator[bytes]:
+        width = self.width
+        return (self.joined[at : at + width] for at in range(0, len(self.joined), width))
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        start = (index % len(self)) * self.width
+        return self.joined[start : start + self.width]
 
 
 @record

@@ -43,7 +43,7 @@ from communique.link.signing import (
     SignedBatch,
     Workers,
     buckets,
-    buckets_of,
+    joined_buckets_of,
     pipelined,
     signature,
 )
@@ -623,8 +623,8 @@ class _Relinking:
         verdicts = iter(found for part in batch.verdicts() for found in part)
         signed = (sig for part in batch.prepared for sig in part.signed.signatures())
         made = zip(
-            buckets_of(np.concatenate([part.signed.minhashes for part in batch.prepared])),
-            buckets_of(
+            joined_buckets_of(np.concatenate([part.signed.minhashes for part in batch.prepared])),
+            joined_buckets_of(
                 np.concatenate([part.fact_minhashes for part in batch.prepared]), FACT_SPACE
             ),
             strict=True,

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from datasketch import MinHash, MinHashLSH
 
 from communique.link.text import SHINGLE, distinct, exact_key, folded_words
+from communique.model import JoinedKeys
 
 NUM_PERM = 64
 BANDS, ROWS = 20, 3
@@ -151,16 +152,29 @@ def buckets_of(minhashes: npt.NDArray[np.uint32], space: int = 0) -> list[list[b
         >>> buckets_of(m, 128) == [buckets(m[0], 128), buckets(m[1], 128)]
         True
     """
-    size, count = 1 + 4 * ROWS, len(minhashes)
-    rows = np.empty((count, BANDS, size), dtype=np.uint8)
+    return [list(keys) for keys in joined_buckets_of(minhashes, space)]
+
+
+BUCKET_SIZE = 1 + 4 * ROWS
+"""Bytes of an LSH bucket key as the store keeps it: band number and the band's values."""
+
+
+def joined_buckets_of(minhashes: npt.NDArray[np.uint32], space: int = 0) -> list[JoinedKeys]:
+    """`buckets` of each row of many MinHashes, each row's joined in one bytes object, all
+    made in one array operation (relink stages them so: no object for each key).
+
+    Example:
+        >>> m = minhashes([np.arange(50), np.arange(20, 90)])
+        >>> [list(keys) for keys in joined_buckets_of(m)] == [buckets(m[0]), buckets(m[1])]
+        True
+    """
+    count = len(minhashes)
+    rows = np.empty((count, BANDS, BUCKET_SIZE), dtype=np.uint8)
     rows[:, :, 0] = np.arange(space, space + BANDS, dtype=np.uint8)
     values = np.ascontiguousarray(minhashes[:, : BANDS * ROWS]).view(np.uint8)
     rows[:, :, 1:] = values.reshape(count, BANDS, -1)
-    blob, step = rows.tobytes(), BANDS * size
-    return [
-        [blob[at : at + size] for at in range(start, start + step, size)]
-        for start in range(0, len(blob), step)
-    ]
+    blob, step = rows.tobytes(), BANDS * BUCKET_SIZE
+    return [JoinedKeys(blob[at : at + step], BUCKET_SIZE) for at in range(0, len(blob), step)]
 
 
 @functools.cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from communique.model import LINK_VERSION, CopyLink, LinkText, Translation
+from communique.model import LINK_VERSION, CopyLink, JoinedKeys, LinkText, Translation
 from communique.store.dialect import Db, Dialect, Row, SqlTables, upsert
 from communique.store.rows import record_from_row
 
@@ -171,14 +171,18 @@ _STAGED_COLUMNS = f"{_COPY_COLUMNS}, width, buckets, language, fact_width, fact_
 def _staged(buckets: Sequence[bytes], facts: FactRow | None) -> tuple[object, ...]:
     """A copy's buckets as `relink_staged` holds them, and its facts' with their language,
     each joined in one value (every bucket of a copy has one length)."""
-    fact_buckets = facts[1] if facts else ()
-    return (
-        len(buckets[0]) if buckets else 1,
-        b"".join(buckets),
-        facts[0] if facts else None,
-        len(fact_buckets[0]) if fact_buckets else None,
-        b"".join(fact_buckets) if facts else None,
-    )
+    width, joined = _joined(buckets)
+    if not facts:
+        return (width or 1, joined, None, None, None)
+    fact_width, fact_joined = _joined(facts[1])
+    return (width or 1, joined, facts[0], fact_width or None, fact_joined)
+
+
+def _joined(keys: Sequence[bytes]) -> tuple[int, bytes]:
+    """(width, keys joined) of a copy's bucket keys (width 0: none)."""
+    if isinstance(keys, JoinedKeys):
+        return keys.width, keys.joined
+    return (len(keys[0]) if keys else 0), b"".join(keys)
 
 
 class LinkTables(SqlTables):
