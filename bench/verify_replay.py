@@ -6,7 +6,8 @@ Run: .venv/bin/python bench/verify_replay.py dump ARCHIVE --at 100000 [--batches
 only: plans do not depend on verdicts) and saves the next `--batches` batches' verification
 work (each text with its candidates and neighbours apart) with every text it reads. `run`
 times `first_copies` on it in this process (texts read from the pickle, not the store) and
-prints the verdicts' digest, so that two versions of the code can be compared.
+prints the verdicts' digest, so that two versions of the code can be compared: a profiling
+aid, not a bench (its input is a local dump, so it keeps no baseline).
 """
 
 from __future__ import annotations

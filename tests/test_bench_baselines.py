@@ -47,7 +47,7 @@ def test_a_bench_prints_its_change_against_the_saved_baseline(baselines: ModuleT
     assert "geo: TR-News / acc@161km [value]" in printed  # the column, not taken for markup
 
 
-DIAGNOSTICS = {"timebank_misses", "transset"}
+DIAGNOSTICS = {"timebank_misses", "transset", "verify_replay"}
 """Scripts that list misses or a data set to read, measuring nothing of their own: no baseline."""
 
 
