@@ -378,6 +378,7 @@ class TantivyIndex:
         counting = ("counted", replace(query, order=Order.RELEVANCE), restriction)
         counted: _Counted | None = self._recent.get(counting, state) if cursor else None
         compiled = cache(partial(self._compile, searcher, query, restriction, state))
+        phrase_texts = cache(partial(self._phrase_texts, searcher, query))
         ranking: _Ranking | None = None
         page: Callable[[], Any] | None = None
         if order is Order.RELEVANCE:
@@ -395,7 +396,7 @@ class TantivyIndex:
                 elif cursor:
                     skip = offset
                 page = partial(searcher.search, compiled(), wanted, count=False, offset=skip)
-                if not skip and self._costly_phrase(searcher, query):
+                if not skip and phrase_texts() > _BOUNDED_PHRASE:
                     page = partial(
                         self._bounded_top, searcher, query, restriction, state, wanted, page
                     )
@@ -405,7 +406,9 @@ class TantivyIndex:
         works = [] if page is None else [page]
         if counted is None:
             spec = _facet_spec(self._facet_names(searcher))
-            count = partial(self._count, searcher, query, restriction, state, compiled(), spec)
+            count = partial(
+                self._count, searcher, query, restriction, state, compiled(), spec, phrase_texts()
+            )
             works.insert(0, count)
         results = budgets.interruptible_all(*works) if works else []
         if counted is None:
@@ -431,13 +434,14 @@ class TantivyIndex:
         state: tuple[Any, ...],
         compiled: Any,
         spec: dict[str, Any],
+        texts: int,
     ) -> _Counted:
         """The total and facets of `compiled` (`query`'s) matches: exact, or scaled from a
         sample's when a phrase's words are in very many statements (`_SAMPLED_PHRASE`) and the
         sample holds at least `_MIN_SAMPLED` matches. The sample is intersected with each
         phrase (`_Shape.within`): intersected with the union of a phrase's fields, tantivy
-        would check the phrase in every statement near each sampled one."""
-        texts = self._phrase_texts(searcher, query)
+        would check the phrase in every statement near each sampled one. `texts`: the query's
+        `_phrase_texts`."""
         samples = math.ceil(_SAMPLES * _SAMPLE_TEXTS / max(texts, 1))
         if texts > _SAMPLED_PHRASE and samples < _SAMPLES:
             names = [str(n) for n in range(samples)]
@@ -455,11 +459,6 @@ class TantivyIndex:
                 }
                 return _Counted(round(total * scale), scaled, estimated=True)
         return _Counted(*_facet_counts(searcher.aggregate(compiled, spec)))
-
-    def _costly_phrase(self, searcher: Any, query: Query) -> bool:
-        """Whether `query` holds a phrase whose rarest word is in more than `_BOUNDED_PHRASE`
-        statements' text (ranking it reads its words' positions in each)."""
-        return self._phrase_texts(searcher, query) > _BOUNDED_PHRASE
 
     def _phrase_texts(self, searcher: Any, query: Query) -> int:
         """The most texts holding the rarest word of one of `query`'s phrases (0: none)."""
@@ -755,9 +754,9 @@ class TantivyIndex:
 
     def _phrase(self, shape: _Shape, field: str, tokens: list[Any]) -> Any:
         """A phrase of `tokens` in `field`, shaped (`_Shape`)."""
-        phrase = tantivy.Query.phrase_query(self._schema, field, tokens)
         if shape.bounds is not None:
             return shape.bounds.phrase(self._schema, field, tokens)
+        phrase = tantivy.Query.phrase_query(self._schema, field, tokens)
         if shape.within is not None:
             return _all([phrase, shape.within])
         return phrase
