@@ -109,6 +109,12 @@ class FactIndex:
         that share a band key and whose facts may be those of its own in another language
         (`maybe`): (id, language), by id. Candidates of the whole batch are found at once,
         and those whose numbers of facts rule them out (`_may_agree`) are not compared."""
+        if len(ids) > _OWNERS:  # (the same candidates: those of a first part are indexed)
+            head = slice(0, _OWNERS)
+            tail = slice(_OWNERS, None)
+            return self.extend(ids[head], languages[head], bands[head], codes[head]) + (
+                self.extend(ids[tail], languages[tail], bands[tail], codes[tail])
+            )
         found: list[list[tuple[str, str]]] = [[] for _ in ids]
         if not found:
             return found
@@ -154,6 +160,7 @@ class _Flat:
         """Each code's occurrence in its statement (at most `_SEEN`)."""
         self.starts = array("q")
         self.sizes = array("I")
+        self._keyed: npt.NDArray[np.uint64] | None = None
 
     @classmethod
     def of(cls, codes: Sequence[array[int]]) -> _Flat:
@@ -179,6 +186,17 @@ class _Flat:
         start = self.starts[row]
         return self.codes[start : start + self.sizes[row]]
 
+    def keyed(self) -> npt.NDArray[np.uint64]:
+        """A key for each code (its statement's number, the code, its occurrence), sorted,
+        of at most `_OWNERS` statements; kept until codes are appended."""
+        if self._keyed is None or len(self._keyed) != len(self.codes):
+            sizes = np.frombuffer(self.sizes, np.uint32)
+            owner = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
+            codes = np.frombuffer(self.codes, np.uint32).astype(np.uint64)
+            seen = np.frombuffer(self.seen, np.uint16)
+            self._keyed = np.sort((owner << _OWNER) | (codes << _CODE) | seen)
+        return self._keyed
+
 
 _SEEN = (1 << 16) - 1
 """The last occurrence of one code in a statement that `_Flat` counts apart."""
@@ -198,7 +216,9 @@ def _occurrences(codes: array[int], sizes: array[int]) -> array[int]:
 
 
 _PAIRS = 1 << 16
-"""Pairs `_may_share` compares at a time (their numbers take 16 bits of a key)."""
+"""Pairs `_may_share` compares at a time (bounds the arrays of their codes)."""
+_OWNERS = 1 << 16
+"""Statements `FactIndex.extend` adds at a time (their numbers take 16 bits of a key)."""
 
 
 def _may_share(
@@ -211,11 +231,14 @@ def _may_share(
     accept, judged on the codes they share: at least `MIN_NUMBERS` distinct numbers, and,
     counted with repeats, enough for `MIN_CONFIDENCE` (the facts in order that `agreement`
     measures are at most the facts shared). A pair with a code repeated more than `_SEEN`
-    times is kept."""
+    times is kept. `first` is a batch (fewer than `_OWNERS` statements): each code of the
+    second statement of a pair is looked up among its first statement's (`_Flat.keyed`),
+    a search in a small array."""
     kept = np.zeros(len(owners), dtype=bool)
+    keyed = first.keyed()
     for begin in range(0, len(owners), _PAIRS):
         mine, theirs = owners[begin : begin + _PAIRS], rows[begin : begin + _PAIRS]
-        shared, numbers = _shared(_keys(first, mine), _keys(second, theirs), len(mine))
+        shared, numbers = _shared(keyed, mine, second, theirs)
         total = _sizes_of(first, mine) + _sizes_of(second, theirs)
         close = 1.0 - (total - 2 * shared) / np.maximum(total, 1) >= MIN_CONFIDENCE - 1e-9
         kept[begin : begin + _PAIRS] = (close & (numbers >= MIN_NUMBERS)) | (
@@ -229,28 +252,36 @@ def _sizes_of(flat: _Flat, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.int6
     return sizes
 
 
-def _keys(flat: _Flat, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.uint64]:
-    """A key for each code of these statements: the pair's number, the code, its occurrence."""
-    sizes = _sizes_of(flat, rows)
-    places = _ranges(np.frombuffer(flat.starts, np.int64)[rows], sizes)
-    pair = np.repeat(np.arange(len(rows), dtype=np.uint64), sizes)
-    codes = np.frombuffer(flat.codes, np.uint32)[places].astype(np.uint64)
-    seen = np.frombuffer(flat.seen, np.uint16)[places].astype(np.uint64)
-    return (pair << np.uint64(48)) | (codes << np.uint64(16)) | seen
+_CODE = np.uint64(16)
+"""Where a code starts in a key (`_Flat.keyed`): after its occurrence's 16 bits."""
+_OWNER = np.uint64(48)
+"""Where a statement's number starts in a key, after its code's 32 bits."""
 
 
 def _shared(
-    first: npt.NDArray[np.uint64], second: npt.NDArray[np.uint64], pairs: int
+    keyed: npt.NDArray[np.uint64],
+    owners: npt.NDArray[np.integer],
+    second: _Flat,
+    rows: npt.NDArray[np.integer],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Of each pair: the codes both sides have, counted with repeats, and the distinct
-    numbers both have (keys of `_keys`)."""
-    common = np.intersect1d(first, second, assume_unique=True)  # (a key is never repeated)
-    pair = (common >> np.uint64(48)).astype(np.int64)
-    number = ((common >> np.uint64(16)) & np.uint64(_NUMBER)) != 0
-    first_seen = (common & np.uint64(_SEEN)) == 0
-    return (
-        np.bincount(pair, minlength=pairs),
-        np.bincount(pair[number & first_seen], minlength=pairs),
+    """Of each pair (statement `owners[i]` of the batch `keyed`, `rows[i]` of `second`):
+    the codes both have, counted with repeats, and the distinct numbers both have."""
+    sizes = _sizes_of(second, rows)
+    places = _ranges(np.frombuffer(second.starts, np.int64)[rows], sizes)
+    pair = np.repeat(np.arange(len(rows), dtype=np.int64), sizes)
+    codes = np.frombuffer(second.codes, np.uint32)[places]
+    first_seen = np.frombuffer(second.seen, np.uint16)[places]
+    wanted = (
+        (np.repeat(np.asarray(owners, dtype=np.uint64), sizes) << _OWNER)
+        | (codes.astype(np.uint64) << _CODE)
+        | first_seen
+    )
+    found = np.zeros(len(wanted), dtype=bool)
+    if len(keyed):
+        found = keyed[np.minimum(keyed.searchsorted(wanted), len(keyed) - 1)] == wanted
+    numbers = found & ((codes & _NUMBER) != 0) & (first_seen == 0)
+    return np.bincount(pair[found], minlength=len(rows)), np.bincount(
+        pair[numbers], minlength=len(rows)
     )
 
 
