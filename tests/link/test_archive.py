@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -396,11 +398,13 @@ def test_fact_buckets_an_older_archive_kept_with_the_text_buckets_move(
     store.close()
 
 
+@pytest.mark.parametrize("processes", [0, 2])
 def test_relink_verifies_republications_against_texts_of_earlier_batches(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
 ) -> None:
     """Eight UN speeches, then their embassy republications in the next batch: each is
-    verified against its own original's text, read back from the store."""
+    verified against its own original's text, read back from the store, or with workers
+    against its words as the worker that prepared it staged them."""
     from datetime import UTC, datetime, timedelta
 
     from communique.link import archive
@@ -418,10 +422,22 @@ def test_relink_verifies_republications_against_texts_of_earlier_batches(
         later = start + timedelta(days=1, seconds=n)
         copies.append(add(store, f"https://embassy.example/{n}", "Speech", copy, fetched_at=later))
     monkeypatch.setattr(archive, "BATCH", 8)
-    assert relink(store, processes=0) == (16, 8)
+    staged: list[list[str]] = []
+    staging = archive._staging
+
+    @contextlib.contextmanager
+    def seen(location: str | None) -> Iterator[str | None]:
+        with staging(location) as folder:
+            yield folder
+            staged.append(sorted(p.suffix for p in Path(folder).iterdir()) if folder else [])
+
+    monkeypatch.setattr(archive, "_staging", seen)
+    assert relink(store, processes=processes) == (16, 8)
     for original, copy in zip(originals, copies, strict=True):
         link = store.get_copy(copy.id)
         assert link is not None and (link.group_id, link.kind) == (original.id, "republication")
+    assert staged == [[".words"] * processes]  # a file a worker, removed at the end
+    assert [p.name for p in tmp_path.iterdir() if "relink-words" in p.name] == []
     store.close()
 
 

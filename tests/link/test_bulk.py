@@ -3,11 +3,23 @@ never one that the facts themselves would link."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from communique.link.bulk import FactIndex, _Flat, _may_share, fact_codes, maybe, prepare
+from communique.link.bulk import (
+    FactIndex,
+    StagedWords,
+    _Flat,
+    _may_share,
+    fact_codes,
+    maybe,
+    places,
+    prepare,
+)
+from communique.link.text import folded_words, word_hashes
 from communique.link.translations import compare, facts
 
 FACTS = st.lists(
@@ -78,3 +90,22 @@ def test_a_batch_finds_what_adding_one_at_a_time_finds() -> None:
     assert single[3] == [("s1", "en")]  # OTHER's facts, not ENGLISH's
     assert single[5] == [("s2", "fr"), ("s4", "de")]
     assert single[7] == [("s0", "en"), ("s4", "de"), ("s5", "en")]
+
+
+def test_staged_words_are_read_back_where_prepare_staged_them(tmp_path: Path) -> None:
+    """Each text's folded words' hashes, staged by `prepare` in parts, read back by place."""
+    texts = ["We condemn the attack.", "", "On 8 May 2020 Armenia and Azerbaijan met.", "Ok"]
+    read = StagedWords()
+    paths: dict[str, int] = {}
+    found = []
+    for part in (texts[:3], texts[3:]):
+        prepared = prepare(part, stage=str(tmp_path))
+        assert prepared.staged is not None
+        path, offset = prepared.staged
+        number = paths.setdefault(path, len(paths))
+        read.paths = list(paths)
+        at = places(number, offset, prepared.signed.words)
+        found += [read(int(p), n) for p, n in zip(at, prepared.signed.words, strict=True)]
+    expected = [word_hashes(folded_words(text)) for text in texts]
+    assert [f.tolist() for f in found] == [e.tolist() for e in expected]
+    assert len(paths) == 1  # one file a process

@@ -17,6 +17,7 @@ from communique.link.duplicates import (
     MIN_DISTINCTIVE,
     Found,
     Plan,
+    Staged,
     _boilerplate,
     _Read,
     boilerplate,
@@ -27,7 +28,7 @@ from communique.link.duplicates import (
     verify_words,
 )
 from communique.link.signing import NUM_PERM, SignedBatch, sign_arrays
-from communique.link.text import words
+from communique.link.text import folded_words, word_hashes, words
 from tests.conftest import shared_path
 
 SEED = "000_ac6ea3ae84a41b15.txt"
@@ -306,6 +307,16 @@ def test_first_copy_finds_what_its_definition_finds(
     theirs, others = [text(m) for m in candidates], [text(m) for m in apart]
     expected = first_copy_by_its_definition(text(mine), theirs, others)
     assert first_copy(text(mine), theirs, others) == expected
+    staged = [staged_text(t) for t in theirs]
+    assert (
+        first_copy(staged_text(text(mine)), staged, lambda: [staged_text(t) for t in others])
+        == expected
+    )
+
+
+def staged_text(text: str) -> Staged:
+    """A text as a relink stages it: its folded words' hashes."""
+    return Staged(word_hashes(folded_words(text)), lambda: text)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -345,13 +356,31 @@ def test_boilerplate_of_first_copy_is_boilerplate_by_its_definition(
         assert found[1].tolist() == boilerplate(words(candidate_text), not_copies).tolist()
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=40), min_size=1, max_size=5))
+def test_staged_words_get_one_id_each_in_a_read(texts: list[list[int]]) -> None:
+    """Ids of staged words, read together or one after another, stand one for one for the
+    words (what `first_copy` compares), numbered from 0."""
+    folded = [tuple(f"w{number}" for number in text) for text in texts]
+    read = _Read()
+    first = read.all([Staged(word_hashes(f), str) for f in folded[:2]])
+    found = first + [read(Staged(word_hashes(f), str)) for f in folded[2:]]
+    pairs = {
+        (w, int(i))
+        for f, t in zip(folded, found, strict=True)
+        for w, i in zip(f, t.ids, strict=True)
+    }
+    assert len(pairs) == len({w for w, _ in pairs}) == len({i for _, i in pairs})
+    assert {i for _, i in pairs} == set(range(len(pairs)))
+
+
 def test_may_verify_rules_out_the_same_paragraphs_in_another_order() -> None:
     """Words in common counted with repeats are not enough: `verify` shares words in order."""
     pool = paragraphs()[:4]
     first, second = "\n\n".join(pool), "\n\n".join(reversed(pool))
     read = _Read()
     a, b = read(first), read(second)
-    assert int(np.minimum(a.counts, b.counts).sum()) == len(a.folded) == len(b.folded)
+    assert int(np.minimum(a.counts, b.counts).sum()) == a.size == b.size
     assert not may_verify(a, b)
     assert not verify(first, second).same
 

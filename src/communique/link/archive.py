@@ -8,14 +8,17 @@ the copies were first captured, so that it always gives the same links.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import itertools
 import os
+import tempfile
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -24,7 +27,15 @@ import numpy.typing as npt
 from communique import embeddings, semantic
 from communique.diffs import version_diffs
 from communique.errors import NotFound
-from communique.link.bulk import FactIndex, Prepared, fact_codes, maybe, prepare
+from communique.link.bulk import (
+    FactIndex,
+    Prepared,
+    StagedWords,
+    fact_codes,
+    maybe,
+    places,
+    prepare,
+)
 from communique.link.duplicates import (
     MIN_WORDS,
     Candidates,
@@ -32,10 +43,12 @@ from communique.link.duplicates import (
     Link,
     Linker,
     Plan,
+    Staged,
     TextsOf,
     comparable_words,
     find_copy,
     first_copies,
+    first_copy,
 )
 from communique.link.signing import (
     NUM_PERM,
@@ -515,10 +528,12 @@ def relink(
     order = links.link_order()
     if processes is None:
         processes = 0 if len(order) < ALONE else os.cpu_count() or 1
-    with Workers(processes) as workers:
-        relinking = _Relinking(links, sources, workers, links.location() if processes else None)
+    location = links.location() if processes else None
+    with _staging(location) as stage, Workers(processes) as workers:
+        relinking = _Relinking(links, sources, workers, location, stage)
         batches = _in_order(links, order)
-        for done, (items, prepared) in enumerate(pipelined(prepare, batches, _text, workers)):
+        work = functools.partial(prepare, stage=stage)
+        for done, (items, prepared) in enumerate(pipelined(work, batches, _text, workers)):
             if progress:
                 progress(done * BATCH, len(order), items[0][0].id)
             relinking.link_batch(items, prepared)
@@ -534,6 +549,24 @@ def relink(
 
 Item = tuple[LinkText, str]
 """A statement to link (what linking reads of it) and when it was first captured."""
+
+
+@contextlib.contextmanager
+def _staging(location: str | None) -> Iterator[str | None]:
+    """A folder where a relink's workers stage the words of the texts they prepare
+    (`bulk.stage_words`: 8 bytes a word, about 2.4 GB for the 1M bench archive), removed
+    at its end: beside a SQLite archive (`.NAME.relink-words-*`), else in the temporary
+    folder; None without workers that read the store (`location`)."""
+    if location is None:
+        yield None
+        return
+    archive = Path(location)
+    beside = archive.is_file()
+    with tempfile.TemporaryDirectory(
+        prefix=f".{archive.name}.relink-words-" if beside else "communique-relink-words-",
+        dir=archive.parent if beside else None,
+    ) as folder:
+        yield folder
 
 
 def _in_order(links: LinkStore, order: list[tuple[str, str]]) -> Iterator[list[Item]]:
@@ -571,9 +604,12 @@ class _Relinking:
         sources: dict[str, Source],
         workers: Workers,
         location: str | None = None,
+        stage: str | None = None,
     ) -> None:
         self.links, self.sources, self.workers = links, sources, workers
-        self.location = location
+        self.location, self.stage = location, stage
+        self.files: dict[str, int] = {}
+        """The files the workers staged words in, numbered (`bulk.places`)."""
         self.linker = Linker(self._texts_of)
         self.facts = FactIndex()
         self.groups: set[str] = set()
@@ -588,16 +624,49 @@ class _Relinking:
         """Find the batch's candidates and start verifying them, then link the batch before
         (its verdicts were worked out meanwhile)."""
         signed = SignedBatch.joined([part.signed for part in prepared])
-        plans = self.linker.plan_batch([statement.id for statement, _ in items], signed)
-        verdicts = self._verify(items, plans)
+        at = self._places(prepared)
+        plans = self.linker.plan_batch([statement.id for statement, _ in items], signed, at)
+        verdicts = self._verify(items, plans, at, signed.words)
         self.finish()
         self.pending = _Planned(items, prepared, plans, verdicts)
 
-    def _verify(self, items: list[Item], plans: list[Plan]) -> Callable[[], list[list[Found]]]:
-        """Start verifying each text that has candidates against them (`first_copies`)."""
+    def _places(self, prepared: list[Prepared]) -> npt.NDArray[np.int64] | None:
+        """Where the words of a batch's texts were staged (`bulk.places`), if they were."""
+        if any(part.staged is None for part in prepared):
+            return None
+        found = []
+        for part in prepared:
+            path, offset = part.staged or ("", 0)
+            number = self.files.setdefault(path, len(self.files))
+            found.append(places(number, offset, part.signed.words))
+        return np.concatenate(found)
+
+    def _verify(
+        self,
+        items: list[Item],
+        plans: list[Plan],
+        at: npt.NDArray[np.int64] | None,
+        words: list[int],
+    ) -> Callable[[], list[list[Found]]]:
+        """Start verifying each text that has candidates against them (`first_copies`): on
+        their staged words where the batch's were staged (`at`, `words` each)."""
         planned = [
             (statement.text, plan) for (statement, _), plan in zip(items, plans, strict=True)
         ]
+        if (
+            self.location is not None
+            and at is not None
+            and all(p.staged for p in plans if p.chosen)
+        ):
+            staged = [
+                (text, plan.chosen, plan.apart, ((int(place), words), *plan.staged))
+                for (text, plan), place, words in zip(planned, at.tolist(), words, strict=True)
+                if plan.chosen
+            ]
+            paths = tuple(self.files)
+            return self.workers.start(
+                functools.partial(verify_staged, self.location, paths), staged
+            )
         if self.location is not None:
             keyed = [(text, plan.chosen, plan.apart) for text, plan in planned if plan.chosen]
             return self.workers.start(functools.partial(verify_stored, self.location), keyed)
@@ -678,6 +747,60 @@ _READERS: dict[str, LinkStore] = {}
 """The stores a worker process has opened to read texts, by location."""
 
 
+def _reader(location: str) -> LinkStore:
+    """The store at `location`, opened once by this process for reading."""
+    links = _READERS.get(location)
+    if links is None:
+        links = _READERS[location] = links_of(open_store(location, read_only=True))
+    return links
+
+
+_STAGED = StagedWords()
+"""The staged words this process reads (`verify_staged`)."""
+
+
+StagedWork = tuple[str, tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]
+"""A text to verify (`verify_staged`): the text, its candidates and neighbours by id, and
+where the words of each were staged with their numbers of words (`bulk.places`), the
+text's own first, then the candidates', then the neighbours'."""
+
+
+def verify_staged(location: str, paths: tuple[str, ...], work: list[StagedWork]) -> list[Found]:
+    """`verify_stored` on staged words (`bulk.stage_words`, in the files `paths` numbers): each
+    text is compared with its candidates on their words' hashes read where they were staged,
+    not on their texts split again; a candidate's text is read from the store at `location`
+    only where its words as written are needed (where two texts differ between shared
+    words), and the neighbours' words only for a text with a candidate that passes
+    `verify` (run in worker processes by `relink`)."""
+    links = _reader(location)
+    _STAGED.paths = paths
+    found: list[Found] = []
+    for text, chosen, apart, staged in work:
+        mine = Staged(_STAGED(*staged[0]), functools.partial(_same, text))
+        theirs = _staged(links, chosen, staged[1 : 1 + len(chosen)])
+        neighbours = functools.partial(_staged, links, apart, staged[1 + len(chosen) :])
+        found.append(first_copy(mine, theirs, neighbours))
+    return found
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _staged(
+    links: LinkStore, keys: Sequence[str], places: Sequence[tuple[int, int]]
+) -> list[Staged]:
+    """Staged texts by id, their words read (`_STAGED`), their texts when asked."""
+    return [
+        Staged(_STAGED(*place), functools.partial(_stored_text, links, key))
+        for key, place in zip(keys, places, strict=True)
+    ]
+
+
+def _stored_text(links: LinkStore, key: str) -> str:
+    return links.statement_texts([key])[key]
+
+
 def verify_stored(
     location: str, work: list[tuple[str, tuple[str, ...], tuple[str, ...]]]
 ) -> list[Found]:
@@ -688,9 +811,7 @@ def verify_stored(
     The neighbours' texts are read only for a text with a candidate that passes `verify`
     (about a fifth of them), in one query each.
     """
-    links = _READERS.get(location)
-    if links is None:
-        links = _READERS[location] = links_of(open_store(location, read_only=True))
+    links = _reader(location)
     texts = _read_texts(links, sorted({key for _, chosen, _ in work for key in chosen}))
 
     def texts_of(keys: tuple[str, ...]) -> list[str]:

@@ -13,6 +13,7 @@ distinctive words must be found in the candidate too.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from array import array
@@ -246,6 +247,9 @@ class Plan:
     chosen: tuple[str, ...] = ()
     apart: tuple[str, ...] = ()
     """Neighbours that cannot be copies (`APART`): evidence of boilerplate."""
+    staged: tuple[tuple[int, int], ...] = ()
+    """Where the words of the chosen, then of the neighbours, were staged, with their
+    numbers of words (`Linker.plan_batch` given places: a relink's `bulk.stage_words`)."""
 
 
 def plan_copy(item: str, sig: Signature, index: Index) -> Plan:
@@ -278,24 +282,50 @@ def _chosen(
     apart: npt.NDArray[np.bool_],
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The candidates to verify and the neighbours apart, best estimated first (ties by id)."""
+    chosen, neighbours = _chosen_rows(item, keys, shared, close, apart)
+    return tuple(keys[r] for r in chosen), tuple(keys[r] for r in neighbours)
 
-    def best(rows: npt.NDArray[np.bool_], most: int) -> tuple[str, ...]:
-        found = sorted((-int(shared[r]), keys[r]) for r in np.flatnonzero(rows).tolist())
-        return tuple(key for _, key in found if key != item)[:most]
+
+def _chosen_rows(
+    item: str,
+    keys: Sequence[str],
+    shared: npt.NDArray[np.integer],
+    close: npt.NDArray[np.bool_],
+    apart: npt.NDArray[np.bool_],
+) -> tuple[list[int], list[int]]:
+    """`_chosen` as rows of `keys`."""
+
+    def best(rows: npt.NDArray[np.bool_], most: int) -> list[int]:
+        found = sorted((-int(shared[r]), keys[r], r) for r in np.flatnonzero(rows).tolist())
+        return [r for _, key, r in found if key != item][:most]
 
     chosen = best(close, MAX_VERIFIED)
-    return chosen, best(apart, APART) if chosen else ()
+    return chosen, best(apart, APART) if chosen else []
 
 
 Found = tuple[int, str] | None
 """The first candidate a text copies (its place among the candidates) and the evidence."""
 
 
-Apart = Sequence[str] | Callable[[], Sequence[str]]
+@dataclass(frozen=True, eq=False)
+class Staged:
+    """A text as `relink` stages it for verification: the hashes of its folded words
+    (`word_hashes`), and a function giving the text itself (asked only for its words as
+    written, where two texts differ between shared words)."""
+
+    hashes: npt.NDArray[np.uint64]
+    text: Callable[[], str]
+
+
+Readable = str | Staged
+"""A text `first_copy` compares: as it is, or staged."""
+
+
+Apart = Sequence[Readable] | Callable[[], Sequence[Readable]]
 """The neighbours' texts, or a function reading them (called only if they are needed)."""
 
 
-def first_copy(text: str, candidates: Sequence[str], apart: Apart = ()) -> Found:
+def first_copy(text: Readable, candidates: Sequence[Readable], apart: Apart = ()) -> Found:
     """The first of the candidates' texts that `text` is a copy of, or None: `verify` says
     so, and most of the words of `text` outside boilerplate are found in it too.
 
@@ -314,16 +344,15 @@ def first_copy(text: str, candidates: Sequence[str], apart: Apart = ()) -> Found
         (1, 'containment 1.00, coverage 0.92')
     """
     read = _Read()
-    mine = read(text)
-    for row, candidate_text in enumerate(candidates):
-        candidate = read(candidate_text)
+    mine, *theirs = read.all([text, *candidates])
+    for row, candidate in enumerate(theirs):
         verdict = read.verdict(candidate, mine)
         if verdict is None or not verdict.same:
             continue
         if callable(apart):
             apart = apart()
-        others = [*candidates, *apart]
-        rest = [read(other) for index, other in enumerate(others) if index != row]
+        others = [*theirs, *read.all(apart)]
+        rest = [other for index, other in enumerate(others) if index != row]
         common = _boilerplate(mine, candidate, rest, read)
         if not common[0].any() and not common[1].any():
             return row, verdict.evidence
@@ -334,16 +363,11 @@ def first_copy(text: str, candidates: Sequence[str], apart: Apart = ()) -> Found
 
 
 class _Text:
-    """A text as `first_copy` compares it: its folded words, their ids (one `_Read`'s), how
-    often each id occurs, and, made when first needed, its `Words` and its shingles."""
+    """A text as `first_copy` compares it: its number of words, their ids (one `_Read`'s),
+    how often each id occurs, and, made when first needed, its `Words` and its shingles."""
 
-    def __init__(
-        self,
-        folded: tuple[str, ...],
-        ids: npt.NDArray[np.intp],
-        split: Callable[[], Words],
-    ) -> None:
-        self.folded, self.ids, self.split = folded, ids, split
+    def __init__(self, ids: npt.NDArray[np.intp], split: Callable[[], Words]) -> None:
+        self.size, self.ids, self.split = len(ids), ids, split
         self.counts = np.bincount(ids)
         self._words: Words | None = None
         self._id_list: list[int] | None = None
@@ -384,26 +408,45 @@ class _Text:
 
 class _Read:
     """The texts one `first_copy` compares, each split into words once, and the verdicts of
-    `verify` on pairs of them."""
+    `verify` on pairs of them.
+
+    Texts are given as they are or staged (`Staged`), not both: a word's id is found by the
+    word itself, or by its hash, for the texts staged read together in one array sort."""
 
     def __init__(self) -> None:
-        self.texts: dict[str, _Text] = {}
+        self.texts: dict[Readable, _Text] = {}
         self.ids: dict[str, int] = {}
-        """An id for each word read (ids need not be consecutive: see `__call__`)."""
+        """An id for each word of a text given as it is (ids need not be consecutive: see
+        `__call__`)."""
         self.words = 0
+        self.hashed = _Vocabulary()
+        """The ids of the words of staged texts, by hash."""
         self.verdicts: dict[tuple[int, int], Verdict | None] = {}
         self.alignments: dict[tuple[int, int], list[Any]] = {}
         self.carrying: dict[tuple[int, int], npt.NDArray[np.bool_]] = {}
 
-    def __call__(self, text: str) -> _Text:
+    def __call__(self, text: Readable) -> _Text:
         found = self.texts.get(text)
         if found is None:
+            if isinstance(text, Staged):
+                return self.all([text])[0]
             folded, split = folded_first(text)
             fresh = itertools.count(self.words)  # a new word's id: its place among all read
             ids = np.fromiter(map(self.ids.setdefault, folded, fresh), np.intp, len(folded))
             self.words += len(folded)
-            found = self.texts[text] = _Text(folded, ids, split)
+            found = self.texts[text] = _Text(ids, split)
         return found
+
+    def all(self, texts: Sequence[Readable]) -> list[_Text]:
+        """`__call__` of many texts, those staged read together."""
+        staged = [t for t in dict.fromkeys(texts) if isinstance(t, Staged) and t not in self.texts]
+        if staged:
+            sizes = [len(text.hashes) for text in staged]
+            ids = self.hashed.ids(np.concatenate([text.hashes for text in staged]))
+            for text, end, size in zip(staged, itertools.accumulate(sizes), sizes, strict=True):
+                split = functools.partial(_split, text.text)
+                self.texts[text] = _Text(ids[end - size : end], split)
+        return [self(text) for text in texts]
 
     def carried(self, text: _Text, other: _Text) -> npt.NDArray[np.bool_]:
         """`text.carries(other)`, worked out once (the new text's, for each candidate)."""
@@ -422,12 +465,12 @@ class _Read:
         pair = id(first), id(second)
         if pair not in self.verdicts:
             verdict = None
-            if not first.folded or not second.folded:
+            if not first.size or not second.size:
                 verdict = verify_words(first.words, second.words)
             elif may_verify(first, second):
                 verdict = judged(
                     self.alignment(first, second),
-                    (len(first.folded), len(second.folded)),
+                    (first.size, second.size),
                     lambda: (first.words.written, second.words.written),
                 )
             self.verdicts[pair] = verdict
@@ -444,6 +487,53 @@ class _Read:
         return found
 
 
+def _split(text: Callable[[], str]) -> Words:
+    """The words of a staged text, its text read."""
+    return words(text())
+
+
+class _Vocabulary:
+    """Ids of words by their hashes (`text.word_hashes`): consecutive from 0, those new to a
+    call (`ids`) numbered after those met before."""
+
+    def __init__(self) -> None:
+        self.hashes = np.zeros(0, dtype=np.uint64)
+        """The hashes met, sorted."""
+        self.numbers = np.zeros(0, dtype=np.intp)
+        """The id of each."""
+
+    def ids(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+        """The id of each of these hashes, a new one for each hash not met before."""
+        order = np.argsort(hashes)
+        ordered = hashes[order]
+        first = np.empty(len(ordered), dtype=bool)
+        first[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        rank = np.cumsum(first) - 1
+        distinct = ordered[first]
+        if len(self.hashes):
+            rank = self._known(distinct)[rank]
+        else:
+            self.hashes, self.numbers = distinct, np.arange(len(distinct))
+        ids = np.empty(len(hashes), dtype=np.intp)
+        ids[order] = rank
+        return ids
+
+    def _known(self, distinct: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+        """The ids of distinct hashes (sorted), those not met before added."""
+        at = np.searchsorted(self.hashes, distinct)
+        known = np.zeros(len(distinct), dtype=bool)
+        inside = at < len(self.hashes)
+        known[inside] = self.hashes[at[inside]] == distinct[inside]
+        numbers = np.empty(len(distinct), dtype=np.intp)
+        numbers[known] = self.numbers[at[known]]
+        fresh = np.flatnonzero(~known)
+        numbers[fresh] = np.arange(len(self.hashes), len(self.hashes) + len(fresh))
+        self.hashes = np.insert(self.hashes, at[fresh], distinct[fresh])
+        self.numbers = np.insert(self.numbers, at[fresh], numbers[fresh])
+        return numbers
+
+
 def may_verify(first: _Text, second: _Text) -> bool:
     """False when `verify` cannot accept the two texts: the words it finds shared, in order,
     are no more than the longest run of words the two have in the same order (a common
@@ -451,7 +541,7 @@ def may_verify(first: _Text, second: _Text) -> bool:
     either must reach `MIN_CONTAINMENT` of the shorter text and `MIN_COVERAGE` of the longer.
     The count with repeats is checked first (a few array operations), the order only then,
     told the least that may reach (rapidfuzz then stops early on pairs that fall short)."""
-    sizes = len(first.folded), len(second.folded)
+    sizes = first.size, second.size
     if not min(sizes):
         return True  # `verify` decides on empty texts
     size = min(len(first.counts), len(second.counts))
@@ -507,7 +597,7 @@ def _spread_sorted(carried: npt.NDArray[np.int32], text: _Text) -> npt.NDArray[n
     order, _ = text.shingles()
     by_word = np.empty(len(carried), dtype=np.int32)
     by_word[order] = carried
-    return _spread(by_word, len(text.folded))
+    return _spread(by_word, text.size)
 
 
 def boilerplate(mine: Words, apart: Sequence[Words]) -> npt.NDArray[np.bool_]:
@@ -568,7 +658,7 @@ def _distinctive_share(
     return float(shared / min(distinctive))
 
 
-def first_copies(work: Sequence[tuple[str, Sequence[str], Apart]]) -> list[Found]:
+def first_copies(work: Sequence[tuple[Readable, Sequence[Readable], Apart]]) -> list[Found]:
     """`first_copy` of many texts (run in worker processes by `relink`)."""
     return [first_copy(text, candidates, apart) for text, candidates, apart in work]
 
@@ -842,6 +932,8 @@ class Linker:
         self.blocks: list[npt.NDArray[np.uint32]] = []
         self.counts = array("I")
         """Words of each indexed text, by row."""
+        self.places = array("q")
+        """Where each indexed text's words were staged (`plan_batch`), -1 where unknown."""
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -871,12 +963,19 @@ class Linker:
                 self._index(item, sig)
         return plan
 
-    def plan_batch(self, items: Sequence[str], signed: SignedBatch) -> list[Plan]:
+    def plan_batch(
+        self,
+        items: Sequence[str],
+        signed: SignedBatch,
+        places: npt.NDArray[np.int64] | None = None,
+    ) -> list[Plan]:
         """`plan` of many texts in order (the same plans), their candidates found together.
 
         A text is found by the texts of the batch after it, as one at a time: candidates
         are the texts indexed before the batch sharing a bucket with it, and those of the
-        batch before it sharing one (`_earlier`).
+        batch before it sharing one (`_earlier`). With `places` (where each text's words
+        were staged), each plan tells where its candidates' and neighbours' were
+        (`Plan.staged`).
         """
         plans: list[Plan | None] = [None] * len(items)
         indexed: list[int] = []
@@ -893,16 +992,22 @@ class Linker:
             else:
                 indexed.append(position)
         positions = np.array(indexed, dtype=np.intp)
-        chosen = self._chosen_batch([items[p] for p in indexed], signed, positions)
-        for position, (keys, apart) in zip(indexed, chosen, strict=True):
-            plans[position] = Plan(items[position], None, keys, apart)
+        at = np.full(len(positions), -1, np.int64) if places is None else places[positions]
+        chosen = self._chosen_batch([items[p] for p in indexed], signed, positions, at)
+        for position, (keys, apart, staged) in zip(indexed, chosen, strict=True):
+            plans[position] = Plan(items[position], None, keys, apart, staged)
         return [plan for plan in plans if plan is not None]
 
     def _chosen_batch(
-        self, items: list[str], signed: SignedBatch, positions: npt.NDArray[np.intp]
-    ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-        """Index texts of a batch (`positions` of `signed`) and choose their candidates and
-        neighbours apart (as `plan_copy`)."""
+        self,
+        items: list[str],
+        signed: SignedBatch,
+        positions: npt.NDArray[np.intp],
+        places: npt.NDArray[np.int64],
+    ) -> list[tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]]:
+        """Index texts of a batch (`positions` of `signed`, staged at `places`) and choose
+        their candidates and neighbours apart (as `plan_copy`), with where they were staged
+        (none where a text was not)."""
         if not items:
             return []
         bands = signed.bands[positions]
@@ -912,8 +1017,8 @@ class Linker:
         owner = np.concatenate([owner, later])
         rows = np.concatenate([rows.astype(np.int64), base + earlier])
         numbers = np.arange(base, base + len(items), dtype=np.uint32)
-        for item, row in zip(items, positions.tolist(), strict=True):
-            self._index_values(item, signed.minhashes[row], signed.words[row])
+        for item, row, place in zip(items, positions.tolist(), places.tolist(), strict=True):
+            self._index_values(item, signed.minhashes[row], signed.words[row], place)
         self.buckets.add_run(numbers, bands)
         minhashes = signed.minhashes[positions]
         shared = np.count_nonzero(self._values(rows) == minhashes[owner], axis=1)
@@ -924,11 +1029,23 @@ class Linker:
         wanted = np.flatnonzero(close | apart)
         wanted = wanted[np.argsort(owner[wanted], kind="stable")]
         starts = np.searchsorted(owner[wanted], np.arange(len(items) + 1))
-        found: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        found: list[tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]] = []
         for mine, (start, end) in enumerate(itertools.pairwise(starts.tolist())):
             near = wanted[start:end]
-            keys = [self.indexed[row] for row in rows[near].tolist()]
-            found.append(_chosen(items[mine], keys, shared[near], close[near], apart[near]))
+            them = rows[near].tolist()
+            keys = [self.indexed[row] for row in them]
+            chosen, neighbours = _chosen_rows(
+                items[mine], keys, shared[near], close[near], apart[near]
+            )
+            picked = [them[r] for r in (*chosen, *neighbours)]
+            staged = tuple((self.places[row], self.counts[row]) for row in picked)
+            found.append(
+                (
+                    tuple(keys[r] for r in chosen),
+                    tuple(keys[r] for r in neighbours),
+                    staged if all(place >= 0 for place, _ in staged) else (),
+                )
+            )
         return found
 
     def _values(self, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.uint32]:
@@ -950,13 +1067,16 @@ class Linker:
         self.buckets.insert(len(self.indexed), sig.bands)
         self._index_values(item, sig.minhash, sig.words)
 
-    def _index_values(self, item: str, minhash: npt.NDArray[np.uint32], words: int) -> None:
+    def _index_values(
+        self, item: str, minhash: npt.NDArray[np.uint32], words: int, place: int = -1
+    ) -> None:
         row = len(self.indexed)
         if row % self.BLOCK == 0:
             self.blocks.append(np.zeros((self.BLOCK, NUM_PERM), dtype=np.uint32))
         self.blocks[-1][row % self.BLOCK] = minhash
         self.indexed.append(item)
         self.counts.append(words)
+        self.places.append(place)
 
 
 def link_all(items: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -259,7 +259,11 @@ class SignedBatch:
 
 def sign_arrays(texts: Sequence[str]) -> SignedBatch:
     """The signatures of many texts, computed together (same values as one at a time)."""
-    folded = [folded_words(text) for text in texts]
+    return sign_folded([folded_words(text) for text in texts])
+
+
+def sign_folded(folded: Sequence[tuple[str, ...]]) -> SignedBatch:
+    """`sign_arrays` of texts split into folded words already (`text.folded_words`)."""
     values = shingle_minhashes(folded)
     return SignedBatch(
         [exact_key(words) for words in folded], list(map(len, folded)), values, band_keys(values)
