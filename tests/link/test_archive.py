@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -709,3 +710,32 @@ def test_a_batch_is_linked_as_each_statement_in_turn(tmp_path: Path, store_url: 
     assert kinds == ["exact", "exact", "first", "first", "first", "first", "republication"]
     german = batched[5][2]  # found in the batch (English) and in the archive (French)
     assert sorted(str(t.language) for t in german) == ["en", "fr"]  # type: ignore[attr-defined]
+
+
+def test_a_relink_removes_the_words_a_killed_one_staged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relink killed with SIGKILL leaves its staging folder (gigabytes at 1M); the next
+    relink of that archive removes it, and leaves another archive's alone."""
+    from communique.link import archive
+
+    db = tmp_path / "a.db"
+    db.write_bytes(b"")
+    left = tmp_path / ".a.db.relink-words-k1ll3d"
+    left.mkdir()
+    (left / "0.words").write_bytes(b"\0" * 64)
+    other = tmp_path / ".b.db.relink-words-k1ll3d"
+    other.mkdir()
+    with archive._staging(str(db)) as folder:
+        assert folder is not None and Path(folder).parent == tmp_path
+        assert not left.exists()
+    assert not Path(folder).exists() and other.exists()
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    url = "postgresql://communique@127.0.0.1/archive"
+    with archive._staging(url) as first:
+        pass
+    Path(first).mkdir()  # as a killed relink leaves it
+    with archive._staging(url) as second:
+        assert second is not None and Path(second).name.startswith("communique-relink-words-")
+        assert not Path(first).exists()

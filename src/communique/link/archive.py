@@ -11,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
+import glob
+import hashlib
 import itertools
 import os
+import shutil
 import tempfile
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -556,16 +559,21 @@ def _staging(location: str | None) -> Iterator[str | None]:
     """A folder where a relink's workers stage the words of the texts they prepare
     (`bulk.stage_words`: 8 bytes a word, about 2.4 GB for the 1M bench archive), removed
     at its end: beside a SQLite archive (`.NAME.relink-words-*`), else in the temporary
-    folder; None without workers that read the store (`location`)."""
+    folder (named by a digest of the store's location); None without workers that read the
+    store (`location`). The folders a killed relink left are removed first: the caller
+    holds the relink lock, so no other relink of this archive stages in them."""
     if location is None:
         yield None
         return
     archive = Path(location)
-    beside = archive.is_file()
-    with tempfile.TemporaryDirectory(
-        prefix=f".{archive.name}.relink-words-" if beside else "communique-relink-words-",
-        dir=archive.parent if beside else None,
-    ) as folder:
+    if archive.is_file():
+        parent, prefix = archive.parent, f".{archive.name}.relink-words-"
+    else:
+        digest = hashlib.blake2b(location.encode(), digest_size=6).hexdigest()
+        parent, prefix = Path(tempfile.gettempdir()), f"communique-relink-words-{digest}-"
+    for left in parent.glob(f"{glob.escape(prefix)}*"):
+        shutil.rmtree(left, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=parent) as folder:
         yield folder
 
 
