@@ -19,6 +19,7 @@ from communique.link.archive import linked, relink
 from communique.pipeline import ingest
 from communique.settings import Settings
 from communique.store.base import open_store
+from communique.store.link_tables import INDEX_NAMES
 from tests.conftest import shared_path
 
 SEED = "000_ac6ea3ae84a41b15.txt"
@@ -590,6 +591,61 @@ def test_an_edited_copy_is_found_by_its_new_text_only(store_url: str) -> None:
     relink(store)
     assert (found_by(speeches[0]), found_by(speeches[1])) == ([], [first.id])
     assert store.copy_minhash(first.id) == on_ingest
+    store.close()
+
+
+def test_an_edited_copy_leaves_the_fact_buckets_of_its_old_text(store_url: str) -> None:
+    """A copy's fact buckets are kept in one row (`fact_keys`) beside their bucket rows: an
+    edited copy's old ones are deleted by their exact keys (no index by copy), and the rows
+    of linking on ingest, of relink and of the migration from an older archive agree."""
+    from communique.link.archive import link_statement
+    from communique.link.translations import fact_buckets, facts
+    from tests.conftest import add
+
+    store = open_store(store_url)
+    seen = datetime(2024, 1, 1, tzinfo=UTC)
+    texts = [ENGLISH, FRENCH, ENGLISH.replace("Moscow", "Baku").replace("2020", "2021")]
+    urls = ["https://mfa.example/en", "https://mfa.example/fr", "https://mfa.example/en"]
+    for url, text, language in zip(urls, texts, ("en", "fr", "en"), strict=True):
+        title, body = text.split("\n\n", 1)
+        statement = add(store, url, title, body, language=language)
+        link_statement(store, store.get_statement(statement.id), seen, {})
+    db = store._db()  # type: ignore[attr-defined]
+
+    def rows() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        buckets = sorted(
+            (bytes(r["bucket"]), r["language"], r["statement_id"])
+            for r in db.all("SELECT * FROM fact_buckets")
+        )
+        keys = sorted(
+            (r["statement_id"], r["language"], r["width"], bytes(r["keys"]))
+            for r in db.all("SELECT * FROM fact_keys")
+        )
+        return buckets, keys
+
+    buckets, keys = rows()
+    edited = store.get_statement(statement.id)
+    assert edited is not None and "2021" in edited.text
+    new = set(fact_buckets(facts(edited.text)))
+    assert {b for b, _, key in buckets if key == edited.id} == new
+    assert len(buckets) == 2 * len(new) and len(keys) == 2
+    assert [(key, b"".join(sorted(k for k, _, s in buckets if s == key))) for key, *_ in keys] == [
+        (key, joined) for key, _, _, joined in keys
+    ]
+    relink(store)
+    assert rows() == (buckets, keys)
+    for sql in (  # the layout before the migration
+        "DROP TABLE fact_keys",
+        "CREATE INDEX fact_buckets_statement ON fact_buckets(statement_id)",
+        "DELETE FROM migrations WHERE name IN ('link-0006-fact-keys', 'pg-0031-link-fact-keys')",
+    ):
+        db.execute(sql)
+    store.close()
+    store = open_store(store_url)
+    db = store._db()  # type: ignore[attr-defined]
+    assert rows() == (buckets, keys)
+    indexes = db.all(INDEX_NAMES[store.dialect.name])  # type: ignore[attr-defined]
+    assert "fact_buckets_statement" not in {r["name"] for r in indexes}
     store.close()
 
 

@@ -12,7 +12,14 @@ from communique.store.rows import record_from_row
 if TYPE_CHECKING:
     from communique.store.base import CopyRow, FactRow
 
-LINK_TABLES = ("statement_groups", "link_copies", "link_buckets", "fact_buckets", "translations")
+LINK_TABLES = (
+    "statement_groups",
+    "link_copies",
+    "link_buckets",
+    "fact_buckets",
+    "fact_keys",
+    "translations",
+)
 LINK_SCHEMA = """
 -- a statement carried by one or more copies (statements at one URL); id = its first copy
 CREATE TABLE statement_groups (
@@ -74,12 +81,23 @@ CREATE INDEX link_copies_version ON link_copies(link_version);
 """
 """The linker version (`LINK_VERSION`) each copy was linked by (NULL: an older one, from
 before links had versions), indexed so that the copies of another are counted at once."""
+LINK_FACT_KEYS = """
+-- each copy's fact buckets (its `fact_buckets` rows) in one row: its language and the keys,
+-- each `width` bytes, joined in key order; an edited copy's old ones are deleted by their
+-- exact keys, so no index of `fact_buckets` by copy is written for each bucket
+CREATE TABLE fact_keys (
+    statement_id TEXT PRIMARY KEY,
+    language TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    keys {blob} NOT NULL
+){without_rowid};
+"""
+"""The fact buckets of each copy, in one row (`put_copy` deletes an edited copy's by them)."""
 LINK_BUCKETS_BY_BAND = "DROP INDEX IF EXISTS link_buckets_statement;"
 """A copy's LSH buckets are found by band alone: an edited copy's old buckets are those of its
 stored MinHash (`put_copy`'s `replaced`), so no index by copy is written for each bucket."""
 
 RELINK_INDEXES = (
-    ("fact_buckets_statement", "fact_buckets(statement_id)"),
     ("link_copies_group", "link_copies(group_id)"),
     ("link_copies_exact", "link_copies(exact_key)"),
     ("link_copies_version", "link_copies(link_version)"),
@@ -113,6 +131,23 @@ def move_fact_buckets(dialect: Dialect) -> str:
     )
 
 
+def fact_keys_of_buckets(dialect: Dialect) -> str:
+    """The statements that make `fact_keys` of an archive's `fact_buckets` (each copy's keys
+    joined in key order, read through the index by copy) and drop that index."""
+    joined = (
+        "string_agg(bucket, ''::bytea ORDER BY bucket)"
+        if dialect.name == "postgresql"
+        else "CAST(group_concat(bucket, x'') AS BLOB)"  # (a blob's bytes kept, zeros too)
+    )
+    return (
+        "INSERT INTO fact_keys (statement_id, language, width, keys)"
+        f" SELECT statement_id, language, max(length(bucket)), {joined} FROM (SELECT"
+        " statement_id, language, bucket FROM fact_buckets ORDER BY statement_id, language,"
+        " bucket) AS b GROUP BY statement_id, language ON CONFLICT DO NOTHING;\n"
+        "DROP INDEX IF EXISTS fact_buckets_statement;\n"
+    )
+
+
 OTHER_COPIES = (
     "SELECT c.statement_id FROM link_copies c JOIN statement_groups g ON g.id = c.group_id"
     " WHERE g.canonical <> c.statement_id"
@@ -142,6 +177,10 @@ _ADD_FACT_BUCKET = (
     "INSERT INTO fact_buckets (bucket, language, statement_id) VALUES (?, ?, ?)"
     " ON CONFLICT DO NOTHING"
 )
+_DROP_FACT_BUCKET = (
+    "DELETE FROM fact_buckets WHERE bucket = ? AND language = ? AND statement_id = ?"
+)
+_UPSERT_FACT_KEYS = upsert("fact_keys", "statement_id language width keys", "statement_id")
 
 
 def _unstaged(prefix: str, table: str, columns: str, most: int) -> str:
@@ -309,7 +348,7 @@ class LinkTables(SqlTables):
             )
             if old is not None:  # a copy never linked has no buckets
                 db.executemany(_DROP_BUCKET, [(bucket, link.statement_id) for bucket in replaced])
-                db.execute("DELETE FROM fact_buckets WHERE statement_id = ?", (link.statement_id,))
+                _drop_fact_buckets(db, link.statement_id)
             db.execute(
                 _UPSERT_COPY_FACTS,
                 (*_copy_values(link, minhash), facts[2] if facts else None, LINK_VERSION),
@@ -319,6 +358,7 @@ class LinkTables(SqlTables):
                 db.executemany(
                     _ADD_FACT_BUCKET, [(bucket, facts[0], link.statement_id) for bucket in facts[1]]
                 )
+                db.executemany(_UPSERT_FACT_KEYS, _fact_keys(link.statement_id, facts))
             db.executemany(_UPSERT_TRANSLATION, [_translation_values(t) for t in translations])
             _refresh_group(db, link.group_id)
             if old is not None and old["group_id"] != link.group_id:
@@ -349,6 +389,15 @@ class LinkTables(SqlTables):
                     for row, _ in rows
                     if row.facts
                     for bucket in row.facts[1]
+                ),
+            )
+            db.executemany(
+                _UPSERT_FACT_KEYS,
+                sorted(
+                    keys
+                    for row, _ in rows
+                    if row.facts
+                    for keys in _fact_keys(row.link.statement_id, row.facts)
                 ),
             )
             db.executemany(
@@ -423,8 +472,8 @@ class LinkTables(SqlTables):
 
     def finish_relink(self) -> None:
         """Write the staged links in id order and index the staged LSH buckets (in key
-        order), make `RELINK_INDEXES` again, and rebuild every statement's canonical copy
-        and copy count from its copies."""
+        order) with each copy's fact keys in one row (in id order), make `RELINK_INDEXES`
+        again, and rebuild every statement's canonical copy and copy count from its copies."""
         with self._writing() as db:
             db.execute(
                 f"INSERT INTO link_copies ({_COPY_COLUMNS}, link_version)"
@@ -441,6 +490,11 @@ class LinkTables(SqlTables):
                 )
                 if most:
                     db.execute(_unstaged(prefix, table, columns, most))
+            db.execute(
+                "INSERT INTO fact_keys (statement_id, language, width, keys)"
+                " SELECT statement_id, language, fact_width, fact_buckets FROM relink_staged"
+                " WHERE fact_width IS NOT NULL AND language IS NOT NULL ORDER BY statement_id"
+            )
             db.execute("DROP TABLE relink_staged")
             for name, columns in RELINK_INDEXES:
                 db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}")
@@ -556,6 +610,30 @@ def clear_links(db: Db) -> None:
     """Delete every link, in the caller's transaction."""
     for table in LINK_TABLES:
         db.execute(f"DELETE FROM {table}")
+
+
+def _fact_keys(statement_id: str, facts: FactRow) -> list[tuple[object, ...]]:
+    """The `fact_keys` row of a copy's facts (none without buckets): its keys joined."""
+    width, joined = _joined(facts[1])
+    return [(statement_id, facts[0], width, joined)] if joined else []
+
+
+def _drop_fact_buckets(db: Db, statement_id: str) -> None:
+    """Delete a copy's fact buckets by their exact keys (`fact_keys`) and its keys' row."""
+    row = db.one(
+        "SELECT language, width, keys FROM fact_keys WHERE statement_id = ?", (statement_id,)
+    )
+    if row is None:
+        return
+    width, joined = int(row["width"]), bytes(row["keys"])
+    db.executemany(
+        _DROP_FACT_BUCKET,
+        [
+            (joined[at : at + width], row["language"], statement_id)
+            for at in range(0, len(joined), width)
+        ],
+    )
+    db.execute("DELETE FROM fact_keys WHERE statement_id = ?", (statement_id,))
 
 
 def _refresh_group(db: Db, group_id: str) -> None:

@@ -17,8 +17,10 @@ from communique.store.link_tables import (
     LINK_BUCKETS_BY_BAND,
     LINK_FACT_BUCKETS,
     LINK_FACT_CODES,
+    LINK_FACT_KEYS,
     LINK_SCHEMA,
     LINK_VERSIONS,
+    fact_keys_of_buckets,
     move_fact_buckets,
 )
 from communique.store.saved import SAVED_SEARCH_SCHEMA
@@ -241,6 +243,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("link-0005-versions", LINK_VERSIONS),
     ("search-0003-writer-indexes", WRITER_INDEXES),
     ("extract-0008-site-line-bundles", schema.SITE_LINE_BUNDLES),
+    ("link-0006-fact-keys", SQLITE.ddl(LINK_FACT_KEYS) + fact_keys_of_buckets(SQLITE)),
 )
 
 

@@ -20,8 +20,10 @@ from communique.store.link_tables import (
     LINK_BUCKETS_BY_BAND,
     LINK_FACT_BUCKETS,
     LINK_FACT_CODES,
+    LINK_FACT_KEYS,
     LINK_SCHEMA,
     LINK_VERSIONS,
+    fact_keys_of_buckets,
     move_fact_buckets,
 )
 from communique.store.postgres_sample import Limits, in_sample
@@ -469,6 +471,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("pg-0028-link-versions", LINK_VERSIONS),
     ("pg-0029-text-filters", TEXT_FILTERS),
     ("pg-0030-site-line-bundles", schema.SITE_LINE_BUNDLES),
+    ("pg-0031-link-fact-keys", POSTGRES.ddl(LINK_FACT_KEYS) + fact_keys_of_buckets(POSTGRES)),
 )
 _LOCK = 0x636F6D6D  # advisory lock id: two processes opening a new database migrate once
 

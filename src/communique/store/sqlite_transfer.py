@@ -16,6 +16,7 @@ _INTERNAL = (
     "link_copies",
     "link_buckets",
     "fact_buckets",
+    "fact_keys",
     "translations",
     "search_queue",
     "search_meta",
