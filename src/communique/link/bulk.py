@@ -188,8 +188,8 @@ class FactIndex:
         if not found:
             return found
         spoken = np.array(languages, dtype=object)
-        sizes, numbered = _sizes(codes)
         mine = _Flat.of(codes)
+        sizes, numbered = mine.counts()
         for language, known in self.languages.items():
             others = np.flatnonzero(spoken != language)
             owners, rows = known.buckets.pairs(bands[others])
@@ -254,6 +254,15 @@ class _Flat:
     def codes_of(self, row: int) -> array[int]:
         start = self.starts[row]
         return self.codes[start : start + self.sizes[row]]
+
+    def counts(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """How many facts each statement has, and how many distinct numbers (the codes of
+        numbers met for the first time in it)."""
+        sizes = np.frombuffer(self.sizes, np.uint32)
+        codes = np.frombuffer(self.codes, np.uint32)
+        first = (np.frombuffer(self.seen, np.uint16) == 0) & ((codes & _NUMBER) != 0)
+        owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        return sizes.astype(np.int64), np.bincount(owner[first], minlength=len(sizes))
 
     def keyed(self) -> npt.NDArray[np.uint64]:
         """A key for each code (its statement's number, the code, its occurrence), sorted,
@@ -385,13 +394,6 @@ class _Language:
         self.ids.extend(ids[row] for row in rows)
         self.numbered.extend(int(numbered[row]) for row in rows)
         self.flat.extend(codes, rows)
-
-
-def _sizes(codes: Sequence[array[int]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """How many facts each of these statements has, and how many distinct numbers."""
-    sizes = np.fromiter(map(len, codes), np.int64, len(codes))
-    numbered = np.fromiter((len(_numbers(c)) for c in codes), np.int64, len(codes))
-    return sizes, numbered
 
 
 Counts = tuple[npt.NDArray[np.integer], npt.NDArray[np.integer]]

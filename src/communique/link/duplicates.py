@@ -804,18 +804,22 @@ class Buckets:
         """(owner, row) of the rows sharing a bucket with each row `owner` of `keys` (band
         keys of many MinHashes), each pair once, in increasing order. The keys are looked up
         in key order (a sorted search moves forward through each run: several times faster
-        on runs of millions than keys in random order)."""
+        on runs of millions than keys in random order); a bucket's end is sought only for
+        the keys found in the run."""
         order = np.argsort(keys.ravel())
         flat = keys.ravel()[order]
         owner_of = np.repeat(np.arange(len(keys), dtype=np.int64), keys.shape[1])[order]
         owners: list[npt.NDArray[np.int64]] = []
         found: list[npt.NDArray[np.uint32]] = []
         for run_keys, run_rows in self.runs:
+            if not len(run_keys):
+                continue
             left = run_keys.searchsorted(flat, side="left")
-            counts = run_keys.searchsorted(flat, side="right") - left
-            hit = np.flatnonzero(counts)
-            owners.append(np.repeat(owner_of[hit], counts[hit]))
-            found.append(run_rows[_ranges(left[hit], counts[hit])])
+            hit = np.flatnonzero(run_keys[np.minimum(left, len(run_keys) - 1)] == flat)
+            left = left[hit]
+            counts = run_keys.searchsorted(flat[hit], side="right") - left
+            owners.append(np.repeat(owner_of[hit], counts))
+            found.append(run_rows[_ranges(left, counts)])
         if self.pending:
             extra = [
                 (owner, row)
