@@ -16,6 +16,7 @@ from communique.link.bulk import (
     _may_share,
     fact_codes,
     maybe,
+    maybe_pairs,
     places,
     prepare,
 )
@@ -49,6 +50,21 @@ def test_shared_codes_never_rule_out_a_pair_maybe_keeps(sequences: list[list[str
     owners, rows = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
     kept = _may_share(flat, owners, flat, rows).tolist()
     assert all(kept[i] or not maybe(codes[a], codes[b]) for i, (a, b) in enumerate(pairs))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(FACTS, min_size=1, max_size=5), st.lists(FACTS, min_size=1, max_size=5))
+def test_pairs_ruled_out_at_once_are_those_maybe_rules_out(
+    first: list[list[str]], second: list[list[str]]
+) -> None:
+    """`maybe_pairs` gives `maybe` of every pair (each side's statements in any order)."""
+    mine = [fact_codes(tuple(sequence)) for sequence in first]
+    theirs = [fact_codes(tuple(sequence)) for sequence in second]
+    pairs = [(a, b) for a in range(len(mine)) for b in range(len(theirs))][::-1]
+    owners, rows = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+    as_bytes = [codes.tobytes() for codes in mine], [codes.tobytes() for codes in theirs]
+    found = maybe_pairs(as_bytes[0], owners, as_bytes[1], rows).tolist()
+    assert found == [maybe(mine[a], theirs[b]) for a, b in pairs]
 
 
 ENGLISH = (

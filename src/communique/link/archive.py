@@ -36,6 +36,7 @@ from communique.link.bulk import (
     StagedWords,
     fact_codes,
     maybe,
+    maybe_pairs,
     places,
     prepare,
 )
@@ -61,15 +62,17 @@ from communique.link.signing import (
     buckets,
     joined_buckets_of,
     pipelined,
+    shingle_minhashes,
+    sign_batch,
     signature,
 )
 from communique.link.translations import (
+    FACT_SHINGLE,
     FACT_SPACE,
     MIN_FACTS,
     Match,
     by_meaning,
     compare,
-    fact_buckets,
     facts,
 )
 from communique.model import (
@@ -169,7 +172,7 @@ def link_statements(
     links = links_or_none(store)
     if links is None:
         return [None] * len(items)
-    linked_before = {s.id for s, _ in items if links.get_copy(s.id) is not None}
+    linked_before = links.linked_facts(sorted({s.id for s, _ in items})).keys()
     found: list[CopyLink | None] = []
     run: list[tuple[Statement, datetime]] = []
     given: set[str] = set()
@@ -191,7 +194,7 @@ def _link_new(
     once (linking reads no link the batch writes: `_BatchIndex` and `_Facts` hold them)."""
     if not items:
         return []
-    sigs = [signature(statement.text) for statement, _ in items]
+    sigs = sign_batch([statement.text for statement, _ in items])
     index = _BatchIndex(links, sigs)
     facts_of = _Facts(links, [statement for statement, _ in items])
     made: list[tuple[CopyRow, list[Translation]]] = []
@@ -276,22 +279,65 @@ class _Facts:
         self.links = links
         self.sequences: dict[str, tuple[str, ...]] = {}
         self.keys: dict[str, list[bytes]] = {}
+        self.codes: dict[str, array[int]] = {}
+        kept = [
+            (statement, sequence)
+            for statement in statements
+            if statement.language and len(sequence := facts(statement.text)) >= MIN_FACTS
+        ]
+        values = shingle_minhashes([sequence for _, sequence in kept], FACT_SHINGLE)
         by_language: dict[str, list[bytes]] = {}
-        for statement in statements:
-            sequence = facts(statement.text) if statement.language else ()
-            if len(sequence) >= MIN_FACTS and statement.language:
-                self.sequences[statement.id] = sequence
-                self.keys[statement.id] = fact_buckets(sequence)
-                by_language.setdefault(statement.language, []).extend(self.keys[statement.id])
-        self.members: dict[tuple[str, bytes], list[str]] = {}
+        for (statement, sequence), keys in zip(
+            kept, joined_buckets_of(values, FACT_SPACE), strict=True
+        ):
+            self.sequences[statement.id] = sequence
+            self.keys[statement.id] = list(keys)
+            self.codes[statement.id] = fact_codes(sequence)
+            by_language.setdefault(str(statement.language), []).extend(keys)
+        members: dict[tuple[str, bytes], list[str]] = {}
         """Stored statements in a fact bucket, under (the language they are not in, bucket)."""
-        for language, keys in by_language.items():
-            for bucket, key in links.fact_bucket_rows(keys, language):
-                self.members.setdefault((language, bucket), []).append(key)
-        self.known = links.linked_facts(sorted({k for m in self.members.values() for k in m}))
+        for language, wanted in by_language.items():
+            for bucket, key in links.fact_bucket_rows(wanted, language):
+                members.setdefault((language, bucket), []).append(key)
+        self.known = links.linked_facts(sorted({k for m in members.values() for k in m}))
         """The statement and fact codes of each linked statement met."""
+        self.stored = self._stored(kept, members)
+        """Each statement's stored candidates that may be translations, by id."""
         self.batch: dict[bytes, list[tuple[str, str]]] = {}
         """The batch's statements linked so far in each fact bucket, with their language."""
+
+    def _stored(
+        self,
+        kept: Sequence[tuple[Statement, tuple[str, ...]]],
+        members: dict[tuple[str, bytes], list[str]],
+    ) -> dict[str, set[str]]:
+        """The linked statements sharing a fact bucket with each new one whose fact codes may
+        be those of a translation (`bulk.maybe`, all pairs at once: `bulk.maybe_pairs`;
+        those whose codes are not known are kept)."""
+        stored: dict[str, set[str]] = {statement.id: set() for statement, _ in kept}
+        coded = [key for key, (_, codes) in self.known.items() if codes is not None]
+        row_of = {key: row for row, key in enumerate(coded)}
+        owners: list[int] = []
+        rows: list[int] = []
+        for owner, (statement, _) in enumerate(kept):
+            language = str(statement.language)
+            for key in {k for b in self.keys[statement.id] for k in members.get((language, b), ())}:
+                row = row_of.get(key)
+                if row is not None:
+                    owners.append(owner)
+                    rows.append(row)
+                elif key in self.known:
+                    stored[statement.id].add(key)
+        mine, theirs = np.array(owners, np.int64), np.array(rows, np.int64)
+        passed = maybe_pairs(
+            [self.codes[statement.id].tobytes() for statement, _ in kept],
+            mine,
+            [self.known[key][1] or b"" for key in coded],
+            theirs,
+        )
+        for owner, row in zip(mine[passed].tolist(), theirs[passed].tolist(), strict=True):
+            stored[kept[owner][0].id].add(coded[row])
+        return stored
 
     def found(
         self, statement: Statement, group_id: str
@@ -306,21 +352,11 @@ class _Facts:
         sequence = self.sequences.get(statement.id)
         if sequence is None or not statement.language:
             return None, []
-        language, keys, codes = statement.language, self.keys[statement.id], fact_codes(sequence)
-        members = {key for bucket in keys for key in self.members.get((language, bucket), ())}
-        members.update(
-            key
-            for bucket in keys
-            for key, theirs in self.batch.get(bucket, ())
-            if theirs != language
-        )
-        groups: dict[str, str] = {}
-        for other_id in sorted(members):
-            other_group, other_codes = self.known.get(other_id, (None, None))
-            if other_group is not None and (
-                other_codes is None or maybe(codes, array("I", other_codes))
-            ):
-                groups[other_id] = other_group
+        language, codes = statement.language, self.codes[statement.id]
+        keys = self.keys[statement.id]
+        batch = {key for b in keys for key, theirs in self.batch.get(b, ()) if theirs != language}
+        members = self.stored[statement.id] | {k for k in batch if maybe(codes, self.codes[k])}
+        groups = {other_id: self.known[other_id][0] for other_id in sorted(members)}
         found: list[Translation] = []
         for other in _read_link_texts(self.links, list(groups)):
             found += translations_of(statement, group_id, sequence, other, groups[other.id])

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from communique.link.duplicates import Buckets, _ranges
 from communique.link.signing import SignedBatch, band_keys, shingle_minhashes, sign_folded
-from communique.link.text import folded_words, word_hashes
+from communique.link.text import distinct, folded_words, word_hashes
 from communique.link.translations import (
     FACT_SHINGLE,
     MIN_CONFIDENCE,
@@ -416,6 +416,67 @@ def _may_agree(first: Counts, second: Counts) -> npt.NDArray[np.bool_]:
     numbers = np.minimum(first[1], second[1]) >= MIN_NUMBERS
     result: npt.NDArray[np.bool_] = (shorter >= MIN_FACTS) & close & numbers
     return result
+
+
+def maybe_pairs(
+    first: Sequence[bytes],
+    owners: npt.NDArray[np.int64],
+    second: Sequence[bytes],
+    rows: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """`maybe` of each pair of statements' fact codes (as bytes: `first[owners[i]]` and
+    `second[rows[i]]`). `agreement`'s first two tests (enough facts, lengths close enough,
+    `MIN_NUMBERS` distinct numbers shared) are made on all pairs at once, so that `maybe`
+    is asked only of the pairs that pass them.
+
+    Example:
+        >>> one = fact_codes(("8", "2020", "arme", "azer", "mosc", "10", "9")).tobytes()
+        >>> other = fact_codes(("7", "2021", "arme", "azer", "mosc", "1")).tobytes()
+        >>> maybe_pairs([one], np.array([0, 0]), [one, other], np.array([0, 1])).tolist()
+        [True, False]
+    """
+    result = np.zeros(len(owners), dtype=bool)
+    if not len(owners):
+        return result
+    mine, theirs = _Numbered(first), _Numbered(second)
+    shorter = np.minimum(mine.sizes[owners], theirs.sizes[rows])
+    longer = np.maximum(mine.sizes[owners], theirs.sizes[rows])
+    at = np.flatnonzero((shorter >= MIN_FACTS) & lengths_may_agree(shorter, np.maximum(longer, 1)))
+    at = at[mine.shared(owners[at], theirs, rows[at]) >= MIN_NUMBERS]
+    for place, owner, row in zip(at.tolist(), owners[at].tolist(), rows[at].tolist(), strict=True):
+        result[place] = maybe(array("I", first[owner]), array("I", second[row]))
+    return result
+
+
+class _Numbered:
+    """Statements' fact codes (each statement's as bytes) seen as arrays: how many facts each
+    has, and its distinct numbers (the codes of numbers) as sorted keys, statement first."""
+
+    def __init__(self, codes: Sequence[bytes]) -> None:
+        self.sizes = np.fromiter(map(len, codes), np.int64, len(codes)) // 4
+        flat = np.frombuffer(b"".join(codes), np.uint32)
+        owner = np.repeat(np.arange(len(codes), dtype=np.uint64), self.sizes)
+        number = flat >= np.uint32(_NUMBER)
+        self.keys = distinct((owner[number] << np.uint64(32)) | flat[number])
+        """(statement << 32) | code of each statement's distinct numbers, in order."""
+        counts = np.bincount((self.keys >> np.uint64(32)).astype(np.int64), minlength=len(codes))
+        self.starts = np.cumsum(counts) - counts
+        self.counts = counts
+
+    def shared(
+        self, owners: npt.NDArray[np.int64], other: _Numbered, rows: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """How many distinct numbers each pair (`owners[i]` here, `rows[i]` of `other`)
+        shares: the other side's numbers looked up among this side's keys."""
+        counts = other.counts[rows]
+        places = _ranges(other.starts[rows], counts)
+        pair = np.repeat(np.arange(len(rows)), counts)
+        codes = other.keys[places] & np.uint64(0xFFFFFFFF)
+        wanted = (owners[pair].astype(np.uint64) << np.uint64(32)) | codes
+        at = np.minimum(np.searchsorted(self.keys, wanted), max(len(self.keys) - 1, 0))
+        found = self.keys[at] == wanted if len(self.keys) else np.zeros(len(wanted), bool)
+        shared: npt.NDArray[np.int64] = np.bincount(pair[found], minlength=len(rows))
+        return shared
 
 
 def maybe(first: array[int], second: array[int]) -> bool:
