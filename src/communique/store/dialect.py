@@ -173,6 +173,27 @@ class Db:
             marks = self.dialect.marks(len(chunk))
             yield from self.all(sql.format(marks=marks), (*leading, *chunk))
 
+    def values_in(
+        self, sql: str, values: Sequence[Any], leading: Sequence[Any] = ()
+    ) -> Iterator[tuple[Any, ...]]:
+        """`all_in`'s rows as plain tuples of their columns' values, in order: no row object
+        is made (a read of many small rows spent half its time making them)."""
+        cursor = self._plain_cursor()
+        for start in range(0, len(values), IN_LIST):
+            chunk = values[start : start + IN_LIST]
+            query = self.dialect.sql(sql.format(marks=self.dialect.marks(len(chunk))), False)
+            yield from cursor.execute(query, (*leading, *chunk)).fetchall()
+
+    def _plain_cursor(self) -> Any:
+        """A cursor of the connection whose rows are tuples."""
+        if self.dialect.name == "postgresql":
+            from psycopg.rows import tuple_row
+
+            return self.conn.cursor(row_factory=tuple_row)
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor
+
     def native(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """The rows of SQL already in this dialect."""
         return list(self.conn.execute(sql, params).fetchall())

@@ -272,15 +272,15 @@ class LinkTables(SqlTables):
         index, then each copy once, both in key order."""
         db = self._db()
         members = [
-            (bytes(r["bucket"]), str(r["statement_id"]))
-            for r in db.all_in(
+            (bytes(bucket), str(key))
+            for bucket, key in db.values_in(
                 "SELECT bucket, statement_id FROM link_buckets WHERE bucket IN ({marks})",
                 sorted(set(buckets)),
             )
         ]
         copies = {
-            str(r["statement_id"]): (str(r["group_id"]), bytes(r["minhash"]), int(r["words"]))
-            for r in db.all_in(
+            str(key): (str(group), bytes(minhash), int(count))
+            for key, group, minhash, count in db.values_in(
                 "SELECT statement_id, group_id, minhash, words FROM link_copies"
                 " WHERE words >= ? AND words < ? AND statement_id IN ({marks})",
                 sorted({key for _, key in members}),
@@ -297,8 +297,8 @@ class LinkTables(SqlTables):
         found: list[tuple[bytes, str]] = []
         for op in ("<", ">"):
             found += [
-                (bytes(r["bucket"]), str(r["statement_id"]))
-                for r in self._db().all_in(
+                (bytes(bucket), str(key))
+                for bucket, key in self._db().values_in(
                     f"SELECT bucket, statement_id FROM fact_buckets WHERE language {op} ?"
                     " AND bucket IN ({marks})",
                     sorted(set(buckets)),
@@ -311,11 +311,8 @@ class LinkTables(SqlTables):
         """The statement and fact codes (None: not known) of each of these copies that is
         linked, by copy, read in key order."""
         return {
-            str(r["statement_id"]): (
-                str(r["group_id"]),
-                None if r["fact_codes"] is None else bytes(r["fact_codes"]),
-            )
-            for r in self._db().all_in(
+            str(key): (str(group), None if codes is None else bytes(codes))
+            for key, group, codes in self._db().values_in(
                 "SELECT statement_id, group_id, fact_codes FROM link_copies"
                 " WHERE statement_id IN ({marks})",
                 sorted(set(ids)),
