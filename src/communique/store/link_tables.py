@@ -400,8 +400,7 @@ class LinkTables(SqlTables):
             db.executemany(
                 _UPSERT_TRANSLATION, [_translation_values(t) for _, found in rows for t in found]
             )
-            for group_id in dict.fromkeys(row.link.group_id for row, _ in rows):
-                _refresh_group(db, group_id)
+            _refresh_groups(db, list(dict.fromkeys(row.link.group_id for row, _ in rows)))
 
     def _relink_lock(self, wait: bool) -> bool:
         """Take the lock a relink holds while it runs (each backend its own, freed when the
@@ -646,6 +645,22 @@ def _refresh_group(db: Db, group_id: str) -> None:
         upsert("statement_groups", "id canonical copies", "id"),
         (group_id, row["statement_id"], row["n"]),
     )
+
+
+def _refresh_groups(db: Db, group_ids: Sequence[str]) -> None:
+    """`_refresh_group` of statements that each have a copy, their copies read a query per
+    `IN_LIST` of them (as `finish_relink` ranks them all)."""
+    found = [
+        (str(group), str(canonical), int(copies))
+        for group, canonical, copies in db.values_in(
+            "SELECT group_id, statement_id, n FROM (SELECT c.group_id, c.statement_id,"
+            " count(*) OVER (PARTITION BY c.group_id) AS n, row_number() OVER"
+            f" (PARTITION BY c.group_id ORDER BY {CANONICAL_FIRST}) AS r FROM {WITH_STATEMENTS}"
+            " WHERE c.group_id IN ({marks})) AS ranked WHERE r = 1",
+            group_ids,
+        )
+    ]
+    db.executemany(upsert("statement_groups", "id canonical copies", "id"), found)
 
 
 def _copy_values(link: CopyLink, minhash: bytes) -> tuple[object, ...]:
