@@ -391,3 +391,28 @@ def test_a_thread_that_ends_inside_a_write_leaves_no_transaction_behind(tmp_path
         left.execute("SELECT 1")
     add(store, "https://mfa.example/after", "After", "Written after.")
     assert _in_thread(store.count_captures) == 1
+
+
+def test_the_end_of_a_relink_sorts_with_helper_threads_then_stops() -> None:
+    """`finish_relink` runs alone on cores the relink's workers left idle: SQLite's sorter
+    gets `SORT_THREADS` helper threads inside the block, and none again after it, even when
+    the block fails; PostgreSQL is left as it is."""
+    import sqlite3
+
+    from communique.store.dialect import POSTGRES, SQLITE, Db
+    from communique.store.link_tables import SORT_THREADS, _sort_threads
+
+    db = Db(sqlite3.connect(":memory:"), SQLITE)
+    with _sort_threads(db):
+        assert db.execute("PRAGMA threads").fetchone()[0] == SORT_THREADS
+    assert db.execute("PRAGMA threads").fetchone()[0] == 0
+    with pytest.raises(sqlite3.OperationalError), _sort_threads(db):
+        db.execute("SELECT * FROM nowhere")
+    assert db.execute("PRAGMA threads").fetchone()[0] == 0
+
+    class Untouched:
+        def execute(self, *_: object) -> None:
+            raise AssertionError("no SQL on PostgreSQL")
+
+    with _sort_threads(Db(Untouched(), POSTGRES)):
+        pass
