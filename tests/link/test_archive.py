@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -368,6 +369,17 @@ def test_relink_in_batches_gives_the_links_of_ingest(
     store.close()
 
 
+def migrated_again(store: Any, store_url: str, *undone: str) -> tuple[Any, Any]:
+    """The store at `store_url` and its connection, opened again after `undone` (SQL that
+    puts back the layout before a migration) ran on it: the migration runs again."""
+    db = store._db()
+    for sql in undone:
+        db.execute(sql)
+    store.close()
+    store = open_store(store_url)
+    return store, store._db()
+
+
 def test_fact_buckets_an_older_archive_kept_with_the_text_buckets_move(
     tmp_path: Path, store_url: str
 ) -> None:
@@ -380,16 +392,14 @@ def test_fact_buckets_an_older_archive_kept_with_the_text_buckets_move(
     db = store._db()  # type: ignore[attr-defined]
     kept = {(bytes(r["bucket"]), r["language"]) for r in db.all("SELECT * FROM fact_buckets")}
     assert kept and {language for _, language in kept} == {"en"}
-    for sql in (  # the layout before the migration
+    store, db = migrated_again(
+        store,
+        store_url,
         "INSERT INTO link_buckets (bucket, statement_id) SELECT bucket, statement_id"
         " FROM fact_buckets",
         "DROP TABLE fact_buckets",
         "DELETE FROM migrations WHERE name IN ('link-0003-fact-buckets', 'pg-0022-fact-buckets')",
-    ):
-        db.execute(sql)
-    store.close()
-    store = open_store(store_url)
-    db = store._db()  # type: ignore[attr-defined]
+    )
     moved = {(bytes(r["bucket"]), r["language"]) for r in db.all("SELECT * FROM fact_buckets")}
     assert moved == kept
     text_buckets = db.all("SELECT bucket FROM link_buckets")
@@ -634,15 +644,13 @@ def test_an_edited_copy_leaves_the_fact_buckets_of_its_old_text(store_url: str) 
     ]
     relink(store)
     assert rows() == (buckets, keys)
-    for sql in (  # the layout before the migration
+    store, db = migrated_again(
+        store,
+        store_url,
         "DROP TABLE fact_keys",
         "CREATE INDEX fact_buckets_statement ON fact_buckets(statement_id)",
         "DELETE FROM migrations WHERE name IN ('link-0006-fact-keys', 'pg-0031-link-fact-keys')",
-    ):
-        db.execute(sql)
-    store.close()
-    store = open_store(store_url)
-    db = store._db()  # type: ignore[attr-defined]
+    )
     assert rows() == (buckets, keys)
     indexes = db.all(INDEX_NAMES[store.dialect.name])  # type: ignore[attr-defined]
     assert "fact_buckets_statement" not in {r["name"] for r in indexes}

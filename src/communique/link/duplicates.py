@@ -271,19 +271,8 @@ def plan_copy(item: str, sig: Signature, index: Index) -> Plan:
     shared = np.count_nonzero(values == sig.minhash, axis=1)
     close = may_be_copies(shared / NUM_PERM, sig.words, counts)
     apart = ~close & comparable(sig.words, counts)
-    return Plan(item, None, *_chosen(item, keys, shared, close, apart))
-
-
-def _chosen(
-    item: str,
-    keys: Sequence[str],
-    shared: npt.NDArray[np.integer],
-    close: npt.NDArray[np.bool_],
-    apart: npt.NDArray[np.bool_],
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The candidates to verify and the neighbours apart, best estimated first (ties by id)."""
     chosen, neighbours = _chosen_rows(item, keys, shared, close, apart)
-    return tuple(keys[r] for r in chosen), tuple(keys[r] for r in neighbours)
+    return Plan(item, None, tuple(keys[r] for r in chosen), tuple(keys[r] for r in neighbours))
 
 
 def _chosen_rows(
@@ -293,7 +282,8 @@ def _chosen_rows(
     close: npt.NDArray[np.bool_],
     apart: npt.NDArray[np.bool_],
 ) -> tuple[list[int], list[int]]:
-    """`_chosen` as rows of `keys`."""
+    """The rows of `keys` to verify and of the neighbours apart, best estimated first (ties
+    by id)."""
 
     def best(rows: npt.NDArray[np.bool_], most: int) -> list[int]:
         found = sorted((-int(shared[r]), keys[r], r) for r in np.flatnonzero(rows).tolist())

@@ -8,19 +8,10 @@ from contextlib import AbstractContextManager, closing
 from typing import Any
 
 from communique.store.base import TABLES
+from communique.store.link_tables import LINK_TABLES
 from communique.store.sqlite_index import INDEX_TITLES, QUEUE_STATEMENTS, SqliteIndexedSearch
 
-_INTERNAL = (
-    "migrations",
-    "statement_groups",
-    "link_copies",
-    "link_buckets",
-    "fact_buckets",
-    "fact_keys",
-    "translations",
-    "search_queue",
-    "search_meta",
-)
+_INTERNAL = ("migrations", *LINK_TABLES, "search_queue", "search_meta")
 """Not copied: migration records, the links (rebuilt from the texts by `relink`) and the
 search index's queue and stamp (the index is rebuilt from the statements)."""
 
