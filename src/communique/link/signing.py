@@ -167,8 +167,12 @@ def joined_buckets_of(minhashes: npt.NDArray[np.uint32], space: int = 0) -> list
         >>> m = minhashes([np.arange(50), np.arange(20, 90)])
         >>> [list(keys) for keys in joined_buckets_of(m)] == [buckets(m[0]), buckets(m[1])]
         True
+        >>> joined_buckets_of(m[:0])
+        []
     """
     count = len(minhashes)
+    if not count:  # (a batch none of whose texts has enough facts: no shape to cut)
+        return []
     rows = np.empty((count, BANDS, BUCKET_SIZE), dtype=np.uint8)
     rows[:, :, 0] = np.arange(space, space + BANDS, dtype=np.uint8)
     values = np.ascontiguousarray(minhashes[:, : BANDS * ROWS]).view(np.uint8)
