@@ -232,7 +232,7 @@ TRANSLATIONS = (
     "linking quality (translations: UN en/fr/ru, Bible en/fr, books en/fr, UDHR in 20 languages)"
 )
 LANGUAGES = "translations per language (UDHR; pairs with that language)"
-SPEED = "linking speed (machine shared with 8 others, noisy)"
+SPEED = "linking speed"
 
 
 class Synthetic:
@@ -594,7 +594,7 @@ def ungdc_alone(shared: Path) -> Rows:
     return dict(sorted(rows.items()))
 
 
-STORE = "relink through the store (SQLite; machine shared with 8 others, noisy)"
+STORE = "relink through the store (SQLite)"
 
 
 SERIES = "linking quality (series: kremlin.ru items without their dated header)"
