@@ -416,3 +416,100 @@ def test_the_end_of_a_relink_sorts_with_helper_threads_then_stops() -> None:
 
     with _sort_threads(Db(Untouched(), POSTGRES)):
         pass
+
+
+def test_the_end_of_a_relink_queues_other_copies_as_the_trigger_does(tmp_path: Path) -> None:
+    """`finish_relink` inserts every statement without SQLite's trigger that queues its other
+    copies for the search index, and queues them in one statement: the rows the trigger
+    queues, in its order; the trigger is there again after it."""
+    from communique.model import CopyLink
+    from communique.store.base import CopyRow
+
+    store = SqliteStore(tmp_path / "a.db")
+    made = [add(store, f"https://site{i}/1", "Victory", f"Victory day {i}.") for i in range(6)]
+    ids = [s.id for s in made]
+    groups = {ids[0]: ids[:4], ids[4]: [ids[4]], ids[5]: [ids[5]]}
+    own = ids[2]  # on the issuer's own site: the canonical copy of the first statement
+
+    def top() -> int:
+        return int(
+            store._conn().execute("SELECT coalesce(max(seq), 0) FROM search_queue").fetchone()[0]
+        )
+
+    store.start_relink()
+    store.put_copies(
+        [
+            CopyRow(
+                CopyLink(member, group, "exact", None, "", "key", "2024-01-01", member == own),
+                b"",
+                [bytes([n, 1, 2])],
+            )
+            for group, members in groups.items()
+            for n, member in enumerate(members)
+        ]
+    )
+    before = top()
+    store.finish_relink()
+    conn = store._conn()
+
+    def queued(after: int) -> list[int]:
+        rows = conn.execute(
+            "SELECT statement FROM search_queue WHERE seq > ? ORDER BY seq", (after,)
+        )
+        return [int(r[0]) for r in rows]
+
+    rowid = {r[1]: r[0] for r in conn.execute("SELECT rowid, id FROM statements")}
+    others = sorted(member for member in groups[ids[0]] if member != own)
+    assert queued(before) == [rowid[member] for member in others]
+    rows = conn.execute("SELECT id, canonical, copies FROM statement_groups ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == sorted(
+        (group, own if len(members) > 1 else group, len(members))
+        for group, members in groups.items()
+    )
+    again = top()  # the trigger, row by row, queues the same
+    conn.execute("BEGIN")
+    conn.execute("DELETE FROM statement_groups")
+    after = top()
+    conn.executemany("INSERT INTO statement_groups VALUES (?, ?, ?)", [tuple(r) for r in rows])
+    assert queued(after) == queued(before)[: again - before] and after > again
+    conn.execute("ROLLBACK")
+    store.close()
+
+
+def test_the_end_of_a_relink_queues_copies_of_statements_written_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """A statement row written while a relink ran (none is, as a rule): the copies `finish_relink`
+    writes of it that are not its canonical copy are queued for search, as the trigger on
+    `link_copies` queues them, in id order, before the statement's rows are made again."""
+    from communique.model import CopyLink
+    from communique.store.base import CopyRow
+
+    store = SqliteStore(tmp_path / "a.db")
+    ids = [add(store, f"https://site{i}/1", "Victory", f"Victory day {i}.").id for i in range(4)]
+    group, own = min(ids), max(ids)
+    store.start_relink()
+    store.put_copies(
+        [
+            CopyRow(CopyLink(i, group, "exact", None, "", "key", "2024-01-01", i == own), b"", [])
+            for i in ids
+        ]
+    )
+    conn = store._conn()
+    conn.execute("INSERT INTO statement_groups VALUES (?, ?, 1)", (group, ids[1]))
+    before = int(conn.execute("SELECT coalesce(max(seq), 0) FROM search_queue").fetchone()[0])
+    store.finish_relink()
+    rowid = {r[1]: r[0] for r in conn.execute("SELECT rowid, id FROM statements")}
+    queued = [
+        int(r[0])
+        for r in conn.execute(
+            "SELECT statement FROM search_queue WHERE seq > ? ORDER BY seq", (before,)
+        )
+    ]
+    inserted = [rowid[i] for i in sorted(ids) if i != ids[1]]  # each copy as it is inserted
+    deleted = [rowid[i] for i in sorted(ids) if i != ids[1]]  # the old row's other copies
+    made = [rowid[i] for i in sorted(ids) if i != own]  # the new row's
+    assert queued == inserted + deleted + made
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"search_copies_ai", "search_groups_ai"} <= triggers
+    store.close()

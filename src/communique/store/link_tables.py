@@ -475,11 +475,12 @@ class LinkTables(SqlTables):
         SQLite sorts with helper threads here (`SORT_THREADS`): this step runs alone, with
         the cores the relink's workers used idle."""
         with self._writing() as db, _sort_threads(db):
-            db.execute(
-                f"INSERT INTO link_copies ({_COPY_COLUMNS}, link_version)"
-                f" SELECT {_COPY_COLUMNS}, ? FROM relink_staged ORDER BY statement_id",
-                (LINK_VERSION,),
-            )
+            with _queued_at_once(db, _COPIES_TRIGGER, _QUEUE_COPIES):
+                db.execute(
+                    f"INSERT INTO link_copies ({_COPY_COLUMNS}, link_version)"
+                    f" SELECT {_COPY_COLUMNS}, ? FROM relink_staged ORDER BY statement_id",
+                    (LINK_VERSION,),
+                )
             for prefix, table, columns in (
                 ("", "link_buckets", "statement_id"),
                 ("fact_", "fact_buckets", "language, statement_id"),
@@ -499,13 +500,8 @@ class LinkTables(SqlTables):
             for name, columns in RELINK_INDEXES:
                 db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}")
             db.execute("DELETE FROM statement_groups")
-            db.execute(
-                "INSERT INTO statement_groups (id, canonical, copies)"
-                " SELECT group_id, statement_id, n FROM (SELECT c.group_id, c.statement_id,"
-                " count(*) OVER (PARTITION BY c.group_id) AS n, row_number() OVER"
-                f" (PARTITION BY c.group_id ORDER BY {CANONICAL_FIRST}) AS r"
-                f" FROM {WITH_STATEMENTS}) AS ranked WHERE r = 1"
-            )
+            with _queued_at_once(db, _GROUPS_TRIGGER, _QUEUE_OTHER_COPIES):
+                db.execute(_ALL_GROUPS)
         self._relink_unlock()
 
     def old_links(self) -> int:
@@ -629,6 +625,60 @@ def _sort_threads(db: Db) -> Iterator[None]:
         yield
     finally:
         db.execute("PRAGMA threads = 0")
+
+
+_ALL_GROUPS = (
+    "INSERT INTO statement_groups (id, canonical, copies)"
+    " SELECT g.group_id, CASE WHEN count(*) = 1 THEN min(g.statement_id) ELSE"
+    f" (SELECT c.statement_id FROM {WITH_STATEMENTS} WHERE c.group_id = g.group_id"
+    f" ORDER BY {CANONICAL_FIRST} LIMIT 1) END, count(*) FROM link_copies g"
+    " GROUP BY g.group_id ORDER BY g.group_id"
+)
+"""Every statement's canonical copy and copy count, in id order, from `link_copies` (read
+through its index by statement, in order): a statement of one copy (most) has that copy
+without its statement row read; the copies of the others are ranked by `CANONICAL_FIRST`."""
+_QUEUE_OTHER_COPIES = (
+    "INSERT INTO search_queue (statement) SELECT s.rowid FROM statement_groups g"
+    " CROSS JOIN link_copies c CROSS JOIN statements s"  # (SQLite: in this order)
+    " WHERE g.copies > 1 AND c.group_id = g.id AND c.statement_id <> g.canonical"
+    " AND s.id = c.statement_id ORDER BY g.id, c.statement_id"
+)
+"""What SQLite's trigger `search_groups_ai` queues for the search index when every
+statement's row is inserted in id order: each other copy than the canonical one, by
+statement, then by copy."""
+_QUEUE_COPIES = (
+    "INSERT INTO search_queue (statement) SELECT s.rowid FROM relink_staged r"
+    " JOIN statement_groups g ON g.id = r.group_id JOIN statements s ON s.id = r.statement_id"
+    " WHERE g.canonical <> r.statement_id ORDER BY r.statement_id"
+)
+"""What SQLite's trigger `search_copies_ai` queues when every staged copy is inserted in id
+order: those whose statement has another canonical copy."""
+_GROUPS_TRIGGER = "search_groups_ai"
+_COPIES_TRIGGER = "search_copies_ai"
+"""SQLite's triggers queueing for search a new statement's other copies, a new copy that is
+not its statement's canonical one (`migrations.SEARCH_COPIES`)."""
+
+
+@contextmanager
+def _queued_at_once(db: Db, trigger: str, queue: str) -> Iterator[None]:
+    """SQLite: the block inserts many rows in key order with `trigger` (a search-queue
+    trigger on insert) dropped; `queue` then queues in one statement the rows the trigger
+    would have queued row by row, in its order (it read each row's copies or statement,
+    most of them for nothing); nothing while `statement_groups` is empty, as after the
+    copies of a relink. The trigger is made again in the same transaction (a failure rolls
+    both back)."""
+    if db.dialect.name != "sqlite":
+        yield
+        return
+    row = db.one("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,))
+    if row is None:
+        yield
+        return
+    db.execute(f"DROP TRIGGER {trigger}")
+    yield
+    if db.one("SELECT 1 AS x FROM statement_groups LIMIT 1"):
+        db.execute(queue)
+    db.execute(str(row["sql"]))
 
 
 def _fact_keys(statement_id: str, facts: FactRow) -> list[tuple[object, ...]]:
