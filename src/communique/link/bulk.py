@@ -230,6 +230,9 @@ class _Flat:
         self.starts = array("q")
         self.sizes = array("I")
         self._keyed: npt.NDArray[np.uint64] | None = None
+        self._bins = np.zeros((0, 2 * _BINS), dtype=np.uint8)
+        """Each statement's codes counted by bin (`_binned`), in the first `len(sizes)`
+        rows (grown by doubling)."""
 
     @classmethod
     def of(cls, codes: Sequence[array[int]]) -> _Flat:
@@ -240,16 +243,27 @@ class _Flat:
             flat.sizes.append(len(sequence))
             flat.codes.extend(sequence)
         flat.seen = _occurrences(flat.codes, flat.sizes)
+        flat._bins = _binned(flat.codes, flat.seen, flat.sizes)
         return flat
 
     def extend(self, other: _Flat, rows: Sequence[int]) -> None:
         """Append these statements of `other`."""
+        have, more = len(self.sizes), len(rows)
+        if have + more > len(self._bins):
+            grown = np.zeros((max(2 * len(self._bins), have + more), 2 * _BINS), np.uint8)
+            grown[:have] = self._bins[:have]
+            self._bins = grown
+        self._bins[have : have + more] = other.bins()[rows]
         for row in rows:
             start, size = other.starts[row], other.sizes[row]
             self.starts.append(len(self.codes))
             self.sizes.append(size)
             self.codes.extend(other.codes[start : start + size])
             self.seen.extend(other.seen[start : start + size])
+
+    def bins(self) -> npt.NDArray[np.uint8]:
+        """Each statement's codes counted by bin (`_binned`), a row each."""
+        return self._bins[: len(self.sizes)]
 
     def codes_of(self, row: int) -> array[int]:
         start = self.starts[row]
@@ -278,6 +292,29 @@ class _Flat:
 
 _SEEN = (1 << 16) - 1
 """The last occurrence of one code in a statement that `_Flat` counts apart."""
+
+
+_BINS = 64
+"""Bins of fact codes (by their low bits) that `_may_fit` bounds the codes shared in."""
+_BINNED = 255
+"""The most codes of a statement that `_binned` counts (one byte a bin)."""
+
+
+def _binned(codes: array[int], seen: array[int], sizes: array[int]) -> npt.NDArray[np.uint8]:
+    """For each statement (codes one statement after another), how many of its codes fall in
+    each of `_BINS` bins (with repeats), then how many of its distinct numbers do; capped
+    at `_BINNED` (a statement with more codes is not bounded by them: `_may_fit`)."""
+    flat = np.frombuffer(codes, np.uint32)
+    counts = np.frombuffer(sizes, np.uint32)
+    at = np.repeat(np.arange(len(counts), dtype=np.int64) * (2 * _BINS), counts) + (
+        flat & np.uint32(_BINS - 1)
+    )
+    numbers = (np.frombuffer(seen, np.uint16) == 0) & ((flat & np.uint32(_NUMBER)) != 0)
+    binned = np.bincount(at, minlength=2 * _BINS * len(counts)) + np.bincount(
+        at[numbers] + _BINS, minlength=2 * _BINS * len(counts)
+    )
+    found: npt.NDArray[np.uint8] = np.minimum(binned, _BINNED).astype(np.uint8)
+    return found.reshape(len(counts), 2 * _BINS)
 
 
 def _occurrences(codes: array[int], sizes: array[int]) -> array[int]:
@@ -311,18 +348,44 @@ def _may_share(
     measures are at most the facts shared). A pair with a code repeated more than `_SEEN`
     times is kept. `first` is a batch (fewer than `_OWNERS` statements): each code of the
     second statement of a pair is looked up among its first statement's (`_Flat.keyed`),
-    a search in a small array."""
+    a search in a small array, for the pairs that `_may_fit` keeps."""
     kept = np.zeros(len(owners), dtype=bool)
-    keyed = first.keyed()
     for begin in range(0, len(owners), _PAIRS):
-        mine, theirs = owners[begin : begin + _PAIRS], rows[begin : begin + _PAIRS]
-        shared, numbers = _shared(keyed, mine, second, theirs)
+        fit = begin + np.flatnonzero(
+            _may_fit(first, owners[begin : begin + _PAIRS], second, rows[begin : begin + _PAIRS])
+        )
+        if not len(fit):
+            continue
+        mine, theirs = owners[fit], rows[fit]
+        shared, numbers = _shared(first.keyed(), mine, second, theirs)
         total = _sizes_of(first, mine) + _sizes_of(second, theirs)
         close = 1.0 - (total - 2 * shared) / np.maximum(total, 1) >= MIN_CONFIDENCE - 1e-9
-        kept[begin : begin + _PAIRS] = (close & (numbers >= MIN_NUMBERS)) | (
+        kept[fit] = (close & (numbers >= MIN_NUMBERS)) | (
             np.maximum(_sizes_of(first, mine), _sizes_of(second, theirs)) > _SEEN
         )
     return kept
+
+
+def _may_fit(
+    first: _Flat,
+    owners: npt.NDArray[np.integer],
+    second: _Flat,
+    rows: npt.NDArray[np.integer],
+) -> npt.NDArray[np.bool_]:
+    """Which pairs `_may_share` may keep, judged on their codes counted by bin (`_binned`):
+    two statements share at most, in each bin, the fewer codes (and distinct numbers) of
+    the two, so that the sums over the bins bound the codes they share and their shared
+    numbers. A pair with a statement of more than `_BINNED` codes is kept."""
+    low = np.minimum(first.bins()[owners], second.bins()[rows])
+    shared = low[:, :_BINS].sum(axis=1, dtype=np.int64)
+    numbers = low[:, _BINS:].sum(axis=1, dtype=np.int64)
+    mine, theirs = _sizes_of(first, owners), _sizes_of(second, rows)
+    total = mine + theirs
+    close = 1.0 - (total - 2 * shared) / np.maximum(total, 1) >= MIN_CONFIDENCE - 1e-9
+    fit: npt.NDArray[np.bool_] = (close & (numbers >= MIN_NUMBERS)) | (
+        np.maximum(mine, theirs) > _BINNED
+    )
+    return fit
 
 
 def _sizes_of(flat: _Flat, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:

@@ -1020,25 +1020,26 @@ class Linker:
         counts = np.frombuffer(self.counts, dtype=np.uint32)[rows]
         close = may_be_copies(shared / NUM_PERM, words[owner], counts)
         apart = ~close & comparable(words[owner], counts)
-        wanted = np.flatnonzero(close | apart)
+        near = np.zeros(len(items), dtype=bool)
+        near[owner[close]] = True  # (a text without a candidate has no neighbours either)
+        wanted = np.flatnonzero(close | (apart & near[owner]))
         wanted = wanted[np.argsort(owner[wanted], kind="stable")]
-        starts = np.searchsorted(owner[wanted], np.arange(len(items) + 1))
-        found: list[tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]] = []
-        for mine, (start, end) in enumerate(itertools.pairwise(starts.tolist())):
-            near = wanted[start:end]
-            them = rows[near].tolist()
-            keys = [self.indexed[row] for row in them]
+        starts = np.searchsorted(owner[wanted], np.arange(len(items) + 1)).tolist()
+        found: list[tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]]
+        found = [((), (), ())] * len(items)
+        for mine in np.flatnonzero(near).tolist():
+            these = wanted[starts[mine] : starts[mine + 1]]
+            them = rows[these].tolist()
+            keys = list(map(self.indexed.__getitem__, them))
             chosen, neighbours = _chosen_rows(
-                items[mine], keys, shared[near], close[near], apart[near]
+                items[mine], keys, shared[these], close[these], apart[these]
             )
             picked = [them[r] for r in (*chosen, *neighbours)]
             staged = tuple((self.places[row], self.counts[row]) for row in picked)
-            found.append(
-                (
-                    tuple(keys[r] for r in chosen),
-                    tuple(keys[r] for r in neighbours),
-                    staged if all(place >= 0 for place, _ in staged) else (),
-                )
+            found[mine] = (
+                tuple(keys[r] for r in chosen),
+                tuple(keys[r] for r in neighbours),
+                staged if all(place >= 0 for place, _ in staged) else (),
             )
         return found
 
