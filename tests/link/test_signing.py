@@ -49,3 +49,33 @@ def test_buckets_find_every_row_across_merged_runs() -> None:
     keys = np.concatenate([run[0] for run in index.runs])
     assert all((np.diff(run[0].astype(np.float64)) >= 0).all() for run in index.runs)
     assert len(keys) + sum(map(len, index.pending.values())) == 500 * 20
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 40), min_size=3, max_size=3), min_size=1, max_size=60),
+    st.lists(st.lists(st.integers(0, 40), min_size=3, max_size=3), min_size=1, max_size=20),
+    st.integers(1, 12),
+)
+def test_pairs_are_the_rows_sharing_a_key(
+    indexed: list[list[int]], batch: list[list[int]], run: int
+) -> None:
+    """`Buckets.pairs` over several runs (its filter of the runs' keys grown and rebuilt)
+    and pending keys gives each (owner, row) sharing a key once, in order."""
+    spread = np.uint64(0x9E3779B97F4A7C15)  # keys spread over 64 bits, as band keys are
+    keys = np.array(indexed, dtype=np.uint64) * spread
+    index = Buckets()
+    for start in range(0, len(indexed) - len(indexed) % 2, run):
+        part = np.arange(start, min(start + run, len(indexed) - len(indexed) % 2))
+        index.add_run(part.astype(np.uint32), keys[part])
+    if len(indexed) % 2:
+        index.insert(len(indexed) - 1, keys[-1])
+    wanted = np.array(batch, dtype=np.uint64) * spread
+    owners, rows = index.pairs(wanted)
+    expected = sorted(
+        (owner, row)
+        for owner, mine in enumerate(batch)
+        for row, theirs in enumerate(indexed)
+        if set(mine) & set(theirs)
+    )
+    assert list(zip(owners.tolist(), rows.tolist(), strict=True)) == expected

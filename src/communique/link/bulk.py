@@ -178,15 +178,21 @@ class FactIndex:
         that share a band key and whose facts may be those of its own in another language
         (`maybe`): (id, language), by id. Candidates of the whole batch are found at once,
         and those whose numbers of facts rule them out (`_may_agree`) are not compared."""
-        if len(ids) > _OWNERS:  # (the same candidates: those of a first part are indexed)
-            head = slice(0, _OWNERS)
-            tail = slice(_OWNERS, None)
-            return self.extend(ids[head], languages[head], bands[head], codes[head]) + (
-                self.extend(ids[tail], languages[tail], bands[tail], codes[tail])
-            )
+        found: list[list[tuple[str, str]]] = []
+        for start in range(0, len(ids), _OWNERS):  # (each part finds those indexed before)
+            part = slice(start, start + _OWNERS)
+            found += self._extend(ids[part], languages[part], bands[part], codes[part])
+        return found
+
+    def _extend(
+        self,
+        ids: Sequence[str],
+        languages: Sequence[str],
+        bands: npt.NDArray[np.uint64],
+        codes: Sequence[array[int]],
+    ) -> list[list[tuple[str, str]]]:
+        """`extend` of at most `_OWNERS` statements."""
         found: list[list[tuple[str, str]]] = [[] for _ in ids]
-        if not found:
-            return found
         spoken = np.array(languages, dtype=object)
         mine = _Flat.of(codes)
         sizes, numbered = mine.counts()
