@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+import zlib
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from communique.link.text import folded_words, words
+from communique.link import text as text_module
+from communique.link.text import folded_words, word_codes, words
 
 WORD = re.compile(r"\w+")
 NOT_WORD = re.compile(r"[^\w ]")
@@ -44,3 +48,18 @@ def test_words_are_the_runs_of_word_characters(text: str) -> None:
     found = words(text)
     assert (found.written, found.folded) == by_regex(text)
     assert folded_words(text) == found.folded
+
+
+def test_word_codes_stay_right_when_the_vocabulary_is_cleared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each word's CRC-32 and BLAKE2b hash, whether it was met before or the vocabulary was
+    cleared (full) before the call."""
+    monkeypatch.setattr(text_module, "WORD_HASHED", 2)
+    for batch in [("we", "condemn", "we"), ("the", "attack", "we"), (), ("condemn",)]:
+        crcs, hashes = word_codes(batch)
+        assert crcs.tolist() == [zlib.crc32(word.encode()) for word in batch]
+        assert hashes.tolist() == [
+            int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+            for word in batch
+        ]

@@ -31,7 +31,8 @@ WORDS = st.sampled_from(
     [
         "the", "minister", "Armenia", "NATO", "The", "a320", "km²", "eBay", "İstanbul",
         "Москва", "москва", "١٢٣", "x_1", "2020", "08", "Ärzte", "über", "Union", "cafés",
-        "naïve", "O'Neil", "ﬁnal", "Ⅻ", "①", "_", "Baku's",
+        "naïve", "O'Neil", "ﬁnal", "Ⅻ", "①", "_", "Baku's", "développement", "цАрмения",
+        "йОрдания2020", "éAbcd", "Ёлка", "ѓАбв1", "straßeBerlin", "ÿ²", "×Abcd",
     ]
 )  # fmt: skip
 SEPARATORS = st.sampled_from([" ", ". ", "\n", ", ", "-", "", "; ", "… ", "’"])

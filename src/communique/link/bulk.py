@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from communique.link.duplicates import Buckets, _ranges
 from communique.link.signing import SignedBatch, band_keys, shingle_minhashes, sign_folded
-from communique.link.text import distinct, folded_words, word_hashes
+from communique.link.text import distinct, folded_words, word_codes
 from communique.link.translations import (
     FACT_SHINGLE,
     MIN_CONFIDENCE,
@@ -63,20 +63,21 @@ def prepare(texts: list[str], stage: str | None = None) -> Prepared:
         ([10], [('8', '2020', 'arme', 'azer', 'mosc')])
     """
     folded = [folded_words(text) for text in texts]
+    crcs, hashes = word_codes(tuple(itertools.chain.from_iterable(folded)))
     found = [facts(text) for text in texts]
     values = shingle_minhashes(found, FACT_SHINGLE)
     codes = [fact_codes(sequence) for sequence in found]
-    staged = None if stage is None else stage_words(stage, folded)
-    return Prepared(sign_folded(folded), found, values, band_keys(values), codes, staged)
+    staged = None if stage is None else stage_words(stage, hashes)
+    return Prepared(sign_folded(folded, crcs), found, values, band_keys(values), codes, staged)
 
 
 _STAGING: dict[str, BinaryIO] = {}
 """The file this process stages words in, by path (opened once, appended to)."""
 
 
-def stage_words(folder: str, folded: Sequence[tuple[str, ...]]) -> tuple[str, int]:
-    """Append the hashes of texts' folded words (`text.word_hashes`, 8 bytes a word), one
-    text after another, to this process's file in `folder`, written through before this
+def stage_words(folder: str, hashes: npt.NDArray[np.uint64]) -> tuple[str, int]:
+    """Append the hashes of texts' folded words (`text.word_hashes`, 8 bytes a word, one
+    text after another) to this process's file in `folder`, written through before this
     returns; returns the file and where the first text's start (a byte offset).
 
     A relink's workers verify a text against candidates on these (`StagedWords`) rather
@@ -88,7 +89,7 @@ def stage_words(folder: str, folded: Sequence[tuple[str, ...]]) -> tuple[str, in
     if file is None:
         file = _STAGING[path] = open(path, "ab")  # noqa: SIM115 (kept open by the process)
     offset = file.tell()
-    file.write(word_hashes(tuple(itertools.chain.from_iterable(folded))).tobytes())
+    file.write(hashes.tobytes())
     file.flush()
     return path, offset
 

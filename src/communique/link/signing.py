@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash, MinHashLSH
 
-from communique.link.text import SHINGLE, distinct, exact_key, folded_words
+from communique.link.text import SHINGLE, distinct, exact_key, folded_words, word_codes
 from communique.model import JoinedKeys
 
 NUM_PERM = 64
@@ -187,10 +187,13 @@ def _layout() -> MinHashLSH:
 
 
 def shingle_minhashes(
-    folded: Sequence[tuple[str, ...]], size: int = SHINGLE
+    folded: Sequence[tuple[str, ...]],
+    size: int = SHINGLE,
+    crcs: npt.NDArray[np.uint32] | None = None,
 ) -> npt.NDArray[np.uint32]:
     """The MinHash of each text's shingles of `size` words, one row each: the values
-    `minhash_of(text.shingle_hashes(words, size))` gives, for a whole batch at once.
+    `minhash_of(text.shingle_hashes(words, size))` gives, for a whole batch at once
+    (`crcs`: the CRC-32 of each word, one text after another, if made already).
 
     Example:
         >>> from communique.link.text import shingle_hashes
@@ -199,21 +202,23 @@ def shingle_minhashes(
         >>> [bool((row == minhash_of(shingle_hashes(t, 1))).all()) for row, t in zip(rows, texts)]
         [True, True, True]
     """
-    return _segment_minhashes(*_shingles(folded, size))
+    return _segment_minhashes(*_shingles(folded, size, crcs))
 
 
 def _shingles(
-    folded: Sequence[tuple[str, ...]], size: int = SHINGLE
+    folded: Sequence[tuple[str, ...]],
+    size: int = SHINGLE,
+    crcs: npt.NDArray[np.uint32] | None = None,
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
     """The distinct shingle hashes of each text, concatenated, and how many each text has.
 
     A shingle is a run of `size` words; a shorter text is one shingle of all its words.
     """
     lengths = np.fromiter(map(len, folded), np.int64, len(folded))
-    total = int(lengths.sum())
-    words = itertools.chain.from_iterable(folded)
-    ids = np.fromiter(map(zlib.crc32, map(str.encode, words)), np.uint64, total)
-    mixed = np.zeros(max(total - size + 1, 0), dtype=np.uint64)
+    if crcs is None:
+        crcs = word_codes(tuple(itertools.chain.from_iterable(folded)))[0]
+    ids = crcs.astype(np.uint64)
+    mixed = np.zeros(max(len(ids) - size + 1, 0), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(size):
             mixed = (mixed ^ ids[offset : offset + len(mixed)]) * _MIX
@@ -266,9 +271,12 @@ def sign_arrays(texts: Sequence[str]) -> SignedBatch:
     return sign_folded([folded_words(text) for text in texts])
 
 
-def sign_folded(folded: Sequence[tuple[str, ...]]) -> SignedBatch:
-    """`sign_arrays` of texts split into folded words already (`text.folded_words`)."""
-    values = shingle_minhashes(folded)
+def sign_folded(
+    folded: Sequence[tuple[str, ...]], crcs: npt.NDArray[np.uint32] | None = None
+) -> SignedBatch:
+    """`sign_arrays` of texts split into folded words already (`text.folded_words`; `crcs`:
+    their CRC-32s, `text.word_codes`, if made already)."""
+    values = shingle_minhashes(folded, SHINGLE, crcs)
     return SignedBatch(
         [exact_key(words) for words in folded], list(map(len, folded)), values, band_keys(values)
     )
