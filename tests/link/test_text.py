@@ -30,7 +30,10 @@ def by_regex(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return written, folded
 
 
-WORDS = ["the", "Minister", "2024", "İstanbul", "straße", "ǅemal", "ΣΟΦΙΑ", "Россия", "x_y", "ﬁ"]
+WORDS = [
+    "the", "Minister", "2024", "İstanbul", "straße", "ǅemal", "ΣΟΦΙΑ", "Россия", "x_y", "ﬁ",
+    "Ѐёџ", "café", "Ω",
+]  # fmt: skip
 SPACES = [" ", "  ", "\n", "\t", "\xa0", "\u2009", "\u3000", ",", ".", "—", "’", "«", "»", "-", "'"]
 PIECES = st.sampled_from([*WORDS, *SPACES])
 
@@ -44,6 +47,7 @@ ASCII = st.text(st.characters(max_codepoint=127))
 @example("İ. İstanbul’s\u0130 ŉ")
 @example("a\x1cb\x85c\u2028d")
 @example("a\x1cb\x1fc\x7fd_e\x00f")
+@example("Россия — «мир»\u2028ё÷×é\ud800x")
 def test_words_are_the_runs_of_word_characters(text: str) -> None:
     found = words(text)
     assert (found.written, found.folded) == by_regex(text)
