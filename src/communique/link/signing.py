@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash, MinHashLSH
 
-from communique.link.text import SHINGLE, distinct, exact_key, folded_words, word_codes
+from communique.link.text import SHINGLE, exact_key, folded_words, word_codes
 from communique.model import JoinedKeys
 
 NUM_PERM = 64
@@ -210,7 +210,9 @@ def _shingles(
     size: int = SHINGLE,
     crcs: npt.NDArray[np.uint32] | None = None,
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
-    """The distinct shingle hashes of each text, concatenated, and how many each text has.
+    """The shingle hashes of each text, concatenated, and how many each text has: a text's
+    repeated shingles are left in (a MinHash is the same, and sorting the batch's to drop
+    them took half of this).
 
     A shingle is a run of `size` words; a shorter text is one shingle of all its words.
     """
@@ -223,21 +225,20 @@ def _shingles(
         for offset in range(size):
             mixed = (mixed ^ ids[offset : offset + len(mixed)]) * _MIX
             mixed ^= mixed >> np.uint64(29)
-    owner = np.repeat(np.arange(len(folded), dtype=np.uint64), lengths)
     ends = np.cumsum(lengths)
     inside = np.ones(len(mixed), dtype=bool)  # shingles that do not cross into the next text
     for back in range(1, size):
         cut = ends[(ends - back >= 0) & (ends - back < len(mixed))] - back
         inside[cut] = False
-    hashes = (mixed >> np.uint64(32))[inside]
-    keys = [(owner[: len(mixed)][inside] << np.uint64(32)) | hashes]
+    hashes = (mixed >> np.uint64(32))[inside].astype(np.uint32)
+    counts = np.maximum(lengths - (size - 1), 0)
     short = np.flatnonzero((lengths > 0) & (lengths < size))
-    if len(short):
+    if len(short):  # (no shingle inside: one of all their words, where their run starts)
         whole = [zlib.crc32(" ".join(folded[i]).encode()) for i in short.tolist()]
-        keys.append((short.astype(np.uint64) << np.uint64(32)) | np.array(whole, np.uint64))
-    found = distinct(np.concatenate(keys))
-    counts = np.bincount((found >> np.uint64(32)).astype(np.int64), minlength=len(folded))
-    return (found & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts
+        starts = np.cumsum(counts) - counts
+        hashes = np.insert(hashes, starts[short], np.array(whole, np.uint32))
+        counts[short] = 1
+    return hashes, counts
 
 
 @dataclass(frozen=True)
