@@ -335,9 +335,10 @@ def test_may_verify_never_rules_out_what_verify_accepts(one: list[int], other: l
 def test_boilerplate_of_first_copy_is_boilerplate_by_its_definition(
     mine: list[int], candidate: list[int], others: list[list[int]]
 ) -> None:
-    """The words `first_copy` takes for boilerplate (shingles searched in sorted order, the
-    new text's shingles searched once for every candidate) are those `boilerplate` finds:
-    texts mixed from shared paragraphs, a paragraph repeated within a text included."""
+    """The words `first_copy` takes for boilerplate (the shingles of all texts numbered
+    together, the texts ruled out without aligning them counted first) are those
+    `boilerplate` finds: texts mixed from shared paragraphs, a paragraph repeated within a
+    text included."""
     pool = paragraphs()
     mine_text, candidate_text, *other_texts = (
         "\n\n".join(pool[index] for index in mix) for mix in (mine, candidate, *others)

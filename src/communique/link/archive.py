@@ -814,8 +814,8 @@ def verify_staged(location: str, paths: tuple[str, ...], work: list[StagedWork])
     text is compared with its candidates on their words' hashes read where they were staged,
     not on their texts split again; a candidate's text is read from the store at `location`
     only where its words as written are needed (where two texts differ between shared
-    words), and the neighbours' words only for a text with a candidate that passes
-    `verify` (run in worker processes by `relink`)."""
+    words in a stretch that may be a swap), and the neighbours' words only for a text with a
+    candidate that passes `verify` (run in worker processes by `relink`)."""
     links = _reader(location)
     _STAGED.paths = paths
     found: list[Found] = []

@@ -119,7 +119,8 @@ def verify_words(a: Words, b: Words) -> Verdict:
 
 
 Written = Callable[[], tuple[Sequence[str], Sequence[str]]]
-"""The two texts' words as written (asked for only where they differ between shared words)."""
+"""The two texts' words as written (asked for only where they differ between shared words
+in a stretch that may be a swap: `_may_swap`)."""
 
 
 def judged(ops: Iterable[Any], sizes: tuple[int, int], written: Written) -> Verdict:
@@ -129,7 +130,8 @@ def judged(ops: Iterable[Any], sizes: tuple[int, int], written: Written) -> Verd
     containment = shared / min(sizes)
     coverage = shared / max(sizes)
     stretches = interior_stretches(ops)
-    swaps = tuple(_swaps(*written(), stretches)) if stretches else ()
+    short = [stretch for stretch in stretches if _may_swap(stretch)]
+    swaps = tuple(_swaps(*written(), short)) if short else ()
     own = rewritten(stretches)
     if own < MIN_REWRITTEN * min(sizes):
         own = 0
@@ -165,6 +167,13 @@ def interior_stretches(ops: Iterable[Any]) -> list[Stretch]:
         if before >= ANCHOR and after >= ANCHOR:
             found.append((i1, i2, j1, j2))
     return found
+
+
+def _may_swap(stretch: Stretch) -> bool:
+    """Whether a stretch may be a swap (`_swap`): words on both sides, at most `SWAP_WORDS`
+    on either (the words as written are read only for such stretches)."""
+    i1, i2, j1, j2 = stretch
+    return 0 < i2 - i1 <= SWAP_WORDS and 0 < j2 - j1 <= SWAP_WORDS
 
 
 def _swaps(a: Sequence[str], b: Sequence[str], stretches: Iterable[Stretch]) -> list[str]:
@@ -301,7 +310,7 @@ Found = tuple[int, str] | None
 class Staged:
     """A text as `relink` stages it for verification: the hashes of its folded words
     (`word_hashes`), and a function giving the text itself (asked only for its words as
-    written, where two texts differ between shared words)."""
+    written, where two texts differ between shared words in a stretch that may be a swap)."""
 
     hashes: npt.NDArray[np.uint64]
     text: Callable[[], str]
@@ -354,14 +363,13 @@ def first_copy(text: Readable, candidates: Sequence[Readable], apart: Apart = ()
 
 class _Text:
     """A text as `first_copy` compares it: its number of words, their ids (one `_Read`'s),
-    how often each id occurs, and, made when first needed, its `Words` and its shingles."""
+    how often each id occurs, and, made when first needed, its `Words`."""
 
     def __init__(self, ids: npt.NDArray[np.intp], split: Callable[[], Words]) -> None:
         self.size, self.ids, self.split = len(ids), ids, split
         self.counts = np.bincount(ids)
         self._words: Words | None = None
         self._id_list: list[int] | None = None
-        self._shingles: tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]] | None = None
 
     def id_list(self) -> list[int]:
         """The word ids as a list (what rapidfuzz compares fastest)."""
@@ -374,26 +382,6 @@ class _Text:
         if self._words is None:
             self._words = self.split()
         return self._words
-
-    def shingles(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
-        """The keys of the text's shingles (`shingle_keys` of the word ids, as
-        `shingle_starts` of the words) sorted, and the word each sorted key starts at."""
-        if self._shingles is None:
-            starts = shingle_keys(self.ids.astype(np.uint64))
-            order = np.argsort(starts, kind="stable")
-            self._shingles = order, starts[order]
-        return self._shingles
-
-    def carries(self, other: _Text) -> npt.NDArray[np.bool_]:
-        """Which of this text's shingles `other` has too, in the order of `shingles`' keys
-        (sorted keys are searched several times faster than keys in text order)."""
-        _, keys = self.shingles()
-        _, theirs = other.shingles()
-        if not len(theirs):
-            return np.zeros(len(keys), dtype=bool)
-        at = np.minimum(np.searchsorted(theirs, keys), len(theirs) - 1)
-        found: npt.NDArray[np.bool_] = theirs[at] == keys
-        return found
 
 
 class _Read:
@@ -413,7 +401,7 @@ class _Read:
         """The ids of the words of staged texts, by hash."""
         self.verdicts: dict[tuple[int, int], Verdict | None] = {}
         self.alignments: dict[tuple[int, int], list[Any]] = {}
-        self.carrying: dict[tuple[int, int], npt.NDArray[np.bool_]] = {}
+        self.shingled: _Shingles | None = None
 
     def __call__(self, text: Readable) -> _Text:
         found = self.texts.get(text)
@@ -438,12 +426,12 @@ class _Read:
                 self.texts[text] = _Text(ids[end - size : end], split)
         return [self(text) for text in texts]
 
-    def carried(self, text: _Text, other: _Text) -> npt.NDArray[np.bool_]:
-        """`text.carries(other)`, worked out once (the new text's, for each candidate)."""
-        pair = id(text), id(other)
-        found = self.carrying.get(pair)
-        if found is None:
-            found = self.carrying[pair] = text.carries(other)
+    def shingles(self, texts: Sequence[_Text]) -> _Shingles:
+        """`_Shingles` of these texts, kept while the next call asks for the same texts
+        (`first_copy` asks for the same ones for each candidate)."""
+        found = self.shingled
+        if found is None or found.row_of.keys() != {id(text) for text in texts}:
+            found = self.shingled = _Shingles(texts)
         return found
 
     def verdict(self, first: _Text, second: _Text) -> Verdict | None:
@@ -451,7 +439,7 @@ class _Read:
 
         The texts are aligned on their word ids (the same alignment as on their words: ids
         stand one for one for words, and integers are compared faster), and the written
-        words split only where the two differ between shared words."""
+        words split only where the two differ in a stretch that may be a swap."""
         pair = id(first), id(second)
         if pair not in self.verdicts:
             verdict = None
@@ -465,6 +453,18 @@ class _Read:
                 )
             self.verdicts[pair] = verdict
         return self.verdicts[pair]
+
+    def no_copy(self, first: _Text, second: _Text) -> bool:
+        """True when `verdict` of two texts is known to be no copy without aligning them:
+        worked out before, or ruled out on the words they have in common (`_may_share`)."""
+        pair = id(first), id(second)
+        if pair in self.verdicts:
+            verdict = self.verdicts[pair]
+            return verdict is None or not verdict.same
+        if first.size and second.size and not _may_share(first, second):
+            self.verdicts[pair] = None
+            return True
+        return False
 
     def alignment(self, first: _Text, second: _Text) -> list[Any]:
         """The Levenshtein opcodes of two texts' word ids, worked out once."""
@@ -534,12 +534,18 @@ def may_verify(first: _Text, second: _Text) -> bool:
     sizes = first.size, second.size
     if not min(sizes):
         return True  # `verify` decides on empty texts
-    size = min(len(first.counts), len(second.counts))
-    common = int(np.minimum(first.counts[:size], second.counts[:size]).sum())
-    if not _reaches(common, sizes):
+    if not _may_share(first, second):
         return False
     least = _least(sizes)
     return _reaches(LCSseq.similarity(first.id_list(), second.id_list(), score_cutoff=least), sizes)
+
+
+def _may_share(first: _Text, second: _Text) -> bool:
+    """`may_verify`'s first test: whether the words two texts (not empty) have in common,
+    counted with repeats, reach `verify`'s thresholds."""
+    size = min(len(first.counts), len(second.counts))
+    common = int(np.minimum(first.counts[:size], second.counts[:size]).sum())
+    return _reaches(common, (first.size, second.size))
 
 
 def _reaches(shared: int, sizes: tuple[int, int]) -> bool:
@@ -559,35 +565,66 @@ def _least(sizes: tuple[int, int]) -> int:
     return max(math.floor(max(MIN_CONTAINMENT * min(sizes), MIN_COVERAGE * max(sizes))) - 1, 0)
 
 
+class _Shingles:
+    """The shingles of texts one `first_copy` compares (`shingle_keys` of their word ids),
+    numbered together in one sort, and which of them each text carries: a text carries
+    another's shingle where its row of `carried` is true at that shingle's number."""
+
+    def __init__(self, texts: Sequence[_Text]) -> None:
+        texts = list({id(text): text for text in texts}.values())
+        self.row_of = {id(text): row for row, text in enumerate(texts)}
+        sizes = np.array([text.size for text in texts], dtype=np.intp)
+        owner = np.repeat(np.arange(len(texts)), sizes)
+        keys = shingle_keys(np.concatenate([text.ids for text in texts]).astype(np.uint64))
+        inside = owner[: len(keys)] == owner[SHINGLE - 1 :]  # not across two texts
+        keys, owner = keys[inside], owner[: len(keys)][inside]
+        order = np.argsort(keys)
+        first = np.ones(len(keys), dtype=bool)
+        np.not_equal(keys[order][1:], keys[order][:-1], out=first[1:])
+        numbers = np.empty(len(keys), dtype=np.intp)
+        numbers[order] = np.cumsum(first) - 1
+        self.carried = np.zeros((len(texts), int(first.sum())), dtype=bool)
+        self.carried[owner, numbers] = True
+        ends = np.cumsum(np.maximum(sizes - (SHINGLE - 1), 0))
+        self.numbers = np.split(numbers, ends[:-1])
+        """The numbers of each text's shingles, in the order of its words."""
+
+    def of(self, text: _Text) -> npt.NDArray[np.intp]:
+        """The numbers of a text's shingles, the shingle starting at each word (none for its
+        last `SHINGLE - 1` words)."""
+        return self.numbers[self.row_of[id(text)]]
+
+
 def _boilerplate(
     mine: _Text, candidate: _Text, others: Sequence[_Text], read: _Read
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """`boilerplate` of `mine` and of `candidate`, the texts apart being those of `others`
     that are not copies of `candidate`. Only a text that carries a shingle of either not yet
-    carried by `BOILERPLATE` such texts is verified: the others change nothing."""
-    carried = (
-        np.zeros(len(mine.shingles()[1]), dtype=np.int32),
-        np.zeros(len(candidate.shingles()[1]), dtype=np.int32),
-    )
-    for other in others:
-        hits = read.carried(mine, other), candidate.carries(other)
-        fresh = [hit & (count < BOILERPLATE) for hit, count in zip(hits, carried, strict=True)]
-        if not any(part.any() for part in fresh):
+    carried by `BOILERPLATE` such texts is verified: the others change nothing.
+
+    The texts known to be no copies without aligning them (`_Read.no_copy`) are counted
+    first, so that fewer others are left to verify; the words found are the same in any
+    order (a text is passed over only where every shingle it carries is carried
+    `BOILERPLATE` times already, and counts only grow). Which of the two texts' shingles
+    each other text carries is looked up at once (`_Shingles`, made once for all the texts
+    of a `first_copy`)."""
+    shingles = read.shingles([mine, candidate, *others])
+    own = shingles.of(mine), shingles.of(candidate)
+    rows = [shingles.row_of[id(other)] for other in others]
+    hits = shingles.carried[rows][:, np.concatenate(own)]
+    found = np.flatnonzero(hits.any(axis=1)).tolist()
+    known = [index for index in found if read.no_copy(others[index], candidate)]
+    carried = hits[known].sum(axis=0, dtype=np.int32)
+    for index in sorted(set(found) - set(known)):
+        hit = hits[index]
+        if not (hit & (carried < BOILERPLATE)).any():
             continue
-        verdict = read.verdict(other, candidate)
+        verdict = read.verdict(others[index], candidate)
         if verdict is not None and verdict.same:
             continue
-        for hit, count in zip(hits, carried, strict=True):
-            count += hit
-    return _spread_sorted(carried[0], mine), _spread_sorted(carried[1], candidate)
-
-
-def _spread_sorted(carried: npt.NDArray[np.int32], text: _Text) -> npt.NDArray[np.bool_]:
-    """`_spread` of counts kept in the order of the text's sorted shingles."""
-    order, _ = text.shingles()
-    by_word = np.empty(len(carried), dtype=np.int32)
-    by_word[order] = carried
-    return _spread(by_word, text.size)
+        carried += hit
+    split = len(own[0])
+    return _spread(carried[:split], mine.size), _spread(carried[split:], candidate.size)
 
 
 def boilerplate(mine: Words, apart: Sequence[Words]) -> npt.NDArray[np.bool_]:
