@@ -638,8 +638,9 @@ class _Planned:
 class _Relinking:
     """The state of one `relink`: copies and facts in memory, the batch being verified.
 
-    With worker processes and a store they can open (`location`), the workers read the
-    candidates' texts themselves: this process sends each text's candidates by id.
+    With worker processes and a store they can open (`location`), the workers stage the
+    words of the texts they prepare and verify on them (`verify_staged`): this process
+    sends each text's candidates by id, with where their words were staged.
     """
 
     def __init__(
@@ -693,15 +694,12 @@ class _Relinking:
         words: list[int],
     ) -> Callable[[], list[list[Found]]]:
         """Start verifying each text that has candidates against them (`first_copies`): on
-        their staged words where the batch's were staged (`at`, `words` each)."""
+        their staged words where the batch's were staged (`at`, `words` each: every batch of
+        a relink whose workers read the store), else on texts this process reads."""
         planned = [
             (statement.text, plan) for (statement, _), plan in zip(items, plans, strict=True)
         ]
-        if (
-            self.location is not None
-            and at is not None
-            and all(p.staged for p in plans if p.chosen)
-        ):
+        if self.location is not None and at is not None:
             staged = [
                 (text, plan.chosen, plan.apart, ((int(place), words), *plan.staged))
                 for (text, plan), place, words in zip(planned, at.tolist(), words, strict=True)
@@ -711,9 +709,6 @@ class _Relinking:
             return self.workers.start(
                 functools.partial(verify_staged, self.location, paths), staged
             )
-        if self.location is not None:
-            keyed = [(text, plan.chosen, plan.apart) for text, plan in planned if plan.chosen]
-            return self.workers.start(functools.partial(verify_stored, self.location), keyed)
         recent = {statement.id: statement.text for statement, _ in items}
         needed = {key for plan in plans for key in (*plan.chosen, *plan.apart)}
         wanted = sorted(needed - recent.keys())
@@ -810,12 +805,13 @@ text's own first, then the candidates', then the neighbours'."""
 
 
 def verify_staged(location: str, paths: tuple[str, ...], work: list[StagedWork]) -> list[Found]:
-    """`verify_stored` on staged words (`bulk.stage_words`, in the files `paths` numbers): each
-    text is compared with its candidates on their words' hashes read where they were staged,
-    not on their texts split again; a candidate's text is read from the store at `location`
-    only where its words as written are needed (where two texts differ between shared
-    words in a stretch that may be a swap), and the neighbours' words only for a text with a
-    candidate that passes `verify` (run in worker processes by `relink`)."""
+    """`first_copies` of texts (each with its candidates and neighbours apart by id) on their
+    staged words (`bulk.stage_words`, in the files `paths` numbers): each text is compared
+    with its candidates on their words' hashes read where they were staged, not on their
+    texts split again; a candidate's text is read from the store at `location` (opened once
+    for reading) only where its words as written are needed (where two texts differ between
+    shared words in a stretch that may be a swap), and the neighbours' words only for a text
+    with a candidate that passes `verify` (run in worker processes by `relink`)."""
     links = _reader(location)
     _STAGED.paths = paths
     found: list[Found] = []
@@ -843,31 +839,6 @@ def _staged(
 
 def _stored_text(links: LinkStore, key: str) -> str:
     return links.statement_texts([key])[key]
-
-
-def verify_stored(
-    location: str, work: list[tuple[str, tuple[str, ...], tuple[str, ...]]]
-) -> list[Found]:
-    """`first_copies` of texts (each with its candidates and neighbours apart by id), their
-    texts read from the store at `location`, opened once for reading (run in worker
-    processes by `relink`).
-
-    The neighbours' texts are read only for a text with a candidate that passes `verify`
-    (about a fifth of them), in one query each.
-    """
-    links = _reader(location)
-    texts = _read_texts(links, sorted({key for _, chosen, _ in work for key in chosen}))
-
-    def texts_of(keys: tuple[str, ...]) -> list[str]:
-        texts.update(_read_texts(links, [key for key in keys if key not in texts]))
-        return [texts[key] for key in keys]
-
-    return first_copies(
-        [
-            (text, [texts[k] for k in chosen], functools.partial(texts_of, apart))
-            for text, chosen, apart in work
-        ]
-    )
 
 
 @dataclass(frozen=True)
