@@ -20,6 +20,7 @@ from communique.link.duplicates import (
     Staged,
     _boilerplate,
     _Read,
+    _sorted,
     boilerplate,
     distinctive_share,
     first_copy,
@@ -373,6 +374,22 @@ def test_staged_words_get_one_id_each_in_a_read(texts: list[list[int]]) -> None:
     }
     assert len(pairs) == len({w for w, _ in pairs}) == len({i for _, i in pairs})
     assert {i for _, i in pairs} == set(range(len(pairs)))
+
+
+@pytest.mark.parametrize(
+    ("size", "top"),
+    [(0, 64), (3000, 64), (3000, 2), (1 << 16, 64), ((1 << 16) + 1, 64)],
+)
+def test_sorted_orders_values_as_an_argsort(size: int, top: int) -> None:
+    """`_sorted` sorts on the values' top bits with their places packed below; values that
+    share their top 48 bits (`top` 2: many) or too many values are sorted by an argsort."""
+    rng = np.random.default_rng(size + top)
+    values = rng.integers(0, 1 << top, size, dtype=np.uint64) << np.uint64(64 - top)
+    values |= rng.integers(0, 1 << 16, size, dtype=np.uint64)
+    order, ordered = _sorted(values)
+    assert ordered.tolist() == sorted(values.tolist())
+    assert values[order].tolist() == ordered.tolist()
+    assert sorted(order.tolist()) == list(range(size))
 
 
 def test_may_verify_rules_out_the_same_paragraphs_in_another_order() -> None:

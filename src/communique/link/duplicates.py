@@ -494,8 +494,7 @@ class _Vocabulary:
 
     def ids(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
         """The id of each of these hashes, a new one for each hash not met before."""
-        order = np.argsort(hashes)
-        ordered = hashes[order]
+        order, ordered = _sorted(hashes)
         first = np.empty(len(ordered), dtype=bool)
         first[:1] = True
         np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
@@ -522,6 +521,40 @@ class _Vocabulary:
         self.hashes = np.insert(self.hashes, at[fresh], distinct[fresh])
         self.numbers = np.insert(self.numbers, at[fresh], numbers[fresh])
         return numbers
+
+
+_PLACE_BITS = 16
+_PLACES = np.uint64((1 << _PLACE_BITS) - 1)
+
+
+def _sorted(
+    values: npt.NDArray[np.uint64],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
+    """An order that sorts 64-bit values (as `np.argsort`'s, equal values in any order), and
+    the values in it.
+
+    The values' top 48 bits, each with its place in the low 16, are sorted as numbers (twice
+    as fast as an argsort of a few thousand); where two distinct values share their top 48
+    bits (they would not be sorted), or there are too many values for 16 bits of places,
+    by an argsort.
+
+    Example:
+        >>> values = np.array([5 << 20, 3, 5 << 20, 7], dtype=np.uint64)
+        >>> _sorted(values)[1].tolist() == sorted(values.tolist())
+        True
+    """
+    if len(values) > 1 << _PLACE_BITS:
+        order = np.argsort(values)
+        return order, values[order]
+    packed = (values & ~_PLACES) | np.arange(len(values), dtype=np.uint64)
+    packed.sort()
+    order = (packed & _PLACES).astype(np.intp)
+    ordered = values[order]
+    top = packed >> np.uint64(_PLACE_BITS)
+    if ((top[1:] == top[:-1]) & (ordered[1:] != ordered[:-1])).any():
+        order = np.argsort(values)
+        return order, values[order]
+    return order, ordered
 
 
 def may_verify(first: _Text, second: _Text) -> bool:
@@ -578,9 +611,9 @@ class _Shingles:
         keys = shingle_keys(np.concatenate([text.ids for text in texts]).astype(np.uint64))
         inside = owner[: len(keys)] == owner[SHINGLE - 1 :]  # not across two texts
         keys, owner = keys[inside], owner[: len(keys)][inside]
-        order = np.argsort(keys)
+        order, ordered = _sorted(keys)
         first = np.ones(len(keys), dtype=bool)
-        np.not_equal(keys[order][1:], keys[order][:-1], out=first[1:])
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
         numbers = np.empty(len(keys), dtype=np.intp)
         numbers[order] = np.cumsum(first) - 1
         self.carried = np.zeros((len(texts), int(first.sum())), dtype=bool)
