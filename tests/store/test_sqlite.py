@@ -476,6 +476,60 @@ def test_the_end_of_a_relink_queues_other_copies_as_the_trigger_does(tmp_path: P
     store.close()
 
 
+def test_a_relink_empties_the_links_queueing_what_the_delete_triggers_queue(
+    tmp_path: Path,
+) -> None:
+    """`start_relink` empties the link tables of a linked archive with SQLite's delete
+    triggers dropped (row by row, without `link_copies_group`, each read the whole
+    `link_copies`) and queues in one statement what they queue: each statement's copies other
+    than its canonical one, in their order; the triggers are there again after it."""
+    from communique.model import CopyLink
+    from communique.store.base import CopyRow
+
+    store = SqliteStore(tmp_path / "a.db")
+    ids = [add(store, f"https://site{i}/1", "Victory", f"Victory day {i}.").id for i in range(7)]
+    groups = {ids[0]: ids[:3], ids[3]: [ids[3]], ids[4]: ids[4:]}
+    own = {ids[0]: ids[1], ids[4]: ids[6]}  # the copies on the issuers' own sites
+    store.start_relink()
+    store.put_copies(
+        [
+            CopyRow(
+                CopyLink(i, group, "exact", None, "", "key", "2024-01-01", i in own.values()),
+                b"",
+                [bytes([n, 1, 2])],
+            )
+            for group, members in groups.items()
+            for n, i in enumerate(members)
+        ]
+    )
+    store.finish_relink()
+    conn = store._conn()
+
+    def queued_by(change: Any) -> list[int]:
+        start = int(conn.execute("SELECT coalesce(max(seq), 0) FROM search_queue").fetchone()[0])
+        change()
+        since = "SELECT statement FROM search_queue WHERE seq > ? ORDER BY seq"
+        return [int(r[0]) for r in conn.execute(since, (start,))]
+
+    def by_triggers() -> None:
+        for table in ("statement_groups", "link_copies"):
+            conn.execute(f"DELETE FROM {table}")
+
+    conn.execute("BEGIN")
+    expected = queued_by(by_triggers)
+    conn.execute("ROLLBACK")
+    rowid = {r[1]: r[0] for r in conn.execute("SELECT rowid, id FROM statements")}
+    others = [i for g in sorted(groups) for i in sorted(groups[g]) if i != own.get(g, i)]
+    assert expected == [rowid[i] for i in others]  # by statement, then by copy
+    assert queued_by(store.start_relink) == expected
+    assert conn.execute("SELECT count(*) FROM link_copies").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM statement_groups").fetchone()[0] == 0
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"search_copies_ad", "search_groups_ad"} <= triggers
+    store.finish_relink()
+    store.close()
+
+
 def test_the_end_of_a_relink_queues_copies_of_statements_written_meanwhile(
     tmp_path: Path,
 ) -> None:

@@ -603,9 +603,18 @@ def old_links(db: Db) -> int:
 
 
 def clear_links(db: Db) -> None:
-    """Delete every link, in the caller's transaction."""
-    for table in LINK_TABLES:
-        db.execute(f"DELETE FROM {table}")
+    """Delete every link, in the caller's transaction.
+
+    SQLite's delete triggers (`_DELETE_TRIGGERS`) would queue for search, a statement's row
+    at a time, its copies other than the canonical one, each time looking its copies up in
+    `link_copies` (without `link_copies_group`, dropped by a relink, a scan of the table per
+    statement); those rows are queued in one statement instead, then the tables emptied with
+    the triggers dropped (SQLite then empties a table without visiting its rows)."""
+    with _triggers_dropped(db, _DELETE_TRIGGERS) as dropped:
+        if dropped:
+            db.execute(_QUEUE_LINKED_COPIES)
+        for table in LINK_TABLES:
+            db.execute(f"DELETE FROM {table}")
 
 
 SORT_THREADS = min(os.cpu_count() or 1, 4)
@@ -653,6 +662,15 @@ _QUEUE_COPIES = (
 )
 """What SQLite's trigger `search_copies_ai` queues when every staged copy is inserted in id
 order: those whose statement has another canonical copy."""
+_QUEUE_LINKED_COPIES = (
+    "INSERT INTO search_queue (statement) SELECT s.rowid FROM link_copies c"
+    " JOIN statement_groups g ON g.id = c.group_id JOIN statements s ON s.id = c.statement_id"
+    " WHERE c.statement_id <> g.canonical ORDER BY g.id, c.statement_id"
+)
+"""What SQLite's triggers on delete queue when every statement's row is deleted in id order,
+then every copy: each copy other than its statement's canonical one (the copies' trigger
+then finds no statement), by statement, then by copy."""
+_DELETE_TRIGGERS = ("search_groups_ad", "search_copies_ad")
 _GROUPS_TRIGGER = "search_groups_ai"
 _COPIES_TRIGGER = "search_copies_ai"
 """SQLite's triggers queueing for search a new statement's other copies, a new copy that is
@@ -667,18 +685,28 @@ def _queued_at_once(db: Db, trigger: str, queue: str) -> Iterator[None]:
     most of them for nothing); nothing while `statement_groups` is empty, as after the
     copies of a relink. The trigger is made again in the same transaction (a failure rolls
     both back)."""
-    if db.dialect.name != "sqlite":
+    with _triggers_dropped(db, (trigger,)) as dropped:
         yield
-        return
-    row = db.one("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,))
-    if row is None:
-        yield
-        return
-    db.execute(f"DROP TRIGGER {trigger}")
-    yield
-    if db.one("SELECT 1 AS x FROM statement_groups LIMIT 1"):
-        db.execute(queue)
-    db.execute(str(row["sql"]))
+        if dropped and db.one("SELECT 1 AS x FROM statement_groups LIMIT 1"):
+            db.execute(queue)
+
+
+@contextmanager
+def _triggers_dropped(db: Db, names: Sequence[str]) -> Iterator[bool]:
+    """SQLite: these triggers dropped for the block and made again after it, in the
+    caller's transaction (a failure rolls both back); gives whether any was there."""
+    found: list[Row] = []
+    if db.dialect.name == "sqlite":
+        marks = ", ".join("?" * len(names))
+        found = db.all(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+            tuple(names),
+        )
+    for row in found:
+        db.execute(f"DROP TRIGGER {row['name']}")
+    yield bool(found)
+    for row in found:
+        db.execute(str(row["sql"]))
 
 
 def _fact_keys(statement_id: str, facts: FactRow) -> list[tuple[object, ...]]:
