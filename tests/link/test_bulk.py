@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from communique.link import bulk
 from communique.link.bulk import (
     FactIndex,
     StagedWords,
@@ -106,6 +108,19 @@ def test_a_batch_finds_what_adding_one_at_a_time_finds() -> None:
     assert single[3] == [("s1", "en")]  # OTHER's facts, not ENGLISH's
     assert single[5] == [("s2", "fr"), ("s4", "de")]
     assert single[7] == [("s0", "en"), ("s4", "de"), ("s5", "en")]
+
+
+def test_a_batch_of_more_than_owners_is_added_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`extend` adds a call of more than `_OWNERS` statements in parts, each finding those of
+    the parts before it: the same candidates as one part."""
+    texts = [ENGLISH, OTHER, FRENCH, OTHER, ENGLISH, FRENCH, FRENCH, ENGLISH]
+    languages = ["en", "en", "fr", "de", "de", "en", "fr", "fr"]
+    ids = [f"s{n}" for n in range(len(texts))]
+    found = prepare(texts)
+    whole = FactIndex().extend(ids, languages, found.fact_bands, found.fact_codes)
+    monkeypatch.setattr(bulk, "_OWNERS", 3)
+    assert FactIndex().extend(ids, languages, found.fact_bands, found.fact_codes) == whole
+    assert whole[7] == [("s0", "en"), ("s4", "de"), ("s5", "en")]
 
 
 def test_staged_words_are_read_back_where_prepare_staged_them(tmp_path: Path) -> None:

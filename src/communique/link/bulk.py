@@ -179,20 +179,11 @@ class FactIndex:
         that share a band key and whose facts may be those of its own in another language
         (`maybe`): (id, language), by id. Candidates of the whole batch are found at once,
         and those whose numbers of facts rule them out (`_may_agree`) are not compared."""
-        found: list[list[tuple[str, str]]] = []
-        for start in range(0, len(ids), _OWNERS):  # (each part finds those indexed before)
-            part = slice(start, start + _OWNERS)
-            found += self._extend(ids[part], languages[part], bands[part], codes[part])
-        return found
-
-    def _extend(
-        self,
-        ids: Sequence[str],
-        languages: Sequence[str],
-        bands: npt.NDArray[np.uint64],
-        codes: Sequence[array[int]],
-    ) -> list[list[tuple[str, str]]]:
-        """`extend` of at most `_OWNERS` statements."""
+        if len(ids) > _OWNERS:  # (the second part finds those of the first)
+            first, rest = slice(_OWNERS), slice(_OWNERS, None)
+            return self.extend(
+                ids[first], languages[first], bands[first], codes[first]
+            ) + self.extend(ids[rest], languages[rest], bands[rest], codes[rest])
         found: list[list[tuple[str, str]]] = [[] for _ in ids]
         spoken = np.array(languages, dtype=object)
         mine = _Flat.of(codes)
