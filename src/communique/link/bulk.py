@@ -293,7 +293,7 @@ _SEEN = (1 << 16) - 1
 
 
 _BINS = 64
-"""Bins of fact codes (by their low bits) that `_may_fit` bounds the codes shared in."""
+"""Bins of fact codes (by their low bits) that `_may_share` bounds the codes shared in."""
 _BINNED = 255
 """The most codes of a statement that `_binned` counts (one byte a bin)."""
 
@@ -301,7 +301,7 @@ _BINNED = 255
 def _binned(codes: array[int], seen: array[int], sizes: array[int]) -> npt.NDArray[np.uint8]:
     """For each statement (codes one statement after another), how many of its codes fall in
     each of `_BINS` bins (with repeats), then how many of its distinct numbers do; capped
-    at `_BINNED` (a statement with more codes is not bounded by them: `_may_fit`)."""
+    at `_BINNED` (a statement with more codes is not bounded by them: `_may_share`)."""
     flat = np.frombuffer(codes, np.uint32)
     counts = np.frombuffer(sizes, np.uint32)
     at = np.repeat(np.arange(len(counts), dtype=np.int64) * (2 * _BINS), counts) + (
@@ -346,44 +346,51 @@ def _may_share(
     measures are at most the facts shared). A pair with a code repeated more than `_SEEN`
     times is kept. `first` is a batch (fewer than `_OWNERS` statements): each code of the
     second statement of a pair is looked up among its first statement's (`_Flat.keyed`),
-    a search in a small array, for the pairs that `_may_fit` keeps."""
+    a search in a small array, for the pairs their codes counted by bin (`_binned`) may
+    keep: two statements share at most, in each bin, the fewer codes (and distinct numbers)
+    of the two, so that the sums over the bins bound what they share."""
     kept = np.zeros(len(owners), dtype=bool)
     for begin in range(0, len(owners), _PAIRS):
-        fit = begin + np.flatnonzero(
-            _may_fit(first, owners[begin : begin + _PAIRS], second, rows[begin : begin + _PAIRS])
+        mine, theirs = owners[begin : begin + _PAIRS], rows[begin : begin + _PAIRS]
+        low = np.minimum(first.bins()[mine], second.bins()[theirs])
+        bound = (
+            low[:, :_BINS].sum(axis=1, dtype=np.int64),
+            low[:, _BINS:].sum(axis=1, dtype=np.int64),
         )
+        fit = begin + np.flatnonzero(_enough(*bound, _sizes(first, mine, second, theirs), _BINNED))
         if not len(fit):
             continue
         mine, theirs = owners[fit], rows[fit]
         shared, numbers = _shared(first.keyed(), mine, second, theirs)
-        total = _sizes_of(first, mine) + _sizes_of(second, theirs)
-        close = 1.0 - (total - 2 * shared) / np.maximum(total, 1) >= MIN_CONFIDENCE - 1e-9
-        kept[fit] = (close & (numbers >= MIN_NUMBERS)) | (
-            np.maximum(_sizes_of(first, mine), _sizes_of(second, theirs)) > _SEEN
-        )
+        kept[fit] = _enough(shared, numbers, _sizes(first, mine, second, theirs), _SEEN)
     return kept
 
 
-def _may_fit(
-    first: _Flat,
-    owners: npt.NDArray[np.integer],
-    second: _Flat,
-    rows: npt.NDArray[np.integer],
+def _enough(
+    shared: npt.NDArray[np.int64],
+    numbers: npt.NDArray[np.int64],
+    sizes: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    unbounded: int,
 ) -> npt.NDArray[np.bool_]:
-    """Which pairs `_may_share` may keep, judged on their codes counted by bin (`_binned`):
-    two statements share at most, in each bin, the fewer codes (and distinct numbers) of
-    the two, so that the sums over the bins bound the codes they share and their shared
-    numbers. A pair with a statement of more than `_BINNED` codes is kept."""
-    low = np.minimum(first.bins()[owners], second.bins()[rows])
-    shared = low[:, :_BINS].sum(axis=1, dtype=np.int64)
-    numbers = low[:, _BINS:].sum(axis=1, dtype=np.int64)
-    mine, theirs = _sizes_of(first, owners), _sizes_of(second, rows)
+    """Which pairs, sharing at most `shared` codes counted with repeats and `numbers`
+    distinct numbers, `maybe` may accept: enough shared for `MIN_CONFIDENCE` of the two
+    statements' codes (`sizes`; the facts in order that `agreement` measures are at most the
+    facts shared) and `MIN_NUMBERS` numbers. A pair with a statement of more than
+    `unbounded` codes is kept (its counts stop there)."""
+    mine, theirs = sizes
     total = mine + theirs
     close = 1.0 - (total - 2 * shared) / np.maximum(total, 1) >= MIN_CONFIDENCE - 1e-9
-    fit: npt.NDArray[np.bool_] = (close & (numbers >= MIN_NUMBERS)) | (
-        np.maximum(mine, theirs) > _BINNED
+    found: npt.NDArray[np.bool_] = (close & (numbers >= MIN_NUMBERS)) | (
+        np.maximum(mine, theirs) > unbounded
     )
-    return fit
+    return found
+
+
+def _sizes(
+    first: _Flat, owners: npt.NDArray[np.integer], second: _Flat, rows: npt.NDArray[np.integer]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The number of codes of each pair's two statements."""
+    return _sizes_of(first, owners), _sizes_of(second, rows)
 
 
 def _sizes_of(flat: _Flat, rows: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
