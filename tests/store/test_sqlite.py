@@ -19,7 +19,12 @@ from communique.model import Enrichment, Event, ExtractionFailure, statement_id
 from communique.query import parse_query
 from communique.store.base import Batch, Store, is_postgres
 from communique.store.migrations import MIGRATIONS, migrate
-from communique.store.sqlite import SqliteStore
+from communique.store.sqlite import CACHE_KIB, SqliteStore
+from communique.store.sqlite_checkpoints import (
+    AUTOCHECKPOINT_PAGES,
+    BATCH_CACHE_KIB,
+    WAL_MOST_PAGES,
+)
 from tests.conftest import add, make_capture, make_statement
 
 
@@ -331,6 +336,37 @@ def test_a_batch_takes_the_write_lock_only_when_it_writes(tmp_path: Path) -> Non
             other.execute("ROLLBACK")
         add(first, "https://a", "A", "Text a.")
     assert first.stats().statements == 1
+
+
+def test_a_batch_leaves_its_commits_in_the_archive_file(tmp_path: Path) -> None:
+    """While a batch writes, a thread of its own copies each commit from the WAL into the
+    archive file (the batch's commits do not wait for that copy): once the batch is over,
+    the file alone, without its WAL, holds all the batch wrote, the store still open."""
+    path = tmp_path / "wal.db"
+    store = SqliteStore(path)
+    with store.batch():
+        for n in range(3):
+            add(store, f"https://a/{n}", "A", f"Text number {n}.")
+            store.pause()  # a commit
+        add(store, "https://a/last", "A", "The last text.")
+    alone = tmp_path / "file-alone.db"
+    alone.write_bytes(path.read_bytes())
+    assert raw_rows(str(alone), "SELECT count(*) FROM statements") == [(4,)]
+    assert store.stats().statements == 4
+
+
+def test_a_batch_keeps_more_pages_only_while_it_writes(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "cache.db")
+
+    def setting(name: str) -> int:
+        return int(store._conn().execute(f"PRAGMA {name}").fetchone()[0])
+
+    with store.batch():
+        add(store, "https://a", "A", "Text a.")
+        assert setting("cache_size") == -BATCH_CACHE_KIB
+        assert setting("wal_autocheckpoint") == WAL_MOST_PAGES
+    assert setting("cache_size") == -CACHE_KIB
+    assert setting("wal_autocheckpoint") == AUTOCHECKPOINT_PAGES
 
 
 def test_timeline_migration_fills_rows_from_stored_enrichment(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from communique.store.link_tables import LinkTables
 from communique.store.migrations import MIGRATIONS, migrate
 from communique.store.saved import SavedSearchTables
 from communique.store.search_index import Interval
+from communique.store.sqlite_checkpoints import Checkpoints, batch_connection
 from communique.store.sqlite_index import INDEX_TITLES, QUEUE_STATEMENTS, SqliteIndexedSearch
 from communique.store.sqlite_search import budgeted
 from communique.store.sqlite_transfer import SqliteTransfer
@@ -39,6 +40,8 @@ _MATCHED = "WITH matched(k) AS (SELECT value FROM json_each(?)) "
 """The matches' keys as a relation, from a JSON list (no temporary table to fill)."""
 
 
+CACHE_KIB = 32_768
+"""Pages each connection keeps, in KiB (32 MiB; a batch's more: `sqlite_checkpoints`)."""
 KEPT_QUERIES = 32
 """The match keys of this many queries are kept per store (the most recently asked)."""
 KEPT_MOST = 200_000
@@ -162,7 +165,7 @@ class SqliteStore(
                 raise
             conn.execute("RELEASE write")
             if batch.due():
-                conn.execute("COMMIT")
+                self._commit(conn)
                 self._turns.hand_over()  # it writes on at once: a waiting writer goes first
             return
         self._begin(conn)
@@ -183,18 +186,41 @@ class SqliteStore(
     @contextmanager
     def _batched(self) -> Iterator[None]:
         """The batch's transaction begins at its first write (`_transaction`), so a batch
-        holds SQLite's one write lock only between a write and the next commit."""
+        holds SQLite's one write lock only between a write and the next commit. Its
+        connection keeps more pages meanwhile, and a thread of its own checkpoints the WAL
+        after each commit (`sqlite_checkpoints`)."""
+        if self.path == ":memory:" or self.read_only:
+            with self._held_batch():
+                yield
+            return
+        with batch_connection(self._conn(), CACHE_KIB), Checkpoints(self._open) as checkpoints:
+            self._local.checkpoints = checkpoints
+            try:
+                with self._held_batch():
+                    yield
+            finally:
+                self._local.checkpoints = None
+
+    @contextmanager
+    def _held_batch(self) -> Iterator[None]:
         try:
             with self._search.held():  # indexed after the load, in one pass
                 yield
         finally:
             self._commit_batch()
 
+    def _commit(self, conn: sqlite3.Connection) -> None:
+        """COMMIT, and the batch's checkpoints told."""
+        conn.execute("COMMIT")
+        checkpoints: Checkpoints | None = getattr(self._local, "checkpoints", None)
+        if checkpoints is not None:
+            checkpoints.committed()
+
     def _commit_batch(self) -> None:
         conn = self._conn()
         try:
             if conn.in_transaction:  # each write in it is whole (a savepoint): keep them
-                conn.execute("COMMIT")
+                self._commit(conn)
         except sqlite3.OperationalError as exc:
             raise _store_error(self.path, exc) from exc
 
@@ -423,6 +449,6 @@ def _connect(
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages per connection
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     conn.execute("PRAGMA mmap_size = 268435456")  # read the index through the OS page cache
     return conn
