@@ -244,6 +244,18 @@ class _Flat:
         flat._bins = _binned(flat.codes, flat.seen, flat.sizes)
         return flat
 
+    @classmethod
+    def joined(cls, codes: Sequence[bytes]) -> _Flat:
+        """The codes of these statements (each's as bytes), in order, not counted by bin
+        (`_may_share` cannot bound them: `_shared` counts what they share)."""
+        flat = cls()
+        flat.codes.frombytes(b"".join(codes))
+        sizes = np.fromiter(map(len, codes), np.int64, len(codes)) // 4
+        flat.sizes = array("I", sizes.astype(np.uint32).tobytes())
+        flat.starts = array("q", (np.cumsum(sizes) - sizes).tobytes())
+        flat.seen = _occurrences(flat.codes, flat.sizes)
+        return flat
+
     def extend(self, other: _Flat, rows: Sequence[int]) -> None:
         """Append these statements of `other`."""
         have, more = len(self.sizes), len(rows)
@@ -318,10 +330,11 @@ def _binned(codes: array[int], seen: array[int], sizes: array[int]) -> npt.NDArr
 def _occurrences(codes: array[int], sizes: array[int]) -> array[int]:
     """Each code's occurrence in its statement (codes one statement after another)."""
     flat = np.frombuffer(codes, np.uint32)
-    owner = np.repeat(np.arange(len(sizes)), np.frombuffer(sizes, np.uint32))
-    order = np.lexsort((flat, owner))
+    owner = np.repeat(np.arange(len(sizes), dtype=np.uint64), np.frombuffer(sizes, np.uint32))
+    keys = (owner << np.uint64(32)) | flat
+    order = np.argsort(keys, kind="stable")
     first = np.ones(len(flat), dtype=bool)
-    first[1:] = (flat[order][1:] != flat[order][:-1]) | (owner[order][1:] != owner[order][:-1])
+    first[1:] = keys[order][1:] != keys[order][:-1]
     places = np.arange(len(flat))
     seen = np.empty(len(flat), dtype=np.uint16)
     seen[order] = np.minimum(places - np.maximum.accumulate(np.where(first, places, 0)), _SEEN)
@@ -494,8 +507,9 @@ def maybe_pairs(
 ) -> npt.NDArray[np.bool_]:
     """`maybe` of each pair of statements' fact codes (as bytes: `first[owners[i]]` and
     `second[rows[i]]`). `agreement`'s first two tests (enough facts, lengths close enough,
-    `MIN_NUMBERS` distinct numbers shared) are made on all pairs at once, so that `maybe`
-    is asked only of the pairs that pass them.
+    `MIN_NUMBERS` distinct numbers shared) are made on all pairs at once, then, on those
+    that pass, the bound of its agreement by the codes they share (`_shares_enough`), so
+    that `maybe` is asked only of the pairs that pass all three.
 
     Example:
         >>> one = fact_codes(("8", "2020", "arme", "azer", "mosc", "10", "9")).tobytes()
@@ -511,9 +525,30 @@ def maybe_pairs(
     longer = np.maximum(mine.sizes[owners], theirs.sizes[rows])
     at = np.flatnonzero((shorter >= MIN_FACTS) & lengths_may_agree(shorter, np.maximum(longer, 1)))
     at = at[mine.shared(owners[at], theirs, rows[at]) >= MIN_NUMBERS]
+    at = at[_shares_enough(first, owners[at], second, rows[at])]
     for place, owner, row in zip(at.tolist(), owners[at].tolist(), rows[at].tolist(), strict=True):
         result[place] = maybe(array("I", first[owner]), array("I", second[row]))
     return result
+
+
+def _shares_enough(
+    first: Sequence[bytes],
+    owners: npt.NDArray[np.int64],
+    second: Sequence[bytes],
+    rows: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Which pairs (`maybe_pairs`'s) share enough codes, counted with repeats, for
+    `MIN_CONFIDENCE`, and `MIN_NUMBERS` distinct numbers (`_enough`): each code of a pair's
+    second statement is looked up among its first statement's (`_shared`; all kept when
+    `first` has `_OWNERS` statements or more)."""
+    if not len(owners) or len(first) >= _OWNERS:
+        return np.ones(len(owners), dtype=bool)
+    mine = _Flat.joined(first)
+    met = np.unique(rows)
+    theirs = _Flat.joined([second[row] for row in met.tolist()])
+    places = np.searchsorted(met, rows)
+    shared, numbers = _shared(mine.keyed(), owners, theirs, places)
+    return _enough(shared, numbers, _sizes(mine, owners, theirs, places), _SEEN)
 
 
 class _Numbered:
