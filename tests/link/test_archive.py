@@ -248,7 +248,7 @@ def test_translation_candidates_are_read_in_every_other_language_only(store_url:
         ids[language] = statement.id
     for language in ("de", "en", "fr", "ru"):
         keys = fact_buckets(facts(store.get_statement(ids[language]).text))
-        found = {key for _, key in store.fact_bucket_rows(keys, language)}
+        found = {key for _, key, _ in store.fact_bucket_copies(keys, language)}
         assert found == {ids[other] for other in texts if other != language}
     languages = [t.language for t in linked(store, ids["en"]).translations]
     assert sorted(languages) == ["de", "fr", "ru"]

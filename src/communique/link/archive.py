@@ -49,6 +49,7 @@ from communique.link.duplicates import (
     Plan,
     Staged,
     TextsOf,
+    _ranges,
     comparable_words,
     find_copy,
     first_copies,
@@ -286,22 +287,18 @@ class _Facts:
             if statement.language and len(sequence := facts(statement.text)) >= MIN_FACTS
         ]
         values = shingle_minhashes([sequence for _, sequence in kept], FACT_SHINGLE)
-        by_language: dict[str, list[bytes]] = {}
-        for (statement, sequence), keys in zip(
-            kept, joined_buckets_of(values, FACT_SPACE), strict=True
+        by_language: dict[str, list[int]] = {}
+        for owner, ((statement, sequence), keys) in enumerate(
+            zip(kept, joined_buckets_of(values, FACT_SPACE), strict=True)
         ):
             self.sequences[statement.id] = sequence
             self.keys[statement.id] = list(keys)
             self.codes[statement.id] = fact_codes(sequence)
-            by_language.setdefault(str(statement.language), []).extend(keys)
-        members: dict[tuple[str, bytes], list[str]] = {}
-        """Stored statements in a fact bucket, under (the language they are not in, bucket)."""
-        for language, wanted in by_language.items():
-            for bucket, key in links.fact_bucket_rows(wanted, language):
-                members.setdefault((language, bucket), []).append(key)
-        self.known = links.linked_facts(sorted({k for m in members.values() for k in m}))
-        """The statement and fact codes of each linked statement met."""
-        self.stored = self._stored(kept, members)
+            by_language.setdefault(str(statement.language), []).append(owner)
+        self.known: dict[str, tuple[str, bytes | None]] = {}
+        """The statement and fact codes of each stored candidate kept (`_stored`) and of
+        the batch's statements linked so far."""
+        self.stored = self._stored(kept, by_language)
         """Each statement's stored candidates that may be translations, by id."""
         self.batch: dict[bytes, list[tuple[str, str]]] = {}
         """The batch's statements linked so far in each fact bucket, with their language."""
@@ -309,34 +306,48 @@ class _Facts:
     def _stored(
         self,
         kept: Sequence[tuple[Statement, tuple[str, ...]]],
-        members: dict[tuple[str, bytes], list[str]],
+        by_language: dict[str, list[int]],
     ) -> dict[str, set[str]]:
-        """The linked statements sharing a fact bucket with each new one whose fact codes may
-        be those of a translation (`bulk.maybe`, all pairs at once: `bulk.maybe_pairs`;
-        those whose codes are not known are kept)."""
-        stored: dict[str, set[str]] = {statement.id: set() for statement, _ in kept}
-        coded = [key for key, (_, codes) in self.known.items() if codes is not None]
-        row_of = {key: row for row, key in enumerate(coded)}
-        owners: list[int] = []
-        rows: list[int] = []
-        for owner, (statement, _) in enumerate(kept):
-            language = str(statement.language)
-            for key in {k for b in self.keys[statement.id] for k in members.get((language, b), ())}:
-                row = row_of.get(key)
-                if row is not None:
-                    owners.append(owner)
-                    rows.append(row)
-                elif key in self.known:
-                    stored[statement.id].add(key)
-        mine, theirs = np.array(owners, np.int64), np.array(rows, np.int64)
+        """The linked statements sharing a fact bucket with each new one (`kept`, numbered in
+        `by_language`) whose fact codes may be those of a translation (`bulk.maybe`, all
+        pairs at once: `bulk.maybe_pairs`; those whose codes are not known are kept), read
+        with their codes a language at a time; the statements of those kept into `known`."""
+        keys: list[str] = []
+        codes: list[bytes | None] = []
+        owners: list[npt.NDArray[np.int64]] = [np.zeros(0, np.int64)]
+        rows: list[npt.NDArray[np.int64]] = [np.zeros(0, np.int64)]
+        for language, numbers in by_language.items():
+            wanted = [(owner, self.keys[kept[owner][0].id]) for owner in numbers]
+            found = self.links.fact_bucket_copies([b for _, ks in wanted for b in ks], language)
+            if found:
+                buckets, met, their_codes = zip(*found, strict=True)
+                mine, theirs = _sharing(wanted, buckets)
+                owners.append(mine)
+                rows.append(theirs + len(keys))
+                keys += met
+                codes += their_codes
+        mine, theirs = np.concatenate(owners), np.concatenate(rows)
+        unknown = np.fromiter((value is None for value in codes), bool, len(codes))[theirs]
         passed = maybe_pairs(
             [self.codes[statement.id].tobytes() for statement, _ in kept],
-            mine,
-            [self.known[key][1] or b"" for key in coded],
-            theirs,
+            mine[~unknown],
+            [value or b"" for value in codes],
+            theirs[~unknown],
         )
-        for owner, row in zip(mine[passed].tolist(), theirs[passed].tolist(), strict=True):
-            stored[kept[owner][0].id].add(coded[row])
+        pairs = [
+            (kept[owner][0].id, keys[row])
+            for owner, row in itertools.chain(
+                zip(mine[unknown].tolist(), theirs[unknown].tolist(), strict=True),
+                zip(
+                    mine[~unknown][passed].tolist(), theirs[~unknown][passed].tolist(), strict=True
+                ),
+            )
+        ]
+        if pairs:
+            self.known.update(self.links.linked_facts(sorted({key for _, key in pairs})))
+        stored: dict[str, set[str]] = {statement.id: set() for statement, _ in kept}
+        for statement_id, key in pairs:
+            stored[statement_id].add(key)
         return stored
 
     def found(
@@ -370,6 +381,35 @@ class _Facts:
         for bucket in keys:
             self.batch.setdefault(bucket, []).append((link.statement_id, language))
         self.known[link.statement_id] = (link.group_id, codes)
+
+
+def _sharing(
+    wanted: Sequence[tuple[int, Sequence[bytes]]], buckets: Sequence[bytes]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct pairs (owner, row) that share a bucket, ordered by owner then row: each
+    owner with its buckets (`wanted`), and each row met in `buckets[row]` (one of those).
+
+    Example:
+        >>> _sharing([(0, [b"a", b"b"]), (1, [b"b"])], [b"b", b"a", b"b"])
+        (array([0, 0, 0, 1, 1]), array([0, 1, 2, 0, 2]))
+    """
+    number: dict[bytes, int] = {}
+    owner_of: list[int] = []
+    bucket_of: list[int] = []
+    for owner, keys in wanted:
+        for key in keys:
+            owner_of.append(owner)
+            bucket_of.append(number.setdefault(key, len(number)))
+    found = np.fromiter(map(number.__getitem__, buckets), np.int64, len(buckets))
+    counts = np.bincount(found, minlength=len(number))
+    at = np.array(bucket_of, dtype=np.int64)
+    owners = np.repeat(np.array(owner_of, dtype=np.int64), counts[at])
+    members = np.argsort(found, kind="stable")[
+        _ranges((np.cumsum(counts) - counts)[at], counts[at])
+    ]
+    width = max(len(buckets), 1)
+    pairs = np.unique(owners * width + members)
+    return pairs // width, pairs % width
 
 
 def _stored_buckets(links: LinkStore, statement_id: str) -> list[bytes]:

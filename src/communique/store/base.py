@@ -357,8 +357,11 @@ class LinkStore(Protocol):
         whose number of words is in `words`."""
         ...
 
-    def fact_bucket_rows(self, buckets: Sequence[bytes], language: str) -> list[tuple[bytes, str]]:
-        """(bucket, copy) of the copies in these fact buckets whose language is not `language`."""
+    def fact_bucket_copies(
+        self, buckets: Sequence[bytes], language: str
+    ) -> list[tuple[bytes, str, bytes | None]]:
+        """(bucket, copy, its fact codes or None) of the linked copies in these fact buckets
+        whose language is not `language`."""
         ...
 
     def linked_facts(self, ids: Sequence[str]) -> dict[str, tuple[str, bytes | None]]:

@@ -291,22 +291,24 @@ class LinkTables(SqlTables):
         }
         return [(bucket, key, *copies[key]) for bucket, key in members if key in copies]
 
-    def fact_bucket_rows(self, buckets: Sequence[bytes], language: str) -> list[tuple[bytes, str]]:
-        """(bucket, copy) of the copies in these fact buckets whose language is not `language`,
-        read from the buckets' index alone as two ranges of it, the languages before `language`
-        and after it (a bucket's members in `language` itself, most of a big bucket's, are never
-        read), in key order."""
-        found: list[tuple[bytes, str]] = []
+    def fact_bucket_copies(
+        self, buckets: Sequence[bytes], language: str
+    ) -> list[tuple[bytes, str, bytes | None]]:
+        """(bucket, copy, its fact codes or None) of the linked copies in these fact buckets
+        whose language is not `language`: the buckets' index read as two ranges of it, the
+        languages before `language` and after it (a bucket's members in `language` itself,
+        most of a big bucket's, are never read), in key order, each member's codes joined in
+        the same query."""
+        db = self._db()
+        found: list[tuple[bytes, str, bytes | None]] = []
         for op in ("<", ">"):
-            found += [
-                (bytes(bucket), str(key))
-                for bucket, key in self._db().values_in(
-                    f"SELECT bucket, statement_id FROM fact_buckets WHERE language {op} ?"
-                    " AND bucket IN ({marks})",
-                    sorted(set(buckets)),
-                    (language,),
-                )
-            ]
+            found += db.values_in(
+                "SELECT f.bucket, f.statement_id, c.fact_codes FROM fact_buckets f"
+                f" JOIN link_copies c ON c.statement_id = f.statement_id WHERE f.language {op} ?"
+                " AND f.bucket IN ({marks})",
+                sorted(set(buckets)),
+                (language,),
+            )
         return found
 
     def linked_facts(self, ids: Sequence[str]) -> dict[str, tuple[str, bytes | None]]:
