@@ -67,6 +67,7 @@ from communique.link.signing import (
     sign_batch,
     signature,
 )
+from communique.link.text import distinct
 from communique.link.translations import (
     FACT_SHINGLE,
     FACT_SPACE,
@@ -216,25 +217,31 @@ def _link_new(
 class _BatchIndex:
     """The linker's `Index` while a batch of new copies is linked: the copies the store held
     before the batch that share an LSH bucket with any of them (read at once), and the
-    batch's copies linked so far."""
+    batch's copies linked so far, each a row of a few arrays (its MinHash values, its words)."""
 
     def __init__(self, links: LinkStore, sigs: Sequence[Signature]) -> None:
         self.links = links
         self.first = links.first_with_keys([sig.exact for sig in sigs])
         """The first stored copy with each exact key: (seen, id) by key."""
-        self.members: dict[bytes, list[str]] = {}
-        self.rows: dict[str, tuple[str, npt.NDArray[np.uint32], int]] = {}
-        """Each copy's statement, MinHash values and words."""
-        signed = [sig for sig in sigs if sig.words >= MIN_WORDS]
-        if not signed:
-            return
-        ranges = [comparable_words(sig.words) for sig in signed]
-        words = range(min(r.start for r in ranges), max(r.stop for r in ranges))
-        wanted = [bucket for sig in signed for bucket in buckets(sig.minhash)]
-        for bucket, key, group, minhash, count in links.bucket_rows(wanted, words):
-            self.members.setdefault(bucket, []).append(key)
-            if key not in self.rows:
-                self.rows[key] = (group, np.frombuffer(minhash, dtype=np.uint32), count)
+        members, copies = _stored_members(links, sigs)
+        self.keys = [key for key, _, _, _ in copies]
+        """Each copy's id by row: the stored ones', then the batch's in the order linked."""
+        self.groups = [group for _, group, _, _ in copies]
+        self.row_of = {key: row for row, key in enumerate(self.keys)}
+        size = len(copies) + len(sigs)
+        self.values = np.empty((size, NUM_PERM), dtype=np.uint32)
+        self.values[: len(copies)] = np.frombuffer(
+            b"".join(minhash for _, _, minhash, _ in copies), dtype=np.uint32
+        ).reshape(len(copies), NUM_PERM)
+        self.words = np.empty(size, dtype=np.int64)
+        self.words[: len(copies)] = [count for _, _, _, count in copies]
+        self.members: dict[bytes, list[int]] = {}
+        """The rows of the copies in each bucket."""
+        row_of = self.row_of
+        for bucket, key in members:
+            row = row_of.get(key)
+            if row is not None:
+                self.members.setdefault(bucket, []).append(row)
 
     def exact(self, key: str) -> str | None:
         found = self.first.get(key)
@@ -242,33 +249,44 @@ class _BatchIndex:
 
     def candidates(self, sig: Signature) -> Candidates:
         """Copies sharing a bucket with `sig` whose length a copy of it may have (as
-        `StoreIndex.candidates` reads them)."""
+        `StoreIndex.candidates` reads them), in the order of their rows."""
+        found = [self.members.get(bucket, ()) for bucket in buckets(sig.minhash)]
+        rows = distinct(np.fromiter(itertools.chain.from_iterable(found), dtype=np.intp))
         wanted = comparable_words(sig.words)
-        keys = list(
-            dict.fromkeys(
-                key
-                for bucket in buckets(sig.minhash)
-                for key in self.members.get(bucket, ())
-                if self.rows[key][2] in wanted
-            )
-        )
-        if not keys:
-            return [], np.zeros((0, NUM_PERM), dtype=np.uint32), np.zeros(0, dtype=np.uint32)
-        values = np.stack([self.rows[key][1] for key in keys])
-        counts = np.array([self.rows[key][2] for key in keys], dtype=np.uint32)
-        return keys, values, counts
+        counts = self.words[rows]
+        rows = rows[(counts >= wanted.start) & (counts < wanted.stop)]
+        keys = [self.keys[row] for row in rows.tolist()]
+        return keys, self.values[rows], self.words[rows].astype(np.uint32)
 
     def group(self, item: str) -> str:
-        row = self.rows.get(item)
-        return row[0] if row is not None else StoreIndex(self.links).group(item)
+        row = self.row_of.get(item)
+        return self.groups[row] if row is not None else StoreIndex(self.links).group(item)
 
     def add(self, link: CopyLink, sig: Signature, found: Sequence[bytes]) -> None:
         """A copy of the batch just linked (`found`: the LSH buckets it is stored in)."""
         here = (link.seen, link.statement_id)
         self.first[link.exact_key] = min(self.first.get(link.exact_key, here), here)
-        self.rows[link.statement_id] = (link.group_id, sig.minhash, link.words)
+        row = len(self.keys)
+        self.keys.append(link.statement_id)
+        self.groups.append(link.group_id)
+        self.row_of[link.statement_id] = row
+        self.values[row] = sig.minhash
+        self.words[row] = link.words
         for bucket in found:
-            self.members.setdefault(bucket, []).append(link.statement_id)
+            self.members.setdefault(bucket, []).append(row)
+
+
+def _stored_members(
+    links: LinkStore, sigs: Sequence[Signature]
+) -> tuple[list[tuple[bytes, str]], list[tuple[str, str, bytes, int]]]:
+    """`LinkStore.bucket_rows` of the LSH buckets of texts long enough to be linked but
+    exactly, for the numbers of words a copy of any of them may have (none: nothing read)."""
+    signed = [sig for sig in sigs if sig.words >= MIN_WORDS]
+    if not signed:
+        return [], []
+    ranges = [comparable_words(sig.words) for sig in signed]
+    words = range(min(r.start for r in ranges), max(r.stop for r in ranges))
+    return links.bucket_rows([bucket for sig in signed for bucket in buckets(sig.minhash)], words)
 
 
 class _Facts:

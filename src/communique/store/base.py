@@ -352,9 +352,9 @@ class LinkStore(Protocol):
 
     def bucket_rows(
         self, buckets: Sequence[bytes], words: range
-    ) -> list[tuple[bytes, str, str, bytes, int]]:
-        """(bucket, copy, statement, MinHash values, words) of the copies in these LSH buckets
-        whose number of words is in `words`."""
+    ) -> tuple[list[tuple[bytes, str]], list[tuple[str, str, bytes, int]]]:
+        """(bucket, copy) of the copies in these LSH buckets, and (copy, statement, MinHash
+        values, words) of each of those copies whose number of words is in `words`, once."""
         ...
 
     def fact_bucket_copies(

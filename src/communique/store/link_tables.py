@@ -268,28 +268,27 @@ class LinkTables(SqlTables):
 
     def bucket_rows(
         self, buckets: Sequence[bytes], words: range
-    ) -> list[tuple[bytes, str, str, bytes, int]]:
-        """The copies in each of these LSH buckets whose number of words is in `words`: (bucket,
-        copy, its statement, its MinHash values, its words). The buckets are read from their
-        index, then each copy once, both in key order."""
+    ) -> tuple[list[tuple[bytes, str]], list[tuple[str, str, bytes, int]]]:
+        """(bucket, copy) of the copies in these LSH buckets, and each of those copies whose
+        number of words is in `words` once: (copy, its statement, its MinHash values, its
+        words). The buckets are read from their index, then each copy once, both in key
+        order; the rows are the query's, as they come."""
         db = self._db()
-        members = [
-            (bytes(bucket), str(key))
-            for bucket, key in db.values_in(
+        members = list(
+            db.values_in(
                 "SELECT bucket, statement_id FROM link_buckets WHERE bucket IN ({marks})",
                 sorted(set(buckets)),
             )
-        ]
-        copies = {
-            str(key): (str(group), bytes(minhash), int(count))
-            for key, group, minhash, count in db.values_in(
+        )
+        copies = list(
+            db.values_in(
                 "SELECT statement_id, group_id, minhash, words FROM link_copies"
                 " WHERE words >= ? AND words < ? AND statement_id IN ({marks})",
                 sorted({key for _, key in members}),
                 (words.start, words.stop),
             )
-        }
-        return [(bucket, key, *copies[key]) for bucket, key in members if key in copies]
+        )
+        return members, copies
 
     def fact_bucket_copies(
         self, buckets: Sequence[bytes], language: str
