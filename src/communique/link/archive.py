@@ -193,23 +193,31 @@ def _link_new(
     links: LinkStore, items: Sequence[tuple[Statement, datetime]], sources: dict[str, Source]
 ) -> list[CopyLink]:
     """Link statements never linked before (each once), in order, and write their links at
-    once (linking reads no link the batch writes: `_BatchIndex` and `_Facts` hold them)."""
+    once (linking reads no link the batch writes: `_BatchIndex` and `_Facts` hold them).
+
+    The copies are found first, then the translations of the statements that are no copy
+    (`first`, the only ones whose facts are stored): finding a copy reads no facts, so the
+    fact buckets of the batch's copies are never read."""
     if not items:
         return []
     sigs = sign_batch([statement.text for statement, _ in items])
     index = _BatchIndex(links, sigs)
-    facts_of = _Facts(links, [statement for statement, _ in items])
-    made: list[tuple[CopyRow, list[Translation]]] = []
+    linked: list[tuple[CopyLink, list[bytes]]] = []
     for (statement, seen), sig in zip(items, sigs, strict=True):
         found = find_copy(statement.id, sig, index, _texts_of(links, statement))
         link = new_link(statement, found, sig, seen.isoformat(), sources)
+        stored_in = text_buckets(link, sig)
+        index.add(link, sig, stored_in)
+        linked.append((link, stored_in))
+    firsts = [s for (s, _), (link, _) in zip(items, linked, strict=True) if link.kind == "first"]
+    facts_of = _Facts(links, firsts)
+    made: list[tuple[CopyRow, list[Translation]]] = []
+    for (statement, _), sig, (link, stored_in) in zip(items, sigs, linked, strict=True):
         fact_row, translations = (
             facts_of.found(statement, link.group_id) if link.kind == "first" else (None, [])
         )
-        row = CopyRow(link, sig.minhash.tobytes(), text_buckets(link, sig), fact_row)
-        index.add(link, sig, row.buckets)
+        made.append((CopyRow(link, sig.minhash.tobytes(), stored_in, fact_row), translations))
         facts_of.add(link, fact_row)
-        made.append((row, translations))
     links.put_new_copies(made)
     return [row.link for row, _ in made]
 
@@ -290,9 +298,9 @@ def _stored_members(
 
 
 class _Facts:
-    """The translations of a batch of new statements: the statements the store held before
-    the batch that share a fact bucket with any of them, in another language (read at once,
-    with their statements and fact codes), and the batch's statements linked so far."""
+    """The translations of a batch of new statements (those that are no copy): the statements
+    the store held before the batch that share a fact bucket with any of them, in another
+    language (read at once, with their fact codes), and the batch's statements linked so far."""
 
     def __init__(self, links: LinkStore, statements: Sequence[Statement]) -> None:
         self.links = links
