@@ -75,8 +75,9 @@ class Checkpoints:
             while True:
                 self._due.wait()
                 self._due.clear()
+                last = self._stopping  # read before the checkpoint: it covers the last commit
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                if self._stopping:  # told after the last commit: that one is copied too
+                if last:
                     return
         except sqlite3.Error as exc:  # a full disk: the writer's own checkpoints go on
             self.failed = exc
