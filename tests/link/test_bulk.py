@@ -56,6 +56,7 @@ def test_shared_codes_never_rule_out_a_pair_maybe_keeps(sequences: list[list[str
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(FACTS, min_size=1, max_size=5), st.lists(FACTS, min_size=1, max_size=5))
+@example([["8"] * 13 + ["2020"]], [["8"] * 5 + ["2020"]])  # similarity exactly MIN_CONFIDENCE
 def test_pairs_ruled_out_at_once_are_those_maybe_rules_out(
     first: list[list[str]], second: list[list[str]]
 ) -> None:
@@ -67,6 +68,20 @@ def test_pairs_ruled_out_at_once_are_those_maybe_rules_out(
     as_bytes = [codes.tobytes() for codes in mine], [codes.tobytes() for codes in theirs]
     found = maybe_pairs(as_bytes[0], owners, as_bytes[1], rows).tolist()
     assert found == [maybe(mine[a], theirs[b]) for a, b in pairs]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(FACTS, max_size=6))
+def test_codes_joined_as_bytes_are_those_of_their_arrays(sequences: list[list[str]]) -> None:
+    """`_Flat.joined` (codes as bytes, no bins) numbers codes and repeats as `_Flat.of`."""
+    codes = [fact_codes(tuple(sequence)) for sequence in sequences]
+    joined, flat = _Flat.joined([c.tobytes() for c in codes]), _Flat.of(codes)
+    assert (joined.codes, joined.seen, joined.starts, joined.sizes) == (
+        flat.codes,
+        flat.seen,
+        flat.starts,
+        flat.sizes,
+    )
 
 
 ENGLISH = (
