@@ -803,3 +803,40 @@ def test_a_relink_removes_the_words_a_killed_one_staged(
     with archive._staging(url) as second:
         assert second is not None and Path(second).name.startswith("communique-relink-words-")
         assert not Path(first).exists()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_batch_links_with_the_collector_off_and_leaves_it_as_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    """Python's garbage collector is off while a batch of new copies is linked, and as it was
+    before once the batch is linked."""
+    import gc
+
+    from communique.link import archive
+    from tests.conftest import make_capture, make_statement
+
+    seen: list[bool] = []
+    find_copy = archive.find_copy
+
+    def spied(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return find_copy(*args)
+
+    monkeypatch.setattr(archive, "find_copy", spied)
+    store = open_store(str(tmp_path / "a.db"))
+    items = []
+    for number in range(2):
+        url = f"https://mfa.example/{number}"
+        capture = make_capture(url, b"text", datetime(2024, 1, 1 + number, tzinfo=UTC))
+        statement = make_statement(url, "Title", (f"Statement number {number} today.",), capture)
+        store.put_capture(capture, b"text")
+        store.put_statement(statement, capture)
+        items.append((store.get_statement(statement.id), capture.fetched_at))
+    (gc.enable if enabled else gc.disable)()
+    try:
+        archive.link_statements(store, items, {})
+        assert (seen, gc.isenabled()) == ([False, False], enabled)
+    finally:
+        gc.enable()
+        store.close()
