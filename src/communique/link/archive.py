@@ -208,7 +208,7 @@ def _link_new(
         for (statement, seen), sig in zip(items, sigs, strict=True):
             found = find_copy(statement.id, sig, index, _texts_of(links, statement))
             link = new_link(statement, found, sig, seen.isoformat(), sources)
-            stored_in = text_buckets(link, sig)
+            stored_in = index.buckets(sig) if has_buckets(link) else []
             index.add(link, sig, stored_in)
             linked.append((link, stored_in))
         firsts = [
@@ -253,7 +253,14 @@ class _BatchIndex:
         self.links = links
         self.first = links.first_with_keys([sig.exact for sig in sigs])
         """The first stored copy with each exact key: (seen, id) by key."""
-        members, copies = _stored_members(links, sigs)
+        minhashes = np.stack([sig.minhash for sig in sigs] or [np.zeros(NUM_PERM, np.uint32)])
+        self.keys_of = {
+            sig.exact: list(keys)
+            for sig, keys in zip(sigs, joined_buckets_of(minhashes), strict=True)
+        }
+        """The LSH buckets of the batch's texts by exact key (the same words, the same
+        MinHash), made at once."""
+        members, copies = self._stored_members(links, sigs)
         self.keys = [key for key, _, _, _ in copies]
         """Each copy's id by row: the stored ones', then the batch's in the order linked."""
         self.groups = [group for _, group, _, _ in copies]
@@ -280,7 +287,7 @@ class _BatchIndex:
     def candidates(self, sig: Signature) -> Candidates:
         """Copies sharing a bucket with `sig` whose length a copy of it may have (as
         `StoreIndex.candidates` reads them), in the order of their rows."""
-        found = [self.members.get(bucket, ()) for bucket in buckets(sig.minhash)]
+        found = [self.members.get(bucket, ()) for bucket in self.buckets(sig)]
         rows = distinct(np.fromiter(itertools.chain.from_iterable(found), dtype=np.intp))
         wanted = comparable_words(sig.words)
         counts = self.words[rows]
@@ -305,18 +312,23 @@ class _BatchIndex:
         for bucket in found:
             self.members.setdefault(bucket, []).append(row)
 
+    def buckets(self, sig: Signature) -> list[bytes]:
+        """The LSH buckets of a text of the batch (`signing.buckets`)."""
+        found = self.keys_of.get(sig.exact)
+        return buckets(sig.minhash) if found is None else found
 
-def _stored_members(
-    links: LinkStore, sigs: Sequence[Signature]
-) -> tuple[list[tuple[bytes, str]], list[tuple[str, str, bytes, int]]]:
-    """`LinkStore.bucket_rows` of the LSH buckets of texts long enough to be linked but
-    exactly, for the numbers of words a copy of any of them may have (none: nothing read)."""
-    signed = [sig for sig in sigs if sig.words >= MIN_WORDS]
-    if not signed:
-        return [], []
-    ranges = [comparable_words(sig.words) for sig in signed]
-    words = range(min(r.start for r in ranges), max(r.stop for r in ranges))
-    return links.bucket_rows([bucket for sig in signed for bucket in buckets(sig.minhash)], words)
+    def _stored_members(
+        self, links: LinkStore, sigs: Sequence[Signature]
+    ) -> tuple[list[tuple[bytes, str]], list[tuple[str, str, bytes, int]]]:
+        """`LinkStore.bucket_rows` of the LSH buckets of texts long enough to be linked but
+        exactly, for the numbers of words a copy of any of them may have (none: nothing
+        read)."""
+        signed = [sig for sig in sigs if sig.words >= MIN_WORDS]
+        if not signed:
+            return [], []
+        ranges = [comparable_words(sig.words) for sig in signed]
+        words = range(min(r.start for r in ranges), max(r.stop for r in ranges))
+        return links.bucket_rows([bucket for sig in signed for bucket in self.buckets(sig)], words)
 
 
 class _Facts:
