@@ -479,6 +479,8 @@ class _Language:
 
 Counts = tuple[npt.NDArray[np.integer], npt.NDArray[np.integer]]
 """Statements' numbers of facts, and of distinct numbers among them."""
+Rows = npt.NDArray[np.int64]
+"""Row numbers into a sequence of statements (a pair's side)."""
 
 
 def _may_agree(first: Counts, second: Counts) -> npt.NDArray[np.bool_]:
@@ -500,10 +502,7 @@ def _may_agree(first: Counts, second: Counts) -> npt.NDArray[np.bool_]:
 
 
 def maybe_pairs(
-    first: Sequence[bytes],
-    owners: npt.NDArray[np.int64],
-    second: Sequence[bytes],
-    rows: npt.NDArray[np.int64],
+    first: Sequence[bytes], owners: Rows, second: Sequence[bytes], rows: Rows
 ) -> npt.NDArray[np.bool_]:
     """`maybe` of each pair of statements' fact codes (as bytes: `first[owners[i]]` and
     `second[rows[i]]`). `agreement`'s first two tests (enough facts, lengths close enough,
@@ -532,10 +531,7 @@ def maybe_pairs(
 
 
 def _shares_enough(
-    first: Sequence[bytes],
-    owners: npt.NDArray[np.int64],
-    second: Sequence[bytes],
-    rows: npt.NDArray[np.int64],
+    first: Sequence[bytes], owners: Rows, second: Sequence[bytes], rows: Rows
 ) -> npt.NDArray[np.bool_]:
     """Which pairs (`maybe_pairs`'s) share enough codes, counted with repeats, for
     `MIN_CONFIDENCE`, and `MIN_NUMBERS` distinct numbers (`_enough`): each code of a pair's
