@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from communique.link import bulk
 from communique.link.bulk import (
+    _SEEN,
     FactIndex,
     StagedWords,
     _Flat,
@@ -73,15 +74,16 @@ def test_pairs_ruled_out_at_once_are_those_maybe_rules_out(
 @settings(max_examples=100, deadline=None)
 @given(st.lists(FACTS, max_size=6))
 def test_codes_joined_as_bytes_are_those_of_their_arrays(sequences: list[list[str]]) -> None:
-    """`_Flat.joined` (codes as bytes, no bins) numbers codes and repeats as `_Flat.of`."""
+    """`_Flat.joined` (codes as bytes) lays the statements' codes one after another, with
+    where each starts, how many it has and each code's occurrence in its statement."""
     codes = [fact_codes(tuple(sequence)) for sequence in sequences]
-    joined, flat = _Flat.joined([c.tobytes() for c in codes]), _Flat.of(codes)
-    assert (joined.codes, joined.seen, joined.starts, joined.sizes) == (
-        flat.codes,
-        flat.seen,
-        flat.starts,
-        flat.sizes,
-    )
+    joined = _Flat.joined([c.tobytes() for c in codes])
+    seen = [min(c[:i].tolist().count(code), _SEEN) for c in codes for i, code in enumerate(c)]
+    starts = [sum(len(c) for c in codes[:i]) for i in range(len(codes))]
+    assert joined.codes.tolist() == [code for c in codes for code in c]
+    assert joined.seen.tolist() == seen
+    assert joined.starts.tolist() == starts
+    assert joined.sizes.tolist() == [len(c) for c in codes]
 
 
 ENGLISH = (

@@ -234,13 +234,8 @@ class _Flat:
 
     @classmethod
     def of(cls, codes: Sequence[array[int]]) -> _Flat:
-        """The codes of these statements, in order."""
-        flat = cls()
-        for sequence in codes:
-            flat.starts.append(len(flat.codes))
-            flat.sizes.append(len(sequence))
-            flat.codes.extend(sequence)
-        flat.seen = _occurrences(flat.codes, flat.sizes)
+        """The codes of these statements, in order, counted by bin (`_may_share`)."""
+        flat = cls.joined([sequence.tobytes() for sequence in codes])
         flat._bins = _binned(flat.codes, flat.seen, flat.sizes)
         return flat
 
