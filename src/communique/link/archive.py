@@ -253,7 +253,7 @@ class _BatchIndex:
         self.links = links
         self.first = links.first_with_keys([sig.exact for sig in sigs])
         """The first stored copy with each exact key: (seen, id) by key."""
-        minhashes = np.stack([sig.minhash for sig in sigs] or [np.zeros(NUM_PERM, np.uint32)])
+        minhashes = np.array([sig.minhash for sig in sigs], np.uint32).reshape(len(sigs), NUM_PERM)
         self.keys_of = {
             sig.exact: list(keys)
             for sig, keys in zip(sigs, joined_buckets_of(minhashes), strict=True)
@@ -355,9 +355,9 @@ class _Facts:
             self.keys[statement.id] = list(keys)
             self.codes[statement.id] = fact_codes(sequence)
             by_language.setdefault(str(statement.language), []).append(owner)
-        self.known: dict[str, tuple[str, bytes | None]] = {}
-        """The statement and fact codes of each stored candidate kept (`_stored`) and of
-        the batch's statements linked so far."""
+        self.groups: dict[str, str] = {}
+        """The statement of each stored candidate kept (`_stored`) and of the batch's
+        statements linked so far."""
         self.stored = self._stored(kept, by_language)
         """Each statement's stored candidates that may be translations, by id."""
         self.batch: dict[bytes, list[tuple[str, str]]] = {}
@@ -371,7 +371,7 @@ class _Facts:
         """The linked statements sharing a fact bucket with each new one (`kept`, numbered in
         `by_language`) whose fact codes may be those of a translation (`bulk.maybe`, all
         pairs at once: `bulk.maybe_pairs`; those whose codes are not known are kept), read
-        with their codes a language at a time; the statements of those kept into `known`."""
+        with their codes a language at a time; the statements of those kept into `groups`."""
         keys: list[str] = []
         codes: list[bytes | None] = []
         owners: list[npt.NDArray[np.int64]] = [np.zeros(0, np.int64)]
@@ -404,7 +404,8 @@ class _Facts:
             )
         ]
         if pairs:
-            self.known.update(self.links.linked_facts(sorted({key for _, key in pairs})))
+            kept_ids = sorted({key for _, key in pairs})
+            self.groups |= {k: group for k, (group, _) in self.links.linked_facts(kept_ids).items()}
         stored: dict[str, set[str]] = {statement.id: set() for statement, _ in kept}
         for statement_id, key in pairs:
             stored[statement_id].add(key)
@@ -427,7 +428,7 @@ class _Facts:
         keys = self.keys[statement.id]
         batch = {key for b in keys for key, theirs in self.batch.get(b, ()) if theirs != language}
         members = self.stored[statement.id] | {k for k in batch if maybe(codes, self.codes[k])}
-        groups = {other_id: self.known[other_id][0] for other_id in sorted(members)}
+        groups = {other_id: self.groups[other_id] for other_id in sorted(members)}
         found: list[Translation] = []
         for other in _read_link_texts(self.links, list(groups)):
             found += translations_of(statement, group_id, sequence, other, groups[other.id])
@@ -437,10 +438,10 @@ class _Facts:
         """A statement of the batch just linked, with the facts stored for it."""
         if fact_row is None:
             return
-        language, keys, codes = fact_row
+        language, keys, _ = fact_row
         for bucket in keys:
             self.batch.setdefault(bucket, []).append((link.statement_id, language))
-        self.known[link.statement_id] = (link.group_id, codes)
+        self.groups[link.statement_id] = link.group_id
 
 
 def _sharing(
