@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager, suppress
 
 BATCH_CACHE_KIB = 262_144
 """Pages a batch's connection keeps, in KiB (256 MiB; 32 MiB otherwise): a second of links
@@ -49,8 +49,6 @@ class Checkpoints:
         self._due = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
-        self.failed: BaseException | None = None
-        """What stopped the thread early (the batch's own checkpoints then take over)."""
 
     def __enter__(self) -> Checkpoints:
         self._thread.start()
@@ -66,12 +64,13 @@ class Checkpoints:
         self._due.set()
 
     def _run(self) -> None:
+        """Checkpoint until told to stop; on an error (a full disk), stop: the batch's own
+        checkpoints, past `WAL_MOST_PAGES`, take over."""
         try:
             conn = self._open()
-        except sqlite3.Error as exc:
-            self.failed = exc
+        except sqlite3.Error:
             return
-        try:
+        with closing(conn), suppress(sqlite3.Error):
             while True:
                 self._due.wait()
                 self._due.clear()
@@ -79,7 +78,3 @@ class Checkpoints:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 if last:
                     return
-        except sqlite3.Error as exc:  # a full disk: the writer's own checkpoints go on
-            self.failed = exc
-        finally:
-            conn.close()
